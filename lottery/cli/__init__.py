@@ -1,0 +1,58 @@
+"""The ``lottery`` command.
+
+Each command group lives in its own module and registers itself on :data:`app`. :func:`main`
+turns every expected error into one line on stderr and a non-zero exit, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lottery.core.errors import LotteryError, VerificationError
+
+app = typer.Typer(
+    name="lottery",
+    help="Publicly verifiable spot-check lottery (双随机、一公开).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+_registered = False
+
+
+def _register() -> None:
+    global _registered
+    if _registered:
+        return
+    from . import beacon_cmd, bench_cmd, rfc3797_cmd
+
+    for module in (rfc3797_cmd, beacon_cmd, bench_cmd):
+        module.register(app)
+    _registered = True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=True)
+    except VerificationError as exc:
+        print(exc.diagnostics(), file=sys.stderr)
+        sys.exit(1)
+    except LotteryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        print(
+            f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,205 @@
+"""Audit of a whole public export: the log, every record, every task.
+
+The export is read through ``get(path) -> bytes`` (files, HTTP or a dict in tests); a missing
+path raises :class:`KeyError`. Layout (docs/export.md)::
+
+    checkpoint                 the latest signed checkpoint (C2SP tlog-checkpoint)
+    checkpoints/list           sizes of every checkpoint ever signed, one per line, ascending
+    checkpoints/<size>         each archived signed checkpoint
+    tile/...                   C2SP tlog-tiles hash tiles and entry bundles (one record each)
+    blobs/<sha256 hex>         content-addressed blobs
+
+Every check that passes is recorded; failures in one task do not stop the audit of others,
+but a broken log (checkpoint, tiles, entries, consistency) stops it: nothing above a log that
+does not verify can be trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .checkpoint import Checkpoint, open_checkpoint
+from .errors import EncodingError, LotteryError, VerificationError
+from .merkle import leaf_hash
+from .note import NoteVerifier
+from .records import Record, open_record
+from .tiles import check_tiles, entries_from_bundles
+from .verify import Check, TaskVerification, verify_task
+
+Getter = Callable[[str], bytes]
+
+
+class LazyBlobs(Mapping[str, bytes]):
+    """Blobs fetched on first use from ``blobs/<digest>``."""
+
+    def __init__(self, get: Getter) -> None:
+        self._get = get
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, digest: str) -> bytes:
+        if digest not in self._cache:
+            self._cache[digest] = self._get(f"blobs/{digest}")
+        return self._cache[digest]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+@dataclass
+class AuditReport:
+    """Everything the audit established, and what failed."""
+
+    origin: str
+    size: int = 0
+    checks: list[Check] = field(default_factory=list)
+    tasks: dict[str, TaskVerification] = field(default_factory=dict)
+    failures: list[tuple[str, VerificationError]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+
+def _fail(report: AuditReport, scope: str, exc: VerificationError) -> AuditReport:
+    report.failures.append((scope, exc))
+    return report
+
+
+def checkpoint_origin(data: bytes) -> str:
+    """The origin line of a checkpoint, read before verification (to pick the log).
+
+    Raises:
+        EncodingError: when the first line is empty or not UTF-8.
+    """
+    try:
+        first = data.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EncodingError("checkpoint is not UTF-8") from exc
+    if not first:
+        raise EncodingError("checkpoint has no origin line")
+    return first
+
+
+def audit_export(
+    get: Getter,
+    verifiers: Sequence[NoteVerifier],
+    *,
+    origin: str,
+    task: str | None = None,
+) -> AuditReport:
+    """Verify the log and then every task (or only ``task``) of an export.
+
+    Raises:
+        Nothing for verification failures: they are collected in ``report.failures``.
+    """
+    report = AuditReport(origin)
+    try:
+        latest = open_checkpoint(_fetch(get, "checkpoint"), verifiers, origin=origin)
+    except VerificationError as exc:
+        return _fail(report, "log", exc)
+    report.size = latest.size
+    report.checks.append(
+        Check("log.checkpoint", f"signed checkpoint of {origin}: {latest.size} records")
+    )
+    try:
+        tree = check_tiles(latest.size, latest.root_hash, _as_verification(get, "log.tiles"))
+        report.checks.append(Check("log.tiles", "every tile matches the checkpoint root"))
+        entries = entries_from_bundles(latest.size, _as_verification(get, "log.entries"))
+        _check_entries(entries, tree.leaf_hash)
+        report.checks.append(Check("log.entries", f"{len(entries)} entries match the tree"))
+        _check_archive(get, verifiers, origin, latest, tree.root, report)
+    except EncodingError as exc:
+        return _fail(report, "log", VerificationError("log.format", str(exc)))
+    except VerificationError as exc:
+        return _fail(report, "log", exc)
+
+    by_task: dict[str, list[bytes]] = {}
+    for i, entry in enumerate(entries):
+        try:
+            record = open_record(entry, verifiers, log=origin)
+        except VerificationError as exc:
+            _fail(report, f"entry {i}", exc)
+            continue
+        report.records.append(record)
+        if "task" in record.body and record.type.startswith("task-"):
+            by_task.setdefault(record.body["task"], []).append(entry)
+    report.checks.append(
+        Check("records.signature", f"{len(report.records)} of {len(entries)} records verify")
+    )
+    if task is not None and task not in by_task:
+        return _fail(report, task, VerificationError("task.missing", f"no task {task} in the log"))
+    blobs = LazyBlobs(get)
+    for name in sorted(by_task) if task is None else [task]:
+        try:
+            report.tasks[name] = verify_task(by_task[name], blobs, verifiers, log=origin)
+        except VerificationError as exc:
+            _fail(report, name, exc)
+    return report
+
+
+def _check_entries(entries: Sequence[bytes], leaf_at: Callable[[int], bytes]) -> None:
+    for i, entry in enumerate(entries):
+        if leaf_hash(entry) != leaf_at(i):
+            raise VerificationError("log.entries", f"entry {i} does not match its leaf hash")
+
+
+def _fetch(get: Getter, path: str) -> bytes:
+    try:
+        return get(path)
+    except KeyError as exc:
+        raise VerificationError("log.missing", f"{path} is not published") from exc
+
+
+def _as_verification(get: Getter, check: str) -> Getter:
+    def fetch(path: str) -> bytes:
+        try:
+            return get(path)
+        except KeyError as exc:
+            raise VerificationError(check, f"{path} is not published") from exc
+
+    return fetch
+
+
+def _check_archive(
+    get: Getter,
+    verifiers: Sequence[NoteVerifier],
+    origin: str,
+    latest: Checkpoint,
+    root_at: Callable[[int], bytes],
+    report: AuditReport,
+) -> None:
+    """Every archived checkpoint must be a prefix of today's tree: nothing was rewritten."""
+    try:
+        listing = get("checkpoints/list").decode("ascii").split()
+        sizes = [int(s) for s in listing]
+    except KeyError as exc:
+        raise VerificationError("log.archive", "checkpoints/list is not published") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise VerificationError("log.archive", "checkpoints/list is malformed") from exc
+    if sizes != sorted(set(sizes)) or not sizes or sizes[-1] != latest.size:
+        raise VerificationError(
+            "log.archive", "checkpoint sizes must ascend and end with the latest checkpoint"
+        )
+    for size in sizes:
+        old = open_checkpoint(_fetch(get, f"checkpoints/{size}"), verifiers, origin=origin)
+        if old.size != size or old.root_hash != root_at(size):
+            raise VerificationError(
+                "log.consistency",
+                f"checkpoint {size} is not a prefix of the current log: history was rewritten",
+            )
+    report.checks.append(
+        Check("log.consistency", f"{len(sizes)} archived checkpoints are prefixes of the log")
+    )
+
+
+def lottery_error_line(exc: LotteryError) -> str:
+    """One line for a failure, as the CLI prints it."""
+    if isinstance(exc, VerificationError):
+        return f"[{exc.check}] {exc.detail}"
+    return str(exc)

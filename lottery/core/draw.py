@@ -1,0 +1,242 @@
+"""The draw lifecycle as pure functions: announce, draw (sealed), reveal, cancel.
+
+The service calls these with values it loaded or generated (secrets, times, beacon data) and
+stores what they return; verifiers re-run :func:`compute_outcome` from published bytes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import teams as team_mod
+from .beacon import BeaconSpec
+from .canonical import sha256_hex
+from .errors import InputError
+from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
+from .pool import Candidate, Exclusion, Pool, build_pool, encode_exclusions, encode_pool
+from .seed import check_commitment, derive_seed
+from .selection import Pick, picks_in_order, select
+from .teams import Team
+
+ALGORITHM = "lottery-v1"
+
+
+@dataclass(frozen=True)
+class InspectorRow:
+    """An inspector as the draw sees it (public fields only)."""
+
+    id: str
+    org_unit: str
+    cert_valid_from: str
+    cert_valid_to: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class TaskParams:
+    """The parameters a planner fixes for one task (one draw)."""
+
+    task: str
+    title: str
+    org_units: tuple[str, ...]
+    window_start: str
+    window_end: str
+    ratios: Mapping[str, int]
+    team_size: int
+    disclosure: str
+    beacon: BeaconSpec
+    cap: int | None = None
+    items: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedAnnouncement:
+    """What an announcement fixes: record fields and the blobs they reference by hash."""
+
+    fields: dict[str, Any]
+    blobs: dict[str, bytes]
+    pool: Pool
+    team_input: TeamInput
+    cap: int
+
+
+def eligible_inspectors(
+    inspectors: Iterable[InspectorRow], org_units: Sequence[str], start: str, end: str
+) -> list[str]:
+    """Inspectors who may go: active, in the allowed org units, certificate valid all window.
+
+    Dates are ``YYYY-MM-DD`` strings, which compare correctly as text.
+    """
+    allowed = set(org_units)
+    return [
+        row.id
+        for row in inspectors
+        if row.active
+        and row.org_unit in allowed
+        and row.cert_valid_from <= start
+        and row.cert_valid_to >= end
+    ]
+
+
+def prepare_announcement(
+    params: TaskParams,
+    candidates: Iterable[Candidate],
+    inspectors: Iterable[InspectorRow],
+    *,
+    commit: bytes,
+    exclusions: Sequence[Exclusion] = (),
+    conflicts: Iterable[tuple[str, str]] = (),
+    previous: Iterable[tuple[str, str]] = (),
+) -> PreparedAnnouncement:
+    """Freeze the pools, check that the draw cannot fail, and build the announcement fields.
+
+    Raises:
+        InputError: for bad parameters or registries.
+        InfeasibleError: naming the targets without enough eligible inspectors.
+    """
+    if params.team_size < 2:
+        raise InputError(f"team size must be at least 2, got {params.team_size}")
+    if params.window_start > params.window_end:
+        raise InputError("the inspection window ends before it starts")
+    if len(commit) != 32:
+        raise InputError("commitment must be 32 bytes")
+    pool = build_pool(params.task, candidates, params.ratios, exclusions)
+    targets = {c for st in pool.strata for c in st.candidates}
+    eligible = eligible_inspectors(
+        inspectors, params.org_units, params.window_start, params.window_end
+    )
+    if len(set(eligible)) != len(eligible):
+        raise InputError("duplicate inspector id in the inspector registry")
+    ti = make_team_input(params.task, eligible, conflicts, previous, targets)
+    cap = params.cap
+    if cap is None:
+        cap = team_mod.suggest_cap(
+            targets, pool.picks, ti.inspectors, ti.conflicts, ti.previous, params.team_size
+        )
+    team_mod.check_feasible(
+        targets, pool.picks, ti.inspectors, ti.conflicts, ti.previous, params.team_size, cap
+    )
+    pool_blob = encode_pool(pool)
+    team_blob = encode_team_input(ti)
+    excl_blob = encode_exclusions(params.task, exclusions)
+    blobs = {sha256_hex(b): b for b in (pool_blob, team_blob, excl_blob)}
+    fields: dict[str, Any] = {
+        "task": params.task,
+        "title": params.title,
+        "items": [{"code": c, "version": v} for c, v in params.items],
+        "org_units": list(params.org_units),
+        "window": {"start": params.window_start, "end": params.window_end},
+        "ratios": dict(params.ratios),
+        "team_size": params.team_size,
+        "cap": cap,
+        "pool": {
+            "sha256": sha256_hex(pool_blob),
+            "candidates": pool.candidates,
+            "strata": len(pool.strata),
+            "picks": pool.picks,
+        },
+        "inspector_pool": {"sha256": sha256_hex(team_blob), "inspectors": len(ti.inspectors)},
+        "exclusions": {"sha256": sha256_hex(excl_blob), "count": len(exclusions)},
+        "algorithm": ALGORITHM,
+        "beacon": params.beacon.to_dict(),
+        "commit": commit.hex(),
+        "disclosure": params.disclosure,
+    }
+    return PreparedAnnouncement(fields, blobs, pool, ti, cap)
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    """A computed draw: the seed, picks per stratum, teams and the outcome blob."""
+
+    seed: bytes
+    selection: list[tuple[Any, list[Pick]]]
+    teams: list[Team]
+    outcome_blob: bytes
+    outcome_sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome_sha256", sha256_hex(self.outcome_blob))
+
+
+def compute_outcome(
+    announcement_digest: bytes,
+    pool: Pool,
+    team_input: TeamInput,
+    team_size: int,
+    cap: int,
+    beacon_value: bytes,
+    secret: bytes,
+    commit: bytes,
+) -> DrawResult:
+    """Derive the seed and run selection and team assignment.
+
+    Raises:
+        VerificationError: ``commit.reveal`` when the secret does not open the commitment.
+    """
+    check_commitment(commit, secret)
+    seed = derive_seed(announcement_digest, beacon_value, secret)
+    selection = select(seed, pool)
+    teams = team_mod.assign_teams(
+        seed,
+        picks_in_order(selection),
+        team_input.inspectors,
+        team_input.conflicts,
+        team_input.previous,
+        team_size,
+        cap,
+    )
+    blob = encode_outcome(pool.task, seed, selection, teams)
+    return DrawResult(seed, list(selection), list(teams), blob)
+
+
+def draw_fields(
+    task: str,
+    announcement_id: str,
+    beacon_value: Mapping[str, Any],
+    fallback: bool,
+    result: DrawResult,
+) -> dict[str, Any]:
+    """Fields of the sealed ``task-draw`` record (the outcome itself stays secret)."""
+    return {
+        "task": task,
+        "announcement": announcement_id,
+        "beacon_value": dict(beacon_value),
+        "fallback": fallback,
+        "outcome": result.outcome_sha256,
+        "picks": sum(len(p) for _, p in result.selection),
+    }
+
+
+def reveal_fields(task: str, draw_id: str, secret: bytes, outcome_sha256: str) -> dict[str, Any]:
+    """Fields of the ``task-reveal`` record published at the disclosure time."""
+    return {"task": task, "draw": draw_id, "secret": secret.hex(), "outcome": outcome_sha256}
+
+
+def cancellation_fields(
+    task: str,
+    announcement_id: str,
+    reason: str,
+    secret: bytes,
+    draw_id: str | None = None,
+    outcome_sha256: str | None = None,
+) -> dict[str, Any]:
+    """Fields of a ``task-cancellation`` record: the secret is revealed in every case.
+
+    Raises:
+        InputError: when the reason is empty or only a draw or only an outcome is given.
+    """
+    if not reason.strip():
+        raise InputError("a cancellation needs a reason")
+    if (draw_id is None) != (outcome_sha256 is None):
+        raise InputError("a cancelled draw must reveal its outcome")
+    return {
+        "task": task,
+        "announcement": announcement_id,
+        "draw": draw_id,
+        "reason": reason,
+        "secret": secret.hex(),
+        "outcome": outcome_sha256,
+    }

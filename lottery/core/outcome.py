@@ -1,0 +1,193 @@
+"""The team-input and outcome blobs of a draw.
+
+team input (published with the announcement)::
+
+    {"type": "lottery-team-input", "v": 1, "task": ..., "inspectors": [ids, sorted],
+     "conflicts": [[target, inspector], ...], "previous": [[target, inspector], ...]}
+
+outcome (hashed into the sealed draw record, published at disclosure or cancellation)::
+
+    {"type": "lottery-outcome", "v": 1, "task": ..., "seed": hex,
+     "strata": [{"region", "risk", "picks": [{"target", "ticket": hex}, ...]}, ...],
+     "teams": [{"target", "inspectors": [...]}, ...]}
+
+The outcome carries the seed, so its SHA-256 (published while the outcome is sealed) cannot be
+matched by guessing the picks of a small pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from . import schema as s
+from .canonical import canonical_json, hex_to_bytes, parse_canonical_json
+from .errors import EncodingError
+from .pool import Stratum
+from .selection import Pick
+from .teams import Team
+
+TEAM_INPUT_TYPE = "lottery-team-input"
+OUTCOME_TYPE = "lottery-outcome"
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class TeamInput:
+    """Everything the team assignment needs besides the seed and the picks."""
+
+    task: str
+    inspectors: tuple[str, ...]
+    conflicts: Mapping[str, frozenset[str]]
+    previous: Mapping[str, frozenset[str]]
+
+
+def _pairs(mapping: Mapping[str, frozenset[str]]) -> list[list[str]]:
+    pairs = [(_utf8(t), _utf8(i), t, i) for t, insp in mapping.items() for i in insp]
+    pairs.sort()
+    return [[t, i] for _, _, t, i in pairs]
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for target, inspector in pairs:
+        out.setdefault(target, set()).add(inspector)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def make_team_input(
+    task: str,
+    inspectors: Iterable[str],
+    conflicts: Iterable[tuple[str, str]],
+    previous: Iterable[tuple[str, str]],
+    targets: set[str],
+) -> TeamInput:
+    """Keep only the pairs that concern pool targets and pool inspectors."""
+    pool = tuple(sorted(set(inspectors), key=_utf8))
+    members = set(pool)
+
+    def keep(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+        return _group((t, i) for t, i in pairs if t in targets and i in members)
+
+    return TeamInput(task, pool, keep(conflicts), keep(previous))
+
+
+def encode_team_input(ti: TeamInput) -> bytes:
+    """Canonical bytes of the team-input blob."""
+    return canonical_json(
+        {
+            "type": TEAM_INPUT_TYPE,
+            "v": 1,
+            "task": ti.task,
+            "inspectors": list(ti.inspectors),
+            "conflicts": _pairs(ti.conflicts),
+            "previous": _pairs(ti.previous),
+        }
+    )
+
+
+_PAIR = s.array(s.ident, min_len=2, max_len=2)
+
+
+def decode_team_input(data: bytes) -> TeamInput:
+    """Parse a team-input blob.
+
+    Raises:
+        EncodingError: naming what is malformed (including unsorted or duplicate inspectors).
+    """
+    body: Any = parse_canonical_json(data)
+    s.obj(
+        {
+            "type": s.const(TEAM_INPUT_TYPE),
+            "v": s.const(1),
+            "task": s.ident,
+            "inspectors": s.array(s.ident, min_len=2),
+            "conflicts": s.array(_PAIR),
+            "previous": s.array(_PAIR),
+        }
+    )(body, "team_input")
+    ids = [_utf8(i) for i in body["inspectors"]]
+    if any(a >= b for a, b in pairwise(ids)):
+        raise EncodingError("team_input.inspectors must be sorted and unique")
+    return TeamInput(
+        body["task"],
+        tuple(body["inspectors"]),
+        _group((p[0], p[1]) for p in body["conflicts"]),
+        _group((p[0], p[1]) for p in body["previous"]),
+    )
+
+
+def encode_outcome(
+    task: str,
+    seed: bytes,
+    selection: Sequence[tuple[Stratum, Sequence[Pick]]],
+    teams: Sequence[Team],
+) -> bytes:
+    """Canonical bytes of the outcome blob."""
+    return canonical_json(
+        {
+            "type": OUTCOME_TYPE,
+            "v": 1,
+            "task": task,
+            "seed": seed.hex(),
+            "strata": [
+                {
+                    "region": st.region,
+                    "risk": st.risk,
+                    "picks": [{"target": p.target, "ticket": p.ticket.hex()} for p in picks],
+                }
+                for st, picks in selection
+            ],
+            "teams": [{"target": t.target, "inspectors": list(t.inspectors)} for t in teams],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A parsed outcome blob."""
+
+    task: str
+    seed: bytes
+    strata: tuple[tuple[str, tuple[Pick, ...]], ...]
+    teams: tuple[Team, ...]
+
+    def picks(self) -> list[str]:
+        """Picked target ids in selection order."""
+        return [p.target for _, picks in self.strata for p in picks]
+
+
+_PICK = s.obj({"target": s.ident, "ticket": s.hex32})
+
+
+def decode_outcome(data: bytes) -> Outcome:
+    """Parse an outcome blob.
+
+    Raises:
+        EncodingError: naming what is malformed.
+    """
+    body: Any = parse_canonical_json(data)
+    s.obj(
+        {
+            "type": s.const(OUTCOME_TYPE),
+            "v": s.const(1),
+            "task": s.ident,
+            "seed": s.hex32,
+            "strata": s.array(s.obj({"region": s.ident, "risk": s.ident, "picks": s.array(_PICK)})),
+            "teams": s.array(s.obj({"target": s.ident, "inspectors": s.array(s.ident, min_len=2)})),
+        }
+    )(body, "outcome")
+    strata = tuple(
+        (
+            f"{st['region']}|{st['risk']}",
+            tuple(Pick(p["target"], bytes.fromhex(p["ticket"])) for p in st["picks"]),
+        )
+        for st in body["strata"]
+    )
+    teams = tuple(Team(t["target"], tuple(t["inspectors"])) for t in body["teams"])
+    return Outcome(body["task"], hex_to_bytes(body["seed"], length=32), strata, teams)

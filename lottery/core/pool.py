@@ -1,0 +1,302 @@
+"""The frozen candidate pool of a task: strata, counts and the blobs that fix them.
+
+Strata are (region, risk class) pairs; the stratum key is ``region + "|" + risk``. The count
+drawn from a stratum of ``n`` candidates with a ratio of ``bp`` basis points (1/10,000) is the
+published rounding rule::
+
+    count = min(n, ceil(n * bp / 10000)) = min(n, (n * bp + 9999) // 10000)
+
+so every non-empty stratum with a positive ratio contributes at least one target ("不低于" the
+ratio). All arithmetic is on integers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import schema as s
+from .canonical import canonical_json, parse_canonical_json
+from .errors import EncodingError, InputError
+
+BP_DENOMINATOR = 10_000
+POOL_BLOB_TYPE = "lottery-pool"
+EXCLUSIONS_BLOB_TYPE = "lottery-exclusions"
+
+EXCLUSION_REASONS = {
+    "annual-cap": "同一年度内已抽查2次",
+    "closed": "已注销、吊销、撤销或停业",
+    "not-in-scope": "不属本次抽查范围",
+    "other": "其他（见说明）",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A target as the draw sees it: id, region and risk class."""
+
+    id: str
+    region: str
+    risk: str
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A target kept out of the pool before the announcement, with its reason."""
+
+    target: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum of the pool: its candidates (sorted) and how many are drawn."""
+
+    region: str
+    risk: str
+    count: int
+    candidates: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """``region|risk``."""
+        return f"{self.region}|{self.risk}"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """All strata of a task, ordered by stratum key (UTF-8 bytes order)."""
+
+    task: str
+    strata: tuple[Stratum, ...]
+
+    @property
+    def candidates(self) -> int:
+        """Number of candidates over all strata."""
+        return sum(len(st.candidates) for st in self.strata)
+
+    @property
+    def picks(self) -> int:
+        """Number of targets drawn over all strata."""
+        return sum(st.count for st in self.strata)
+
+
+def stratum_count(n: int, ratio_bp: int) -> int:
+    """The published rounding rule: ``min(n, ceil(n * bp / 10000))``.
+
+    Raises:
+        InputError: for a negative size or a ratio outside 1..10000 basis points.
+    """
+    if n < 0:
+        raise InputError("stratum size must not be negative")
+    if not 1 <= ratio_bp <= BP_DENOMINATOR:
+        raise InputError(f"ratio must be 1..10000 basis points (0.01%..100%), got {ratio_bp}")
+    return min(n, (n * ratio_bp + BP_DENOMINATOR - 1) // BP_DENOMINATOR)
+
+
+def _utf8_key(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def build_pool(
+    task: str,
+    candidates: Iterable[Candidate],
+    ratios: Mapping[str, int],
+    exclusions: Iterable[Exclusion] = (),
+) -> Pool:
+    """Group candidates into strata, drop exclusions and apply the rounding rule.
+
+    Raises:
+        InputError: for duplicate or malformed ids, a risk class without a ratio, an
+            exclusion of an unknown target, an unknown exclusion reason, or an empty pool.
+    """
+    s.ident(task, "task")
+    for risk, bp in ratios.items():
+        s.ident(risk, f"ratio class {risk!r}")
+        stratum_count(0, bp)
+    excluded: dict[str, Exclusion] = {}
+    for ex in exclusions:
+        if ex.reason not in EXCLUSION_REASONS:
+            raise InputError(
+                f"exclusion of {ex.target}: unknown reason {ex.reason!r} "
+                f"(known: {', '.join(EXCLUSION_REASONS)})"
+            )
+        if ex.target in excluded:
+            raise InputError(f"target {ex.target} is excluded twice")
+        excluded[ex.target] = ex
+    groups: dict[tuple[str, str], list[str]] = {}
+    n_rows = 0
+    for cand in candidates:
+        n_rows += 1
+        groups.setdefault((cand.region, cand.risk), []).append(cand.id)
+    all_ids = [cid for ids in groups.values() for cid in ids]
+    try:
+        s.check_ids(all_ids, "candidate ids")
+        for region, risk in groups:
+            s.ident(region, "region")
+            s.ident(risk, "risk class")
+    except EncodingError as exc:
+        raise InputError(str(exc)) from exc
+    seen = set(all_ids)
+    if len(seen) != n_rows:
+        dup = _first_duplicate(all_ids)
+        raise InputError(f"duplicate candidate id {dup}")
+    unknown = sorted(set(excluded) - seen)
+    if unknown:
+        raise InputError(f"exclusion names a target that is not a candidate: {unknown[0]}")
+    strata = []
+    for (region, risk), ids in groups.items():
+        if excluded:
+            ids = [cid for cid in ids if cid not in excluded]
+        if not ids:
+            continue
+        if risk not in ratios:
+            raise InputError(f"risk class {risk!r} has no ratio in the task parameters")
+        ids.sort()  # ids are ASCII: character order is UTF-8 byte order
+        strata.append(Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids)))
+    if not strata:
+        raise InputError("the pool is empty: no candidate is left after exclusions")
+    strata.sort(key=lambda st: _utf8_key(st.key))
+    return Pool(task, tuple(strata))
+
+
+def _first_duplicate(ids: Iterable[str]) -> str:
+    seen: set[str] = set()
+    for cid in ids:
+        if cid in seen:
+            return cid
+        seen.add(cid)
+    return ""
+
+
+def encode_pool(pool: Pool) -> bytes:
+    """The pool blob: canonical JSON of ``{"strata": [...], "task", "type", "v"}``.
+
+    Written directly (ids, regions and risk classes are validated ASCII identifiers that need
+    no escaping, and the keys are emitted in RFC 8785 order); the suite checks the bytes
+    against the general canonical encoder.
+    """
+    s.ident(pool.task, "task")
+    parts = []
+    for st in pool.strata:
+        s.ident(st.region, "region")
+        s.ident(st.risk, "risk class")
+        ids = '","'.join(st.candidates)
+        parts.append(
+            f'{{"candidates":["{ids}"],"count":{st.count},'
+            f'"region":"{st.region}","risk":"{st.risk}"}}'
+        )
+    text = f'{{"strata":[{",".join(parts)}],"task":"{pool.task}","type":"{POOL_BLOB_TYPE}","v":1}}'
+    return text.encode("ascii")
+
+
+_STRATUM_SCHEMA = s.obj(
+    {
+        "region": s.ident,
+        "risk": s.ident,
+        "count": s.integer(0),
+        "candidates": s.anything,
+    }
+)
+
+
+def decode_pool(data: bytes) -> Pool:
+    """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
+
+    Raises:
+        EncodingError: naming what is malformed.
+    """
+    try:
+        body: Any = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EncodingError(f"pool blob is not valid JSON: {exc}") from exc
+    s.obj(
+        {
+            "type": s.const(POOL_BLOB_TYPE),
+            "v": s.const(1),
+            "task": s.ident,
+            "strata": s.array(_STRATUM_SCHEMA, min_len=1),
+        }
+    )(body, "pool")
+    strata = []
+    total = 0
+    previous_key = b""
+    for i, raw in enumerate(body["strata"]):
+        ids = raw["candidates"]
+        path = f"pool.strata[{i}]"
+        if not isinstance(ids, list) or not ids or set(map(type, ids)) != {str}:
+            raise EncodingError(f"{path}.candidates must be a non-empty list of ids")
+        s.check_ids(ids, f"{path}.candidates")
+        if ids != sorted(ids) or len(set(ids)) != len(ids):
+            raise EncodingError(f"{path}.candidates must be sorted and unique")
+        total += len(ids)
+        st = Stratum(raw["region"], raw["risk"], raw["count"], tuple(ids))
+        key = _utf8_key(st.key)
+        if key <= previous_key:
+            raise EncodingError(f"{path}: strata must be sorted by key and unique")
+        previous_key = key
+        if st.count > len(ids):
+            raise EncodingError(f"{path}: count {st.count} exceeds {len(ids)} candidates")
+        strata.append(st)
+    pool = Pool(body["task"], tuple(strata))
+    if len({c for st in strata for c in st.candidates}) != total:
+        raise EncodingError("pool: a candidate appears in two strata")
+    if encode_pool(pool) != data:
+        raise EncodingError("pool blob is not in canonical form")
+    return pool
+
+
+def check_counts(pool: Pool, ratios: Mapping[str, int]) -> None:
+    """Check that every stratum's count follows the rounding rule for the announced ratios.
+
+    Raises:
+        EncodingError: naming the stratum whose count is wrong.
+    """
+    for st in pool.strata:
+        if st.risk not in ratios:
+            raise EncodingError(f"stratum {st.key}: no announced ratio for risk class {st.risk}")
+        want = stratum_count(len(st.candidates), ratios[st.risk])
+        if st.count != want:
+            raise EncodingError(
+                f"stratum {st.key}: count {st.count} does not follow the rounding rule "
+                f"(ceil({len(st.candidates)} x {ratios[st.risk]} / 10000) = {want})"
+            )
+
+
+def encode_exclusions(task: str, exclusions: Sequence[Exclusion]) -> bytes:
+    """The exclusions blob: every excluded target with its reason, sorted by target id."""
+    rows = sorted(exclusions, key=lambda e: _utf8_key(e.target))
+    return canonical_json(
+        {
+            "type": EXCLUSIONS_BLOB_TYPE,
+            "v": 1,
+            "task": task,
+            "exclusions": [
+                {"target": e.target, "reason": e.reason, "detail": e.detail} for e in rows
+            ],
+        }
+    )
+
+
+def decode_exclusions(data: bytes) -> list[Exclusion]:
+    """Parse an exclusions blob.
+
+    Raises:
+        EncodingError: naming what is malformed.
+    """
+    body: Any = parse_canonical_json(data)
+    row = s.obj(
+        {"target": s.ident, "reason": s.one_of(*EXCLUSION_REASONS), "detail": s.text(empty=True)}
+    )
+    s.obj(
+        {
+            "type": s.const(EXCLUSIONS_BLOB_TYPE),
+            "v": s.const(1),
+            "task": s.ident,
+            "exclusions": s.array(row),
+        }
+    )(body, "exclusions")
+    return [Exclusion(r["target"], r["reason"], r["detail"]) for r in body["exclusions"]]

@@ -1,0 +1,413 @@
+"""Inspector teams (检查组) for the picked targets, and the feasibility rule: docs/teams.md.
+
+Byte layout of a draw (docs/teams.md §2)::
+
+    x(t, c) = SHA-256("lottery-v1 team" 0x00 || seed || u32be(len(UTF-8 t)) || UTF-8 t || u32be(c))
+    v       = first 8 bytes of x(t, c), unsigned big-endian
+    index   = v mod n, unless v >= floor(2**64 / n) * n (then counter c gives no index)
+
+Targets are staffed in selection order, slot by slot, from the pool sorted by UTF-8 bytes. A
+slot takes the first *acceptable* inspector its counter sequence draws (no conflict, not sent
+last time, not already on the team, under the workload cap); during a target's first 64
+counter values, an inspector already paired in this task with a team member is passed over
+("varied pairings"). After ``4 n + 64`` counter values without a taker, a cyclic scan from one
+more drawn index guarantees termination. The feasibility rule (docs/teams.md §3), checked
+before the announcement, guarantees that the scan always finds someone.
+
+Everything is integer arithmetic and SHA-256; no language PRNG is involved, and the result does
+not depend on the order of the inspector list or on the iteration order of the maps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from .errors import EncodingError, InfeasibleError, InputError
+
+TAG_TEAM = b"lottery-v1 team\x00"
+PAIR_PREFERENCE_DRAWS = 64  # counter values 0..63 of each target prefer unpaired inspectors
+EXTRA_DRAWS = 64  # a slot's random phase lasts 4 n + EXTRA_DRAWS counter values
+MAX_LISTED = 20  # targets named in an InfeasibleError message
+
+_sha256 = hashlib.sha256
+_EMPTY: frozenset[str] = frozenset()
+_U32_LIMIT = 1 << 32
+_U64_LIMIT = 1 << 64
+
+
+@dataclass(frozen=True)
+class Team:
+    """The inspectors sent to one target, in slot order."""
+
+    target: str
+    inspectors: tuple[str, ...]
+
+
+def _check_team_size(team_size: int) -> None:
+    if team_size < 2:
+        raise InputError(f"team size must be at least 2, got {team_size}")
+
+
+def _check_total(total_picks: int) -> None:
+    if total_picks < 0:
+        raise InputError(f"total picks must not be negative, got {total_picks}")
+
+
+def _sorted_pool(inspectors: Iterable[str], team_size: int) -> list[str]:
+    """The pool P: ids sorted by their UTF-8 bytes, checked for duplicates and size."""
+    try:
+        keyed = sorted((i.encode("utf-8"), i) for i in inspectors)
+    except UnicodeEncodeError as exc:
+        raise InputError(f"inspector id is not valid Unicode text: {exc.object!r}") from exc
+    for (a, name), (b, _) in zip(keyed, keyed[1:], strict=False):
+        if a == b:
+            raise InputError(f"duplicate inspector id: {name}")
+    if len(keyed) < team_size:
+        raise InfeasibleError(
+            f"the inspector pool ({len(keyed)}) is smaller than the team size ({team_size})"
+        )
+    return [name for _, name in keyed]
+
+
+def assign_teams(
+    seed: bytes,
+    picks: Sequence[str],
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    team_size: int,
+    cap: int,
+) -> list[Team]:
+    """Staff every pick with ``team_size`` inspectors (docs/teams.md §2).
+
+    Args:
+        seed: the draw's final seed (32 bytes).
+        picks: target ids in selection order (unique).
+        inspectors: the task's eligible inspector ids (unique; any order).
+        conflicts: target id -> inspector ids with a declared conflict of interest (回避).
+        previous: target id -> inspector ids who checked the target last time.
+        team_size: inspectors per target, at least 2.
+        cap: the most targets any one inspector gets in this task, at least 1.
+
+    Returns:
+        One team per pick, in pick order.
+
+    Raises:
+        InputError: a seed that is not 32 bytes, a team size below 2, a cap below 1, a
+            duplicate inspector id or pick, an id that is not valid Unicode text, or a pool so
+            large that the 32-bit draw counter could overflow.
+        InfeasibleError: the pool is smaller than the team size, or a target has no acceptable
+            inspector left (impossible when :func:`check_feasible` passed for these inputs).
+    """
+    if len(seed) != 32:
+        raise InputError(f"seed must be 32 bytes, got {len(seed)}")
+    _check_team_size(team_size)
+    if cap < 1:
+        raise InputError(f"workload cap must be at least 1, got {cap}")
+    pool = _sorted_pool(inspectors, team_size)
+    n = len(pool)
+    budget = 4 * n + EXTRA_DRAWS
+    if team_size * (budget + 1) > _U32_LIMIT:
+        raise InputError("inspector pool and team size too large for the 32-bit draw counter")
+    limit = (_U64_LIMIT // n) * n
+    prefix = TAG_TEAM + seed
+    load = [0] * n
+    paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b, as a * n + b
+    seen: set[str] = set()
+    teams: list[Team] = []
+    from_bytes = int.from_bytes
+
+    for target in picks:
+        if target in seen:
+            raise InputError(f"duplicate pick: {target}")
+        seen.add(target)
+        try:
+            tb = target.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"target id is not valid Unicode text: {target!r}") from exc
+        base = _sha256(prefix + len(tb).to_bytes(4, "big") + tb)
+        conf = conflicts.get(target, _EMPTY)
+        prev = previous.get(target, _EMPTY)
+        team: list[int] = []
+        c = 0  # this target's counter; runs on across its slots
+        for _slot in range(team_size):
+            chosen = -1
+            end = c + budget
+            while c < end:  # random phase
+                h = base.copy()
+                h.update(c.to_bytes(4, "big"))
+                v = from_bytes(h.digest()[:8], "big")
+                counter = c
+                c += 1
+                if v >= limit:
+                    continue
+                i = v % n
+                if load[i] >= cap or i in team:
+                    continue
+                name = pool[i]
+                if name in conf or name in prev:
+                    continue
+                if counter < PAIR_PREFERENCE_DRAWS and any(
+                    (i * n + m if i < m else m * n + i) in paired for m in team
+                ):
+                    continue
+                chosen = i
+                break
+            if chosen < 0:  # scan phase
+                h = base.copy()
+                h.update(c.to_bytes(4, "big"))
+                v = from_bytes(h.digest()[:8], "big")
+                c += 1
+                start = v % n if v < limit else 0
+                for k in range(n):
+                    i = (start + k) % n
+                    if (
+                        load[i] < cap
+                        and i not in team
+                        and pool[i] not in conf
+                        and pool[i] not in prev
+                    ):
+                        chosen = i
+                        break
+                else:
+                    raise InfeasibleError(
+                        f"no acceptable inspector left for target {target} "
+                        f"(slot {len(team) + 1} of {team_size})",
+                        (target,),
+                    )
+            for m in team:
+                paired.add(chosen * n + m if chosen < m else m * n + chosen)
+            team.append(chosen)
+            load[chosen] += 1
+        teams.append(Team(target, tuple(pool[i] for i in team)))
+    return teams
+
+
+@dataclass(frozen=True)
+class _Eligibility:
+    n: int  # pool size
+    lacking: list[tuple[str, int]]  # (target, e) with e < team_size, sorted by UTF-8 id
+    min_eligible: int  # the smallest e(t) over all candidates (n when none is restricted)
+    tightest: str | None  # the least id with e(t) == min_eligible < n, if any
+
+
+def _eligibility(
+    candidates: Iterable[str],
+    total_picks: int,
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    team_size: int,
+) -> _Eligibility:
+    """e(t) for the candidates named in a map; every other candidate has e(t) = n.
+
+    One pass over each map (not over the candidates), so the cost follows the number of
+    restricted targets, not the size of the registry.
+    """
+    _check_team_size(team_size)
+    _check_total(total_picks)
+    pool = _sorted_pool(inspectors, team_size)
+    n = len(pool)
+    members = frozenset(pool)
+    cands = candidates if isinstance(candidates, AbstractSet) else frozenset(candidates)
+    if total_picks > len(cands):
+        raise InputError(
+            f"total picks ({total_picks}) exceed the number of candidates ({len(cands)})"
+        )
+    # Ids outside the pool block nobody; when there are none (the team-input blob is already
+    # restricted to the pool), |blocked| is a plain length.
+    referenced: set[str] = set()
+    for m in (conflicts, previous):
+        for ids in m.values():
+            referenced.update(ids)
+    all_members = referenced <= members
+    low: list[tuple[str, int]] = []  # every candidate with e < team_size or e == min so far
+    min_e = n
+    for m, other, skip_shared in ((conflicts, previous, False), (previous, conflicts, True)):
+        for t, ids in m.items():
+            if t not in cands or (skip_shared and t in other):
+                continue
+            more = other.get(t)
+            blocked = ids | more if more else ids
+            e = n - (len(blocked) if all_members else len(members.intersection(blocked)))
+            if e < team_size or e <= min_e:
+                low.append((t, e))
+                min_e = min(min_e, e)
+    lacking = sorted(
+        ((t, e) for t, e in low if e < team_size), key=lambda te: te[0].encode("utf-8")
+    )
+    tied = [t for t, e in low if e == min_e and e < n]
+    tightest = min(tied, key=lambda t: t.encode("utf-8")) if tied else None
+    return _Eligibility(n, lacking, min_e, tightest)
+
+
+def _raise_lacking(lacking: list[tuple[str, int]], team_size: int) -> None:
+    listed = ", ".join(f"{t} (e={e})" for t, e in lacking[:MAX_LISTED])
+    more = len(lacking) - MAX_LISTED
+    raise InfeasibleError(
+        f"targets without enough eligible inspectors (need {team_size}): {listed}"
+        + (f" and {more} more" if more > 0 else ""),
+        tuple(t for t, _ in lacking),
+    )
+
+
+def full_bound(total_picks: int, team_size: int, cap: int) -> int:
+    """F: the most inspectors that can be at the cap when any target's turn comes.
+
+    ``0`` when ``cap >= total_picks`` (an inspector gets at most one slot per earlier target,
+    so nobody can be full), else ``floor(team_size * (total_picks - 1) / cap)``.
+
+    Raises:
+        InputError: a team size below 2, a cap below 1 or a negative number of picks.
+    """
+    _check_team_size(team_size)
+    _check_total(total_picks)
+    if cap < 1:
+        raise InputError(f"workload cap must be at least 1, got {cap}")
+    if cap >= total_picks:
+        return 0
+    return team_size * (total_picks - 1) // cap
+
+
+def _cap_for(total_picks: int, team_size: int, min_eligible: int) -> int:
+    """The smallest cap >= 1 with ``min_eligible - full_bound(...) >= team_size``."""
+    spare = min_eligible - team_size  # >= 0 here
+    return max(1, min(team_size * (total_picks - 1) // (spare + 1) + 1, total_picks))
+
+
+def minimum_cap(
+    candidates: Iterable[str],
+    total_picks: int,
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    team_size: int,
+) -> int:
+    """The smallest workload cap for which :func:`check_feasible` passes (docs/teams.md §4).
+
+    Raises:
+        InputError: a team size below 2, negative or too many picks, a duplicate inspector id.
+        InfeasibleError: no cap can work: the pool is smaller than the team size, or some
+            candidates have fewer than ``team_size`` eligible inspectors (listed).
+    """
+    el = _eligibility(candidates, total_picks, inspectors, conflicts, previous, team_size)
+    if el.lacking:
+        _raise_lacking(el.lacking, team_size)
+    return _cap_for(total_picks, team_size, el.min_eligible)
+
+
+def check_feasible(
+    candidates: Iterable[str],
+    total_picks: int,
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    team_size: int,
+    cap: int,
+) -> None:
+    """Refuse a task whose draw could fail to staff a pick (docs/teams.md §3).
+
+    Passes when every candidate ``t`` has ``e(t) - F >= team_size``, where ``e(t)`` counts the
+    pool's inspectors not in ``conflicts[t]`` or ``previous[t]`` and ``F`` is
+    :func:`full_bound`. Then :func:`assign_teams` cannot fail, whichever ``total_picks``
+    candidates are picked, in whatever order.
+
+    Args:
+        candidates: every target that could be picked (a set avoids a pass over all of them).
+        total_picks: how many targets the draw picks.
+        inspectors: the task's eligible inspector ids.
+        conflicts: target id -> inspector ids with a declared conflict of interest.
+        previous: target id -> inspector ids who checked the target last time.
+        team_size: inspectors per target.
+        cap: the workload cap.
+
+    Raises:
+        InputError: a team size below 2, a cap below 1, negative picks or more picks than
+            candidates, a duplicate inspector id.
+        InfeasibleError: the pool is smaller than the team size; candidates with fewer than
+            ``team_size`` eligible inspectors (listed, all in ``targets``); or a cap too low
+            (the message gives the smallest cap that passes).
+    """
+    full = full_bound(total_picks, team_size, cap)
+    el = _eligibility(candidates, total_picks, inspectors, conflicts, previous, team_size)
+    if el.lacking:
+        _raise_lacking(el.lacking, team_size)
+    if el.min_eligible - full < team_size:
+        where = (
+            f"target {el.tightest} has {el.min_eligible} eligible inspectors"
+            if el.tightest is not None
+            else f"the pool has {el.n} inspectors"
+        )
+        raise InfeasibleError(
+            f"workload cap {cap} is too low: up to {full} inspectors may be full when a "
+            f"target's turn comes and {where}, {team_size} needed; the smallest cap that "
+            f"passes is {_cap_for(total_picks, team_size, el.min_eligible)}"
+        )
+
+
+def default_cap(total_picks: int, n_inspectors: int, team_size: int) -> int:
+    """The fair share plus one: ``ceil(team_size * total_picks / n_inspectors) + 1``.
+
+    This spreads the work evenly but can be below :func:`minimum_cap` (small pools, many
+    conflicts); :func:`suggest_cap` takes the larger of the two.
+
+    Raises:
+        InputError: a team size below 2 or a negative number of picks.
+        InfeasibleError: fewer inspectors than the team size.
+    """
+    _check_team_size(team_size)
+    _check_total(total_picks)
+    if n_inspectors < team_size:
+        raise InfeasibleError(
+            f"the inspector pool ({n_inspectors}) is smaller than the team size ({team_size})"
+        )
+    return -(-team_size * total_picks // n_inspectors) + 1
+
+
+def suggest_cap(
+    candidates: Iterable[str],
+    total_picks: int,
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    team_size: int,
+) -> int:
+    """``max(default_cap, minimum_cap)``: an even spread that always passes the check.
+
+    Raises:
+        InputError: as :func:`minimum_cap`.
+        InfeasibleError: as :func:`minimum_cap`.
+    """
+    cands = candidates if isinstance(candidates, Collection) else list(candidates)
+    pool = inspectors if isinstance(inspectors, Collection) else list(inspectors)
+    least = minimum_cap(cands, total_picks, pool, conflicts, previous, team_size)
+    return max(default_cap(total_picks, len(pool), team_size), least)
+
+
+def teams_to_json(teams: Iterable[Team]) -> list[dict[str, str | list[str]]]:
+    """The ``teams`` member of the outcome blob: ``[{"target", "inspectors": [...]}]``."""
+    return [{"target": t.target, "inspectors": list(t.inspectors)} for t in teams]
+
+
+def teams_from_json(data: object) -> list[Team]:
+    """Parse the ``teams`` member of the outcome blob (the inverse of :func:`teams_to_json`).
+
+    Raises:
+        EncodingError: naming the first malformed entry.
+    """
+    if not isinstance(data, list):
+        raise EncodingError("teams must be a JSON array")
+    out: list[Team] = []
+    for k, item in enumerate(data):
+        if not isinstance(item, dict) or set(item) != {"target", "inspectors"}:
+            raise EncodingError(f"teams[{k}] must be an object with target and inspectors")
+        target, members = item["target"], item["inspectors"]
+        if not isinstance(target, str):
+            raise EncodingError(f"teams[{k}].target must be a string")
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise EncodingError(f"teams[{k}].inspectors must be an array of strings")
+        out.append(Team(target, tuple(members)))
+    return out

@@ -1,0 +1,110 @@
+"""Writing the public export: the log as C2SP tiles, checkpoints, blobs and public keys.
+
+The export only ever grows. Before writing, the entries already published (those covered by
+the export's current checkpoint) must be a prefix of what is being written: if the new log does
+not extend the old one, nothing is written and :class:`ExportError` says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from lottery.core.canonical import sha256_hex
+from lottery.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from lottery.core.errors import InputError, LotteryError
+from lottery.core.merkle import MerkleTree
+from lottery.core.note import Signer
+from lottery.core.tiles import entry_bundles_to_write, tiles_to_write
+
+
+class ExportError(LotteryError):
+    """The export cannot be written without rewriting what was already published."""
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write immutable content; an existing file must already hold exactly these bytes."""
+    if path.exists():
+        if path.read_bytes() != data:
+            raise ExportError(f"{path} already exists with other content: refusing to rewrite")
+        return
+    _write(path, data)
+
+
+def write_export(
+    out: Path,
+    entries: Sequence[bytes],
+    blobs: Mapping[str, bytes],
+    signer: Signer,
+    *,
+    origin: str,
+    public_keys: Sequence[str],
+    now: datetime | None = None,
+) -> Checkpoint:
+    """Bring the export at ``out`` up to the log ``entries``; return the new checkpoint.
+
+    Raises:
+        ExportError: when the existing export is not a prefix of ``entries``, or a published
+            file would change.
+        InputError: for a blob whose name is not its SHA-256.
+    """
+    del now  # checkpoints carry no time: the log order is the time line
+    tree = MerkleTree.from_entries(entries)
+    old_size = 0
+    current = out / "checkpoint"
+    if current.exists():
+        verifier = signer.verifier()
+        old = open_checkpoint(current.read_bytes(), [verifier], origin=origin)
+        if old.size > tree.size or tree.root(old.size) != old.root_hash:
+            raise ExportError(
+                f"the export at {out} holds a log of {old.size} records that the new log does "
+                "not extend: refusing to rewrite published history"
+            )
+        old_size = old.size
+    for digest, data in blobs.items():
+        if sha256_hex(data) != digest:
+            raise InputError(f"blob {digest} does not match its SHA-256")
+        _write_once(out / "blobs" / digest, data)
+    # Full tiles are immutable; partial tiles are new paths. Either way, write-once.
+    for path, data in tiles_to_write(old_size, tree.size, tree).items():
+        _write_once(out / path, data)
+    for path, data in entry_bundles_to_write(old_size, tree.size, entries).items():
+        _write_once(out / path, data)
+    checkpoint = Checkpoint(origin, tree.size, tree.root())
+    signed = sign_checkpoint(checkpoint, [signer])
+    archive = out / "checkpoints"
+    if old_size != tree.size or not (archive / str(tree.size)).exists():
+        _write_once(archive / str(tree.size), signed)
+        listing = archive / "list"
+        sizes = listing.read_text("ascii").split() if listing.exists() else []
+        if str(tree.size) not in sizes:
+            sizes.append(str(tree.size))
+        _write(listing, ("\n".join(sizes) + "\n").encode("ascii"))
+        _write(current, signed)
+    _write(out / "keys" / "office.vkey", ("\n".join(public_keys) + "\n").encode("utf-8"))
+    return checkpoint
+
+
+def file_getter(root: Path):  # type: ignore[no-untyped-def]
+    """A ``get(path)`` over a directory; a missing file raises KeyError."""
+    base = root.resolve()
+
+    def get(path: str) -> bytes:
+        target = (base / path).resolve()
+        if base not in target.parents and target != base:
+            raise KeyError(path)
+        try:
+            return target.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise KeyError(path) from exc
+
+    return get

@@ -1,0 +1,93 @@
+"""Shared builders for tests that run whole tasks in memory.
+
+The signing key and secrets here are TEST-ONLY values derived from fixed labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from lottery import inmemory
+from lottery.core.beacon import BeaconSpec, NumberSource, PublicNumbersBeacon, PublicNumbersValue
+from lottery.core.draw import TaskParams
+from lottery.core.note import Signer
+from lottery.synthetic import DEFAULT_RATIOS, Registries, make_registries
+
+LOG = "test.example/lottery"
+TEST_KEY_SEED = hashlib.sha256(b"TEST ONLY lottery office key").digest()
+T_ANNOUNCE = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+T_DRAW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+T_REVEAL = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
+
+
+def office_signer() -> Signer:
+    """The office key used by the suite (test only)."""
+    return Signer.from_seed(LOG, TEST_KEY_SEED)
+
+
+def secret_for(label: str) -> bytes:
+    """A fixed test-only secret."""
+    return hashlib.sha256(b"TEST ONLY secret " + label.encode()).digest()
+
+
+def beacon() -> tuple[BeaconSpec, PublicNumbersValue]:
+    """A public-numbers beacon drawn the day after the announcement."""
+    spec = BeaconSpec(
+        PublicNumbersBeacon(
+            description="测试用公开号码",
+            sources=(
+                NumberSource("福彩3D（测试）", "2026051期", "number", 1),
+                NumberSource("双色球红球（测试）", "2026023期", "set", 6),
+            ),
+            draw_date="2026-03-02",
+        )
+    )
+    return spec, PublicNumbersValue.from_values([[408], [2, 7, 11, 19, 26, 30]])
+
+
+def params(regs: Registries, task: str = "T2026-001", team_size: int = 2) -> TaskParams:
+    """Task parameters over the whole synthetic registry."""
+    spec, _ = beacon()
+    return TaskParams(
+        task=task,
+        title="2026年第一季度人防工程使用情况抽查",
+        org_units=tuple(regs.org_units),
+        window_start="2026-03-10",
+        window_end="2026-03-31",
+        ratios=DEFAULT_RATIOS,
+        team_size=team_size,
+        disclosure="2026-04-01T00:00:00Z",
+        beacon=spec,
+        items=(("RF-01", 1),),
+    )
+
+
+def small_registries() -> Registries:
+    """300 targets, 40 inspectors."""
+    return make_registries(300, 40, n_regions=3, seed=7)
+
+
+def announced(task: str = "T2026-001", regs: Registries | None = None) -> inmemory.TaskRun:
+    """An announced task."""
+    regs = regs or small_registries()
+    return inmemory.announce(
+        LOG,
+        office_signer(),
+        params(regs, task),
+        regs.candidates,
+        regs.inspectors,
+        secret_for(task),
+        T_ANNOUNCE,
+        exclusions=regs.exclusions,
+        conflicts=regs.conflicts,
+        previous=regs.previous,
+    )
+
+
+def disclosed(task: str = "T2026-001") -> inmemory.TaskRun:
+    """An announced, drawn and revealed task."""
+    run = announced(task)
+    inmemory.draw(run, beacon()[1], T_DRAW)
+    inmemory.reveal(run, T_REVEAL)
+    return run

@@ -1,0 +1,167 @@
+"""lottery-v1 known-answer vectors (tests/vectors/lottery-v1/).
+
+Two kinds of check:
+1. regression: regenerating the vectors from their fixed inputs gives the committed bytes;
+2. a second implementation: the functions below follow docs/spec.md using only hashlib, json
+   and PyNaCl (no lottery code), and must derive the same signatures, ids, commitment, beacon
+   value, seed, stratum keys, tickets, counts and picks as the vectors hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nacl.signing import VerifyKey
+
+from lottery.core.note import NoteVerifier
+from lottery.core.verify import verify_task
+
+HERE = Path(__file__).resolve().parent / "vectors" / "lottery-v1"
+NAMES = ("public-numbers", "drand")
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((HERE / f"task-{name}.json").read_text(encoding="utf-8"))
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("make_vectors", HERE / "make_vectors.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_regenerates_byte_for_byte(name: str) -> None:
+    assert _generator().render(name) == (HERE / f"task-{name}.json").read_text(encoding="utf-8")
+
+
+# --- The second implementation, from docs/spec.md and the C2SP signed-note spec ----------
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def ref_open_note(note: str, public_key: bytes, name: str) -> bytes:
+    """Split a signed note, check the Ed25519 signature of ``name``; return the text bytes."""
+    text, _, sigs = note.partition("\n\n")
+    text_bytes = (text + "\n").encode()
+    kid = sha(name.encode() + b"\n\x01" + public_key)[:4]
+    for line in sigs.splitlines():
+        dash, signer, b64 = line.split(" ")
+        assert dash == "\u2014"
+        raw = base64.b64decode(b64)
+        if signer == name and raw[:4] == kid:
+            VerifyKey(public_key).verify(text_bytes, raw[4:])
+            return text_bytes
+    raise AssertionError("no signature by the office key")
+
+
+def ref_key_string(values: list[list[int]]) -> str:
+    """RFC 3797 §4 for integer sources: sort each, join with '.', end each source with './'."""
+    return "".join(".".join(str(n) for n in sorted(v)) + "./" for v in values)
+
+
+def ref_beacon_value(value: dict[str, Any]) -> bytes:
+    if value["kind"] == "drand":
+        return sha(bytes.fromhex(value["signature"]))
+    return sha(ref_key_string(value["values"]).encode())
+
+
+def ref_count(n: int, bp: int) -> int:
+    return min(n, -(-n * bp // 10000))
+
+
+def ref_picks(seed: bytes, pool: dict[str, Any]) -> tuple[dict, dict, list[str]]:
+    keys, tickets, picks = {}, {}, []
+    for st in pool["strata"]:
+        key_name = f"{st['region']}|{st['risk']}"
+        skey = sha(b"lottery-v1 stratum\x00" + seed + key_name.encode())
+        keys[key_name] = skey.hex()
+        tk = {c: sha(skey + c.encode()) for c in st["candidates"]}
+        tickets[key_name] = {c: t.hex() for c, t in tk.items()}
+        ranked = sorted(st["candidates"], key=lambda c, tk=tk: tk[c] + c.encode())
+        picks += ranked[: st["count"]]
+    return keys, tickets, picks
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_implementation_agrees(name: str) -> None:
+    v = load(name)
+    inputs = v["inputs"]
+    pub = bytes.fromhex(inputs["public_key"])
+    log = inputs["log"]
+    # The published key: vkey = name + hex key id + base64(0x01 || key).
+    kid = sha(log.encode() + b"\n\x01" + pub)[:4]
+    key_b64 = base64.b64encode(b"\x01" + pub).decode()
+    assert inputs["vkey"] == f"{log}+{kid.hex()}+{key_b64}"
+
+    ann_text = ref_open_note(v["announcement"]["note"], pub, log)
+    draw_text = ref_open_note(v["draw"]["note"], pub, log)
+    reveal_text = ref_open_note(v["reveal"]["note"], pub, log)
+    assert hashlib.sha256(ann_text).hexdigest() == v["announcement"]["id"]
+    assert hashlib.sha256(draw_text).hexdigest() == v["draw"]["id"]
+    ann = json.loads(ann_text)
+    draw = json.loads(draw_text)
+    reveal = json.loads(reveal_text)
+
+    secret = bytes.fromhex(reveal["secret"])
+    assert secret.hex() == inputs["secret"]
+    assert sha(b"lottery-v1 commit\x00" + secret).hex() == ann["commit"] == v["commit"]
+
+    blobs = {k: s.encode() for k, s in v["blobs"].items()}
+    assert hashlib.sha256(blobs["pool"]).hexdigest() == ann["pool"]["sha256"]
+    assert hashlib.sha256(blobs["outcome"]).hexdigest() == draw["outcome"] == reveal["outcome"]
+
+    beacon = ref_beacon_value(draw["beacon_value"])
+    assert beacon.hex() == v["beacon_value_bytes"]
+    seed = sha(b"lottery-v1 seed\x00" + sha(ann_text) + beacon + secret)
+    assert seed.hex() == v["seed"]
+
+    pool = json.loads(blobs["pool"])
+    for st in pool["strata"]:
+        assert st["count"] == ref_count(len(st["candidates"]), ann["ratios"][st["risk"]])
+    keys, tickets, picks = ref_picks(seed, pool)
+    assert keys == v["stratum_keys"]
+    assert tickets == v["tickets"]
+    assert picks == v["picks"]
+    outcome = json.loads(blobs["outcome"])
+    assert outcome["seed"] == seed.hex()
+    assert [p["target"] for st in outcome["strata"] for p in st["picks"]] == picks
+    assert [t["target"] for t in outcome["teams"]] == picks
+
+    # Eligibility of the inspector pool (docs/spec.md §4): active, in scope, valid all window.
+    team_input = json.loads(blobs["team_input"])
+    start, end = ann["window"]["start"], ann["window"]["end"]
+    eligible = sorted(
+        i["id"]
+        for i in inputs["registries"]["inspectors"]
+        if i["org_unit"] in ann["org_units"] and i["from"] <= start and i["to"] >= end
+    )
+    assert team_input["inspectors"] == eligible
+    conflicts = {(t, i) for t, i in team_input["conflicts"]}
+    previous = {(t, i) for t, i in team_input["previous"]}
+    for team in outcome["teams"]:
+        assert len(set(team["inspectors"])) == ann["team_size"]
+        for i in team["inspectors"]:
+            assert i in eligible
+            assert (team["target"], i) not in conflicts | previous
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_core_verifier_accepts_the_vectors(name: str) -> None:
+    v = load(name)
+    notes = [v[k]["note"].encode() for k in ("announcement", "draw", "reveal")]
+    blobs = {hashlib.sha256(b.encode()).hexdigest(): b.encode() for b in v["blobs"].values()}
+    report = verify_task(
+        notes, blobs, [NoteVerifier.from_vkey(v["inputs"]["vkey"])], log=v["inputs"]["log"]
+    )
+    assert report.status == "disclosed"
