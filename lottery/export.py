@@ -8,7 +8,7 @@ not extend the old one, nothing is written and :class:`ExportError` says so.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def write_export(
     return checkpoint
 
 
-def file_getter(root: Path):  # type: ignore[no-untyped-def]
+def file_getter(root: Path) -> Callable[[str], bytes]:
     """A ``get(path)`` over a directory; a missing file raises KeyError."""
     base = root.resolve()
 

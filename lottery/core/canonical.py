@@ -59,7 +59,7 @@ def _check_value(value: object, path: str = "$") -> bool:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise EncodingError(f"object keys must be strings (at {path})")
-            if any(ord(ch) > 0xFFFF for ch in key):
+            if not key.isascii() and any(ord(ch) > 0xFFFF for ch in key):
                 astral = True
             astral = _check_value(item, f"{path}.{key}") or astral
         return astral

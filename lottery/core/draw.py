@@ -14,6 +14,7 @@ from . import teams as team_mod
 from .beacon import BeaconSpec
 from .canonical import sha256_hex
 from .errors import InputError
+from .gcpause import bulk
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
@@ -80,6 +81,7 @@ def eligible_inspectors(
     ]
 
 
+@bulk
 def prepare_announcement(
     params: TaskParams,
     candidates: Iterable[Candidate],
@@ -103,7 +105,7 @@ def prepare_announcement(
     if len(commit) != 32:
         raise InputError("commitment must be 32 bytes")
     pool = build_pool(params.task, candidates, params.ratios, exclusions)
-    targets = {c for st in pool.strata for c in st.candidates}
+    targets = pool.members
     eligible = eligible_inspectors(
         inspectors, params.org_units, params.window_start, params.window_end
     )
@@ -161,6 +163,7 @@ class DrawResult:
         object.__setattr__(self, "outcome_sha256", sha256_hex(self.outcome_blob))
 
 
+@bulk
 def compute_outcome(
     announcement_digest: bytes,
     pool: Pool,

@@ -18,6 +18,7 @@ matched by guessing the picks of a small pool.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -65,7 +66,7 @@ def make_team_input(
     inspectors: Iterable[str],
     conflicts: Iterable[tuple[str, str]],
     previous: Iterable[tuple[str, str]],
-    targets: set[str],
+    targets: AbstractSet[str],
 ) -> TeamInput:
     """Keep only the pairs that concern pool targets and pool inspectors."""
     pool = tuple(sorted(set(inspectors), key=_utf8))
@@ -128,24 +129,29 @@ def encode_outcome(
     selection: Sequence[tuple[Stratum, Sequence[Pick]]],
     teams: Sequence[Team],
 ) -> bytes:
-    """Canonical bytes of the outcome blob."""
-    return canonical_json(
-        {
-            "type": OUTCOME_TYPE,
-            "v": 1,
-            "task": task,
-            "seed": seed.hex(),
-            "strata": [
-                {
-                    "region": st.region,
-                    "risk": st.risk,
-                    "picks": [{"target": p.target, "ticket": p.ticket.hex()} for p in picks],
-                }
-                for st, picks in selection
-            ],
-            "teams": [{"target": t.target, "inspectors": list(t.inspectors)} for t in teams],
-        }
+    """Canonical bytes of the outcome blob.
+
+    Written directly, keys in RFC 8785 order: every string in it is a checked ASCII
+    identifier or hex, so nothing needs escaping. :func:`decode_outcome` re-encodes with the
+    general encoder and compares, so a divergence could never go unnoticed.
+    """
+    s.ident(task, "task")
+    strata = []
+    for st, picks in selection:
+        s.check_ids([p.target for p in picks], "picks")
+        body = ",".join(f'{{"target":"{p.target}","ticket":"{p.ticket.hex()}"}}' for p in picks)
+        strata.append(f'{{"picks":[{body}],"region":"{st.region}","risk":"{st.risk}"}}')
+    s.check_ids([i for t in teams for i in t.inspectors], "team members")
+    sep = '","'
+    team_text = ",".join(
+        '{"inspectors":["' + sep.join(t.inspectors) + '"],"target":"' + t.target + '"}'
+        for t in teams
     )
+    text = (
+        f'{{"seed":"{seed.hex()}","strata":[{",".join(strata)}],"task":"{task}",'
+        f'"teams":[{team_text}],"type":"{OUTCOME_TYPE}","v":1}}'
+    )
+    return text.encode("ascii")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from . import schema as s
 from .canonical import canonical_json, parse_canonical_json
 from .errors import EncodingError, InputError
+from .gcpause import bulk
 
 BP_DENOMINATOR = 10_000
 POOL_BLOB_TYPE = "lottery-pool"
@@ -65,6 +69,11 @@ class Stratum:
         """``region|risk``."""
         return f"{self.region}|{self.risk}"
 
+    @cached_property
+    def encoded(self) -> list[bytes]:
+        """The candidate ids as UTF-8 bytes (what the tickets hash)."""
+        return "\n".join(self.candidates).encode("utf-8").split(b"\n")
+
 
 @dataclass(frozen=True)
 class Pool:
@@ -82,6 +91,11 @@ class Pool:
     def picks(self) -> int:
         """Number of targets drawn over all strata."""
         return sum(st.count for st in self.strata)
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """Every candidate id of the pool."""
+        return frozenset(chain.from_iterable(st.candidates for st in self.strata))
 
 
 def stratum_count(n: int, ratio_bp: int) -> int:
@@ -101,6 +115,7 @@ def _utf8_key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+@bulk
 def build_pool(
     task: str,
     candidates: Iterable[Candidate],
@@ -127,30 +142,34 @@ def build_pool(
         if ex.target in excluded:
             raise InputError(f"target {ex.target} is excluded twice")
         excluded[ex.target] = ex
-    groups: dict[tuple[str, str], list[str]] = {}
-    n_rows = 0
-    for cand in candidates:
-        n_rows += 1
-        groups.setdefault((cand.region, cand.risk), []).append(cand.id)
-    all_ids = [cid for ids in groups.values() for cid in ids]
+    rows = list(candidates)
+    all_ids = list(map(attrgetter("id"), rows))
+    keys = list(map(attrgetter("region", "risk"), rows))
     try:
         s.check_ids(all_ids, "candidate ids")
-        for region, risk in groups:
+        for region, risk in set(keys):
             s.ident(region, "region")
             s.ident(risk, "risk class")
     except EncodingError as exc:
         raise InputError(str(exc)) from exc
-    seen = set(all_ids)
-    if len(seen) != n_rows:
-        dup = _first_duplicate(all_ids)
-        raise InputError(f"duplicate candidate id {dup}")
-    unknown = sorted(set(excluded) - seen)
+    members = set(all_ids)
+    if len(members) != len(all_ids):
+        raise InputError(f"duplicate candidate id {_first_duplicate(all_ids)}")
+    unknown = sorted(set(excluded) - members)
     if unknown:
         raise InputError(f"exclusion names a target that is not a candidate: {unknown[0]}")
+    groups: dict[tuple[str, str], list[str]] = {k: [] for k in set(keys)}
+    append = {k: v.append for k, v in groups.items()}
+    if excluded:
+        for key, cid in zip(keys, all_ids, strict=True):
+            if cid not in excluded:
+                append[key](cid)
+        members.difference_update(excluded)
+    else:
+        for key, cid in zip(keys, all_ids, strict=True):
+            append[key](cid)
     strata = []
     for (region, risk), ids in groups.items():
-        if excluded:
-            ids = [cid for cid in ids if cid not in excluded]
         if not ids:
             continue
         if risk not in ratios:
@@ -160,7 +179,9 @@ def build_pool(
     if not strata:
         raise InputError("the pool is empty: no candidate is left after exclusions")
     strata.sort(key=lambda st: _utf8_key(st.key))
-    return Pool(task, tuple(strata))
+    pool = Pool(task, tuple(strata))
+    pool.__dict__["members"] = frozenset(members)  # fill the cache: already computed
+    return pool
 
 
 def _first_duplicate(ids: Iterable[str]) -> str:
@@ -203,6 +224,7 @@ _STRATUM_SCHEMA = s.obj(
 )
 
 
+@bulk
 def decode_pool(data: bytes) -> Pool:
     """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
 
@@ -230,8 +252,8 @@ def decode_pool(data: bytes) -> Pool:
         if not isinstance(ids, list) or not ids or set(map(type, ids)) != {str}:
             raise EncodingError(f"{path}.candidates must be a non-empty list of ids")
         s.check_ids(ids, f"{path}.candidates")
-        if ids != sorted(ids) or len(set(ids)) != len(ids):
-            raise EncodingError(f"{path}.candidates must be sorted and unique")
+        if ids != sorted(ids):
+            raise EncodingError(f"{path}.candidates must be sorted")
         total += len(ids)
         st = Stratum(raw["region"], raw["risk"], raw["count"], tuple(ids))
         key = _utf8_key(st.key)
@@ -242,10 +264,17 @@ def decode_pool(data: bytes) -> Pool:
             raise EncodingError(f"{path}: count {st.count} exceeds {len(ids)} candidates")
         strata.append(st)
     pool = Pool(body["task"], tuple(strata))
-    if len({c for st in strata for c in st.candidates}) != total:
-        raise EncodingError("pool: a candidate appears in two strata")
+    members = frozenset(chain.from_iterable(st.candidates for st in strata))
+    if len(members) != total:
+        raise EncodingError("pool: candidates must be unique (within and across strata)")
     if encode_pool(pool) != data:
         raise EncodingError("pool blob is not in canonical form")
+    pool.__dict__["members"] = members
+    # The blob is canonical, so each stratum's ids are the text between '"candidates":["' and
+    # '"]'; splitting the raw bytes gives the encoded ids without a second conversion.
+    segments = data.split(b'{"candidates":["')[1:]
+    for st, segment in zip(strata, segments, strict=True):
+        st.__dict__["encoded"] = segment[: segment.index(b'"]')].split(b'","')
     return pool
 
 

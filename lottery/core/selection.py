@@ -85,8 +85,7 @@ def select_stratum(seed: bytes, stratum: Stratum) -> list[Pick]:
     if stratum.count == 0:
         return []
     key = stratum_key(seed, stratum.key)
-    encoded = "\n".join(stratum.candidates).encode("utf-8").split(b"\n")
-    return [Pick(c.decode("utf-8"), t) for t, c in _lowest(key, encoded, stratum.count)]
+    return [Pick(c.decode("utf-8"), t) for t, c in _lowest(key, stratum.encoded, stratum.count)]
 
 
 def select(seed: bytes, pool: Pool) -> list[tuple[Stratum, list[Pick]]]:

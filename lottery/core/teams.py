@@ -21,6 +21,7 @@ not depend on the order of the inspector list or on the iteration order of the m
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def _sorted_pool(inspectors: Iterable[str], team_size: int) -> list[str]:
         keyed = sorted((i.encode("utf-8"), i) for i in inspectors)
     except UnicodeEncodeError as exc:
         raise InputError(f"inspector id is not valid Unicode text: {exc.object!r}") from exc
-    for (a, name), (b, _) in zip(keyed, keyed[1:], strict=False):
+    for (a, name), (b, _) in itertools.pairwise(keyed):
         if a == b:
             raise InputError(f"duplicate inspector id: {name}")
     if len(keyed) < team_size:

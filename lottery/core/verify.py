@@ -18,10 +18,12 @@ from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
 from .draw import compute_outcome
 from .errors import LotteryError, VerificationError
+from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
 from .pool import Pool, check_counts, decode_exclusions, decode_pool
 from .records import Record, open_record
+from .seed import check_commitment
 
 T = TypeVar("T")
 
@@ -91,6 +93,7 @@ def _one(records: Sequence[Record], kind: str, task: str) -> Record | None:
     return found[0] if found else None
 
 
+@bulk
 def verify_task(
     notes: Sequence[bytes],
     blobs: Mapping[str, bytes],
@@ -155,7 +158,7 @@ def verify_task(
     if draw is None or beacon_value is None:
         ck.run(
             "commit.reveal",
-            lambda: compute_commit_only(commit, secret),
+            lambda: check_commitment(commit, secret),
             "cancelled before the draw; the secret opens the commitment",
         )
         return report
@@ -170,24 +173,35 @@ def verify_task(
         lambda: _blob(blobs, draw.body["outcome"], "outcome"),
         "the published outcome matches the hash sealed at draw time",
     )
-    result = ck.run(
+    ck.run(
         "commit.reveal",
+        lambda: check_commitment(commit, secret),
+        "the revealed secret opens the commitment",
+    )
+    result = ck.run(
+        "draw.rerun",
         lambda: compute_outcome(
             ann.digest, pool, team_input, a["team_size"], a["cap"], beacon_value, secret, commit
         ),
-        "the revealed secret opens the commitment",
+        "seed, selection and teams re-computed from the published inputs",
     )
+    if result.outcome_blob == outcome_blob:
+        picks = sum(len(p) for _, p in result.selection)
+        report.checks += [
+            Check("draw.selection", f"{picks} picks re-drawn identically"),
+            Check("draw.teams", f"{len(result.teams)} teams re-assigned identically"),
+            Check("draw.outcome_bytes", "the published outcome is byte-identical to the re-run"),
+        ]
+        report.outcome = Outcome(
+            pool.task,
+            result.seed,
+            tuple((st.key, tuple(p)) for st, p in result.selection),
+            tuple(result.teams),
+        )
+        return report
     published = ck.run("draw.outcome", lambda: decode_outcome(outcome_blob), "outcome parses")
     _compare(ck, result.outcome_blob, outcome_blob, published, decode_outcome(result.outcome_blob))
-    report.outcome = published
-    return report
-
-
-def compute_commit_only(commit: bytes, secret: bytes) -> None:
-    """Check a cancellation's secret when there was no draw."""
-    from .seed import check_commitment
-
-    check_commitment(commit, secret)
+    raise VerificationError("draw.outcome_bytes", "the outcome differs from the re-run")
 
 
 def _check_announcement(
@@ -219,7 +233,7 @@ def _check_announcement(
         "blob.exclusions", lambda: _blob(blobs, a["exclusions"]["sha256"], "exclusions"), "ok"
     )
     excl = ck.run("exclusions.format", lambda: decode_exclusions(excl_blob), "parses")
-    in_pool = {c for st in pool.strata for c in st.candidates}
+    in_pool = pool.members
     ck.require(
         "exclusions.disjoint",
         len(excl) == a["exclusions"]["count"] and not any(e.target in in_pool for e in excl),

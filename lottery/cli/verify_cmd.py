@@ -1,0 +1,146 @@
+"""``lottery verify PATH_OR_URL``: audit a published export (or a site that carries one)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_origin
+from lottery.core.errors import InputError
+from lottery.core.note import NoteVerifier
+from lottery.core.verify import Check
+
+
+def _http_getter(base: str) -> Getter:
+    import httpx
+
+    client = httpx.Client(timeout=30.0, follow_redirects=True)
+
+    def get(path: str) -> bytes:
+        try:
+            response = client.get(f"{base.rstrip('/')}/{path}")
+        except httpx.HTTPError as exc:
+            raise InputError(f"cannot fetch {base}/{path}: {exc}") from exc
+        if response.status_code == 404:
+            raise KeyError(path)
+        if response.status_code != 200:
+            raise InputError(f"{base}/{path}: HTTP {response.status_code}")
+        return response.content
+
+    return get
+
+
+def open_export(location: str) -> Getter:
+    """A getter for an export directory, a site directory with ``export/``, or a URL.
+
+    Raises:
+        InputError: when nothing that looks like an export is found there.
+    """
+    from lottery.export import file_getter
+
+    if location.startswith(("http://", "https://")):
+        for base in (location, location.rstrip("/") + "/export"):
+            get = _http_getter(base)
+            try:
+                get("checkpoint")
+            except KeyError:
+                continue
+            return get
+        raise InputError(f"no export (checkpoint) found at {location}")
+    root = Path(location)
+    for candidate in (root, root / "export"):
+        if (candidate / "checkpoint").is_file():
+            return file_getter(candidate)
+    raise InputError(f"no export found at {location}: expected a 'checkpoint' file there")
+
+
+def _verifiers(keys: list[str], get: Getter) -> tuple[list[NoteVerifier], bool]:
+    lines: list[str] = []
+    for key in keys:
+        path = Path(key)
+        if "+" not in key and path.is_file():
+            lines += path.read_text("utf-8").split()
+        else:
+            lines.append(key)
+    pinned = bool(lines)
+    if not lines:
+        try:
+            lines = get("keys/office.vkey").decode("utf-8").split()
+        except KeyError as exc:
+            raise InputError("no --key given and the export publishes no keys/office.vkey") from exc
+    return [NoteVerifier.from_vkey(v) for v in lines], pinned
+
+
+def _report_json(report: AuditReport, pinned: bool) -> str:
+    return json.dumps(
+        {
+            "ok": report.ok,
+            "log": report.origin,
+            "size": report.size,
+            "keys_pinned": pinned,
+            "checks": [{"check": c.name, "detail": c.detail} for c in report.checks],
+            "tasks": {
+                name: {
+                    "status": t.status,
+                    "checks": [{"check": c.name, "detail": c.detail} for c in t.checks],
+                    "picks": len(t.outcome.picks()) if t.outcome else None,
+                }
+                for name, t in sorted(report.tasks.items())
+            },
+            "failures": [
+                {"scope": scope, "check": failure.check, "detail": failure.detail}
+                for scope, failure in report.failures
+            ],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def verify_command(
+    location: Annotated[str, typer.Argument(help="Export or site directory, or its URL.")],
+    task: Annotated[str | None, typer.Option(help="Verify only this task.")] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(help="Pinned office key (vkey) or a file of vkeys; repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Audit a published log: checkpoints, every record, every task's draw."""
+    get = open_export(location)
+    verifiers, pinned = _verifiers(key or [], get)
+    try:
+        origin = checkpoint_origin(get("checkpoint"))
+    except KeyError as exc:
+        raise InputError(f"no checkpoint at {location}") from exc
+    report = audit_export(get, verifiers, origin=origin, task=task)
+    if as_json:
+        typer.echo(_report_json(report, pinned))
+        sys.exit(0 if report.ok else 1)
+    if not pinned:
+        typer.echo("note: keys taken from the export itself; pin them with --key", err=True)
+    for check in report.checks:
+        typer.echo(f"ok    {check.name:<20} {check.detail}")
+    for name, result in sorted(report.tasks.items()):
+        for check in result.checks:
+            typer.echo(f"ok    [{name}] {check.name:<20} {check.detail}")
+        typer.echo(f"ok    [{name}] status: {result.status}")
+    for scope, failure in report.failures:
+        for passed in failure.passed:
+            if isinstance(passed, Check):
+                typer.echo(f"ok    [{scope}] {passed.name:<20} {passed.detail}")
+        typer.echo(f"FAIL  [{scope}] {failure.check:<20} {failure.detail}")
+    if report.ok:
+        typer.echo(f"VERIFIED: log {origin}, {report.size} records, {len(report.tasks)} tasks")
+        return
+    typer.echo(f"FAILED: {len(report.failures)} problem(s) in {origin}")
+    sys.exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``lottery verify`` to ``app``."""
+    app.command("verify")(verify_command)
