@@ -74,6 +74,12 @@ def make_registries(
                 cert_valid_to="2025-12-31" if expired else "2029-12-31",
             )
         )
+    # In id order, as the service reads a registry (ORDER BY the primary key); rebuilt in
+    # that order so that objects lie in memory in list order, as freshly read rows do.
+    candidates = [
+        Candidate(i.encode().decode(), r, k)
+        for i, r, k in sorted((c.id, c.region, c.risk) for c in candidates)
+    ]
     ids = [c.id for c in candidates]
     conflicts = [(t, rng.choice(inspectors).id) for t in rng.sample(ids, n_targets // 200)]
     previous = [(t, rng.choice(inspectors).id) for t in rng.sample(ids, n_targets // 50)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -93,8 +94,8 @@ class Pool:
         return sum(st.count for st in self.strata)
 
     @cached_property
-    def members(self) -> frozenset[str]:
-        """Every candidate id of the pool."""
+    def members(self) -> AbstractSet[str]:
+        """Every candidate id of the pool (read-only)."""
         return frozenset(chain.from_iterable(st.candidates for st in self.strata))
 
 
@@ -144,10 +145,12 @@ def build_pool(
         excluded[ex.target] = ex
     rows = list(candidates)
     all_ids = list(map(attrgetter("id"), rows))
-    keys = list(map(attrgetter("region", "risk"), rows))
+    regions = list(map(attrgetter("region"), rows))
+    risks = list(map(attrgetter("risk"), rows))
+    del rows
+    keys = set(zip(regions, risks, strict=True))
     try:
-        s.check_ids(all_ids, "candidate ids")
-        for region, risk in set(keys):
+        for region, risk in keys:
             s.ident(region, "region")
             s.ident(risk, "risk class")
     except EncodingError as exc:
@@ -158,29 +161,38 @@ def build_pool(
     unknown = sorted(set(excluded) - members)
     if unknown:
         raise InputError(f"exclusion names a target that is not a candidate: {unknown[0]}")
-    groups: dict[tuple[str, str], list[str]] = {k: [] for k in set(keys)}
+    groups: dict[tuple[str, str], list[str]] = {k: [] for k in keys}
     append = {k: v.append for k, v in groups.items()}
+    rows_iter = zip(regions, risks, all_ids, strict=True)
     if excluded:
-        for key, cid in zip(keys, all_ids, strict=True):
+        for region, risk, cid in rows_iter:
             if cid not in excluded:
-                append[key](cid)
+                append[region, risk](cid)
         members.difference_update(excluded)
     else:
-        for key, cid in zip(keys, all_ids, strict=True):
-            append[key](cid)
+        for region, risk, cid in rows_iter:
+            append[region, risk](cid)
     strata = []
     for (region, risk), ids in groups.items():
         if not ids:
             continue
         if risk not in ratios:
             raise InputError(f"risk class {risk!r} has no ratio in the task parameters")
-        ids.sort()  # ids are ASCII: character order is UTF-8 byte order
-        strata.append(Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids)))
+        try:
+            encoded = s.encode_ids(ids, "candidate ids")
+        except EncodingError as exc:
+            raise InputError(str(exc)) from exc
+        if ids != sorted(ids):  # registries usually arrive in id order: then this is O(n)
+            ids.sort()  # ids are ASCII: character order is UTF-8 byte order
+            encoded.sort()
+        stratum = Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids))
+        stratum.__dict__["encoded"] = encoded  # validated ids, kept for the draw's tickets
+        strata.append(stratum)
     if not strata:
         raise InputError("the pool is empty: no candidate is left after exclusions")
     strata.sort(key=lambda st: _utf8_key(st.key))
     pool = Pool(task, tuple(strata))
-    pool.__dict__["members"] = frozenset(members)  # fill the cache: already computed
+    pool.__dict__["members"] = members  # fill the cache: already computed (never mutated)
     return pool
 
 
@@ -251,7 +263,6 @@ def decode_pool(data: bytes) -> Pool:
         path = f"pool.strata[{i}]"
         if not isinstance(ids, list) or not ids or set(map(type, ids)) != {str}:
             raise EncodingError(f"{path}.candidates must be a non-empty list of ids")
-        s.check_ids(ids, f"{path}.candidates")
         if ids != sorted(ids):
             raise EncodingError(f"{path}.candidates must be sorted")
         total += len(ids)
@@ -264,17 +275,21 @@ def decode_pool(data: bytes) -> Pool:
             raise EncodingError(f"{path}: count {st.count} exceeds {len(ids)} candidates")
         strata.append(st)
     pool = Pool(body["task"], tuple(strata))
+    # Each stratum's ids are the raw text between '{"candidates":["' and '"]': checking the
+    # id alphabet there, in bulk, and splitting it gives the encoded ids in one pass.
+    segments = data.split(b'{"candidates":["')[1:]
+    if len(segments) != len(strata):
+        raise EncodingError("pool blob is not in canonical form")
+    for i, (st, segment) in enumerate(zip(strata, segments, strict=True)):
+        raw_ids = segment[: segment.find(b'"]')]
+        what = f"pool.strata[{i}].candidates"
+        st.__dict__["encoded"] = s.split_ids(raw_ids, b'","', len(st.candidates), what)
+    if encode_pool(pool) != data:
+        raise EncodingError("pool blob is not in canonical form")
     members = frozenset(chain.from_iterable(st.candidates for st in strata))
     if len(members) != total:
         raise EncodingError("pool: candidates must be unique (within and across strata)")
-    if encode_pool(pool) != data:
-        raise EncodingError("pool blob is not in canonical form")
     pool.__dict__["members"] = members
-    # The blob is canonical, so each stratum's ids are the text between '"candidates":["' and
-    # '"]'; splitting the raw bytes gives the encoded ids without a second conversion.
-    segments = data.split(b'{"candidates":["')[1:]
-    for st, segment in zip(strata, segments, strict=True):
-        st.__dict__["encoded"] = segment[: segment.index(b'"]')].split(b'","')
     return pool
 
 

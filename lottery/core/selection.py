@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
+from math import isqrt
 
 from .errors import InputError
 from .pool import Pool, Stratum
@@ -68,7 +69,8 @@ def _lowest(key: bytes, encoded: list[bytes], count: int) -> list[tuple[bytes, b
     """
     n = len(encoded)
     tickets = list(map(_DIGEST, map(_sha256, map(key.__add__, encoded))))
-    margin = 2 * count + 64
+    # Expected number of tickets below the threshold: count + 6 standard deviations + 64.
+    margin = count + 6 * isqrt(count) + 64
     if margin < n:
         threshold = ((margin << 256) // n).to_bytes(32, "big")
         kept_tickets = list(filter(threshold.__gt__, tickets))

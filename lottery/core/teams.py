@@ -37,6 +37,8 @@ _sha256 = hashlib.sha256
 _EMPTY: frozenset[str] = frozenset()
 _U32_LIMIT = 1 << 32
 _U64_LIMIT = 1 << 64
+_PRE = 256
+_COUNTERS = [c.to_bytes(4, "big") for c in range(_PRE)]  # u32be(c), precomputed
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def assign_teams(
     seen: set[str] = set()
     teams: list[Team] = []
     from_bytes = int.from_bytes
+    counters = _COUNTERS
 
     for target in picks:
         if target in seen:
@@ -139,7 +142,7 @@ def assign_teams(
             end = c + budget
             while c < end:  # random phase
                 h = base.copy()
-                h.update(c.to_bytes(4, "big"))
+                h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
                 v = from_bytes(h.digest()[:8], "big")
                 counter = c
                 c += 1
@@ -183,7 +186,7 @@ def assign_teams(
                 paired.add(chosen * n + m if chosen < m else m * n + chosen)
             team.append(chosen)
             load[chosen] += 1
-        teams.append(Team(target, tuple(pool[i] for i in team)))
+        teams.append(Team(target, tuple(map(pool.__getitem__, team))))
     return teams
 
 

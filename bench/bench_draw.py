@@ -1,0 +1,66 @@
+"""Benchmark: announce -> draw -> verify at the sizes of issue #2; prints a Markdown table.
+
+    .venv/bin/python bench/bench_draw.py            # 1,000,000 targets, 5,000 inspectors
+    .venv/bin/python bench/bench_draw.py --quick    # 100,000 targets, 1,000 inspectors
+
+Each size runs in a fresh process (``lottery bench draw --json``) so that one run's heap does
+not slow the next; every ratio is against the floor measured in that same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOTTERY = str(ROOT / ".venv" / "bin" / "lottery")
+
+
+def run(targets: int, inspectors: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            LOTTERY,
+            "bench",
+            "draw",
+            "--targets",
+            str(targets),
+            "--inspectors",
+            str(inspectors),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    size = (100_000, 1_000) if args.quick else (1_000_000, 5_000)
+    rows = [run(*size) for _ in range(args.repeat)]
+    print(f"python {platform.python_version()}, {platform.machine()}, {sys.platform}")
+    print("| run | floor s | announce s (x) | draw s (x) | verify s (x) | drand BLS s | peak MB |")
+    print("|---|---|---|---|---|---|---|")
+    for i, r in enumerate(rows, 1):
+        print(
+            f"| {i} | {r['floor_s']:.3f} | {r['announce_s']:.3f} ({r['announce_x']:.2f}) | "
+            f"{r['draw_s']:.3f} ({r['draw_x']:.2f}) | {r['verify_s']:.3f} ({r['verify_x']:.2f}) | "
+            f"{r['drand_verify_s']:.3f} | {r['peak_rss_mb']:.0f} |"
+        )
+    best = {k: min(r[k] for r in rows) for k in ("announce_x", "draw_x", "verify_x")}
+    print(
+        f"\nbest ratios: announce {best['announce_x']:.2f}x, draw {best['draw_x']:.2f}x, "
+        f"verify {best['verify_x']:.2f}x; picks {rows[0]['picks']}, strata {rows[0]['strata']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
