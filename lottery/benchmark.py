@@ -65,16 +65,10 @@ def bench_beacon() -> tuple[BeaconSpec, PublicNumbersValue]:
     return spec, PublicNumbersValue.from_values([[527], [3, 9, 14, 21, 28, 33]])
 
 
-def run(
-    targets: int,
-    inspectors: int,
-    *,
-    ratio_bp: int = 500,
-    regions: int = 10,
-    team_size: int = 2,
-    seed: int = 1,
-) -> dict[str, Any]:
-    """Run the benchmark; return the figures (seconds, ratios, peak RSS)."""
+def _office_side(
+    targets: int, inspectors: int, ratio_bp: int, regions: int, team_size: int, seed: int
+) -> tuple[inmemory.PublishedTask, dict[str, Any]]:
+    """Generate registries, then announce, draw and reveal; return what was published."""
     regs, generate_s = _timed(lambda: make_registries(targets, inspectors, regions, seed))
     floor = floor_seconds([c.id.encode() for c in regs.candidates])
     signer = Signer.from_seed(LOG, _BENCH_KEY_SEED)
@@ -107,14 +101,34 @@ def run(
     )
     _, draw_s = _timed(lambda: inmemory.draw(task_run, value, datetime(2026, 3, 2, 12, tzinfo=UTC)))
     inmemory.reveal(task_run, datetime(2026, 4, 1, tzinfo=UTC))
-    published = task_run.published
-    # The verifier starts from the published bytes alone: drop the office-side state first.
-    pool_size, picks = task_run.prepared.pool.candidates, task_run.prepared.pool.picks
-    strata = len(task_run.prepared.pool.strata)
-    del task_run, regs
-    gc.collect()
+    pool = task_run.prepared.pool
+    figures = {
+        "candidates": pool.candidates,
+        "strata": len(pool.strata),
+        "picks": pool.picks,
+        "generate_s": generate_s,
+        "floor_s": floor,
+        "announce_s": announce_s,
+        "draw_s": draw_s,
+    }
+    return task_run.published, figures
+
+
+def run(
+    targets: int,
+    inspectors: int,
+    *,
+    ratio_bp: int = 500,
+    regions: int = 10,
+    team_size: int = 2,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Run the benchmark; return the figures (seconds, ratios, peak RSS)."""
+    published, fig = _office_side(targets, inspectors, ratio_bp, regions, team_size, seed)
+    gc.collect()  # the verifier starts from the published bytes alone
+    verifier = Signer.from_seed(LOG, _BENCH_KEY_SEED).verifier()
     report, verify_s = _timed(
-        lambda: verify_task(published.notes, published.blobs, [signer.verifier()], log=LOG)
+        lambda: verify_task(published.notes, published.blobs, [verifier], log=LOG)
     )
     rnd = 123
     sig = bytes.fromhex(
@@ -124,21 +138,22 @@ def run(
     drand.verify_round(drand.QUICKNET, rnd, sig)  # warm-up: py-ecc's import cost
     _, drand_s = _timed(lambda: drand.verify_round(drand.QUICKNET, rnd, sig))
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    floor = fig["floor_s"]
     return {
         "targets": targets,
         "inspectors": inspectors,
-        "candidates": pool_size,
-        "strata": strata,
-        "picks": picks,
+        "candidates": fig["candidates"],
+        "strata": fig["strata"],
+        "picks": fig["picks"],
         "team_size": team_size,
         "checks_passed": len(report.checks),
-        "generate_s": round(generate_s, 4),
+        "generate_s": round(fig["generate_s"], 4),
         "floor_s": round(floor, 4),
-        "announce_s": round(announce_s, 4),
-        "draw_s": round(draw_s, 4),
+        "announce_s": round(fig["announce_s"], 4),
+        "draw_s": round(fig["draw_s"], 4),
         "verify_s": round(verify_s, 4),
-        "announce_x": round(announce_s / floor, 2),
-        "draw_x": round(draw_s / floor, 2),
+        "announce_x": round(fig["announce_s"] / floor, 2),
+        "draw_x": round(fig["draw_s"] / floor, 2),
         "verify_x": round(verify_s / floor, 2),
         "drand_verify_s": round(drand_s, 4),
         "peak_rss_mb": round(peak_kb / 1024, 1),

@@ -9,7 +9,8 @@ beacons with fictional numbers, and the output says which.
 
 from __future__ import annotations
 
-import hashlib
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,6 +172,16 @@ def _signer(out: Path) -> Signer:
     return generate_keypair(keydir, ORIGIN, "office")
 
 
+def _secret(out: Path, task: str) -> bytes:
+    """The task's office secret: random on first use, kept in ``out/private`` (mode 0600)."""
+    path = out / "private" / f"{task}.secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    return bytes.fromhex(path.read_text().strip())
+
+
 def run_demo(out: Path) -> tuple[Path, list[str]]:
     """Run every demo task and write the export under ``out/export``; return lines to print."""
     signer = _signer(out)
@@ -191,9 +202,7 @@ def run_demo(out: Path) -> tuple[Path, list[str]]:
             beacon=demo.beacon,
             items=(("RF-01", 1),),
         )
-        secret = hashlib.sha256(
-            b"demo secret, revealed or sealed: " + demo.task.encode() + signer.public_key
-        ).digest()
+        secret = _secret(out, demo.task)
         run = inmemory.announce(
             ORIGIN,
             signer,

@@ -38,7 +38,7 @@ def export(tmp_path: Path) -> Path:
     return _build(tmp_path)[0]
 
 
-def audit(path: Path):  # noqa: ANN201 - test helper
+def audit(path: Path):
     return audit_export(file_getter(path), [office_signer().verifier()], origin=LOG)
 
 
