@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from lottery import inmemory
-from lottery.core import drand
-from lottery.core.beacon import BeaconSpec, NumberSource, PublicNumbersBeacon, PublicNumbersValue
+from lottery.core.beacon import BeaconSpec, PublicNumbersValue
 from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
 from lottery.core.verify import verify_task
+from lottery.recorded import numbers_beacon, quicknet_verify_sample
 from lottery.synthetic import make_registries
 
 T = TypeVar("T")
@@ -52,17 +52,7 @@ def floor_seconds(ids: list[bytes], repeat: int = 3) -> float:
 
 def bench_beacon() -> tuple[BeaconSpec, PublicNumbersValue]:
     """A public-numbers beacon drawn the day after the announcement (fixed values)."""
-    spec = BeaconSpec(
-        PublicNumbersBeacon(
-            description="基准测试用公开号码（虚构）",
-            sources=(
-                NumberSource("福利彩票3D（虚构）", "2026060期", "number", 1),
-                NumberSource("双色球红球（虚构）", "2026022期", "set", 6),
-            ),
-            draw_date="2026-03-02",
-        )
-    )
-    return spec, PublicNumbersValue.from_values([[527], [3, 9, 14, 21, 28, 33]])
+    return numbers_beacon("2026-03-02", "基准测试", (527, (3, 9, 14, 21, 28, 33)))
 
 
 def _office_side(
@@ -130,13 +120,8 @@ def run(
     report, verify_s = _timed(
         lambda: verify_task(published.notes, published.blobs, [verifier], log=LOG)
     )
-    rnd = 123
-    sig = bytes.fromhex(
-        "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482"
-        "e26cd02df835d3546d23c4b13e0dfc92"
-    )
-    drand.verify_round(drand.QUICKNET, rnd, sig)  # warm-up: py-ecc's import cost
-    _, drand_s = _timed(lambda: drand.verify_round(drand.QUICKNET, rnd, sig))
+    quicknet_verify_sample()  # warm-up: py-ecc's import cost
+    _, drand_s = _timed(quicknet_verify_sample)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     floor = fig["floor_s"]
     return {

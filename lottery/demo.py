@@ -21,7 +21,6 @@ from lottery.core.beacon import (
     BeaconSpec,
     BeaconValue,
     DrandBeacon,
-    DrandValue,
     NumberSource,
     PublicNumbersBeacon,
     PublicNumbersValue,
@@ -31,13 +30,10 @@ from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
 from lottery.export import write_export
 from lottery.keys import generate_keypair, load_signer
+from lottery.recorded import numbers_beacon, quicknet_round_123
 from lottery.synthetic import DEFAULT_RATIOS, make_registries
 
 ORIGIN = "rfb.demo.example/lottery"
-ROUND_123_SIGNATURE = bytes.fromhex(
-    "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482"
-    "e26cd02df835d3546d23c4b13e0dfc92"
-)
 
 
 def _t(text: str) -> datetime:
@@ -45,16 +41,7 @@ def _t(text: str) -> datetime:
 
 
 def _numbers(draw_date: str, label: str) -> BeaconSpec:
-    return BeaconSpec(
-        PublicNumbersBeacon(
-            description=f"公开号码（演示用虚构数字）：{label}",
-            sources=(
-                NumberSource("福彩3D（演示）", f"{draw_date} 期", "number", 1),
-                NumberSource("双色球红球（演示）", f"{draw_date} 期", "set", 6),
-            ),
-            draw_date=draw_date,
-        )
-    )
+    return numbers_beacon(draw_date, f"演示：{label}", (0, (1, 2, 3, 4, 5, 6)))[0]
 
 
 def _future_round(not_before: datetime, grace_seconds: int) -> DrandBeacon:
@@ -98,7 +85,7 @@ def demo_tasks() -> list[DemoTask]:
                     "2023-08-24",
                 ),
             ),
-            DrandValue.from_signature("quicknet", 123, ROUND_123_SIGNATURE),
+            quicknet_round_123(),
             "2023-08-23T15:09:33Z",
             ("2023-09-04", "2023-09-29"),
             "2023-09-01T00:00:00Z",

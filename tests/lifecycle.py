@@ -9,9 +9,10 @@ import hashlib
 from datetime import UTC, datetime
 
 from lottery import inmemory
-from lottery.core.beacon import BeaconSpec, NumberSource, PublicNumbersBeacon, PublicNumbersValue
+from lottery.core.beacon import BeaconSpec, PublicNumbersValue
 from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
+from lottery.recorded import numbers_beacon
 from lottery.synthetic import DEFAULT_RATIOS, Registries, make_registries
 
 LOG = "test.example/lottery"
@@ -33,17 +34,7 @@ def secret_for(label: str) -> bytes:
 
 def beacon() -> tuple[BeaconSpec, PublicNumbersValue]:
     """A public-numbers beacon drawn the day after the announcement."""
-    spec = BeaconSpec(
-        PublicNumbersBeacon(
-            description="测试用公开号码",
-            sources=(
-                NumberSource("福彩3D（测试）", "2026051期", "number", 1),
-                NumberSource("双色球红球（测试）", "2026023期", "set", 6),
-            ),
-            draw_date="2026-03-02",
-        )
-    )
-    return spec, PublicNumbersValue.from_values([[408], [2, 7, 11, 19, 26, 30]])
+    return numbers_beacon("2026-03-02", "测试", (408, (2, 7, 11, 19, 26, 30)))
 
 
 def params(regs: Registries, task: str = "T2026-001", team_size: int = 2) -> TaskParams:
