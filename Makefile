@@ -26,8 +26,12 @@ pytest: venv
 
 test: lint typecheck pytest
 
+DEMO_PORT ?= 8000
+
 demo: venv
 	$(BIN)/lottery demo --out demo
+	@echo "serving the demo site on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory demo/site $(DEMO_PORT)
 
 bench: venv
 	$(BIN)/python bench/bench_draw.py

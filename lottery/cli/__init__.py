@@ -28,9 +28,9 @@ def _register() -> None:
     global _registered
     if _registered:
         return
-    from . import beacon_cmd, bench_cmd, demo_cmd, rfc3797_cmd, verify_cmd
+    from . import beacon_cmd, bench_cmd, demo_cmd, publish_cmd, rfc3797_cmd, verify_cmd
 
-    for module in (rfc3797_cmd, beacon_cmd, bench_cmd, verify_cmd, demo_cmd):
+    for module in (rfc3797_cmd, beacon_cmd, bench_cmd, verify_cmd, demo_cmd, publish_cmd):
         module.register(app)
     _registered = True
 

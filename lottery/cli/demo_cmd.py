@@ -14,17 +14,20 @@ def demo_command(
     """Run five sample tasks in every state, export the log, then verify it."""
     from lottery.cli.verify_cmd import verify_command
     from lottery.demo import run_demo
+    from publisher.build import build_site
 
     typer.echo(
-        "Demo of the verifiable draw core: the service (lottery serve) and the public site "
-        "come with later issues; this runs the draws in memory and publishes a real log export."
+        "Demo: the draws run in memory (the service, `lottery serve`, comes with a later "
+        "issue); what they publish is the real signed log export, and the site is built from it."
     )
     export, lines = run_demo(out)
     for line in lines:
         typer.echo(f"  {line}")
-    typer.echo(f"export written to {export}; verifying it as the public would:")
-    typer.echo(f"  lottery verify {export}")
-    verify_command(str(export), task=None, key=[str(export / "keys" / "office.vkey")])
+    site = out / "site"
+    pages = build_site(export, site, work=out / "build")
+    typer.echo(f"export: {export}; site: {site} ({pages} pages, carrying a copy of the export)")
+    typer.echo(f"verifying the site as the public would: lottery verify {site}")
+    verify_command(str(site), task=None, key=[str(export / "keys" / "office.vkey")])
 
 
 def register(app: typer.Typer) -> None:
