@@ -151,13 +151,16 @@ def assign_teams(
                 i = v % n
                 if load[i] >= cap or i in team:
                     continue
-                name = pool[i]
-                if name in conf or name in prev:
+                if (conf or prev) and (pool[i] in conf or pool[i] in prev):
                     continue
-                if counter < PAIR_PREFERENCE_DRAWS and any(
-                    (i * n + m if i < m else m * n + i) in paired for m in team
-                ):
-                    continue
+                if team and counter < PAIR_PREFERENCE_DRAWS:
+                    clash = False
+                    for m in team:  # a plain loop: this is the hottest line of a draw
+                        if (i * n + m if i < m else m * n + i) in paired:
+                            clash = True
+                            break
+                    if clash:
+                        continue
                 chosen = i
                 break
             if chosen < 0:  # scan phase
