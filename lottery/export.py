@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 
 from lottery.core.canonical import sha256_hex
@@ -48,7 +47,6 @@ def write_export(
     *,
     origin: str,
     public_keys: Sequence[str],
-    now: datetime | None = None,
 ) -> Checkpoint:
     """Bring the export at ``out`` up to the log ``entries``; return the new checkpoint.
 
@@ -57,7 +55,6 @@ def write_export(
             file would change.
         InputError: for a blob whose name is not its SHA-256.
     """
-    del now  # checkpoints carry no time: the log order is the time line
     tree = MerkleTree.from_entries(entries)
     old_size = 0
     current = out / "checkpoint"

@@ -24,6 +24,7 @@ from lottery.core.draw import (
     prepare_announcement,
     reveal_fields,
 )
+from lottery.core.errors import InputError
 from lottery.core.note import Signer
 from lottery.core.pool import Candidate, Exclusion
 from lottery.core.records import Record, make_record, open_record
@@ -106,7 +107,7 @@ def draw(run: TaskRun, value: BeaconValue, at: datetime, *, fallback: bool = Fal
 def reveal(run: TaskRun, at: datetime) -> Record:
     """Publish the secret and the outcome at the disclosure time."""
     if run.draw is None or run.result is None:
-        raise ValueError("reveal before draw")
+        raise InputError(f"task {run.announcement.body['task']} has not been drawn yet")
     fields = reveal_fields(
         run.announcement.body["task"], run.draw.id, run.secret, run.result.outcome_sha256
     )

@@ -120,7 +120,7 @@ def test_attack_redrawn_task() -> None:
     inmemory.draw(run, PublicNumbersValue.from_values([[409], [2, 7, 11, 19, 26, 31]]), T_DRAW)
     notes = run.published.notes
     assert first in notes
-    assert failed_check(notes, run.published.blobs) == "task.task-draw"
+    assert failed_check(notes, run.published.blobs) == "task.draw"
 
 
 def test_attack_forged_beacon_value() -> None:

@@ -16,7 +16,7 @@ from .canonical import sha256_hex
 from .errors import InputError
 from .gcpause import bulk
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
-from .pool import Candidate, Exclusion, Pool, build_pool, encode_exclusions, encode_pool
+from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
 from .selection import Pick, picks_in_order, select
 from .teams import Team
@@ -154,7 +154,7 @@ class DrawResult:
     """A computed draw: the seed, picks per stratum, teams and the outcome blob."""
 
     seed: bytes
-    selection: list[tuple[Any, list[Pick]]]
+    selection: list[tuple[Stratum, list[Pick]]]
     teams: list[Team]
     outcome_blob: bytes
     outcome_sha256: str = field(init=False)

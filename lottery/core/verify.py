@@ -88,7 +88,8 @@ def _one(records: Sequence[Record], kind: str, task: str) -> Record | None:
     found = [r for r in records if r.type == kind]
     if len(found) > 1:
         raise VerificationError(
-            f"task.{kind}", f"task {task} has {len(found)} {kind} records; at most one is allowed"
+            "task." + kind.removeprefix("task-"),
+            f"task {task} has {len(found)} {kind} records; at most one is allowed",
         )
     return found[0] if found else None
 
