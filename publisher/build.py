@@ -14,6 +14,11 @@ from publisher import pages
 from publisher.model import PublishError, SiteModel, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
+ASSETS = Path(__file__).resolve().parent / "assets"
+# The in-browser verifier (publisher/assets/verify.js), copied into the built docs here and
+# added to every page as an extra script; it only acts on task pages.
+VERIFIER_DIR = "assets/verifier"
+VERIFIER_JS = f"{VERIFIER_DIR}/verify.js"
 
 
 def write_pages(model: SiteModel, docs: Path) -> int:
@@ -52,9 +57,12 @@ def build_site(
     docs = (work or ROOT / "build") / "pages"
     count = write_pages(model, docs)
     shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
+    shutil.copytree(ASSETS, docs / VERIFIER_DIR)
     config = load_config(
         str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out.resolve()), strict=True
     )
+    if VERIFIER_JS not in config.extra_javascript:
+        config.extra_javascript.append(VERIFIER_JS)
     try:
         build(config)
     except MkDocsException as exc:

@@ -177,7 +177,29 @@ def task_page(model: SiteModel, view: TaskView) -> str:
             f"自行核验：`lottery verify <本站地址> --task {view.task}`",
             "",
         ]
+    lines += _browser_verifier(view)
     return "\n".join(lines)
+
+
+def _browser_verifier(view: TaskView) -> list[str]:
+    """The "在浏览器中验证" button and its result container (publisher/assets/verify.js).
+
+    Raw HTML, passed through by Markdown untouched; the script is on every page
+    (``extra_javascript``) and only acts where this block exists.
+    """
+    return [
+        "## 在浏览器中验证",
+        "",
+        "在本浏览器中，仅用本站 `export/` 目录中的公开数据重新核验本任务：记录签名（Ed25519）、"
+        "各名单的 SHA-256、承诺值、随机源、种子，以及抽取与分组的重新计算。",
+        "",
+        f'<div class="lottery-verifier" data-task="{view.task}">',
+        '<button type="button" class="md-button md-button--primary lottery-verify-button">'
+        "在浏览器中验证</button>",
+        '<div class="lottery-verify-result" aria-live="polite"></div>',
+        "</div>",
+        "",
+    ]
 
 
 def verify_page(model: SiteModel) -> str:

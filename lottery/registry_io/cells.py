@@ -1,0 +1,282 @@
+"""Cell parsers and formatters: one cell value in, one typed value out.
+
+A parser takes what a reader gives (``str`` from CSV; ``str``, ``int``, ``float``, ``bool``,
+``datetime`` or ``None`` from XLSX) and returns the typed value, or raises `CellError` with a
+stable English code and a Chinese message for staff. Formatters are the inverse, for export.
+Parsers never see empty cells: the importer handles required/default first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lottery.core.errors import InputError
+from lottery.core.uscc import ALPHABET
+from lottery.core.uscc import validate as validate_uscc
+
+Parser = Callable[[object], Any]
+Formatter = Callable[[Any], "str | int | date"]
+
+# Characters openpyxl refuses to write (and that no registry field needs).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+_SPLIT = re.compile(r"[、,，;；/]")
+_USCC_SET = frozenset(ALPHABET)
+
+
+class CellError(Exception):
+    """A cell that does not parse: ``code`` is stable English, ``message`` is for staff."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def as_text(value: object) -> str:
+    """The cell as stripped text (numbers from XLSX without a trailing ``.0``)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def is_empty(value: object) -> bool:
+    """True for a missing cell, ``None`` or blank text (incl. full-width spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(max_len: int, *, formula_check: bool = True) -> Parser:
+    """Free text up to ``max_len`` characters, refusing control characters and formulas."""
+
+    def parse(value: object) -> str:
+        s = as_text(value)
+        if len(s) > max_len:
+            raise CellError("text.too_long", f"内容过长：最多 {max_len} 个字符，实际 {len(s)} 个")
+        if _CONTROL.search(s):
+            raise CellError("text.control", "含有不可见的控制字符，请删除后重新导入")
+        if formula_check and s[0] in "=+-@":
+            raise CellError("text.formula", "不能以 = + - @ 开头（Excel 会当作公式）")
+        return s
+
+    return parse
+
+
+_PHONE = re.compile(r"[0-9+\-() 、,，;；/转]{3,64}")
+
+
+def phone(value: object) -> str:
+    """Phone numbers: digits and the usual separators, several allowed."""
+    s = as_text(value)
+    if not _PHONE.fullmatch(s):
+        raise CellError("phone.format", "电话号码只能包含数字、+、-、括号、空格和分隔符，3-64 位")
+    return s
+
+
+def uscc(value: object) -> str:
+    """A unified social credit code, check character included (letter-leading codes too)."""
+    if isinstance(value, float):
+        raise CellError(
+            "uscc.numeric_cell", "该单元格是数字格式，会丢失位数：请设为文本格式后重新输入"
+        )
+    s = as_text(value).upper()
+    if len(s) != 18:
+        raise CellError("uscc.length", f"统一社会信用代码应为 18 位，实际 {len(s)} 位")
+    bad = [ch for ch in s if ch not in _USCC_SET]
+    if bad:
+        raise CellError("uscc.charset", f"统一社会信用代码含有不允许的字符：{bad[0]}")
+    try:
+        return validate_uscc(s)
+    except InputError as exc:
+        raise CellError("uscc.check", "统一社会信用代码校验位错误") from exc
+
+
+def code(max_len: int) -> Parser:
+    """An identifier (registration/staff/item code): text without inner whitespace."""
+
+    def parse(value: object) -> str:
+        s = as_text(value)
+        if len(s) > max_len or any(ch.isspace() for ch in s) or _CONTROL.search(s):
+            raise CellError("code.format", f"编码不能含空格，最多 {max_len} 个字符")
+        if s[0] in "=+-@":
+            raise CellError("text.formula", "不能以 = + - @ 开头（Excel 会当作公式）")
+        return s
+
+    return parse
+
+
+def iso_date(value: object) -> date:
+    """YYYY-MM-DD or YYYY/MM/DD text (one- or two-digit month and day), or an Excel date cell."""
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            raise CellError("date.format", "日期不应包含时间")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise CellError("date.format", "日期格式应为 YYYY-MM-DD 或 YYYY/MM/DD")
+    m = _DATE.fullmatch(value.strip())
+    if m is None:
+        raise CellError("date.format", "日期格式应为 YYYY-MM-DD 或 YYYY/MM/DD")
+    try:
+        return date(int(m[1]), int(m[3]), int(m[4]))
+    except ValueError as exc:
+        raise CellError("date.invalid", "日期不存在（请检查月份和日）") from exc
+
+
+def count(value: object) -> int:
+    """An integer >= 0 (``3``, ``3.0`` from Excel; not ``3.5``, ``-1`` or ``+3``)."""
+    if isinstance(value, bool):
+        raise CellError("int.format", "应为不小于 0 的整数")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    else:
+        s = as_text(value)
+        if s.startswith("-") and s[1:].isdecimal():
+            raise CellError("int.negative", "不能为负数")
+        if not s.isdecimal():
+            raise CellError("int.format", "应为不小于 0 的整数")
+        n = int(s)
+    if n < 0:
+        raise CellError("int.negative", "不能为负数")
+    return n
+
+
+def enum(labels: Mapping[str, str], what: str) -> Parser:
+    """A closed set: Chinese labels and variants (and the codes themselves) to a code."""
+    table = dict(labels)
+    for c in set(labels.values()):
+        table[c] = c
+    table.update({k.upper(): v for k, v in list(table.items())})
+    choices = "、".join(dict.fromkeys(labels))
+
+    def parse(value: object) -> str:
+        s = as_text(value)
+        hit = table.get(s) or table.get(s.upper()) or table.get("".join(s.split()))
+        if hit is None:
+            raise CellError("enum.unknown", f"{what}“{s}”不在允许的取值中：{choices}")
+        return hit
+
+    return parse
+
+
+def enum_list(labels: Mapping[str, str], what: str) -> Parser:
+    """Several values of a closed set, separated by 、 , ; / (full- or half-width)."""
+    one = enum(labels, what)
+
+    def parse(value: object) -> tuple[str, ...]:
+        parts = [p for p in _SPLIT.split(as_text(value)) if p.strip()]
+        return tuple(dict.fromkeys(one(p) for p in parts))
+
+    return parse
+
+
+def text_list(max_len: int) -> Parser:
+    """Several free-text values separated by 、 , ; / (e.g. specialties)."""
+    one = text(max_len)
+
+    def parse(value: object) -> tuple[str, ...]:
+        parts = [p.strip() for p in _SPLIT.split(as_text(value)) if p.strip()]
+        return tuple(dict.fromkeys(one(p) for p in parts))
+
+    return parse
+
+
+YES = {
+    "是": True,
+    "否": False,
+    "有": True,
+    "无": False,
+    "Y": True,
+    "N": False,
+    "YES": True,
+    "NO": False,
+    "TRUE": True,
+    "FALSE": False,
+    "1": True,
+    "0": False,
+}
+
+
+def yes_no(value: object) -> bool:
+    """是/否 (also 有/无, Y/N, true/false, 1/0 and Excel booleans)."""
+    if isinstance(value, bool):
+        return value
+    hit = YES.get(as_text(value).upper())
+    if hit is None:
+        raise CellError("enum.unknown", "应填“是”或“否”")
+    return hit
+
+
+def ratio(value: object) -> int:
+    """A ratio in basis points: ``5%``, ``2.5%``, ``5`` (percent) -> 500, 250, 500."""
+    s = as_text(value).replace("％", "%").replace(" ", "")
+    try:
+        pct = Decimal(s.removesuffix("%"))
+    except InvalidOperation as exc:
+        raise CellError("ratio.format", "抽查比例应写成百分数，如 5% 或 2.5%") from exc
+    bp = pct * 100
+    if not pct.is_finite() or bp != bp.to_integral_value():
+        raise CellError("ratio.format", "抽查比例最多保留两位小数，如 2.25%")
+    if not 0 < bp <= 10000:
+        raise CellError("ratio.range", "抽查比例应大于 0% 且不超过 100%")
+    return int(bp)
+
+
+# --- formatters (export) --------------------------------------------------------------------
+
+
+def fmt_plain(value: Any) -> str | int | date:
+    """Text, integers and dates as they are."""
+    return value  # type: ignore[no-any-return]
+
+
+def fmt_yes_no(value: Any) -> str:
+    """True/False -> 是/否."""
+    return "是" if value else "否"
+
+
+def fmt_ratio(value: Any) -> str:
+    """Basis points -> ``5%`` / ``2.5%``."""
+    pct = f"{Decimal(value) / 100:f}"
+    return (pct.rstrip("0").rstrip(".") if "." in pct else pct) + "%"
+
+
+def fmt_enum(labels: Mapping[str, str]) -> Formatter:
+    """Code -> its first (canonical) Chinese label."""
+    back: dict[str, str] = {}
+    for label, c in labels.items():
+        back.setdefault(c, label)
+
+    def fmt(value: Any) -> str:
+        return back[value]
+
+    return fmt
+
+
+def fmt_enum_list(labels: Mapping[str, str]) -> Formatter:
+    """Codes -> canonical labels joined with 、."""
+    one = fmt_enum(labels)
+
+    def fmt(value: Any) -> str:
+        return "、".join(str(one(v)) for v in value)
+
+    return fmt
+
+
+def fmt_text_list(value: Any) -> str:
+    """Values joined with 、."""
+    return "、".join(value)

@@ -1,0 +1,317 @@
+"""All-or-nothing import of one registry file: every bad row reported, no row kept otherwise.
+
+Nothing here touches the database: the service calls `import_file` (or `import_bytes` for an
+upload) and writes ``result.rows`` in one transaction only when ``result.ok``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .cells import CellError, as_text, is_empty
+from .layouts import Column, Layout, layout
+from .readers import FileFormatError, read_table
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem, located as staff see it in Excel.
+
+    Attributes:
+        row_number: 1-based; the header is row 1, the first data row is row 2. ``0`` means the
+            file as a whole (unreadable, empty, wrong encoding).
+        column: the header as written in the file ("" when the problem is not one column's).
+        value: the offending cell as text ("" when none).
+        code: stable English code, e.g. ``uscc.check`` (listed in docs/import.md).
+        message: the Chinese explanation for staff.
+    """
+
+    row_number: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+    @property
+    def reason(self) -> str:
+        """The Chinese message followed by the English code."""
+        return f"{self.message} [{self.code}]"
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one import.
+
+    Attributes:
+        ok: True only when the file had no error at all.
+        kind: targets, inspectors or items.
+        rows: the parsed rows in file order; empty unless ``ok``.
+        errors: every problem found, in file order.
+        format: "csv" or "xlsx" ("" when the file could not be opened).
+        encoding: the CSV encoding used ("utf-8", "utf-8-sig" or "gb18030"); None for XLSX.
+        sheet: the XLSX sheet read.
+        row_count: data rows seen (blank rows are skipped and not counted).
+    """
+
+    ok: bool
+    kind: str
+    rows: list[Any] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    format: str = ""
+    encoding: str | None = None
+    sheet: str | None = None
+    row_count: int = 0
+
+
+def import_file(
+    path: str | Path,
+    kind: str,
+    *,
+    known_regions: Collection[str] | None = None,
+    known_org_units: Collection[str] | None = None,
+    today: date | None = None,
+    sheet: str | None = None,
+) -> ImportResult:
+    """Read, validate and return every row of a registry file, or every error in it.
+
+    Args:
+        path: a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
+        kind: "targets", "inspectors" or "items".
+        known_regions: division codes a target's region must be one of (targets only).
+        known_org_units: org unit codes an inspector must belong to (inspectors only).
+        today: the reference date for certificate expiry (inspectors only).
+        sheet: the XLSX sheet to read; default the first.
+
+    Raises:
+        ValueError: a caller mistake (unknown kind, or a set/date the kind needs is missing).
+            Bad files never raise: they give ``ok=False`` with the reason.
+    """
+    _check_args(kind, known_regions, known_org_units, today)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; the reader streams from it
+    except OSError as exc:
+        return _fail(kind, FileFormatError("file.unreadable", f"无法打开文件：{exc.strerror}"))
+    with fh:
+        return _import(fh, kind, known_regions, known_org_units, today, sheet)
+
+
+def import_bytes(
+    data: bytes,
+    kind: str,
+    *,
+    known_regions: Collection[str] | None = None,
+    known_org_units: Collection[str] | None = None,
+    today: date | None = None,
+    sheet: str | None = None,
+) -> ImportResult:
+    """`import_file` for an upload held in memory.
+
+    Raises:
+        ValueError: as `import_file`.
+    """
+    _check_args(kind, known_regions, known_org_units, today)
+    return _import(io.BytesIO(data), kind, known_regions, known_org_units, today, sheet)
+
+
+def _check_args(kind: str, regions: object, org_units: object, today: date | None) -> None:
+    layout(kind)
+    if kind == "targets" and regions is None:
+        raise ValueError("known_regions is required to import targets")
+    if kind == "inspectors" and (org_units is None or today is None):
+        raise ValueError("known_org_units and today are required to import inspectors")
+
+
+def _fail(kind: str, exc: FileFormatError, errors: list[RowError] | None = None) -> ImportResult:
+    err = RowError(exc.row_number, "", "", exc.code, exc.message)
+    return ImportResult(False, kind, errors=[*(errors or []), err])
+
+
+def _match_header(
+    lay: Layout, header: list[str]
+) -> tuple[list[tuple[int, Column]], list[RowError]]:
+    spelling = {h: col for col in lay.columns for h in col.accepted}
+    found: dict[str, int] = {}
+    placed: list[tuple[int, Column]] = []
+    errors: list[RowError] = []
+    for i, raw in enumerate(header):
+        name = raw.strip().lstrip("\ufeff").strip()
+        if not name:
+            continue  # an unnamed column; cells under it are reported per row
+        col = spelling.get(name)
+        if col is None:
+            errors.append(RowError(1, raw, raw, "header.unknown", f"无法识别的列名“{name}”"))
+        elif col.key in found:
+            first = header[found[col.key]].strip()
+            errors.append(
+                RowError(1, raw, raw, "header.duplicate", f"列“{name}”与“{first}”是同一列，重复了")
+            )
+        else:
+            found[col.key] = i
+            placed.append((i, col))
+    for col in lay.columns:
+        if col.required and col.key not in found:
+            msg = f"缺少必填列“{col.headers[0]}”（可写作：{'、'.join(col.accepted)}）"
+            errors.append(RowError(1, col.headers[0], "", "header.missing", msg))
+    return placed, errors
+
+
+def _import(
+    fh: BinaryIO,
+    kind: str,
+    regions: Collection[str] | None,
+    org_units: Collection[str] | None,
+    today: date | None,
+    sheet: str | None,
+) -> ImportResult:
+    lay = layout(kind)
+    try:
+        table = read_table(fh, sheet)
+    except FileFormatError as exc:
+        return _fail(kind, exc)
+    result = ImportResult(
+        False, kind, format=table.format, encoding=table.encoding, sheet=table.sheet
+    )
+    placed, errors = _match_header(lay, table.header)
+    if errors:
+        result.errors = errors
+        return result
+
+    header = table.header
+    named = {i for i, _ in placed}
+    index = {col.key: i for i, col in placed}
+    # One slot per row field, in field order: (cell index or None, column).
+    slots = [(index.get(col.key), col) for col in lay.columns]
+    width = len(header)
+    row_type = lay.row_type
+    checks = _row_checks(lay, regions, org_units, today)
+    seen: dict[str, dict[str, int]] = {k: {} for k in lay.keys}
+    key_pos = [(k, [c.key for c in lay.columns].index(k)) for k in lay.keys]
+    rows: list[Any] = []
+    errs = result.errors
+    n = 1
+    try:
+        for n, cells in enumerate(table.rows, start=2):
+            if all(is_empty(v) for v in cells):
+                continue
+            result.row_count += 1
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            if len(cells) > width or len(named) < width:
+                for j, v in enumerate(cells):
+                    if j not in named and not is_empty(v):
+                        col_name = header[j] if j < width else ""
+                        errs.append(
+                            RowError(
+                                n,
+                                col_name,
+                                as_text(v),
+                                "row.unnamed_cell",
+                                "该单元格所在的列没有列名",
+                            )
+                        )
+            values: list[Any] = []
+            bad = False
+            for i, col in slots:
+                v = None if i is None else cells[i]
+                if v is None or (isinstance(v, str) and not v.strip()):
+                    if col.required:
+                        errs.append(
+                            RowError(
+                                n,
+                                header[i] if i is not None else col.headers[0],
+                                "",
+                                "value.required",
+                                "必填项不能为空",
+                            )
+                        )
+                        bad = True
+                    values.append(col.default)
+                    continue
+                try:
+                    values.append(col.parse(v))
+                except CellError as e:
+                    errs.append(RowError(n, header[i], as_text(v), e.code, e.message))  # type: ignore[index]
+                    values.append(None)
+                    bad = True
+            for k, pos in key_pos:
+                val = values[pos]
+                if val is None:
+                    continue
+                first = seen[k].setdefault(val, n)
+                if first != n:
+                    i = index[k]
+                    errs.append(
+                        RowError(
+                            n, header[i], as_text(cells[i]), "key.duplicate", f"与第 {first} 行重复"
+                        )
+                    )
+                    bad = True
+            if not bad:
+                for key, code, msg in checks(values):
+                    i = index[key]
+                    errs.append(RowError(n, header[i], as_text(cells[i]), code, msg))
+                    bad = True
+            if not errs:
+                rows.append(row_type(*values))
+            elif rows:
+                rows = []  # all or nothing: stop holding rows once any error is seen
+    except FileFormatError as exc:
+        exc.row_number = exc.row_number or n
+        errs.append(RowError(exc.row_number, "", "", exc.code, exc.message))
+    if result.row_count == 0 and not errs:
+        errs.append(RowError(0, "", "", "file.no_rows", "文件只有表头，没有数据行"))
+    result.ok = not errs
+    result.rows = rows if result.ok else []
+    return result
+
+
+_CheckFn = Any
+
+
+def _row_checks(
+    lay: Layout,
+    regions: Collection[str] | None,
+    org_units: Collection[str] | None,
+    today: date | None,
+) -> _CheckFn:
+    """Checks across cells or against the caller's sets; they run on rows whose cells parsed."""
+    keys = [c.key for c in lay.columns]
+    if lay.kind == "targets":
+        known = frozenset(regions or ())
+        r = keys.index("region")
+
+        def targets(v: list[Any]) -> list[tuple[str, str, str]]:
+            if v[r] in known:
+                return []
+            return [("region", "region.unknown", f"未知的行政区划代码“{v[r]}”")]
+
+        return targets
+    if lay.kind == "inspectors":
+        units = frozenset(org_units or ())
+        o, f, t, s = (
+            keys.index(k) for k in ("org_unit", "cert_valid_from", "cert_valid_to", "status")
+        )
+
+        def inspectors(v: list[Any]) -> list[tuple[str, str, str]]:
+            out = []
+            if v[o] not in units:
+                out.append(("org_unit", "org_unit.unknown", f"未知的机构代码“{v[o]}”"))
+            if v[t] < v[f]:
+                out.append(("cert_valid_to", "cert.dates_order", "证件有效期止早于有效期起"))
+            elif today is not None and v[t] < today and v[s] == "active":
+                out.append(
+                    (
+                        "cert_valid_to",
+                        "cert.expired",
+                        f"执法证已于 {v[t].isoformat()} 过期，在岗人员须持有效证件",
+                    )
+                )
+            return out
+
+        return inspectors
+    return lambda v: []

@@ -1,0 +1,1 @@
+"""The service layer: owns transactions, the append-only log and the task lifecycle."""

@@ -1,0 +1,577 @@
+"""The task lifecycle, durable and exactly once: draft -> announced -> drawn -> disclosed.
+
+A task may be cancelled from announced or drawn. Each transition is one transaction that
+(1) claims the transition with a conditional update ``UPDATE task SET state=<to> WHERE id=<id>
+AND state IN <from>`` and checks that exactly one row changed, (2) computes and signs the
+record with the pure core (:mod:`lottery.core.draw`), (3) appends it to the log with its blobs,
+an audit event and a new checkpoint, and commits, or rolls all of it back.
+
+Exactly once across processes: on PostgreSQL the conditional update locks the task row; a
+concurrent caller blocks on it, re-evaluates the ``WHERE`` after the first commits, changes no
+row, and returns the record already published. On SQLite every transaction is ``BEGIN
+IMMEDIATE``, so they run one at a time. Behind that, ``log_entry`` allows one record per (task,
+step): even a bug in the claim could not publish a second draw.
+
+The office secret is written (encrypted) and committed in its own transaction before the
+announcement that publishes its commitment, and is never replaced (one row per task), so a
+crash between the two loses nothing and a retry commits to the same secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from lottery.core.beacon import BeaconSpec, BeaconValue, verify_beacon_value
+from lottery.core.canonical import parse_time
+from lottery.core.checkpoint import Checkpoint
+from lottery.core.draw import (
+    InspectorRow,
+    TaskParams,
+    cancellation_fields,
+    compute_outcome,
+    draw_fields,
+    prepare_announcement,
+    reveal_fields,
+)
+from lottery.core.errors import InputError, LotteryError
+from lottery.core.note import Signer
+from lottery.core.outcome import decode_team_input
+from lottery.core.pool import Candidate, Exclusion, decode_pool
+from lottery.core.records import Record, make_record
+from lottery.core.seed import commitment
+from lottery.keys import generate_keypair, load_signer
+from lottery.settings import Settings
+from lottery.storage.engine import make_engine, new_session
+from lottery.storage.migrate import upgrade_to_head
+from lottery.storage.models import (
+    AuditEvent,
+    Conflict,
+    InspectionHistory,
+    Inspector,
+    OrgUnit,
+    SealedOutcome,
+    Target,
+    Task,
+    TaskSecret,
+)
+
+from .log import PublicLog
+from .secrets import SecretKeeper, new_office_secret
+
+ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
+
+
+class TaskNotFound(InputError):
+    """No task with this id."""
+
+
+class StateError(InputError):
+    """The task is not in a state that allows this transition."""
+
+
+def params_to_json(params: TaskParams) -> dict[str, Any]:
+    """The stored form of a task's parameters (everything but id and title)."""
+    return {
+        "org_units": list(params.org_units),
+        "window_start": params.window_start,
+        "window_end": params.window_end,
+        "ratios": dict(params.ratios),
+        "team_size": params.team_size,
+        "disclosure": params.disclosure,
+        "beacon": params.beacon.to_dict(),
+        "cap": params.cap,
+        "items": [[code, version] for code, version in params.items],
+    }
+
+
+def params_from_task(task: Task) -> TaskParams:
+    """Rebuild :class:`TaskParams` from a stored task.
+
+    Raises:
+        EncodingError: when the stored beacon spec is malformed.
+    """
+    p = task.params
+    return TaskParams(
+        task=task.id,
+        title=task.title,
+        org_units=tuple(p["org_units"]),
+        window_start=p["window_start"],
+        window_end=p["window_end"],
+        ratios=dict(p["ratios"]),
+        team_size=int(p["team_size"]),
+        disclosure=p["disclosure"],
+        beacon=BeaconSpec.from_dict(p["beacon"]),
+        cap=p.get("cap"),
+        items=tuple((str(c), int(v)) for c, v in p.get("items", [])),
+    )
+
+
+@dataclass(frozen=True)
+class Registries:
+    """What an announcement freezes, read from the registries in one transaction."""
+
+    candidates: list[Candidate]
+    inspectors: list[InspectorRow]
+    exclusions: list[Exclusion]
+    conflicts: list[tuple[str, str]]
+    previous: list[tuple[str, str]]
+
+
+def _covered_regions(units: Sequence[OrgUnit], chosen: Iterable[str]) -> set[str]:
+    by_code = {u.code: u for u in units}
+    children: dict[str, list[str]] = {}
+    for u in units:
+        if u.parent is not None:
+            children.setdefault(u.parent, []).append(u.code)
+    todo = list(chosen)
+    unknown = [c for c in todo if c not in by_code]
+    if unknown:
+        raise InputError(f"unknown org unit(s): {', '.join(unknown)}")
+    regions: set[str] = set()
+    seen: set[str] = set()
+    while todo:
+        code = todo.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        region = by_code[code].region
+        if region:
+            regions.add(region)
+        todo.extend(children.get(code, []))
+    return regions
+
+
+def load_registries(session: Session, params: TaskParams) -> Registries:
+    """Read the pools for ``params`` from the registries (ordered by primary key).
+
+    Candidates: active targets in the regions of the task's org units and their sub-units.
+    Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4).
+    Previous: the inspectors of each candidate's latest inspection.
+
+    Raises:
+        InputError: for an unknown org unit.
+    """
+    regions = _covered_regions(list(session.exec(select(OrgUnit))), params.org_units)
+    targets = session.exec(
+        select(Target)
+        .where(Target.status == "active", col(Target.region).in_(regions))
+        .order_by(col(Target.uscc))
+    )
+    candidates = [Candidate(t.uscc, t.region, t.risk_class) for t in targets]
+    ids = {c.id for c in candidates}
+    inspectors = [
+        InspectorRow(
+            i.id,
+            i.org_unit,
+            i.cert_valid_from.isoformat(),
+            i.cert_valid_to.isoformat(),
+            active=i.status == "active",
+        )
+        for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
+    ]
+    year = int(params.window_start[:4])
+    counts: dict[str, int] = {}
+    latest: dict[str, InspectionHistory] = {}
+    history = session.exec(
+        select(InspectionHistory).order_by(col(InspectionHistory.date), col(InspectionHistory.id))
+    )
+    for h in history:
+        if h.target not in ids:
+            continue
+        latest[h.target] = h
+        if h.date.year == year:
+            counts[h.target] = counts.get(h.target, 0) + 1
+    exclusions = [
+        Exclusion(t, "annual-cap", f"{year}年已抽查{n}次")
+        for t, n in sorted(counts.items())
+        if n >= ANNUAL_CAP
+    ]
+    conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
+    previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
+    return Registries(candidates, inspectors, exclusions, conflicts, previous)
+
+
+def record_audit(
+    session: Session,
+    now: datetime,
+    actor: str,
+    action: str,
+    obj: str,
+    detail: dict[str, Any] | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    """Add an audit event to the current transaction (R9)."""
+    session.add(
+        AuditEvent(
+            time=now,
+            actor=actor,
+            action=action,
+            object=obj,
+            detail=detail or {},
+            remote_addr=remote_addr,
+        )
+    )
+
+
+def load_or_create_signer(settings: Settings) -> Signer:
+    """The office key ``<data_dir>/keys/office.key`` named after the log, created once."""
+    path = settings.keys_dir / "office.key"
+    if not path.exists():
+        try:
+            return generate_keypair(settings.keys_dir, settings.log_origin, "office")
+        except InputError:
+            if not path.exists():
+                raise
+    return load_signer(path)
+
+
+class Lifecycle:
+    """The service's task operations. Each public method is one (or, for announce, two)
+    transactions on its own session; it is safe to call from several processes at once."""
+
+    def __init__(self, engine: Engine, log: PublicLog, keeper: SecretKeeper) -> None:
+        """Use ``engine`` (schema up to date), the office's log and the secret keeper."""
+        self.engine = engine
+        self.log = log
+        self.keeper = keeper
+
+    @classmethod
+    def open(cls, settings: Settings) -> Lifecycle:
+        """Open the service's state from settings: engine, migrations, keys, secrets key."""
+        engine = make_engine(settings)
+        upgrade_to_head(engine)
+        signer = load_or_create_signer(settings)
+        keeper = SecretKeeper.from_data_dir(settings.data_dir)
+        return cls(engine, PublicLog(settings.log_origin, signer), keeper)
+
+    def session(self) -> Session:
+        """A new session (use ``with lc.session() as s, s.begin():``)."""
+        return new_session(self.engine)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _claim(
+        self, session: Session, task_id: str, from_states: Sequence[str], to: str, now: datetime
+    ) -> Task | None:
+        """Move the task to ``to`` if it is in ``from_states``; None when another did it."""
+        result = session.connection().execute(
+            update(Task)
+            .where(col(Task.id) == task_id, col(Task.state).in_(from_states))
+            .values(state=to, updated_at=now)
+        )
+        if result.rowcount != 1:
+            return None
+        return session.get(Task, task_id, populate_existing=True)
+
+    def _done_or_refuse(self, session: Session, task_id: str, step: str, action: str) -> Record:
+        """The record of ``step`` when it was already published; else why not allowed."""
+        task = session.get(Task, task_id, populate_existing=True)
+        if task is None:
+            raise TaskNotFound(f"no task {task_id}")
+        record = self.log.task_record(session, task_id, step)
+        if record is not None:
+            return record
+        raise StateError(f"task {task_id} is {task.state}: cannot {action} it")
+
+    def _secret(self, session: Session, task_id: str) -> bytes:
+        row = session.get(TaskSecret, task_id)
+        if row is None:
+            raise LotteryError(f"task {task_id} has no office secret")
+        return self.keeper.open("office-secret", task_id, row.ciphertext)
+
+    def _publish(
+        self,
+        session: Session,
+        task: Task,
+        kind: str,
+        step: str,
+        fields: dict[str, Any],
+        now: datetime,
+        blobs: Iterable[bytes] = (),
+    ) -> Record:
+        for blob in blobs:
+            self.log.put_blob(session, blob)
+        note = make_record(kind, self.log.origin, now, fields, [self.log.signer])
+        self.log.append(session, note, task=task.id, step=step)
+        record = self.log.task_record(session, task.id, step)
+        assert record is not None  # noqa: S101 - just appended in this transaction
+        return record
+
+    # -- transitions ----------------------------------------------------------------------
+
+    def create_task(
+        self, params: TaskParams, now: datetime, *, actor: str, remote_addr: str | None = None
+    ) -> Task:
+        """Create a draft task (idempotent for the same id and parameters).
+
+        Raises:
+            StateError: when a task with this id exists with other parameters.
+        """
+        stored = params_to_json(params)
+        with self.session() as session, session.begin():
+            existing = session.get(Task, params.task)
+            if existing is not None:
+                if existing.params != stored or existing.title != params.title:
+                    raise StateError(f"task {params.task} exists with other parameters")
+                return existing
+            task = Task(
+                id=params.task,
+                title=params.title,
+                state="draft",
+                params=stored,
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(task)
+            record_audit(session, now, actor, "task.create", params.task, None, remote_addr)
+        return task
+
+    def ensure_secret(self, task_id: str, now: datetime, *, actor: str = "system") -> None:
+        """Generate and durably commit the task's office secret, once (own transaction)."""
+        with self.session() as session:
+            try:
+                with session.begin():
+                    if session.get(TaskSecret, task_id) is not None:
+                        return
+                    if session.get(Task, task_id) is None:
+                        raise TaskNotFound(f"no task {task_id}")
+                    sealed = self.keeper.seal("office-secret", task_id, new_office_secret())
+                    session.add(TaskSecret(task=task_id, ciphertext=sealed, created_at=now))
+                    record_audit(session, now, actor, "secret.create", task_id)
+            except IntegrityError:
+                return  # another process committed the secret first: theirs is the one
+
+    def announce(
+        self, task_id: str, now: datetime, *, actor: str = "system", remote_addr: str | None = None
+    ) -> Record:
+        """Freeze the pools, publish the commitment: draft -> announced.
+
+        Raises:
+            TaskNotFound, StateError: for a missing task or a cancelled one.
+            InputError, InfeasibleError: for bad parameters or registries (nothing changes).
+        """
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None:
+                raise TaskNotFound(f"no task {task_id}")
+            if task.state != "draft":
+                return self._done_or_refuse(session, task_id, "announce", "announce")
+        self.ensure_secret(task_id, now, actor=actor)
+        with self.session() as session, session.begin():
+            task = self._claim(session, task_id, ["draft"], "announced", now)
+            if task is None:
+                return self._done_or_refuse(session, task_id, "announce", "announce")
+            params = params_from_task(task)
+            params.beacon.check_schedule(now)
+            regs = load_registries(session, params)
+            prepared = prepare_announcement(
+                params,
+                regs.candidates,
+                regs.inspectors,
+                commit=commitment(self._secret(session, task_id)),
+                exclusions=regs.exclusions,
+                conflicts=regs.conflicts,
+                previous=regs.previous,
+            )
+            record = self._publish(
+                session,
+                task,
+                "task-announcement",
+                "announce",
+                prepared.fields,
+                now,
+                prepared.blobs.values(),
+            )
+            task.announcement_record = record.id
+            session.add(task)
+            record_audit(
+                session, now, actor, "task.announce", task_id, {"record": record.id}, remote_addr
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def draw(
+        self,
+        task_id: str,
+        value: BeaconValue,
+        now: datetime,
+        *,
+        fallback: bool = False,
+        actor: str = "system",
+        remote_addr: str | None = None,
+    ) -> Record:
+        """Draw with the beacon value; publish the sealed draw record: announced -> drawn.
+
+        The outcome is stored encrypted; only its SHA-256 is published.
+
+        Raises:
+            TaskNotFound, StateError: for a missing task or one not announced.
+            VerificationError: ``beacon`` when the value does not fit the announced beacon.
+        """
+        with self.session() as session, session.begin():
+            task = self._claim(session, task_id, ["announced"], "drawn", now)
+            if task is None:
+                return self._done_or_refuse(session, task_id, "draw", "draw")
+            ann = self.log.task_record(session, task_id, "announce")
+            assert ann is not None  # noqa: S101 - an announced task has its record
+            body = ann.body
+            spec = BeaconSpec.from_dict(body["beacon"])
+            beacon = verify_beacon_value(spec, value, used_fallback=fallback, drawn_at=now)
+            blobs = self.log.blobs_by_digest(
+                session, [body["pool"]["sha256"], body["inspector_pool"]["sha256"]]
+            )
+            result = compute_outcome(
+                ann.digest,
+                decode_pool(blobs[body["pool"]["sha256"]]),
+                decode_team_input(blobs[body["inspector_pool"]["sha256"]]),
+                body["team_size"],
+                body["cap"],
+                beacon,
+                self._secret(session, task_id),
+                bytes.fromhex(body["commit"]),
+            )
+            fields = draw_fields(task_id, ann.id, value.to_dict(), fallback, result)
+            record = self._publish(session, task, "task-draw", "draw", fields, now)
+            session.add(
+                SealedOutcome(
+                    task=task_id,
+                    sha256=result.outcome_sha256,
+                    ciphertext=self.keeper.seal("outcome", task_id, result.outcome_blob),
+                    created_at=now,
+                )
+            )
+            task.draw_record = record.id
+            session.add(task)
+            record_audit(
+                session, now, actor, "task.draw", task_id, {"record": record.id}, remote_addr
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def _sealed_outcome(self, session: Session, task_id: str) -> tuple[str, bytes]:
+        row = session.get(SealedOutcome, task_id)
+        if row is None:
+            raise LotteryError(f"task {task_id} has no sealed outcome")
+        return row.sha256, self.keeper.open("outcome", task_id, row.ciphertext)
+
+    def disclose(
+        self, task_id: str, now: datetime, *, actor: str = "system", remote_addr: str | None = None
+    ) -> Record:
+        """Reveal the secret and the outcome at (or after) the disclosure time: -> disclosed.
+
+        Raises:
+            TaskNotFound, StateError: for a missing task or one not drawn.
+            InputError: before the announced disclosure time (nothing changes).
+        """
+        with self.session() as session, session.begin():
+            task = self._claim(session, task_id, ["drawn"], "disclosed", now)
+            if task is None:
+                return self._done_or_refuse(session, task_id, "reveal", "disclose")
+            disclosure = parse_time(task.params["disclosure"])
+            if now < disclosure:
+                raise InputError(
+                    f"task {task_id} may not be disclosed before {task.params['disclosure']}"
+                )
+            digest, outcome = self._sealed_outcome(session, task_id)
+            fields = reveal_fields(
+                task_id, task.draw_record or "", self._secret(session, task_id), digest
+            )
+            record = self._publish(session, task, "task-reveal", "reveal", fields, now, [outcome])
+            task.closing_record = record.id
+            session.add(task)
+            record_audit(
+                session, now, actor, "task.disclose", task_id, {"record": record.id}, remote_addr
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def cancel(
+        self,
+        task_id: str,
+        reason: str,
+        now: datetime,
+        *,
+        actor: str = "system",
+        remote_addr: str | None = None,
+    ) -> Record:
+        """Cancel an announced or drawn task, revealing the secret (and the outcome if drawn).
+
+        Raises:
+            TaskNotFound, StateError: for a missing task or one in another state.
+            InputError: for an empty reason.
+        """
+        if not reason.strip():
+            raise InputError("a cancellation needs a reason")
+        with self.session() as session, session.begin():
+            task = self._claim(session, task_id, ["announced", "drawn"], "cancelled", now)
+            if task is None:
+                return self._done_or_refuse(session, task_id, "cancel", "cancel")
+            secret = self._secret(session, task_id)
+            draw_id = task.draw_record
+            digest: str | None = None
+            blobs: list[bytes] = []
+            if draw_id is not None:
+                digest, outcome = self._sealed_outcome(session, task_id)
+                blobs.append(outcome)
+            fields = cancellation_fields(
+                task_id, task.announcement_record or "", reason, secret, draw_id, digest
+            )
+            record = self._publish(session, task, "task-cancellation", "cancel", fields, now, blobs)
+            task.closing_record = record.id
+            task.cancel_reason = reason
+            session.add(task)
+            record_audit(
+                session,
+                now,
+                actor,
+                "task.cancel",
+                task_id,
+                {"record": record.id, "reason": reason},
+                remote_addr,
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read_sealed_outcome(
+        self, task_id: str, actor: str, now: datetime, *, remote_addr: str | None = None
+    ) -> bytes:
+        """Return the (possibly still sealed) outcome blob; the read is audited (R6).
+
+        Authorization (which roles may call this) is the caller's job; this records who did.
+
+        Raises:
+            LotteryError: when the task has no outcome yet.
+        """
+        with self.session() as session, session.begin():
+            digest, outcome = self._sealed_outcome(session, task_id)
+            record_audit(
+                session, now, actor, "outcome.read", task_id, {"sha256": digest}, remote_addr
+            )
+        return outcome
+
+    def get_task(self, task_id: str) -> Task:
+        """The task row.
+
+        Raises:
+            TaskNotFound: when there is none.
+        """
+        with self.session() as session:
+            task = session.get(Task, task_id)
+        if task is None:
+            raise TaskNotFound(f"no task {task_id}")
+        return task
+
+    def export_to(self, out: Path) -> Checkpoint:
+        """Write the public export (log entries and public blobs only) to ``out``."""
+        return self.log.export_to(self.engine, out)

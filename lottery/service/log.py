@@ -1,0 +1,201 @@
+"""The append-only public log in the database: records, blobs, checkpoints and the export.
+
+Appends serialize on the one-row ``log_head`` table: ``SELECT ... FOR UPDATE`` on PostgreSQL,
+the ``BEGIN IMMEDIATE`` write transaction on SQLite (:mod:`lottery.storage.engine`). The index
+of a new entry is the head's size, taken under that lock, so concurrent appenders never race
+for an index and the log has no gaps. Every call here runs inside the caller's transaction:
+a lifecycle step appends its record, its blobs and a new checkpoint, or nothing at all.
+
+Only public data enters ``log_entry`` and ``blob``; sealed outcomes and office secrets live in
+their own encrypted tables and reach ``blob``/``log_entry`` only by being revealed. So the
+export (:meth:`PublicLog.export_to`) is everything in those two tables, by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from lottery.core.canonical import parse_time, sha256_hex
+from lottery.core.checkpoint import (
+    Checkpoint,
+    check_checkpoint_successor,
+    open_checkpoint,
+    sign_checkpoint,
+)
+from lottery.core.errors import LotteryError, VerificationError
+from lottery.core.merkle import MerkleTree, leaf_hash
+from lottery.core.note import Signer
+from lottery.core.records import Record, open_record
+from lottery.export import write_export
+from lottery.storage.engine import new_session
+from lottery.storage.models import Blob, CheckpointRow, LogEntry, LogHead
+
+
+class LogIntegrityError(LotteryError):
+    """The stored log does not extend the last signed checkpoint; nothing is signed."""
+
+
+class PublicLog:
+    """The office's log: appends signed records and signs checkpoints with ``signer``."""
+
+    def __init__(self, origin: str, signer: Signer) -> None:
+        """Serve the log named ``origin``; records must be signed by ``signer``."""
+        self.origin = origin
+        self.signer = signer
+        self.verifier = signer.verifier()
+
+    # -- writing (inside the caller's transaction) ----------------------------------------
+
+    def lock(self, session: Session) -> LogHead:
+        """Take the log lock for the rest of the transaction and return the head row."""
+        head = session.exec(select(LogHead).where(LogHead.id == 1).with_for_update()).one_or_none()
+        if head is None:
+            raise LogIntegrityError("the log head row is missing: run the migrations")
+        return head
+
+    def append(
+        self, session: Session, note: bytes, *, task: str | None = None, step: str | None = None
+    ) -> LogEntry:
+        """Append a signed record at the next index; an identical record is not added twice.
+
+        ``task`` and ``step`` name a lifecycle record; the database allows one per pair.
+
+        Raises:
+            VerificationError: when the note is not a valid record of this log and key.
+        """
+        record = open_record(note, [self.verifier], log=self.origin)
+        head = self.lock(session)
+        existing = session.exec(
+            select(LogEntry).where(LogEntry.record_id == record.id)
+        ).one_or_none()
+        if existing is not None:
+            return existing
+        entry = LogEntry(
+            idx=head.size,
+            record_id=record.id,
+            type=record.type,
+            task=task,
+            step=step,
+            note=note,
+            leaf_hash=leaf_hash(note),
+            time=parse_time(record.body["time"]),
+        )
+        session.add(entry)
+        head.size += 1
+        session.add(head)
+        session.flush()
+        return entry
+
+    def put_blob(self, session: Session, data: bytes) -> str:
+        """Store a public blob under its SHA-256 (idempotent); return the digest."""
+        self.lock(session)  # blob writers serialize with appenders: no insert race
+        digest = sha256_hex(data)
+        if session.get(Blob, digest) is None:
+            session.add(Blob(sha256=digest, data=data))
+            session.flush()
+        return digest
+
+    def sign_checkpoint(self, session: Session, now: datetime) -> bytes:
+        """Sign a checkpoint of the whole log, refusing one that does not extend the last.
+
+        The tree is rebuilt from the stored note bytes (not from stored hashes), so an entry
+        edited in the database makes the tree inconsistent with the last checkpoint.
+
+        Raises:
+            LogIntegrityError: when the stored log does not extend the last signed checkpoint
+                (an entry edited, deleted or reordered) or the head size is wrong.
+        """
+        head = self.lock(session)
+        notes = self.entries(session)
+        if len(notes) != head.size:
+            raise LogIntegrityError(f"log head says {head.size} entries, found {len(notes)}")
+        tree = MerkleTree.from_entries(notes)
+        new = Checkpoint(self.origin, tree.size, tree.root())
+        last = session.exec(
+            select(CheckpointRow).order_by(col(CheckpointRow.size).desc()).limit(1)
+        ).one_or_none()
+        if last is not None:
+            old = open_checkpoint(last.note, [self.verifier], origin=self.origin)
+            if old.size > tree.size:
+                raise LogIntegrityError(
+                    f"refusing to sign: the log holds {tree.size} entries but the last "
+                    f"checkpoint covers {old.size}"
+                )
+            proof = tree.consistency_proof(old.size) if 0 < old.size < tree.size else []
+            try:
+                check_checkpoint_successor(old, new, proof)
+            except VerificationError as exc:
+                raise LogIntegrityError(
+                    f"refusing to sign a checkpoint of {tree.size} entries: {exc}"
+                ) from exc
+            if old.size == tree.size:
+                return last.note
+        signed = sign_checkpoint(new, [self.signer])
+        session.add(CheckpointRow(size=tree.size, note=signed, created_at=now))
+        session.flush()
+        return signed
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def entries(self, session: Session) -> list[bytes]:
+        """Every entry's signed note, in log order."""
+        return list(session.exec(select(LogEntry.note).order_by(col(LogEntry.idx))))
+
+    def blobs(self, session: Session) -> dict[str, bytes]:
+        """Every public blob by SHA-256."""
+        return {b.sha256: b.data for b in session.exec(select(Blob))}
+
+    def blobs_by_digest(self, session: Session, digests: Sequence[str]) -> dict[str, bytes]:
+        """The public blobs named by ``digests``.
+
+        Raises:
+            LogIntegrityError: when one is missing.
+        """
+        found = {
+            b.sha256: b.data
+            for b in session.exec(select(Blob).where(col(Blob.sha256).in_(digests)))
+        }
+        missing = [d for d in digests if d not in found]
+        if missing:
+            raise LogIntegrityError(f"missing blob(s): {', '.join(missing)}")
+        return found
+
+    def size(self, session: Session) -> int:
+        """The number of entries."""
+        return int(session.exec(select(func.count()).select_from(LogEntry)).one())
+
+    def task_record(self, session: Session, task: str, step: str) -> Record | None:
+        """The lifecycle record ``step`` of ``task``, opened, or None."""
+        note = session.exec(
+            select(LogEntry.note).where(LogEntry.task == task, LogEntry.step == step)
+        ).one_or_none()
+        return None if note is None else open_record(note, [self.verifier], log=self.origin)
+
+    def latest_checkpoint(self, session: Session) -> bytes | None:
+        """The last signed checkpoint, or None before the first."""
+        return session.exec(
+            select(CheckpointRow.note).order_by(col(CheckpointRow.size).desc()).limit(1)
+        ).one_or_none()
+
+    def export_to(self, engine: Engine, out: Path) -> Checkpoint:
+        """Bring the public export at ``out`` up to date with the log (public data only).
+
+        Raises:
+            ExportError: when the export at ``out`` is not a prefix of this log.
+        """
+        with new_session(engine) as session, session.begin():
+            entries = self.entries(session)
+            blobs = self.blobs(session)
+        return write_export(
+            Path(out),
+            entries,
+            blobs,
+            self.signer,
+            origin=self.origin,
+            public_keys=[self.signer.vkey],
+        )

@@ -1,0 +1,134 @@
+"""Office secrets and sealed outcomes, encrypted at rest under a key file outside the database.
+
+Scheme (docs/secrets.md): one 32-byte key in ``<data_dir>/keys/secrets.key`` (hex, mode 0600,
+created once, never overwritten); each value is sealed with PyNaCl's ``SecretBox``
+(XSalsa20-Poly1305, a fresh random 24-byte nonce per value). The sealed plaintext starts with
+a label naming its purpose and task, so a ciphertext moved to another task or column fails to
+open. Nothing here logs or returns a secret except :meth:`SecretKeeper.open`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets as _secrets
+import stat
+from pathlib import Path
+
+from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
+
+from lottery.core.errors import InputError, LotteryError
+from lottery.core.seed import SECRET_LEN
+
+KEY_FILE = "secrets.key"
+_KEY_MODE = 0o600
+
+
+class SecretStoreError(LotteryError):
+    """A sealed value cannot be opened: wrong key file, tampered row or wrong label."""
+
+
+def new_office_secret() -> bytes:
+    """Thirty-two bytes from the operating system's CSPRNG."""
+    return _secrets.token_bytes(SECRET_LEN)
+
+
+def _label(purpose: str, task: str) -> bytes:
+    return f"lottery-v1 {purpose} {task}".encode() + b"\x00"
+
+
+def _create_key_file(path: Path) -> None:
+    """Create the key file atomically: write a private temp file, then link it into place.
+
+    ``os.link`` fails when the file exists, so two processes racing here end with one key.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{_secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _KEY_MODE)
+    try:
+        os.fchmod(fd, _KEY_MODE)
+        os.write(fd, (_secrets.token_bytes(SecretBox.KEY_SIZE).hex() + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink()
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise InputError(f"cannot open the secrets key file {path}: {exc.strerror}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"secrets key file {path} is not a regular file")
+        if info.st_mode & 0o077:
+            raise InputError(
+                f"secrets key file {path} is accessible by group or others; "
+                f"fix it with: chmod 600 {path}"
+            )
+        raw = os.read(fd, 1024)
+    finally:
+        os.close(fd)
+    try:
+        key = bytes.fromhex(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise InputError(f"secrets key file {path} does not hold a hex key") from None
+    if len(key) != SecretBox.KEY_SIZE:
+        raise InputError(f"secrets key file {path} does not hold a {SecretBox.KEY_SIZE}-byte key")
+    return key
+
+
+class SecretKeeper:
+    """Seals and opens private values under the data directory's secrets key."""
+
+    def __init__(self, key: bytes) -> None:
+        """Use ``key`` (32 bytes); prefer :meth:`from_data_dir`."""
+        self._box = SecretBox(key)
+
+    def __repr__(self) -> str:
+        return "SecretKeeper(<key hidden>)"
+
+    @classmethod
+    def from_data_dir(cls, data_dir: Path) -> SecretKeeper:
+        """Load ``<data_dir>/keys/secrets.key``, creating it (once) when missing.
+
+        Raises:
+            InputError: when the file is unreadable, not private (0600) or malformed.
+        """
+        path = Path(data_dir) / "keys" / KEY_FILE
+        if not path.exists():
+            _create_key_file(path)
+        return cls(_read_key_file(path))
+
+    def seal(self, purpose: str, task: str, value: bytes) -> bytes:
+        """Encrypt ``value`` bound to ``purpose`` and ``task`` (nonce || ciphertext)."""
+        return bytes(self._box.encrypt(_label(purpose, task) + value))
+
+    def open(self, purpose: str, task: str, sealed: bytes) -> bytes:
+        """Decrypt a value sealed by :meth:`seal` for the same purpose and task.
+
+        Raises:
+            SecretStoreError: when it does not decrypt or carries another label.
+        """
+        try:
+            plain = self._box.decrypt(sealed)
+        except CryptoError:
+            raise SecretStoreError(
+                f"the sealed {purpose} of task {task} does not decrypt with this key file"
+            ) from None
+        label = _label(purpose, task)
+        if not plain.startswith(label):
+            raise SecretStoreError(f"the sealed {purpose} row does not belong to task {task}")
+        return plain[len(label) :]

@@ -1,0 +1,60 @@
+"""Service settings from the environment (prefix ``LOTTERY_``), built by a factory.
+
+Nothing is read or created at import time: call :func:`get_settings` where settings are
+needed (the CLI, the app factory, tests), optionally with overrides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DRAND_RELAYS = [
+    "https://api.drand.sh",
+    "https://api2.drand.sh",
+    "https://drand.cloudflare.com",
+]
+
+
+class Settings(BaseSettings):
+    """Where the service keeps its state and how it names its log.
+
+    Attributes:
+        data_dir: database (SQLite default), private keys and the secrets key file.
+        database_url: SQLAlchemy URL (``LOTTERY_DATABASE_URL``); default: the SQLite file
+            ``<data_dir>/lottery.db``. ``postgresql://`` URLs use psycopg 3.
+        log_origin: the log's name in records and checkpoints, also the office key name.
+        drand_relays: HTTP relays asked for drand rounds, in order.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    log_origin: str = "lottery.example/log"
+    drand_relays: list[str] = DEFAULT_DRAND_RELAYS
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'lottery.db'}"
+        return self
+
+    @property
+    def url(self) -> str:
+        """The database URL (never None after validation)."""
+        assert self.database_url is not None  # noqa: S101 - set by the validator
+        return self.database_url
+
+    @property
+    def keys_dir(self) -> Path:
+        """``<data_dir>/keys``: the office key pair and the secrets key file."""
+        return self.data_dir / "keys"
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, with keyword overrides taking precedence."""
+    return Settings(**overrides)

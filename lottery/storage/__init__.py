@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine from settings, and Alembic migrations."""

@@ -1,0 +1,34 @@
+"""Bring a database schema up to date with Alembic, configured in code (no alembic.ini)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 0x10771E7  # an arbitrary, fixed advisory lock id
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic config for our migrations; with ``engine``, env.py uses its connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        config.set_main_option(
+            "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Apply every migration not yet applied (idempotent; safe to call on each start)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two instances starting together migrate one after the other.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,248 @@
+"""SQLModel tables: registries (private state), tasks, the log and the audit trail.
+
+Two kinds of data live here:
+
+- **Private state** (registries with private fields, tasks, users, audit events): ordinary
+  rows the service updates.
+- **Published data** (``log_entry``, ``blob``, ``checkpoint``): the exact signed bytes, written
+  once by :mod:`lottery.service.log` and never updated or deleted. Verifiers hash these bytes;
+  nothing is ever rebuilt from other columns.
+
+Office secrets and sealed outcomes are stored only encrypted (:mod:`lottery.service.secrets`);
+an outcome enters ``blob`` (public) only when it is revealed.
+
+Dates are ``date`` columns; times are timezone-aware UTC ``datetime`` columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+TASK_STATES = ("draft", "announced", "drawn", "disclosed", "cancelled")
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+
+
+def _json(*, default_factory: Any = None) -> Any:
+    if default_factory is None:
+        return Field(sa_column=Column(JSON, nullable=False))
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+def _bytes(**kw: Any) -> Any:
+    return Field(sa_column=Column(LargeBinary, **kw))
+
+
+# --- registries ---------------------------------------------------------------------------
+
+
+class OrgUnit(SQLModel, table=True):
+    """An org unit (组织机构): a city or a county/district under it."""
+
+    __tablename__ = "org_unit"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    level: str = Field(max_length=16)  # "city" | "county"
+    parent: str | None = Field(default=None, foreign_key="org_unit.code", max_length=64)
+    region: str | None = Field(default=None, max_length=12)  # division code it governs
+
+
+class Target(SQLModel, table=True):
+    """A market entity of the target registry (R2), keyed by its USCC."""
+
+    __tablename__ = "target"
+
+    uscc: str = Field(primary_key=True, max_length=18)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=64)
+    region: str = Field(index=True, max_length=12)
+    risk_class: str = Field(max_length=8)
+    complaints: bool = False
+    bad_record: bool = False
+    serious_violation: bool = False
+    status: str = Field(default="active", max_length=16)  # active | closed | ...
+    # Private: never published.
+    contact_phone: str | None = Field(default=None, max_length=64)
+    notes: str | None = None
+
+
+class Inspector(SQLModel, table=True):
+    """A certified inspector (R3); ``id`` is the staff/certificate number used in draws."""
+
+    __tablename__ = "inspector"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100)
+    cert_no: str = Field(unique=True, max_length=64)
+    cert_valid_from: date
+    cert_valid_to: date
+    org_unit: str = Field(foreign_key="org_unit.code", max_length=64)
+    level: str = Field(max_length=16)
+    specialties: list[str] = _json(default_factory=list)
+    status: str = Field(default="active", max_length=16)
+    phone: str | None = Field(default=None, max_length=64)  # private
+
+
+class Conflict(SQLModel, table=True):
+    """A declared conflict of interest (回避); the reason is private."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (UniqueConstraint("inspector", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspector: str = Field(foreign_key="inspector.id", max_length=64)
+    target: str = Field(foreign_key="target.uscc", max_length=18)
+    reason: str = ""
+
+
+class InspectionHistory(SQLModel, table=True):
+    """A past inspection: counts toward the annual cap and bars the same inspectors."""
+
+    __tablename__ = "inspection_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(foreign_key="target.uscc", index=True, max_length=18)
+    date: date
+    task: str | None = Field(default=None, max_length=64)
+    inspectors: list[str] = _json(default_factory=list)
+
+
+class ItemListVersion(SQLModel, table=True):
+    """One version of the item list (R1); published as an ``item-list`` record."""
+
+    __tablename__ = "item_list_version"
+
+    version: int = Field(primary_key=True)
+    effective: date
+    items: list[dict[str, Any]] = _json()
+    record_id: str | None = Field(default=None, foreign_key="log_entry.record_id", max_length=64)
+    created_at: datetime = _utc(nullable=False)
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+
+class Task(SQLModel, table=True):
+    """A task (one draw). ``state`` only moves forward, by conditional updates."""
+
+    __tablename__ = "task"
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=200)
+    state: str = Field(default="draft", index=True, max_length=16)
+    params: dict[str, Any] = _json()
+    announcement_record: str | None = Field(default=None, max_length=64)
+    draw_record: str | None = Field(default=None, max_length=64)
+    closing_record: str | None = Field(default=None, max_length=64)  # reveal or cancellation
+    cancel_reason: str | None = None
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class TaskSecret(SQLModel, table=True):
+    """The office secret of a task, encrypted (one per task, written before the commitment)."""
+
+    __tablename__ = "task_secret"
+
+    task: str = Field(primary_key=True, foreign_key="task.id", max_length=64)
+    ciphertext: bytes = _bytes(nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
+class SealedOutcome(SQLModel, table=True):
+    """The outcome blob of a drawn task, encrypted until it is revealed (R6)."""
+
+    __tablename__ = "sealed_outcome"
+
+    task: str = Field(primary_key=True, foreign_key="task.id", max_length=64)
+    sha256: str = Field(max_length=64)
+    ciphertext: bytes = _bytes(nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
+# --- the public log (write-once) -------------------------------------------------------------
+
+
+class LogHead(SQLModel, table=True):
+    """One row (id 1): the log size. Appenders lock it (``FOR UPDATE``) to take the next index."""
+
+    __tablename__ = "log_head"
+
+    id: int = Field(default=1, primary_key=True)
+    size: int = 0
+
+
+class LogEntry(SQLModel, table=True):
+    """A published record: the exact signed note bytes at its log index.
+
+    ``step`` names the lifecycle step of a task record (announce, draw, reveal, cancel); the
+    unique (task, step) pair makes a second draw of a task impossible in the database itself.
+    """
+
+    __tablename__ = "log_entry"
+    __table_args__ = (UniqueConstraint("task", "step", name="uq_log_entry_task_step"),)
+
+    idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    record_id: str = Field(unique=True, max_length=64)
+    type: str = Field(max_length=64)
+    task: str | None = Field(default=None, index=True, max_length=64)
+    step: str | None = Field(default=None, max_length=16)
+    note: bytes = _bytes(nullable=False)
+    leaf_hash: bytes = _bytes(nullable=False)
+    time: datetime = _utc(nullable=False)
+
+
+class Blob(SQLModel, table=True):
+    """A public content-addressed blob (only public blobs are ever stored here)."""
+
+    __tablename__ = "blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    data: bytes = _bytes(nullable=False)
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed checkpoint, by tree size (write-once)."""
+
+    __tablename__ = "checkpoint"
+
+    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    note: bytes = _bytes(nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
+# --- people and accountability -----------------------------------------------------------------
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, to what, when, from where (R9); R6 reads of sealed outcomes too."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    time: datetime = _utc(nullable=False, index=True)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    object: str = Field(default="", max_length=200)
+    detail: dict[str, Any] = _json(default_factory=dict)
+    remote_addr: str | None = Field(default=None, max_length=64)
+
+
+class User(SQLModel, table=True):
+    """A staff account: argon2 password hash and roles."""
+
+    __tablename__ = "user_account"
+
+    name: str = Field(primary_key=True, max_length=100)
+    password_hash: str = Field(max_length=200)
+    roles: list[str] = _json(default_factory=list)
+    active: bool = True
+    created_at: datetime = _utc(nullable=False)

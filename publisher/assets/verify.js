@@ -1,0 +1,867 @@
+/*
+ * 在浏览器中验证 — the in-browser verifier of a task page (docs/browser-verifier.md).
+ *
+ * Plain JavaScript, no third-party code: SHA-256 and Ed25519 come from WebCrypto
+ * (crypto.subtle), 64-bit arithmetic from BigInt. Everything is read from the site's own copy
+ * of the public export (relative URLs, nothing from elsewhere) and re-checked byte for byte as
+ * docs/spec.md, docs/log-format.md, docs/beacons.md and docs/teams.md specify. The one thing
+ * it cannot check is a drand BLS signature (WebCrypto has no BLS12-381): it says so, and
+ * `lottery verify` checks it.
+ */
+(() => {
+  "use strict";
+
+  // The script lives at <site>/assets/verifier/verify.js; the export at <site>/export/.
+  const SCRIPT_URL = document.currentScript ? document.currentScript.src : document.baseURI;
+  const DEFAULT_EXPORT = new URL("../../export/", SCRIPT_URL).href;
+
+  const QUICKNET = {
+    chain_hash: "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    genesis: 1692803367,
+    period: 3,
+  };
+
+  const utf8 = new TextEncoder();
+  const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+  // ---------------------------------------------------------------- bytes and hashes
+
+  class CheckError extends Error {}
+
+  function fail(message) {
+    throw new CheckError(message);
+  }
+
+  function concat(...parts) {
+    let length = 0;
+    for (const p of parts) length += p.length;
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  function toHex(bytes) {
+    let s = "";
+    for (const b of bytes) s += b.toString(16).padStart(2, "0");
+    return s;
+  }
+
+  function fromHex(text, length, what) {
+    if (typeof text !== "string" || !/^(?:[0-9a-f]{2})*$/.test(text)) {
+      fail(`${what} 不是小写十六进制`);
+    }
+    if (length !== undefined && text.length !== 2 * length) fail(`${what} 应为 ${length} 字节`);
+    const out = new Uint8Array(text.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(text.substr(2 * i, 2), 16);
+    return out;
+  }
+
+  function fromBase64(text, what) {
+    let raw;
+    try {
+      raw = atob(text);
+    } catch (e) {
+      fail(`${what} 不是 base64`);
+    }
+    const out = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+    if (btoa(raw) !== text) fail(`${what} 不是规范的 base64`);
+    return out;
+  }
+
+  function u32be(n) {
+    return new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  }
+
+  function compareBytes(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  }
+
+  function equalBytes(a, b) {
+    return a.length === b.length && compareBytes(a, b) === 0;
+  }
+
+  async function sha256(bytes) {
+    return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  }
+
+  async function sha256Hex(bytes) {
+    return toHex(await sha256(bytes));
+  }
+
+  // RFC 8785 (JCS) for the values our records and blobs hold: strings, integers, booleans,
+  // null, arrays, objects. JS sorts keys by UTF-16 code units and JSON.stringify writes
+  // strings and numbers exactly as JCS does.
+  function canonical(value) {
+    if (value === null || typeof value !== "object") {
+      if (typeof value === "number" && !Number.isSafeInteger(value)) fail("出现非整数数值");
+      return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
+    const keys = Object.keys(value).sort();
+    return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonical(value[k])).join(",") + "}";
+  }
+
+  function parseCanonical(bytes, what) {
+    let text;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch (e) {
+      fail(`${what} 不是有效的 UTF-8`);
+    }
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      fail(`${what} 不是 JSON`);
+    }
+    if (canonical(value) !== text) fail(`${what} 不是规范 JSON（RFC 8785）`);
+    return value;
+  }
+
+  // ---------------------------------------------------------------- fetching
+
+  async function fetchBytes(base, path) {
+    const response = await fetch(new URL(path, base).href, { cache: "no-store" });
+    if (!response.ok) fail(`无法读取 ${path}（HTTP ${response.status}）`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  // C2SP tlog-tiles: N as zero-padded 3-digit groups, all but the last prefixed with "x".
+  function tileIndex(n) {
+    const groups = [];
+    do {
+      groups.unshift(String(n % 1000).padStart(3, "0"));
+      n = Math.floor(n / 1000);
+    } while (n > 0);
+    return groups.map((g, i) => (i < groups.length - 1 ? "x" + g : g)).join("/");
+  }
+
+  function decodeBundle(bytes, count, path) {
+    const entries = [];
+    let at = 0;
+    while (at < bytes.length) {
+      if (at + 2 > bytes.length) fail(`${path}：条目长度被截断`);
+      const length = (bytes[at] << 8) | bytes[at + 1];
+      at += 2;
+      if (at + length > bytes.length) fail(`${path}：条目被截断`);
+      entries.push(bytes.slice(at, at + length));
+      at += length;
+    }
+    if (entries.length !== count) fail(`${path}：应有 ${count} 条，实有 ${entries.length} 条`);
+    return entries;
+  }
+
+  async function readEntries(base, size) {
+    const entries = [];
+    const full = Math.floor(size / 256);
+    for (let n = 0; n < full; n++) {
+      const path = `tile/entries/${tileIndex(n)}`;
+      entries.push(...decodeBundle(await fetchBytes(base, path), 256, path));
+    }
+    const width = size % 256;
+    if (width) {
+      const path = `tile/entries/${tileIndex(full)}.p/${width}`;
+      entries.push(...decodeBundle(await fetchBytes(base, path), width, path));
+    }
+    return entries;
+  }
+
+  // RFC 6962 Merkle tree hash.
+  async function merkleRoot(leaves) {
+    if (leaves.length === 0) return sha256(new Uint8Array(0));
+    let level = [];
+    for (const e of leaves) level.push(await sha256(concat(new Uint8Array([0]), e)));
+    const node = async (lo, hi) => {
+      if (hi - lo === 1) return level[lo];
+      let k = 1;
+      while (k * 2 < hi - lo) k *= 2;
+      const left = await node(lo, lo + k);
+      const right = await node(lo + k, hi);
+      return sha256(concat(new Uint8Array([1]), left, right));
+    };
+    return node(0, level.length);
+  }
+
+  // ---------------------------------------------------------------- keys and signed notes
+
+  async function parseVkey(line) {
+    const first = line.indexOf("+");
+    const second = line.indexOf("+", first + 1);
+    if (first <= 0 || second < 0) fail("公钥格式错误");
+    const name = line.slice(0, first);
+    const idHex = line.slice(first + 1, second);
+    if (!/^[0-9a-f]{8}$/.test(idHex)) fail("公钥编号应为 8 位小写十六进制");
+    const raw = fromBase64(line.slice(second + 1), "公钥");
+    if (raw.length !== 33 || raw[0] !== 1) fail("公钥应为 0x01 加 32 字节 Ed25519 公钥");
+    const expected = (await sha256(concat(utf8.encode(name), new Uint8Array([10]), raw))).slice(
+      0,
+      4,
+    );
+    if (toHex(expected) !== idHex) fail("公钥编号与公钥不符");
+    const key = await crypto.subtle.importKey(
+      "raw",
+      raw.slice(1),
+      { name: "Ed25519" },
+      false,
+      ["verify"],
+    );
+    return { name, id: idHex, key, vkey: line };
+  }
+
+  // C2SP signed note: verify over the published bytes; return the text.
+  async function openNote(bytes, keys, what) {
+    let note;
+    try {
+      note = strictUtf8.decode(bytes);
+    } catch (e) {
+      fail(`${what} 不是有效的 UTF-8`);
+    }
+    if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) fail(`${what} 含控制字符`);
+    const split = note.lastIndexOf("\n\n");
+    if (split < 0) fail(`${what} 没有签名部分`);
+    const text = note.slice(0, split + 1);
+    const sigs = note.slice(split + 2);
+    if (!sigs.endsWith("\n")) fail(`${what} 签名行未以换行结束`);
+    const lines = sigs.slice(0, -1).split("\n");
+    if (lines.length > 100) fail(`${what} 签名行过多`);
+    const textBytes = utf8.encode(text);
+    let verified = 0;
+    const keyIds = [];
+    for (const line of lines) {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!m) fail(`${what} 签名行格式错误`);
+      const sig = fromBase64(m[2], "签名");
+      if (sig.length < 5) fail(`${what} 签名过短`);
+      const id = toHex(sig.slice(0, 4));
+      const key = keys.find((k) => k.name === m[1] && k.id === id);
+      if (!key) continue; // a line of a key we do not track is ignored (log-format.md)
+      keyIds.push(id);
+      const ok = await crypto.subtle.verify({ name: "Ed25519" }, key.key, sig.slice(4), textBytes);
+      if (!ok) fail(`${what} 的签名（密钥 ${id}）验证失败`);
+      verified += 1;
+    }
+    if (verified === 0) fail(`${what} 没有公示公钥的签名（名称与密钥编号均不匹配）`);
+    return { text, textBytes, keyIds };
+  }
+
+  // ---------------------------------------------------------------- beacons
+
+  function rfc3797KeyString(values, sources) {
+    if (!Array.isArray(values) || values.length !== sources.length) {
+      fail(`号码组数 ${values && values.length} 与公告的 ${sources.length} 个来源不符`);
+    }
+    let key = "";
+    values.forEach((group, i) => {
+      const source = sources[i];
+      if (!Array.isArray(group) || group.length !== source.count) {
+        fail(`来源“${source.name}”应有 ${source.count} 个号码`);
+      }
+      for (const v of group) if (!Number.isSafeInteger(v) || v < 0) fail("号码必须是非负整数");
+      const sorted = [...group].sort((a, b) => a - b);
+      key += sorted.map((v) => `${v}.`).join("") + "/";
+    });
+    return key;
+  }
+
+  function roundTime(round) {
+    return QUICKNET.genesis + (round - 1) * QUICKNET.period;
+  }
+
+  // ---------------------------------------------------------------- selection and teams
+
+  const TAG_COMMIT = utf8.encode("lottery-v1 commit\u0000");
+  const TAG_SEED = utf8.encode("lottery-v1 seed\u0000");
+  const TAG_STRATUM = utf8.encode("lottery-v1 stratum\u0000");
+  const TAG_TEAM = utf8.encode("lottery-v1 team\u0000");
+
+  async function selectStratum(seed, stratum) {
+    const key = await sha256(concat(TAG_STRATUM, seed, utf8.encode(`${stratum.region}|${stratum.risk}`)));
+    const ranked = await Promise.all(
+      stratum.candidates.map(async (c) => {
+        const id = utf8.encode(c);
+        const ticket = await sha256(concat(key, id));
+        return { target: c, ticket, sortKey: concat(ticket, id) };
+      }),
+    );
+    ranked.sort((a, b) => compareBytes(a.sortKey, b.sortKey));
+    return ranked.slice(0, stratum.count);
+  }
+
+  function groupPairs(pairs) {
+    const out = new Map();
+    for (const [t, i] of pairs) {
+      if (!out.has(t)) out.set(t, new Set());
+      out.get(t).add(i);
+    }
+    return out;
+  }
+
+  // docs/teams.md §2, literally.
+  async function assignTeams(seed, picks, teamInput, size, cap) {
+    const P = [...teamInput.inspectors]
+      .map((i) => ({ i, b: utf8.encode(i) }))
+      .sort((x, y) => compareBytes(x.b, y.b))
+      .map((x) => x.i);
+    const n = P.length;
+    if (size < 2 || cap < 1 || n < size) fail("分组参数无效（每组至少 2 人，人员数不少于每组人数）");
+    if (new Set(P).size !== n || new Set(picks).size !== picks.length) fail("人员或抽中对象重复");
+    if (size * (4 * n + 65) > 2 ** 32) fail("人员库过大");
+    const N = BigInt(n);
+    const limit = ((1n << 64n) / N) * N;
+    const conflicts = groupPairs(teamInput.conflicts);
+    const previous = groupPairs(teamInput.previous);
+    const empty = new Set();
+    const load = new Array(n).fill(0);
+    const paired = new Set();
+    const pairKey = (a, b) => (a < b ? `${a},${b}` : `${b},${a}`);
+    const teams = [];
+    for (const t of picks) {
+      const tb = utf8.encode(t);
+      const prefix = concat(TAG_TEAM, seed, u32be(tb.length), tb);
+      const draw = async (c) => {
+        const x = await sha256(concat(prefix, u32be(c)));
+        let v = 0n;
+        for (let k = 0; k < 8; k++) v = (v << 8n) | BigInt(x[k]);
+        return v < limit ? Number(v % N) : null;
+      };
+      const cf = conflicts.get(t) || empty;
+      const pv = previous.get(t) || empty;
+      const team = [];
+      const acceptable = (i) =>
+        !cf.has(P[i]) && !pv.has(P[i]) && !team.includes(i) && load[i] < cap;
+      let c = 0;
+      for (let slot = 0; slot < size; slot++) {
+        let chosen = -1;
+        for (let k = 0; k < 4 * n + 64; k++) {
+          const d = c++;
+          const i = await draw(d);
+          if (i === null || !acceptable(i)) continue;
+          if (d < 64 && team.some((m) => paired.has(pairKey(i, m)))) continue;
+          chosen = i;
+          break;
+        }
+        if (chosen < 0) {
+          const d = c++;
+          const i = await draw(d);
+          const start = i === null ? 0 : i;
+          for (let j = 0; j < n; j++) {
+            if (acceptable((start + j) % n)) {
+              chosen = (start + j) % n;
+              break;
+            }
+          }
+          if (chosen < 0) fail(`对象 ${t} 无可派人员`);
+        }
+        for (const m of team) paired.add(pairKey(chosen, m));
+        team.push(chosen);
+        load[chosen] += 1;
+      }
+      teams.push({ target: t, inspectors: team.map((i) => P[i]) });
+    }
+    return teams;
+  }
+
+  // ---------------------------------------------------------------- the verification
+
+  class Report {
+    constructor() {
+      this.items = [];
+    }
+    add(name, ok, detail) {
+      this.items.push({ name, state: ok ? "pass" : "fail", detail });
+    }
+    note(name, detail) {
+      this.items.push({ name, state: "note", detail });
+    }
+    skip(name, detail) {
+      this.items.push({ name, state: "skip", detail });
+    }
+    // Run one check; a CheckError (or any error) marks it failed with its message.
+    async run(name, fn, okDetail) {
+      try {
+        const value = await fn();
+        this.add(name, true, typeof okDetail === "function" ? okDetail(value) : okDetail);
+        return { ok: true, value };
+      } catch (e) {
+        this.add(name, false, e instanceof CheckError ? e.message : `出错：${e}`);
+        return { ok: false, value: undefined };
+      }
+    }
+    get failed() {
+      return this.items.filter((i) => i.state === "fail");
+    }
+  }
+
+  async function verifyTask(task, base, report) {
+    const ctx = {};
+
+    // (a) keys, checkpoint, entry bundles, the Merkle root.
+    const keysResult = await report.run(
+      "log.keys",
+      async () => {
+        const text = strictUtf8.decode(await fetchBytes(base, "keys/office.vkey"));
+        const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+        if (!lines.length) fail("没有公钥");
+        return Promise.all(lines.map(parseVkey));
+      },
+      (keys) => `已读取 ${keys.length} 个公钥，密钥编号与公钥相符：${keys.map((k) => k.id).join("、")}`,
+    );
+    if (!keysResult.ok) return ctx;
+    const keys = keysResult.value;
+
+    const cp = await report.run(
+      "log.checkpoint",
+      async () => {
+        const note = await openNote(await fetchBytes(base, "checkpoint"), keys, "检查点");
+        const lines = note.text.split("\n");
+        if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) fail("检查点格式错误");
+        const root = fromBase64(lines[2], "树根");
+        if (root.length !== 32) fail("树根应为 32 字节");
+        return { origin: lines[0], size: Number(lines[1]), root };
+      },
+      (c) => `检查点由公示公钥签名：日志 ${c.origin}，共 ${c.size} 条记录`,
+    );
+    if (!cp.ok) return ctx;
+    const { origin, size, root } = cp.value;
+
+    const entries = await report.run(
+      "log.entries",
+      () => readEntries(base, size),
+      (e) => `已读取并解析全部 ${e.length} 条日志条目（每条为 2 字节长度加记录）`,
+    );
+    if (!entries.ok) return ctx;
+    await report.run(
+      "log.root",
+      async () => {
+        if (!equalBytes(await merkleRoot(entries.value), root)) {
+          fail("由全部条目重新计算的 RFC 6962 树根与检查点不符（日志被改动）");
+        }
+      },
+      "由全部条目重新计算的树根与已签名检查点一致",
+    );
+
+    // (b) (c) the task's records: signature, key id, canonical JSON, record id.
+    const records = [];
+    const signatures = await report.run(
+      "record.signature",
+      async () => {
+        for (const [index, entry] of entries.value.entries()) {
+          let text;
+          try {
+            const raw = strictUtf8.decode(entry);
+            text = raw.slice(0, raw.lastIndexOf("\n\n") + 1);
+          } catch (e) {
+            continue;
+          }
+          let peek;
+          try {
+            peek = JSON.parse(text);
+          } catch (e) {
+            continue;
+          }
+          if (!peek || peek.task !== task || !String(peek.type).startsWith("task-")) continue;
+          const note = await openNote(entry, keys, `第 ${index} 条记录`);
+          const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
+          if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
+          if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);
+          const id = await sha256Hex(note.textBytes);
+          records.push({ index, id, body, keyIds: note.keyIds });
+        }
+        if (!records.length) fail(`日志中没有任务 ${task} 的记录`);
+      },
+      () =>
+        `本任务 ${records.length} 条记录的 Ed25519 签名均由公示公钥（编号 ` +
+        `${[...new Set(records.flatMap((r) => r.keyIds))].join("、")}）验证通过`,
+    );
+    if (!signatures.ok) return ctx;
+    report.add(
+      "record.id",
+      true,
+      "记录编号 = SHA-256(记录文本)：" +
+        records.map((r) => `${r.body.type} ${r.id.slice(0, 16)}…`).join("；"),
+    );
+
+    const one = (type) => records.filter((r) => r.body.type === type);
+    const anns = one("task-announcement");
+    const draws = one("task-draw");
+    const closings = [...one("task-reveal"), ...one("task-cancellation")];
+    const structure = await report.run(
+      "task.records",
+      () => {
+        if (anns.length !== 1) fail(`应有 1 条公告，实有 ${anns.length} 条`);
+        if (draws.length > 1) fail(`同一任务有 ${draws.length} 条抽取记录（重复抽取）`);
+        if (closings.length > 1) fail("公开与取消记录只能有一条");
+      },
+      `一条公告、${draws.length} 条抽取记录、${closings.length} 条公开/取消记录`,
+    );
+    if (!structure.ok) return ctx;
+    const ann = anns[0];
+    const a = ann.body;
+    const draw = draws[0];
+    const closing = closings[0];
+    ctx.disclosure = a.disclosure;
+    ctx.status = closing
+      ? closing.body.type === "task-reveal"
+        ? "disclosed"
+        : "cancelled"
+      : draw
+        ? "drawn"
+        : "announced";
+
+    await report.run(
+      "task.links",
+      () => {
+        if (draw && (draw.body.announcement !== ann.id || draw.index < ann.index)) {
+          fail("抽取记录未引用本任务公告的记录编号");
+        }
+        if (closing && draw && closing.body.draw !== draw.id) fail("公开/取消记录未引用抽取记录");
+        if (closing && closing.body.type === "task-cancellation" && closing.body.announcement !== ann.id) {
+          fail("取消记录未引用公告");
+        }
+        if (closing && draw && closing.body.outcome !== draw.body.outcome) {
+          fail("公开/取消记录中的结果哈希与抽取时封存的不同");
+        }
+      },
+      "各记录按记录编号相互引用，顺序正确",
+    );
+
+    // (d) blobs.
+    const blob = async (name, digest, what) => {
+      const r = await report.run(
+        name,
+        async () => {
+          const bytes = await fetchBytes(base, `blobs/${digest}`);
+          if ((await sha256Hex(bytes)) !== digest) fail(`${what}文件与公告中的 SHA-256 不符`);
+          return parseCanonical(bytes, what);
+        },
+        `${what}文件的 SHA-256 与公告一致（${digest.slice(0, 16)}…）`,
+      );
+      return r.ok ? r.value : null;
+    };
+    const pool = await blob("blob.pool", a.pool.sha256, "候选对象名单");
+    const teamInput = await blob("blob.inspectors", a.inspector_pool.sha256, "执法检查人员名单");
+    const exclusions = await blob("blob.exclusions", a.exclusions.sha256, "排除名单");
+    if (pool) {
+      await report.run(
+        "pool.counts",
+        () => {
+          let candidates = 0;
+          let picks = 0;
+          for (const st of pool.strata) {
+            const bp = a.ratios[st.risk];
+            if (bp === undefined) fail(`分层 ${st.region}|${st.risk} 没有公告的抽查比例`);
+            const n = st.candidates.length;
+            const want = Math.min(n, Math.floor((n * bp + 9999) / 10000));
+            if (st.count !== want) fail(`分层 ${st.region}|${st.risk} 的抽取数 ${st.count} 不符合取整规则（应为 ${want}）`);
+            candidates += n;
+            picks += st.count;
+          }
+          if (pool.task !== task || candidates !== a.pool.candidates || picks !== a.pool.picks || pool.strata.length !== a.pool.strata) {
+            fail("候选对象名单与公告的数量不符");
+          }
+        },
+        `${a.pool.candidates} 户候选对象、${a.pool.strata} 个分层，各层抽取数符合“向上取整”规则，共抽 ${a.pool.picks} 户`,
+      );
+    }
+    if (teamInput) {
+      await report.run(
+        "inspectors.summary",
+        () => {
+          if (teamInput.task !== task || teamInput.inspectors.length !== a.inspector_pool.inspectors) {
+            fail("执法检查人员名单与公告不符");
+          }
+        },
+        `${a.inspector_pool.inspectors} 名符合条件的执法检查人员`,
+      );
+    }
+    if (exclusions && pool) {
+      await report.run(
+        "exclusions.disjoint",
+        () => {
+          const members = new Set(pool.strata.flatMap((s) => s.candidates));
+          const list = exclusions.exclusions;
+          if (list.length !== a.exclusions.count) fail("排除数量与公告不符");
+          const bad = list.find((e) => members.has(e.target));
+          if (bad) fail(`被排除的对象 ${bad.target} 仍在候选名单中`);
+        },
+        `${a.exclusions.count} 户被排除的对象均不在候选名单中`,
+      );
+    }
+
+    // (f) the beacon.
+    let beaconValue = null;
+    if (draw) {
+      const d = draw.body;
+      const spec = d.fallback ? a.beacon.fallback : a.beacon.primary;
+      await report.run(
+        "beacon.future",
+        () => {
+          const annTime = Date.parse(a.time) / 1000;
+          if (!a.beacon.primary) fail("公告没有随机源");
+          const p = a.beacon.primary;
+          if (p.kind === "drand") {
+            if (roundTime(p.round) <= annTime) fail(`drand 第 ${p.round} 轮在公告前已产生`);
+          } else if (p.draw_date <= a.time.slice(0, 10)) {
+            fail("公开号码的开奖日期不晚于公告日期");
+          }
+          if (Date.parse(d.time) < Date.parse(a.time)) fail("抽取时间早于公告时间");
+        },
+        "公告时随机源尚不存在（轮次/开奖日期在公告之后），抽取在公告之后",
+      );
+      const bv = await report.run(
+        "beacon.value",
+        async () => {
+          if (!spec) fail("使用了备用随机源，但公告没有备用随机源");
+          const v = d.beacon_value;
+          if (v.kind !== spec.kind) fail(`随机源类型 ${v.kind} 与公告的 ${spec.kind} 不符`);
+          if (v.kind === "public-numbers") {
+            const key = rfc3797KeyString(v.values, spec.sources);
+            if (key !== v.key_string) fail(`按 RFC 3797 由号码重算的密钥串 ${key} 与记录的 ${v.key_string} 不符`);
+            return { kind: v.kind, value: await sha256(utf8.encode(key)), key };
+          }
+          if (v.chain !== spec.chain) fail(`drand 链 ${v.chain} 与公告的 ${spec.chain} 不符`);
+          if (spec.chain_hash !== QUICKNET.chain_hash) fail("公告的 drand 链哈希不是固定的 quicknet 链哈希");
+          if (v.round !== spec.round) fail(`drand 轮次 ${v.round} 不是公告的第 ${spec.round} 轮`);
+          const signature = fromHex(v.signature, 48, "drand 签名");
+          const value = await sha256(signature);
+          if (toHex(value) !== v.randomness) fail("drand randomness 不等于 SHA-256(签名)");
+          return { kind: v.kind, value, round: v.round };
+        },
+        (r) =>
+          r.kind === "public-numbers"
+            ? `由公开号码按 RFC 3797 重算密钥串“${r.key}”，随机值 = SHA-256(密钥串) = ${toHex(r.value).slice(0, 16)}…`
+            : `drand 第 ${r.round} 轮：randomness = SHA-256(签名) = ${toHex(r.value).slice(0, 16)}…`,
+      );
+      if (bv.ok) {
+        beaconValue = bv.value.value;
+        if (bv.value.kind === "drand") {
+          report.note(
+            "beacon.drand_bls",
+            "drand 的 BLS 签名本身无法在浏览器中核验（WebCrypto 不支持 BLS12-381），" +
+              "请运行 `lottery verify` 核验该签名确属公告的轮次。",
+          );
+        }
+      }
+    }
+
+    // (e) (g) (h) (i) (j): only once the secret and the outcome are public.
+    if (!closing) {
+      ctx.sealed = true;
+      return ctx;
+    }
+    const secretCheck = await report.run(
+      "commit.reveal",
+      async () => {
+        const secret = fromHex(closing.body.secret, 32, "秘密值");
+        const commit = await sha256Hex(concat(TAG_COMMIT, secret));
+        if (commit !== a.commit) fail("公开的秘密值与公告中的承诺值不符");
+        return secret;
+      },
+      "SHA-256(\"lottery-v1 commit\\0\" || 秘密值) 与公告中的承诺值一致",
+    );
+    if (!draw) {
+      report.note("draw.none", "任务在抽取前取消，没有抽取结果");
+      return ctx;
+    }
+    const published = await report.run(
+      "draw.outcome_hash",
+      async () => {
+        const bytes = await fetchBytes(base, `blobs/${draw.body.outcome}`);
+        if ((await sha256Hex(bytes)) !== draw.body.outcome) {
+          fail("公开的抽取结果文件与抽取时封存的 SHA-256 不符（结果被改动）");
+        }
+        return bytes;
+      },
+      `公开的抽取结果与抽取时封存的 SHA-256（${draw.body.outcome.slice(0, 16)}…）一致`,
+    );
+    // Parse the published outcome even when its hash is wrong, to say what differs.
+    let outcome = null;
+    try {
+      const bytes = published.ok ? published.value : await fetchBytes(base, `blobs/${draw.body.outcome}`);
+      outcome = JSON.parse(strictUtf8.decode(bytes));
+    } catch (e) {
+      outcome = null;
+    }
+    if (!secretCheck.ok || !beaconValue || !pool || !teamInput) {
+      report.skip("draw.rerun", "缺少秘密值、随机源或名单，无法重新抽取");
+      return ctx;
+    }
+    const secret = secretCheck.value;
+    const seed = await sha256(concat(TAG_SEED, fromHex(ann.id, 32, "公告编号"), beaconValue, secret));
+    await report.run(
+      "draw.seed",
+      () => {
+        if (!outcome || outcome.seed !== toHex(seed)) fail("重算的种子与公开结果中的种子不符");
+      },
+      `种子 = SHA-256(标签 || 公告编号 || 随机值 || 秘密值) = ${toHex(seed).slice(0, 16)}…，与公开结果一致`,
+    );
+    const selection = [];
+    for (const st of pool.strata) selection.push({ st, picks: await selectStratum(seed, st) });
+    const totalPicks = selection.reduce((s, x) => s + x.picks.length, 0);
+    await report.run(
+      "draw.selection",
+      () => {
+        const got = (outcome && outcome.strata) || [];
+        if (got.length !== selection.length) fail("公开结果的分层数与重新抽取不符");
+        selection.forEach(({ st, picks }, k) => {
+          const g = got[k];
+          const key = `${st.region}|${st.risk}`;
+          if (!g || g.region !== st.region || g.risk !== st.risk || !Array.isArray(g.picks)) {
+            fail(`分层 ${key} 与公开结果不符`);
+          }
+          if (g.picks.length !== picks.length) fail(`分层 ${key}：抽中数量与重新抽取不符`);
+          picks.forEach((p, j) => {
+            const q = g.picks[j];
+            if (!q || q.target !== p.target || q.ticket !== toHex(p.ticket)) {
+              fail(`分层 ${key} 第 ${j + 1} 个：公开的是 ${q && q.target}，重新抽取为 ${p.target}`);
+            }
+          });
+        });
+      },
+      `为 ${pool.strata.reduce((s, x) => s + x.candidates.length, 0)} 户候选对象逐一计算签值，` +
+        `各分层取签值最小者，共 ${totalPicks} 户，与公开结果逐一相同`,
+    );
+    const order = selection.flatMap((x) => x.picks.map((p) => p.target));
+    const teams = await report.run(
+      "draw.teams",
+      async () => {
+        const mine = await assignTeams(seed, order, teamInput, a.team_size, a.cap);
+        const got = (outcome && outcome.teams) || [];
+        if (got.length !== mine.length) fail("公开结果的检查组数量与重新分组不符");
+        mine.forEach((t, k) => {
+          const g = got[k];
+          if (!g || g.target !== t.target || canonical(g.inspectors) !== canonical(t.inspectors)) {
+            fail(`对象 ${t.target} 的检查组与重新分组（${t.inspectors.join("、")}）不符`);
+          }
+        });
+        return mine;
+      },
+      (mine) => `按 docs/teams.md 重新分配 ${mine.length} 个检查组（每组 ${a.team_size} 人，每人至多 ${a.cap} 户），与公开结果相同`,
+    );
+    if (teams.ok) {
+      await report.run(
+        "draw.outcome_bytes",
+        async () => {
+          const mine = utf8.encode(
+            canonical({
+              type: "lottery-outcome",
+              v: 1,
+              task,
+              seed: toHex(seed),
+              strata: selection.map(({ st, picks }) => ({
+                region: st.region,
+                risk: st.risk,
+                picks: picks.map((p) => ({ target: p.target, ticket: toHex(p.ticket) })),
+              })),
+              teams: teams.value,
+            }),
+          );
+          if ((await sha256Hex(mine)) !== draw.body.outcome) {
+            fail("重新计算的结果文件的 SHA-256 与抽取时封存的不同");
+          }
+          if (!published.ok || !equalBytes(mine, published.value)) fail("公开的结果文件与重新计算的不是逐字节相同");
+        },
+        "重新计算的结果文件与公开结果逐字节相同，其 SHA-256 即抽取时封存的值",
+      );
+    } else {
+      report.skip("draw.outcome_bytes", "分组未通过，不再比对结果文件");
+    }
+    return ctx;
+  }
+
+  // ---------------------------------------------------------------- the page
+
+  const ICON = { pass: "✅", fail: "❌", note: "ℹ️", skip: "⏭️" };
+
+  function render(container, report, ctx, error) {
+    container.textContent = "";
+    const list = document.createElement("ul");
+    list.className = "lottery-checks";
+    for (const item of report.items) {
+      const li = document.createElement("li");
+      li.dataset.check = item.name;
+      li.dataset.state = item.state;
+      li.append(`${ICON[item.state]} `);
+      const code = document.createElement("code");
+      code.textContent = item.name;
+      li.append(code, `：${item.detail}`);
+      list.append(li);
+    }
+    const verdict = document.createElement("p");
+    verdict.className = "lottery-verdict";
+    const failed = report.failed;
+    const passed = report.items.filter((i) => i.state === "pass").length;
+    let text;
+    if (error) {
+      text = `❌ 核验未能完成：${error}`;
+      container.dataset.verdict = "fail";
+    } else if (failed.length) {
+      text = `❌ 核验失败：${failed.length} 项检查未通过（${failed.map((f) => f.name).join("、")}）。`;
+      container.dataset.verdict = "fail";
+    } else {
+      container.dataset.verdict = "pass";
+      text = `✅ 核验通过：全部 ${passed} 项检查通过。`;
+      if (ctx.sealed && ctx.status === "drawn") {
+        text += `抽取结果仍封存，将于 ${ctx.disclosure} 公开；届时可核验种子、抽取与分组。`;
+      } else if (ctx.sealed) {
+        text += "任务已公告，尚未抽取；抽取结果封存至公开日。";
+      }
+      if (report.items.some((i) => i.name === "beacon.drand_bls")) {
+        text += "drand BLS 签名须用 `lottery verify` 核验。";
+      }
+    }
+    verdict.textContent = text;
+    container.dataset.failed = failed.map((f) => f.name).join(" ");
+    container.append(verdict, list);
+  }
+
+  async function onClick(root, button) {
+    const container = root.querySelector(".lottery-verify-result");
+    const task = root.dataset.task;
+    const base = root.dataset.export ? new URL(root.dataset.export, document.baseURI).href : DEFAULT_EXPORT;
+    button.disabled = true;
+    container.dataset.state = "running";
+    delete container.dataset.verdict;
+    container.textContent = "正在核验……";
+    const report = new Report();
+    let ctx = {};
+    let error = null;
+    try {
+      if (!window.isSecureContext || !crypto.subtle) {
+        throw new Error("浏览器未提供 WebCrypto（需通过 https 或本机地址访问）");
+      }
+      ctx = await verifyTask(task, base, report);
+    } catch (e) {
+      error = String(e && e.message ? e.message : e);
+    }
+    render(container, report, ctx, error);
+    container.dataset.state = "done";
+    button.disabled = false;
+  }
+
+  function init() {
+    for (const root of document.querySelectorAll(".lottery-verifier[data-task]")) {
+      const button = root.querySelector(".lottery-verify-button");
+      if (button && !button.dataset.bound) {
+        button.dataset.bound = "1";
+        button.addEventListener("click", () => onClick(root, button));
+      }
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+  // Material's instant navigation (if ever enabled) swaps pages without a reload.
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  }
+})();

@@ -1,0 +1,300 @@
+"""Browser tests of the demo site: navigation, Chinese search and the in-browser verifier.
+
+Playwright drives Debian's Chromium (``/usr/bin/chromium``; browsers are never downloaded).
+The demo site is built once per module and served by ``http.server`` on 127.0.0.1; a tampered
+copy (one byte of an outcome blob, one swapped pick) is served next to it. Every request the
+browser makes must stay on 127.0.0.1. See docs/browser-verifier.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from lottery.demo import run_demo
+from publisher.build import build_site
+from publisher.model import load_model
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server:
+    """A static file server for one directory on 127.0.0.1, on a free port, in a thread."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+def _outcome_digest(export: Path, task: str) -> str:
+    view = load_model(export).tasks[task]
+    draw = view.record("task-draw")
+    assert draw is not None
+    digest = draw.body["outcome"]
+    assert isinstance(digest, str)
+    return digest
+
+
+def _tamper(site: Path, export: Path) -> dict[str, str]:
+    """Damage the tampered copy; return what was changed, for the assertions."""
+    blobs = site / "export" / "blobs"
+    # T2026-001: one byte of the outcome blob (a hex digit of the first ticket).
+    path = blobs / _outcome_digest(export, "T2026-001")
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"ticket":"') + len(b'"ticket":"')
+    data[at] = ord("0") if data[at] != ord("0") else ord("1")
+    path.write_bytes(bytes(data))
+    # T2026-003 (cancelled, its outcome published): one pick swapped for an unpicked candidate
+    # of the same stratum, ticket kept.
+    path = blobs / _outcome_digest(export, "T2026-003")
+    outcome = json.loads(path.read_bytes())
+    announcement = load_model(export).tasks["T2026-003"].announcement
+    pool = json.loads((blobs / announcement["pool"]["sha256"]).read_bytes())
+    stratum = outcome["strata"][0]
+    picked = {p["target"] for p in stratum["picks"]}
+    spare = next(c for c in pool["strata"][0]["candidates"] if c not in picked)
+    old = stratum["picks"][0]["target"]
+    stratum["picks"][0]["target"] = spare
+    for team in outcome["teams"]:
+        if team["target"] == old:
+            team["target"] = spare
+    path.write_bytes(json.dumps(outcome, separators=(",", ":"), sort_keys=True).encode())
+    return {"T2026-003-old": old, "T2026-003-new": spare}
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("browser")
+    export, _ = run_demo(root / "demo")
+    good = root / "site"
+    build_site(export, good, work=root / "work")
+    bad = root / "tampered"
+    shutil.copytree(good, bad)
+    changes = _tamper(bad, export)
+    # A third copy: one byte of a signed record (T2026-001's revealed secret) in the log.
+    forged = root / "forged"
+    shutil.copytree(good, forged)
+    bundle = next(p for p in (forged / "export" / "tile" / "entries").rglob("*") if p.is_file())
+    data = bundle.read_bytes()
+    reveal = load_model(export).tasks["T2026-001"].record("task-reveal")
+    assert reveal is not None
+    secret = reveal.body["secret"]
+    at = data.index(f'"secret":"{secret}"'.encode()) + len('"secret":"')
+    bundle.write_bytes(data[:at] + (b"0" if data[at : at + 1] != b"0" else b"1") + data[at + 1 :])
+    servers = {
+        name: _Server(path) for name, path in (("good", good), ("bad", bad), ("forged", forged))
+    }
+    try:
+        yield {name: server.url for name, server in servers.items()} | {"changes": changes}
+    finally:
+        for server in servers.values():
+            server.close()
+
+
+@pytest.fixture(scope="module")
+def browser(sites: dict[str, Any]) -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records every request and every script error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.requests = requests
+    page.errors = errors
+    yield page
+    context.close()
+    offsite = [
+        u
+        for u in requests
+        if not (
+            urlsplit(u).scheme in ("data", "blob", "about") or urlsplit(u).hostname == "127.0.0.1"
+        )
+    ]
+    assert not offsite, f"requests left 127.0.0.1: {offsite}"
+    assert requests, "the page made no request at all"
+    assert not errors, f"script errors: {errors}"
+
+
+def _verify(page: Any, base: str, task: str) -> dict[str, Any]:
+    """Open the task page, press the button, wait for the verdict; return what it shows."""
+    page.goto(f"{base}tasks/{task}/")
+    button = page.get_by_role("button", name="在浏览器中验证")
+    button.click()
+    result = page.locator(".lottery-verify-result[data-state=done]")
+    result.wait_for(timeout=TIMEOUT_MS)
+    items = page.locator(".lottery-checks li")
+    checks = {
+        items.nth(i).get_attribute("data-check"): items.nth(i).get_attribute("data-state")
+        for i in range(items.count())
+    }
+    return {
+        "verdict": result.get_attribute("data-verdict"),
+        "failed": (result.get_attribute("data-failed") or "").split(),
+        "checks": checks,
+        "text": result.inner_text(),
+    }
+
+
+def test_browse_home_task_list_task_page(page: Any, sites: dict[str, Any]) -> None:
+    page.goto(sites["good"])
+    assert "双随机、一公开" in page.title()
+    nav = page.locator("a.md-nav__link:visible", has_text=re.compile(r"^\s*抽查任务\s*$"))
+    nav.first.click()
+    page.wait_for_url("**/tasks/")
+    assert page.locator("h1").first.inner_text() == "抽查任务"
+    page.locator("article a", has_text="T2026-001").first.click()
+    page.wait_for_url("**/tasks/T2026-001/")
+    article = page.locator("article").inner_text()
+    assert "2026年第一季度人防工程平时使用情况抽查" in article
+    assert "已公开" in article and "检查组" in article
+    assert page.get_by_role("button", name="在浏览器中验证").is_visible()
+
+
+def test_search_finds_a_word_from_the_middle_of_a_title(page: Any, sites: dict[str, Any]) -> None:
+    # The demo registry has no target names (only USCC ids) and the publisher does not publish
+    # any, so the search looks for a word from the middle of a task title instead: "监理"
+    # inside "2026年第二季度人防工程监理单位抽查".
+    page.goto(sites["good"])
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("监理")
+    box.press("End")  # Material's search reacts to key-up
+    hit = page.locator(".md-search-result__item", has_text="监理单位抽查").first
+    hit.wait_for()
+    hit.locator("a").first.click()
+    page.wait_for_url("**/tasks/T2026-002/**")
+    assert "T2026-002" in page.locator("h1").first.inner_text()
+
+
+def test_verifier_passes_on_a_disclosed_public_numbers_task(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    result = _verify(page, sites["good"], "T2026-001")
+    assert result["verdict"] == "pass", result["text"]
+    assert result["failed"] == []
+    for name in (
+        "log.checkpoint",
+        "log.root",
+        "record.signature",
+        "record.id",
+        "blob.pool",
+        "blob.inspectors",
+        "blob.exclusions",
+        "beacon.value",
+        "commit.reveal",
+        "draw.outcome_hash",
+        "draw.seed",
+        "draw.selection",
+        "draw.teams",
+        "draw.outcome_bytes",
+    ):
+        assert result["checks"].get(name) == "pass", (name, result["text"])
+    assert set(result["checks"].values()) == {"pass"}
+    assert "RFC 3797" in result["text"] and "核验通过" in result["text"]
+
+
+def test_verifier_passes_on_the_drand_task_and_defers_bls(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["good"], "T2023-DRAND")
+    assert result["verdict"] == "pass", result["text"]
+    assert result["checks"]["beacon.value"] == "pass"
+    assert result["checks"]["draw.outcome_bytes"] == "pass"
+    assert result["checks"]["beacon.drand_bls"] == "note"
+    assert "BLS" in result["text"] and "lottery verify" in result["text"]
+
+
+def test_verifier_on_sealed_and_announced_tasks(page: Any, sites: dict[str, Any]) -> None:
+    sealed = _verify(page, sites["good"], "T2026-002")
+    assert sealed["verdict"] == "pass", sealed["text"]
+    assert sealed["checks"]["beacon.value"] == "pass"
+    assert "draw.selection" not in sealed["checks"]
+    assert "封存" in sealed["text"]
+    announced = _verify(page, sites["good"], "T2026-004")
+    assert announced["verdict"] == "pass", announced["text"]
+    assert "beacon.value" not in announced["checks"]
+    assert "尚未抽取" in announced["text"]
+
+
+def test_verifier_passes_on_a_cancelled_draw(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["good"], "T2026-003")
+    assert result["verdict"] == "pass", result["text"]
+    assert result["checks"]["draw.selection"] == "pass"
+
+
+def test_verifier_catches_one_changed_byte_of_the_outcome(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["bad"], "T2026-001")
+    assert result["verdict"] == "fail"
+    assert result["checks"]["draw.outcome_hash"] == "fail"
+    assert result["checks"]["draw.selection"] == "fail"  # the changed ticket is named
+    # Everything the tampering did not touch still verifies.
+    for name in ("record.signature", "commit.reveal", "beacon.value", "draw.seed"):
+        assert result["checks"][name] == "pass", name
+    assert "❌" in result["text"] and "draw.outcome_hash" in result["text"]
+
+
+def test_verifier_catches_a_swapped_pick(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["bad"], "T2026-003")
+    assert result["verdict"] == "fail"
+    assert result["checks"]["draw.outcome_hash"] == "fail"
+    assert result["checks"]["draw.selection"] == "fail"
+    assert sites["changes"]["T2026-003-new"] in result["text"]
+    assert sites["changes"]["T2026-003-old"] in result["text"]
+    # The untouched tasks of the tampered copy still verify.
+    other = _verify(page, sites["bad"], "T2023-DRAND")
+    assert other["verdict"] == "pass", other["text"]
+
+
+def test_verifier_catches_an_edited_signed_record(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["forged"], "T2026-001")
+    assert result["verdict"] == "fail"
+    assert result["checks"]["log.checkpoint"] == "pass"
+    assert result["checks"]["log.root"] == "fail"
+    assert result["checks"]["record.signature"] == "fail"
+    assert "draw.selection" not in result["checks"]  # nothing is re-run from unsigned data

@@ -1,0 +1,80 @@
+"""Service fixtures: a Lifecycle on SQLite and on PostgreSQL, with small registries loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lottery.service.lifecycle import Lifecycle
+from lottery.settings import Settings, get_settings
+from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
+from lottery.synthetic import Registries
+from tests import lifecycle as lc
+from tests.storage.conftest import database_url  # noqa: F401 - the parametrized fixture
+
+
+def load_registries(service: Lifecycle, regs: Registries) -> None:
+    """Write the synthetic registries into the database, with private fields filled in."""
+    with service.session() as s, s.begin():
+        s.add(OrgUnit(code="city", name="市人防办", level="city"))
+        s.flush()
+        for unit in regs.org_units[1:]:
+            s.add(
+                OrgUnit(
+                    code=unit,
+                    name=unit,
+                    level="county",
+                    parent="city",
+                    region=unit[len("county-") :],
+                )
+            )
+        s.flush()
+        for c in regs.candidates:
+            s.add(
+                Target(
+                    uscc=c.id,
+                    name=f"企业{c.id[-6:]}",
+                    type="shelter-user",
+                    region=c.region,
+                    risk_class=c.risk,
+                    contact_phone="13800000000",
+                    notes="PRIVATE-NOTE",
+                )
+            )
+        for i in regs.inspectors:
+            s.add(
+                Inspector(
+                    id=i.id,
+                    name=f"检查员{i.id}",
+                    cert_no=f"C{i.id}",
+                    cert_valid_from=date.fromisoformat(i.cert_valid_from),
+                    cert_valid_to=date.fromisoformat(i.cert_valid_to),
+                    org_unit=i.org_unit,
+                    level="city" if i.org_unit == "city" else "county",
+                    phone="13900000000",
+                )
+            )
+        s.flush()
+        for t, i in regs.conflicts:
+            s.add(Conflict(inspector=i, target=t, reason="PRIVATE-REASON"))
+        for t, i in regs.previous:
+            s.add(InspectionHistory(target=t, date=date(2025, 6, 1), inspectors=[i]))
+        for ex in regs.exclusions:
+            for month in (1, 2):
+                s.add(InspectionHistory(target=ex.target, date=date(2026, month, 15)))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:  # noqa: F811 - fixture
+    return get_settings(data_dir=tmp_path / "data", database_url=database_url, log_origin=lc.LOG)
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Lifecycle]:
+    svc = Lifecycle.open(settings)
+    load_registries(svc, lc.small_registries())
+    yield svc
+    svc.engine.dispose()
