@@ -28,9 +28,33 @@ def _register() -> None:
     global _registered
     if _registered:
         return
-    from . import beacon_cmd, bench_cmd, demo_cmd, publish_cmd, rfc3797_cmd, verify_cmd
+    from . import (
+        beacon_cmd,
+        bench_cmd,
+        calendar_cmd,
+        demo_cmd,
+        import_cmd,
+        publish_cmd,
+        rfc3797_cmd,
+        service_cmd,
+        task_cmd,
+        user_cmd,
+        verify_cmd,
+    )
 
-    for module in (rfc3797_cmd, beacon_cmd, bench_cmd, verify_cmd, demo_cmd, publish_cmd):
+    for module in (
+        rfc3797_cmd,
+        beacon_cmd,
+        bench_cmd,
+        verify_cmd,
+        demo_cmd,
+        publish_cmd,
+        service_cmd,
+        user_cmd,
+        task_cmd,
+        calendar_cmd,
+        import_cmd,
+    ):
         module.register(app)
     _registered = True
 

@@ -46,6 +46,69 @@ _ITEM = s.obj(
 
 _REF = s.obj({"code": s.ident, "version": s.integer(1)})
 
+# Standard result categories and check methods (DESIGN.md section 3): exact wording.
+RESULT_CATEGORIES = (
+    "未发现问题",
+    "未按规定公示应当公示的信息",
+    "公示信息隐瞒真实情况弄虚作假",
+    "通过登记的住所（经营场所）无法联系",
+    "发现问题已责令改正",
+    "不配合检查情节严重",
+    "未发现开展本次抽查涉及的经营活动",
+    "发现问题待后续处理",
+    "已关闭停业或正在组织清算",
+    "注销 / 被吊销 / 被撤销 / 迁出",
+)
+NO_PROBLEM = "未发现问题"
+PENDING = "发现问题待后续处理"
+CHECK_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助")
+
+# An inspector present at a check: drawn for it, or a substitute for a drawn one (with the
+# reason and who approved the substitution, published as such).
+_PRESENT_FIELDS = s.obj(
+    {"id": s.ident, "role": s.one_of("drawn", "substitute")},
+    {"replaces": s.ident, "reason": s.text(2000), "approved_by": s.text(100)},
+)
+_SUBSTITUTION = ("replaces", "reason", "approved_by")
+
+
+def _present(value: Any, path: str) -> None:
+    _PRESENT_FIELDS(value, path)
+    given = [k for k in _SUBSTITUTION if k in value]
+    if value["role"] == "substitute" and len(given) != len(_SUBSTITUTION):
+        missing = next(k for k in _SUBSTITUTION if k not in value)
+        raise EncodingError(f"{path} is a substitute without {missing!r}")
+    if value["role"] == "drawn" and given:
+        raise EncodingError(f"{path} is a drawn inspector with field {given[0]!r}")
+
+
+_PRESENT = _present
+_EVIDENCE = s.obj({"name": s.text(200), "sha256": s.hex32, "size": s.integer(0)})
+_AMOUNT = s.obj({"kind": s.text(100), "fen": s.integer(0)}, {"text": s.text(200)})
+_DEADLINE = s.obj(
+    {
+        "start": s.date,
+        "workdays": s.integer(0, 366),
+        "due": s.date,
+        "published": s.date,
+        "on_time": s.boolean,
+        "late_by": s.integer(0),
+    }
+)
+_COUNTS = s.mapping(s.text(200), s.integer(0))
+_SUMMARY = s.obj(
+    {
+        "picked": s.integer(0),
+        "checked": s.integer(0),
+        "problems": s.integer(0),
+        "by_category": _COUNTS,
+        "by_region": s.mapping(
+            s.text(64),
+            s.obj({"picked": s.integer(0), "checked": s.integer(0), "problems": s.integer(0)}),
+        ),
+    }
+)
+
 SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
     "item-list": {
         "version": s.integer(1),
@@ -104,13 +167,59 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "secret": s.hex32,
         "outcome": s.nullable(s.hex32),
     },
-    # The remaining types carry payloads refined by the results/penalties issue; the
-    # envelope and the linking fields are fixed here.
-    "inspection-result": {"task": s.ident, "target": s.ident, "payload": s.anything},
-    "penalty": {"decision": s.text(100), "target": s.ident, "payload": s.anything},
+    # Results, penalties, reports and the office calendar (docs/results.md, docs/workdays.md).
+    "inspection-result": {
+        "task": s.ident,
+        "target": s.ident,
+        "target_name": s.text(200),
+        "dates": s.array(s.date, min_len=1, max_len=366),
+        "inspectors": s.array(_PRESENT, min_len=2, max_len=20),
+        "methods": s.array(s.one_of(*CHECK_METHODS), min_len=1),
+        "categories": s.array(s.one_of(*RESULT_CATEGORIES), min_len=1),
+        "pending_reasons": s.array(s.text(200)),
+        "findings": s.text(10_000, empty=True),
+        "follow_up": s.text(10_000, empty=True),
+        "evidence": s.array(_EVIDENCE, max_len=1000),
+        "entered_by": s.text(100),
+        "approved_by": s.text(100),
+        "supersedes": s.nullable(s.hex32),
+        "correction_reason": s.nullable(s.text(2000)),
+    },
+    "penalty": {
+        "decision": s.text(100),
+        "target": s.ident,
+        "entity": s.text(200),
+        "decided": s.date,
+        "facts": s.text(),
+        "basis": s.text(),
+        "kind": s.text(200),
+        "content": s.text(),
+        "amounts": s.array(_AMOUNT, max_len=20),
+        "authority": s.text(200),
+        "result": s.nullable(s.hex32),
+        "publish_until": s.date,
+        "deadline": _DEADLINE,
+        "entered_by": s.text(100),
+        "approved_by": s.text(100),
+    },
     "penalty-withdrawal": {"penalty": s.hex32, "reason": s.text(2000)},
-    "task-report": {"task": s.ident, "payload": s.anything},
-    "calendar": {"year": s.integer(1949, 9999), "payload": s.anything},
+    "task-report": {
+        "task": s.ident,
+        "completed": s.date,
+        "summary": _SUMMARY,
+        "text": s.text(100_000),
+        "results": s.array(s.hex32),
+        "deadline": _DEADLINE,
+        "drafted_by": s.text(100),
+        "approved_by": s.text(100),
+    },
+    "calendar": {
+        "year": s.integer(1949, 9999),
+        "holidays": s.array(s.date, max_len=366),
+        "workdays": s.array(s.date, max_len=366),
+        "notice": s.text(500, empty=True),
+        "supersedes": s.nullable(s.hex32),
+    },
     "key-change": {"keys": s.array(s.text(300), min_len=1), "reason": s.text(2000)},
 }
 

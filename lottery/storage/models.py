@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Float, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 TASK_STATES = ("draft", "announced", "drawn", "disclosed", "cancelled")
@@ -64,8 +64,8 @@ class Target(SQLModel, table=True):
     type: str = Field(max_length=64)
     region: str = Field(index=True, max_length=12)
     risk_class: str = Field(max_length=8)
-    complaints: bool = False
-    bad_record: bool = False
+    complaints: int = 0  # 投诉举报次数 (R4: more checks for many complaints)
+    bad_records: int = 0  # 不良记录次数
     serious_violation: bool = False
     status: str = Field(default="active", max_length=16)  # active | closed | ...
     # Private: never published.
@@ -126,6 +126,97 @@ class ItemListVersion(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
 
 
+# --- results, penalties, reports, the office calendar (docs/results.md) ----------------------
+
+
+class CalendarYear(SQLModel, table=True):
+    """The office's working-day data for one year; overrides the built-in calendar."""
+
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    holidays: list[str] = _json(default_factory=list)  # YYYY-MM-DD
+    workdays: list[str] = _json(default_factory=list)  # adjusted workdays (调休上班)
+    notice: str = ""
+    record_id: str = Field(max_length=64)  # the latest ``calendar`` record
+    entered_by: str = Field(max_length=100)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class EvidenceFile(SQLModel, table=True):
+    """An evidence file of an inspection (private; only its SHA-256 is published)."""
+
+    __tablename__ = "evidence_file"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = _bytes(nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
+class InspectionResult(SQLModel, table=True):
+    """An inspection result: entered, then approved and published (``inspection-result``).
+
+    ``status``: entered -> published -> superseded (by a published correction). ``fields``
+    holds the record fields except the approval, exactly as they will be published.
+    """
+
+    __tablename__ = "inspection_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    target: str = Field(foreign_key="target.uscc", max_length=18)
+    status: str = Field(default="entered", max_length=16)
+    fields: dict[str, Any] = _json()
+    supersedes: int | None = Field(default=None, foreign_key="inspection_result.id")
+    entered_by: str = Field(max_length=100)
+    approved_by: str | None = Field(default=None, max_length=100)
+    record_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    published_at: datetime | None = _utc(nullable=True)
+
+
+class TaskReport(SQLModel, table=True):
+    """The task report (抽查报告) of a task: a generated draft, completed, then published."""
+
+    __tablename__ = "task_report"
+
+    task: str = Field(primary_key=True, foreign_key="task.id", max_length=64)
+    status: str = Field(default="draft", max_length=16)  # draft | published
+    completed: date
+    summary: dict[str, Any] = _json()
+    results: list[str] = _json(default_factory=list)  # result record ids it covers
+    text: str
+    drafted_by: str = Field(max_length=100)
+    approved_by: str | None = Field(default=None, max_length=100)
+    record_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    published_at: datetime | None = _utc(nullable=True)
+
+
+class Penalty(SQLModel, table=True):
+    """A penalty decision (行政处罚): entered, published (``penalty``), later withdrawn.
+
+    ``status``: entered -> published -> withdrawn.
+    """
+
+    __tablename__ = "penalty"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision: str = Field(unique=True, max_length=100)
+    target: str = Field(foreign_key="target.uscc", index=True, max_length=18)
+    decided: date
+    publish_until: date
+    status: str = Field(default="entered", max_length=16)
+    fields: dict[str, Any] = _json()
+    entered_by: str = Field(max_length=100)
+    approved_by: str | None = Field(default=None, max_length=100)
+    record_id: str | None = Field(default=None, max_length=64)
+    withdrawal_record: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    published_at: datetime | None = _utc(nullable=True)
+
+
 # --- tasks ---------------------------------------------------------------------------------
 
 
@@ -166,6 +257,41 @@ class SealedOutcome(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     ciphertext: bytes = _bytes(nullable=False)
     created_at: datetime = _utc(nullable=False)
+
+
+class BeaconEntry(SQLModel, table=True):
+    """Public numbers typed in by one staff member, waiting for a second one to confirm.
+
+    ``status``: pending -> confirmed (the numbers were drawn with) or rejected (a mismatching
+    confirmation voided them). At most one pending entry per task (checked under the task
+    row lock by :mod:`lottery.service.beacons`).
+    """
+
+    __tablename__ = "beacon_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    numbers: list[list[int]] = _json()
+    fallback: bool = False
+    status: str = Field(default="pending", max_length=16)
+    entered_by: str = Field(max_length=100)
+    entered_at: datetime = _utc(nullable=False)
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = _utc(nullable=True)
+
+
+class SchedulerJob(SQLModel, table=True):
+    """APScheduler's job store (:mod:`lottery.service.scheduler`), same columns as its own.
+
+    Created by the migration so that several instances starting together never race to
+    create it; APScheduler only finds it there.
+    """
+
+    __tablename__ = "scheduler_job"
+
+    id: str = Field(primary_key=True, max_length=191)
+    next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
+    job_state: bytes = _bytes(nullable=False)
 
 
 # --- the public log (write-once) -------------------------------------------------------------
@@ -246,3 +372,16 @@ class User(SQLModel, table=True):
     roles: list[str] = _json(default_factory=list)
     active: bool = True
     created_at: datetime = _utc(nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A staff login (bearer token or session cookie): only the token's SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    user: str = Field(foreign_key="user_account.name", index=True, max_length=100)
+    created_at: datetime = _utc(nullable=False)
+    expires_at: datetime = _utc(nullable=False)
+    revoked: bool = False
+    remote_addr: str | None = Field(default=None, max_length=64)

@@ -90,8 +90,8 @@ def upgrade() -> None:
         sa.Column("type", AutoString(length=64), nullable=False),
         sa.Column("region", AutoString(length=12), nullable=False),
         sa.Column("risk_class", AutoString(length=8), nullable=False),
-        sa.Column("complaints", sa.Boolean(), nullable=False),
-        sa.Column("bad_record", sa.Boolean(), nullable=False),
+        sa.Column("complaints", sa.Integer(), nullable=False),
+        sa.Column("bad_records", sa.Integer(), nullable=False),
         sa.Column("serious_violation", sa.Boolean(), nullable=False),
         sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("contact_phone", AutoString(length=64), nullable=True),
@@ -189,6 +189,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("task"),
     )
     op.create_table(
+        "beacon_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task", AutoString(length=64), nullable=False),
+        sa.Column("numbers", sa.JSON(), nullable=False),
+        sa.Column("fallback", sa.Boolean(), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("entered_by", AutoString(length=100), nullable=False),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", AutoString(length=100), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["task"], ["task.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("beacon_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_beacon_entry_task"), ["task"], unique=False)
+
+    op.create_table(
+        "scheduler_job",
+        sa.Column("id", AutoString(length=191), nullable=False),
+        sa.Column("next_run_time", sa.Float(25), nullable=True),
+        sa.Column("job_state", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("scheduler_job", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scheduler_job_next_run_time"), ["next_run_time"], unique=False
+        )
+
+    op.create_table(
         "task_secret",
         sa.Column("task", AutoString(length=64), nullable=False),
         sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
@@ -216,6 +245,96 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("inspector", "target"),
     )
+    op.create_table(
+        "api_token",
+        sa.Column("token_sha256", AutoString(length=64), nullable=False),
+        sa.Column("user", AutoString(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.Column("remote_addr", AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["user"], ["user_account.name"]),
+        sa.PrimaryKeyConstraint("token_sha256"),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user"), ["user"], unique=False)
+    # Results, penalties, reports and the office calendar (lottery/service/results.py...).
+    op.create_table(
+        "calendar_year",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("holidays", sa.JSON(), nullable=False),
+        sa.Column("workdays", sa.JSON(), nullable=False),
+        sa.Column("notice", AutoString(), nullable=False),
+        sa.Column("record_id", AutoString(length=64), nullable=False),
+        sa.Column("entered_by", AutoString(length=100), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year"),
+    )
+    op.create_table(
+        "evidence_file",
+        sa.Column("sha256", AutoString(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
+    op.create_table(
+        "inspection_result",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task", AutoString(length=64), nullable=False),
+        sa.Column("target", AutoString(length=18), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("supersedes", sa.Integer(), nullable=True),
+        sa.Column("entered_by", AutoString(length=100), nullable=False),
+        sa.Column("approved_by", AutoString(length=100), nullable=True),
+        sa.Column("record_id", AutoString(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["task"], ["task.id"]),
+        sa.ForeignKeyConstraint(["target"], ["target.uscc"]),
+        sa.ForeignKeyConstraint(["supersedes"], ["inspection_result.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("inspection_result", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inspection_result_task"), ["task"], unique=False)
+    op.create_table(
+        "task_report",
+        sa.Column("task", AutoString(length=64), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("completed", sa.Date(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("results", sa.JSON(), nullable=False),
+        sa.Column("text", AutoString(), nullable=False),
+        sa.Column("drafted_by", AutoString(length=100), nullable=False),
+        sa.Column("approved_by", AutoString(length=100), nullable=True),
+        sa.Column("record_id", AutoString(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["task"], ["task.id"]),
+        sa.PrimaryKeyConstraint("task"),
+    )
+    op.create_table(
+        "penalty",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("decision", AutoString(length=100), nullable=False),
+        sa.Column("target", AutoString(length=18), nullable=False),
+        sa.Column("decided", sa.Date(), nullable=False),
+        sa.Column("publish_until", sa.Date(), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("entered_by", AutoString(length=100), nullable=False),
+        sa.Column("approved_by", AutoString(length=100), nullable=True),
+        sa.Column("record_id", AutoString(length=64), nullable=True),
+        sa.Column("withdrawal_record", AutoString(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["target"], ["target.uscc"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("decision"),
+    )
+    with op.batch_alter_table("penalty", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_penalty_target"), ["target"], unique=False)
     op.bulk_insert(sa.table("log_head", sa.column("id"), sa.column("size")), [{"id": 1, "size": 0}])
     _write_once_triggers()
 
@@ -255,7 +374,21 @@ def _drop_write_once_triggers() -> None:
 
 def downgrade() -> None:
     _drop_write_once_triggers()
+    with op.batch_alter_table("penalty", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_penalty_target"))
+    op.drop_table("penalty")
+    op.drop_table("task_report")
+    with op.batch_alter_table("inspection_result", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_result_task"))
+    op.drop_table("inspection_result")
+    op.drop_table("evidence_file")
+    op.drop_table("calendar_year")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user"))
+    op.drop_table("api_token")
     op.drop_table("conflict")
+    op.drop_table("scheduler_job")
+    op.drop_table("beacon_entry")
     op.drop_table("task_secret")
     op.drop_table("sealed_outcome")
     op.drop_table("item_list_version")
