@@ -58,9 +58,7 @@ def test_office_entry_overrides_a_builtin_year_and_supersedes(service: Lifecycle
     builtin = cals.calendar()
     assert builtin.is_workday(date(2026, 10, 10))  # built in: Saturday 调休上班
     year = builtin.year(2026)
-    changed = YearCalendar.build(
-        2026, year.holidays, year.workdays - {date(2026, 10, 10)}, "更正"
-    )
+    changed = YearCalendar.build(2026, year.holidays, year.workdays - {date(2026, 10, 10)}, "更正")
     first = cals.set_year(changed, NOW, actor="clerk")
     assert not cals.calendar().is_workday(date(2026, 10, 10))
     assert cals.set_year(changed, NOW, actor="clerk").id == first.id  # same data: no new record
@@ -68,6 +66,7 @@ def test_office_entry_overrides_a_builtin_year_and_supersedes(service: Lifecycle
     assert second.body["supersedes"] == first.id
     assert cals.calendar().is_workday(date(2026, 10, 10))
     data, record_id = cals.show(2026)
+    assert date(2026, 10, 10) in data.workdays
     assert record_id == second.id
 
 
@@ -77,7 +76,7 @@ def test_office_entry_overrides_a_builtin_year_and_supersedes(service: Lifecycle
         ("holidays: [2027-01-01]\nworkdays: [2027-01-04]\n", "is a Monday"),
         ("holidays: [2026-12-31]\n", "not in the year 2027"),
         ("holidays: [2027-02-30]\n", "out of range"),
-        ("holidays: [\"2027-02-30\"]\n", "not a real date"),
+        ('holidays: ["2027-02-30"]\n', "not a real date"),
         ("holiday: [2027-01-01]\n", "unknown key 'holiday'"),
         ("year: 2028\nholidays: [2027-01-01]\n", "for 2028, not 2027"),
         ("holidays: [\n", "not valid YAML"),
