@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lottery.core.beacon import BeaconSpec, BeaconValue, verify_beacon_value
-from lottery.core.canonical import parse_time
+from lottery.core.canonical import format_time, parse_time
 from lottery.core.checkpoint import Checkpoint
 from lottery.core.draw import (
     InspectorRow,
@@ -308,14 +308,25 @@ class Lifecycle:
     # -- transitions ----------------------------------------------------------------------
 
     def create_task(
-        self, params: TaskParams, now: datetime, *, actor: str, remote_addr: str | None = None
+        self,
+        params: TaskParams,
+        now: datetime,
+        *,
+        actor: str,
+        remote_addr: str | None = None,
+        announce_at: datetime | None = None,
     ) -> Task:
         """Create a draft task (idempotent for the same id and parameters).
+
+        ``announce_at``: when the scheduler announces it (stored as ``params["announce_at"]``);
+        without it staff announce the task.
 
         Raises:
             StateError: when a task with this id exists with other parameters.
         """
         stored = params_to_json(params)
+        if announce_at is not None:
+            stored["announce_at"] = format_time(announce_at)
         with self.session() as session, session.begin():
             existing = session.get(Task, params.task)
             if existing is not None:

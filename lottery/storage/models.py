@@ -294,6 +294,41 @@ class SchedulerJob(SQLModel, table=True):
     job_state: bytes = _bytes(nullable=False)
 
 
+class BeaconEntry(SQLModel, table=True):
+    """Public numbers typed in by one staff member, waiting for a second one to confirm.
+
+    ``status``: pending -> confirmed (the numbers were drawn with) or rejected (a mismatching
+    confirmation voided them). At most one pending entry per task (checked under the task
+    row lock by :mod:`lottery.service.beacons`).
+    """
+
+    __tablename__ = "beacon_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    numbers: list[list[int]] = _json()
+    fallback: bool = False
+    status: str = Field(default="pending", max_length=16)
+    entered_by: str = Field(max_length=100)
+    entered_at: datetime = _utc(nullable=False)
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = _utc(nullable=True)
+
+
+class SchedulerJob(SQLModel, table=True):
+    """APScheduler's job store (:mod:`lottery.service.scheduler`), same columns as its own.
+
+    Created by the migration so that several instances starting together never race to
+    create it; APScheduler only finds it there.
+    """
+
+    __tablename__ = "scheduler_job"
+
+    id: str = Field(primary_key=True, max_length=191)
+    next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
+    job_state: bytes = _bytes(nullable=False)
+
+
 # --- the public log (write-once) -------------------------------------------------------------
 
 
