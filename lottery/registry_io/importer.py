@@ -7,7 +7,8 @@ upload) and writes ``result.rows`` in one transaction only when ``result.ok``.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -76,28 +77,34 @@ def import_file(
     known_org_units: Collection[str] | None = None,
     today: date | None = None,
     sheet: str | None = None,
+    known_targets: Collection[str] | None = None,
+    known_inspectors: Collection[str] | None = None,
 ) -> ImportResult:
     """Read, validate and return every row of a registry file, or every error in it.
 
     Args:
         path: a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
-        kind: "targets", "inspectors" or "items".
+        kind: "targets", "inspectors", "items", "org-units", "conflicts" or "history".
         known_regions: division codes a target's region must be one of (targets only).
-        known_org_units: org unit codes an inspector must belong to (inspectors only).
+        known_org_units: org unit codes an inspector must belong to (inspectors), or that
+            a unit's parent may name besides the units in the file (org-units).
         today: the reference date for certificate expiry (inspectors only).
         sheet: the XLSX sheet to read; default the first.
+        known_targets: USCCs a conflict or history row may name (conflicts, history).
+        known_inspectors: staff numbers a conflict may name (conflicts).
 
     Raises:
         ValueError: a caller mistake (unknown kind, or a set/date the kind needs is missing).
             Bad files never raise: they give ``ok=False`` with the reason.
     """
-    _check_args(kind, known_regions, known_org_units, today)
+    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
+    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below; the reader streams from it
     except OSError as exc:
         return _fail(kind, FileFormatError("file.unreadable", f"无法打开文件：{exc.strerror}"))
     with fh:
-        return _import(fh, kind, known_regions, known_org_units, today, sheet)
+        return _import(fh, kind, known, sheet)
 
 
 def import_bytes(
@@ -108,22 +115,47 @@ def import_bytes(
     known_org_units: Collection[str] | None = None,
     today: date | None = None,
     sheet: str | None = None,
+    known_targets: Collection[str] | None = None,
+    known_inspectors: Collection[str] | None = None,
 ) -> ImportResult:
     """`import_file` for an upload held in memory.
 
     Raises:
         ValueError: as `import_file`.
     """
-    _check_args(kind, known_regions, known_org_units, today)
-    return _import(io.BytesIO(data), kind, known_regions, known_org_units, today, sheet)
+    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
+    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
+    return _import(io.BytesIO(data), kind, known, sheet)
 
 
-def _check_args(kind: str, regions: object, org_units: object, today: date | None) -> None:
+@dataclass(frozen=True)
+class _Known:
+    """What rows are checked against (from the caller: the database's current state)."""
+
+    regions: Collection[str] | None
+    org_units: Collection[str] | None
+    today: date | None
+    targets: Collection[str] | None
+    inspectors: Collection[str] | None
+
+
+def _check_args(
+    kind: str,
+    regions: object,
+    org_units: object,
+    today: date | None,
+    targets: object,
+    inspectors: object,
+) -> None:
     layout(kind)
     if kind == "targets" and regions is None:
         raise ValueError("known_regions is required to import targets")
     if kind == "inspectors" and (org_units is None or today is None):
         raise ValueError("known_org_units and today are required to import inspectors")
+    if kind == "conflicts" and (targets is None or inspectors is None):
+        raise ValueError("known_targets and known_inspectors are required to import conflicts")
+    if kind == "history" and targets is None:
+        raise ValueError("known_targets is required to import history")
 
 
 def _fail(kind: str, exc: FileFormatError, errors: list[RowError] | None = None) -> ImportResult:
@@ -160,14 +192,7 @@ def _match_header(
     return placed, errors
 
 
-def _import(
-    fh: BinaryIO,
-    kind: str,
-    regions: Collection[str] | None,
-    org_units: Collection[str] | None,
-    today: date | None,
-    sheet: str | None,
-) -> ImportResult:
+def _import(fh: BinaryIO, kind: str, known: _Known, sheet: str | None) -> ImportResult:
     lay = layout(kind)
     try:
         table = read_table(fh, sheet)
@@ -188,7 +213,7 @@ def _import(
     slots = [(index.get(col.key), col) for col in lay.columns]
     width = len(header)
     row_type = lay.row_type
-    checks = _row_checks(lay, regions, org_units, today)
+    checks, finish = _row_checks(lay, known)
     seen: dict[str, dict[str, int]] = {k: {} for k in lay.keys}
     key_pos = [(k, [c.key for c in lay.columns].index(k)) for k in lay.keys]
     rows: list[Any] = []
@@ -252,7 +277,7 @@ def _import(
                     )
                     bad = True
             if not bad:
-                for key, code, msg in checks(values):
+                for key, code, msg in checks(n, values):
                     i = index[key]
                     errs.append(RowError(n, header[i], as_text(cells[i]), code, msg))
                     bad = True
@@ -263,6 +288,14 @@ def _import(
     except FileFormatError as exc:
         exc.row_number = exc.row_number or n
         errs.append(RowError(exc.row_number, "", "", exc.code, exc.message))
+    else:
+        late = [
+            RowError(row_n, header[index[key]], shown, code, msg)
+            for row_n, key, shown, code, msg in finish()
+        ]
+        if late:
+            errs.extend(late)
+            errs.sort(key=lambda e: e.row_number)  # stable: file order, then cell order
     if result.row_count == 0 and not errs:
         errs.append(RowError(0, "", "", "file.no_rows", "文件只有表头，没有数据行"))
     result.ok = not errs
@@ -270,34 +303,42 @@ def _import(
     return result
 
 
-_CheckFn = Any
+_ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_Problem = tuple[str, str, str]  # (column key, code, message)
+_Late = tuple[int, str, str, str, str]  # (row number, column key, cell text, code, message)
+_Check = Callable[[int, list[Any]], list[_Problem]]
+_Finish = Callable[[], list[_Late]]
 
 
-def _row_checks(
-    lay: Layout,
-    regions: Collection[str] | None,
-    org_units: Collection[str] | None,
-    today: date | None,
-) -> _CheckFn:
-    """Checks across cells or against the caller's sets; they run on rows whose cells parsed."""
+def _row_checks(lay: Layout, known: _Known) -> tuple[_Check, _Finish]:
+    """Checks across cells or against the caller's sets; they run on rows whose cells parsed.
+
+    ``finish`` runs after the last row, for references that may point forward in the file
+    (an org unit's parent).
+    """
     keys = [c.key for c in lay.columns]
+
+    def nothing_late() -> list[_Late]:
+        return []
+
     if lay.kind == "targets":
-        known = frozenset(regions or ())
+        regions = frozenset(known.regions or ())
         r = keys.index("region")
 
-        def targets(v: list[Any]) -> list[tuple[str, str, str]]:
-            if v[r] in known:
+        def targets(_n: int, v: list[Any]) -> list[_Problem]:
+            if v[r] in regions:
                 return []
             return [("region", "region.unknown", f"未知的行政区划代码“{v[r]}”")]
 
-        return targets
+        return targets, nothing_late
     if lay.kind == "inspectors":
-        units = frozenset(org_units or ())
+        units = frozenset(known.org_units or ())
+        today = known.today
         o, f, t, s = (
             keys.index(k) for k in ("org_unit", "cert_valid_from", "cert_valid_to", "status")
         )
 
-        def inspectors(v: list[Any]) -> list[tuple[str, str, str]]:
+        def inspectors(_n: int, v: list[Any]) -> list[_Problem]:
             out = []
             if v[o] not in units:
                 out.append(("org_unit", "org_unit.unknown", f"未知的机构代码“{v[o]}”"))
@@ -313,5 +354,78 @@ def _row_checks(
                 )
             return out
 
-        return inspectors
-    return lambda v: []
+        return inspectors, nothing_late
+    if lay.kind == "org-units":
+        return _org_unit_checks(keys, frozenset(known.org_units or ()))
+    if lay.kind in ("conflicts", "history"):
+        return _relation_checks(lay.kind, keys, known), nothing_late
+    code_i = keys.index("code")
+
+    def items(_n: int, v: list[Any]) -> list[_Problem]:
+        # Item codes go into published records, whose ids are ASCII (lottery.core.schema).
+        if _ITEM_CODE.fullmatch(v[code_i]):
+            return []
+        return [("code", "item.code_format", "事项编码只能由英文字母、数字和 . _ - 组成")]
+
+    return items, nothing_late
+
+
+def _org_unit_checks(keys: list[str], known_units: frozenset[str]) -> tuple[_Check, _Finish]:
+    code_i, level_i, parent_i = (keys.index(k) for k in ("code", "level", "parent"))
+    in_file: set[str] = set()
+    pending: list[tuple[int, str]] = []
+
+    def check(n: int, v: list[Any]) -> list[_Problem]:
+        in_file.add(v[code_i])
+        parent = v[parent_i]
+        if parent is None:
+            if v[level_i] == "county":
+                return [("parent", "org_unit.parent_missing", "县（区）级机构须填写上级机构代码")]
+            return []
+        if parent == v[code_i]:
+            return [("parent", "org_unit.parent_self", "上级机构不能是本机构")]
+        pending.append((n, parent))
+        return []
+
+    def finish() -> list[_Late]:
+        return [
+            (n, "parent", p, "org_unit.unknown", f"未知的机构代码“{p}”")
+            for n, p in pending
+            if p not in in_file and p not in known_units
+        ]
+
+    return check, finish
+
+
+def _relation_checks(kind: str, keys: list[str], known: _Known) -> _Check:
+    targets = known.targets if known.targets is not None else frozenset()
+    inspectors = known.inspectors if known.inspectors is not None else frozenset()
+    t = keys.index("target")
+    seen: dict[tuple[Any, ...], int] = {}
+    if kind == "conflicts":
+        i = keys.index("inspector")
+
+        def conflicts(n: int, v: list[Any]) -> list[_Problem]:
+            out: list[_Problem] = []
+            if v[i] not in inspectors:
+                out.append(("inspector", "inspector.unknown", f"未知的人员编号“{v[i]}”"))
+            if v[t] not in targets:
+                out.append(("target", "target.unknown", f"名录库中没有统一社会信用代码“{v[t]}”"))
+            first = seen.setdefault((v[i], v[t]), n)
+            if first != n:
+                out.append(("target", "key.duplicate", f"与第 {first} 行重复"))
+            return out
+
+        return conflicts
+    d, k = keys.index("date"), keys.index("task")
+
+    def history(n: int, v: list[Any]) -> list[_Problem]:
+        out: list[_Problem] = []
+        if v[t] not in targets:
+            out.append(("target", "target.unknown", f"名录库中没有统一社会信用代码“{v[t]}”"))
+        first = seen.setdefault((v[t], v[d], v[k]), n)
+        if first != n:
+            out.append(("date", "key.duplicate", f"与第 {first} 行重复"))
+        return out
+
+    return history

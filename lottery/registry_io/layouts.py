@@ -1,4 +1,5 @@
-"""Column layouts of the three registries and the frozen rows they produce.
+"""Column layouts of the registries (targets, inspectors, items, org units, conflicts,
+inspection history) and the frozen rows they produce.
 
 Each `Column` says which headers staff may write (exact after trimming), whether the column
 is required, how a cell parses and formats back, and whether it is public. The tables in
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from . import cells as c
 
-Kind = Literal["targets", "inspectors", "items"]
+Kind = Literal["targets", "inspectors", "items", "org-units", "conflicts", "history"]
 
 TARGET_TYPES = {
     "防护设备生产安装": "protective_equipment",
@@ -55,6 +56,8 @@ TARGET_STATUS = {
     "迁出": "moved_out",
     "停业": "suspended",
     "歇业": "suspended",
+    # Set by the service for a target missing from a re-imported registry file.
+    "移出名录": "removed",
 }
 LEVELS = {
     "市级": "city",
@@ -76,6 +79,7 @@ INSPECTOR_STATUS = {
     "退休": "retired",
     "离职": "left",
     "离岗": "left",
+    "移出名录": "removed",
 }
 METHODS = {
     "实地检查": "onsite",
@@ -134,6 +138,36 @@ class ItemRow:
     method: tuple[str, ...]
     requirements: str | None
     key_item: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrgUnitRow:
+    """An org unit (组织机构): the city office or a county/district office under it."""
+
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRow:
+    """A declared conflict of interest (回避) between an inspector and a target."""
+
+    inspector: str
+    target: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """A past inspection of a target (counts toward the annual cap, R4)."""
+
+    target: str
+    date: date
+    task: str | None
+    inspectors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -355,14 +389,107 @@ ITEMS = Layout(
     ("code",),
 )
 
-LAYOUTS: dict[str, Layout] = {"targets": TARGETS, "inspectors": INSPECTORS, "items": ITEMS}
+ORG_UNITS = Layout(
+    "org-units",
+    OrgUnitRow,
+    (
+        Column("code", ("机构代码", "机构编码", "单位代码"), True, c.code(64)),
+        Column("name", ("机构名称", "名称", "单位名称"), True, c.text(200)),
+        Column("level", ("层级", "所属层级", "级别"), True, **_enum(LEVELS, "层级")),
+        Column(
+            "parent",
+            ("上级机构代码", "上级机构", "上级单位代码"),
+            False,
+            c.code(64),
+            doc="a unit in the file or already known; required for a county unit",
+        ),
+        Column(
+            "region",
+            ("行政区划代码", "所属区域", "区划代码"),
+            False,
+            c.code(12),
+            doc="the division the unit governs (targets are matched to it)",
+        ),
+    ),
+    ("code",),
+)
+
+CONFLICTS = Layout(
+    "conflicts",
+    ConflictRow,
+    (
+        Column(
+            "inspector",
+            ("人员编号", "检查人员编号", "工号"),
+            True,
+            c.code(64),
+            doc="a known inspector",
+        ),
+        Column(
+            "target",
+            ("统一社会信用代码", "社会信用代码", "信用代码", "USCC"),
+            True,
+            c.uscc,
+            doc="a known target",
+        ),
+        Column(
+            "reason",
+            ("回避原因", "原因", "说明"),
+            False,
+            c.text(2000, formula_check=False),
+            public=False,
+        ),
+    ),
+    (),  # the (inspector, target) pair is unique: checked by the importer
+)
+
+HISTORY = Layout(
+    "history",
+    HistoryRow,
+    (
+        Column(
+            "target",
+            ("统一社会信用代码", "社会信用代码", "信用代码", "USCC"),
+            True,
+            c.uscc,
+            doc="a known target",
+        ),
+        Column(
+            "date",
+            ("检查日期", "抽查日期", "日期"),
+            True,
+            c.iso_date,
+            doc="YYYY-MM-DD, YYYY/MM/DD or an Excel date",
+        ),
+        Column("task", ("任务编号", "抽查任务编号"), False, c.code(64)),
+        Column(
+            "inspectors",
+            ("检查人员编号", "检查人员"),
+            False,
+            c.text_list(64),
+            c.fmt_text_list,
+            default=(),
+            doc="staff numbers, separated by 、 , ; /",
+        ),
+    ),
+    (),  # (target, date, task) is unique: checked by the importer
+)
+
+LAYOUTS: dict[str, Layout] = {
+    "targets": TARGETS,
+    "inspectors": INSPECTORS,
+    "items": ITEMS,
+    "org-units": ORG_UNITS,
+    "conflicts": CONFLICTS,
+    "history": HISTORY,
+}
 
 
 def layout(kind: str) -> Layout:
     """The layout of ``kind``.
 
     Raises:
-        ValueError: for a kind other than targets, inspectors or items.
+        ValueError: for a kind not in `LAYOUTS`.
     """
     try:
         return LAYOUTS[kind]

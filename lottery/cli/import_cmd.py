@@ -1,0 +1,97 @@
+"""``lottery import KIND FILE`` and ``lottery registry export|publish``: registries from the CLI.
+
+A rejected import prints every bad row on stderr (``第N行 列名: 原因``) and exits 1; nothing is
+written. Other errors are one line (lottery.cli.main).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lottery.cli.common import Actor, DataDir, actor_name, open_service, utc_now
+
+registry_app = typer.Typer(
+    help="Export a registry to XLSX/CSV, or publish its public snapshot.", no_args_is_help=True
+)
+
+Kind = Annotated[
+    str,
+    typer.Argument(help="targets, inspectors, items, org-units, conflicts or history."),
+]
+
+
+def import_command(
+    kind: Kind,
+    file: Annotated[Path, typer.Argument(help="A CSV (UTF-8, BOM or GBK) or XLSX file.")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+    sheet: Annotated[str | None, typer.Option(help="The XLSX sheet (default: the first).")] = None,
+) -> None:
+    """Import a registry file: all rows, or (on any error) none."""
+    from lottery.service.registries import ImportRejected, check_kind, error_line, import_registry
+
+    check_kind(kind)  # before opening (and perhaps creating) the data directory
+    lc = open_service(data_dir)
+    try:
+        result = import_registry(
+            lc, kind, file, actor=actor_name(actor), now=utc_now(), sheet=sheet
+        )
+    except ImportRejected as exc:
+        for err in exc.errors:
+            typer.echo(error_line(err), err=True)
+        typer.echo(f"导入失败：{len(exc.errors)} 处错误，未导入任何数据", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        lc.engine.dispose()
+    typer.echo(result.summary())
+
+
+def export_command(
+    kind: Kind,
+    out: Annotated[Path, typer.Argument(help="The file to write: .xlsx or .csv.")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Write a registry (private columns included, for staff) to XLSX or CSV."""
+    from lottery.service.registries import check_kind, export_registry
+
+    check_kind(kind)
+    lc = open_service(data_dir)
+    try:
+        count = export_registry(lc, kind, out)
+    finally:
+        lc.engine.dispose()
+    typer.echo(f"{kind}: {count} 行已导出到 {out}")
+
+
+def publish_command(
+    kind: Annotated[str, typer.Argument(help="targets, inspectors or org-units.")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Publish the registry's public fields as a snapshot blob and record."""
+    from lottery.service.registries import SNAPSHOT_REGISTRIES, check_kind, publish_snapshot
+
+    check_kind(kind, SNAPSHOT_REGISTRIES)
+    lc = open_service(data_dir)
+    try:
+        with lc.session() as session:
+            size = lc.log.size(session)
+        record = publish_snapshot(lc, kind, actor=actor_name(actor), now=utc_now())
+        with lc.session() as session:
+            grew = lc.log.size(session) > size
+    finally:
+        lc.engine.dispose()
+    state = "已发布" if grew else "名录未变化，沿用已发布的"
+    rows, blob = record.body["rows"], record.body["blob"]
+    typer.echo(f"{kind}: {state}快照记录 {record.id}（{rows} 行，blob {blob}）")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``lottery import`` and ``lottery registry`` to ``app``."""
+    app.command("import")(import_command)
+    registry_app.command("export")(export_command)
+    registry_app.command("publish")(publish_command)
+    app.add_typer(registry_app, name="registry")

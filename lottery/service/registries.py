@@ -1,0 +1,545 @@
+"""Registries in the service: import (all or nothing), item-list versions, snapshots, export.
+
+Import semantics, per registry (documented in docs/import.md, "In the service"):
+
+- ``targets``, ``inspectors``: the file is the whole registry. Rows are inserted or updated by
+  key (USCC, staff number); a row already in the database and absent from the file is not
+  deleted (history and conflicts refer to it) but gets the status ``removed`` (移出名录), which
+  keeps it out of every later draw. Importing it again brings it back.
+- ``org-units``: upsert by code; units absent from the file are kept (inspectors refer to them).
+- ``items``: the file is a new version of the whole item list, published as an ``item-list``
+  record in the same transaction.
+- ``conflicts``: the file replaces every declared conflict.
+- ``history``: upsert by (target, date, task); nothing is removed.
+
+The file is parsed and validated before the write transaction starts (so a large file does not
+hold the database's write lock while it parses), against the registries as read just before.
+Any error raises :class:`ImportRejected` carrying every bad row, and nothing is written. The
+write is one transaction with an audit event: rows written in batches with SQLAlchemy Core
+``executemany`` (no ORM object per row), or, on any failure, nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from lottery import registry_io as rio
+from lottery.core.canonical import sha256_hex
+from lottery.core.errors import InputError
+from lottery.core.records import Record, make_record, open_record
+from lottery.registry_io.cells import fmt_ratio
+from lottery.registry_io.layouts import (
+    METHODS,
+    ConflictRow,
+    HistoryRow,
+    InspectorRow,
+    ItemRow,
+    OrgUnitRow,
+    TargetRow,
+)
+from lottery.storage.models import (
+    Conflict,
+    InspectionHistory,
+    Inspector,
+    ItemListVersion,
+    OrgUnit,
+    Target,
+)
+
+from .lifecycle import Lifecycle, record_audit
+from .registry_view import (
+    KINDS,
+    REMOVED,
+    SNAPSHOT_FIELDS,
+    SNAPSHOT_REGISTRIES,
+    UnknownRegistry,
+    check_kind,
+    export_registry,
+    latest_snapshot,
+    publish_snapshot,
+    registry_rows,
+    snapshot_blob,
+    table_of,
+)
+
+__all__ = [
+    "KINDS",
+    "SNAPSHOT_FIELDS",
+    "SNAPSHOT_REGISTRIES",
+    "ImportRejected",
+    "ImportResult",
+    "UnknownRegistry",
+    "check_kind",
+    "error_line",
+    "export_registry",
+    "import_registry",
+    "latest_snapshot",
+    "publish_item_list",
+    "publish_snapshot",
+    "registry_rows",
+    "snapshot_blob",
+]
+
+BATCH = 5000
+OFFICE_TZ = timezone(timedelta(hours=8))  # certificate expiry is judged on the office's date
+_METHOD_LABEL = {code: label for label, code in reversed(METHODS.items())}
+
+
+class ImportRejected(InputError):
+    """The file has errors; nothing was written. ``errors`` lists every one, in file order."""
+
+    def __init__(self, result: rio.ImportResult) -> None:
+        """Wrap the parser's result (``result.ok`` is False)."""
+        self.result = result
+        self.errors = result.errors
+        super().__init__(
+            f"{result.kind}: 文件有 {len(result.errors)} 处错误，未导入任何数据"
+            f"（第一处：{error_line(result.errors[0])}）"
+        )
+
+
+def error_line(e: rio.RowError) -> str:
+    """One bad row as staff read it: ``第N行 列名: 原因`` (``文件`` for the whole file)."""
+    where = f"第{e.row_number}行" if e.row_number else "文件"
+    column = f" {e.column}" if e.column else ""
+    value = f"（“{e.value}”）" if e.value else ""
+    return f"{where}{column}: {e.reason}{value}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A successful import.
+
+    Attributes:
+        kind: the registry.
+        rows: data rows in the file.
+        inserted, updated, unchanged: rows new to the database, changed, or already equal.
+        removed: rows no longer in the registry (status ``removed``, or deleted conflicts).
+        format, encoding: as detected from the file.
+        version, record: the new item-list version and its record id (items only).
+    """
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int
+    format: str
+    encoding: str | None
+    version: int | None = None
+    record: str | None = None
+
+    def summary(self) -> str:
+        """One line for staff."""
+        text = (
+            f"{self.kind}: 共 {self.rows} 行，新增 {self.inserted}，更新 {self.updated}，"
+            f"未变 {self.unchanged}，移出 {self.removed}"
+        )
+        if self.version is not None:
+            text += f"；发布抽查事项清单第 {self.version} 版（记录 {self.record}）"
+        return text
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _known(session: Session, kind: str) -> dict[str, Any]:
+    """The sets rows of ``kind`` are validated against, from the database."""
+    conn = session.connection()
+    units = table_of(OrgUnit)
+    if kind == "targets":
+        regions = conn.execute(select(units.c.region)).scalars()
+        return {"known_regions": {r for r in regions if r}}
+    if kind in ("inspectors", "org-units"):
+        return {"known_org_units": set(conn.execute(select(units.c.code)).scalars())}
+    if kind in ("conflicts", "history"):
+        targets = set(conn.execute(select(table_of(Target).c.uscc)).scalars())
+        inspectors = set(conn.execute(select(table_of(Inspector).c.id)).scalars())
+        return {"known_targets": targets, "known_inspectors": inspectors}
+    return {}
+
+
+def _file_sha256(source: Path | str | bytes) -> str:
+    if isinstance(source, bytes):
+        return sha256_hex(source)
+    h = hashlib.sha256()
+    with open(source, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def import_registry(
+    lc: Lifecycle,
+    kind: str,
+    source: Path | str | bytes,
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+    effective: date | None = None,
+    sheet: str | None = None,
+) -> ImportResult:
+    """Validate a registry file and write it in one transaction, or write nothing.
+
+    Args:
+        lc: the service.
+        kind: one of :data:`KINDS`.
+        source: a file path, or the bytes of an upload (CSV or XLSX).
+        actor, now, remote_addr: for the audit trail (and, for items, the record's time).
+        effective: the date a new item-list version takes effect (default: ``now``'s date).
+        sheet: the XLSX sheet (default the first).
+
+    Raises:
+        UnknownRegistry: for an unknown kind.
+        ImportRejected: when the file has any error (``.errors`` lists every bad row).
+        InputError: when the rows contradict the database (e.g. two inspectors swapping
+            certificate numbers); nothing is written.
+    """
+    check_kind(kind)
+    with lc.session() as session, session.begin():
+        known = _known(session, kind)
+    today = now.astimezone(OFFICE_TZ).date()
+    kw: dict[str, Any] = {"today": today, "sheet": sheet, **known}
+    if isinstance(source, bytes):
+        parsed = rio.import_bytes(source, kind, **kw)
+    else:
+        parsed = rio.import_file(source, kind, **kw)
+    if not parsed.ok:
+        raise ImportRejected(parsed)
+    digest = _file_sha256(source)
+    try:
+        with lc.session() as session, session.begin():
+            counts, version, record = _write(lc, session, kind, parsed.rows, now, effective)
+            detail = {
+                "rows": len(parsed.rows),
+                "file_sha256": digest,
+                "format": parsed.format,
+                **counts,
+            }
+            if record is not None:
+                detail["record"] = record.id
+            record_audit(session, now, actor, "registry.import", kind, detail, remote_addr)
+    except IntegrityError as exc:
+        raise InputError(f"{kind}: 数据与数据库中已有记录冲突，未导入任何数据：{exc.orig}") from exc
+    return ImportResult(
+        kind,
+        len(parsed.rows),
+        counts["inserted"],
+        counts["updated"],
+        counts["unchanged"],
+        counts["removed"],
+        parsed.format,
+        parsed.encoding,
+        version,
+        None if record is None else record.id,
+    )
+
+
+def _target_dict(r: TargetRow) -> dict[str, Any]:
+    return {
+        "uscc": r.uscc,
+        "name": r.name,
+        "type": r.type,
+        "region": r.region,
+        "risk_class": r.risk_class,
+        "complaints": r.complaints,
+        "bad_records": r.bad_records,
+        "serious_violation": r.serious_violation,
+        "status": r.status,
+        "contact_phone": r.phone,
+        "notes": r.notes,
+    }
+
+
+def _inspector_dict(r: InspectorRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "cert_no": r.cert_no,
+        "cert_valid_from": r.cert_valid_from,
+        "cert_valid_to": r.cert_valid_to,
+        "org_unit": r.org_unit,
+        "level": r.level,
+        "specialties": list(r.specialties),
+        "status": r.status,
+        "phone": r.phone,
+    }
+
+
+def _org_unit_dicts(rows: Sequence[OrgUnitRow]) -> list[dict[str, Any]]:
+    """Org units with every parent before its children (foreign keys are checked per row)."""
+    in_file = {r.code: r for r in rows}
+    depth: dict[str, int] = {}
+
+    def level(code: str, trail: frozenset[str] = frozenset()) -> int:
+        if code in depth:
+            return depth[code]
+        row = in_file.get(code)
+        if row is None or row.parent is None or row.parent in trail:
+            d = 0  # the parent is already in the database (or a cycle the FK will refuse)
+        else:
+            d = level(row.parent, trail | {code}) + 1
+        depth[code] = d
+        return d
+
+    ordered = sorted(rows, key=lambda r: level(r.code))
+    return [
+        {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "region": r.region}
+        for r in ordered
+    ]
+
+
+def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    key: str,
+    rows: Iterable[dict[str, Any]],
+    *,
+    mark_missing: bool,
+) -> dict[str, int]:
+    """Insert new rows, update changed ones, and (optionally) mark absent ones removed."""
+    columns = [c.name for c in table.columns]
+    existing = {
+        row[0]: dict(zip(columns, row, strict=True)) for row in conn.execute(select(*table.columns))
+    }
+    seen: set[Any] = set()
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    ins = insert(table)
+    upd = (
+        update(table)
+        .where(table.c[key] == bindparam("_key"))
+        .values({c: bindparam(c) for c in columns if c != key})
+    )
+    for row in rows:
+        k = row[key]
+        seen.add(k)
+        old = existing.get(k)
+        if old is None:
+            new.append(row)
+        elif old != row:
+            changed.append({**row, "_key": k})
+        else:
+            counts["unchanged"] += 1
+        if len(new) >= BATCH:
+            conn.execute(ins, new)
+            counts["inserted"] += len(new)
+            new = []
+        if len(changed) >= BATCH:
+            conn.execute(upd, changed)
+            counts["updated"] += len(changed)
+            changed = []
+    if new:
+        conn.execute(ins, new)
+        counts["inserted"] += len(new)
+    if changed:
+        conn.execute(upd, changed)
+        counts["updated"] += len(changed)
+    if mark_missing:
+        gone = [
+            {"_key": k} for k, old in existing.items() if k not in seen and old["status"] != REMOVED
+        ]
+        mark = update(table).where(table.c[key] == bindparam("_key")).values(status=REMOVED)
+        for batch in _batches(gone):
+            conn.execute(mark, batch)
+        counts["removed"] = len(gone)
+    return counts
+
+
+def _write(
+    lc: Lifecycle,
+    session: Session,
+    kind: str,
+    rows: list[Any],
+    now: datetime,
+    effective: date | None,
+) -> tuple[dict[str, int], int | None, Record | None]:
+    conn = session.connection()
+    if kind == "targets":
+        table = table_of(Target)
+        return _upsert(conn, table, "uscc", map(_target_dict, rows), mark_missing=True), None, None
+    if kind == "inspectors":
+        table = table_of(Inspector)
+        counts = _upsert(conn, table, "id", map(_inspector_dict, rows), mark_missing=True)
+        return counts, None, None
+    if kind == "org-units":
+        table = table_of(OrgUnit)
+        return _upsert(conn, table, "code", _org_unit_dicts(rows), mark_missing=False), None, None
+    if kind == "conflicts":
+        return _replace_conflicts(conn, rows), None, None
+    if kind == "history":
+        return _upsert_history(conn, rows), None, None
+    version, record = _publish_items(lc, session, rows, now, effective or now.date())
+    n = len(rows)
+    return {"inserted": n, "updated": 0, "unchanged": 0, "removed": 0}, version, record
+
+
+def _replace_conflicts(conn: Connection, rows: Sequence[ConflictRow]) -> dict[str, int]:
+    table = table_of(Conflict)
+    old = {
+        (i, t): r
+        for i, t, r in conn.execute(select(table.c.inspector, table.c.target, table.c.reason))
+    }
+    new = {(r.inspector, r.target): r.reason or "" for r in rows}
+    conn.execute(delete(table))
+    for batch in _batches(
+        {"inspector": i, "target": t, "reason": reason} for (i, t), reason in new.items()
+    ):
+        conn.execute(insert(table), batch)
+    return {
+        "inserted": sum(1 for k in new if k not in old),
+        "updated": sum(1 for k, v in new.items() if k in old and old[k] != v),
+        "unchanged": sum(1 for k, v in new.items() if old.get(k) == v),
+        "removed": sum(1 for k in old if k not in new),
+    }
+
+
+def _upsert_history(conn: Connection, rows: Sequence[HistoryRow]) -> dict[str, int]:
+    table = table_of(InspectionHistory)
+    existing = {
+        (t, d, k): (i, insp)
+        for i, t, d, k, insp in conn.execute(
+            select(table.c.id, table.c.target, table.c.date, table.c.task, table.c.inspectors)
+        )
+    }
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for r in rows:
+        hit = existing.get((r.target, r.date, r.task))
+        inspectors = list(r.inspectors)
+        if hit is None:
+            new.append(
+                {"target": r.target, "date": r.date, "task": r.task, "inspectors": inspectors}
+            )
+        elif hit[1] != inspectors:
+            changed.append({"_id": hit[0], "inspectors": inspectors})
+        else:
+            counts["unchanged"] += 1
+    for batch in _batches(new):
+        conn.execute(insert(table), batch)
+    upd = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(inspectors=bindparam("inspectors"))
+    )
+    for batch in _batches(changed):
+        conn.execute(upd, batch)
+    counts["inserted"], counts["updated"] = len(new), len(changed)
+    return counts
+
+
+# --- the item list -----------------------------------------------------------------------------
+
+
+def item_record_entry(row: ItemRow) -> dict[str, Any]:
+    """An item as the ``item-list`` record carries it (labels, ratio as a percentage)."""
+    return {
+        "code": row.code,
+        "name": row.name,
+        "basis": row.basis,
+        "subject": row.subject,
+        "item": row.project,
+        "content": row.content,
+        "ratio": fmt_ratio(row.ratio) if row.ratio is not None else "未规定",
+        "frequency": row.frequency or "未规定",
+        "method": "、".join(_METHOD_LABEL[m] for m in row.method),
+        "requirements": row.requirements or "",
+        "key": row.key_item,
+    }
+
+
+def _item_stored(row: ItemRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "basis": row.basis,
+        "subject": row.subject,
+        "project": row.project,
+        "content": row.content,
+        "ratio": row.ratio,
+        "frequency": row.frequency,
+        "method": list(row.method),
+        "requirements": row.requirements,
+        "key_item": row.key_item,
+    }
+
+
+def _publish_items(
+    lc: Lifecycle, session: Session, rows: Sequence[ItemRow], now: datetime, effective: date
+) -> tuple[int, Record]:
+    lc.log.lock(session)  # serializes version numbers with every other log writer
+    t = table_of(ItemListVersion)
+    last = (
+        session.connection()
+        .execute(select(t.c.version).order_by(t.c.version.desc()).limit(1))
+        .scalar_one_or_none()
+    )
+    version = (last or 0) + 1
+    fields = {
+        "version": version,
+        "effective": effective.isoformat(),
+        "items": [item_record_entry(r) for r in rows],
+    }
+    note = make_record("item-list", lc.log.origin, now, fields, [lc.log.signer])
+    lc.log.append(session, note)
+    record = open_record(note, [lc.log.verifier], log=lc.log.origin)
+    session.add(
+        ItemListVersion(
+            version=version,
+            effective=effective,
+            items=[_item_stored(r) for r in rows],
+            record_id=record.id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    lc.log.sign_checkpoint(session, now)
+    return version, record
+
+
+def publish_item_list(
+    lc: Lifecycle,
+    rows: Sequence[ItemRow],
+    *,
+    actor: str,
+    now: datetime,
+    effective: date | None = None,
+    remote_addr: str | None = None,
+) -> Record:
+    """Publish ``rows`` as the next version of the item list (one transaction).
+
+    Raises:
+        InputError: for an empty list.
+        EncodingError: when an item does not fit the record schema (e.g. a non-ASCII code).
+    """
+    if not rows:
+        raise InputError("the item list needs at least one item")
+    with lc.session() as session, session.begin():
+        version, record = _publish_items(lc, session, rows, now, effective or now.date())
+        detail = {"version": version, "record": record.id, "items": len(rows)}
+        record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
+    return record

@@ -1,0 +1,276 @@
+"""Reading the registries back: rows for export, public snapshots, and their publication.
+
+Snapshots publish the public fields of a registry (targets, inspectors, org units) as one blob,
+RFC 8785 canonical JSON::
+
+    {"type": "registry-snapshot", "registry": "targets", "fields": [...], "rows": [[...], ...]}
+
+``rows`` are arrays of strings in ``fields`` order, sorted by the first field (the key, so
+unique); ``""`` stands for none, dates are ``YYYY-MM-DD``, lists are joined with ``、``, and
+enumerations are their canonical Chinese labels, as in an export (``工程设计``, ``正常``,
+``市级``; docs/import.md). Private fields (phones, notes, conflict reasons) are never read into a
+snapshot. The blob's SHA-256 goes into a ``registry-snapshot`` record; an unchanged registry
+gives the same blob, and then nothing new is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlmodel import Session, SQLModel
+
+from lottery import registry_io as rio
+from lottery.core.canonical import canonical_json, format_time, sha256_hex
+from lottery.core.errors import InputError
+from lottery.core.records import Record, make_record, open_record
+from lottery.registry_io.layouts import (
+    ConflictRow,
+    HistoryRow,
+    InspectorRow,
+    ItemRow,
+    OrgUnitRow,
+    TargetRow,
+)
+from lottery.storage.models import (
+    Conflict,
+    InspectionHistory,
+    Inspector,
+    ItemListVersion,
+    LogEntry,
+    OrgUnit,
+    Target,
+)
+
+from .lifecycle import Lifecycle, record_audit
+
+KINDS = ("targets", "inspectors", "items", "org-units", "conflicts", "history")
+SNAPSHOT_REGISTRIES = ("targets", "inspectors", "org-units")
+SNAPSHOT_FIELDS: dict[str, list[str]] = {
+    "targets": ["uscc", "name", "type", "region", "risk_class", "status"],
+    "inspectors": [
+        "id",
+        "name",
+        "cert_no",
+        "cert_valid_from",
+        "cert_valid_to",
+        "org_unit",
+        "level",
+        "specialties",
+        "status",
+    ],
+    "org-units": ["code", "name", "level", "parent", "region"],
+}
+REMOVED = "removed"  # the status of a row absent from the last import
+
+
+class UnknownRegistry(InputError):
+    """A registry kind that does not exist."""
+
+
+def check_kind(kind: str, allowed: Sequence[str] = KINDS) -> None:
+    if kind not in allowed:
+        raise UnknownRegistry(f"unknown registry {kind!r}; use one of: {', '.join(allowed)}")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model (bulk reads and writes go through Core, not the ORM)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def item_row(d: dict[str, Any]) -> ItemRow:
+    """An item-list entry as stored in ``item_list_version.items``, back as a row."""
+    return ItemRow(**{**d, "method": tuple(d["method"])})
+
+
+# --- reading, snapshots and export ---------------------------------------------------------------
+
+
+def registry_rows(lc: Lifecycle, kind: str) -> list[Any]:
+    """Every row of a registry as registry_io rows (private fields included), by key.
+
+    Items: the rows of the latest item-list version.
+
+    Raises:
+        UnknownRegistry: for an unknown kind.
+    """
+    check_kind(kind)
+    with lc.session() as session:
+        return _rows(session, kind)
+
+
+def _rows(session: Session, kind: str) -> list[Any]:
+    conn = session.connection()
+    if kind == "targets":
+        t = table_of(Target)
+        return [
+            TargetRow(
+                r.uscc,
+                r.name,
+                r.type,
+                r.region,
+                r.risk_class,
+                r.complaints,
+                r.bad_records,
+                r.serious_violation,
+                r.status,
+                r.contact_phone,
+                r.notes,
+            )
+            for r in conn.execute(select(t).order_by(t.c.uscc))
+        ]
+    if kind == "inspectors":
+        t = table_of(Inspector)
+        return [
+            InspectorRow(
+                r.id,
+                r.cert_no,
+                r.name,
+                r.cert_valid_from,
+                r.cert_valid_to,
+                r.org_unit,
+                r.level,
+                tuple(r.specialties),
+                r.status,
+                r.phone,
+            )
+            for r in conn.execute(select(t).order_by(t.c.id))
+        ]
+    if kind == "org-units":
+        t = table_of(OrgUnit)
+        return [
+            OrgUnitRow(r.code, r.name, r.level, r.parent, r.region)
+            for r in conn.execute(select(t).order_by(t.c.code))
+        ]
+    if kind == "conflicts":
+        t = table_of(Conflict)
+        return [
+            ConflictRow(r.inspector, r.target, r.reason or None)
+            for r in conn.execute(select(t).order_by(t.c.inspector, t.c.target))
+        ]
+    if kind == "history":
+        t = table_of(InspectionHistory)
+        return [
+            HistoryRow(r.target, r.date, r.task, tuple(r.inspectors))
+            for r in conn.execute(select(t).order_by(t.c.target, t.c.date, t.c.id))
+        ]
+    t = table_of(ItemListVersion)
+    items = conn.execute(
+        select(t.c["items"]).order_by(t.c.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    return [] if items is None else [item_row(d) for d in items]
+
+
+def export_registry(lc: Lifecycle, kind: str, out: Path | str) -> int:
+    """Write a registry to ``out`` (``.xlsx`` or ``.csv``, by suffix); return the row count.
+
+    The export is for staff: it includes the private columns and imports back unchanged.
+
+    Raises:
+        UnknownRegistry: for an unknown kind.
+        InputError: for another suffix, or an empty registry.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"{out}: export to a .csv or .xlsx file")
+    rows = registry_rows(lc, kind)
+    if not rows:
+        raise InputError(f"registry {kind} is empty: nothing to export")
+    if suffix == ".csv":
+        rio.export_csv(rows, out)
+    else:
+        rio.export_xlsx(rows, out)
+    return len(rows)
+
+
+def snapshot_blob(lc: Lifecycle, registry: str) -> tuple[bytes, int]:
+    """The canonical snapshot blob of a registry's public fields, and its row count.
+
+    Rows removed from the registry (status ``removed``) are not in the snapshot.
+
+    Raises:
+        UnknownRegistry: for a registry that has no snapshot.
+    """
+    check_kind(registry, SNAPSHOT_REGISTRIES)
+    rows = registry_rows(lc, registry)
+    fields = SNAPSHOT_FIELDS[registry]
+    # Each column's export formatter gives the canonical Chinese label staff and the public
+    # read (工程设计, 正常, 市级...), dates as dates, lists joined with 、.
+    fmts = [rio.LAYOUTS[registry].column(f).fmt for f in fields]
+    table: list[list[str]] = []
+    for row in rows:
+        if registry != "org-units" and row.status == REMOVED:
+            continue
+        values = (getattr(row, f) for f in fields)
+        table.append([_public_text(v, fmt) for v, fmt in zip(values, fmts, strict=True)])
+    table.sort(key=lambda r: r[0])  # str order is code point order, as the reader expects
+    doc = {"type": "registry-snapshot", "registry": registry, "fields": fields, "rows": table}
+    return canonical_json(doc), len(table)
+
+
+def _public_text(value: Any, fmt: Callable[[Any], str | int | date]) -> str:
+    if value is None:
+        return ""
+    shown = fmt(value)
+    return shown.isoformat() if isinstance(shown, date) else str(shown)
+
+
+def latest_snapshot(lc: Lifecycle, registry: str) -> Record | None:
+    """The last published ``registry-snapshot`` record of ``registry``, or None."""
+    t = table_of(LogEntry)
+    with lc.session() as session:
+        notes = session.connection().execute(
+            select(t.c.note).where(t.c.type == "registry-snapshot").order_by(t.c.idx.desc())
+        )
+        for note in notes.scalars():
+            record = open_record(note, [lc.log.verifier], log=lc.log.origin)
+            if record.body["registry"] == registry:
+                return record
+    return None
+
+
+def publish_snapshot(
+    lc: Lifecycle,
+    registry: str,
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> Record:
+    """Publish a registry's public fields as a blob and a ``registry-snapshot`` record.
+
+    An unchanged registry publishes nothing: the previous record is returned.
+
+    Raises:
+        UnknownRegistry: for a registry that has no snapshot.
+        InputError: for an empty registry.
+    """
+    blob, count = snapshot_blob(lc, registry)
+    if count == 0:
+        raise InputError(f"registry {registry} is empty: nothing to publish")
+    digest = sha256_hex(blob)
+    last = latest_snapshot(lc, registry)
+    if last is not None and last.body["blob"] == digest:
+        return last
+    with lc.session() as session, session.begin():
+        lc.log.put_blob(session, blob)
+        fields = {"registry": registry, "blob": digest, "rows": count, "as_of": format_time(now)}
+        note = make_record("registry-snapshot", lc.log.origin, now, fields, [lc.log.signer])
+        lc.log.append(session, note)
+        record = open_record(note, [lc.log.verifier], log=lc.log.origin)
+        record_audit(
+            session,
+            now,
+            actor,
+            "registry.publish",
+            registry,
+            {"record": record.id, "blob": digest, "rows": count},
+            remote_addr,
+        )
+        lc.log.sign_checkpoint(session, now)
+    return record
