@@ -1,8 +1,8 @@
 """Build the static site: export in, Markdown pages, then MkDocs Material out.
 
-``build_site`` writes the pages into a work directory, copies the whole export into the site
-(so the site is self-contained and verifiable offline), and runs ``mkdocs build --strict``
-with the project's ``mkdocs.yml``.
+``build_site`` writes the pages into a work directory, the target registry as sharded JSON, the
+RSS feed, copies the whole export into the site (so the site is self-contained and verifiable
+offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``.
 """
 
 from __future__ import annotations
@@ -10,33 +10,53 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from publisher import pages
+from publisher import pages, registry_pages, result_pages, task_pages
+from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
+from publisher.shards import MANIFEST, write_shards
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).resolve().parent / "assets"
-# The in-browser verifier (publisher/assets/verify.js), copied into the built docs here and
-# added to every page as an extra script; it only acts on task pages.
-VERIFIER_DIR = "assets/verifier"
-VERIFIER_JS = f"{VERIFIER_DIR}/verify.js"
+# publisher/assets/ is copied here in the built docs; its scripts are on every page as extra
+# scripts and each acts only where its block exists (task pages, the target lookup page).
+ASSETS_DIR = "assets/lottery"
+SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js")
+TARGET_DATA = "targets/data"
 
 
 def write_pages(model: SiteModel, docs: Path) -> int:
-    """Write every Markdown page; return how many."""
+    """Write every Markdown page, the target shards and ``feed.xml``; return the page count.
+
+    Raises:
+        PublishError: when a registry snapshot in the export is malformed.
+    """
     if docs.exists():
         shutil.rmtree(docs)
-    (docs / "tasks").mkdir(parents=True)
-    (docs / "verify").mkdir()
-    (docs / "log").mkdir()
-    written = {
+    docs.mkdir(parents=True)
+    written: dict[Path, str] = {
         docs / "index.md": pages.index_page(model),
-        docs / "tasks" / "index.md": pages.tasks_index(model),
+        docs / "tasks" / "index.md": task_pages.tasks_index(model),
         docs / "verify" / "index.md": pages.verify_page(model),
-        docs / "log" / "index.md": pages.log_page(model),
+        docs / "inspectors" / "index.md": registry_pages.inspectors_page(model),
+        docs / "penalties" / "index.md": result_pages.penalties_page(model),
     }
     for view in model.tasks.values():
-        written[docs / "tasks" / f"{view.task}.md"] = pages.task_page(model, view)
+        written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(model, view)
+    for folder, group in (
+        ("log", pages.log_pages(model)),
+        ("items", registry_pages.item_pages(model)),
+        ("results", result_pages.result_pages(model)),
+    ):
+        for name, text in group.items():
+            written[docs / folder / f"{name}.md"] = text
+    targets = model.latest_snapshot("targets")
+    manifest = None
+    if targets is not None:
+        write_shards(docs / TARGET_DATA, *targets)
+        manifest = f"data/{MANIFEST}"
+    written[docs / "targets" / "index.md"] = registry_pages.targets_page(model, manifest)
     for path, text in written.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return len(written)
 
@@ -57,12 +77,14 @@ def build_site(
     docs = (work or ROOT / "build") / "pages"
     count = write_pages(model, docs)
     shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
-    shutil.copytree(ASSETS, docs / VERIFIER_DIR)
+    shutil.copytree(ASSETS, docs / ASSETS_DIR)
     config = load_config(
         str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out.resolve()), strict=True
     )
-    if VERIFIER_JS not in config.extra_javascript:
-        config.extra_javascript.append(VERIFIER_JS)
+    (docs / "feed.xml").write_bytes(feed_xml(model, config.site_url or "/"))
+    for script in SCRIPTS:
+        if script not in config.extra_javascript:
+            config.extra_javascript.append(script)
     try:
         build(config)
     except MkDocsException as exc:

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from lottery.core.audit import AuditReport, audit_export, checkpoint_origin
-from lottery.core.errors import LotteryError
+from lottery.core.errors import EncodingError, LotteryError
 from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
 from lottery.core.verify import TaskVerification
 from lottery.export import file_getter
+from publisher.snapshot import Snapshot, decode_snapshot
+
+# The records of a task's own lifecycle, in the order of its timeline.
+LIFECYCLE = ("task-announcement", "task-draw", "task-reveal", "task-cancellation")
 
 
 class PublishError(LotteryError):
@@ -47,7 +51,16 @@ class TaskView:
 
 @dataclass
 class SiteModel:
-    """Everything the pages are made of."""
+    """Everything the pages are made of.
+
+    Attributes:
+        index: log index of every record, by record id.
+        item_lists: ``item-list`` records by version.
+        snapshots: ``registry-snapshot`` records per registry, in log order.
+        results, task_reports: ``inspection-result`` and ``task-report`` records by task (a
+            task the log does not announce is allowed: results are audited by a later issue).
+        penalties: ``penalty`` records in log order; ``withdrawals`` by penalty id.
+    """
 
     origin: str
     vkeys: list[str]
@@ -55,17 +68,72 @@ class SiteModel:
     tasks: dict[str, TaskView]
     get: Callable[[str], bytes]
     checkpoint_text: str
+    index: dict[str, int] = field(default_factory=dict)
+    item_lists: dict[int, Record] = field(default_factory=dict)
+    snapshots: dict[str, list[Record]] = field(default_factory=dict)
+    results: dict[str, list[Record]] = field(default_factory=dict)
+    task_reports: dict[str, list[Record]] = field(default_factory=dict)
+    penalties: list[Record] = field(default_factory=list)
+    withdrawals: dict[str, Record] = field(default_factory=dict)
+    _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
 
     def blob_json(self, digest: str) -> Any:
         """A published blob, parsed."""
         return json.loads(self.get(f"blobs/{digest}"))
+
+    @property
+    def records(self) -> list[Record]:
+        """Every record, in log order."""
+        return self.report.records
+
+    def latest_snapshot(self, registry: str) -> tuple[Record, Snapshot] | None:
+        """The last published snapshot of ``registry``, parsed strictly (cached).
+
+        Raises:
+            PublishError: when its blob is missing or not in the snapshot format.
+        """
+        published = self.snapshots.get(registry)
+        if not published:
+            return None
+        record = published[-1]
+        if record.id not in self._parsed:
+            body = record.body
+            try:
+                data = self.get(f"blobs/{body['blob']}")
+            except KeyError:
+                raise PublishError(
+                    f"{registry} snapshot blob {body['blob']} is not in the export"
+                ) from None
+            try:
+                self._parsed[record.id] = decode_snapshot(
+                    data, registry, sha256=body["blob"], rows=body["rows"]
+                )
+            except EncodingError as exc:
+                raise PublishError(f"record {record.id[:16]}: {exc}") from exc
+        return record, self._parsed[record.id]
+
+    def target_names(self) -> dict[str, str]:
+        """USCC -> name from the latest targets snapshot (empty when none is published)."""
+        latest = self.latest_snapshot("targets")
+        return latest[1].mapping("name") if latest else {}
+
+    def inspector_names(self) -> dict[str, str]:
+        """Inspector id -> name from the latest inspectors snapshot (empty when none)."""
+        latest = self.latest_snapshot("inspectors")
+        return latest[1].mapping("name") if latest else {}
+
+    @property
+    def current_items(self) -> Record | None:
+        """The item list of the highest version."""
+        return self.item_lists[max(self.item_lists)] if self.item_lists else None
 
 
 def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
     """Audit the export and gather what the pages need.
 
     Raises:
-        PublishError: when the export is missing or does not verify.
+        PublishError: when the export is missing or does not verify, or an item list version
+            is published twice.
     """
     if not (export / "checkpoint").is_file():
         raise PublishError(f"{export} is not an export: no 'checkpoint' file")
@@ -78,15 +146,36 @@ def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
     if not report.ok:
         scope, exc = report.failures[0]
         raise PublishError(f"the export does not verify ({scope}: {exc.check}: {exc.detail})")
-    tasks: dict[str, TaskView] = {}
-    for record in report.records:
-        name = record.body.get("task")
-        if isinstance(name, str) and record.type.startswith("task-"):
-            view = tasks.setdefault(name, TaskView(name, "announced"))
-            view.records.append(record)
-    for name, view in tasks.items():
+    text = checkpoint.split(b"\n\n", 1)[0].decode("utf-8")
+    model = SiteModel(origin, keys, report, {}, get, text)
+    for i, record in enumerate(report.records):
+        model.index[record.id] = i
+        _file(model, record)
+    for name, view in model.tasks.items():
         view.verification = report.tasks.get(name)
         if view.verification is not None:
             view.status = view.verification.status
-    text = checkpoint.split(b"\n\n", 1)[0].decode("utf-8")
-    return SiteModel(origin, keys, report, tasks, get, text)
+    return model
+
+
+def _file(model: SiteModel, record: Record) -> None:
+    """Put one record where the pages look for it."""
+    body = record.body
+    kind = record.type
+    if kind in LIFECYCLE:
+        view = model.tasks.setdefault(body["task"], TaskView(body["task"], "announced"))
+        view.records.append(record)
+    elif kind == "inspection-result":
+        model.results.setdefault(body["task"], []).append(record)
+    elif kind == "task-report":
+        model.task_reports.setdefault(body["task"], []).append(record)
+    elif kind == "item-list":
+        if body["version"] in model.item_lists:
+            raise PublishError(f"item list version {body['version']} is published twice")
+        model.item_lists[body["version"]] = record
+    elif kind == "registry-snapshot":
+        model.snapshots.setdefault(body["registry"], []).append(record)
+    elif kind == "penalty":
+        model.penalties.append(record)
+    elif kind == "penalty-withdrawal":
+        model.withdrawals[body["penalty"]] = record

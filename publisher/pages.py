@@ -1,13 +1,20 @@
-"""Markdown pages of the public site, in Chinese, from a :class:`SiteModel`.
+"""Markdown pages of the public site, in Chinese: shared helpers, home, verify and log pages.
 
-Every page is a pure function of the model (and so of the export).
+Every page is a pure function of the model (and so of the export). The other page modules
+(:mod:`publisher.task_pages`, :mod:`publisher.registry_pages`, :mod:`publisher.result_pages`)
+use the helpers here.
 """
 
 from __future__ import annotations
 
+import html
+import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
-from publisher.model import SiteModel, TaskView
+from lottery.core.records import Record
+from publisher.model import SiteModel
 
 STATUS = {
     "announced": "已公告，等待随机源",
@@ -20,186 +27,198 @@ RECORD_NAMES = {
     "task-draw": "抽取记录（结果封存）",
     "task-reveal": "结果公开",
     "task-cancellation": "任务取消",
+    "item-list": "抽查事项清单",
+    "registry-snapshot": "名录快照",
+    "inspection-result": "抽查结果",
+    "task-report": "抽查报告",
+    "penalty": "行政处罚",
+    "penalty-withdrawal": "行政处罚撤销",
+    "calendar": "工作日历",
+    "key-change": "密钥变更",
 }
+REGISTRY_NAMES = {
+    "targets": "抽查对象名录",
+    "inspectors": "执法检查人员名录",
+    "org-units": "组织机构",
+}
+# Records per page of the log listing; the latest ones are also on the log's first page.
+LOG_PAGE_SIZE = 1000
+LATEST = 20
+# Front matter that keeps a page out of Material's search index (big generated tables).
+NO_SEARCH = ["---", "search:", "  exclude: true", "---", ""]
+# Envelope fields every record has; not repeated in the field tables.
+ENVELOPE = {"type", "v", "log", "time"}
+# Chinese headings for result, report and penalty fields (docs/results.md names them).
+FIELD_LABELS = {
+    "target_name": "名称",
+    "dates": "检查日期",
+    "inspectors": "检查人员",
+    "methods": "检查方式",
+    "categories": "检查结果",
+    "pending_reasons": "待处理事项",
+    "findings": "发现的问题",
+    "follow_up": "后续处理",
+    "evidence": "证据材料",
+    "entered_by": "录入",
+    "approved_by": "审核",
+    "supersedes": "更正的记录",
+    "correction_reason": "更正原因",
+    "entity": "当事人",
+    "decided": "决定日期",
+    "facts": "违法事实",
+    "basis": "处罚依据",
+    "kind": "处罚种类",
+    "content": "处罚内容",
+    "amounts": "金额",
+    "authority": "处罚机关",
+    "result": "关联检查结果",
+    "publish_until": "公示截止",
+    "deadline": "公开时限",
+    "completed": "完成日期",
+    "summary": "汇总",
+    "text": "报告正文",
+    "results": "检查结果记录",
+    "drafted_by": "起草",
+}
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"})
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+def md(value: Any) -> str:
+    """Text safe inside Markdown (also inside a table cell): escaped, on one line."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
-def _beacon_text(beacon: dict[str, Any]) -> str:
-    primary = beacon["primary"]
-    if primary["kind"] == "drand":
-        text = (
-            f"drand {primary['chain']} 第 {primary['round']} 轮"
-            f"（链哈希 `{primary['chain_hash'][:16]}…`），截止 {primary['deadline']}"
-        )
-    else:
-        sources = "；".join(f"{s['name']} {s['announced_draw']}" for s in primary["sources"])
-        text = f"公开号码：{primary['description']}，开奖日期 {primary['draw_date']}（{sources}）"
-    fallback = beacon.get("fallback")
-    if fallback:
-        text += f"；备用：{fallback['description']}，{fallback['draw_date']}"
-    return _md_escape(text)
+def table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    """A Markdown table; cells must already be escaped."""
+    head = list(headers)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def short(digest: str) -> str:
+    """A hash as shown in tables (the full value is in the export)."""
+    return f"`{digest[:16]}…`"
+
+
+def log_link(model: SiteModel, record: Record, prefix: str) -> str:
+    """``#N`` linking to the log page that lists record ``record``."""
+    n = model.index[record.id]
+    return f"[#{n}]({prefix}log/{n // LOG_PAGE_SIZE + 1}.md)"
+
+
+def _part(value: Any) -> str:
+    if isinstance(value, dict):
+        if "id" in value:  # an inspector present at a check
+            return str(value["id"]) + ("（替补）" if value.get("role") == "substitute" else "")
+        if "fen" in value:  # an amount in fen
+            return f"{value.get('kind', '')} {value['fen'] / 100:.2f} 元".strip()
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def cell(value: Any) -> str:
+    """A JSON value as a table cell: lists joined with "、", objects as compact JSON."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return md("、".join(_part(v) for v in value))
+    return md(_part(value))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def fields_table(bodies: list[dict[str, Any]], skip: set[str]) -> tuple[list[str], list[list[str]]]:
+    """Columns (the union of the bodies' fields outside ``skip``, first seen first) and cells.
+
+    Result, report and penalty records carry fields a later issue may still refine; every
+    field is shown as a column, so any version renders sensibly. An older-style ``payload``
+    object is spread into its own columns.
+    """
+    flat = []
+    for body in bodies:
+        row = {k: v for k, v in body.items() if k not in skip and k != "payload"}
+        payload = body.get("payload")
+        if isinstance(payload, dict):
+            row.update(payload)
+        elif payload is not None:
+            row["内容"] = payload
+        flat.append(row)
+    # Known fields in FIELD_LABELS order, then any others; columns empty everywhere dropped.
+    seen = dict.fromkeys(k for row in flat for k in row if not _empty(row[k]))
+    cols = [k for k in FIELD_LABELS if k in seen] + [k for k in seen if k not in FIELD_LABELS]
+    return [md(FIELD_LABELS.get(k, k)) for k in cols], [
+        [cell(row.get(k)) for k in cols] for row in flat
+    ]
 
 
 def index_page(model: SiteModel) -> str:
-    """Home: latest tasks and how to verify."""
-    rows = [
-        f"| [{t.task}](tasks/{t.task}.md) | {_md_escape(t.announcement['title'])} | "
-        f"{STATUS.get(t.status, t.status)} | {t.announcement['time'][:10]} |"
-        for t in sorted(model.tasks.values(), key=lambda t: t.announcement["time"], reverse=True)
-    ]
-    return "\n".join(
+    """Home: latest announcements and draws, the sections, how to verify, the feed."""
+    by_time = sorted(model.tasks.values(), key=lambda t: t.announcement["time"], reverse=True)
+    announced = [
         [
-            "# 双随机、一公开 抽查公示",
-            "",
-            "本站公开本单位“双随机、一公开”抽查的全部过程：抽查事项、抽查对象名录、执法检查人员名录、"
-            "每次抽取的公告、抽取、结果公开及取消记录。所有记录均经数字签名并写入只可追加的公开日志，"
-            "任何人都可以在自己的电脑上重新运行每一次抽取，核对结果一致、记录未被改动或删除。",
-            "",
-            "## 最新抽查任务",
-            "",
-            "| 任务编号 | 名称 | 状态 | 公告日期 |",
-            "|---|---|---|---|",
-            *rows,
-            "",
-            "## 如何核验",
-            "",
-            f"日志 `{model.origin}` 当前共 {model.report.size} 条记录。"
-            "请参阅[核验说明](verify/index.md)。",
-            "",
+            f"[{t.task}](tasks/{t.task}.md)",
+            md(t.announcement["title"]),
+            md(STATUS.get(t.status, t.status)),
+            t.announcement["time"][:10],
         ]
-    )
-
-
-def tasks_index(model: SiteModel) -> str:
-    """All tasks."""
-    rows = [
-        f"| [{t.task}](../tasks/{t.task}.md) | {_md_escape(t.announcement['title'])} | "
-        f"{STATUS.get(t.status, t.status)} | {t.announcement['pool']['candidates']} | "
-        f"{t.announcement['pool']['picks']} |"
-        for t in sorted(model.tasks.values(), key=lambda t: t.task)
+        for t in by_time[:LATEST]
     ]
-    return "\n".join(
-        [
-            "# 抽查任务",
-            "",
-            "| 任务编号 | 名称 | 状态 | 候选对象数 | 抽取数 |",
-            "|---|---|---|---|---|",
-            *rows,
-            "",
-        ]
+    draws = sorted(
+        (r for r in model.records if r.type == "task-draw"),
+        key=lambda r: r.body["time"],
+        reverse=True,
     )
-
-
-def task_page(model: SiteModel, view: TaskView) -> str:
-    """One task: parameters, frozen pools, commitment, beacon, timeline, outcome when public."""
-    a = view.announcement
+    drawn = [
+        [
+            f"[{r.body['task']}](tasks/{r.body['task']}.md)",
+            md(model.tasks[r.body["task"]].announcement["title"]),
+            r.body["time"],
+            md(STATUS.get(model.tasks[r.body["task"]].status, "")),
+        ]
+        for r in draws[:LATEST]
+    ]
     lines = [
-        f"# {view.task} {_md_escape(a['title'])}",
+        "# 双随机、一公开 抽查公示",
         "",
-        f"**状态：** {STATUS.get(view.status, view.status)}",
+        "本站公开本单位“双随机、一公开”抽查的全部过程：抽查事项、抽查对象名录、执法检查人员名录、"
+        "每次抽取的公告、抽取、结果公开及取消记录。所有记录均经数字签名并写入只可追加的公开日志，"
+        "任何人都可以在自己的电脑上重新运行每一次抽取，核对结果一致、记录未被改动或删除。",
         "",
-        "## 抽查参数（公告时固定）",
-        "",
-        "| 项目 | 内容 |",
-        "|---|---|",
-        f"| 检查时间 | {a['window']['start']} 至 {a['window']['end']} |",
-        f"| 执法人员所属机构 | {'、'.join(a['org_units'])} |",
-        "| 抽查比例（按信用风险分类） | "
-        + "；".join(f"{k} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items()))
-        + " |",
-        f"| 每组检查人员 | {a['team_size']} 人 |",
-        f"| 每人最多承担 | {a['cap']} 户 |",
-        f"| 候选对象 | {a['pool']['candidates']} 户，{a['pool']['strata']} 个分层 |",
-        f"| 抽取数量 | {a['pool']['picks']} 户 |",
-        f"| 排除对象 | {a['exclusions']['count']} 户 |",
-        f"| 随机源 | {_beacon_text(a['beacon'])} |",
-        f"| 承诺值（commit） | `{a['commit']}` |",
-        f"| 公开时间 | {a['disclosure']} |",
-        "",
-        "冻结的名单（按 SHA-256 寻址，可下载核对）：",
-        "",
-        f"- 候选对象名单：[`{a['pool']['sha256'][:16]}…`](../export/blobs/{a['pool']['sha256']})",
-        f"- 执法检查人员名单：[`{a['inspector_pool']['sha256'][:16]}…`]"
-        f"(../export/blobs/{a['inspector_pool']['sha256']})",
-        f"- 排除名单及理由：[`{a['exclusions']['sha256'][:16]}…`]"
-        f"(../export/blobs/{a['exclusions']['sha256']})",
-        "",
-        "## 时间线",
-        "",
-        "| 时间（UTC） | 记录 | 记录编号 |",
-        "|---|---|---|",
-        *[
-            f"| {r.body['time']} | {RECORD_NAMES.get(r.type, r.type)} | `{r.id[:16]}…` |"
-            for r in view.records
-        ],
+        "## 最新抽查任务公告",
         "",
     ]
-    cancel = view.record("task-cancellation")
-    if cancel is not None:
-        lines += ["## 取消原因", "", _md_escape(cancel.body["reason"]), ""]
-    draw = view.record("task-draw")
-    if draw is not None and view.status == "drawn":
-        lines += [
-            "## 抽取结果",
-            "",
-            f"结果已于 {draw.body['time']} 抽取并封存，封存值 SHA-256 `{draw.body['outcome']}`，"
-            f"将于 {a['disclosure']} 公开。",
-            "",
-        ]
-    outcome = view.verification.outcome if view.verification else None
-    if outcome is not None:
-        title = "## 抽取结果" if view.status == "disclosed" else "## 被取消的抽取结果（一并公开）"
-        teams = {t.target: t.inspectors for t in outcome.teams}
-        lines += [
-            title,
-            "",
-            f"种子（seed）：`{outcome.seed.hex()}`",
-            "",
-            "| 分层 | 抽查对象（统一社会信用代码） | 签值（ticket） | 检查组 |",
-            "|---|---|---|---|",
-        ]
-        for key, picks in outcome.strata:
-            for p in picks:
-                members = "、".join(teams.get(p.target, ()))
-                lines.append(f"| {key} | {p.target} | `{p.ticket.hex()[:16]}…` | {members} |")
-        lines.append("")
-    if view.verification is not None:
-        lines += [
-            "## 核验结果",
-            "",
-            "本页生成时已按公开数据逐项核验：",
-            "",
-            *[f"- ✅ `{c.name}`：{_md_escape(c.detail)}" for c in view.verification.checks],
-            "",
-            f"自行核验：`lottery verify <本站地址> --task {view.task}`",
-            "",
-        ]
-    lines += _browser_verifier(view)
+    lines += (
+        table(["任务编号", "名称", "状态", "公告日期"], announced) if announced else ["暂无", ""]
+    )
+    lines += ["## 最新抽取", ""]
+    lines += (
+        table(["任务编号", "名称", "抽取时间（UTC）", "状态"], drawn) if drawn else ["暂无", ""]
+    )
+    lines += [
+        "## 栏目",
+        "",
+        f"- [抽查任务](tasks/index.md)：共 {len(model.tasks)} 项",
+        "- [抽查事项清单](items/index.md)：当前版本及历次版本",
+        "- [执法检查人员名录](inspectors/index.md)",
+        "- [抽查对象名录](targets/index.md)：按统一社会信用代码或名称查询",
+        "- [抽查结果](results/index.md)、[行政处罚](penalties/index.md)",
+        "- [公开日志](log/index.md)",
+        "- [订阅更新（RSS）](feed.xml)：最新公开记录",
+        "",
+        "## 如何核验",
+        "",
+        f"日志 `{model.origin}` 当前共 {model.report.size} 条记录。"
+        "请参阅[核验说明](verify/index.md)；每个任务页面都可以“在浏览器中验证”。",
+        "",
+    ]
     return "\n".join(lines)
-
-
-def _browser_verifier(view: TaskView) -> list[str]:
-    """The "在浏览器中验证" button and its result container (publisher/assets/verify.js).
-
-    Raw HTML, passed through by Markdown untouched; the script is on every page
-    (``extra_javascript``) and only acts where this block exists.
-    """
-    return [
-        "## 在浏览器中验证",
-        "",
-        "在本浏览器中，仅用本站 `export/` 目录中的公开数据重新核验本任务：记录签名（Ed25519）、"
-        "各名单的 SHA-256、承诺值、随机源、种子，以及抽取与分组的重新计算。",
-        "",
-        f'<div class="lottery-verifier" data-task="{view.task}">',
-        '<button type="button" class="md-button md-button--primary lottery-verify-button">'
-        "在浏览器中验证</button>",
-        '<div class="lottery-verify-result" aria-live="polite"></div>',
-        "</div>",
-        "",
-    ]
 
 
 def verify_page(model: SiteModel) -> str:
@@ -233,27 +252,92 @@ def verify_page(model: SiteModel) -> str:
             "## 下载",
             "",
             "- 完整公开数据（日志、检查点、名单）位于本站 `export/` 目录，可整体镜像。",
-            "- [当前检查点](../export/checkpoint)、[历史检查点列表](../export/checkpoints/list)",
+            "- [当前检查点](../export/checkpoint)、[历史检查点列表](../export/checkpoints/list)、"
+            "[公钥](../export/keys/office.vkey)",
+            "- 名录快照（完整数据，规范 JSON）：见[抽查对象名录](../targets/index.md)、"
+            "[执法检查人员名录](../inspectors/index.md)页面中的下载链接。",
             "",
         ]
     )
 
 
-def log_page(model: SiteModel) -> str:
-    """The log: checkpoints and the record list."""
-    rows = [
-        f"| {i} | {r.body['time']} | {r.type} | {r.body.get('task', '')} | `{r.id[:16]}…` |"
-        for i, r in enumerate(model.report.records)
+def _record_subject(record: Record) -> str:
+    body = record.body
+    for key in ("task", "registry", "decision", "version", "year"):
+        if key in body:
+            return md(str(body[key]))
+    return ""
+
+
+def log_pages(model: SiteModel) -> dict[str, str]:
+    """The log: ``index`` (checkpoints, counts, latest records) and ``1``, ``2``... listings."""
+    records = model.records
+    counts = Counter(r.type for r in records)
+    chunks = max(1, -(-len(records) // LOG_PAGE_SIZE))
+    try:
+        sizes = model.get("checkpoints/list").decode("ascii").split()
+    except KeyError:
+        sizes = []
+    numbered = list(enumerate(records))
+    latest = numbered[-LATEST:][::-1]
+    index = [
+        "# 公开日志",
+        "",
+        f"日志 `{model.origin}`，共 {model.report.size} 条记录。当前检查点：",
+        "",
+        *[f"    {line}" for line in model.checkpoint_text.splitlines()],
+        "",
+        f"历史检查点 {len(sizes)} 个（日志规模："
+        + "、".join(sizes[-10:])
+        + ("……" if len(sizes) > 10 else "")
+        + "），见 [`export/checkpoints/`](../export/checkpoints/list)。",
+        "",
+        "## 记录类型",
+        "",
+        *table(
+            ["类型", "条数"],
+            [[RECORD_NAMES.get(k, md(k)), str(v)] for k, v in sorted(counts.items())],
+        ),
+        "## 最新记录",
+        "",
+        *_record_rows(latest, model),
+        "## 全部记录",
+        "",
+        *[
+            f"- [第 {c * LOG_PAGE_SIZE} – {min(len(records), (c + 1) * LOG_PAGE_SIZE) - 1} 条]"
+            f"({c + 1}.md)"
+            for c in range(chunks)
+            if records
+        ],
+        "",
     ]
-    return "\n".join(
-        [
-            "# 公开日志",
-            "",
-            f"日志 `{model.origin}`，共 {model.report.size} 条记录。",
-            "",
-            "| 序号 | 时间（UTC） | 类型 | 任务 | 记录编号 |",
-            "|---|---|---|---|---|",
-            *rows,
-            "",
-        ]
+    out = {"index": "\n".join(index)}
+    for c in range(chunks):
+        part = numbered[c * LOG_PAGE_SIZE : (c + 1) * LOG_PAGE_SIZE]
+        out[str(c + 1)] = "\n".join(
+            [
+                *NO_SEARCH,
+                f"# 公开日志：第 {c + 1} 页",
+                "",
+                "[返回公开日志](index.md)",
+                "",
+                *_record_rows(part, model),
+            ]
+        )
+    return out
+
+
+def _record_rows(items: list[tuple[int, Record]], model: SiteModel) -> list[str]:
+    return table(
+        ["序号", "时间（UTC）", "类型", "对象", "记录编号"],
+        (
+            [
+                str(i),
+                r.body["time"],
+                RECORD_NAMES.get(r.type, md(r.type)),
+                _record_subject(r),
+                short(r.id),
+            ]
+            for i, r in items
+        ),
     )

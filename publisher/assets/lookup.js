@@ -1,0 +1,173 @@
+/*
+ * 抽查对象名录查询 — the target lookup page (docs/site.md).
+ *
+ * Plain JavaScript, no third-party code. The registry is published as sharded JSON
+ * (targets/data/manifest.json and <sha256>.json shards, rows sorted by USCC). A USCC reads one
+ * shard (binary search over the manifest's first/last keys); any other text is matched as a
+ * substring of the name or the USCC, reading the shards one after another until enough rows
+ * are found. Every shard is checked against its SHA-256 in the manifest before use.
+ */
+(() => {
+  "use strict";
+
+  const MAX_RESULTS = 200;
+  const USCC = /^[0-9A-Z]{18}$/;
+  const FIELD_NAMES = {
+    uscc: "统一社会信用代码",
+    name: "名称",
+    type: "类型",
+    region: "行政区划",
+    risk_class: "信用风险分类",
+    status: "状态",
+  };
+
+  async function sha256hex(buffer) {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function fetchBytes(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`无法下载 ${url}（HTTP ${response.status}）`);
+    return response.arrayBuffer();
+  }
+
+  class Lookup {
+    constructor(root) {
+      this.root = root;
+      this.base = new URL(root.dataset.manifest, document.baseURI);
+      this.status = root.querySelector(".lottery-lookup-status");
+      this.results = root.querySelector(".lottery-lookup-results");
+      this.manifest = null;
+      this.shards = new Map();
+    }
+
+    async loadManifest() {
+      if (!this.manifest) {
+        const text = new TextDecoder().decode(await fetchBytes(this.base.href));
+        const manifest = JSON.parse(text);
+        if (manifest.type !== "target-shards" || !Array.isArray(manifest.shards)) {
+          throw new Error("名录清单格式不正确");
+        }
+        this.manifest = manifest;
+      }
+      return this.manifest;
+    }
+
+    async shard(entry) {
+      if (!this.shards.has(entry.sha256)) {
+        const bytes = await fetchBytes(new URL(entry.path, this.base).href);
+        if (crypto.subtle && (await sha256hex(bytes)) !== entry.sha256) {
+          throw new Error(`数据分片 ${entry.path} 与清单中的 SHA-256 不符，可能已被篡改`);
+        }
+        this.shards.set(entry.sha256, JSON.parse(new TextDecoder().decode(bytes)).rows);
+      }
+      return this.shards.get(entry.sha256);
+    }
+
+    async byUscc(manifest, code) {
+      let lo = 0;
+      let hi = manifest.shards.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const entry = manifest.shards[mid];
+        if (code < entry.first) hi = mid - 1;
+        else if (code > entry.last) lo = mid + 1;
+        else return (await this.shard(entry)).filter((row) => row[0] === code);
+      }
+      return [];
+    }
+
+    async byText(manifest, text) {
+      const found = [];
+      const needle = text.toLowerCase();
+      const name = manifest.fields.indexOf("name");
+      let done = 0;
+      for (const entry of manifest.shards) {
+        for (const row of await this.shard(entry)) {
+          if (row[name].toLowerCase().includes(needle) || row[0].toLowerCase().includes(needle)) {
+            found.push(row);
+            if (found.length >= MAX_RESULTS) return { rows: found, complete: false };
+          }
+        }
+        done += 1;
+        this.status.textContent = `正在检索：${done} / ${manifest.shards.length} 个数据分片……`;
+      }
+      return { rows: found, complete: true };
+    }
+
+    render(manifest, rows) {
+      const table = document.createElement("table");
+      const head = table.createTHead().insertRow();
+      for (const field of manifest.fields) {
+        const th = document.createElement("th");
+        th.textContent = FIELD_NAMES[field] || field;
+        head.append(th);
+      }
+      const body = table.createTBody();
+      for (const row of rows) {
+        const tr = body.insertRow();
+        tr.className = "lottery-lookup-row";
+        for (const cell of row) tr.insertCell().textContent = cell;
+      }
+      this.results.replaceChildren(table);
+    }
+
+    async search(query) {
+      const text = query.trim();
+      this.results.replaceChildren();
+      this.root.dataset.state = "running";
+      try {
+        if (!text) {
+          this.status.textContent = "请输入统一社会信用代码或名称中的词语。";
+          return;
+        }
+        const manifest = await this.loadManifest();
+        let rows;
+        let complete = true;
+        if (USCC.test(text.toUpperCase())) {
+          rows = await this.byUscc(manifest, text.toUpperCase());
+        } else {
+          ({ rows, complete } = await this.byText(manifest, text));
+        }
+        this.root.dataset.count = String(rows.length);
+        if (!rows.length) {
+          this.status.textContent = `未找到与“${text}”相符的抽查对象（共 ${manifest.rows} 户）。`;
+          return;
+        }
+        this.status.textContent = complete
+          ? `找到 ${rows.length} 户（数据截至 ${manifest.as_of}）。`
+          : `结果超过 ${MAX_RESULTS} 户，仅显示前 ${MAX_RESULTS} 户，请输入更具体的词语。`;
+        this.render(manifest, rows);
+      } catch (e) {
+        this.root.dataset.count = "0";
+        this.status.textContent = `查询失败：${e && e.message ? e.message : e}`;
+      } finally {
+        this.root.dataset.state = "done";
+      }
+    }
+  }
+
+  function init() {
+    for (const root of document.querySelectorAll(".lottery-lookup[data-manifest]")) {
+      if (root.dataset.bound) continue;
+      root.dataset.bound = "1";
+      const lookup = new Lookup(root);
+      const form = root.querySelector(".lottery-lookup-form");
+      const input = root.querySelector(".lottery-lookup-input");
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        lookup.search(input.value);
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  }
+})();

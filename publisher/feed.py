@@ -1,0 +1,81 @@
+"""``feed.xml``: an RSS 2.0 feed of the latest public records.
+
+Written by the publisher straight into the site (Material's blog and RSS plugins need dated
+Markdown posts; one plain feed of the log is simpler). Each item is one record: its type and
+subject as the title, the page that shows it as the link, the record id as the guid.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from email.utils import format_datetime
+
+from lottery.core.canonical import parse_time
+from lottery.core.records import Record
+from publisher.model import SiteModel
+from publisher.pages import LOG_PAGE_SIZE, RECORD_NAMES, REGISTRY_NAMES
+
+FEED_ITEMS = 50
+
+
+def record_path(model: SiteModel, record: Record) -> str:
+    """The site path (directory URL) of the page that shows ``record``."""
+    body = record.body
+    kind = record.type
+    if kind in ("inspection-result", "task-report"):
+        return f"results/{body['task']}/"
+    if kind.startswith("task-"):
+        return f"tasks/{body['task']}/"
+    if kind == "item-list":
+        return f"items/v{body['version']}/"
+    if kind == "registry-snapshot":
+        return "targets/" if body["registry"] == "targets" else "inspectors/"
+    if kind.startswith("penalty"):
+        return "penalties/"
+    return f"log/{model.index[record.id] // LOG_PAGE_SIZE + 1}/"
+
+
+def _title(model: SiteModel, record: Record) -> str:
+    body = record.body
+    name = RECORD_NAMES.get(record.type, record.type)
+    if "task" in body:
+        view = model.tasks.get(body["task"])
+        title = f"：{view.announcement['title']}" if view else ""
+        return f"{name} {body['task']}{title}"
+    if record.type == "item-list":
+        return f"{name} 第 {body['version']} 版"
+    if record.type == "registry-snapshot":
+        return f"{REGISTRY_NAMES.get(body['registry'], body['registry'])}更新（{body['rows']} 条）"
+    if record.type == "penalty":
+        return f"{name} {body['decision']}"
+    return name
+
+
+def feed_xml(model: SiteModel, site_url: str) -> bytes:
+    """The RSS 2.0 document of the latest :data:`FEED_ITEMS` records, newest first."""
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    rss = ET.Element("rss", version="2.0")
+    channel = ET.SubElement(rss, "channel")
+    ET.SubElement(channel, "title").text = "双随机、一公开 抽查公示：最新记录"
+    ET.SubElement(channel, "link").text = base
+    ET.SubElement(
+        channel, "description"
+    ).text = f"公开日志 {model.origin} 的最新记录（共 {model.report.size} 条）"
+    ET.SubElement(channel, "language").text = "zh-cn"
+    latest = model.records[-FEED_ITEMS:][::-1]
+    if latest:
+        stamp = max(parse_time(r.body["time"]) for r in latest)
+        ET.SubElement(channel, "lastBuildDate").text = format_datetime(stamp, usegmt=True)
+    for record in latest:
+        item = ET.SubElement(channel, "item")
+        ET.SubElement(item, "title").text = _title(model, record)
+        ET.SubElement(item, "link").text = base + record_path(model, record)
+        ET.SubElement(
+            item, "description"
+        ).text = f"日志序号 {model.index[record.id]}，记录编号 {record.id}"
+        ET.SubElement(item, "guid", isPermaLink="false").text = record.id
+        ET.SubElement(item, "pubDate").text = format_datetime(
+            parse_time(record.body["time"]), usegmt=True
+        )
+    data: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+    return data

@@ -1,0 +1,46 @@
+"""``lottery publish``: builds a site from an export; bad input is one line and changes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.publisher.factory import build_export
+
+LOTTERY = [sys.executable, "-m", "lottery"]
+
+
+def _publish(export: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LOTTERY, "publish", "--export", str(export), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_publish_builds_the_site(tmp_path: Path) -> None:
+    built = build_export(tmp_path / "export", tasks=2, targets=400, pool=300, results=3)
+    result = _publish(built.export, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert "site built" in result.stdout
+    assert (tmp_path / "site" / "tasks" / "T2026-0001" / "index.html").is_file()
+    assert (tmp_path / "site" / "feed.xml").is_file()
+    assert (tmp_path / "site" / "targets" / "data" / "manifest.json").is_file()
+
+
+def test_publish_refuses_a_tampered_export_in_one_line(tmp_path: Path) -> None:
+    built = build_export(tmp_path / "export", tasks=1, targets=400, pool=300, results=0)
+    bundle = next(p for p in (built.export / "tile" / "entries").rglob("*") if p.is_file())
+    data = bytearray(bundle.read_bytes())
+    data[60] ^= 1
+    bundle.write_bytes(bytes(data))
+    result = _publish(built.export, tmp_path / "site")
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "does not verify" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists()
+    missing = _publish(tmp_path / "nowhere", tmp_path / "site")
+    assert missing.returncode != 0 and "is not an export" in missing.stderr
+    assert missing.stderr.count("\n") == 1
