@@ -1,0 +1,310 @@
+"""Inspection results and task reports on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from lottery.core.audit import audit_export
+from lottery.core.canonical import sha256_hex
+from lottery.core.outcome import Outcome, decode_outcome
+from lottery.export import file_getter
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.reports import ReportError, ReportService
+from lottery.service.results import (
+    Evidence,
+    Present,
+    ResultEntry,
+    ResultError,
+    ResultNotFound,
+    ResultsService,
+    ReviewError,
+    SubstituteError,
+)
+from lottery.storage.models import Conflict, InspectionHistory, Inspector, LogEntry, Target
+from tests import lifecycle as lc
+
+TASK = "T2026-001"
+T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+D1, D2 = date(2026, 3, 25), date(2026, 3, 26)
+
+
+@pytest.fixture
+def outcome(service: Lifecycle) -> Iterator[Outcome]:
+    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
+    service.announce(TASK, lc.T_ANNOUNCE)
+    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
+    reveal = service.disclose(TASK, lc.T_REVEAL)
+    with service.session() as s:
+        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])
+    yield decode_outcome(blob[reveal.body["outcome"]])
+
+
+@pytest.fixture
+def results(service: Lifecycle) -> ResultsService:
+    return ResultsService(service.engine, service.log)
+
+
+def _entry(outcome: Outcome, i: int = 0, **kw: object) -> ResultEntry:
+    team = outcome.teams[i]
+    base = ResultEntry(
+        task=TASK,
+        target=team.target,
+        dates=[D1],
+        inspectors=[Present(x) for x in team.inspectors],
+        methods=["实地检查"],
+        categories=["未发现问题"],
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def _log_size(service: Lifecycle) -> int:
+    with service.session() as s:
+        return service.log.size(s)
+
+
+def _spare_inspector(service: Lifecycle, outcome: Outcome, i: int) -> str:
+    team = outcome.teams[i]
+    with service.session() as s:
+        conflicted = set(s.exec(select(Conflict.inspector).where(Conflict.target == team.target)))
+        for row in s.exec(select(Inspector).order_by(col(Inspector.id))):
+            if row.id not in team.inspectors and row.id not in conflicted:
+                return row.id
+    raise AssertionError("no spare inspector")
+
+
+def test_enter_approve_publish(
+    service: Lifecycle, results: ResultsService, outcome: Outcome, tmp_path: Path
+) -> None:
+    photo = b"\x89PNG test-only evidence photo"
+    entry = _entry(
+        outcome,
+        dates=[D2, D1],
+        methods=["书面检查", "实地检查"],
+        categories=["发现问题已责令改正", "发现问题待后续处理"],
+        pending_reasons=["已立案调查"],
+        findings="人防工程被占用堆放杂物",
+        follow_up="责令限期清理",
+        evidence=[Evidence("现场照片1.jpg", photo)],
+    )
+    rid = results.enter(entry, T_ENTER, actor="inspector-wang")
+    before = _log_size(service)
+    with pytest.raises(ReviewError, match="different reviewer"):
+        results.approve(rid, T_ENTER, reviewer="Inspector-Wang ")
+    assert _log_size(service) == before  # refused: nothing published
+    record = results.approve(rid, T_ENTER, reviewer="reviewer-li")
+    body = record.body
+    assert body["dates"] == ["2026-03-25", "2026-03-26"]
+    assert body["methods"] == ["实地检查", "书面检查"]  # the standard order
+    assert body["categories"] == ["发现问题已责令改正", "发现问题待后续处理"]
+    assert body["evidence"] == [
+        {"name": "现场照片1.jpg", "sha256": sha256_hex(photo), "size": len(photo)}
+    ]
+    assert (body["entered_by"], body["approved_by"]) == ("inspector-wang", "reviewer-li")
+    assert results.evidence(sha256_hex(photo)) == photo
+    with pytest.raises(ReviewError, match="published"):
+        results.approve(rid, T_ENTER, reviewer="reviewer-li")
+    with service.session() as s:
+        history = s.exec(select(InspectionHistory).where(InspectionHistory.task == TASK)).one()
+        target = s.get(Target, entry.target)
+    assert (history.target, history.date) == (entry.target, D1)
+    assert history.inspectors == list(outcome.teams[0].inspectors)
+    assert target is not None
+    assert target.bad_records == 1
+    assert not target.serious_violation
+    # The export verifies and holds the evidence hash, never the file.
+    export = tmp_path / "export"
+    service.export_to(export)
+    assert audit_export(file_getter(export), [service.log.verifier], origin=lc.LOG).ok
+    assert not any(photo in p.read_bytes() for p in export.rglob("*") if p.is_file())
+    # A second entry for the same target is refused: corrections are the way.
+    with pytest.raises(ResultError, match="correction"):
+        results.enter(entry, T_ENTER, actor="inspector-wang")
+
+
+def test_substitute_rules(service: Lifecycle, results: ResultsService, outcome: Outcome) -> None:
+    team = outcome.teams[1]
+    spare = _spare_inspector(service, outcome, 1)
+    drawn, absent = team.inspectors[0], team.inspectors[1]
+
+    def sub(**kw: str | None) -> ResultEntry:
+        present = Present(
+            spare,
+            replaces=kw.get("replaces", absent),
+            reason=kw.get("reason", "病假"),
+            approved_by=kw.get("approved_by", "reviewer-li"),
+        )
+        return _entry(outcome, 1, inspectors=[Present(drawn), present])
+
+    before = _log_size(service)
+    with pytest.raises(SubstituteError, match="approval"):
+        results.enter(sub(approved_by=None), T_ENTER, actor="inspector-wang")
+    with pytest.raises(SubstituteError, match="approval"):
+        results.enter(sub(approved_by="  "), T_ENTER, actor="inspector-wang")
+    with pytest.raises(SubstituteError, match="reason"):
+        results.enter(sub(reason=""), T_ENTER, actor="inspector-wang")
+    with pytest.raises(SubstituteError, match="someone other than"):
+        results.enter(sub(approved_by="inspector-wang"), T_ENTER, actor="inspector-wang")
+    with pytest.raises(SubstituteError, match="not drawn"):
+        results.enter(sub(replaces=spare), T_ENTER, actor="inspector-wang")
+    # A stranger without the substitute fields is refused too.
+    stranger = _entry(outcome, 1, inspectors=[Present(drawn), Present(spare)])
+    with pytest.raises(SubstituteError, match="not drawn"):
+        results.enter(stranger, T_ENTER, actor="inspector-wang")
+    # A drawn inspector who is simply missing.
+    with pytest.raises(ResultError, match="at least 2"):
+        results.enter(_entry(outcome, 1, inspectors=[Present(drawn)]), T_ENTER, actor="x")
+    with service.session() as s, s.begin():
+        s.add(Conflict(inspector=spare, target=team.target, reason="PRIVATE"))
+    with pytest.raises(SubstituteError, match="conflict"):
+        results.enter(sub(), T_ENTER, actor="inspector-wang")
+    with service.session() as s, s.begin():
+        row = s.exec(select(Conflict).where(Conflict.inspector == spare)).first()
+        s.delete(row)
+    assert _log_size(service) == before
+    rid = results.enter(sub(), T_ENTER, actor="inspector-wang")
+    record = results.approve(rid, T_ENTER, reviewer="reviewer-li")
+    assert record.body["inspectors"] == [
+        {"id": drawn, "role": "drawn"},
+        {
+            "id": spare,
+            "role": "substitute",
+            "replaces": absent,
+            "reason": "病假",
+            "approved_by": "reviewer-li",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"categories": ["未发现问题", "发现问题已责令改正"]}, "cannot be combined"),
+        ({"categories": ["发现问题待后续处理"], "findings": "x"}, "sub-reason"),
+        ({"categories": ["差"]}, "unknown result category"),
+        ({"methods": ["电话检查"]}, "unknown check method"),
+        ({"methods": []}, "at least one check method"),
+        ({"categories": ["发现问题已责令改正"]}, "needs its findings"),
+        ({"dates": [date(2026, 4, 3)]}, "in the future"),
+        ({"dates": [date(2026, 3, 1)]}, "before the draw"),
+        ({"dates": []}, "inspection date"),
+    ],
+)
+def test_bad_entries_refused(
+    results: ResultsService, outcome: Outcome, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ResultError, match=message):
+        results.enter(_entry(outcome, **changes), T_ENTER, actor="inspector-wang")
+
+
+def test_only_picked_targets_of_disclosed_tasks(
+    service: Lifecycle, results: ResultsService, outcome: Outcome
+) -> None:
+    picked = {t.target for t in outcome.teams}
+    with service.session() as s:
+        other = next(t for t in s.exec(select(Target.uscc)) if t not in picked)
+    with pytest.raises(ResultNotFound, match="was not picked"):
+        results.enter(_entry(outcome, target=other), T_ENTER, actor="x")
+    with pytest.raises(ResultNotFound, match="no task"):
+        results.enter(_entry(outcome, task="T-none"), T_ENTER, actor="x")
+
+
+def test_correction_supersedes(
+    service: Lifecycle, results: ResultsService, outcome: Outcome
+) -> None:
+    first = results.approve(
+        results.enter(_entry(outcome), T_ENTER, actor="inspector-wang"),
+        T_ENTER,
+        reviewer="reviewer-li",
+    )
+    fixed = _entry(outcome, dates=[D2], categories=["不配合检查情节严重"], findings="拒绝提供资料")
+    with pytest.raises(ResultError, match="reason"):
+        results.correct(first.id, fixed, " ", T_ENTER, actor="inspector-wang")
+    cid = results.correct(first.id, fixed, "录入错误", T_ENTER, actor="inspector-wang")
+    with pytest.raises(ResultError, match="already waiting"):
+        results.correct(first.id, fixed, "again", T_ENTER, actor="inspector-wang")
+    second = results.approve(cid, T_ENTER, reviewer="reviewer-li")
+    assert second.body["supersedes"] == first.id
+    assert second.body["correction_reason"] == "录入错误"
+    current = results.current(TASK)
+    assert [r.record_id for r in current] == [second.id]
+    with pytest.raises(ResultNotFound, match="not a current"):
+        results.correct(first.id, fixed, "stale", T_ENTER, actor="inspector-wang")
+    with service.session() as s:
+        history = list(s.exec(select(InspectionHistory).where(InspectionHistory.task == TASK)))
+        target = s.get(Target, fixed.target)
+        types = list(s.exec(select(LogEntry.type).where(LogEntry.task == TASK)))
+    assert [h.date for h in history] == [D2]  # updated, not counted twice
+    assert target is not None
+    assert target.serious_violation
+    assert target.bad_records == 1  # the correction still counts once
+    assert types.count("inspection-result") == 2  # both versions stay in the log
+
+
+def _publish_all(results: ResultsService, outcome: Outcome) -> None:
+    for i in range(len(outcome.teams)):
+        extra: dict[str, object] = {"dates": [D1, D2]} if i == 0 else {}
+        if i % 5 == 1:
+            extra |= {"categories": ["通过登记的住所（经营场所）无法联系"], "findings": "无人"}
+        rid = results.enter(_entry(outcome, i, **extra), T_ENTER, actor="inspector-wang")
+        results.approve(rid, T_ENTER, reviewer="reviewer-li")
+
+
+def test_task_report_deadline_and_lateness(
+    service: Lifecycle, results: ResultsService, outcome: Outcome
+) -> None:
+    reports = ReportService(service.engine, service.log)
+    with pytest.raises(ReportError, match="no published result"):
+        reports.draft(TASK, T_ENTER, actor="clerk")
+    _publish_all(results, outcome)
+    draft = reports.draft(TASK, T_ENTER, actor="clerk")
+    n = len(outcome.teams)
+    problems = len(range(1, n, 5))
+    assert (draft.summary["picked"], draft.summary["checked"]) == (n, n)
+    assert draft.summary["problems"] == problems
+    assert draft.summary["by_category"]["未发现问题"] == n - problems
+    assert sum(v["picked"] for v in draft.summary["by_region"].values()) == n
+    assert f"发现问题{problems}户" in draft.text
+    # Completed Thu 26 Mar 2026; 27, 30, 31 Mar, 1-3 Apr, then Qingming 4-6 Apr off: due 7 Apr.
+    due = reports.due(TASK, date(2026, 4, 2))
+    assert due.due == date(2026, 4, 7)
+    reports.edit(TASK, draft.text.replace("（待填写）", "总体良好"), T_ENTER, actor="clerk")
+    with pytest.raises(ReviewError, match="different reviewer"):
+        reports.approve(TASK, T_ENTER, reviewer="clerk")
+    late = datetime(2026, 4, 9, 1, 0, tzinfo=UTC)
+    record = reports.approve(TASK, late, reviewer="director-zhao")
+    assert record.body["deadline"] == {
+        "start": "2026-03-26",
+        "workdays": 7,
+        "due": "2026-04-07",
+        "published": "2026-04-09",
+        "on_time": False,
+        "late_by": 2,
+    }
+    assert "总体良好" in record.body["text"]
+    with pytest.raises(ReportError, match="already published"):
+        reports.draft(TASK, late, actor="clerk")
+
+
+def test_report_refused_when_results_changed(
+    service: Lifecycle, results: ResultsService, outcome: Outcome
+) -> None:
+    reports = ReportService(service.engine, service.log)
+    _publish_all(results, outcome)
+    reports.draft(TASK, T_ENTER, actor="clerk")
+    current = results.current(TASK)[0]
+    fixed = _entry(
+        outcome,
+        [t.target for t in outcome.teams].index(current.target),
+        categories=["发现问题已责令改正"],
+        findings="补充",
+    )
+    cid = results.correct(current.record_id or "", fixed, "补充", T_ENTER, actor="w")
+    results.approve(cid, T_ENTER, reviewer="reviewer-li")
+    with pytest.raises(ReportError, match="draft the report again"):
+        reports.approve(TASK, T_ENTER, reviewer="director-zhao")
