@@ -1,0 +1,412 @@
+"""The scheduler: announce, draw and disclose each task on time, with APScheduler 3.
+
+Jobs live in a persistent :class:`SQLAlchemyJobStore` (table ``scheduler_job``, created by the
+migration) on the service's database. A job is a module-level function taking only a task id
+(picklable), one per step: ``announce:<task>`` at the planned announce time (a task without
+one is announced by staff), ``draw:<task>`` at the drand round's time plus a small delay, and
+``disclose:<task>`` at the disclosure time. The functions call :class:`Lifecycle`, whose
+conditional updates make every step happen exactly once however often a job runs.
+
+Each job uses an interval trigger starting at its time: it fires again every ``retry`` until
+its step is done, and then removes itself and schedules the next step. So a job that is
+interrupted (a crash, a relay outage, the database away) is still in the store and simply
+runs again; APScheduler's ``coalesce=True`` and ``misfire_grace_time=None`` turn the runs
+missed during downtime into **one** run at restart. A **sweep** (at start and every
+``sweep_every``, in a memory job store) schedules what is due from the task states, so nothing
+depends on the job store alone, and it also wakes the scheduler up for jobs another instance
+added.
+
+Draw (drand): fetch the round from the relays, verified locally (:mod:`.drand_client`). "Not
+yet available" before the announced deadline: try again later. "Not yet available" at or past
+the deadline, with a fallback announced: declare the fallback (:func:`.beacons.declare_fallback`)
+and stop; staff then enter the fallback's numbers with the two-person rule. Relays down (no
+answer at all) never triggers the fallback: it says nothing about the round. Public-numbers
+beacons are drawn by :func:`.beacons.confirm_numbers`, not by a job.
+
+Several instances may run a scheduler on one PostgreSQL: both may run the same job; the
+lifecycle lets one of them draw. Time comes from an injectable clock; APScheduler itself runs
+on the wall clock, so a step's time is converted with ``wall_now + (time - clock())``.
+One scheduler per process (the job functions find it in a module-level slot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from lottery.core.beacon import DrandBeacon, DrandValue
+from lottery.core.canonical import parse_time
+from lottery.core.errors import InputError, LotteryError, VerificationError
+from lottery.settings import Settings
+from lottery.storage.models import AuditEvent, Task
+
+from .beacons import declare_fallback, fallback_declared
+from .drand_client import BeaconNotYetAvailable, DrandClient, RelaysUnavailable
+from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "scheduler"
+DRAW_DELAY = timedelta(seconds=5)
+"""After a round's time: relays usually publish within a second or two."""
+RETRY = timedelta(seconds=30)
+SWEEP_EVERY = timedelta(seconds=60)
+JOB_TABLE = "scheduler_job"
+FAILED_ACTION = "schedule.failed"
+
+Clock = Callable[[], datetime]
+Fetch = Callable[[DrandBeacon], DrandValue]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _JobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 has no types
+    """The SQLAlchemy job store, hardened for a shared database.
+
+    Another instance may remove a job between our reading and updating it, and a database
+    hiccup must not kill APScheduler's main loop (which does not catch these): both are
+    logged and retried at the next wake-up (the sweep guarantees one). The engine belongs to
+    the lifecycle, so shutting the store down does not dispose of it.
+    """
+
+    def update_job(self, job: object) -> None:
+        try:
+            super().update_job(job)
+        except (JobLookupError, SQLAlchemyError) as exc:
+            logger.info("job store update skipped: %s", exc)
+
+    def remove_job(self, job_id: str) -> None:
+        try:
+            super().remove_job(job_id)
+        except SQLAlchemyError as exc:
+            logger.warning("job store remove failed: %s", exc)
+
+    def get_next_run_time(self) -> datetime | None:
+        try:
+            result: datetime | None = super().get_next_run_time()
+        except SQLAlchemyError as exc:
+            logger.warning("job store unavailable: %s", exc)
+            return None
+        return result
+
+    def shutdown(self) -> None:
+        pass
+
+
+@dataclass
+class _Runtime:
+    lc: Lifecycle
+    scheduler: BackgroundScheduler
+    clock: Clock
+    fetch: Fetch
+    draw_delay: timedelta
+    retry: timedelta
+    client: DrandClient | None = None
+
+    def wall_time(self, moment: datetime) -> datetime:
+        """When APScheduler (on the wall clock) must fire for ``moment`` on our clock."""
+        return _utc_now() + (moment - self.clock())
+
+
+_runtime: _Runtime | None = None
+
+
+def _rt() -> _Runtime:
+    if _runtime is None:
+        raise LotteryError("the scheduler is not started in this process")
+    return _runtime
+
+
+def start_scheduler(
+    settings: Settings,
+    lc: Lifecycle,
+    *,
+    clock: Clock | None = None,
+    fetch: Fetch | None = None,
+    draw_delay: timedelta = DRAW_DELAY,
+    retry: timedelta = RETRY,
+    sweep_every: timedelta = SWEEP_EVERY,
+    start: bool = True,
+) -> BackgroundScheduler:
+    """Create (and start) the process's scheduler on ``lc``'s database.
+
+    Args:
+        settings: the service settings (``drand_relays``).
+        lc: the open lifecycle (its engine holds the job store).
+        clock: the time source for lifecycle steps (tests inject one); default: UTC now.
+        fetch: how a drand round is obtained; default: a :class:`DrandClient` on the relays.
+        draw_delay: how long after a round's time the draw job first runs.
+        retry: how often a job whose step is not done yet runs again.
+        sweep_every: how often task states are swept for steps to schedule.
+        start: start the scheduler thread (the sweep runs at once).
+    """
+    global _runtime
+    clock = clock or _utc_now
+    scheduler = BackgroundScheduler(
+        jobstores={
+            "default": _JobStore(engine=lc.engine, tablename=JOB_TABLE),
+            "local": MemoryJobStore(),
+        },
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        timezone=UTC,
+    )
+    client = None
+    if fetch is None:
+        client = DrandClient(settings.drand_relays, clock=clock)
+        fetch = client.fetch_for
+    if _runtime is not None and _runtime.client is not None:
+        _runtime.client.close()
+    _runtime = _Runtime(lc, scheduler, clock, fetch, draw_delay, retry, client)
+    scheduler.add_job(
+        run_sweep,
+        IntervalTrigger(seconds=sweep_every.total_seconds(), timezone=UTC),
+        id="sweep",
+        jobstore="local",
+        next_run_time=_utc_now(),
+        replace_existing=True,
+    )
+    if start:
+        scheduler.start()
+    return scheduler
+
+
+def _job_id(step: str, task_id: str) -> str:
+    return f"{step}:{task_id}"
+
+
+def next_step(task: Task, *, fallback: bool, draw_delay: timedelta) -> tuple[str, datetime] | None:
+    """The scheduled step a task waits for, and when (on the service clock); None if none.
+
+    ``fallback``: the drand fallback was declared (staff enter the numbers; no draw job).
+
+    Raises:
+        EncodingError: when the stored parameters are malformed.
+    """
+    if task.state == "draft":
+        at = task.params.get("announce_at")
+        return ("announce", parse_time(at)) if at else None
+    if task.state == "announced":
+        primary = params_from_task(task).beacon.primary
+        if isinstance(primary, DrandBeacon) and not fallback:
+            return "draw", primary.due_time() + draw_delay
+        return None
+    if task.state == "drawn":
+        return "disclose", parse_time(task.params["disclosure"])
+    return None
+
+
+def schedule_task(scheduler: BackgroundScheduler, task: Task) -> str | None:
+    """Add the job of the task's next scheduled step unless it is already stored.
+
+    Call after creating, announcing or drawing a task (the sweep does it too, within
+    ``sweep_every``). Returns the id of the job added, or None.
+
+    Raises:
+        LotteryError: when no scheduler was started in this process.
+    """
+    rt = _rt()
+    with rt.lc.session() as session:
+        declared = task.state == "announced" and fallback_declared(session, task.id)
+        refused = _refused_steps(session, task.id)
+    step = next_step(task, fallback=declared, draw_delay=rt.draw_delay)
+    if step is None or step[0] in refused:
+        return None  # nothing to schedule, or staff must act (see the audit trail)
+    name, at = step
+    job_id = _job_id(name, task.id)
+    if scheduler.get_job(job_id) is not None:
+        return None
+    start = max(rt.wall_time(at), _utc_now())  # never make APScheduler replay past intervals
+    try:
+        scheduler.add_job(
+            _JOBS[name],
+            IntervalTrigger(seconds=rt.retry.total_seconds(), start_date=start, timezone=UTC),
+            args=[task.id],
+            id=job_id,
+            name=job_id,
+            jobstore="default",
+            replace_existing=False,
+        )
+    except ConflictingIdError:
+        return None  # another instance stored it first
+    return job_id
+
+
+def _refused_steps(session: Session, task_id: str) -> set[str]:
+    """Steps the lifecycle refused for this task: never scheduled again (staff act)."""
+    events = session.exec(
+        select(AuditEvent.detail).where(
+            AuditEvent.action == FAILED_ACTION, AuditEvent.object == task_id
+        )
+    )
+    return {str(detail.get("step")) for detail in events}
+
+
+def _finish(rt: _Runtime, step: str, task_id: str) -> None:
+    """The step is done (or impossible): drop its job and schedule the next one."""
+    # JobLookupError: another instance (or the run before a crash) removed it.
+    with contextlib.suppress(JobLookupError):
+        rt.scheduler.remove_job(_job_id(step, task_id), "default")
+    try:
+        task = rt.lc.get_task(task_id)
+    except TaskNotFound:
+        return
+    schedule_task(rt.scheduler, task)
+
+
+def _later(rt: _Runtime, step: str, task_id: str, at: datetime) -> None:
+    """Fire the step's job again at ``at`` (service clock) instead of after ``retry``."""
+    with contextlib.suppress(JobLookupError):
+        rt.scheduler.modify_job(_job_id(step, task_id), "default", next_run_time=rt.wall_time(at))
+
+
+def _give_up(rt: _Runtime, step: str, task_id: str, now: datetime, exc: LotteryError) -> None:
+    """A step the lifecycle refuses will not succeed by retrying: tell staff, stop the job."""
+    logger.error("scheduled %s of %s refused: %s", step, task_id, exc)
+    with rt.lc.session() as session, session.begin():
+        record_audit(
+            session, now, ACTOR, "schedule.failed", task_id, {"step": step, "error": str(exc)}
+        )
+    _finish(rt, step, task_id)
+
+
+def _load(rt: _Runtime, step: str, task_id: str, state: str) -> Task | None:
+    """The task when it is still in ``state``; otherwise finish the step and return None."""
+    try:
+        task = rt.lc.get_task(task_id)
+    except TaskNotFound:
+        _finish(rt, step, task_id)
+        return None
+    if task.state != state:
+        _finish(rt, step, task_id)
+        return None
+    return task
+
+
+def run_announce(task_id: str) -> None:
+    """Job: announce ``task_id`` at its planned time."""
+    rt = _rt()
+    task = _load(rt, "announce", task_id, "draft")
+    if task is None:
+        return
+    now = rt.clock()
+    at = parse_time(task.params["announce_at"])
+    if now < at:
+        _later(rt, "announce", task_id, at)
+        return
+    try:
+        rt.lc.announce(task_id, now, actor=ACTOR)
+    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
+        _finish(rt, "announce", task_id)
+        return
+    except InputError as exc:  # a round already due, infeasible pools...: staff must act
+        _give_up(rt, "announce", task_id, now, exc)
+        return
+    _finish(rt, "announce", task_id)
+
+
+def run_draw(task_id: str) -> None:
+    """Job: fetch the announced drand round and draw; or declare the fallback."""
+    rt = _rt()
+    task = _load(rt, "draw", task_id, "announced")
+    if task is None:
+        return
+    spec = params_from_task(task).beacon
+    primary = spec.primary
+    if not isinstance(primary, DrandBeacon):
+        _finish(rt, "draw", task_id)
+        return
+    now = rt.clock()
+    due = primary.due_time() + rt.draw_delay
+    if now < due:
+        _later(rt, "draw", task_id, due)
+        return
+    try:
+        value = rt.fetch(primary)
+    except BeaconNotYetAvailable as exc:
+        if spec.fallback is not None and primary.deadline_passed(now):
+            detail = {"round": primary.round, "deadline": primary.deadline, "relays": str(exc)}
+            declare_fallback(rt.lc, task_id, now, detail)
+            _finish(rt, "draw", task_id)
+        else:
+            logger.info("drand round %s for %s not out yet: %s", primary.round, task_id, exc)
+        return
+    except RelaysUnavailable as exc:
+        logger.warning("drand relays unavailable for %s: %s", task_id, exc)
+        return
+    try:
+        rt.lc.draw(task_id, value, rt.clock(), actor=ACTOR)
+    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
+        _finish(rt, "draw", task_id)
+        return
+    except (InputError, VerificationError) as exc:
+        _give_up(rt, "draw", task_id, now, exc)
+        return
+    _finish(rt, "draw", task_id)
+
+
+def run_disclose(task_id: str) -> None:
+    """Job: reveal ``task_id``'s secret and outcome at the disclosure time."""
+    rt = _rt()
+    task = _load(rt, "disclose", task_id, "drawn")
+    if task is None:
+        return
+    now = rt.clock()
+    at = parse_time(task.params["disclosure"])
+    if now < at:
+        _later(rt, "disclose", task_id, at)
+        return
+    try:
+        rt.lc.disclose(task_id, now, actor=ACTOR)
+    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
+        _finish(rt, "disclose", task_id)
+        return
+    except InputError as exc:
+        _give_up(rt, "disclose", task_id, now, exc)
+        return
+    _finish(rt, "disclose", task_id)
+
+
+def run_sweep() -> None:
+    """Job: schedule the next step of every task that has one (at start, then periodically)."""
+    rt = _rt()
+    with rt.lc.session() as session:
+        tasks = list(
+            session.exec(select(Task).where(col(Task.state).in_(["draft", "announced", "drawn"])))
+        )
+    for task in tasks:
+        try:
+            schedule_task(rt.scheduler, task)
+        except LotteryError as exc:
+            logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
+
+
+def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
+    """Shut ``scheduler`` down and release the process slot."""
+    global _runtime
+    scheduler.shutdown(wait=wait)
+    if _runtime is not None and _runtime.scheduler is scheduler:
+        if _runtime.client is not None:
+            _runtime.client.close()
+        _runtime = None
+
+
+_JOBS: dict[str, Callable[[str], None]] = {
+    "announce": run_announce,
+    "draw": run_draw,
+    "disclose": run_disclose,
+}
