@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import col, select
 
 from lottery.core.audit import audit_export
 from lottery.core.canonical import sha256_hex
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.export import file_getter
+from lottery.service.credit import credit_rows, write_credit_export
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import PenaltyEntry, PenaltyService
 from lottery.service.reports import ReportError, ReportService
 from lottery.service.results import (
     Evidence,
@@ -308,3 +312,48 @@ def test_report_refused_when_results_changed(
     results.approve(cid, T_ENTER, reviewer="reviewer-li")
     with pytest.raises(ReportError, match="draft the report again"):
         reports.approve(TASK, T_ENTER, reviewer="director-zhao")
+
+
+def test_credit_export_of_failures(
+    service: Lifecycle, results: ResultsService, outcome: Outcome, tmp_path: Path
+) -> None:
+    clean = results.approve(
+        results.enter(_entry(outcome, 0), T_ENTER, actor="w"), T_ENTER, reviewer="li"
+    )
+    failed_entry = _entry(outcome, 1, categories=["未按规定公示应当公示的信息"], findings="未公示")
+    failed = results.approve(
+        results.enter(failed_entry, T_ENTER, actor="w"), T_ENTER, reviewer="li"
+    )
+    penalties = PenaltyService(service.engine, service.log)
+    decision = PenaltyEntry(
+        decision="武人防罚〔2026〕3号",
+        target=failed_entry.target,
+        decided=date(2026, 4, 2),
+        facts="未公示",
+        basis="《人民防空法》",
+        kind="警告",
+        content="警告",
+        authority="武冈市人民防空办公室",
+        publish_until=date(2027, 4, 2),
+        result=failed.id,
+    )
+    penalties.approve(penalties.enter(decision, T_ENTER, actor="c"), T_ENTER, reviewer="z")
+    rows = credit_rows(service.engine, since=date(2026, 4, 1))
+    assert [(r.uscc, r.categories, r.decisions) for r in rows] == [
+        (failed_entry.target, ("未按规定公示应当公示的信息",), ("武人防罚〔2026〕3号",))
+    ]
+    assert credit_rows(service.engine, since=date(2026, 4, 3)) == []
+    only_clean = credit_rows(service.engine, since=date(2026, 4, 1), categories=["未发现问题"])
+    assert [r.record for r in only_clean] == [clean.id]
+    out = tmp_path / "credit.csv"
+    write_credit_export(rows, out)
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[1][0] == failed_entry.target
+    assert table[1][4] == "未按规定公示应当公示的信息"
+    assert table[1][7] == "武人防罚〔2026〕3号"
+    xlsx = tmp_path / "credit.xlsx"
+    write_credit_export(rows, xlsx)
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None
+    assert [c.value for c in sheet[2]][:2] == [failed_entry.target, rows[0].name]

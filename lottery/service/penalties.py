@@ -1,0 +1,355 @@
+"""Penalty decisions (行政处罚): entered, approved, published, withdrawn (R8; docs/results.md).
+
+A decision is published as a ``penalty`` record within 7 working days of the decision date
+(section 十一 "应在作出行政处罚决定之日起7个工作日内"); the record carries that deadline and
+whether it was met. When the office's publication period (``publish_until``) has passed, a
+``penalty-withdrawal`` record withdraws it: the site stops showing the content, while the log
+keeps the penalty record and its hash (docs/results.md explains the trade-off).
+
+Also here: the list of publications due or overdue (:func:`pending_deadlines`), for staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from lottery.core.errors import InputError
+from lottery.core.records import Record
+from lottery.core.workdays import CalendarDataMissing, deadline
+from lottery.storage.engine import new_session
+from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
+
+from .calendar import calendar_in, load_record, publish_record
+from .lifecycle import record_audit
+from .log import PublicLog
+from .reports import ReportError, ReportService
+from .results import ResultError, local_date, same_person
+
+PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
+
+
+class PenaltyError(InputError):
+    """A penalty that cannot be entered, approved or withdrawn as asked."""
+
+
+class PenaltyNotFound(PenaltyError):
+    """No such penalty."""
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount of a penalty: integer fen (分), optionally the written form."""
+
+    kind: str  # e.g. 罚款, 没收违法所得
+    fen: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class PenaltyEntry:
+    """A penalty decision as entered by staff."""
+
+    decision: str  # 处罚决定书文号
+    target: str  # USCC
+    decided: date
+    facts: str
+    basis: str
+    kind: str  # 处罚类型
+    content: str
+    authority: str
+    publish_until: date  # the office's publication period ends after this day
+    amounts: Sequence[Amount] = ()
+    result: str | None = None  # the inspection-result record it follows from
+
+
+def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object]:
+    for name in ("decision", "facts", "basis", "kind", "content", "authority"):
+        if not str(getattr(entry, name)).strip():
+            raise PenaltyError(f"a penalty needs its {name}")
+    if len(entry.decision.strip()) > 100:
+        raise PenaltyError("the decision number is longer than 100 characters")
+    if entry.publish_until <= entry.decided:
+        raise PenaltyError("the publication period must end after the decision date")
+    amounts = []
+    for a in entry.amounts:
+        if isinstance(a.fen, bool) or not isinstance(a.fen, int) or a.fen < 0:
+            raise PenaltyError(f"amount {a.kind!r} must be a non-negative integer of fen")
+        if not a.kind.strip():
+            raise PenaltyError("an amount needs its kind (e.g. 罚款)")
+        item: dict[str, object] = {"kind": a.kind.strip(), "fen": a.fen}
+        if a.text:
+            item["text"] = a.text.strip()
+        amounts.append(item)
+    return {
+        "decision": entry.decision.strip(),
+        "target": target.uscc,
+        "entity": target.name,
+        "decided": entry.decided.isoformat(),
+        "facts": entry.facts.strip(),
+        "basis": entry.basis.strip(),
+        "kind": entry.kind.strip(),
+        "content": entry.content.strip(),
+        "amounts": amounts,
+        "authority": entry.authority.strip(),
+        "result": entry.result,
+        "publish_until": entry.publish_until.isoformat(),
+        "entered_by": actor,
+    }
+
+
+class PenaltyService:
+    """Entering, approving, publishing and withdrawing penalty decisions."""
+
+    def __init__(self, engine: Engine, log: PublicLog) -> None:
+        """Use ``engine`` (schema up to date) and the office's log."""
+        self.engine = engine
+        self.log = log
+
+    def enter(
+        self, entry: PenaltyEntry, now: datetime, *, actor: str, remote_addr: str | None = None
+    ) -> int:
+        """Enter a decision; returns its id.
+
+        Raises:
+            PenaltyError: naming the missing or wrong field, a decision date in the future,
+                a decision number already entered, or a ``result`` that is not a published
+                result of this target.
+        """
+        if entry.decided > local_date(now):
+            raise PenaltyError(f"decision date {entry.decided.isoformat()} is in the future")
+        with new_session(self.engine) as session, session.begin():
+            target = session.get(Target, entry.target)
+            if target is None:
+                raise PenaltyError(f"no target {entry.target} in the registry")
+            fields = _fields(entry, target, actor)
+            dup = session.exec(
+                select(Penalty).where(Penalty.decision == fields["decision"])
+            ).first()
+            if dup is not None:
+                raise PenaltyError(f"decision {fields['decision']} is already entered")
+            if entry.result is not None:
+                res = session.exec(
+                    select(InspectionResult).where(InspectionResult.record_id == entry.result)
+                ).one_or_none()
+                if res is None or res.target != entry.target:
+                    raise PenaltyError(
+                        f"{entry.result} is not a published inspection result of {entry.target}"
+                    )
+            row = Penalty(
+                decision=entry.decision.strip(),
+                target=entry.target,
+                decided=entry.decided,
+                publish_until=entry.publish_until,
+                fields=fields,
+                entered_by=actor,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None  # noqa: S101 - flushed
+            record_audit(
+                session,
+                now,
+                actor,
+                "penalty.enter",
+                row.decision,
+                {"penalty": row.id},
+                remote_addr,
+            )
+            return row.id
+
+    def approve(
+        self, penalty_id: int, now: datetime, *, reviewer: str, remote_addr: str | None = None
+    ) -> Record:
+        """Approve and publish a decision, with its deadline and whether it was met.
+
+        Raises:
+            PenaltyNotFound: for an unknown id.
+            PenaltyError: when the reviewer entered it, or it is not waiting for approval.
+            CalendarDataMissing: when the deadline reaches a year without calendar data.
+        """
+        with new_session(self.engine) as session, session.begin():
+            row = session.get(Penalty, penalty_id)
+            if row is None:
+                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            if row.status != "entered":
+                raise PenaltyError(f"penalty {row.decision} is {row.status}, not waiting")
+            if not reviewer.strip() or same_person(reviewer, row.entered_by):
+                raise PenaltyError(
+                    f"penalty {row.decision} was entered by {row.entered_by}: "
+                    "it must be approved by a different reviewer"
+                )
+            due = deadline(calendar_in(session), row.decided, PENALTY_WORKDAYS, local_date(now))
+            fields = dict(row.fields) | {"approved_by": reviewer.strip(), "deadline": due.to_dict()}
+            record = publish_record(self.log, session, "penalty", fields, now)
+            row.status, row.approved_by = "published", reviewer.strip()
+            row.record_id, row.published_at = record.id, now
+            session.add(row)
+            target = session.get(Target, row.target)
+            if target is not None:  # a penalty is a bad record for later draws (R4)
+                target.bad_records += 1
+                session.add(target)
+            record_audit(
+                session,
+                now,
+                reviewer,
+                "penalty.approve",
+                row.decision,
+                {"record": record.id},
+                remote_addr,
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def withdraw(
+        self,
+        penalty_id: int,
+        reason: str,
+        now: datetime,
+        *,
+        actor: str,
+        remote_addr: str | None = None,
+    ) -> Record:
+        """Withdraw a published decision from the site with a ``penalty-withdrawal`` record.
+
+        Raises:
+            PenaltyNotFound: for an unknown id.
+            PenaltyError: for an empty reason or a penalty that is not published.
+        """
+        if not reason.strip():
+            raise PenaltyError("a withdrawal needs a reason")
+        with new_session(self.engine) as session, session.begin():
+            row = session.get(Penalty, penalty_id)
+            if row is None:
+                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            if row.status != "published" or row.record_id is None:
+                raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
+            fields = {"penalty": row.record_id, "reason": reason.strip()}
+            record = publish_record(self.log, session, "penalty-withdrawal", fields, now)
+            row.status, row.withdrawal_record = "withdrawn", record.id
+            session.add(row)
+            record_audit(
+                session,
+                now,
+                actor,
+                "penalty.withdraw",
+                row.decision,
+                {"record": record.id, "reason": reason.strip()},
+                remote_addr,
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def withdraw_expired(self, now: datetime, *, actor: str = "system") -> list[Record]:
+        """Withdraw every published decision whose publication period has ended."""
+        today = local_date(now)
+        with new_session(self.engine) as session:
+            ids = list(
+                session.exec(
+                    select(Penalty.id).where(
+                        Penalty.status == "published", col(Penalty.publish_until) < today
+                    )
+                )
+            )
+        out = []
+        for pid in ids:
+            assert pid is not None  # noqa: S101 - primary key
+            with new_session(self.engine) as session:
+                row = session.get(Penalty, pid)
+                until = row.publish_until.isoformat() if row else ""
+            try:
+                out.append(self.withdraw(pid, f"公示期满（至{until}）", now, actor=actor))
+            except PenaltyError:
+                continue  # withdrawn by someone else meanwhile
+        return out
+
+    def get(self, penalty_id: int) -> Penalty:
+        """The penalty row.
+
+        Raises:
+            PenaltyNotFound: when there is none.
+        """
+        with new_session(self.engine) as session:
+            row = session.get(Penalty, penalty_id)
+        if row is None:
+            raise PenaltyNotFound(f"no penalty {penalty_id}")
+        return row
+
+    def record(self, record_id: str) -> Record:
+        """A published record by id.
+
+        Raises:
+            LotteryError: when there is none.
+        """
+        with new_session(self.engine) as session:
+            return load_record(self.log, session, record_id)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """A publication not yet made: what, its deadline, working days left (< 0: overdue)."""
+
+    kind: str  # "task-report" | "penalty"
+    ref: str  # task id | decision number
+    start: date
+    due: date
+    left: int
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.left < 0
+
+
+def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueItem]:
+    """Reports and penalties still to publish, soonest deadline first.
+
+    A task appears once all its picked targets have published results (its inspections are
+    complete); an entered penalty appears at once.
+
+    Raises:
+        CalendarDataMissing: when a deadline reaches a year without calendar data.
+    """
+    items: list[DueItem] = []
+    with new_session(engine) as session:
+        cal = calendar_in(session)
+        penalties = list(session.exec(select(Penalty).where(Penalty.status == "entered")))
+        published = set(
+            session.exec(select(TaskReport.task).where(TaskReport.status == "published"))
+        )
+        tasks = [
+            t
+            for t in session.exec(select(Task.id).where(Task.state == "disclosed"))
+            if t not in published
+        ]
+    for p in penalties:
+        due = cal.add_workdays(p.decided, PENALTY_WORKDAYS)
+        items.append(
+            DueItem("penalty", p.decision, p.decided, due, cal.workdays_between(today, due))
+        )
+    reports = ReportService(engine, log)
+    for task in tasks:
+        try:
+            d = reports.due(task, today)
+        except (ReportError, ResultError):
+            continue  # inspections not complete yet
+        left = cal.workdays_between(today, d.due)
+        items.append(DueItem("task-report", task, d.start, d.due, left))
+    return sorted(items, key=lambda i: (i.due, i.kind, i.ref))
+
+
+__all__ = [
+    "Amount",
+    "CalendarDataMissing",
+    "DueItem",
+    "PenaltyEntry",
+    "PenaltyError",
+    "PenaltyNotFound",
+    "PenaltyService",
+    "pending_deadlines",
+]

@@ -1,0 +1,183 @@
+"""Penalty decisions: deadlines across National Day and adjusted workdays, lateness, a year
+without calendar data, withdrawal at the end of the publication period; the due list; the
+credit export."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from lottery.core.workdays import CalendarDataMissing
+from lottery.service.credit import CreditExportError, credit_rows, write_credit_export
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import (
+    Amount,
+    PenaltyEntry,
+    PenaltyError,
+    PenaltyService,
+    pending_deadlines,
+)
+from lottery.storage.models import Penalty, Target
+
+
+def _at(day: str, hour: int = 2) -> datetime:
+    """A UTC time on ``day`` (hour 2 UTC is 10:00 in Beijing, the same date)."""
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def penalties(service: Lifecycle) -> PenaltyService:
+    return PenaltyService(service.engine, service.log)
+
+
+@pytest.fixture
+def target(service: Lifecycle) -> str:
+    with service.session() as s:
+        return s.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+
+
+def _entry(target: str, decided: str, number: str = "武人防罚〔2026〕1号") -> PenaltyEntry:
+    return PenaltyEntry(
+        decision=number,
+        target=target,
+        decided=date.fromisoformat(decided),
+        facts="擅自改变人防工程主体结构",
+        basis="《中华人民共和国人民防空法》第四十九条",
+        kind="罚款",
+        content="责令限期改正，并处罚款",
+        authority="武冈市人民防空办公室",
+        publish_until=date(2027, 6, 30),
+        amounts=[Amount("罚款", 500_000, "人民币伍仟元整")],
+    )
+
+
+def _publish(penalties: PenaltyService, entry: PenaltyEntry, when: datetime) -> dict[str, object]:
+    pid = penalties.enter(entry, when, actor="clerk-chen")
+    return penalties.approve(pid, when, reviewer="director-zhao").body
+
+
+@pytest.mark.parametrize(
+    ("decided", "published", "due", "late_by"),
+    [
+        # Across National Day 2026 and Sat 10 Oct (调休上班): due Thu 15 Oct.
+        ("2026-09-30", "2026-10-15", "2026-10-15", 0),
+        ("2026-09-30", "2026-10-16", "2026-10-15", 1),
+        # A naive count of weekdays would say 9 Oct; publishing then is on time, of course.
+        ("2026-09-30", "2026-10-09", "2026-10-15", 0),
+        # Across the Spring Festival: Sat 14 Feb and Sat 28 Feb are worked; due Mon 2 Mar.
+        ("2026-02-13", "2026-03-02", "2026-03-02", 0),
+        # Decided Thu 19 Mar 2026: 20, 23-27 (1-6), Mon 30 Mar (7); published Tue 31: late 1.
+        ("2026-03-19", "2026-03-31", "2026-03-30", 1),
+    ],
+)
+def test_penalty_deadline(
+    penalties: PenaltyService, target: str, decided: str, published: str, due: str, late_by: int
+) -> None:
+    body = _publish(penalties, _entry(target, decided), _at(published))
+    assert body["deadline"] == {
+        "start": decided,
+        "workdays": 7,
+        "due": due,
+        "published": published,
+        "on_time": late_by == 0,
+        "late_by": late_by,
+    }
+    assert body["amounts"] == [{"kind": "罚款", "fen": 500_000, "text": "人民币伍仟元整"}]
+
+
+def test_publication_date_is_beijing_time(penalties: PenaltyService, target: str) -> None:
+    # 16:30 UTC on 15 Oct is 00:30 on 16 Oct in Beijing: one working day late.
+    body = _publish(penalties, _entry(target, "2026-09-30"), _at("2026-10-15", 16))
+    assert body["deadline"]["published"] == "2026-10-16"  # type: ignore[index]
+    assert body["deadline"]["late_by"] == 1  # type: ignore[index]
+
+
+def test_deadline_into_year_without_data_refused(
+    service: Lifecycle, penalties: PenaltyService, target: str
+) -> None:
+    pid = penalties.enter(_entry(target, "2026-12-25"), _at("2026-12-28"), actor="clerk-chen")
+    with service.session() as s:
+        size = service.log.size(s)
+    with pytest.raises(CalendarDataMissing, match="2027") as info:
+        penalties.approve(pid, _at("2027-01-05"), reviewer="director-zhao")
+    assert "2027年" in str(info.value)
+    with service.session() as s:
+        assert service.log.size(s) == size
+    assert penalties.get(pid).status == "entered"
+
+
+def test_review_and_input_rules(penalties: PenaltyService, target: str) -> None:
+    when = _at("2026-10-09")
+    pid = penalties.enter(_entry(target, "2026-09-30"), when, actor="clerk-chen")
+    with pytest.raises(PenaltyError, match="different reviewer"):
+        penalties.approve(pid, when, reviewer="clerk-chen")
+    with pytest.raises(PenaltyError, match="already entered"):
+        penalties.enter(_entry(target, "2026-09-30"), when, actor="clerk-chen")
+    bad = _entry(target, "2026-09-30", "号2")
+    with pytest.raises(PenaltyError, match="in the future"):
+        penalties.enter(replace(bad, decided=date(2026, 10, 10)), when, actor="x")
+    with pytest.raises(PenaltyError, match="basis"):
+        penalties.enter(replace(bad, basis=" "), when, actor="x")
+    with pytest.raises(PenaltyError, match="fen"):
+        penalties.enter(replace(bad, amounts=[Amount("罚款", -1)]), when, actor="x")
+    with pytest.raises(PenaltyError, match="publication period"):
+        penalties.enter(replace(bad, publish_until=date(2026, 9, 30)), when, actor="x")
+    with pytest.raises(PenaltyError, match="no target"):
+        penalties.enter(replace(bad, target="NOPE"), when, actor="x")
+    with pytest.raises(PenaltyError, match="not a published inspection result"):
+        penalties.enter(replace(bad, result="ab" * 32), when, actor="x")
+
+
+def test_withdrawal_when_publication_period_ends(
+    service: Lifecycle, penalties: PenaltyService, target: str
+) -> None:
+    entry = replace(_entry(target, "2026-09-30"), publish_until=date(2026, 11, 30))
+    pid = penalties.enter(entry, _at("2026-10-09"), actor="clerk-chen")
+    record = penalties.approve(pid, _at("2026-10-09"), reviewer="director-zhao")
+    assert penalties.withdraw_expired(_at("2026-11-30")) == []  # the last day still shows
+    (withdrawal,) = penalties.withdraw_expired(_at("2026-12-01"))
+    assert withdrawal.body["penalty"] == record.id
+    assert "公示期满" in withdrawal.body["reason"]
+    assert penalties.get(pid).status == "withdrawn"
+    assert penalties.withdraw_expired(_at("2026-12-02")) == []
+    with pytest.raises(PenaltyError, match="cannot withdraw"):
+        penalties.withdraw(pid, "again", _at("2026-12-02"), actor="x")
+    # The penalty record itself stays in the log (its hash too): withdrawal adds, never deletes.
+    assert penalties.record(record.id).body["decision"] == entry.decision
+
+
+def test_pending_deadlines(service: Lifecycle, penalties: PenaltyService, target: str) -> None:
+    penalties.enter(_entry(target, "2026-09-30", "A1"), _at("2026-10-09"), actor="c")
+    penalties.enter(_entry(target, "2026-09-28", "A2"), _at("2026-10-09"), actor="c")
+    items = pending_deadlines(service.engine, service.log, date(2026, 10, 14))
+    assert [(i.ref, i.due, i.left, i.overdue) for i in items] == [
+        # Mon 28 Sep: 29, 30 Sep, 8, 9, Sat 10, 12, 13 Oct -> due 13 Oct, overdue by 1.
+        ("A2", date(2026, 10, 13), -1, True),
+        ("A1", date(2026, 10, 15), 1, False),
+    ]
+
+
+def test_credit_export(service: Lifecycle, penalties: PenaltyService, tmp_path: Path) -> None:
+    # Results come from test_results; here the export of penalties-only data and errors.
+    with service.session() as s:
+        assert s.exec(select(Penalty)).first() is None
+    rows = credit_rows(service.engine, since=date(2026, 1, 1))
+    assert rows == []
+    out = tmp_path / "credit.csv"
+    write_credit_export(rows, out)
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f))
+    assert header[:2] == ["统一社会信用代码", "市场主体名称"]
+    xlsx = tmp_path / "credit.xlsx"
+    write_credit_export(rows, xlsx)
+    assert load_workbook(xlsx).active.max_row == 1  # type: ignore[union-attr]
+    with pytest.raises(CreditExportError, match=r"\.csv or \.xlsx"):
+        write_credit_export(rows, tmp_path / "credit.txt")
+    with pytest.raises(CreditExportError, match="unknown result category"):
+        credit_rows(service.engine, since=date(2026, 1, 1), categories=["差"])
