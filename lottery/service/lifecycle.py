@@ -281,6 +281,15 @@ class Lifecycle:
             return record
         raise StateError(f"task {task_id} is {task.state}: cannot {action} it")
 
+    def published_or_refuse(self, task_id: str, step: str, action: str) -> Record:
+        """The record of ``step`` if already published, else the reason ``action`` is refused.
+
+        Raises:
+            TaskNotFound, StateError: as the transition itself would.
+        """
+        with self.session() as session:
+            return self._done_or_refuse(session, task_id, step, action)
+
     def _secret(self, session: Session, task_id: str) -> bytes:
         row = session.get(TaskSecret, task_id)
         if row is None:
@@ -565,6 +574,11 @@ class Lifecycle:
             LotteryError: when the task has no outcome yet.
         """
         with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None:
+                raise TaskNotFound(f"no task {task_id}")
+            if session.get(SealedOutcome, task_id) is None:
+                raise StateError(f"task {task_id} is {task.state}: it has no outcome yet")
             digest, outcome = self._sealed_outcome(session, task_id)
             record_audit(
                 session, now, actor, "outcome.read", task_id, {"sha256": digest}, remote_addr
@@ -582,6 +596,13 @@ class Lifecycle:
         if task is None:
             raise TaskNotFound(f"no task {task_id}")
         return task
+
+    def list_tasks(self) -> list[Task]:
+        """Every task, newest first."""
+        with self.session() as session:
+            return list(
+                session.exec(select(Task).order_by(col(Task.created_at).desc(), col(Task.id)))
+            )
 
     def export_to(self, out: Path) -> Checkpoint:
         """Write the public export (log entries and public blobs only) to ``out``."""

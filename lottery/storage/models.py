@@ -16,17 +16,36 @@ Dates are ``date`` columns; times are timezone-aware UTC ``datetime`` columns.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Float, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 TASK_STATES = ("draft", "announced", "drawn", "disclosed", "cancelled")
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores no zone: add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _utc(**kw: Any) -> Any:
-    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+    return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
 def _json(*, default_factory: Any = None) -> Any:
@@ -257,41 +276,6 @@ class SealedOutcome(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     ciphertext: bytes = _bytes(nullable=False)
     created_at: datetime = _utc(nullable=False)
-
-
-class BeaconEntry(SQLModel, table=True):
-    """Public numbers typed in by one staff member, waiting for a second one to confirm.
-
-    ``status``: pending -> confirmed (the numbers were drawn with) or rejected (a mismatching
-    confirmation voided them). At most one pending entry per task (checked under the task
-    row lock by :mod:`lottery.service.beacons`).
-    """
-
-    __tablename__ = "beacon_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    task: str = Field(foreign_key="task.id", index=True, max_length=64)
-    numbers: list[list[int]] = _json()
-    fallback: bool = False
-    status: str = Field(default="pending", max_length=16)
-    entered_by: str = Field(max_length=100)
-    entered_at: datetime = _utc(nullable=False)
-    decided_by: str | None = Field(default=None, max_length=100)
-    decided_at: datetime | None = _utc(nullable=True)
-
-
-class SchedulerJob(SQLModel, table=True):
-    """APScheduler's job store (:mod:`lottery.service.scheduler`), same columns as its own.
-
-    Created by the migration so that several instances starting together never race to
-    create it; APScheduler only finds it there.
-    """
-
-    __tablename__ = "scheduler_job"
-
-    id: str = Field(primary_key=True, max_length=191)
-    next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
-    job_state: bytes = _bytes(nullable=False)
 
 
 class BeaconEntry(SQLModel, table=True):

@@ -218,35 +218,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "beacon_entry",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("task", AutoString(length=64), nullable=False),
-        sa.Column("numbers", sa.JSON(), nullable=False),
-        sa.Column("fallback", sa.Boolean(), nullable=False),
-        sa.Column("status", AutoString(length=16), nullable=False),
-        sa.Column("entered_by", AutoString(length=100), nullable=False),
-        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("decided_by", AutoString(length=100), nullable=True),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["task"], ["task.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("beacon_entry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_beacon_entry_task"), ["task"], unique=False)
-
-    op.create_table(
-        "scheduler_job",
-        sa.Column("id", AutoString(length=191), nullable=False),
-        sa.Column("next_run_time", sa.Float(25), nullable=True),
-        sa.Column("job_state", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("scheduler_job", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_scheduler_job_next_run_time"), ["next_run_time"], unique=False
-        )
-
-    op.create_table(
         "task_secret",
         sa.Column("task", AutoString(length=64), nullable=False),
         sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
@@ -416,8 +387,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_token_user"))
     op.drop_table("api_token")
     op.drop_table("conflict")
-    op.drop_table("scheduler_job")
-    op.drop_table("beacon_entry")
     op.drop_table("scheduler_job")
     op.drop_table("beacon_entry")
     op.drop_table("task_secret")

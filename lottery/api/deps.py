@@ -1,0 +1,108 @@
+"""Request dependencies: the service, the clock, the caller and their permissions.
+
+Routes declare what they need with ``Annotated`` aliases (``ServiceDep``, ``NowDep``,
+``RemoteAddr``) and ``Depends(require(Perm.X))``; authentication and authorization live here
+and nowhere else.
+
+A caller is authenticated by ``Authorization: Bearer <token>`` or by the console's session
+cookie. A cookie-authenticated request that changes anything must also carry the header
+``X-Lottery-CSRF: 1``: a cross-site form cannot set custom headers, so a forged request from
+another site fails even if the browser sends the cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.roles import Perm
+from lottery.service.users import AuthError, Forbidden, StaffUser, authenticate
+
+COOKIE = "lottery_session"
+CSRF_HEADER = "X-Lottery-CSRF"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")
+
+
+def get_service(request: Request) -> Lifecycle:
+    """The app's :class:`Lifecycle`."""
+    service: Lifecycle = request.app.state.service
+    return service
+
+
+def get_now(request: Request) -> datetime:
+    """The current time from the app's clock (injectable in tests)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_remote_addr(request: Request) -> str | None:
+    """The caller's address, as the audit trail records it."""
+    return request.client.host if request.client else None
+
+
+ServiceDep = Annotated[Lifecycle, Depends(get_service)]
+NowDep = Annotated[datetime, Depends(get_now)]
+RemoteAddr = Annotated[str | None, Depends(get_remote_addr)]
+
+
+def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The caller's token, from the bearer header or the session cookie.
+
+    Raises:
+        AuthError: when there is none, or a cookie-authenticated unsafe request lacks the
+            CSRF header.
+    """
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return credentials.credentials
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        raise AuthError("not logged in: send Authorization: Bearer <token>")
+    if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
+        raise AuthError(f"cookie sessions must send the {CSRF_HEADER}: 1 header")
+    return cookie
+
+
+def current_user(
+    request: Request,
+    service: ServiceDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StaffUser:
+    """The logged-in staff member.
+
+    Raises:
+        AuthError: when not logged in (HTTP 401).
+    """
+    user = authenticate(service, token_of(request, credentials), now)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[StaffUser, Depends(current_user)]
+
+
+def require(perm: Perm) -> Callable[[StaffUser], StaffUser]:
+    """A dependency that admits only users holding ``perm`` (else HTTP 403)."""
+
+    def check(user: CurrentUser) -> StaffUser:
+        if not user.can(perm):
+            raise Forbidden(f"user {user.name} has no role that may {perm.value}")
+        return user
+
+    check.__name__ = f"require_{perm.name.lower()}"
+    return check
+
+
+def permission_of(dependency: Callable[..., object]) -> Perm | None:
+    """The permission a :func:`require` dependency checks (for the authorization tests)."""
+    name = getattr(dependency, "__name__", "")
+    if not name.startswith("require_"):
+        return None
+    return Perm[name[len("require_") :].upper()]

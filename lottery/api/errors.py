@@ -1,0 +1,71 @@
+"""Domain errors -> HTTP responses, in one place.
+
+Every error body is ``{"detail": "<message>", "error": "<ErrorClass>"}``. Bad input is a 4xx that
+names what is wrong; only a genuine fault of the service is a 500, and even then no stack trace
+leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from lottery.core.errors import (
+    EncodingError,
+    InfeasibleError,
+    InputError,
+    LotteryError,
+    VerificationError,
+)
+from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
+from lottery.service.lifecycle import StateError, TaskNotFound
+from lottery.service.users import AuthError, Forbidden, UserExists
+
+log = logging.getLogger("lottery.api")
+
+# Most specific first: the first matching class decides the status.
+STATUS: list[tuple[type[Exception], int]] = [
+    (AuthError, 401),
+    (Forbidden, 403),
+    (TaskNotFound, 404),
+    (StateError, 409),
+    (UserExists, 409),
+    (InfeasibleError, 422),
+    (VerificationError, 422),
+    (EncodingError, 422),
+    (InputError, 422),
+    (BeaconNotYetAvailable, 409),
+    (RelaysUnavailable, 503),
+]
+
+
+class NotFound(InputError):
+    """A public or staff resource that does not exist (HTTP 404)."""
+
+
+STATUS.insert(0, (NotFound, 404))
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status for a domain error (500 for an unexpected service fault)."""
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    async def on_lottery_error(request: Request, exc: Exception) -> JSONResponse:
+        status = status_of(exc)
+        if status >= 500:
+            log.error("service fault on %s %s: %s", request.method, request.url.path, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            {"detail": str(exc), "error": type(exc).__name__}, status_code=status, headers=headers
+        )
+
+    app.add_exception_handler(LotteryError, on_lottery_error)

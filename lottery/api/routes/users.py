@@ -1,0 +1,47 @@
+"""Staff accounts (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.schemas import ERROR_RESPONSES, UserActive, UserCreate, UserPublic
+from lottery.service import users
+from lottery.service.roles import Perm
+from lottery.service.users import StaffUser
+
+router = APIRouter(prefix="/api/users", tags=["users"], responses=ERROR_RESPONSES)
+Admin = Annotated[StaffUser, Depends(require(Perm.USERS_MANAGE))]
+UserName = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("", response_model=list[UserPublic])
+def list_users(_: Admin, service: ServiceDep) -> list[UserPublic]:
+    """Every account."""
+    return [UserPublic.of(u) for u in users.list_users(service)]
+
+
+@router.post("", response_model=UserPublic, status_code=201)
+def create_user(
+    body: UserCreate, admin: Admin, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> UserPublic:
+    """Create an account with roles."""
+    users.create_user(
+        service, body.name, body.password, body.roles, now, actor=admin.name, remote_addr=addr
+    )
+    return next(UserPublic.of(u) for u in users.list_users(service) if u.name == body.name)
+
+
+@router.put("/{name}/active", status_code=204)
+def set_active(
+    name: UserName,
+    body: UserActive,
+    admin: Admin,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> None:
+    """Enable or disable an account (disabling ends its sessions)."""
+    users.set_active(service, name, body.active, now, actor=admin.name, remote_addr=addr)

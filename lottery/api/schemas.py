@@ -1,0 +1,163 @@
+"""Request and response bodies of the staff API (internal columns never leak)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lottery.core.records import Record
+from lottery.service.roles import Role
+from lottery.storage.models import AuditEvent, Task, User
+
+
+class ErrorBody(BaseModel):
+    """Every error: a message naming what is wrong, and the error class."""
+
+    detail: str | list[Any]
+    error: str | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in [
+        (401, "not logged in"),
+        (403, "no role that allows this"),
+        (404, "no such resource"),
+        (409, "not allowed in the current state, or exists already"),
+        (422, "invalid input (the message names the field)"),
+        (503, "an external source (drand relays) is unavailable"),
+    ]
+}
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_at: datetime
+    user: str
+    roles: list[str]
+
+
+class Me(BaseModel):
+    name: str
+    roles: list[str]
+    permissions: list[str]
+
+
+class UserCreate(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    password: str = Field(min_length=10, max_length=1000)
+    roles: list[Role] = Field(min_length=1, max_length=5)
+
+
+class UserPublic(BaseModel):
+    name: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            name=user.name, roles=list(user.roles), active=user.active, created_at=user.created_at
+        )
+
+
+class UserActive(Strict):
+    active: bool
+
+
+class TaskPublic(BaseModel):
+    """A task as staff see it (parameters, state, the records it published)."""
+
+    id: str
+    title: str
+    state: str
+    params: dict[str, Any]
+    announcement_record: str | None
+    draw_record: str | None
+    closing_record: str | None
+    cancel_reason: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, task: Task) -> TaskPublic:
+        return cls(
+            id=task.id,
+            title=task.title,
+            state=task.state,
+            params=dict(task.params),
+            announcement_record=task.announcement_record,
+            draw_record=task.draw_record,
+            closing_record=task.closing_record,
+            cancel_reason=task.cancel_reason,
+            created_by=task.created_by,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+        )
+
+
+class RecordPublic(BaseModel):
+    """A published record: its id, type and body (the signed note is at /log/records/{id})."""
+
+    id: str
+    type: str
+    body: dict[str, Any]
+
+    @classmethod
+    def of(cls, record: Record) -> RecordPublic:
+        return cls(id=record.id, type=record.type, body=dict(record.body))
+
+
+class DrawRequest(Strict):
+    """A drand round's signature (hex) for the announced round; omitted: fetched from relays."""
+
+    drand_signature: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{96}$")
+    fallback: bool = False
+
+
+class NumbersRequest(Strict):
+    """Public numbers as drawn, one list per announced source, e.g. [[408], [2, 7, 11]]."""
+
+    values: list[list[int]] = Field(min_length=1, max_length=20)
+
+
+class CancelRequest(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AuditEventPublic(BaseModel):
+    id: int
+    time: datetime
+    actor: str
+    action: str
+    object: str
+    detail: dict[str, Any]
+    remote_addr: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventPublic:
+        return cls(
+            id=event.id or 0,
+            time=event.time,
+            actor=event.actor,
+            action=event.action,
+            object=event.object,
+            detail=dict(event.detail),
+            remote_addr=event.remote_addr,
+        )

@@ -1,0 +1,78 @@
+"""``lottery init``, ``lottery serve`` and ``lottery export``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lottery.core.errors import InputError
+from lottery.service import users
+
+from .common import DataDir, open_service, settings_for, utc_now
+
+PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+
+
+def init_command(
+    admin: Annotated[str, typer.Option("--admin", help="Name of the first administrator.")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Create the database, the office key and the first admin (password: env or prompt)."""
+    service = open_service(data_dir)
+    try:
+        if any(u.name == admin for u in users.list_users(service)):
+            typer.echo(f"{data_dir}: already initialised; user {admin} exists")
+            return
+        password = os.environ.get(PASSWORD_ENV)
+        if password is None:
+            password = typer.prompt(
+                f"password for {admin}", hide_input=True, confirmation_prompt=True
+            )
+        users.create_user(service, admin, password, ["admin"], utc_now(), actor="lottery init")
+    finally:
+        service.engine.dispose()
+    typer.echo(f"initialised {data_dir}: database, office key, admin {admin}")
+    typer.echo(f"office public key: {service.log.signer.vkey}")
+
+
+def serve_command(
+    data_dir: DataDir = Path("data"),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduled jobs.")
+    ] = True,
+) -> None:
+    """Run the API, the staff console (/console/) and the scheduler."""
+    import uvicorn
+
+    from lottery.api import create_app
+
+    app = create_app(settings_for(data_dir), scheduler=scheduler)
+    typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def export_command(
+    out: Annotated[Path, typer.Argument(help="The public export directory (created or extended).")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Write or extend the public export: log tiles, checkpoints, blobs, public keys."""
+    if out.resolve() == data_dir.resolve() or data_dir.resolve() in out.resolve().parents:
+        raise InputError("the export must not be inside the data directory")
+    service = open_service(data_dir)
+    try:
+        checkpoint = service.export_to(out)
+    finally:
+        service.engine.dispose()
+    typer.echo(f"export {out}: {checkpoint.size} records, root {checkpoint.root_hash.hex()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to ``app``."""
+    app.command("init")(init_command)
+    app.command("serve")(serve_command)
+    app.command("export")(export_command)

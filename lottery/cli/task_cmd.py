@@ -1,0 +1,140 @@
+"""``lottery task create|list|show|announce|draw|disclose|cancel``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lottery.core.beacon import BeaconSpec, DrandBeacon, DrandValue
+from lottery.core.errors import InputError
+from lottery.service.taskfile import load_task_file
+
+from .common import Actor, DataDir, actor_name, open_service, settings_for, utc_now
+
+task_app = typer.Typer(help="Tasks: plan, announce, draw, disclose, cancel.", no_args_is_help=True)
+TaskId = Annotated[str, typer.Argument(help="Task id.")]
+
+
+@task_app.command("create")
+def create(
+    task_file: Annotated[Path, typer.Argument(help="YAML or JSON task definition.")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Create a draft task from a file (docs/service.md describes the layout)."""
+    params = load_task_file(task_file).to_params()
+    service = open_service(data_dir)
+    try:
+        task = service.create_task(params, utc_now(), actor=actor_name(actor))
+    finally:
+        service.engine.dispose()
+    typer.echo(f"task {task.id} is {task.state}")
+
+
+@task_app.command("list")
+def list_(data_dir: DataDir = Path("data")) -> None:
+    """List the tasks."""
+    service = open_service(data_dir)
+    try:
+        for t in service.list_tasks():
+            typer.echo(f"{t.id}\t{t.state}\t{t.title}")
+    finally:
+        service.engine.dispose()
+
+
+@task_app.command("show")
+def show(task_id: TaskId, data_dir: DataDir = Path("data")) -> None:
+    """Print a task as JSON."""
+    from lottery.api.schemas import TaskPublic
+
+    service = open_service(data_dir)
+    try:
+        typer.echo(TaskPublic.of(service.get_task(task_id)).model_dump_json(indent=2))
+    finally:
+        service.engine.dispose()
+
+
+@task_app.command("announce")
+def announce(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
+    """Freeze the pools and publish the commitment."""
+    service = open_service(data_dir)
+    try:
+        record = service.announce(task_id, utc_now(), actor=actor_name(actor))
+    finally:
+        service.engine.dispose()
+    typer.echo(f"task {task_id} announced: record {record.id}")
+
+
+@task_app.command("draw")
+def draw(
+    task_id: TaskId,
+    drand_signature: Annotated[
+        str | None, typer.Option(help="The announced drand round's signature (hex).")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Draw with the announced drand round; the outcome stays sealed."""
+    service = open_service(data_dir)
+    try:
+        task = service.get_task(task_id)
+        primary = BeaconSpec.from_dict(task.params["beacon"]).primary
+        if not isinstance(primary, DrandBeacon):
+            raise InputError(
+                "this task uses public numbers: enter and confirm them with "
+                "`lottery task numbers` (two people)"
+            )
+        if drand_signature is None:
+            from lottery.service.drand_client import DrandClient
+
+            client = DrandClient(settings_for(data_dir).drand_relays)
+            try:
+                value = client.fetch_for(primary)
+            finally:
+                client.close()
+        else:
+            try:
+                signature = bytes.fromhex(drand_signature)
+            except ValueError:
+                raise InputError("--drand-signature must be hex") from None
+            value = DrandValue.from_signature(primary.chain, primary.round, signature)
+        record = service.draw(task_id, value, utc_now(), actor=actor_name(actor))
+    finally:
+        service.engine.dispose()
+    typer.echo(
+        f"task {task_id} drawn (sealed): record {record.id}, outcome {record.body['outcome']}"
+    )
+
+
+@task_app.command("disclose")
+def disclose(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
+    """Reveal the secret and the outcome (at or after the disclosure time)."""
+    service = open_service(data_dir)
+    try:
+        record = service.disclose(task_id, utc_now(), actor=actor_name(actor))
+    finally:
+        service.engine.dispose()
+    typer.echo(f"task {task_id} disclosed: record {record.id}")
+
+
+@task_app.command("cancel")
+def cancel(
+    task_id: TaskId,
+    reason: Annotated[str, typer.Option(help="Why (published).")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Cancel an announced or drawn task; its secret (and outcome) are revealed."""
+    service = open_service(data_dir)
+    try:
+        record = service.cancel(task_id, reason, utc_now(), actor=actor_name(actor))
+    finally:
+        service.engine.dispose()
+    typer.echo(f"task {task_id} cancelled: record {record.id}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``lottery task`` to ``app``."""
+    app.add_typer(task_app, name="task")

@@ -1,0 +1,89 @@
+"""Staff roles and what each may do: the one table the API and the CLI consult.
+
+Roles (issue #3): admin, planner, inspector, reviewer, auditor. A permission names one kind of
+action; a route or command needs exactly one permission, and a user holds every permission of
+each of their roles. Keeping the matrix here (not scattered over routes) makes it reviewable and
+lets the test suite check every route against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A staff role."""
+
+    ADMIN = "admin"
+    PLANNER = "planner"
+    INSPECTOR = "inspector"
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+
+
+class Perm(StrEnum):
+    """A kind of staff action."""
+
+    USERS_MANAGE = "users.manage"
+    TASK_READ = "task.read"
+    TASK_PLAN = "task.plan"  # create and announce tasks
+    TASK_DRAW = "task.draw"
+    TASK_DISCLOSE = "task.disclose"
+    TASK_CANCEL = "task.cancel"
+    OUTCOME_READ = "outcome.read"  # the sealed picked list (R6), always audited
+    REGISTRY_READ = "registry.read"
+    REGISTRY_WRITE = "registry.write"  # imports, item list versions, snapshots
+    BEACON_ENTER = "beacon.enter"  # public numbers, first person
+    BEACON_CONFIRM = "beacon.confirm"  # public numbers, second person
+    RESULT_ENTER = "result.enter"
+    RESULT_REVIEW = "result.review"
+    AUDIT_READ = "audit.read"
+
+
+_STAFF_READ = {Perm.TASK_READ, Perm.REGISTRY_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(Perm),
+    Role.PLANNER: frozenset(
+        _STAFF_READ
+        | {
+            Perm.TASK_PLAN,
+            Perm.TASK_DRAW,
+            Perm.TASK_DISCLOSE,
+            Perm.TASK_CANCEL,
+            Perm.OUTCOME_READ,
+            Perm.REGISTRY_WRITE,
+            Perm.BEACON_ENTER,
+            Perm.BEACON_CONFIRM,
+        }
+    ),
+    # Inspectors need the sealed list to know where they go; each read is audited.
+    Role.INSPECTOR: frozenset(_STAFF_READ | {Perm.OUTCOME_READ, Perm.RESULT_ENTER}),
+    Role.REVIEWER: frozenset(_STAFF_READ | {Perm.RESULT_REVIEW, Perm.BEACON_CONFIRM}),
+    Role.AUDITOR: frozenset(_STAFF_READ | {Perm.AUDIT_READ}),
+}
+
+ROLE_NAMES_ZH = {
+    Role.ADMIN: "系统管理员",
+    Role.PLANNER: "抽查计划员",
+    Role.INSPECTOR: "执法检查人员",
+    Role.REVIEWER: "审核人员",
+    Role.AUDITOR: "审计监督人员",
+}
+
+
+def permissions(roles: Iterable[str]) -> frozenset[Perm]:
+    """Every permission held through ``roles`` (unknown role names grant nothing)."""
+    held: set[Perm] = set()
+    for name in roles:
+        try:
+            held |= ROLE_PERMISSIONS[Role(name)]
+        except ValueError:
+            continue
+    return frozenset(held)
+
+
+def roles_with(perm: Perm) -> list[Role]:
+    """The roles that hold ``perm``, in declaration order."""
+    return [role for role in Role if perm in ROLE_PERMISSIONS[role]]

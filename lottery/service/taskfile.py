@@ -1,0 +1,138 @@
+"""Task definitions as staff write them (YAML or JSON file, or an API body) -> TaskParams.
+
+Layout (docs/service.md has the full reference and an example)::
+
+    task: T2026-001                 # id: ASCII letters, digits, '.', '_', '-'
+    title: 2026年第一季度人防工程使用情况抽查
+    org_units: [city]               # the task's scope; sub-units are included
+    window: {start: 2026-03-10, end: 2026-03-31}
+    ratios: {A: 300, B: 500, C: 1000, D: 2000}   # basis points per risk class (500 = 5%)
+    team_size: 2
+    disclosure: 2026-04-01T00:00:00Z
+    beacon: {primary: {kind: drand, chain: quicknet, chain_hash: ..., round: N, deadline: ...}}
+    cap: null                       # per-inspector workload cap; null = smallest that works
+    items: [{code: RF-01, version: 1}]
+
+The same pydantic model validates the API's request body, so both paths give the same errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lottery.core.beacon import BeaconSpec
+from lottery.core.canonical import format_time
+from lottery.core.draw import TaskParams
+from lottery.core.errors import EncodingError, InputError
+
+ID_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
+
+
+class Window(BaseModel):
+    """The inspection window (dates, inclusive)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+
+
+class ItemRef(BaseModel):
+    """An item of the item list, by code and version."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1)
+
+
+class TaskDefinition(BaseModel):
+    """A task as planned by staff (API body of ``POST /api/tasks``, or a task file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(pattern=ID_PATTERN, description="task id")
+    title: str = Field(min_length=1, max_length=200)
+    org_units: list[str] = Field(min_length=1, max_length=100)
+    window: Window
+    ratios: dict[str, int] = Field(
+        min_length=1, description="basis points (1/10,000) per risk class, 1..10000"
+    )
+    team_size: int = Field(default=2, ge=2, le=20)
+    disclosure: dt.datetime
+    beacon: dict[str, Any] = Field(description="beacon spec: see docs/beacons.md")
+    cap: int | None = Field(default=None, ge=1, le=100_000)
+    items: list[ItemRef] = Field(default_factory=list, max_length=200)
+
+    def to_params(self) -> TaskParams:
+        """The core's parameters.
+
+        Raises:
+            InputError: for a bad ratio, window, disclosure time or beacon spec.
+        """
+        for risk, bp in self.ratios.items():
+            if not 1 <= bp <= 10_000:
+                raise InputError(f"ratio of risk class {risk} must be 1..10000 basis points")
+        if self.window.start > self.window.end:
+            raise InputError("window.end is before window.start")
+        if self.disclosure.tzinfo is None:
+            raise InputError("disclosure must be a time with a zone, e.g. 2026-04-01T00:00:00Z")
+        try:
+            beacon = BeaconSpec.from_dict(self.beacon)
+        except EncodingError as exc:
+            raise InputError(f"beacon: {exc}") from exc
+        return TaskParams(
+            task=self.task,
+            title=self.title,
+            org_units=tuple(self.org_units),
+            window_start=self.window.start.isoformat(),
+            window_end=self.window.end.isoformat(),
+            ratios=dict(self.ratios),
+            team_size=self.team_size,
+            disclosure=format_time(self.disclosure.astimezone(dt.UTC)),
+            beacon=beacon,
+            cap=self.cap,
+            items=tuple((i.code, i.version) for i in self.items),
+        )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "task"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {err['msg']}{more}"
+
+
+def parse_definition(data: Any) -> TaskDefinition:
+    """Validate a decoded task definition.
+
+    Raises:
+        InputError: naming the first bad field.
+    """
+    try:
+        return TaskDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"task definition: {_first_error(exc)}") from None
+
+
+def load_task_file(path: Path) -> TaskDefinition:
+    """Read a YAML (``.yaml``/``.yml``) or JSON task file.
+
+    Raises:
+        InputError: for an unreadable file, bad YAML/JSON or a bad field.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read task file {path}: {exc}") from None
+    try:
+        is_json = Path(path).suffix.lower() == ".json"
+        data = json.loads(text) if is_json else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InputError(
+            f"task file {path} is not valid YAML/JSON: {exc}".splitlines()[0]
+        ) from None
+    return parse_definition(data)
