@@ -35,6 +35,7 @@ def _register() -> None:
         demo_cmd,
         import_cmd,
         publish_cmd,
+        results_cmd,
         rfc3797_cmd,
         service_cmd,
         task_cmd,
@@ -54,6 +55,7 @@ def _register() -> None:
         task_cmd,
         calendar_cmd,
         import_cmd,
+        results_cmd,
     ):
         module.register(app)
     _registered = True

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import col, select
 
+from lottery.cli import main
 from lottery.core.audit import audit_export
 from lottery.core.canonical import sha256_hex
 from lottery.core.outcome import Outcome, decode_outcome
@@ -30,6 +31,7 @@ from lottery.service.results import (
     ReviewError,
     SubstituteError,
 )
+from lottery.settings import Settings
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, LogEntry, Target
 from tests import lifecycle as lc
 
@@ -185,25 +187,27 @@ def test_substitute_rules(service: Lifecycle, results: ResultsService, outcome: 
     ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"categories": ["未发现问题", "发现问题已责令改正"]}, "cannot be combined"),
-        ({"categories": ["发现问题待后续处理"], "findings": "x"}, "sub-reason"),
-        ({"categories": ["差"]}, "unknown result category"),
-        ({"methods": ["电话检查"]}, "unknown check method"),
-        ({"methods": []}, "at least one check method"),
-        ({"categories": ["发现问题已责令改正"]}, "needs its findings"),
-        ({"dates": [date(2026, 4, 3)]}, "in the future"),
-        ({"dates": [date(2026, 3, 1)]}, "before the draw"),
-        ({"dates": []}, "inspection date"),
-    ],
-)
-def test_bad_entries_refused(
-    results: ResultsService, outcome: Outcome, changes: dict[str, object], message: str
-) -> None:
-    with pytest.raises(ResultError, match=message):
-        results.enter(_entry(outcome, **changes), T_ENTER, actor="inspector-wang")
+BAD_ENTRIES: list[tuple[dict[str, object], str]] = [
+    ({"categories": ["未发现问题", "发现问题已责令改正"]}, "cannot be combined"),
+    ({"categories": ["发现问题待后续处理"], "findings": "x"}, "sub-reason"),
+    ({"categories": ["差"]}, "unknown result category"),
+    ({"methods": ["电话检查"]}, "unknown check method"),
+    ({"methods": []}, "at least one check method"),
+    ({"categories": ["发现问题已责令改正"]}, "needs its findings"),
+    ({"dates": [date(2026, 4, 3)]}, "in the future"),
+    ({"dates": [date(2026, 3, 1)]}, "before the draw"),
+    ({"dates": []}, "inspection date"),
+]
+
+
+def test_bad_entries_refused(service: Lifecycle, results: ResultsService, outcome: Outcome) -> None:
+    # One task for all cases (setting one up is the slow part); each is refused alone.
+    before = _log_size(service)
+    for changes, message in BAD_ENTRIES:
+        with pytest.raises(ResultError, match=message):
+            results.enter(_entry(outcome, **changes), T_ENTER, actor="inspector-wang")
+    assert _log_size(service) == before
+    assert results.current(TASK) == []
 
 
 def test_only_picked_targets_of_disclosed_tasks(
@@ -357,3 +361,38 @@ def test_credit_export_of_failures(
     sheet = load_workbook(xlsx).active
     assert sheet is not None
     assert [c.value for c in sheet[2]][:2] == [failed_entry.target, rows[0].name]
+
+
+def test_export_credit_and_deadlines_cli(
+    service: Lifecycle,
+    results: ResultsService,
+    outcome: Outcome,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _publish_all(results, outcome)
+    monkeypatch.setenv("LOTTERY_DATABASE_URL", settings.url)
+    monkeypatch.setenv("LOTTERY_LOG_ORIGIN", lc.LOG)
+    dd = ["--data-dir", str(settings.data_dir)]
+    out = tmp_path / "credit.xlsx"
+
+    def run(*args: str) -> int:
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+
+    assert run("export-credit", "--since", "2026-04-01", str(out), *dd) == 0
+    failures = len(range(1, len(outcome.teams), 5))
+    assert f"{failures} 条" in capsys.readouterr().out
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert sheet.max_row == failures + 1
+    # Completed 26 Mar, report due 7 Apr: on 8 Apr it is one working day overdue.
+    assert run("deadlines", "--today", "2026-04-08", *dd) == 0
+    assert capsys.readouterr().out == f"2026-04-07  抽查报告  {TASK}  已逾期1个工作日\n"
+    assert run("export-credit", "--since", "2026-04", str(out), *dd) == 2
+    assert "--since must be YYYY-MM-DD" in capsys.readouterr().err
