@@ -1,21 +1,29 @@
-"""``lottery demo``: a sample city's draws, end to end, exported and verified.
+"""``lottery demo``: a fictional city's office on the real service, end to end.
 
-Until the service and the static site exist (issues #3-#4), the demo runs the core lifecycle in
-memory: five tasks in every state, published as a real log export (C2SP tiles, signed
-checkpoints, blobs), then audited exactly as ``lottery verify`` does. No network is used: one
+青岚市 (division codes 4199xx; no such city exists) keeps its registries in Excel and CSV files:
+the demo writes them into ``DIR/input`` (GBK and UTF-8 CSV, XLSX) and imports them through the
+import service (:mod:`lottery.service.registries`), publishes registry snapshots and two
+versions of the item list, then takes five tasks through the service's lifecycle
+(:class:`lottery.service.lifecycle.Lifecycle`) at fixed past times: two disclosed, one drawn
+and sealed, one cancelled, one announced and waiting for its beacon. No network is used: one
 task uses a recorded drand quicknet round (round 123, a real one), the others public-numbers
 beacons with fictional numbers, and the output says which.
+
+Private state (database, office key, secrets key) stays in ``DIR/data``; the public export is
+written to ``DIR/export`` with ``lc.export_to``; ``lottery demo`` then builds the site in
+``DIR/site`` and verifies it. A rerun starts again from nothing (the directory holds a marker
+file, and the demo refuses to clear a directory without it).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lottery import inmemory
+from sqlmodel import col, select
+
 from lottery.core import drand
 from lottery.core.beacon import (
     BeaconSpec,
@@ -27,13 +35,21 @@ from lottery.core.beacon import (
 )
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
-from lottery.core.note import Signer
-from lottery.export import write_export
-from lottery.keys import generate_keypair, load_signer
+from lottery.core.errors import InputError
 from lottery.recorded import numbers_beacon, quicknet_round_123
-from lottery.synthetic import DEFAULT_RATIOS, make_registries
+from lottery.registry_io import export_csv, export_xlsx
+from lottery.registry_io.layouts import ItemRow
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.registries import import_registry, publish_snapshot
+from lottery.settings import Settings, get_settings
+from lottery.storage.models import SealedOutcome, Task, TaskSecret
+from lottery.synthetic import CITY, DEFAULT_RATIOS, City, make_city
 
 ORIGIN = "rfb.demo.example/lottery"
+MARKER = ".lottery-demo"
+ACTOR = "demo:规划科"
+T_FIRST_IMPORT = "2023-08-01T01:00:00Z"
+T_SECOND_IMPORT = "2026-01-05T01:00:00Z"
 
 
 def _t(text: str) -> datetime:
@@ -68,6 +84,8 @@ class DemoTask:
     cancel: str | None = None
     cancel_reason: str = ""
     beacon_note: str = ""
+    items: tuple[str, ...] = ("RF-001",)
+    org_units: tuple[str, ...] = ()  # empty: the whole city (every unit's inspectors too)
 
 
 def demo_tasks() -> list[DemoTask]:
@@ -76,7 +94,7 @@ def demo_tasks() -> list[DemoTask]:
     return [
         DemoTask(
             "T2023-DRAND",
-            "2023年人防工程防护设备质量抽查（drand 实测轮次）",
+            "2023年人防工程防护设备生产安装和质量检测抽查（drand 实测轮次）",
             BeaconSpec(
                 DrandBeacon("quicknet", quicknet.chain_hash.hex(), 123, "2023-08-23T15:45:33Z"),
                 PublicNumbersBeacon(
@@ -92,10 +110,11 @@ def demo_tasks() -> list[DemoTask]:
             draw="2023-08-23T15:16:00Z",
             reveal="2023-09-01T00:00:00Z",
             beacon_note="recorded drand quicknet round 123 (real, verified with BLS)",
+            items=("RF-001", "RF-004"),
         ),
         DemoTask(
             "T2026-001",
-            "2026年第一季度人防工程平时使用情况抽查",
+            "2026年第一季度人防工程平时使用和维护管理抽查",
             _numbers("2026-03-02", "第一季度"),
             PublicNumbersValue.from_values([[408], [2, 7, 11, 19, 26, 30]]),
             "2026-03-01T02:00:00Z",
@@ -104,10 +123,11 @@ def demo_tasks() -> list[DemoTask]:
             draw="2026-03-02T14:00:00Z",
             reveal="2026-04-01T00:00:00Z",
             beacon_note="fictional public numbers",
+            items=("RF-005", "RF-006"),
         ),
         DemoTask(
             "T2026-002",
-            "2026年第二季度人防工程监理单位抽查",
+            "2026年第二季度人防工程建设、设计和监理抽查",
             _numbers("2026-05-06", "第二季度"),
             PublicNumbersValue.from_values([[71], [5, 9, 14, 22, 28, 33]]),
             "2026-05-05T02:00:00Z",
@@ -115,10 +135,11 @@ def demo_tasks() -> list[DemoTask]:
             "2026-12-31T00:00:00Z",
             draw="2026-05-06T14:00:00Z",
             beacon_note="fictional public numbers; sealed until 2026-12-31",
+            items=("RF-002", "RF-003", "RF-007"),
         ),
         DemoTask(
             "T2026-003",
-            "2026年人防警报设施安装使用抽查（已取消）",
+            "2026年石门县人防通信警报设施安装使用抽查（已取消）",
             _numbers("2026-07-08", "警报设施"),
             PublicNumbersValue.from_values([[902], [1, 3, 17, 20, 24, 31]]),
             "2026-07-07T02:00:00Z",
@@ -126,12 +147,14 @@ def demo_tasks() -> list[DemoTask]:
             "2026-08-01T00:00:00Z",
             draw="2026-07-08T14:00:00Z",
             cancel="2026-07-09T03:00:00Z",
-            cancel_reason="抽取后发现对象名录库中警报设施类型标注错误，任务取消并重新组织",
+            cancel_reason="抽取后发现对象名录库中警报设施类型标注有误，任务取消，更正名录库后重新组织",
             beacon_note="fictional public numbers",
+            items=("RF-006",),
+            org_units=("RFB-419905",),
         ),
         DemoTask(
             "T2026-004",
-            "2026年第四季度人防工程质量检测机构抽查",
+            "2026年第四季度人防工程质量检测和施工图审查抽查",
             BeaconSpec(
                 _future_round(_t("2026-12-15T02:00:00Z"), 3600),
                 PublicNumbersBeacon(
@@ -145,95 +168,282 @@ def demo_tasks() -> list[DemoTask]:
             ("2026-12-16", "2026-12-31"),
             "2027-01-10T00:00:00Z",
             beacon_note="waiting for a future drand quicknet round",
+            items=("RF-004", "RF-008"),
         ),
     ]
 
 
-def _signer(out: Path) -> Signer:
-    keydir = out / "private"
-    key = keydir / "office.key"
-    if key.exists():
-        return load_signer(key)
-    keydir.mkdir(parents=True, exist_ok=True)
-    keydir.chmod(0o700)
-    return generate_keypair(keydir, ORIGIN, "office")
+def _item(code: str, name: str, basis: str, project: str, content: str, **kw: object) -> ItemRow:
+    fields: dict[str, object] = {
+        "subject": f"{CITY}人民防空办公室",
+        "ratio": 500,
+        "frequency": "每年不少于1次",
+        "method": ("onsite", "documents"),
+        "requirements": "检查人员不少于2人，出示行政执法证件，全过程记录，留存检查笔录和现场照片",
+        "key_item": False,
+    }
+    fields.update(kw)
+    return ItemRow(code, name, basis, str(fields.pop("subject")), project, content, **fields)  # type: ignore[arg-type]
 
 
-def _secret(out: Path, task: str) -> bytes:
-    """The task's office secret: random on first use, kept in ``out/private`` (mode 0600)."""
-    path = out / "private" / f"{task}.secret"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    return bytes.fromhex(path.read_text().strip())
+LAW = "《中华人民共和国人民防空法》"
 
 
-def run_demo(out: Path) -> tuple[Path, list[str]]:
-    """Run every demo task and write the export under ``out/export``; return lines to print."""
-    signer = _signer(out)
-    regs = make_registries(3000, 60, n_regions=6, seed=2026)
-    events: list[tuple[datetime, int, bytes]] = []
-    blobs: dict[str, bytes] = {}
-    lines: list[str] = []
-    for demo in demo_tasks():
-        params = TaskParams(
-            task=demo.task,
-            title=demo.title,
-            org_units=tuple(regs.org_units),
-            window_start=demo.window[0],
-            window_end=demo.window[1],
-            ratios=DEFAULT_RATIOS,
-            team_size=2,
-            disclosure=demo.disclosure,
-            beacon=demo.beacon,
-            items=(("RF-01", 1),),
+def demo_items(version: int) -> list[ItemRow]:
+    """The item list (抽查事项清单): version 1, and version 2 (an item added, a ratio changed)."""
+    items = [
+        _item(
+            "RF-001",
+            "人防工程防护设备生产安装情况检查",
+            f"{LAW}第二十三条；《人民防空工程质量监督管理规定》",
+            "防护设备生产安装",
+            "防护设备生产企业的产品质量、出厂检测报告和质量保证体系；防护设备安装质量",
+            method=("onsite", "testing"),
+            key_item=True,
+        ),
+        _item(
+            "RF-002",
+            "人防工程设计单位执业情况检查",
+            f"{LAW}第二十三条；《人民防空工程建设管理规定》",
+            "人防工程设计",
+            "设计文件执行人防工程防护标准和质量标准情况，设计变更管理",
+            method=("documents",),
+        ),
+        _item(
+            "RF-003",
+            "人防工程监理单位履职情况检查",
+            "《人民防空工程建设管理规定》；《人民防空工程质量监督管理规定》",
+            "人防工程监理",
+            "监理单位对防护密闭、防化等关键部位的旁站监理和质量控制记录",
+        ),
+        _item(
+            "RF-004",
+            "人防工程质量检测机构检测行为检查",
+            "《人民防空工程质量监督管理规定》",
+            "人防工程质量检测",
+            "检测机构的检测能力、检测行为和检测报告的真实性",
+            method=("documents", "delegated"),
+        ),
+        _item(
+            "RF-005",
+            "人防工程平时使用和维护管理情况检查",
+            f"{LAW}第二十五条、第二十六条、第二十七条；《人民防空工程平时开发利用管理办法》",
+            "人防工程平时使用",
+            "维护管理制度和责任落实；平时使用不得影响防空效能，不得擅自改变工程主体结构",
+            ratio=500 if version == 1 else 800,
+            frequency="每年1次" if version == 1 else "每年2次",
+            method=("onsite",),
+            key_item=True,
+        ),
+        _item(
+            "RF-006",
+            "人防通信、警报设施安装使用情况检查",
+            f"{LAW}第四章（通信和警报）",
+            "人防通信警报设施",
+            "警报设施的设置、维护保养和试鸣保障，设施所在单位的管理责任",
+            ratio=1000,
+            method=("onsite",),
+        ),
+        _item(
+            "RF-007",
+            "城市新建民用建筑修建防空地下室情况检查",
+            f"{LAW}第二十二条、第四十八条；《人民防空工程建设管理规定》",
+            "人防工程建设",
+            "按照国家规定修建防空地下室或依法缴纳易地建设费，防空地下室同步设计、施工和验收",
+            key_item=True,
+        ),
+    ]
+    if version >= 2:
+        items.append(
+            _item(
+                "RF-008",
+                "人防工程施工图设计文件审查情况检查",
+                "《人民防空工程施工图设计文件审查管理办法》；《人民防空工程建设管理规定》",
+                "人防工程施工图审查",
+                "施工图审查机构对人防工程防护设计内容的审查范围、审查程序和审查意见",
+                method=("documents",),
+            )
         )
-        secret = _secret(out, demo.task)
-        run = inmemory.announce(
-            ORIGIN,
-            signer,
-            params,
-            regs.candidates,
-            regs.inspectors,
-            secret,
-            _t(demo.announce),
-            exclusions=regs.exclusions,
-            conflicts=regs.conflicts,
-            previous=regs.previous,
-        )
-        stamps = [demo.announce]
-        if demo.draw and demo.value is not None:
-            inmemory.draw(run, demo.value, _t(demo.draw))
-            stamps.append(demo.draw)
-        if demo.reveal:
-            inmemory.reveal(run, _t(demo.reveal))
-            stamps.append(demo.reveal)
-        if demo.cancel:
-            inmemory.cancel(run, demo.cancel_reason, _t(demo.cancel))
-            stamps.append(demo.cancel)
-        for order, (stamp, note) in enumerate(zip(stamps, run.published.notes, strict=True)):
-            events.append((_t(stamp), order, note))
-        blobs.update(run.published.blobs)
-        state = (
-            "cancelled"
-            if demo.cancel
-            else "disclosed"
-            if demo.reveal
-            else "drawn (sealed)"
-            if demo.draw
-            else "announced, waiting for its beacon"
-        )
-        lines.append(f"{demo.task}: {state}; beacon: {demo.beacon_note}")
-    events.sort(key=lambda e: (e[0], e[1]))
-    export = out / "export"
-    checkpoint = write_export(
-        export,
-        [note for _, _, note in events],
-        blobs,
-        signer,
-        origin=ORIGIN,
-        public_keys=[signer.vkey],
+    return items
+
+
+@dataclass
+class DemoResult:
+    """What ``run_demo`` made and where.
+
+    Attributes:
+        export: the public export (``DIR/export``).
+        data: the private state (``DIR/data``): database, office key, secrets key.
+        inputs: the registry files that were imported, in order.
+        lines: what to print, one line per step and task.
+        states: task id -> its final state.
+    """
+
+    export: Path
+    data: Path
+    inputs: list[Path] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    states: dict[str, str] = field(default_factory=dict)
+
+
+def demo_settings(out: Path) -> Settings:
+    """The demo's service settings: always its own SQLite file under ``DIR/data``."""
+    data = out / "data"
+    return get_settings(
+        data_dir=data, database_url=f"sqlite:///{data / 'lottery.db'}", log_origin=ORIGIN
     )
-    lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
-    return export, lines
+
+
+def _fresh(out: Path) -> None:
+    """Start from nothing: clear a previous demo run, refuse any other non-empty directory."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise InputError(f"{out} is not empty and not a demo directory; choose another --out")
+        for name in ("data", "input", "export", "site", "build"):
+            shutil.rmtree(out / name, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("lottery demo output; `lottery demo` clears and rewrites it\n")
+
+
+def _write_inputs(city: City, inp: Path) -> dict[str, Path]:
+    """The office's registry files, in the formats staff send (GBK CSV, UTF-8 CSV, XLSX)."""
+    inp.mkdir(parents=True)
+    files = {
+        "org-units": inp / "组织机构.xlsx",
+        "targets": inp / "抽查对象名录库-2023.csv",  # re-encoded as GBK below
+        "inspectors": inp / "执法检查人员名录库-2023.xlsx",
+        "conflicts": inp / "回避关系.csv",
+        "history": inp / "检查记录-2022.csv",
+        "items": inp / "抽查事项清单-第1版.xlsx",
+        "targets-later": inp / "抽查对象名录库-2026.xlsx",
+        "inspectors-later": inp / "执法检查人员名录库-2026.csv",
+        "history-later": inp / "检查记录-2025.csv",
+        "items-later": inp / "抽查事项清单-第2版.xlsx",
+    }
+    rows: dict[str, list[object]] = {
+        "org-units": list(city.org_units),
+        "targets": list(city.targets),
+        "inspectors": list(city.inspectors),
+        "conflicts": list(city.conflicts),
+        "history": list(city.history),
+        "items": list(demo_items(1)),
+        "targets-later": list(city.targets_later),
+        "inspectors-later": list(city.inspectors_later),
+        "history-later": list(city.history_later),
+        "items-later": list(demo_items(2)),
+    }
+    for key, path in files.items():
+        if path.suffix == ".xlsx":
+            export_xlsx(rows[key], path)
+        else:
+            export_csv(rows[key], path)
+    gbk = files["targets"]
+    gbk.write_bytes(gbk.read_text(encoding="utf-8-sig").encode("gbk"))
+    return files
+
+
+def _import(lc: Lifecycle, result: DemoResult, kind: str, path: Path, when: str) -> None:
+    done = import_registry(lc, kind, path, actor=ACTOR, now=_t(when), effective=_t(when).date())
+    result.inputs.append(path)
+    enc = f", {done.encoding}" if done.encoding else ""
+    result.lines.append(f"import {path.name} ({done.format}{enc}): {done.summary()}")
+
+
+def _snapshots(lc: Lifecycle, result: DemoResult, when: str) -> None:
+    for registry in ("org-units", "targets", "inspectors"):
+        record = publish_snapshot(lc, registry, actor=ACTOR, now=_t(when))
+        fresh = record.body["as_of"] == when
+        note = "" if fresh else " (unchanged: the earlier record stands)"
+        result.lines.append(
+            f"snapshot {registry}: {record.body['rows']} rows, record {record.id[:16]}…{note}"
+        )
+
+
+def _run_task(lc: Lifecycle, demo: DemoTask, params: TaskParams) -> str:
+    lc.create_task(params, _t(demo.announce), actor=ACTOR)
+    lc.announce(demo.task, _t(demo.announce), actor=ACTOR)
+    if demo.draw and demo.value is not None:
+        lc.draw(demo.task, demo.value, _t(demo.draw))
+    if demo.reveal:
+        lc.disclose(demo.task, _t(demo.reveal))
+    if demo.cancel:
+        lc.cancel(demo.task, demo.cancel_reason, _t(demo.cancel), actor=ACTOR)
+    return lc.get_task(demo.task).state
+
+
+def run_demo(out: Path) -> DemoResult:
+    """Import the city's registries, run every demo task, write the export under ``out``.
+
+    Raises:
+        InputError: when ``out`` is a non-empty directory that no demo made.
+    """
+    _fresh(out)
+    city = make_city()
+    files = _write_inputs(city, out / "input")
+    settings = demo_settings(out)
+    result = DemoResult(out / "export", settings.data_dir)
+    lc = Lifecycle.open(settings)
+    try:
+        for kind in ("org-units", "targets", "inspectors", "conflicts", "history", "items"):
+            _import(lc, result, kind, files[kind], T_FIRST_IMPORT)
+        _snapshots(lc, result, T_FIRST_IMPORT)
+        units = tuple(city.unit_codes)
+        second_done = False
+        for demo in demo_tasks():
+            if not second_done and demo.announce > T_SECOND_IMPORT:
+                for kind in ("targets", "inspectors", "history", "items"):
+                    _import(lc, result, kind, files[f"{kind}-later"], T_SECOND_IMPORT)
+                _snapshots(lc, result, T_SECOND_IMPORT)
+                second_done = True
+            version = 1 if demo.announce < T_SECOND_IMPORT else 2
+            params = TaskParams(
+                task=demo.task,
+                title=demo.title,
+                org_units=demo.org_units or units,
+                window_start=demo.window[0],
+                window_end=demo.window[1],
+                ratios=DEFAULT_RATIOS,
+                team_size=2,
+                disclosure=demo.disclosure,
+                beacon=demo.beacon,
+                items=tuple((code, version) for code in demo.items),
+            )
+            state = _run_task(lc, demo, params)
+            result.states[demo.task] = state
+            shown = {"drawn": "drawn (sealed)", "announced": "announced, waiting for its beacon"}
+            result.lines.append(
+                f"{demo.task}: {shown.get(state, state)}; beacon: {demo.beacon_note}"
+            )
+        checkpoint = lc.export_to(result.export)
+        result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
+    finally:
+        lc.engine.dispose()
+    return result
+
+
+def undisclosed_secrets(out: Path) -> dict[str, bytes]:
+    """Everything of the demo that must never be published yet (for the tests' scan).
+
+    The office's private key, and for every task not disclosed or cancelled its office secret
+    and (when drawn) its sealed outcome blob, read from ``DIR/data`` through the service.
+    """
+    settings = demo_settings(out)
+    hidden = {"office.key": (settings.keys_dir / "office.key").read_bytes().strip()}
+    lc = Lifecycle.open(settings)
+    try:
+        with lc.session() as session:
+            undisclosed = select(Task).where(col(Task.state).in_(("announced", "drawn")))
+            for task in session.exec(undisclosed):
+                row = session.get(TaskSecret, task.id)
+                if row is not None:
+                    hidden[f"{task.id} secret"] = lc.keeper.open(
+                        "office-secret", task.id, row.ciphertext
+                    )
+                sealed = session.get(SealedOutcome, task.id)
+                if sealed is not None:
+                    hidden[f"{task.id} outcome"] = lc.keeper.open(
+                        "outcome", task.id, sealed.ciphertext
+                    )
+    finally:
+        lc.engine.dispose()
+    return hidden

@@ -33,23 +33,38 @@ def test_bench_draw_rejects_bad_sizes() -> None:
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
-    out = run("demo", "--out", str(tmp_path / "demo"))
+    demo = tmp_path / "demo"
+    out = run("demo", "--out", str(demo))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1].startswith("VERIFIED")
     for state in ("disclosed", "drawn (sealed)", "cancelled", "waiting for its beacon"):
         assert state in out.stdout
-    export = tmp_path / "demo" / "export"
-    private = (tmp_path / "demo" / "private" / "office.key").read_text().strip()
+    assert "recorded drand quicknet round 123" in out.stdout
+    assert "fictional public numbers" in out.stdout
+    # The registries came in through the import service, from the files left in input/.
+    inputs = sorted(p.name for p in (demo / "input").iterdir())
+    assert len(inputs) == 10 and any(n.endswith(".xlsx") for n in inputs)
+    assert "(csv, gb18030)" in out.stdout and "移出 40" in out.stdout
+    assert "已发布为抽查事项清单第 2 版" in out.stdout
+    # Private state only under data/; the export and the site hold no private key.
+    assert (demo / "data" / "keys" / "office.key").exists()
+    for public in ("export", "site"):
+        names = {p.name for p in (demo / public).rglob("*")}
+        assert "office.key" not in names and "lottery.db" not in names
+    export = demo / "export"
     everything = b"".join(p.read_bytes() for p in export.rglob("*") if p.is_file())
-    assert private.encode() not in everything
-    assert private.split("+")[-1].encode() not in everything
-    # The sealed task's secret is published nowhere; the disclosed task's is.
-    sealed = (tmp_path / "demo" / "private" / "T2026-002.secret").read_text().strip()
-    disclosed = (tmp_path / "demo" / "private" / "T2026-001.secret").read_text().strip()
-    assert sealed.encode() not in everything
-    assert disclosed.encode() in everything
     assert b'"task":"T2026-002","teams"' not in everything  # no sealed outcome blob
     assert b'"task":"T2026-001","teams"' in everything
-    # Running it again appends nothing and rewrites nothing: the export is stable.
-    again = run("demo", "--out", str(tmp_path / "demo"))
+    assert b'"type":"registry-snapshot"' in everything and b'"type":"item-list"' in everything
+    # Running it again starts from nothing and gives an export that verifies again.
+    again = run("demo", "--out", str(demo))
     assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1].startswith("VERIFIED")
+
+
+def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("not a demo")
+    out = run("demo", "--out", str(tmp_path))
+    assert out.returncode == 2 and "not a demo directory" in out.stderr
+    assert out.stderr.strip().count("\n") == 0
+    assert (tmp_path / "keep.txt").exists()

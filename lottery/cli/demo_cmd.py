@@ -1,4 +1,4 @@
-"""``lottery demo``: run the sample city end to end and verify what it published."""
+"""``lottery demo``: a fictional city's office on the real service, built and verified."""
 
 from __future__ import annotations
 
@@ -11,23 +11,30 @@ import typer
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where to write the demo's output.")] = Path("demo"),
 ) -> None:
-    """Run five sample tasks in every state, export the log, then verify it."""
+    """Import a sample city's registries, run five tasks in every state, build and verify."""
     from lottery.cli.verify_cmd import verify_command
     from lottery.demo import run_demo
     from publisher.build import build_site
 
     typer.echo(
-        "Demo: the draws run in memory (the service, `lottery serve`, comes with a later "
-        "issue); what they publish is the real signed log export, and the site is built from it."
+        f"Demo: 青岚市 (fictional) on the service. Registry files in {out / 'input'} are "
+        f"imported through the import service; tasks run through the lifecycle at fixed past "
+        f"times; private state stays in {out / 'data'}."
     )
-    export, lines = run_demo(out)
-    for line in lines:
+    result = run_demo(out)
+    for line in result.lines:
         typer.echo(f"  {line}")
     site = out / "site"
-    pages = build_site(export, site, work=out / "build")
-    typer.echo(f"export: {export}; site: {site} ({pages} pages, carrying a copy of the export)")
+    pages = build_site(result.export, site, work=out / "build")
+    typer.echo(
+        f"export: {result.export}; site: {site} ({pages} pages, carrying a copy of the export)"
+    )
+    typer.echo(
+        f"look at: {site / 'index.html'} (or `make demo`, which serves it on 127.0.0.1); "
+        f"registry files: {out / 'input'}"
+    )
     typer.echo(f"verifying the site as the public would: lottery verify {site}")
-    verify_command(str(site), task=None, key=[str(export / "keys" / "office.vkey")])
+    verify_command(str(site), task=None, key=[str(result.export / "keys" / "office.vkey")])
 
 
 def register(app: typer.Typer) -> None:

@@ -141,13 +141,15 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line for staff."""
-        text = (
+        if self.version is not None:
+            return (
+                f"{self.kind}: 共 {self.rows} 项，已发布为抽查事项清单第 {self.version} 版"
+                f"（记录 {self.record}）"
+            )
+        return (
             f"{self.kind}: 共 {self.rows} 行，新增 {self.inserted}，更新 {self.updated}，"
             f"未变 {self.unchanged}，移出 {self.removed}"
         )
-        if self.version is not None:
-            text += f"；发布抽查事项清单第 {self.version} 版（记录 {self.record}）"
-        return text
 
 
 # --- import ------------------------------------------------------------------------------------
