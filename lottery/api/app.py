@@ -22,10 +22,17 @@ from lottery.service.logview import LogView
 from lottery.settings import Settings
 
 from . import errors
-from .routes import audit, auth, console, public, tasks, users
+from .routes import audit, auth, console, public, registries, tasks, users
 
 # Every router with API routes (the authorization tests walk these).
-ROUTERS = (auth.router, users.router, tasks.router, audit.router, public.router)
+ROUTERS = (
+    auth.router,
+    users.router,
+    tasks.router,
+    registries.router,
+    audit.router,
+    public.router,
+)
 
 
 def utc_now() -> datetime:

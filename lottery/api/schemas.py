@@ -161,3 +161,48 @@ class AuditEventPublic(BaseModel):
             detail=dict(event.detail),
             remote_addr=event.remote_addr,
         )
+
+
+class NumbersEntryPublic(BaseModel):
+    """A pending public-numbers entry, waiting for a second person."""
+
+    task: str
+    numbers: list[list[int]]
+    fallback: bool
+    status: str
+    entered_by: str
+    entered_at: datetime
+
+
+class ImportSummary(BaseModel):
+    """A registry import that was written."""
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int
+    format: str
+    encoding: str | None
+    version: int | None
+    record: str | None
+    summary: str
+
+
+class ImportRowError(BaseModel):
+    """One bad row of a rejected import (row 1 is the header; 0 is the whole file)."""
+
+    row: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+
+class ImportRejectedBody(BaseModel):
+    """A rejected import: nothing was written; every bad row is listed."""
+
+    detail: str
+    error: str = "ImportRejected"
+    rows: list[ImportRowError]

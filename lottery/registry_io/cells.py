@@ -262,7 +262,8 @@ def fmt_enum(labels: Mapping[str, str]) -> Formatter:
         back.setdefault(c, label)
 
     def fmt(value: Any) -> str:
-        return back[value]
+        # A stored code without a label (written by an older layout) is exported as it is.
+        return back.get(value, str(value))
 
     return fmt
 

@@ -37,7 +37,7 @@ def load_registries(service: Lifecycle, regs: Registries) -> None:
                 Target(
                     uscc=c.id,
                     name=f"企业{c.id[-6:]}",
-                    type="shelter-user",
+                    type="peacetime_use",
                     region=c.region,
                     risk_class=c.risk,
                     contact_phone="13800000000",

@@ -12,11 +12,14 @@ from lottery.api.schemas import (
     ERROR_RESPONSES,
     CancelRequest,
     DrawRequest,
+    NumbersEntryPublic,
+    NumbersRequest,
     RecordPublic,
     TaskPublic,
 )
 from lottery.core.beacon import BeaconSpec, DrandBeacon, DrandValue
 from lottery.core.errors import InputError
+from lottery.service import beacons
 from lottery.service.roles import Perm
 from lottery.service.taskfile import TaskDefinition
 from lottery.service.users import StaffUser
@@ -31,6 +34,8 @@ Drawer = Annotated[StaffUser, Depends(require(Perm.TASK_DRAW))]
 Discloser = Annotated[StaffUser, Depends(require(Perm.TASK_DISCLOSE))]
 Canceller = Annotated[StaffUser, Depends(require(Perm.TASK_CANCEL))]
 OutcomeReader = Annotated[StaffUser, Depends(require(Perm.OUTCOME_READ))]
+NumbersEnterer = Annotated[StaffUser, Depends(require(Perm.BEACON_ENTER))]
+NumbersConfirmer = Annotated[StaffUser, Depends(require(Perm.BEACON_CONFIRM))]
 
 
 @router.get("", response_model=list[TaskPublic])
@@ -125,3 +130,40 @@ def outcome(
     blob = service.read_sealed_outcome(task_id, user.name, now, remote_addr=addr)
     decoded: dict[str, Any] = json.loads(blob)
     return decoded
+
+
+@router.post("/{task_id}/numbers", response_model=NumbersEntryPublic, status_code=201)
+def enter_numbers(
+    task_id: TaskId,
+    body: NumbersRequest,
+    user: NumbersEnterer,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> NumbersEntryPublic:
+    """First person: enter the public numbers as drawn; a second person must confirm."""
+    entry = beacons.enter_numbers(service, task_id, body.values, user.name, now, remote_addr=addr)
+    return NumbersEntryPublic(
+        task=entry.task,
+        numbers=entry.numbers,
+        fallback=entry.fallback,
+        status=entry.status,
+        entered_by=entry.entered_by,
+        entered_at=entry.entered_at,
+    )
+
+
+@router.post("/{task_id}/numbers/confirm", response_model=RecordPublic)
+def confirm_numbers(
+    task_id: TaskId,
+    body: NumbersRequest,
+    user: NumbersConfirmer,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Second, different person: type the numbers again; when they match, the task is drawn."""
+    record = beacons.confirm_numbers(
+        service, task_id, body.values, user.name, now, remote_addr=addr
+    )
+    return RecordPublic.of(record)

@@ -1,0 +1,163 @@
+"""The service commands end to end: init, user add, task create/announce/show, export, and
+`lottery serve` answering the API and the public log, audited by `lottery verify <url>`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from lottery.service.lifecycle import Lifecycle
+from lottery.settings import get_settings
+from tests import lifecycle as lc
+from tests.service.conftest import load_registries
+
+LOTTERY = [sys.executable, "-m", "lottery"]
+PASSWORD = "test-only-password"  # noqa: S105 - test-only
+
+
+def run(*args: str, data: Path, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG, **env}
+    full_env.pop("LOTTERY_DATABASE_URL", None)
+    proc = subprocess.run(
+        [*LOTTERY, *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _task_file(tmp: Path) -> Path:
+    """A task whose public draw is tomorrow (real time), so it can be announced now."""
+    params = lc.params(lc.small_registries(), "T-cli")
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    spec = lc.numbers_beacon(tomorrow, "测试", (1, (1, 2, 3, 4, 5, 6)))[0]
+    body = {
+        "task": "T-cli",
+        "title": params.title,
+        "org_units": list(params.org_units),
+        "window": {"start": params.window_start, "end": params.window_end},
+        "ratios": dict(params.ratios),
+        "team_size": 2,
+        "disclosure": f"{date.today().year + 1}-01-31T00:00:00Z",
+        "beacon": spec.to_dict(),
+    }
+    path = tmp / "task.yaml"
+    path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+    service = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
+    load_registries(service, lc.small_registries())
+    service.engine.dispose()
+    return data
+
+
+def test_init_users_and_tasks(data: Path, tmp_path: Path) -> None:
+    again = run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+    assert "already" in again.stdout
+    assert (data / "keys" / "office.key").stat().st_mode & 0o077 == 0
+    run("user", "add", "alice", "--role", "planner", data=data, LOTTERY_USER_PASSWORD=PASSWORD)
+    assert "alice\tplanner\tactive" in run("user", "list", data=data).stdout
+    run("task", "create", str(_task_file(tmp_path)), data=data)
+    out = run("task", "announce", "T-cli", "--actor", "alice", data=data)
+    assert "announced" in out.stdout
+    shown = json.loads(run("task", "show", "T-cli", data=data).stdout)
+    assert shown["state"] == "announced" and shown["announcement_record"]
+    export = tmp_path / "export"
+    assert "1 records" in run("export", str(export), data=data).stdout
+    verified = subprocess.run(
+        [*LOTTERY, "verify", str(export)], capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("task", "announce", "NOPE"), "no task NOPE"),
+        (("task", "create", "/nonexistent/task.yaml"), "cannot read task file"),
+        (("user", "add", "bob", "--role", "king"), "unknown role"),
+        (("task", "cancel", "NOPE", "--reason", "x"), "no task NOPE"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(data: Path, args: tuple[str, ...], words: str) -> None:
+    proc = run(*args, data=data, ok=False, LOTTERY_USER_PASSWORD=PASSWORD)
+    assert proc.returncode != 0
+    assert words in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(data: Path, tmp_path: Path) -> Iterator[str]:
+    run("task", "create", str(_task_file(tmp_path)), data=data)
+    run("task", "announce", "T-cli", data=data)
+    port = _free_port()
+    env = {**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG}
+    env.pop("LOTTERY_DATABASE_URL", None)
+    proc = subprocess.Popen(  # noqa: S603 - our own CLI
+        [*LOTTERY, "serve", "--data-dir", str(data), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/log/checkpoint", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"lottery serve exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_answers_staff_and_the_public(served: str) -> None:
+    login = httpx.post(f"{served}/api/auth/login", json={"name": "boss", "password": PASSWORD})
+    assert login.status_code == 200
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    tasks = httpx.get(f"{served}/api/tasks", headers=headers).json()
+    assert [(t["id"], t["state"]) for t in tasks] == [("T-cli", "announced")]
+    assert httpx.get(f"{served}/api/tasks").status_code == 401
+    console = httpx.get(f"{served}/console/")
+    assert console.status_code == 200 and "抽查工作台" in console.text
+    assert httpx.get(f"{served}/openapi.json").json()["info"]["title"]
+    proc = subprocess.run(
+        [*LOTTERY, "verify", f"{served}/log"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "VERIFIED" in proc.stdout
