@@ -121,7 +121,7 @@ def served(data: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG}
     env.pop("LOTTERY_DATABASE_URL", None)
-    proc = subprocess.Popen(  # noqa: S603 - our own CLI
+    proc = subprocess.Popen(
         [*LOTTERY, "serve", "--data-dir", str(data), "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
