@@ -13,26 +13,9 @@ from email.utils import format_datetime
 from lottery.core.canonical import parse_time
 from lottery.core.records import Record
 from publisher.model import SiteModel
-from publisher.pages import LOG_PAGE_SIZE, RECORD_NAMES, REGISTRY_NAMES
+from publisher.pages import RECORD_NAMES, REGISTRY_NAMES, record_path
 
 FEED_ITEMS = 50
-
-
-def record_path(model: SiteModel, record: Record) -> str:
-    """The site path (directory URL) of the page that shows ``record``."""
-    body = record.body
-    kind = record.type
-    if kind in ("inspection-result", "task-report"):
-        return f"results/{body['task']}/"
-    if kind.startswith("task-"):
-        return f"tasks/{body['task']}/"
-    if kind == "item-list":
-        return f"items/v{body['version']}/"
-    if kind == "registry-snapshot":
-        return "targets/" if body["registry"] == "targets" else "inspectors/"
-    if kind.startswith("penalty"):
-        return "penalties/"
-    return f"log/{model.index[record.id] // LOG_PAGE_SIZE + 1}/"
 
 
 def _title(model: SiteModel, record: Record) -> str:

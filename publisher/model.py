@@ -76,6 +76,7 @@ class SiteModel:
     penalties: list[Record] = field(default_factory=list)
     withdrawals: dict[str, Record] = field(default_factory=dict)
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
+    _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def blob_json(self, digest: str) -> Any:
         """A published blob, parsed."""
@@ -112,15 +113,24 @@ class SiteModel:
                 raise PublishError(f"record {record.id[:16]}: {exc}") from exc
         return record, self._parsed[record.id]
 
+    def names(self, registry: str) -> dict[str, str]:
+        """Key -> name from the latest snapshot of ``registry`` (empty when none; cached).
+
+        Raises:
+            PublishError: when that snapshot is malformed.
+        """
+        if registry not in self._names:
+            latest = self.latest_snapshot(registry)
+            self._names[registry] = latest[1].mapping("name") if latest else {}
+        return self._names[registry]
+
     def target_names(self) -> dict[str, str]:
         """USCC -> name from the latest targets snapshot (empty when none is published)."""
-        latest = self.latest_snapshot("targets")
-        return latest[1].mapping("name") if latest else {}
+        return self.names("targets")
 
     def inspector_names(self) -> dict[str, str]:
         """Inspector id -> name from the latest inspectors snapshot (empty when none)."""
-        latest = self.latest_snapshot("inspectors")
-        return latest[1].mapping("name") if latest else {}
+        return self.names("inspectors")
 
     @property
     def current_items(self) -> Record | None:

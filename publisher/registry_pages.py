@@ -11,7 +11,7 @@ from typing import Any
 
 from lottery.core.records import Record
 from publisher.model import SiteModel
-from publisher.pages import log_link, md, short, table
+from publisher.pages import h, link, log_link, md, short, table
 from publisher.snapshot import FIELD_NAMES
 
 ITEM_FIELDS = (
@@ -28,22 +28,22 @@ ITEM_FIELDS = (
 
 
 def _item_section(item: dict[str, Any]) -> list[str]:
-    rows = [["事项编码", md(item["code"])], ["重点事项", "是" if item["key"] else "否"]]
+    rows = [["事项编码", h(item["code"])], ["重点事项", "是" if item["key"] else "否"]]
     for key, label in ITEM_FIELDS:
         value = item.get(key)
         if isinstance(value, list):
             value = "、".join(value)
         if value:
-            rows.append([label, md(value)])
+            rows.append([label, h(value)])
     return [f"### {md(item['code'])} {md(item['name'])}", "", *table(["项目", "内容"], rows)]
 
 
-def _version_body(model: SiteModel, record: Record, prefix: str) -> list[str]:
+def _version_body(model: SiteModel, record: Record, root: str) -> list[str]:
     body = record.body
     lines = [
         f"第 {body['version']} 版，自 {body['effective']} 起施行，共 {len(body['items'])} 项；"
         f"公开于 {body['time']}（记录 {short(record.id)}，"
-        f"日志序号 {log_link(model, record, prefix)}）。",
+        f"日志序号 {log_link(model, record, root)}）。",
         "",
     ]
     for item in body["items"]:
@@ -60,7 +60,7 @@ def item_pages(model: SiteModel) -> dict[str, str]:
     else:
         versions = [
             [
-                f"[第 {v} 版](v{v}.md)",
+                link(f"第 {v} 版", f"v{v}/"),
                 r.body["effective"],
                 str(len(r.body["items"])),
                 r.body["time"],
@@ -86,7 +86,7 @@ def item_pages(model: SiteModel) -> dict[str, str]:
                 "",
                 "[全部版本](index.md)",
                 "",
-                *_version_body(model, record, "../"),
+                *_version_body(model, record, "../../"),
             ]
         )
     return out
@@ -121,7 +121,7 @@ def inspectors_page(model: SiteModel) -> str:
             "",
             *table(
                 [FIELD_NAMES.get(f, f) for f in snap.fields],
-                ([md(c) for c in r] for r in snap.rows),
+                ([h(c) for c in r] for r in snap.rows),
             ),
         ]
     return "\n".join(lines)

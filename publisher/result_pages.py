@@ -15,9 +15,10 @@ from publisher.pages import (
     FIELD_LABELS,
     cell,
     fields_table,
+    h,
+    link,
     log_link,
     md,
-    short,
     table,
 )
 
@@ -28,11 +29,12 @@ def _rows_with_payloads(
     lead: list[str],
     cells: list[list[str]],
     shown: set[str],
+    root: str,
 ) -> list[str]:
     cols, payload_cells = fields_table([r.body for r in records], ENVELOPE | shown)
     tail = ["公开时间（UTC）", "日志序号"]
     rows = [
-        [*front, *payload, r.body["time"], log_link(model, r, "../")]
+        [*front, *payload, r.body["time"], log_link(model, r, root)]
         for front, payload, r in zip(cells, payload_cells, records, strict=True)
     ]
     return table([*lead, *cols, *tail], rows)
@@ -42,11 +44,11 @@ def _report(model: SiteModel, record: Record) -> list[str]:
     """One task report: its fields as a two-column table, the text below it."""
     body = record.body
     skip = ENVELOPE | {"task", "text"}
-    rows = [[md(FIELD_LABELS.get(k, k)), cell(v)] for k, v in body.items() if k not in skip]
-    rows += [["公开时间（UTC）", body["time"]], ["日志序号", log_link(model, record, "../")]]
+    rows = [[h(FIELD_LABELS.get(k, k)), cell(v)] for k, v in body.items() if k not in skip]
+    rows += [["公开时间（UTC）", body["time"]], ["日志序号", log_link(model, record, "../../")]]
     text = body.get("text")
     return [
-        f"### 抽查报告 {short(record.id)}",
+        f"### 抽查报告 `{record.id[:16]}…`",
         "",
         *table(["项目", "内容"], rows),
         *([md(text), ""] if isinstance(text, str) and text else []),
@@ -67,17 +69,27 @@ def result_pages(model: SiteModel) -> dict[str, str]:
     out: dict[str, str] = {}
     for task in tasks:
         view = model.tasks.get(task)
-        title = md(view.announcement["title"]) if view else ""
+        title = view.announcement["title"] if view else ""
         results = model.results.get(task, [])
         reports = model.task_reports.get(task, [])
         rows.append(
-            [f"[{task}]({task}.md)", title, str(len(results)), "已公开" if reports else "暂无"]
+            [link(task, f"{task}/"), h(title), str(len(results)), "已公开" if reports else "暂无"]
         )
-        link = f"[{task}](../tasks/{task}.md)" if view else task
-        page = [f"# 抽查结果：{task} {title}", "", f"抽查任务：{link}", "", "## 检查结果", ""]
+        task_link = f"[{task}](../tasks/{task}.md)" if view else task
+        page = [
+            f"# 抽查结果：{task} {md(title)}",
+            "",
+            f"抽查任务：{task_link}",
+            "",
+            "## 检查结果",
+            "",
+        ]
         if results:
             lead = [
-                [r.body["target"], md(r.body.get("target_name") or names.get(r.body["target"], ""))]
+                [
+                    h(r.body["target"]),
+                    h(r.body.get("target_name") or names.get(r.body["target"], "")),
+                ]
                 for r in results
             ]
             page += _rows_with_payloads(
@@ -86,6 +98,7 @@ def result_pages(model: SiteModel) -> dict[str, str]:
                 ["统一社会信用代码", "名称"],
                 lead,
                 {"task", "target", "target_name"},
+                "../../",
             )
         else:
             page += ["暂无", ""]
@@ -115,9 +128,11 @@ def penalties_page(model: SiteModel) -> str:
     lead = []
     for r in model.penalties:
         withdrawal = model.withdrawals.get(r.id)
-        state = f"已撤销：{md(withdrawal.body['reason'])}" if withdrawal else "有效"
+        state = f"已撤销：{h(withdrawal.body['reason'])}" if withdrawal else "有效"
         name = r.body.get("entity") or names.get(r.body["target"], "")
-        lead.append([md(r.body["decision"]), r.body["target"], md(name), state])
+        lead.append([h(r.body["decision"]), h(r.body["target"]), h(name), state])
     head = ["决定书文号", "统一社会信用代码", "当事人", "状态"]
     shown = {"decision", "target", "entity"}
-    return "\n".join([*lines, *_rows_with_payloads(model, model.penalties, head, lead, shown)])
+    return "\n".join(
+        [*lines, *_rows_with_payloads(model, model.penalties, head, lead, shown, "../")]
+    )

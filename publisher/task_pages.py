@@ -6,7 +6,7 @@ from typing import Any
 
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.pages import RECORD_NAMES, STATUS, log_link, md, short, table
+from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, table
 
 
 def _beacon_text(beacon: dict[str, Any]) -> str:
@@ -22,7 +22,7 @@ def _beacon_text(beacon: dict[str, Any]) -> str:
     fallback = beacon.get("fallback")
     if fallback:
         text += f"；备用：{fallback['description']}，{fallback['draw_date']}"
-    return md(text)
+    return h(text)
 
 
 def _beacon_value_text(draw: Record) -> str:
@@ -41,9 +41,9 @@ def tasks_index(model: SiteModel) -> str:
     """All tasks."""
     rows = [
         [
-            f"[{t.task}](../tasks/{t.task}.md)",
-            md(t.announcement["title"]),
-            md(STATUS.get(t.status, t.status)),
+            link(t.task, f"{t.task}/"),
+            h(t.announcement["title"]),
+            h(STATUS.get(t.status, t.status)),
             str(t.announcement["pool"]["candidates"]),
             str(t.announcement["pool"]["picks"]),
         ]
@@ -72,9 +72,9 @@ def _timeline(model: SiteModel, view: TaskView) -> list[str]:
     rows = [
         [
             r.body["time"],
-            RECORD_NAMES.get(r.type, md(r.type)),
+            h(RECORD_NAMES.get(r.type, r.type)),
             short(r.id),
-            log_link(model, r, "../"),
+            log_link(model, r, "../../"),
         ]
         for r in view.records
     ]
@@ -94,11 +94,11 @@ def _outcome(model: SiteModel, view: TaskView) -> list[str]:
     }
     rows = [
         [
-            md(key),
+            h(key),
             p.target,
-            md(names.get(p.target, "")),
-            f"`{p.ticket.hex()[:16]}…`",
-            md("、".join(teams.get(p.target, ()))),
+            h(names.get(p.target, "")),
+            f"<code>{p.ticket.hex()[:16]}…</code>",
+            h("、".join(teams.get(p.target, ()))),
         ]
         for key, picks in outcome.strata
         for p in picks
@@ -128,19 +128,19 @@ def task_page(model: SiteModel, view: TaskView) -> str:
             ["项目", "内容"],
             [
                 ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
-                ["执法人员所属机构", md("、".join(a["org_units"]))],
+                ["执法人员所属机构", h("、".join(a["org_units"]))],
                 [
                     "抽查比例（按信用风险分类）",
-                    "；".join(f"{md(k)} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
+                    "；".join(f"{h(k)} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
                 ],
                 ["每组检查人员", f"{a['team_size']} 人"],
                 ["每人最多承担", f"{a['cap']} 户"],
                 ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
                 ["抽取数量", f"{a['pool']['picks']} 户"],
                 ["排除对象", f"{a['exclusions']['count']} 户"],
-                ["算法", md(a["algorithm"])],
+                ["算法", h(a["algorithm"])],
                 ["随机源（公告时指定）", _beacon_text(a["beacon"])],
-                ["承诺值（commit）", f"`{a['commit']}`"],
+                ["承诺值（commit）", f"<code>{h(a['commit'])}</code>"],
                 ["公开时间", a["disclosure"]],
             ],
         ),

@@ -244,12 +244,13 @@ def build_export(
     inspectors: int = 40,
     pool: int = 300,
     results: int = 10,
+    max_results: int | None = None,
 ) -> Built:
     """Write an export: item lists, three snapshots, ``tasks`` tasks in every state, results.
 
     Task ``i`` draws from a slice of ``pool`` targets; each disclosed task gets ``results``
-    inspection results (for its first picks), a task report on the first one and a penalty
-    (one withdrawn).
+    inspection results for its first picks (``max_results`` in all at most), and the first
+    task a report and two penalties (one withdrawn).
     """
     signer = office_signer()
     regs = make_registries(targets, inspectors, n_regions=3, seed=11)
@@ -282,6 +283,7 @@ def build_export(
             {"registry": registry, "blob": digest, "rows": rows, "as_of": "2026-01-31T00:00:00Z"},
         )
     spec, value = beacon()
+    left = max_results if max_results is not None else tasks * results
     for i in range(tasks):
         task = f"T2026-{i + 1:04d}"
         state = STATES[i % len(STATES)]
@@ -341,7 +343,9 @@ def build_export(
             events.append((at, n, note))
         blobs.update(run.published.blobs)
         if state == "disclosed":
-            _results(built, run, task, results, T_REVEAL + timedelta(days=10, seconds=i), publish)
+            count = min(results, left)
+            left -= count
+            _results(built, run, task, count, T_REVEAL + timedelta(days=10, seconds=i), publish)
     events.sort(key=lambda e: (e[0], e[1]))
     write_export(
         out, [n for _, _, n in events], blobs, signer, origin=LOG, public_keys=[signer.vkey]

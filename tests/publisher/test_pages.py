@@ -83,14 +83,14 @@ def test_timeline_gives_the_log_index_and_id_of_each_record(built_site: BuiltSit
     task = "T2026-0003"  # drawn, then cancelled
     md = (built_site.work / "pages" / "tasks" / f"{task}.md").read_text("utf-8")
     timeline = md[md.index("## 时间线") : md.index("## 随机源取值")]
-    rows = [line for line in timeline.splitlines() if line.startswith("| 2026")]
+    rows = [line for line in timeline.splitlines() if line.startswith("<tr><td>2026")]
     expected = [
         i
         for i, b in enumerate(bodies)
         if b.get("task") == task
         and b["type"] in ("task-announcement", "task-draw", "task-cancellation")
     ]
-    assert [int(re.search(r"\[#(\d+)\]", r).group(1)) for r in rows] == expected  # type: ignore[union-attr]
+    assert [int(re.search(r">#(\d+)<", r).group(1)) for r in rows] == expected  # type: ignore[union-attr]
     assert ["公告" in rows[0], "抽取" in rows[1], "取消" in rows[2]] == [True, True, True]
 
 
@@ -131,7 +131,7 @@ def test_empty_sections_say_so(tmp_path: Path) -> None:
 def test_log_pages_list_every_record(built_site: BuiltSite) -> None:
     bodies = _log(built_site.built.export)
     listing = (built_site.work / "pages" / "log" / "1.md").read_text("utf-8")
-    rows = [line for line in listing.splitlines() if re.match(r"\| \d+ \|", line)]
+    rows = [line for line in listing.splitlines() if re.match(r"<tr><td>\d+</td>", line)]
     assert len(rows) == len(bodies)
-    assert all(f"| {b['time']} |" in rows[i] for i, b in enumerate(bodies))
+    assert all(f"<td>{i}</td><td>{b['time']}</td>" in rows[i] for i, b in enumerate(bodies))
     assert listing.startswith("---\nsearch:\n  exclude: true\n---")

@@ -98,3 +98,22 @@ def test_no_private_key_secret_or_sealed_outcome_anywhere(built_site: BuiltSite)
             data = path.read_bytes()
             for what, needle in forbidden:
                 assert needle not in data, f"{what} found in {path}"
+
+
+def test_every_link_on_every_page_resolves(built_site: BuiltSite) -> None:
+    site = built_site.site.resolve()
+    checked = 0
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":  # MkDocs writes it with root-absolute links
+            continue
+        html = page.read_text("utf-8")
+        for href in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html):
+            if re.match(r"^(?:[a-z]+:|//|#)", href):
+                continue
+            path = href.split("#")[0].split("?")[0]
+            target = (page.parent / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(site)} links to missing {href}"
+            checked += 1
+    assert checked > 300
