@@ -22,13 +22,14 @@ write is one transaction with an audit event: rows written in batches with SQLAl
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -313,6 +314,33 @@ def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
+def _fingerprint(row: Sequence[Any]) -> int:
+    # Python's hash of the row's values: 8 bytes per stored row instead of the row itself
+    # (a million-row registry would otherwise hold a second copy in memory). Two different
+    # rows of one key colliding has probability 2**-64; the cost would be one missed update.
+    return hash(tuple(tuple(v) if isinstance(v, list) else v for v in row))
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows: ``COPY`` on PostgreSQL (several times faster), ``executemany`` elsewhere."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = [c.name for c in table.columns]
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    raw = conn.connection.driver_connection  # the psycopg connection, in this transaction
+    assert raw is not None  # noqa: S101 - a live connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c]
+                    for c in columns
+                ]
+            )
+
+
 def _upsert(
     conn: Connection,
     table: Table,
@@ -323,14 +351,15 @@ def _upsert(
 ) -> dict[str, int]:
     """Insert new rows, update changed ones, and (optionally) mark absent ones removed."""
     columns = [c.name for c in table.columns]
+    key_i = columns.index(key)
+    status = columns.index("status") if mark_missing else key_i
+    # key -> (fingerprint, status); what is left after the loop is absent from the file.
     existing = {
-        row[0]: dict(zip(columns, row, strict=True)) for row in conn.execute(select(*table.columns))
+        row[key_i]: (_fingerprint(row), row[status]) for row in conn.execute(select(*table.columns))
     }
-    seen: set[Any] = set()
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0}
-    ins = insert(table)
     upd = (
         update(table)
         .where(table.c[key] == bindparam("_key"))
@@ -338,16 +367,15 @@ def _upsert(
     )
     for row in rows:
         k = row[key]
-        seen.add(k)
-        old = existing.get(k)
+        old = existing.pop(k, None)
         if old is None:
             new.append(row)
-        elif old != row:
+        elif old[0] != _fingerprint([row[c] for c in columns]):
             changed.append({**row, "_key": k})
         else:
             counts["unchanged"] += 1
         if len(new) >= BATCH:
-            conn.execute(ins, new)
+            _insert(conn, table, new)
             counts["inserted"] += len(new)
             new = []
         if len(changed) >= BATCH:
@@ -355,15 +383,13 @@ def _upsert(
             counts["updated"] += len(changed)
             changed = []
     if new:
-        conn.execute(ins, new)
+        _insert(conn, table, new)
         counts["inserted"] += len(new)
     if changed:
         conn.execute(upd, changed)
         counts["updated"] += len(changed)
     if mark_missing:
-        gone = [
-            {"_key": k} for k, old in existing.items() if k not in seen and old["status"] != REMOVED
-        ]
+        gone = [{"_key": k} for k, (_, st) in existing.items() if st != REMOVED]
         mark = update(table).where(table.c[key] == bindparam("_key")).values(status=REMOVED)
         for batch in _batches(gone):
             conn.execute(mark, batch)
