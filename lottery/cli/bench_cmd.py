@@ -21,6 +21,9 @@ def bench_draw(
     ratio_bp: Annotated[int, typer.Option(help="Ratio per risk class, basis points.")] = 500,
     regions: Annotated[int, typer.Option(help="Number of regions.")] = 10,
     team_size: Annotated[int, typer.Option(help="Inspectors per target.")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="Processes for the draw and the verification (1 = serial).")
+    ] = 2,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object on the last line.")
     ] = False,
@@ -30,7 +33,16 @@ def bench_draw(
 
     if targets < 1 or inspectors < 2 or regions < 1:
         raise InputError("need at least 1 target, 2 inspectors and 1 region")
-    result = run(targets, inspectors, ratio_bp=ratio_bp, regions=regions, team_size=team_size)
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    result = run(
+        targets,
+        inspectors,
+        ratio_bp=ratio_bp,
+        regions=regions,
+        team_size=team_size,
+        workers=workers,
+    )
     if as_json:
         typer.echo(json.dumps(result, sort_keys=True))
         return
@@ -38,7 +50,8 @@ def bench_draw(
     typer.echo(
         f"{result['targets']} targets ({result['candidates']} candidates in "
         f"{result['strata']} strata), {result['inspectors']} inspectors, "
-        f"{result['picks']} picks, teams of {result['team_size']}"
+        f"{result['picks']} picks, teams of {result['team_size']}, "
+        f"{result['workers']} worker process(es)"
     )
     typer.echo(f"floor (one SHA-256 per target): {floor:.3f} s")
     for phase in ("announce", "draw", "verify"):
@@ -46,7 +59,10 @@ def bench_draw(
             f"{phase:>8}: {result[phase + '_s']:.3f} s  ({result[phase + '_x']:.2f} x floor)"
         )
     typer.echo(f"one drand BLS verification: {result['drand_verify_s']:.3f} s")
-    typer.echo(f"peak memory: {result['peak_rss_mb']:.0f} MB")
+    typer.echo(
+        f"peak memory: {result['peak_rss_mb']:.0f} MB "
+        f"(largest worker {result['child_peak_rss_mb']:.0f} MB, pages shared with it)"
+    )
     typer.echo(f"verification: {result['checks_passed']} checks passed")
 
 

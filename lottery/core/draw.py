@@ -173,15 +173,49 @@ def compute_outcome(
     beacon_value: bytes,
     secret: bytes,
     commit: bytes,
+    *,
+    workers: int = 1,
 ) -> DrawResult:
     """Derive the seed and run selection and team assignment.
 
+    Args:
+        announcement_digest: SHA-256 of the signed announcement.
+        pool: the announced candidate pool.
+        team_input: the announced inspectors, conflicts and previous inspectors.
+        team_size: inspectors per target.
+        cap: the workload cap.
+        beacon_value: the beacon's value bytes.
+        secret: the revealed office secret.
+        commit: the announced commitment.
+        workers: processes to draw with. ``1`` (the default) stays in this process, as a
+            server with threads must; ``2`` lets a forked worker draw half of the strata when
+            that is safe (:mod:`lottery.core.parallel`). The outcome is identical either way.
+
     Raises:
         VerificationError: ``commit.reveal`` when the secret does not open the commitment.
+        ValueError: for a worker count below 1.
     """
     check_commitment(commit, secret)
     seed = derive_seed(announcement_digest, beacon_value, secret)
-    selection = select(seed, pool)
+    return outcome_from_selection(
+        seed, pool, select(seed, pool, workers), team_input, team_size, cap
+    )
+
+
+def outcome_from_selection(
+    seed: bytes,
+    pool: Pool,
+    selection: list[tuple[Stratum, list[Pick]]],
+    team_input: TeamInput,
+    team_size: int,
+    cap: int,
+) -> DrawResult:
+    """Assign the teams for a selection and build the outcome blob.
+
+    Raises:
+        InputError: for a bad team size, cap or inspector pool.
+        InfeasibleError: when a pick cannot be staffed.
+    """
     teams = team_mod.assign_teams(
         seed,
         picks_in_order(selection),
@@ -192,7 +226,7 @@ def compute_outcome(
         cap,
     )
     blob = encode_outcome(pool.task, seed, selection, teams)
-    return DrawResult(seed, list(selection), list(teams), blob)
+    return DrawResult(seed, selection, list(teams), blob)
 
 
 def draw_fields(

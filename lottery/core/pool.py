@@ -13,6 +13,8 @@ ratio). All arithmetic is on integers.
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -73,6 +75,9 @@ class Stratum:
     @cached_property
     def encoded(self) -> list[bytes]:
         """The candidate ids as UTF-8 bytes (what the tickets hash)."""
+        raw = self.__dict__.get("_raw_ids")  # set by decode_pool: the blob's checked bytes
+        if isinstance(raw, bytes):
+            return raw.split(b'","')
         return "\n".join(self.candidates).encode("utf-8").split(b"\n")
 
 
@@ -236,9 +241,137 @@ _STRATUM_SCHEMA = s.obj(
 )
 
 
+_ID = rb"[0-9A-Za-z][0-9A-Za-z._-]{0,63}"
+_HEAD = b'{"strata":['
+_OPEN = b'{"candidates":["'
+# What follows a stratum's ids: its count, region and risk, then "," or the blob's end. Ids
+# hold no '"', so the first '"]' after the ids ends them.
+_REST = re.compile(
+    rb'"\],"count":(0|[1-9][0-9]{0,17}),"region":"(' + _ID + rb')","risk":"(' + _ID + rb')"\}'
+    rb'(?:,|\],"task":"(' + _ID + rb')","type":"lottery-pool","v":1\})'
+)
+
+
+@dataclass(frozen=True)
+class RawStratum:
+    """One stratum of a pool blob as bytes, before its ids are checked."""
+
+    region: str
+    risk: str
+    count: int
+    ids: bytes  # the ids joined by '","', exactly as in the blob
+
+    @property
+    def key(self) -> str:
+        """``region|risk``."""
+        return f"{self.region}|{self.risk}"
+
+
+def raw_strata(data: bytes) -> tuple[str, list[RawStratum]] | None:
+    """Cut a pool blob in canonical form into its task and strata, without checking the ids.
+
+    The blob's grammar is fixed (keys in RFC 8785 order, no whitespace, ids that need no
+    escaping), so this reads it with one split and one regular expression per stratum.
+
+    Returns:
+        ``None`` when the blob is not in that exact form (:func:`decode_pool` then says why).
+    """
+    if not data.startswith(_HEAD):
+        return None
+    segments = data[len(_HEAD) :].split(_OPEN)
+    if segments[0] or len(segments) < 2:
+        return None
+    strata = []
+    task = None
+    last = len(segments) - 1
+    for i, segment in enumerate(segments[1:], 1):
+        end = segment.rfind(b'"]')  # ids hold no '"': the last '"]' ends them
+        m = _REST.fullmatch(segment, end) if end > 0 else None
+        if m is None or (m[4] is None) != (i < last):
+            return None
+        region, risk = m[2].decode("ascii"), m[3].decode("ascii")
+        strata.append(RawStratum(region, risk, int(m[1]), segment[:end]))
+        task = m[4]
+    if task is None:  # unreachable: the last segment matched the blob's end
+        return None
+    return task.decode("ascii"), strata
+
+
+_SEP = b'","'
+_ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"
+
+
+def _ids_of(raw: bytes) -> tuple[str, ...] | None:
+    """The ids joined in ``raw``, when each is a valid id and they are sorted."""
+    ids = raw.decode("latin-1").split('","')
+    n = len(ids)
+    if raw.translate(None, _ID_CHARS) != _SEP * (n - 1):
+        return None
+    # Every byte left is an id character, so this is ASCII and str order is byte order.
+    # Sorted (timsort's check of a sorted list is one pass of byte comparisons); duplicates,
+    # within and across strata, are left to the pool's member set. Sorted puts every empty id
+    # and every id starting with '-' or '.' (which sort before digits) first, and the ids
+    # starting with '_' (between 'Z' and 'a') at one bisection point.
+    if ids != sorted(ids):
+        return None
+    underscore = bisect_left(ids, "_")
+    if (
+        ids[0][:1] in ("", "-", ".")
+        or (underscore < n and ids[underscore].startswith("_"))
+        or max(map(len, ids)) > 64
+    ):
+        return None
+    return tuple(ids)
+
+
+def _decode_canonical(data: bytes) -> Pool | None:
+    """:func:`decode_pool` for a valid blob, in bulk; ``None`` when anything is off."""
+    cut = raw_strata(data)
+    if cut is None:
+        return None
+    task, raw = cut
+    strata = []
+    previous_key = b""
+    total = 0
+    for r in raw:
+        key = _utf8_key(r.key)
+        ids = _ids_of(r.ids)
+        if ids is None or key <= previous_key or r.count > len(ids):
+            return None
+        previous_key = key
+        total += len(ids)
+        st = Stratum(r.region, r.risk, r.count, ids)
+        st.__dict__["_raw_ids"] = r.ids  # Stratum.encoded splits these bytes when needed
+        strata.append(st)
+    members = frozenset(chain.from_iterable(st.candidates for st in strata))
+    if len(members) != total:
+        return None
+    pool = Pool(task, tuple(strata))
+    pool.__dict__["members"] = members
+    return pool
+
+
 @bulk
 def decode_pool(data: bytes) -> Pool:
     """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
+
+    A valid blob is read in bulk (:func:`raw_strata`, then the ids checked with C-level
+    operations: alphabet, strictly ascending order, uniqueness across strata); anything else
+    goes through the general parser, which names what is wrong.
+
+    Raises:
+        EncodingError: naming what is malformed.
+    """
+    pool = _decode_canonical(data)
+    if pool is not None:
+        return pool
+    _decode_general(data)
+    # The general parser accepted what the bulk reader refused: fail closed.
+    raise EncodingError("pool blob is not in canonical form")
+
+
+def _decode_general(data: bytes) -> Pool:
+    """Parse and check a pool blob with ``json`` and re-encoding; the specific error messages.
 
     Raises:
         EncodingError: naming what is malformed.

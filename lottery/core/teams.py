@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -39,9 +40,11 @@ _U32_LIMIT = 1 << 32
 _U64_LIMIT = 1 << 64
 _PRE = 256
 _COUNTERS = [c.to_bytes(4, "big") for c in range(_PRE)]  # u32be(c), precomputed
+_BULK = 2  # counter values drawn in bulk for every pick before the loop
+_FIRST8 = operator.itemgetter(slice(0, 8))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Team:
     """The inspectors sent to one target, in slot order."""
 
@@ -117,39 +120,54 @@ def assign_teams(
         raise InputError("inspector pool and team size too large for the 32-bit draw counter")
     limit = (_U64_LIMIT // n) * n
     prefix = TAG_TEAM + seed
+    encoded = _encode_picks(picks)
+    heads = [prefix + len(tb).to_bytes(4, "big") + tb for tb in encoded]
+    # Most slots take the index drawn by counter 0 or 1: draw those for every pick at once,
+    # with C-level map chains (-1 where the value falls in the rejected tail).
+    first = [_indices(heads, _COUNTERS[c], n, limit) for c in range(_BULK)]
     load = [0] * n
     paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b, as a * n + b
-    seen: set[str] = set()
     teams: list[Team] = []
     from_bytes = int.from_bytes
     counters = _COUNTERS
 
-    for target in picks:
-        if target in seen:
-            raise InputError(f"duplicate pick: {target}")
-        seen.add(target)
-        try:
-            tb = target.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InputError(f"target id is not valid Unicode text: {target!r}") from exc
-        base = _sha256(prefix + len(tb).to_bytes(4, "big") + tb)
+    first0, first1 = first
+    pair_of_two = team_size == 2
+
+    for j, target in enumerate(picks):
         conf = conflicts.get(target, _EMPTY)
         prev = previous.get(target, _EMPTY)
+        if pair_of_two and not conf and not prev:
+            # The common case in one test: counter 0 staffs slot 1 and counter 1 slot 2,
+            # exactly as the loop below would decide (both acceptable, not yet paired).
+            a, b = first0[j], first1[j]
+            if a >= 0 and b >= 0 and a != b and load[a] < cap and load[b] < cap:
+                key = a * n + b if a < b else b * n + a
+                if key not in paired:
+                    paired.add(key)
+                    load[a] += 1
+                    load[b] += 1
+                    teams.append(Team(target, (pool[a], pool[b])))
+                    continue
         team: list[int] = []
+        base = None  # this target's hash state, made only when counter _BULK is reached
         c = 0  # this target's counter; runs on across its slots
         for _slot in range(team_size):
             chosen = -1
             end = c + budget
             while c < end:  # random phase
-                h = base.copy()
-                h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
-                v = from_bytes(h.digest()[:8], "big")
+                if c < _BULK:
+                    i = first[c][j]
+                else:
+                    if base is None:
+                        base = _sha256(heads[j])
+                    h = base.copy()
+                    h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
+                    v = from_bytes(h.digest()[:8], "big")
+                    i = v % n if v < limit else -1
                 counter = c
                 c += 1
-                if v >= limit:
-                    continue
-                i = v % n
-                if load[i] >= cap or i in team:
+                if i < 0 or load[i] >= cap or i in team:
                     continue
                 if (conf or prev) and (pool[i] in conf or pool[i] in prev):
                     continue
@@ -164,8 +182,7 @@ def assign_teams(
                 chosen = i
                 break
             if chosen < 0:  # scan phase
-                h = base.copy()
-                h.update(c.to_bytes(4, "big"))
+                h = _sha256(heads[j] + c.to_bytes(4, "big"))
                 v = from_bytes(h.digest()[:8], "big")
                 c += 1
                 start = v % n if v < limit else 0
@@ -191,6 +208,34 @@ def assign_teams(
             load[chosen] += 1
         teams.append(Team(target, tuple(map(pool.__getitem__, team))))
     return teams
+
+
+def _encode_picks(picks: Sequence[str]) -> list[bytes]:
+    """The picks as UTF-8, checked to be unique and valid text (first problem in pick order).
+
+    Raises:
+        InputError: for a duplicate pick or an id that is not valid Unicode text.
+    """
+    seen: set[str] = set()
+    out: list[bytes] = []
+    for target in picks:
+        if target in seen:
+            raise InputError(f"duplicate pick: {target}")
+        seen.add(target)
+        try:
+            out.append(target.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise InputError(f"target id is not valid Unicode text: {target!r}") from exc
+    return out
+
+
+def _indices(heads: list[bytes], counter: bytes, n: int, limit: int) -> list[int]:
+    """``index`` of every head for one counter value, ``-1`` where ``v >= limit``."""
+    sha = _sha256  # looked up per call: the tests swap in scripted hash functions
+    digest = type(sha()).digest
+    digests = map(digest, map(sha, map(bytes.__add__, heads, itertools.repeat(counter))))
+    values = map(int.from_bytes, map(_FIRST8, digests))
+    return [v % n if v < limit else -1 for v in values]
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import parallel, selection
 from . import teams as team_mod
-from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
+from .beacon import BeaconSpec, beacon_value_bytes, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
-from .draw import compute_outcome
+from .draw import DrawResult, compute_outcome, outcome_from_selection
 from .errors import LotteryError, VerificationError
 from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
-from .pool import Pool, check_counts, decode_exclusions, decode_pool
+from .pool import Pool, check_counts, decode_exclusions, decode_pool, raw_strata
 from .records import Record, open_record
-from .seed import check_commitment
+from .seed import check_commitment, derive_seed
 
 T = TypeVar("T")
 
@@ -101,6 +102,7 @@ def verify_task(
     verifiers: Sequence[NoteVerifier],
     *,
     log: str | None = None,
+    workers: int = 1,
 ) -> TaskVerification:
     """Verify every published record of one task (announcement, draw, reveal, cancellation).
 
@@ -109,6 +111,8 @@ def verify_task(
         blobs: published blobs by lower-case hex SHA-256.
         verifiers: the office's pinned public keys.
         log: the log origin the records must belong to.
+        workers: processes to re-draw with (see :func:`lottery.core.draw.compute_outcome`);
+            the result never depends on it.
 
     Raises:
         VerificationError: naming the first failed check.
@@ -133,76 +137,174 @@ def verify_task(
         f"{len(records)} records of task {task}",
     )
     a = ann.body
-    pool, team_input = _check_announcement(ck, a, blobs)
-    spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
-    draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
-    reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
-    cancel = ck.run("task.cancellation", lambda: _one(others, "task-cancellation", task), "ok")
-    if reveal is not None and cancel is not None:
-        raise VerificationError("task.state", "a task cannot be both revealed and cancelled")
-    beacon_value: bytes | None = None
-    if draw is not None:
-        report.status = "drawn"
-        beacon_value = _check_draw(ck, ann, draw, spec, pool)
-    closing = reveal or cancel
-    if closing is None:
-        return report
-    report.status = "disclosed" if reveal is not None else "cancelled"
-    ck.require(
-        "task.order",
-        parse_time(closing.body["time"]) >= parse_time((draw or ann).body["time"]),
-        "the reveal or cancellation is dated before the draw",
-        "reveal after draw",
-    )
-    secret = hex_to_bytes(closing.body["secret"], length=32, what="secret")
-    commit = hex_to_bytes(a["commit"], length=32, what="commit")
-    if draw is None or beacon_value is None:
+    # With workers, most of the re-draw starts now in a worker process, from the claimed
+    # seed, while this process checks everything it depends on (the result is used only if
+    # the checked seed is the same).
+    rerun = _start_rerun(ann, others, blobs, workers)
+    try:
+        pool, team_input = _check_announcement(ck, a, blobs)
+        spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
+        draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
+        reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
+        cancel = ck.run("task.cancellation", lambda: _one(others, "task-cancellation", task), "ok")
+        if reveal is not None and cancel is not None:
+            raise VerificationError("task.state", "a task cannot be both revealed and cancelled")
+        beacon_value: bytes | None = None
+        if draw is not None:
+            report.status = "drawn"
+            beacon_value = _check_draw(ck, ann, draw, spec, pool)
+        closing = reveal or cancel
+        if closing is None:
+            return report
+        report.status = "disclosed" if reveal is not None else "cancelled"
+        ck.require(
+            "task.order",
+            parse_time(closing.body["time"]) >= parse_time((draw or ann).body["time"]),
+            "the reveal or cancellation is dated before the draw",
+            "reveal after draw",
+        )
+        secret = hex_to_bytes(closing.body["secret"], length=32, what="secret")
+        commit = hex_to_bytes(a["commit"], length=32, what="commit")
+        if draw is None or beacon_value is None:
+            ck.run(
+                "commit.reveal",
+                lambda: check_commitment(commit, secret),
+                "cancelled before the draw; the secret opens the commitment",
+            )
+            return report
+        ck.require(
+            "task.links",
+            closing.body.get("draw") == draw.id
+            and closing.body.get("outcome") == draw.body["outcome"],
+            "the reveal does not reference the draw record and its outcome hash",
+            "reveal references the draw",
+        )
+        outcome_blob = ck.run(
+            "draw.outcome_hash",
+            lambda: _blob(blobs, draw.body["outcome"], "outcome"),
+            "the published outcome matches the hash sealed at draw time",
+        )
         ck.run(
             "commit.reveal",
             lambda: check_commitment(commit, secret),
-            "cancelled before the draw; the secret opens the commitment",
+            "the revealed secret opens the commitment",
         )
-        return report
-    ck.require(
-        "task.links",
-        closing.body.get("draw") == draw.id and closing.body.get("outcome") == draw.body["outcome"],
-        "the reveal does not reference the draw record and its outcome hash",
-        "reveal references the draw",
-    )
-    outcome_blob = ck.run(
-        "draw.outcome_hash",
-        lambda: _blob(blobs, draw.body["outcome"], "outcome"),
-        "the published outcome matches the hash sealed at draw time",
-    )
-    ck.run(
-        "commit.reveal",
-        lambda: check_commitment(commit, secret),
-        "the revealed secret opens the commitment",
-    )
-    result = ck.run(
-        "draw.rerun",
-        lambda: compute_outcome(
-            ann.digest, pool, team_input, a["team_size"], a["cap"], beacon_value, secret, commit
-        ),
-        "seed, selection and teams re-computed from the published inputs",
-    )
-    if result.outcome_blob == outcome_blob:
-        picks = sum(len(p) for _, p in result.selection)
-        report.checks += [
-            Check("draw.selection", f"{picks} picks re-drawn identically"),
-            Check("draw.teams", f"{len(result.teams)} teams re-assigned identically"),
-            Check("draw.outcome_bytes", "the published outcome is byte-identical to the re-run"),
-        ]
-        report.outcome = Outcome(
-            pool.task,
-            result.seed,
-            tuple((st.key, tuple(p)) for st, p in result.selection),
-            tuple(result.teams),
+        result = ck.run(
+            "draw.rerun",
+            lambda: _rerun(
+                rerun,
+                ann.digest,
+                pool,
+                team_input,
+                a["team_size"],
+                a["cap"],
+                beacon_value,
+                secret,
+                commit,
+                workers,
+            ),
+            "seed, selection and teams re-computed from the published inputs",
         )
-        return report
-    published = ck.run("draw.outcome", lambda: decode_outcome(outcome_blob), "outcome parses")
-    _compare(ck, result.outcome_blob, outcome_blob, published, decode_outcome(result.outcome_blob))
-    raise VerificationError("draw.outcome_bytes", "the outcome differs from the re-run")
+        if result.outcome_blob == outcome_blob:
+            picks = sum(len(p) for _, p in result.selection)
+            report.checks += [
+                Check("draw.selection", f"{picks} picks re-drawn identically"),
+                Check("draw.teams", f"{len(result.teams)} teams re-assigned identically"),
+                Check(
+                    "draw.outcome_bytes", "the published outcome is byte-identical to the re-run"
+                ),
+            ]
+            report.outcome = Outcome(
+                pool.task,
+                result.seed,
+                tuple((st.key, tuple(p)) for st, p in result.selection),
+                tuple(result.teams),
+            )
+            return report
+        published = ck.run("draw.outcome", lambda: decode_outcome(outcome_blob), "outcome parses")
+        _compare(
+            ck, result.outcome_blob, outcome_blob, published, decode_outcome(result.outcome_blob)
+        )
+        raise VerificationError("draw.outcome_bytes", "the outcome differs from the re-run")
+    finally:
+        if rerun is not None:
+            rerun.tail.cancel()
+
+
+RERUN_SHARE = 0.85  # of the candidates, re-drawn by the worker while this process checks
+
+
+@dataclass(frozen=True)
+class _Rerun:
+    seed: bytes  # claimed: from the draw's beacon value and the revealed secret, unchecked
+    split: int  # the worker draws pool strata [split:]
+    tail: selection.Tail
+
+
+def _start_rerun(
+    ann: Record, others: Sequence[Record], blobs: Mapping[str, bytes], workers: int
+) -> _Rerun | None:
+    """Start re-drawing the last strata of the pool in a worker, before anything is checked.
+
+    Speculative and pure: the worker hashes the pool blob's ids with the seed the published
+    records claim. ``None`` (no worker) unless ``workers >= 2``, forking is possible, the pool
+    is large, and the task has one draw and one reveal or cancellation whose values parse.
+    """
+    a = ann.body
+    try:
+        if not parallel.use_workers(workers, int(a["pool"]["candidates"])):
+            return None
+        draws = [r for r in others if r.type == "task-draw"]
+        closing = [r for r in others if r.type in ("task-reveal", "task-cancellation")]
+        if len(draws) != 1 or len(closing) != 1:
+            return None
+        secret = hex_to_bytes(closing[0].body["secret"], length=32, what="secret")
+        value = beacon_value_bytes(beacon_value_from_dict(draws[0].body["beacon_value"]))
+        seed = derive_seed(ann.digest, value, secret)
+        data = blobs.get(a["pool"]["sha256"])
+    except (LotteryError, KeyError, TypeError, ValueError):
+        return None  # the checks will say what is wrong
+    cut = raw_strata(data) if isinstance(data, bytes) else None
+    if cut is None:
+        return None
+    raw = cut[1]
+    split = selection.split_point([len(r.ids) for r in raw], RERUN_SHARE)
+    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:]))
+
+
+def _rerun(
+    rerun: _Rerun | None,
+    announcement_digest: bytes,
+    pool: Pool,
+    team_input: TeamInput,
+    team_size: int,
+    cap: int,
+    beacon_value: bytes,
+    secret: bytes,
+    commit: bytes,
+    workers: int,
+) -> DrawResult:
+    """:func:`compute_outcome`, joining the worker's picks when its seed was the right one.
+
+    Raises:
+        VerificationError: ``commit.reveal`` when the secret does not open the commitment.
+    """
+    check_commitment(commit, secret)
+    seed = derive_seed(announcement_digest, beacon_value, secret)
+    if rerun is None or rerun.seed != seed:
+        return compute_outcome(
+            announcement_digest,
+            pool,
+            team_input,
+            team_size,
+            cap,
+            beacon_value,
+            secret,
+            commit,
+            workers=workers,
+        )
+    picks = selection.finish(seed, pool, rerun.split, rerun.tail)
+    return outcome_from_selection(seed, pool, picks, team_input, team_size, cap)
 
 
 def _check_announcement(

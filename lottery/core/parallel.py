@@ -1,0 +1,110 @@
+"""Process plumbing for the draw and the verifier: one pure call run in a forked child.
+
+This is the only module of the core that touches processes; the functions it runs stay pure.
+A forked child inherits the parent's memory (copy-on-write), so it receives nothing over a
+pipe: it runs a closure over data already in memory and sends back only its (small) result.
+Any failure of the child (crash, kill, an exception, a result that does not arrive) makes
+:meth:`Background.result` run the same closure in the parent instead: the answer is the same
+either way, only slower.
+
+Forking is opt-in (``workers >= 2``) and used only when it is safe and worth it:
+
+- the ``fork`` start method exists (not on Windows);
+- the calling process runs a single thread: forking a threaded process (a web server with
+  APScheduler and uvicorn) can leave the child holding locks that other threads owned, so
+  such callers always get the in-process path, whatever they ask for;
+- the work is large enough (:data:`MIN_PARALLEL`) to repay the few milliseconds of a fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
+
+R = TypeVar("R")
+
+MIN_PARALLEL = 50_000  # candidates: below this, a fork costs more than it saves
+
+
+def can_fork() -> bool:
+    """Whether a child may be forked here: ``fork`` exists and only one thread runs."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def use_workers(workers: int, size: int) -> bool:
+    """Whether ``workers`` processes should share work of ``size`` items.
+
+    Raises:
+        ValueError: for a worker count below 1.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    return workers >= 2 and size >= MIN_PARALLEL and can_fork()
+
+
+def _child(fn: Callable[[], object], send: Connection) -> None:
+    try:
+        value = fn()
+    except BaseException:  # any failure: the parent recomputes in-process
+        send.close()
+        return
+    send.send(value)
+    send.close()
+
+
+class Background(Generic[R]):
+    """``fn()`` computed in a forked child (or lazily in-process when ``fork`` is False)."""
+
+    def __init__(self, fn: Callable[[], R], *, fork: bool = True) -> None:
+        """Start ``fn`` in a child process when ``fork`` is true (see :func:`use_workers`)."""
+        self._fn = fn
+        self._recv: Connection | None = None
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        if fork:
+            ctx = multiprocessing.get_context("fork")
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+            try:
+                proc.start()
+            except OSError:  # no memory or process slot for a fork: stay in-process
+                recv.close()
+                send.close()
+                return
+            send.close()  # the parent keeps only the reading end: EOF if the child dies
+            self._recv, self._proc = recv, proc
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child process is (or was) computing the result."""
+        return self._proc is not None
+
+    def result(self) -> R:
+        """The value of ``fn()``: from the child when it delivers, else computed here.
+
+        Raises:
+            Exception: whatever ``fn`` raises when it runs in-process.
+        """
+        recv, proc = self._recv, self._proc
+        if recv is None or proc is None:
+            return self._fn()
+        self._recv = self._proc = None
+        try:
+            value: R = recv.recv()
+        except (EOFError, OSError):
+            value = self._fn()  # the child failed: same pure function, same answer
+        finally:
+            recv.close()
+            proc.join()
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child, if any, without waiting for its result."""
+        recv, proc = self._recv, self._proc
+        self._recv = self._proc = None
+        if recv is not None and proc is not None:
+            proc.kill()
+            proc.join()
+            recv.close()
