@@ -1,0 +1,261 @@
+"""Witnessed announcements: proof that an announcement existed before its beacon.
+
+A record's ``time`` field is only the office's word. A checkpoint that covers the
+announcement's log index, cosigned by independent witnesses (docs/witness.md) at POSIX times
+before the beacon's randomness existed, proves the announcement was in the log by then: the
+witnesses vouched for that tree's root, and the root commits to every entry below its size.
+
+The export publishes ``cosigned/list`` (sizes, ascending) and ``cosigned/<size>`` (the office's
+signed checkpoint with every cosignature line received). :func:`check_witnessed` checks, for
+each announcement, that one such checkpoint of this log with ``size > index`` carries at least
+``quorum`` valid cosignatures by the given witnesses with timestamps before the beacon time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from .beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
+from .canonical import format_time
+from .checkpoint import open_checkpoint
+from .cosignature import Cosignature, CosignatureVerifier, verify_cosignatures
+from .errors import EncodingError, InputError, LotteryError, VerificationError
+from .note import NoteVerifier
+from .records import Record
+from .verify import Check
+
+Getter = Callable[[str], bytes]
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Asia/Shanghai has been UTC+8 without daylight saving since 1991 (no tz database needed)."""
+
+CHECK = "announcement.witnessed"
+
+
+@dataclass(frozen=True)
+class WitnessPolicy:
+    """Which witnesses a verifier trusts and how many must agree.
+
+    Raises:
+        InputError: for no witness, a quorum outside ``1..len(witnesses)``, or a witness
+            given twice.
+    """
+
+    witnesses: tuple[CosignatureVerifier, ...]
+    quorum: int
+
+    def __post_init__(self) -> None:
+        """Validate the quorum against the witnesses."""
+        if not self.witnesses:
+            raise InputError("a witness policy needs at least one witness key")
+        ids = {(w.name, w.key_id) for w in self.witnesses}
+        if len(ids) != len(self.witnesses):
+            raise InputError("a witness key is given twice")
+        if not isinstance(self.quorum, int) or not 1 <= self.quorum <= len(self.witnesses):
+            raise InputError(
+                f"the quorum must be in 1..{len(self.witnesses)} (the witnesses given), "
+                f"got {self.quorum!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The valid cosignatures by trusted witnesses on the cosigned checkpoint of ``size``."""
+
+    size: int
+    cosignatures: tuple[Cosignature, ...]
+
+
+@dataclass
+class WitnessResult:
+    """What :func:`check_witnessed` established."""
+
+    log_checks: list[Check] = field(default_factory=list)
+    failures: list[tuple[str, VerificationError]] = field(default_factory=list)
+    tasks: dict[str, Check] = field(default_factory=dict)
+
+
+def beacon_time(spec: BeaconSpec) -> datetime:
+    """When the announcement's randomness could first be known (UTC).
+
+    drand: the round's scheduled time. Public numbers: 00:00 Asia/Shanghai of the draw date
+    (the draw happens later that day). With a fallback, the earlier of the two.
+
+    Raises:
+        InputError: for a drand chain that is not pinned.
+    """
+    times = [_beacon_at(spec.primary)]
+    if spec.fallback is not None:
+        times.append(_beacon_at(spec.fallback))
+    return min(times)
+
+
+def _beacon_at(beacon: DrandBeacon | PublicNumbersBeacon) -> datetime:
+    if isinstance(beacon, DrandBeacon):
+        return beacon.due_time()
+    draw_date = date.fromisoformat(beacon.draw_date)
+    return datetime(
+        draw_date.year, draw_date.month, draw_date.day, tzinfo=CHINA_STANDARD_TIME
+    ).astimezone(UTC)
+
+
+def load_evidence(
+    get: Getter,
+    office: Sequence[NoteVerifier],
+    policy: WitnessPolicy,
+    *,
+    origin: str,
+    log_size: int,
+    root_at: Callable[[int], bytes],
+    result: WitnessResult,
+) -> list[Evidence]:
+    """Read ``cosigned/list`` and every ``cosigned/<size>``; record failures in ``result``.
+
+    A cosigned checkpoint counts only when the office signed it, it is a prefix of the audited
+    log (same root at its size) and every line by a trusted witness verifies; otherwise the
+    failure is recorded (scope ``log``) and the file gives no evidence.
+    """
+    try:
+        listing = get("cosigned/list")
+    except KeyError:
+        return []
+    try:
+        sizes = [int(s) for s in listing.decode("ascii").split()]
+    except (UnicodeDecodeError, ValueError):
+        result.failures.append(
+            ("log", VerificationError("cosigned.list", "cosigned/list is malformed"))
+        )
+        return []
+    if sizes != sorted(set(sizes)):
+        result.failures.append(
+            ("log", VerificationError("cosigned.list", "cosigned/list must ascend"))
+        )
+        return []
+    evidence: list[Evidence] = []
+    for size in sizes:
+        try:
+            evidence.append(_one_cosigned(get, office, policy, origin, size, log_size, root_at))
+        except VerificationError as exc:
+            result.failures.append(("log", exc))
+    total = sum(len(e.cosignatures) for e in evidence)
+    result.log_checks.append(
+        Check(
+            "log.cosigned",
+            f"{len(evidence)} cosigned checkpoints, {total} valid cosignatures by the witnesses",
+        )
+    )
+    return evidence
+
+
+def _one_cosigned(
+    get: Getter,
+    office: Sequence[NoteVerifier],
+    policy: WitnessPolicy,
+    origin: str,
+    size: int,
+    log_size: int,
+    root_at: Callable[[int], bytes],
+) -> Evidence:
+    path = f"cosigned/{size}"
+    try:
+        note = get(path)
+    except KeyError as exc:
+        raise VerificationError("cosigned.missing", f"{path} is listed but not published") from exc
+    try:
+        checkpoint = open_checkpoint(note, office, origin=origin)
+        cosigs = verify_cosignatures(note, policy.witnesses)
+    except EncodingError as exc:
+        raise VerificationError("cosigned.format", f"{path}: {exc}") from exc
+    except VerificationError as exc:
+        raise VerificationError(exc.check, f"{path}: {exc.detail}") from exc
+    if checkpoint.size != size or size > log_size or root_at(size) != checkpoint.root_hash:
+        raise VerificationError(
+            "cosigned.consistency", f"{path} is not a checkpoint of the audited log"
+        )
+    return Evidence(size, tuple(cosigs))
+
+
+def _at(timestamp: int) -> str:
+    try:
+        return format_time(datetime.fromtimestamp(timestamp, UTC))
+    except (OverflowError, OSError, ValueError):  # a timestamp beyond year 9999
+        return f"POSIX time {timestamp}"
+
+
+def witnessed(
+    index: int, before: datetime, evidence: Sequence[Evidence], policy: WitnessPolicy
+) -> str:
+    """Check that entry ``index`` is covered by enough cosignatures dated before ``before``.
+
+    Returns:
+        What established it (for the passed check).
+
+    Raises:
+        VerificationError: ``announcement.witnessed`` naming what is missing.
+    """
+    limit = before.timestamp()
+    best: Evidence | None = None
+    best_early: list[Cosignature] = []
+    for ev in evidence:
+        if ev.size <= index:
+            continue
+        early = [c for c in ev.cosignatures if c.timestamp < limit]
+        if best is None or len(early) > len(best_early):
+            best, best_early = ev, early
+        if len(early) >= policy.quorum:
+            names = ", ".join(f"{c.name} at {_at(c.timestamp)}" for c in early)
+            return (
+                f"log index {index} is in checkpoint {ev.size}, cosigned before the beacon "
+                f"({format_time(before)}) by {len(early)} of {len(policy.witnesses)} witnesses "
+                f"(quorum {policy.quorum}): {names}"
+            )
+    need = (
+        f"needs {policy.quorum} witness cosignature(s) dated before the beacon "
+        f"({format_time(before)}) on a checkpoint of size > {index}"
+    )
+    if best is None:
+        raise VerificationError(CHECK, f"announcement at log index {index} {need}; none found")
+    have = {c.name for c in best.cosignatures}
+    missing = ", ".join(w.name for w in policy.witnesses if w.name not in have)
+    late = [f"{c.name} at {_at(c.timestamp)}" for c in best.cosignatures if c not in best_early]
+    detail = (
+        f"announcement at log index {index} {need}; best: checkpoint {best.size} "
+        f"with {len(best_early)}"
+        + (f"; missing: {missing}" if missing else "")
+        + (f"; too late: {', '.join(late)}" if late else "")
+    )
+    raise VerificationError(CHECK, detail)
+
+
+def check_witnessed(
+    get: Getter,
+    office: Sequence[NoteVerifier],
+    policy: WitnessPolicy,
+    *,
+    origin: str,
+    log_size: int,
+    root_at: Callable[[int], bytes],
+    announcements: Sequence[tuple[int, Record]],
+) -> WitnessResult:
+    """Check every announcement (log index, record) against the cosigned checkpoints.
+
+    Raises:
+        Nothing for verification failures: they are collected in the result.
+    """
+    result = WitnessResult()
+    evidence = load_evidence(
+        get, office, policy, origin=origin, log_size=log_size, root_at=root_at, result=result
+    )
+    for index, record in announcements:
+        task = str(record.body.get("task", f"entry {index}"))
+        try:
+            before = beacon_time(BeaconSpec.from_dict(record.body["beacon"]))
+            result.tasks[task] = Check(CHECK, witnessed(index, before, evidence, policy))
+        except VerificationError as exc:
+            result.failures.append((task, exc))
+        except (LotteryError, KeyError) as exc:
+            detail = f"cannot tell when the beacon was due: {exc}"
+            result.failures.append((task, VerificationError(CHECK, detail)))
+    return result
