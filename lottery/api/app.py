@@ -22,7 +22,18 @@ from lottery.service.logview import LogView
 from lottery.settings import Settings
 
 from . import errors
-from .routes import audit, auth, console, public, registries, tasks, users
+from .routes import (
+    audit,
+    auth,
+    calendar,
+    console,
+    penalties,
+    public,
+    registries,
+    results,
+    tasks,
+    users,
+)
 
 # Every router with API routes (the authorization tests walk these).
 ROUTERS = (
@@ -30,6 +41,9 @@ ROUTERS = (
     users.router,
     tasks.router,
     registries.router,
+    results.router,
+    penalties.router,
+    calendar.router,
     audit.router,
     public.router,
 )

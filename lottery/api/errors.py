@@ -21,6 +21,8 @@ from lottery.core.errors import (
 )
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.lifecycle import StateError, TaskNotFound
+from lottery.service.penalties import PenaltyNotFound
+from lottery.service.results import ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, UserExists
 
 log = logging.getLogger("lottery.api")
@@ -29,6 +31,9 @@ log = logging.getLogger("lottery.api")
 STATUS: list[tuple[type[Exception], int]] = [
     (AuthError, 401),
     (Forbidden, 403),
+    (ReviewError, 403),  # the author may not approve their own entry
+    (ResultNotFound, 404),
+    (PenaltyNotFound, 404),
     (TaskNotFound, 404),
     (StateError, 409),
     (UserExists, 409),

@@ -37,7 +37,10 @@ class Perm(StrEnum):
     BEACON_ENTER = "beacon.enter"  # public numbers, first person
     BEACON_CONFIRM = "beacon.confirm"  # public numbers, second person
     RESULT_ENTER = "result.enter"
-    RESULT_REVIEW = "result.review"
+    RESULT_REVIEW = "result.review"  # approve results, task reports and penalties
+    REPORT_WRITE = "report.write"  # draft and complete task reports
+    PENALTY_WRITE = "penalty.write"  # enter and withdraw penalty decisions
+    CALENDAR_WRITE = "calendar.write"  # the office's holiday / adjusted-workday table
     AUDIT_READ = "audit.read"
 
 
@@ -56,6 +59,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REGISTRY_WRITE,
             Perm.BEACON_ENTER,
             Perm.BEACON_CONFIRM,
+            Perm.REPORT_WRITE,
+            Perm.PENALTY_WRITE,
+            Perm.CALENDAR_WRITE,
         }
     ),
     # Inspectors need the sealed list to know where they go; each read is audited.

@@ -21,7 +21,7 @@ def audit_trail(
     _: Annotated[StaffUser, Depends(require(Perm.AUDIT_READ))],
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=1, description="events with a smaller id")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="older events")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[AuditEventPublic]:
     """The newest events first, ``limit`` at a time (page with ``before``)."""

@@ -1,0 +1,91 @@
+"""Administrative penalty decisions (行政处罚): entered, approved, published, withdrawn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
+from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
+from lottery.service.roles import Perm
+from lottery.service.users import StaffUser
+
+router = APIRouter(prefix="/api/penalties", tags=["penalties"], responses=ERROR_RESPONSES)
+Writer = Annotated[StaffUser, Depends(require(Perm.PENALTY_WRITE))]
+Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
+PenaltyId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class AmountBody(Strict):
+    kind: str = Field(min_length=1, max_length=50)
+    fen: int = Field(ge=0, le=10**15, description="amount in fen (分)")
+    text: str | None = Field(default=None, max_length=200)
+
+
+class PenaltyBody(Strict):
+    decision: str = Field(min_length=1, max_length=100, description="处罚决定书文号")
+    target: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", description="USCC")
+    decided: dt.date
+    facts: str = Field(min_length=1, max_length=20_000)
+    basis: str = Field(min_length=1, max_length=5_000)
+    kind: str = Field(min_length=1, max_length=100)
+    content: str = Field(min_length=1, max_length=5_000)
+    authority: str = Field(min_length=1, max_length=200)
+    publish_until: dt.date
+    amounts: list[AmountBody] = Field(default_factory=list, max_length=10)
+    result: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    def entry(self) -> PenaltyEntry:
+        data = self.model_dump()
+        data["amounts"] = [Amount(**a) for a in data["amounts"]]
+        return PenaltyEntry(**data)
+
+
+class Reason(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Created(BaseModel):
+    id: int
+
+
+def _penalties(service: ServiceDep) -> PenaltyService:
+    return PenaltyService(service.engine, service.log)
+
+
+Penalties = Annotated[PenaltyService, Depends(_penalties)]
+
+
+@router.post("", response_model=Created, status_code=201)
+def enter_penalty(
+    body: PenaltyBody, user: Writer, penalties: Penalties, now: NowDep, addr: RemoteAddr
+) -> Created:
+    """Enter a decision (published once a reviewer approves it)."""
+    return Created(id=penalties.enter(body.entry(), now, actor=user.name, remote_addr=addr))
+
+
+@router.post("/{penalty_id}/approve", response_model=RecordPublic)
+def approve_penalty(
+    penalty_id: PenaltyId, user: Reviewer, penalties: Penalties, now: NowDep, addr: RemoteAddr
+) -> RecordPublic:
+    """Approve and publish, with the deadline and whether it was met."""
+    record = penalties.approve(penalty_id, now, reviewer=user.name, remote_addr=addr)
+    return RecordPublic.of(record)
+
+
+@router.post("/{penalty_id}/withdraw", response_model=RecordPublic)
+def withdraw_penalty(
+    penalty_id: PenaltyId,
+    body: Reason,
+    user: Writer,
+    penalties: Penalties,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Withdraw a published decision from the site (the log keeps its hash)."""
+    record = penalties.withdraw(penalty_id, body.reason, now, actor=user.name, remote_addr=addr)
+    return RecordPublic.of(record)

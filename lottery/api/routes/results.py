@@ -1,0 +1,203 @@
+"""Inspection results and task reports (R7): entered, approved by another person, published."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
+from lottery.core.errors import InputError
+from lottery.service.reports import ReportService
+from lottery.service.results import Evidence, Present, ResultEntry, ResultsService
+from lottery.service.roles import Perm
+from lottery.service.users import StaffUser
+from lottery.storage.models import InspectionResult, TaskReport
+
+router = APIRouter(prefix="/api", tags=["results"], responses=ERROR_RESPONSES)
+ID = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
+TaskId = Annotated[str, Path(pattern=ID)]
+Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
+Enterer = Annotated[StaffUser, Depends(require(Perm.RESULT_ENTER))]
+Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
+Writer = Annotated[StaffUser, Depends(require(Perm.REPORT_WRITE))]
+MAX_EVIDENCE = 20 * 1024 * 1024
+
+
+class PresentBody(Strict):
+    inspector: str = Field(pattern=ID)
+    replaces: str | None = Field(default=None, pattern=ID)
+    reason: str | None = Field(default=None, max_length=2000)
+    approved_by: str | None = Field(default=None, max_length=100)
+
+
+class EvidenceBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    data_base64: str = Field(max_length=MAX_EVIDENCE * 4 // 3 + 4)
+
+
+class ResultBody(Strict):
+    """What the inspectors found at one picked target."""
+
+    target: str = Field(pattern=ID)
+    dates: list[dt.date] = Field(min_length=1, max_length=60)
+    inspectors: list[PresentBody] = Field(min_length=2, max_length=20)
+    methods: list[str] = Field(min_length=1, max_length=10)
+    categories: list[str] = Field(min_length=1, max_length=20)
+    pending_reasons: list[str] = Field(default_factory=list, max_length=20)
+    findings: str = Field(default="", max_length=20_000)
+    follow_up: str = Field(default="", max_length=20_000)
+    evidence: list[EvidenceBody] = Field(default_factory=list, max_length=50)
+
+    def entry(self, task: str) -> ResultEntry:
+        evidence = []
+        for ev in self.evidence:
+            try:
+                data = base64.b64decode(ev.data_base64, validate=True)
+            except (binascii.Error, ValueError):
+                raise InputError(f"evidence {ev.name}: data_base64 is not base64") from None
+            evidence.append(Evidence(ev.name, data))
+        return ResultEntry(
+            task=task,
+            target=self.target,
+            dates=self.dates,
+            inspectors=[Present(**p.model_dump()) for p in self.inspectors],
+            methods=self.methods,
+            categories=self.categories,
+            pending_reasons=self.pending_reasons,
+            findings=self.findings,
+            follow_up=self.follow_up,
+            evidence=evidence,
+        )
+
+
+class CorrectionBody(ResultBody):
+    task: str = Field(pattern=ID)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Created(BaseModel):
+    id: int
+
+
+class ResultPublic(BaseModel):
+    id: int
+    task: str
+    target: str
+    status: str
+    fields: dict[str, Any]
+    entered_by: str
+    approved_by: str | None
+    record_id: str | None
+
+    @classmethod
+    def of(cls, row: InspectionResult) -> ResultPublic:
+        return cls(
+            id=row.id or 0,
+            task=row.task,
+            target=row.target,
+            status=row.status,
+            fields=dict(row.fields),
+            entered_by=row.entered_by,
+            approved_by=row.approved_by,
+            record_id=row.record_id,
+        )
+
+
+class ReportText(Strict):
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+class ReportPublic(BaseModel):
+    task: str
+    status: str
+    text: str
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: TaskReport) -> ReportPublic:
+        return cls(task=row.task, status=row.status, text=row.text, summary=dict(row.summary))
+
+
+def _results(service: ServiceDep) -> ResultsService:
+    return ResultsService(service.engine, service.log)
+
+
+def _reports(service: ServiceDep) -> ReportService:
+    return ReportService(service.engine, service.log)
+
+
+Results = Annotated[ResultsService, Depends(_results)]
+Reports = Annotated[ReportService, Depends(_reports)]
+
+
+@router.get("/tasks/{task_id}/results", response_model=list[ResultPublic])
+def list_results(task_id: TaskId, _: Reader, results: Results) -> list[ResultPublic]:
+    """The current results of a task (entered or published, not superseded)."""
+    return [ResultPublic.of(r) for r in results.current(task_id)]
+
+
+@router.post("/tasks/{task_id}/results", response_model=Created, status_code=201)
+def enter_result(
+    task_id: TaskId,
+    body: ResultBody,
+    user: Enterer,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> Created:
+    """Enter the result for a picked target of a disclosed task (approved later by another)."""
+    return Created(id=results.enter(body.entry(task_id), now, actor=user.name, remote_addr=addr))
+
+
+@router.post("/results/{record_id}/corrections", response_model=Created, status_code=201)
+def correct_result(
+    record_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    body: CorrectionBody,
+    user: Enterer,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> Created:
+    """Enter a correction of a published result (a new record that supersedes it)."""
+    new = results.correct(
+        record_id, body.entry(body.task), body.reason, now, actor=user.name, remote_addr=addr
+    )
+    return Created(id=new)
+
+
+@router.post("/results/{result_id}/approve", response_model=RecordPublic)
+def approve_result(
+    result_id: Annotated[int, Path(ge=1, le=2**62)],
+    user: Reviewer,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Approve and publish (the reviewer must not be the author)."""
+    return RecordPublic.of(results.approve(result_id, now, reviewer=user.name, remote_addr=addr))
+
+
+@router.post("/tasks/{task_id}/report/draft", response_model=ReportPublic)
+def draft_report(task_id: TaskId, user: Writer, reports: Reports, now: NowDep) -> ReportPublic:
+    """Generate the draft task report from the published results."""
+    return ReportPublic.of(reports.draft(task_id, now, actor=user.name))
+
+
+@router.put("/tasks/{task_id}/report", status_code=204)
+def edit_report(
+    task_id: TaskId, body: ReportText, user: Writer, reports: Reports, now: NowDep
+) -> None:
+    """Replace the draft's text with the completed report."""
+    reports.edit(task_id, body.text, now, actor=user.name)
+
+
+@router.post("/tasks/{task_id}/report/approve", response_model=RecordPublic)
+def approve_report(task_id: TaskId, user: Reviewer, reports: Reports, now: NowDep) -> RecordPublic:
+    """Approve and publish the task report (another person than its author)."""
+    return RecordPublic.of(reports.approve(task_id, now, reviewer=user.name))

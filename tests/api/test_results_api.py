@@ -1,0 +1,118 @@
+"""Results, task reports, penalties and the calendar through the API: the reviewer must be
+someone else, errors are clear 4xx, and what is approved is published."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, date, datetime
+
+from fastapi.testclient import TestClient
+
+from lottery.core.outcome import decode_outcome
+from lottery.service.lifecycle import Lifecycle
+from tests import lifecycle as lc
+from tests.api.conftest import token
+
+T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+
+
+def _disclosed(service: Lifecycle) -> list[tuple[str, tuple[str, ...]]]:
+    service.create_task(lc.params(lc.small_registries(), "T-res"), lc.T_ANNOUNCE, actor="p")
+    service.announce("T-res", lc.T_ANNOUNCE)
+    service.draw("T-res", lc.beacon()[1], lc.T_DRAW)
+    reveal = service.disclose("T-res", lc.T_REVEAL)
+    with service.session() as s:
+        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])[reveal.body["outcome"]]
+    return [(t.target, tuple(t.inspectors)) for t in decode_outcome(blob).teams]
+
+
+def _result(target: str, team: tuple[str, ...], **over: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "target": target,
+        "dates": ["2026-03-25"],
+        "inspectors": [{"inspector": i} for i in team],
+        "methods": ["实地检查"],
+        "categories": ["发现问题已责令改正"],
+        "findings": "人防工程被占用堆放杂物",
+        "evidence": [{"name": "照片.jpg", "data_base64": base64.b64encode(b"test").decode()}],
+    }
+    body.update(over)
+    return body
+
+
+def test_results_need_a_second_person_and_are_published(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    teams = _disclosed(service)
+    app_client.app.state.clock = lambda: T_ENTER  # type: ignore[attr-defined]
+    inspector = token(app_client, "inspector")
+    reviewer = token(app_client, "reviewer")
+    admin = token(app_client, "admin")
+    target, team = teams[0]
+
+    unknown = app_client.post(
+        "/api/tasks/T-res/results", json=_result("91NOTPICKED000000X", team), headers=inspector
+    )
+    assert unknown.status_code == 404, unknown.text
+    bad = app_client.post(
+        "/api/tasks/T-res/results",
+        json=_result(target, team, categories=["随便写的结论"]),
+        headers=inspector,
+    )
+    assert bad.status_code == 422 and "随便写的结论" in bad.json()["detail"]
+
+    entered = app_client.post("/api/tasks/T-res/results", json=_result(target, team), headers=admin)
+    assert entered.status_code == 201, entered.text
+    rid = entered.json()["id"]
+    own = app_client.post(f"/api/results/{rid}/approve", headers=admin)
+    assert own.status_code == 403, own.text  # the author may not approve
+    assert app_client.post(f"/api/results/{rid}/approve", headers=inspector).status_code == 403
+    ok = app_client.post(f"/api/results/{rid}/approve", headers=reviewer)
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["type"] == "inspection-result"
+    assert ok.json()["body"]["evidence"][0]["sha256"]
+    listed = app_client.get("/api/tasks/T-res/results", headers=reviewer).json()
+    assert [(r["target"], r["status"]) for r in listed] == [(target, "published")]
+    assert app_client.get(f"/log/records/{ok.json()['id']}").status_code == 200
+
+
+def test_calendar_and_deadlines(app_client: TestClient) -> None:
+    planner = token(app_client, "planner")
+    auditor = token(app_client, "auditor")
+    r = app_client.get("/api/workdays/add?date=2025-09-26&n=7", headers=auditor)
+    assert r.status_code == 200 and r.json()["date"] == "2025-10-13"  # across 国庆 and 调休
+    missing = app_client.get("/api/workdays/add?date=2031-06-01&n=3", headers=auditor)
+    assert missing.status_code == 422 and "2031" in missing.json()["detail"]
+    body = {"holidays": ["2031-01-01"], "workdays": [], "source": "测试数据（非官方）"}
+    assert app_client.put("/api/calendar/2031", json=body, headers=auditor).status_code == 403
+    done = app_client.put("/api/calendar/2031", json=body, headers=planner)
+    assert done.status_code == 200 and done.json()["type"] == "calendar"
+    shown = app_client.get("/api/calendar/2031", headers=auditor).json()
+    assert shown["holidays"] == ["2031-01-01"] and shown["record"] == done.json()["id"]
+    after = app_client.get("/api/workdays/add?date=2031-06-02&n=3", headers=auditor)
+    assert after.json()["date"] == date(2031, 6, 5).isoformat()
+    assert app_client.get("/api/deadlines", headers=auditor).json() == []
+
+
+def test_penalty_entry_errors_are_4xx(app_client: TestClient) -> None:
+    planner = token(app_client, "planner")
+    body = {
+        "decision": "X人防罚〔2026〕1号",
+        "target": "91NOSUCHTARGET0000",
+        "decided": "2026-03-01",
+        "facts": "f",
+        "basis": "b",
+        "kind": "罚款",
+        "content": "c",
+        "authority": "市人防办",
+        "publish_until": "2029-03-01",
+        "amounts": [{"kind": "罚款", "fen": 500000}],
+    }
+    r = app_client.post("/api/penalties", json=body, headers=planner)
+    assert 400 <= r.status_code < 500 and r.status_code != 401, r.text
+    assert (
+        app_client.post(
+            "/api/penalties/99/approve", headers=token(app_client, "reviewer")
+        ).status_code
+        == 404
+    )
