@@ -120,7 +120,10 @@ def inspectors_page(model: SiteModel) -> str:
             _snapshot_note(record, "../"),
             "",
             *table(
-                [FIELD_NAMES.get(f, f) for f in snap.fields],
+                [
+                    "姓名" if registry == "inspectors" and f == "name" else FIELD_NAMES.get(f, f)
+                    for f in snap.fields
+                ],
                 ([h(c) for c in r] for r in snap.rows),
             ),
         ]

@@ -13,6 +13,7 @@ from publisher.model import SiteModel
 from publisher.pages import (
     ENVELOPE,
     FIELD_LABELS,
+    NO_SEARCH,
     cell,
     fields_table,
     h,
@@ -76,7 +77,10 @@ def result_pages(model: SiteModel) -> dict[str, str]:
             [link(task, f"{task}/"), h(title), str(len(results)), "已公开" if reports else "暂无"]
         )
         task_link = f"[{task}](../tasks/{task}.md)" if view else task
+        # Data tables: kept out of the search index (names are found on the task pages and
+        # in the target lookup), which would otherwise be mostly these rows.
         page = [
+            *NO_SEARCH,
             f"# 抽查结果：{task} {md(title)}",
             "",
             f"抽查任务：{task_link}",

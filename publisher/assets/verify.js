@@ -11,7 +11,7 @@
 (() => {
   "use strict";
 
-  // The script lives at <site>/assets/verifier/verify.js; the export at <site>/export/.
+  // The script lives at <site>/assets/lottery/verify.js; the export at <site>/export/.
   const SCRIPT_URL = document.currentScript ? document.currentScript.src : document.baseURI;
   const DEFAULT_EXPORT = new URL("../../export/", SCRIPT_URL).href;
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jieba
 import pytest
 
 from lottery.demo import run_demo
@@ -101,12 +102,16 @@ def _tamper(site: Path, export: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("browser")
-    export, _ = run_demo(root / "demo")
+    export = run_demo(root / "demo").export
     good = root / "site"
     build_site(export, good, work=root / "work")
     bad = root / "tampered"
     shutil.copytree(good, bad)
     changes = _tamper(bad, export)
+    # One changed byte in one target shard (a name, so the JSON stays valid).
+    data = bad / "targets" / "data"
+    shard = data / json.loads((data / "manifest.json").read_bytes())["shards"][0]["path"]
+    shard.write_bytes(shard.read_bytes().replace("有限公司".encode(), "有限分司".encode(), 1))
     # A third copy: one byte of a signed record (T2026-001's revealed secret) in the log.
     forged = root / "forged"
     shutil.copytree(good, forged)
@@ -121,7 +126,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         name: _Server(path) for name, path in (("good", good), ("bad", bad), ("forged", forged))
     }
     try:
-        yield {name: server.url for name, server in servers.items()} | {"changes": changes}
+        yield {name: server.url for name, server in servers.items()} | {
+            "changes": changes,
+            "model": load_model(export),
+        }
     finally:
         for server in servers.values():
             server.close()
@@ -184,6 +192,7 @@ def _verify(page: Any, base: str, task: str) -> dict[str, Any]:
 
 
 def test_browse_home_task_list_task_page(page: Any, sites: dict[str, Any]) -> None:
+    title = sites["model"].tasks["T2026-001"].announcement["title"]
     page.goto(sites["good"])
     assert "双随机、一公开" in page.title()
     nav = page.locator("a.md-nav__link:visible", has_text=re.compile(r"^\s*抽查任务\s*$"))
@@ -193,25 +202,85 @@ def test_browse_home_task_list_task_page(page: Any, sites: dict[str, Any]) -> No
     page.locator("article a", has_text="T2026-001").first.click()
     page.wait_for_url("**/tasks/T2026-001/")
     article = page.locator("article").inner_text()
-    assert "2026年第一季度人防工程平时使用情况抽查" in article
+    assert title in article
     assert "已公开" in article and "检查组" in article
     assert page.get_by_role("button", name="在浏览器中验证").is_visible()
+    for section in ("抽查事项清单", "执法检查人员名录", "抽查对象名录", "抽查结果", "行政处罚"):
+        link = page.locator("a.md-nav__link:visible", has_text=re.compile(rf"^\s*{section}\s*$"))
+        link.first.click()
+        assert page.locator("h1").first.inner_text() == section
 
 
-def test_search_finds_a_word_from_the_middle_of_a_title(page: Any, sites: dict[str, Any]) -> None:
-    # The demo registry has no target names (only USCC ids) and the publisher does not publish
-    # any, so the search looks for a word from the middle of a task title instead: "监理"
-    # inside "2026年第二季度人防工程监理单位抽查".
+def _rare_middle_word(model: Any, task: str) -> tuple[str, str, str]:
+    """(word, name, USCC): a word from the middle of a picked company's name, one that few
+    other company names contain, so the search and the lookup have a short answer."""
+    names = model.target_names()
+    outcome = model.tasks[task].verification.outcome
+    best = None
+    for target in outcome.picks():
+        tokens = list(jieba.cut(names[target]))
+        for word in tokens[1:-1]:
+            if len(word) < 2 or word in ("有限公司", "有限责任公司"):
+                continue
+            count = sum(word in n for n in names.values())
+            if best is None or count < best[0]:
+                best = (count, word, names[target], target)
+    assert best is not None and best[0] <= 50, best
+    return best[1], best[2], best[3]
+
+
+def test_search_finds_a_company_by_a_word_from_the_middle_of_its_name(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    word, name, _ = _rare_middle_word(sites["model"], "T2026-001")
+    assert not name.startswith(word) and not name.endswith(word)
     page.goto(sites["good"])
     box = page.locator("input.md-search__input")
     box.click()
-    box.fill("监理")
+    box.fill(word)
     box.press("End")  # Material's search reacts to key-up
-    hit = page.locator(".md-search-result__item", has_text="监理单位抽查").first
+    hit = page.locator(".md-search-result__item a[href*='tasks/T2026-001/']").first
     hit.wait_for()
-    hit.locator("a").first.click()
-    page.wait_for_url("**/tasks/T2026-002/**")
-    assert "T2026-002" in page.locator("h1").first.inner_text()
+    hit.click()
+    page.wait_for_url("**/tasks/T2026-001/**")
+    assert name in page.locator("article").inner_text()
+
+
+def _lookup(page: Any, base: str, query: str) -> dict[str, Any]:
+    page.goto(f"{base}targets/")
+    page.locator(".lottery-lookup-input").fill(query)
+    page.get_by_role("button", name="查询").click()
+    page.locator(".lottery-lookup[data-state=done]").wait_for()
+    rows = page.locator(".lottery-lookup-row")
+    return {
+        "rows": [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())],
+        "status": page.locator(".lottery-lookup-status").inner_text(),
+    }
+
+
+def test_lookup_finds_a_company_by_uscc_and_by_a_word_of_its_name(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    word, name, uscc = _rare_middle_word(sites["model"], "T2026-001")
+    by_code = _lookup(page, sites["good"], uscc.lower())
+    assert [r[:2] for r in by_code["rows"]] == [[uscc, name]], by_code
+    # A USCC reads one shard only (of several), by binary search over the manifest.
+    shards = [u for u in page.requests if "/targets/data/" in u and "manifest" not in u]
+    assert len(shards) == 1
+    by_word = _lookup(page, sites["good"], word)
+    names = sites["model"].target_names()
+    expected = sorted(code for code, n in names.items() if word in n)
+    assert sorted(r[0] for r in by_word["rows"]) == expected
+    assert all(word in r[1] for r in by_word["rows"])
+    assert f"找到 {len(expected)} 户" in by_word["status"]
+    nothing = _lookup(page, sites["good"], "不存在的公司名称")
+    assert nothing["rows"] == [] and "未找到" in nothing["status"]
+
+
+def test_lookup_refuses_a_tampered_shard(page: Any, sites: dict[str, Any]) -> None:
+    result = _lookup(page, sites["bad"], "有限")
+    assert result["rows"] == []
+    assert "SHA-256 不符" in result["status"]
 
 
 def test_verifier_passes_on_a_disclosed_public_numbers_task(
