@@ -6,12 +6,14 @@ written. Other errors are one line (lottery.cli.main).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lottery.cli.common import Actor, DataDir, actor_name, open_service, utc_now
+from lottery.core.errors import InputError
 
 registry_app = typer.Typer(
     help="Export a registry to XLSX/CSV, or publish its public snapshot.", no_args_is_help=True
@@ -29,15 +31,22 @@ def import_command(
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
     sheet: Annotated[str | None, typer.Option(help="The XLSX sheet (default: the first).")] = None,
+    effective: Annotated[
+        str | None, typer.Option(help="items: the date the new version takes effect (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
     """Import a registry file: all rows, or (on any error) none."""
     from lottery.service.registries import ImportRejected, check_kind, error_line, import_registry
 
     check_kind(kind)  # before opening (and perhaps creating) the data directory
+    try:
+        when = None if effective is None else date.fromisoformat(effective)
+    except ValueError:
+        raise InputError(f"--effective must be a date YYYY-MM-DD, not {effective!r}") from None
     lc = open_service(data_dir)
     try:
         result = import_registry(
-            lc, kind, file, actor=actor_name(actor), now=utc_now(), sheet=sheet
+            lc, kind, file, actor=actor_name(actor), now=utc_now(), sheet=sheet, effective=when
         )
     except ImportRejected as exc:
         for err in exc.errors:

@@ -200,7 +200,8 @@ def import_registry(
         kind: one of :data:`KINDS`.
         source: a file path, or the bytes of an upload (CSV or XLSX).
         actor, now, remote_addr: for the audit trail (and, for items, the record's time).
-        effective: the date a new item-list version takes effect (default: ``now``'s date).
+        effective: the date a new item-list version takes effect (default: ``now``'s date
+            at the office, UTC+8).
         sheet: the XLSX sheet (default the first).
 
     Raises:
@@ -420,7 +421,8 @@ def _write(
         return _replace_conflicts(conn, rows), None, None
     if kind == "history":
         return _upsert_history(conn, rows), None, None
-    version, record = _publish_items(lc, session, rows, now, effective or now.date())
+    office_date = now.astimezone(OFFICE_TZ).date()
+    version, record = _publish_items(lc, session, rows, now, effective or office_date)
     n = len(rows)
     return {"inserted": n, "updated": 0, "unchanged": 0, "removed": 0}, version, record
 

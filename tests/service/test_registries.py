@@ -327,6 +327,15 @@ def test_cli_import_export_publish(tmp_path: Path) -> None:
     assert out.returncode == 0 and "已发布" in out.stdout, out.stderr
     out = _cli("registry", "publish", "targets", "--data-dir", data, cwd=tmp_path)
     assert "名录未变化" in out.stdout
+    items = write_csv(tmp_path / "items.csv", ITEM_HEADER, [item("RF-001")])
+    out = _cli(
+        "import", "items", str(items), "--effective", "2026-03-01", "--data-dir", data, cwd=tmp_path
+    )
+    assert out.returncode == 0 and "第 1 版" in out.stdout, out.stderr
+    out = _cli(
+        "import", "items", str(items), "--effective", "3月1日", "--data-dir", data, cwd=tmp_path
+    )
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--effective" in out.stderr
     missing = _cli(
         "import", "targets", str(tmp_path / "nope.csv"), "--data-dir", data, cwd=tmp_path
     )
