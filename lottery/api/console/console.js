@@ -35,7 +35,14 @@ async function loadTasks() {
     const ops = document.createElement("td");
     const p = "/api/tasks/" + encodeURIComponent(t.id);
     if (t.state === "draft") ops.append(button("公告", () => run("公告", () => api("POST", p + "/announce"))));
-    if (t.state === "announced") ops.append(button("抽取", () => {
+    if (t.state === "announced" && t.params.beacon.primary.kind === "public-numbers") {
+      const numbers = () => {
+        const text = prompt("开奖号码：每个号码源一组，组内用逗号分隔，组间用分号，例如 408;2,7,11,19,26,30");
+        return text ? { values: text.split(";").map((g) => g.split(",").map((x) => parseInt(x.trim(), 10))) } : null;
+      };
+      ops.append(button("录入开奖号码", () => { const b = numbers(); if (b) return run("录入号码", () => api("POST", p + "/numbers", b)); }));
+      ops.append(button("确认号码并抽取", () => { const b = numbers(); if (b) return run("确认号码", () => api("POST", p + "/numbers/confirm", b)); }));
+    } else if (t.state === "announced") ops.append(button("抽取", () => {
       const sig = prompt("drand 签名（十六进制；留空则从中继获取）") || null;
       return run("抽取", () => api("POST", p + "/draw", { drand_signature: sig }));
     }));
@@ -64,11 +71,43 @@ async function loadAudit() {
   } catch (e) { $("audit-box").classList.add("hidden"); }
 }
 
+const KINDS = { "task-report": "抽查报告", penalty: "行政处罚" };
+
+async function loadDeadlines() {
+  try {
+    const items = await api("GET", "/api/deadlines");
+    const body = $("deadlines"); body.replaceChildren();
+    for (const d of items) {
+      const tr = document.createElement("tr");
+      tr.append(cell(KINDS[d.kind] || d.kind), cell(d.ref), cell(d.start), cell(d.due), cell(d.overdue ? "已逾期 " + (-d.left) + " 个工作日" : String(d.left)));
+      body.append(tr);
+    }
+  } catch (e) { $("deadlines").replaceChildren(); }
+}
+
+$("import-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  const kind = form.get("kind");
+  const upload = new FormData(); upload.append("file", form.get("file"));
+  const table = $("import-errors"); const rows = table.querySelector("tbody"); rows.replaceChildren(); table.classList.add("hidden");
+  const res = await fetch("/api/registries/" + kind + "/import", { method: "POST", credentials: "same-origin", headers: { "X-Lottery-CSRF": "1" }, body: upload });
+  const data = await res.json();
+  if (res.ok) { show($("import-msg"), "导入成功：" + data.summary); return; }
+  show($("import-msg"), "未导入：" + (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)), true);
+  for (const e of data.rows || []) {
+    const tr = document.createElement("tr");
+    tr.append(cell(e.row || "文件"), cell(e.column), cell(e.value), cell(e.message));
+    rows.append(tr);
+  }
+  if ((data.rows || []).length) table.classList.remove("hidden");
+});
+
 async function enter() {
   const me = await api("GET", "/api/auth/me");
   $("who").textContent = me.name + "（" + me.roles.join("、") + "）";
   $("login-box").classList.add("hidden"); $("app").classList.remove("hidden");
-  await loadTasks(); await loadAudit();
+  await loadTasks(); await loadAudit(); await loadDeadlines();
 }
 
 $("login-form").addEventListener("submit", async (ev) => {
