@@ -72,6 +72,11 @@ def result_pages(model: SiteModel) -> dict[str, str]:
         view = model.tasks.get(task)
         title = view.announcement["title"] if view else ""
         results = model.results.get(task, [])
+        # A corrected result is replaced by its correction (which names it in "supersedes");
+        # the original stays in the log and is counted here.
+        superseded = {r.body.get("supersedes") for r in results} - {None}
+        corrected = sum(r.id in superseded for r in results)
+        results = [r for r in results if r.id not in superseded]
         reports = model.task_reports.get(task, [])
         rows.append(
             [link(task, f"{task}/"), h(title), str(len(results)), "已公开" if reports else "暂无"]
@@ -106,6 +111,12 @@ def result_pages(model: SiteModel) -> dict[str, str]:
             )
         else:
             page += ["暂无", ""]
+        if corrected:
+            page += [
+                f"另有 {corrected} 条检查结果已被更正，以更正后的结果为准"
+                "（原记录仍在公开日志中）。",
+                "",
+            ]
         page += ["## 抽查报告", ""]
         for report in reports:
             page += _report(model, report)
@@ -119,24 +130,58 @@ def result_pages(model: SiteModel) -> dict[str, str]:
 
 
 def penalties_page(model: SiteModel) -> str:
-    """Penalty decisions, each marked when withdrawn (with the withdrawal's reason)."""
+    """Penalty decisions in force, then the withdrawn ones without their content.
+
+    A withdrawn penalty's record stays in the log (docs/results.md says why); the site shows
+    only that it was published and withdrawn: decision number, dates and the reason.
+    """
     lines = [
         "# 行政处罚",
         "",
-        "行政处罚决定自作出之日起 7 个工作日内公开；撤销的决定保留原记录并注明撤销原因。",
+        "行政处罚决定自作出之日起 7 个工作日内公开；公示期满或撤销的决定不再展示内容，"
+        "仅列明决定书文号、日期及撤销原因（原记录仍在公开日志中）。",
+        "",
+        "## 公示中",
         "",
     ]
-    if not model.penalties:
-        return "\n".join([*lines, "暂无", ""])
     names = model.target_names()
-    lead = []
-    for r in model.penalties:
-        withdrawal = model.withdrawals.get(r.id)
-        state = f"已撤销：{h(withdrawal.body['reason'])}" if withdrawal else "有效"
-        name = r.body.get("entity") or names.get(r.body["target"], "")
-        lead.append([h(r.body["decision"]), h(r.body["target"]), h(name), state])
-    head = ["决定书文号", "统一社会信用代码", "当事人", "状态"]
-    shown = {"decision", "target", "entity"}
-    return "\n".join(
-        [*lines, *_rows_with_payloads(model, model.penalties, head, lead, shown, "../")]
-    )
+    current = [r for r in model.penalties if r.id not in model.withdrawals]
+    withdrawn = [r for r in model.penalties if r.id in model.withdrawals]
+    if current:
+        lead = [
+            [
+                h(r.body["decision"]),
+                h(r.body["target"]),
+                h(r.body.get("entity") or names.get(r.body["target"], "")),
+            ]
+            for r in current
+        ]
+        head = ["决定书文号", "统一社会信用代码", "当事人"]
+        shown = {"decision", "target", "entity"}
+        lines += _rows_with_payloads(model, current, head, lead, shown, "../")
+    else:
+        lines += ["暂无", ""]
+    if withdrawn:
+        rows = []
+        for r in withdrawn:
+            w = model.withdrawals[r.id]
+            rows.append(
+                [
+                    h(r.body["decision"]),
+                    h(r.body.get("decided", "")),
+                    r.body["time"],
+                    w.body["time"],
+                    h(w.body["reason"]),
+                    log_link(model, w, "../"),
+                ]
+            )
+        head = [
+            "决定书文号",
+            "决定日期",
+            "公开时间（UTC）",
+            "撤销时间（UTC）",
+            "撤销原因",
+            "日志序号",
+        ]
+        lines += ["## 已撤销", "", *table(head, rows)]
+    return "\n".join(lines)

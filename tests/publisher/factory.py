@@ -158,32 +158,40 @@ def _results(
     assert run.result is not None
     teams = {t.target: t.inspectors for t in run.result.teams}
     ids = []
+
+    def result(target: str, at: datetime, **changes: object) -> str:
+        fields = {
+            "task": task,
+            "target": target,
+            "target_name": built.names[target],
+            "dates": ["2026-03-20"],
+            "inspectors": [{"id": p, "role": "drawn"} for p in teams[target]],
+            "methods": ["实地检查"],
+            "categories": ["未发现问题"],
+            "pending_reasons": [],
+            "findings": "",
+            "follow_up": "",
+            "evidence": [],
+            "entered_by": "录入员",
+            "approved_by": "审核员",
+            "supersedes": None,
+            "correction_reason": None,
+        }
+        return publish(at, "inspection-result", fields | changes)
+
     for target in built.picks[task][:count]:
-        ids.append(
-            publish(
-                at,
-                "inspection-result",
-                {
-                    "task": task,
-                    "target": target,
-                    "target_name": built.names[target],
-                    "dates": ["2026-03-20"],
-                    "inspectors": [{"id": p, "role": "drawn"} for p in teams[target]],
-                    "methods": ["实地检查"],
-                    "categories": ["未发现问题"],
-                    "pending_reasons": [],
-                    "findings": "",
-                    "follow_up": "",
-                    "evidence": [],
-                    "entered_by": "录入员",
-                    "approved_by": "审核员",
-                    "supersedes": None,
-                    "correction_reason": None,
-                },
-            )
-        )
+        ids.append(result(target, at))
     if task != "T2026-0001":
         return
+    if len(ids) >= 3:  # the third result is corrected
+        ids[2] = result(
+            built.picks[task][2],
+            at + timedelta(hours=1),
+            categories=["发现问题已责令改正"],
+            findings="防护密闭门未按规定维护",
+            supersedes=ids[2],
+            correction_reason="录入错误",
+        )
     publish(
         at + timedelta(days=1),
         "task-report",

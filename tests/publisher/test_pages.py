@@ -106,7 +106,26 @@ def test_results_and_penalties(built_site: BuiltSite) -> None:
     assert "抽查报告" in other and "暂无" in other  # results, but no report yet
     penalties = _text(built_site.site, "penalties")
     assert "武人防罚〔2026〕1号" in penalties and "5000.00 元" in penalties
-    assert "已撤销：经行政复议撤销" in penalties
+    assert picks[0] in penalties
+
+
+def test_a_corrected_result_replaces_the_original(built_site: BuiltSite) -> None:
+    md = (built_site.work / "pages" / "results" / "T2026-0001.md").read_text("utf-8")
+    target = built_site.built.picks["T2026-0001"][2]
+    rows = [line for line in md.splitlines() if f"<td>{target}</td>" in line]
+    assert len(rows) == 1
+    assert "发现问题已责令改正" in rows[0] and "录入错误" in rows[0]
+    assert "另有 1 条检查结果已被更正" in md
+
+
+def test_a_withdrawn_penalty_shows_no_content(built_site: BuiltSite) -> None:
+    penalties = _text(built_site.site, "penalties")
+    withdrawn = penalties[penalties.index("已撤销") :]
+    assert "武人防罚〔2026〕2号" in withdrawn and "经行政复议撤销" in withdrawn
+    # Neither the party nor the decision's content is shown any more (docs/results.md).
+    assert built_site.built.picks["T2026-0001"][1] not in penalties
+    assert "罚款人民币五千元" not in withdrawn
+    assert penalties.count("罚款人民币五千元") == 1  # only the penalty in force
 
 
 def test_empty_sections_say_so(tmp_path: Path) -> None:
