@@ -128,7 +128,8 @@ def _team_input_bulk(data: bytes) -> TeamInput | None:
         if not all(type(r) is list and len(r) == 2 for r in rows):
             return None
         flat += chain.from_iterable(rows)
-    if set(map(type, flat)) != {str}:
+    # all(): no empty string anywhere (check_ids does not see an empty first id).
+    if set(map(type, flat)) != {str} or not all(flat):
         return None
     try:
         s.check_ids(flat, "team_input")

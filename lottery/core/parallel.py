@@ -20,13 +20,41 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
 
 R = TypeVar("R")
 
 MIN_PARALLEL = 50_000  # candidates: below this, a fork costs more than it saves
+
+# The worker count for calls that do not pass one (verify_task under audit_export). A context
+# variable, not a global: a command line sets it for its own call, and no thread of a server
+# ever sees it.
+_WORKERS: ContextVar[int] = ContextVar("lottery_workers", default=1)
+
+
+def default_workers() -> int:
+    """The worker count set by the innermost :func:`using_workers` (1 outside any)."""
+    return _WORKERS.get()
+
+
+@contextmanager
+def using_workers(workers: int) -> Iterator[None]:
+    """Let the draw and verification calls inside the block use ``workers`` processes.
+
+    Raises:
+        ValueError: for a worker count below 1.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    token = _WORKERS.set(workers)
+    try:
+        yield
+    finally:
+        _WORKERS.reset(token)
 
 
 def can_fork() -> bool:

@@ -416,6 +416,8 @@ def _decode_general(data: bytes) -> Pool:
     for i, (st, segment) in enumerate(zip(strata, segments, strict=True)):
         raw_ids = segment[: segment.find(b'"]')]
         what = f"pool.strata[{i}].candidates"
+        if raw_ids.startswith(b'","'):  # an empty first id, which split_ids lets through
+            raise EncodingError(f"{what}[0] is empty (ids are 1-64 of 0-9 A-Z a-z . _ -)")
         st.__dict__["encoded"] = s.split_ids(raw_ids, b'","', len(st.candidates), what)
     if encode_pool(pool) != data:
         raise EncodingError("pool blob is not in canonical form")

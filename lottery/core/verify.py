@@ -102,7 +102,7 @@ def verify_task(
     verifiers: Sequence[NoteVerifier],
     *,
     log: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> TaskVerification:
     """Verify every published record of one task (announcement, draw, reveal, cancellation).
 
@@ -112,11 +112,14 @@ def verify_task(
         verifiers: the office's pinned public keys.
         log: the log origin the records must belong to.
         workers: processes to re-draw with (see :func:`lottery.core.draw.compute_outcome`);
-            the result never depends on it.
+            ``None`` takes :func:`lottery.core.parallel.default_workers` (1 unless a caller
+            set it). The result never depends on it.
 
     Raises:
         VerificationError: naming the first failed check.
     """
+    if workers is None:
+        workers = parallel.default_workers()
     report = TaskVerification(task="?")
     ck = _Checker(report)
     records = ck.run(

@@ -1,0 +1,284 @@
+"""The forked-worker path of the draw and the verifier gives exactly the serial answers.
+
+Small pools are pushed onto the parallel path by lowering ``MIN_PARALLEL``; one pool above the
+real threshold runs as the command line would run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lottery import inmemory
+from lottery.core import parallel, selection
+from lottery.core.canonical import canonical_json, sha256_hex
+from lottery.core.draw import compute_outcome
+from lottery.core.errors import VerificationError
+from lottery.core.pool import Candidate, build_pool, encode_pool, raw_strata
+from lottery.core.records import open_record
+from lottery.core.seed import commitment
+from lottery.core.verify import verify_task
+from lottery.synthetic import make_registries
+from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
+from tests.test_draw_verify import resign
+
+VERIFIERS = [office_signer().verifier()]
+SECRET = hashlib.sha256(b"TEST ONLY parallel secret").digest()
+ANN = hashlib.sha256(b"TEST ONLY announcement").digest()
+BEACON = hashlib.sha256(b"TEST ONLY beacon").digest()
+FORKS = parallel.can_fork()
+
+
+@pytest.fixture
+def small_parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let pools of any size take the parallel path."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    yield
+
+
+def _outcome(run: inmemory.TaskRun, workers: int) -> bytes:
+    a = run.announcement.body
+    result = compute_outcome(
+        run.announcement.digest,
+        run.prepared.pool,
+        run.prepared.team_input,
+        a["team_size"],
+        a["cap"],
+        BEACON,
+        SECRET,
+        commitment(SECRET),
+        workers=workers,
+    )
+    return result.outcome_blob
+
+
+def _run(targets: int, inspectors: int, regions: int, seed: int) -> inmemory.TaskRun:
+    regs = make_registries(targets, inspectors, n_regions=regions, seed=seed)
+    return announced(f"T-{targets}-{regions}", regs)
+
+
+@pytest.mark.parametrize(
+    ("targets", "inspectors", "regions"), [(40, 8, 1), (300, 40, 3), (2_000, 90, 7)]
+)
+def test_parallel_draw_is_byte_identical(
+    small_parallel: None, targets: int, inspectors: int, regions: int
+) -> None:
+    run = _run(targets, inspectors, regions, seed=targets)
+    assert _outcome(run, 2) == _outcome(run, 1)
+    assert _outcome(run, 3) == _outcome(run, 1)
+
+
+def test_parallel_draw_above_the_real_threshold() -> None:
+    run = _run(parallel.MIN_PARALLEL + 5_000, 400, 10, seed=3)
+    assert parallel.use_workers(2, run.prepared.pool.candidates) == FORKS
+    assert _outcome(run, 2) == _outcome(run, 1)
+
+
+ids = st.from_regex(r"[0-9A-Z]{1,12}", fullmatch=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.binary(min_size=32, max_size=32),
+    st.lists(
+        st.tuples(ids, st.sampled_from(["R1", "R2", "R3"]), st.sampled_from("AB")),
+        min_size=1,
+        max_size=80,
+        unique_by=lambda t: t[0],
+    ),
+    st.floats(min_value=0.0, max_value=1.0),
+)
+def test_split_selection_equals_serial(
+    seed: bytes, rows: list[tuple[str, str, str]], share: float
+) -> None:
+    pool = build_pool("T", [Candidate(i, r, c) for i, r, c in rows], {"A": 2500, "B": 5000})
+    serial = selection.select(seed, pool)
+    split = selection.split_point([len(s.candidates) for s in pool.strata], share)
+    assert 1 <= split <= len(pool.strata)
+    raw = [(s.key, s.count, s.encoded) for s in pool.strata[split:]]
+    tail = selection.start_tail(seed, raw, fork=FORKS)
+    assert selection.finish(seed, pool, split, tail) == serial
+    # The verifier's worker reads the strata straight from the blob: the same picks.
+    cut = raw_strata(encode_pool(pool))
+    assert cut is not None
+    tail = selection.start_raw_tail(seed, cut[1][split:])
+    assert selection.finish(seed, pool, split, tail) == serial
+
+
+def test_split_point_gives_the_worker_a_suffix() -> None:
+    assert selection.split_point([10, 10, 10, 10], 0.5) == 2
+    assert selection.split_point([10, 10, 10, 10], 0.0) == 4  # all in this process
+    assert selection.split_point([10, 10, 10, 10], 1.0) == 1  # the parent keeps one
+    assert selection.split_point([5], 1.0) == 1
+    assert selection.split_point([1, 1, 100], 0.5) == 3  # the last stratum is too large
+
+
+def _disclosed(task: str = "T2026-P") -> inmemory.TaskRun:
+    run = announced(task)
+    inmemory.draw(run, beacon()[1], T_DRAW)
+    inmemory.reveal(run, T_REVEAL)
+    return run
+
+
+def test_parallel_verification_reports_the_same(small_parallel: None) -> None:
+    run = _disclosed()
+    notes, blobs = run.published.notes, run.published.blobs
+    serial = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=1)
+    forked = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=2)
+    assert forked == serial
+    assert forked.outcome is not None
+    with parallel.using_workers(2):  # the default a command line sets for audit_export
+        assert verify_task(notes, blobs, VERIFIERS, log=LOG) == serial
+
+
+def _failures(run: inmemory.TaskRun) -> dict[str, tuple[list[bytes], dict[str, bytes]]]:
+    """Published tasks that must fail, each in its own way (tests/test_draw_verify.py)."""
+    notes, blobs = list(run.published.notes), dict(run.published.blobs)
+    a = run.announcement.body
+    pool_blob = blobs[a["pool"]["sha256"]]
+    first, second = run.prepared.pool.strata[0], run.prepared.pool.strata[1]
+    # A dishonest office re-signs an announcement whose pool repeats an id in two strata.
+    doubled = pool_blob.replace(
+        f'"{second.candidates[0]}"'.encode(), f'"{first.candidates[0]}"'.encode(), 1
+    )
+
+    def point_pool(body: dict) -> None:
+        body["pool"]["sha256"] = sha256_hex(doubled)
+
+    other_secret = hashlib.sha256(b"TEST ONLY another secret").hexdigest()
+
+    def reveal_other(body: dict) -> None:
+        body["secret"] = other_secret
+
+    outcome = json.loads(blobs[run.result.outcome_sha256])  # type: ignore[union-attr]
+    picks = outcome["strata"][0]["picks"]
+    taken = {p["target"] for p in picks}
+    picks[0]["target"] = next(c for c in first.candidates if c not in taken)
+    outcome["teams"][0]["target"] = picks[0]["target"]
+    forged = canonical_json(outcome)
+
+    def point_outcome(body: dict) -> None:
+        body["outcome"] = sha256_hex(forged)
+
+    draw = resign(notes[1], point_outcome)
+    draw_id = open_record(draw, VERIFIERS, log=LOG).id
+
+    def point_reveal(body: dict) -> None:
+        point_outcome(body)
+        body["draw"] = draw_id
+
+    with_forged = {**blobs, sha256_hex(forged): forged}
+
+    tampered = dict(blobs)
+    tampered[a["pool"]["sha256"]] = pool_blob.replace(b'"count":', b'"count":1', 1)
+    return {
+        "pool.format": (
+            [resign(notes[0], point_pool), *notes[1:]],
+            {**blobs, sha256_hex(doubled): doubled},
+        ),
+        "blob.hash": (notes, tampered),
+        "commit.reveal": ([*notes[:2], resign(notes[2], reveal_other)], blobs),
+        "draw.selection": ([notes[0], draw, resign(notes[2], point_reveal)], with_forged),
+    }
+
+
+def test_parallel_verification_fails_the_same_way(small_parallel: None) -> None:
+    for want, (notes, blobs) in _failures(_disclosed()).items():
+        with pytest.raises(VerificationError) as serial:
+            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=1)
+        with pytest.raises(VerificationError) as forked:
+            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=2)
+        assert serial.value.check == want
+        assert (forked.value.check, forked.value.detail) == (want, serial.value.detail)
+
+
+def test_in_process_when_fork_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert not parallel.can_fork()
+    assert not parallel.use_workers(2, 10**6)
+    run = _run(300, 40, 3, seed=5)
+    assert _outcome(run, 2) == _outcome(run, 1)
+
+
+def test_in_process_when_threads_run() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.can_fork()  # a server with threads never forks
+        assert not parallel.use_workers(2, 10**6)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_small_pools_and_one_worker_stay_in_process() -> None:
+    assert not parallel.use_workers(2, parallel.MIN_PARALLEL - 1)
+    assert not parallel.use_workers(1, 10**6)
+    with pytest.raises(ValueError, match="at least 1"):
+        parallel.use_workers(0, 10)
+    with pytest.raises(ValueError, match="at least 1"), parallel.using_workers(0):
+        pass
+
+
+def _pid_square(parent: int, x: int) -> tuple[bool, int]:
+    return os.getpid() != parent, x * x
+
+
+def test_background_returns_the_child_result() -> None:
+    parent = os.getpid()
+    job = parallel.Background(lambda: _pid_square(parent, 7), fork=FORKS)
+    assert job.forked == FORKS
+    assert job.result() == (FORKS, 49)  # computed in the child when forking is possible
+
+
+def _dies_in_child(parent: int) -> str:
+    if os.getpid() != parent:
+        os._exit(3)  # a crash, a kill, an out-of-memory: no result arrives
+    return "recomputed here"
+
+
+def _raises_in_child(parent: int) -> str:
+    if os.getpid() != parent:
+        raise MemoryError
+    return "recomputed here"
+
+
+@pytest.mark.parametrize("fn", [_dies_in_child, _raises_in_child])
+def test_a_failed_child_is_recomputed_in_process(fn: object) -> None:
+    parent = os.getpid()
+    job = parallel.Background(lambda: fn(parent), fork=FORKS)  # type: ignore[operator]
+    assert job.result() == "recomputed here"
+
+
+def test_lazy_background_and_errors_surface_in_the_parent() -> None:
+    calls: list[int] = []
+    job = parallel.Background(lambda: calls.append(1) or len(calls), fork=False)
+    assert not job.forked and calls == []  # nothing runs until asked
+    assert job.result() == 1
+
+    def boom() -> None:
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError, match="bad input"):
+        parallel.Background(boom, fork=FORKS).result()
+
+
+def test_cancel_stops_the_child() -> None:
+    if not FORKS:
+        pytest.skip("fork is not available here")
+    job = parallel.Background(lambda: time.sleep(30), fork=True)
+    proc = job._proc
+    assert proc is not None and proc.is_alive()
+    started = time.monotonic()
+    job.cancel()
+    assert not proc.is_alive() and time.monotonic() - started < 5
+    job.cancel()  # idempotent
