@@ -47,13 +47,20 @@ def write_export(
     *,
     origin: str,
     public_keys: Sequence[str],
+    cosigned: Mapping[int, bytes] | None = None,
 ) -> Checkpoint:
     """Bring the export at ``out`` up to the log ``entries``; return the new checkpoint.
+
+    ``cosigned`` maps checkpoint sizes to the office's checkpoint note with the witness
+    cosignature lines received (docs/witness.md); each is written to ``cosigned/<size>``,
+    which may only gain lines at its end, and listed in ``cosigned/list``.
 
     Raises:
         ExportError: when the existing export is not a prefix of ``entries``, or a published
             file would change.
-        InputError: for a blob whose name is not its SHA-256.
+        InputError: for a blob whose name is not its SHA-256, or a cosigned checkpoint that
+            is not the office's checkpoint of this log at its size.
+        VerificationError: when a cosigned checkpoint does not carry the office signature.
     """
     tree = MerkleTree.from_entries(entries)
     old_size = 0
@@ -88,7 +95,34 @@ def write_export(
         _write(listing, ("\n".join(sizes) + "\n").encode("ascii"))
         _write(current, signed)
     _write(out / "keys" / "office.vkey", ("\n".join(public_keys) + "\n").encode("utf-8"))
+    if cosigned:
+        _write_cosigned(out, cosigned, tree, signer, origin)
     return checkpoint
+
+
+def _write_cosigned(
+    out: Path, cosigned: Mapping[int, bytes], tree: MerkleTree, signer: Signer, origin: str
+) -> None:
+    """Write ``cosigned/<size>`` (growing only by appended lines) and ``cosigned/list``."""
+    for size, note in sorted(cosigned.items()):
+        office = open_checkpoint(note, [signer.verifier()], origin=origin)
+        if office.size != size or size > tree.size or office.root_hash != tree.root(size):
+            raise InputError(f"cosigned checkpoint {size} is not a checkpoint of this log")
+        path = out / "cosigned" / str(size)
+        if path.exists():
+            old = path.read_bytes()
+            if not note.startswith(old):
+                raise ExportError(
+                    f"{path} would lose or change cosignature lines: a cosigned checkpoint "
+                    "may only gain lines at its end"
+                )
+            if old == note:
+                continue
+        _write(path, note)
+    listing = out / "cosigned" / "list"
+    sizes = set(listing.read_text("ascii").split()) if listing.exists() else set()
+    sizes |= {str(s) for s in cosigned}
+    _write(listing, "".join(f"{s}\n" for s in sorted(sizes, key=int)).encode("ascii"))
 
 
 def file_getter(root: Path) -> Callable[[str], bytes]:

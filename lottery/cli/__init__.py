@@ -32,6 +32,7 @@ def _register() -> None:
         beacon_cmd,
         bench_cmd,
         calendar_cmd,
+        checkpoint_cmd,
         demo_cmd,
         import_cmd,
         publish_cmd,
@@ -41,6 +42,7 @@ def _register() -> None:
         task_cmd,
         user_cmd,
         verify_cmd,
+        witness_cmd,
     )
 
     for module in (
@@ -56,6 +58,8 @@ def _register() -> None:
         calendar_cmd,
         import_cmd,
         results_cmd,
+        witness_cmd,
+        checkpoint_cmd,
     ):
         module.register(app)
     _registered = True

@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 
 from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_origin
-from lottery.core.errors import InputError
+from lottery.core.cosignature import CosignatureVerifier
+from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
 from lottery.core.verify import Check
+from lottery.core.witness_audit import WitnessPolicy
 
 
 def _http_getter(base: str) -> Getter:
@@ -75,10 +77,34 @@ def _verifiers(keys: list[str], get: Getter) -> tuple[list[NoteVerifier], bool]:
     return [NoteVerifier.from_vkey(v) for v in lines], pinned
 
 
-def _report_json(report: AuditReport, pinned: bool) -> str:
+def witness_policy(keys: list[str], quorum: int | None) -> WitnessPolicy | None:
+    """The witnesses given as vkeys (or files of vkeys, one a line) and the quorum.
+
+    Raises:
+        InputError: for a malformed witness key, ``--quorum`` without witnesses, or a quorum
+            outside ``1..number of witnesses``.
+    """
+    lines: list[str] = []
+    for key in keys:
+        path = Path(key)
+        lines += path.read_text("utf-8").split() if "+" not in key and path.is_file() else [key]
+    if not lines:
+        if quorum is not None:
+            raise InputError("--quorum needs at least one --witness")
+        return None
+    try:
+        witnesses = tuple(CosignatureVerifier.from_vkey(v) for v in lines)
+    except EncodingError as exc:
+        raise InputError(f"--witness: {exc}") from exc
+    return WitnessPolicy(witnesses, len(witnesses) if quorum is None else quorum)
+
+
+def _report_json(report: AuditReport, pinned: bool, policy: WitnessPolicy | None = None) -> str:
     return json.dumps(
         {
             "ok": report.ok,
+            "witnesses": [w.vkey for w in policy.witnesses] if policy else [],
+            "quorum": policy.quorum if policy else None,
             "log": report.origin,
             "size": report.size,
             "keys_pinned": pinned,
@@ -109,20 +135,34 @@ def verify_command(
         typer.Option(help="Pinned office key (vkey) or a file of vkeys; repeatable."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="Trusted witness key (type 0x04 vkey) or a file of them; repeatable."),
+    ] = None,
+    quorum: Annotated[
+        int | None, typer.Option(help="Witnesses that must agree (default: all given).")
+    ] = None,
 ) -> None:
     """Audit a published log: checkpoints, every record, every task's draw."""
+    policy = witness_policy(witness or [], quorum)
     get = open_export(location)
     verifiers, pinned = _verifiers(key or [], get)
     try:
         origin = checkpoint_origin(get("checkpoint"))
     except KeyError as exc:
         raise InputError(f"no checkpoint at {location}") from exc
-    report = audit_export(get, verifiers, origin=origin, task=task)
+    report = audit_export(get, verifiers, origin=origin, task=task, witnesses=policy)
     if as_json:
-        typer.echo(_report_json(report, pinned))
+        typer.echo(_report_json(report, pinned, policy))
         sys.exit(0 if report.ok else 1)
     if not pinned:
         typer.echo("note: keys taken from the export itself; pin them with --key", err=True)
+    if policy is None:
+        typer.echo(
+            "note: announcement times are only the office's word; check witness cosignatures "
+            "with --witness (docs/witness.md)",
+            err=True,
+        )
     for check in report.checks:
         typer.echo(f"ok    {check.name:<20} {check.detail}")
     for name, result in sorted(report.tasks.items()):

@@ -26,6 +26,7 @@ from .note import NoteVerifier
 from .records import Record, open_record
 from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
+from .witness_audit import WitnessPolicy, check_witnessed
 
 Getter = Callable[[str], bytes]
 
@@ -92,8 +93,12 @@ def audit_export(
     *,
     origin: str,
     task: str | None = None,
+    witnesses: WitnessPolicy | None = None,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
+
+    With ``witnesses``, each announcement must also be covered by a cosigned checkpoint dated
+    before its beacon (``announcement.witnessed``, :mod:`lottery.core.witness_audit`).
 
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
@@ -120,6 +125,7 @@ def audit_export(
         return _fail(report, "log", exc)
 
     by_task: dict[str, list[bytes]] = {}
+    announcements: list[tuple[int, Record]] = []
     for i, entry in enumerate(entries):
         try:
             record = open_record(entry, verifiers, log=origin)
@@ -129,6 +135,8 @@ def audit_export(
         report.records.append(record)
         if "task" in record.body and record.type.startswith("task-"):
             by_task.setdefault(record.body["task"], []).append(entry)
+        if record.type == "task-announcement" and task in (None, record.body.get("task")):
+            announcements.append((i, record))
     report.checks.append(
         Check("records.signature", f"{len(report.records)} of {len(entries)} records verify")
     )
@@ -140,7 +148,35 @@ def audit_export(
             report.tasks[name] = verify_task(by_task[name], blobs, verifiers, log=origin)
         except VerificationError as exc:
             _fail(report, name, exc)
+    if witnesses is not None:
+        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
     return report
+
+
+def _add_witnessed(
+    report: AuditReport,
+    get: Getter,
+    verifiers: Sequence[NoteVerifier],
+    policy: WitnessPolicy,
+    root_at: Callable[[int], bytes],
+    announcements: Sequence[tuple[int, Record]],
+) -> None:
+    result = check_witnessed(
+        get,
+        verifiers,
+        policy,
+        origin=report.origin,
+        log_size=report.size,
+        root_at=root_at,
+        announcements=announcements,
+    )
+    report.checks += result.log_checks
+    report.failures += result.failures
+    for name, check in result.tasks.items():
+        if name in report.tasks:
+            report.tasks[name].checks.append(check)
+        else:  # the task failed another check; still say that it was witnessed
+            report.checks.append(Check(check.name, f"[{name}] {check.detail}"))
 
 
 def _check_entries(entries: Sequence[bytes], leaf_at: Callable[[int], bytes]) -> None:

@@ -35,6 +35,8 @@ from lottery.export import write_export
 from lottery.storage.engine import new_session
 from lottery.storage.models import Blob, CheckpointRow, LogEntry, LogHead
 
+from .cosignatures import cosigned_notes
+
 
 class LogIntegrityError(LotteryError):
     """The stored log does not extend the last signed checkpoint; nothing is signed."""
@@ -191,6 +193,7 @@ class PublicLog:
         with new_session(engine) as session, session.begin():
             entries = self.entries(session)
             blobs = self.blobs(session)
+            cosigned = cosigned_notes(session)  # witness cosignatures (docs/witness.md)
         return write_export(
             Path(out),
             entries,
@@ -198,4 +201,5 @@ class PublicLog:
             self.signer,
             origin=self.origin,
             public_keys=[self.signer.vkey],
+            cosigned=cosigned,
         )

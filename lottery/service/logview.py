@@ -3,8 +3,9 @@
 Paths are those of the static export (docs/export.md), so ``lottery verify <url>/log`` audits
 a running service exactly as it audits a site: ``checkpoint``, ``checkpoints/list``,
 ``checkpoints/<size>``, ``tile/<L>/<N>[.p/<W>]``, ``tile/entries/<N>[.p/<W>]``,
-``blobs/<sha256>``, ``records/<id>`` and ``keys/office.vkey``. Everything here is public by
-construction: only ``log_entry``, ``blob`` and ``checkpoint`` rows are read.
+``blobs/<sha256>``, ``records/<id>``, ``keys/office.vkey`` and the witness cosignatures
+``cosigned/list`` and ``cosigned/<size>`` (docs/witness.md). Everything here is public by
+construction: only ``log_entry``, ``blob``, ``checkpoint`` and ``cosignature`` rows are read.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlmodel import col, select
 from lottery.core.errors import EncodingError
 from lottery.core.merkle import MerkleTree
 from lottery.core.tiles import TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle, parse_tile_path
-from lottery.storage.models import Blob, CheckpointRow, LogEntry
+from lottery.storage.models import Blob, CheckpointRow, CosignatureRow, LogEntry
 
+from .cosignatures import cosigned_notes
 from .lifecycle import Lifecycle
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -71,6 +73,17 @@ class LogView:
             with self.service.session() as session:
                 row = session.get(CheckpointRow, int(path[len("checkpoints/") :]))
                 return row.note if row else None
+        if path == "cosigned/list":
+            with self.service.session() as session:
+                sizes = session.exec(
+                    select(CosignatureRow.size).distinct().order_by(col(CosignatureRow.size))
+                )
+                text = "".join(f"{s}\n" for s in sizes)
+            return text.encode("ascii") if text else None
+        if path.startswith("cosigned/") and _SIZE.match(path[len("cosigned/") :]):
+            size = int(path[len("cosigned/") :])
+            with self.service.session() as session:
+                return cosigned_notes(session, size=size).get(size)
         if path.startswith("blobs/") and _HEX64.match(path[len("blobs/") :]):
             with self.service.session() as session:
                 blob = session.get(Blob, path[len("blobs/") :])

@@ -364,6 +364,25 @@ class CheckpointRow(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
 
 
+class CosignatureRow(SQLModel, table=True):
+    """A witness's cosignature line on a signed checkpoint (write-once, docs/witness.md).
+
+    ``line`` is the exact signature line received (``— <name> <base64>``, with its newline);
+    one per witness key and checkpoint: a later re-cosignature of the same tree is not kept,
+    the earliest timestamp is the stronger statement.
+    """
+
+    __tablename__ = "cosignature"
+    __table_args__ = (UniqueConstraint("size", "name", "key_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    size: int = Field(foreign_key="checkpoint.size")
+    name: str = Field(max_length=200)
+    key_id: str = Field(max_length=8)
+    line: bytes = _bytes(nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
 # --- people and accountability -----------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 # Published tables are write-once: the database itself refuses UPDATE and DELETE.
-WRITE_ONCE = ("log_entry", "blob", "checkpoint")
+WRITE_ONCE = ("log_entry", "blob", "checkpoint", "cosignature")
 
 revision = "0001"
 down_revision = None
@@ -46,6 +46,18 @@ def upgrade() -> None:
         sa.Column("note", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("size"),
+    )
+    op.create_table(
+        "cosignature",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("key_id", AutoString(length=8), nullable=False),
+        sa.Column("line", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["size"], ["checkpoint.size"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("size", "name", "key_id"),
     )
     op.create_table(
         "log_entry",
@@ -412,6 +424,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_log_entry_task"))
 
     op.drop_table("log_entry")
+    op.drop_table("cosignature")
     op.drop_table("checkpoint")
     op.drop_table("blob")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
