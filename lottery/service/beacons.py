@@ -213,7 +213,7 @@ def confirm_numbers(
             if done is not None:
                 return done  # a repeated confirmation: the draw already happened
             raise InputError(f"任务 {task_id} 没有待确认的号码，请先录入")
-        if entry.entered_by == actor:
+        if _same_person(entry.entered_by, actor):
             raise InputError("录入和确认必须由两个不同的人完成")
         entered = tuple(tuple(n) for n in entry.numbers)
         if entered != numbers:
@@ -279,6 +279,11 @@ def _confirmed_draw(
     if confirmed is None or tuple(tuple(n) for n in confirmed.numbers) != numbers:
         return None
     return lc.log.task_record(session, task.id, "draw")
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Names compared as the results' approvals compare them: case and outer spaces ignored."""
+    return a.strip().casefold() == b.strip().casefold()
 
 
 def _lists(numbers: tuple[tuple[int, ...], ...]) -> list[list[int]]:

@@ -45,8 +45,9 @@ def test_second_person_confirms_and_draws(service: Lifecycle) -> None:
     entry = beacons.enter_numbers(service, task, NUMBERS, "clerk-wang", lc.T_DRAW)
     assert entry.status == "pending" and not entry.fallback
     assert service.get_task(task).state == "announced"  # one person alone draws nothing
-    with pytest.raises(InputError, match="两个不同的人"):
-        beacons.confirm_numbers(service, task, NUMBERS, "clerk-wang", lc.T_DRAW)
+    for same in ("clerk-wang", " Clerk-Wang "):
+        with pytest.raises(InputError, match="两个不同的人"):
+            beacons.confirm_numbers(service, task, NUMBERS, same, lc.T_DRAW)
     assert service.get_task(task).state == "announced"
     record = beacons.confirm_numbers(service, task, NUMBERS, "clerk-li", lc.T_DRAW)
     assert service.get_task(task).state == "drawn"
