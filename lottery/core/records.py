@@ -328,3 +328,20 @@ def open_record(
     if log is not None and body["log"] != log:
         raise VerificationError("record.log", f"record belongs to log {body['log']!r}, not {log!r}")
     return Record(note=note, text=text, body=body)
+
+
+def late_publication(body: Mapping[str, Any]) -> tuple[str, int] | None:
+    """What a late ``task-report`` or ``penalty`` record published, and how late.
+
+    For ``lottery verify`` and the site: returns ``("task T2026-001 report", 2)`` or
+    ``("penalty 武人防罚〔2026〕1号", 1)`` when the record's own ``deadline`` says it was late
+    by that many working days, and None for an on-time record or any other type.
+    """
+    kind = body.get("type")
+    if kind not in ("task-report", "penalty"):
+        return None
+    late = int(body["deadline"]["late_by"])
+    if late == 0:
+        return None
+    what = f"task {body['task']} report" if kind == "task-report" else f"penalty {body['decision']}"
+    return what, late

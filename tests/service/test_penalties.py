@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from lottery.core.records import late_publication
 from lottery.core.workdays import CalendarDataMissing
 from lottery.service.credit import CreditExportError, credit_rows, write_credit_export
 from lottery.service.lifecycle import Lifecycle
@@ -89,6 +90,8 @@ def test_penalty_deadline(
         "late_by": late_by,
     }
     assert body["amounts"] == [{"kind": "罚款", "fen": 500_000, "text": "人民币伍仟元整"}]
+    late = late_publication(body)
+    assert late == (None if late_by == 0 else ("penalty 武人防罚〔2026〕1号", late_by))
 
 
 def test_publication_date_is_beijing_time(penalties: PenaltyService, target: str) -> None:

@@ -396,3 +396,23 @@ def test_export_credit_and_deadlines_cli(
     assert capsys.readouterr().out == f"2026-04-07  抽查报告  {TASK}  已逾期1个工作日\n"
     assert run("export-credit", "--since", "2026-04", str(out), *dd) == 2
     assert "--since must be YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_results_refused_before_disclosure(service: Lifecycle, results: ResultsService) -> None:
+    # Drawn but not disclosed: the picks are still confidential (R6), so no results yet.
+    task = "T2026-002"
+    service.create_task(lc.params(lc.small_registries(), task), lc.T_ANNOUNCE, actor="planner")
+    service.announce(task, lc.T_ANNOUNCE)
+    service.draw(task, lc.beacon()[1], lc.T_DRAW)
+    with service.session() as s:
+        target = s.exec(select(Target.uscc)).first() or ""
+    entry = ResultEntry(
+        task=task,
+        target=target,
+        dates=[D1],
+        inspectors=[Present("a"), Present("b")],
+        methods=["实地检查"],
+        categories=["未发现问题"],
+    )
+    with pytest.raises(ResultError, match="drawn: results need a disclosed task"):
+        results.enter(entry, T_ENTER, actor="inspector-wang")
