@@ -117,3 +117,12 @@ def test_every_link_on_every_page_resolves(built_site: BuiltSite) -> None:
             assert target.is_file(), f"{page.relative_to(site)} links to missing {href}"
             checked += 1
     assert checked > 300
+
+
+def test_data_tables_are_kept_out_of_the_search_index(built_site: BuiltSite) -> None:
+    index = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert {"log/", "results/", "tasks/T2026-0001/"} <= locations
+    assert not {loc for loc in locations if re.match(r"^(log|results)/[^/]+/$", loc)}
+    assert (built_site.site / "log" / "1" / "index.html").is_file()
+    assert (built_site.site / "results" / "T2026-0001" / "index.html").is_file()
