@@ -27,16 +27,30 @@ PASSWORD = "test-only-password"  # noqa: S105 - test-only
 
 
 def run(*args: str, data: Path, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG, **env}
-    full_env.pop("LOTTERY_DATABASE_URL", None)
-    proc = subprocess.run(
-        [*LOTTERY, *args, "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=120,
-        check=False,
-    )
+    """Run the CLI in this process (fast); the exit code and output as a subprocess gives."""
+    import contextlib
+    import io
+
+    from lottery.cli import main
+
+    saved = {k: os.environ.get(k) for k in [*env, "LOTTERY_LOG_ORIGIN", "LOTTERY_DATABASE_URL"]}
+    os.environ.update({"LOTTERY_LOG_ORIGIN": lc.LOG, **env})
+    os.environ.pop("LOTTERY_DATABASE_URL", None)
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main([*args, "--data-dir", str(data)])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    proc = subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -106,6 +120,18 @@ def test_bad_input_is_one_line_and_nonzero(data: Path, args: tuple[str, ...], wo
     assert words in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_bad_input_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*LOTTERY, "task", "show", "NOPE", "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: no task NOPE"
 
 
 def _free_port() -> int:
