@@ -18,7 +18,7 @@ from .gcpause import bulk
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
-from .selection import Pick, picks_in_order, select
+from .selection import Pick, picks_in_order, select_with_draws
 from .teams import Team
 
 ALGORITHM = "lottery-v1"
@@ -197,9 +197,8 @@ def compute_outcome(
     """
     check_commitment(commit, secret)
     seed = derive_seed(announcement_digest, beacon_value, secret)
-    return outcome_from_selection(
-        seed, pool, select(seed, pool, workers), team_input, team_size, cap
-    )
+    selection, ahead = select_with_draws(seed, pool, workers, len(team_input.inspectors))
+    return outcome_from_selection(seed, pool, selection, team_input, team_size, cap, ahead)
 
 
 def outcome_from_selection(
@@ -209,8 +208,12 @@ def outcome_from_selection(
     team_input: TeamInput,
     team_size: int,
     cap: int,
+    ahead: team_mod.FirstDraws | None = None,
 ) -> DrawResult:
     """Assign the teams for a selection and build the outcome blob.
+
+    ``ahead``: first team draws a worker computed for the last picks (never changes the
+    result; see :func:`lottery.core.teams.assign_teams`).
 
     Raises:
         InputError: for a bad team size, cap or inspector pool.
@@ -224,6 +227,7 @@ def outcome_from_selection(
         team_input.previous,
         team_size,
         cap,
+        ahead=ahead,
     )
     blob = encode_outcome(pool.task, seed, selection, teams)
     return DrawResult(seed, selection, list(teams), blob)

@@ -26,6 +26,7 @@ from math import isqrt
 from . import parallel
 from .errors import InputError
 from .pool import Pool, RawStratum, Stratum
+from .teams import FirstDraws, first_draws
 
 TAG_STRATUM = b"lottery-v1 stratum\x00"
 
@@ -113,24 +114,44 @@ def _picks(entries: Iterable[bytes]) -> list[Pick]:
 
 
 StratumIds = tuple[str, int, Sequence[bytes]]  # (stratum key, count, encoded candidate ids)
+Selection = list[tuple[Stratum, list[Pick]]]
 
 
-def entries_of(seed: bytes, strata: Sequence[StratumIds]) -> list[tuple[str, list[bytes]]]:
+@dataclass(frozen=True)
+class TailResult:
+    """What a worker sends back: each stratum's picks and, optionally, their first team draws.
+
+    Only the picks (``ticket || id`` entries, labelled with the stratum key), never the
+    candidates.
+    """
+
+    strata: list[tuple[str, list[bytes]]]
+    draws: FirstDraws | None
+
+
+def entries_of(seed: bytes, strata: Sequence[StratumIds], inspectors: int = 0) -> TailResult:
     """:func:`stratum_entries` for several strata, each labelled with its key.
 
-    What a worker process computes and sends back: only the picks, never the candidates.
+    With ``inspectors`` (the pool size, when known), also the picks' first team draws
+    (:func:`lottery.core.teams.first_draws`), so that the parent's team loop need not hash
+    them.
     """
-    return [(key, stratum_entries(seed, key, count, enc)) for key, count, enc in strata]
+    out = [(key, stratum_entries(seed, key, count, enc)) for key, count, enc in strata]
+    draws = None
+    if inspectors >= 1:
+        draws = first_draws(seed, [e[32:] for _, entries in out for e in entries], inspectors)
+    return TailResult(out, draws)
 
 
-def raw_entries(seed: bytes, strata: Sequence[RawStratum]) -> list[tuple[str, list[bytes]]]:
+def raw_entries(seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0) -> TailResult:
     """:func:`entries_of` for strata cut from a pool blob, not yet checked.
 
     What the verifier's worker computes while the parent checks the same blob: if the blob
     turns out to be invalid, the answer is thrown away; if it is valid, these are exactly the
     ids :func:`lottery.core.pool.decode_pool` would give.
     """
-    return entries_of(seed, [(r.key, r.count, r.ids.split(b'","')) for r in strata])
+    split = [(r.key, r.count, r.ids.split(b'","')) for r in strata]
+    return entries_of(seed, split, inspectors)
 
 
 def split_point(sizes: Sequence[int], share: float) -> int:
@@ -148,24 +169,29 @@ def split_point(sizes: Sequence[int], share: float) -> int:
     return i
 
 
-Tail = parallel.Background[list[tuple[str, list[bytes]]]]
+Tail = parallel.Background[TailResult]
 
 
-def start_tail(seed: bytes, strata: Sequence[StratumIds], *, fork: bool) -> Tail:
+def start_tail(
+    seed: bytes, strata: Sequence[StratumIds], *, fork: bool, inspectors: int = 0
+) -> Tail:
     """Start drawing ``strata`` in a worker process (or lazily in-process without ``fork``)."""
-    return parallel.Background(partial(entries_of, seed, strata), fork=fork)
+    return parallel.Background(partial(entries_of, seed, strata, inspectors), fork=fork)
 
 
-def start_raw_tail(seed: bytes, strata: Sequence[RawStratum]) -> Tail:
+def start_raw_tail(seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0) -> Tail:
     """Start drawing strata cut from a pool blob in a worker process (:func:`raw_entries`)."""
-    return parallel.Background(partial(raw_entries, seed, strata))
+    return parallel.Background(partial(raw_entries, seed, strata, inspectors))
 
 
-def finish(seed: bytes, pool: Pool, split: int, tail: Tail) -> list[tuple[Stratum, list[Pick]]]:
+def finish(seed: bytes, pool: Pool, split: int, tail: Tail) -> tuple[Selection, FirstDraws | None]:
     """Draw ``pool.strata[:split]`` here, then join the worker's picks for the rest.
 
     The worker's answer is checked against the pool (same keys, ``count`` picks each); on a
     mismatch, which a valid pool cannot cause, the rest is drawn in-process.
+
+    Returns:
+        The selection, and the first team draws the worker computed for its picks, if any.
 
     Raises:
         InputError: when the seed is not 32 bytes.
@@ -177,13 +203,14 @@ def finish(seed: bytes, pool: Pool, split: int, tail: Tail) -> list[tuple[Stratu
         tail.cancel()
         raise
     rest = tail.result()
-    labels = [(key, len(entries)) for key, entries in rest]
+    labels = [(key, len(entries)) for key, entries in rest.strata]
     if labels != [(st.key, st.count) for st in strata[split:]]:
-        return head + [(st, select_stratum(seed, st)) for st in strata[split:]]
-    return head + [(st, _picks(e)) for st, (_, e) in zip(strata[split:], rest, strict=True)]
+        return head + [(st, select_stratum(seed, st)) for st in strata[split:]], None
+    picks = [(st, _picks(e)) for st, (_, e) in zip(strata[split:], rest.strata, strict=True)]
+    return head + picks, rest.draws
 
 
-def select(seed: bytes, pool: Pool, workers: int = 1) -> list[tuple[Stratum, list[Pick]]]:
+def select(seed: bytes, pool: Pool, workers: int = 1) -> Selection:
     """Draw every stratum of the pool (strata in pool order).
 
     With ``workers >= 2`` (and a pool large enough, in a process that may fork: see
@@ -194,12 +221,24 @@ def select(seed: bytes, pool: Pool, workers: int = 1) -> list[tuple[Stratum, lis
         InputError: when the seed is not 32 bytes.
         ValueError: for a worker count below 1.
     """
+    return select_with_draws(seed, pool, workers)[0]
+
+
+def select_with_draws(
+    seed: bytes, pool: Pool, workers: int = 1, inspectors: int = 0
+) -> tuple[Selection, FirstDraws | None]:
+    """:func:`select`, with the worker's first team draws for a pool of ``inspectors``.
+
+    Raises:
+        InputError: when the seed is not 32 bytes.
+        ValueError: for a worker count below 1.
+    """
     if not parallel.use_workers(workers, pool.candidates):
-        return [(st, select_stratum(seed, st)) for st in pool.strata]
+        return [(st, select_stratum(seed, st)) for st in pool.strata], None
     stratum_key(seed, "")  # a bad seed fails here, not in the worker
     split = split_point([len(st.candidates) for st in pool.strata], 0.5)
     raw = [(st.key, st.count, st.encoded) for st in pool.strata[split:]]
-    return finish(seed, pool, split, start_tail(seed, raw, fork=True))
+    return finish(seed, pool, split, start_tail(seed, raw, fork=True, inspectors=inspectors))
 
 
 def picks_in_order(selection: Sequence[tuple[Stratum, list[Pick]]]) -> list[str]:

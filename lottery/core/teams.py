@@ -52,6 +52,28 @@ class Team:
     inspectors: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class FirstDraws:
+    """The indices that counters 0 and 1 draw for a run of picks, computed ahead of the loop.
+
+    A worker process that drew the picks computes these for them; :func:`assign_teams` uses
+    them only when they were made for the same seed, pool size and picks.
+    """
+
+    seed: bytes
+    n: int
+    ids: list[bytes]  # the picks as UTF-8, in selection order
+    first: list[list[int]]  # first[c][j]: the index counter c draws for pick j, -1 for none
+
+
+def first_draws(seed: bytes, ids: list[bytes], n: int) -> FirstDraws:
+    """:class:`FirstDraws` for picks given as UTF-8 ids, with a pool of ``n`` inspectors."""
+    limit = (_U64_LIMIT // n) * n
+    prefix = TAG_TEAM + seed
+    heads = [prefix + len(tb).to_bytes(4, "big") + tb for tb in ids]
+    return FirstDraws(seed, n, ids, [_indices(heads, _COUNTERS[c], n, limit) for c in range(_BULK)])
+
+
 def _check_team_size(team_size: int) -> None:
     if team_size < 2:
         raise InputError(f"team size must be at least 2, got {team_size}")
@@ -86,6 +108,8 @@ def assign_teams(
     previous: Mapping[str, AbstractSet[str]],
     team_size: int,
     cap: int,
+    *,
+    ahead: FirstDraws | None = None,
 ) -> list[Team]:
     """Staff every pick with ``team_size`` inspectors (docs/teams.md §2).
 
@@ -97,6 +121,8 @@ def assign_teams(
         previous: target id -> inspector ids who checked the target last time.
         team_size: inspectors per target, at least 2.
         cap: the most targets any one inspector gets in this task, at least 1.
+        ahead: first draws already computed for the last picks (by a worker process); used
+            only if they match this seed, pool size and those picks. Never changes the result.
 
     Returns:
         One team per pick, in pick order.
@@ -121,10 +147,19 @@ def assign_teams(
     limit = (_U64_LIMIT // n) * n
     prefix = TAG_TEAM + seed
     encoded = _encode_picks(picks)
-    heads = [prefix + len(tb).to_bytes(4, "big") + tb for tb in encoded]
     # Most slots take the index drawn by counter 0 or 1: draw those for every pick at once,
     # with C-level map chains (-1 where the value falls in the rejected tail).
-    first = [_indices(heads, _COUNTERS[c], n, limit) for c in range(_BULK)]
+    k = len(encoded) - len(ahead.ids) if ahead is not None else -1
+    if (
+        ahead is not None
+        and k >= 0
+        and (ahead.seed, ahead.n) == (seed, n)
+        and (ahead.ids == encoded[k:])
+    ):
+        head = first_draws(seed, encoded[:k], n).first
+        first = [head[c] + ahead.first[c] for c in range(_BULK)]
+    else:
+        first = first_draws(seed, encoded, n).first
     load = [0] * n
     paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b, as a * n + b
     teams: list[Team] = []
@@ -160,7 +195,8 @@ def assign_teams(
                     i = first[c][j]
                 else:
                     if base is None:
-                        base = _sha256(heads[j])
+                        tb = encoded[j]
+                        base = _sha256(prefix + len(tb).to_bytes(4, "big") + tb)
                     h = base.copy()
                     h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
                     v = from_bytes(h.digest()[:8], "big")
@@ -182,7 +218,8 @@ def assign_teams(
                 chosen = i
                 break
             if chosen < 0:  # scan phase
-                h = _sha256(heads[j] + c.to_bytes(4, "big"))
+                tb = encoded[j]
+                h = _sha256(prefix + len(tb).to_bytes(4, "big") + tb + c.to_bytes(4, "big"))
                 v = from_bytes(h.digest()[:8], "big")
                 c += 1
                 start = v % n if v < limit else 0

@@ -234,7 +234,7 @@ def verify_task(
             rerun.tail.cancel()
 
 
-RERUN_SHARE = 0.85  # of the candidates, re-drawn by the worker while this process checks
+RERUN_SHARE = 1.0  # of the candidates (all strata but one) re-drawn by the worker
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,10 @@ def _start_rerun(
         return None
     raw = cut[1]
     split = selection.split_point([len(r.ids) for r in raw], RERUN_SHARE)
-    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:]))
+    # The announced pool size: the worker's first team draws are used only if it is right.
+    inspectors = a["inspector_pool"]["inspectors"]
+    n = inspectors if type(inspectors) is int and inspectors >= 1 else 0
+    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:], n))
 
 
 def _rerun(
@@ -306,8 +309,8 @@ def _rerun(
             commit,
             workers=workers,
         )
-    picks = selection.finish(seed, pool, rerun.split, rerun.tail)
-    return outcome_from_selection(seed, pool, picks, team_input, team_size, cap)
+    picks, ahead = selection.finish(seed, pool, rerun.split, rerun.tail)
+    return outcome_from_selection(seed, pool, picks, team_input, team_size, cap, ahead)
 
 
 def _check_announcement(

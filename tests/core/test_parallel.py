@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lottery import inmemory
-from lottery.core import parallel, selection
+from lottery.core import parallel, selection, teams
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import compute_outcome
 from lottery.core.errors import VerificationError
@@ -105,12 +105,35 @@ def test_split_selection_equals_serial(
     assert 1 <= split <= len(pool.strata)
     raw = [(s.key, s.count, s.encoded) for s in pool.strata[split:]]
     tail = selection.start_tail(seed, raw, fork=FORKS)
-    assert selection.finish(seed, pool, split, tail) == serial
+    assert selection.finish(seed, pool, split, tail) == (serial, None)
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
     assert cut is not None
-    tail = selection.start_raw_tail(seed, cut[1][split:])
-    assert selection.finish(seed, pool, split, tail) == serial
+    tail = selection.start_raw_tail(seed, cut[1][split:], 5)
+    joined, ahead = selection.finish(seed, pool, split, tail)
+    assert joined == serial
+    tail_ids = [p.target.encode() for _, picks in serial[split:] for p in picks]
+    assert ahead == teams.first_draws(seed, tail_ids, 5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.integers(0, 40))
+def test_first_draws_ahead_never_change_the_teams(seed: bytes, k: int) -> None:
+    inspectors = [f"I{i:02d}" for i in range(9)]
+    picks = [f"T{i:03d}" for i in range(40)]
+    conflicts = {"T005": frozenset({"I01"})}
+    want = teams.assign_teams(seed, picks, inspectors, conflicts, {}, 2, 12)
+    ids = [p.encode() for p in picks[k:]]
+    right = teams.first_draws(seed, ids, len(inspectors))
+    assert teams.assign_teams(seed, picks, inspectors, conflicts, {}, 2, 12, ahead=right) == want
+    # Draws made for another pool size, seed or run of picks are ignored, not trusted.
+    for wrong in (
+        teams.first_draws(seed, ids, len(inspectors) + 1),
+        teams.first_draws(bytes(32) if seed != bytes(32) else b"\1" * 32, ids, len(inspectors)),
+        teams.first_draws(seed, ids[::-1] if len(ids) > 1 else [b"X"], len(inspectors)),
+    ):
+        got = teams.assign_teams(seed, picks, inspectors, conflicts, {}, 2, 12, ahead=wrong)
+        assert got == want
 
 
 def test_split_point_gives_the_worker_a_suffix() -> None:
