@@ -212,6 +212,7 @@ class CalendarService:
         holidays = sorted(d.isoformat() for d in data.holidays)
         workdays = sorted(d.isoformat() for d in data.workdays)
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(CalendarYear, data.year)
             if row is not None and (row.holidays, row.workdays, row.notice) == (
                 holidays,

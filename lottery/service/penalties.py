@@ -123,6 +123,7 @@ class PenaltyService:
         if entry.decided > local_date(now):
             raise PenaltyError(f"decision date {entry.decided.isoformat()} is in the future")
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             target = session.get(Target, entry.target)
             if target is None:
                 raise PenaltyError(f"no target {entry.target} in the registry")
@@ -174,6 +175,7 @@ class PenaltyService:
             CalendarDataMissing: when the deadline reaches a year without calendar data.
         """
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(Penalty, penalty_id)
             if row is None:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")
@@ -224,6 +226,7 @@ class PenaltyService:
         if not reason.strip():
             raise PenaltyError("a withdrawal needs a reason")
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(Penalty, penalty_id)
             if row is None:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")

@@ -126,6 +126,7 @@ class ReportService:
             ReportError: when results are missing or the report is already published.
         """
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             summary, completed, ids, title = _summary(session, self.log, task_id)
             row = session.get(TaskReport, task_id)
             if row is not None and row.status == "published":
@@ -157,6 +158,7 @@ class ReportService:
         if not text.strip():
             raise ReportError("the report text must not be empty")
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(TaskReport, task_id)
             if row is None or row.status != "draft":
                 raise ReportError(f"task {task_id} has no draft report to edit")
@@ -173,6 +175,7 @@ class ReportService:
             CalendarDataMissing: when the deadline reaches a year without calendar data.
         """
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(TaskReport, task_id)
             if row is None or row.status != "draft":
                 raise ReportError(f"task {task_id} has no draft report to approve")

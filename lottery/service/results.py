@@ -320,6 +320,7 @@ class ResultsService:
                 target already has a result (correct it instead).
         """
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             fields = self._fields(session, entry, now, actor)
             if self._open_rows(session, entry.task, entry.target):
                 raise ResultError(
@@ -366,6 +367,7 @@ class ResultsService:
         if not reason.strip():
             raise ResultError("a correction needs a reason")
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             old = session.exec(
                 select(InspectionResult).where(InspectionResult.record_id == record_id)
             ).one_or_none()
@@ -410,6 +412,7 @@ class ResultsService:
             ReviewError: when the reviewer entered it, or it is not waiting for approval.
         """
         with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(InspectionResult, result_id)
             if row is None:
                 raise ResultNotFound(f"no result {result_id}")

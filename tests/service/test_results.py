@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -416,3 +417,29 @@ def test_results_refused_before_disclosure(service: Lifecycle, results: ResultsS
     )
     with pytest.raises(ResultError, match="drawn: results need a disclosed task"):
         results.enter(entry, T_ENTER, actor="inspector-wang")
+
+
+def test_concurrent_approvals_publish_once(
+    service: Lifecycle, results: ResultsService, outcome: Outcome
+) -> None:
+    rid = results.enter(_entry(outcome), T_ENTER, actor="inspector-wang")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(reviewer: str) -> None:
+        barrier.wait()
+        try:
+            results.approve(rid, T_ENTER, reviewer=reviewer)
+            outcomes.append("published")
+        except ReviewError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=approve, args=(r,)) for r in ("li", "zhao")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["published", "refused"]
+    with service.session() as s:
+        types = list(s.exec(select(LogEntry.type).where(LogEntry.type == "inspection-result")))
+    assert len(types) == 1
