@@ -1,0 +1,224 @@
+"""What an inspector enters for a result, and the checks it must pass (docs/results.md).
+
+Split from :mod:`lottery.service.results`, which stores and publishes entries: the entry
+types, the errors, and the checks of dates, methods and categories, and of who was present
+(drawn inspectors and substitutes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session, select
+
+from lottery.core.canonical import parse_time
+from lottery.core.errors import InputError
+from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.records import CHECK_METHODS, NO_PROBLEM, PENDING, RESULT_CATEGORIES
+from lottery.storage.models import Conflict, Inspector, Task
+
+from .log import PublicLog
+
+CST = timezone(timedelta(hours=8), "CST")  # China Standard Time: dates of publication
+
+# Categories that mark a target for later draws (docs/results.md).
+BAD_RECORD = frozenset(RESULT_CATEGORIES) - {NO_PROBLEM, "未发现开展本次抽查涉及的经营活动"}
+SERIOUS = frozenset({"公示信息隐瞒真实情况弄虚作假", "不配合检查情节严重"})
+CLOSED = {"已关闭停业或正在组织清算": "closed", "注销 / 被吊销 / 被撤销 / 迁出": "deregistered"}
+
+
+class ResultError(InputError):
+    """An inspection result that cannot be entered, approved or corrected as asked."""
+
+
+class ResultNotFound(ResultError):
+    """No such result (or task, or pick)."""
+
+
+class ReviewError(ResultError):
+    """The approval is not allowed (e.g. the reviewer is the author)."""
+
+
+class SubstituteError(ResultError):
+    """A substitute inspector without a reason, an approval, or eligibility."""
+
+
+def local_date(moment: datetime) -> date:
+    """The date in China Standard Time (a naive time, as SQLite returns them, is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CST).date()
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two staff names denote the same person (case and spaces ignored)."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Present:
+    """An inspector present at a check; ``replaces`` etc. are set for a substitute."""
+
+    inspector: str
+    replaces: str | None = None
+    reason: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An evidence file (photo, record of the inspection...): kept privately, hash published."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ResultEntry:
+    """What an inspector enters for one picked target."""
+
+    task: str
+    target: str
+    dates: Sequence[date]
+    inspectors: Sequence[Present]
+    methods: Sequence[str]
+    categories: Sequence[str]
+    pending_reasons: Sequence[str] = ()
+    findings: str = ""
+    follow_up: str = ""
+    evidence: Sequence[Evidence] = field(default_factory=tuple)
+
+
+def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[Task, Outcome]:
+    """The task and its revealed outcome.
+
+    Raises:
+        ResultNotFound: for an unknown task.
+        ResultError: when the task is not disclosed (the picks are still confidential).
+    """
+    task = session.get(Task, task_id)
+    if task is None:
+        raise ResultNotFound(f"no task {task_id}")
+    reveal = log.task_record(session, task_id, "reveal")
+    if task.state != "disclosed" or reveal is None:
+        raise ResultError(f"task {task_id} is {task.state}: results need a disclosed task")
+    digest = reveal.body["outcome"]
+    return task, decode_outcome(log.blobs_by_digest(session, [digest])[digest])
+
+
+def check_lists(entry: ResultEntry) -> tuple[list[str], list[str]]:
+    methods = [m for m in CHECK_METHODS if m in entry.methods]
+    unknown = [m for m in entry.methods if m not in CHECK_METHODS]
+    if unknown:
+        raise ResultError(f"unknown check method {unknown[0]!r}; use one of {CHECK_METHODS}")
+    if not methods:
+        raise ResultError("a result needs at least one check method")
+    cats = [c for c in RESULT_CATEGORIES if c in entry.categories]
+    unknown = [c for c in entry.categories if c not in RESULT_CATEGORIES]
+    if unknown:
+        raise ResultError(f"unknown result category {unknown[0]!r}")
+    if not cats:
+        raise ResultError("a result needs at least one result category")
+    if NO_PROBLEM in cats and len(cats) > 1:
+        raise ResultError(f"{NO_PROBLEM!r} cannot be combined with another category")
+    reasons = [r.strip() for r in entry.pending_reasons if r.strip()]
+    if (PENDING in cats) != bool(reasons):
+        raise ResultError(
+            f"{PENDING!r} needs its sub-reason(s), and sub-reasons need that category"
+        )
+    if cats != [NO_PROBLEM] and not entry.findings.strip():
+        raise ResultError("a result with a problem category needs its findings")
+    return methods, cats
+
+
+def check_dates(entry: ResultEntry, session: Session, log: PublicLog, now: datetime) -> None:
+    if not entry.dates:
+        raise ResultError("a result needs its inspection date(s)")
+    if len(set(entry.dates)) != len(entry.dates):
+        raise ResultError("inspection dates repeat")
+    today = local_date(now)
+    draw = log.task_record(session, entry.task, "draw")
+    drawn_on = local_date(parse_time(draw.body["time"])) if draw else today
+    for d in entry.dates:
+        if d > today:
+            raise ResultError(f"inspection date {d.isoformat()} is in the future")
+        if d < drawn_on:
+            raise ResultError(f"inspection date {d.isoformat()} is before the draw")
+
+
+def check_present(
+    entry: ResultEntry, team: Sequence[str], session: Session, actor: str
+) -> list[dict[str, Any]]:
+    ids = [p.inspector for p in entry.inspectors]
+    if len(set(ids)) != len(ids):
+        raise ResultError("an inspector is listed twice")
+    if len(ids) < 2:
+        raise ResultError("at least 2 inspectors must be present (检查人员不得少于2人)")
+    replaced: dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    for p in entry.inspectors:
+        if p.replaces is None:
+            if p.inspector not in team:
+                raise SubstituteError(
+                    f"inspector {p.inspector} was not drawn for {entry.target}: "
+                    "enter them as a substitute, with a reason and an approval"
+                )
+            out.append({"id": p.inspector, "role": "drawn"})
+            continue
+        _check_substitute(p, entry, team, ids, session, actor)
+        if p.replaces in replaced:
+            raise SubstituteError(f"inspector {p.replaces} is replaced twice")
+        replaced[p.replaces] = p.inspector
+        out.append(
+            {
+                "id": p.inspector,
+                "role": "substitute",
+                "replaces": p.replaces,
+                "reason": (p.reason or "").strip(),
+                "approved_by": (p.approved_by or "").strip(),
+            }
+        )
+    missing = [i for i in team if i not in ids and i not in replaced]
+    if missing:
+        raise SubstituteError(
+            f"drawn inspector {missing[0]} is neither present nor replaced by a substitute"
+        )
+    return out
+
+
+def _check_substitute(
+    p: Present,
+    entry: ResultEntry,
+    team: Sequence[str],
+    ids: Sequence[str],
+    session: Session,
+    actor: str,
+) -> None:
+    who = f"substitute {p.inspector} for {p.replaces}"
+    if p.replaces not in team:
+        raise SubstituteError(f"{who}: {p.replaces} was not drawn for {entry.target}")
+    if p.replaces in ids:
+        raise SubstituteError(f"{who}: {p.replaces} is listed as present")
+    if p.inspector in team:
+        raise SubstituteError(f"{who}: {p.inspector} is already in the drawn team")
+    if not (p.reason or "").strip():
+        raise SubstituteError(f"{who} needs a reason")
+    approver = (p.approved_by or "").strip()
+    if not approver:
+        raise SubstituteError(f"{who} needs a reviewer's approval")
+    if same_person(approver, actor) or same_person(approver, p.inspector):
+        raise SubstituteError(f"{who} must be approved by someone other than {approver}")
+    row = session.get(Inspector, p.inspector)
+    if row is None or row.status != "active":
+        raise SubstituteError(f"{who}: {p.inspector} is not an active registered inspector")
+    for d in entry.dates:
+        if not row.cert_valid_from <= d <= row.cert_valid_to:
+            raise SubstituteError(f"{who}: the certificate is not valid on {d.isoformat()}")
+    conflict = session.exec(
+        select(Conflict).where(Conflict.inspector == p.inspector, Conflict.target == entry.target)
+    ).first()
+    if conflict is not None:
+        raise SubstituteError(f"{who}: declared conflict of interest with {entry.target}")
