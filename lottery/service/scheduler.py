@@ -32,10 +32,13 @@ One scheduler per process (the job functions find it in a module-level slot).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import ParamSpec
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
@@ -116,6 +119,8 @@ class _Runtime:
     draw_delay: timedelta
     retry: timedelta
     client: DrandClient | None = None
+    running: int = 0
+    idle: threading.Condition = field(default_factory=threading.Condition)
 
     def wall_time(self, moment: datetime) -> datetime:
         """When APScheduler (on the wall clock) must fire for ``moment`` on our clock."""
@@ -123,6 +128,27 @@ class _Runtime:
 
 
 _runtime: _Runtime | None = None
+
+
+_P = ParamSpec("_P")
+
+
+def _tracked(job: Callable[_P, None]) -> Callable[_P, None]:
+    """Count the job functions running, so :func:`stop_scheduler` can wait for them."""
+
+    @functools.wraps(job)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        rt = _rt()
+        with rt.idle:
+            rt.running += 1
+        try:
+            job(*args, **kwargs)
+        finally:
+            with rt.idle:
+                rt.running -= 1
+                rt.idle.notify_all()
+
+    return run
 
 
 def _rt() -> _Runtime:
@@ -297,6 +323,7 @@ def _load(rt: _Runtime, step: str, task_id: str, state: str) -> Task | None:
     return task
 
 
+@_tracked
 def run_announce(task_id: str) -> None:
     """Job: announce ``task_id`` at its planned time."""
     rt = _rt()
@@ -319,6 +346,7 @@ def run_announce(task_id: str) -> None:
     _finish(rt, "announce", task_id)
 
 
+@_tracked
 def run_draw(task_id: str) -> None:
     """Job: fetch the announced drand round and draw; or declare the fallback."""
     rt = _rt()
@@ -359,6 +387,7 @@ def run_draw(task_id: str) -> None:
     _finish(rt, "draw", task_id)
 
 
+@_tracked
 def run_disclose(task_id: str) -> None:
     """Job: reveal ``task_id``'s secret and outcome at the disclosure time."""
     rt = _rt()
@@ -381,6 +410,7 @@ def run_disclose(task_id: str) -> None:
     _finish(rt, "disclose", task_id)
 
 
+@_tracked
 def run_sweep() -> None:
     """Job: schedule the next step of every task that has one (at start, then periodically)."""
     rt = _rt()
@@ -395,14 +425,29 @@ def run_sweep() -> None:
             logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
 
 
-def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
-    """Shut ``scheduler`` down and release the process slot."""
+def stop_scheduler(
+    scheduler: BackgroundScheduler, *, wait: bool = True, timeout: float = 30.0
+) -> None:
+    """Shut ``scheduler`` down, then (with ``wait``) let running jobs finish.
+
+    Never ``scheduler.shutdown(wait=True)``: APScheduler holds its job-store lock while it
+    waits for running jobs, and our jobs take that lock to remove themselves, so it would
+    deadlock. Jobs that finish after the shutdown leave their stored job in place; it runs
+    again (and does nothing) at the next start.
+    """
     global _runtime
-    scheduler.shutdown(wait=wait)
-    if _runtime is not None and _runtime.scheduler is scheduler:
-        if _runtime.client is not None:
-            _runtime.client.close()
-        _runtime = None
+    scheduler.shutdown(wait=False)
+    rt = _runtime
+    if rt is None or rt.scheduler is not scheduler:
+        return
+    with rt.idle:
+        if wait:
+            rt.idle.wait_for(lambda: rt.running == 0, timeout=timeout)
+        if rt.running:
+            return  # jobs still running need the slot; the next start replaces it
+    if rt.client is not None:
+        rt.client.close()
+    _runtime = None
 
 
 _JOBS: dict[str, Callable[[str], None]] = {

@@ -252,3 +252,33 @@ def test_jobs_do_nothing_early_and_finish_when_staff_were_first(
             ).one()
             == 0
         )
+
+
+def test_stop_waits_for_a_running_job_without_deadlock(
+    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+) -> None:
+    # APScheduler's shutdown(wait=True) holds its job-store lock while waiting for jobs, and a
+    # finishing job takes that lock to remove itself: stop_scheduler must not deadlock there.
+    import threading
+
+    task = "T-S08"
+    _create(service, task)
+    service.announce(task, dt.ROUND_DUE - timedelta(seconds=5))
+    in_fetch, release = threading.Event(), threading.Event()
+
+    def slow_fetch(beacon: DrandBeacon) -> DrandValue:
+        in_fetch.set()
+        release.wait(10)
+        return quicknet_round_123()
+
+    clock = Clock(dt.ROUND_DUE + timedelta(seconds=1))
+    scheduler = sch.start_scheduler(settings, service, clock=clock, fetch=slow_fetch, **FAST)
+    started.append(scheduler)
+    assert in_fetch.wait(10)
+    stopper = threading.Thread(target=sch.stop_scheduler, args=(scheduler,), kwargs={"wait": True})
+    stopper.start()
+    time.sleep(0.2)
+    release.set()
+    stopper.join(timeout=15)
+    assert not stopper.is_alive(), "stop_scheduler deadlocked"
+    assert service.get_task(task).state == "drawn"  # the running job finished its step
