@@ -13,6 +13,7 @@ from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_ori
 from lottery.core.cosignature import CosignatureVerifier
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
+from lottery.core.parallel import using_workers
 from lottery.core.verify import Check
 from lottery.core.witness_audit import WitnessPolicy
 
@@ -142,8 +143,13 @@ def verify_command(
     quorum: Annotated[
         int | None, typer.Option(help="Witnesses that must agree (default: all given).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes for re-running the draws (1 = this process only).")
+    ] = 2,
 ) -> None:
     """Audit a published log: checkpoints, every record, every task's draw."""
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     policy = witness_policy(witness or [], quorum)
     get = open_export(location)
     verifiers, pinned = _verifiers(key or [], get)
@@ -151,7 +157,8 @@ def verify_command(
         origin = checkpoint_origin(get("checkpoint"))
     except KeyError as exc:
         raise InputError(f"no checkpoint at {location}") from exc
-    report = audit_export(get, verifiers, origin=origin, task=task, witnesses=policy)
+    with using_workers(workers):  # a command line runs one thread: forking is safe here
+        report = audit_export(get, verifiers, origin=origin, task=task, witnesses=policy)
     if as_json:
         typer.echo(_report_json(report, pinned, policy))
         sys.exit(0 if report.ok else 1)
