@@ -1,32 +1,14 @@
 """The scheduler: announce, draw and disclose each task on time, with APScheduler 3.
 
-Jobs live in a persistent :class:`SQLAlchemyJobStore` (table ``scheduler_job``, created by the
-migration) on the service's database. A job is a module-level function taking only a task id
-(picklable), one per step: ``announce:<task>`` at the planned announce time (a task without
-one is announced by staff), ``draw:<task>`` at the drand round's time plus a small delay, and
-``disclose:<task>`` at the disclosure time. The functions call :class:`Lifecycle`, whose
-conditional updates make every step happen exactly once however often a job runs.
-
-Each job uses an interval trigger starting at its time: it fires again every ``retry`` until
-its step is done, and then removes itself and schedules the next step. So a job that is
-interrupted (a crash, a relay outage, the database away) is still in the store and simply
-runs again; APScheduler's ``coalesce=True`` and ``misfire_grace_time=None`` turn the runs
-missed during downtime into **one** run at restart. A **sweep** (at start and every
-``sweep_every``, in a memory job store) schedules what is due from the task states, so nothing
-depends on the job store alone, and it also wakes the scheduler up for jobs another instance
-added.
-
-Draw (drand): fetch the round from the relays, verified locally (:mod:`.drand_client`). "Not
-yet available" before the announced deadline: try again later. "Not yet available" at or past
-the deadline, with a fallback announced: declare the fallback (:func:`.beacons.declare_fallback`)
-and stop; staff then enter the fallback's numbers with the two-person rule. Relays down (no
-answer at all) never triggers the fallback: it says nothing about the round. Public-numbers
-beacons are drawn by :func:`.beacons.confirm_numbers`, not by a job.
-
-Several instances may run a scheduler on one PostgreSQL: both may run the same job; the
-lifecycle lets one of them draw. Time comes from an injectable clock; APScheduler itself runs
-on the wall clock, so a step's time is converted with ``wall_now + (time - clock())``.
-One scheduler per process (the job functions find it in a module-level slot).
+Jobs are module-level functions taking only a task id, stored in a persistent SQLAlchemy job
+store (table ``scheduler_job``) on the service database: ``announce:<task>`` at the planned
+announce time, ``draw:<task>`` at the drand round's time plus a small delay (fetch, verify,
+draw; or declare the announced fallback once the relays say "not yet" past the deadline), and
+``disclose:<task>`` at the disclosure time. Each repeats every ``retry`` until its step is
+done, then removes itself and schedules the next step; missed runs coalesce into one. A sweep
+of task states (at start and periodically) schedules whatever is due, so nothing depends on
+the job store alone. Every step is a :class:`Lifecycle` call, exactly once however many
+instances run it. Time comes from an injectable clock. See docs/scheduler.md.
 """
 
 from __future__ import annotations
@@ -43,10 +25,8 @@ from typing import ParamSpec
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from lottery.core.beacon import DrandBeacon, DrandValue
@@ -57,6 +37,7 @@ from lottery.storage.models import AuditEvent, Task
 
 from .beacons import declare_fallback, fallback_declared
 from .drand_client import BeaconNotYetAvailable, DrandClient, RelaysUnavailable
+from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
 
 logger = logging.getLogger(__name__)
@@ -75,39 +56,6 @@ Fetch = Callable[[DrandBeacon], DrandValue]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class _JobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 has no types
-    """The SQLAlchemy job store, hardened for a shared database.
-
-    Another instance may remove a job between our reading and updating it, and a database
-    hiccup must not kill APScheduler's main loop (which does not catch these): both are
-    logged and retried at the next wake-up (the sweep guarantees one). The engine belongs to
-    the lifecycle, so shutting the store down does not dispose of it.
-    """
-
-    def update_job(self, job: object) -> None:
-        try:
-            super().update_job(job)
-        except (JobLookupError, SQLAlchemyError) as exc:
-            logger.info("job store update skipped: %s", exc)
-
-    def remove_job(self, job_id: str) -> None:
-        try:
-            super().remove_job(job_id)
-        except SQLAlchemyError as exc:
-            logger.warning("job store remove failed: %s", exc)
-
-    def get_next_run_time(self) -> datetime | None:
-        try:
-            result: datetime | None = super().get_next_run_time()
-        except SQLAlchemyError as exc:
-            logger.warning("job store unavailable: %s", exc)
-            return None
-        return result
-
-    def shutdown(self) -> None:
-        pass
 
 
 @dataclass
@@ -184,7 +132,7 @@ def start_scheduler(
     clock = clock or _utc_now
     scheduler = BackgroundScheduler(
         jobstores={
-            "default": _JobStore(engine=lc.engine, tablename=JOB_TABLE),
+            "default": SharedJobStore(engine=lc.engine, tablename=JOB_TABLE),
             "local": MemoryJobStore(),
         },
         executors={"default": ThreadPoolExecutor(4)},
