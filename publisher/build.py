@@ -21,6 +21,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 # scripts and each acts only where its block exists (task pages, the target lookup page).
 ASSETS_DIR = "assets/lottery"
 SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js")
+STYLES = (f"{ASSETS_DIR}/site.css",)
 TARGET_DATA = "targets/data"
 
 
@@ -85,6 +86,9 @@ def build_site(
     for script in SCRIPTS:
         if script not in config.extra_javascript:
             config.extra_javascript.append(script)
+    for style in STYLES:
+        if style not in config.extra_css:
+            config.extra_css.append(style)
     try:
         build(config)
     except MkDocsException as exc:

@@ -110,7 +110,14 @@
         tr.className = "lottery-lookup-row";
         for (const cell of row) tr.insertCell().textContent = cell;
       }
-      this.results.replaceChildren(table);
+      // The wrappers Material puts around the tables of a page: scrolls instead of overflowing.
+      const scroll = document.createElement("div");
+      scroll.className = "md-typeset__scrollwrap";
+      const wrap = document.createElement("div");
+      wrap.className = "md-typeset__table";
+      wrap.append(table);
+      scroll.append(wrap);
+      this.results.replaceChildren(scroll);
     }
 
     async search(query) {
