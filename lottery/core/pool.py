@@ -267,7 +267,16 @@ class RawStratum:
         return f"{self.region}|{self.risk}"
 
 
-def raw_strata(data: bytes) -> tuple[str, list[RawStratum]] | None:
+@dataclass(frozen=True)
+class PoolCut:
+    """A pool blob cut into its task and strata by :func:`raw_strata` (ids not checked)."""
+
+    data: bytes
+    task: str
+    strata: list[RawStratum]
+
+
+def raw_strata(data: bytes) -> PoolCut | None:
     """Cut a pool blob in canonical form into its task and strata, without checking the ids.
 
     The blob's grammar is fixed (keys in RFC 8785 order, no whitespace, ids that need no
@@ -294,7 +303,7 @@ def raw_strata(data: bytes) -> tuple[str, list[RawStratum]] | None:
         task = m[4]
     if task is None:  # unreachable: the last segment matched the blob's end
         return None
-    return task.decode("ascii"), strata
+    return PoolCut(data, task.decode("ascii"), strata)
 
 
 _SEP = b'","'
@@ -324,12 +333,13 @@ def _ids_of(raw: bytes) -> tuple[str, ...] | None:
     return tuple(ids)
 
 
-def _decode_canonical(data: bytes) -> Pool | None:
+def _decode_canonical(data: bytes, cut: PoolCut | None = None) -> Pool | None:
     """:func:`decode_pool` for a valid blob, in bulk; ``None`` when anything is off."""
-    cut = raw_strata(data)
+    if cut is None or cut.data is not data:
+        cut = raw_strata(data)
     if cut is None:
         return None
-    task, raw = cut
+    task, raw = cut.task, cut.strata
     strata = []
     previous_key = b""
     total = 0
@@ -352,17 +362,18 @@ def _decode_canonical(data: bytes) -> Pool | None:
 
 
 @bulk
-def decode_pool(data: bytes) -> Pool:
+def decode_pool(data: bytes, *, cut: PoolCut | None = None) -> Pool:
     """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
 
-    A valid blob is read in bulk (:func:`raw_strata`, then the ids checked with C-level
-    operations: alphabet, strictly ascending order, uniqueness across strata); anything else
-    goes through the general parser, which names what is wrong.
+    A valid blob is read in bulk (:func:`raw_strata`, or ``cut`` when it was made from this
+    very bytes object, then the ids checked with C-level operations: alphabet, sorted order,
+    uniqueness within and across strata); anything else goes through the general parser,
+    which names what is wrong.
 
     Raises:
         EncodingError: naming what is malformed.
     """
-    pool = _decode_canonical(data)
+    pool = _decode_canonical(data, cut)
     if pool is not None:
         return pool
     _decode_general(data)

@@ -22,7 +22,7 @@ from .errors import LotteryError, VerificationError
 from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
-from .pool import Pool, check_counts, decode_exclusions, decode_pool, raw_strata
+from .pool import Pool, PoolCut, check_counts, decode_exclusions, decode_pool, raw_strata
 from .records import Record, open_record
 from .seed import check_commitment, derive_seed
 
@@ -145,7 +145,7 @@ def verify_task(
     # the checked seed is the same).
     rerun = _start_rerun(ann, others, blobs, workers)
     try:
-        pool, team_input = _check_announcement(ck, a, blobs)
+        pool, team_input = _check_announcement(ck, a, blobs, rerun.cut if rerun else None)
         spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
         draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
         reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
@@ -242,6 +242,7 @@ class _Rerun:
     seed: bytes  # claimed: from the draw's beacon value and the revealed secret, unchecked
     split: int  # the worker draws pool strata [split:]
     tail: selection.Tail
+    cut: PoolCut  # the pool blob as the worker reads it; decode_pool reuses it
 
 
 def _start_rerun(
@@ -270,12 +271,12 @@ def _start_rerun(
     cut = raw_strata(data) if isinstance(data, bytes) else None
     if cut is None:
         return None
-    raw = cut[1]
+    raw = cut.strata
     split = selection.split_point([len(r.ids) for r in raw], RERUN_SHARE)
     # The announced pool size: the worker's first team draws are used only if it is right.
     inspectors = a["inspector_pool"]["inspectors"]
     n = inspectors if type(inspectors) is int and inspectors >= 1 else 0
-    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:], n))
+    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:], n), cut)
 
 
 def _rerun(
@@ -314,10 +315,10 @@ def _rerun(
 
 
 def _check_announcement(
-    ck: _Checker, a: Mapping[str, Any], blobs: Mapping[str, bytes]
+    ck: _Checker, a: Mapping[str, Any], blobs: Mapping[str, bytes], cut: PoolCut | None
 ) -> tuple[Pool, TeamInput]:
     pool_blob = ck.run("blob.pool", lambda: _blob(blobs, a["pool"]["sha256"], "pool"), "hash ok")
-    pool = ck.run("pool.format", lambda: decode_pool(pool_blob), "pool parses")
+    pool = ck.run("pool.format", lambda: decode_pool(pool_blob, cut=cut), "pool parses")
     ck.run("pool.counts", lambda: check_counts(pool, a["ratios"]), "counts follow the rule")
     ck.require(
         "pool.summary",

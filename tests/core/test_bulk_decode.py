@@ -195,3 +195,14 @@ def test_bulk_team_input_reader_round_trip() -> None:
     assert outcome_mod._team_input_bulk(data) == ti
     assert outcome_mod._team_input_bulk(data + b" ") is None
     assert outcome_mod._team_input_bulk(data.replace(b'"I1","I2","I3"', b'"I2","I1","I3"')) is None
+
+
+def test_a_cut_of_other_bytes_is_ignored() -> None:
+    a = _blob("T1", [("R1", "A", 1, ["A1", "A2"])])
+    b = _blob("T1", [("R1", "A", 1, ["A1", "A3"])])
+    cut = pool_mod.raw_strata(a)
+    assert cut is not None
+    assert pool_mod.decode_pool(a, cut=cut).strata[0].candidates == ("A1", "A2")
+    assert pool_mod.decode_pool(b, cut=cut).strata[0].candidates == ("A1", "A3")
+    with pytest.raises(EncodingError, match="unique"):
+        pool_mod.decode_pool(_blob("T1", [("R1", "A", 1, ["A1", "A1"])]), cut=cut)

@@ -109,7 +109,7 @@ def test_split_selection_equals_serial(
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
     assert cut is not None
-    tail = selection.start_raw_tail(seed, cut[1][split:], 5)
+    tail = selection.start_raw_tail(seed, cut.strata[split:], 5)
     joined, ahead = selection.finish(seed, pool, split, tail)
     assert joined == serial
     tail_ids = [p.target.encode() for _, picks in serial[split:] for p in picks]
