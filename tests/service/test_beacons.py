@@ -163,3 +163,20 @@ def test_drand_task_without_fallback_takes_no_numbers(service: Lifecycle) -> Non
         beacons.enter_numbers(service, task, NUMBERS, "a", dt.DEADLINE)
     with pytest.raises(StateError, match="no fallback"):
         beacons.declare_fallback(service, task, dt.DEADLINE, {})
+
+
+def test_confirmation_interrupted_after_the_draw_is_completed_by_a_retry(
+    service: Lifecycle,
+) -> None:
+    # A crash between the draw and marking the entry confirmed: the task is drawn, the entry
+    # still pending. Confirming again answers with that draw and closes the entry.
+    task = _announced(service)
+    beacons.enter_numbers(service, task, NUMBERS, "clerk-wang", lc.T_DRAW)
+    drawn = service.draw(task, PublicNumbersValue.from_values(NUMBERS), lc.T_DRAW, actor="clerk-li")
+    assert _entries(service, task) == [("pending", "clerk-wang")]
+    again = beacons.confirm_numbers(service, task, NUMBERS, "clerk-li", lc.T_DRAW)
+    assert again.note == drawn.note
+    assert _entries(service, task) == [("confirmed", "clerk-wang")]
+    with service.session() as s:
+        draws = select(func.count()).select_from(LogEntry).where(LogEntry.step == "draw")
+        assert s.exec(draws).one() == 1
