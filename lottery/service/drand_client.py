@@ -29,7 +29,7 @@ import httpx
 
 from lottery.core import drand
 from lottery.core.beacon import DrandBeacon, DrandValue
-from lottery.core.errors import EncodingError, LotteryError, VerificationError
+from lottery.core.errors import EncodingError, InputError, LotteryError, VerificationError
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ class DrandClient:
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
         sleep: the sleep function used between passes.
         clock: the current time; a round not yet due by it is not requested at all.
+
+    Raises:
+        InputError: when no relay is configured.
     """
 
     def __init__(
@@ -75,7 +78,7 @@ class DrandClient:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not relays:
-            raise LotteryError("no drand relay configured (LOTTERY_DRAND_RELAYS)")
+            raise InputError("no drand relay configured (LOTTERY_DRAND_RELAYS)")
         self.relays = [r.rstrip("/") for r in relays]
         self.chain = chain
         self.passes = max(1, passes)
@@ -107,7 +110,7 @@ class DrandClient:
         """
         info = beacon.chain_info()
         if info.chain_hash != self.chain.chain_hash:
-            raise LotteryError(f"this client fetches {self.chain.beacon_id}, not {beacon.chain}")
+            raise InputError(f"this client fetches {self.chain.beacon_id}, not {beacon.chain}")
         return self.fetch(beacon.round, chain_name=beacon.chain)
 
     def fetch(self, round: int, *, chain_name: str = "quicknet") -> DrandValue:
