@@ -44,17 +44,18 @@ def publish_record(
     now: datetime,
     *,
     task: str | None = None,
+    step: str | None = None,
 ) -> Record:
     """Sign a record of ``kind`` and append it to the log in the caller's transaction.
 
-    Shared by the calendar, results and penalties services (no lifecycle step: these
-    records are not one-per-task).
+    Shared by the calendar, results and penalties services. ``step`` makes the record one per
+    task in the database itself (the task report uses ``report``).
 
     Raises:
         EncodingError: when the fields do not match the type's schema.
     """
     note = make_record(kind, log.origin, now, fields, [log.signer])
-    log.append(session, note, task=task)
+    log.append(session, note, task=task, step=step)
     return open_record(note, [log.verifier], log=log.origin)
 
 

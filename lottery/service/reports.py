@@ -199,7 +199,9 @@ class ReportService:
                 "approved_by": reviewer.strip(),
             }
             note_kind = "task-report"
-            record = publish_record(self.log, session, note_kind, fields, now, task=task_id)
+            record = publish_record(
+                self.log, session, note_kind, fields, now, task=task_id, step="report"
+            )
             row.status, row.approved_by = "published", reviewer.strip()
             row.record_id, row.published_at = record.id, now
             session.add(row)

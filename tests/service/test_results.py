@@ -296,6 +296,8 @@ def test_task_report_deadline_and_lateness(
         "late_by": 2,
     }
     assert "总体良好" in record.body["text"]
+    with service.session() as s:
+        assert service.log.task_record(s, TASK, "report") == record  # one report per task
     with pytest.raises(ReportError, match="already published"):
         reports.draft(TASK, late, actor="clerk")
 
