@@ -8,6 +8,8 @@ there is the office's operator. Commands name who acted with ``--actor`` (defaul
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -53,3 +55,13 @@ def settings_for(data_dir: Path) -> Settings:
 def open_service(data_dir: Path) -> Lifecycle:
     """Open the service state under ``data_dir`` (migrations applied, keys loaded)."""
     return Lifecycle.open(settings_for(data_dir))
+
+
+@contextmanager
+def service_at(data_dir: Path) -> Iterator[Lifecycle]:
+    """The service under ``data_dir`` for one command; its connections closed afterwards."""
+    service = open_service(data_dir)
+    try:
+        yield service
+    finally:
+        service.engine.dispose()

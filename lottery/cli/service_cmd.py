@@ -11,7 +11,7 @@ import typer
 from lottery.core.errors import InputError
 from lottery.service import users
 
-from .common import DataDir, open_service, settings_for, utc_now
+from .common import DataDir, service_at, settings_for, utc_now
 
 PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
@@ -21,8 +21,7 @@ def init_command(
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Create the database, the office key and the first admin (password: env or prompt)."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         if any(u.name == admin for u in users.list_users(service)):
             typer.echo(f"{data_dir}: already initialised; user {admin} exists")
             return
@@ -32,8 +31,6 @@ def init_command(
                 f"password for {admin}", hide_input=True, confirmation_prompt=True
             )
         users.create_user(service, admin, password, ["admin"], utc_now(), actor="lottery init")
-    finally:
-        service.engine.dispose()
     typer.echo(f"initialised {data_dir}: database, office key, admin {admin}")
     typer.echo(f"office public key: {service.log.signer.vkey}")
 
@@ -63,11 +60,8 @@ def export_command(
     """Write or extend the public export: log tiles, checkpoints, blobs, public keys."""
     if out.resolve() == data_dir.resolve() or data_dir.resolve() in out.resolve().parents:
         raise InputError("the export must not be inside the data directory")
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         checkpoint = service.export_to(out)
-    finally:
-        service.engine.dispose()
     typer.echo(f"export {out}: {checkpoint.size} records, root {checkpoint.root_hash.hex()}")
 
 

@@ -11,7 +11,7 @@ from lottery.core.beacon import BeaconSpec, DrandBeacon, DrandValue
 from lottery.core.errors import InputError
 from lottery.service.taskfile import load_task_file
 
-from .common import Actor, DataDir, actor_name, open_service, settings_for, utc_now
+from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
 
 task_app = typer.Typer(help="Tasks: plan, announce, draw, disclose, cancel.", no_args_is_help=True)
 TaskId = Annotated[str, typer.Argument(help="Task id.")]
@@ -25,23 +25,17 @@ def create(
 ) -> None:
     """Create a draft task from a file (docs/service.md describes the layout)."""
     params = load_task_file(task_file).to_params()
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         task = service.create_task(params, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"task {task.id} is {task.state}")
 
 
 @task_app.command("list")
 def list_(data_dir: DataDir = Path("data")) -> None:
     """List the tasks."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         for t in service.list_tasks():
             typer.echo(f"{t.id}\t{t.state}\t{t.title}")
-    finally:
-        service.engine.dispose()
 
 
 @task_app.command("show")
@@ -49,21 +43,15 @@ def show(task_id: TaskId, data_dir: DataDir = Path("data")) -> None:
     """Print a task as JSON."""
     from lottery.api.schemas import TaskPublic
 
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         typer.echo(TaskPublic.of(service.get_task(task_id)).model_dump_json(indent=2))
-    finally:
-        service.engine.dispose()
 
 
 @task_app.command("announce")
 def announce(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
     """Freeze the pools and publish the commitment."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         record = service.announce(task_id, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"task {task_id} announced: record {record.id}")
 
 
@@ -77,8 +65,7 @@ def draw(
     actor: Actor = None,
 ) -> None:
     """Draw with the announced drand round; the outcome stays sealed."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         task = service.get_task(task_id)
         primary = BeaconSpec.from_dict(task.params["beacon"]).primary
         if not isinstance(primary, DrandBeacon):
@@ -101,8 +88,6 @@ def draw(
                 raise InputError("--drand-signature must be hex") from None
             value = DrandValue.from_signature(primary.chain, primary.round, signature)
         record = service.draw(task_id, value, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(
         f"task {task_id} drawn (sealed): record {record.id}, outcome {record.body['outcome']}"
     )
@@ -111,11 +96,8 @@ def draw(
 @task_app.command("disclose")
 def disclose(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
     """Reveal the secret and the outcome (at or after the disclosure time)."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         record = service.disclose(task_id, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"task {task_id} disclosed: record {record.id}")
 
 
@@ -127,11 +109,8 @@ def cancel(
     actor: Actor = None,
 ) -> None:
     """Cancel an announced or drawn task; its secret (and outcome) are revealed."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         record = service.cancel(task_id, reason, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"task {task_id} cancelled: record {record.id}")
 
 

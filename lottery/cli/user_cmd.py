@@ -10,7 +10,7 @@ import typer
 
 from lottery.service import users
 
-from .common import Actor, DataDir, actor_name, open_service, utc_now
+from .common import Actor, DataDir, actor_name, service_at, utc_now
 
 PASSWORD_ENV = "LOTTERY_USER_PASSWORD"  # noqa: S105 - a variable name
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -30,24 +30,18 @@ def add(
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         user = users.create_user(service, name, password, role, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}")
 
 
 @user_app.command("list")
 def list_(data_dir: DataDir = Path("data")) -> None:
     """List the accounts."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         for u in users.list_users(service):
             state = "active" if u.active else "disabled"
             typer.echo(f"{u.name}\t{','.join(u.roles)}\t{state}")
-    finally:
-        service.engine.dispose()
 
 
 @user_app.command("disable")
@@ -57,11 +51,8 @@ def disable(
     actor: Actor = None,
 ) -> None:
     """Disable an account and end its sessions."""
-    service = open_service(data_dir)
-    try:
+    with service_at(data_dir) as service:
         users.set_active(service, name, False, utc_now(), actor=actor_name(actor))
-    finally:
-        service.engine.dispose()
     typer.echo(f"user {name} disabled")
 
 
