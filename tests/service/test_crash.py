@@ -38,15 +38,15 @@ DUE = dt.ROUND_DUE
 # (service clock at start, relative to the round's time; where the run kills itself)
 CHAINS = {
     "secret-draw-disclose": [
-        (-2.0, "announce:secret-committed"),
-        (-1.6, "draw:before-commit"),
+        (-2.5, "announce:secret-committed"),
+        (-2.1, "draw:before-commit"),
         (0.5, "disclose:before-commit"),
         (1.5, None),
     ],
     "announce-and-after-commits": [
-        (-2.0, "announce:before-commit"),
-        (-1.6, "announce:committed"),
-        (-1.2, "draw:committed"),
+        (-2.5, "announce:before-commit"),
+        (-2.1, "announce:committed"),
+        (-1.7, "draw:committed"),
         (0.5, "disclose:committed"),
         (1.5, None),
     ],
@@ -99,7 +99,7 @@ def test_kill_at_each_step_and_restart(
         dt.drand_params(task, disclosure=DUE + timedelta(seconds=1)),
         DUE - timedelta(minutes=1),
         actor="planner",
-        announce_at=DUE - timedelta(seconds=2),
+        announce_at=DUE - timedelta(seconds=2.5),
     )
     relay = dt.LocalRelay("ok")
     try:

@@ -92,9 +92,9 @@ def test_announce_draw_disclose_on_time_with_a_real_relay(
 ) -> None:
     relay = dt.LocalRelay("ok")
     try:
-        clock = Clock(dt.ROUND_DUE - timedelta(seconds=1.5))
+        clock = Clock(dt.ROUND_DUE - timedelta(seconds=2.5))
         task = "T-S01"
-        _create(service, task, announce_at=dt.ROUND_DUE - timedelta(seconds=1))
+        _create(service, task, announce_at=dt.ROUND_DUE - timedelta(seconds=2))
         relays = settings.model_copy(update={"drand_relays": [relay.url]})
         started.append(sch.start_scheduler(relays, service, clock=clock, **FAST))
         _wait(lambda: service.get_task(task).state == "disclosed")
