@@ -88,6 +88,11 @@ def deadlines_command(
         service.engine.dispose()
     names = {"task-report": "抽查报告", "penalty": "行政处罚"}
     for item in items:
+        if item.due is None or item.left is None:
+            typer.echo(
+                f"??????????  {names[item.kind]}  {item.ref}  截止日期无法计算: {item.problem}"
+            )
+            continue
         state = f"已逾期{-item.left}个工作日" if item.overdue else f"剩余{item.left}个工作日"
         typer.echo(f"{item.due.isoformat()}  {names[item.kind]}  {item.ref}  {state}")
     if not items:

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from lottery.core.errors import InputError
 from lottery.core.records import Record
-from lottery.core.workdays import CalendarDataMissing, deadline
+from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
 
@@ -30,7 +30,7 @@ from .log import PublicLog
 from .reports import ReportError, ReportService
 from .results import ResultError, local_date, same_person
 
-PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
+PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision (and REPORT_WORKDAYS)
 
 
 class PenaltyError(InputError):
@@ -295,30 +295,39 @@ class PenaltyService:
 
 @dataclass(frozen=True)
 class DueItem:
-    """A publication not yet made: what, its deadline, working days left (< 0: overdue)."""
+    """A publication not yet made: what, its deadline, working days left (< 0: overdue).
+
+    ``due`` and ``left`` are None when the deadline reaches a year without calendar data;
+    ``problem`` then says which year the office must enter.
+    """
 
     kind: str  # "task-report" | "penalty"
     ref: str  # task id | decision number
     start: date
-    due: date
-    left: int
+    due: date | None
+    left: int | None
+    problem: str | None = None
 
     @property
     def overdue(self) -> bool:
         """Whether the deadline has passed."""
-        return self.left < 0
+        return self.left is not None and self.left < 0
+
+
+def _item(cal: WorkCalendar, kind: str, ref: str, start: date, today: date) -> DueItem:
+    try:
+        due = cal.add_workdays(start, PENALTY_WORKDAYS)
+        return DueItem(kind, ref, start, due, cal.workdays_between(today, due))
+    except CalendarDataMissing as exc:
+        return DueItem(kind, ref, start, None, None, str(exc))
 
 
 def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueItem]:
-    """Reports and penalties still to publish, soonest deadline first.
+    """Reports and penalties still to publish, soonest deadline first (unknown ones last).
 
     A task appears once all its picked targets have published results (its inspections are
-    complete); an entered penalty appears at once.
-
-    Raises:
-        CalendarDataMissing: when a deadline reaches a year without calendar data.
+    complete); an entered penalty appears at once. Both deadlines are 7 working days.
     """
-    items: list[DueItem] = []
     with new_session(engine) as session:
         cal = calendar_in(session)
         penalties = list(session.exec(select(Penalty).where(Penalty.status == "entered")))
@@ -330,20 +339,15 @@ def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueIt
             for t in session.exec(select(Task.id).where(Task.state == "disclosed"))
             if t not in published
         ]
-    for p in penalties:
-        due = cal.add_workdays(p.decided, PENALTY_WORKDAYS)
-        items.append(
-            DueItem("penalty", p.decision, p.decided, due, cal.workdays_between(today, due))
-        )
+    items = [_item(cal, "penalty", p.decision, p.decided, today) for p in penalties]
     reports = ReportService(engine, log)
     for task in tasks:
         try:
-            d = reports.due(task, today)
+            completed = reports.completed(task)
         except (ReportError, ResultError):
             continue  # inspections not complete yet
-        left = cal.workdays_between(today, d.due)
-        items.append(DueItem("task-report", task, d.start, d.due, left))
-    return sorted(items, key=lambda i: (i.due, i.kind, i.ref))
+        items.append(_item(cal, "task-report", task, completed, today))
+    return sorted(items, key=lambda i: (i.due is None, i.due or i.start, i.kind, i.ref))
 
 
 __all__ = [

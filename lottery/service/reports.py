@@ -209,8 +209,18 @@ class ReportService:
             self.log.sign_checkpoint(session, now)
         return record
 
-    def due(self, task_id: str, today: date) -> Deadline:
-        """The report deadline of a task whose results are all published.
+    def completed(self, task_id: str) -> date:
+        """The day the task's inspections completed (its last inspection date).
+
+        Raises:
+            ResultNotFound, ResultError: for an unknown or undisclosed task.
+            ReportError: when some picked target has no published result yet.
+        """
+        with new_session(self.engine) as session:
+            return _summary(session, self.log, task_id)[1]
+
+    def due(self, task_id: str) -> Deadline:
+        """The report deadline of a task whose results are all published (and its status).
 
         Raises:
             ReportError: when results are missing.

@@ -164,6 +164,11 @@ def test_pending_deadlines(service: Lifecycle, penalties: PenaltyService, target
         ("A2", date(2026, 10, 13), -1, True),
         ("A1", date(2026, 10, 15), 1, False),
     ]
+    # A deadline in a year without data is listed, last, with the year to enter.
+    penalties.enter(_entry(target, "2026-12-28", "A3"), _at("2026-12-28"), actor="c")
+    last = pending_deadlines(service.engine, service.log, date(2026, 12, 28))[-1]
+    assert (last.ref, last.due, last.left, last.overdue) == ("A3", None, None, False)
+    assert "2027" in (last.problem or "")
 
 
 def test_credit_export(service: Lifecycle, penalties: PenaltyService, tmp_path: Path) -> None:

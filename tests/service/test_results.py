@@ -280,7 +280,7 @@ def test_task_report_deadline_and_lateness(
     assert sum(v["picked"] for v in draft.summary["by_region"].values()) == n
     assert f"发现问题{problems}户" in draft.text
     # Completed Thu 26 Mar 2026; 27, 30, 31 Mar, 1-3 Apr, then Qingming 4-6 Apr off: due 7 Apr.
-    due = reports.due(TASK, date(2026, 4, 2))
+    due = reports.due(TASK)
     assert due.due == date(2026, 4, 7)
     reports.edit(TASK, draft.text.replace("（待填写）", "总体良好"), T_ENTER, actor="clerk")
     with pytest.raises(ReviewError, match="different reviewer"):
