@@ -96,12 +96,18 @@ def test_two_processes_draw_once(service: Lifecycle, settings: Settings, tmp_pat
     _check_once(service, tasks, tmp_path, {"announce", "draw"})
 
 
-def _drand_tasks(service: Lifecycle, prefix: str, n: int, **kw: Any) -> list[str]:
+def _drand_tasks(
+    service: Lifecycle, prefix: str, n: int, *, announce: bool = True, **kw: Any
+) -> list[str]:
+    """Drand tasks, announced now or (``announce=False``) planned for the scheduler."""
     tasks = [f"{prefix}{i:02d}" for i in range(n)]
     announce_at = dt.ROUND_DUE - timedelta(seconds=5)
     for task in tasks:
-        service.create_task(dt.drand_params(task, **kw), announce_at, actor="planner")
-        service.announce(task, announce_at)
+        planned = None if announce else announce_at
+        params = dt.drand_params(task, **kw)
+        service.create_task(params, announce_at, actor="planner", announce_at=planned)
+        if announce:
+            service.announce(task, announce_at)
     return tasks
 
 
@@ -141,12 +147,22 @@ def test_staff_click_races_the_scheduler_job(
 def test_two_instances_share_the_job_store(
     service: Lifecycle, settings: Settings, tmp_path: Path
 ) -> None:
+    # Both instances announce (racing to create each office secret), draw and disclose.
     tasks = _drand_tasks(
-        service, "T-INST-", INSTANCES_TASKS, disclosure=dt.ROUND_DUE + timedelta(seconds=1)
+        service,
+        "T-INST-",
+        INSTANCES_TASKS,
+        announce=False,
+        disclosure=dt.ROUND_DUE + timedelta(seconds=1),
     )
-    start = (dt.ROUND_DUE - timedelta(seconds=0.5)).isoformat()
+    start = (dt.ROUND_DUE - timedelta(seconds=3)).isoformat()
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=serve, args=(_kwargs(settings), tasks, start, 60.0)) for _ in "ab"]
     _run(procs)
     _join(procs)
     _check_once(service, tasks, tmp_path, {"announce", "draw", "reveal"})
+    with service.session() as s:
+        secrets = s.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "secret.create")
+        ).one()
+    assert secrets == len(tasks)  # one office secret per task, however many instances
