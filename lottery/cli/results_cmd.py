@@ -90,7 +90,7 @@ def deadlines_command(
     for item in items:
         if item.due is None or item.left is None:
             typer.echo(
-                f"??????????  {names[item.kind]}  {item.ref}  截止日期无法计算: {item.problem}"
+                f"----------  {names[item.kind]}  {item.ref}  截止日期无法计算: {item.problem}"
             )
             continue
         state = f"已逾期{-item.left}个工作日" if item.overdue else f"剩余{item.left}个工作日"

@@ -27,10 +27,10 @@ from lottery.storage.models import InspectionResult, Penalty, Target, Task, Task
 from .calendar import calendar_in, load_record, publish_record
 from .lifecycle import record_audit
 from .log import PublicLog
-from .reports import ReportError, ReportService
+from .reports import REPORT_WORKDAYS, ReportError, ReportService
 from .results import ResultError, local_date, same_person
 
-PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision (and REPORT_WORKDAYS)
+PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
 
 
 class PenaltyError(InputError):
@@ -314,9 +314,11 @@ class DueItem:
         return self.left is not None and self.left < 0
 
 
-def _item(cal: WorkCalendar, kind: str, ref: str, start: date, today: date) -> DueItem:
+def _item(
+    cal: WorkCalendar, kind: str, ref: str, start: date, workdays: int, today: date
+) -> DueItem:
     try:
-        due = cal.add_workdays(start, PENALTY_WORKDAYS)
+        due = cal.add_workdays(start, workdays)
         return DueItem(kind, ref, start, due, cal.workdays_between(today, due))
     except CalendarDataMissing as exc:
         return DueItem(kind, ref, start, None, None, str(exc))
@@ -339,14 +341,16 @@ def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueIt
             for t in session.exec(select(Task.id).where(Task.state == "disclosed"))
             if t not in published
         ]
-    items = [_item(cal, "penalty", p.decision, p.decided, today) for p in penalties]
+    items = [
+        _item(cal, "penalty", p.decision, p.decided, PENALTY_WORKDAYS, today) for p in penalties
+    ]
     reports = ReportService(engine, log)
     for task in tasks:
         try:
             completed = reports.completed(task)
         except (ReportError, ResultError):
             continue  # inspections not complete yet
-        items.append(_item(cal, "task-report", task, completed, today))
+        items.append(_item(cal, "task-report", task, completed, REPORT_WORKDAYS, today))
     return sorted(items, key=lambda i: (i.due is None, i.due or i.start, i.kind, i.ref))
 
 
