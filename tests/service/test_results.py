@@ -16,7 +16,9 @@ from sqlmodel import col, select
 from lottery.cli import main
 from lottery.core.audit import audit_export
 from lottery.core.canonical import sha256_hex
+from lottery.core.errors import EncodingError
 from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.records import make_record
 from lottery.export import file_getter
 from lottery.service.credit import credit_rows, write_credit_export
 from lottery.service.lifecycle import Lifecycle
@@ -445,3 +447,34 @@ def test_concurrent_approvals_publish_once(
     with service.session() as s:
         types = list(s.exec(select(LogEntry.type).where(LogEntry.type == "inspection-result")))
     assert len(types) == 1
+
+
+def test_record_schema_refuses_unapproved_substitute_and_unknown_category() -> None:
+    # Verifiers fail closed: a record claiming a substitute without approval does not parse.
+    fields = {
+        "task": TASK,
+        "target": "91430581MA4L000000",
+        "target_name": "企业",
+        "dates": ["2026-03-25"],
+        "inspectors": [
+            {"id": "ZF1", "role": "drawn"},
+            {"id": "ZF2", "role": "substitute", "replaces": "ZF3", "reason": "病假"},
+        ],
+        "methods": ["实地检查"],
+        "categories": ["未发现问题"],
+        "pending_reasons": [],
+        "findings": "",
+        "follow_up": "",
+        "evidence": [],
+        "entered_by": "w",
+        "approved_by": "li",
+        "supersedes": None,
+        "correction_reason": None,
+    }
+    with pytest.raises(EncodingError, match="substitute without 'approved_by'"):
+        make_record("inspection-result", lc.LOG, T_ENTER, fields, [lc.office_signer()])
+    fields["inspectors"][1]["approved_by"] = "li"  # type: ignore[index]
+    make_record("inspection-result", lc.LOG, T_ENTER, fields, [lc.office_signer()])
+    fields["categories"] = ["未发现问题 "]
+    with pytest.raises(EncodingError, match="categories"):
+        make_record("inspection-result", lc.LOG, T_ENTER, fields, [lc.office_signer()])
