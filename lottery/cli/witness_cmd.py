@@ -187,7 +187,11 @@ def keygen_command(
     if public.exists() or public.is_symlink():
         raise InputError(f"{public} already exists; refusing to overwrite a key file")
     _create_exclusive(private, (cosigner.private_key_string() + "\n").encode(), 0o600)
-    _create_exclusive(public, (cosigner.vkey + "\n").encode(), 0o644)
+    try:
+        _create_exclusive(public, (cosigner.vkey + "\n").encode(), 0o644)
+    except InputError:
+        private.unlink(missing_ok=True)  # do not leave half a key pair behind
+        raise
     typer.echo(cosigner.vkey)
 
 
