@@ -24,7 +24,12 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.service.logview import LogView
 from lottery.settings import get_settings
 from tests import lifecycle as lc
-from tests.service.conftest import load_registries
+from tests.service.conftest import (  # noqa: F401 - the parametrized fixtures
+    database_url,
+    load_registries,
+    service,
+    settings,
+)
 
 BEFORE_BEACON = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)  # the beacon: 2026-03-01T16:00Z
 AFTER_DRAW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -311,9 +316,9 @@ def test_service_publishes_cosignatures_and_verify_passes(
     data, export = tmp_path / "data", tmp_path / "export"
     monkeypatch.setenv("LOTTERY_ADMIN_PASSWORD", "test-only-password")
     cli("init", "--admin", "boss", "--data-dir", str(data))
-    service = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
-    load_registries(service, lc.small_registries())
-    service.engine.dispose()
+    svc = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
+    load_registries(svc, lc.small_registries())
+    svc.engine.dispose()
     cli("task", "create", str(_task_file(tmp_path)), "--data-dir", str(data))
     cli("task", "announce", "T-wit", "--data-dir", str(data))
     cli("export", str(export), "--data-dir", str(data))
@@ -339,14 +344,14 @@ def test_service_publishes_cosignatures_and_verify_passes(
     published = (export / "cosigned" / "1").read_bytes()
     assert len(parse_note(published).signatures) == 3
     # The running service serves the same bytes under /log/.
-    service = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
+    svc = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
     try:
-        view = LogView(service)
+        view = LogView(svc)
         assert view.get("cosigned/list") == b"1\n"
         assert view.get("cosigned/1") == published
         assert view.get("cosigned/2") is None
     finally:
-        service.engine.dispose()
+        svc.engine.dispose()
 
 
 def _verify_office(cli, export: Path, office: str, *witnesses: str) -> tuple[int, dict]:
@@ -388,3 +393,50 @@ def test_add_cosignature_refuses_what_the_office_never_signed(
         "checkpoint", "add-cosignature", str(tmp_path / "nope"), "--data-dir", str(data), ok=False
     )
     assert missing.code == 2 and "cannot read" in missing.err
+
+
+# --- storage on SQLite and PostgreSQL -------------------------------------------------------
+
+
+def test_cosignatures_in_the_database(service: Lifecycle, tmp_path: Path) -> None:  # noqa: F811
+    """Stored write-once, one per witness and size, exported in the order received."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from lottery.core.audit import audit_export
+    from lottery.core.cosignature import Cosigner, cosign
+    from lottery.core.witness_audit import WitnessPolicy
+    from lottery.export import file_getter
+    from lottery.service.cosignatures import add_cosignatures, cosigned_notes
+    from lottery.service.log import PublicLog
+
+    service.log = PublicLog(lc.LOG, lc.office_signer())  # records made by tests/lifecycle.py
+    a = lc.announced("T2026-001")
+    with service.session() as s, s.begin():
+        for blob in a.published.blobs.values():
+            service.log.put_blob(s, blob)
+        service.log.append(s, a.published.notes[0], task="T2026-001", step="announce")
+        signed = service.log.sign_checkpoint(s, BEFORE_BEACON)
+    w1, w2 = (Cosigner.from_seed(f"w{n}.example", bytes([n]) * 32) for n in (1, 2))  # test-only
+    at = int(BEFORE_BEACON.timestamp())
+    first = add_cosignatures(service, cosign(signed, w2, at), BEFORE_BEACON)
+    both = cosign(cosign(signed, w1, at + 1), w2, at + 9)  # w2 again, later: not kept
+    second = add_cosignatures(service, both, BEFORE_BEACON, witnesses=[w1.verifier()])
+    assert (first.added, second.added, second.ignored) == (
+        [f"w2.example ({w2.key_id.hex()})"],
+        [f"w1.example ({w1.key_id.hex()})"],
+        [f"w2.example ({w2.key_id.hex()})"],
+    )
+    with service.session() as s:
+        published = cosigned_notes(s)
+    assert list(published) == [1]
+    lines = parse_note(published[1]).signatures
+    assert [sig.name for sig in lines] == [lc.LOG, "w2.example", "w1.example"]
+    with pytest.raises(DBAPIError, match="write-once"), service.engine.begin() as conn:
+        conn.execute(text("UPDATE cosignature SET line = line"))
+    out = tmp_path / "export"
+    service.export_to(out)
+    policy = WitnessPolicy((w1.verifier(), w2.verifier()), 2)
+    report = audit_export(file_getter(out), [service.log.verifier], origin=lc.LOG, witnesses=policy)
+    assert report.ok, report.failures
+    assert report.tasks["T2026-001"].checks[-1].name == "announcement.witnessed"
