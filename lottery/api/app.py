@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from lottery.core.beacon import DrandBeacon, DrandValue
 from lottery.service.drand_client import DrandClient
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.logview import LogView
@@ -54,21 +53,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _drand_fetcher(
-    settings: Settings, clock: Callable[[], datetime]
-) -> Callable[[DrandBeacon], DrandValue]:
-    """Fetch an announced round from the configured relays (verified locally)."""
-
-    def fetch(beacon: DrandBeacon) -> DrandValue:
-        client = DrandClient(settings.drand_relays, clock=clock)
-        try:
-            return client.fetch_for(beacon)
-        finally:
-            client.close()
-
-    return fetch
-
-
 def create_app(
     settings: Settings,
     *,
@@ -92,13 +76,14 @@ def create_app(
         if scheduler:
             from lottery.service.scheduler import start_scheduler
 
-            sched = start_scheduler(settings, svc)
+            sched = start_scheduler(settings, svc, fetch=drand.fetch_for)
             app.state.scheduler = sched
         try:
             yield
         finally:
             if sched is not None:
-                sched.shutdown(wait=False)
+                sched.shutdown(wait=False)  # not wait=True: see stop_scheduler
+            drand.close()
 
     app = FastAPI(
         title="双随机、一公开 抽查服务 (lottery)",
@@ -113,7 +98,10 @@ def create_app(
     app.state.service = svc
     app.state.clock = clock
     app.state.log_view = LogView(svc)
-    app.state.fetch_drand = _drand_fetcher(settings, clock)
+    # One client for the app's life, so a relay caught lying stays distrusted.
+    drand = DrandClient(settings.drand_relays, clock=clock)
+    app.state.fetch_drand = drand.fetch_for
+    app.state.scheduler = None
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

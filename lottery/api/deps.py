@@ -106,3 +106,16 @@ def permission_of(dependency: Callable[..., object]) -> Perm | None:
     if not name.startswith("require_"):
         return None
     return Perm[name[len("require_") :].upper()]
+
+
+def schedule(request: Request, *, task_id: str) -> None:
+    """Queue the task's next scheduled step right away when this app runs the scheduler.
+
+    Without it the scheduler's periodic sweep finds the task within a minute anyway.
+    """
+    scheduler = request.app.state.scheduler
+    if scheduler is None:
+        return
+    from lottery.service.scheduler import schedule_task
+
+    schedule_task(scheduler, get_service(request).get_task(task_id))

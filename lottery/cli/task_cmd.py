@@ -24,9 +24,12 @@ def create(
     actor: Actor = None,
 ) -> None:
     """Create a draft task from a file (docs/service.md describes the layout)."""
-    params = load_task_file(task_file).to_params()
+    definition = load_task_file(task_file)
+    params = definition.to_params()
     with service_at(data_dir) as service:
-        task = service.create_task(params, utc_now(), actor=actor_name(actor))
+        task = service.create_task(
+            params, utc_now(), actor=actor_name(actor), announce_at=definition.announce_time()
+        )
     typer.echo(f"task {task.id} is {task.state}")
 
 

@@ -12,6 +12,7 @@ Layout (docs/service.md has the full reference and an example)::
     beacon: {primary: {kind: drand, chain: quicknet, chain_hash: ..., round: N, deadline: ...}}
     cap: null                       # per-inspector workload cap; null = smallest that works
     items: [{code: RF-01, version: 1}]
+    announce_at: 2026-03-01T02:00:00Z  # optional: the scheduler announces then
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -66,6 +67,21 @@ class TaskDefinition(BaseModel):
     beacon: dict[str, Any] = Field(description="beacon spec: see docs/beacons.md")
     cap: int | None = Field(default=None, ge=1, le=100_000)
     items: list[ItemRef] = Field(default_factory=list, max_length=200)
+    announce_at: dt.datetime | None = Field(
+        default=None, description="when the scheduler announces it; omitted: staff announce"
+    )
+
+    def announce_time(self) -> dt.datetime | None:
+        """The planned announcement time in UTC, if any.
+
+        Raises:
+            InputError: for a time without a zone.
+        """
+        if self.announce_at is None:
+            return None
+        if self.announce_at.tzinfo is None:
+            raise InputError("announce_at must be a time with a zone, e.g. 2026-03-01T02:00:00Z")
+        return self.announce_at.astimezone(dt.UTC)
 
     def to_params(self) -> TaskParams:
         """The core's parameters.

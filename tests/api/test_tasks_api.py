@@ -9,9 +9,19 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from lottery.core.audit import audit_export, checkpoint_origin
+from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
+from lottery.settings import Settings
 from lottery.storage.models import AuditEvent
-from tests.api.conftest import SIGNATURE, T_DRAW, Clock, task_definition, token
+from tests.api.conftest import (
+    OFFLINE_RELAY,
+    PASSWORD,
+    SIGNATURE,
+    T_DRAW,
+    Clock,
+    task_definition,
+    token,
+)
 
 T_DISCLOSE = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 
@@ -132,3 +142,20 @@ def test_draw_without_signature_fetches_from_the_relays(
     down = app_client.post("/api/tasks/T2026-101/draw", json={}, headers=planner)
     assert down.status_code == 503, down.text
     assert app_client.get("/api/tasks/T2026-101", headers=planner).json()["state"] == "announced"
+
+
+def test_a_planned_announcement_is_scheduled_at_once(
+    settings: Settings, service: Lifecycle, clock: Clock
+) -> None:
+    from lottery.api import create_app
+
+    users.create_user(service, "planner", PASSWORD, ["planner"], T_DRAW, actor="test")
+    offline = settings.model_copy(update={"drand_relays": [OFFLINE_RELAY]})
+    app = create_app(offline, service=service, clock=clock, scheduler=True)
+    with TestClient(app) as client:
+        headers = token(client, "planner")
+        definition = task_definition("T-plan")
+        definition["announce_at"] = "2099-01-01T00:00:00Z"  # far ahead: stored, not run
+        assert client.post("/api/tasks", json=definition, headers=headers).status_code == 201
+        assert app.state.scheduler.get_job("announce:T-plan") is not None
+        assert service.get_task("T-plan").params["announce_at"] == "2099-01-01T00:00:00Z"

@@ -79,7 +79,7 @@ async function loadDeadlines() {
     const body = $("deadlines"); body.replaceChildren();
     for (const d of items) {
       const tr = document.createElement("tr");
-      tr.append(cell(KINDS[d.kind] || d.kind), cell(d.ref), cell(d.start), cell(d.due), cell(d.overdue ? "已逾期 " + (-d.left) + " 个工作日" : String(d.left)));
+      tr.append(cell(KINDS[d.kind] || d.kind), cell(d.ref), cell(d.start), cell(d.due || d.problem || ""), cell(d.left === null ? "" : d.overdue ? "已逾期 " + (-d.left) + " 个工作日" : String(d.left)));
       body.append(tr);
     }
   } catch (e) { $("deadlines").replaceChildren(); }

@@ -47,9 +47,10 @@ class DueItemPublic(BaseModel):
     kind: str
     ref: str
     start: dt.date
-    due: dt.date
-    left: int
+    due: dt.date | None
+    left: int | None
     overdue: bool
+    problem: str | None = Field(default=None, description="e.g. a year without calendar data")
 
 
 def _calendar(service: ServiceDep) -> CalendarService:
@@ -103,7 +104,13 @@ def deadlines(_: Reader, service: ServiceDep, now: NowDep) -> list[DueItemPublic
     items = pending_deadlines(service.engine, service.log, local_date(now))
     return [
         DueItemPublic(
-            kind=i.kind, ref=i.ref, start=i.start, due=i.due, left=i.left, overdue=i.overdue
+            kind=i.kind,
+            ref=i.ref,
+            start=i.start,
+            due=i.due,
+            left=i.left,
+            overdue=i.overdue,
+            problem=i.problem,
         )
         for i in items
     ]

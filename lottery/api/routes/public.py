@@ -27,6 +27,8 @@ def log_file(
     data = view.get(path)
     if data is None:
         raise NotFound(f"/log/{path} is not published")
-    text = path == "checkpoint" or path.startswith(("checkpoints/", "records/", "keys/"))
+    text = path == "checkpoint" or path.startswith(
+        ("checkpoints/", "cosigned/", "records/", "keys/")
+    )
     media = "text/plain; charset=utf-8" if text else "application/octet-stream"
     return Response(data, media_type=media, headers={"Cache-Control": "no-cache"})

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require, schedule
 from lottery.api.schemas import (
     ERROR_RESPONSES,
     CancelRequest,
@@ -46,10 +46,18 @@ def list_tasks(_: Reader, service: ServiceDep) -> list[TaskPublic]:
 
 @router.post("", response_model=TaskPublic, status_code=201)
 def create_task(
-    body: TaskDefinition, user: Planner, service: ServiceDep, now: NowDep, addr: RemoteAddr
+    body: TaskDefinition,
+    request: Request,
+    user: Planner,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
 ) -> TaskPublic:
     """Plan a task (a draft; idempotent for the same id and parameters)."""
-    task = service.create_task(body.to_params(), now, actor=user.name, remote_addr=addr)
+    task = service.create_task(
+        body.to_params(), now, actor=user.name, remote_addr=addr, announce_at=body.announce_time()
+    )
+    schedule(request, task_id=task.id)
     return TaskPublic.of(task)
 
 
@@ -61,10 +69,17 @@ def get_task(task_id: TaskId, _: Reader, service: ServiceDep) -> TaskPublic:
 
 @router.post("/{task_id}/announce", response_model=RecordPublic)
 def announce(
-    task_id: TaskId, user: Planner, service: ServiceDep, now: NowDep, addr: RemoteAddr
+    task_id: TaskId,
+    request: Request,
+    user: Planner,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
 ) -> RecordPublic:
     """Freeze the pools and publish the commitment (idempotent)."""
-    return RecordPublic.of(service.announce(task_id, now, actor=user.name, remote_addr=addr))
+    record = service.announce(task_id, now, actor=user.name, remote_addr=addr)
+    schedule(request, task_id=task_id)
+    return RecordPublic.of(record)
 
 
 @router.post("/{task_id}/draw", response_model=RecordPublic)
@@ -97,6 +112,7 @@ def draw(
     else:
         value = request.app.state.fetch_drand(primary)
     record = service.draw(task_id, value, now, actor=user.name, remote_addr=addr)
+    schedule(request, task_id=task_id)
     return RecordPublic.of(record)
 
 
@@ -157,6 +173,7 @@ def enter_numbers(
 def confirm_numbers(
     task_id: TaskId,
     body: NumbersRequest,
+    request: Request,
     user: NumbersConfirmer,
     service: ServiceDep,
     now: NowDep,
@@ -166,4 +183,5 @@ def confirm_numbers(
     record = beacons.confirm_numbers(
         service, task_id, body.values, user.name, now, remote_addr=addr
     )
+    schedule(request, task_id=task_id)
     return RecordPublic.of(record)
