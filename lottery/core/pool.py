@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress
+from operator import attrgetter, not_
 from typing import Any
 
 from . import schema as s
@@ -167,29 +168,27 @@ def build_pool(
     if unknown:
         raise InputError(f"exclusion names a target that is not a candidate: {unknown[0]}")
     groups: dict[tuple[str, str], list[str]] = {k: [] for k in keys}
-    append = {k: v.append for k, v in groups.items()}
-    rows_iter = zip(regions, risks, all_ids, strict=True)
+    pairs: Iterable[tuple[str, str]] = zip(regions, risks, strict=True)
+    ids_in: Iterable[str] = all_ids
     if excluded:
-        for region, risk, cid in rows_iter:
-            if cid not in excluded:
-                append[region, risk](cid)
+        kept = list(map(not_, map(excluded.__contains__, all_ids)))
+        pairs, ids_in = compress(pairs, kept), compress(all_ids, kept)
         members.difference_update(excluded)
-    else:
-        for region, risk, cid in rows_iter:
-            append[region, risk](cid)
+    # list.append(groups[region, risk], id) for every row, in row order, in one C-level pass.
+    deque(map(list.append, map(groups.__getitem__, pairs), ids_in), maxlen=0)
     strata = []
     for (region, risk), ids in groups.items():
         if not ids:
             continue
         if risk not in ratios:
             raise InputError(f"risk class {risk!r} has no ratio in the task parameters")
-        try:
-            encoded = s.encode_ids(ids, "candidate ids")
-        except EncodingError as exc:
-            raise InputError(str(exc)) from exc
-        if ids != sorted(ids):  # registries usually arrive in id order: then this is O(n)
-            ids.sort()  # ids are ASCII: character order is UTF-8 byte order
-            encoded.sort()
+        encoded = _encode_sorted(ids)  # sorts ids in place
+        if encoded is None:
+            try:
+                s.encode_ids(ids, "candidate ids")  # names the first malformed id
+            except EncodingError as exc:
+                raise InputError(str(exc)) from exc
+            raise InputError("candidate ids hold a malformed id (1-64 of 0-9 A-Z a-z . _ -)")
         stratum = Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids))
         stratum.__dict__["encoded"] = encoded  # validated ids, kept for the draw's tickets
         strata.append(stratum)
@@ -199,6 +198,31 @@ def build_pool(
     pool = Pool(task, tuple(strata))
     pool.__dict__["members"] = members  # fill the cache: already computed (never mutated)
     return pool
+
+
+def _encode_sorted(ids: list[str]) -> list[bytes] | None:
+    """Sort ``ids`` in place and return them as ASCII, or ``None`` if one is not a valid id.
+
+    The bulk form of :func:`lottery.core.schema.ident` for a list of unique ids, with the
+    checks of :func:`_ids_of` (sorted order puts the ids with a bad first character where a
+    bisection finds them).
+    """
+    try:
+        if ids != sorted(ids):  # registries usually arrive in id order: then this is O(n)
+            ids.sort()  # valid ids are ASCII: character order is UTF-8 byte order
+        joined = "\n".join(ids).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    n = len(ids)
+    underscore = bisect_left(ids, "_")
+    if (
+        joined.translate(None, _ID_CHARS) != b"\n" * (n - 1)
+        or ids[0][:1] in ("", "-", ".")
+        or (underscore < n and ids[underscore].startswith("_"))
+        or max(map(len, ids)) > 64
+    ):
+        return None
+    return joined.split(b"\n")
 
 
 def _first_duplicate(ids: Iterable[str]) -> str:

@@ -234,7 +234,7 @@ def verify_task(
             rerun.tail.cancel()
 
 
-RERUN_SHARE = 1.0  # of the candidates (all strata but one) re-drawn by the worker
+RERUN_SHARE = 0.9  # of the candidates, re-drawn by the worker while this process checks
 
 
 @dataclass(frozen=True)

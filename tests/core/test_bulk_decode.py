@@ -206,3 +206,21 @@ def test_a_cut_of_other_bytes_is_ignored() -> None:
     assert pool_mod.decode_pool(b, cut=cut).strata[0].candidates == ("A1", "A3")
     with pytest.raises(EncodingError, match="unique"):
         pool_mod.decode_pool(_blob("T1", [("R1", "A", 1, ["A1", "A1"])]), cut=cut)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.one_of(valid_ids, st.sampled_from(BAD_IDS)), min_size=1, max_size=8, unique=True)
+)
+def test_build_pool_accepts_exactly_valid_ids(ids: list[str]) -> None:
+    from lottery.core.errors import InputError
+    from lottery.core.schema import ID_RE
+
+    cands = [Candidate(i, "R1", "A") for i in ids]
+    if all(ID_RE.match(i) for i in ids):
+        pool = build_pool("T1", cands, {"A": 5000})
+        assert pool.strata[0].candidates == tuple(sorted(ids))
+        assert pool.strata[0].encoded == [i.encode() for i in sorted(ids)]
+    else:
+        with pytest.raises(InputError, match="id"):
+            build_pool("T1", cands, {"A": 5000})
