@@ -234,7 +234,7 @@ def verify_task(
             rerun.tail.cancel()
 
 
-RERUN_SHARE = 0.9  # of the candidates, re-drawn by the worker while this process checks
+RERUN_SHARE = 0.85  # of the candidates, re-drawn by the worker while this process checks
 
 
 @dataclass(frozen=True)
