@@ -1,0 +1,477 @@
+"""The publication checks of ``lottery verify``: deadlines, withdrawals and corrections (R8).
+
+From the log's records (in log order) and the built-in calendar years (passed in as data: the
+core reads no library tables), this module
+
+- builds the calendar a verifier can trust: the built-in years, each overridden as a whole by
+  the latest ``calendar`` record the office published for that year;
+- recomputes, for every ``task-report`` and ``penalty``, its deadline from the facts in the
+  record (the start day: the report's ``completed``, the penalty's ``decided``; 7 working
+  days) and the publication date (the record's ``time`` as a Beijing date), and compares it
+  with what the record claims (``deadline.due``, ``on_time``, ``late_by`` ...);
+- checks that every ``penalty-withdrawal`` names a published penalty, every correction
+  (``inspection-result`` with ``supersedes``) an earlier current result of the same task and
+  target, every penalty's ``result`` a published result of the same target, and every task
+  report's ``results`` the task's published results.
+
+A late publication is a *finding* (the log is still valid); a claim that does not match the
+recomputation is a *failure* naming the record (the office misstated its own lateness). A
+deadline that reaches a year with no data in either source cannot be checked, and says so.
+If a claim matches only the calendar that was in force when the record was published (the
+office re-entered that year later), the record is reported with the difference, not failed:
+the office used its own published calendar. Counting rules: docs/workdays.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta, timezone
+from typing import Any
+
+from .canonical import parse_time
+from .errors import EncodingError, InputError, VerificationError
+from .records import Record
+from .verify import Check
+from .workdays import CalendarDataMissing, Deadline, WorkCalendar, YearCalendar, deadline
+
+PUBLICATION_WORKDAYS = 7
+"""Both deadlines of section 十一: the task report and a penalty, 7 working days."""
+
+_CST = timezone(timedelta(hours=8), "Asia/Shanghai")  # UTC+8 all year since 1991
+
+ON_TIME = "on-time"
+LATE = "late"
+UNCHECKED = "cannot-check"
+CALENDAR_CHANGED = "calendar-changed"
+MISSTATED = "misstated"
+
+_CLAIMS = ("start", "workdays", "due", "published", "on_time", "late_by")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The deadline check of one ``task-report`` or ``penalty`` record.
+
+    Attributes:
+        record: the record id.
+        index: its log index.
+        kind: ``task-report`` or ``penalty``.
+        name: e.g. ``task-report T2026-001`` or ``penalty 武人防罚〔2026〕1号``.
+        task: the report's task, or the task of the result a penalty follows from (or None).
+        status: ``on-time``, ``late``, ``cannot-check``, ``calendar-changed`` or ``misstated``.
+        claimed: the record's own ``deadline`` object.
+        recomputed: the deadline recomputed with the trusted calendar (None: cannot check).
+        detail: one line saying what was found.
+        check: the failed check's name (``deadline.late_by`` ...) when misstated, else None.
+        missing_year: the year without calendar data when it cannot be checked.
+    """
+
+    record: str
+    index: int
+    kind: str
+    name: str
+    task: str | None
+    status: str
+    claimed: Mapping[str, Any]
+    recomputed: Deadline | None
+    detail: str
+    check: str | None = None
+    missing_year: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the record misstates its deadline."""
+        return self.status == MISSTATED
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form for ``lottery verify --json``."""
+        return {
+            "record": self.record,
+            "index": self.index,
+            "type": self.kind,
+            "name": self.name,
+            "task": self.task,
+            "status": self.status,
+            "claimed": dict(self.claimed),
+            "recomputed": None if self.recomputed is None else self.recomputed.to_dict(),
+            "detail": self.detail,
+            "check": self.check,
+            "missing_year": self.missing_year,
+        }
+
+
+@dataclass
+class PublicationAudit:
+    """What the publication checks established, and what failed."""
+
+    publications: list[Publication] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    failures: list[tuple[str, VerificationError]] = field(default_factory=list)
+    calendar_sources: dict[int, str] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        """How many publications have ``status``."""
+        return sum(p.status == status for p in self.publications)
+
+    def summary(self) -> str:
+        """One line: how many publications were on time, late, unchecked, misstated."""
+        late = [p for p in self.publications if p.status == LATE]
+        days = sum(p.recomputed.late_by for p in late if p.recomputed is not None)
+        missing = sorted({str(p.missing_year) for p in self.publications if p.missing_year})
+        parts = [
+            f"{len(self.publications)} publications with a deadline",
+            f"{self.count(ON_TIME)} on time",
+            f"{len(late)} late ({days} working days in all)",
+            f"{self.count(UNCHECKED)} cannot be checked"
+            + (f" (no calendar data for {', '.join(missing)})" if missing else ""),
+            f"{self.count(CALENDAR_CHANGED)} computed with a calendar entry since replaced",
+            f"{self.count(MISSTATED)} misstated",
+        ]
+        return ", ".join(parts)
+
+
+def trusted_years(
+    records: Sequence[Record], builtin: Mapping[int, YearCalendar]
+) -> dict[int, YearCalendar]:
+    """The built-in years overridden by the latest valid ``calendar`` record of each year."""
+    years = dict(builtin)
+    for record in records:
+        if record.type == "calendar":
+            try:
+                years[record.body["year"]] = _office_year(record)
+            except InputError:
+                continue  # reported by audit_publications
+    return years
+
+
+def audit_publications(
+    records: Sequence[Record],
+    builtin: Mapping[int, YearCalendar],
+    *,
+    task: str | None = None,
+) -> PublicationAudit:
+    """Check the deadlines, withdrawals and corrections of ``records`` (log order).
+
+    With ``task``, only that task's results and report, and the penalties that follow from
+    its results (with their withdrawals), are reported; the calendar is always read whole.
+
+    Raises:
+        Nothing for verification failures: they are collected in ``failures``.
+    """
+    audit = PublicationAudit()
+    base = dict(builtin)
+    office: dict[int, YearCalendar] = {}
+    sources = {year: data.source for year, data in builtin.items()}
+    latest: dict[int, str] = {}
+    at_publication: dict[str, dict[int, YearCalendar]] = {}
+    results: dict[str, Record] = {}
+    superseded: dict[str, str] = {}
+    penalties: dict[str, Record] = {}
+    withdrawn: dict[str, str] = {}
+    result_task: dict[str, str] = {}
+    refs = {"result": 0, "penalty": 0, "withdrawal": 0, "report": 0, "calendar": 0}
+
+    def fail(record: Record, check: str, detail: str) -> None:
+        audit.failures.append((_scope(record), VerificationError(check, detail)))
+
+    for record in records:
+        body = record.body
+        kind = record.type
+        if kind == "calendar":
+            refs["calendar"] += 1
+            year = body["year"]
+            if body["supersedes"] != latest.get(year):
+                fail(
+                    record,
+                    "calendar.supersedes",
+                    f"calendar record {record.id[:16]} for {year} names "
+                    f"{_short(body['supersedes'])} as the entry it replaces, but the latest "
+                    f"published entry for {year} is {_short(latest.get(year))}",
+                )
+            try:
+                office[year] = _office_year(record)
+            except InputError as exc:
+                fail(record, "calendar.data", f"calendar record {record.id[:16]}: {exc}")
+                continue
+            latest[year] = record.id
+            sources[year] = f"calendar record {record.id[:16]}"
+        elif kind == "inspection-result":
+            result_task[record.id] = body["task"]
+            old_id = body["supersedes"]
+            if old_id is not None:
+                refs["result"] += 1
+                problem = _correction_problem(body, old_id, results, superseded)
+                if problem and task in (None, body["task"]):
+                    fail(record, "result.supersedes", f"correction {record.id[:16]}: {problem}")
+                superseded.setdefault(old_id, record.id)
+            results[record.id] = record
+        elif kind == "task-report":
+            at_publication[record.id] = dict(office)
+            if task in (None, body["task"]):
+                refs["report"] += 1
+                problem = _report_problem(body, results, superseded)
+                if problem:
+                    fail(record, "report.results", f"task-report {body['task']}: {problem}")
+        elif kind == "penalty":
+            at_publication[record.id] = dict(office)
+            penalties[record.id] = record
+            ref = body["result"]
+            if ref is not None and task in (None, result_task.get(ref)):
+                refs["penalty"] += 1
+                linked = results.get(ref)
+                if linked is None:
+                    fail(
+                        record,
+                        "penalty.result",
+                        f"penalty {body['decision']} follows from result {ref[:16]}, "
+                        "which is not an inspection result published before it",
+                    )
+                elif linked.body["target"] != body["target"]:
+                    fail(
+                        record,
+                        "penalty.result",
+                        f"penalty {body['decision']} is for {body['target']} but follows from "
+                        f"a result for {linked.body['target']}",
+                    )
+        elif kind == "penalty-withdrawal":
+            ref = body["penalty"]
+            target = penalties.get(ref)
+            if task is not None and (target is None or _penalty_task(target, result_task) != task):
+                continue
+            refs["withdrawal"] += 1
+            if target is None:
+                fail(
+                    record,
+                    "withdrawal.penalty",
+                    f"withdrawal {record.id[:16]} names {ref[:16]}, "
+                    "which is not a penalty published before it",
+                )
+            elif ref in withdrawn:
+                fail(
+                    record,
+                    "withdrawal.penalty",
+                    f"withdrawal {record.id[:16]}: penalty {target.body['decision']} was "
+                    f"already withdrawn by {withdrawn[ref][:16]}",
+                )
+            withdrawn.setdefault(ref, record.id)
+
+    final = WorkCalendar(base | office)
+    audit.calendar_sources = {year: sources[year] for year in sorted(base | office)}
+    for i, record in enumerate(records):
+        if record.type not in ("task-report", "penalty"):
+            continue
+        owner = _penalty_task(record, result_task) if record.type == "penalty" else None
+        owner = record.body["task"] if record.type == "task-report" else owner
+        if task is not None and owner != task:
+            continue
+        then = WorkCalendar(base | at_publication[record.id])
+        publication = check_deadline(record, i, final, then, owner)
+        audit.publications.append(publication)
+        if publication.check is not None:
+            fail(record, publication.check, publication.detail)
+    audit.checks += [
+        Check(f"{name}.references", f"{count} {name} references verify")
+        for name, count in refs.items()
+        if count and not any(exc.check.startswith(f"{name}.") for _, exc in audit.failures)
+    ]
+    return audit
+
+
+def check_deadline(
+    record: Record,
+    index: int,
+    calendar: WorkCalendar,
+    then: WorkCalendar | None = None,
+    task: str | None = None,
+) -> Publication:
+    """Recompute one record's deadline with ``calendar`` and compare it with its claim.
+
+    ``then`` is the calendar in force when it was published; a claim that only matches that
+    one is ``calendar-changed`` rather than misstated.
+    """
+    body = record.body
+    claimed: Mapping[str, Any] = body["deadline"]
+    kind = record.type
+    name = f"task-report {body['task']}" if kind == "task-report" else f"penalty {body['decision']}"
+    start_field = "completed" if kind == "task-report" else "decided"
+    start = date.fromisoformat(body[start_field])
+    published = _beijing_date(body["time"])
+
+    def result(
+        status: str,
+        recomputed: Deadline | None,
+        detail: str,
+        check: str | None = None,
+        year: int | None = None,
+    ) -> Publication:
+        return Publication(
+            record.id, index, kind, name, task, status, claimed, recomputed, detail, check, year
+        )
+
+    # The facts the recomputation starts from must be the record's own.
+    facts = {
+        "start": (start.isoformat(), f"the {start_field} date {start.isoformat()}"),
+        "workdays": (PUBLICATION_WORKDAYS, f"{PUBLICATION_WORKDAYS} working days (section 十一)"),
+        "published": (published.isoformat(), f"the Beijing date of its time {body['time']}"),
+    }
+    for key, (expected, why) in facts.items():
+        if claimed[key] != expected:
+            return result(
+                MISSTATED,
+                None,
+                f"{name} (record {record.id[:16]}) claims {key} {_json(claimed[key])}, "
+                f"but it is {why}",
+                f"deadline.{key}",
+            )
+    if published < start:
+        return result(
+            MISSTATED,
+            None,
+            f"{name} (record {record.id[:16]}) was published on "
+            f"{published.isoformat()}, before its {start_field} date {start.isoformat()}",
+            "deadline.published",
+        )
+    try:
+        due = deadline(calendar, start, PUBLICATION_WORKDAYS, published)
+    except CalendarDataMissing as exc:
+        return result(
+            UNCHECKED,
+            None,
+            f"{name}: published {published.isoformat()}, deadline from {start.isoformat()}: "
+            f"cannot check: no calendar data for {exc.year}",
+            year=exc.year,
+        )
+    mismatch = _mismatch(claimed, due)
+    if mismatch is not None and then is not None:
+        try:
+            old = deadline(then, start, PUBLICATION_WORKDAYS, published)
+        except CalendarDataMissing:
+            old = None
+        if old is not None and _mismatch(claimed, old) is None:
+            return result(
+                CALENDAR_CHANGED,
+                due,
+                f"{name}: claims due {claimed['due']}, {_status(old)}, as computed with the "
+                f"calendar in force at publication; with the office's later calendar entry: "
+                f"due {due.due.isoformat()}, published {published.isoformat()}, {_status(due)}",
+            )
+    if mismatch is not None:
+        key, want = mismatch
+        return result(
+            MISSTATED,
+            due,
+            f"{name} (record {record.id[:16]}) claims {key} {_json(claimed[key])}, "
+            f"but recomputed: {key} {_json(want)} (due {due.due.isoformat()}, "
+            f"published {published.isoformat()}, {_status(due)})",
+            f"deadline.{key}",
+        )
+    status = ON_TIME if due.late_by == 0 else LATE
+    return result(
+        status,
+        due,
+        f"{name}: due {due.due.isoformat()}, published {published.isoformat()}, {_status(due)}",
+    )
+
+
+def _mismatch(claimed: Mapping[str, Any], due: Deadline) -> tuple[str, Any] | None:
+    """The first claimed field that differs from the recomputation, with the right value."""
+    right = due.to_dict()
+    for key in _CLAIMS:
+        if claimed[key] != right[key]:
+            return key, right[key]
+    return None
+
+
+def _status(due: Deadline) -> str:
+    if due.late_by == 0:
+        return "on time"
+    unit = "working day" if due.late_by == 1 else "working days"
+    return f"late by {due.late_by} {unit}"
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _beijing_date(time: str) -> date:
+    return parse_time(time).astimezone(_CST).date()
+
+
+def _office_year(record: Record) -> YearCalendar:
+    """A ``calendar`` record's data, checked like the office's entry.
+
+    Raises:
+        InputError: when the data is not a valid year (a date outside it, a day both ...).
+    """
+    body = record.body
+    try:
+        return YearCalendar.build(
+            body["year"],
+            (date.fromisoformat(d) for d in body["holidays"]),
+            (date.fromisoformat(d) for d in body["workdays"]),
+            body["notice"] or "office",
+        )
+    except (EncodingError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+
+
+def _correction_problem(
+    body: Mapping[str, Any],
+    old_id: str,
+    results: Mapping[str, Record],
+    superseded: Mapping[str, str],
+) -> str | None:
+    old = results.get(old_id)
+    if old is None:
+        return f"supersedes {old_id[:16]}, which is not an inspection result published before it"
+    if (old.body["task"], old.body["target"]) != (body["task"], body["target"]):
+        return (
+            f"corrects {body['task']}/{body['target']} but supersedes a result of "
+            f"{old.body['task']}/{old.body['target']}"
+        )
+    if old_id in superseded:
+        return f"supersedes {old_id[:16]}, already superseded by {superseded[old_id][:16]}"
+    return None
+
+
+def _report_problem(
+    body: Mapping[str, Any], results: Mapping[str, Record], superseded: Mapping[str, str]
+) -> str | None:
+    covered = []
+    for ref in body["results"]:
+        result = results.get(ref)
+        if result is None or result.body["task"] != body["task"]:
+            return f"covers {ref[:16]}, which is not a result of the task published before it"
+        if ref in superseded:
+            return f"covers {ref[:16]}, superseded by {superseded[ref][:16]} before the report"
+        covered.append(result)
+    if not covered:
+        return None
+    last = max(max(r.body["dates"]) for r in covered)
+    if body["completed"] != last:
+        return (
+            f"completed {body['completed']}, but the last inspection date of the results it "
+            f"covers is {last}"
+        )
+    return None
+
+
+def _penalty_task(record: Record, result_task: Mapping[str, str]) -> str | None:
+    ref = record.body["result"]
+    return None if ref is None else result_task.get(ref)
+
+
+def _scope(record: Record) -> str:
+    body = record.body
+    if record.type == "penalty":
+        return f"penalty {body['decision']}"
+    if "task" in body:
+        return f"{record.type} {body['task']}"
+    return f"{record.type} {record.id[:16]}"
+
+
+def _short(record_id: str | None) -> str:
+    return "none" if record_id is None else record_id[:16]
