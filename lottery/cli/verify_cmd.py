@@ -11,6 +11,13 @@ import typer
 
 from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_origin
 from lottery.core.cosignature import CosignatureVerifier
+from lottery.core.deadline_audit import (
+    CALENDAR_CHANGED,
+    LATE,
+    ON_TIME,
+    UNCHECKED,
+    PublicationAudit,
+)
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
 from lottery.core.parallel import using_workers
@@ -101,6 +108,7 @@ def witness_policy(keys: list[str], quorum: int | None) -> WitnessPolicy | None:
 
 
 def _report_json(report: AuditReport, pinned: bool, policy: WitnessPolicy | None = None) -> str:
+    publications = report.publications or PublicationAudit()
     return json.dumps(
         {
             "ok": report.ok,
@@ -122,6 +130,9 @@ def _report_json(report: AuditReport, pinned: bool, policy: WitnessPolicy | None
                 {"scope": scope, "check": failure.check, "detail": failure.detail}
                 for scope, failure in report.failures
             ],
+            "publications": [p.to_dict() for p in publications.publications],
+            "publications_summary": publications.summary(),
+            "calendar": {str(y): src for y, src in publications.calendar_sources.items()},
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -157,8 +168,17 @@ def verify_command(
         origin = checkpoint_origin(get("checkpoint"))
     except KeyError as exc:
         raise InputError(f"no checkpoint at {location}") from exc
+    from lottery.service.calendar import builtin_years
+
     with using_workers(workers):  # a command line runs one thread: forking is safe here
-        report = audit_export(get, verifiers, origin=origin, task=task, witnesses=policy)
+        report = audit_export(
+            get,
+            verifiers,
+            origin=origin,
+            task=task,
+            witnesses=policy,
+            calendar_years=builtin_years(),
+        )
     if as_json:
         typer.echo(_report_json(report, pinned, policy))
         sys.exit(0 if report.ok else 1)
@@ -176,6 +196,8 @@ def verify_command(
         for check in result.checks:
             typer.echo(f"ok    [{name}] {check.name:<20} {check.detail}")
         typer.echo(f"ok    [{name}] status: {result.status}")
+    if report.publications is not None:
+        _echo_publications(report.publications)
     for scope, failure in report.failures:
         for passed in failure.passed:
             if isinstance(passed, Check):
@@ -186,6 +208,21 @@ def verify_command(
         return
     typer.echo(f"FAILED: {len(report.failures)} problem(s) in {origin}")
     sys.exit(1)
+
+
+# Late is a finding, not an error: the record's claim verified. "skip" (no calendar data)
+# and "note" (claimed with a calendar entry since replaced) are neither pass nor fail. A
+# misstated deadline is printed with the failures (FAIL).
+_MARKS = {ON_TIME: "ok", LATE: "ok", UNCHECKED: "skip", CALENDAR_CHANGED: "note"}
+
+
+def _echo_publications(audit: PublicationAudit) -> None:
+    """One line per publication deadline, then the summary line."""
+    for publication in audit.publications:
+        mark = _MARKS.get(publication.status)
+        if mark:
+            typer.echo(f"{mark:<5} [deadline] {publication.detail}")
+    typer.echo(f"      [deadline] {audit.summary()}")
 
 
 def register(app: typer.Typer) -> None:

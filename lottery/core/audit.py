@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .checkpoint import Checkpoint, open_checkpoint
+from .deadline_audit import PublicationAudit, audit_publications
 from .errors import EncodingError, LotteryError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
@@ -27,6 +28,7 @@ from .records import Record, open_record
 from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
 from .witness_audit import WitnessPolicy, check_witnessed
+from .workdays import YearCalendar
 
 Getter = Callable[[str], bytes]
 
@@ -60,6 +62,7 @@ class AuditReport:
     tasks: dict[str, TaskVerification] = field(default_factory=dict)
     failures: list[tuple[str, VerificationError]] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+    publications: PublicationAudit | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,11 +97,15 @@ def audit_export(
     origin: str,
     task: str | None = None,
     witnesses: WitnessPolicy | None = None,
+    calendar_years: Mapping[int, YearCalendar] | None = None,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
 
     With ``witnesses``, each announcement must also be covered by a cosigned checkpoint dated
     before its beacon (``announcement.witnessed``, :mod:`lottery.core.witness_audit`).
+    With ``calendar_years`` (the built-in years), the deadlines of reports and penalties are
+    recomputed and withdrawals and corrections checked (``report.publications``,
+    :mod:`lottery.core.deadline_audit`).
 
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
@@ -150,6 +157,10 @@ def audit_export(
             _fail(report, name, exc)
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
+    if calendar_years is not None:
+        report.publications = audit_publications(report.records, calendar_years, task=task)
+        report.checks += report.publications.checks
+        report.failures += report.publications.failures
     return report
 
 
