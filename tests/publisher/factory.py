@@ -12,13 +12,14 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lottery import inmemory
 from lottery.core.canonical import sha256_hex
 from lottery.core.draw import TaskParams
 from lottery.core.records import make_record, open_record
+from lottery.core.workdays import deadline
 from lottery.export import write_export
 from lottery.synthetic import Registries, make_registries
 from publisher.snapshot import encode_snapshot
@@ -134,15 +135,21 @@ def _item(code: str, name: str) -> dict[str, object]:
     }
 
 
-def _deadline(start: str, due: str) -> dict[str, object]:
-    return {
-        "start": start,
-        "workdays": 7,
-        "due": due,
-        "published": start,
-        "on_time": True,
-        "late_by": 0,
-    }
+def _deadline(start: str, at: datetime) -> dict[str, object]:
+    """The deadline as the service computes it (built-in calendar; 7 working days from
+    ``start``, published on the Beijing date of ``at``), so ``lottery verify`` agrees."""
+    from lottery.service.calendar import builtin_calendar
+
+    published = (at + timedelta(hours=8)).date()
+    return deadline(builtin_calendar(), date.fromisoformat(start), 7, published).to_dict()
+
+
+# What only the withdrawn penalty (武人防罚〔2026〕2号) says: none of it may be on the site.
+WITHDRAWN_PENALTY = {
+    "facts": "擅自拆除人防工程防护密闭设施且拒不恢复",
+    "content": "责令恢复原状并处罚款人民币壹万贰仟叁佰肆拾伍元",
+    "amount": "人民币壹万贰仟叁佰肆拾伍元整",
+}
 
 
 def _results(
@@ -153,8 +160,9 @@ def _results(
     at: datetime,
     publish: Callable[[datetime, str, dict[str, object]], str],
 ) -> None:
-    """Inspection results for the first ``count`` picks; for the first task also a report and
-    two penalties, one of them withdrawn."""
+    """Inspection results for the first ``count`` picks; for the first task also a report
+    (late: due 31 Mar, published 12 Apr) and two penalties, the second withdrawn (its facts,
+    content and amount are its own, so a test can look for them on the site)."""
     assert run.result is not None
     teams = {t.target: t.inspectors for t in run.result.teams}
     ids = []
@@ -197,7 +205,7 @@ def _results(
         "task-report",
         {
             "task": task,
-            "completed": "2026-03-31",
+            "completed": "2026-03-20",
             "summary": {
                 "picked": len(built.picks[task]),
                 "checked": len(ids),
@@ -207,12 +215,13 @@ def _results(
             },
             "text": "本次抽查已完成，未发现重大问题。",
             "results": ids,
-            "deadline": _deadline("2026-04-01", "2026-04-10"),
+            "deadline": _deadline("2026-03-20", at + timedelta(days=1)),
             "drafted_by": "起草人",
             "approved_by": "审核员",
         },
     )
     penalties = []
+    withdrawn = WITHDRAWN_PENALTY
     for n, target in enumerate(built.picks[task][:2], start=1):
         penalties.append(
             publish(
@@ -222,16 +231,20 @@ def _results(
                     "decision": f"武人防罚〔2026〕{n}号",
                     "target": target,
                     "entity": built.names[target],
-                    "decided": "2026-04-20",
-                    "facts": "未按规定维护人防工程",
+                    "decided": "2026-04-02",
+                    "facts": "未按规定维护人防工程" if n == 1 else withdrawn["facts"],
                     "basis": "《人民防空法》第四十九条",
                     "kind": "罚款",
-                    "content": "罚款人民币五千元",
-                    "amounts": [{"kind": "罚款", "fen": 500000}],
+                    "content": "罚款人民币五千元" if n == 1 else withdrawn["content"],
+                    "amounts": [
+                        {"kind": "罚款", "fen": 500000}
+                        if n == 1
+                        else {"kind": "罚款", "fen": 1234500, "text": withdrawn["amount"]}
+                    ],
                     "authority": "武冈市人民防空办公室",
-                    "result": ids[0] if ids else None,
+                    "result": ids[n - 1] if len(ids) >= n else None,
                     "publish_until": "2029-04-20",
-                    "deadline": _deadline("2026-04-20", "2026-04-29"),
+                    "deadline": _deadline("2026-04-02", at + timedelta(days=2)),
                     "entered_by": "录入员",
                     "approved_by": "审核员",
                 },

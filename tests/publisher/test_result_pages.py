@@ -1,0 +1,81 @@
+"""抽查报告 and 行政处罚 on the site: deadlines shown, withdrawn content gone (issue #5)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from lottery.core.deadline_audit import audit_publications
+from lottery.service.calendar import builtin_years
+from publisher.model import load_model
+from tests.publisher.conftest import BuiltSite
+from tests.publisher.factory import WITHDRAWN_PENALTY
+
+
+def _text(site: Path, path: str) -> str:
+    html = (site / path / "index.html").read_text("utf-8")
+    article = html[html.index("<article") : html.index("</article>")]
+    return re.sub(r"<[^>]+>", "", article)
+
+
+def _forms(text: str) -> list[bytes]:
+    """``text`` as UTF-8 and as JSON with ASCII escapes (MkDocs' search index, the feed)."""
+    return [text.encode(), json.dumps(text)[1:-1].encode()]
+
+
+def test_a_withdrawn_penalty_s_content_is_on_no_built_page(built_site: BuiltSite) -> None:
+    secrets = [*WITHDRAWN_PENALTY.values(), "12345.00 元"]
+    export_copy = built_site.site / "export"
+    # The export carries the record (the documented trade-off), so the strings are real data.
+    exported = b"".join(p.read_bytes() for p in export_copy.rglob("*") if p.is_file())
+    assert all(s.encode() in exported for s in WITHDRAWN_PENALTY.values())
+    scanned = 0
+    for path in built_site.site.rglob("*"):
+        if not path.is_file() or export_copy in path.parents:
+            continue
+        data = path.read_bytes()
+        scanned += 1
+        for text in secrets:
+            for form in _forms(text):
+                assert form not in data, f"{text!r} of the withdrawn penalty is in {path}"
+    assert scanned > 20
+    for page in (built_site.work / "pages").rglob("*.md"):  # the sources too
+        if "export" not in page.parts:
+            assert not any(s in page.read_text("utf-8") for s in secrets), page
+
+
+def test_a_withdrawn_penalty_shows_dates_reason_and_record_hash(built_site: BuiltSite) -> None:
+    model = load_model(built_site.built.export)
+    [penalty] = [r for r in model.penalties if r.id in model.withdrawals]
+    page = _text(built_site.site, "penalties")
+    withdrawn = page[page.index("已撤销") :]
+    assert penalty.id in withdrawn  # the full hash: anyone can check it against the log
+    assert "武人防罚〔2026〕2号" in withdrawn and "2026-04-02" in withdrawn
+    assert model.withdrawals[penalty.id].body["time"] in withdrawn
+    assert "经行政复议撤销" in withdrawn
+    assert "公开时限" in withdrawn and "按时公开" in withdrawn
+
+
+def test_every_report_and_penalty_shows_its_deadline_as_the_verifier_recomputes_it(
+    built_site: BuiltSite,
+) -> None:
+    model = load_model(built_site.built.export)
+    audit = audit_publications(model.records, builtin_years())
+    assert not audit.failures  # the synthetic export's claims are true
+    assert {p.status for p in audit.publications} == {"on-time", "late"}
+    pages = {
+        "task-report": _text(built_site.site, "results/T2026-0001"),
+        "penalty": _text(built_site.site, "penalties"),
+    }
+    for publication in audit.publications:
+        due = publication.recomputed
+        assert due is not None
+        status = "按时公开" if due.late_by == 0 else f"逾期 {due.late_by} 个工作日"
+        text = pages[publication.kind]
+        assert f"{due.due.isoformat()}（自 {due.start.isoformat()} 起 7 个工作日）" in text
+        assert f"{status}（{due.published} 公开）" in text, publication.name
+    # Known answer: completed Fri 20 Mar 2026, due Tue 31 Mar; published Sun 12 Apr, after
+    # Qingming (4-6 Apr): 1-3 and 7-10 Apr are 7 working days, the Sunday makes it 8.
+    assert "逾期 8 个工作日（2026-04-12 公开）" in pages["task-report"]
+    assert "已公开，逾期 8 个工作日" in _text(built_site.site, "results")
