@@ -116,19 +116,23 @@ class PublicationAudit:
 
     def summary(self) -> str:
         """One line: how many publications were on time, late, unchecked, misstated."""
+        if not self.publications:
+            return "no task report or penalty published: no deadline to check"
         late = [p for p in self.publications if p.status == LATE]
         days = sum(p.recomputed.late_by for p in late if p.recomputed is not None)
         missing = sorted({str(p.missing_year) for p in self.publications if p.missing_year})
-        parts = [
-            f"{len(self.publications)} publications with a deadline",
-            f"{self.count(ON_TIME)} on time",
-            f"{len(late)} late ({days} working days in all)",
-            f"{self.count(UNCHECKED)} cannot be checked"
-            + (f" (no calendar data for {', '.join(missing)})" if missing else ""),
-            f"{self.count(CALENDAR_CHANGED)} computed with a calendar entry since replaced",
-            f"{self.count(MISSTATED)} misstated",
-        ]
-        return ", ".join(parts)
+        parts = [f"{self.count(ON_TIME)} on time", f"{len(late)} late ({days} working days in all)"]
+        if missing:
+            parts.append(
+                f"{self.count(UNCHECKED)} cannot be checked (no calendar data for "
+                f"{', '.join(missing)})"
+            )
+        if self.count(CALENDAR_CHANGED):
+            parts.append(
+                f"{self.count(CALENDAR_CHANGED)} claimed with a calendar entry since replaced"
+            )
+        parts.append(f"{self.count(MISSTATED)} misstated")
+        return f"{len(self.publications)} publications with a deadline: " + ", ".join(parts)
 
 
 def trusted_years(
