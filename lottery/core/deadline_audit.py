@@ -12,7 +12,7 @@ core reads no library tables), this module
 - checks that every ``penalty-withdrawal`` names a published penalty, every correction
   (``inspection-result`` with ``supersedes``) an earlier current result of the same task and
   target, every penalty's ``result`` a published result of the same target, and every task
-  report's ``results`` the task's published results.
+  report's ``results`` the task's published results (:mod:`lottery.core.publication_refs`).
 
 A late publication is a *finding* (the log is still valid); a claim that does not match the
 recomputation is a *failure* naming the record (the office misstated its own lateness). A
@@ -31,6 +31,7 @@ from typing import Any
 
 from .canonical import parse_time
 from .errors import EncodingError, InputError, VerificationError
+from .publication_refs import References
 from .records import Record
 from .verify import Check
 from .workdays import CalendarDataMissing, Deadline, WorkCalendar, YearCalendar, deadline
@@ -55,7 +56,7 @@ class Publication:
 
     Attributes:
         record: the record id.
-        index: its log index.
+        index: its position in the records audited (the log index when every entry verified).
         kind: ``task-report`` or ``penalty``.
         name: e.g. ``task-report T2026-001`` or ``penalty 武人防罚〔2026〕1号``.
         task: the report's task, or the task of the result a penalty follows from (or None).
@@ -169,12 +170,8 @@ def audit_publications(
     sources = {year: data.source for year, data in builtin.items()}
     latest: dict[int, str] = {}
     at_publication: dict[str, dict[int, YearCalendar]] = {}
-    results: dict[str, Record] = {}
-    superseded: dict[str, str] = {}
-    penalties: dict[str, Record] = {}
-    withdrawn: dict[str, str] = {}
-    result_task: dict[str, str] = {}
-    refs = {"result": 0, "penalty": 0, "withdrawal": 0, "report": 0, "calendar": 0}
+    refs = References(task)
+    calendars = 0
 
     def fail(record: Record, check: str, detail: str) -> None:
         audit.failures.append((_scope(record), VerificationError(check, detail)))
@@ -182,91 +179,37 @@ def audit_publications(
     for record in records:
         body = record.body
         kind = record.type
-        if kind == "calendar":
-            refs["calendar"] += 1
-            year = body["year"]
-            if body["supersedes"] != latest.get(year):
-                fail(
-                    record,
-                    "calendar.supersedes",
-                    f"calendar record {record.id[:16]} for {year} names "
-                    f"{_short(body['supersedes'])} as the entry it replaces, but the latest "
-                    f"published entry for {year} is {_short(latest.get(year))}",
-                )
-            try:
-                office[year] = _office_year(record)
-            except InputError as exc:
-                fail(record, "calendar.data", f"calendar record {record.id[:16]}: {exc}")
-                continue
-            latest[year] = record.id
-            sources[year] = f"calendar record {record.id[:16]}"
-        elif kind == "inspection-result":
-            result_task[record.id] = body["task"]
-            old_id = body["supersedes"]
-            if old_id is not None:
-                refs["result"] += 1
-                problem = _correction_problem(body, old_id, results, superseded)
-                if problem and task in (None, body["task"]):
-                    fail(record, "result.supersedes", f"correction {record.id[:16]}: {problem}")
-                superseded.setdefault(old_id, record.id)
-            results[record.id] = record
-        elif kind == "task-report":
+        if kind in ("task-report", "penalty"):
             at_publication[record.id] = dict(office)
-            if task in (None, body["task"]):
-                refs["report"] += 1
-                problem = _report_problem(body, results, superseded)
-                if problem:
-                    fail(record, "report.results", f"task-report {body['task']}: {problem}")
-        elif kind == "penalty":
-            at_publication[record.id] = dict(office)
-            penalties[record.id] = record
-            ref = body["result"]
-            if ref is not None and task in (None, result_task.get(ref)):
-                refs["penalty"] += 1
-                linked = results.get(ref)
-                if linked is None:
-                    fail(
-                        record,
-                        "penalty.result",
-                        f"penalty {body['decision']} follows from result {ref[:16]}, "
-                        "which is not an inspection result published before it",
-                    )
-                elif linked.body["target"] != body["target"]:
-                    fail(
-                        record,
-                        "penalty.result",
-                        f"penalty {body['decision']} is for {body['target']} but follows from "
-                        f"a result for {linked.body['target']}",
-                    )
-        elif kind == "penalty-withdrawal":
-            ref = body["penalty"]
-            target = penalties.get(ref)
-            if task is not None and (target is None or _penalty_task(target, result_task) != task):
-                continue
-            refs["withdrawal"] += 1
-            if target is None:
-                fail(
-                    record,
-                    "withdrawal.penalty",
-                    f"withdrawal {record.id[:16]} names {ref[:16]}, "
-                    "which is not a penalty published before it",
-                )
-            elif ref in withdrawn:
-                fail(
-                    record,
-                    "withdrawal.penalty",
-                    f"withdrawal {record.id[:16]}: penalty {target.body['decision']} was "
-                    f"already withdrawn by {withdrawn[ref][:16]}",
-                )
-            withdrawn.setdefault(ref, record.id)
+        problem = refs.add(record)
+        if problem is not None:
+            fail(record, *problem)
+        if kind != "calendar":
+            continue
+        calendars += 1
+        year = body["year"]
+        if body["supersedes"] != latest.get(year):
+            fail(
+                record,
+                "calendar.supersedes",
+                f"calendar record {record.id[:16]} for {year} names "
+                f"{_short(body['supersedes'])} as the entry it replaces, but the latest "
+                f"published entry for {year} is {_short(latest.get(year))}",
+            )
+        try:
+            office[year] = _office_year(record)
+        except InputError as exc:
+            fail(record, "calendar.data", f"calendar record {record.id[:16]}: {exc}")
+            continue
+        latest[year] = record.id
+        sources[year] = f"calendar record {record.id[:16]}"
 
     final = WorkCalendar(base | office)
     audit.calendar_sources = {year: sources[year] for year in sorted(base | office)}
     for i, record in enumerate(records):
         if record.type not in ("task-report", "penalty"):
             continue
-        owner = _penalty_task(record, result_task) if record.type == "penalty" else None
-        owner = record.body["task"] if record.type == "task-report" else owner
+        owner = refs.task_of(record)
         if task is not None and owner != task:
             continue
         then = WorkCalendar(base | at_publication[record.id])
@@ -274,9 +217,10 @@ def audit_publications(
         audit.publications.append(publication)
         if publication.check is not None:
             fail(record, publication.check, publication.detail)
+    counts = refs.counts | {"calendar": calendars}
     audit.checks += [
         Check(f"{name}.references", f"{count} {name} references verify")
-        for name, count in refs.items()
+        for name, count in counts.items()
         if count and not any(exc.check.startswith(f"{name}.") for _, exc in audit.failures)
     ]
     return audit
@@ -420,52 +364,6 @@ def _office_year(record: Record) -> YearCalendar:
         )
     except (EncodingError, ValueError) as exc:
         raise InputError(str(exc)) from exc
-
-
-def _correction_problem(
-    body: Mapping[str, Any],
-    old_id: str,
-    results: Mapping[str, Record],
-    superseded: Mapping[str, str],
-) -> str | None:
-    old = results.get(old_id)
-    if old is None:
-        return f"supersedes {old_id[:16]}, which is not an inspection result published before it"
-    if (old.body["task"], old.body["target"]) != (body["task"], body["target"]):
-        return (
-            f"corrects {body['task']}/{body['target']} but supersedes a result of "
-            f"{old.body['task']}/{old.body['target']}"
-        )
-    if old_id in superseded:
-        return f"supersedes {old_id[:16]}, already superseded by {superseded[old_id][:16]}"
-    return None
-
-
-def _report_problem(
-    body: Mapping[str, Any], results: Mapping[str, Record], superseded: Mapping[str, str]
-) -> str | None:
-    covered = []
-    for ref in body["results"]:
-        result = results.get(ref)
-        if result is None or result.body["task"] != body["task"]:
-            return f"covers {ref[:16]}, which is not a result of the task published before it"
-        if ref in superseded:
-            return f"covers {ref[:16]}, superseded by {superseded[ref][:16]} before the report"
-        covered.append(result)
-    if not covered:
-        return None
-    last = max(max(r.body["dates"]) for r in covered)
-    if body["completed"] != last:
-        return (
-            f"completed {body['completed']}, but the last inspection date of the results it "
-            f"covers is {last}"
-        )
-    return None
-
-
-def _penalty_task(record: Record, result_task: Mapping[str, str]) -> str | None:
-    ref = record.body["result"]
-    return None if ref is None else result_task.get(ref)
 
 
 def _scope(record: Record) -> str:

@@ -1,0 +1,156 @@
+"""References between published results, reports, penalties and withdrawals (``lottery verify``).
+
+Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in log order, so
+"published before it" is exactly "earlier in the log".
+
+- ``result.supersedes``: a correction names an earlier ``inspection-result`` of the same task
+  and target that no other correction superseded yet (one line of history per target);
+- ``report.results``: a ``task-report`` covers earlier, still current results of its task,
+  and its ``completed`` is their last inspection date (the deadline's start);
+- ``penalty.result``: a penalty's ``result`` is an earlier result of the same target;
+- ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import Record
+
+
+@dataclass
+class References:
+    """The reference checks, fed one record at a time in log order.
+
+    Attributes:
+        task: when set, only that task's results and report, the penalties following from its
+            results and their withdrawals are checked.
+        counts: how many references of each kind (``result``, ``report``...) were checked.
+    """
+
+    task: str | None = None
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("result", "report", "penalty", "withdrawal"), 0)
+    )
+    _results: dict[str, Record] = field(default_factory=dict)
+    _superseded: dict[str, str] = field(default_factory=dict)
+    _penalties: dict[str, Record] = field(default_factory=dict)
+    _withdrawn: dict[str, str] = field(default_factory=dict)
+
+    def task_of(self, record: Record) -> str | None:
+        """The task a report is for, or that a penalty's result belongs to (None: no task)."""
+        if record.type == "task-report":
+            return str(record.body["task"])
+        ref = record.body.get("result") if record.type == "penalty" else None
+        result = None if ref is None else self._results.get(ref)
+        return None if result is None else str(result.body["task"])
+
+    def add(self, record: Record) -> tuple[str, str] | None:
+        """Take the next record; return ``(check, detail)`` when its references are wrong."""
+        body = record.body
+        kind = record.type
+        if kind == "inspection-result":
+            return self._result(record)
+        if kind == "task-report" and self.task in (None, body["task"]):
+            self.counts["report"] += 1
+            problem = self._report_problem(body)
+            return (
+                None
+                if problem is None
+                else ("report.results", f"task-report {body['task']}: {problem}")
+            )
+        if kind == "penalty":
+            self._penalties[record.id] = record
+            if body["result"] is not None and self.task in (None, self.task_of(record)):
+                self.counts["penalty"] += 1
+                return self._penalty_problem(body)
+        if kind == "penalty-withdrawal":
+            return self._withdrawal(record)
+        return None
+
+    def _result(self, record: Record) -> tuple[str, str] | None:
+        body = record.body
+        old_id = body["supersedes"]
+        problem = None
+        if old_id is not None:
+            self.counts["result"] += 1
+            problem = self._correction_problem(body, old_id)
+            self._superseded.setdefault(old_id, record.id)
+        self._results[record.id] = record
+        if problem is None or self.task not in (None, body["task"]):
+            return None
+        return "result.supersedes", f"correction {record.id[:16]}: {problem}"
+
+    def _correction_problem(self, body: Mapping[str, Any], old_id: str) -> str | None:
+        old = self._results.get(old_id)
+        if old is None:
+            return (
+                f"supersedes {old_id[:16]}, which is not an inspection result published before it"
+            )
+        if (old.body["task"], old.body["target"]) != (body["task"], body["target"]):
+            return (
+                f"corrects {body['task']}/{body['target']} but supersedes a result of "
+                f"{old.body['task']}/{old.body['target']}"
+            )
+        if old_id in self._superseded:
+            return (
+                f"supersedes {old_id[:16]}, already superseded by {self._superseded[old_id][:16]}"
+            )
+        return None
+
+    def _report_problem(self, body: Mapping[str, Any]) -> str | None:
+        covered = []
+        for ref in body["results"]:
+            result = self._results.get(ref)
+            if result is None or result.body["task"] != body["task"]:
+                return f"covers {ref[:16]}, which is not a result of the task published before it"
+            if ref in self._superseded:
+                later = self._superseded[ref][:16]
+                return f"covers {ref[:16]}, superseded by {later} before the report"
+            covered.append(result)
+        if not covered:
+            return None
+        last = max(max(r.body["dates"]) for r in covered)
+        if body["completed"] != last:
+            return (
+                f"completed {body['completed']}, but the last inspection date of the results "
+                f"it covers is {last}"
+            )
+        return None
+
+    def _penalty_problem(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
+        ref = body["result"]
+        linked = self._results.get(ref)
+        if linked is None:
+            return "penalty.result", (
+                f"penalty {body['decision']} follows from result {ref[:16]}, "
+                "which is not an inspection result published before it"
+            )
+        if linked.body["target"] != body["target"]:
+            return "penalty.result", (
+                f"penalty {body['decision']} is for {body['target']} but follows from "
+                f"a result for {linked.body['target']}"
+            )
+        return None
+
+    def _withdrawal(self, record: Record) -> tuple[str, str] | None:
+        ref = record.body["penalty"]
+        penalty = self._penalties.get(ref)
+        if self.task is not None and (penalty is None or self.task_of(penalty) != self.task):
+            return None
+        self.counts["withdrawal"] += 1
+        if penalty is None:
+            return "withdrawal.penalty", (
+                f"withdrawal {record.id[:16]} names {ref[:16]}, "
+                "which is not a penalty published before it"
+            )
+        earlier = self._withdrawn.get(ref)
+        if earlier is not None:
+            return "withdrawal.penalty", (
+                f"withdrawal {record.id[:16]}: penalty {penalty.body['decision']} was "
+                f"already withdrawn by {earlier[:16]}"
+            )
+        self._withdrawn[ref] = record.id
+        return None
