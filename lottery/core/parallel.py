@@ -84,14 +84,14 @@ def _child(fn: Callable[[], object], send: Connection) -> None:
 
 
 class Background(Generic[R]):
-    """``fn()`` computed in a forked child (or lazily in-process when ``fork`` is False)."""
+    """``fn()`` computed in a forked child (or lazily in-process: ``fork`` false or unsafe)."""
 
     def __init__(self, fn: Callable[[], R], *, fork: bool = True) -> None:
         """Start ``fn`` in a child process when ``fork`` is true (see :func:`use_workers`)."""
         self._fn = fn
         self._recv: Connection | None = None
         self._proc: multiprocessing.process.BaseProcess | None = None
-        if fork:
+        if fork and can_fork():  # never from a process with threads, whoever asks
             ctx = multiprocessing.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_child, args=(fn, send), daemon=True)

@@ -305,3 +305,16 @@ def test_cancel_stops_the_child() -> None:
     job.cancel()
     assert not proc.is_alive() and time.monotonic() - started < 5
     job.cancel()  # idempotent
+
+
+def test_background_never_forks_beside_a_thread() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        job = parallel.Background(lambda: os.getpid(), fork=True)
+        assert not job.forked
+        assert job.result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
