@@ -38,6 +38,7 @@ from lottery.core.beacon import (
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
+from lottery.demo_results import result_phases
 from lottery.recorded import numbers_beacon, quicknet_round_123
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.registry_io.layouts import ItemRow
@@ -395,7 +396,11 @@ def run_demo(out: Path) -> DemoResult:
         _snapshots(lc, result, T_FIRST_IMPORT)
         units = tuple(city.unit_codes)
         second_done = False
+        # Results, penalties and the report run between the tasks, so the log stays in time order.
+        phases = result_phases(lc, result.lines)
         for demo in demo_tasks():
+            while phases and phases[0][0] < _t(demo.announce):
+                phases.pop(0)[1]()
             if not second_done and demo.announce > T_SECOND_IMPORT:
                 for kind in ("targets", "inspectors", "history", "items"):
                     _import(lc, result, kind, files[f"{kind}-later"], T_SECOND_IMPORT)
@@ -420,6 +425,8 @@ def run_demo(out: Path) -> DemoResult:
             result.lines.append(
                 f"{demo.task}: {shown.get(state, state)}; beacon: {demo.beacon_note}"
             )
+        for _, phase in phases:
+            phase()
         checkpoint = lc.export_to(result.export)
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
     finally:

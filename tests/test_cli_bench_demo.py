@@ -41,6 +41,14 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         assert state in out.stdout
     assert "recorded drand quicknet round 123" in out.stdout
     assert "fictional public numbers" in out.stdout
+    # The summary names the results, the correction, the late report and the penalties.
+    assert "T2026-001 results: 193 current, one of them a correction" in out.stdout
+    assert "substitute: " in out.stdout and "supersedes" in out.stdout
+    assert "LATE by 2 working days" in out.stdout
+    penalties = [line for line in out.stdout.splitlines() if line.startswith("  penalty 青人防罚")]
+    assert len(penalties) == 3 and "withdrawn 2026-10-12" in penalties[-1]
+    late = "[deadline] task-report T2026-001: due 2026-04-10, published 2026-04-14, late by 2"
+    assert late in out.stdout  # and `lottery verify` (run by the demo) reports it
     # The registries came in through the import service, from the files left in input/.
     inputs = sorted(p.name for p in (demo / "input").iterdir())
     assert len(inputs) == 10 and any(n.endswith(".xlsx") for n in inputs)

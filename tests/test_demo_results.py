@@ -1,0 +1,151 @@
+"""The demo's results, correction, penalties (one withdrawn) and late task report (issue #5).
+
+The demo is run in-process and its site built once; ``lottery verify`` is then run on the site
+as the public would, and the site's pages and the service's rows are checked for what the
+demo must show: results in several categories entered and approved by different people, a
+substitute, an evidence file published by its hash only, a correction superseding a published
+result, a penalty in force, a withdrawn penalty without its content, and a task report
+published late.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from lottery.core.canonical import sha256_hex
+from lottery.core.records import NO_PROBLEM
+from lottery.demo import demo_settings, run_demo
+from lottery.demo_results import CORRECTION_REASON, TASK
+from lottery.service.lifecycle import Lifecycle
+from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, TaskReport
+from publisher.build import build_site
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo-results")
+    result = run_demo(out)
+    build_site(result.export, out / "site", work=out / "build")
+    return out
+
+
+@pytest.fixture(scope="module")
+def service(demo: Path) -> Iterator[Lifecycle]:
+    lc = Lifecycle.open(demo_settings(demo))
+    yield lc
+    lc.engine.dispose()
+
+
+def _verify(site: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    key = site / "export" / "keys" / "office.vkey"
+    return subprocess.run(
+        [sys.executable, "-m", "lottery", "verify", str(site), "--key", str(key), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _html(demo: Path, page: str) -> str:
+    return (demo / "site" / page / "index.html").read_text(encoding="utf-8")
+
+
+def test_verify_passes_and_reports_the_late_report(demo: Path) -> None:
+    out = _verify(demo / "site")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    assert out.stdout.strip().splitlines()[-1].startswith("VERIFIED")
+    late = [line for line in out.stdout.splitlines() if "[deadline] task-report" in line]
+    assert len(late) == 1 and f"task-report {TASK}" in late[0]
+    assert "late by 2 working days" in late[0]
+    report = _verify(demo / "site", "--json")
+    assert report.returncode == 0, report.stderr
+    pubs = json.loads(report.stdout)["publications"]
+    by_type = sorted((p["type"], p["status"]) for p in pubs)
+    assert by_type == [("penalty", "on-time"), ("penalty", "on-time"), ("task-report", "late")]
+    (rep,) = [p for p in pubs if p["type"] == "task-report"]
+    # Inspections completed Tue 31 Mar 2026; Qingming (4-6 Apr) and a weekend are not counted.
+    assert rep["recomputed"]["due"] == "2026-04-10"
+    assert rep["recomputed"]["published"] == "2026-04-14"
+    assert rep["recomputed"]["late_by"] == 2 and rep["claimed"] == rep["recomputed"]
+
+
+def test_every_pick_has_a_reviewed_result_in_several_categories(service: Lifecycle) -> None:
+    with service.session() as s:
+        current = list(
+            s.exec(
+                select(InspectionResult).where(
+                    InspectionResult.task == TASK, InspectionResult.status == "published"
+                )
+            )
+        )
+        report = s.get(TaskReport, TASK)
+    assert report is not None and report.status == "published"
+    assert len(current) == report.summary["picked"] == report.summary["checked"] > 100
+    assert "（待填写）" not in report.text  # the staff completed the draft
+    categories = {c for r in current for c in r.fields["categories"]}
+    assert NO_PROBLEM in categories and len(categories) >= 5
+    assert "发现问题待后续处理" in categories
+    assert all(
+        r.fields["pending_reasons"]
+        for r in current
+        if "发现问题待后续处理" in r.fields["categories"]
+    )
+    for r in current:
+        assert r.approved_by and r.approved_by != r.entered_by
+        assert r.entered_by.startswith("检查员 ")
+    substitutes = [p for r in current for p in r.fields["inspectors"] if p["role"] == "substitute"]
+    assert len(substitutes) == 1
+    assert substitutes[0]["reason"] and substitutes[0]["approved_by"]
+
+
+def test_evidence_is_published_by_hash_only(demo: Path, service: Lifecycle) -> None:
+    with service.session() as s:
+        (evidence,) = s.exec(select(EvidenceFile)).all()
+    assert sha256_hex(evidence.data) == evidence.sha256
+    page = _html(demo, f"results/{TASK}")
+    assert evidence.sha256 in page
+    published = b"".join(p.read_bytes() for p in (demo / "site").rglob("*") if p.is_file())
+    assert evidence.data not in published
+
+
+def test_the_correction_supersedes_a_published_result(demo: Path, service: Lifecycle) -> None:
+    with service.session() as s:
+        (old,) = s.exec(select(InspectionResult).where(InspectionResult.status == "superseded"))
+        new = s.exec(select(InspectionResult).where(InspectionResult.supersedes == old.id)).one()
+    assert new.status == "published" and new.fields["supersedes"] == old.record_id
+    assert new.fields["correction_reason"] == CORRECTION_REASON
+    assert old.fields["categories"] == [NO_PROBLEM] != new.fields["categories"]
+    page = _html(demo, f"results/{TASK}")
+    assert old.record_id and old.record_id in page and CORRECTION_REASON in page
+    assert "1 条检查结果已被更正" in page
+    for category in ("未发现问题", "发现问题已责令改正", "通过登记的住所（经营场所）无法联系"):
+        assert category in page
+    assert "逾期 2 个工作日" in page  # the task report's publication status
+
+
+def test_penalties_one_in_force_one_withdrawn(demo: Path, service: Lifecycle) -> None:
+    with service.session() as s:
+        rows = {p.status: p for p in s.exec(select(Penalty))}
+    assert set(rows) == {"published", "withdrawn"}
+    live, gone = rows["published"], rows["withdrawn"]
+    assert gone.withdrawal_record and gone.record_id
+    assert live.fields["result"] and gone.fields["result"]  # both follow an inspection result
+    page = _html(demo, "penalties")
+    assert live.decision in page and live.fields["facts"] in page
+    # The withdrawn one: its number, the withdrawal and its record hash, none of its content.
+    assert gone.decision in page and gone.record_id in page and "公示期满" in page
+    for content in (
+        gone.fields["facts"],
+        gone.fields["content"],
+        gone.fields["amounts"][0]["text"],
+    ):
+        assert content not in page
+    html = "".join(p.read_text(encoding="utf-8") for p in (demo / "site").rglob("*.html"))
+    assert gone.fields["facts"] not in html and live.fields["facts"] in html
