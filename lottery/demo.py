@@ -7,7 +7,9 @@ versions of the item list, then takes five tasks through the service's lifecycle
 (:class:`lottery.service.lifecycle.Lifecycle`) at fixed past times: two disclosed, one drawn
 and sealed, one cancelled, one announced and waiting for its beacon. No network is used: one
 task uses a recorded drand quicknet round (round 123, a real one), the others public-numbers
-beacons with fictional numbers, and the output says which.
+beacons with fictional numbers, and the output says which. Between the tasks, in time order,
+:mod:`lottery.demo_results` publishes T2026-001's inspection results, a correction, two
+penalties (one later withdrawn) and its task report, late on purpose.
 
 Private state (database, office key, secrets key) stays in ``DIR/data``; the public export is
 written to ``DIR/export`` with ``lc.export_to``; ``lottery demo`` then builds the site in

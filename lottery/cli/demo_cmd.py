@@ -11,7 +11,7 @@ import typer
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where to write the demo's output.")] = Path("demo"),
 ) -> None:
-    """Import a sample city's registries, run five tasks in every state, build and verify."""
+    """Import a sample city's registries, run five tasks, publish results, build, verify."""
     from lottery.cli.verify_cmd import verify_command
     from lottery.demo import run_demo
     from publisher.build import build_site
