@@ -34,7 +34,11 @@ VERIFIERS = [office_signer().verifier()]
 SECRET = hashlib.sha256(b"TEST ONLY parallel secret").digest()
 ANN = hashlib.sha256(b"TEST ONLY announcement").digest()
 BEACON = hashlib.sha256(b"TEST ONLY beacon").digest()
-FORKS = parallel.can_fork()
+
+
+def forks() -> bool:
+    """Whether forking is possible now (a test elsewhere in the suite may leave a thread)."""
+    return parallel.can_fork()
 
 
 @pytest.fixture
@@ -78,7 +82,7 @@ def test_parallel_draw_is_byte_identical(
 
 def test_parallel_draw_above_the_real_threshold() -> None:
     run = _run(parallel.MIN_PARALLEL + 5_000, 400, 10, seed=3)
-    assert parallel.use_workers(2, run.prepared.pool.candidates) == FORKS
+    assert parallel.use_workers(2, run.prepared.pool.candidates) == forks()
     assert _outcome(run, 2) == _outcome(run, 1)
 
 
@@ -104,7 +108,7 @@ def test_split_selection_equals_serial(
     split = selection.split_point([len(s.candidates) for s in pool.strata], share)
     assert 1 <= split <= len(pool.strata)
     raw = [(s.key, s.count, s.encoded) for s in pool.strata[split:]]
-    tail = selection.start_tail(seed, raw, fork=FORKS)
+    tail = selection.start_tail(seed, raw, fork=forks())
     assert selection.finish(seed, pool, split, tail) == (serial, None)
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
@@ -258,9 +262,10 @@ def _pid_square(parent: int, x: int) -> tuple[bool, int]:
 
 def test_background_returns_the_child_result() -> None:
     parent = os.getpid()
-    job = parallel.Background(lambda: _pid_square(parent, 7), fork=FORKS)
-    assert job.forked == FORKS
-    assert job.result() == (FORKS, 49)  # computed in the child when forking is possible
+    can = forks()
+    job = parallel.Background(lambda: _pid_square(parent, 7), fork=can)
+    assert job.forked == can
+    assert job.result() == (can, 49)  # computed in the child when forking is possible
 
 
 def _dies_in_child(parent: int) -> str:
@@ -278,7 +283,7 @@ def _raises_in_child(parent: int) -> str:
 @pytest.mark.parametrize("fn", [_dies_in_child, _raises_in_child])
 def test_a_failed_child_is_recomputed_in_process(fn: object) -> None:
     parent = os.getpid()
-    job = parallel.Background(lambda: fn(parent), fork=FORKS)  # type: ignore[operator]
+    job = parallel.Background(lambda: fn(parent), fork=forks())  # type: ignore[operator]
     assert job.result() == "recomputed here"
 
 
@@ -292,11 +297,11 @@ def test_lazy_background_and_errors_surface_in_the_parent() -> None:
         raise ValueError("bad input")
 
     with pytest.raises(ValueError, match="bad input"):
-        parallel.Background(boom, fork=FORKS).result()
+        parallel.Background(boom, fork=forks()).result()
 
 
 def test_cancel_stops_the_child() -> None:
-    if not FORKS:
+    if not forks():
         pytest.skip("fork is not available here")
     job = parallel.Background(lambda: time.sleep(30), fork=True)
     proc = job._proc
