@@ -18,6 +18,7 @@ from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
 from lottery.core.verify import TaskVerification
 from lottery.export import file_getter
+from lottery.service.calendar import builtin_years
 from publisher.snapshot import Snapshot, decode_snapshot
 
 # The records of a task's own lifecycle, in the order of its timeline.
@@ -152,7 +153,9 @@ def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
     verifiers = [NoteVerifier.from_vkey(k) for k in keys]
     checkpoint = get("checkpoint")
     origin = checkpoint_origin(checkpoint)
-    report = audit_export(get, verifiers, origin=origin)
+    # The same checks as `lottery verify`, publication deadlines included (built-in years
+    # from chinese-calendar, overridden by the office's published calendar records).
+    report = audit_export(get, verifiers, origin=origin, calendar_years=builtin_years())
     if not report.ok:
         scope, exc = report.failures[0]
         raise PublishError(f"the export does not verify ({scope}: {exc.check}: {exc.detail})")
