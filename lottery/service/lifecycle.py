@@ -1,6 +1,7 @@
 """The task lifecycle, durable and exactly once: draft -> announced -> drawn -> disclosed.
 
-A task may be cancelled from announced or drawn. Each transition is one transaction that
+A task may be cancelled from announced or drawn; a disclosed task is closed when its task
+report is published (:mod:`lottery.service.reports`). Each transition is one transaction that
 (1) claims the transition with a conditional update ``UPDATE task SET state=<to> WHERE id=<id>
 AND state IN <from>`` and checks that exactly one row changed, (2) computes and signs the
 record with the pure core (:mod:`lottery.core.draw`), (3) appends it to the log with its blobs,

@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
 from lottery.core.records import NO_PROBLEM, RESULT_CATEGORIES, Record
 from lottery.core.workdays import Deadline, deadline
 from lottery.storage.engine import new_session
-from lottery.storage.models import InspectionResult, TaskReport
+from lottery.storage.models import InspectionResult, Task, TaskReport
 
 from .calendar import calendar_in, publish_record
 from .lifecycle import record_audit
@@ -206,6 +206,14 @@ class ReportService:
             row.record_id, row.published_at = record.id, now
             session.add(row)
             record_audit(session, now, reviewer, "report.approve", task_id, {"record": record.id})
+            # The published report ends the task: disclosed -> closed (later corrections of
+            # its results stay possible and are published as their own records).
+            session.connection().execute(
+                update(Task)
+                .where(col(Task.id) == task_id, col(Task.state) == "disclosed")
+                .values(state="closed", updated_at=now)
+            )
+            record_audit(session, now, reviewer, "task.close", task_id, {"report": record.id})
             self.log.sign_checkpoint(session, now)
         return record
 

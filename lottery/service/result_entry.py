@@ -103,7 +103,7 @@ def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[T
     if task is None:
         raise ResultNotFound(f"no task {task_id}")
     reveal = log.task_record(session, task_id, "reveal")
-    if task.state != "disclosed" or reveal is None:
+    if task.state not in ("disclosed", "closed") or reveal is None:
         raise ResultError(f"task {task_id} is {task.state}: results need a disclosed task")
     digest = reveal.body["outcome"]
     return task, decode_outcome(log.blobs_by_digest(session, [digest])[digest])

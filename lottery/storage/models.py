@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Float, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-TASK_STATES = ("draft", "announced", "drawn", "disclosed", "cancelled")
+TASK_STATES = ("draft", "announced", "drawn", "disclosed", "closed", "cancelled")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -302,6 +302,12 @@ def test_task_report_deadline_and_lateness(
         assert service.log.task_record(s, TASK, "report") == record  # one report per task
     with pytest.raises(ReportError, match="already published"):
         reports.draft(TASK, late, actor="clerk")
+    # The published report closes the task; a later correction is still possible.
+    assert service.get_task(TASK).state == "closed"
+    current = results.current(TASK)[0]
+    fix = _entry(outcome, [t.target for t in outcome.teams].index(current.target), findings="补")
+    cid = results.correct(current.record_id or "", fix, "补充说明", late, actor="w")
+    assert results.approve(cid, late, reviewer="reviewer-li").body["supersedes"]
 
 
 def test_report_refused_when_results_changed(

@@ -1,6 +1,6 @@
 // Staff console: plain fetch calls to the API with the session cookie and the CSRF header.
 "use strict";
-const STATES = { draft: "草稿", announced: "已公告", drawn: "已抽取（封存）", disclosed: "已公开", cancelled: "已取消" };
+const STATES = { draft: "草稿", announced: "已公告", drawn: "已抽取（封存）", disclosed: "已公开", closed: "已办结（报告已公示）", cancelled: "已取消" };
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
