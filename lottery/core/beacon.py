@@ -32,9 +32,9 @@ from .errors import EncodingError, InputError, VerificationError
 MAX_SOURCES = 16
 """RFC 3797's reference code reads at most 16 sources of at most 16 integers each."""
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
+_HEX = re.compile(r"^(?:[0-9a-f]{2})+\Z")
+_HASH = re.compile(r"^[0-9a-f]{64}\Z")
 _MAX_INT = 2**53 - 1
 
 

@@ -22,8 +22,8 @@ from .errors import EncodingError
 
 JSONValue = None | bool | int | str | list["JSONValue"] | dict[str, "JSONValue"]
 
-_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 _MAX_INT = 2**53 - 1

@@ -30,7 +30,7 @@ from .errors import InputError
 MAX_POOL = 65535
 """Largest pool the reference code accepts (the index prefix is two bytes)."""
 
-_SOURCE_TEXT = re.compile(r"^[0-9]+(?:(?:\s*,\s*|\s+)[0-9]+)*$")
+_SOURCE_TEXT = re.compile(r"^[0-9]+(?:(?:\s*,\s*|\s+)[0-9]+)*\Z")
 
 
 def parse_source(text: str) -> tuple[int, ...]:

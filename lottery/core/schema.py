@@ -16,8 +16,8 @@ from .errors import EncodingError
 
 Validator = Callable[[Any, str], None]
 
-ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
-HEX32_RE = re.compile(r"^[0-9a-f]{64}$")
+ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}\Z")
+HEX32_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def text(max_len: int = 10_000, *, empty: bool = False) -> Validator:
@@ -183,7 +183,7 @@ def split_ids(joined: bytes, sep: bytes, count: int, what: str) -> list[bytes]:
         count >= 1
         and len(parts) == count
         and joined.translate(None, _ID_CHARS) == sep * (count - 1)
-        and joined[:1] not in (b"", b".", b"_", b"-")
+        and parts[0][:1] not in (b"", b".", b"_", b"-")  # the first id (not the separator)
         and all(sep + bad not in joined for bad in (sep, b".", b"_", b"-"))
         and not joined.endswith(sep)
         and max(map(len, parts)) <= 64

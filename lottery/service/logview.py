@@ -24,8 +24,8 @@ from lottery.storage.models import Blob, CheckpointRow, CosignatureRow, LogEntry
 from .cosignatures import cosigned_notes
 from .lifecycle import Lifecycle
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_SIZE = re.compile(r"^[0-9]{1,12}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_SIZE = re.compile(r"^[0-9]{1,12}\Z")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from .roles import Perm, Role, permissions
 
 TOKEN_TTL = timedelta(hours=12)
 MIN_PASSWORD = 10
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so a missing account costs the same time.
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
