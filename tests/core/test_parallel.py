@@ -41,6 +41,17 @@ def forks() -> bool:
     return parallel.can_fork()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _no_threads_left() -> None:
+    """Wait for threads other tests left behind (AnyIO keeps idle workers for 10 s), so that
+    these tests really take the forked path; fail, never skip, if some thread stays."""
+    deadline = time.monotonic() + 30
+    while hasattr(os, "fork") and not forks() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert not hasattr(os, "fork") or forks(), f"threads still running: {others}"
+
+
 @pytest.fixture
 def small_parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Let pools of any size take the parallel path."""
@@ -301,8 +312,7 @@ def test_lazy_background_and_errors_surface_in_the_parent() -> None:
 
 
 def test_cancel_stops_the_child() -> None:
-    if not forks():
-        pytest.skip("fork is not available here")
+    assert forks(), "fork must be possible here (see _no_threads_left)"
     job = parallel.Background(lambda: time.sleep(30), fork=True)
     proc = job._proc
     assert proc is not None and proc.is_alive()
