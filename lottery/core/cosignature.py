@@ -16,14 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import nacl.exceptions
 import nacl.signing
 
-from .canonical import b64decode, b64encode, sha256
+from .canonical import b64decode, b64encode
 from .checkpoint import Checkpoint
 from .errors import EncodingError, InputError, VerificationError
-from .note import MAX_SIGNATURES, Note, NoteSignature, _name_problem, parse_note
+from .note import (
+    MAX_SIGNATURES,
+    Note,
+    NoteSignature,
+    _check_name,
+    _NoteKey,
+    _parse_hex_id,
+    key_id,
+    parse_note,
+)
 
 ALG_COSIGNATURE_V1 = 0x04
 """Signature type byte of Ed25519 ``cosignature/v1`` keys."""
@@ -37,14 +47,6 @@ HEADER = b"cosignature/v1\n"
 _SEED_SIZE = 32
 _SIGNATURE_SIZE = 64
 _TIMESTAMP_SIZE = 8
-_KEY_ID_SIZE = 4
-
-
-def _check_name(name: object, error: type[InputError]) -> str:
-    problem = _name_problem(name)
-    if problem is not None or not isinstance(name, str):
-        raise error(problem or "a key name must be a string")
-    return name
 
 
 def _check_timestamp(timestamp: object) -> int:
@@ -57,8 +59,7 @@ def _check_timestamp(timestamp: object) -> int:
 
 def cosigner_key_id(name: str, public_key: bytes) -> bytes:
     """Return ``SHA-256(name || 0x0A || 0x04 || public_key)[:4]``."""
-    raw = name.encode("utf-8") + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key
-    return sha256(raw)[:_KEY_ID_SIZE]
+    return key_id(name, public_key, ALG_COSIGNATURE_V1)
 
 
 def signed_message(checkpoint_text: bytes, timestamp: int) -> bytes:
@@ -71,44 +72,11 @@ def signed_message(checkpoint_text: bytes, timestamp: int) -> bytes:
     return HEADER + f"time {ts}\n".encode("ascii") + checkpoint_text
 
 
-def _parse_id(text: str, error: type[InputError]) -> bytes:
-    if len(text) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdef" for c in text):
-        raise error("a key id must be 8 lower-case hex digits")
-    return bytes.fromhex(text)
+class _CosignerKey(_NoteKey):
+    """A cosigner's name, public key and key id (type byte 0x04)."""
 
-
-class _CosignerKey:
-    __slots__ = ("_key_id", "_name", "_public")
-
-    def __init__(self, name: str, public_key: bytes) -> None:
-        self._name = name
-        self._public = public_key
-        self._key_id = cosigner_key_id(name, public_key)
-
-    @property
-    def name(self) -> str:
-        """The cosigner's key name (a schema-less URL is recommended)."""
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        """The 4-byte key id."""
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        """The 32-byte Ed25519 public key."""
-        return self._public
-
-    @property
-    def vkey(self) -> str:
-        """``<name>+<hex id>+<base64(0x04 || public key)>``."""
-        encoded = b64encode(bytes([ALG_COSIGNATURE_V1]) + self._public)
-        return f"{self._name}+{self._key_id.hex()}+{encoded}"
-
-    def __repr__(self) -> str:
-        """Name and key id only."""
-        return f"{type(self).__name__}(name={self._name!r}, key_id={self._key_id.hex()!r})"
+    __slots__ = ()
+    ALG: ClassVar[int] = ALG_COSIGNATURE_V1
 
 
 class Cosigner(_CosignerKey):
@@ -158,7 +126,7 @@ class Cosigner(_CosignerKey):
         if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
             raise EncodingError("a private key must look like PRIVATE+KEY+<name>+<id>+<key>")
         name = _check_name(parts[2], EncodingError)
-        want = _parse_id(parts[3], EncodingError)
+        want = _parse_hex_id(parts[3], EncodingError)
         raw = b64decode(parts[4], what=f"private key of {name!r}")
         if len(raw) != 1 + _SEED_SIZE or raw[0] != ALG_COSIGNATURE_V1:
             raise EncodingError(
@@ -217,7 +185,7 @@ class CosignatureVerifier(_CosignerKey):
         if len(parts) != 3:
             raise EncodingError(f"a witness key must look like <name>+<id>+<key>: {vkey!r}")
         name = _check_name(parts[0], EncodingError)
-        want = _parse_id(parts[1], EncodingError)
+        want = _parse_hex_id(parts[1], EncodingError)
         raw = b64decode(parts[2], what=f"public key of {name!r}")
         if not raw or raw[0] != ALG_COSIGNATURE_V1:
             raise EncodingError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import nacl.exceptions
 import nacl.signing
@@ -57,9 +58,13 @@ def _check_name(name: object, error: type[InputError]) -> str:
     return name
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """Return the 4-byte Ed25519 key id ``SHA-256(name || 0x0A || 0x01 || public_key)[:4]``."""
-    return sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_key)[:_KEY_ID_SIZE]
+def key_id(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    """Return the 4-byte key id ``SHA-256(name || 0x0A || alg || public_key)[:4]``.
+
+    ``alg`` is the signature type byte: 0x01 for note signatures, 0x04 for C2SP
+    ``cosignature/v1`` keys (:mod:`lottery.core.cosignature`).
+    """
+    return sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key)[:_KEY_ID_SIZE]
 
 
 def _parse_hex_id(text: str, error: type[InputError]) -> bytes:
@@ -69,14 +74,18 @@ def _parse_hex_id(text: str, error: type[InputError]) -> bytes:
 
 
 class _NoteKey:
-    """What signers and verifiers share: a key name, a public key and the key id."""
+    """What signers and verifiers share: a key name, a public key and the key id.
+
+    ``ALG`` is the signature type byte of the key (subclasses for other types override it).
+    """
 
     __slots__ = ("_key_id", "_name", "_public")
+    ALG: ClassVar[int] = ALG_ED25519
 
     def __init__(self, name: str, public_key: bytes) -> None:
         self._name = name
         self._public = public_key
-        self._key_id = key_id(name, public_key)
+        self._key_id = key_id(name, public_key, self.ALG)
 
     @property
     def name(self) -> str:
@@ -95,8 +104,8 @@ class _NoteKey:
 
     @property
     def vkey(self) -> str:
-        """The verifier key string ``<name>+<hex id>+<base64(0x01 || public key)>``."""
-        return f"{self._name}+{self._key_id.hex()}+{b64encode(bytes([ALG_ED25519]) + self._public)}"
+        """The verifier key string ``<name>+<hex id>+<base64(ALG || public key)>``."""
+        return f"{self._name}+{self._key_id.hex()}+{b64encode(bytes([self.ALG]) + self._public)}"
 
     def __repr__(self) -> str:
         """Name and key id only (never key material beyond the public key id)."""
