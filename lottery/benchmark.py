@@ -22,10 +22,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from lottery import inmemory
-from lottery.core.beacon import BeaconSpec, BeaconValue, PublicNumbersValue, beacon_value_bytes
-from lottery.core.draw import TaskParams, compute_outcome, draw_fields
+from lottery.core.beacon import BeaconSpec, PublicNumbersValue
+from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
-from lottery.core.records import Record, make_record, open_record
 from lottery.core.verify import verify_task
 from lottery.recorded import numbers_beacon, quicknet_verify_sample
 from lottery.synthetic import make_registries
@@ -79,28 +78,6 @@ def bench_beacon() -> tuple[BeaconSpec, PublicNumbersValue]:
     return numbers_beacon("2026-03-02", "基准测试", (527, (3, 9, 14, 21, 28, 33)))
 
 
-def _draw(run: inmemory.TaskRun, value: BeaconValue, at: datetime, workers: int) -> Record:
-    """:func:`lottery.inmemory.draw` with a choice of worker processes."""
-    a = run.announcement.body
-    result = compute_outcome(
-        run.announcement.digest,
-        run.prepared.pool,
-        run.prepared.team_input,
-        a["team_size"],
-        a["cap"],
-        beacon_value_bytes(value),
-        run.secret,
-        bytes.fromhex(a["commit"]),
-        workers=workers,
-    )
-    fields = draw_fields(a["task"], run.announcement.id, value.to_dict(), False, result)
-    note = make_record("task-draw", run.log, at, fields, [run.signer])
-    run.draw = open_record(note, [run.signer.verifier()], log=run.log)
-    run.result = result
-    run.published.notes.append(note)
-    return run.draw
-
-
 def _office_side(
     targets: int,
     inspectors: int,
@@ -142,7 +119,9 @@ def _office_side(
         )
     )
     drawn_at = datetime(2026, 3, 2, 12, tzinfo=UTC)
-    _, draw_s, draw_cpu, draw_child = _cpu_timed(lambda: _draw(task_run, value, drawn_at, workers))
+    _, draw_s, draw_cpu, draw_child = _cpu_timed(
+        lambda: inmemory.draw(task_run, value, drawn_at, workers=workers)
+    )
     inmemory.reveal(task_run, datetime(2026, 4, 1, tzinfo=UTC))
     pool = task_run.prepared.pool
     figures = {

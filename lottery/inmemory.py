@@ -83,8 +83,13 @@ def announce(
     return TaskRun(log, signer, secret, prepared, record, published)
 
 
-def draw(run: TaskRun, value: BeaconValue, at: datetime, *, fallback: bool = False) -> Record:
-    """Compute the outcome and publish the sealed draw record (the outcome stays private)."""
+def draw(
+    run: TaskRun, value: BeaconValue, at: datetime, *, fallback: bool = False, workers: int = 1
+) -> Record:
+    """Compute the outcome and publish the sealed draw record (the outcome stays private).
+
+    ``workers`` > 1 lets large pools be drawn with a forked worker (byte-identical result).
+    """
     a = run.announcement.body
     result = compute_outcome(
         run.announcement.digest,
@@ -95,6 +100,7 @@ def draw(run: TaskRun, value: BeaconValue, at: datetime, *, fallback: bool = Fal
         beacon_value_bytes(value),
         run.secret,
         bytes.fromhex(a["commit"]),
+        workers=workers,
     )
     fields = draw_fields(a["task"], run.announcement.id, value.to_dict(), fallback, result)
     note = make_record("task-draw", run.log, at, fields, [run.signer])
