@@ -4,7 +4,8 @@
     .venv/bin/python bench/bench_draw.py --quick    # 100,000 targets, 1,000 inspectors
 
 Each size runs in a fresh process (``lottery bench draw --json``) so that one run's heap does
-not slow the next; every ratio is against the floor measured in that same process. The draw
+not slow the next; every ratio is against the floor measured in that same process right
+before and right after the phase (their mean); the floor column gives the four floors. The draw
 and the verification use ``--workers`` processes (2 by default); the CPU columns give this
 process's and the worker's CPU seconds, which a busy shared machine blurs less than wall time.
 """
@@ -55,23 +56,27 @@ def main() -> None:
     print(f"python {platform.python_version()}, {platform.machine()}, {sys.platform}")
     print(f"workers {args.workers}, 1-minute load average after the runs {os.getloadavg()[0]:.1f}")
     print(
-        "| run | floor s | announce s (x) | draw s (x) | verify s (x) | drand BLS s | peak MB "
+        "| run | floors s | announce s (x) | draw s (x) | verify s (x) | drand BLS s | peak MB "
         "| draw CPU s (worker) | verify CPU s (worker) | worker peak MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for i, r in enumerate(rows, 1):
+        floors = "/".join(f"{f:.2f}" for f in r["floors_s"])
         print(
-            f"| {i} | {r['floor_s']:.3f} | {r['announce_s']:.3f} ({r['announce_x']:.2f}) | "
+            f"| {i} | {floors} | {r['announce_s']:.3f} ({r['announce_x']:.2f}) | "
             f"{r['draw_s']:.3f} ({r['draw_x']:.2f}) | {r['verify_s']:.3f} ({r['verify_x']:.2f}) | "
             f"{r['drand_verify_s']:.3f} | {r['peak_rss_mb']:.0f} | "
             f"{r['draw_cpu_s']:.3f} ({r['draw_worker_cpu_s']:.3f}) | "
             f"{r['verify_cpu_s']:.3f} ({r['verify_worker_cpu_s']:.3f}) | "
             f"{r['child_peak_rss_mb']:.0f} |"
         )
-    best = {k: min(r[k] for r in rows) for k in ("announce_x", "draw_x", "verify_x")}
+    keys = ("announce_x", "draw_x", "verify_x")
+    best = {k: min(r[k] for r in rows) for k in keys}
+    worst = {k: max(r[k] for r in rows) for k in keys}
     print(
-        f"\nbest ratios: announce {best['announce_x']:.2f}x, draw {best['draw_x']:.2f}x, "
-        f"verify {best['verify_x']:.2f}x; picks {rows[0]['picks']}, strata {rows[0]['strata']}"
+        "\nratios, best-worst: "
+        + ", ".join(f"{k[:-2]} {best[k]:.2f}-{worst[k]:.2f}x" for k in keys)
+        + f"; picks {rows[0]['picks']}, strata {rows[0]['strata']}"
     )
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LOTTERY = [sys.executable, "-m", "lottery"]
 
 
@@ -20,6 +22,12 @@ def test_bench_draw_json_last_line() -> None:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for key in ("announce_s", "draw_s", "verify_s", "peak_rss_mb", "floor_s"):
         assert isinstance(result[key], int | float) and result[key] > 0
+    # Each phase against the floors measured right before and after it.
+    floors = result["floors_s"]
+    assert len(floors) == 4 and result["floor_s"] == min(floors)
+    for i, phase in enumerate(("announce", "draw", "verify")):
+        base = (floors[i] + floors[i + 1]) / 2
+        assert result[phase + "_x"] == pytest.approx(result[phase + "_s"] / base, rel=0.02)
     # 5% of each of 40 strata, rounded up per stratum.
     assert result["strata"] == 40
     assert result["picks"] >= result["candidates"] * 5 // 100

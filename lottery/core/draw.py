@@ -18,7 +18,7 @@ from .gcpause import bulk
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
-from .selection import Pick, picks_in_order, select_with_draws
+from .selection import Drawn, Pick, picks_in_order, select_with_draws
 from .teams import Team
 
 ALGORITHM = "lottery-v1"
@@ -188,8 +188,9 @@ def compute_outcome(
         secret: the revealed office secret.
         commit: the announced commitment.
         workers: processes to draw with. ``1`` (the default) stays in this process, as a
-            server with threads must; ``2`` lets a forked worker draw half of the strata when
-            that is safe (:mod:`lottery.core.parallel`). The outcome is identical either way.
+            server with threads must; ``2`` lets a forked worker share the strata (work
+            stealing) when that is safe (:mod:`lottery.core.parallel`). The outcome is
+            identical either way.
 
     Raises:
         VerificationError: ``commit.reveal`` when the secret does not open the commitment.
@@ -197,28 +198,28 @@ def compute_outcome(
     """
     check_commitment(commit, secret)
     seed = derive_seed(announcement_digest, beacon_value, secret)
-    selection, ahead = select_with_draws(seed, pool, workers, len(team_input.inspectors))
-    return outcome_from_selection(seed, pool, selection, team_input, team_size, cap, ahead)
+    drawn = select_with_draws(seed, pool, workers, len(team_input.inspectors))
+    return outcome_from_selection(seed, pool, drawn, team_input, team_size, cap)
 
 
 def outcome_from_selection(
     seed: bytes,
     pool: Pool,
-    selection: list[tuple[Stratum, list[Pick]]],
+    drawn: Drawn,
     team_input: TeamInput,
     team_size: int,
     cap: int,
-    ahead: team_mod.FirstDraws | None = None,
 ) -> DrawResult:
     """Assign the teams for a selection and build the outcome blob.
 
-    ``ahead``: first team draws a worker computed for the last picks (never changes the
-    result; see :func:`lottery.core.teams.assign_teams`).
+    What the drawing processes wrote ahead (first team draws, outcome sections; see
+    :class:`lottery.core.selection.Drawn`) saves work and never changes the result.
 
     Raises:
         InputError: for a bad team size, cap or inspector pool.
         InfeasibleError: when a pick cannot be staffed.
     """
+    selection = drawn.selection
     teams = team_mod.assign_teams(
         seed,
         picks_in_order(selection),
@@ -227,9 +228,9 @@ def outcome_from_selection(
         team_input.previous,
         team_size,
         cap,
-        ahead=ahead,
+        ahead=drawn.draws,
     )
-    blob = encode_outcome(pool.task, seed, selection, teams)
+    blob = encode_outcome(pool.task, seed, selection, teams, drawn.sections)
     return DrawResult(seed, selection, list(teams), blob)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from . import schema as s
 from .canonical import canonical_json, hex_to_bytes, parse_canonical_json
 from .errors import EncodingError
+from .outcome_text import stratum_section
 from .pool import Stratum
 from .selection import Pick
 from .teams import Team
@@ -180,20 +181,30 @@ def encode_outcome(
     seed: bytes,
     selection: Sequence[tuple[Stratum, Sequence[Pick]]],
     teams: Sequence[Team],
+    sections: Sequence[str] | None = None,
 ) -> bytes:
     """Canonical bytes of the outcome blob.
 
     Written directly, keys in RFC 8785 order: every string in it is a checked ASCII
     identifier or hex, so nothing needs escaping. :func:`decode_outcome` re-encodes with the
     general encoder and compares, so a divergence could never go unnoticed.
+
+    ``sections``: the strata's text already written by the processes that drew them
+    (:func:`lottery.core.outcome_text.stratum_section`, one per stratum of ``selection``).
     """
     s.ident(task, "task")
-    strata = []
-    for st, picks in selection:
-        s.check_ids([p.target for p in picks], "picks")
-        body = ",".join(f'{{"target":"{p.target}","ticket":"{p.ticket.hex()}"}}' for p in picks)
-        strata.append(f'{{"picks":[{body}],"region":"{st.region}","risk":"{st.risk}"}}')
-    s.check_ids([i for t in teams for i in t.inspectors], "team members")
+    if sections is None or len(sections) != len(selection):
+        sections = [
+            stratum_section(
+                st.region, st.risk, [p.target for p in picks], [p.ticket for p in picks]
+            )
+            for st, picks in selection
+        ]
+    strata = sections
+    # Each distinct member once, in order of first appearance (the first bad one is named).
+    s.check_ids(
+        list(dict.fromkeys(chain.from_iterable(t.inspectors for t in teams))), "team members"
+    )
     sep = '","'
     team_text = ",".join(
         '{"inspectors":["' + sep.join(t.inspectors) + '"],"target":"' + t.target + '"}'

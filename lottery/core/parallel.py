@@ -14,6 +14,11 @@ Forking is opt-in (``workers >= 2``) and used only when it is safe and worth it:
   APScheduler and uvicorn) can leave the child holding locks that other threads owned, so
   such callers always get the in-process path, whatever they ask for;
 - the work is large enough (:data:`MIN_PARALLEL`) to repay the few milliseconds of a fork.
+
+Work is shared through :class:`Claims`: the items (strata) are taken one at a time, the parent
+from the front and the worker from the back, until they meet. No split is fixed in advance, so
+the share each process does follows how fast each really runs (the hashing speed of the
+machine, a core taken by something else, the checks the verifier does first).
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 
 MIN_PARALLEL = 50_000  # candidates: below this, a fork costs more than it saves
+LOCK_TIMEOUT = 10.0  # seconds: a worker holding the claims lock longer than this is broken
 
 # The worker count for calls that do not pass one (verify_task under audit_export). A context
 # variable, not a global: a command line sets it for its own call, and no thread of a server
@@ -71,6 +77,57 @@ def use_workers(workers: int, size: int) -> bool:
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     return workers >= 2 and size >= MIN_PARALLEL and can_fork()
+
+
+class Claims:
+    """Items ``0 .. n-1`` taken one at a time: the parent from the front, a worker from the back.
+
+    Each item is taken by exactly one side, so the parent holds a prefix and the worker the
+    suffix that follows it. Created before the fork with ``shared=True`` (two integers and a
+    lock in memory both processes map); with ``shared=False`` it is an ordinary object for the
+    in-process path. If the lock cannot be had within :data:`LOCK_TIMEOUT` (the worker died
+    holding it), the claims are marked :attr:`broken` and the parent stops taking items.
+    """
+
+    def __init__(self, n: int, *, shared: bool) -> None:
+        """Claims over ``n`` items, in memory a forked child shares when ``shared``."""
+        self.n = n
+        self.broken = False
+        if shared:
+            ctx = multiprocessing.get_context("fork")
+            self._ends: list[int] | Any = ctx.RawArray("q", [0, n])
+            self._lock: Any = ctx.Lock()
+        else:
+            self._ends, self._lock = [0, n], None
+
+    def _take(self, side: int) -> int | None:
+        lock = self._lock
+        if self.broken:
+            return None
+        if lock is not None and not lock.acquire(timeout=LOCK_TIMEOUT):
+            self.broken = True
+            return None
+        try:
+            ends = self._ends
+            front, back = ends[0], ends[1]
+            if front >= back:
+                return None
+            if side == 0:
+                ends[0] = front + 1
+                return int(front)
+            ends[1] = back - 1
+            return int(back - 1)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def front(self) -> int | None:
+        """The next item from the front (the parent's side), or ``None`` when none is left."""
+        return self._take(0)
+
+    def back(self) -> int | None:
+        """The next item from the back (the worker's side), or ``None`` when none is left."""
+        return self._take(1)
 
 
 def _child(fn: Callable[[], object], send: Connection) -> None:

@@ -12,17 +12,15 @@ ratio). All arithmetic is on integers.
 
 from __future__ import annotations
 
-import json
-import re
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from operator import attrgetter, not_
-from typing import Any
+from typing import Any, overload
 
 from . import schema as s
 from .canonical import canonical_json, parse_canonical_json
@@ -30,6 +28,7 @@ from .errors import EncodingError, InputError
 from .gcpause import bulk
 
 BP_DENOMINATOR = 10_000
+_ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"
 POOL_BLOB_TYPE = "lottery-pool"
 EXCLUSIONS_BLOB_TYPE = "lottery-exclusions"
 
@@ -59,6 +58,54 @@ class Exclusion:
     detail: str = ""
 
 
+class IdList(Sequence[str]):
+    """Candidate ids held as their ASCII bytes (a checked pool blob's), decoded when read.
+
+    A verifier reads a million ids to hash them as bytes; only the picks need to become
+    strings. Compares equal to a tuple or list of the same ids.
+    """
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, encoded: list[bytes]) -> None:
+        """Wrap ids already checked to be ASCII identifiers."""
+        self.encoded = encoded
+
+    def __len__(self) -> int:
+        return len(self.encoded)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            return tuple(map(_ascii, self.encoded[index]))
+        return self.encoded[index].decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        return map(_ascii, self.encoded)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IdList):
+            return self.encoded == other.encoded
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self) and all(map(str.__eq__, self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"IdList({tuple(self)!r})"
+
+
+def _ascii(b: bytes) -> str:
+    return b.decode("ascii")
+
+
 @dataclass(frozen=True)
 class Stratum:
     """One stratum of the pool: its candidates (sorted) and how many are drawn."""
@@ -66,7 +113,14 @@ class Stratum:
     region: str
     risk: str
     count: int
-    candidates: tuple[str, ...]
+    candidates: Sequence[str]
+
+    @classmethod
+    def of_encoded(cls, region: str, risk: str, count: int, encoded: list[bytes]) -> Stratum:
+        """A stratum whose ids are checked ASCII bytes, kept as such (:class:`IdList`)."""
+        st = cls(region, risk, count, IdList(encoded))
+        st.__dict__["encoded"] = encoded
+        return st
 
     @property
     def key(self) -> str:
@@ -76,9 +130,6 @@ class Stratum:
     @cached_property
     def encoded(self) -> list[bytes]:
         """The candidate ids as UTF-8 bytes (what the tickets hash)."""
-        raw = self.__dict__.get("_raw_ids")  # set by decode_pool: the blob's checked bytes
-        if isinstance(raw, bytes):
-            return raw.split(b'","')
         return "\n".join(self.candidates).encode("utf-8").split(b"\n")
 
 
@@ -103,6 +154,52 @@ class Pool:
     def members(self) -> AbstractSet[str]:
         """Every candidate id of the pool (read-only)."""
         return frozenset(chain.from_iterable(st.candidates for st in self.strata))
+
+    @cached_property
+    def sorted_ids(self) -> list[bytes]:
+        """Every candidate id as UTF-8 bytes, in byte order (the bulk reader's merge)."""
+        return sorted(chain.from_iterable(st.encoded for st in self.strata))
+
+    def lookup(self, ids: Iterable[str]) -> AbstractSet[str]:
+        """The pool's members as a set in which ``ids`` are looked up in advance.
+
+        A verifier asks about the few thousand targets named by exclusions, conflicts and
+        previous inspections: each is a bisection in :attr:`sorted_ids`, which the bulk reader
+        made anyway, instead of a set of the whole pool. Any other id falls back to
+        :attr:`members`, so the answer is exact for every id.
+        """
+        members = self.__dict__.get("members")
+        if isinstance(members, AbstractSet):
+            return members
+        table = self.sorted_ids
+        size = len(table)
+        asked = {i.encode("utf-8", "surrogatepass") for i in ids}
+        found = frozenset(
+            q.decode("utf-8", "surrogatepass")
+            for q, at in zip(asked, map(bisect_left, repeat(table), asked), strict=True)
+            if at < size and table[at] == q
+        )
+        return _Members(self, found, asked)
+
+
+class _Members(AbstractSet[str]):
+    """:meth:`Pool.lookup`'s answer: exact for every id, quick for the ones looked up."""
+
+    def __init__(self, pool: Pool, found: frozenset[str], asked: set[bytes]) -> None:
+        self._pool, self._found, self._asked = pool, found, asked
+
+    def __contains__(self, item: object) -> bool:
+        if item in self._found:
+            return True
+        if isinstance(item, str) and item.encode("utf-8", "surrogatepass") in self._asked:
+            return False
+        return item in self._pool.members
+
+    def __len__(self) -> int:
+        return self._pool.candidates
+
+    def __iter__(self) -> Iterator[str]:
+        return chain.from_iterable(st.candidates for st in self._pool.strata)
 
 
 def stratum_count(n: int, ratio_bp: int) -> int:
@@ -253,214 +350,6 @@ def encode_pool(pool: Pool) -> bytes:
         )
     text = f'{{"strata":[{",".join(parts)}],"task":"{pool.task}","type":"{POOL_BLOB_TYPE}","v":1}}'
     return text.encode("ascii")
-
-
-_STRATUM_SCHEMA = s.obj(
-    {
-        "region": s.ident,
-        "risk": s.ident,
-        "count": s.integer(0),
-        "candidates": s.anything,
-    }
-)
-
-
-_ID = rb"[0-9A-Za-z][0-9A-Za-z._-]{0,63}"
-_HEAD = b'{"strata":['
-_OPEN = b'{"candidates":["'
-# What follows a stratum's ids: its count, region and risk, then "," or the blob's end. Ids
-# hold no '"', so the first '"]' after the ids ends them.
-_REST = re.compile(
-    rb'"\],"count":(0|[1-9][0-9]{0,17}),"region":"(' + _ID + rb')","risk":"(' + _ID + rb')"\}'
-    rb'(?:,|\],"task":"(' + _ID + rb')","type":"lottery-pool","v":1\})'
-)
-
-
-@dataclass(frozen=True)
-class RawStratum:
-    """One stratum of a pool blob as bytes, before its ids are checked."""
-
-    region: str
-    risk: str
-    count: int
-    ids: bytes  # the ids joined by '","', exactly as in the blob
-
-    @property
-    def key(self) -> str:
-        """``region|risk``."""
-        return f"{self.region}|{self.risk}"
-
-
-@dataclass(frozen=True)
-class PoolCut:
-    """A pool blob cut into its task and strata by :func:`raw_strata` (ids not checked)."""
-
-    data: bytes
-    task: str
-    strata: list[RawStratum]
-
-
-def raw_strata(data: bytes) -> PoolCut | None:
-    """Cut a pool blob in canonical form into its task and strata, without checking the ids.
-
-    The blob's grammar is fixed (keys in RFC 8785 order, no whitespace, ids that need no
-    escaping), so this reads it with one split and one regular expression per stratum.
-
-    Returns:
-        ``None`` when the blob is not in that exact form (:func:`decode_pool` then says why).
-    """
-    if not data.startswith(_HEAD):
-        return None
-    segments = data[len(_HEAD) :].split(_OPEN)
-    if segments[0] or len(segments) < 2:
-        return None
-    strata = []
-    task = None
-    last = len(segments) - 1
-    for i, segment in enumerate(segments[1:], 1):
-        end = segment.rfind(b'"]')  # ids hold no '"': the last '"]' ends them
-        m = _REST.fullmatch(segment, end) if end > 0 else None
-        if m is None or (m[4] is None) != (i < last):
-            return None
-        region, risk = m[2].decode("ascii"), m[3].decode("ascii")
-        strata.append(RawStratum(region, risk, int(m[1]), segment[:end]))
-        task = m[4]
-    if task is None:  # unreachable: the last segment matched the blob's end
-        return None
-    return PoolCut(data, task.decode("ascii"), strata)
-
-
-_SEP = b'","'
-_ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"
-
-
-def _ids_of(raw: bytes) -> tuple[str, ...] | None:
-    """The ids joined in ``raw``, when each is a valid id and they are sorted."""
-    ids = raw.decode("latin-1").split('","')
-    n = len(ids)
-    if raw.translate(None, _ID_CHARS) != _SEP * (n - 1):
-        return None
-    # Every byte left is an id character, so this is ASCII and str order is byte order.
-    # Sorted (timsort's check of a sorted list is one pass of byte comparisons); duplicates,
-    # within and across strata, are left to the pool's member set. Sorted puts every empty id
-    # and every id starting with '-' or '.' (which sort before digits) first, and the ids
-    # starting with '_' (between 'Z' and 'a') at one bisection point.
-    if ids != sorted(ids):
-        return None
-    underscore = bisect_left(ids, "_")
-    if (
-        ids[0][:1] in ("", "-", ".")
-        or (underscore < n and ids[underscore].startswith("_"))
-        or max(map(len, ids)) > 64
-    ):
-        return None
-    return tuple(ids)
-
-
-def _decode_canonical(data: bytes, cut: PoolCut | None = None) -> Pool | None:
-    """:func:`decode_pool` for a valid blob, in bulk; ``None`` when anything is off."""
-    if cut is None or cut.data is not data:
-        cut = raw_strata(data)
-    if cut is None:
-        return None
-    task, raw = cut.task, cut.strata
-    strata = []
-    previous_key = b""
-    total = 0
-    for r in raw:
-        key = _utf8_key(r.key)
-        ids = _ids_of(r.ids)
-        if ids is None or key <= previous_key or r.count > len(ids):
-            return None
-        previous_key = key
-        total += len(ids)
-        st = Stratum(r.region, r.risk, r.count, ids)
-        st.__dict__["_raw_ids"] = r.ids  # Stratum.encoded splits these bytes when needed
-        strata.append(st)
-    members = frozenset(chain.from_iterable(st.candidates for st in strata))
-    if len(members) != total:
-        return None
-    pool = Pool(task, tuple(strata))
-    pool.__dict__["members"] = members
-    return pool
-
-
-@bulk
-def decode_pool(data: bytes, *, cut: PoolCut | None = None) -> Pool:
-    """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
-
-    A valid blob is read in bulk (:func:`raw_strata`, or ``cut`` when it was made from this
-    very bytes object, then the ids checked with C-level operations: alphabet, sorted order,
-    uniqueness within and across strata); anything else goes through the general parser,
-    which names what is wrong.
-
-    Raises:
-        EncodingError: naming what is malformed.
-    """
-    pool = _decode_canonical(data, cut)
-    if pool is not None:
-        return pool
-    _decode_general(data)
-    # The general parser accepted what the bulk reader refused: fail closed.
-    raise EncodingError("pool blob is not in canonical form")
-
-
-def _decode_general(data: bytes) -> Pool:
-    """Parse and check a pool blob with ``json`` and re-encoding; the specific error messages.
-
-    Raises:
-        EncodingError: naming what is malformed.
-    """
-    try:
-        body: Any = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EncodingError(f"pool blob is not valid JSON: {exc}") from exc
-    s.obj(
-        {
-            "type": s.const(POOL_BLOB_TYPE),
-            "v": s.const(1),
-            "task": s.ident,
-            "strata": s.array(_STRATUM_SCHEMA, min_len=1),
-        }
-    )(body, "pool")
-    strata = []
-    total = 0
-    previous_key = b""
-    for i, raw in enumerate(body["strata"]):
-        ids = raw["candidates"]
-        path = f"pool.strata[{i}]"
-        if not isinstance(ids, list) or not ids or set(map(type, ids)) != {str}:
-            raise EncodingError(f"{path}.candidates must be a non-empty list of ids")
-        if ids != sorted(ids):
-            raise EncodingError(f"{path}.candidates must be sorted")
-        total += len(ids)
-        st = Stratum(raw["region"], raw["risk"], raw["count"], tuple(ids))
-        key = _utf8_key(st.key)
-        if key <= previous_key:
-            raise EncodingError(f"{path}: strata must be sorted by key and unique")
-        previous_key = key
-        if st.count > len(ids):
-            raise EncodingError(f"{path}: count {st.count} exceeds {len(ids)} candidates")
-        strata.append(st)
-    pool = Pool(body["task"], tuple(strata))
-    # Each stratum's ids are the raw text between '{"candidates":["' and '"]': checking the
-    # id alphabet there, in bulk, and splitting it gives the encoded ids in one pass.
-    segments = data.split(b'{"candidates":["')[1:]
-    if len(segments) != len(strata):
-        raise EncodingError("pool blob is not in canonical form")
-    for i, (st, segment) in enumerate(zip(strata, segments, strict=True)):
-        raw_ids = segment[: segment.find(b'"]')]
-        what = f"pool.strata[{i}].candidates"
-        if raw_ids.startswith(b'","'):  # an empty first id, which split_ids lets through
-            raise EncodingError(f"{what}[0] is empty (ids are 1-64 of 0-9 A-Z a-z . _ -)")
-        st.__dict__["encoded"] = s.split_ids(raw_ids, b'","', len(st.candidates), what)
-    if encode_pool(pool) != data:
-        raise EncodingError("pool blob is not in canonical form")
-    members = frozenset(chain.from_iterable(st.candidates for st in strata))
-    if len(members) != total:
-        raise EncodingError("pool: candidates must be unique (within and across strata)")
-    pool.__dict__["members"] = members
-    return pool
 
 
 def check_counts(pool: Pool, ratios: Mapping[str, int]) -> None:

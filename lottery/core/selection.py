@@ -18,14 +18,16 @@ it, so a ticket costs one compression: the same work as hashing each id once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from math import isqrt
 
 from . import parallel
 from .errors import InputError
-from .pool import Pool, RawStratum, Stratum
+from .outcome_text import section_of_entries
+from .pool import Pool, Stratum
+from .pool_blob import RawStratum
 from .teams import FirstDraws, first_draws
 
 TAG_STRATUM = b"lottery-v1 stratum\x00"
@@ -119,126 +121,194 @@ Selection = list[tuple[Stratum, list[Pick]]]
 
 @dataclass(frozen=True)
 class TailResult:
-    """What a worker sends back: each stratum's picks and, optionally, their first team draws.
+    """What a worker sends back: the picks of the strata it drew (a suffix of the pool, from
+    ``start``), each labelled with its key, their outcome sections and optionally their
+    first team draws.
 
-    Only the picks (``ticket || id`` entries, labelled with the stratum key), never the
-    candidates.
+    Only the picks (``ticket || id`` entries), never the candidates.
     """
 
+    start: int
     strata: list[tuple[str, list[bytes]]]
+    sections: list[str]
     draws: FirstDraws | None
 
 
-def entries_of(seed: bytes, strata: Sequence[StratumIds], inspectors: int = 0) -> TailResult:
-    """:func:`stratum_entries` for several strata, each labelled with its key.
+@dataclass(frozen=True)
+class Drawn:
+    """A joined parallel draw: the selection, and what both processes wrote ahead for it.
 
-    With ``inspectors`` (the pool size, when known), also the picks' first team draws
-    (:func:`lottery.core.teams.first_draws`), so that the parent's team loop need not hash
-    them.
+    ``draws`` (first team draws of every pick, in order) and ``sections`` (the outcome text of
+    every stratum) are ``None`` unless known for all strata; they never change the outcome.
     """
-    out = [(key, stratum_entries(seed, key, count, enc)) for key, count, enc in strata]
-    draws = None
-    if inspectors >= 1:
-        draws = first_draws(seed, [e[32:] for _, entries in out for e in entries], inspectors)
-    return TailResult(out, draws)
+
+    selection: Selection
+    draws: FirstDraws | None
+    sections: list[str] | None
 
 
-def raw_entries(seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0) -> TailResult:
-    """:func:`entries_of` for strata cut from a pool blob, not yet checked.
+def _draws_of(seed: bytes, entries: list[bytes], inspectors: int) -> FirstDraws | None:
+    """The first team draws of one stratum's picks, when the pool size is known."""
+    return first_draws(seed, [e[32:] for e in entries], inspectors) if inspectors >= 1 else None
+
+
+def join_draws(parts: Sequence[FirstDraws | None]) -> FirstDraws | None:
+    """The first draws of consecutive runs of picks as one run (``None`` if any is missing or
+    they were made for different seeds or pool sizes)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p is not None]
+    seed, n = known[0].seed, known[0].n
+    if any((p.seed, p.n) != (seed, n) for p in known):
+        return None
+    ids = [i for p in known for i in p.ids]
+    first = [[v for p in known for v in p.first[c]] for c in range(len(known[0].first))]
+    return FirstDraws(seed, n, ids, first)
+
+
+def _from_back(
+    seed: bytes, claims: parallel.Claims, ids_of: Callable[[int], StratumIds], inspectors: int
+) -> TailResult:
+    """Draw strata taken from the back of ``claims`` until the parent's front meets them.
+
+    Each stratum's outcome section follows its picks, and with ``inspectors`` (the pool
+    size, when known) their first team draws (:func:`lottery.core.teams.first_draws`): the
+    parent then has only the team loop left, and the last claim costs one stratum at most.
+    """
+    done: list[tuple[str, list[bytes]]] = []
+    sections: list[str] = []
+    draws: list[FirstDraws | None] = []
+    while (i := claims.back()) is not None:
+        key, count, enc = ids_of(i)
+        entries = stratum_entries(seed, key, count, enc)
+        done.append((key, entries))
+        sections.append(section_of_entries(key, entries))
+        draws.append(_draws_of(seed, entries, inspectors))
+    for part in (done, sections, draws):
+        part.reverse()
+    return TailResult(claims.n - len(done), done, sections, join_draws(draws))
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A worker drawing strata from the back while this process draws from the front."""
+
+    claims: parallel.Claims
+    job: parallel.Background[TailResult]
+    inspectors: int  # the pool size the first team draws are made for (0: none are made)
+
+    def cancel(self) -> None:
+        """Stop the worker, if any."""
+        self.job.cancel()
+
+
+def _start(
+    seed: bytes, n: int, ids_of: Callable[[int], StratumIds], fork: bool, inspectors: int
+) -> Tail:
+    fork = fork and parallel.can_fork()
+    claims = parallel.Claims(n, shared=fork)
+    job = parallel.Background(partial(_from_back, seed, claims, ids_of, inspectors), fork=fork)
+    return Tail(claims, job, inspectors)
+
+
+def start_tail(seed: bytes, pool: Pool, *, fork: bool, inspectors: int = 0) -> Tail:
+    """Start a worker drawing the pool's strata from the back (or lazily in-process without
+    ``fork``); :func:`finish` draws from the front until the two meet."""
+    strata = pool.strata
+    return _start(seed, len(strata), lambda i: _ids(strata[i]), fork, inspectors)
+
+
+def start_raw_tail(
+    seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0, *, fork: bool = True
+) -> Tail:
+    """:func:`start_tail` over strata cut from a pool blob, not yet checked.
 
     What the verifier's worker computes while the parent checks the same blob: if the blob
     turns out to be invalid, the answer is thrown away; if it is valid, these are exactly the
-    ids :func:`lottery.core.pool.decode_pool` would give.
+    ids :func:`lottery.core.pool_blob.decode_pool` gives.
     """
-    split = [(r.key, r.count, r.ids.split(b'","')) for r in strata]
-    return entries_of(seed, split, inspectors)
+    return _start(seed, len(strata), lambda i: _raw_ids(strata[i]), fork, inspectors)
 
 
-def split_point(sizes: Sequence[int], share: float) -> int:
-    """The first index of the suffix of strata that holds about ``share`` of all candidates.
-
-    The parent draws the prefix while a worker draws the suffix; in pool order, so the parent
-    can go on with the first strata's picks. Always leaves the parent at least one stratum.
-    """
-    total = sum(sizes)
-    tail = 0
-    i = len(sizes)
-    while i > 1 and tail + sizes[i - 1] <= share * total:
-        i -= 1
-        tail += sizes[i]
-    return i
+def _ids(st: Stratum) -> StratumIds:
+    return st.key, st.count, st.encoded
 
 
-Tail = parallel.Background[TailResult]
+def _raw_ids(r: RawStratum) -> StratumIds:
+    return r.key, r.count, r.ids.split(b'","')
 
 
-def start_tail(
-    seed: bytes, strata: Sequence[StratumIds], *, fork: bool, inspectors: int = 0
-) -> Tail:
-    """Start drawing ``strata`` in a worker process (or lazily in-process without ``fork``)."""
-    return parallel.Background(partial(entries_of, seed, strata, inspectors), fork=fork)
+def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
+    """Draw strata from the front here until the worker's claims are met, then join its picks.
 
-
-def start_raw_tail(seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0) -> Tail:
-    """Start drawing strata cut from a pool blob in a worker process (:func:`raw_entries`)."""
-    return parallel.Background(partial(raw_entries, seed, strata, inspectors))
-
-
-def finish(seed: bytes, pool: Pool, split: int, tail: Tail) -> tuple[Selection, FirstDraws | None]:
-    """Draw ``pool.strata[:split]`` here, then join the worker's picks for the rest.
-
-    The worker's answer is checked against the pool (same keys, ``count`` picks each); on a
-    mismatch, which a valid pool cannot cause, the rest is drawn in-process.
+    The worker's answer is checked against the pool (it starts where this process stopped,
+    same keys, ``count`` picks each); on a mismatch, which a valid pool cannot cause, or if
+    the worker failed, the rest is drawn in-process.
 
     Returns:
-        The selection, and the first team draws the worker computed for its picks, if any.
+        The selection, with the first team draws of all picks (when the tail was started with
+        the pool size) and the outcome sections of all strata, when the worker's answer was
+        used.
 
     Raises:
         InputError: when the seed is not 32 bytes.
     """
     strata = pool.strata
+    head: Selection = []
+    if tail.claims.n != len(strata):
+        tail.cancel()
+        return Drawn([(st, select_stratum(seed, st)) for st in strata], None, None)
+    sections: list[str] = []
+    draws: list[FirstDraws | None] = []
     try:
-        head = [(st, select_stratum(seed, st)) for st in strata[:split]]
+        while (i := tail.claims.front()) is not None:
+            st = strata[i]
+            entries = stratum_entries(seed, st.key, st.count, st.encoded)
+            head.append((st, _picks(entries)))
+            sections.append(section_of_entries(st.key, entries))
+            draws.append(_draws_of(seed, entries, tail.inspectors))
     except BaseException:
         tail.cancel()
         raise
-    rest = tail.result()
+    if tail.claims.broken:
+        tail.cancel()
+    rest = tail.job.result()
+    k = len(head)
     labels = [(key, len(entries)) for key, entries in rest.strata]
-    if labels != [(st.key, st.count) for st in strata[split:]]:
-        return head + [(st, select_stratum(seed, st)) for st in strata[split:]], None
-    picks = [(st, _picks(e)) for st, (_, e) in zip(strata[split:], rest.strata, strict=True)]
-    return head + picks, rest.draws
+    if rest.start != k or labels != [(st.key, st.count) for st in strata[k:]]:
+        return Drawn(head + [(st, select_stratum(seed, st)) for st in strata[k:]], None, None)
+    picks = [(st, _picks(e)) for st, (_, e) in zip(strata[k:], rest.strata, strict=True)]
+    if rest.strata:
+        draws.append(rest.draws)
+    return Drawn(head + picks, join_draws(draws), sections + rest.sections)
 
 
 def select(seed: bytes, pool: Pool, workers: int = 1) -> Selection:
     """Draw every stratum of the pool (strata in pool order).
 
     With ``workers >= 2`` (and a pool large enough, in a process that may fork: see
-    :mod:`lottery.core.parallel`), a forked worker draws the second half of the candidates
-    while this process draws the first; the result is identical to the serial one.
+    :mod:`lottery.core.parallel`), a forked worker draws strata from the back while this
+    process draws from the front, until they meet; the result is identical to the serial one.
 
     Raises:
         InputError: when the seed is not 32 bytes.
         ValueError: for a worker count below 1.
     """
-    return select_with_draws(seed, pool, workers)[0]
+    return select_with_draws(seed, pool, workers).selection
 
 
-def select_with_draws(
-    seed: bytes, pool: Pool, workers: int = 1, inspectors: int = 0
-) -> tuple[Selection, FirstDraws | None]:
-    """:func:`select`, with the worker's first team draws for a pool of ``inspectors``.
+def select_with_draws(seed: bytes, pool: Pool, workers: int = 1, inspectors: int = 0) -> Drawn:
+    """:func:`select`, with what the processes wrote ahead (first team draws for a pool of
+    ``inspectors``, outcome sections) when a worker shared the draw.
 
     Raises:
         InputError: when the seed is not 32 bytes.
         ValueError: for a worker count below 1.
     """
     if not parallel.use_workers(workers, pool.candidates):
-        return [(st, select_stratum(seed, st)) for st in pool.strata], None
+        return Drawn([(st, select_stratum(seed, st)) for st in pool.strata], None, None)
     stratum_key(seed, "")  # a bad seed fails here, not in the worker
-    split = split_point([len(st.candidates) for st in pool.strata], 0.5)
-    raw = [(st.key, st.count, st.encoded) for st in pool.strata[split:]]
-    return finish(seed, pool, split, start_tail(seed, raw, fork=True, inspectors=inspectors))
+    return finish(seed, pool, start_tail(seed, pool, fork=True, inspectors=inspectors))
 
 
 def picks_in_order(selection: Sequence[tuple[Stratum, list[Pick]]]) -> list[str]:

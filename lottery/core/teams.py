@@ -121,8 +121,9 @@ def assign_teams(
         previous: target id -> inspector ids who checked the target last time.
         team_size: inspectors per target, at least 2.
         cap: the most targets any one inspector gets in this task, at least 1.
-        ahead: first draws already computed for the last picks (by a worker process); used
-            only if they match this seed, pool size and those picks. Never changes the result.
+        ahead: first draws already computed for the last picks (or all of them, by the
+            processes that drew them); used only if they match this seed, pool size and
+            those picks. Never changes the result.
 
     Returns:
         One team per pick, in pick order.

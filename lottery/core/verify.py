@@ -22,7 +22,8 @@ from .errors import LotteryError, VerificationError
 from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
-from .pool import Pool, PoolCut, check_counts, decode_exclusions, decode_pool, raw_strata
+from .pool import Pool, check_counts, decode_exclusions
+from .pool_blob import PoolCut, decode_pool, raw_strata
 from .records import Record, open_record
 from .seed import check_commitment, derive_seed
 
@@ -234,21 +235,17 @@ def verify_task(
             rerun.tail.cancel()
 
 
-RERUN_SHARE = 0.85  # of the candidates, re-drawn by the worker while this process checks
-
-
 @dataclass(frozen=True)
 class _Rerun:
     seed: bytes  # claimed: from the draw's beacon value and the revealed secret, unchecked
-    split: int  # the worker draws pool strata [split:]
-    tail: selection.Tail
+    tail: selection.Tail  # the worker draws strata from the back, starting now
     cut: PoolCut  # the pool blob as the worker reads it; decode_pool reuses it
 
 
 def _start_rerun(
     ann: Record, others: Sequence[Record], blobs: Mapping[str, bytes], workers: int
 ) -> _Rerun | None:
-    """Start re-drawing the last strata of the pool in a worker, before anything is checked.
+    """Start re-drawing the pool from its last stratum in a worker, before anything is checked.
 
     Speculative and pure: the worker hashes the pool blob's ids with the seed the published
     records claim. ``None`` (no worker) unless ``workers >= 2``, forking is possible, the pool
@@ -271,12 +268,10 @@ def _start_rerun(
     cut = raw_strata(data) if isinstance(data, bytes) else None
     if cut is None:
         return None
-    raw = cut.strata
-    split = selection.split_point([len(r.ids) for r in raw], RERUN_SHARE)
     # The announced pool size: the worker's first team draws are used only if it is right.
     inspectors = a["inspector_pool"]["inspectors"]
     n = inspectors if type(inspectors) is int and inspectors >= 1 else 0
-    return _Rerun(seed, split, selection.start_raw_tail(seed, raw[split:], n), cut)
+    return _Rerun(seed, selection.start_raw_tail(seed, cut.strata, n), cut)
 
 
 def _rerun(
@@ -310,8 +305,8 @@ def _rerun(
             commit,
             workers=workers,
         )
-    picks, ahead = selection.finish(seed, pool, rerun.split, rerun.tail)
-    return outcome_from_selection(seed, pool, picks, team_input, team_size, cap, ahead)
+    drawn = selection.finish(seed, pool, rerun.tail)
+    return outcome_from_selection(seed, pool, drawn, team_input, team_size, cap)
 
 
 def _check_announcement(
@@ -343,7 +338,8 @@ def _check_announcement(
         "blob.exclusions", lambda: _blob(blobs, a["exclusions"]["sha256"], "exclusions"), "ok"
     )
     excl = ck.run("exclusions.format", lambda: decode_exclusions(excl_blob), "parses")
-    in_pool = pool.members
+    # The targets these blobs name, looked up in one pass over the pool's bytes.
+    in_pool = pool.lookup([e.target for e in excl] + [*ti.conflicts, *ti.previous])
     ck.require(
         "exclusions.disjoint",
         len(excl) == a["exclusions"]["count"] and not any(e.target in in_pool for e in excl),

@@ -45,7 +45,8 @@ from lottery.core.draw import (
 from lottery.core.errors import InputError, LotteryError
 from lottery.core.note import Signer
 from lottery.core.outcome import decode_team_input
-from lottery.core.pool import Candidate, Exclusion, decode_pool
+from lottery.core.pool import Candidate, Exclusion
+from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record
 from lottery.core.seed import commitment
 from lottery.keys import generate_keypair, load_signer

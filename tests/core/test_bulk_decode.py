@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from lottery.core import outcome as outcome_mod
 from lottery.core import pool as pool_mod
+from lottery.core import pool_blob
 from lottery.core.errors import EncodingError
 from lottery.core.outcome import TeamInput, decode_team_input, encode_team_input
 from lottery.core.pool import Candidate, build_pool, encode_pool
@@ -38,13 +39,13 @@ def _blob(task: str, strata: list[tuple[str, str, int, list[str]]]) -> bytes:
 
 def _general(data: bytes) -> pool_mod.Pool | None:
     try:
-        return pool_mod._decode_general(data)
+        return pool_blob._decode_general(data)
     except EncodingError:
         return None
 
 
 def _agree(data: bytes) -> None:
-    fast = pool_mod._decode_canonical(data)
+    fast = pool_blob._decode_canonical(data)
     general = _general(data)
     assert (fast is None) == (general is None)
     if fast is not None and general is not None:
@@ -104,7 +105,7 @@ def test_bulk_pool_reader_agrees_on_mutated_blobs(
 ) -> None:
     cands = [Candidate(c, f"R{len(c) % 3}", "AB"[len(c) % 2]) for c in dict.fromkeys(ids)]
     blob = encode_pool(build_pool("T1", cands, {"A": 3000, "B": 5000}))
-    assert pool_mod._decode_canonical(blob) is not None
+    assert pool_blob._decode_canonical(blob) is not None
     i = where % len(blob)
     edited = {
         "replace": blob[:i] + byte + blob[i + 1 :],
@@ -116,7 +117,7 @@ def test_bulk_pool_reader_agrees_on_mutated_blobs(
 
 def test_bulk_pool_reader_declines_known_tampering() -> None:
     blob = _blob("T1", [("R1", "A", 1, ["A1", "A2"]), ("R2", "A", 1, ["B1", "B2"])])
-    assert pool_mod._decode_canonical(blob) is not None
+    assert pool_blob._decode_canonical(blob) is not None
     for bad in [
         blob.replace(b'"B1"', b'"A1"'),  # an id in two strata
         blob.replace(b'"A1","A2"', b'"A2","A1"'),  # unsorted
@@ -127,9 +128,9 @@ def test_bulk_pool_reader_declines_known_tampering() -> None:
         blob.replace(b'"count":1', b'"count":01', 1),  # not canonical
         blob[:-1] + b" }",
     ]:
-        assert pool_mod._decode_canonical(bad) is None
+        assert pool_blob._decode_canonical(bad) is None
         with pytest.raises(EncodingError):
-            pool_mod.decode_pool(bad)
+            pool_blob.decode_pool(bad)
 
 
 def _team_general(data: bytes, monkeypatch: pytest.MonkeyPatch) -> TeamInput | None:
@@ -200,12 +201,12 @@ def test_bulk_team_input_reader_round_trip() -> None:
 def test_a_cut_of_other_bytes_is_ignored() -> None:
     a = _blob("T1", [("R1", "A", 1, ["A1", "A2"])])
     b = _blob("T1", [("R1", "A", 1, ["A1", "A3"])])
-    cut = pool_mod.raw_strata(a)
+    cut = pool_blob.raw_strata(a)
     assert cut is not None
-    assert pool_mod.decode_pool(a, cut=cut).strata[0].candidates == ("A1", "A2")
-    assert pool_mod.decode_pool(b, cut=cut).strata[0].candidates == ("A1", "A3")
+    assert pool_blob.decode_pool(a, cut=cut).strata[0].candidates == ("A1", "A2")
+    assert pool_blob.decode_pool(b, cut=cut).strata[0].candidates == ("A1", "A3")
     with pytest.raises(EncodingError, match="unique"):
-        pool_mod.decode_pool(_blob("T1", [("R1", "A", 1, ["A1", "A1"])]), cut=cut)
+        pool_blob.decode_pool(_blob("T1", [("R1", "A", 1, ["A1", "A1"])]), cut=cut)
 
 
 @settings(max_examples=200)

@@ -22,9 +22,12 @@ from lottery.core import parallel, selection, teams
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import compute_outcome
 from lottery.core.errors import VerificationError
-from lottery.core.pool import Candidate, build_pool, encode_pool, raw_strata
+from lottery.core.outcome import encode_outcome
+from lottery.core.pool import Candidate, build_pool, encode_pool
+from lottery.core.pool_blob import raw_strata
 from lottery.core.records import open_record
 from lottery.core.seed import commitment
+from lottery.core.teams import Team
 from lottery.core.verify import verify_task
 from lottery.synthetic import make_registries
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
@@ -109,26 +112,116 @@ ids = st.from_regex(r"[0-9A-Z]{1,12}", fullmatch=True)
         max_size=80,
         unique_by=lambda t: t[0],
     ),
-    st.floats(min_value=0.0, max_value=1.0),
 )
-def test_split_selection_equals_serial(
-    seed: bytes, rows: list[tuple[str, str, str]], share: float
-) -> None:
+def test_shared_selection_equals_serial(seed: bytes, rows: list[tuple[str, str, str]]) -> None:
     pool = build_pool("T", [Candidate(i, r, c) for i, r, c in rows], {"A": 2500, "B": 5000})
     serial = selection.select(seed, pool)
-    split = selection.split_point([len(s.candidates) for s in pool.strata], share)
-    assert 1 <= split <= len(pool.strata)
-    raw = [(s.key, s.count, s.encoded) for s in pool.strata[split:]]
-    tail = selection.start_tail(seed, raw, fork=forks())
-    assert selection.finish(seed, pool, split, tail) == (serial, None)
+    tail = selection.start_tail(seed, pool, fork=forks())
+    drawn = selection.finish(seed, pool, tail)
+    assert (drawn.selection, drawn.draws) == (serial, None)
+    # Each process wrote the outcome text of the strata it drew: together, the serial text.
+    team = [Team(p.target, ("I1", "I2")) for _, picks in serial for p in picks]
+    blob = encode_outcome("T", seed, serial, team)
+    assert encode_outcome("T", seed, serial, team, drawn.sections) == blob
+    assert drawn.sections is not None and len(drawn.sections) == len(pool.strata)
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
     assert cut is not None
-    tail = selection.start_raw_tail(seed, cut.strata[split:], 5)
-    joined, ahead = selection.finish(seed, pool, split, tail)
-    assert joined == serial
-    tail_ids = [p.target.encode() for _, picks in serial[split:] for p in picks]
-    assert ahead == teams.first_draws(seed, tail_ids, 5)
+    tail = selection.start_raw_tail(seed, cut.strata, 5, fork=forks())
+    drawn = selection.finish(seed, pool, tail)
+    assert drawn.selection == serial
+    assert encode_outcome("T", seed, serial, team, drawn.sections) == blob
+    # Both processes made the first team draws of their picks: together, those of all picks.
+    flat = [p.target.encode() for _, picks in serial for p in picks]
+    assert drawn.draws == teams.first_draws(seed, flat, 5)
+
+
+def _both_ends(claims: parallel.Claims) -> tuple[list[int], list[int]]:
+    front: list[int] = []
+    back: list[int] = []
+    turn = 0
+    while True:
+        i = claims.front() if turn % 3 else claims.back()  # the parent twice as fast
+        turn += 1
+        if i is None:
+            break
+        (front if turn % 3 != 1 else back).append(i)
+    return front, back
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 30])
+def test_claims_give_a_prefix_and_a_suffix(n: int) -> None:
+    for shared in (False, True):
+        claims = parallel.Claims(n, shared=shared)
+        front, back = _both_ends(claims)
+        assert front == list(range(len(front)))
+        assert back == list(range(n - 1, len(front) - 1, -1))
+        assert claims.front() is None and claims.back() is None
+        assert not claims.broken
+
+
+def _take_back(claims: parallel.Claims, stop_after: int) -> list[int]:
+    got: list[int] = []
+    while len(got) < stop_after and (i := claims.back()) is not None:
+        got.append(i)
+    return got
+
+
+def test_claims_are_shared_with_a_forked_worker() -> None:
+    assert forks(), "fork must be possible here (see _no_threads_left)"
+    claims = parallel.Claims(50, shared=True)
+    job = parallel.Background(lambda: _take_back(claims, 20), fork=True)
+    assert job.forked
+    taken = job.result()
+    assert taken == list(range(49, 29, -1))
+    mine = []
+    while (i := claims.front()) is not None:
+        mine.append(i)
+    assert mine == list(range(30))  # the parent sees what the child took
+
+
+def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert forks(), "fork must be possible here (see _no_threads_left)"
+    monkeypatch.setattr(parallel, "LOCK_TIMEOUT", 0.2)
+    claims = parallel.Claims(5, shared=True)
+
+    parent = os.getpid()
+
+    def grab_and_die() -> None:
+        if os.getpid() != parent:
+            claims._lock.acquire()
+            os._exit(9)
+
+    parallel.Background(grab_and_die, fork=True).result()
+    assert not claims.broken
+    started = time.monotonic()
+    assert claims.front() is None  # the lock never comes back: give up, do not hang
+    assert claims.broken and time.monotonic() - started < 5
+    assert claims.back() is None
+
+
+def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert forks(), "fork must be possible here (see _no_threads_left)"
+    seed = hashlib.sha256(b"TEST ONLY dead worker").digest()
+    rows = [Candidate(f"C{i:03d}", f"R{i % 6}", "A") for i in range(300)]
+    pool = build_pool("T", rows, {"A": 2500})
+    serial = selection.select(seed, pool)
+    real, parent = selection._from_back, os.getpid()
+
+    def die_after_claiming(seed: bytes, claims: parallel.Claims, *args: object) -> object:
+        if os.getpid() == parent:  # the parent's rerun of the worker: what the real one does
+            return real(seed, claims, *args)  # type: ignore[arg-type]
+        claims.back()
+        claims.back()
+        os._exit(3)
+
+    monkeypatch.setattr(selection, "_from_back", die_after_claiming)
+    tail = selection.start_tail(seed, pool, fork=True)
+    assert tail.job.forked
+    while tail.claims.n - 2 < tail.claims._ends[1]:
+        time.sleep(0.01)  # the worker has claimed its two strata (and died)
+    drawn = selection.finish(seed, pool, tail)
+    assert (drawn.selection, drawn.draws, drawn.sections) == (serial, None, None)
 
 
 @settings(max_examples=25, deadline=None)
@@ -149,14 +242,6 @@ def test_first_draws_ahead_never_change_the_teams(seed: bytes, k: int) -> None:
     ):
         got = teams.assign_teams(seed, picks, inspectors, conflicts, {}, 2, 12, ahead=wrong)
         assert got == want
-
-
-def test_split_point_gives_the_worker_a_suffix() -> None:
-    assert selection.split_point([10, 10, 10, 10], 0.5) == 2
-    assert selection.split_point([10, 10, 10, 10], 0.0) == 4  # all in this process
-    assert selection.split_point([10, 10, 10, 10], 1.0) == 1  # the parent keeps one
-    assert selection.split_point([5], 1.0) == 1
-    assert selection.split_point([1, 1, 100], 0.5) == 3  # the last stratum is too large
 
 
 def _disclosed(task: str = "T2026-P") -> inmemory.TaskRun:

@@ -15,10 +15,10 @@ from lottery.core.pool import (
     Stratum,
     build_pool,
     check_counts,
-    decode_pool,
     encode_pool,
     stratum_count,
 )
+from lottery.core.pool_blob import decode_pool
 from lottery.core.selection import select, select_stratum, ticket
 
 ids = st.from_regex(r"[0-9A-Z]{18}", fullmatch=True)
