@@ -200,7 +200,6 @@ def encode_outcome(
             )
             for st, picks in selection
         ]
-    strata = sections
     # Each distinct member once, in order of first appearance (the first bad one is named).
     s.check_ids(
         list(dict.fromkeys(chain.from_iterable(t.inspectors for t in teams))), "team members"
@@ -211,7 +210,7 @@ def encode_outcome(
         for t in teams
     )
     text = (
-        f'{{"seed":"{seed.hex()}","strata":[{",".join(strata)}],"task":"{task}",'
+        f'{{"seed":"{seed.hex()}","strata":[{",".join(sections)}],"task":"{task}",'
         f'"teams":[{team_text}],"type":"{OUTCOME_TYPE}","v":1}}'
     )
     return text.encode("ascii")

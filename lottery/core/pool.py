@@ -28,7 +28,6 @@ from .errors import EncodingError, InputError
 from .gcpause import bulk
 
 BP_DENOMINATOR = 10_000
-_ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"
 POOL_BLOB_TYPE = "lottery-pool"
 EXCLUSIONS_BLOB_TYPE = "lottery-exclusions"
 
@@ -313,7 +312,7 @@ def _encode_sorted(ids: list[str]) -> list[bytes] | None:
     n = len(ids)
     underscore = bisect_left(ids, "_")
     if (
-        joined.translate(None, _ID_CHARS) != b"\n" * (n - 1)
+        joined.translate(None, s.ID_CHARS) != b"\n" * (n - 1)
         or ids[0][:1] in ("", "-", ".")
         or (underscore < n and ids[underscore].startswith("_"))
         or max(map(len, ids)) > 64

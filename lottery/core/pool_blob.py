@@ -21,7 +21,7 @@ from typing import Any
 from . import schema as s
 from .errors import EncodingError
 from .gcpause import bulk
-from .pool import _ID_CHARS, POOL_BLOB_TYPE, Pool, Stratum, encode_pool
+from .pool import POOL_BLOB_TYPE, Pool, Stratum, encode_pool
 
 _STRATUM_SCHEMA = s.obj(
     {
@@ -108,7 +108,7 @@ def _ids_of(raw: bytes) -> list[bytes] | None:
     """
     ids = raw.split(_SEP)
     n = len(ids)
-    if raw.translate(None, _ID_CHARS) != _SEP * (n - 1):
+    if raw.translate(None, s.ID_CHARS) != _SEP * (n - 1):
         return None
     # Every byte left is an id character. Sorted (timsort's check of a sorted list is one pass
     # of byte comparisons) puts every empty id and every id starting with '-' or '.' (which

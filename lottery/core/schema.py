@@ -165,7 +165,7 @@ def mapping(key_check: Validator, inner: Validator) -> Validator:
     return check
 
 
-_ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"
+ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._-"  # of ID_RE
 
 
 def split_ids(joined: bytes, sep: bytes, count: int, what: str) -> list[bytes]:
@@ -182,7 +182,7 @@ def split_ids(joined: bytes, sep: bytes, count: int, what: str) -> list[bytes]:
     ok = (
         count >= 1
         and len(parts) == count
-        and joined.translate(None, _ID_CHARS) == sep * (count - 1)
+        and joined.translate(None, ID_CHARS) == sep * (count - 1)
         and parts[0][:1] not in (b"", b".", b"_", b"-")  # the first id (not the separator)
         and all(sep + bad not in joined for bad in (sep, b".", b"_", b"-"))
         and not joined.endswith(sep)

@@ -147,9 +147,15 @@ class Drawn:
     sections: list[str] | None
 
 
-def _draws_of(seed: bytes, entries: list[bytes], inspectors: int) -> FirstDraws | None:
-    """The first team draws of one stratum's picks, when the pool size is known."""
-    return first_draws(seed, [e[32:] for e in entries], inspectors) if inspectors >= 1 else None
+def _draw_one(
+    seed: bytes, key: str, count: int, encoded: Sequence[bytes], inspectors: int
+) -> tuple[list[bytes], str, FirstDraws | None]:
+    """The step both ends of a shared draw take per stratum: its ``ticket || id`` entries,
+    its outcome section and, when the pool size is known, its picks' first team draws."""
+    entries = stratum_entries(seed, key, count, encoded)
+    ids = [e[32:] for e in entries]
+    draws = first_draws(seed, ids, inspectors) if inspectors >= 1 else None
+    return entries, section_of_entries(key, entries), draws
 
 
 def join_draws(parts: Sequence[FirstDraws | None]) -> FirstDraws | None:
@@ -180,10 +186,10 @@ def _from_back(
     draws: list[FirstDraws | None] = []
     while (i := claims.back()) is not None:
         key, count, enc = ids_of(i)
-        entries = stratum_entries(seed, key, count, enc)
+        entries, section, first = _draw_one(seed, key, count, enc, inspectors)
         done.append((key, entries))
-        sections.append(section_of_entries(key, entries))
-        draws.append(_draws_of(seed, entries, inspectors))
+        sections.append(section)
+        draws.append(first)
     for part in (done, sections, draws):
         part.reverse()
     return TailResult(claims.n - len(done), done, sections, join_draws(draws))
@@ -254,19 +260,19 @@ def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
         InputError: when the seed is not 32 bytes.
     """
     strata = pool.strata
-    head: Selection = []
     if tail.claims.n != len(strata):
         tail.cancel()
         return Drawn([(st, select_stratum(seed, st)) for st in strata], None, None)
+    head: Selection = []
     sections: list[str] = []
     draws: list[FirstDraws | None] = []
     try:
         while (i := tail.claims.front()) is not None:
             st = strata[i]
-            entries = stratum_entries(seed, st.key, st.count, st.encoded)
+            entries, section, first = _draw_one(seed, *_ids(st), tail.inspectors)
             head.append((st, _picks(entries)))
-            sections.append(section_of_entries(st.key, entries))
-            draws.append(_draws_of(seed, entries, tail.inspectors))
+            sections.append(section)
+            draws.append(first)
     except BaseException:
         tail.cancel()
         raise
