@@ -27,13 +27,12 @@ from typing import Any
 from . import schema as s
 from .canonical import canonical_json, hex_to_bytes, parse_canonical_json
 from .errors import EncodingError
-from .outcome_text import stratum_section
+from .outcome_text import OUTCOME_TYPE, outcome_text, stratum_section, teams_text
 from .pool import Stratum
 from .selection import Pick
 from .teams import Team
 
 TEAM_INPUT_TYPE = "lottery-team-input"
-OUTCOME_TYPE = "lottery-outcome"
 
 
 def _utf8(text: str) -> bytes:
@@ -200,20 +199,7 @@ def encode_outcome(
             )
             for st, picks in selection
         ]
-    # Each distinct member once, in order of first appearance (the first bad one is named).
-    s.check_ids(
-        list(dict.fromkeys(chain.from_iterable(t.inspectors for t in teams))), "team members"
-    )
-    sep = '","'
-    team_text = ",".join(
-        '{"inspectors":["' + sep.join(t.inspectors) + '"],"target":"' + t.target + '"}'
-        for t in teams
-    )
-    text = (
-        f'{{"seed":"{seed.hex()}","strata":[{",".join(sections)}],"task":"{task}",'
-        f'"teams":[{team_text}],"type":"{OUTCOME_TYPE}","v":1}}'
-    )
-    return text.encode("ascii")
+    return outcome_text(task, seed, sections, teams_text(teams)).encode("ascii")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
+M = TypeVar("M")
 
 MIN_PARALLEL = 50_000  # candidates: below this, a fork costs more than it saves
 LOCK_TIMEOUT = 10.0  # seconds: a worker holding the claims lock longer than this is broken
@@ -130,7 +131,65 @@ class Claims:
         return self._take(1)
 
 
-def _child(fn: Callable[[], object], send: Connection) -> None:
+class Inbox(Generic[M]):
+    """Messages from the parent to the worker a :class:`Background` forks after this was made.
+
+    A one-way pipe: the parent keeps only the sending end, the child only the receiving end,
+    so a send to a dead child fails at once (never blocks) and a child whose parent died reads
+    end-of-file. Without a fork the messages wait in a list for the in-process call.
+    """
+
+    def __init__(self, *, shared: bool) -> None:
+        """An inbox for a child to be forked (``shared``), or an in-process one."""
+        self._held: list[M] = []
+        self._recv: Connection | None = None
+        self._send: Connection | None = None
+        if shared:
+            self._recv, self._send = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+    def put(self, message: M) -> bool:
+        """Send ``message`` (in the parent); false when the child is gone."""
+        if self._send is None:  # in-process: the call reads it later
+            self._held.append(message)
+            return True
+        try:
+            self._send.send(message)
+        except OSError:  # the child died: its result will be missing too
+            return False
+        return True
+
+    def get(self) -> M:
+        """The next message (in the child, or in-process).
+
+        Raises:
+            EOFError: when the parent is gone or will send nothing more.
+        """
+        if self._recv is None:
+            if not self._held:
+                raise EOFError("no message was sent")
+            return self._held.pop(0)
+        return self._recv.recv()  # type: ignore[no-any-return]
+
+    def _forked(self, in_child: bool) -> None:
+        """Keep only this side's end of the pipe."""
+        end = self._send if in_child else self._recv
+        if end is not None:
+            end.close()
+        if in_child:
+            self._send = None
+        else:
+            self._recv = None
+
+    def close(self) -> None:
+        """Close the sending end: the child reads end-of-file."""
+        if self._send is not None:
+            self._send.close()
+            self._send = None
+
+
+def _child(fn: Callable[[], object], send: Connection, inbox: Inbox[Any] | None) -> None:
+    if inbox is not None:
+        inbox._forked(in_child=True)
     try:
         value = fn()
     except BaseException:  # any failure: the parent recomputes in-process
@@ -143,23 +202,27 @@ def _child(fn: Callable[[], object], send: Connection) -> None:
 class Background(Generic[R]):
     """``fn()`` computed in a forked child (or lazily in-process: ``fork`` false or unsafe)."""
 
-    def __init__(self, fn: Callable[[], R], *, fork: bool = True) -> None:
-        """Start ``fn`` in a child process when ``fork`` is true (see :func:`use_workers`)."""
+    def __init__(
+        self, fn: Callable[[], R], *, fork: bool = True, inbox: Inbox[Any] | None = None
+    ) -> None:
+        """Start ``fn`` in a child process when ``fork`` is true (see :func:`use_workers`);
+        ``inbox`` (made before, shared) carries messages from this process to the child."""
         self._fn = fn
         self._recv: Connection | None = None
         self._proc: multiprocessing.process.BaseProcess | None = None
         if fork and can_fork():  # never from a process with threads, whoever asks
             ctx = multiprocessing.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+            proc = ctx.Process(target=_child, args=(fn, send, inbox), daemon=True)
             try:
                 proc.start()
             except OSError:  # no memory or process slot for a fork: stay in-process
                 recv.close()
-                send.close()
-                return
+            else:
+                self._recv, self._proc = recv, proc
             send.close()  # the parent keeps only the reading end: EOF if the child dies
-            self._recv, self._proc = recv, proc
+        if inbox is not None:  # no reader is left in this process: a send to no child fails
+            inbox._forked(in_child=False)
 
     @property
     def forked(self) -> bool:
@@ -180,6 +243,22 @@ class Background(Generic[R]):
             value: R = recv.recv()
         except (EOFError, OSError):
             value = self._fn()  # the child failed: same pure function, same answer
+        finally:
+            recv.close()
+            proc.join()
+        return value
+
+    def delivered(self) -> R | None:
+        """The child's value, or ``None`` when no child ran or it failed (nothing is
+        recomputed: for work whose in-process fallback the caller does itself)."""
+        recv, proc = self._recv, self._proc
+        if recv is None or proc is None:
+            return None
+        self._recv = self._proc = None
+        try:
+            value: R | None = recv.recv()
+        except (EOFError, OSError):
+            value = None
         finally:
             recv.close()
             proc.join()

@@ -172,7 +172,31 @@ def join_draws(parts: Sequence[FirstDraws | None]) -> FirstDraws | None:
     return FirstDraws(seed, n, ids, first)
 
 
-def _from_back(
+@dataclass(frozen=True)
+class HeadResult:
+    """What the parent drew from the front: each stratum's ``ticket || id`` entries (labelled
+    with its key), outcome sections and first team draws (``None`` without a pool size)."""
+
+    strata: list[tuple[str, list[bytes]]]
+    sections: list[str]
+    draws: list[FirstDraws | None]
+
+
+def draw_from_front(
+    seed: bytes, claims: parallel.Claims, ids_of: Callable[[int], StratumIds], inspectors: int
+) -> HeadResult:
+    """Draw strata taken from the front of ``claims`` until the worker's back meets them."""
+    head = HeadResult([], [], [])
+    while (i := claims.front()) is not None:
+        key, count, enc = ids_of(i)
+        entries, section, first = _draw_one(seed, key, count, enc, inspectors)
+        head.strata.append((key, entries))
+        head.sections.append(section)
+        head.draws.append(first)
+    return head
+
+
+def draw_from_back(
     seed: bytes, claims: parallel.Claims, ids_of: Callable[[int], StratumIds], inspectors: int
 ) -> TailResult:
     """Draw strata taken from the back of ``claims`` until the parent's front meets them.
@@ -213,7 +237,7 @@ def _start(
 ) -> Tail:
     fork = fork and parallel.can_fork()
     claims = parallel.Claims(n, shared=fork)
-    job = parallel.Background(partial(_from_back, seed, claims, ids_of, inspectors), fork=fork)
+    job = parallel.Background(partial(draw_from_back, seed, claims, ids_of, inspectors), fork=fork)
     return Tail(claims, job, inspectors)
 
 
@@ -224,23 +248,17 @@ def start_tail(seed: bytes, pool: Pool, *, fork: bool, inspectors: int = 0) -> T
     return _start(seed, len(strata), lambda i: _ids(strata[i]), fork, inspectors)
 
 
-def start_raw_tail(
-    seed: bytes, strata: Sequence[RawStratum], inspectors: int = 0, *, fork: bool = True
-) -> Tail:
-    """:func:`start_tail` over strata cut from a pool blob, not yet checked.
-
-    What the verifier's worker computes while the parent checks the same blob: if the blob
-    turns out to be invalid, the answer is thrown away; if it is valid, these are exactly the
-    ids :func:`lottery.core.pool_blob.decode_pool` gives.
-    """
-    return _start(seed, len(strata), lambda i: _raw_ids(strata[i]), fork, inspectors)
-
-
 def _ids(st: Stratum) -> StratumIds:
     return st.key, st.count, st.encoded
 
 
-def _raw_ids(r: RawStratum) -> StratumIds:
+def raw_stratum_ids(r: RawStratum) -> StratumIds:
+    """A stratum cut from a pool blob, not yet checked, as drawing needs it.
+
+    What the verifier's worker draws while the parent checks the same blob: if the blob turns
+    out to be invalid, the answer is thrown away; if it is valid, these are exactly the ids
+    :func:`lottery.core.pool_blob.decode_pool` gives.
+    """
     return r.key, r.count, r.ids.split(b'","')
 
 
@@ -263,19 +281,13 @@ def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
     if tail.claims.n != len(strata):
         tail.cancel()
         return Drawn([(st, select_stratum(seed, st)) for st in strata], None, None)
-    head: Selection = []
-    sections: list[str] = []
-    draws: list[FirstDraws | None] = []
     try:
-        while (i := tail.claims.front()) is not None:
-            st = strata[i]
-            entries, section, first = _draw_one(seed, *_ids(st), tail.inspectors)
-            head.append((st, _picks(entries)))
-            sections.append(section)
-            draws.append(first)
+        front = draw_from_front(seed, tail.claims, lambda i: _ids(strata[i]), tail.inspectors)
     except BaseException:
         tail.cancel()
         raise
+    head: Selection = [(st, _picks(e)) for st, (_, e) in zip(strata, front.strata, strict=False)]
+    sections, draws = front.sections, front.draws
     if tail.claims.broken:
         tail.cancel()
     rest = tail.job.result()

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
-from . import parallel, selection
+from . import parallel, rerun
 from . import teams as team_mod
-from .beacon import BeaconSpec, beacon_value_bytes, beacon_value_from_dict, verify_beacon_value
+from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
-from .draw import DrawResult, compute_outcome, outcome_from_selection
+from .draw import DrawResult, compute_outcome
 from .errors import LotteryError, VerificationError
 from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
 from .pool import Pool, check_counts, decode_exclusions
-from .pool_blob import PoolCut, decode_pool, raw_strata
+from .pool_blob import decode_pool
 from .records import Record, open_record
 from .seed import check_commitment, derive_seed
 
@@ -40,12 +41,22 @@ class Check:
 
 @dataclass
 class TaskVerification:
-    """The result of verifying one task."""
+    """The result of verifying one task.
+
+    The re-drawn outcome (equal to the published one) is built from the re-run's compact
+    parts when first asked for (:attr:`outcome`): a verifier that only needs the verdict
+    never makes its hundred thousand objects.
+    """
 
     task: str
     status: str = "announced"
     checks: list[Check] = field(default_factory=list)
-    outcome: Outcome | None = None
+    outcome_source: Callable[[], Outcome] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def outcome(self) -> Outcome | None:
+        """The outcome of a disclosed or cancelled draw, re-computed; ``None`` before."""
+        return self.outcome_source() if self.outcome_source is not None else None
 
 
 class _Checker:
@@ -141,12 +152,11 @@ def verify_task(
         f"{len(records)} records of task {task}",
     )
     a = ann.body
-    # With workers, most of the re-draw starts now in a worker process, from the claimed
-    # seed, while this process checks everything it depends on (the result is used only if
-    # the checked seed is the same).
-    rerun = _start_rerun(ann, others, blobs, workers)
+    # With workers, the re-run starts now in a worker process, from the claimed values, while
+    # this process checks everything it depends on (lottery/core/rerun.py).
+    spec_run = rerun.start(ann, others, blobs, workers)
     try:
-        pool, team_input = _check_announcement(ck, a, blobs, rerun.cut if rerun else None)
+        pool, team_input = _check_announcement(ck, a, blobs, spec_run)
         spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
         draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
         reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
@@ -196,7 +206,7 @@ def verify_task(
         result = ck.run(
             "draw.rerun",
             lambda: _rerun(
-                rerun,
+                spec_run,
                 ann.digest,
                 pool,
                 team_input,
@@ -206,24 +216,19 @@ def verify_task(
                 secret,
                 commit,
                 workers,
+                outcome_blob,
             ),
             "seed, selection and teams re-computed from the published inputs",
         )
-        if result.outcome_blob == outcome_blob:
-            picks = sum(len(p) for _, p in result.selection)
+        if callable(result) or result.outcome_blob == outcome_blob:
             report.checks += [
-                Check("draw.selection", f"{picks} picks re-drawn identically"),
-                Check("draw.teams", f"{len(result.teams)} teams re-assigned identically"),
+                Check("draw.selection", f"{pool.picks} picks re-drawn identically"),
+                Check("draw.teams", f"{pool.picks} teams re-assigned identically"),
                 Check(
                     "draw.outcome_bytes", "the published outcome is byte-identical to the re-run"
                 ),
             ]
-            report.outcome = Outcome(
-                pool.task,
-                result.seed,
-                tuple((st.key, tuple(p)) for st, p in result.selection),
-                tuple(result.teams),
-            )
+            report.outcome_source = result if callable(result) else partial(_outcome, pool, result)
             return report
         published = ck.run("draw.outcome", lambda: decode_outcome(outcome_blob), "outcome parses")
         _compare(
@@ -231,51 +236,21 @@ def verify_task(
         )
         raise VerificationError("draw.outcome_bytes", "the outcome differs from the re-run")
     finally:
-        if rerun is not None:
-            rerun.tail.cancel()
+        if spec_run is not None:
+            spec_run.abandon()
 
 
-@dataclass(frozen=True)
-class _Rerun:
-    seed: bytes  # claimed: from the draw's beacon value and the revealed secret, unchecked
-    tail: selection.Tail  # the worker draws strata from the back, starting now
-    cut: PoolCut  # the pool blob as the worker reads it; decode_pool reuses it
-
-
-def _start_rerun(
-    ann: Record, others: Sequence[Record], blobs: Mapping[str, bytes], workers: int
-) -> _Rerun | None:
-    """Start re-drawing the pool from its last stratum in a worker, before anything is checked.
-
-    Speculative and pure: the worker hashes the pool blob's ids with the seed the published
-    records claim. ``None`` (no worker) unless ``workers >= 2``, forking is possible, the pool
-    is large, and the task has one draw and one reveal or cancellation whose values parse.
-    """
-    a = ann.body
-    try:
-        if not parallel.use_workers(workers, int(a["pool"]["candidates"])):
-            return None
-        draws = [r for r in others if r.type == "task-draw"]
-        closing = [r for r in others if r.type in ("task-reveal", "task-cancellation")]
-        if len(draws) != 1 or len(closing) != 1:
-            return None
-        secret = hex_to_bytes(closing[0].body["secret"], length=32, what="secret")
-        value = beacon_value_bytes(beacon_value_from_dict(draws[0].body["beacon_value"]))
-        seed = derive_seed(ann.digest, value, secret)
-        data = blobs.get(a["pool"]["sha256"])
-    except (LotteryError, KeyError, TypeError, ValueError):
-        return None  # the checks will say what is wrong
-    cut = raw_strata(data) if isinstance(data, bytes) else None
-    if cut is None:
-        return None
-    # The announced pool size: the worker's first team draws are used only if it is right.
-    inspectors = a["inspector_pool"]["inspectors"]
-    n = inspectors if type(inspectors) is int and inspectors >= 1 else 0
-    return _Rerun(seed, selection.start_raw_tail(seed, cut.strata, n), cut)
+def _outcome(pool: Pool, result: DrawResult) -> Outcome:
+    return Outcome(
+        pool.task,
+        result.seed,
+        tuple((st.key, tuple(p)) for st, p in result.selection),
+        tuple(result.teams),
+    )
 
 
 def _rerun(
-    rerun: _Rerun | None,
+    spec_run: rerun.Rerun | None,
     announcement_digest: bytes,
     pool: Pool,
     team_input: TeamInput,
@@ -285,34 +260,38 @@ def _rerun(
     secret: bytes,
     commit: bytes,
     workers: int,
-) -> DrawResult:
-    """:func:`compute_outcome`, joining the worker's picks when its seed was the right one.
+    published: bytes,
+) -> DrawResult | Callable[[], Outcome]:
+    """The speculative re-run's outcome when it gives exactly the ``published`` bytes for
+    the checked seed and pool (see :meth:`lottery.core.rerun.Rerun.confirm`); otherwise
+    :func:`compute_outcome`, in-process.
 
     Raises:
         VerificationError: ``commit.reveal`` when the secret does not open the commitment.
     """
     check_commitment(commit, secret)
     seed = derive_seed(announcement_digest, beacon_value, secret)
-    if rerun is None or rerun.seed != seed:
-        return compute_outcome(
-            announcement_digest,
-            pool,
-            team_input,
-            team_size,
-            cap,
-            beacon_value,
-            secret,
-            commit,
-            workers=workers,
-        )
-    drawn = selection.finish(seed, pool, rerun.tail)
-    return outcome_from_selection(seed, pool, drawn, team_input, team_size, cap)
+    confirmed = spec_run.confirm(seed, pool, published) if spec_run is not None else None
+    if confirmed is not None:
+        return confirmed
+    return compute_outcome(
+        announcement_digest,
+        pool,
+        team_input,
+        team_size,
+        cap,
+        beacon_value,
+        secret,
+        commit,
+        workers=workers,
+    )
 
 
 def _check_announcement(
-    ck: _Checker, a: Mapping[str, Any], blobs: Mapping[str, bytes], cut: PoolCut | None
+    ck: _Checker, a: Mapping[str, Any], blobs: Mapping[str, bytes], spec_run: rerun.Rerun | None
 ) -> tuple[Pool, TeamInput]:
     pool_blob = ck.run("blob.pool", lambda: _blob(blobs, a["pool"]["sha256"], "pool"), "hash ok")
+    cut = spec_run.cut if spec_run is not None else None
     pool = ck.run("pool.format", lambda: decode_pool(pool_blob, cut=cut), "pool parses")
     ck.run("pool.counts", lambda: check_counts(pool, a["ratios"]), "counts follow the rule")
     ck.require(
@@ -324,6 +303,10 @@ def _check_announcement(
         "the pool blob does not match the announcement's counts or task",
         f"{pool.candidates} candidates in {len(pool.strata)} strata, {pool.picks} to draw",
     )
+    # Here this process joins the re-draw, from the front of the checked pool; the worker then
+    # assigns the teams while the rest is checked.
+    if spec_run is not None:
+        spec_run.draw_front(pool)
     team_blob = ck.run(
         "blob.inspectors", lambda: _blob(blobs, a["inspector_pool"]["sha256"], "team"), "hash ok"
     )

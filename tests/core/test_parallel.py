@@ -11,7 +11,6 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -30,6 +29,7 @@ from lottery.core.seed import commitment
 from lottery.core.teams import Team
 from lottery.core.verify import verify_task
 from lottery.synthetic import make_registries
+from tests.core.conftest import forks
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
 from tests.test_draw_verify import resign
 
@@ -39,27 +39,7 @@ ANN = hashlib.sha256(b"TEST ONLY announcement").digest()
 BEACON = hashlib.sha256(b"TEST ONLY beacon").digest()
 
 
-def forks() -> bool:
-    """Whether forking is possible now (a test elsewhere in the suite may leave a thread)."""
-    return parallel.can_fork()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _no_threads_left() -> None:
-    """Wait for threads other tests left behind (AnyIO keeps idle workers for 10 s), so that
-    these tests really take the forked path; fail, never skip, if some thread stays."""
-    deadline = time.monotonic() + 30
-    while hasattr(os, "fork") and not forks() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
-    assert not hasattr(os, "fork") or forks(), f"threads still running: {others}"
-
-
-@pytest.fixture
-def small_parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Let pools of any size take the parallel path."""
-    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
-    yield
+pytestmark = pytest.mark.usefixtures("no_threads_left")
 
 
 def _outcome(run: inmemory.TaskRun, workers: int) -> bytes:
@@ -127,13 +107,18 @@ def test_shared_selection_equals_serial(seed: bytes, rows: list[tuple[str, str, 
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
     assert cut is not None
-    tail = selection.start_raw_tail(seed, cut.strata, 5, fork=forks())
-    drawn = selection.finish(seed, pool, tail)
-    assert drawn.selection == serial
-    assert encode_outcome("T", seed, serial, team, drawn.sections) == blob
-    # Both processes made the first team draws of their picks: together, those of all picks.
+    claims = parallel.Claims(len(cut.strata), shared=False)  # the back takes every stratum
+    back = selection.draw_from_back(
+        seed, claims, lambda i: selection.raw_stratum_ids(cut.strata[i]), 5
+    )
+    assert back.start == 0
+    assert [(k, [e[32:].decode() for e in es]) for k, es in back.strata] == [
+        (st.key, [p.target for p in picks]) for st, picks in serial
+    ]
+    assert encode_outcome("T", seed, serial, team, back.sections) == blob
+    # The first team draws of the picks drawn from the back: those of all picks.
     flat = [p.target.encode() for _, picks in serial for p in picks]
-    assert drawn.draws == teams.first_draws(seed, flat, 5)
+    assert back.draws == teams.first_draws(seed, flat, 5)
 
 
 def _both_ends(claims: parallel.Claims) -> tuple[list[int], list[int]]:
@@ -206,7 +191,7 @@ def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) ->
     rows = [Candidate(f"C{i:03d}", f"R{i % 6}", "A") for i in range(300)]
     pool = build_pool("T", rows, {"A": 2500})
     serial = selection.select(seed, pool)
-    real, parent = selection._from_back, os.getpid()
+    real, parent = selection.draw_from_back, os.getpid()
 
     def die_after_claiming(seed: bytes, claims: parallel.Claims, *args: object) -> object:
         if os.getpid() == parent:  # the parent's rerun of the worker: what the real one does
@@ -215,7 +200,7 @@ def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) ->
         claims.back()
         os._exit(3)
 
-    monkeypatch.setattr(selection, "_from_back", die_after_claiming)
+    monkeypatch.setattr(selection, "draw_from_back", die_after_claiming)
     tail = selection.start_tail(seed, pool, fork=True)
     assert tail.job.forked
     while tail.claims.n - 2 < tail.claims._ends[1]:
@@ -257,7 +242,7 @@ def test_parallel_verification_reports_the_same(small_parallel: None) -> None:
     serial = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=1)
     forked = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=2)
     assert forked == serial
-    assert forked.outcome is not None
+    assert forked.outcome is not None and forked.outcome == serial.outcome
     with parallel.using_workers(2):  # the default a command line sets for audit_export
         assert verify_task(notes, blobs, VERIFIERS, log=LOG) == serial
 
