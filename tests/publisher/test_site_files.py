@@ -38,6 +38,17 @@ def test_feed_is_rss_of_the_latest_records(built_site: BuiltSite) -> None:
     assert any("行政处罚" in t for t in titles) and any("抽查结果" in t for t in titles)
 
 
+def test_every_page_names_the_feed(built_site: BuiltSite) -> None:
+    site = built_site.site.resolve()
+    pages = [p for p in site.rglob("*.html") if p.name != "404.html"]
+    assert len(pages) >= 10
+    link = re.compile(r'<link rel="alternate" type="application/rss\+xml" [^>]*href="([^"]+)"')
+    for page in pages:
+        found = link.findall(page.read_text("utf-8"))
+        assert len(found) == 1, f"{page.relative_to(site)} names the feed {len(found)} times"
+        assert (page.parent / found[0]).resolve() == site / "feed.xml", page
+
+
 def test_search_finds_words_from_the_middle_of_company_and_item_names(
     built_site: BuiltSite,
 ) -> None:
