@@ -37,7 +37,6 @@ from .pool import Pool
 from .pool_blob import PoolCut, raw_strata
 from .records import Record
 from .seed import derive_seed
-from .selection import Pick
 from .teams import FirstDraws, Team, assign_teams
 
 
@@ -89,7 +88,7 @@ class Rerun:
         front = selection.draw_from_front(
             self.seed,
             self.claims,
-            lambda i: (strata[i].key, strata[i].count, strata[i].encoded),
+            lambda i: selection.stratum_ids(strata[i]),
             self.inspectors,
         )
         draws = selection.join_draws(front.draws)
@@ -215,10 +214,7 @@ def _outcome(
     members: list[str],
     team_size: int,
 ) -> Outcome:
-    picks = tuple(
-        (key, tuple(Pick(e[32:].decode("utf-8"), e[:32]) for e in entries))
-        for key, entries in strata
-    )
+    picks = tuple((key, tuple(selection.picks_of(entries))) for key, entries in strata)
     targets = [p.target for _, ps in picks for p in ps]
     teams = tuple(
         Team(t, tuple(members[j * team_size : (j + 1) * team_size])) for j, t in enumerate(targets)

@@ -97,7 +97,7 @@ def _lowest(key: bytes, encoded: Sequence[bytes], count: int) -> list[bytes]:
 
 def select_stratum(seed: bytes, stratum: Stratum) -> list[Pick]:
     """Draw ``stratum.count`` candidates from one stratum, in ticket order."""
-    return _picks(stratum_entries(seed, stratum.key, stratum.count, stratum.encoded))
+    return picks_of(stratum_entries(seed, stratum.key, stratum.count, stratum.encoded))
 
 
 def stratum_entries(seed: bytes, key: str, count: int, encoded: Sequence[bytes]) -> list[bytes]:
@@ -110,7 +110,7 @@ def stratum_entries(seed: bytes, key: str, count: int, encoded: Sequence[bytes])
     return _lowest(k, encoded, count) if count > 0 else []
 
 
-def _picks(entries: Iterable[bytes]) -> list[Pick]:
+def picks_of(entries: Iterable[bytes]) -> list[Pick]:
     """``ticket || id`` entries as picks."""
     return [Pick(e[32:].decode("utf-8"), e[:32]) for e in entries]
 
@@ -245,10 +245,11 @@ def start_tail(seed: bytes, pool: Pool, *, fork: bool, inspectors: int = 0) -> T
     """Start a worker drawing the pool's strata from the back (or lazily in-process without
     ``fork``); :func:`finish` draws from the front until the two meet."""
     strata = pool.strata
-    return _start(seed, len(strata), lambda i: _ids(strata[i]), fork, inspectors)
+    return _start(seed, len(strata), lambda i: stratum_ids(strata[i]), fork, inspectors)
 
 
-def _ids(st: Stratum) -> StratumIds:
+def stratum_ids(st: Stratum) -> StratumIds:
+    """A checked stratum as drawing needs it."""
     return st.key, st.count, st.encoded
 
 
@@ -282,11 +283,13 @@ def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
         tail.cancel()
         return Drawn([(st, select_stratum(seed, st)) for st in strata], None, None)
     try:
-        front = draw_from_front(seed, tail.claims, lambda i: _ids(strata[i]), tail.inspectors)
+        front = draw_from_front(
+            seed, tail.claims, lambda i: stratum_ids(strata[i]), tail.inspectors
+        )
     except BaseException:
         tail.cancel()
         raise
-    head: Selection = [(st, _picks(e)) for st, (_, e) in zip(strata, front.strata, strict=False)]
+    head: Selection = [(st, picks_of(e)) for st, (_, e) in zip(strata, front.strata, strict=False)]
     sections, draws = front.sections, front.draws
     if tail.claims.broken:
         tail.cancel()
@@ -295,7 +298,7 @@ def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
     labels = [(key, len(entries)) for key, entries in rest.strata]
     if rest.start != k or labels != [(st.key, st.count) for st in strata[k:]]:
         return Drawn(head + [(st, select_stratum(seed, st)) for st in strata[k:]], None, None)
-    picks = [(st, _picks(e)) for st, (_, e) in zip(strata[k:], rest.strata, strict=True)]
+    picks = [(st, picks_of(e)) for st, (_, e) in zip(strata[k:], rest.strata, strict=True)]
     if rest.strata:
         draws.append(rest.draws)
     return Drawn(head + picks, join_draws(draws), sections + rest.sections)

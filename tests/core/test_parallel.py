@@ -247,6 +247,26 @@ def test_parallel_verification_reports_the_same(small_parallel: None) -> None:
         assert verify_task(notes, blobs, VERIFIERS, log=LOG) == serial
 
 
+def forge_outcome(
+    notes: list[bytes], blobs: dict[str, bytes], outcome: dict
+) -> tuple[list[bytes], dict[str, bytes]]:
+    """What a dishonest office can publish: ``outcome`` (edited), with the draw and reveal
+    records (notes 1 and 2) re-signed to point at it."""
+    forged = canonical_json(outcome)
+
+    def point_outcome(body: dict) -> None:
+        body["outcome"] = sha256_hex(forged)
+
+    draw = resign(notes[1], point_outcome)
+    draw_id = open_record(draw, VERIFIERS, log=LOG).id
+
+    def point_reveal(body: dict) -> None:
+        point_outcome(body)
+        body["draw"] = draw_id
+
+    return [notes[0], draw, resign(notes[2], point_reveal)], {**blobs, sha256_hex(forged): forged}
+
+
 def _failures(run: inmemory.TaskRun) -> dict[str, tuple[list[bytes], dict[str, bytes]]]:
     """Published tasks that must fail, each in its own way (tests/test_draw_verify.py)."""
     notes, blobs = list(run.published.notes), dict(run.published.blobs)
@@ -271,19 +291,7 @@ def _failures(run: inmemory.TaskRun) -> dict[str, tuple[list[bytes], dict[str, b
     taken = {p["target"] for p in picks}
     picks[0]["target"] = next(c for c in first.candidates if c not in taken)
     outcome["teams"][0]["target"] = picks[0]["target"]
-    forged = canonical_json(outcome)
-
-    def point_outcome(body: dict) -> None:
-        body["outcome"] = sha256_hex(forged)
-
-    draw = resign(notes[1], point_outcome)
-    draw_id = open_record(draw, VERIFIERS, log=LOG).id
-
-    def point_reveal(body: dict) -> None:
-        point_outcome(body)
-        body["draw"] = draw_id
-
-    with_forged = {**blobs, sha256_hex(forged): forged}
+    forged_notes, with_forged = forge_outcome(notes, blobs, outcome)
 
     tampered = dict(blobs)
     tampered[a["pool"]["sha256"]] = pool_blob.replace(b'"count":', b'"count":1', 1)
@@ -294,7 +302,7 @@ def _failures(run: inmemory.TaskRun) -> dict[str, tuple[list[bytes], dict[str, b
         ),
         "blob.hash": (notes, tampered),
         "commit.reveal": ([*notes[:2], resign(notes[2], reveal_other)], blobs),
-        "draw.selection": ([notes[0], draw, resign(notes[2], point_reveal)], with_forged),
+        "draw.selection": (forged_notes, with_forged),
     }
 
 

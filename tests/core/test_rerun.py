@@ -16,15 +16,13 @@ import pytest
 
 from lottery import inmemory
 from lottery.core import parallel, rerun, selection
-from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.errors import VerificationError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import open_record
 from lottery.core.verify import TaskVerification, verify_task
 from tests.core.conftest import forks
-from tests.core.test_parallel import VERIFIERS, _disclosed
+from tests.core.test_parallel import VERIFIERS, _disclosed, forge_outcome
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon
-from tests.test_draw_verify import resign
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -134,20 +132,7 @@ def test_a_forged_team_fails_the_same_way(small_parallel: None) -> None:
     assert run.result is not None
     outcome = json.loads(blobs[run.result.outcome_sha256])
     outcome["teams"][3]["inspectors"].reverse()
-    forged = canonical_json(outcome)
-
-    def point(body: dict[str, Any]) -> None:
-        body["outcome"] = sha256_hex(forged)
-
-    draw = resign(notes[1], point)
-    draw_id = open_record(draw, VERIFIERS, log=LOG).id
-
-    def point_reveal(body: dict[str, Any]) -> None:
-        point(body)
-        body["draw"] = draw_id
-
-    forged_notes = [notes[0], draw, resign(notes[2], point_reveal)]
-    forged_blobs = {**blobs, sha256_hex(forged): forged}
+    forged_notes, forged_blobs = forge_outcome(notes, blobs, outcome)
     errors = []
     for workers in (1, 2):
         with pytest.raises(VerificationError) as err:
