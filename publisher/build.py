@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from lottery.core import serving
 from publisher import pages, registry_pages, result_pages, task_pages
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
@@ -23,6 +24,7 @@ ASSETS_DIR = "assets/lottery"
 SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js")
 STYLES = (f"{ASSETS_DIR}/site.css",)
 TARGET_DATA = "targets/data"
+HEADERS_FILE = "_headers"
 
 
 def write_pages(model: SiteModel, docs: Path) -> int:
@@ -93,4 +95,6 @@ def build_site(
         build(config)
     except MkDocsException as exc:
         raise PublishError(f"mkdocs build failed: {exc}") from exc
+    # For static hosts that read a _headers file (docs/export.md "Serving the export").
+    (out / HEADERS_FILE).write_text(serving.host_headers_file("/export"), encoding="utf-8")
     return count

@@ -148,3 +148,18 @@ def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
     assert out.stdout == ""
     assert out.stderr.count("\n") == 1 and "no export found" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_cli_verify_accepts_a_key_id_in_upper_case(export: Path) -> None:
+    # The signed-note spec and Go's note package read the key id in either case.
+    name, key_id, key = office_signer().vkey.split("+", 2)
+    upper = f"{name}+{key_id.upper()}+{key}"
+    assert upper != office_signer().vkey
+    out = subprocess.run(
+        [*LOTTERY, "verify", str(export), "--key", upper, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["keys_pinned"]

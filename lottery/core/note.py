@@ -68,8 +68,10 @@ def key_id(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
 
 
 def _parse_hex_id(text: str, error: type[InputError]) -> bytes:
-    if len(text) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdef" for c in text):
-        raise error("a key id must be 8 lower-case hex digits")
+    # Either case is read, as Go's note package reads it (strconv.ParseUint base 16); this
+    # project always writes lower case.
+    if len(text) != 2 * _KEY_ID_SIZE or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise error("a key id must be 8 hex digits")
     return bytes.fromhex(text)
 
 

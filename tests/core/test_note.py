@@ -172,9 +172,17 @@ def test_verifier_key_with_a_33_byte_public_key_is_rejected() -> None:
         NoteVerifier.from_vkey(f"n.example+00000000+{raw}")
 
 
-def test_key_id_must_be_lower_case_hex() -> None:
-    with pytest.raises(EncodingError, match="lower-case hex"):
-        NoteVerifier.from_vkey(GO_VKEY.replace("c74f20a3", "C74F20A3"))
+def test_key_id_is_read_in_either_case_as_go_reads_it() -> None:
+    upper = NoteVerifier.from_vkey(GO_VKEY.replace("c74f20a3", "C74F20A3"))
+    assert upper.key_id == NoteVerifier.from_vkey(GO_VKEY).key_id
+    # ... and written back in lower case.
+    assert upper.vkey == GO_VKEY
+
+
+@pytest.mark.parametrize("bad", ["c74f20a", "c74f20a33", "c74f20g3", "+c74f20a", "0xc74f20"])
+def test_key_id_must_be_eight_hex_digits(bad: str) -> None:
+    with pytest.raises(EncodingError, match="8 hex digits"):
+        NoteVerifier.from_vkey(GO_VKEY.replace("c74f20a3", bad))
 
 
 @pytest.mark.parametrize(
