@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         """``<data_dir>/keys``: the office key pair and the secrets key file."""
         return self.data_dir / "keys"
 
+    @property
+    def office_key_file(self) -> Path:
+        """``<data_dir>/keys/office.key``: the office's private signing key."""
+        return self.keys_dir / "office.key"
+
 
 def get_settings(**overrides: Any) -> Settings:
     """Build settings from the environment, with keyword overrides taking precedence."""

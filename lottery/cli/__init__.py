@@ -69,7 +69,19 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     _register()
     try:
-        app(args=argv, standalone_mode=True)
+        # Not standalone: usage errors come back here and are printed as one line.
+        code = app(args=argv, standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage and parameter errors
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command: its help
+            print(exc.format_message(), file=sys.stderr)
+        else:
+            hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+            print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         sys.exit(1)
@@ -82,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from lottery.core.errors import InputError
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings, get_settings
 
@@ -52,15 +53,55 @@ def settings_for(data_dir: Path) -> Settings:
     return get_settings(data_dir=data_dir)
 
 
-def open_service(data_dir: Path) -> Lifecycle:
-    """Open the service state under ``data_dir`` (migrations applied, keys loaded)."""
-    return Lifecycle.open(settings_for(data_dir))
+def output_file(path: Path) -> Path:
+    """``path`` if a file can be written there: its folder exists and it is not a folder.
+
+    Checked before any work so that a wrong path fails at once, with one line.
+
+    Raises:
+        InputError: naming what is wrong with the path.
+    """
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise InputError(f"cannot write {path}: the directory {parent} {what}")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
+    return path
+
+
+def require_initialised(settings: Settings) -> None:
+    """Refuse a data directory that ``lottery init`` has not set up.
+
+    Opening the service creates what is missing, so without this check a mistyped
+    ``--data-dir`` would silently start a second office with a new key.
+
+    Raises:
+        InputError: naming the directory and the command that initialises it.
+    """
+    if not settings.office_key_file.is_file():
+        raise InputError(
+            f"{settings.data_dir} is not an initialised data directory (no office key): "
+            f"check --data-dir, or run `lottery init --data-dir {settings.data_dir}` first"
+        )
+
+
+def open_service(data_dir: Path, *, create: bool = False) -> Lifecycle:
+    """Open the service state under ``data_dir`` (migrations applied, keys loaded).
+
+    Raises:
+        InputError: when ``data_dir`` is not initialised and ``create`` is false.
+    """
+    settings = settings_for(data_dir)
+    if not create:
+        require_initialised(settings)
+    return Lifecycle.open(settings)
 
 
 @contextmanager
-def service_at(data_dir: Path) -> Iterator[Lifecycle]:
+def service_at(data_dir: Path, *, create: bool = False) -> Iterator[Lifecycle]:
     """The service under ``data_dir`` for one command; its connections closed afterwards."""
-    service = open_service(data_dir)
+    service = open_service(data_dir, create=create)
     try:
         yield service
     finally:

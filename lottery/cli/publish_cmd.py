@@ -19,6 +19,28 @@ def publish_command(
     typer.echo(f"site built in {out} ({count} pages, export copied to {out / 'export'})")
 
 
+def serve_site_command(
+    site: Annotated[Path, typer.Argument(help="A built site directory.")],
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+) -> None:
+    """Serve a built site as a static host should: the export with C2SP media types."""
+    from lottery.core.errors import InputError
+    from publisher.serve import make_server
+
+    if not (site / "index.html").is_file():
+        raise InputError(f"{site} is not a built site (no index.html)")
+    server = make_server(site, host, port)
+    typer.echo(f"serving {site} on http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``lottery publish`` to ``app``."""
+    """Add ``lottery publish`` and ``lottery serve-site`` to ``app``."""
     app.command("publish")(publish_command)
+    app.command("serve-site")(serve_site_command)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from lottery.cli.common import output_file
 from lottery.core.errors import InputError
 from lottery.settings import Settings, get_settings
 
@@ -59,6 +60,7 @@ def export_credit_command(
     categories = check_categories(category or None)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(f"{out}: the export file must end in .csv or .xlsx")
+    output_file(out)
     engine = make_engine(_settings(data_dir))
     try:
         upgrade_to_head(engine)

@@ -11,7 +11,7 @@ import typer
 from lottery.core.errors import InputError
 from lottery.service import users
 
-from .common import DataDir, service_at, settings_for, utc_now
+from .common import DataDir, require_initialised, service_at, settings_for, utc_now
 
 PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
@@ -21,7 +21,7 @@ def init_command(
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Create the database, the office key and the first admin (password: env or prompt)."""
-    with service_at(data_dir) as service:
+    with service_at(data_dir, create=True) as service:
         if any(u.name == admin for u in users.list_users(service)):
             typer.echo(f"{data_dir}: already initialised; user {admin} exists")
             return
@@ -48,7 +48,9 @@ def serve_command(
 
     from lottery.api import create_app
 
-    app = create_app(settings_for(data_dir), scheduler=scheduler)
+    settings = settings_for(data_dir)
+    require_initialised(settings)
+    app = create_app(settings, scheduler=scheduler)
     typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
