@@ -292,6 +292,7 @@ def test_unknown_kind(lc: Lifecycle, tmp_path: Path) -> None:
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "LOTTERY_DATABASE_URL"}
     env["LOTTERY_LOG_ORIGIN"] = "test.example/lottery"
+    env["LOTTERY_ADMIN_PASSWORD"] = "a-long-test-password-1"
     return subprocess.run(
         [sys.executable, "-m", "lottery", *args],
         capture_output=True,
@@ -304,6 +305,14 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_cli_import_export_publish(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
+    # Every command but init refuses a data directory that init has not set up.
+    refused = _cli(
+        "import", "org-units", str(tmp_path / "org.csv"), "--data-dir", data, cwd=tmp_path
+    )
+    assert refused.returncode == 2 and "lottery init" in refused.stderr
+    assert not (tmp_path / "data").exists()
+    init = _cli("init", "--admin", "boss", "--data-dir", data, cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
     org = write_csv(tmp_path / "org.csv", ORG_HEADER, ORG_ROWS)
     out = _cli("import", "org-units", str(org), "--data-dir", data, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
