@@ -5,6 +5,11 @@ Two kinds of check:
 2. a second implementation: the functions below follow docs/spec.md using only hashlib, json
    and PyNaCl (no lottery code), and must derive the same signatures, ids, commitment, beacon
    value, seed, stratum keys, tickets, counts and picks as the vectors hold.
+
+The teams are re-derived from each vector's published inputs (seed, picks, team-input blob,
+the announcement's team size and cap) by ``lottery.core.teams`` here, and by the in-browser
+verifier's independent JavaScript in tests/browser/test_teams_js.py; both must give exactly
+the vector's teams, team by team.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pytest
 from nacl.signing import VerifyKey
 
 from lottery.core.note import NoteVerifier
+from lottery.core.teams import assign_teams
 from lottery.core.verify import verify_task
 
 HERE = Path(__file__).resolve().parent / "vectors" / "lottery-v1"
@@ -149,11 +155,46 @@ def test_reference_implementation_agrees(name: str) -> None:
     assert team_input["inspectors"] == eligible
     conflicts = {(t, i) for t, i in team_input["conflicts"]}
     previous = {(t, i) for t, i in team_input["previous"]}
+    workload: dict[str, int] = {}
     for team in outcome["teams"]:
         assert len(set(team["inspectors"])) == ann["team_size"]
         for i in team["inspectors"]:
             assert i in eligible
             assert (team["target"], i) not in conflicts | previous
+            workload[i] = workload.get(i, 0) + 1
+    assert max(workload.values()) <= ann["cap"]
+
+
+def _grouped(pairs: list[list[str]]) -> dict[str, frozenset[str]]:
+    """The team-input blob's [target, inspector] pairs as target -> inspectors."""
+    out: dict[str, set[str]] = {}
+    for target, inspector in pairs:
+        out.setdefault(target, set()).add(inspector)
+    return {t: frozenset(ids) for t, ids in out.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_teams_rederived_from_published_inputs(name: str) -> None:
+    """docs/teams.md §2 on the vector's published inputs gives its teams, team by team."""
+    v = load(name)
+    ann = json.loads(v["announcement"]["note"].split("\n", 1)[0])
+    assert (ann["team_size"], ann["cap"]) == (v["inputs"]["team_size"], v["inputs"]["cap"])
+    team_input = json.loads(v["blobs"]["team_input"])
+    outcome = json.loads(v["blobs"]["outcome"])
+    got = assign_teams(
+        bytes.fromhex(v["seed"]),
+        v["picks"],
+        team_input["inspectors"],
+        _grouped(team_input["conflicts"]),
+        _grouped(team_input["previous"]),
+        ann["team_size"],
+        ann["cap"],
+    )
+    want = [(t["target"], tuple(t["inspectors"])) for t in v["teams"]]
+    assert [(t["target"], tuple(t["inspectors"])) for t in outcome["teams"]] == want
+    assert len(got) == len(want) == len(v["picks"])
+    for k, (team, expected) in enumerate(zip(got, want, strict=True)):
+        assert (team.target, team.inspectors) == expected, f"team {k + 1} of {len(want)}"
 
 
 @pytest.mark.parametrize("name", NAMES)
