@@ -225,7 +225,7 @@ def record_audit(
 
 def load_or_create_signer(settings: Settings) -> Signer:
     """The office key ``<data_dir>/keys/office.key`` named after the log, created once."""
-    path = settings.keys_dir / "office.key"
+    path = settings.office_key_file
     if not path.exists():
         try:
             return generate_keypair(settings.keys_dir, settings.log_origin, "office")
@@ -252,7 +252,10 @@ class Lifecycle:
         upgrade_to_head(engine)
         signer = load_or_create_signer(settings)
         keeper = SecretKeeper.from_data_dir(settings.data_dir)
-        return cls(engine, PublicLog(settings.log_origin, signer), keeper)
+        log = PublicLog(settings.log_origin, signer)
+        with new_session(engine) as session:
+            log.check_identity(session)
+        return cls(engine, log, keeper)
 
     def session(self) -> Session:
         """A new session (use ``with lc.session() as s, s.begin():``)."""

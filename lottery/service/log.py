@@ -27,10 +27,10 @@ from lottery.core.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from lottery.core.errors import LotteryError, VerificationError
+from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
-from lottery.core.note import Signer
-from lottery.core.records import Record, open_record
+from lottery.core.note import Signer, parse_note
+from lottery.core.records import Record, open_record, parse_record_text
 from lottery.export import write_export
 from lottery.storage.engine import new_session
 from lottery.storage.models import Blob, CheckpointRow, LogEntry, LogHead
@@ -42,6 +42,10 @@ class LogIntegrityError(LotteryError):
     """The stored log does not extend the last signed checkpoint; nothing is signed."""
 
 
+class LogIdentityError(LotteryError):
+    """The settings name another log or key than the stored log's; the service does not start."""
+
+
 class PublicLog:
     """The office's log: appends signed records and signs checkpoints with ``signer``."""
 
@@ -50,6 +54,49 @@ class PublicLog:
         self.origin = origin
         self.signer = signer
         self.verifier = signer.verifier()
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def check_identity(self, session: Session) -> None:
+        """Refuse settings that do not match the stored log: its origin and its signing key.
+
+        Without this, a service started with another ``LOTTERY_LOG_ORIGIN`` or another office
+        key starts normally and fails only at its first write.
+
+        Raises:
+            LogIdentityError: naming the setting that differs and what the stored log holds.
+        """
+        last = session.exec(
+            select(CheckpointRow).order_by(col(CheckpointRow.size).desc()).limit(1)
+        ).one_or_none()
+        first = session.exec(select(LogEntry).where(LogEntry.idx == 0)).one_or_none()
+        note = last.note if last is not None else first.note if first is not None else None
+        if note is None:
+            return  # an empty log: anything may start it
+        try:
+            parsed = parse_note(note)
+        except EncodingError as exc:
+            raise LogIdentityError(f"the stored log's newest note does not parse: {exc}") from exc
+        try:
+            stored = (
+                parsed.text.split(b"\n", 1)[0].decode("utf-8")
+                if last is not None
+                else str(parse_record_text(parsed.text)["log"])
+            )
+        except (UnicodeDecodeError, EncodingError, KeyError) as exc:
+            raise LogIdentityError(f"the stored log's first record does not parse: {exc}") from exc
+        if stored != self.origin:
+            raise LogIdentityError(
+                f"LOTTERY_LOG_ORIGIN is {self.origin!r} but the stored log is {stored!r}: "
+                "set it to the stored log's origin (a log's origin never changes)"
+            )
+        ours = (self.signer.name, self.signer.key_id)
+        if not any((sig.name, sig.key_id) == ours for sig in parsed.signatures):
+            theirs = ", ".join(f"{sig.name} {sig.key_id.hex()}" for sig in parsed.signatures)
+            raise LogIdentityError(
+                f"the office key ({self.signer.name} {self.signer.key_id.hex()}) did not sign "
+                f"the stored log (signed by {theirs}): keys/office.key is not this log's key"
+            )
 
     # -- writing (inside the caller's transaction) ----------------------------------------
 
