@@ -94,10 +94,15 @@ class TaskPublic(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what announcing now would refuse because of the clock (drafts only)",
+    )
 
     @classmethod
-    def of(cls, task: Task) -> TaskPublic:
+    def of(cls, task: Task, warnings: list[str] | None = None) -> TaskPublic:
         return cls(
+            warnings=warnings or [],
             id=task.id,
             title=task.title,
             state=task.state,

@@ -26,11 +26,14 @@ def create(
     """Create a draft task from a file (docs/service.md describes the layout)."""
     definition = load_task_file(task_file)
     params = definition.to_params()
+    now = utc_now()
     with service_at(data_dir) as service:
         task = service.create_task(
-            params, utc_now(), actor=actor_name(actor), announce_at=definition.announce_time()
+            params, now, actor=actor_name(actor), announce_at=definition.announce_time()
         )
     typer.echo(f"task {task.id} is {task.state}")
+    for warning in service.draft_warnings(params, now):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @task_app.command("list")

@@ -67,6 +67,7 @@ from lottery.storage.models import (
 
 from .log import PublicLog
 from .secrets import SecretKeeper, new_office_secret
+from .text_input import refuse_unsafe_text
 
 ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
 
@@ -335,9 +336,15 @@ class Lifecycle:
         ``announce_at``: when the scheduler announces it (stored as ``params["announce_at"]``);
         without it staff announce the task.
 
+        A draft is checked by the rules announcing it will apply that do not depend on the
+        clock (text, org units); :meth:`draft_warnings` tells what the clock would refuse.
+
         Raises:
             StateError: when a task with this id exists with other parameters.
+            UnsafeTextError: a control, bidi or other refused character in a text field.
+            InputError: an org unit that does not exist.
         """
+        refuse_unsafe_text({"title": params.title, **params_to_json(params)})
         stored = params_to_json(params)
         if announce_at is not None:
             stored["announce_at"] = format_time(announce_at)
@@ -347,6 +354,10 @@ class Lifecycle:
                 if existing.params != stored or existing.title != params.title:
                     raise StateError(f"task {params.task} exists with other parameters")
                 return existing
+            known = set(session.exec(select(OrgUnit.code)))
+            unknown = [u for u in params.org_units if u not in known]
+            if unknown:
+                raise InputError(f"字段「org_units」含有不存在的组织单位：{'、'.join(unknown)}")
             task = Task(
                 id=params.task,
                 title=params.title,
@@ -359,6 +370,16 @@ class Lifecycle:
             session.add(task)
             record_audit(session, now, actor, "task.create", params.task, None, remote_addr)
         return task
+
+    @staticmethod
+    def draft_warnings(params: TaskParams, now: datetime) -> list[str]:
+        """What announcing the draft at ``now`` would refuse because of the clock (Chinese)."""
+        warnings = []
+        try:
+            params.beacon.check_schedule(now)
+        except LotteryError as exc:
+            warnings.append(f"随机数来源的时间不在将来，现在公告会被拒绝：{exc}")
+        return warnings
 
     def ensure_secret(self, task_id: str, now: datetime, *, actor: str = "system") -> None:
         """Generate and durably commit the task's office secret, once (own transaction)."""

@@ -36,6 +36,7 @@ from lottery.storage.engine import new_session
 from lottery.storage.models import Blob, CheckpointRow, LogEntry, LogHead
 
 from .cosignatures import cosigned_notes
+from .text_input import refuse_unsafe_text
 
 
 class LogIntegrityError(LotteryError):
@@ -116,8 +117,12 @@ class PublicLog:
 
         Raises:
             VerificationError: when the note is not a valid record of this log and key.
+            UnsafeTextError: when a text field holds a control, bidi or other refused character
+                (:mod:`lottery.core.text_safety`); nothing is appended.
         """
         record = open_record(note, [self.verifier], log=self.origin)
+        fields = {k: v for k, v in record.body.items() if k not in ("type", "v", "log", "time")}
+        refuse_unsafe_text(fields)
         head = self.lock(session)
         existing = session.exec(
             select(LogEntry).where(LogEntry.record_id == record.id)

@@ -53,12 +53,17 @@ def create_task(
     now: NowDep,
     addr: RemoteAddr,
 ) -> TaskPublic:
-    """Plan a task (a draft; idempotent for the same id and parameters)."""
+    """Plan a task (a draft; idempotent for the same id and parameters).
+
+    The draft is checked as announcing checks it; what only the clock would refuse (a beacon
+    round already past) comes back in ``warnings``.
+    """
+    params = body.to_params()
     task = service.create_task(
-        body.to_params(), now, actor=user.name, remote_addr=addr, announce_at=body.announce_time()
+        params, now, actor=user.name, remote_addr=addr, announce_at=body.announce_time()
     )
     schedule(request, task_id=task.id)
-    return TaskPublic.of(task)
+    return TaskPublic.of(task, service.draft_warnings(params, now))
 
 
 @router.get("/{task_id}", response_model=TaskPublic)
