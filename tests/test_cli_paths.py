@@ -58,7 +58,10 @@ CASES = {
     "init_under_a_file": ("init --admin boss --data-dir {root}/a-file/data", "Not a directory"),
     "task_file_missing": ("task create {root}/no/such.yaml --data-dir {root}/data", "such.yaml"),
     "verify_missing_export": ("verify {root}/no/such", "no export found"),
-    "publish_missing_export": ("publish --export {root}/no/such --out {root}/site", "not an export"),
+    "publish_missing_export": (
+        "publish --export {root}/no/such --out {root}/site",
+        "not an export",
+    ),
     "serve_site_missing": ("serve-site {root}/no/such", "not a built site"),
     "witness_key_under_a_file": ("witness keygen w.example --out {root}/a-file/k", "a-file"),
     "unknown_option": ("verify {root} --no-such-option", "No such option"),

@@ -292,7 +292,7 @@ def test_unknown_kind(lc: Lifecycle, tmp_path: Path) -> None:
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "LOTTERY_DATABASE_URL"}
     env["LOTTERY_LOG_ORIGIN"] = "test.example/lottery"
-    env["LOTTERY_ADMIN_PASSWORD"] = "a-long-test-password-1"
+    env["LOTTERY_ADMIN_PASSWORD"] = "a-long-test-password-1"  # noqa: S105 - test only
     return subprocess.run(
         [sys.executable, "-m", "lottery", *args],
         capture_output=True,
