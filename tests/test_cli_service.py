@@ -122,9 +122,9 @@ def test_bad_input_is_one_line_and_nonzero(data: Path, args: tuple[str, ...], wo
     assert "Traceback" not in proc.stderr
 
 
-def test_bad_input_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
+def test_bad_input_in_a_real_process_has_no_traceback(data: Path) -> None:
     proc = subprocess.run(
-        [*LOTTERY, "task", "show", "NOPE", "--data-dir", str(tmp_path / "d")],
+        [*LOTTERY, "task", "show", "NOPE", "--data-dir", str(data)],
         capture_output=True,
         text=True,
         check=False,
@@ -138,6 +138,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.fixture
@@ -155,16 +162,15 @@ def served(data: Path, tmp_path: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/log/checkpoint", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+        # Wait until it answers; the deadline is only a guard against a server that never does.
+        deadline = time.monotonic() + 120
+        while not _answers(f"{base}/log/checkpoint"):
             if proc.poll() is not None:
                 pytest.fail(
                     f"lottery serve exited: {proc.stderr.read().decode() if proc.stderr else ''}"
                 )
+            if time.monotonic() > deadline:
+                pytest.fail("lottery serve did not answer within 120 s")
             time.sleep(0.1)
         yield base
     finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright import sync_api
 
 from lottery.api import create_app
 from lottery.service import users
@@ -19,7 +20,6 @@ from lottery.settings import get_settings
 from tests import lifecycle as lc
 from tests.service.conftest import load_registries
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = pytest.mark.browser
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
 ORG_HEADER = "机构代码,机构名称,层级,上级机构代码,行政区划代码\n"

@@ -21,12 +21,11 @@ from urllib.parse import urlsplit
 
 import jieba
 import pytest
+from playwright import sync_api
 
 from lottery.demo import run_demo
 from publisher.build import build_site
 from publisher.model import load_model
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 pytestmark = pytest.mark.browser
 

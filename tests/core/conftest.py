@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import pytest
 
@@ -26,6 +29,26 @@ def no_threads_left() -> None:
         time.sleep(0.2)
     others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     assert not hasattr(os, "fork") or forks(), f"threads still running: {others}"
+
+
+@contextmanager
+def guard(seconds: float, what: str) -> Iterator[None]:
+    """Fail, never hang, when the block is still blocked after ``seconds`` (main thread only).
+
+    A guard against a hang, not a measurement: give it a generous value; the assertion of the
+    test is about what the block did, never how long it took.
+    """
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise AssertionError(f"{what}: still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

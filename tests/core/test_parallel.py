@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import threading
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -165,6 +167,22 @@ def test_claims_are_shared_with_a_forked_worker() -> None:
     assert mine == list(range(30))  # the parent sees what the child took
 
 
+class _RecordedLock:
+    """A lock that records the timeout of each acquire, and refuses to wait without one (a
+    test would hang, not fail, on a lock held by a dead process)."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock, self.timeouts = lock, list[float | None]()
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        self.timeouts.append(timeout)
+        assert block and timeout is not None, "the claims lock is taken without a timeout"
+        return bool(self.lock.acquire(block, timeout))
+
+    def release(self) -> None:
+        self.lock.release()
+
+
 def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch) -> None:
     assert forks(), "fork must be possible here (see _no_threads_left)"
     monkeypatch.setattr(parallel, "LOCK_TIMEOUT", 0.2)
@@ -179,10 +197,12 @@ def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch
 
     parallel.Background(grab_and_die, fork=True).result()
     assert not claims.broken
-    started = time.monotonic()
+    lock = _RecordedLock(claims._lock)
+    claims._lock = lock
     assert claims.front() is None  # the lock never comes back: give up, do not hang
-    assert claims.broken and time.monotonic() - started < 5
+    assert claims.broken and lock.timeouts == [0.2]  # waited LOCK_TIMEOUT, then gave up
     assert claims.back() is None
+    assert lock.timeouts == [0.2]  # broken claims are not waited for again
 
 
 def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,8 +223,11 @@ def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(selection, "draw_from_back", die_after_claiming)
     tail = selection.start_tail(seed, pool, fork=True)
     assert tail.job.forked
-    while tail.claims.n - 2 < tail.claims._ends[1]:
-        time.sleep(0.01)  # the worker has claimed its two strata (and died)
+    worker = tail.job._proc
+    assert worker is not None
+    worker.join(60)  # a guard only: the worker exits at once
+    assert worker.exitcode == 3  # it has claimed its two strata, and died
+    assert tail.claims._ends[1] == tail.claims.n - 2
     drawn = selection.finish(seed, pool, tail)
     assert (drawn.selection, drawn.draws, drawn.sections) == (serial, None, None)
 
@@ -391,12 +414,11 @@ def test_lazy_background_and_errors_surface_in_the_parent() -> None:
 
 def test_cancel_stops_the_child() -> None:
     assert forks(), "fork must be possible here (see _no_threads_left)"
-    job = parallel.Background(lambda: time.sleep(30), fork=True)
+    job = parallel.Background(lambda: time.sleep(60), fork=True)  # 60 s: only a guard
     proc = job._proc
     assert proc is not None and proc.is_alive()
-    started = time.monotonic()
     job.cancel()
-    assert not proc.is_alive() and time.monotonic() - started < 5
+    assert proc.exitcode == -signal.SIGKILL  # killed and reaped, not waited for
     job.cancel()  # idempotent
 
 

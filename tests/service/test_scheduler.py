@@ -1,16 +1,20 @@
 """The scheduler on SQLite and PostgreSQL: jobs, retries, the fallback, misfires, the sweep.
 
 Tasks use the recorded quicknet round 123 (due 2023-08-23T15:15:33Z); the service clock is
-an injected clock a few seconds before that, running at wall-clock speed.
+an injected clock a few seconds before that, running at wall-clock speed (APScheduler fires on
+the wall clock) or set by the test. No test measures how long anything took: they wait for
+states and events, with a generous timeout only as a guard against a hang.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, func, select
 
@@ -19,6 +23,7 @@ from lottery.recorded import quicknet_round_123
 from lottery.service import scheduler as sch
 from lottery.service.beacons import fallback_declared
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
+from lottery.service.jobstore import SharedJobStore
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, LogEntry, SchedulerJob
@@ -28,16 +33,19 @@ FAST = {"draw_delay": timedelta(seconds=0.2), "retry": timedelta(seconds=0.3)}
 
 
 class Clock:
-    """Service time = wall time + a settable offset."""
+    """Service time = wall time + a settable offset, held below ``ceiling`` while one is set
+    (so that a slow machine cannot move the service past a moment before the test lets it)."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, ceiling: datetime | None = None) -> None:
+        self.ceiling = ceiling
         self.set(start)
 
     def set(self, moment: datetime) -> None:
         self.offset = moment - datetime.now(UTC)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        now = datetime.now(UTC) + self.offset
+        return now if self.ceiling is None else min(now, self.ceiling)
 
 
 class Fetch:
@@ -63,10 +71,11 @@ def started() -> Iterator[list[BackgroundScheduler]]:
             sch.stop_scheduler(s, wait=True)
 
 
-def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
+def _wait(condition: Callable[[], bool], guard: float = 60.0) -> None:
+    """Wait until ``condition()``; ``guard`` seconds only stop a hang (never a measurement)."""
+    deadline = time.monotonic() + guard
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"still waiting after {guard} s"
         time.sleep(0.05)
 
 
@@ -92,11 +101,17 @@ def test_announce_draw_disclose_on_time_with_a_real_relay(
 ) -> None:
     relay = dt.LocalRelay("ok")
     try:
-        clock = Clock(dt.ROUND_DUE - timedelta(seconds=2.5))
+        # Held a second before the round is due until the task is announced: announcing
+        # later would be refused, and that must not depend on how busy the machine is.
+        clock = Clock(
+            dt.ROUND_DUE - timedelta(seconds=2.5), ceiling=dt.ROUND_DUE - timedelta(seconds=1)
+        )
         task = "T-S01"
         _create(service, task, announce_at=dt.ROUND_DUE - timedelta(seconds=2))
         relays = settings.model_copy(update={"drand_relays": [relay.url]})
         started.append(sch.start_scheduler(relays, service, clock=clock, **FAST))
+        _wait(lambda: service.get_task(task).state != "draft")
+        clock.ceiling = None
         _wait(lambda: service.get_task(task).state == "disclosed")
     finally:
         relay.close()
@@ -129,17 +144,35 @@ def test_missed_jobs_run_once_after_downtime(
     first = sch.start_scheduler(settings, service, clock=clock, fetch=fetch, start=False, **FAST)
     first.start(paused=True)  # the job is stored, then the service goes down before it runs
     started.append(first)
-    assert sch.schedule_task(first, service.get_task(task)) == f"draw:{task}"
-    assert _jobs(service) == [f"draw:{task}"]
+    job = f"draw:{task}"
+    assert sch.schedule_task(first, service.get_task(task)) == job
+    assert _jobs(service) == [job]
     sch.stop_scheduler(first)
-    time.sleep(1.5)  # downtime: about five retry intervals are missed
-    second = sch.start_scheduler(settings, service, clock=clock, fetch=fetch, **FAST)
+    second = sch.start_scheduler(settings, service, clock=clock, fetch=fetch, start=False, **FAST)
+    # Downtime of ten retry intervals past the job's time, without waiting for it: the stored
+    # run time goes back ten intervals on the wall clock (APScheduler's), the service clock on.
+    downtime = 10 * FAST["retry"]
+    store = SharedJobStore(engine=service.engine, tablename=sch.JOB_TABLE)
+    store.start(second, "default")  # a store reads jobs for a scheduler (its time zone)
+    stored = store.lookup_job(job)
+    stored.next_run_time = datetime.now(UTC) - downtime
+    store.update_job(stored)
+    clock.set(dt.ROUND_DUE + FAST["draw_delay"] + downtime)
+    submitted: list[int] = []  # per submission of the draw job: the runs it stands for
+
+    def on_submit(event: JobSubmissionEvent) -> None:
+        if event.job_id == job:
+            submitted.append(len(event.scheduled_run_times))
+
+    second.add_listener(on_submit, EVENT_JOB_SUBMITTED)
+    second.start()
     started.append(second)
-    _wait(lambda: service.get_task(task).state == "drawn")
-    time.sleep(0.5)
-    assert fetch.calls == 1  # the missed runs coalesced into one
+    # The draw job removes itself once the task is drawn; until then it is running or
+    # waiting for its next interval, so once it is gone there is nothing more to count.
+    _wait(lambda: _jobs(service) == [f"disclose:{task}"])
+    assert submitted == [1]  # the missed runs coalesced into one, submitted once
+    assert fetch.calls == 1
     assert _steps(service, task) == ["announce", "draw"]
-    assert _jobs(service) == [f"disclose:{task}"]
 
 
 def test_sweep_recovers_without_the_job_store(
@@ -259,8 +292,6 @@ def test_stop_waits_for_a_running_job_without_deadlock(
 ) -> None:
     # APScheduler's shutdown(wait=True) holds its job-store lock while waiting for jobs, and a
     # finishing job takes that lock to remove itself: stop_scheduler must not deadlock there.
-    import threading
-
     task = "T-S08"
     _create(service, task)
     service.announce(task, dt.ROUND_DUE - timedelta(seconds=5))
@@ -268,17 +299,22 @@ def test_stop_waits_for_a_running_job_without_deadlock(
 
     def slow_fetch(beacon: DrandBeacon) -> DrandValue:
         in_fetch.set()
-        release.wait(10)
+        release.wait(60)  # a guard: the test releases it
         return quicknet_round_123()
 
     clock = Clock(dt.ROUND_DUE + timedelta(seconds=1))
     scheduler = sch.start_scheduler(settings, service, clock=clock, fetch=slow_fetch, **FAST)
     started.append(scheduler)
-    assert in_fetch.wait(10)
-    stopper = threading.Thread(target=sch.stop_scheduler, args=(scheduler,), kwargs={"wait": True})
+    assert in_fetch.wait(60)
+    # A daemon: when it deadlocks, the test fails and the session can still end.
+    stopper = threading.Thread(
+        target=sch.stop_scheduler, args=(scheduler,), kwargs={"wait": True}, daemon=True
+    )
     stopper.start()
-    time.sleep(0.2)
+    # Shutting down has begun (the scheduler no longer runs) before the job may finish; the
+    # job then still draws (a database write) before it takes the job-store lock.
+    _wait(lambda: not scheduler.running)
     release.set()
-    stopper.join(timeout=15)
+    stopper.join(timeout=60)  # a guard: a deadlock never ends
     assert not stopper.is_alive(), "stop_scheduler deadlocked"
     assert service.get_task(task).state == "drawn"  # the running job finished its step
