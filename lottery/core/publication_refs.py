@@ -7,17 +7,21 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
   and target that no other correction superseded yet (one line of history per target);
 - ``report.results``: a ``task-report`` covers earlier, still current results of its task,
   and its ``completed`` is their last inspection date (the deadline's start);
+- ``report.summary``: a report's figures are those of the results it covers: ``checked``
+  their number, ``problems`` those with a category other than 未发现问题, ``by_category``
+  their count in each standard category, ``by_region`` adding up to the totals, and
+  ``picked`` the number of picks its task's draw record sealed (when the draw is in the log);
 - ``penalty.result``: a penalty's ``result`` is an earlier result of the same target;
 - ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import Record
+from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
 
 
 @dataclass
@@ -38,6 +42,7 @@ class References:
     _superseded: dict[str, str] = field(default_factory=dict)
     _penalties: dict[str, Record] = field(default_factory=dict)
     _withdrawn: dict[str, str] = field(default_factory=dict)
+    _picks: dict[str, int] = field(default_factory=dict)
 
     def task_of(self, record: Record) -> str | None:
         """The task a report is for, or that a penalty's result belongs to (None: no task)."""
@@ -53,14 +58,17 @@ class References:
         kind = record.type
         if kind == "inspection-result":
             return self._result(record)
+        if kind == "task-draw":
+            self._picks.setdefault(body["task"], body["picks"])
         if kind == "task-report" and self.task in (None, body["task"]):
             self.counts["report"] += 1
-            problem = self._report_problem(body)
-            return (
-                None
-                if problem is None
-                else ("report.results", f"task-report {body['task']}: {problem}")
-            )
+            covered: list[Record] = []
+            problem = self._report_problem(body, covered)
+            if problem is not None:
+                return "report.results", f"task-report {body['task']}: {problem}"
+            problem = summary_problem(body["summary"], covered, self._picks.get(body["task"]))
+            if problem is not None:
+                return "report.summary", f"task-report {body['task']}: {problem}"
         if kind == "penalty":
             self._penalties[record.id] = record
             if body["result"] is not None and self.task in (None, self.task_of(record)):
@@ -100,8 +108,7 @@ class References:
             )
         return None
 
-    def _report_problem(self, body: Mapping[str, Any]) -> str | None:
-        covered = []
+    def _report_problem(self, body: Mapping[str, Any], covered: list[Record]) -> str | None:
         for ref in body["results"]:
             result = self._results.get(ref)
             if result is None or result.body["task"] != body["task"]:
@@ -154,3 +161,43 @@ class References:
             )
         self._withdrawn[ref] = record.id
         return None
+
+
+def summary_problem(
+    summary: Mapping[str, Any], covered: Sequence[Record], picks: int | None
+) -> str | None:
+    """What is wrong with a report's ``summary`` given the results it covers, or None.
+
+    ``picks``: the number of picks the task's draw record sealed, when it is in the log.
+    """
+    problems = sum(r.body["categories"] != [NO_PROBLEM] for r in covered)
+    counts = dict.fromkeys(RESULT_CATEGORIES, 0)
+    for result in covered:
+        for category in result.body["categories"]:
+            counts[category] += 1
+    claimed = summary["by_category"]
+    unknown = sorted(set(claimed) - set(RESULT_CATEGORIES))
+    if unknown:
+        return f"summary.by_category names {unknown[0]!r}, which is not a standard category"
+    results = "the results it covers give"
+    wrong: list[tuple[str, Any, Any, str]] = [
+        ("checked", summary["checked"], len(covered), results),
+        ("problems", summary["problems"], problems, results),
+        *((f"by_category[{c}]", claimed.get(c, 0), n, results) for c, n in counts.items()),
+    ]
+    if picks is not None:
+        wrong.append(("picked", summary["picked"], picks, "the task's draw record sealed"))
+    regions = summary["by_region"].values()
+    wrong += [
+        (
+            f"by_region's {key} add up to",
+            sum(r[key] for r in regions),
+            summary[key],
+            f"summary.{key} is",
+        )
+        for key in ("picked", "checked", "problems")
+    ]
+    for name, stated, actual, basis in wrong:
+        if stated != actual:
+            return f"summary.{name} {stated}, but {basis} {actual}"
+    return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
-from . import parallel, rerun
+from . import parallel, rerun, task_checks
 from . import teams as team_mod
 from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
@@ -107,6 +107,13 @@ def _one(records: Sequence[Record], kind: str, task: str) -> Record | None:
     return found[0] if found else None
 
 
+def _announcement(records: Sequence[Record]) -> Record:
+    ann = _one(records, "task-announcement", "?")
+    if ann is None:
+        raise VerificationError("task.announcement", "no announcement record for this task")
+    return ann
+
+
 @bulk
 def verify_task(
     notes: Sequence[bytes],
@@ -139,9 +146,7 @@ def verify_task(
         lambda: [open_record(n, verifiers, log=log) for n in notes],
         f"{len(notes)} records signed by the office key",
     )
-    ann = ck.run("task.announcement", lambda: _one(records, "task-announcement", "?"), "found")
-    if ann is None:
-        raise VerificationError("task.announcement", "no announcement record for this task")
+    ann = ck.run("task.announcement", lambda: _announcement(records), "found")
     task = ann.body["task"]
     report.task = task
     others = [r for r in records if r is not ann]
@@ -158,24 +163,45 @@ def verify_task(
     try:
         pool, team_input = _check_announcement(ck, a, blobs, spec_run)
         spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
+        # For every task, drawn or not: an announcement dated after its beacon was known is a
+        # forgery whether or not the office has published the draw yet.
+        ck.run(
+            "beacon.future",
+            lambda: spec.check_schedule(parse_time(a["time"])),
+            "the beacon did not exist when the task was announced",
+        )
         draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
         reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
         cancel = ck.run("task.cancellation", lambda: _one(others, "task-cancellation", task), "ok")
-        if reveal is not None and cancel is not None:
-            raise VerificationError("task.state", "a task cannot be both revealed and cancelled")
+        ck.require(
+            "task.state",
+            reveal is None or cancel is None,
+            "a task cannot be both revealed and cancelled",
+            "not both revealed and cancelled",
+        )
+        closing = reveal or cancel
+        ck.run(
+            "task.log_order",
+            lambda: task_checks.check_log_order(records, ann, draw, closing),
+            "announcement, draw, reveal or cancellation in this order in the log",
+        )
         beacon_value: bytes | None = None
         if draw is not None:
             report.status = "drawn"
             beacon_value = _check_draw(ck, ann, draw, spec, pool)
-        closing = reveal or cancel
         if closing is None:
             return report
         report.status = "disclosed" if reveal is not None else "cancelled"
         ck.require(
             "task.order",
             parse_time(closing.body["time"]) >= parse_time((draw or ann).body["time"]),
-            "the reveal or cancellation is dated before the draw",
-            "reveal after draw",
+            "the reveal or cancellation is dated before the draw (or the announcement)",
+            "reveal or cancellation after the draw",
+        )
+        ck.run(
+            "task.links",
+            lambda: task_checks.check_links(ann, draw, closing),
+            "the reveal or cancellation references the draw and its outcome hash",
         )
         secret = hex_to_bytes(closing.body["secret"], length=32, what="secret")
         commit = hex_to_bytes(a["commit"], length=32, what="commit")
@@ -186,13 +212,6 @@ def verify_task(
                 "cancelled before the draw; the secret opens the commitment",
             )
             return report
-        ck.require(
-            "task.links",
-            closing.body.get("draw") == draw.id
-            and closing.body.get("outcome") == draw.body["outcome"],
-            "the reveal does not reference the draw record and its outcome hash",
-            "reveal references the draw",
-        )
         outcome_blob = ck.run(
             "draw.outcome_hash",
             lambda: _blob(blobs, draw.body["outcome"], "outcome"),
@@ -347,15 +366,9 @@ def _check_draw(ck: _Checker, ann: Record, draw: Record, spec: BeaconSpec, pool:
         "the draw does not reference this announcement or has the wrong number of picks",
         "draw references the announcement",
     )
-    ann_time = parse_time(ann.body["time"])
-    ck.run(
-        "beacon.future",
-        lambda: spec.check_schedule(ann_time),
-        "the beacon did not exist when the task was announced",
-    )
     ck.require(
         "draw.time",
-        parse_time(d["time"]) >= ann_time,
+        parse_time(d["time"]) >= parse_time(ann.body["time"]),
         "the draw is dated before the announcement",
         "draw after announcement",
     )

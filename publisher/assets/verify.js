@@ -195,8 +195,9 @@
     const second = line.indexOf("+", first + 1);
     if (first <= 0 || second < 0) fail("公钥格式错误");
     const name = line.slice(0, first);
-    const idHex = line.slice(first + 1, second);
-    if (!/^[0-9a-f]{8}$/.test(idHex)) fail("公钥编号应为 8 位小写十六进制");
+    // Either case is read, as Go's note package reads it; the site writes lower case.
+    const idHex = line.slice(first + 1, second).toLowerCase();
+    if (!/^[0-9a-f]{8}$/.test(idHex)) fail("公钥编号应为 8 位十六进制");
     const raw = fromBase64(line.slice(second + 1), "公钥");
     if (raw.length !== 33 || raw[0] !== 1) fail("公钥应为 0x01 加 32 字节 Ed25519 公钥");
     const expected = (await sha256(concat(utf8.encode(name), new Uint8Array([10]), raw))).slice(
@@ -490,17 +491,28 @@
     const one = (type) => records.filter((r) => r.body.type === type);
     const anns = one("task-announcement");
     const draws = one("task-draw");
-    const closings = [...one("task-reveal"), ...one("task-cancellation")];
+    const reveals = one("task-reveal");
+    const cancels = one("task-cancellation");
+    const closings = [...reveals, ...cancels];
     const structure = await report.run(
       "task.records",
       () => {
         if (anns.length !== 1) fail(`应有 1 条公告，实有 ${anns.length} 条`);
         if (draws.length > 1) fail(`同一任务有 ${draws.length} 条抽取记录（重复抽取）`);
-        if (closings.length > 1) fail("公开与取消记录只能有一条");
+        if (reveals.length > 1) fail(`同一任务有 ${reveals.length} 条公开记录`);
+        if (cancels.length > 1) fail(`同一任务有 ${cancels.length} 条取消记录`);
       },
       `一条公告、${draws.length} 条抽取记录、${closings.length} 条公开/取消记录`,
     );
     if (!structure.ok) return ctx;
+    const state = await report.run(
+      "task.state",
+      () => {
+        if (reveals.length && cancels.length) fail("同一任务既有公开记录又有取消记录");
+      },
+      "任务未同时被公开和取消",
+    );
+    if (!state.ok) return ctx;
     const ann = anns[0];
     const a = ann.body;
     const draw = draws[0];
@@ -514,22 +526,33 @@
         ? "drawn"
         : "announced";
 
+    // The log's order cannot be back-dated: announcement, then draw, then reveal/cancellation.
     await report.run(
-      "task.links",
+      "task.log_order",
       () => {
-        if (draw && (draw.body.announcement !== ann.id || draw.index < ann.index)) {
-          fail("抽取记录未引用本任务公告的记录编号");
-        }
-        if (closing && draw && closing.body.draw !== draw.id) fail("公开/取消记录未引用抽取记录");
-        if (closing && closing.body.type === "task-cancellation" && closing.body.announcement !== ann.id) {
-          fail("取消记录未引用公告");
-        }
-        if (closing && draw && closing.body.outcome !== draw.body.outcome) {
-          fail("公开/取消记录中的结果哈希与抽取时封存的不同");
+        const early = records.find((r) => r.index < ann.index);
+        if (early) fail(`${early.body.type} 记录（第 ${early.index} 条）在公告（第 ${ann.index} 条）之前写入日志`);
+        if (draw && closing && closing.index < draw.index) {
+          fail(`公开/取消记录（第 ${closing.index} 条）在抽取记录（第 ${draw.index} 条）之前写入日志`);
         }
       },
-      "各记录按记录编号相互引用，顺序正确",
+      "日志中先有公告，再有抽取记录，最后是公开/取消记录",
     );
+    if (closing) {
+      await report.run(
+        "task.links",
+        () => {
+          const c = closing.body;
+          if (c.type === "task-cancellation" && c.announcement !== ann.id) fail("取消记录未引用公告");
+          if (!draw && c.draw !== null) fail("公开/取消记录引用了抽取记录，但日志中没有抽取记录");
+          if (draw && c.draw !== draw.id) fail("公开/取消记录未引用抽取记录");
+          if ((draw ? draw.body.outcome : null) !== c.outcome) {
+            fail("公开/取消记录中的结果哈希与抽取时封存的不同");
+          }
+        },
+        "公开/取消记录引用本任务的抽取记录及其结果哈希",
+      );
+    }
 
     // (d) blobs.
     const blob = async (name, digest, what) => {
@@ -551,22 +574,31 @@
       await report.run(
         "pool.counts",
         () => {
-          let candidates = 0;
-          let picks = 0;
           for (const st of pool.strata) {
             const bp = a.ratios[st.risk];
             if (bp === undefined) fail(`分层 ${st.region}|${st.risk} 没有公告的抽查比例`);
             const n = st.candidates.length;
             const want = Math.min(n, Math.floor((n * bp + 9999) / 10000));
             if (st.count !== want) fail(`分层 ${st.region}|${st.risk} 的抽取数 ${st.count} 不符合取整规则（应为 ${want}）`);
-            candidates += n;
-            picks += st.count;
-          }
-          if (pool.task !== task || candidates !== a.pool.candidates || picks !== a.pool.picks || pool.strata.length !== a.pool.strata) {
-            fail("候选对象名单与公告的数量不符");
           }
         },
-        `${a.pool.candidates} 户候选对象、${a.pool.strata} 个分层，各层抽取数符合“向上取整”规则，共抽 ${a.pool.picks} 户`,
+        `${pool.strata.length} 个分层的抽取数均符合“向上取整”规则`,
+      );
+      await report.run(
+        "pool.summary",
+        () => {
+          let candidates = 0;
+          let picks = 0;
+          for (const st of pool.strata) {
+            candidates += st.candidates.length;
+            picks += st.count;
+          }
+          if (pool.task !== task) fail(`候选对象名单属于任务 ${pool.task}，不是 ${task}`);
+          if (candidates !== a.pool.candidates) fail(`候选对象 ${candidates} 户，公告为 ${a.pool.candidates} 户`);
+          if (picks !== a.pool.picks) fail(`各层抽取数合计 ${picks} 户，公告为 ${a.pool.picks} 户`);
+          if (pool.strata.length !== a.pool.strata) fail(`分层 ${pool.strata.length} 个，公告为 ${a.pool.strata} 个`);
+        },
+        `${a.pool.candidates} 户候选对象、${a.pool.strata} 个分层，共抽 ${a.pool.picks} 户，与公告一致`,
       );
     }
     if (teamInput) {
@@ -594,25 +626,47 @@
       );
     }
 
-    // (f) the beacon.
+    if (draw) {
+      // The number of picks the draw sealed is the pool's (the announcement's when the pool
+      // blob cannot be read; pool.summary compares the two).
+      const picks = pool ? pool.strata.reduce((n, st) => n + st.count, 0) : a.pool.picks;
+      await report.run(
+        "draw.links",
+        () => {
+          if (draw.body.announcement !== ann.id) fail("抽取记录未引用本任务公告的记录编号");
+          if (draw.body.picks !== picks) {
+            fail(`抽取记录的抽取数 ${draw.body.picks} 与候选对象名单的 ${picks} 不符`);
+          }
+        },
+        `抽取记录引用本任务公告，抽取数 ${picks} 与候选对象名单一致`,
+      );
+    }
+
+    // (f) the beacon: unknown when the task was announced, whether it is drawn yet or not.
     let beaconValue = null;
+    await report.run(
+      "beacon.future",
+      () => {
+        const annTime = Date.parse(a.time) / 1000;
+        if (!a.beacon.primary) fail("公告没有随机源");
+        const p = a.beacon.primary;
+        if (p.kind === "drand") {
+          if (roundTime(p.round) <= annTime) fail(`drand 第 ${p.round} 轮在公告前已产生`);
+        } else if (p.draw_date <= a.time.slice(0, 10)) {
+          fail("公开号码的开奖日期不晚于公告日期");
+        }
+      },
+      "公告时随机源尚不存在（轮次/开奖日期在公告之后）",
+    );
     if (draw) {
       const d = draw.body;
       const spec = d.fallback ? a.beacon.fallback : a.beacon.primary;
       await report.run(
-        "beacon.future",
+        "draw.time",
         () => {
-          const annTime = Date.parse(a.time) / 1000;
-          if (!a.beacon.primary) fail("公告没有随机源");
-          const p = a.beacon.primary;
-          if (p.kind === "drand") {
-            if (roundTime(p.round) <= annTime) fail(`drand 第 ${p.round} 轮在公告前已产生`);
-          } else if (p.draw_date <= a.time.slice(0, 10)) {
-            fail("公开号码的开奖日期不晚于公告日期");
-          }
           if (Date.parse(d.time) < Date.parse(a.time)) fail("抽取时间早于公告时间");
         },
-        "公告时随机源尚不存在（轮次/开奖日期在公告之后），抽取在公告之后",
+        "抽取在公告之后",
       );
       const bv = await report.run(
         "beacon.value",
@@ -655,6 +709,15 @@
       ctx.sealed = true;
       return ctx;
     }
+    await report.run(
+      "task.order",
+      () => {
+        if (Date.parse(closing.body.time) < Date.parse((draw || ann).body.time)) {
+          fail(draw ? "公开/取消时间早于抽取时间" : "取消时间早于公告时间");
+        }
+      },
+      draw ? "公开/取消在抽取之后" : "取消在公告之后",
+    );
     const secretCheck = await report.run(
       "commit.reveal",
       async () => {
@@ -778,6 +841,12 @@
   // ---------------------------------------------------------------- the page
 
   const ICON = { pass: "✅", fail: "❌", note: "ℹ️", skip: "⏭️" };
+  // Details quote record text (a source's name, a target): always through textContent, and
+  // control and bidi characters shown as [U+XXXX] so they cannot reorder what is read
+  // (docs/security.md, "Public site and console"; publisher/render.py does the same).
+  const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]/g;
+  const visible = (text) =>
+    String(text).replace(HIDDEN, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`);
 
   function render(container, report, ctx, error) {
     container.textContent = "";
@@ -790,7 +859,7 @@
       li.append(`${ICON[item.state]} `);
       const code = document.createElement("code");
       code.textContent = item.name;
-      li.append(code, `：${item.detail}`);
+      li.append(code, `：${visible(item.detail)}`);
       list.append(li);
     }
     const verdict = document.createElement("p");
@@ -799,7 +868,7 @@
     const passed = report.items.filter((i) => i.state === "pass").length;
     let text;
     if (error) {
-      text = `❌ 核验未能完成：${error}`;
+      text = `❌ 核验未能完成：${visible(error)}`;
       container.dataset.verdict = "fail";
     } else if (failed.length) {
       text = `❌ 核验失败：${failed.length} 项检查未通过（${failed.map((f) => f.name).join("、")}）。`;
@@ -863,5 +932,14 @@
   // Material's instant navigation (if ever enabled) swaps pages without a reload.
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);
+  }
+
+  // Test hook (docs/browser-verifier.md "Test hook"): tests/browser/test_teams_js.py defines
+  // globalThis.__LOTTERY_VERIFIER_TEST__ = {} before loading this script and re-derives the
+  // known-answer vectors with these functions. No page of the site defines that global, so
+  // on the real site this line does nothing and nothing of the verifier is exposed.
+  const testHook = globalThis.__LOTTERY_VERIFIER_TEST__;
+  if (testHook && typeof testHook === "object") {
+    testHook.api = { selectStratum, assignTeams, groupPairs, canonical };
   }
 })();

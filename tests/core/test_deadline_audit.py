@@ -92,7 +92,10 @@ def _result(target: str, dates: list[str], time: str, supersedes: str | None = N
 
 
 def _report(completed: str, time: str, deadline: dict[str, Any], results: list[str]) -> Record:
-    summary = {"picked": 1, "checked": 1, "problems": 0, "by_category": {}, "by_region": {}}
+    n = len(results)  # the figures of n results of category 未发现问题 (report.summary)
+    region = {"R1": {"picked": n, "checked": n, "problems": 0}}
+    summary = {"picked": n, "checked": n, "problems": 0, "by_category": {"未发现问题": n}}
+    summary["by_region"] = region
     fields = {
         "task": "T2026-001",
         "completed": completed,

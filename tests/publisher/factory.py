@@ -206,13 +206,7 @@ def _results(
         {
             "task": task,
             "completed": "2026-03-20",
-            "summary": {
-                "picked": len(built.picks[task]),
-                "checked": len(ids),
-                "problems": 0,
-                "by_category": {"未发现问题": len(ids)},
-                "by_region": {},
-            },
+            "summary": _summary(run, built.picks[task][: len(ids)], len(ids) >= 3),
             "text": "本次抽查已完成，未发现重大问题。",
             "results": ids,
             "deadline": _deadline("2026-03-20", at + timedelta(days=1)),
@@ -255,6 +249,27 @@ def _results(
         "penalty-withdrawal",
         {"penalty": penalties[1], "reason": "经行政复议撤销"},
     )
+
+
+def _summary(run: inmemory.TaskRun, checked: list[str], corrected: bool) -> dict[str, object]:
+    """A report's figures as the service computes them from the results it covers (the
+    third result, when there is one, was corrected to 发现问题已责令改正)."""
+    assert run.result is not None
+    bad = set(checked[2:3]) if corrected else set()
+    by_region: dict[str, dict[str, int]] = {}
+    for stratum, picks in run.result.selection:
+        for pick in picks:
+            row = by_region.setdefault(stratum.region, {"picked": 0, "checked": 0, "problems": 0})
+            row["picked"] += 1
+            row["checked"] += pick.target in checked
+            row["problems"] += pick.target in bad
+    return {
+        "picked": sum(row["picked"] for row in by_region.values()),
+        "checked": len(checked),
+        "problems": len(bad),
+        "by_category": {"未发现问题": len(checked) - len(bad), "发现问题已责令改正": len(bad)},
+        "by_region": by_region,
+    }
 
 
 def build_export(

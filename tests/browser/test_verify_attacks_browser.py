@@ -1,0 +1,174 @@
+"""The in-browser verifier on re-signed forgeries: each attack marks its check failed.
+
+One site is built from an honest export of task T2026-001 (tests/forge.py); next to it, under
+``forged/<attack>/``, each forgery of tests/core/test_verify_attacks.py that verify.js can
+judge is published as a whole re-signed log (checkpoint, tiles, blobs), as a dishonest office
+could. The test opens the task page, points the verifier at that copy (``data-export``, the
+documented override) and presses the button: the named check must be the one marked ❌ (and,
+where the forgery is re-drawn consistently, the only one). Playwright drives Debian's
+Chromium (server and launch as in tests/browser/test_site.py); no request may leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright import sync_api
+
+from publisher.build import build_site
+from tests.core.test_verify_attacks import ATTACKS
+from tests.forge import forge, write_forged_export
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; browsers are never downloaded
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server:
+    """A static file server for one directory on 127.0.0.1, on a free port, in a thread."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+# attack -> the checks verify.js marks failed (its names follow `lottery verify`; a duplicate
+# record is its `task.records`, where the Python verifier names the record type).
+BROWSER_ATTACKS: dict[str, set[str]] = {
+    "reveal_before_draw": {"task.order"},
+    "draw_before_announcement": {"draw.time"},
+    "excluded_target_pooled": {"exclusions.disjoint"},
+    "exclusion_count_false": {"exclusions.disjoint"},
+    "wrong_picks": {"draw.links"},
+    "draw_names_another_announcement": {"draw.links"},
+    "revealed_and_cancelled": {"task.state"},
+    "redrawn": {"task.records"},
+    "revealed_twice": {"task.records"},
+    "pool_candidates_count_false": {"pool.summary"},
+    "pool_picks_count_false": {"pool.summary"},
+    "pool_strata_count_false": {"pool.summary"},
+    # The outcome re-drawn from a pool of another task names that task: the in-browser
+    # re-run, which builds the outcome for this page's task, differs too.
+    "pool_of_another_task": {"pool.summary", "draw.outcome_bytes"},
+    "stratum_count_off_rule": {"pool.counts"},
+    "inspector_count_false": {"inspectors.summary"},
+    "inspector_list_of_another_task": {"inspectors.summary"},
+    "announced_after_beacon": {"beacon.future"},
+    "announced_after_beacon_undrawn": {"beacon.future"},
+    "announced_after_drand_round_undrawn": {"beacon.future"},
+    "draw_logged_before_announcement": {"task.log_order"},
+    "reveal_logged_before_draw": {"task.log_order"},
+    "reveal_without_draw": {"task.links"},
+    "reveal_names_another_draw": {"task.links"},
+    "cancellation_names_another_announcement": {"task.links"},
+    "cancellation_hides_the_draw": {"task.links"},
+    "cancellation_names_an_unpublished_draw": {"task.links"},
+    "reveal_names_another_outcome": {"task.links"},
+    "forged_beacon_value": {"beacon.value"},
+    "reveal_with_other_secret": {"commit.reveal"},
+    "swapped_picked_target": {"draw.selection", "draw.teams"},
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("attacks")
+    honest = forge()
+    export = write_forged_export(root / "export", honest.notes, honest.blobs)
+    build_site(export, root / "site", work=root / "work")
+    for name in ["honest", *BROWSER_ATTACKS]:
+        forged = honest if name == "honest" else ATTACKS[name].build()
+        write_forged_export(root / "site" / "forged" / name, forged.notes, forged.blobs)
+    server = _Server(root / "site")
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def page(site: str) -> Iterator[Any]:
+    """One page for the module; every request it makes must stay on 127.0.0.1."""
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{site}tasks/T2026-001/")
+        yield page
+        chromium.close()
+    assert requests and all(urlsplit(u).hostname == "127.0.0.1" for u in requests), requests
+    assert not errors, f"script errors: {errors}"
+
+
+def verify_copy(page: Any, name: str) -> dict[str, Any]:
+    """Point the verifier at forged/<name>/, press the button, return what it shows."""
+    page.evaluate(
+        "(name) => { document.querySelector('.lottery-verifier').dataset.export ="
+        " `../../forged/${name}/`; }",
+        name,
+    )
+    page.get_by_role("button", name="在浏览器中验证").click()
+    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
+    items = page.locator(".lottery-checks li")
+    checks = {
+        items.nth(i).get_attribute("data-check"): items.nth(i).get_attribute("data-state")
+        for i in range(items.count())
+    }
+    result = page.locator(".lottery-verify-result")
+    return {
+        "verdict": result.get_attribute("data-verdict"),
+        "checks": checks,
+        "text": result.inner_text(),
+    }
+
+
+def test_honest_copy_passes_every_check(page: Any) -> None:
+    result = verify_copy(page, "honest")
+    assert result["verdict"] == "pass", result["text"]
+    for name in ("task.state", "task.log_order", "draw.links", "task.links", "pool.summary"):
+        assert result["checks"][name] == "pass", name
+    for name in ("beacon.future", "draw.time", "task.order", "draw.outcome_bytes"):
+        assert result["checks"][name] == "pass", name
+
+
+@pytest.mark.parametrize("name", list(BROWSER_ATTACKS))
+def test_browser_marks_the_check_failed(page: Any, name: str) -> None:
+    result = verify_copy(page, name)
+    assert result["verdict"] == "fail", result["text"]
+    failed = {check for check, state in result["checks"].items() if state == "fail"}
+    assert failed == BROWSER_ATTACKS[name], result["text"]
+    assert page.locator(".lottery-verify-result").get_attribute("data-failed")
