@@ -1,7 +1,8 @@
 """``lottery import KIND FILE`` and ``lottery registry export|publish``: registries from the CLI.
 
-A rejected import prints every bad row on stderr (``第N行 列名: 原因``) and exits 1; nothing is
-written. Other errors are one line (lottery.cli.main).
+A rejected import prints its bad rows on stderr (``第N行 列名: 原因``; the first 100, then the
+total) and exits 1; nothing is written. A file refused as a whole (too large, too many rows, a
+zip bomb...) is one line. Other errors are one line (lottery.cli.main).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from lottery.cli.common import Actor, DataDir, actor_name, open_service, utc_now
+from lottery.cli.common import Actor, DataDir, actor_name, open_service, output_file, utc_now
 from lottery.core.errors import InputError
 
 registry_app = typer.Typer(
@@ -39,6 +40,7 @@ def import_command(
     from lottery.service.registries import ImportRejected, check_kind, error_line, import_registry
 
     check_kind(kind)  # before opening (and perhaps creating) the data directory
+    _check_size(kind, file)
     try:
         when = None if effective is None else date.fromisoformat(effective)
     except ValueError:
@@ -49,13 +51,32 @@ def import_command(
             lc, kind, file, actor=actor_name(actor), now=utc_now(), sheet=sheet, effective=when
         )
     except ImportRejected as exc:
+        if exc.result.error_count == 1:
+            typer.echo(f"导入失败，未导入任何数据：{error_line(exc.errors[0])}", err=True)
+            raise typer.Exit(1) from None
         for err in exc.errors:
             typer.echo(error_line(err), err=True)
-        typer.echo(f"导入失败：{len(exc.errors)} 处错误，未导入任何数据", err=True)
+        typer.echo(f"导入失败：{exc.result.error_summary()}，未导入任何数据", err=True)
         raise typer.Exit(1) from None
     finally:
         lc.engine.dispose()
     typer.echo(result.summary())
+
+
+def _check_size(kind: str, file: Path) -> None:
+    """Refuse a file over the kind's size limit before anything is opened.
+
+    Raises:
+        InputError: the file is too large (a missing file is reported by the import).
+    """
+    from lottery.registry_io import limits_for, too_large_message
+
+    try:
+        size = file.stat().st_size
+    except OSError:
+        return
+    if size > limits_for(kind).max_bytes:
+        raise InputError(too_large_message(kind, size))
 
 
 def export_command(
@@ -67,6 +88,7 @@ def export_command(
     from lottery.service.registries import check_kind, export_registry
 
     check_kind(kind)
+    output_file(out)
     lc = open_service(data_dir)
     try:
         count = export_registry(lc, kind, out)

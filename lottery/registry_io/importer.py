@@ -1,12 +1,16 @@
-"""All-or-nothing import of one registry file: every bad row reported, no row kept otherwise.
+"""All-or-nothing import of one registry file: bad rows reported, no row kept otherwise.
 
-Nothing here touches the database: the service calls `import_file` (or `import_bytes` for an
+Nothing here touches the database: the service calls `import_file` (or `import_stream` for an
 upload) and writes ``result.rows`` in one transaction only when ``result.ok``.
+
+A rejected file lists its first `MAX_LISTED_ERRORS` errors and counts all of them; the file's
+size, rows, columns and cells are bounded by `limits` (docs/import.md, "Limits").
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -16,7 +20,17 @@ from typing import Any, BinaryIO
 
 from .cells import CellError, as_text, is_empty
 from .layouts import Column, Layout, layout
-from .readers import FileFormatError, read_table
+from .limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_LISTED_ERRORS,
+    SHOWN_VALUE_CHARS,
+    Limits,
+    kind_label,
+    limits_for,
+    too_large_message,
+)
+from .readers import FileFormatError, Table, read_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +66,14 @@ class ImportResult:
         ok: True only when the file had no error at all.
         kind: targets, inspectors or items.
         rows: the parsed rows in file order; empty unless ``ok``.
-        errors: every problem found, in file order.
+        errors: the first `MAX_LISTED_ERRORS` problems found, in file order.
         format: "csv" or "xlsx" ("" when the file could not be opened).
         encoding: the CSV encoding used ("utf-8", "utf-8-sig" or "gb18030"); None for XLSX.
         sheet: the XLSX sheet read.
         row_count: data rows seen (blank rows are skipped and not counted).
+        error_count: every problem found (``errors`` lists at most `MAX_LISTED_ERRORS`).
+        bad_rows: rows with at least one problem (the header and the file as a whole count
+            as one row each).
     """
 
     ok: bool
@@ -67,6 +84,20 @@ class ImportResult:
     encoding: str | None = None
     sheet: str | None = None
     row_count: int = 0
+    error_count: int = 0
+    bad_rows: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """True when ``errors`` lists only the first of more problems."""
+        return self.error_count > len(self.errors)
+
+    def error_summary(self) -> str:
+        """``共 N 行有错误（M 处）``, and which ones are listed when not all are."""
+        text = f"共 {self.bad_rows} 行有错误（{self.error_count} 处）"
+        if self.truncated:
+            text += f"，仅列出前 {len(self.errors)} 处"
+        return text
 
 
 def import_file(
@@ -79,8 +110,9 @@ def import_file(
     sheet: str | None = None,
     known_targets: Collection[str] | None = None,
     known_inspectors: Collection[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
-    """Read, validate and return every row of a registry file, or every error in it.
+    """Read, validate and return every row of a registry file, or its errors.
 
     Args:
         path: a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
@@ -92,6 +124,7 @@ def import_file(
         sheet: the XLSX sheet to read; default the first.
         known_targets: USCCs a conflict or history row may name (conflicts, history).
         known_inspectors: staff numbers a conflict may name (conflicts).
+        limits: the size limits (default: the kind's, `limits.LIMITS`).
 
     Raises:
         ValueError: a caller mistake (unknown kind, or a set/date the kind needs is missing).
@@ -104,7 +137,7 @@ def import_file(
     except OSError as exc:
         return _fail(kind, FileFormatError("file.unreadable", f"无法打开文件：{exc.strerror}"))
     with fh:
-        return _import(fh, kind, known, sheet)
+        return _import(fh, kind, known, sheet, limits or limits_for(kind))
 
 
 def import_bytes(
@@ -117,15 +150,40 @@ def import_bytes(
     sheet: str | None = None,
     known_targets: Collection[str] | None = None,
     known_inspectors: Collection[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
-    """`import_file` for an upload held in memory.
+    """`import_file` for a small file held in memory (tests, tools).
 
     Raises:
         ValueError: as `import_file`.
     """
     _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
     known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
-    return _import(io.BytesIO(data), kind, known, sheet)
+    return _import(io.BytesIO(data), kind, known, sheet, limits or limits_for(kind))
+
+
+def import_stream(
+    fh: BinaryIO,
+    kind: str,
+    *,
+    known_regions: Collection[str] | None = None,
+    known_org_units: Collection[str] | None = None,
+    today: date | None = None,
+    sheet: str | None = None,
+    known_targets: Collection[str] | None = None,
+    known_inspectors: Collection[str] | None = None,
+    limits: Limits | None = None,
+) -> ImportResult:
+    """`import_file` for an upload: a seekable binary file (e.g. a spooled temporary file),
+    read from its start and streamed, never whole; it is left open.
+
+    Raises:
+        ValueError: as `import_file`.
+    """
+    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
+    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
+    fh.seek(0)
+    return _import(fh, kind, known, sheet, limits or limits_for(kind))
 
 
 @dataclass(frozen=True)
@@ -158,9 +216,55 @@ def _check_args(
         raise ValueError("known_targets is required to import history")
 
 
-def _fail(kind: str, exc: FileFormatError, errors: list[RowError] | None = None) -> ImportResult:
+def _fail(kind: str, exc: FileFormatError) -> ImportResult:
     err = RowError(exc.row_number, "", "", exc.code, exc.message)
-    return ImportResult(False, kind, errors=[*(errors or []), err])
+    return ImportResult(False, kind, errors=[err], error_count=1, bad_rows=1)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共 {len(text)} 个字符）"
+
+
+class _Errors:
+    """Keeps the first `MAX_LISTED_ERRORS` errors; counts all of them and the rows they are on.
+
+    Cell values (and messages quoting them) are shortened: an error must not echo a huge cell.
+    """
+
+    def __init__(self, limit: int = MAX_LISTED_ERRORS) -> None:
+        self.listed: list[RowError] = []
+        self.limit = limit
+        self.count = 0
+        self.rows = 0
+        self._marked = bytearray()  # one byte per row number: already counted as bad
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def append(self, e: RowError) -> None:
+        self.count += 1
+        n = e.row_number
+        if n >= len(self._marked):
+            self._marked.extend(bytes(n + 1 - len(self._marked) + 4096))
+        if not self._marked[n]:
+            self._marked[n] = 1
+            self.rows += 1
+        if len(self.listed) < self.limit:
+            if max(len(e.value), len(e.column), len(e.message) // 2) > SHOWN_VALUE_CHARS:
+                e = RowError(
+                    n,
+                    _clip(e.column, SHOWN_VALUE_CHARS),
+                    _clip(e.value, SHOWN_VALUE_CHARS),
+                    e.code,
+                    _clip(e.message, 2 * SHOWN_VALUE_CHARS),
+                )
+            self.listed.append(e)
+
+    def extend(self, errors: list[RowError]) -> None:
+        for e in errors:
+            self.append(e)
 
 
 def _match_header(
@@ -192,19 +296,51 @@ def _match_header(
     return placed, errors
 
 
-def _import(fh: BinaryIO, kind: str, known: _Known, sheet: str | None) -> ImportResult:
-    lay = layout(kind)
+def _size(fh: BinaryIO) -> int | None:
     try:
-        table = read_table(fh, sheet)
+        return os.fstat(fh.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        pass
+    try:
+        size = fh.seek(0, io.SEEK_END)
+        fh.seek(0)
+    except (OSError, io.UnsupportedOperation):
+        return None
+    return size
+
+
+def _import(
+    fh: BinaryIO, kind: str, known: _Known, sheet: str | None, limits: Limits
+) -> ImportResult:
+    lay = layout(kind)
+    size = _size(fh)
+    if size is not None and size > limits.max_bytes:
+        return _fail(kind, FileFormatError("file.too_large", too_large_message(kind, size, limits)))
+    try:
+        table = read_table(fh, sheet, limits)
     except FileFormatError as exc:
         return _fail(kind, exc)
+    try:
+        return _import_rows(table, lay, kind, known, limits)
+    finally:
+        table.close()
+
+
+def _import_rows(
+    table: Table, lay: Layout, kind: str, known: _Known, limits: Limits
+) -> ImportResult:
     result = ImportResult(
         False, kind, format=table.format, encoding=table.encoding, sheet=table.sheet
     )
-    placed, errors = _match_header(lay, table.header)
-    if errors:
-        result.errors = errors
-        return result
+    errs = _Errors()
+    placed, header_errors = _match_header(lay, table.header)
+    if header_errors:
+        errs.extend(header_errors)
+        return _finish(result, errs, [])
+    if len(table.header) > MAX_COLUMNS:
+        wide = _too_many_columns(1, len(table.header))
+        errs.append(RowError(1, "", "", wide.code, wide.message))
+        return _finish(result, errs, [])
 
     header = table.header
     named = {i for i, _ in placed}
@@ -217,18 +353,39 @@ def _import(fh: BinaryIO, kind: str, known: _Known, sheet: str | None) -> Import
     seen: dict[str, dict[str, int]] = {k: {} for k in lay.keys}
     key_pos = [(k, [c.key for c in lay.columns].index(k)) for k in lay.keys]
     rows: list[Any] = []
-    errs = result.errors
+    csv_rows = table.format == "csv"
+    max_rows, max_physical = limits.max_rows, limits.max_physical_rows
     n = 1
     try:
         for n, cells in enumerate(table.rows, start=2):
+            if n > max_physical:
+                raise _row_number_too_high(n, max_physical)
             if all(is_empty(v) for v in cells):
                 continue
             result.row_count += 1
+            if result.row_count > max_rows:
+                raise _too_many_rows(kind, n, limits)
+            if len(cells) > MAX_COLUMNS:
+                raise _too_many_columns(n, len(cells))
+            # CSV cells are all text: their total length rules out a long cell cheaply.
+            maybe_long = not csv_rows or sum(map(len, cells)) > MAX_CELL_CHARS  # type: ignore[arg-type]
             if len(cells) < width:
                 cells = [*cells, *([None] * (width - len(cells)))]
+            bad = False
+            too_long: set[int] = set()
+            if maybe_long:
+                too_long = {
+                    j for j, v in enumerate(cells) if isinstance(v, str) and len(v) > MAX_CELL_CHARS
+                }
+                for j in sorted(too_long):
+                    shown = as_text(cells[j])
+                    msg = f"单元格内容过长：最多 {MAX_CELL_CHARS} 个字符，实际 {len(shown)} 个"
+                    column = header[j] if j < width else ""
+                    errs.append(RowError(n, column, shown, "cell.too_long", msg))
+                    bad = True
             if len(cells) > width or len(named) < width:
                 for j, v in enumerate(cells):
-                    if j not in named and not is_empty(v):
+                    if j not in named and j not in too_long and not is_empty(v):
                         col_name = header[j] if j < width else ""
                         errs.append(
                             RowError(
@@ -240,9 +397,11 @@ def _import(fh: BinaryIO, kind: str, known: _Known, sheet: str | None) -> Import
                             )
                         )
             values: list[Any] = []
-            bad = False
             for i, col in slots:
                 v = None if i is None else cells[i]
+                if i in too_long:
+                    values.append(None)
+                    continue
                 if v is None or (isinstance(v, str) and not v.strip()):
                     if col.required:
                         errs.append(
@@ -289,18 +448,48 @@ def _import(fh: BinaryIO, kind: str, known: _Known, sheet: str | None) -> Import
         exc.row_number = exc.row_number or n
         errs.append(RowError(exc.row_number, "", "", exc.code, exc.message))
     else:
-        late = [
-            RowError(row_n, header[index[key]], shown, code, msg)
-            for row_n, key, shown, code, msg in finish()
-        ]
-        if late:
-            errs.extend(late)
-            errs.sort(key=lambda e: e.row_number)  # stable: file order, then cell order
+        errs.extend(
+            [
+                RowError(row_n, header[index[key]], shown, code, msg)
+                for row_n, key, shown, code, msg in finish()
+            ]
+        )
     if result.row_count == 0 and not errs:
         errs.append(RowError(0, "", "", "file.no_rows", "文件只有表头，没有数据行"))
+    return _finish(result, errs, rows)
+
+
+def _finish(result: ImportResult, errs: _Errors, rows: list[Any]) -> ImportResult:
+    # Late errors (an org unit's parent) come after the loop: file order again, stable.
+    result.errors = sorted(errs.listed, key=lambda e: e.row_number)
+    result.error_count = errs.count
+    result.bad_rows = errs.rows
     result.ok = not errs
     result.rows = rows if result.ok else []
     return result
+
+
+def _too_many_rows(kind: str, n: int, limits: Limits) -> FileFormatError:
+    return FileFormatError(
+        "file.too_many_rows",
+        f"{kind_label(kind)}文件超过行数上限：最多 {limits.max_rows} 行数据"
+        f"（读到第 {n} 行时停止），请检查是否选错了文件",
+        n,
+    )
+
+
+def _row_number_too_high(n: int, max_physical: int) -> FileFormatError:
+    return FileFormatError(
+        "file.too_many_rows", f"行号超过上限 {max_physical - 1}：文件损坏或不是名录文件", n
+    )
+
+
+def _too_many_columns(n: int, count: int) -> FileFormatError:
+    return FileFormatError(
+        "file.too_many_columns",
+        f"第 {n} 行有 {count} 列，超过上限 {MAX_COLUMNS} 列（是否选错了文件或分隔符？）",
+        n,
+    )
 
 
 _ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

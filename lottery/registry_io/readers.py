@@ -4,6 +4,10 @@ The format is decided from the bytes, not the file name: a ZIP is read as XLSX, 
 is the old ``.xls`` (refused with advice), anything else is CSV. CSV text is tried as strict
 UTF-8 (with or without BOM) over the whole file first and decoded as GB18030 (a superset of
 GBK) otherwise; `Table.encoding` says which was used.
+
+Nothing is read whole: CSV is decoded line by line (one record at most `MAX_RECORD_CHARS`
+characters), and an XLSX archive is inspected (`xlsx_guard`) before openpyxl reads it in
+read-only mode.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
+
+from .limits import LIMITS, MAX_CELL_CHARS, MAX_RECORD_CHARS, Limits
 
 _CHUNK = 1 << 20
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,20 +46,33 @@ class Table:
     sheet: str | None
     header: list[str]
     rows: Iterator[list[object]]
+    release: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        """Stop reading; the caller's file stays open (and may be read again)."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
+        if self.release is not None:
+            self.release()
 
 
-def read_table(fh: BinaryIO, sheet: str | None = None) -> Table:
+def read_table(fh: BinaryIO, sheet: str | None = None, limits: Limits | None = None) -> Table:
     """Open a CSV or XLSX file; the rows are read lazily.
 
+    ``fh`` is not closed. ``limits`` default to the largest kind's (targets).
+
     Raises:
-        FileFormatError: empty, binary, legacy .xls, undecodable or malformed file.
+        FileFormatError: empty, binary, legacy .xls, undecodable or malformed file, a CSV
+            record or an XLSX part over the limits, a zip bomb (also while reading the rows).
     """
+    lim = limits or LIMITS["targets"]
     head = fh.read(8)
     fh.seek(0)
     if not head:
         raise FileFormatError("file.empty", "文件是空的")
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(fh, sheet)
+        return _read_xlsx(fh, sheet, lim)
     if head.startswith(_XLS):
         raise FileFormatError(
             "file.xls_legacy", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV"
@@ -85,26 +104,84 @@ def _detect_encoding(fh: BinaryIO) -> str:
     raise FileFormatError("file.encoding", "无法识别文件编码：CSV 应为 UTF-8 或 GBK/GB18030")
 
 
+class _Records:
+    """CSV records from a text stream, none longer than `MAX_RECORD_CHARS` characters.
+
+    Lines are read with a size bound, so a file without line breaks (or one endless quoted
+    field) is refused after that many characters instead of being read whole.
+    """
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+        self.used = 0  # characters of the record being read
+        self.count = 0  # records returned (the header is record 1)
+        self.reader = csv.reader(self._lines())
+
+    def _lines(self) -> Iterator[str]:
+        while line := self.text.readline(MAX_RECORD_CHARS + 1):
+            self.used += len(line)
+            if self.used > MAX_RECORD_CHARS:
+                raise FileFormatError(
+                    "csv.record_too_long",
+                    f"第 {self.count + 1} 行过长：一行最多 {MAX_RECORD_CHARS} 个字符"
+                    "（是否有未闭合的引号，或选错了文件？）",
+                    self.count + 1,
+                )
+            yield line
+
+    def next(self) -> list[str] | None:
+        """The next record, or None at the end.
+
+        Raises:
+            FileFormatError: malformed CSV, a cell or a record too long.
+        """
+        self.used = 0
+        try:
+            row = next(self.reader, None)
+        except csv.Error as exc:
+            where = self.count + 1
+            if "field larger than field limit" in str(exc):
+                raise FileFormatError(
+                    "file.csv_malformed",  # the code this case always had
+                    f"第 {where} 行有单元格内容过长：每个单元格最多 {MAX_CELL_CHARS} 个字符",
+                    where,
+                ) from exc
+            raise FileFormatError("file.csv_malformed", f"CSV 格式错误：{exc}", where) from exc
+        if row is not None:
+            self.count += 1
+        return row
+
+
 def _read_csv(fh: BinaryIO) -> Table:
     enc = _detect_encoding(fh)
+    # Detached when done: the wrapper would close the caller's file when collected.
     text = io.TextIOWrapper(fh, encoding=enc, newline="")
-    reader = csv.reader(text)
+    detached = False
+
+    def release() -> None:
+        nonlocal detached
+        if not detached:
+            detached = True
+            text.detach()
+
+    records = _Records(text)
     try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise FileFormatError("file.csv_malformed", f"CSV 格式错误：{exc}", 1) from exc
+        header = records.next()
+    except FileFormatError:
+        release()
+        raise
     if header is None:
+        release()
         raise FileFormatError("file.empty", "文件是空的")
 
     def rows() -> Iterator[list[object]]:
         try:
-            yield from reader
-        except csv.Error as exc:
-            raise FileFormatError(
-                "file.csv_malformed", f"CSV 格式错误：{exc}", reader.line_num
-            ) from exc
+            while (row := records.next()) is not None:
+                yield row  # type: ignore[misc]
+        finally:
+            release()
 
-    return Table("csv", enc, None, list(header), rows())
+    return Table("csv", enc, None, list(header), rows(), release)
 
 
 def _cell(cell: object) -> object:
@@ -117,13 +194,26 @@ def _cell(cell: object) -> object:
     return value
 
 
-def _read_xlsx(fh: BinaryIO, sheet: str | None) -> Table:
+def _read_xlsx(fh: BinaryIO, sheet: str | None, lim: Limits) -> Table:
     import openpyxl  # slow to import; only when an XLSX arrives
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from .xlsx_guard import check_xlsx
+
+    check_xlsx(fh, lim.xlsx)  # before openpyxl holds any part of it
+
     try:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        OSError,
+        SyntaxError,  # xml.etree's ParseError: a malformed part (shared strings, styles...)
+        TypeError,
+        AttributeError,
+    ) as exc:
         raise FileFormatError(
             "file.xlsx_invalid", "无法读取 XLSX 文件：文件损坏或不是 Excel 工作簿"
         ) from exc
@@ -136,6 +226,10 @@ def _read_xlsx(fh: BinaryIO, sheet: str | None) -> Table:
     else:
         names = "、".join(wb.sheetnames)
         raise FileFormatError("file.sheet_missing", f"工作簿中没有工作表“{sheet}”（现有：{names}）")
+    if hasattr(ws, "reset_dimensions"):
+        # The stated dimension (up to XFD1048576) would pad every row to that width; a row is
+        # then as wide as its last cell.
+        ws.reset_dimensions()
     it = ws.iter_rows()
     try:
         first = next(it, None)
@@ -154,4 +248,4 @@ def _read_xlsx(fh: BinaryIO, sheet: str | None) -> Table:
         finally:
             wb.close()
 
-    return Table("xlsx", None, ws.title, header, rows())
+    return Table("xlsx", None, ws.title, header, rows(), wb.close)

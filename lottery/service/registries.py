@@ -14,9 +14,9 @@ Import semantics, per registry (documented in docs/import.md, "In the service"):
 
 The file is parsed and validated before the write transaction starts (so a large file does not
 hold the database's write lock while it parses), against the registries as read just before.
-Any error raises :class:`ImportRejected` carrying every bad row, and nothing is written. The
-write is one transaction with an audit event: rows written in batches with SQLAlchemy Core
-``executemany`` (no ORM object per row), or, on any failure, nothing.
+Any error raises :class:`ImportRejected` carrying the first bad rows and the total, and nothing
+is written. The write is one transaction with an audit event: rows written in batches with
+SQLAlchemy Core ``executemany`` (no ORM object per row), or, on any failure, nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -96,14 +96,15 @@ _METHOD_LABEL = {code: label for label, code in reversed(METHODS.items())}
 
 
 class ImportRejected(InputError):
-    """The file has errors; nothing was written. ``errors`` lists every one, in file order."""
+    """The file has errors; nothing was written. ``errors`` lists the first ones in file order
+    (at most `registry_io.MAX_LISTED_ERRORS`); ``result.error_count`` counts them all."""
 
     def __init__(self, result: rio.ImportResult) -> None:
         """Wrap the parser's result (``result.ok`` is False)."""
         self.result = result
         self.errors = result.errors
         super().__init__(
-            f"{result.kind}: 文件有 {len(result.errors)} 处错误，未导入任何数据"
+            f"{result.kind}: 文件{result.error_summary()}，未导入任何数据"
             f"（第一处：{error_line(result.errors[0])}）"
         )
 
@@ -172,20 +173,26 @@ def _known(session: Session, kind: str) -> dict[str, Any]:
     return {}
 
 
-def _file_sha256(source: Path | str | bytes) -> str:
+def _file_sha256(source: Path | str | bytes | BinaryIO) -> str:
     if isinstance(source, bytes):
         return sha256_hex(source)
     h = hashlib.sha256()
-    with open(source, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
+    if isinstance(source, Path | str):
+        with open(source, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
+    source.seek(0)
+    while chunk := source.read(1 << 20):
+        h.update(chunk)
+    source.seek(0)
     return h.hexdigest()
 
 
 def import_registry(
     lc: Lifecycle,
     kind: str,
-    source: Path | str | bytes,
+    source: Path | str | bytes | BinaryIO,
     *,
     actor: str,
     now: datetime,
@@ -198,7 +205,9 @@ def import_registry(
     Args:
         lc: the service.
         kind: one of :data:`KINDS`.
-        source: a file path, or the bytes of an upload (CSV or XLSX).
+        source: a file path, an upload as a seekable binary file (streamed, never read
+            whole; left open), or small bytes (CSV or XLSX). The kind's size limits apply
+            (`registry_io.limits_for`).
         actor, now, remote_addr: for the audit trail (and, for items, the record's time).
         effective: the date a new item-list version takes effect (default: ``now``'s date
             at the office, UTC+8).
@@ -206,7 +215,8 @@ def import_registry(
 
     Raises:
         UnknownRegistry: for an unknown kind.
-        ImportRejected: when the file has any error (``.errors`` lists every bad row).
+        ImportRejected: when the file has any error (``.errors`` lists the first bad rows),
+            including a file over the kind's size, row or cell limits.
         InputError: when the rows contradict the database (e.g. two inspectors swapping
             certificate numbers); nothing is written.
     """
@@ -217,8 +227,10 @@ def import_registry(
     kw: dict[str, Any] = {"today": today, "sheet": sheet, **known}
     if isinstance(source, bytes):
         parsed = rio.import_bytes(source, kind, **kw)
-    else:
+    elif isinstance(source, Path | str):
         parsed = rio.import_file(source, kind, **kw)
+    else:
+        parsed = rio.import_stream(source, kind, **kw)
     if not parsed.ok:
         raise ImportRejected(parsed)
     digest = _file_sha256(source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
@@ -9,15 +10,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from lottery import registry_io as rio
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import (
     ERROR_RESPONSES,
+    ErrorBody,
     ImportRejectedBody,
     ImportRowError,
     ImportSummary,
     RecordPublic,
 )
-from lottery.core.errors import InputError
+from lottery.api.upload_limit import UploadLimitRoute
+from lottery.api.upload_limit import too_large_response as _too_large
 from lottery.service import registries, registry_view
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
@@ -29,18 +33,12 @@ Kind = Annotated[
     Literal["targets", "inspectors", "items", "org-units", "conflicts", "history"], Path()
 ]
 SnapshotKind = Annotated[Literal["targets", "inspectors", "org-units"], Path()]
-MAX_UPLOAD = 512 * 1024 * 1024
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-@router.post(
-    "/{kind}/import",
-    response_model=ImportSummary,
-    responses={422: {"model": ImportRejectedBody, "description": "rejected: every bad row"}},
-)
 def import_file(
     kind: Kind,
     file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")],
@@ -49,13 +47,18 @@ def import_file(
     now: NowDep,
     addr: RemoteAddr,
 ) -> ImportSummary | JSONResponse:
-    """Import a registry file: every row is written, or nothing and every bad row listed."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InputError(f"the upload is larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+    """Import a registry file: every row is written, or nothing and the first bad rows listed
+    (with the total). A file over the kind's size limit is refused with 413."""
+    # The upload arrived under the limit (UploadLimitRoute) into a spooled temporary file:
+    # on disk beyond 1 MB, and parsed from there as a stream, never read whole.
+    size = file.size
+    if size is None:
+        size = file.file.seek(0, os.SEEK_END)
+    if size > rio.limits_for(kind).max_bytes:
+        return _too_large(kind, size)
     try:
         result = registries.import_registry(
-            service, kind, data, actor=user.name, now=now, remote_addr=addr
+            service, kind, file.file, actor=user.name, now=now, remote_addr=addr
         )
     except registries.ImportRejected as exc:
         rows = [
@@ -79,6 +82,19 @@ def import_file(
         record=result.record,
         summary=result.summary(),
     )
+
+
+router.add_api_route(
+    "/{kind}/import",
+    import_file,
+    methods=["POST"],
+    response_model=ImportSummary,
+    responses={
+        413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
+        422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
+    },
+    route_class_override=UploadLimitRoute,
+)
 
 
 @router.get(
