@@ -11,7 +11,8 @@ from typing import Any
 
 from lottery.core.records import Record
 from publisher.model import SiteModel
-from publisher.pages import h, link, log_link, md, short, table
+from publisher.pages import link, log_link, short
+from publisher.render import render
 from publisher.snapshot import FIELD_NAMES
 
 ITEM_FIELDS = (
@@ -27,137 +28,85 @@ ITEM_FIELDS = (
 )
 
 
-def _item_section(item: dict[str, Any]) -> list[str]:
-    rows = [["事项编码", h(item["code"])], ["重点事项", "是" if item["key"] else "否"]]
+def _item_section(item: dict[str, Any]) -> dict[str, Any]:
+    rows: list[list[Any]] = [
+        ["事项编码", item["code"]],
+        ["重点事项", "是" if item["key"] else "否"],
+    ]
     for key, label in ITEM_FIELDS:
         value = item.get(key)
         if isinstance(value, list):
             value = "、".join(value)
         if value:
-            rows.append([label, h(value)])
-    return [f"### {md(item['code'])} {md(item['name'])}", "", *table(["项目", "内容"], rows)]
+            rows.append([label, value])
+    return {"code": item["code"], "name": item["name"], "rows": rows}
 
 
-def _version_body(model: SiteModel, record: Record, root: str) -> list[str]:
+def _version_body(model: SiteModel, record: Record, root: str) -> dict[str, Any]:
     body = record.body
-    lines = [
-        f"第 {body['version']} 版，自 {body['effective']} 起施行，共 {len(body['items'])} 项；"
-        f"公开于 {body['time']}（记录 {short(record.id)}，"
-        f"日志序号 {log_link(model, record, root)}）。",
-        "",
-    ]
-    for item in body["items"]:
-        lines += _item_section(item)
-    return lines
+    return {
+        "version": body["version"],
+        "effective": body["effective"],
+        "count": len(body["items"]),
+        "time": body["time"],
+        "short": short(record.id),
+        "log_link": log_link(model, record, root),
+        "entries": [_item_section(item) for item in body["items"]],
+    }
 
 
 def item_pages(model: SiteModel) -> dict[str, str]:
     """``index`` (the current version and the list of versions) and ``v<N>`` per version."""
     current = model.current_items
-    index = ["# 抽查事项清单", ""]
-    if current is None:
-        index += ["暂无", ""]
-    else:
-        versions = [
-            [
-                link(f"第 {v} 版", f"v{v}/"),
-                r.body["effective"],
-                str(len(r.body["items"])),
-                r.body["time"],
-            ]
-            for v, r in sorted(model.item_lists.items(), reverse=True)
+    versions = [
+        [
+            link(f"第 {v} 版", f"v{v}/"),
+            r.body["effective"],
+            len(r.body["items"]),
+            r.body["time"],
         ]
-        index += [
-            "## 当前版本",
-            "",
-            *_version_body(model, current, "../"),
-            "## 历次版本",
-            "",
-            "清单按规定动态调整，每一版均在此公开：",
-            "",
-            *table(["版本", "施行日期", "事项数", "公开时间（UTC）"], versions),
-        ]
-    out = {"index": "\n".join(index)}
+        for v, r in sorted(model.item_lists.items(), reverse=True)
+    ]
+    out = {
+        "index": render(
+            "items_index.md",
+            current=_version_body(model, current, "../") if current is not None else None,
+            versions=versions,
+        )
+    }
     for version, record in model.item_lists.items():
-        latest = "（当前版本）" if record is current else ""
-        out[f"v{version}"] = "\n".join(
-            [
-                f"# 抽查事项清单 第 {version} 版{latest}",
-                "",
-                "[全部版本](index.md)",
-                "",
-                *_version_body(model, record, "../../"),
-            ]
+        out[f"v{version}"] = render(
+            "items_version.md",
+            version=version,
+            is_current=record is current,
+            body=_version_body(model, record, "../../"),
         )
     return out
 
 
-def _snapshot_note(record: Record, prefix: str) -> str:
-    body = record.body
-    return (
-        f"数据截至 {body['as_of']}，共 {body['rows']} 条；"
-        f"完整快照（规范 JSON，SHA-256 `{body['blob']}`）："
-        f"[下载]({prefix}export/blobs/{body['blob']})。"
-    )
-
-
 def inspectors_page(model: SiteModel) -> str:
     """The inspector directory (public fields) and the org units."""
-    lines = [
-        "# 执法检查人员名录",
-        "",
-        "只有持有效行政执法证件的人员方可被抽取参加检查。以下为名录库的公开字段。",
-        "",
-    ]
-    for registry, title in (("inspectors", "## 执法检查人员"), ("org-units", "## 组织机构")):
+    sections: list[dict[str, Any]] = []
+    for registry, title in (("inspectors", "执法检查人员"), ("org-units", "组织机构")):
         latest = model.latest_snapshot(registry)
-        lines += [title, ""]
         if latest is None:
-            lines += ["暂无", ""]
+            sections.append({"title": title, "snapshot": None})
             continue
         record, snap = latest
-        lines += [
-            _snapshot_note(record, "../"),
-            "",
-            *table(
-                [
-                    "姓名" if registry == "inspectors" and f == "name" else FIELD_NAMES.get(f, f)
-                    for f in snap.fields
-                ],
-                ([h(c) for c in r] for r in snap.rows),
-            ),
+        headers = [
+            "姓名" if registry == "inspectors" and f == "name" else FIELD_NAMES.get(f, f)
+            for f in snap.fields
         ]
-    return "\n".join(lines)
+        sections.append(
+            {"title": title, "snapshot": record.body, "headers": headers, "rows": snap.rows}
+        )
+    return render("inspectors.md", sections=sections, prefix="../")
 
 
 def targets_page(model: SiteModel, manifest: str | None) -> str:
     """The lookup page over the sharded target registry (``manifest``: its relative URL)."""
-    lines = [
-        "# 抽查对象名录",
-        "",
-        "抽查对象名录库按属地管理，收录本单位监管范围内的市场主体。名录数据量大，"
-        "不以网页形式逐条展示：请在下方按统一社会信用代码或名称中的任意词语查询，"
-        "查询在您的浏览器中进行，数据分片按需下载，并逐片校验 SHA-256。",
-        "",
-    ]
     latest = model.latest_snapshot("targets")
-    if latest is None or manifest is None:
-        return "\n".join([*lines, "暂无", ""])
-    record, _ = latest
-    return "\n".join(
-        [
-            *lines,
-            _snapshot_note(record, "../"),
-            "",
-            f'<div class="lottery-lookup" data-manifest="{manifest}">',
-            '<form class="lottery-lookup-form">',
-            '<input type="search" class="md-input lottery-lookup-input" '
-            'placeholder="统一社会信用代码或名称" aria-label="统一社会信用代码或名称">',
-            '<button type="submit" class="md-button md-button--primary">查询</button>',
-            "</form>",
-            '<p class="lottery-lookup-status" aria-live="polite"></p>',
-            '<div class="lottery-lookup-results"></div>',
-            "</div>",
-            "",
-        ]
+    snapshot = latest[0].body if latest is not None and manifest is not None else None
+    return render(
+        "targets.md", section={"snapshot": snapshot}, manifest=manifest or "", prefix="../"
     )

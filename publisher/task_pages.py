@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, table
+from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short
+from publisher.render import code, render
 
 
-def _beacon_text(beacon: dict[str, Any]) -> str:
+def _beacon_text(beacon: dict[str, Any]) -> Markup:
     primary = beacon["primary"]
     if primary["kind"] == "drand":
         text = (
@@ -25,7 +28,7 @@ def _beacon_text(beacon: dict[str, Any]) -> str:
     return h(text)
 
 
-def _beacon_value_text(draw: Record) -> str:
+def _beacon_value_text(draw: Record) -> Markup:
     value = draw.body["beacon_value"]
     used = "（使用备用随机源）" if draw.body["fallback"] else ""
     if isinstance(value, dict) and value.get("kind") == "drand":
@@ -49,43 +52,41 @@ def tasks_index(model: SiteModel) -> str:
         ]
         for t in sorted(model.tasks.values(), key=lambda t: t.task)
     ]
-    head = ["任务编号", "名称", "状态", "候选对象数", "抽取数"]
-    return "\n".join(["# 抽查任务", "", *(table(head, rows) if rows else ["暂无", ""])])
+    return render("tasks_index.md", rows=rows)
 
 
-def _items(model: SiteModel, refs: list[dict[str, Any]]) -> list[str]:
+def _items(model: SiteModel, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for ref in refs:
         record = model.item_lists.get(ref["version"])
         names = {i["code"]: i["name"] for i in record.body["items"]} if record else {}
-        name = md(names.get(ref["code"], "（该版本清单未在本站公开）"))
-        link = (
-            f"[第 {ref['version']} 版](../items/v{ref['version']}.md)"
-            if record
-            else f"第 {ref['version']} 版"
+        out.append(
+            {
+                "code": ref["code"],
+                "name": names.get(ref["code"], "（该版本清单未在本站公开）"),
+                "version": ref["version"],
+                "listed": record is not None,
+            }
         )
-        out.append(f"- {md(ref['code'])} {name}（抽查事项清单{link}）")
-    return [*(out or ["- 未列明"]), ""]
+    return out
 
 
-def _timeline(model: SiteModel, view: TaskView) -> list[str]:
-    rows = [
+def _timeline(model: SiteModel, view: TaskView) -> list[list[Any]]:
+    return [
         [
             r.body["time"],
-            h(RECORD_NAMES.get(r.type, r.type)),
+            RECORD_NAMES.get(r.type, r.type),
             short(r.id),
             log_link(model, r, "../../"),
         ]
         for r in view.records
     ]
-    return table(["时间（UTC）", "事件", "记录编号（SHA-256）", "日志序号"], rows)
 
 
-def _outcome(model: SiteModel, view: TaskView) -> list[str]:
+def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
     outcome = view.verification.outcome if view.verification else None
     if outcome is None:
-        return []
-    title = "## 抽取结果" if view.status == "disclosed" else "## 被取消的抽取结果（一并公开）"
+        return None
     names = model.target_names()
     people = model.inspector_names()
     teams = {
@@ -94,134 +95,54 @@ def _outcome(model: SiteModel, view: TaskView) -> list[str]:
     }
     rows = [
         [
-            h(key),
+            key,
             p.target,
-            h(names.get(p.target, "")),
-            f"<code>{p.ticket.hex()[:16]}…</code>",
-            h("、".join(teams.get(p.target, ()))),
+            names.get(p.target, ""),
+            short(p.ticket.hex()),
+            "、".join(teams.get(p.target, ())),
         ]
         for key, picks in outcome.strata
         for p in picks
     ]
-    note = [] if names else ["（本站尚未公开抽查对象名录快照，名称暂缺。）", ""]
-    return [
-        title,
-        "",
-        f"种子（seed）：`{outcome.seed.hex()}`",
-        "",
-        *note,
-        *table(["分层", "抽查对象（统一社会信用代码）", "名称", "签值（ticket）", "检查组"], rows),
-    ]
+    return {"seed": outcome.seed.hex(), "names_known": bool(names), "rows": rows}
 
 
 def task_page(model: SiteModel, view: TaskView) -> str:
     """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome."""
     a = view.announcement
-    lines = [
-        f"# {view.task} {md(a['title'])}",
-        "",
-        f"**状态：** {STATUS.get(view.status, view.status)}",
-        "",
-        "## 抽查参数（公告时固定）",
-        "",
-        *table(
-            ["项目", "内容"],
-            [
-                ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
-                ["执法人员所属机构", h("、".join(a["org_units"]))],
-                [
-                    "抽查比例（按信用风险分类）",
-                    "；".join(f"{h(k)} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
-                ],
-                ["每组检查人员", f"{a['team_size']} 人"],
-                ["每人最多承担", f"{a['cap']} 户"],
-                ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
-                ["抽取数量", f"{a['pool']['picks']} 户"],
-                ["排除对象", f"{a['exclusions']['count']} 户"],
-                ["算法", h(a["algorithm"])],
-                ["随机源（公告时指定）", _beacon_text(a["beacon"])],
-                ["承诺值（commit）", f"<code>{h(a['commit'])}</code>"],
-                ["公开时间", a["disclosure"]],
-            ],
-        ),
-        "## 抽查事项",
-        "",
-        *_items(model, a["items"]),
-        "## 冻结的名单",
-        "",
-        "公告时冻结，按 SHA-256 寻址，可下载核对：",
-        "",
-        f"- 候选对象名单：[`{a['pool']['sha256']}`](../export/blobs/{a['pool']['sha256']})",
-        f"- 执法检查人员名单：[`{a['inspector_pool']['sha256']}`]"
-        f"(../export/blobs/{a['inspector_pool']['sha256']})",
-        f"- 排除名单及理由：[`{a['exclusions']['sha256']}`]"
-        f"(../export/blobs/{a['exclusions']['sha256']})",
-        "",
-        "## 时间线",
-        "",
-        *_timeline(model, view),
+    params = [
+        ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
+        ["执法人员所属机构", "、".join(a["org_units"])],
+        [
+            "抽查比例（按信用风险分类）",
+            "；".join(f"{k} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
+        ],
+        ["每组检查人员", f"{a['team_size']} 人"],
+        ["每人最多承担", f"{a['cap']} 户"],
+        ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
+        ["抽取数量", f"{a['pool']['picks']} 户"],
+        ["排除对象", f"{a['exclusions']['count']} 户"],
+        ["算法", a["algorithm"]],
+        ["随机源（公告时指定）", _beacon_text(a["beacon"])],
+        ["承诺值（commit）", code(a["commit"])],
+        ["公开时间", a["disclosure"]],
     ]
     draw = view.record("task-draw")
-    if draw is not None:
-        lines += [
-            "## 随机源取值",
-            "",
-            f"{_beacon_value_text(draw)}（抽取时间 {draw.body['time']}）",
-            "",
-        ]
     cancel = view.record("task-cancellation")
-    if cancel is not None:
-        lines += ["## 取消原因", "", md(cancel.body["reason"]), ""]
-        if draw is None:
-            lines += ["任务在抽取前取消，未进行抽取；公开的秘密值与公告中的承诺值一致。", ""]
-    if draw is not None and view.status == "drawn":
-        lines += [
-            "## 抽取结果",
-            "",
-            f"结果已于 {draw.body['time']} 抽取并封存，封存值 SHA-256 `{draw.body['outcome']}`，"
-            f"将于 {a['disclosure']} 公开。",
-            "",
-        ]
-    lines += _outcome(model, view)
     results = model.results.get(view.task, [])
-    if results or model.task_reports.get(view.task):
-        lines += [
-            "## 抽查结果",
-            "",
-            f"已公开 {len(results)} 条检查结果，见[抽查结果](../results/{view.task}.md)。",
-            "",
-        ]
-    if view.verification is not None:
-        lines += [
-            "## 核验结果",
-            "",
-            "本页生成时已按公开数据逐项核验：",
-            "",
-            *[f"- ✅ `{c.name}`：{md(c.detail)}" for c in view.verification.checks],
-            "",
-            f"自行核验：`lottery verify <本站地址> --task {view.task}`",
-            "",
-        ]
-    lines += _browser_verifier(view)
-    return "\n".join(lines)
-
-
-def _browser_verifier(view: TaskView) -> list[str]:
-    """The "在浏览器中验证" button and its result container (publisher/assets/verify.js).
-
-    Raw HTML, passed through by Markdown untouched; the script is on every page
-    (``extra_javascript``) and only acts where this block exists.
-    """
-    return [
-        "## 在浏览器中验证",
-        "",
-        "在本浏览器中，仅用本站 `export/` 目录中的公开数据重新核验本任务：记录签名（Ed25519）、"
-        "各名单的 SHA-256、承诺值、随机源、种子，以及抽取与分组的重新计算。",
-        "",
-        f'<div class="lottery-verifier" data-task="{view.task}">',
-        '<button type="button" class="md-button md-button--primary lottery-verify-button">'
-        "在浏览器中验证</button>",
-        '<div class="lottery-verify-result" aria-live="polite"></div>',
-        "</div>",
-        "",
-    ]
+    shown = bool(results or model.task_reports.get(view.task))
+    return render(
+        "task.md",
+        view=view,
+        a=a,
+        status=STATUS.get(view.status, view.status),
+        params=params,
+        items=_items(model, a["items"]),
+        timeline=_timeline(model, view),
+        draw=draw.body if draw else None,
+        beacon_value=_beacon_value_text(draw) if draw else None,
+        cancel=cancel.body if cancel else None,
+        outcome=_outcome(model, view),
+        results_count=len(results) if shown else None,
+        checks=view.verification.checks if view.verification is not None else None,
+    )

@@ -33,6 +33,7 @@ from .routes import (
     tasks,
     users,
 )
+from .security_headers import SecurityHeaders
 
 # Every router with API routes (the authorization tests walk these).
 ROUTERS = (
@@ -106,4 +107,6 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(console.router)
+    # CSP, nosniff, no-referrer, no framing on every response (docs/security.md).
+    app.add_middleware(SecurityHeaders)
     return app

@@ -21,6 +21,18 @@
     status: "状态",
   };
 
+  // Control and bidi characters (and noncharacters) in a published name are shown as
+  // [U+XXXX], never applied: an override could reorder what the reader sees (docs/security.md,
+  // "Public site and console"; the pages do the same, publisher/render.py).
+  const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]/g;
+
+  function visible(text) {
+    return String(text).replace(
+      HIDDEN,
+      (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`,
+    );
+  }
+
   async function sha256hex(buffer) {
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
     return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -108,7 +120,8 @@
       for (const row of rows) {
         const tr = body.insertRow();
         tr.className = "lottery-lookup-row";
-        for (const cell of row) tr.insertCell().textContent = cell;
+        // textContent, never innerHTML: a name is text, whatever it holds.
+        for (const cell of row) tr.insertCell().textContent = visible(cell);
       }
       // The wrappers Material puts around the tables of a page: scrolls instead of overflowing.
       const scroll = document.createElement("div");

@@ -92,7 +92,7 @@ def test_bad_upload_lists_every_bad_row_and_good_upload_imports(
     page.set_input_files("#import-form input[type=file]", str(good))  # type: ignore[attr-defined]
     page.click("#import-form button")  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        "document.querySelector('#import-msg').textContent.includes('导入成功')"
+        "() => document.querySelector('#import-msg').textContent.includes('导入成功')"
     )
 
 
@@ -101,13 +101,13 @@ def test_numbers_are_entered_and_wait_for_a_second_person(page: object) -> None:
     page.once("dialog", lambda d: d.accept(values))  # type: ignore[attr-defined]
     page.locator("#tasks tr", has_text="T-web").locator("button", has_text="录入开奖号码").click()  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        "document.querySelector('#task-msg').textContent.includes('录入号码')"
+        "() => document.querySelector('#task-msg').textContent.includes('录入号码')"
     )
     assert "成功" in page.inner_text("#task-msg")  # type: ignore[attr-defined]
     page.once("dialog", lambda d: d.accept(values))  # type: ignore[attr-defined]
     page.locator("#tasks tr", has_text="T-web").locator("button", has_text="确认号码并抽取").click()  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        "document.querySelector('#task-msg').textContent.includes('确认号码失败')"
+        "() => document.querySelector('#task-msg').textContent.includes('确认号码失败')"
     )
     # The same person may not confirm their own entry.
     assert "不同的人" in page.inner_text("#task-msg")  # type: ignore[attr-defined]
