@@ -49,13 +49,24 @@ def host_headers_file(prefix: str = "/export") -> str:
     the export under ``prefix``.
 
     Such hosts match paths with a trailing ``*`` only and merge the headers of every matching
-    rule, so the file holds just rules that cannot conflict: the media types of
+    rule, so the file holds just rules that cannot conflict: headers for every page that a
+    ``<meta>`` Content-Security-Policy cannot set (framing), the media types of
     :func:`media_type`, and immutable caching for what is addressed by its hash. Tiles are
     left to the host's default (telling full tiles from partial ones needs a pattern these
     hosts cannot express; docs/export.md gives an nginx configuration that does).
     """
     p = prefix.rstrip("/")
     rules = [
+        # Every page: what a <meta> policy cannot say (framing), and no type sniffing.
+        (
+            "/*",
+            [
+                "Content-Security-Policy: frame-ancestors 'none'",
+                "X-Frame-Options: DENY",
+                "X-Content-Type-Options: nosniff",
+                "Referrer-Policy: no-referrer",
+            ],
+        ),
         (f"{p}/checkpoint", [f"Content-Type: {TEXT}", f"Cache-Control: {REVALIDATE}"]),
         (f"{p}/checkpoints/*", [f"Content-Type: {TEXT}"]),
         (f"{p}/cosigned/*", [f"Content-Type: {TEXT}"]),

@@ -63,6 +63,8 @@ def test_the_built_site_carries_a_headers_file_for_static_hosts(built_site: Buil
     for folder in ("checkpoints", "cosigned", "keys", "records"):
         assert f"Content-Type: {TEXT}" in rules[f"/export/{folder}/*"]
     assert f"Cache-Control: {FOREVER}" in rules["/export/blobs/*"]
+    assert "Content-Security-Policy: frame-ancestors 'none'" in rules["/*"]
+    assert "X-Content-Type-Options: nosniff" in rules["/*"]
     # Each header name appears once per path pattern: hosts merge rules, so none may conflict.
     names = [h.split(":")[0] for headers in rules.values() for h in headers]
     assert len(names) == sum(len({h.split(":")[0] for h in hs}) for hs in rules.values())
