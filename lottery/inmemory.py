@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lottery.core.beacon import BeaconValue, beacon_value_bytes
-from lottery.core.canonical import format_time
 from lottery.core.draw import (
     DrawResult,
     InspectorRow,
@@ -135,8 +134,3 @@ def cancel(run: TaskRun, reason: str, at: datetime) -> Record:
     if run.result is not None:
         run.published.blobs[run.result.outcome_sha256] = run.result.outcome_blob
     return open_record(note, [run.signer.verifier()], log=run.log)
-
-
-def disclosure_time(moment: datetime) -> str:
-    """Format a disclosure time for :class:`TaskParams`."""
-    return format_time(moment)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .checkpoint import Checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
-from .errors import EncodingError, LotteryError, VerificationError
+from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
 from .records import Record, open_record
@@ -243,10 +243,3 @@ def _check_archive(
     report.checks.append(
         Check("log.consistency", f"{len(sizes)} archived checkpoints are prefixes of the log")
     )
-
-
-def lottery_error_line(exc: LotteryError) -> str:
-    """One line for a failure, as the CLI prints it."""
-    if isinstance(exc, VerificationError):
-        return f"[{exc.check}] {exc.detail}"
-    return str(exc)

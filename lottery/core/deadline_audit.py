@@ -136,20 +136,6 @@ class PublicationAudit:
         return f"{len(self.publications)} publications with a deadline: " + ", ".join(parts)
 
 
-def trusted_years(
-    records: Sequence[Record], builtin: Mapping[int, YearCalendar]
-) -> dict[int, YearCalendar]:
-    """The built-in years overridden by the latest valid ``calendar`` record of each year."""
-    years = dict(builtin)
-    for record in records:
-        if record.type == "calendar":
-            try:
-                years[record.body["year"]] = _office_year(record)
-            except InputError:
-                continue  # reported by audit_publications
-    return years
-
-
 def audit_publications(
     records: Sequence[Record],
     builtin: Mapping[int, YearCalendar],

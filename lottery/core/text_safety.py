@@ -32,10 +32,6 @@ class UnsafeChar:
     codepoint: int
     kind: str  # "control", "bidi", "surrogate" or "noncharacter"
 
-    def describe(self) -> str:
-        """``U+202E (bidi)``."""
-        return f"U+{self.codepoint:04X} ({self.kind})"
-
 
 def classify(ch: str, *, multiline: bool = True) -> str | None:
     """Why ``ch`` is not allowed, or ``None`` when it is."""
