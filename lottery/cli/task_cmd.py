@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from lottery.core.beacon import BeaconSpec, DrandBeacon, DrandValue
+from lottery.core.beacon import DrandBeacon, DrandValue
 from lottery.core.errors import InputError
+from lottery.service.drawing import draw_task
 from lottery.service.taskfile import load_task_file
 
 from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
@@ -70,30 +71,33 @@ def draw(
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
 ) -> None:
-    """Draw with the announced drand round; the outcome stays sealed."""
-    with service_at(data_dir) as service:
-        task = service.get_task(task_id)
-        primary = BeaconSpec.from_dict(task.params["beacon"]).primary
-        if not isinstance(primary, DrandBeacon):
-            raise InputError(
-                "this task uses public numbers: enter and confirm them with "
-                "`lottery task numbers` (two people)"
-            )
-        if drand_signature is None:
-            from lottery.service.drand_client import DrandClient
+    """Draw with the announced drand round; the outcome stays sealed.
 
-            client = DrandClient(settings_for(data_dir).drand_relays)
-            try:
-                value = client.fetch_for(primary)
-            finally:
-                client.close()
-        else:
-            try:
-                signature = bytes.fromhex(drand_signature)
-            except ValueError:
-                raise InputError("--drand-signature must be hex") from None
-            value = DrandValue.from_signature(primary.chain, primary.round, signature)
-        record = service.draw(task_id, value, utc_now(), actor=actor_name(actor))
+    Without ``--drand-signature`` the round is fetched from the configured relays.
+    """
+    signature = None
+    if drand_signature is not None:
+        try:
+            signature = bytes.fromhex(drand_signature)
+        except ValueError:
+            raise InputError("--drand-signature must be hex") from None
+    relays = settings_for(data_dir).drand_relays
+
+    def fetch(beacon: DrandBeacon) -> DrandValue:
+        # A client only when a round is fetched: a draw with a signature needs no relay.
+        from lottery.service.drand_client import DrandClient
+
+        client = DrandClient(relays)
+        try:
+            return client.fetch_for(beacon)
+        finally:
+            client.close()
+
+    with service_at(data_dir) as service:
+        outcome = draw_task(
+            service, task_id, utc_now(), actor=actor_name(actor), signature=signature, fetch=fetch
+        )
+    record = outcome.drawn()  # not drawn: the reason is the one line the CLI prints
     typer.echo(
         f"task {task_id} drawn (sealed): record {record.id}, outcome {record.body['outcome']}"
     )

@@ -8,9 +8,10 @@ the two is wrong and nobody can tell which), so the numbers must be entered agai
 step writes an audit event.
 
 Which numbers: the announced primary beacon when it is public numbers; or the announced
-fallback of a drand beacon, but only once the scheduler has *declared* the fallback
-(:func:`declare_fallback`: the relays said the round was not out by the deadline). Staff can
-never switch to the fallback on their own.
+fallback of a drand beacon, but only once the fallback was *declared*
+(:func:`declare_fallback`, from :func:`lottery.service.drawing.draw_task`: the relays said the
+round was not out at or after the deadline). Staff can never switch to the fallback on their
+own.
 
 Staff read these error messages in the console, so they are in Chinese.
 """
@@ -30,8 +31,11 @@ from lottery.core.records import Record
 from lottery.storage.models import AuditEvent, BeaconEntry, Task
 
 from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
+from .text_input import refuse_unsafe_text
 
 FALLBACK_ACTION = "beacon.fallback"
+MAX_REASON = 2000
+"""The longest reason for voiding an entry (as for a cancellation through the API)."""
 
 
 class NumbersMismatch(InputError):
@@ -57,11 +61,20 @@ def fallback_declared(session: Session, task_id: str) -> bool:
     return event is not None
 
 
-def declare_fallback(lc: Lifecycle, task_id: str, now: datetime, detail: dict[str, Any]) -> bool:
+def declare_fallback(
+    lc: Lifecycle,
+    task_id: str,
+    now: datetime,
+    detail: dict[str, Any],
+    *,
+    actor: str = "scheduler",
+    remote_addr: str | None = None,
+) -> bool:
     """Record that the announced drand round was missing at its deadline (once per task).
 
-    Called by the scheduler only, after the relays answered "not available" past the
-    deadline. Returns True when this call recorded it.
+    Called only by :func:`lottery.service.drawing.draw_task` (for the scheduler's job or a
+    staff draw), after the relays answered "not available" past the deadline: the relays'
+    answer decides, never the caller. Returns True when this call recorded it.
 
     Raises:
         TaskNotFound: for an unknown task.
@@ -80,7 +93,7 @@ def declare_fallback(lc: Lifecycle, task_id: str, now: datetime, detail: dict[st
             raise StateError(f"the drand deadline {primary.deadline} has not passed")
         if fallback_declared(session, task_id):
             return False
-        record_audit(session, now, "scheduler", FALLBACK_ACTION, task_id, detail)
+        record_audit(session, now, actor, FALLBACK_ACTION, task_id, detail, remote_addr)
     return True
 
 
@@ -246,15 +259,29 @@ def confirm_numbers(
 
 
 def reject_numbers(
-    lc: Lifecycle, task_id: str, actor: str, reason: str, now: datetime
+    lc: Lifecycle,
+    task_id: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+    *,
+    remote_addr: str | None = None,
 ) -> BeaconEntry:
     """Void the pending entry (e.g. its author noticed a typo); audited with the reason.
 
+    Its author or any other staff member allowed to handle numbers may void it: voiding
+    draws nothing, and a confirmer could void it anyway by typing other numbers.
+
     Raises:
-        InputError: when nothing is pending or the reason is empty.
+        TaskNotFound: for an unknown task.
+        InputError: when nothing is pending, or the reason is empty, too long or holds a
+            character that may not be stored (nothing changes).
     """
     if not reason.strip():
         raise InputError("作废录入需要说明原因")
+    if len(reason) > MAX_REASON:
+        raise InputError(f"作废原因不能超过 {MAX_REASON} 个字符")
+    refuse_unsafe_text({"reason": reason})
     with lc.session() as session, session.begin():
         _lock_task(session, task_id)
         entry = _pending(session, task_id)
@@ -263,7 +290,7 @@ def reject_numbers(
         entry.status, entry.decided_by, entry.decided_at = "rejected", actor, now
         session.add(entry)
         detail = {"entry": entry.id, "reason": reason}
-        record_audit(session, now, actor, "beacon.numbers.reject", task_id, detail)
+        record_audit(session, now, actor, "beacon.numbers.reject", task_id, detail, remote_addr)
     return entry
 
 

@@ -3,7 +3,8 @@
 Jobs are module-level functions taking only a task id, stored in a persistent SQLAlchemy job
 store (table ``scheduler_job``) on the service database: ``announce:<task>`` at the planned
 announce time, ``draw:<task>`` at the drand round's time plus a small delay (fetch, verify,
-draw; or declare the announced fallback once the relays say "not yet" past the deadline), and
+draw; or declare the announced fallback once the relays say "not yet" past the deadline: both
+decided by :func:`lottery.service.drawing.draw_task`, as for a staff draw), and
 ``disclose:<task>`` at the disclosure time. Each repeats every ``retry`` until its step is
 done, then removes itself and schedules the next step; missed runs coalesce into one. A sweep
 of task states (at start and periodically) schedules whatever is due, so nothing depends on
@@ -29,14 +30,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session, col, select
 
-from lottery.core.beacon import DrandBeacon, DrandValue
+from lottery.core.beacon import DrandBeacon
 from lottery.core.canonical import parse_time
 from lottery.core.errors import InputError, LotteryError, VerificationError
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Task
 
-from .beacons import declare_fallback, fallback_declared
-from .drand_client import BeaconNotYetAvailable, DrandClient, RelaysUnavailable
+from .beacons import fallback_declared
+from .drand_client import DrandClient
+from .drawing import DrawStatus, Fetch, PublicNumbersDraw, draw_task
 from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
 
@@ -51,7 +53,6 @@ JOB_TABLE = "scheduler_job"
 FAILED_ACTION = "schedule.failed"
 
 Clock = Callable[[], datetime]
-Fetch = Callable[[DrandBeacon], DrandValue]
 
 
 def _utc_now() -> datetime:
@@ -296,43 +297,33 @@ def run_announce(task_id: str) -> None:
 
 @_tracked
 def run_draw(task_id: str) -> None:
-    """Job: fetch the announced drand round and draw; or declare the fallback."""
+    """Job: at the round's time, draw through :func:`draw_task` (which fetches the round, or
+    declares the fallback); retry while the round is not out or the relays are down."""
     rt = _rt()
     task = _load(rt, "draw", task_id, "announced")
     if task is None:
         return
-    spec = params_from_task(task).beacon
-    primary = spec.primary
-    if not isinstance(primary, DrandBeacon):
-        _finish(rt, "draw", task_id)
-        return
     now = rt.clock()
-    due = primary.due_time() + rt.draw_delay
-    if now < due:
-        _later(rt, "draw", task_id, due)
+    primary = params_from_task(task).beacon.primary
+    if isinstance(primary, DrandBeacon) and now < primary.due_time() + rt.draw_delay:
+        _later(rt, "draw", task_id, primary.due_time() + rt.draw_delay)
         return
     try:
-        value = rt.fetch(primary)
-    except BeaconNotYetAvailable as exc:
-        if spec.fallback is not None and primary.deadline_passed(now):
-            detail = {"round": primary.round, "deadline": primary.deadline, "relays": str(exc)}
-            declare_fallback(rt.lc, task_id, now, detail)
-            _finish(rt, "draw", task_id)
-        else:
-            logger.info("drand round %s for %s not out yet: %s", primary.round, task_id, exc)
-        return
-    except RelaysUnavailable as exc:
-        logger.warning("drand relays unavailable for %s: %s", task_id, exc)
-        return
-    try:
-        rt.lc.draw(task_id, value, rt.clock(), actor=ACTOR)
-    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
+        outcome = draw_task(rt.lc, task_id, now, actor=ACTOR, fetch=rt.fetch, clock=rt.clock)
+    except (TaskNotFound, StateError, PublicNumbersDraw):
+        # Moved on meanwhile (another instance, staff, a cancellation), or staff enter the
+        # public numbers: nothing for this job to do.
         _finish(rt, "draw", task_id)
         return
     except (InputError, VerificationError) as exc:
         _give_up(rt, "draw", task_id, now, exc)
         return
-    _finish(rt, "draw", task_id)
+    if outcome.status is DrawStatus.NOT_YET:
+        logger.info("drand round for %s not out yet: %s", task_id, outcome.error)
+    elif outcome.status is DrawStatus.RELAYS_DOWN:
+        logger.warning("drand relays unavailable for %s: %s", task_id, outcome.error)
+    else:  # drawn, or the fallback declared: staff enter its numbers, no draw job
+        _finish(rt, "draw", task_id)
 
 
 @_tracked

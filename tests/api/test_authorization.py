@@ -51,6 +51,7 @@ POST   /api/tasks/{task_id}/announce          task.plan       ok   ok   403  403
 POST   /api/tasks/{task_id}/draw              task.draw       ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/numbers           beacon.enter    ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/numbers/confirm   beacon.confirm  ok   ok   403  ok   403  401
+POST   /api/tasks/{task_id}/numbers/reject    beacon.confirm  ok   ok   403  ok   403  401
 POST   /api/tasks/{task_id}/disclose          task.disclose   ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/cancel            task.cancel     ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/outcome           outcome.read    ok   ok   ok   403  403  401

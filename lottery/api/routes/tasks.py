@@ -1,4 +1,4 @@
-"""Tasks: plan, announce, draw, disclose, cancel, and the sealed outcome (R6)."""
+"""Tasks: plan, announce, draw, disclose, cancel, the sealed outcome (R6), public numbers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from pydantic import Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require, schedule
 from lottery.api.schemas import (
@@ -15,14 +16,15 @@ from lottery.api.schemas import (
     NumbersEntryPublic,
     NumbersRequest,
     RecordPublic,
+    Strict,
     TaskPublic,
 )
-from lottery.core.beacon import BeaconSpec, DrandBeacon, DrandValue
-from lottery.core.errors import InputError
 from lottery.service import beacons
+from lottery.service.drawing import draw_task
 from lottery.service.roles import Perm
 from lottery.service.taskfile import TaskDefinition
 from lottery.service.users import StaffUser
+from lottery.storage.models import BeaconEntry
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
 TaskId = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")]
@@ -36,6 +38,16 @@ Canceller = Annotated[StaffUser, Depends(require(Perm.TASK_CANCEL))]
 OutcomeReader = Annotated[StaffUser, Depends(require(Perm.OUTCOME_READ))]
 NumbersEnterer = Annotated[StaffUser, Depends(require(Perm.BEACON_ENTER))]
 NumbersConfirmer = Annotated[StaffUser, Depends(require(Perm.BEACON_CONFIRM))]
+# Voiding an entry draws nothing and a confirmer could void it anyway (by typing other
+# numbers); every role that may enter numbers may also confirm them, so the entry's author
+# can void their own typo too.
+NumbersRejecter = NumbersConfirmer
+
+
+class RejectNumbersRequest(Strict):
+    """Why the pending public-numbers entry is voided (kept in the audit trail)."""
+
+    reason: str = Field(min_length=1, max_length=beacons.MAX_REASON)
 
 
 @router.get("", response_model=list[TaskPublic])
@@ -99,24 +111,22 @@ def draw(
 ) -> RecordPublic:
     """Draw with the announced drand round (given, or fetched from the relays); sealed.
 
-    Public-numbers beacons are drawn through the two-person entry (``/numbers``).
+    :func:`draw_task` decides; not drawn yet is 409 (round not out, or the fallback declared)
+    or 503 (relays down). Public-numbers beacons are drawn through the two-person entry
+    (``/numbers``).
     """
-    task = service.get_task(task_id)
-    if task.state != "announced":  # answered without fetching anything
-        return RecordPublic.of(service.published_or_refuse(task_id, "draw", "draw"))
-    spec = BeaconSpec.from_dict(task.params["beacon"])
-    primary = spec.primary
-    if not isinstance(primary, DrandBeacon) or body.fallback:
-        raise InputError(
-            "this draw uses public numbers: enter them at /numbers and have a second person confirm"
-        )
-    if body.drand_signature is not None:
-        value = DrandValue.from_signature(
-            primary.chain, primary.round, bytes.fromhex(body.drand_signature)
-        )
-    else:
-        value = request.app.state.fetch_drand(primary)
-    record = service.draw(task_id, value, now, actor=user.name, remote_addr=addr)
+    signature = None if body.drand_signature is None else bytes.fromhex(body.drand_signature)
+    outcome = draw_task(
+        service,
+        task_id,
+        now,
+        actor=user.name,
+        signature=signature,
+        fetch=request.app.state.fetch_drand,
+        use_fallback=body.fallback,
+        remote_addr=addr,
+    )
+    record = outcome.drawn()
     schedule(request, task_id=task_id)
     return RecordPublic.of(record)
 
@@ -164,14 +174,7 @@ def enter_numbers(
 ) -> NumbersEntryPublic:
     """First person: enter the public numbers as drawn; a second person must confirm."""
     entry = beacons.enter_numbers(service, task_id, body.values, user.name, now, remote_addr=addr)
-    return NumbersEntryPublic(
-        task=entry.task,
-        numbers=entry.numbers,
-        fallback=entry.fallback,
-        status=entry.status,
-        entered_by=entry.entered_by,
-        entered_at=entry.entered_at,
-    )
+    return _entry_public(entry)
 
 
 @router.post("/{task_id}/numbers/confirm", response_model=RecordPublic)
@@ -190,3 +193,31 @@ def confirm_numbers(
     )
     schedule(request, task_id=task_id)
     return RecordPublic.of(record)
+
+
+@router.post("/{task_id}/numbers/reject", response_model=NumbersEntryPublic)
+def reject_numbers(
+    task_id: TaskId,
+    body: RejectNumbersRequest,
+    user: NumbersRejecter,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> NumbersEntryPublic:
+    """Void the pending entry (its author, or another staff member, saw it is wrong).
+
+    Nothing is drawn; the numbers must be entered again. Audited with the reason.
+    """
+    entry = beacons.reject_numbers(service, task_id, user.name, body.reason, now, remote_addr=addr)
+    return _entry_public(entry)
+
+
+def _entry_public(entry: BeaconEntry) -> NumbersEntryPublic:
+    return NumbersEntryPublic(
+        task=entry.task,
+        numbers=entry.numbers,
+        fallback=entry.fallback,
+        status=entry.status,
+        entered_by=entry.entered_by,
+        entered_at=entry.entered_at,
+    )
