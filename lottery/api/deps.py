@@ -21,7 +21,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import Perm
-from lottery.service.users import AuthError, Forbidden, StaffUser, authenticate
+from lottery.service.users import (
+    AuthError,
+    Forbidden,
+    PasswordChangeRequired,
+    StaffUser,
+    authenticate,
+)
 
 COOKIE = "lottery_session"
 CSRF_HEADER = "X-Lottery-CSRF"
@@ -69,19 +75,41 @@ def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None)
     return cookie
 
 
-def current_user(
+def session_user(
     request: Request,
     service: ServiceDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> StaffUser:
-    """The logged-in staff member.
+    """The logged-in staff member, even one who must still change their password.
+
+    Only "change own password", "who am I" and "log out" take this; every other route takes
+    :func:`current_user`.
 
     Raises:
         AuthError: when not logged in (HTTP 401).
     """
     user = authenticate(service, token_of(request, credentials), now)
     request.state.user = user
+    return user
+
+
+SessionUser = Annotated[StaffUser, Depends(session_user)]
+
+
+def current_user(user: SessionUser) -> StaffUser:
+    """The logged-in staff member, who has no pending password change.
+
+    Raises:
+        AuthError: when not logged in (HTTP 401).
+        PasswordChangeRequired: when an admin created the account or reset its password and
+            the user has not yet chosen their own (HTTP 403).
+    """
+    if user.must_change_password:
+        raise PasswordChangeRequired(
+            f"用户 {user.name} 须先修改密码（管理员新建账号或重置密码后首次登录）："
+            "请先通过“修改本人密码”（POST /api/auth/password）设置新密码，再进行其他操作"
+        )
     return user
 
 

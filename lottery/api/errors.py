@@ -21,6 +21,7 @@ from lottery.core.errors import (
 )
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.lifecycle import StateError, TaskNotFound
+from lottery.service.login_throttle import Throttled
 from lottery.service.penalties import PenaltyNotFound
 from lottery.service.results import ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, UserExists
@@ -30,6 +31,7 @@ log = logging.getLogger("lottery.api")
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[Exception], int]] = [
     (AuthError, 401),
+    (Throttled, 429),  # too many failed logins: Retry-After says when to try again
     (Forbidden, 403),
     (ReviewError, 403),  # the author may not approve their own entry
     (ResultNotFound, 404),
@@ -69,6 +71,8 @@ def install(app: FastAPI) -> None:
         if status >= 500:
             log.error("service fault on %s %s: %s", request.method, request.url.path, exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, Throttled):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
             {"detail": str(exc), "error": type(exc).__name__}, status_code=status, headers=headers
         )

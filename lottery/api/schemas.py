@@ -49,12 +49,14 @@ class LoginResponse(BaseModel):
     expires_at: datetime
     user: str
     roles: list[str]
+    must_change_password: bool = False  # true: only POST /api/auth/password is open until then
 
 
 class Me(BaseModel):
     name: str
     roles: list[str]
     permissions: list[str]
+    must_change_password: bool = False
 
 
 class UserCreate(Strict):

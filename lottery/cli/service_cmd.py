@@ -10,8 +10,10 @@ import typer
 
 from lottery.core.errors import InputError
 from lottery.service import users
+from lottery.service.password_policy import check_password
 
 from .common import DataDir, require_initialised, service_at, settings_for, utc_now
+from .password_input import read_new_password
 
 PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 
@@ -20,16 +22,18 @@ def init_command(
     admin: Annotated[str, typer.Option("--admin", help="Name of the first administrator.")],
     data_dir: DataDir = Path("data"),
 ) -> None:
-    """Create the database, the office key and the first admin (password: env or prompt)."""
+    """Create the database, the office key and the first admin (password: env or prompt).
+
+    The password policy applies; a password from the environment that breaks it is refused
+    before anything is created.
+    """
+    if os.environ.get(PASSWORD_ENV) is not None:
+        check_password(os.environ[PASSWORD_ENV], admin)
     with service_at(data_dir, create=True) as service:
         if any(u.name == admin for u in users.list_users(service)):
             typer.echo(f"{data_dir}: already initialised; user {admin} exists")
             return
-        password = os.environ.get(PASSWORD_ENV)
-        if password is None:
-            password = typer.prompt(
-                f"password for {admin}", hide_input=True, confirmation_prompt=True
-            )
+        password = read_new_password(PASSWORD_ENV, admin)
         users.create_user(service, admin, password, ["admin"], utc_now(), actor="lottery init")
     typer.echo(f"initialised {data_dir}: database, office key, admin {admin}")
     typer.echo(f"office public key: {service.log.signer.vkey}")

@@ -1,19 +1,27 @@
-"""``lottery user add|list|disable``."""
+"""``lottery user add|list|disable|passwd``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lottery.core.errors import InputError
 from lottery.service import users
 
 from .common import Actor, DataDir, actor_name, service_at, utc_now
+from .password_input import read_new_password
 
 PASSWORD_ENV = "LOTTERY_USER_PASSWORD"  # noqa: S105 - a variable name
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+MustChange = Annotated[
+    bool,
+    typer.Option(
+        "--must-change/--no-must-change",
+        help="The user must change the password at the next login (default: yes).",
+    ),
+]
 
 
 @user_app.command("add")
@@ -25,14 +33,52 @@ def add(
     ],
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
+    must_change: MustChange = True,
 ) -> None:
-    """Add a staff account (password from LOTTERY_USER_PASSWORD or a prompt)."""
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    """Add a staff account (password from LOTTERY_USER_PASSWORD or a prompt).
+
+    The password policy applies; by default the user must change the password at first login.
+    """
     with service_at(data_dir) as service:
-        user = users.create_user(service, name, password, role, utc_now(), actor=actor_name(actor))
-    typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}")
+        password = read_new_password(PASSWORD_ENV, name)
+        user = users.create_user(
+            service,
+            name,
+            password,
+            role,
+            utc_now(),
+            actor=actor_name(actor),
+            must_change_password=must_change,
+        )
+    then = "; must change the password at first login" if must_change else ""
+    typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}{then}")
+
+
+@user_app.command("passwd")
+def passwd(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+    must_change: MustChange = True,
+) -> None:
+    """Reset a user's password (from LOTTERY_USER_PASSWORD or a prompt); ends their sessions.
+
+    The password policy applies; by default the user must change the password at next login.
+    """
+    with service_at(data_dir) as service:
+        if not any(u.name == name for u in users.list_users(service)):
+            raise InputError(f"no user {name}")
+        password = read_new_password(PASSWORD_ENV, name)
+        users.reset_password(
+            service,
+            name,
+            password,
+            utc_now(),
+            actor=actor_name(actor),
+            must_change_password=must_change,
+        )
+    then = "; must change it at next login" if must_change else ""
+    typer.echo(f"password of {name} reset, sessions ended{then}")
 
 
 @user_app.command("list")

@@ -4,6 +4,12 @@ A login issues a random 32-byte token (URL-safe base64). Only its SHA-256 is sto
 (``api_token``), so a stolen database holds no usable session. The same token works as a bearer
 token (``Authorization: Bearer ...``) and as the console's session cookie. Every login, failed
 login, logout and account change is an audit event (R9).
+
+Logins are throttled per account and per address (:mod:`.login_throttle`): a locked caller is
+refused before any hashing, and the hash itself is checked outside any database transaction
+(SQLite's writer lock is not held for the ~0.2 s argon2 takes) in one of a few hashing slots.
+Passwords follow :mod:`.password_policy` wherever they are set. An account created for someone
+else, or whose password an admin reset, must change its password before anything else.
 """
 
 from __future__ import annotations
@@ -17,16 +23,17 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError, LotteryError
 from lottery.storage.models import ApiToken, User
 
+from . import login_throttle
 from .lifecycle import Lifecycle, record_audit
+from .password_policy import check_new_password, check_password
 from .roles import Perm, Role, permissions
 
 TOKEN_TTL = timedelta(hours=12)
-MIN_PASSWORD = 10
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so a missing account costs the same time.
@@ -45,12 +52,21 @@ class UserExists(InputError):
     """A user with this name exists already (HTTP 409)."""
 
 
+class PasswordChangeRequired(Forbidden):
+    """The user must change their password before anything else (HTTP 403)."""
+
+
+class WrongPassword(Forbidden):
+    """A logged-in user's current password, given to change it, is wrong (HTTP 403)."""
+
+
 @dataclass(frozen=True)
 class StaffUser:
     """A logged-in staff member."""
 
     name: str
     roles: tuple[str, ...]
+    must_change_password: bool = False
 
     def can(self, perm: Perm) -> bool:
         """Whether any role of the user holds ``perm``."""
@@ -80,9 +96,12 @@ def check_roles(roles: Iterable[str]) -> list[str]:
     return names
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InputError(f"the password must be at least {MIN_PASSWORD} characters")
+def _verify(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; a missing account is checked against a dummy hash."""
+    try:
+        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def token_digest(token: str) -> str:
@@ -99,25 +118,39 @@ def create_user(
     *,
     actor: str,
     remote_addr: str | None = None,
+    must_change_password: bool = False,
 ) -> StaffUser:
     """Create an account.
 
+    Args:
+        must_change_password: the user must pick their own password at first login (an
+            account an admin creates for someone else).
+
     Raises:
-        InputError: for a bad name, short password or unknown role.
+        InputError: for a bad name or unknown role.
+        PasswordPolicyError: for a password the policy refuses.
         UserExists: when the name is taken.
     """
     if not NAME_RE.match(name):
         raise InputError(f"invalid user name {name!r}: 1-64 ASCII letters, digits, '.', '_' or '-'")
-    _check_password(password)
+    check_password(password, name)
     role_list = check_roles(roles)
+    password_hash = _HASHER.hash(password)  # before the transaction: no lock held while hashing
     with lc.session() as session, session.begin():
         if session.get(User, name) is not None:
             raise UserExists(f"user {name} exists already")
         session.add(
-            User(name=name, password_hash=_HASHER.hash(password), roles=role_list, created_at=now)
+            User(
+                name=name,
+                password_hash=password_hash,
+                roles=role_list,
+                created_at=now,
+                must_change_password=must_change_password,
+            )
         )
-        record_audit(session, now, actor, "user.create", name, {"roles": role_list}, remote_addr)
-    return StaffUser(name, tuple(role_list))
+        detail = {"roles": role_list, "must_change_password": must_change_password}
+        record_audit(session, now, actor, "user.create", name, detail, remote_addr)
+    return StaffUser(name, tuple(role_list), must_change_password)
 
 
 def list_users(lc: Lifecycle) -> list[User]:
@@ -127,28 +160,54 @@ def list_users(lc: Lifecycle) -> list[User]:
 
 
 def login(
-    lc: Lifecycle, name: str, password: str, now: datetime, *, remote_addr: str | None = None
+    lc: Lifecycle,
+    name: str,
+    password: str,
+    now: datetime,
+    *,
+    remote_addr: str | None = None,
+    slot_held: bool = False,
 ) -> tuple[str, datetime, StaffUser]:
     """Check a password and issue a token; return (token, expiry, user).
 
+    ``slot_held``: the caller already holds a hashing slot (the API waits for one on its
+    event loop).
+
+    The order matters: an address this process knows is locked is refused at once; then the
+    caller waits (briefly) for a hashing slot, so a flood refused for lack of one costs no
+    database work; a locked account or address is refused before any hashing; the hash is
+    checked outside any transaction; a lock that began meanwhile (a concurrent failure) still
+    refuses the right password.
+
     Raises:
+        Throttled: when the account or the address is locked, or no hashing slot is free.
         AuthError: for an unknown user, a wrong password or a disabled account (one message
             for all three, so names cannot be probed).
     """
+    login_throttle.check_known_address_lock(lc.engine, now, remote_addr)
+    with login_throttle.hashing_slot(held=slot_held):
+        with lc.session() as session:
+            login_throttle.check(session, now, name, remote_addr)
+            user = session.get(User, name)
+            stored = user.password_hash if user is not None and user.active else None
+        ok = login_throttle.at_low_priority(lambda: _verify(stored, password))
+        if ok and _HASHER.check_needs_rehash(stored or ""):
+            rehash: str | None = login_throttle.at_low_priority(lambda: _HASHER.hash(password))
+        else:
+            rehash = None
     with lc.session() as session, session.begin():
-        user = session.get(User, name)
-        ok = False
-        try:
-            ok = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if user is None or not user.active or not ok:
+        if not ok:
+            login_throttle.record_failure(session, now, name, remote_addr)
             record_audit(
                 session, now, name[:100], "auth.login-failed", name[:200], None, remote_addr
             )
-            failed = True
         else:
-            failed = False
+            login_throttle.check(session, now, name, remote_addr)
+            user = session.get(User, name)
+            # The password was changed or the account disabled while we hashed: refuse.
+            ok = user is not None and user.active and user.password_hash == stored
+        if ok and user is not None:
+            login_throttle.clear_account(session, name)
             token = secrets.token_urlsafe(32)
             expires = now + TOKEN_TTL
             session.add(
@@ -160,18 +219,18 @@ def login(
                     remote_addr=remote_addr,
                 )
             )
-            if _HASHER.check_needs_rehash(user.password_hash):
-                user.password_hash = _HASHER.hash(password)
+            if rehash is not None:
+                user.password_hash = rehash
                 session.add(user)
             record_audit(session, now, name, "auth.login", name, None, remote_addr)
-            staff = StaffUser(user.name, tuple(user.roles))
-    if failed:
+            staff = StaffUser(user.name, tuple(user.roles), user.must_change_password)
+    if not ok:
         raise AuthError("wrong user name or password")
     return token, expires, staff
 
 
 def authenticate(lc: Lifecycle, token: str, now: datetime) -> StaffUser:
-    """The user a token belongs to.
+    """The user a token belongs to (whether they must change their password is in the result).
 
     Raises:
         AuthError: for an unknown, expired or revoked token, or a disabled account.
@@ -183,7 +242,102 @@ def authenticate(lc: Lifecycle, token: str, now: datetime) -> StaffUser:
         user = session.get(User, row.user)
         if user is None or not user.active:
             raise AuthError("the account is disabled")
-        return StaffUser(user.name, tuple(user.roles))
+        return StaffUser(user.name, tuple(user.roles), user.must_change_password)
+
+
+def change_own_password(
+    lc: Lifecycle,
+    token: str,
+    old_password: str,
+    new_password: str,
+    now: datetime,
+    *,
+    remote_addr: str | None = None,
+) -> int:
+    """Change the password of the token's user; end every OTHER session of that user.
+
+    The old password is checked like a login (throttled, counted as a failure when wrong), so a
+    stolen session cannot be used to guess it. The session of ``token`` stays valid, and the
+    user no longer has to change their password. Returns how many other sessions ended.
+
+    Raises:
+        AuthError: when ``token`` is not a valid session.
+        PasswordPolicyError: when the new password breaks a rule (checked first, no hashing).
+        Throttled: when the account or the address is locked, or no hashing slot is free.
+        WrongPassword: when ``old_password`` is wrong.
+    """
+    name = authenticate(lc, token, now).name
+    check_new_password(new_password, name, old_password)
+    login_throttle.check_known_address_lock(lc.engine, now, remote_addr)
+    with login_throttle.hashing_slot():
+        with lc.session() as session:
+            login_throttle.check(session, now, name, remote_addr)
+            user = session.get(User, name)
+            stored = user.password_hash if user is not None else None
+        ok = login_throttle.at_low_priority(lambda: _verify(stored, old_password))
+        new_hash = login_throttle.at_low_priority(lambda: _HASHER.hash(new_password)) if ok else ""
+    with lc.session() as session, session.begin():
+        if not ok:
+            login_throttle.record_failure(session, now, name, remote_addr)
+            record_audit(session, now, name, "user.password-change-failed", name, None, remote_addr)
+        else:
+            user = session.get(User, name)
+            if user is None or user.password_hash != stored:
+                raise WrongPassword("密码已在其他地方被修改，请重新登录后再试")
+            user.password_hash = new_hash
+            user.must_change_password = False
+            session.add(user)
+            ended = _revoke_sessions(session, name, keep=token_digest(token))
+            login_throttle.clear_account(session, name)
+            detail = {"other_sessions_ended": ended}
+            record_audit(session, now, name, "user.password-change", name, detail, remote_addr)
+    if not ok:
+        raise WrongPassword("当前密码不正确，密码未修改")
+    return ended
+
+
+def reset_password(
+    lc: Lifecycle,
+    name: str,
+    new_password: str,
+    now: datetime,
+    *,
+    actor: str,
+    remote_addr: str | None = None,
+    must_change_password: bool = True,
+) -> None:
+    """An admin sets a user's password: all of the user's sessions end, their failed-login
+    count is cleared, and (by default) they must change the password at their next login.
+
+    Raises:
+        InputError: when there is no such user.
+        PasswordPolicyError: when the password breaks a rule.
+    """
+    check_password(new_password, name)
+    new_hash = _HASHER.hash(new_password)
+    with lc.session() as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise InputError(f"no user {name}")
+        user.password_hash = new_hash
+        user.must_change_password = must_change_password
+        session.add(user)
+        ended = _revoke_sessions(session, name)
+        login_throttle.clear_account(session, name)
+        detail = {"sessions_ended": ended, "must_change_password": must_change_password}
+        record_audit(session, now, actor, "user.password-reset", name, detail, remote_addr)
+
+
+def _revoke_sessions(session: Session, name: str, *, keep: str | None = None) -> int:
+    """Revoke the user's live tokens except ``keep`` (a token digest); return how many."""
+    ended = 0
+    for row in session.exec(select(ApiToken).where(ApiToken.user == name)):
+        if row.revoked or row.token_sha256 == keep:
+            continue
+        row.revoked = True
+        session.add(row)
+        ended += 1
+    return ended
 
 
 def logout(lc: Lifecycle, token: str, now: datetime, *, remote_addr: str | None = None) -> None:
@@ -218,8 +372,6 @@ def set_active(
         user.active = active
         session.add(user)
         if not active:
-            for row in session.exec(select(ApiToken).where(ApiToken.user == name)):
-                row.revoked = True
-                session.add(row)
+            _revoke_sessions(session, name)
         action = "user.enable" if active else "user.disable"
         record_audit(session, now, actor, action, name, None, remote_addr)

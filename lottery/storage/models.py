@@ -19,7 +19,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 TASK_STATES = ("draft", "announced", "drawn", "disclosed", "closed", "cancelled")
@@ -410,6 +419,9 @@ class User(SQLModel, table=True):
     roles: list[str] = _json(default_factory=list)
     active: bool = True
     created_at: datetime = _utc(nullable=False)
+    # Set by an admin's reset or an account created for someone else: until the user picks
+    # their own password, every route but "change password", "who am I" and "log out" is 403.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ApiToken(SQLModel, table=True):
@@ -423,3 +435,18 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = _utc(nullable=False)
     revoked: bool = False
     remote_addr: str | None = Field(default=None, max_length=64)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account or per client address, and the lock they caused.
+
+    Kept in the database (not in process memory) so that every instance on one PostgreSQL
+    database sees the same counts (:mod:`lottery.service.login_throttle`).
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)  # "account:<name>" or "address:<ip>"
+    failures: int = 0
+    last_failure: datetime = _utc(nullable=False, index=True)
+    locked_until: datetime | None = _utc(nullable=True)

@@ -41,9 +41,11 @@ method path                                   permission      adm  pla  ins  rev
 POST   /api/auth/login                        -               ok   ok   ok   ok   ok   ok
 POST   /api/auth/logout                       -               ok   ok   ok   ok   ok   401
 GET    /api/auth/me                           -               ok   ok   ok   ok   ok   401
+POST   /api/auth/password                     -               ok   ok   ok   ok   ok   401
 GET    /api/users                             users.manage    ok   403  403  403  403  401
 POST   /api/users                             users.manage    ok   403  403  403  403  401
 PUT    /api/users/{name}/active               users.manage    ok   403  403  403  403  401
+PUT    /api/users/{name}/password             users.manage    ok   403  403  403  403  401
 GET    /api/tasks                             task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}                   task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks                             task.plan       ok   ok   403  403  403  401
@@ -79,6 +81,7 @@ GET    /api/audit                             audit.read      ok   403  403  403
 SEALED_OUTCOME_READERS = ("admin", "planner", "inspector")
 LOGIN = ("POST", "/api/auth/login")
 LOGOUT = ("POST", "/api/auth/logout")
+OWN_PASSWORD = ("POST", "/api/auth/password")
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
@@ -176,10 +179,11 @@ def test_anonymous_gets_nothing_but_login(app_client: TestClient) -> None:
 
 def test_an_auditor_changes_nothing(app_client: TestClient) -> None:
     headers = token(app_client, "auditor")
-    # Logging in and out only changes the auditor's own session.
+    # Logging in and out, and changing one's own password, only change the auditor's own
+    # session and account.
     changing = sorted(
         (method, path)
-        for method, path in _served_routes(app_client) - {LOGIN, LOGOUT}
+        for method, path in _served_routes(app_client) - {LOGIN, LOGOUT, OWN_PASSWORD}
         if method != "GET"
     )
     assert len(changing) >= 20

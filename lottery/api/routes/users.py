@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import ERROR_RESPONSES, UserActive, UserCreate, UserPublic
@@ -27,9 +28,16 @@ def list_users(_: Admin, service: ServiceDep) -> list[UserPublic]:
 def create_user(
     body: UserCreate, admin: Admin, service: ServiceDep, now: NowDep, addr: RemoteAddr
 ) -> UserPublic:
-    """Create an account with roles."""
+    """Create an account with roles; its user must change the password at first login."""
     users.create_user(
-        service, body.name, body.password, body.roles, now, actor=admin.name, remote_addr=addr
+        service,
+        body.name,
+        body.password,
+        body.roles,
+        now,
+        actor=admin.name,
+        remote_addr=addr,
+        must_change_password=True,
     )
     return next(UserPublic.of(u) for u in users.list_users(service) if u.name == body.name)
 
@@ -45,3 +53,23 @@ def set_active(
 ) -> None:
     """Enable or disable an account (disabling ends its sessions)."""
     users.set_active(service, name, body.active, now, actor=admin.name, remote_addr=addr)
+
+
+class PasswordReset(BaseModel):
+    """The new password an admin sets (the policy applies; the user must change it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=1, max_length=1000)
+
+
+@router.put("/{name}/password", status_code=204)
+def reset_password(
+    name: UserName,
+    body: PasswordReset,
+    admin: Admin,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> None:
+    """Set a user's password: their sessions end and they must change it at next login."""
+    users.reset_password(service, name, body.password, now, actor=admin.name, remote_addr=addr)
