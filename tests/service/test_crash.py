@@ -96,7 +96,10 @@ def test_kill_at_each_step_and_restart(
 ) -> None:
     task = f"T-CRASH-{chain[:6]}"
     service.create_task(
-        dt.drand_params(task, disclosure=DUE + timedelta(seconds=1)),
+        # Disclosure 2 s after the round: the restart that redraws (or the run that draws) may
+        # take over a second on a loaded machine or under coverage; the reveal must not be
+        # dated before it (the log stores whole seconds).
+        dt.drand_params(task, disclosure=DUE + timedelta(seconds=2)),
         DUE - timedelta(minutes=1),
         actor="planner",
         announce_at=DUE - timedelta(seconds=2.5),
