@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test lint typecheck pytest demo bench clean
+.PHONY: venv test lint typecheck pytest demo bench clean mutation mutation-changed mutation-report
 
 venv: $(STAMP)
 
@@ -21,8 +21,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy lottery publisher
 
+# pytest under coverage (branch; subprocesses and forked workers included: pyproject.toml's
+# [tool.coverage.run]), then one line per package checked against its floor
+# (tests/coverage_floors.py; docs/testing.md, "Coverage"). pytest's summary stays the last
+# line pytest prints; the coverage table follows it. PYTEST_ARGS: extra pytest arguments.
+PYTEST_ARGS ?=
+
 pytest: venv
-	$(BIN)/python -m pytest -q
+	@rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q $(PYTEST_ARGS)
+	@$(BIN)/python -m coverage combine -q
+	$(BIN)/python tests/coverage_floors.py
 
 test: lint typecheck pytest
 
@@ -30,11 +39,29 @@ DEMO_PORT ?= 8000
 
 demo: venv
 	$(BIN)/lottery demo --out demo
-	@echo "serving the demo site on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python -m http.server --bind 127.0.0.1 --directory demo/site $(DEMO_PORT)
+	$(BIN)/lottery serve-site demo/site --port $(DEMO_PORT)
 
 bench: venv
 	$(BIN)/python bench/bench_draw.py
+
+# Mutation testing of the draw, verify, role and escaping rules (docs/testing.md, "Mutation
+# testing"; scope in tests/mutation.py, mutmut settings in pyproject.toml [tool.mutmut]).
+# `make mutation`: the whole scope from a fresh copy. `make mutation-changed`: only the
+# in-scope modules that differ from BASE (default origin/main, else HEAD), reusing mutants/.
+# MUTATE=lottery.core.teams (dotted, space-separated) picks modules; JOBS: mutmut workers.
+MUTATE ?=
+BASE ?=
+JOBS ?= 1
+
+mutation: venv
+	nice -n 10 $(BIN)/python tests/mutation.py run --fresh --max-children $(JOBS) $(MUTATE)
+
+mutation-changed: venv
+	nice -n 10 $(BIN)/python tests/mutation.py run --changed --max-children $(JOBS) \
+		$(if $(BASE),--base $(BASE)) $(MUTATE)
+
+mutation-report:
+	$(BIN)/python tests/mutation.py report --survivors $(MUTATE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo

@@ -39,6 +39,8 @@ def test_hidden_characters_are_shown_as_code_points() -> None:
     # The marker's brackets are Markdown specials too: the reader sees "[U+202E]".
     assert str(escape("ab\u202ecd\x00")) == "ab&#91;U+202E&#93;cd&#91;U+0000&#93;"
     assert str(escape("普通文本")) == "普通文本"
+    # Invisible but harmless format characters stay: a zero-width joiner builds an emoji.
+    assert str(escape("👨\u200d👩")) == "👨\u200d👩"
 
 
 def test_json_values_are_shown_as_json_with_chinese_kept() -> None:
@@ -71,6 +73,8 @@ def test_code_and_url_parts_are_escaped() -> None:
     assert str(code("a`b<c")) == "<code>a&#96;b&lt;c</code>"
     assert url_part("v 1/2?") == "v%201%2F2%3F"
     assert str(verbatim("x\ny\u202e")) == "x y[U+202E]"
+    # A code block keeps its line as is, but a tab is a control like any other.
+    assert str(verbatim("a\tb")) == "a[U+0009]b"
 
 
 @pytest.mark.parametrize(
@@ -102,3 +106,4 @@ def test_cell_shows_amounts_in_yuan() -> None:
 
 def test_cell_shows_other_objects_as_escaped_json() -> None:
     assert str(cell({"note": "<b>"})) == "{&quot;note&quot;: &quot;&lt;b&gt;&quot;}"
+    assert str(cell({"备注": "甲"})) == "{&quot;备注&quot;: &quot;甲&quot;}"  # not \u7532
