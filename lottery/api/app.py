@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lottery.service.drand_client import DrandClient
 from lottery.service.lifecycle import Lifecycle
@@ -34,6 +34,7 @@ from .routes import (
     users,
 )
 from .security_headers import SecurityHeaders
+from .text_guard import refuse_unsafe_json
 
 # Every router with API routes (the authorization tests walk these).
 ROUTERS = (
@@ -94,6 +95,8 @@ def create_app(
             "bearer token from POST /api/auth/login and a role; /log/ is public."
         ),
         lifespan=lifespan,
+        # No control, bidi or other refused character in any JSON body (docs/security.md).
+        dependencies=[Depends(refuse_unsafe_json)],
     )
     app.state.settings = settings
     app.state.service = svc

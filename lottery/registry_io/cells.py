@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lottery.core.errors import InputError
+from lottery.core.text_safety import first_unsafe
 from lottery.core.uscc import ALPHABET
 from lottery.core.uscc import validate as validate_uscc
 
@@ -57,6 +58,20 @@ def is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _refuse_unsafe(s: str) -> None:
+    """Refuse what no published text may hold (:mod:`lottery.core.text_safety`); a carriage
+    return is let through, as spreadsheets write it inside multi-line cells."""
+    found = first_unsafe(s.replace("\r", ""))
+    if found is None:
+        return
+    cp = f"U+{found.codepoint:04X}"
+    if found.kind == "control":
+        raise CellError("text.control", f"含有不可见的控制字符 {cp}，请删除后重新导入")
+    if found.kind == "bidi":
+        raise CellError("text.bidi", f"含有改变文字显示顺序的双向控制字符 {cp}，请删除后重新导入")
+    raise CellError("text.invalid", f"含有无效字符 {cp}，请删除后重新导入")
+
+
 def text(max_len: int, *, formula_check: bool = True) -> Parser:
     """Free text up to ``max_len`` characters, refusing control characters and formulas."""
 
@@ -64,8 +79,7 @@ def text(max_len: int, *, formula_check: bool = True) -> Parser:
         s = as_text(value)
         if len(s) > max_len:
             raise CellError("text.too_long", f"内容过长：最多 {max_len} 个字符，实际 {len(s)} 个")
-        if _CONTROL.search(s):
-            raise CellError("text.control", "含有不可见的控制字符，请删除后重新导入")
+        _refuse_unsafe(s)
         if formula_check and s[0] in "=+-@":
             raise CellError("text.formula", "不能以 = + - @ 开头（Excel 会当作公式）")
         return s
