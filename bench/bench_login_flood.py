@@ -26,11 +26,7 @@ itself.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -38,25 +34,9 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from _server import cli, serving
 
 PASSWORD = "bench-only-password"  # noqa: S105 - a throw-away data directory
-LOTTERY = [sys.executable, "-m", "lottery"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _cli(*args: str, data: Path, **env: str) -> None:
-    subprocess.run(
-        [*LOTTERY, *args, "--data-dir", str(data)],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
 
 
 def _summary(samples: list[float]) -> dict[str, float]:
@@ -118,22 +98,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         data = Path(tmp_name) / "data"
-        _cli("init", "--admin", "staff", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
-        port = _free_port()
-        server = subprocess.Popen(
-            [*LOTTERY, "serve", "--data-dir", str(data), "--port", str(port), "--no-scheduler"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/log/checkpoint", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
+        cli("init", "--admin", "staff", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+        with serving(data, "--no-scheduler") as (base, _):
             login = httpx.post(
                 f"{base}/api/auth/login", json={"name": "staff", "password": PASSWORD}
             )
@@ -175,9 +141,6 @@ def main() -> None:
             for thread in flooders:
                 thread.join()
             took = time.perf_counter() - t0
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
     sources = "one address" if args.same_address else f"{args.clients} loopback addresses"
     print(

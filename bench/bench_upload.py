@@ -31,11 +31,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import random
-import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,13 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from _server import cli, serving
 
 from lottery.registry_io import TARGETS
 from lottery.synthetic import make_uscc
 
 PASSWORD = "bench-only-password"  # noqa: S105 - a throw-away data directory
 NEW_PASSWORD = "bench-only-Password-2026!"  # noqa: S105 - the same
-LOTTERY = [sys.executable, "-m", "lottery"]
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006"
@@ -73,12 +70,6 @@ def _reset_peak(pid: int) -> bool:
     except OSError:
         return False
     return True
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -275,15 +266,6 @@ def zip_bomb(path: Path, parts: int = 40, part_bytes: int = 128 << 20) -> int:
 # --- the server --------------------------------------------------------------------------------
 
 
-def _cli(*args: str, data: Path, **env: str) -> None:
-    subprocess.run(
-        [*LOTTERY, *args, "--data-dir", str(data)],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
-
-
 @dataclass
 class Result:
     """One upload as measured."""
@@ -333,8 +315,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         data = tmp / "data"
-        _cli("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
-        _cli(
+        cli("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+        cli(
             "user", "add", "planner", "--role", "planner", data=data, LOTTERY_USER_PASSWORD=PASSWORD
         )
         inputs = {
@@ -352,54 +334,35 @@ def main() -> None:
         element_flood_xlsx(inputs["flood"], int(args.flood_m * 1_000_000))
         print(f"inputs written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
-        port = _free_port()
-        server = subprocess.Popen(
-            [*LOTTERY, "serve", "--data-dir", str(data), "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/log/checkpoint", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            with httpx.Client(base_url=base, timeout=600) as client:
-                login = client.post(
-                    "/api/auth/login", json={"name": "planner", "password": PASSWORD}
+        with (
+            serving(data) as (base, server),
+            httpx.Client(base_url=base, timeout=600) as client,
+        ):
+            login = client.post("/api/auth/login", json={"name": "planner", "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {login.json()['token']}"}
+            if login.json().get("must_change_password"):  # a new account's first login
+                changed = client.post(
+                    "/api/auth/password",
+                    json={"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+                    headers=headers,
                 )
-                headers = {"Authorization": f"Bearer {login.json()['token']}"}
-                if login.json().get("must_change_password"):  # a new account's first login
-                    changed = client.post(
-                        "/api/auth/password",
-                        json={"old_password": PASSWORD, "new_password": NEW_PASSWORD},
-                        headers=headers,
-                    )
-                    changed.raise_for_status()
-                idle = _status_kb(server.pid, "VmHWM") / 1024
-                upload(client, headers, "org-units", inputs["org"], server.pid, False)
-                reset = _reset_peak(server.pid)
-                base_row = upload(client, headers, "targets", inputs["tiny"], server.pid, reset)
-                if base_row.status != 200:
-                    sys.exit(f"the tiny valid import failed: {base_row.status} {base_row.detail}")
-                results = {"baseline: tiny valid import": base_row}
-                cases = {
-                    "a": (f"(a) all-bad targets CSV, {bad_rows:,} rows", "csv"),
-                    "b": (f"(b) XLSX, one {args.cell_mb:g} MB cell", "cell"),
-                    "c": (f"(c) zip bomb, {declared / (1 << 30):.1f} GiB unpacked", "bomb"),
-                    "d": (f"(d) XLSX, {args.flood_m:g} million empty elements", "flood"),
-                }
-                for key in args.cases:
-                    name, which = cases[key]
-                    results[name] = upload(
-                        client, headers, "targets", inputs[which], server.pid, reset
-                    )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                changed.raise_for_status()
+            idle = _status_kb(server.pid, "VmHWM") / 1024
+            upload(client, headers, "org-units", inputs["org"], server.pid, False)
+            reset = _reset_peak(server.pid)
+            base_row = upload(client, headers, "targets", inputs["tiny"], server.pid, reset)
+            if base_row.status != 200:
+                sys.exit(f"the tiny valid import failed: {base_row.status} {base_row.detail}")
+            results = {"baseline: tiny valid import": base_row}
+            cases = {
+                "a": (f"(a) all-bad targets CSV, {bad_rows:,} rows", "csv"),
+                "b": (f"(b) XLSX, one {args.cell_mb:g} MB cell", "cell"),
+                "c": (f"(c) zip bomb, {declared / (1 << 30):.1f} GiB unpacked", "bomb"),
+                "d": (f"(d) XLSX, {args.flood_m:g} million empty elements", "flood"),
+            }
+            for key in args.cases:
+                name, which = cases[key]
+                results[name] = upload(client, headers, "targets", inputs[which], server.pid, reset)
 
     base_peak = base_row.peak_mb
     mode = "yes" if reset else "no (cumulative)"

@@ -10,15 +10,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from lottery.recorded import QUICKNET_SIGNATURE
 from lottery.service import beacons
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings
-from lottery.storage.models import AuditEvent, BeaconEntry
+from lottery.storage.models import BeaconEntry
 from tests import lifecycle as lc
 from tests.service import drand_tasks as dt
+from tests.service.test_drawing import _events
 from tests.test_cli_service import _task_file, data, run  # noqa: F401 - the data fixture
 
 DRAND_TASK = "T-cli-drand"
@@ -36,16 +37,6 @@ def _one_line_error(proc: subprocess.CompletedProcess[str], words: str) -> None:
     err = proc.stderr
     assert proc.returncode != 0 and words in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-
-
-def _events(service: Lifecycle, task: str, action: str) -> list[AuditEvent]:
-    with service.session() as s:
-        rows = s.exec(
-            select(AuditEvent)
-            .where(AuditEvent.object == task, AuditEvent.action == action)
-            .order_by(col(AuditEvent.id))
-        )
-        return list(rows)
 
 
 def test_task_draw_declares_the_fallback_then_draws_with_a_signature(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from lottery.core.errors import InputError
 from lottery.service import users
+from lottery.service.lifecycle import Lifecycle
 
 from .common import Actor, DataDir, actor_name, service_at, utc_now
 from .password_input import read_new_password
 
+T = TypeVar("T")
 PASSWORD_ENV = "LOTTERY_USER_PASSWORD"  # noqa: S105 - a variable name
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 MustChange = Annotated[
@@ -39,17 +43,20 @@ def add(
 
     The password policy applies; by default the user must change the password at first login.
     """
-    with service_at(data_dir) as service:
-        password = read_new_password(PASSWORD_ENV, name)
-        user = users.create_user(
+    user = _store_new_password(
+        data_dir,
+        name,
+        lambda service, password, now: users.create_user(
             service,
             name,
             password,
             role,
-            utc_now(),
+            now,
             actor=actor_name(actor),
             must_change_password=must_change,
-        )
+        ),
+        existing=False,
+    )
     then = "; must change the password at first login" if must_change else ""
     typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}{then}")
 
@@ -65,18 +72,14 @@ def passwd(
 
     The password policy applies; by default the user must change the password at next login.
     """
-    with service_at(data_dir) as service:
-        if not any(u.name == name for u in users.list_users(service)):
-            raise InputError(f"no user {name}")
-        password = read_new_password(PASSWORD_ENV, name)
-        users.reset_password(
-            service,
-            name,
-            password,
-            utc_now(),
-            actor=actor_name(actor),
-            must_change_password=must_change,
-        )
+    _store_new_password(
+        data_dir,
+        name,
+        lambda service, password, now: users.reset_password(
+            service, name, password, now, actor=actor_name(actor), must_change_password=must_change
+        ),
+        existing=True,
+    )
     then = "; must change it at next login" if must_change else ""
     typer.echo(f"password of {name} reset, sessions ended{then}")
 
@@ -100,6 +103,24 @@ def disable(
     with service_at(data_dir) as service:
         users.set_active(service, name, False, utc_now(), actor=actor_name(actor))
     typer.echo(f"user {name} disabled")
+
+
+def _store_new_password(
+    data_dir: Path, name: str, store: Callable[[Lifecycle, str, datetime], T], *, existing: bool
+) -> T:
+    """Read the new password of ``name`` and pass it to ``store``, with the service and the time.
+
+    The password comes from LOTTERY_USER_PASSWORD or a prompt, its policy checked first.
+
+    Raises:
+        InputError: ``existing`` and there is no user ``name`` (said before any prompt).
+        PasswordPolicyError: the password breaks a rule of the policy.
+    """
+    with service_at(data_dir) as service:
+        if existing and not any(u.name == name for u in users.list_users(service)):
+            raise InputError(f"no user {name}")
+        password = read_new_password(PASSWORD_ENV, name)
+        return store(service, password, utc_now())
 
 
 def register(app: typer.Typer) -> None:

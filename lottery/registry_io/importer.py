@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypedDict, Unpack
 
 from .cells import CellError, as_text, is_empty
 from .layouts import Column, Layout, layout
@@ -100,23 +100,11 @@ class ImportResult:
         return text
 
 
-def import_file(
-    path: str | Path,
-    kind: str,
-    *,
-    known_regions: Collection[str] | None = None,
-    known_org_units: Collection[str] | None = None,
-    today: date | None = None,
-    sheet: str | None = None,
-    known_targets: Collection[str] | None = None,
-    known_inspectors: Collection[str] | None = None,
-    limits: Limits | None = None,
-) -> ImportResult:
-    """Read, validate and return every row of a registry file, or its errors.
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of `import_file`, `import_stream` and `import_bytes`; each may be
+    left out (None).
 
-    Args:
-        path: a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
-        kind: "targets", "inspectors", "items", "org-units", "conflicts" or "history".
+    Attributes:
         known_regions: division codes a target's region must be one of (targets only).
         known_org_units: org unit codes an inspector must belong to (inspectors), or that
             a unit's parent may name besides the units in the file (org-units).
@@ -125,65 +113,70 @@ def import_file(
         known_targets: USCCs a conflict or history row may name (conflicts, history).
         known_inspectors: staff numbers a conflict may name (conflicts).
         limits: the size limits (default: the kind's, `limits.LIMITS`).
+    """
+
+    known_regions: Collection[str] | None
+    known_org_units: Collection[str] | None
+    today: date | None
+    sheet: str | None
+    known_targets: Collection[str] | None
+    known_inspectors: Collection[str] | None
+    limits: Limits | None
+
+
+def import_file(
+    path: str | Path,
+    kind: str,
+    **options: Unpack[ImportOptions],
+) -> ImportResult:
+    """Read, validate and return every row of a registry file, or its errors.
+
+    Args:
+        path: a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
+        kind: "targets", "inspectors", "items", "org-units", "conflicts" or "history".
+        options: see `ImportOptions` (the sets and date the kind needs, sheet, limits).
 
     Raises:
         ValueError: a caller mistake (unknown kind, or a set/date the kind needs is missing).
             Bad files never raise: they give ``ok=False`` with the reason.
+        TypeError: an option `ImportOptions` does not name.
     """
-    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
-    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
+    known, sheet, limits = _prepare(kind, options)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below; the reader streams from it
     except OSError as exc:
         return _fail(kind, FileFormatError("file.unreadable", f"无法打开文件：{exc.strerror}"))
     with fh:
-        return _import(fh, kind, known, sheet, limits or limits_for(kind))
+        return _import(fh, kind, known, sheet, limits)
 
 
 def import_bytes(
     data: bytes,
     kind: str,
-    *,
-    known_regions: Collection[str] | None = None,
-    known_org_units: Collection[str] | None = None,
-    today: date | None = None,
-    sheet: str | None = None,
-    known_targets: Collection[str] | None = None,
-    known_inspectors: Collection[str] | None = None,
-    limits: Limits | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportResult:
     """`import_file` for a small file held in memory (tests, tools).
 
     Raises:
-        ValueError: as `import_file`.
+        ValueError, TypeError: as `import_file`.
     """
-    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
-    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
-    return _import(io.BytesIO(data), kind, known, sheet, limits or limits_for(kind))
+    return _import(io.BytesIO(data), kind, *_prepare(kind, options))
 
 
 def import_stream(
     fh: BinaryIO,
     kind: str,
-    *,
-    known_regions: Collection[str] | None = None,
-    known_org_units: Collection[str] | None = None,
-    today: date | None = None,
-    sheet: str | None = None,
-    known_targets: Collection[str] | None = None,
-    known_inspectors: Collection[str] | None = None,
-    limits: Limits | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportResult:
     """`import_file` for an upload: a seekable binary file (e.g. a spooled temporary file),
     read from its start and streamed, never whole; it is left open.
 
     Raises:
-        ValueError: as `import_file`.
+        ValueError, TypeError: as `import_file`.
     """
-    _check_args(kind, known_regions, known_org_units, today, known_targets, known_inspectors)
-    known = _Known(known_regions, known_org_units, today, known_targets, known_inspectors)
+    prepared = _prepare(kind, options)
     fh.seek(0)
-    return _import(fh, kind, known, sheet, limits or limits_for(kind))
+    return _import(fh, kind, *prepared)
 
 
 @dataclass(frozen=True)
@@ -197,23 +190,33 @@ class _Known:
     inspectors: Collection[str] | None
 
 
-def _check_args(
-    kind: str,
-    regions: object,
-    org_units: object,
-    today: date | None,
-    targets: object,
-    inspectors: object,
-) -> None:
+def _prepare(kind: str, options: ImportOptions) -> tuple[_Known, str | None, Limits]:
+    """What `_import` needs besides the file: the known sets, the sheet and the limits.
+
+    Raises:
+        TypeError: an option `ImportOptions` does not name (as a misspelt keyword would).
+        ValueError: an unknown kind, or a set/date the kind needs is missing.
+    """
+    unknown = sorted(options.keys() - ImportOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
+    known = _Known(
+        options.get("known_regions"),
+        options.get("known_org_units"),
+        options.get("today"),
+        options.get("known_targets"),
+        options.get("known_inspectors"),
+    )
     layout(kind)
-    if kind == "targets" and regions is None:
+    if kind == "targets" and known.regions is None:
         raise ValueError("known_regions is required to import targets")
-    if kind == "inspectors" and (org_units is None or today is None):
+    if kind == "inspectors" and (known.org_units is None or known.today is None):
         raise ValueError("known_org_units and today are required to import inspectors")
-    if kind == "conflicts" and (targets is None or inspectors is None):
+    if kind == "conflicts" and (known.targets is None or known.inspectors is None):
         raise ValueError("known_targets and known_inspectors are required to import conflicts")
-    if kind == "history" and targets is None:
+    if kind == "history" and known.targets is None:
         raise ValueError("known_targets is required to import history")
+    return known, options.get("sheet"), options.get("limits") or limits_for(kind)
 
 
 def _fail(kind: str, exc: FileFormatError) -> ImportResult:

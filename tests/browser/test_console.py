@@ -56,17 +56,15 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(console: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(f"{console}/console/")
-        page.fill("input[name=name]", "planner")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("#login-form button")
-        page.wait_for_selector("#tasks tr")
-        yield page
-        browser.close()
+def page(browser: sync_api.Browser, console: str) -> Iterator[object]:
+    page = browser.new_page()
+    page.goto(f"{console}/console/")
+    page.fill("input[name=name]", "planner")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button")
+    page.wait_for_selector("#tasks tr")
+    yield page
+    page.close()
 
 
 def test_login_shows_the_tasks(page: object) -> None:

@@ -3,26 +3,13 @@ the tasks (the console's script, styles and API calls) trigger no CSP violation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright import sync_api
 
 from tests.browser.test_console import PASSWORD, console  # noqa: F401 - fixture
 from tests.browser.test_hostile_site import WATCH
-from tests.browser.test_site import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_console_runs_under_its_policy(

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from lottery.demo import run_demo
 from publisher.build import build_site
-from tests.browser.test_site import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _Server
+from tests.browser.chromium import TIMEOUT_MS, StaticServer
 from tests.publisher.hostile import build_hostile_export
 
 pytestmark = pytest.mark.browser
@@ -57,22 +56,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     build_site(hostile.export, root / "hostile", work=root / "hostile-work")
     demo = run_demo(root / "demo").export
     build_site(demo, root / "demo-site", work=root / "demo-work")
-    running = {"hostile": _Server(root / "hostile"), "demo": _Server(root / "demo-site")}
+    running = {
+        "hostile": StaticServer(root / "hostile"),
+        "demo": StaticServer(root / "demo-site"),
+    }
     try:
         yield {name: server.url for name, server in running.items()}
     finally:
         for server in running.values():
             server.close()
-
-
-@pytest.fixture(scope="module")
-def browser(servers: dict[str, str]) -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Watched:

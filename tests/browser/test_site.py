@@ -8,58 +8,23 @@ browser makes must stay on 127.0.0.1. See docs/browser-verifier.md.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jieba
 import pytest
-from playwright import sync_api
 
 from lottery.demo import run_demo
 from publisher.build import build_site
 from publisher.model import load_model
+from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.core.test_verify_attacks import swap_first_pick
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 60_000
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server:
-    """A static file server for one directory on 127.0.0.1, on a free port, in a thread."""
-
-    def __init__(self, root: Path) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
 
 def _outcome_digest(export: Path, task: str) -> str:
@@ -86,14 +51,7 @@ def _tamper(site: Path, export: Path) -> dict[str, str]:
     outcome = json.loads(path.read_bytes())
     announcement = load_model(export).tasks["T2026-003"].announcement
     pool = json.loads((blobs / announcement["pool"]["sha256"]).read_bytes())
-    stratum = outcome["strata"][0]
-    picked = {p["target"] for p in stratum["picks"]}
-    spare = next(c for c in pool["strata"][0]["candidates"] if c not in picked)
-    old = stratum["picks"][0]["target"]
-    stratum["picks"][0]["target"] = spare
-    for team in outcome["teams"]:
-        if team["target"] == old:
-            team["target"] = spare
+    old, spare = swap_first_pick(outcome, pool)
     path.write_bytes(json.dumps(outcome, separators=(",", ":"), sort_keys=True).encode())
     return {"T2026-003-old": old, "T2026-003-new": spare}
 
@@ -122,7 +80,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     at = data.index(f'"secret":"{secret}"'.encode()) + len('"secret":"')
     bundle.write_bytes(data[:at] + (b"0" if data[at : at + 1] != b"0" else b"1") + data[at + 1 :])
     servers = {
-        name: _Server(path) for name, path in (("good", good), ("bad", bad), ("forged", forged))
+        name: StaticServer(path)
+        for name, path in (("good", good), ("bad", bad), ("forged", forged))
     }
     try:
         yield {name: server.url for name, server in servers.items()} | {
@@ -134,38 +93,18 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             server.close()
 
 
-@pytest.fixture(scope="module")
-def browser(sites: dict[str, Any]) -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page that records every request and every script error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.requests = requests
+    recorded = recorded_page(browser, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page: Any = recorded.page
+    requests, errors = recorded.requests, recorded.errors
+    page.requests = requests  # for the tests that look at what was fetched
     page.errors = errors
     yield page
-    context.close()
-    offsite = [
-        u
-        for u in requests
-        if not (
-            urlsplit(u).scheme in ("data", "blob", "about") or urlsplit(u).hostname == "127.0.0.1"
-        )
-    ]
-    assert not offsite, f"requests left 127.0.0.1: {offsite}"
+    recorded.context.close()
+    left = offsite(requests)
+    assert not left, f"requests left 127.0.0.1: {left}"
     assert requests, "the page made no request at all"
     assert not errors, f"script errors: {errors}"
 

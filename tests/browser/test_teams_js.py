@@ -35,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from lottery.core import teams as team_mod
 from lottery.core.teams import assign_teams, minimum_cap
+from tests.browser.chromium import TIMEOUT_MS
+from tests.core.test_teams import _RejectingSha  # the Python twin of JS_REJECTING
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +50,6 @@ TEAMS_MD = ROOT / "docs" / "teams.md"
 LOTTERY_V1 = ROOT / "tests" / "vectors" / "lottery-v1"
 LOTTERY_V1_NAMES = ("public-numbers", "drand")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 60_000
 ORIGIN = "https://verifier.invalid/"
 PAGE_URL = ORIGIN
 SCRIPT_URL = ORIGIN + "assets/lottery/verify.js"
@@ -105,17 +97,7 @@ JS_LOTTERY_V1 = (
 
 
 # ---------------------------------------------------------------------------------------------
-# The browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+# The browser (the ``browser`` fixture: tests/browser/conftest.py)
 
 
 def _open(browser: Browser, *, hook: bool) -> tuple[Page, list[str], list[str]]:
@@ -347,25 +329,6 @@ JS_REJECTING = """() => {
     return d.buffer;
   };
 }"""
-
-
-class _RejectingSha:
-    """The Python twin of JS_REJECTING, for lottery.core.teams (hashlib's interface)."""
-
-    def __init__(self, data: bytes = b"") -> None:
-        self.data = bytearray(data)
-
-    def copy(self) -> _RejectingSha:
-        return type(self)(bytes(self.data))
-
-    def update(self, data: bytes) -> None:
-        self.data += data
-
-    def digest(self) -> bytes:
-        d = hashlib.sha256(self.data).digest()
-        if b"REJECT" in self.data or d[31] & 1:
-            return b"\xff" * 8 + d[8:]
-        return d
 
 
 @pytest.fixture

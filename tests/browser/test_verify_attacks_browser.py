@@ -6,60 +6,22 @@ judge is published as a whole re-signed log (checkpoint, tiles, blobs), as a dis
 could. The test opens the task page, points the verifier at that copy (``data-export``, the
 documented override) and presses the button: the named check must be the one marked ❌ (and,
 where the forgery is re-drawn consistently, the only one). Playwright drives Debian's
-Chromium (server and launch as in tests/browser/test_site.py); no request may leave 127.0.0.1.
+Chromium (server and launch: tests/browser/chromium.py); no request may leave 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright import sync_api
 
 from publisher.build import build_site
+from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
 from tests.core.test_verify_attacks import ATTACKS
 from tests.forge import forge, write_forged_export
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's; browsers are never downloaded
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 60_000
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server:
-    """A static file server for one directory on 127.0.0.1, on a free port, in a thread."""
-
-    def __init__(self, root: Path) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
-
 
 # attack -> the checks verify.js marks failed (its names follow `lottery verify`; a duplicate
 # record is its `task.records`, where the Python verifier names the record type).
@@ -108,7 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name in ["honest", *BROWSER_ATTACKS]:
         forged = honest if name == "honest" else ATTACKS[name].build()
         write_forged_export(root / "site" / "forged" / name, forged.notes, forged.blobs)
-    server = _Server(root / "site")
+    server = StaticServer(root / "site")
     try:
         yield server.url
     finally:
@@ -116,21 +78,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(site: str) -> Iterator[Any]:
+def page(browser: Any, site: str) -> Iterator[Any]:
     """One page for the module; every request it makes must stay on 127.0.0.1."""
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = chromium.new_context(locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{site}tasks/T2026-001/")
-        yield page
-        chromium.close()
-    assert requests and all(urlsplit(u).hostname == "127.0.0.1" for u in requests), requests
+    recorded = recorded_page(browser, locale="zh-CN")
+    page, requests, errors = recorded.page, recorded.requests, recorded.errors
+    page.goto(f"{site}tasks/T2026-001/")
+    yield page
+    recorded.context.close()
+    assert requests and not offsite(requests), requests
     assert not errors, f"script errors: {errors}"
 
 

@@ -132,7 +132,12 @@ def swap_pick(outcome: Any) -> None:
     """The first pick replaced by a target of the same stratum that was not picked (the team
     follows it), as if the office spared one company."""
     forged = forge()
-    pool = json.loads(forged.blobs[forged.records[0].body["pool"]["sha256"]])
+    swap_first_pick(outcome, json.loads(forged.blobs[forged.records[0].body["pool"]["sha256"]]))
+
+
+def swap_first_pick(outcome: Any, pool: Any) -> tuple[str, str]:
+    """In an outcome, the first stratum's first pick replaced by a candidate of the pool's first
+    stratum that was not picked (its team follows it); return (old target, new target)."""
     stratum = outcome["strata"][0]
     picked = {p["target"] for p in stratum["picks"]}
     spare = next(c for c in pool["strata"][0]["candidates"] if c not in picked)
@@ -141,6 +146,7 @@ def swap_pick(outcome: Any) -> None:
     for team in outcome["teams"]:
         if team["target"] == old:
             team["target"] = spare
+    return old, spare
 
 
 def swap_team_member(outcome: Any) -> None:
