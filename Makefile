@@ -64,4 +64,4 @@ mutation-report:
 	$(BIN)/python tests/mutation.py report --survivors $(MUTATE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo .coverage .coverage.* htmlcov mutants
