@@ -23,3 +23,23 @@ def postgres_url() -> Iterator[str]:
     url = os.environ.get("LOTTERY_TEST_POSTGRES_URL")
     assert url, "a postgres test ran without LOTTERY_TEST_POSTGRES_URL"
     yield url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost inside the test process.
+
+    The service hashes with argon2's defaults (about 0.2 s a hash); the API fixtures create five
+    staff accounts and log them in for every test, on both databases, which made hashing the
+    largest single cost of the suite. What the tests check (who may log in, throttling, password
+    rules, which calls hash) does not depend on the cost. Subprocesses (the CLI, `lottery
+    serve`, the benchmarks) keep the real parameters, and so does the hash of unknown users.
+    """
+    from argon2 import PasswordHasher
+
+    from lottery.service import users
+
+    real = users._HASHER
+    users._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._HASHER = real
