@@ -89,7 +89,11 @@ def test_bad_calendar_file_refused(tmp_path: Path, text: str, message: str) -> N
         parse_calendar_file(path, 2027)
 
 
-def test_calendar_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calendar_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOTTERY_ADMIN_PASSWORD", "a-long-test-password-1")
+
     def run(*args: str) -> tuple[int, str, str]:
         try:
             main(list(args))
@@ -106,12 +110,14 @@ def test_calendar_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "2027" in err
     assert "Traceback" not in err
     data = tmp_path / "data"
-    data.mkdir()
     path = tmp_path / "2027.json"
     path.write_text(
         '{"holidays": ["2027-01-01", "2027-01-02", "2027-01-03"], "workdays": []}',
         encoding="utf-8",
     )
+    refused = run("calendar", "set", "2027", str(path), "--data-dir", str(data))
+    assert refused[0] == 2 and "lottery init" in refused[2]
+    assert run("init", "--admin", "boss", "--data-dir", str(data))[0] == 0
     code, out, err = run("calendar", "set", "2027", str(path), "--data-dir", str(data))
     assert code == 0, err
     assert "record" in out
