@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 lint: venv
 	$(BIN)/ruff check lottery publisher tests bench
 	$(BIN)/ruff format --check lottery publisher tests bench
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy lottery publisher

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_import.py                       # 1,000,000 rows, SQLite
     .venv/bin/python bench/bench_import.py --rows 100000 --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
-Generates a UTF-8 (BOM) CSV with valid USCCs (lottery.synthetic.make_uscc), Chinese headers and
+Generates a UTF-8 (BOM) CSV with valid USCCs (lottery.demo.synthetic.make_uscc), Chinese headers and
 every column filled, then times, each in a fresh child process (so that each peak RSS is its
 own, ``ru_maxrss`` of the child) that first times its own ``csv.reader`` pass over the file,
 the baseline its ratio is taken against (the machine is shared and its load drifts):
@@ -32,8 +32,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lottery.demo.synthetic import make_uscc, regions
 from lottery.registry_io import TARGETS, import_file
-from lottery.synthetic import make_uscc, regions
 
 TYPES = ("防护设备生产安装", "工程设计", "工程监理", "质量检测", "施工图审查", "平时使用")
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)

@@ -44,8 +44,8 @@ from pathlib import Path
 import httpx
 from _server import cli, serving
 
+from lottery.demo.synthetic import make_uscc
 from lottery.registry_io import TARGETS
-from lottery.synthetic import make_uscc
 
 PASSWORD = "bench-only-password"  # noqa: S105 - a throw-away data directory
 NEW_PASSWORD = "bench-only-Password-2026!"  # noqa: S105 - the same

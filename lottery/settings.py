@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     @property
     def url(self) -> str:
         """The database URL (never None after validation)."""
-        assert self.database_url is not None  # noqa: S101 - set by the validator
+        if self.database_url is None:  # the validator always sets it
+            raise ValueError("settings were not validated: no database URL")
         return self.database_url
 
     @property

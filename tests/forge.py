@@ -25,7 +25,7 @@ from lottery.core.outcome import decode_team_input
 from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.workdays import deadline
-from lottery.export import write_export
+from lottery.export.write import write_export
 from lottery.service.calendar import builtin_calendar
 from tests.lifecycle import LOG, T_ANNOUNCE, T_DRAW, T_REVEAL, announced, beacon, office_signer
 

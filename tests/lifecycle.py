@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from lottery import inmemory
 from lottery.core.beacon import BeaconSpec, PublicNumbersValue
 from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
-from lottery.recorded import numbers_beacon
-from lottery.synthetic import DEFAULT_RATIOS, Registries, make_registries
+from lottery.demo.recorded import numbers_beacon
+from lottery.demo.synthetic import DEFAULT_RATIOS, Registries, make_registries
+from lottery.service import inmemory
 
 LOG = "test.example/lottery"
 TEST_KEY_SEED = hashlib.sha256(b"TEST ONLY lottery office key").digest()

@@ -13,12 +13,8 @@ mutmut's own configuration is ``[tool.mutmut]`` in pyproject.toml (files, tests)
 adds what mutmut cannot express there:
 
 - the scope inside a file: only the listed functions' mutants are run and counted (pool.py's
-  strata and count rules, not its blob codecs; the lifecycle's pool and cap rules, not its
-  whole state machine);
-- mutation of functions decorated with :func:`lottery.core.gcpause.bulk`. mutmut skips every
-  decorated function (a decorator runs at import time); ``bulk`` only pauses the garbage
-  collector around the call, so the trampoline under it is safe, and without this patch
-  ``verify_task`` and ``build_pool`` -- the heart of the scope -- would not be mutated at all;
+  strata and count rules, not its blob codecs; the registry import's rules that keep removed
+  targets out, not the whole import);
 - test files listed in the configuration that do not exist (yet) are dropped.
 """
 
@@ -44,12 +40,14 @@ SCOPE: dict[str, list[str]] = {
     "lottery.core.pool": [
         "x_stratum_count",
         "x_build_pool",
+        "x__excluded_by_target",
+        "x__stratum",
         "x__encode_sorted",
         "x__first_duplicate",
         "x_check_counts",
     ],
     "lottery.core.teams": ["*"],
-    "lottery.service.lifecycle": ["x__covered_regions", "x_load_registries"],
+    "lottery.service.pool_rules": ["*"],
     "lottery.service.registries": ["x__upsert", "x__org_unit_dicts", "x__batches"],
     "lottery.service.roles": ["*"],
     "lottery.api.deps": [
@@ -72,9 +70,6 @@ SCOPE: dict[str, list[str]] = {
         "x__finalize",
     ],
 }
-
-# Decorators under which a trampoline is safe (they wrap the call and change nothing else).
-SAFE_DECORATORS = {"bulk"}
 
 STATUS = {
     1: "killed",
@@ -134,27 +129,6 @@ def default_base() -> str:
     return "origin/main" if proc.returncode == 0 else "HEAD"
 
 
-def _allow_safe_decorators() -> None:
-    """Let mutmut mutate functions whose only decorator is in :data:`SAFE_DECORATORS`."""
-    import libcst as cst
-    from mutmut.mutation import file_mutation
-
-    visitor = file_mutation.MutationVisitor
-    original = visitor._skip_node_and_children
-
-    def skip(self: object, node: cst.CSTNode) -> bool:
-        if (
-            isinstance(node, cst.FunctionDef)
-            and len(node.decorators) == 1
-            and isinstance(node.decorators[0].decorator, cst.Name)
-            and node.decorators[0].decorator.value in SAFE_DECORATORS
-        ):
-            return original(self, node.with_changes(decorators=[]))  # type: ignore[arg-type]
-        return original(self, node)  # type: ignore[arg-type]
-
-    visitor._skip_node_and_children = skip  # type: ignore[method-assign]
-
-
 def _drop_missing_tests(without: Sequence[str] = ()) -> None:
     """Drop configured test files that do not exist, keeping the cache key of the list.
 
@@ -199,7 +173,6 @@ def run(
         SystemExit: with mutmut's status when it stops early.
     """
     os.chdir(ROOT)
-    _allow_safe_decorators()
     _drop_missing_tests(without)
     from mutmut.__main__ import _run
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from lottery.recorded import QUICKNET_SIGNATURE
+from lottery.demo.recorded import QUICKNET_SIGNATURE
 from lottery.service import beacons
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings

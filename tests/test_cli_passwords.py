@@ -117,9 +117,9 @@ def test_the_prompt_names_the_rule_and_asks_again(
     from typer.testing import CliRunner
 
     monkeypatch.delenv("LOTTERY_USER_PASSWORD", raising=False)
-    from lottery.cli import _register, app
+    from lottery.cli import make_app
 
-    _register()
+    app = make_app()
     typed = f"short\nshort\n{NEW}\n{NEW}\n"
     result = CliRunner().invoke(
         app, ["user", "passwd", "boss", "--data-dir", str(data)], input=typed, env={}

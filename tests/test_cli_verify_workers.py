@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lottery import inmemory
-from lottery.core import parallel
-from lottery.export import write_export
-from lottery.synthetic import make_registries
+from lottery.demo.synthetic import make_registries
+from lottery.export.write import write_export
+from lottery.runtime import forking
+from lottery.service import inmemory
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
 
 LOTTERY = [sys.executable, "-m", "lottery"]
@@ -26,11 +26,11 @@ def _verify(export: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_verify_with_and_without_a_worker(tmp_path: Path) -> None:
-    regs = make_registries(parallel.MIN_PARALLEL + 2_000, 300, n_regions=4, seed=11)
+    regs = make_registries(forking.MIN_PARALLEL + 2_000, 300, n_regions=4, seed=11)
     run = announced("T2026-BIG", regs)
     inmemory.draw(run, beacon()[1], T_DRAW)
     inmemory.reveal(run, T_REVEAL)
-    assert run.prepared.pool.candidates >= parallel.MIN_PARALLEL  # the forked path
+    assert run.prepared.pool.candidates >= forking.MIN_PARALLEL  # the forked path
     signer = office_signer()
     out = tmp_path / "export"
     notes, blobs = run.published.notes, run.published.blobs

@@ -2,11 +2,11 @@
 
 ``make pytest`` runs the suite under ``coverage run`` with pyproject.toml's
 ``[tool.coverage.run]``; this checks that configuration on a small probe run under its own
-coverage (data in a temporary directory): ``lottery.core.parallel._child`` runs only in the
-child that :class:`~lottery.core.parallel.Background` forks (it leaves with ``os._exit``), and
-``lottery/__main__.py`` only in the ``python -m lottery`` subprocess, ``use_workers`` only in a
-subprocess that dies of SIGTERM (as ``lottery serve`` does when a test stops it). Each process
-must leave its own data file with those lines, and the combined data must hold them.
+coverage (data in a temporary directory): ``lottery.runtime.forking._child`` runs only in the
+child that :class:`~lottery.runtime.forking.Background` forks (it leaves with ``os._exit``), and
+``lottery/__main__.py`` only in the ``python -m lottery`` subprocess, ``ForkWorkers.share``
+only in a subprocess that dies of SIGTERM (as ``lottery serve`` does when a test stops it).
+Each process must leave its own data file with those lines, and the combined data must hold them.
 """
 
 from __future__ import annotations
@@ -21,21 +21,21 @@ from pathlib import Path
 import pytest
 from coverage import CoverageData
 
-from lottery.core import parallel
+from lottery.runtime import forking
 
 ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """\
 import json, os, signal, subprocess, sys
-from lottery.core import parallel
+from lottery.runtime import forking
 
-job = parallel.Background(lambda: 42, fork=True)
+job = forking.Background(lambda: 42, fork=True)
 child = job._proc.pid if job._proc is not None else None
 assert job.forked and job.result() == 42
 cli = subprocess.Popen([sys.executable, "-m", "lottery", "--help"], stdout=subprocess.DEVNULL)
 assert cli.wait() == 0
 # Ends as `lottery serve` does on the tests' SIGTERM: uvicorn raises the signal again.
-term = "from lottery.core import parallel; import signal; parallel.use_workers(1, 0); " \
+term = "from lottery.runtime import forking; import signal; forking.ForkWorkers(1).share(0); " \
     "signal.raise_signal(signal.SIGTERM)"
 killed = subprocess.Popen([sys.executable, "-c", term])
 assert killed.wait() == -signal.SIGTERM
@@ -75,14 +75,14 @@ def test_lines_run_only_in_a_fork_a_subprocess_or_a_sigtermed_one_are_measured(
     pids = json.loads(proc.stdout.splitlines()[-1])
     assert pids["child"] is not None, "the probe did not fork"
 
-    parallel_py = Path(parallel.__file__)
-    _, child_start = inspect.getsourcelines(parallel._child)
-    send = _line_of(parallel_py, child_start, "send.send(value)")  # reached only in the child
+    forking_py = Path(forking.__file__)
+    _, child_start = inspect.getsourcelines(forking._child)
+    send = _line_of(forking_py, child_start, "send.send(value)")  # reached only in the child
     main_py = ROOT / "lottery" / "__main__.py"
     call = _line_of(main_py, 1, "main()")  # reached only by `python -m lottery`
-    _, use_start = inspect.getsourcelines(parallel.use_workers)
+    _, use_start = inspect.getsourcelines(forking.ForkWorkers.share)
     use = _line_of(
-        parallel_py, use_start, "return workers >= 2 and size >= MIN_PARALLEL and can_fork()"
+        forking_py, use_start, "return self.n >= 2 and size >= MIN_PARALLEL and can_fork()"
     )  # reached only in the process ended by SIGTERM
 
     files = {p.name: p for p in data.parent.glob(".coverage.*")}
@@ -91,20 +91,20 @@ def test_lines_run_only_in_a_fork_a_subprocess_or_a_sigtermed_one_are_measured(
     }
     assert all(by_pid.values()), f"a process left no data: {by_pid} in {sorted(files)}"
     parent, child, cli, term = (by_pid[r][0] for r in ("parent", "child", "cli", "term"))
-    assert send not in _lines(parent, parallel_py)
-    assert send in _lines(child, parallel_py)
+    assert send not in _lines(parent, forking_py)
+    assert send in _lines(child, forking_py)
     assert call not in _lines(parent, main_py)
     assert call in _lines(cli, main_py)
-    assert use not in _lines(parent, parallel_py)
-    assert use in _lines(term, parallel_py)
+    assert use not in _lines(parent, forking_py)
+    assert use in _lines(term, forking_py)
 
     combined = subprocess.run(
         [*run, "combine", "-q", *rc, str(data.parent)], cwd=ROOT, env=env, capture_output=True
     )
     assert combined.returncode == 0, combined.stderr
-    assert send in _lines(data, parallel_py)
+    assert send in _lines(data, forking_py)
     assert call in _lines(data, main_py)
-    assert use in _lines(data, parallel_py)
+    assert use in _lines(data, forking_py)
 
 
 # --- tests/coverage_floors.py: the per-package table and the floors make pytest enforces -------
@@ -113,9 +113,9 @@ def test_lines_run_only_in_a_fork_a_subprocess_or_a_sigtermed_one_are_measured(
 def test_every_file_belongs_to_the_longest_matching_package() -> None:
     from tests import coverage_floors as cf
 
-    assert cf.package_of("lottery/core/parallel.py") == "lottery/core/"
+    assert cf.package_of("lottery/core/verify.py") == "lottery/core/"
     assert cf.package_of("lottery/storage/migrations/env.py") == "lottery/storage/"
-    assert cf.package_of("lottery/export.py") == "lottery/"
+    assert cf.package_of("lottery/export/write.py") == "lottery/"
     assert cf.package_of("publisher/build.py") == "publisher/"
     assert cf.package_of("bench/bench_draw.py") is None
 

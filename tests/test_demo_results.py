@@ -21,8 +21,8 @@ from sqlmodel import select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import NO_PROBLEM
-from lottery.demo import demo_settings, run_demo
-from lottery.demo_results import CORRECTION_REASON, TASK
+from lottery.demo.city import demo_settings, run_demo
+from lottery.demo.results import CORRECTION_REASON, TASK
 from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, TaskReport
 from publisher.build import build_site

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from lottery.core.canonical import sha256_hex
-from lottery.demo import run_demo, undisclosed_secrets
-from lottery.synthetic import make_city
+from lottery.demo.city import run_demo, undisclosed_secrets
+from lottery.demo.synthetic import make_city
 from publisher.build import build_site
 
 
@@ -73,7 +73,7 @@ def test_no_secret_of_an_undisclosed_task_is_published(demo: Path) -> None:
 
 
 def test_the_scan_sees_what_is_published(demo: Path) -> None:
-    from lottery.demo import demo_settings
+    from lottery.demo.city import demo_settings
     from lottery.service.lifecycle import Lifecycle
     from lottery.storage.models import TaskSecret
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lottery import inmemory
 from lottery.core.beacon import PublicNumbersValue
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.errors import VerificationError
 from lottery.core.records import make_record, parse_record_text
 from lottery.core.verify import verify_task
+from lottery.service import inmemory
 from tests.lifecycle import (
     LOG,
     T_ANNOUNCE,

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lottery import inmemory
 from lottery.core.audit import audit_export
-from lottery.export import ExportError, file_getter, write_export
+from lottery.export.read import file_getter
+from lottery.export.write import ExportError, write_export
+from lottery.service import inmemory
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
 
 LOTTERY = [sys.executable, "-m", "lottery"]

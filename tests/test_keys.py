@@ -10,7 +10,7 @@ import pytest
 
 from lottery.core.errors import InputError
 from lottery.core.note import open_note, sign_note
-from lottery.keys import generate_keypair, load_signer, load_verifier
+from lottery.storage.keys import generate_keypair, load_signer, load_verifier
 
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

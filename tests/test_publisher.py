@@ -1,6 +1,6 @@
 """The publisher on the demo: a site built from the export alone, in Chinese, without secrets.
 
-The demo (lottery/demo.py) runs on the service; the synthetic exports of tests/publisher/
+The demo (lottery/demo/city.py) runs on the service; the synthetic exports of tests/publisher/
 cover each page in detail. Here: the demo's own data reaches the right pages, Chinese search
 segments its words, and nothing of a sealed draw (its seed, its tickets) shows.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lottery.demo import run_demo, undisclosed_secrets
+from lottery.demo.city import run_demo, undisclosed_secrets
 from publisher.build import build_site
 from publisher.model import PublishError, load_model
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lottery import inmemory
 from lottery.cli import main, witness_cmd
 from lottery.core.note import parse_note
-from lottery.export import ExportError, write_export
-from lottery.recorded import numbers_beacon
+from lottery.demo.recorded import numbers_beacon
+from lottery.export.write import ExportError, write_export
+from lottery.service import inmemory
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.logview import LogView
 from lottery.settings import get_settings
@@ -380,7 +380,7 @@ def test_add_cosignature_refuses_what_the_office_never_signed(
     # A checkpoint the office key signed at a size it never published is refused too.
     from lottery.core.checkpoint import Checkpoint, sign_checkpoint
     from lottery.core.cosignature import cosign
-    from lottery.keys import load_signer
+    from lottery.storage.keys import load_signer
 
     signer = load_signer(data / "keys" / "office.key")
     unsigned = sign_checkpoint(Checkpoint(lc.LOG, 7, bytes(32)), [signer])
@@ -406,9 +406,9 @@ def test_cosignatures_in_the_database(service: Lifecycle, tmp_path: Path) -> Non
     from lottery.core.audit import audit_export
     from lottery.core.cosignature import Cosigner, cosign
     from lottery.core.witness_audit import WitnessPolicy
-    from lottery.export import file_getter
-    from lottery.service.cosignatures import add_cosignatures, cosigned_notes
-    from lottery.service.log import PublicLog
+    from lottery.export.read import file_getter
+    from lottery.service.cosignatures import add_cosignatures
+    from lottery.service.log import PublicLog, cosigned_notes
 
     service.log = PublicLog(lc.LOG, lc.office_signer())  # records made by tests/lifecycle.py
     a = lc.announced("T2026-001")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -74,17 +73,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sched: Any = None
-        if scheduler:
-            from lottery.service.scheduler import start_scheduler
+        from lottery.service.scheduler import start_scheduler, stop_scheduler
 
-            sched = start_scheduler(settings, svc, fetch=drand.fetch_for)
-            app.state.scheduler = sched
+        sched = start_scheduler(settings, svc, fetch=drand.fetch_for) if scheduler else None
+        app.state.scheduler = sched
         try:
             yield
         finally:
             if sched is not None:
-                sched.shutdown(wait=False)  # not wait=True: see stop_scheduler
+                stop_scheduler(sched, wait=False)
             drand.close()
 
     app = FastAPI(

@@ -20,6 +20,7 @@ from lottery.core.errors import (
     VerificationError,
 )
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
+from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.penalties import PenaltyNotFound
@@ -28,8 +29,15 @@ from lottery.service.users import AuthError, Forbidden, UserExists
 
 log = logging.getLogger("lottery.api")
 
+
+class NotFound(InputError):
+    """A public or staff resource that does not exist (HTTP 404)."""
+
+
 # Most specific first: the first matching class decides the status.
-STATUS: list[tuple[type[Exception], int]] = [
+STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (NotFound, 404),
+    (StoredDataMissing, 500),  # the database lacks what a task's state promises: our fault
     (AuthError, 401),
     (Throttled, 429),  # too many failed logins: Retry-After says when to try again
     (Forbidden, 403),
@@ -45,14 +53,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (InputError, 422),
     (BeaconNotYetAvailable, 409),
     (RelaysUnavailable, 503),
-]
-
-
-class NotFound(InputError):
-    """A public or staff resource that does not exist (HTTP 404)."""
-
-
-STATUS.insert(0, (NotFound, 404))
+)
 
 
 def status_of(exc: Exception) -> int:

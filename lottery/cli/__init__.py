@@ -12,22 +12,9 @@ import typer
 
 from lottery.core.errors import LotteryError, VerificationError
 
-app = typer.Typer(
-    name="lottery",
-    help="Publicly verifiable spot-check lottery (双随机、一公开).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
-
-_registered = False
-
-
-def _register() -> None:
-    global _registered
-    if _registered:
-        return
+def make_app() -> typer.Typer:
+    """The ``lottery`` command with every subcommand registered (a new app on each call)."""
     from . import (
         beacon_cmd,
         bench_cmd,
@@ -45,6 +32,13 @@ def _register() -> None:
         witness_cmd,
     )
 
+    app = typer.Typer(
+        name="lottery",
+        help="Publicly verifiable spot-check lottery (双随机、一公开).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
     for module in (
         rfc3797_cmd,
         beacon_cmd,
@@ -62,12 +56,12 @@ def _register() -> None:
         checkpoint_cmd,
     ):
         module.register(app)
-    _registered = True
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    _register()
+    app = make_app()
     try:
         # Not standalone: usage errors come back here and are printed as one line.
         code = app(args=argv, standalone_mode=False)

@@ -29,7 +29,7 @@ def bench_draw(
     ] = False,
 ) -> None:
     """Announce, draw and verify one task on synthetic registries; report times and memory."""
-    from lottery.benchmark import run
+    from lottery.demo.benchmark import run
 
     if targets < 1 or inspectors < 2 or regions < 1:
         raise InputError("need at least 1 target, 2 inspectors and 1 region")

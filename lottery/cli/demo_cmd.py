@@ -13,7 +13,7 @@ def demo_command(
 ) -> None:
     """Import a sample city's registries, run five tasks, publish results, build, verify."""
     from lottery.cli.verify_cmd import verify_command
-    from lottery.demo import run_demo
+    from lottery.demo.city import run_demo
     from publisher.build import build_site
 
     typer.echo(

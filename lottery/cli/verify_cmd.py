@@ -20,9 +20,10 @@ from lottery.core.deadline_audit import (
 )
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
-from lottery.core.parallel import using_workers
 from lottery.core.verify import Check
 from lottery.core.witness_audit import WitnessPolicy
+from lottery.runtime.forking import workers as fork_workers
+from lottery.runtime.gcpause import gc_paused
 
 
 def _http_getter(base: str) -> Getter:
@@ -50,7 +51,7 @@ def open_export(location: str) -> Getter:
     Raises:
         InputError: when nothing that looks like an export is found there.
     """
-    from lottery.export import file_getter
+    from lottery.export.read import file_getter
 
     if location.startswith(("http://", "https://")):
         for base in (location, location.rstrip("/") + "/export"):
@@ -168,9 +169,9 @@ def verify_command(
         origin = checkpoint_origin(get("checkpoint"))
     except KeyError as exc:
         raise InputError(f"no checkpoint at {location}") from exc
-    from lottery.service.calendar import builtin_years
+    from lottery.export.holidays import builtin_years
 
-    with using_workers(workers):  # a command line runs one thread: forking is safe here
+    with gc_paused():  # a command line runs one thread: forking and pausing are safe here
         report = audit_export(
             get,
             verifiers,
@@ -178,6 +179,7 @@ def verify_command(
             task=task,
             witnesses=policy,
             calendar_years=builtin_years(),
+            workers=fork_workers(workers),
         )
     if as_json:
         typer.echo(_report_json(report, pinned, policy))

@@ -24,7 +24,7 @@ from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.errors import EncodingError, InputError, VerificationError
 from lottery.core.note import NoteVerifier
 from lottery.core.tiles import check_tiles
-from lottery.keys import _create_exclusive, _read_text
+from lottery.storage.keys import _create_exclusive, _read_text
 
 from .common import utc_now
 from .verify_cmd import open_export

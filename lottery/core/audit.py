@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .check_names import CheckName
 from .checkpoint import Checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
 from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
 from .records import Record, open_record
+from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
 from .witness_audit import WitnessPolicy, check_witnessed
@@ -98,8 +100,11 @@ def audit_export(
     task: str | None = None,
     witnesses: WitnessPolicy | None = None,
     calendar_years: Mapping[int, YearCalendar] | None = None,
+    workers: Workers = SERIAL,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
+
+    ``workers`` may share each task's re-draw with a second process (:func:`verify_task`).
 
     With ``witnesses``, each announcement must also be covered by a cosigned checkpoint dated
     before its beacon (``announcement.witnessed``, :mod:`lottery.core.witness_audit`).
@@ -117,17 +122,19 @@ def audit_export(
         return _fail(report, "log", exc)
     report.size = latest.size
     report.checks.append(
-        Check("log.checkpoint", f"signed checkpoint of {origin}: {latest.size} records")
+        Check(CheckName.LOG_CHECKPOINT, f"signed checkpoint of {origin}: {latest.size} records")
     )
     try:
-        tree = check_tiles(latest.size, latest.root_hash, _as_verification(get, "log.tiles"))
-        report.checks.append(Check("log.tiles", "every tile matches the checkpoint root"))
-        entries = entries_from_bundles(latest.size, _as_verification(get, "log.entries"))
+        tree = check_tiles(
+            latest.size, latest.root_hash, _as_verification(get, CheckName.LOG_TILES)
+        )
+        report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
+        entries = entries_from_bundles(latest.size, _as_verification(get, CheckName.LOG_ENTRIES))
         _check_entries(entries, tree.leaf_hash)
-        report.checks.append(Check("log.entries", f"{len(entries)} entries match the tree"))
+        report.checks.append(Check(CheckName.LOG_ENTRIES, f"{len(entries)} entries match the tree"))
         _check_archive(get, verifiers, origin, latest, tree.root, report)
     except EncodingError as exc:
-        return _fail(report, "log", VerificationError("log.format", str(exc)))
+        return _fail(report, "log", VerificationError(CheckName.LOG_FORMAT, str(exc)))
     except VerificationError as exc:
         return _fail(report, "log", exc)
 
@@ -145,14 +152,20 @@ def audit_export(
         if record.type == "task-announcement" and task in (None, record.body.get("task")):
             announcements.append((i, record))
     report.checks.append(
-        Check("records.signature", f"{len(report.records)} of {len(entries)} records verify")
+        Check(
+            CheckName.RECORDS_SIGNATURE, f"{len(report.records)} of {len(entries)} records verify"
+        )
     )
     if task is not None and task not in by_task:
-        return _fail(report, task, VerificationError("task.missing", f"no task {task} in the log"))
+        return _fail(
+            report, task, VerificationError(CheckName.TASK_MISSING, f"no task {task} in the log")
+        )
     blobs = LazyBlobs(get)
     for name in sorted(by_task) if task is None else [task]:
         try:
-            report.tasks[name] = verify_task(by_task[name], blobs, verifiers, log=origin)
+            report.tasks[name] = verify_task(
+                by_task[name], blobs, verifiers, log=origin, workers=workers
+            )
         except VerificationError as exc:
             _fail(report, name, exc)
     if witnesses is not None:
@@ -193,14 +206,16 @@ def _add_witnessed(
 def _check_entries(entries: Sequence[bytes], leaf_at: Callable[[int], bytes]) -> None:
     for i, entry in enumerate(entries):
         if leaf_hash(entry) != leaf_at(i):
-            raise VerificationError("log.entries", f"entry {i} does not match its leaf hash")
+            raise VerificationError(
+                CheckName.LOG_ENTRIES, f"entry {i} does not match its leaf hash"
+            )
 
 
 def _fetch(get: Getter, path: str) -> bytes:
     try:
         return get(path)
     except KeyError as exc:
-        raise VerificationError("log.missing", f"{path} is not published") from exc
+        raise VerificationError(CheckName.LOG_MISSING, f"{path} is not published") from exc
 
 
 def _as_verification(get: Getter, check: str) -> Getter:
@@ -226,20 +241,22 @@ def _check_archive(
         listing = get("checkpoints/list").decode("ascii").split()
         sizes = [int(s) for s in listing]
     except KeyError as exc:
-        raise VerificationError("log.archive", "checkpoints/list is not published") from exc
+        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is not published") from exc
     except (UnicodeDecodeError, ValueError) as exc:
-        raise VerificationError("log.archive", "checkpoints/list is malformed") from exc
+        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is malformed") from exc
     if sizes != sorted(set(sizes)) or not sizes or sizes[-1] != latest.size:
         raise VerificationError(
-            "log.archive", "checkpoint sizes must ascend and end with the latest checkpoint"
+            CheckName.LOG_ARCHIVE, "checkpoint sizes must ascend and end with the latest checkpoint"
         )
     for size in sizes:
         old = open_checkpoint(_fetch(get, f"checkpoints/{size}"), verifiers, origin=origin)
         if old.size != size or old.root_hash != root_at(size):
             raise VerificationError(
-                "log.consistency",
+                CheckName.LOG_CONSISTENCY,
                 f"checkpoint {size} is not a prefix of the current log: history was rewritten",
             )
     report.checks.append(
-        Check("log.consistency", f"{len(sizes)} archived checkpoints are prefixes of the log")
+        Check(
+            CheckName.LOG_CONSISTENCY, f"{len(sizes)} archived checkpoints are prefixes of the log"
+        )
     )

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .canonical import b64decode, b64encode
+from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 from .merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 from .note import NoteVerifier, Signer, open_note, sign_note
@@ -132,16 +133,17 @@ def open_checkpoint(
     try:
         opened = open_note(data, verifiers, required=required)
     except EncodingError as exc:
-        raise VerificationError("checkpoint.format", str(exc)) from exc
+        raise VerificationError(CheckName.CHECKPOINT_FORMAT, str(exc)) from exc
     except VerificationError as exc:
-        raise VerificationError("checkpoint.signature", exc.detail) from exc
+        raise VerificationError(CheckName.CHECKPOINT_SIGNATURE, exc.detail) from exc
     try:
         checkpoint = Checkpoint.from_text(opened.note.text)
     except EncodingError as exc:
-        raise VerificationError("checkpoint.format", str(exc)) from exc
+        raise VerificationError(CheckName.CHECKPOINT_FORMAT, str(exc)) from exc
     if checkpoint.origin != origin:
         raise VerificationError(
-            "checkpoint.origin", f"checkpoint is from log {checkpoint.origin!r}, not {origin!r}"
+            CheckName.CHECKPOINT_ORIGIN,
+            f"checkpoint is from log {checkpoint.origin!r}, not {origin!r}",
         )
     return checkpoint
 
@@ -155,7 +157,7 @@ def check_checkpoint_successor(old: Checkpoint, new: Checkpoint, proof: Sequence
     Raises:
         VerificationError: ``checkpoint.consistency`` naming the failed condition.
     """
-    check = "checkpoint.consistency"
+    check = CheckName.CHECKPOINT_CONSISTENCY
     if old.origin != new.origin:
         raise VerificationError(check, f"origin changed from {old.origin!r} to {new.origin!r}")
     if new.size < old.size:

@@ -22,6 +22,7 @@ import nacl.exceptions
 import nacl.signing
 
 from .canonical import b64decode, b64encode
+from .check_names import CheckName
 from .checkpoint import Checkpoint
 from .errors import EncodingError, InputError, VerificationError
 from .note import (
@@ -213,13 +214,14 @@ class CosignatureVerifier(_CosignerKey):
         who = f"{self._name} ({self._key_id.hex()})"
         if len(sig.signature) != _TIMESTAMP_SIZE + _SIGNATURE_SIZE:
             raise VerificationError(
-                "cosignature.format",
+                CheckName.COSIGNATURE_FORMAT,
                 f"the cosignature by {who} is {len(sig.signature)} bytes, not 8 + 64",
             )
         timestamp = int.from_bytes(sig.signature[:_TIMESTAMP_SIZE], "big")
         if timestamp > MAX_TIMESTAMP:
             raise VerificationError(
-                "cosignature.format", f"the cosignature by {who} has a timestamp above 2**63-1"
+                CheckName.COSIGNATURE_FORMAT,
+                f"the cosignature by {who} has a timestamp above 2**63-1",
             )
         try:
             self._key.verify(
@@ -227,7 +229,7 @@ class CosignatureVerifier(_CosignerKey):
             )
         except (nacl.exceptions.CryptoError, ValueError, TypeError):
             raise VerificationError(
-                "cosignature.signature", f"the cosignature by {who} does not verify"
+                CheckName.COSIGNATURE_SIGNATURE, f"the cosignature by {who} does not verify"
             ) from None
         return timestamp
 

@@ -30,6 +30,7 @@ from datetime import date, timedelta, timezone
 from typing import Any
 
 from .canonical import parse_time
+from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 from .publication_refs import References
 from .records import Record
@@ -177,7 +178,7 @@ def audit_publications(
         if body["supersedes"] != latest.get(year):
             fail(
                 record,
-                "calendar.supersedes",
+                CheckName.CALENDAR_SUPERSEDES,
                 f"calendar record {record.id[:16]} for {year} names "
                 f"{_short(body['supersedes'])} as the entry it replaces, but the latest "
                 f"published entry for {year} is {_short(latest.get(year))}",
@@ -185,7 +186,7 @@ def audit_publications(
         try:
             office[year] = _office_year(record)
         except InputError as exc:
-            fail(record, "calendar.data", f"calendar record {record.id[:16]}: {exc}")
+            fail(record, CheckName.CALENDAR_DATA, f"calendar record {record.id[:16]}: {exc}")
             continue
         latest[year] = record.id
         sources[year] = f"calendar record {record.id[:16]}"
@@ -264,7 +265,7 @@ def check_deadline(
             None,
             f"{name} (record {record.id[:16]}) was published on "
             f"{published.isoformat()}, before its {start_field} date {start.isoformat()}",
-            "deadline.published",
+            CheckName.DEADLINE_PUBLISHED,
         )
     try:
         due = deadline(calendar, start, PUBLICATION_WORKDAYS, published)

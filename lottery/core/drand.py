@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .canonical import hex_to_bytes, sha256
+from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 SIGNATURE_LENGTH = 48
 PUBLIC_KEY_LENGTH = 96
 _MAX_ROUND = 2**64 - 1
-_CHECK = "beacon.drand"
+_CHECK = CheckName.BEACON_DRAND
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from . import teams as team_mod
 from .beacon import BeaconSpec
 from .canonical import sha256_hex
 from .errors import InputError
-from .gcpause import bulk
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
 from .selection import Drawn, Pick, picks_in_order, select_with_draws
+from .sharing import SERIAL, Workers
 from .teams import Team
 
 ALGORITHM = "lottery-v1"
@@ -81,7 +81,6 @@ def eligible_inspectors(
     ]
 
 
-@bulk
 def prepare_announcement(
     params: TaskParams,
     candidates: Iterable[Candidate],
@@ -163,7 +162,6 @@ class DrawResult:
         object.__setattr__(self, "outcome_sha256", sha256_hex(self.outcome_blob))
 
 
-@bulk
 def compute_outcome(
     announcement_digest: bytes,
     pool: Pool,
@@ -174,7 +172,7 @@ def compute_outcome(
     secret: bytes,
     commit: bytes,
     *,
-    workers: int = 1,
+    workers: Workers = SERIAL,
 ) -> DrawResult:
     """Derive the seed and run selection and team assignment.
 
@@ -187,14 +185,12 @@ def compute_outcome(
         beacon_value: the beacon's value bytes.
         secret: the revealed office secret.
         commit: the announced commitment.
-        workers: processes to draw with. ``1`` (the default) stays in this process, as a
-            server with threads must; ``2`` lets a forked worker share the strata (work
-            stealing) when that is safe (:mod:`lottery.core.parallel`). The outcome is
-            identical either way.
+        workers: how the strata may be shared with a second process; the default,
+            :data:`~lottery.core.sharing.SERIAL`, stays in this process, as a server with
+            threads must. The outcome is identical either way.
 
     Raises:
         VerificationError: ``commit.reveal`` when the secret does not open the commitment.
-        ValueError: for a worker count below 1.
     """
     check_commitment(commit, secret)
     seed = derive_seed(announcement_digest, beacon_value, secret)

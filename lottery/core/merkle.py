@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
+from .check_names import CheckName
 from .errors import InputError, VerificationError
 
 HASH_SIZE = 32
@@ -133,7 +134,7 @@ def root_from_inclusion_proof(
     Raises:
         VerificationError: ``merkle.inclusion`` when the index, sizes or proof are malformed.
     """
-    check = "merkle.inclusion"
+    check = CheckName.MERKLE_INCLUSION
     index = _check_size(index, "leaf index", check)
     size = _check_size(size, "tree size", check)
     if index >= size:
@@ -163,7 +164,7 @@ def verify_inclusion(
     calculated = root_from_inclusion_proof(leaf_hash, index, size, proof)
     if calculated != root:
         raise VerificationError(
-            "merkle.inclusion",
+            CheckName.MERKLE_INCLUSION,
             f"proof for leaf {index} of {size} leads to root {calculated.hex()}, "
             f"not the expected {bytes(root).hex()}",
         )
@@ -182,7 +183,7 @@ def verify_consistency(
         VerificationError: ``merkle.consistency`` when the sizes or proof are malformed or the
             proof does not connect the two roots.
     """
-    check = "merkle.consistency"
+    check = CheckName.MERKLE_CONSISTENCY
     size1 = _check_size(size1, "size1", check)
     size2 = _check_size(size2, "size2", check)
     hashes = _check_proof(proof, check)

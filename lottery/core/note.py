@@ -20,6 +20,7 @@ import nacl.exceptions
 import nacl.signing
 
 from .canonical import b64decode, b64encode, sha256
+from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 
 ALG_ED25519 = 0x01
@@ -415,14 +416,16 @@ def open_note(data: bytes, verifiers: Sequence[NoteVerifier], *, required: int =
             continue
         if not signer.verify(note.text, sig.signature):
             raise VerificationError(
-                "note.signature",
+                CheckName.NOTE_SIGNATURE,
                 f"the signature by known key {signer.name} ({signer.key_id.hex()}) does not verify",
             )
         verified.setdefault((sig.name, sig.key_id), signer.name)
     if not verified:
         names = ", ".join(sorted({k[0] for k in known})) or "none"
-        raise VerificationError("note.signature", f"no signature by a known key (known: {names})")
+        raise VerificationError(
+            CheckName.NOTE_SIGNATURE, f"no signature by a known key (known: {names})"
+        )
     if len(verified) < required:
         detail = f"only {len(verified)} of the {required} required known keys signed"
-        raise VerificationError("note.signature", detail)
+        raise VerificationError(CheckName.NOTE_SIGNATURE, detail)
     return OpenedNote(note, tuple(verified.values()))

@@ -25,7 +25,6 @@ from typing import Any, overload
 from . import schema as s
 from .canonical import canonical_json, parse_canonical_json
 from .errors import EncodingError, InputError
-from .gcpause import bulk
 
 BP_DENOMINATOR = 10_000
 POOL_BLOB_TYPE = "lottery-pool"
@@ -218,7 +217,6 @@ def _utf8_key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-@bulk
 def build_pool(
     task: str,
     candidates: Iterable[Candidate],
@@ -235,16 +233,7 @@ def build_pool(
     for risk, bp in ratios.items():
         s.ident(risk, f"ratio class {risk!r}")
         stratum_count(0, bp)
-    excluded: dict[str, Exclusion] = {}
-    for ex in exclusions:
-        if ex.reason not in EXCLUSION_REASONS:
-            raise InputError(
-                f"exclusion of {ex.target}: unknown reason {ex.reason!r} "
-                f"(known: {', '.join(EXCLUSION_REASONS)})"
-            )
-        if ex.target in excluded:
-            raise InputError(f"target {ex.target} is excluded twice")
-        excluded[ex.target] = ex
+    excluded = _excluded_by_target(exclusions)
     rows = list(candidates)
     all_ids = list(map(attrgetter("id"), rows))
     regions = list(map(attrgetter("region"), rows))
@@ -272,28 +261,52 @@ def build_pool(
         members.difference_update(excluded)
     # list.append(groups[region, risk], id) for every row, in row order, in one C-level pass.
     deque(map(list.append, map(groups.__getitem__, pairs), ids_in), maxlen=0)
-    strata = []
-    for (region, risk), ids in groups.items():
-        if not ids:
-            continue
-        if risk not in ratios:
-            raise InputError(f"risk class {risk!r} has no ratio in the task parameters")
-        encoded = _encode_sorted(ids)  # sorts ids in place
-        if encoded is None:
-            try:
-                s.encode_ids(ids, "candidate ids")  # names the first malformed id
-            except EncodingError as exc:
-                raise InputError(str(exc)) from exc
-            raise InputError("candidate ids hold a malformed id (1-64 of 0-9 A-Z a-z . _ -)")
-        stratum = Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids))
-        stratum.__dict__["encoded"] = encoded  # validated ids, kept for the draw's tickets
-        strata.append(stratum)
+    strata = [_stratum(region, risk, ids, ratios) for (region, risk), ids in groups.items() if ids]
     if not strata:
         raise InputError("the pool is empty: no candidate is left after exclusions")
     strata.sort(key=lambda st: _utf8_key(st.key))
     pool = Pool(task, tuple(strata))
     pool.__dict__["members"] = members  # fill the cache: already computed (never mutated)
     return pool
+
+
+def _excluded_by_target(exclusions: Iterable[Exclusion]) -> dict[str, Exclusion]:
+    """The exclusions by target.
+
+    Raises:
+        InputError: for an unknown reason, or a target excluded twice.
+    """
+    excluded: dict[str, Exclusion] = {}
+    for ex in exclusions:
+        if ex.reason not in EXCLUSION_REASONS:
+            raise InputError(
+                f"exclusion of {ex.target}: unknown reason {ex.reason!r} "
+                f"(known: {', '.join(EXCLUSION_REASONS)})"
+            )
+        if ex.target in excluded:
+            raise InputError(f"target {ex.target} is excluded twice")
+        excluded[ex.target] = ex
+    return excluded
+
+
+def _stratum(region: str, risk: str, ids: list[str], ratios: Mapping[str, int]) -> Stratum:
+    """The stratum of ``ids`` (sorted in place), its count from the risk class's ratio.
+
+    Raises:
+        InputError: for a risk class without a ratio, or a malformed id.
+    """
+    if risk not in ratios:
+        raise InputError(f"risk class {risk!r} has no ratio in the task parameters")
+    encoded = _encode_sorted(ids)  # sorts ids in place
+    if encoded is None:
+        try:
+            s.encode_ids(ids, "candidate ids")  # names the first malformed id
+        except EncodingError as exc:
+            raise InputError(str(exc)) from exc
+        raise InputError("candidate ids hold a malformed id (1-64 of 0-9 A-Z a-z . _ -)")
+    stratum = Stratum(region, risk, stratum_count(len(ids), ratios[risk]), tuple(ids))
+    stratum.__dict__["encoded"] = encoded  # validated ids, kept for the draw's tickets
+    return stratum
 
 
 def _encode_sorted(ids: list[str]) -> list[bytes] | None:

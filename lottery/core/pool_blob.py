@@ -20,7 +20,6 @@ from typing import Any
 
 from . import schema as s
 from .errors import EncodingError
-from .gcpause import bulk
 from .pool import POOL_BLOB_TYPE, Pool, Stratum, encode_pool
 
 _STRATUM_SCHEMA = s.obj(
@@ -166,7 +165,6 @@ def _decode_canonical(data: bytes, cut: PoolCut | None = None) -> Pool | None:
     return pool
 
 
-@bulk
 def decode_pool(data: bytes, *, cut: PoolCut | None = None) -> Pool:
     """Parse and check a pool blob (canonical form, sorted ids, order of strata, no duplicates).
 

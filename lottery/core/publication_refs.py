@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .check_names import CheckName
 from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
 
 
@@ -65,10 +66,10 @@ class References:
             covered: list[Record] = []
             problem = self._report_problem(body, covered)
             if problem is not None:
-                return "report.results", f"task-report {body['task']}: {problem}"
+                return CheckName.REPORT_RESULTS, f"task-report {body['task']}: {problem}"
             problem = summary_problem(body["summary"], covered, self._picks.get(body["task"]))
             if problem is not None:
-                return "report.summary", f"task-report {body['task']}: {problem}"
+                return CheckName.REPORT_SUMMARY, f"task-report {body['task']}: {problem}"
         if kind == "penalty":
             self._penalties[record.id] = record
             if body["result"] is not None and self.task in (None, self.task_of(record)):
@@ -89,7 +90,7 @@ class References:
         self._results[record.id] = record
         if problem is None or self.task not in (None, body["task"]):
             return None
-        return "result.supersedes", f"correction {record.id[:16]}: {problem}"
+        return CheckName.RESULT_SUPERSEDES, f"correction {record.id[:16]}: {problem}"
 
     def _correction_problem(self, body: Mapping[str, Any], old_id: str) -> str | None:
         old = self._results.get(old_id)
@@ -131,12 +132,12 @@ class References:
         ref = body["result"]
         linked = self._results.get(ref)
         if linked is None:
-            return "penalty.result", (
+            return CheckName.PENALTY_RESULT, (
                 f"penalty {body['decision']} follows from result {ref[:16]}, "
                 "which is not an inspection result published before it"
             )
         if linked.body["target"] != body["target"]:
-            return "penalty.result", (
+            return CheckName.PENALTY_RESULT, (
                 f"penalty {body['decision']} is for {body['target']} but follows from "
                 f"a result for {linked.body['target']}"
             )
@@ -149,13 +150,13 @@ class References:
             return None
         self.counts["withdrawal"] += 1
         if penalty is None:
-            return "withdrawal.penalty", (
+            return CheckName.WITHDRAWAL_PENALTY, (
                 f"withdrawal {record.id[:16]} names {ref[:16]}, "
                 "which is not a penalty published before it"
             )
         earlier = self._withdrawn.get(ref)
         if earlier is not None:
-            return "withdrawal.penalty", (
+            return CheckName.WITHDRAWAL_PENALTY, (
                 f"withdrawal {record.id[:16]}: penalty {penalty.body['decision']} was "
                 f"already withdrawn by {earlier[:16]}"
             )

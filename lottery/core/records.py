@@ -15,6 +15,7 @@ from typing import Any
 
 from . import schema as s
 from .canonical import canonical_json, format_time, parse_canonical_json, sha256, sha256_hex
+from .check_names import CheckName
 from .errors import EncodingError, VerificationError
 from .note import NoteVerifier, Signer, open_note, sign_note
 
@@ -317,16 +318,18 @@ def open_record(
     try:
         opened = open_note(note, verifiers)
     except EncodingError as exc:
-        raise VerificationError("record.format", str(exc)) from exc
+        raise VerificationError(CheckName.RECORD_FORMAT, str(exc)) from exc
     except VerificationError as exc:
-        raise VerificationError("record.signature", exc.detail) from exc
+        raise VerificationError(CheckName.RECORD_SIGNATURE, exc.detail) from exc
     text = opened.note.text
     try:
         body = parse_record_text(text)
     except EncodingError as exc:
-        raise VerificationError("record.format", str(exc)) from exc
+        raise VerificationError(CheckName.RECORD_FORMAT, str(exc)) from exc
     if log is not None and body["log"] != log:
-        raise VerificationError("record.log", f"record belongs to log {body['log']!r}, not {log!r}")
+        raise VerificationError(
+            CheckName.RECORD_LOG, f"record belongs to log {body['log']!r}, not {log!r}"
+        )
     return Record(note=note, text=text, body=body)
 
 

@@ -4,7 +4,8 @@ A verifier must re-compute the whole outcome (every ticket, the team loop, the o
 and check every published input. None of the re-computation needs the checks first, only the
 values the records claim; so right after the signatures (:func:`start`):
 
-1. a forked worker draws strata from the back of the pool blob, as cut by
+1. a worker (a forked child, when the caller's :class:`~lottery.core.sharing.Workers` share
+   the work) draws strata from the back of the pool blob, as cut by
    :func:`lottery.core.pool_blob.raw_strata` (not yet checked), with the seed the draw and
    reveal records claim;
 2. the parent checks the pool blob, then draws strata of the checked pool from the front
@@ -26,17 +27,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from . import parallel, selection
+from . import selection
 from .beacon import beacon_value_bytes, beacon_value_from_dict
 from .canonical import hex_to_bytes
 from .errors import LotteryError
-from .gcpause import bulk
 from .outcome import Outcome, decode_team_input
 from .outcome_text import outcome_text, teams_text
 from .pool import Pool
 from .pool_blob import PoolCut, raw_strata
 from .records import Record
 from .seed import derive_seed
+from .sharing import Claims, Inbox, Job, Workers
 from .teams import FirstDraws, Team, assign_teams
 
 
@@ -69,9 +70,9 @@ class Rerun:
 
     seed: bytes  # claimed: from the draw's beacon value and the revealed secret, unchecked
     cut: PoolCut  # the pool blob as both processes read it; decode_pool reuses it
-    claims: parallel.Claims
-    inbox: parallel.Inbox[Head]
-    job: parallel.Background[Finished]
+    claims: Claims
+    inbox: Inbox[Head]
+    job: Job[Finished]
     inspectors: int
     team_size: int
     head: list[tuple[str, list[bytes]]] = field(default_factory=list)
@@ -131,17 +132,18 @@ class Rerun:
 
 
 def start(
-    ann: Record, others: Sequence[Record], blobs: Mapping[str, bytes], workers: int
+    ann: Record, others: Sequence[Record], blobs: Mapping[str, bytes], workers: Workers
 ) -> Rerun | None:
     """Fork the worker, before anything but the signatures is checked.
 
     Returns:
-        ``None`` (no speculation) unless ``workers >= 2``, forking is possible, the pool is
-        large, and the task has one draw and one reveal or cancellation whose values parse.
+        ``None`` (no speculation) unless ``workers`` share work of this pool's size (two
+        processes, forking possible, a large pool), a worker was started, and the task has
+        one draw and one reveal or cancellation whose values parse.
     """
     a = ann.body
     try:
-        if not parallel.use_workers(workers, int(a["pool"]["candidates"])):
+        if not workers.share(int(a["pool"]["candidates"])):
             return None
         draws = [r for r in others if r.type == "task-draw"]
         closing = [r for r in others if r.type in ("task-reveal", "task-cancellation")]
@@ -162,21 +164,20 @@ def start(
     cut = raw_strata(data)
     if cut is None:
         return None
-    claims = parallel.Claims(len(cut.strata), shared=True)
-    inbox: parallel.Inbox[Head] = parallel.Inbox(shared=True)
+    claims = workers.claims(len(cut.strata))
+    inbox: Inbox[Head] = workers.inbox()
     work = partial(_worker, seed, cut, claims, inbox, n, team_blob, team_size, cap)
-    job = parallel.Background(work, fork=True, inbox=inbox)
+    job = workers.start(work, inbox)
     if not job.forked:
         return None
     return Rerun(seed, cut, claims, inbox, job, n, team_size)
 
 
-@bulk
 def _worker(
     seed: bytes,
     cut: PoolCut,
-    claims: parallel.Claims,
-    inbox: parallel.Inbox[Head],
+    claims: Claims,
+    inbox: Inbox[Head],
     inspectors: int,
     team_blob: bytes,
     team_size: int,

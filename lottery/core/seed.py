@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 
 from .canonical import sha256
+from .check_names import CheckName
 from .errors import InputError, VerificationError
 
 TAG_COMMIT = b"lottery-v1 commit\x00"
@@ -43,10 +44,12 @@ def check_commitment(commit: bytes, secret: bytes) -> None:
         VerificationError: ``commit.reveal`` when it does not.
     """
     if not isinstance(secret, bytes) or len(secret) != SECRET_LEN:
-        raise VerificationError("commit.reveal", f"revealed secret must be {SECRET_LEN} bytes")
+        raise VerificationError(
+            CheckName.COMMIT_REVEAL, f"revealed secret must be {SECRET_LEN} bytes"
+        )
     if not hmac.compare_digest(commitment(secret), commit):
         raise VerificationError(
-            "commit.reveal", "the revealed secret does not match the published commitment"
+            CheckName.COMMIT_REVEAL, "the revealed secret does not match the published commitment"
         )
 
 

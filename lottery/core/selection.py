@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from functools import partial
 from math import isqrt
 
-from . import parallel
 from .errors import InputError
 from .outcome_text import section_of_entries
 from .pool import Pool, Stratum
 from .pool_blob import RawStratum
+from .sharing import SERIAL, Claims, Job, Workers
 from .teams import FirstDraws, first_draws
 
 TAG_STRATUM = b"lottery-v1 stratum\x00"
@@ -183,7 +183,7 @@ class HeadResult:
 
 
 def draw_from_front(
-    seed: bytes, claims: parallel.Claims, ids_of: Callable[[int], StratumIds], inspectors: int
+    seed: bytes, claims: Claims, ids_of: Callable[[int], StratumIds], inspectors: int
 ) -> HeadResult:
     """Draw strata taken from the front of ``claims`` until the worker's back meets them."""
     head = HeadResult([], [], [])
@@ -197,7 +197,7 @@ def draw_from_front(
 
 
 def draw_from_back(
-    seed: bytes, claims: parallel.Claims, ids_of: Callable[[int], StratumIds], inspectors: int
+    seed: bytes, claims: Claims, ids_of: Callable[[int], StratumIds], inspectors: int
 ) -> TailResult:
     """Draw strata taken from the back of ``claims`` until the parent's front meets them.
 
@@ -223,8 +223,8 @@ def draw_from_back(
 class Tail:
     """A worker drawing strata from the back while this process draws from the front."""
 
-    claims: parallel.Claims
-    job: parallel.Background[TailResult]
+    claims: Claims
+    job: Job[TailResult]
     inspectors: int  # the pool size the first team draws are made for (0: none are made)
 
     def cancel(self) -> None:
@@ -233,19 +233,19 @@ class Tail:
 
 
 def _start(
-    seed: bytes, n: int, ids_of: Callable[[int], StratumIds], fork: bool, inspectors: int
+    seed: bytes, n: int, ids_of: Callable[[int], StratumIds], workers: Workers, inspectors: int
 ) -> Tail:
-    fork = fork and parallel.can_fork()
-    claims = parallel.Claims(n, shared=fork)
-    job = parallel.Background(partial(draw_from_back, seed, claims, ids_of, inspectors), fork=fork)
+    claims = workers.claims(n)
+    job = workers.start(partial(draw_from_back, seed, claims, ids_of, inspectors))
     return Tail(claims, job, inspectors)
 
 
-def start_tail(seed: bytes, pool: Pool, *, fork: bool, inspectors: int = 0) -> Tail:
-    """Start a worker drawing the pool's strata from the back (or lazily in-process without
-    ``fork``); :func:`finish` draws from the front until the two meet."""
+def start_tail(seed: bytes, pool: Pool, workers: Workers, *, inspectors: int = 0) -> Tail:
+    """Start a worker drawing the pool's strata from the back (lazily in-process with
+    :data:`~lottery.core.sharing.SERIAL`); :func:`finish` draws from the front until the two
+    meet."""
     strata = pool.strata
-    return _start(seed, len(strata), lambda i: stratum_ids(strata[i]), fork, inspectors)
+    return _start(seed, len(strata), lambda i: stratum_ids(strata[i]), workers, inspectors)
 
 
 def stratum_ids(st: Stratum) -> StratumIds:
@@ -304,32 +304,32 @@ def finish(seed: bytes, pool: Pool, tail: Tail) -> Drawn:
     return Drawn(head + picks, join_draws(draws), sections + rest.sections)
 
 
-def select(seed: bytes, pool: Pool, workers: int = 1) -> Selection:
+def select(seed: bytes, pool: Pool, workers: Workers = SERIAL) -> Selection:
     """Draw every stratum of the pool (strata in pool order).
 
-    With ``workers >= 2`` (and a pool large enough, in a process that may fork: see
-    :mod:`lottery.core.parallel`), a forked worker draws strata from the back while this
-    process draws from the front, until they meet; the result is identical to the serial one.
+    When ``workers`` share the work (:meth:`~lottery.core.sharing.Workers.share`), a worker
+    draws strata from the back while this process draws from the front, until they meet; the
+    result is identical to the serial one.
 
     Raises:
         InputError: when the seed is not 32 bytes.
-        ValueError: for a worker count below 1.
     """
     return select_with_draws(seed, pool, workers).selection
 
 
-def select_with_draws(seed: bytes, pool: Pool, workers: int = 1, inspectors: int = 0) -> Drawn:
+def select_with_draws(
+    seed: bytes, pool: Pool, workers: Workers = SERIAL, inspectors: int = 0
+) -> Drawn:
     """:func:`select`, with what the processes wrote ahead (first team draws for a pool of
     ``inspectors``, outcome sections) when a worker shared the draw.
 
     Raises:
         InputError: when the seed is not 32 bytes.
-        ValueError: for a worker count below 1.
     """
-    if not parallel.use_workers(workers, pool.candidates):
+    if not workers.share(pool.candidates):
         return Drawn([(st, select_stratum(seed, st)) for st in pool.strata], None, None)
     stratum_key(seed, "")  # a bad seed fails here, not in the worker
-    return finish(seed, pool, start_tail(seed, pool, fork=True, inspectors=inspectors))
+    return finish(seed, pool, start_tail(seed, pool, workers, inspectors=inspectors))
 
 
 def picks_in_order(selection: Sequence[tuple[Stratum, list[Pick]]]) -> list[str]:

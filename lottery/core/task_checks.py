@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .check_names import CheckName
 from .errors import VerificationError
 from .records import Record
 
@@ -29,12 +30,12 @@ def check_log_order(
     if position[id(ann)] != first:
         early = records[first]
         raise VerificationError(
-            "task.log_order",
+            CheckName.TASK_LOG_ORDER,
             f"the {early.type} record {early.id[:16]} is logged before the announcement",
         )
     if draw is not None and closing is not None and position[id(closing)] < position[id(draw)]:
         raise VerificationError(
-            "task.log_order", f"the {closing.type} record is logged before the draw record"
+            CheckName.TASK_LOG_ORDER, f"the {closing.type} record is logged before the draw record"
         )
 
 
@@ -50,12 +51,12 @@ def check_links(ann: Record, draw: Record | None, closing: Record) -> None:
     body = closing.body
     what = "reveal" if closing.type == "task-reveal" else "cancellation"
     if closing.type == "task-cancellation" and body["announcement"] != ann.id:
-        raise VerificationError("task.links", "the cancellation names another announcement")
+        raise VerificationError(CheckName.TASK_LINKS, "the cancellation names another announcement")
     want_draw = draw.id if draw is not None else None
     want_outcome = draw.body["outcome"] if draw is not None else None
     if body.get("draw") != want_draw or body.get("outcome") != want_outcome:
         raise VerificationError(
-            "task.links",
+            CheckName.TASK_LINKS,
             f"the {what} names a draw, but no draw record is published"
             if draw is None
             else f"the {what} does not reference the draw record and its outcome hash",

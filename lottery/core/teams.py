@@ -141,15 +141,28 @@ def assign_teams(
     if cap < 1:
         raise InputError(f"workload cap must be at least 1, got {cap}")
     pool = _sorted_pool(inspectors, team_size)
-    n = len(pool)
-    budget = 4 * n + EXTRA_DRAWS
-    if team_size * (budget + 1) > _U32_LIMIT:
+    if team_size * (_budget(len(pool)) + 1) > _U32_LIMIT:
         raise InputError("inspector pool and team size too large for the 32-bit draw counter")
-    limit = (_U64_LIMIT // n) * n
-    prefix = TAG_TEAM + seed
-    encoded = _encode_picks(picks)
-    # Most slots take the index drawn by counter 0 or 1: draw those for every pick at once,
-    # with C-level map chains (-1 where the value falls in the rejected tail).
+    staffing = _Staffing(seed, pool, _encode_picks(picks), team_size, cap, ahead)
+    teams: list[Team] = []
+    for j, target in enumerate(picks):
+        conf = conflicts.get(target, _EMPTY)
+        prev = previous.get(target, _EMPTY)
+        quick = staffing.quick_pair(j, target) if not conf and not prev else None
+        teams.append(staffing.staff(j, target, conf, prev) if quick is None else quick)
+    return teams
+
+
+def _budget(n: int) -> int:
+    """The counter values of one slot's random phase, for a pool of ``n`` inspectors."""
+    return 4 * n + EXTRA_DRAWS
+
+
+def _first_counters(
+    seed: bytes, encoded: list[bytes], n: int, ahead: FirstDraws | None
+) -> list[list[int]]:
+    """The indices counters 0 and 1 draw for every pick (docs/teams.md §2), reusing the draws
+    another process made ahead for the last picks when they match this seed, pool and picks."""
     k = len(encoded) - len(ahead.ids) if ahead is not None else -1
     if (
         ahead is not None
@@ -158,94 +171,150 @@ def assign_teams(
         and (ahead.ids == encoded[k:])
     ):
         head = first_draws(seed, encoded[:k], n).first
-        first = [head[c] + ahead.first[c] for c in range(_BULK)]
-    else:
-        first = first_draws(seed, encoded, n).first
-    load = [0] * n
-    paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b, as a * n + b
-    teams: list[Team] = []
-    from_bytes = int.from_bytes
-    counters = _COUNTERS
+        return [head[c] + ahead.first[c] for c in range(_BULK)]
+    return first_draws(seed, encoded, n).first
 
-    first0, first1 = first
-    pair_of_two = team_size == 2
 
-    for j, target in enumerate(picks):
-        conf = conflicts.get(target, _EMPTY)
-        prev = previous.get(target, _EMPTY)
-        if pair_of_two and not conf and not prev:
-            # The common case in one test: counter 0 staffs slot 1 and counter 1 slot 2,
-            # exactly as the loop below would decide (both acceptable, not yet paired).
-            a, b = first0[j], first1[j]
-            if a >= 0 and b >= 0 and a != b and load[a] < cap and load[b] < cap:
-                key = a * n + b if a < b else b * n + a
-                if key not in paired:
-                    paired.add(key)
-                    load[a] += 1
-                    load[b] += 1
-                    teams.append(Team(target, (pool[a], pool[b])))
-                    continue
+class _Staffing:
+    """The state of one team draw: each inspector's load and the pairs already formed.
+
+    One target is staffed slot by slot (:meth:`staff`): a random phase of counter values
+    (:meth:`_random_phase`), then, if it found no one, a deterministic scan
+    (:meth:`_scan_phase`); the common case of a pair for a target without conflicts is
+    :meth:`quick_pair`.
+    """
+
+    def __init__(
+        self,
+        seed: bytes,
+        pool: list[str],
+        encoded: list[bytes],
+        team_size: int,
+        cap: int,
+        ahead: FirstDraws | None,
+    ) -> None:
+        n = len(pool)
+        self.budget = _budget(n)
+        self.pool, self.n, self.encoded = pool, n, encoded
+        self.team_size, self.cap = team_size, cap
+        self.limit = (_U64_LIMIT // n) * n
+        self.prefix = TAG_TEAM + seed
+        # Most slots take the index drawn by counter 0 or 1: drawn for every pick at once,
+        # with C-level map chains (-1 where the value falls in the rejected tail).
+        self.first = _first_counters(seed, encoded, n, ahead)
+        self.load = [0] * n
+        self.paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b: a * n + b
+
+    def quick_pair(self, j: int, target: str) -> Team | None:
+        """The team of a target without conflicts or previous inspectors when counters 0 and 1
+        staff slots 1 and 2, exactly as :meth:`staff` would decide (both acceptable, not yet
+        paired); ``None`` when the team is not a pair or that is not the case."""
+        if self.team_size != 2:
+            return None
+        a, b = self.first[0][j], self.first[1][j]
+        load, cap, n = self.load, self.cap, self.n
+        if a < 0 or b < 0 or a == b or load[a] >= cap or load[b] >= cap:
+            return None
+        key = a * n + b if a < b else b * n + a
+        if key in self.paired:
+            return None
+        self.paired.add(key)
+        load[a] += 1
+        load[b] += 1
+        return Team(target, (self.pool[a], self.pool[b]))
+
+    def staff(self, j: int, target: str, conf: AbstractSet[str], prev: AbstractSet[str]) -> Team:
+        """Staff pick ``j`` slot by slot, its counter running on across its slots.
+
+        Raises:
+            InfeasibleError: when no acceptable inspector is left for a slot.
+        """
         team: list[int] = []
-        base = None  # this target's hash state, made only when counter _BULK is reached
-        c = 0  # this target's counter; runs on across its slots
-        for _slot in range(team_size):
-            chosen = -1
-            end = c + budget
-            while c < end:  # random phase
-                if c < _BULK:
-                    i = first[c][j]
-                else:
-                    if base is None:
-                        tb = encoded[j]
-                        base = _sha256(prefix + len(tb).to_bytes(4, "big") + tb)
-                    h = base.copy()
-                    h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
-                    v = from_bytes(h.digest()[:8], "big")
-                    i = v % n if v < limit else -1
-                counter = c
-                c += 1
-                if i < 0 or load[i] >= cap or i in team:
-                    continue
-                if (conf or prev) and (pool[i] in conf or pool[i] in prev):
-                    continue
-                if team and counter < PAIR_PREFERENCE_DRAWS:
-                    clash = False
-                    for m in team:  # a plain loop: this is the hottest line of a draw
-                        if (i * n + m if i < m else m * n + i) in paired:
-                            clash = True
-                            break
-                    if clash:
-                        continue
-                chosen = i
-                break
-            if chosen < 0:  # scan phase
-                tb = encoded[j]
-                h = _sha256(prefix + len(tb).to_bytes(4, "big") + tb + c.to_bytes(4, "big"))
-                v = from_bytes(h.digest()[:8], "big")
-                c += 1
-                start = v % n if v < limit else 0
-                for k in range(n):
-                    i = (start + k) % n
-                    if (
-                        load[i] < cap
-                        and i not in team
-                        and pool[i] not in conf
-                        and pool[i] not in prev
-                    ):
-                        chosen = i
-                        break
-                else:
-                    raise InfeasibleError(
-                        f"no acceptable inspector left for target {target} "
-                        f"(slot {len(team) + 1} of {team_size})",
-                        (target,),
-                    )
+        c = 0
+        for _slot in range(self.team_size):
+            chosen, c = self._random_phase(j, team, c, conf, prev)
+            if chosen < 0:
+                chosen, c = self._scan_phase(j, target, team, c, conf, prev)
+            n = self.n
             for m in team:
-                paired.add(chosen * n + m if chosen < m else m * n + chosen)
+                self.paired.add(chosen * n + m if chosen < m else m * n + chosen)
             team.append(chosen)
-            load[chosen] += 1
-        teams.append(Team(target, tuple(map(pool.__getitem__, team))))
-    return teams
+            self.load[chosen] += 1
+        return Team(target, tuple(map(self.pool.__getitem__, team)))
+
+    def _random_phase(
+        self, j: int, team: list[int], c: int, conf: AbstractSet[str], prev: AbstractSet[str]
+    ) -> tuple[int, int]:
+        """The first acceptable index among the next ``budget`` counter values (-1 if none),
+        and the counter after the last one used."""
+        first, load, cap, pool, paired, n = (
+            self.first,
+            self.load,
+            self.cap,
+            self.pool,
+            self.paired,
+            self.n,
+        )
+        limit, from_bytes, counters = self.limit, int.from_bytes, _COUNTERS
+        base = None  # this target's hash state, made only when counter _BULK is reached
+        end = c + self.budget
+        while c < end:
+            if c < _BULK:
+                i = first[c][j]
+            else:
+                if base is None:
+                    tb = self.encoded[j]
+                    base = _sha256(self.prefix + len(tb).to_bytes(4, "big") + tb)
+                h = base.copy()
+                h.update(counters[c] if c < _PRE else c.to_bytes(4, "big"))
+                v = from_bytes(h.digest()[:8], "big")
+                i = v % n if v < limit else -1
+            counter = c
+            c += 1
+            if i < 0 or load[i] >= cap or i in team:
+                continue
+            if (conf or prev) and (pool[i] in conf or pool[i] in prev):
+                continue
+            if team and counter < PAIR_PREFERENCE_DRAWS:
+                clash = False
+                for m in team:  # a plain loop: this is the hottest line of a draw
+                    if (i * n + m if i < m else m * n + i) in paired:
+                        clash = True
+                        break
+                if clash:
+                    continue
+            return i, c
+        return -1, c
+
+    def _scan_phase(
+        self,
+        j: int,
+        target: str,
+        team: list[int],
+        c: int,
+        conf: AbstractSet[str],
+        prev: AbstractSet[str],
+    ) -> tuple[int, int]:
+        """The first acceptable index scanning the pool from a drawn start, and the counter
+        after the one used.
+
+        Raises:
+            InfeasibleError: when no index is acceptable.
+        """
+        n, load, cap, pool = self.n, self.load, self.cap, self.pool
+        tb = self.encoded[j]
+        h = _sha256(self.prefix + len(tb).to_bytes(4, "big") + tb + c.to_bytes(4, "big"))
+        v = int.from_bytes(h.digest()[:8], "big")
+        start = v % n if v < self.limit else 0
+        for k in range(n):
+            i = (start + k) % n
+            if load[i] < cap and i not in team and pool[i] not in conf and pool[i] not in prev:
+                return i, c + 1
+        raise InfeasibleError(
+            f"no acceptable inspector left for target {target} "
+            f"(slot {len(team) + 1} of {self.team_size})",
+            (target,),
+        )
 
 
 def _encode_picks(picks: Sequence[str]) -> list[bytes]:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 from .merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, node_hash, root_from_leaf_hashes
 
@@ -348,11 +349,14 @@ def check_tiles(size: int, root: bytes, get: Getter) -> MerkleTree:
     tree = MerkleTree.from_leaf_hashes(leaf_hashes_from_tiles(size, get))
     if tree.root() != root:
         raise VerificationError(
-            "tiles.root", f"the level-0 tiles of tree {size} do not hash to the expected root"
+            CheckName.TILES_ROOT,
+            f"the level-0 tiles of tree {size} do not hash to the expected root",
         )
     for t in tiles_for_size(size):
         if t.level > 0:
             start = t.index * TILE_WIDTH
             if get(t.path) != tree.level_hashes(TILE_HEIGHT * t.level, start, start + t.width):
-                raise VerificationError("tiles.hash", f"tile {t.path} does not match the leaves")
+                raise VerificationError(
+                    CheckName.TILES_HASH, f"tile {t.path} does not match the leaves"
+                )
     return tree

@@ -12,21 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from . import parallel, rerun, task_checks
+from . import rerun, task_checks
 from . import teams as team_mod
 from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
+from .check_names import CheckName
 from .draw import DrawResult, compute_outcome
 from .errors import LotteryError, VerificationError
-from .gcpause import bulk
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
 from .pool import Pool, check_counts, decode_exclusions
 from .pool_blob import decode_pool
 from .records import Record, open_record
 from .seed import check_commitment, derive_seed
+from .sharing import SERIAL, Workers
 
 T = TypeVar("T")
 
@@ -64,21 +65,34 @@ class _Checker:
         self.report = report
 
     def run(self, name: str, fn: Callable[[], T], ok: str) -> T:
+        """``fn()``, recorded as check ``name`` passed (``ok`` says what it established).
+
+        Raises:
+            VerificationError: ``name`` (or a more specific inner check) when ``fn`` fails,
+                with the checks passed so far.
+        """
+        value = self.guard(name, fn)
+        self.report.checks.append(Check(name, ok))
+        return value
+
+    def guard(self, name: str, fn: Callable[[], T]) -> T:
+        """``fn()``, its failure reported as check ``name``; nothing recorded when it passes
+        (a step that only prepares the values a later check of that name uses)."""
         try:
-            value = fn()
+            return fn()
         except VerificationError as exc:
             # Keep a specific inner check name (blob.hash, commit.reveal...); otherwise the
             # step's own name says which check failed.
             specific = "." in exc.check and not exc.check.startswith(("note.", "merkle."))
-            err = VerificationError(exc.check if specific else name, exc.detail)
-            err.passed = list(self.report.checks)
-            raise err from exc
+            self.fail(exc.check if specific else name, exc.detail, exc)
         except LotteryError as exc:
-            err = VerificationError(name, str(exc))
-            err.passed = list(self.report.checks)
-            raise err from exc
-        self.report.checks.append(Check(name, ok))
-        return value
+            self.fail(name, str(exc), exc)
+
+    def fail(self, name: str, detail: str, cause: Exception | None = None) -> NoReturn:
+        """Stop the verification at check ``name``, with the checks passed so far."""
+        err = VerificationError(name, detail)
+        err.passed = list(self.report.checks)
+        raise err from cause
 
     def require(self, name: str, condition: bool, detail: str, ok: str) -> None:
         def fn() -> None:
@@ -91,9 +105,11 @@ class _Checker:
 def _blob(blobs: Mapping[str, bytes], digest: str, what: str) -> bytes:
     data = blobs.get(digest)
     if data is None:
-        raise VerificationError("blob.missing", f"{what} blob {digest} is not published")
+        raise VerificationError(CheckName.BLOB_MISSING, f"{what} blob {digest} is not published")
     if sha256_hex(data) != digest:
-        raise VerificationError("blob.hash", f"{what} blob does not match its SHA-256 {digest}")
+        raise VerificationError(
+            CheckName.BLOB_HASH, f"{what} blob does not match its SHA-256 {digest}"
+        )
     return data
 
 
@@ -101,7 +117,7 @@ def _one(records: Sequence[Record], kind: str, task: str) -> Record | None:
     found = [r for r in records if r.type == kind]
     if len(found) > 1:
         raise VerificationError(
-            "task." + kind.removeprefix("task-"),
+            CheckName("task." + kind.removeprefix("task-")),
             f"task {task} has {len(found)} {kind} records; at most one is allowed",
         )
     return found[0] if found else None
@@ -110,153 +126,226 @@ def _one(records: Sequence[Record], kind: str, task: str) -> Record | None:
 def _announcement(records: Sequence[Record]) -> Record:
     ann = _one(records, "task-announcement", "?")
     if ann is None:
-        raise VerificationError("task.announcement", "no announcement record for this task")
+        raise VerificationError(CheckName.TASK_ANNOUNCEMENT, "no announcement record for this task")
     return ann
 
 
-@bulk
 def verify_task(
     notes: Sequence[bytes],
     blobs: Mapping[str, bytes],
     verifiers: Sequence[NoteVerifier],
     *,
     log: str | None = None,
-    workers: int | None = None,
+    workers: Workers = SERIAL,
 ) -> TaskVerification:
     """Verify every published record of one task (announcement, draw, reveal, cancellation).
+
+    The checks run in the order of docs/spec.md section 8, each step below named after what
+    it establishes; the first that fails stops the verification.
 
     Args:
         notes: the signed record bytes of the task, in log order.
         blobs: published blobs by lower-case hex SHA-256.
         verifiers: the office's pinned public keys.
         log: the log origin the records must belong to.
-        workers: processes to re-draw with (see :func:`lottery.core.draw.compute_outcome`);
-            ``None`` takes :func:`lottery.core.parallel.default_workers` (1 unless a caller
-            set it). The result never depends on it.
+        workers: how the re-draw may be shared with a second process (see
+            :func:`lottery.core.draw.compute_outcome`); the result never depends on it.
 
     Raises:
-        VerificationError: naming the first failed check.
+        VerificationError: naming the first failed check, with the checks passed before it.
     """
-    if workers is None:
-        workers = parallel.default_workers()
     report = TaskVerification(task="?")
     ck = _Checker(report)
-    records = ck.run(
-        "record.signature",
-        lambda: [open_record(n, verifiers, log=log) for n in notes],
-        f"{len(notes)} records signed by the office key",
-    )
-    ann = ck.run("task.announcement", lambda: _announcement(records), "found")
-    task = ann.body["task"]
-    report.task = task
+    records, ann = _open_records(ck, notes, verifiers, log)
     others = [r for r in records if r is not ann]
-    ck.require(
-        "task.records",
-        all(r.body.get("task") == task for r in others),
-        "records of another task were given",
-        f"{len(records)} records of task {task}",
-    )
-    a = ann.body
     # With workers, the re-run starts now in a worker process, from the claimed values, while
-    # this process checks everything it depends on (lottery/core/rerun.py).
+    # this process checks everything it depends on (lottery.core.rerun).
     spec_run = rerun.start(ann, others, blobs, workers)
     try:
-        pool, team_input = _check_announcement(ck, a, blobs, spec_run)
-        spec = ck.run("beacon.spec", lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
-        # For every task, drawn or not: an announcement dated after its beacon was known is a
-        # forgery whether or not the office has published the draw yet.
-        ck.run(
-            "beacon.future",
-            lambda: spec.check_schedule(parse_time(a["time"])),
-            "the beacon did not exist when the task was announced",
-        )
-        draw = ck.run("task.draw", lambda: _one(others, "task-draw", task), "at most one draw")
-        reveal = ck.run("task.reveal", lambda: _one(others, "task-reveal", task), "at most one")
-        cancel = ck.run("task.cancellation", lambda: _one(others, "task-cancellation", task), "ok")
-        ck.require(
-            "task.state",
-            reveal is None or cancel is None,
-            "a task cannot be both revealed and cancelled",
-            "not both revealed and cancelled",
-        )
-        closing = reveal or cancel
-        ck.run(
-            "task.log_order",
-            lambda: task_checks.check_log_order(records, ann, draw, closing),
-            "announcement, draw, reveal or cancellation in this order in the log",
-        )
-        beacon_value: bytes | None = None
-        if draw is not None:
-            report.status = "drawn"
-            beacon_value = _check_draw(ck, ann, draw, spec, pool)
-        if closing is None:
-            return report
-        report.status = "disclosed" if reveal is not None else "cancelled"
-        ck.require(
-            "task.order",
-            parse_time(closing.body["time"]) >= parse_time((draw or ann).body["time"]),
-            "the reveal or cancellation is dated before the draw (or the announcement)",
-            "reveal or cancellation after the draw",
-        )
-        ck.run(
-            "task.links",
-            lambda: task_checks.check_links(ann, draw, closing),
-            "the reveal or cancellation references the draw and its outcome hash",
-        )
-        secret = hex_to_bytes(closing.body["secret"], length=32, what="secret")
-        commit = hex_to_bytes(a["commit"], length=32, what="commit")
-        if draw is None or beacon_value is None:
-            ck.run(
-                "commit.reveal",
-                lambda: check_commitment(commit, secret),
-                "cancelled before the draw; the secret opens the commitment",
-            )
-            return report
-        outcome_blob = ck.run(
-            "draw.outcome_hash",
-            lambda: _blob(blobs, draw.body["outcome"], "outcome"),
-            "the published outcome matches the hash sealed at draw time",
-        )
-        ck.run(
-            "commit.reveal",
-            lambda: check_commitment(commit, secret),
-            "the revealed secret opens the commitment",
-        )
-        result = ck.run(
-            "draw.rerun",
-            lambda: _rerun(
-                spec_run,
-                ann.digest,
-                pool,
-                team_input,
-                a["team_size"],
-                a["cap"],
-                beacon_value,
-                secret,
-                commit,
-                workers,
-                outcome_blob,
-            ),
-            "seed, selection and teams re-computed from the published inputs",
-        )
-        if callable(result) or result.outcome_blob == outcome_blob:
-            report.checks += [
-                Check("draw.selection", f"{pool.picks} picks re-drawn identically"),
-                Check("draw.teams", f"{pool.picks} teams re-assigned identically"),
-                Check(
-                    "draw.outcome_bytes", "the published outcome is byte-identical to the re-run"
-                ),
-            ]
-            report.outcome_source = result if callable(result) else partial(_outcome, pool, result)
-            return report
-        published = ck.run("draw.outcome", lambda: decode_outcome(outcome_blob), "outcome parses")
-        _compare(
-            ck, result.outcome_blob, outcome_blob, published, decode_outcome(result.outcome_blob)
-        )
-        raise VerificationError("draw.outcome_bytes", "the outcome differs from the re-run")
+        _verify_steps(ck, records, ann, others, blobs, spec_run, workers)
     finally:
         if spec_run is not None:
             spec_run.abandon()
+    return report
+
+
+def _open_records(
+    ck: _Checker, notes: Sequence[bytes], verifiers: Sequence[NoteVerifier], log: str | None
+) -> tuple[list[Record], Record]:
+    """The task's records, signed by the office; its announcement; all of one task."""
+    records = ck.run(
+        CheckName.RECORD_SIGNATURE,
+        lambda: [open_record(n, verifiers, log=log) for n in notes],
+        f"{len(notes)} records signed by the office key",
+    )
+    ann = ck.run(CheckName.TASK_ANNOUNCEMENT, lambda: _announcement(records), "found")
+    task = ann.body["task"]
+    ck.report.task = task
+    ck.require(
+        CheckName.TASK_RECORDS,
+        all(r.body.get("task") == task for r in records if r is not ann),
+        "records of another task were given",
+        f"{len(records)} records of task {task}",
+    )
+    return records, ann
+
+
+def _verify_steps(
+    ck: _Checker,
+    records: list[Record],
+    ann: Record,
+    others: list[Record],
+    blobs: Mapping[str, bytes],
+    spec_run: rerun.Rerun | None,
+    workers: Workers,
+) -> None:
+    """Every check after the records are opened, in the order of the spec."""
+    report = ck.report
+    pool, team_input = _check_announcement(ck, ann.body, blobs, spec_run)
+    spec = _check_beacon_schedule(ck, ann.body)
+    draw, reveal, closing = _task_steps(ck, records, ann, others)
+    beacon_value: bytes | None = None
+    if draw is not None:
+        report.status = "drawn"
+        beacon_value = _check_draw(ck, ann, draw, spec, pool)
+    if closing is None:
+        return
+    report.status = "disclosed" if reveal is not None else "cancelled"
+    _check_closing(ck, ann, draw, closing)
+    secret, commit = ck.guard(
+        CheckName.COMMIT_REVEAL,
+        lambda: (
+            hex_to_bytes(closing.body["secret"], length=32, what="secret"),
+            hex_to_bytes(ann.body["commit"], length=32, what="commit"),
+        ),
+    )
+    if draw is None or beacon_value is None:
+        ck.run(
+            CheckName.COMMIT_REVEAL,
+            lambda: check_commitment(commit, secret),
+            "cancelled before the draw; the secret opens the commitment",
+        )
+        return
+    _check_rerun(
+        ck, ann, draw, pool, team_input, beacon_value, secret, commit, spec_run, workers, blobs
+    )
+
+
+def _check_beacon_schedule(ck: _Checker, a: Mapping[str, Any]) -> BeaconSpec:
+    """The announced beacon, which did not exist when the task was announced.
+
+    Checked for every task, drawn or not: an announcement dated after its beacon was known is
+    a forgery whether or not the office has published the draw yet.
+    """
+    spec = ck.run(CheckName.BEACON_SPEC, lambda: BeaconSpec.from_dict(a["beacon"]), "beacon fixed")
+    ck.run(
+        CheckName.BEACON_FUTURE,
+        lambda: spec.check_schedule(parse_time(a["time"])),
+        "the beacon did not exist when the task was announced",
+    )
+    return spec
+
+
+def _task_steps(
+    ck: _Checker, records: list[Record], ann: Record, others: list[Record]
+) -> tuple[Record | None, Record | None, Record | None]:
+    """The draw, the reveal and the closing record (reveal or cancellation), each at most once,
+    not both a reveal and a cancellation, in the order of the steps in the log."""
+    task = ck.report.task
+    draw = ck.run(CheckName.TASK_DRAW, lambda: _one(others, "task-draw", task), "at most one draw")
+    reveal = ck.run(CheckName.TASK_REVEAL, lambda: _one(others, "task-reveal", task), "at most one")
+    cancel = ck.run(
+        CheckName.TASK_CANCELLATION, lambda: _one(others, "task-cancellation", task), "ok"
+    )
+    ck.require(
+        CheckName.TASK_STATE,
+        reveal is None or cancel is None,
+        "a task cannot be both revealed and cancelled",
+        "not both revealed and cancelled",
+    )
+    closing = reveal or cancel
+    ck.run(
+        CheckName.TASK_LOG_ORDER,
+        lambda: task_checks.check_log_order(records, ann, draw, closing),
+        "announcement, draw, reveal or cancellation in this order in the log",
+    )
+    return draw, reveal, closing
+
+
+def _check_closing(ck: _Checker, ann: Record, draw: Record | None, closing: Record) -> None:
+    """The reveal or cancellation comes after what it closes and names it."""
+    ck.require(
+        CheckName.TASK_ORDER,
+        parse_time(closing.body["time"]) >= parse_time((draw or ann).body["time"]),
+        "the reveal or cancellation is dated before the draw (or the announcement)",
+        "reveal or cancellation after the draw",
+    )
+    ck.run(
+        CheckName.TASK_LINKS,
+        lambda: task_checks.check_links(ann, draw, closing),
+        "the reveal or cancellation references the draw and its outcome hash",
+    )
+
+
+def _check_rerun(
+    ck: _Checker,
+    ann: Record,
+    draw: Record,
+    pool: Pool,
+    team_input: TeamInput,
+    beacon_value: bytes,
+    secret: bytes,
+    commit: bytes,
+    spec_run: rerun.Rerun | None,
+    workers: Workers,
+    blobs: Mapping[str, bytes],
+) -> None:
+    """The published outcome is the one sealed at draw time, the secret opens the commitment,
+    and re-running the draw from the published inputs gives the outcome byte for byte."""
+    a = ann.body
+    outcome_blob = ck.run(
+        CheckName.DRAW_OUTCOME_HASH,
+        lambda: _blob(blobs, draw.body["outcome"], "outcome"),
+        "the published outcome matches the hash sealed at draw time",
+    )
+    ck.run(
+        CheckName.COMMIT_REVEAL,
+        lambda: check_commitment(commit, secret),
+        "the revealed secret opens the commitment",
+    )
+    result = ck.run(
+        CheckName.DRAW_RERUN,
+        lambda: _rerun(
+            spec_run,
+            ann.digest,
+            pool,
+            team_input,
+            a["team_size"],
+            a["cap"],
+            beacon_value,
+            secret,
+            commit,
+            workers,
+            outcome_blob,
+        ),
+        "seed, selection and teams re-computed from the published inputs",
+    )
+    if callable(result) or result.outcome_blob == outcome_blob:
+        ck.report.checks += [
+            Check(CheckName.DRAW_SELECTION, f"{pool.picks} picks re-drawn identically"),
+            Check(CheckName.DRAW_TEAMS, f"{pool.picks} teams re-assigned identically"),
+            Check(
+                CheckName.DRAW_OUTCOME_BYTES,
+                "the published outcome is byte-identical to the re-run",
+            ),
+        ]
+        ck.report.outcome_source = result if callable(result) else partial(_outcome, pool, result)
+        return
+    published = ck.run(
+        CheckName.DRAW_OUTCOME, lambda: decode_outcome(outcome_blob), "outcome parses"
+    )
+    _compare(ck, result.outcome_blob, outcome_blob, published, decode_outcome(result.outcome_blob))
+    ck.fail(CheckName.DRAW_OUTCOME_BYTES, "the outcome differs from the re-run")
 
 
 def _outcome(pool: Pool, result: DrawResult) -> Outcome:
@@ -278,7 +367,7 @@ def _rerun(
     beacon_value: bytes,
     secret: bytes,
     commit: bytes,
-    workers: int,
+    workers: Workers,
     published: bytes,
 ) -> DrawResult | Callable[[], Outcome]:
     """The speculative re-run's outcome when it gives exactly the ``published`` bytes for
@@ -309,12 +398,14 @@ def _rerun(
 def _check_announcement(
     ck: _Checker, a: Mapping[str, Any], blobs: Mapping[str, bytes], spec_run: rerun.Rerun | None
 ) -> tuple[Pool, TeamInput]:
-    pool_blob = ck.run("blob.pool", lambda: _blob(blobs, a["pool"]["sha256"], "pool"), "hash ok")
+    pool_blob = ck.run(
+        CheckName.BLOB_POOL, lambda: _blob(blobs, a["pool"]["sha256"], "pool"), "hash ok"
+    )
     cut = spec_run.cut if spec_run is not None else None
-    pool = ck.run("pool.format", lambda: decode_pool(pool_blob, cut=cut), "pool parses")
-    ck.run("pool.counts", lambda: check_counts(pool, a["ratios"]), "counts follow the rule")
+    pool = ck.run(CheckName.POOL_FORMAT, lambda: decode_pool(pool_blob, cut=cut), "pool parses")
+    ck.run(CheckName.POOL_COUNTS, lambda: check_counts(pool, a["ratios"]), "counts follow the rule")
     ck.require(
-        "pool.summary",
+        CheckName.POOL_SUMMARY,
         pool.task == a["task"]
         and pool.candidates == a["pool"]["candidates"]
         and pool.picks == a["pool"]["picks"]
@@ -327,29 +418,33 @@ def _check_announcement(
     if spec_run is not None:
         spec_run.draw_front(pool)
     team_blob = ck.run(
-        "blob.inspectors", lambda: _blob(blobs, a["inspector_pool"]["sha256"], "team"), "hash ok"
+        CheckName.BLOB_INSPECTORS,
+        lambda: _blob(blobs, a["inspector_pool"]["sha256"], "team"),
+        "hash ok",
     )
-    ti = ck.run("inspectors.format", lambda: decode_team_input(team_blob), "parses")
+    ti = ck.run(CheckName.INSPECTORS_FORMAT, lambda: decode_team_input(team_blob), "parses")
     ck.require(
-        "inspectors.summary",
+        CheckName.INSPECTORS_SUMMARY,
         ti.task == a["task"] and len(ti.inspectors) == a["inspector_pool"]["inspectors"],
         "the inspector pool blob does not match the announcement",
         f"{len(ti.inspectors)} eligible inspectors",
     )
     excl_blob = ck.run(
-        "blob.exclusions", lambda: _blob(blobs, a["exclusions"]["sha256"], "exclusions"), "ok"
+        CheckName.BLOB_EXCLUSIONS,
+        lambda: _blob(blobs, a["exclusions"]["sha256"], "exclusions"),
+        "ok",
     )
-    excl = ck.run("exclusions.format", lambda: decode_exclusions(excl_blob), "parses")
+    excl = ck.run(CheckName.EXCLUSIONS_FORMAT, lambda: decode_exclusions(excl_blob), "parses")
     # The targets these blobs name, looked up in one pass over the pool's bytes.
     in_pool = pool.lookup([e.target for e in excl] + [*ti.conflicts, *ti.previous])
     ck.require(
-        "exclusions.disjoint",
+        CheckName.EXCLUSIONS_DISJOINT,
         len(excl) == a["exclusions"]["count"] and not any(e.target in in_pool for e in excl),
         "an excluded target is in the pool, or the count differs",
         f"{len(excl)} exclusions, none in the pool",
     )
     ck.run(
-        "teams.feasible",
+        CheckName.TEAMS_FEASIBLE,
         lambda: team_mod.check_feasible(
             in_pool, pool.picks, ti.inspectors, ti.conflicts, ti.previous, a["team_size"], a["cap"]
         ),
@@ -361,19 +456,19 @@ def _check_announcement(
 def _check_draw(ck: _Checker, ann: Record, draw: Record, spec: BeaconSpec, pool: Pool) -> bytes:
     d = draw.body
     ck.require(
-        "draw.links",
+        CheckName.DRAW_LINKS,
         d["announcement"] == ann.id and d["picks"] == pool.picks,
         "the draw does not reference this announcement or has the wrong number of picks",
         "draw references the announcement",
     )
     ck.require(
-        "draw.time",
+        CheckName.DRAW_TIME,
         parse_time(d["time"]) >= parse_time(ann.body["time"]),
         "the draw is dated before the announcement",
         "draw after announcement",
     )
     return ck.run(
-        "beacon.value",
+        CheckName.BEACON_VALUE,
         lambda: verify_beacon_value(
             spec,
             beacon_value_from_dict(d["beacon_value"]),
@@ -391,27 +486,29 @@ def _compare(
         for (key, want_picks), (got_key, got_picks) in zip(want.strata, got.strata, strict=False):
             if key != got_key or want_picks != got_picks:
                 raise VerificationError(
-                    "draw.selection", f"stratum {key}: the published picks differ from the re-run"
+                    CheckName.DRAW_SELECTION,
+                    f"stratum {key}: the published picks differ from the re-run",
                 )
         if len(want.strata) != len(got.strata) or want.seed != got.seed:
             raise VerificationError(
-                "draw.selection", "the published outcome's strata or seed differ"
+                CheckName.DRAW_SELECTION, "the published outcome's strata or seed differ"
             )
 
-    ck.run("draw.selection", selection, f"{len(want.picks())} picks re-drawn identically")
+    ck.run(CheckName.DRAW_SELECTION, selection, f"{len(want.picks())} picks re-drawn identically")
 
     def teams() -> None:
         for w, g in zip(want.teams, got.teams, strict=False):
             if w != g:
                 raise VerificationError(
-                    "draw.teams", f"target {w.target}: the published team differs from the re-run"
+                    CheckName.DRAW_TEAMS,
+                    f"target {w.target}: the published team differs from the re-run",
                 )
         if len(want.teams) != len(got.teams):
-            raise VerificationError("draw.teams", "the number of teams differs")
+            raise VerificationError(CheckName.DRAW_TEAMS, "the number of teams differs")
 
-    ck.run("draw.teams", teams, f"{len(want.teams)} teams re-assigned identically")
+    ck.run(CheckName.DRAW_TEAMS, teams, f"{len(want.teams)} teams re-assigned identically")
     ck.require(
-        "draw.outcome_bytes",
+        CheckName.DRAW_OUTCOME_BYTES,
         expected_blob == published_blob,
         "the outcome blob is not byte-identical to the re-run",
         "outcome byte-identical",

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from .beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from .canonical import format_time
+from .check_names import CheckName
 from .checkpoint import open_checkpoint
 from .cosignature import Cosignature, CosignatureVerifier, verify_cosignatures
 from .errors import EncodingError, InputError, LotteryError, VerificationError
@@ -31,7 +32,7 @@ Getter = Callable[[str], bytes]
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Asia/Shanghai has been UTC+8 without daylight saving since 1991 (no tz database needed)."""
 
-CHECK = "announcement.witnessed"
+CHECK = CheckName.ANNOUNCEMENT_WITNESSED
 
 
 @dataclass(frozen=True)
@@ -125,12 +126,12 @@ def load_evidence(
         sizes = [int(s) for s in listing.decode("ascii").split()]
     except (UnicodeDecodeError, ValueError):
         result.failures.append(
-            ("log", VerificationError("cosigned.list", "cosigned/list is malformed"))
+            ("log", VerificationError(CheckName.COSIGNED_LIST, "cosigned/list is malformed"))
         )
         return []
     if sizes != sorted(set(sizes)):
         result.failures.append(
-            ("log", VerificationError("cosigned.list", "cosigned/list must ascend"))
+            ("log", VerificationError(CheckName.COSIGNED_LIST, "cosigned/list must ascend"))
         )
         return []
     evidence: list[Evidence] = []
@@ -142,7 +143,7 @@ def load_evidence(
     total = sum(len(e.cosignatures) for e in evidence)
     result.log_checks.append(
         Check(
-            "log.cosigned",
+            CheckName.LOG_COSIGNED,
             f"{len(evidence)} cosigned checkpoints, {total} valid cosignatures by the witnesses",
         )
     )
@@ -162,17 +163,19 @@ def _one_cosigned(
     try:
         note = get(path)
     except KeyError as exc:
-        raise VerificationError("cosigned.missing", f"{path} is listed but not published") from exc
+        raise VerificationError(
+            CheckName.COSIGNED_MISSING, f"{path} is listed but not published"
+        ) from exc
     try:
         checkpoint = open_checkpoint(note, office, origin=origin)
         cosigs = verify_cosignatures(note, policy.witnesses)
     except EncodingError as exc:
-        raise VerificationError("cosigned.format", f"{path}: {exc}") from exc
+        raise VerificationError(CheckName.COSIGNED_FORMAT, f"{path}: {exc}") from exc
     except VerificationError as exc:
         raise VerificationError(exc.check, f"{path}: {exc.detail}") from exc
     if checkpoint.size != size or size > log_size or root_at(size) != checkpoint.root_hash:
         raise VerificationError(
-            "cosigned.consistency", f"{path} is not a checkpoint of the audited log"
+            CheckName.COSIGNED_CONSISTENCY, f"{path} is not a checkpoint of the audited log"
         )
     return Evidence(size, tuple(cosigs))
 

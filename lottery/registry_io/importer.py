@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypedDict, Unpack
 
 from .cells import CellError, as_text, is_empty
+from .errors import FileFormatError
 from .layouts import Column, Layout, layout
 from .limits import (
     MAX_CELL_CHARS,
@@ -30,7 +31,7 @@ from .limits import (
     limits_for,
     too_large_message,
 )
-from .readers import FileFormatError, Table, read_table
+from .readers import Table, read_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,121 +330,142 @@ def _import(
         table.close()
 
 
+class _RowReader:
+    """Reads the data rows of one file into row values, adding every error to ``errs``.
+
+    Built once per file from the matched header; :meth:`read` takes one non-empty row. Each
+    step is its own method, in the order the errors of a row are reported: over-long cells,
+    values in columns without a name, missing or unparsable values, duplicate keys, and the
+    kind's own rules (only for a row with no error so far).
+    """
+
+    def __init__(
+        self, table: Table, lay: Layout, placed: list[tuple[int, Column]], known: _Known
+    ) -> None:
+        self.header = table.header
+        self.width = len(table.header)
+        self.named = {i for i, _ in placed}
+        self.index = {col.key: i for i, col in placed}
+        # One slot per row field, in field order: (cell index or None, column).
+        self.slots = [(self.index.get(col.key), col) for col in lay.columns]
+        self.checks, self.finish = _row_checks(lay, known)
+        self.seen: dict[str, dict[str, int]] = {k: {} for k in lay.keys}
+        self.key_pos = [(k, [c.key for c in lay.columns].index(k)) for k in lay.keys]
+        self.csv_rows = table.format == "csv"
+        self.errs = _Errors()
+
+    def _error(self, n: int, j: int | None, value: object, code: str, message: str) -> None:
+        column = self.header[j] if j is not None and j < self.width else ""
+        self.errs.append(RowError(n, column, as_text(value), code, message))
+
+    def read(self, n: int, cells: list[Any]) -> list[Any] | None:
+        """Row ``n``'s values in field order, or ``None`` when the row has an error."""
+        too_long = self._too_long(n, cells)  # before padding: CSV cells are all text
+        if len(cells) < self.width:
+            cells = [*cells, *([None] * (self.width - len(cells)))]
+        self._unnamed(n, cells, too_long)
+        values, bad = self._values(n, cells, too_long)
+        bad = self._duplicates(n, cells, values) or bad or bool(too_long)
+        if not bad:
+            for key, code, msg in self.checks(n, values):
+                i = self.index[key]
+                self._error(n, i, cells[i], code, msg)
+                bad = True
+        return None if bad else values
+
+    def _too_long(self, n: int, cells: list[Any]) -> set[int]:
+        # CSV cells are all text: their total length rules out a long cell cheaply.
+        if self.csv_rows and sum(map(len, cells)) <= MAX_CELL_CHARS:
+            return set()
+        too_long = {
+            j for j, v in enumerate(cells) if isinstance(v, str) and len(v) > MAX_CELL_CHARS
+        }
+        for j in sorted(too_long):
+            shown = as_text(cells[j])
+            msg = f"单元格内容过长：最多 {MAX_CELL_CHARS} 个字符，实际 {len(shown)} 个"
+            self._error(n, j, cells[j], "cell.too_long", msg)
+        return too_long
+
+    def _unnamed(self, n: int, cells: list[Any], too_long: set[int]) -> None:
+        if len(cells) <= self.width and len(self.named) >= self.width:
+            return
+        for j, v in enumerate(cells):
+            if j not in self.named and j not in too_long and not is_empty(v):
+                self._error(n, j, v, "row.unnamed_cell", "该单元格所在的列没有列名")
+
+    def _values(self, n: int, cells: list[Any], too_long: set[int]) -> tuple[list[Any], bool]:
+        values: list[Any] = []
+        bad = False
+        for i, col in self.slots:
+            v = None if i is None else cells[i]
+            if i in too_long:
+                values.append(None)
+            elif v is None or (isinstance(v, str) and not v.strip()):
+                if col.required:
+                    column = self.header[i] if i is not None else col.headers[0]
+                    self.errs.append(RowError(n, column, "", "value.required", "必填项不能为空"))
+                    bad = True
+                values.append(col.default)
+            else:
+                try:
+                    values.append(col.parse(v))
+                except CellError as e:
+                    self._error(n, i, v, e.code, e.message)
+                    values.append(None)
+                    bad = True
+        return values, bad
+
+    def _duplicates(self, n: int, cells: list[Any], values: list[Any]) -> bool:
+        bad = False
+        for k, pos in self.key_pos:
+            val = values[pos]
+            if val is None:
+                continue
+            first = self.seen[k].setdefault(val, n)
+            if first != n:
+                i = self.index[k]
+                self._error(n, i, cells[i], "key.duplicate", f"与第 {first} 行重复")
+                bad = True
+        return bad
+
+    def late_errors(self) -> None:
+        """The errors only the whole file shows (an org unit's parent missing from it)."""
+        for row_n, key, shown, code, msg in self.finish():
+            self.errs.append(RowError(row_n, self.header[self.index[key]], shown, code, msg))
+
+
 def _import_rows(
     table: Table, lay: Layout, kind: str, known: _Known, limits: Limits
 ) -> ImportResult:
     result = ImportResult(
         False, kind, format=table.format, encoding=table.encoding, sheet=table.sheet
     )
-    errs = _Errors()
     placed, header_errors = _match_header(lay, table.header)
-    if header_errors:
+    if header_errors or len(table.header) > MAX_COLUMNS:
+        errs = _Errors()
         errs.extend(header_errors)
+        if not header_errors:
+            wide = _too_many_columns(1, len(table.header))
+            errs.append(RowError(1, "", "", wide.code, wide.message))
         return _finish(result, errs, [])
-    if len(table.header) > MAX_COLUMNS:
-        wide = _too_many_columns(1, len(table.header))
-        errs.append(RowError(1, "", "", wide.code, wide.message))
-        return _finish(result, errs, [])
-
-    header = table.header
-    named = {i for i, _ in placed}
-    index = {col.key: i for i, col in placed}
-    # One slot per row field, in field order: (cell index or None, column).
-    slots = [(index.get(col.key), col) for col in lay.columns]
-    width = len(header)
+    reader = _RowReader(table, lay, placed, known)
+    errs = reader.errs
     row_type = lay.row_type
-    checks, finish = _row_checks(lay, known)
-    seen: dict[str, dict[str, int]] = {k: {} for k in lay.keys}
-    key_pos = [(k, [c.key for c in lay.columns].index(k)) for k in lay.keys]
     rows: list[Any] = []
-    csv_rows = table.format == "csv"
-    max_rows, max_physical = limits.max_rows, limits.max_physical_rows
     n = 1
     try:
         for n, cells in enumerate(table.rows, start=2):
-            if n > max_physical:
-                raise _row_number_too_high(n, max_physical)
+            if n > limits.max_physical_rows:
+                raise _row_number_too_high(n, limits.max_physical_rows)
             if all(is_empty(v) for v in cells):
                 continue
             result.row_count += 1
-            if result.row_count > max_rows:
+            if result.row_count > limits.max_rows:
                 raise _too_many_rows(kind, n, limits)
             if len(cells) > MAX_COLUMNS:
                 raise _too_many_columns(n, len(cells))
-            # CSV cells are all text: their total length rules out a long cell cheaply.
-            maybe_long = not csv_rows or sum(map(len, cells)) > MAX_CELL_CHARS  # type: ignore[arg-type]
-            if len(cells) < width:
-                cells = [*cells, *([None] * (width - len(cells)))]
-            bad = False
-            too_long: set[int] = set()
-            if maybe_long:
-                too_long = {
-                    j for j, v in enumerate(cells) if isinstance(v, str) and len(v) > MAX_CELL_CHARS
-                }
-                for j in sorted(too_long):
-                    shown = as_text(cells[j])
-                    msg = f"单元格内容过长：最多 {MAX_CELL_CHARS} 个字符，实际 {len(shown)} 个"
-                    column = header[j] if j < width else ""
-                    errs.append(RowError(n, column, shown, "cell.too_long", msg))
-                    bad = True
-            if len(cells) > width or len(named) < width:
-                for j, v in enumerate(cells):
-                    if j not in named and j not in too_long and not is_empty(v):
-                        col_name = header[j] if j < width else ""
-                        errs.append(
-                            RowError(
-                                n,
-                                col_name,
-                                as_text(v),
-                                "row.unnamed_cell",
-                                "该单元格所在的列没有列名",
-                            )
-                        )
-            values: list[Any] = []
-            for i, col in slots:
-                v = None if i is None else cells[i]
-                if i in too_long:
-                    values.append(None)
-                    continue
-                if v is None or (isinstance(v, str) and not v.strip()):
-                    if col.required:
-                        errs.append(
-                            RowError(
-                                n,
-                                header[i] if i is not None else col.headers[0],
-                                "",
-                                "value.required",
-                                "必填项不能为空",
-                            )
-                        )
-                        bad = True
-                    values.append(col.default)
-                    continue
-                try:
-                    values.append(col.parse(v))
-                except CellError as e:
-                    errs.append(RowError(n, header[i], as_text(v), e.code, e.message))  # type: ignore[index]
-                    values.append(None)
-                    bad = True
-            for k, pos in key_pos:
-                val = values[pos]
-                if val is None:
-                    continue
-                first = seen[k].setdefault(val, n)
-                if first != n:
-                    i = index[k]
-                    errs.append(
-                        RowError(
-                            n, header[i], as_text(cells[i]), "key.duplicate", f"与第 {first} 行重复"
-                        )
-                    )
-                    bad = True
-            if not bad:
-                for key, code, msg in checks(n, values):
-                    i = index[key]
-                    errs.append(RowError(n, header[i], as_text(cells[i]), code, msg))
-                    bad = True
-            if not errs:
+            values = reader.read(n, cells)
+            if values is not None and not errs:
                 rows.append(row_type(*values))
             elif rows:
                 rows = []  # all or nothing: stop holding rows once any error is seen
@@ -451,12 +473,7 @@ def _import_rows(
         exc.row_number = exc.row_number or n
         errs.append(RowError(exc.row_number, "", "", exc.code, exc.message))
     else:
-        errs.extend(
-            [
-                RowError(row_n, header[index[key]], shown, code, msg)
-                for row_n, key, shown, code, msg in finish()
-            ]
-        )
+        reader.late_errors()
     if result.row_count == 0 and not errs:
         errs.append(RowError(0, "", "", "file.no_rows", "文件只有表头，没有数据行"))
     return _finish(result, errs, rows)

@@ -21,20 +21,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from .errors import FileFormatError
 from .limits import LIMITS, MAX_CELL_CHARS, MAX_RECORD_CHARS, Limits
 
 _CHUNK = 1 << 20
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class FileFormatError(Exception):
-    """The file as a whole cannot be read; ``code`` is stable English, ``message`` Chinese."""
-
-    def __init__(self, code: str, message: str, row_number: int = 0) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.row_number = row_number
 
 
 @dataclass

@@ -27,8 +27,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 from typing import IO, BinaryIO
 
+from .errors import FileFormatError
 from .limits import EXCEL_MAX_ROWS, MAX_CELL_CHARS, MAX_LOOSE_ELEMENTS, XlsxLimits, size_text
-from .readers import FileFormatError
 
 _CHUNK = 1 << 20
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"

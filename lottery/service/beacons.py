@@ -30,7 +30,9 @@ from lottery.core.errors import InputError
 from lottery.core.records import Record
 from lottery.storage.models import AuditEvent, BeaconEntry, Task
 
-from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
+from .audit_trail import record_audit
+from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .params import params_from_task
 from .text_input import refuse_unsafe_text
 
 FALLBACK_ACTION = "beacon.fallback"

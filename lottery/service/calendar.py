@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,13 @@ from lottery.core.canonical import check_date
 from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.workdays import WorkCalendar, YearCalendar
+from lottery.export.holidays import builtin_years
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
 from lottery.storage.migrate import upgrade_to_head
 from lottery.storage.models import CalendarYear, LogEntry
 
-from .lifecycle import record_audit
+from .audit_trail import record_audit
 from .log import PublicLog
 
 
@@ -69,25 +69,6 @@ def load_record(log: PublicLog, session: Session, record_id: str) -> Record:
     if note is None:
         raise LotteryError(f"record {record_id} is missing from the log")
     return open_record(note, [log.verifier], log=log.origin)
-
-
-@cache
-def builtin_years() -> dict[int, YearCalendar]:
-    """Every year ``chinese-calendar`` holds data for, as checked :class:`YearCalendar`."""
-    import chinese_calendar
-
-    source = f"chinese-calendar {chinese_calendar.__version__}"
-    holidays: dict[int, set[date]] = {}
-    workdays: dict[int, set[date]] = {}
-    for d in chinese_calendar.holidays:
-        holidays.setdefault(d.year, set()).add(d)
-    for d in chinese_calendar.workdays:
-        workdays.setdefault(d.year, set()).add(d)
-    # Its range check uses the years of the holiday table: a year there is fully covered.
-    return {
-        year: YearCalendar.build(year, days, workdays.get(year, set()), source)
-        for year, days in sorted(holidays.items())
-    }
 
 
 def builtin_calendar() -> WorkCalendar:

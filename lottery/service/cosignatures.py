@@ -3,9 +3,9 @@
 A witness returns the office's signed checkpoint with its cosignature line added
 (docs/witness.md). :func:`add_cosignatures` checks that the checkpoint is one the office signed
 (same size and root: the note text must equal the stored checkpoint's text) and stores each new
-cosignature line in the ``cosignature`` table. :func:`cosigned_notes` rebuilds, per size, the
-office's checkpoint note followed by every stored line in the order received, so a published
-``cosigned/<size>`` file only ever gains lines at its end.
+cosignature line in the ``cosignature`` table. :func:`lottery.service.log.cosigned_notes`
+rebuilds, per size, the office's checkpoint note followed by every stored line in the order
+received, so a published ``cosigned/<size>`` file only ever gains lines at its end.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from lottery.core.checkpoint import open_checkpoint
 from lottery.core.cosignature import CosignatureVerifier, cosignature_lines, verify_cosignatures
@@ -130,21 +130,3 @@ def add_cosignatures(
                 )
             )
     return result
-
-
-def cosigned_notes(session: Session, *, size: int | None = None) -> dict[int, bytes]:
-    """Per checkpoint size with cosignatures (or only ``size``): the office note, then every
-    stored line in the order received."""
-    query = select(CosignatureRow.size, CosignatureRow.line).order_by(col(CosignatureRow.id))
-    if size is not None:
-        query = query.where(CosignatureRow.size == size)
-    rows = session.exec(query).all()
-    lines: dict[int, list[bytes]] = {}
-    for size, line in rows:
-        lines.setdefault(size, []).append(line)
-    notes: dict[int, bytes] = {}
-    for size in sorted(lines):
-        office = session.get(CheckpointRow, size)
-        if office is not None:  # a foreign key guarantees it
-            notes[size] = office.note + b"".join(lines[size])
-    return notes

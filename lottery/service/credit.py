@@ -24,6 +24,7 @@ from lottery.core.records import NO_PROBLEM, RESULT_CATEGORIES
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Penalty, Task
 
+from .integrity import stored
 from .results import local_date
 
 DEFAULT_CATEGORIES = tuple(c for c in RESULT_CATEGORIES if c != NO_PROBLEM)
@@ -122,8 +123,7 @@ def credit_rows(
                 penalties.setdefault(p.fields["result"], []).append(p)
     rows = []
     for r in results:
-        assert r.published_at is not None  # noqa: S101 - published rows have it
-        published = local_date(r.published_at)
+        published = local_date(stored(r.published_at, f"the publication time of result {r.id}"))
         cats = tuple(r.fields["categories"])
         if published < since or not wanted & set(cats):
             continue

@@ -33,7 +33,8 @@ from lottery.core.records import Record
 
 from .beacons import declare_fallback
 from .drand_client import BeaconNotYetAvailable, RelaysUnavailable
-from .lifecycle import Lifecycle, StateError, params_from_task
+from .lifecycle import Lifecycle, StateError
+from .params import params_from_task
 
 Fetch = Callable[[DrandBeacon], DrandValue]
 """Fetch and verify an announced drand round (e.g. :meth:`DrandClient.fetch_for`).

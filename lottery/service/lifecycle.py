@@ -21,7 +21,6 @@ crash between the two loses nothing and a retry commits to the same secret.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ from lottery.core.beacon import BeaconSpec, BeaconValue, verify_beacon_value
 from lottery.core.canonical import format_time, parse_time
 from lottery.core.checkpoint import Checkpoint
 from lottery.core.draw import (
-    InspectorRow,
     TaskParams,
     cancellation_fields,
     compute_outcome,
@@ -43,33 +41,29 @@ from lottery.core.draw import (
     reveal_fields,
 )
 from lottery.core.errors import InputError, LotteryError
-from lottery.core.note import Signer
 from lottery.core.outcome import decode_team_input
-from lottery.core.pool import Candidate, Exclusion
 from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record
 from lottery.core.seed import commitment
-from lottery.keys import generate_keypair, load_signer
+from lottery.runtime.gcpause import gc_paused
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
+from lottery.storage.keys import load_or_create_office_key
 from lottery.storage.migrate import upgrade_to_head
 from lottery.storage.models import (
-    AuditEvent,
-    Conflict,
-    InspectionHistory,
-    Inspector,
     OrgUnit,
     SealedOutcome,
-    Target,
     Task,
     TaskSecret,
 )
 
+from .audit_trail import record_audit
+from .integrity import StoredDataMissing, stored
 from .log import PublicLog
+from .params import params_from_task, params_to_json
+from .pool_rules import load_registries
 from .secrets import SecretKeeper, new_office_secret
 from .text_input import refuse_unsafe_text
-
-ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
 
 
 class TaskNotFound(InputError):
@@ -78,162 +72,6 @@ class TaskNotFound(InputError):
 
 class StateError(InputError):
     """The task is not in a state that allows this transition."""
-
-
-def params_to_json(params: TaskParams) -> dict[str, Any]:
-    """The stored form of a task's parameters (everything but id and title)."""
-    return {
-        "org_units": list(params.org_units),
-        "window_start": params.window_start,
-        "window_end": params.window_end,
-        "ratios": dict(params.ratios),
-        "team_size": params.team_size,
-        "disclosure": params.disclosure,
-        "beacon": params.beacon.to_dict(),
-        "cap": params.cap,
-        "items": [[code, version] for code, version in params.items],
-    }
-
-
-def params_from_task(task: Task) -> TaskParams:
-    """Rebuild :class:`TaskParams` from a stored task.
-
-    Raises:
-        EncodingError: when the stored beacon spec is malformed.
-    """
-    p = task.params
-    return TaskParams(
-        task=task.id,
-        title=task.title,
-        org_units=tuple(p["org_units"]),
-        window_start=p["window_start"],
-        window_end=p["window_end"],
-        ratios=dict(p["ratios"]),
-        team_size=int(p["team_size"]),
-        disclosure=p["disclosure"],
-        beacon=BeaconSpec.from_dict(p["beacon"]),
-        cap=p.get("cap"),
-        items=tuple((str(c), int(v)) for c, v in p.get("items", [])),
-    )
-
-
-@dataclass(frozen=True)
-class Registries:
-    """What an announcement freezes, read from the registries in one transaction."""
-
-    candidates: list[Candidate]
-    inspectors: list[InspectorRow]
-    exclusions: list[Exclusion]
-    conflicts: list[tuple[str, str]]
-    previous: list[tuple[str, str]]
-
-
-def _covered_regions(units: Sequence[OrgUnit], chosen: Iterable[str]) -> set[str]:
-    by_code = {u.code: u for u in units}
-    children: dict[str, list[str]] = {}
-    for u in units:
-        if u.parent is not None:
-            children.setdefault(u.parent, []).append(u.code)
-    todo = list(chosen)
-    unknown = [c for c in todo if c not in by_code]
-    if unknown:
-        raise InputError(f"unknown org unit(s): {', '.join(unknown)}")
-    regions: set[str] = set()
-    seen: set[str] = set()
-    while todo:
-        code = todo.pop()
-        if code in seen:
-            continue
-        seen.add(code)
-        region = by_code[code].region
-        if region:
-            regions.add(region)
-        todo.extend(children.get(code, []))
-    return regions
-
-
-def load_registries(session: Session, params: TaskParams) -> Registries:
-    """Read the pools for ``params`` from the registries (ordered by primary key).
-
-    Candidates: active targets in the regions of the task's org units and their sub-units.
-    Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4).
-    Previous: the inspectors of each candidate's latest inspection.
-
-    Raises:
-        InputError: for an unknown org unit.
-    """
-    regions = _covered_regions(list(session.exec(select(OrgUnit))), params.org_units)
-    targets = session.exec(
-        select(Target)
-        .where(Target.status == "active", col(Target.region).in_(regions))
-        .order_by(col(Target.uscc))
-    )
-    candidates = [Candidate(t.uscc, t.region, t.risk_class) for t in targets]
-    ids = {c.id for c in candidates}
-    inspectors = [
-        InspectorRow(
-            i.id,
-            i.org_unit,
-            i.cert_valid_from.isoformat(),
-            i.cert_valid_to.isoformat(),
-            active=i.status == "active",
-        )
-        for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
-    ]
-    year = int(params.window_start[:4])
-    counts: dict[str, int] = {}
-    latest: dict[str, InspectionHistory] = {}
-    history = session.exec(
-        select(InspectionHistory).order_by(col(InspectionHistory.date), col(InspectionHistory.id))
-    )
-    for h in history:
-        if h.target not in ids:
-            continue
-        latest[h.target] = h
-        if h.date.year == year:
-            counts[h.target] = counts.get(h.target, 0) + 1
-    exclusions = [
-        Exclusion(t, "annual-cap", f"{year}年已抽查{n}次")
-        for t, n in sorted(counts.items())
-        if n >= ANNUAL_CAP
-    ]
-    conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
-    previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
-    return Registries(candidates, inspectors, exclusions, conflicts, previous)
-
-
-def record_audit(
-    session: Session,
-    now: datetime,
-    actor: str,
-    action: str,
-    obj: str,
-    detail: dict[str, Any] | None = None,
-    remote_addr: str | None = None,
-) -> None:
-    """Add an audit event to the current transaction (R9)."""
-    session.add(
-        AuditEvent(
-            time=now,
-            actor=actor,
-            action=action,
-            object=obj,
-            detail=detail or {},
-            remote_addr=remote_addr,
-        )
-    )
-
-
-def load_or_create_signer(settings: Settings) -> Signer:
-    """The office key ``<data_dir>/keys/office.key`` named after the log, created once."""
-    path = settings.office_key_file
-    if not path.exists():
-        try:
-            return generate_keypair(settings.keys_dir, settings.log_origin, "office")
-        except InputError:
-            if not path.exists():
-                raise
-    return load_signer(path)
 
 
 class Lifecycle:
@@ -251,7 +89,7 @@ class Lifecycle:
         """Open the service's state from settings: engine, migrations, keys, secrets key."""
         engine = make_engine(settings)
         upgrade_to_head(engine)
-        signer = load_or_create_signer(settings)
+        signer = load_or_create_office_key(settings)
         keeper = SecretKeeper.from_data_dir(settings.data_dir)
         log = PublicLog(settings.log_origin, signer)
         with new_session(engine) as session:
@@ -299,7 +137,7 @@ class Lifecycle:
     def _secret(self, session: Session, task_id: str) -> bytes:
         row = session.get(TaskSecret, task_id)
         if row is None:
-            raise LotteryError(f"task {task_id} has no office secret")
+            raise StoredDataMissing(f"task {task_id} has no office secret")
         return self.keeper.open("office-secret", task_id, row.ciphertext)
 
     def _publish(
@@ -316,9 +154,9 @@ class Lifecycle:
             self.log.put_blob(session, blob)
         note = make_record(kind, self.log.origin, now, fields, [self.log.signer])
         self.log.append(session, note, task=task.id, step=step)
-        record = self.log.task_record(session, task.id, step)
-        assert record is not None  # noqa: S101 - just appended in this transaction
-        return record
+        return stored(
+            self.log.task_record(session, task.id, step), f"the {step} record just appended"
+        )
 
     # -- transitions ----------------------------------------------------------------------
 
@@ -467,24 +305,27 @@ class Lifecycle:
             task = self._claim(session, task_id, ["announced"], "drawn", now)
             if task is None:
                 return self._done_or_refuse(session, task_id, "draw", "draw")
-            ann = self.log.task_record(session, task_id, "announce")
-            assert ann is not None  # noqa: S101 - an announced task has its record
+            ann = stored(
+                self.log.task_record(session, task_id, "announce"),
+                f"the announcement record of task {task_id}",
+            )
             body = ann.body
             spec = BeaconSpec.from_dict(body["beacon"])
             beacon = verify_beacon_value(spec, value, used_fallback=fallback, drawn_at=now)
             blobs = self.log.blobs_by_digest(
                 session, [body["pool"]["sha256"], body["inspector_pool"]["sha256"]]
             )
-            result = compute_outcome(
-                ann.digest,
-                decode_pool(blobs[body["pool"]["sha256"]]),
-                decode_team_input(blobs[body["inspector_pool"]["sha256"]]),
-                body["team_size"],
-                body["cap"],
-                beacon,
-                self._secret(session, task_id),
-                bytes.fromhex(body["commit"]),
-            )
+            with gc_paused():  # only when this process runs one thread (a command line)
+                result = compute_outcome(
+                    ann.digest,
+                    decode_pool(blobs[body["pool"]["sha256"]]),
+                    decode_team_input(blobs[body["inspector_pool"]["sha256"]]),
+                    body["team_size"],
+                    body["cap"],
+                    beacon,
+                    self._secret(session, task_id),
+                    bytes.fromhex(body["commit"]),
+                )
             fields = draw_fields(task_id, ann.id, value.to_dict(), fallback, result)
             record = self._publish(session, task, "task-draw", "draw", fields, now)
             session.add(
@@ -506,7 +347,7 @@ class Lifecycle:
     def _sealed_outcome(self, session: Session, task_id: str) -> tuple[str, bytes]:
         row = session.get(SealedOutcome, task_id)
         if row is None:
-            raise LotteryError(f"task {task_id} has no sealed outcome")
+            raise StoredDataMissing(f"task {task_id} has no sealed outcome")
         return row.sha256, self.keeper.open("outcome", task_id, row.ciphertext)
 
     def disclose(
@@ -597,7 +438,8 @@ class Lifecycle:
         Authorization (which roles may call this) is the caller's job; this records who did.
 
         Raises:
-            LotteryError: when the task has no outcome yet.
+            TaskNotFound: for an unknown task.
+            StateError: when the task has no outcome yet.
         """
         with self.session() as session, session.begin():
             task = session.get(Task, task_id)

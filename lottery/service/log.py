@@ -31,11 +31,10 @@ from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
 from lottery.core.note import Signer, parse_note
 from lottery.core.records import Record, open_record, parse_record_text
-from lottery.export import write_export
+from lottery.export.write import write_export
 from lottery.storage.engine import new_session
-from lottery.storage.models import Blob, CheckpointRow, LogEntry, LogHead
+from lottery.storage.models import Blob, CheckpointRow, CosignatureRow, LogEntry, LogHead
 
-from .cosignatures import cosigned_notes
 from .text_input import refuse_unsafe_text
 
 
@@ -255,3 +254,21 @@ class PublicLog:
             public_keys=[self.signer.vkey],
             cosigned=cosigned,
         )
+
+
+def cosigned_notes(session: Session, *, size: int | None = None) -> dict[int, bytes]:
+    """Per checkpoint size with cosignatures (or only ``size``): the office note, then every
+    stored line in the order received."""
+    query = select(CosignatureRow.size, CosignatureRow.line).order_by(col(CosignatureRow.id))
+    if size is not None:
+        query = query.where(CosignatureRow.size == size)
+    rows = session.exec(query).all()
+    lines: dict[int, list[bytes]] = {}
+    for size, line in rows:
+        lines.setdefault(size, []).append(line)
+    notes: dict[int, bytes] = {}
+    for size in sorted(lines):
+        office = session.get(CheckpointRow, size)
+        if office is not None:  # a foreign key guarantees it
+            notes[size] = office.note + b"".join(lines[size])
+    return notes

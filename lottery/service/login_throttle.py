@@ -49,7 +49,7 @@ from sqlmodel import Session, col, select
 from lottery.core.errors import LotteryError
 from lottery.storage.models import LoginThrottle
 
-from .lifecycle import record_audit
+from .audit_trail import record_audit
 
 FORGET_AFTER = timedelta(hours=1)
 # Half the cores (at least one): argon2 runs in C without the GIL, so the other half stays free
@@ -262,7 +262,7 @@ def at_low_priority(work: Callable[[], T]) -> T:
 
     Linux gives each thread its own nice value: staff requests, at normal priority, take the
     CPU from a hash whenever they need it, and hashes use the time left. A fresh thread per
-    call (~0.1 ms against ~200 ms of hashing) leaves no thread behind (lottery.core.parallel
+    call (~0.1 ms against ~200 ms of hashing) leaves no thread behind (lottery.runtime.forking
     forks only from single-threaded processes). Where the priority cannot be lowered, the
     work runs at normal priority.
     """

@@ -21,8 +21,8 @@ from lottery.core.merkle import MerkleTree
 from lottery.core.tiles import TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle, parse_tile_path
 from lottery.storage.models import Blob, CheckpointRow, CosignatureRow, LogEntry
 
-from .cosignatures import cosigned_notes
 from .lifecycle import Lifecycle
+from .log import cosigned_notes
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 _SIZE = re.compile(r"^[0-9]{1,12}\Z")

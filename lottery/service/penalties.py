@@ -24,8 +24,9 @@ from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
 
+from .audit_trail import record_audit
 from .calendar import calendar_in, load_record, publish_record
-from .lifecycle import record_audit
+from .integrity import stored
 from .log import PublicLog
 from .reports import REPORT_WORKDAYS, ReportError, ReportService
 from .results import ResultError, local_date, same_person
@@ -152,17 +153,17 @@ class PenaltyService:
             )
             session.add(row)
             session.flush()
-            assert row.id is not None  # noqa: S101 - flushed
+            row_id = stored(row.id, "the id of the penalty just written")
             record_audit(
                 session,
                 now,
                 actor,
                 "penalty.enter",
                 row.decision,
-                {"penalty": row.id},
+                {"penalty": row_id},
                 remote_addr,
             )
-            return row.id
+            return row_id
 
     def approve(
         self, penalty_id: int, now: datetime, *, reviewer: str, remote_addr: str | None = None
@@ -261,7 +262,7 @@ class PenaltyService:
             )
         out = []
         for pid in ids:
-            assert pid is not None  # noqa: S101 - primary key
+            pid = stored(pid, "a penalty's id")
             with new_session(self.engine) as session:
                 row = session.get(Penalty, pid)
                 until = row.publish_until.isoformat() if row else ""

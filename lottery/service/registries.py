@@ -56,7 +56,9 @@ from lottery.storage.models import (
     Target,
 )
 
-from .lifecycle import Lifecycle, record_audit
+from .audit_trail import record_audit
+from .integrity import stored
+from .lifecycle import Lifecycle
 from .registry_view import (
     KINDS,
     REMOVED,
@@ -342,7 +344,7 @@ def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     columns = [c.name for c in table.columns]
     as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
     raw = conn.connection.driver_connection  # the psycopg connection, in this transaction
-    assert raw is not None  # noqa: S101 - a live connection
+    raw = stored(raw, "a live driver connection in this transaction")
     names = ", ".join(f'"{c}"' for c in columns)
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:

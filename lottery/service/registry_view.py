@@ -45,7 +45,8 @@ from lottery.storage.models import (
     Target,
 )
 
-from .lifecycle import Lifecycle, record_audit
+from .audit_trail import record_audit
+from .lifecycle import Lifecycle
 
 KINDS = ("targets", "inspectors", "items", "org-units", "conflicts", "history")
 SNAPSHOT_REGISTRIES = ("targets", "inspectors", "org-units")

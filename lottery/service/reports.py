@@ -25,8 +25,8 @@ from lottery.core.workdays import Deadline, deadline
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Task, TaskReport
 
+from .audit_trail import record_audit
 from .calendar import calendar_in, publish_record
-from .lifecycle import record_audit
 from .log import PublicLog
 from .results import (
     ResultError,

@@ -32,8 +32,9 @@ from lottery.core.records import Record
 from lottery.storage.engine import new_session
 from lottery.storage.models import EvidenceFile, InspectionHistory, InspectionResult, Target
 
+from .audit_trail import record_audit
 from .calendar import load_record, publish_record
-from .lifecycle import record_audit
+from .integrity import stored
 from .log import PublicLog
 from .result_entry import (
     BAD_RECORD,
@@ -142,17 +143,17 @@ class ResultsService:
             )
             session.add(row)
             session.flush()
-            assert row.id is not None  # noqa: S101 - flushed
+            row_id = stored(row.id, "the id of the result just written")
             record_audit(
                 session,
                 now,
                 actor,
                 "result.enter",
                 f"{entry.task}/{entry.target}",
-                {"result": row.id},
+                {"result": row_id},
                 remote_addr,
             )
-            return row.id
+            return row_id
 
     def correct(
         self,
@@ -196,17 +197,17 @@ class ResultsService:
             )
             session.add(row)
             session.flush()
-            assert row.id is not None  # noqa: S101 - flushed
+            row_id = stored(row.id, "the id of the result just written")
             record_audit(
                 session,
                 now,
                 actor,
                 "result.correct",
                 f"{entry.task}/{entry.target}",
-                {"result": row.id, "supersedes": record_id},
+                {"result": row_id, "supersedes": record_id},
                 remote_addr,
             )
-            return row.id
+            return row_id
 
     def approve(
         self, result_id: int, now: datetime, *, reviewer: str, remote_addr: str | None = None
@@ -235,8 +236,10 @@ class ResultsService:
             )
             old_fields: dict[str, Any] | None = None
             if row.supersedes is not None:
-                old = session.get(InspectionResult, row.supersedes)
-                assert old is not None  # noqa: S101 - foreign key
+                old = stored(
+                    session.get(InspectionResult, row.supersedes),
+                    f"result {row.supersedes}, which result {row.id} supersedes",
+                )
                 old.status = "superseded"
                 old_fields = old.fields
                 session.add(old)
@@ -277,8 +280,7 @@ class ResultsService:
             row = InspectionHistory(target=target_id, date=first, task=task, inspectors=present)
         row.date, row.inspectors = first, present
         session.add(row)
-        target = session.get(Target, target_id)
-        assert target is not None  # noqa: S101 - checked on entry
+        target = stored(session.get(Target, target_id), f"target {target_id}")
         cats = set(fields["categories"])
         # A bad record counts once per inspection: a correction only changes the count when
         # it turns a clean result into a bad one or back.

@@ -1,6 +1,7 @@
 """The scheduler: announce, draw and disclose each task on time, with APScheduler 3.
 
-Jobs are module-level functions taking only a task id, stored in a persistent SQLAlchemy job
+Jobs are module-level functions taking the running :class:`Scheduler` and a task id (only
+the id is stored), stored in a persistent SQLAlchemy job
 store (table ``scheduler_job``) on the service database: ``announce:<task>`` at the planned
 announce time, ``draw:<task>`` at the drand round's time plus a small delay (fetch, verify,
 draw; or declare the announced fallback once the relays say "not yet" past the deadline: both
@@ -21,9 +22,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,11 +37,13 @@ from lottery.core.errors import InputError, LotteryError, VerificationError
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Task
 
+from .audit_trail import record_audit
 from .beacons import fallback_declared
 from .drand_client import DrandClient
 from .drawing import DrawStatus, Fetch, PublicNumbersDraw, draw_task
 from .jobstore import SharedJobStore
-from .lifecycle import Lifecycle, StateError, TaskNotFound, params_from_task, record_audit
+from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .params import params_from_task
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +63,17 @@ def _utc_now() -> datetime:
 
 
 @dataclass
-class _Runtime:
+class Scheduler:
+    """One running scheduler: APScheduler and what its jobs use (the lifecycle, the clock, the
+    beacon source, the timings), and the count of jobs running, for :func:`stop_scheduler`.
+
+    Nothing of it is global: the jobs stored in the database name a module-level function and
+    a task id; :class:`_Executor` hands each run the scheduler that runs it (``rt=``), so a
+    process may run several schedulers and a test may call a job directly.
+    """
+
     lc: Lifecycle
-    scheduler: BackgroundScheduler
+    aps: BackgroundScheduler
     clock: Clock
     fetch: Fetch
     draw_delay: timedelta
@@ -76,34 +87,50 @@ class _Runtime:
         return _utc_now() + (moment - self.clock())
 
 
-_runtime: _Runtime | None = None
+class _WithScheduler:
+    """A stored job as :func:`apscheduler.executors.base.run_job` sees it, with its function
+    given the scheduler that runs it (``rt=``)."""
+
+    def __init__(self, job: Job, scheduler: Scheduler) -> None:
+        self._job = job
+        self.func = functools.partial(job.func, rt=scheduler)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._job, name)
+
+    def __str__(self) -> str:
+        return str(self._job)
 
 
-_P = ParamSpec("_P")
+class _Executor(ThreadPoolExecutor):  # type: ignore[misc]
+    """APScheduler's thread pool, running each job with its :class:`Scheduler`."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers)
+        self.scheduler: Scheduler | None = None
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        if self.scheduler is None:  # set by start_scheduler before APScheduler starts
+            raise LotteryError("the scheduler's executor was not given its scheduler")
+        super()._do_submit_job(_WithScheduler(job, self.scheduler), run_times)
 
 
-def _tracked(job: Callable[_P, None]) -> Callable[_P, None]:
-    """Count the job functions running, so :func:`stop_scheduler` can wait for them."""
+def _run(rt: Scheduler | None, step: Callable[[Scheduler], None]) -> None:
+    """Run a job's ``step`` on ``rt``, counted so :func:`stop_scheduler` can wait for it.
 
-    @functools.wraps(job)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        rt = _rt()
+    Raises:
+        LotteryError: when the job was called without its scheduler.
+    """
+    if rt is None:
+        raise LotteryError("a scheduler job was run without its scheduler (rt=)")
+    with rt.idle:
+        rt.running += 1
+    try:
+        step(rt)
+    finally:
         with rt.idle:
-            rt.running += 1
-        try:
-            job(*args, **kwargs)
-        finally:
-            with rt.idle:
-                rt.running -= 1
-                rt.idle.notify_all()
-
-    return run
-
-
-def _rt() -> _Runtime:
-    if _runtime is None:
-        raise LotteryError("the scheduler is not started in this process")
-    return _runtime
+            rt.running -= 1
+            rt.idle.notify_all()
 
 
 def start_scheduler(
@@ -116,8 +143,8 @@ def start_scheduler(
     retry: timedelta = RETRY,
     sweep_every: timedelta = SWEEP_EVERY,
     start: bool = True,
-) -> BackgroundScheduler:
-    """Create (and start) the process's scheduler on ``lc``'s database.
+) -> Scheduler:
+    """Create (and start) a scheduler on ``lc``'s database.
 
     Args:
         settings: the service settings (``drand_relays``).
@@ -129,14 +156,14 @@ def start_scheduler(
         sweep_every: how often task states are swept for steps to schedule.
         start: start the scheduler thread (the sweep runs at once).
     """
-    global _runtime
     clock = clock or _utc_now
-    scheduler = BackgroundScheduler(
+    executor = _Executor(4)
+    aps = BackgroundScheduler(
         jobstores={
             "default": SharedJobStore(engine=lc.engine, tablename=JOB_TABLE),
             "local": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(4)},
+        executors={"default": executor},
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         timezone=UTC,
     )
@@ -144,10 +171,9 @@ def start_scheduler(
     if fetch is None:
         client = DrandClient(settings.drand_relays, clock=clock)
         fetch = client.fetch_for
-    if _runtime is not None and _runtime.client is not None:
-        _runtime.client.close()
-    _runtime = _Runtime(lc, scheduler, clock, fetch, draw_delay, retry, client)
-    scheduler.add_job(
+    scheduler = Scheduler(lc, aps, clock, fetch, draw_delay, retry, client)
+    executor.scheduler = scheduler
+    aps.add_job(
         run_sweep,
         IntervalTrigger(seconds=sweep_every.total_seconds(), timezone=UTC),
         id="sweep",
@@ -156,7 +182,7 @@ def start_scheduler(
         replace_existing=True,
     )
     if start:
-        scheduler.start()
+        aps.start()
     return scheduler
 
 
@@ -185,16 +211,12 @@ def next_step(task: Task, *, fallback: bool, draw_delay: timedelta) -> tuple[str
     return None
 
 
-def schedule_task(scheduler: BackgroundScheduler, task: Task) -> str | None:
+def schedule_task(rt: Scheduler, task: Task) -> str | None:
     """Add the job of the task's next scheduled step unless it is already stored.
 
     Call after creating, announcing or drawing a task (the sweep does it too, within
     ``sweep_every``). Returns the id of the job added, or None.
-
-    Raises:
-        LotteryError: when no scheduler was started in this process.
     """
-    rt = _rt()
     with rt.lc.session() as session:
         declared = task.state == "announced" and fallback_declared(session, task.id)
         refused = _refused_steps(session, task.id)
@@ -203,11 +225,11 @@ def schedule_task(scheduler: BackgroundScheduler, task: Task) -> str | None:
         return None  # nothing to schedule, or staff must act (see the audit trail)
     name, at = step
     job_id = _job_id(name, task.id)
-    if scheduler.get_job(job_id) is not None:
+    if rt.aps.get_job(job_id) is not None:
         return None
     start = max(rt.wall_time(at), _utc_now())  # never make APScheduler replay past intervals
     try:
-        scheduler.add_job(
+        rt.aps.add_job(
             _JOBS[name],
             IntervalTrigger(seconds=rt.retry.total_seconds(), start_date=start, timezone=UTC),
             args=[task.id],
@@ -231,25 +253,25 @@ def _refused_steps(session: Session, task_id: str) -> set[str]:
     return {str(detail.get("step")) for detail in events}
 
 
-def _finish(rt: _Runtime, step: str, task_id: str) -> None:
+def _finish(rt: Scheduler, step: str, task_id: str) -> None:
     """The step is done (or impossible): drop its job and schedule the next one."""
     # JobLookupError: another instance (or the run before a crash) removed it.
     with contextlib.suppress(JobLookupError):
-        rt.scheduler.remove_job(_job_id(step, task_id), "default")
+        rt.aps.remove_job(_job_id(step, task_id), "default")
     try:
         task = rt.lc.get_task(task_id)
     except TaskNotFound:
         return
-    schedule_task(rt.scheduler, task)
+    schedule_task(rt, task)
 
 
-def _later(rt: _Runtime, step: str, task_id: str, at: datetime) -> None:
+def _later(rt: Scheduler, step: str, task_id: str, at: datetime) -> None:
     """Fire the step's job again at ``at`` (service clock) instead of after ``retry``."""
     with contextlib.suppress(JobLookupError):
-        rt.scheduler.modify_job(_job_id(step, task_id), "default", next_run_time=rt.wall_time(at))
+        rt.aps.modify_job(_job_id(step, task_id), "default", next_run_time=rt.wall_time(at))
 
 
-def _give_up(rt: _Runtime, step: str, task_id: str, now: datetime, exc: LotteryError) -> None:
+def _give_up(rt: Scheduler, step: str, task_id: str, now: datetime, exc: LotteryError) -> None:
     """A step the lifecycle refuses will not succeed by retrying: tell staff, stop the job."""
     logger.error("scheduled %s of %s refused: %s", step, task_id, exc)
     with rt.lc.session() as session, session.begin():
@@ -259,7 +281,7 @@ def _give_up(rt: _Runtime, step: str, task_id: str, now: datetime, exc: LotteryE
     _finish(rt, step, task_id)
 
 
-def _load(rt: _Runtime, step: str, task_id: str, state: str) -> Task | None:
+def _load(rt: Scheduler, step: str, task_id: str, state: str) -> Task | None:
     """The task when it is still in ``state``; otherwise finish the step and return None."""
     try:
         task = rt.lc.get_task(task_id)
@@ -272,10 +294,12 @@ def _load(rt: _Runtime, step: str, task_id: str, state: str) -> Task | None:
     return task
 
 
-@_tracked
-def run_announce(task_id: str) -> None:
+def run_announce(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: announce ``task_id`` at its planned time."""
-    rt = _rt()
+    _run(rt, lambda bound: _announce(bound, task_id))
+
+
+def _announce(rt: Scheduler, task_id: str) -> None:
     task = _load(rt, "announce", task_id, "draft")
     if task is None:
         return
@@ -295,11 +319,13 @@ def run_announce(task_id: str) -> None:
     _finish(rt, "announce", task_id)
 
 
-@_tracked
-def run_draw(task_id: str) -> None:
+def run_draw(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: at the round's time, draw through :func:`draw_task` (which fetches the round, or
     declares the fallback); retry while the round is not out or the relays are down."""
-    rt = _rt()
+    _run(rt, lambda bound: _draw(bound, task_id))
+
+
+def _draw(rt: Scheduler, task_id: str) -> None:
     task = _load(rt, "draw", task_id, "announced")
     if task is None:
         return
@@ -326,10 +352,12 @@ def run_draw(task_id: str) -> None:
         _finish(rt, "draw", task_id)
 
 
-@_tracked
-def run_disclose(task_id: str) -> None:
+def run_disclose(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: reveal ``task_id``'s secret and outcome at the disclosure time."""
-    rt = _rt()
+    _run(rt, lambda bound: _disclose(bound, task_id))
+
+
+def _disclose(rt: Scheduler, task_id: str) -> None:
     task = _load(rt, "disclose", task_id, "drawn")
     if task is None:
         return
@@ -349,47 +377,42 @@ def run_disclose(task_id: str) -> None:
     _finish(rt, "disclose", task_id)
 
 
-@_tracked
-def run_sweep() -> None:
+def run_sweep(rt: Scheduler | None = None) -> None:
     """Job: schedule the next step of every task that has one (at start, then periodically)."""
-    rt = _rt()
+    _run(rt, _sweep)
+
+
+def _sweep(rt: Scheduler) -> None:
     with rt.lc.session() as session:
         tasks = list(
             session.exec(select(Task).where(col(Task.state).in_(["draft", "announced", "drawn"])))
         )
     for task in tasks:
         try:
-            schedule_task(rt.scheduler, task)
+            schedule_task(rt, task)
         except LotteryError as exc:
             logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
 
 
-def stop_scheduler(
-    scheduler: BackgroundScheduler, *, wait: bool = True, timeout: float = 30.0
-) -> None:
-    """Shut ``scheduler`` down, then (with ``wait``) let running jobs finish.
+def stop_scheduler(rt: Scheduler, *, wait: bool = True, timeout: float = 30.0) -> None:
+    """Shut ``rt`` down, then (with ``wait``) let running jobs finish.
 
     Never ``scheduler.shutdown(wait=True)``: APScheduler holds its job-store lock while it
     waits for running jobs, and our jobs take that lock to remove themselves, so it would
     deadlock. Jobs that finish after the shutdown leave their stored job in place; it runs
     again (and does nothing) at the next start.
     """
-    global _runtime
-    scheduler.shutdown(wait=False)
-    rt = _runtime
-    if rt is None or rt.scheduler is not scheduler:
-        return
+    rt.aps.shutdown(wait=False)
     with rt.idle:
         if wait:
             rt.idle.wait_for(lambda: rt.running == 0, timeout=timeout)
         if rt.running:
-            return  # jobs still running need the slot; the next start replaces it
+            return  # jobs still running keep the relay client
     if rt.client is not None:
         rt.client.close()
-    _runtime = None
 
 
-_JOBS: dict[str, Callable[[str], None]] = {
+_JOBS: dict[str, Callable[[str, Scheduler | None], None]] = {
     "announce": run_announce,
     "draw": run_draw,
     "disclose": run_disclose,

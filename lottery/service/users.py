@@ -29,7 +29,8 @@ from lottery.core.errors import InputError, LotteryError
 from lottery.storage.models import ApiToken, User
 
 from . import login_throttle
-from .lifecycle import Lifecycle, record_audit
+from .audit_trail import record_audit
+from .lifecycle import Lifecycle
 from .password_policy import check_new_password, check_password
 from .roles import Perm, Role, permissions
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from lottery.api import create_app
 from lottery.core import drand
-from lottery.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE
+from lottery.demo.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import Role

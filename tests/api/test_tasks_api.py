@@ -157,5 +157,5 @@ def test_a_planned_announcement_is_scheduled_at_once(
         definition = task_definition("T-plan")
         definition["announce_at"] = "2099-01-01T00:00:00Z"  # far ahead: stored, not run
         assert client.post("/api/tasks", json=definition, headers=headers).status_code == 201
-        assert app.state.scheduler.get_job("announce:T-plan") is not None
+        assert app.state.scheduler.aps.get_job("announce:T-plan") is not None
         assert service.get_task("T-plan").params["announce_at"] == "2099-01-01T00:00:00Z"

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from lottery.demo.synthetic import make_uscc
 from lottery.registry_io import limits as rio_limits
-from lottery.synthetic import make_uscc
 from tests.api.conftest import token
 from tests.registry_io.conftest import TARGET_HEADER, target
 from tests.registry_io.xlsx_parts import sheet_xml, workbook

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lottery.demo import run_demo
+from lottery.demo.city import run_demo
 from publisher.build import build_site
 from tests.browser.chromium import TIMEOUT_MS, StaticServer
 from tests.publisher.hostile import build_hostile_export

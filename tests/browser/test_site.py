@@ -18,7 +18,7 @@ from typing import Any
 import jieba
 import pytest
 
-from lottery.demo import run_demo
+from lottery.demo.city import run_demo
 from publisher.build import build_site
 from publisher.model import load_model
 from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page

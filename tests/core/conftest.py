@@ -12,12 +12,12 @@ from types import FrameType
 
 import pytest
 
-from lottery.core import parallel
+from lottery.runtime import forking
 
 
 def forks() -> bool:
     """Whether forking is possible now (a test elsewhere in the suite may leave a thread)."""
-    return parallel.can_fork()
+    return forking.can_fork()
 
 
 @pytest.fixture(scope="module")
@@ -54,5 +54,5 @@ def guard(seconds: float, what: str) -> Iterator[None]:
 @pytest.fixture
 def small_parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Let pools of any size take the parallel path."""
-    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(forking, "MIN_PARALLEL", 1)
     yield

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lottery import inmemory
-from lottery.core import parallel, selection, teams
+from lottery.core import selection, sharing, teams
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import compute_outcome
 from lottery.core.errors import VerificationError
@@ -28,9 +27,12 @@ from lottery.core.pool import Candidate, build_pool, encode_pool
 from lottery.core.pool_blob import raw_strata
 from lottery.core.records import open_record
 from lottery.core.seed import commitment
+from lottery.core.sharing import SERIAL
 from lottery.core.teams import Team
 from lottery.core.verify import verify_task
-from lottery.synthetic import make_registries
+from lottery.demo.synthetic import make_registries
+from lottery.runtime import forking
+from lottery.service import inmemory
 from tests.core.conftest import forks
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
 from tests.test_draw_verify import resign
@@ -55,7 +57,7 @@ def _outcome(run: inmemory.TaskRun, workers: int) -> bytes:
         BEACON,
         SECRET,
         commitment(SECRET),
-        workers=workers,
+        workers=forking.workers(workers),
     )
     return result.outcome_blob
 
@@ -77,8 +79,8 @@ def test_parallel_draw_is_byte_identical(
 
 
 def test_parallel_draw_above_the_real_threshold() -> None:
-    run = _run(parallel.MIN_PARALLEL + 5_000, 400, 10, seed=3)
-    assert parallel.use_workers(2, run.prepared.pool.candidates) == forks()
+    run = _run(forking.MIN_PARALLEL + 5_000, 400, 10, seed=3)
+    assert forking.workers(2).share(run.prepared.pool.candidates) == forks()
     assert _outcome(run, 2) == _outcome(run, 1)
 
 
@@ -98,7 +100,7 @@ ids = st.from_regex(r"[0-9A-Z]{1,12}", fullmatch=True)
 def test_shared_selection_equals_serial(seed: bytes, rows: list[tuple[str, str, str]]) -> None:
     pool = build_pool("T", [Candidate(i, r, c) for i, r, c in rows], {"A": 2500, "B": 5000})
     serial = selection.select(seed, pool)
-    tail = selection.start_tail(seed, pool, fork=forks())
+    tail = selection.start_tail(seed, pool, forking.workers(2))
     drawn = selection.finish(seed, pool, tail)
     assert (drawn.selection, drawn.draws) == (serial, None)
     # Each process wrote the outcome text of the strata it drew: together, the serial text.
@@ -109,7 +111,7 @@ def test_shared_selection_equals_serial(seed: bytes, rows: list[tuple[str, str, 
     # The verifier's worker reads the strata straight from the blob: the same picks.
     cut = raw_strata(encode_pool(pool))
     assert cut is not None
-    claims = parallel.Claims(len(cut.strata), shared=False)  # the back takes every stratum
+    claims = sharing.Claims(len(cut.strata))  # the back takes every stratum
     back = selection.draw_from_back(
         seed, claims, lambda i: selection.raw_stratum_ids(cut.strata[i]), 5
     )
@@ -123,7 +125,7 @@ def test_shared_selection_equals_serial(seed: bytes, rows: list[tuple[str, str, 
     assert back.draws == teams.first_draws(seed, flat, 5)
 
 
-def _both_ends(claims: parallel.Claims) -> tuple[list[int], list[int]]:
+def _both_ends(claims: sharing.Claims) -> tuple[list[int], list[int]]:
     front: list[int] = []
     back: list[int] = []
     turn = 0
@@ -139,7 +141,7 @@ def _both_ends(claims: parallel.Claims) -> tuple[list[int], list[int]]:
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 30])
 def test_claims_give_a_prefix_and_a_suffix(n: int) -> None:
     for shared in (False, True):
-        claims = parallel.Claims(n, shared=shared)
+        claims = forking.SharedClaims(n) if shared else sharing.Claims(n)
         front, back = _both_ends(claims)
         assert front == list(range(len(front)))
         assert back == list(range(n - 1, len(front) - 1, -1))
@@ -147,7 +149,7 @@ def test_claims_give_a_prefix_and_a_suffix(n: int) -> None:
         assert not claims.broken
 
 
-def _take_back(claims: parallel.Claims, stop_after: int) -> list[int]:
+def _take_back(claims: sharing.Claims, stop_after: int) -> list[int]:
     got: list[int] = []
     while len(got) < stop_after and (i := claims.back()) is not None:
         got.append(i)
@@ -156,8 +158,8 @@ def _take_back(claims: parallel.Claims, stop_after: int) -> list[int]:
 
 def test_claims_are_shared_with_a_forked_worker() -> None:
     assert forks(), "fork must be possible here (see _no_threads_left)"
-    claims = parallel.Claims(50, shared=True)
-    job = parallel.Background(lambda: _take_back(claims, 20), fork=True)
+    claims = forking.SharedClaims(50)
+    job = forking.Background(lambda: _take_back(claims, 20), fork=True)
     assert job.forked
     taken = job.result()
     assert taken == list(range(49, 29, -1))
@@ -185,8 +187,8 @@ class _RecordedLock:
 
 def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch) -> None:
     assert forks(), "fork must be possible here (see _no_threads_left)"
-    monkeypatch.setattr(parallel, "LOCK_TIMEOUT", 0.2)
-    claims = parallel.Claims(5, shared=True)
+    monkeypatch.setattr(forking, "LOCK_TIMEOUT", 0.2)
+    claims = forking.SharedClaims(5)
 
     parent = os.getpid()
 
@@ -195,7 +197,7 @@ def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch
             claims._lock.acquire()
             os._exit(9)
 
-    parallel.Background(grab_and_die, fork=True).result()
+    forking.Background(grab_and_die, fork=True).result()
     assert not claims.broken
     lock = _RecordedLock(claims._lock)
     claims._lock = lock
@@ -213,7 +215,7 @@ def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) ->
     serial = selection.select(seed, pool)
     real, parent = selection.draw_from_back, os.getpid()
 
-    def die_after_claiming(seed: bytes, claims: parallel.Claims, *args: object) -> object:
+    def die_after_claiming(seed: bytes, claims: sharing.Claims, *args: object) -> object:
         if os.getpid() == parent:  # the parent's rerun of the worker: what the real one does
             return real(seed, claims, *args)  # type: ignore[arg-type]
         claims.back()
@@ -221,7 +223,7 @@ def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) ->
         os._exit(3)
 
     monkeypatch.setattr(selection, "draw_from_back", die_after_claiming)
-    tail = selection.start_tail(seed, pool, fork=True)
+    tail = selection.start_tail(seed, pool, forking.ForkWorkers(2))
     assert tail.job.forked
     worker = tail.job._proc
     assert worker is not None
@@ -262,12 +264,11 @@ def _disclosed(task: str = "T2026-P") -> inmemory.TaskRun:
 def test_parallel_verification_reports_the_same(small_parallel: None) -> None:
     run = _disclosed()
     notes, blobs = run.published.notes, run.published.blobs
-    serial = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=1)
-    forked = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=2)
+    serial = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=SERIAL)
+    forked = verify_task(notes, blobs, VERIFIERS, log=LOG, workers=forking.workers(2))
     assert forked == serial
     assert forked.outcome is not None and forked.outcome == serial.outcome
-    with parallel.using_workers(2):  # the default a command line sets for audit_export
-        assert verify_task(notes, blobs, VERIFIERS, log=LOG) == serial
+    assert verify_task(notes, blobs, VERIFIERS, log=LOG) == serial  # the default: SERIAL
 
 
 def forge_outcome(
@@ -332,17 +333,17 @@ def _failures(run: inmemory.TaskRun) -> dict[str, tuple[list[bytes], dict[str, b
 def test_parallel_verification_fails_the_same_way(small_parallel: None) -> None:
     for want, (notes, blobs) in _failures(_disclosed()).items():
         with pytest.raises(VerificationError) as serial:
-            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=1)
+            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=SERIAL)
         with pytest.raises(VerificationError) as forked:
-            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=2)
+            verify_task(notes, blobs, VERIFIERS, log=LOG, workers=forking.workers(2))
         assert serial.value.check == want
         assert (forked.value.check, forked.value.detail) == (want, serial.value.detail)
 
 
 def test_in_process_when_fork_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert not parallel.can_fork()
-    assert not parallel.use_workers(2, 10**6)
+    monkeypatch.setattr(forking.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert not forking.can_fork()
+    assert not forking.workers(2).share(10**6)
     run = _run(300, 40, 3, seed=5)
     assert _outcome(run, 2) == _outcome(run, 1)
 
@@ -352,20 +353,21 @@ def test_in_process_when_threads_run() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not parallel.can_fork()  # a server with threads never forks
-        assert not parallel.use_workers(2, 10**6)
+        assert not forking.can_fork()  # a server with threads never forks
+        assert not forking.workers(2).share(10**6)
     finally:
         stop.set()
         thread.join()
 
 
 def test_small_pools_and_one_worker_stay_in_process() -> None:
-    assert not parallel.use_workers(2, parallel.MIN_PARALLEL - 1)
-    assert not parallel.use_workers(1, 10**6)
+    assert not forking.workers(2).share(forking.MIN_PARALLEL - 1)
+    assert not forking.workers(1).share(10**6)
+    assert forking.workers(1) is SERIAL
     with pytest.raises(ValueError, match="at least 1"):
-        parallel.use_workers(0, 10)
-    with pytest.raises(ValueError, match="at least 1"), parallel.using_workers(0):
-        pass
+        forking.workers(0)
+    with pytest.raises(ValueError, match="at least 1"):
+        forking.ForkWorkers(0)
 
 
 def _pid_square(parent: int, x: int) -> tuple[bool, int]:
@@ -375,7 +377,7 @@ def _pid_square(parent: int, x: int) -> tuple[bool, int]:
 def test_background_returns_the_child_result() -> None:
     parent = os.getpid()
     can = forks()
-    job = parallel.Background(lambda: _pid_square(parent, 7), fork=can)
+    job = forking.Background(lambda: _pid_square(parent, 7), fork=can)
     assert job.forked == can
     assert job.result() == (can, 49)  # computed in the child when forking is possible
 
@@ -395,13 +397,13 @@ def _raises_in_child(parent: int) -> str:
 @pytest.mark.parametrize("fn", [_dies_in_child, _raises_in_child])
 def test_a_failed_child_is_recomputed_in_process(fn: object) -> None:
     parent = os.getpid()
-    job = parallel.Background(lambda: fn(parent), fork=forks())  # type: ignore[operator]
+    job = forking.Background(lambda: fn(parent), fork=forks())  # type: ignore[operator]
     assert job.result() == "recomputed here"
 
 
 def test_lazy_background_and_errors_surface_in_the_parent() -> None:
     calls: list[int] = []
-    job = parallel.Background(lambda: calls.append(1) or len(calls), fork=False)
+    job = forking.Background(lambda: calls.append(1) or len(calls), fork=False)
     assert not job.forked and calls == []  # nothing runs until asked
     assert job.result() == 1
 
@@ -409,12 +411,12 @@ def test_lazy_background_and_errors_surface_in_the_parent() -> None:
         raise ValueError("bad input")
 
     with pytest.raises(ValueError, match="bad input"):
-        parallel.Background(boom, fork=forks()).result()
+        forking.Background(boom, fork=forks()).result()
 
 
 def test_cancel_stops_the_child() -> None:
     assert forks(), "fork must be possible here (see _no_threads_left)"
-    job = parallel.Background(lambda: time.sleep(60), fork=True)  # 60 s: only a guard
+    job = forking.Background(lambda: time.sleep(60), fork=True)  # 60 s: only a guard
     proc = job._proc
     assert proc is not None and proc.is_alive()
     job.cancel()
@@ -427,7 +429,7 @@ def test_background_never_forks_beside_a_thread() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        job = parallel.Background(lambda: os.getpid(), fork=True)
+        job = forking.Background(lambda: os.getpid(), fork=True)
         assert not job.forked
         assert job.result() == os.getpid()
     finally:

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from lottery import inmemory
-from lottery.core import parallel, rerun, selection
+from lottery.core import rerun, selection, sharing
 from lottery.core.errors import VerificationError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import open_record
 from lottery.core.verify import TaskVerification, verify_task
+from lottery.runtime import forking
+from lottery.service import inmemory
 from tests.core.conftest import forks, guard
 from tests.core.test_parallel import VERIFIERS, _disclosed, forge_outcome
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon
@@ -43,7 +44,11 @@ def confirmed(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 def _verify(run: inmemory.TaskRun, workers: int) -> TaskVerification:
     return verify_task(
-        run.published.notes, run.published.blobs, VERIFIERS, log=LOG, workers=workers
+        run.published.notes,
+        run.published.blobs,
+        VERIFIERS,
+        log=LOG,
+        workers=forking.workers(workers),
     )
 
 
@@ -135,7 +140,9 @@ def test_a_forged_team_fails_the_same_way(small_parallel: None) -> None:
     errors = []
     for workers in (1, 2):
         with pytest.raises(VerificationError) as err:
-            verify_task(forged_notes, forged_blobs, VERIFIERS, log=LOG, workers=workers)
+            verify_task(
+                forged_notes, forged_blobs, VERIFIERS, log=LOG, workers=forking.workers(workers)
+            )
         errors.append((err.value.check, err.value.detail))
     assert errors[0] == errors[1]
     assert errors[0][0] == "draw.teams" and outcome["teams"][3]["target"] in errors[0][1]
@@ -146,33 +153,35 @@ def test_no_speculation_without_a_reveal_or_a_worker(small_parallel: None) -> No
     inmemory.draw(run, beacon()[1], T_DRAW)
     records = [open_record(n, VERIFIERS, log=LOG) for n in run.published.notes]
     blobs = run.published.blobs
-    assert rerun.start(records[0], records[1:], blobs, 2) is None  # sealed: nothing to re-run
+    assert (
+        rerun.start(records[0], records[1:], blobs, forking.workers(2)) is None
+    )  # sealed: nothing to re-run
     inmemory.reveal(run, T_REVEAL)
     records = [open_record(n, VERIFIERS, log=LOG) for n in run.published.notes]
-    assert rerun.start(records[0], records[1:], blobs, 1) is None
+    assert rerun.start(records[0], records[1:], blobs, sharing.SERIAL) is None
     without_pool = {k: v for k, v in blobs.items() if k != records[0].body["pool"]["sha256"]}
-    assert rerun.start(records[0], records[1:], without_pool, 2) is None
-    started = rerun.start(records[0], records[1:], blobs, 2)
+    assert rerun.start(records[0], records[1:], without_pool, forking.workers(2)) is None
+    started = rerun.start(records[0], records[1:], blobs, forking.workers(2))
     assert started is not None and started.job.forked
     started.abandon()
 
 
-def _echo(inbox: parallel.Inbox[bytes], parent: int) -> tuple[bool, int]:
+def _echo(inbox: sharing.Inbox[bytes], parent: int) -> tuple[bool, int]:
     return os.getpid() != parent, len(inbox.get())
 
 
 def test_inbox_carries_a_message_to_the_child() -> None:
     assert forks(), "fork must be possible here"
-    inbox: parallel.Inbox[bytes] = parallel.Inbox(shared=True)
+    inbox: forking.PipeInbox[bytes] = forking.PipeInbox()
     parent = os.getpid()
-    job = parallel.Background(lambda: _echo(inbox, parent), inbox=inbox)
+    job = forking.Background(lambda: _echo(inbox, parent), inbox=inbox)
     assert inbox.put(b"x" * 3_000_000)  # far more than a pipe holds
     assert job.delivered() == (True, 3_000_000)
 
 
 def test_a_send_to_a_dead_child_fails_at_once() -> None:
-    inbox: parallel.Inbox[bytes] = parallel.Inbox(shared=True)
-    job = parallel.Background(lambda: os._exit(3), inbox=inbox)
+    inbox: forking.PipeInbox[bytes] = forking.PipeInbox()
+    job = forking.Background(lambda: os._exit(3), inbox=inbox)
     assert job.forked
     assert job.delivered() is None  # no value and nothing recomputed here
     with guard(60, "a send to a dead child"):  # with a reader left, it would block forever
@@ -180,7 +189,7 @@ def test_a_send_to_a_dead_child_fails_at_once() -> None:
 
 
 def test_the_child_reads_end_of_file_when_the_parent_sends_nothing() -> None:
-    inbox: parallel.Inbox[bytes] = parallel.Inbox(shared=True)
+    inbox: forking.PipeInbox[bytes] = forking.PipeInbox()
 
     def read() -> str:
         try:
@@ -189,14 +198,15 @@ def test_the_child_reads_end_of_file_when_the_parent_sends_nothing() -> None:
             return "eof"
         return "message"
 
-    job = parallel.Background(read, inbox=inbox)
+    job = forking.Background(read, inbox=inbox)
     inbox.close()
     assert job.delivered() == "eof"
 
 
 def test_inbox_in_process() -> None:
-    inbox: parallel.Inbox[int] = parallel.Inbox(shared=False)
-    job = parallel.Background(lambda: inbox.get() * 2, fork=False, inbox=inbox)
+    inbox: sharing.Inbox[int] = sharing.SERIAL.inbox()
+    job = sharing.SERIAL.start(lambda: inbox.get() * 2, inbox)
+    assert not job.forked
     assert inbox.put(21)
     assert job.delivered() is None  # nothing ran in a child
     assert job.result() == 42
@@ -205,14 +215,14 @@ def test_inbox_in_process() -> None:
 
 
 def test_a_shared_inbox_without_a_fork_refuses_messages() -> None:
-    inbox: parallel.Inbox[int] = parallel.Inbox(shared=True)
-    parallel.Background(lambda: 0, fork=False, inbox=inbox)
+    inbox: forking.PipeInbox[int] = forking.PipeInbox()
+    forking.Background(lambda: 0, fork=False, inbox=inbox)
     assert not inbox.put(1)  # nobody could ever read it: refused, never blocking
 
 
 def test_delivered_returns_the_childs_value() -> None:
     parent = os.getpid()
-    job = parallel.Background(lambda: (os.getpid() != parent, selection.TAG_STRATUM))
+    job = forking.Background(lambda: (os.getpid() != parent, selection.TAG_STRATUM))
     assert job.forked
     assert job.delivered() == (True, selection.TAG_STRATUM)
     assert job.delivered() is None  # delivered once

@@ -17,7 +17,7 @@ import hashlib
 
 import pytest
 
-from lottery.core import parallel, selection
+from lottery.core import selection, sharing
 from lottery.core.errors import InputError
 from lottery.core.outcome_text import section_of_entries
 from lottery.core.pool import Pool, Stratum
@@ -41,7 +41,9 @@ from lottery.core.selection import (
     stratum_key,
     ticket,
 )
+from lottery.core.sharing import SERIAL
 from lottery.core.teams import first_draws
+from lottery.runtime import forking
 
 SEED = bytes(range(32))
 OTHER = bytes(range(1, 33))
@@ -153,7 +155,7 @@ def serial(pool: Pool) -> list[tuple[Stratum, list[Pick]]]:
 
 def test_front_and_back_share_the_strata_without_overlap() -> None:
     pool = pool_of_strata(5)
-    claims = parallel.Claims(5, shared=False)
+    claims = sharing.Claims(5)
 
     def ids_of(i: int) -> selection.StratumIds:
         return stratum_ids(pool.strata[i])
@@ -174,7 +176,7 @@ def test_front_and_back_share_the_strata_without_overlap() -> None:
 
 def test_without_a_pool_size_no_team_draws_are_made_ahead() -> None:
     pool = pool_of_strata(3)
-    claims = parallel.Claims(3, shared=False)
+    claims = sharing.Claims(3)
     head = draw_from_front(SEED, claims, lambda i: stratum_ids(pool.strata[i]), 0)
     assert [k for k, _ in head.strata] == ["R0|low", "R1|low", "R2|low"]
     assert head.draws == [None, None, None]
@@ -184,7 +186,7 @@ def test_without_a_pool_size_no_team_draws_are_made_ahead() -> None:
 @pytest.mark.parametrize("inspectors", [0, 3])
 def test_an_in_process_tail_gives_the_serial_answer(inspectors: int) -> None:
     pool = pool_of_strata(4)
-    drawn = finish(SEED, pool, start_tail(SEED, pool, fork=False, inspectors=inspectors))
+    drawn = finish(SEED, pool, start_tail(SEED, pool, SERIAL, inspectors=inspectors))
     assert drawn.selection == serial(pool)
     picks = [p.target.encode() for _, ps in drawn.selection for p in ps]
     if inspectors:
@@ -199,7 +201,7 @@ def test_an_in_process_tail_gives_the_serial_answer(inspectors: int) -> None:
 
 def test_a_tail_for_another_pool_is_ignored() -> None:
     pool = pool_of_strata(4)
-    other = start_tail(SEED, pool_of_strata(2), fork=False, inspectors=3)
+    other = start_tail(SEED, pool_of_strata(2), SERIAL, inspectors=3)
     drawn = finish(SEED, pool, other)
     assert drawn.selection == serial(pool)
     assert drawn.draws is None and drawn.sections is None
@@ -207,7 +209,7 @@ def test_a_tail_for_another_pool_is_ignored() -> None:
 
 def test_a_wrong_worker_answer_is_redrawn_here() -> None:
     pool = pool_of_strata(4)
-    tail = start_tail(SEED, pool, fork=False, inspectors=3)
+    tail = start_tail(SEED, pool, SERIAL, inspectors=3)
     wrong = TailResult(1, [("R9|low", [])], ["x"], None)  # not where the parent stopped
     tail.job._fn = lambda: wrong  # type: ignore[attr-defined]
     drawn = finish(SEED, pool, tail)
@@ -219,8 +221,8 @@ def split_tail(pool: Pool, taken_back: int, inspectors: int) -> selection.Tail:
     """A tail whose worker drew the last ``taken_back`` strata while the parent waited, as
     a forked worker does when it is faster: the parent's front then stops where it began."""
     n = len(pool.strata)
-    tail = start_tail(SEED, pool, fork=False, inspectors=inspectors)
-    worker = parallel.Claims(n, shared=False)
+    tail = start_tail(SEED, pool, SERIAL, inspectors=inspectors)
+    worker = sharing.Claims(n)
     for _ in range(n - taken_back):
         worker.front()  # what the parent will take
     answer = draw_from_back(SEED, worker, lambda i: stratum_ids(pool.strata[i]), inspectors)
@@ -246,7 +248,7 @@ def test_a_worker_answer_is_joined_after_the_parent_share(taken_back: int) -> No
 def test_a_worker_answer_that_starts_elsewhere_is_redrawn_here() -> None:
     # The labels of what follows the parent's share match (none), the start does not.
     pool = pool_of_strata(4)
-    tail = start_tail(SEED, pool, fork=False, inspectors=3)
+    tail = start_tail(SEED, pool, SERIAL, inspectors=3)
     tail.job._fn = lambda: TailResult(3, [], [], None)  # type: ignore[attr-defined]
     drawn = finish(SEED, pool, tail)
     assert drawn.selection == serial(pool)
@@ -265,7 +267,7 @@ def test_a_worker_answer_for_other_strata_is_redrawn_here() -> None:
 
 def test_a_shared_draw_writes_ahead_the_team_draws_and_sections(small_parallel: None) -> None:
     pool = pool_of_strata(6)
-    drawn = select_with_draws(SEED, pool, workers=2, inspectors=3)
+    drawn = select_with_draws(SEED, pool, workers=forking.workers(2), inspectors=3)
     assert drawn.selection == serial(pool)
     picks = [p.target.encode() for _, ps in drawn.selection for p in ps]
     assert drawn.draws == first_draws(SEED, picks, 3)
@@ -274,14 +276,12 @@ def test_a_shared_draw_writes_ahead_the_team_draws_and_sections(small_parallel: 
         for st in pool.strata
     ]
     with pytest.raises(InputError, match="seed must be 32 bytes"):
-        select_with_draws(bytes(31), pool, workers=2, inspectors=3)
+        select_with_draws(bytes(31), pool, workers=forking.workers(2), inspectors=3)
 
 
-def test_worker_count_rules() -> None:
+def test_a_small_pool_is_not_shared() -> None:
     pool = pool_of_strata(2)
-    with pytest.raises(ValueError, match="at least 1"):
-        select(SEED, pool, workers=0)
     # A small pool stays in-process: nothing is written ahead.
-    drawn = select_with_draws(SEED, pool, workers=2, inspectors=3)
+    drawn = select_with_draws(SEED, pool, workers=forking.workers(2), inspectors=3)
     assert drawn.selection == serial(pool)
     assert drawn.draws is None and drawn.sections is None

@@ -38,7 +38,7 @@ EMPTY: frozenset[str] = frozenset()
 # The second implementation: docs/teams.md §2 written out literally, unoptimized.
 
 
-def reference_assign(
+def reference_assign(  # noqa: C901 - the spec's algorithm, step by step as docs/teams.md words it
     seed: bytes,
     picks: list[str],
     inspectors: list[str],

@@ -24,7 +24,7 @@ from lottery.core.errors import VerificationError
 from lottery.core.note import sign_note
 from lottery.core.records import make_record, open_record
 from lottery.core.verify import verify_task
-from lottery.service.calendar import builtin_years
+from lottery.export.holidays import builtin_years
 from tests.forge import (
     VERIFIERS,
     Blobs,

@@ -142,7 +142,7 @@ def test_negative_period_refused() -> None:
 
 
 def test_builtin_years_match_the_notices() -> None:
-    from lottery.service.calendar import builtin_years
+    from lottery.export.holidays import builtin_years
 
     built = builtin_years()
     for notice in (NOTICE_2025, NOTICE_2026):

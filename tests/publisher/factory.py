@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from lottery import inmemory
 from lottery.core.canonical import sha256_hex
 from lottery.core.draw import TaskParams
 from lottery.core.records import make_record, open_record
 from lottery.core.workdays import deadline
-from lottery.export import write_export
-from lottery.synthetic import Registries, make_registries
+from lottery.demo.synthetic import Registries, make_registries
+from lottery.export.write import write_export
+from lottery.service import inmemory
 from publisher.snapshot import encode_snapshot
 from tests.lifecycle import (
     LOG,

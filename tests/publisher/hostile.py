@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from lottery import inmemory
+from lottery.service import inmemory
 from tests.publisher import factory
 from tests.publisher.factory import Built
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lottery.core.records import make_record
-from lottery.export import write_export
+from lottery.export.write import write_export
 from publisher.model import PublishError, load_model
 from tests.lifecycle import LOG, office_signer
 from tests.publisher.conftest import BuiltSite

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lottery.core.records import parse_record_text
 from lottery.core.tiles import entries_from_bundles
-from lottery.export import file_getter
+from lottery.export.read import file_getter
 from tests.publisher.conftest import BuiltSite
 
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from lottery.core.deadline_audit import audit_publications
-from lottery.service.calendar import builtin_years
+from lottery.export.holidays import builtin_years
 from publisher.model import load_model
 from tests.publisher.conftest import BuiltSite
 from tests.publisher.factory import WITHDRAWN_PENALTY

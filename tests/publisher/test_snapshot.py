@@ -77,7 +77,7 @@ def test_build_refuses_a_malformed_snapshot_and_writes_no_site(tmp_path: Path) -
     from datetime import UTC, datetime
 
     from lottery.core.records import make_record
-    from lottery.export import write_export
+    from lottery.export.write import write_export
     from publisher.build import build_site
     from publisher.model import PublishError
     from tests.lifecycle import LOG, office_signer

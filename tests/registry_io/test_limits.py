@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from lottery.demo.synthetic import make_uscc
 from lottery.registry_io import (
     MAX_LISTED_ERRORS,
     Limits,
@@ -32,7 +33,6 @@ from lottery.registry_io.limits import (
     MAX_LOOSE_ELEMENTS,
     MAX_RECORD_CHARS,
 )
-from lottery.synthetic import make_uscc
 
 from .conftest import GOOD_A, GOOD_B, REGIONS, TARGET_HEADER, target
 from .xlsx_parts import shared_strings_xml, sheet_xml, understate_size, workbook

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from lottery.demo.synthetic import Registries
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings, get_settings
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
-from lottery.synthetic import Registries
 from tests import lifecycle as lc
 from tests.storage.conftest import database_url  # noqa: F401 - the parametrized fixture
 

@@ -6,7 +6,7 @@ public key already decompressed, so a restart costs milliseconds.
 
 from __future__ import annotations
 
-from lottery.recorded import quicknet_verify_sample
+from lottery.demo.recorded import quicknet_verify_sample
 from tests.service import crash_worker  # noqa: F401 - imported for its side effect: loaded
 
 quicknet_verify_sample()

@@ -17,7 +17,7 @@ from lottery.core import drand
 from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersValue
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
-from lottery.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE, numbers_beacon
+from lottery.demo.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE, numbers_beacon
 from tests import lifecycle as lc
 
 CHAIN_HASH = drand.QUICKNET.chain_hash.hex()

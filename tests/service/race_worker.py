@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lottery.recorded import quicknet_round_123
+from lottery.demo.recorded import quicknet_round_123
 from lottery.service import scheduler as sch
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings
@@ -52,12 +52,12 @@ def scheduler_draws(
     scheduler = sch.start_scheduler(
         config, service, clock=lambda: moment, fetch=lambda _: quicknet_round_123(), start=False
     )
-    scheduler.start(paused=True)  # the test runs the job function itself, on cue
+    scheduler.aps.start(paused=True)  # the test runs the job function itself, on cue
     try:
         for task in tasks:
             sch.schedule_task(scheduler, service.get_task(task))
             barrier.wait(timeout=60)
-            sch.run_draw(task)
+            sch.run_draw(task, scheduler)
             results.put((task, "scheduler", service.get_task(task).draw_record))
     finally:
         sch.stop_scheduler(scheduler)

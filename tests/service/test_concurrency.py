@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import func, select
 
 from lottery.core.audit import audit_export
-from lottery.export import file_getter
+from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, LogEntry, SealedOutcome

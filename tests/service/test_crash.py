@@ -25,7 +25,7 @@ from sqlmodel import func, select
 from lottery.core.audit import audit_export
 from lottery.core.canonical import sha256_hex
 from lottery.core.seed import commitment
-from lottery.export import file_getter
+from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Blob, LogEntry, SchedulerJob, TaskSecret

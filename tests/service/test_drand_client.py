@@ -19,7 +19,7 @@ import pytest
 
 from lottery.core import drand
 from lottery.core.beacon import DrandBeacon
-from lottery.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE
+from lottery.demo.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE
 from lottery.service.drand_client import BeaconNotYetAvailable, DrandClient, RelaysUnavailable
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "drand" / "quicknet.json"

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from lottery.core.beacon import DrandBeacon, DrandValue
 from lottery.core.canonical import format_time
 from lottery.core.errors import InputError, VerificationError
-from lottery.recorded import QUICKNET_SIGNATURE, quicknet_round_123
+from lottery.demo.recorded import QUICKNET_SIGNATURE, quicknet_round_123
 from lottery.service import beacons
 from lottery.service.drand_client import BeaconNotYetAvailable, DrandClient, RelaysUnavailable
 from lottery.service.drawing import (

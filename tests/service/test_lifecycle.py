@@ -12,7 +12,7 @@ from lottery.core.audit import audit_export
 from lottery.core.beacon import PublicNumbersValue
 from lottery.core.errors import InputError, VerificationError
 from lottery.core.outcome import decode_outcome
-from lottery.export import file_getter
+from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle, StateError, TaskNotFound
 from lottery.storage.models import AuditEvent, Blob, LogEntry, SealedOutcome, Task
 from tests import lifecycle as lc

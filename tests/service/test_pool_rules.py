@@ -22,7 +22,7 @@ import pytest
 from sqlmodel import select
 
 from lottery.core.records import Record
-from lottery.recorded import numbers_beacon
+from lottery.demo.recorded import numbers_beacon
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import export_registry, import_registry
 from lottery.storage.models import Conflict, InspectionHistory, Inspector

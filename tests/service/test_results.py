@@ -19,7 +19,7 @@ from lottery.core.canonical import sha256_hex
 from lottery.core.errors import EncodingError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import make_record
-from lottery.export import file_getter
+from lottery.export.read import file_getter
 from lottery.service.credit import credit_rows, write_credit_export
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import PenaltyEntry, PenaltyService

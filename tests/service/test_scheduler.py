@@ -15,11 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, func, select
 
 from lottery.core.beacon import DrandBeacon, DrandValue
-from lottery.recorded import quicknet_round_123
+from lottery.demo.recorded import quicknet_round_123
 from lottery.service import scheduler as sch
 from lottery.service.beacons import fallback_declared
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
@@ -63,11 +62,11 @@ class Fetch:
 
 
 @pytest.fixture
-def started() -> Iterator[list[BackgroundScheduler]]:
-    schedulers: list[BackgroundScheduler] = []
+def started() -> Iterator[list[sch.Scheduler]]:
+    schedulers: list[sch.Scheduler] = []
     yield schedulers
     for s in schedulers:
-        if s.running:
+        if s.aps.running:
             sch.stop_scheduler(s, wait=True)
 
 
@@ -97,7 +96,7 @@ def _create(service: Lifecycle, task: str, announce_at: datetime | None = None) 
 
 
 def test_announce_draw_disclose_on_time_with_a_real_relay(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     relay = dt.LocalRelay("ok")
     try:
@@ -133,7 +132,7 @@ def test_announce_draw_disclose_on_time_with_a_real_relay(
 
 
 def test_missed_jobs_run_once_after_downtime(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     task = "T-S02"
     announce_at = dt.ROUND_DUE - timedelta(seconds=5)
@@ -142,7 +141,7 @@ def test_missed_jobs_run_once_after_downtime(
     clock = Clock(dt.ROUND_DUE - timedelta(seconds=0.2))
     fetch = Fetch()
     first = sch.start_scheduler(settings, service, clock=clock, fetch=fetch, start=False, **FAST)
-    first.start(paused=True)  # the job is stored, then the service goes down before it runs
+    first.aps.start(paused=True)  # the job is stored, then the service goes down before it runs
     started.append(first)
     job = f"draw:{task}"
     assert sch.schedule_task(first, service.get_task(task)) == job
@@ -153,7 +152,7 @@ def test_missed_jobs_run_once_after_downtime(
     # run time goes back ten intervals on the wall clock (APScheduler's), the service clock on.
     downtime = 10 * FAST["retry"]
     store = SharedJobStore(engine=service.engine, tablename=sch.JOB_TABLE)
-    store.start(second, "default")  # a store reads jobs for a scheduler (its time zone)
+    store.start(second.aps, "default")  # a store reads jobs for a scheduler (its time zone)
     stored = store.lookup_job(job)
     stored.next_run_time = datetime.now(UTC) - downtime
     store.update_job(stored)
@@ -164,8 +163,8 @@ def test_missed_jobs_run_once_after_downtime(
         if event.job_id == job:
             submitted.append(len(event.scheduled_run_times))
 
-    second.add_listener(on_submit, EVENT_JOB_SUBMITTED)
-    second.start()
+    second.aps.add_listener(on_submit, EVENT_JOB_SUBMITTED)
+    second.aps.start()
     started.append(second)
     # The draw job removes itself once the task is drawn; until then it is running or
     # waiting for its next interval, so once it is gone there is nothing more to count.
@@ -176,7 +175,7 @@ def test_missed_jobs_run_once_after_downtime(
 
 
 def test_sweep_recovers_without_the_job_store(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     tasks = ["T-S03", "T-S04"]
     for task in tasks:
@@ -192,15 +191,15 @@ def test_sweep_recovers_without_the_job_store(
 
 def _paused(
     settings: Settings, service: Lifecycle, clock: Clock, fetch: Fetch, started: list
-) -> BackgroundScheduler:
+) -> sch.Scheduler:
     scheduler = sch.start_scheduler(settings, service, clock=clock, fetch=fetch, start=False)
-    scheduler.start(paused=True)  # jobs are called by the test, one run at a time
+    scheduler.aps.start(paused=True)  # jobs are called by the test, one run at a time
     started.append(scheduler)
     return scheduler
 
 
 def test_not_yet_available_retries_then_the_fallback_rule(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     task = "T-S05"
     _create(service, task)
@@ -210,17 +209,18 @@ def test_not_yet_available_retries_then_the_fallback_rule(
     job = sch.schedule_task(scheduler, service.get_task(task))
     assert job == f"draw:{task}"
     fetch.error = BeaconNotYetAvailable("round 123 not out")
-    sch.run_draw(task)  # before the deadline: keep waiting
-    assert scheduler.get_job(job) is not None
+    sch.run_draw(task, scheduler)  # before the deadline: keep waiting
+    assert scheduler.aps.get_job(job) is not None
     fetch.error = RelaysUnavailable("all relays down")
     clock.set(dt.DEADLINE + timedelta(minutes=1))
-    sch.run_draw(task)  # relays down says nothing about the round: never the fallback
-    assert scheduler.get_job(job) is not None
+    sch.run_draw(task, scheduler)  # relays down says nothing about the round: never the fallback
+    assert scheduler.aps.get_job(job) is not None
     with service.session() as s:
         assert not fallback_declared(s, task)
     fetch.error = BeaconNotYetAvailable("round 123 not out")
-    sch.run_draw(task)  # past the deadline and the relays say "not yet": the fallback applies
-    assert scheduler.get_job(job) is None
+    # Past the deadline and the relays say "not yet": the fallback applies.
+    sch.run_draw(task, scheduler)
+    assert scheduler.aps.get_job(job) is None
     assert service.get_task(task).state == "announced"  # staff now enter the fallback numbers
     with service.session() as s:
         assert fallback_declared(s, task)
@@ -231,7 +231,7 @@ def test_not_yet_available_retries_then_the_fallback_rule(
 
 
 def test_refused_step_is_reported_not_retried(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     task = "T-S06"
     _create(service, task, announce_at=dt.ROUND_DUE - timedelta(seconds=2))
@@ -240,19 +240,19 @@ def test_refused_step_is_reported_not_retried(
     clock = Clock(dt.ROUND_DUE + timedelta(seconds=1))
     scheduler = _paused(settings, service, clock, Fetch(), started)
     assert sch.schedule_task(scheduler, service.get_task(task)) == f"announce:{task}"
-    sch.run_announce(task)
+    sch.run_announce(task, scheduler)
     assert service.get_task(task).state == "draft"
-    assert scheduler.get_job(f"announce:{task}") is None
+    assert scheduler.aps.get_job(f"announce:{task}") is None
     with service.session() as s:
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "schedule.failed")).one()
         assert s.exec(select(func.count()).select_from(LogEntry)).one() == 0
     assert "not in the future" in event.detail["error"]
-    sch.run_sweep()  # the sweep does not bring a refused step back: staff decide
-    assert scheduler.get_job(f"announce:{task}") is None
+    sch.run_sweep(scheduler)  # the sweep does not bring a refused step back: staff decide
+    assert scheduler.aps.get_job(f"announce:{task}") is None
 
 
 def test_jobs_do_nothing_early_and_finish_when_staff_were_first(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     task = "T-S07"
     _create(service, task)
@@ -260,21 +260,21 @@ def test_jobs_do_nothing_early_and_finish_when_staff_were_first(
     clock, fetch = Clock(dt.ROUND_DUE - timedelta(seconds=3)), Fetch()
     scheduler = _paused(settings, service, clock, fetch, started)
     sch.schedule_task(scheduler, service.get_task(task))
-    sch.run_draw(task)  # the round is not due by the service clock: no fetch, no draw
+    sch.run_draw(task, scheduler)  # the round is not due by the service clock: no fetch, no draw
     assert fetch.calls == 0 and service.get_task(task).state == "announced"
     staff = service.draw(task, quicknet_round_123(), dt.ROUND_DUE, actor="staff")
     clock.set(dt.ROUND_DUE + timedelta(seconds=1))
-    sch.run_draw(task)
+    sch.run_draw(task, scheduler)
     assert _steps(service, task) == ["announce", "draw"]
     assert service.get_task(task).draw_record == staff.id
-    assert scheduler.get_job(f"draw:{task}") is None
-    assert scheduler.get_job(f"disclose:{task}") is not None
+    assert scheduler.aps.get_job(f"draw:{task}") is None
+    assert scheduler.aps.get_job(f"disclose:{task}") is not None
     # Early disclosure: nothing happens; at the time it does.
     clock.set(dt.ROUND_DUE + timedelta(seconds=2))
-    sch.run_disclose(task)
+    sch.run_disclose(task, scheduler)
     assert service.get_task(task).state == "drawn"
     clock.set(dt.ROUND_DUE + timedelta(seconds=4))
-    sch.run_disclose(task)
+    sch.run_disclose(task, scheduler)
     assert service.get_task(task).state == "disclosed"
     with service.session() as s:
         assert (
@@ -288,7 +288,7 @@ def test_jobs_do_nothing_early_and_finish_when_staff_were_first(
 
 
 def test_stop_waits_for_a_running_job_without_deadlock(
-    service: Lifecycle, settings: Settings, started: list[BackgroundScheduler]
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
 ) -> None:
     # APScheduler's shutdown(wait=True) holds its job-store lock while waiting for jobs, and a
     # finishing job takes that lock to remove itself: stop_scheduler must not deadlock there.
@@ -313,7 +313,7 @@ def test_stop_waits_for_a_running_job_without_deadlock(
     stopper.start()
     # Shutting down has begun (the scheduler no longer runs) before the job may finish; the
     # job then still draws (a database write) before it takes the job-store lock.
-    _wait(lambda: not scheduler.running)
+    _wait(lambda: not scheduler.aps.running)
     release.set()
     stopper.join(timeout=60)  # a guard: a deadlock never ends
     assert not stopper.is_alive(), "stop_scheduler deadlocked"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lottery.keys import generate_keypair
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.log import LogIdentityError
 from lottery.settings import Settings, get_settings
+from lottery.storage.keys import generate_keypair
 from tests import lifecycle as lc
 
 

@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lottery import inmemory  # noqa: E402
 from lottery.core import drand  # noqa: E402
 from lottery.core.beacon import (  # noqa: E402
     BeaconSpec,
@@ -38,6 +37,7 @@ from lottery.core.note import Signer  # noqa: E402
 from lottery.core.pool import Candidate, Exclusion  # noqa: E402
 from lottery.core.selection import stratum_key, ticket  # noqa: E402
 from lottery.core.uscc import check_character  # noqa: E402
+from lottery.service import inmemory  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LOG = "vectors.example/lottery"

@@ -8,7 +8,7 @@ not extend the old one, nothing is written and :class:`ExportError` says so.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lottery.core.canonical import sha256_hex
@@ -123,19 +123,3 @@ def _write_cosigned(
     sizes = set(listing.read_text("ascii").split()) if listing.exists() else set()
     sizes |= {str(s) for s in cosigned}
     _write(listing, "".join(f"{s}\n" for s in sorted(sizes, key=int)).encode("ascii"))
-
-
-def file_getter(root: Path) -> Callable[[str], bytes]:
-    """A ``get(path)`` over a directory; a missing file raises KeyError."""
-    base = root.resolve()
-
-    def get(path: str) -> bytes:
-        target = (base / path).resolve()
-        if base not in target.parents and target != base:
-            raise KeyError(path)
-        try:
-            return target.read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
-            raise KeyError(path) from exc
-
-    return get

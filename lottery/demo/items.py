@@ -1,13 +1,13 @@
 """The demo city's item list (抽查事项清单), with real legal bases: two versions.
 
-Used by :mod:`lottery.demo`, which writes it to an XLSX file and imports it through the
+Used by :mod:`lottery.demo.city`, which writes it to an XLSX file and imports it through the
 import service like any other registry file.
 """
 
 from __future__ import annotations
 
+from lottery.demo.synthetic import CITY
 from lottery.registry_io.layouts import ItemRow
-from lottery.synthetic import CITY
 
 
 def _item(code: str, name: str, basis: str, project: str, content: str, **kw: object) -> ItemRow:

@@ -8,7 +8,7 @@ versions of the item list, then takes five tasks through the service's lifecycle
 and sealed, one cancelled, one announced and waiting for its beacon. No network is used: one
 task uses a recorded drand quicknet round (round 123, a real one), the others public-numbers
 beacons with fictional numbers, and the output says which. Between the tasks, in time order,
-:mod:`lottery.demo_results` publishes T2026-001's inspection results, a correction, two
+:mod:`lottery.demo.results` publishes T2026-001's inspection results, a correction, two
 penalties (one later withdrawn) and its task report, late on purpose.
 
 Private state (database, office key, secrets key) stays in ``DIR/data``; the public export is
@@ -40,15 +40,15 @@ from lottery.core.beacon import (
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
-from lottery.demo_items import demo_items
-from lottery.demo_results import result_phases
-from lottery.recorded import numbers_beacon, quicknet_round_123
+from lottery.demo.items import demo_items
+from lottery.demo.recorded import numbers_beacon, quicknet_round_123
+from lottery.demo.results import result_phases
+from lottery.demo.synthetic import DEFAULT_RATIOS, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import import_registry, publish_snapshot
 from lottery.settings import Settings, get_settings
 from lottery.storage.models import SealedOutcome, Task, TaskSecret
-from lottery.synthetic import DEFAULT_RATIOS, City, make_city
 
 ORIGIN = "rfb.demo.example/lottery"
 MARKER = ".lottery-demo"

@@ -28,6 +28,8 @@ from lottery.core.note import Signer
 from lottery.core.pool import Candidate, Exclusion
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.seed import commitment
+from lottery.runtime.forking import workers as fork_workers
+from lottery.runtime.gcpause import gc_paused
 
 
 @dataclass
@@ -87,20 +89,22 @@ def draw(
 ) -> Record:
     """Compute the outcome and publish the sealed draw record (the outcome stays private).
 
-    ``workers`` > 1 lets large pools be drawn with a forked worker (byte-identical result).
+    ``workers`` > 1 lets large pools be drawn with a forked worker (byte-identical result);
+    the collector is paused meanwhile when this process runs one thread.
     """
     a = run.announcement.body
-    result = compute_outcome(
-        run.announcement.digest,
-        run.prepared.pool,
-        run.prepared.team_input,
-        a["team_size"],
-        a["cap"],
-        beacon_value_bytes(value),
-        run.secret,
-        bytes.fromhex(a["commit"]),
-        workers=workers,
-    )
+    with gc_paused():
+        result = compute_outcome(
+            run.announcement.digest,
+            run.prepared.pool,
+            run.prepared.team_input,
+            a["team_size"],
+            a["cap"],
+            beacon_value_bytes(value),
+            run.secret,
+            bytes.fromhex(a["commit"]),
+            workers=fork_workers(workers),
+        )
     fields = draw_fields(a["task"], run.announcement.id, value.to_dict(), fallback, result)
     note = make_record("task-draw", run.log, at, fields, [run.signer])
     run.draw = open_record(note, [run.signer.verifier()], log=run.log)

@@ -1,35 +1,30 @@
-"""Process plumbing for the draw and the verifier: one pure call run in a forked child.
+"""Forking a worker for the draw and the verifier: the only module that touches processes.
 
-This is the only module of the core that touches processes; the functions it runs stay pure.
-A forked child inherits the parent's memory (copy-on-write), so it receives nothing over a
-pipe: it runs a closure over data already in memory and sends back only its (small) result.
-Any failure of the child (crash, kill, an exception, a result that does not arrive) makes
-:meth:`Background.result` run the same closure in the parent instead: the answer is the same
-either way, only slower.
+The core describes how work is shared (:mod:`lottery.core.sharing`); this module gives it a
+second process. A forked child inherits the parent's memory (copy-on-write), so it receives
+nothing over a pipe: it runs a closure over data already in memory and sends back only its
+(small) result. Any failure of the child (crash, kill, an exception, a result that does not
+arrive) makes :meth:`Background.result` run the same closure in the parent instead: the answer
+is the same either way, only slower.
 
-Forking is opt-in (``workers >= 2``) and used only when it is safe and worth it:
+Forking is opt-in (:func:`workers` with ``n >= 2``) and used only when it is safe and worth it:
 
 - the ``fork`` start method exists (not on Windows);
 - the calling process runs a single thread: forking a threaded process (a web server with
   APScheduler and uvicorn) can leave the child holding locks that other threads owned, so
   such callers always get the in-process path, whatever they ask for;
 - the work is large enough (:data:`MIN_PARALLEL`) to repay the few milliseconds of a fork.
-
-Work is shared through :class:`Claims`: the items (strata) are taken one at a time, the parent
-from the front and the worker from the back, until they meet. No split is fixed in advance, so
-the share each process does follows how fast each really runs (the hashing speed of the
-machine, a core taken by something else, the checks the verifier does first).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
+
+from lottery.core.sharing import SERIAL, Claims, Inbox, Job, Workers
 
 R = TypeVar("R")
 M = TypeVar("M")
@@ -37,121 +32,54 @@ M = TypeVar("M")
 MIN_PARALLEL = 50_000  # candidates: below this, a fork costs more than it saves
 LOCK_TIMEOUT = 10.0  # seconds: a worker holding the claims lock longer than this is broken
 
-# The worker count for calls that do not pass one (verify_task under audit_export). A context
-# variable, not a global: a command line sets it for its own call, and no thread of a server
-# ever sees it.
-_WORKERS: ContextVar[int] = ContextVar("lottery_workers", default=1)
-
-
-def default_workers() -> int:
-    """The worker count set by the innermost :func:`using_workers` (1 outside any)."""
-    return _WORKERS.get()
-
-
-@contextmanager
-def using_workers(workers: int) -> Iterator[None]:
-    """Let the draw and verification calls inside the block use ``workers`` processes.
-
-    Raises:
-        ValueError: for a worker count below 1.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    token = _WORKERS.set(workers)
-    try:
-        yield
-    finally:
-        _WORKERS.reset(token)
-
 
 def can_fork() -> bool:
     """Whether a child may be forked here: ``fork`` exists and only one thread runs."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def use_workers(workers: int, size: int) -> bool:
-    """Whether ``workers`` processes should share work of ``size`` items.
+class SharedClaims(Claims):
+    """:class:`~lottery.core.sharing.Claims` in memory a forked child shares: two integers and
+    a lock, made before the fork. If the lock cannot be had within :data:`LOCK_TIMEOUT` (the
+    worker died holding it), the claims are marked ``broken`` and no more items are taken."""
 
-    Raises:
-        ValueError: for a worker count below 1.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    return workers >= 2 and size >= MIN_PARALLEL and can_fork()
-
-
-class Claims:
-    """Items ``0 .. n-1`` taken one at a time: the parent from the front, a worker from the back.
-
-    Each item is taken by exactly one side, so the parent holds a prefix and the worker the
-    suffix that follows it. Created before the fork with ``shared=True`` (two integers and a
-    lock in memory both processes map); with ``shared=False`` it is an ordinary object for the
-    in-process path. If the lock cannot be had within :data:`LOCK_TIMEOUT` (the worker died
-    holding it), the claims are marked :attr:`broken` and the parent stops taking items.
-    """
-
-    def __init__(self, n: int, *, shared: bool) -> None:
-        """Claims over ``n`` items, in memory a forked child shares when ``shared``."""
-        self.n = n
-        self.broken = False
-        if shared:
-            ctx = multiprocessing.get_context("fork")
-            self._ends: list[int] | Any = ctx.RawArray("q", [0, n])
-            self._lock: Any = ctx.Lock()
-        else:
-            self._ends, self._lock = [0, n], None
+    def __init__(self, n: int) -> None:
+        """Shared claims over ``n`` items."""
+        super().__init__(n)
+        ctx = multiprocessing.get_context("fork")
+        self._ends = ctx.RawArray("q", [0, n])
+        self._lock: Any = ctx.Lock()
 
     def _take(self, side: int) -> int | None:
-        lock = self._lock
         if self.broken:
             return None
-        if lock is not None and not lock.acquire(timeout=LOCK_TIMEOUT):
+        if not self._lock.acquire(timeout=LOCK_TIMEOUT):
             self.broken = True
             return None
         try:
-            ends = self._ends
-            front, back = ends[0], ends[1]
-            if front >= back:
-                return None
-            if side == 0:
-                ends[0] = front + 1
-                return int(front)
-            ends[1] = back - 1
-            return int(back - 1)
+            return super()._take(side)
         finally:
-            if lock is not None:
-                lock.release()
-
-    def front(self) -> int | None:
-        """The next item from the front (the parent's side), or ``None`` when none is left."""
-        return self._take(0)
-
-    def back(self) -> int | None:
-        """The next item from the back (the worker's side), or ``None`` when none is left."""
-        return self._take(1)
+            self._lock.release()
 
 
-class Inbox(Generic[M]):
+class PipeInbox(Generic[M]):
     """Messages from the parent to the worker a :class:`Background` forks after this was made.
 
     A one-way pipe: the parent keeps only the sending end, the child only the receiving end,
     so a send to a dead child fails at once (never blocks) and a child whose parent died reads
-    end-of-file. Without a fork the messages wait in a list for the in-process call.
+    end-of-file.
     """
 
-    def __init__(self, *, shared: bool) -> None:
-        """An inbox for a child to be forked (``shared``), or an in-process one."""
-        self._held: list[M] = []
-        self._recv: Connection | None = None
-        self._send: Connection | None = None
-        if shared:
-            self._recv, self._send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    def __init__(self) -> None:
+        """A pipe for a child to be forked."""
+        pipe = multiprocessing.get_context("fork").Pipe(duplex=False)
+        self._recv: Connection | None = pipe[0]
+        self._send: Connection | None = pipe[1]
 
     def put(self, message: M) -> bool:
-        """Send ``message`` (in the parent); false when the child is gone."""
-        if self._send is None:  # in-process: the call reads it later
-            self._held.append(message)
-            return True
+        """Send ``message`` (in the parent); false when the child is gone or the inbox closed."""
+        if self._send is None:
+            return False
         try:
             self._send.send(message)
         except OSError:  # the child died: its result will be missing too
@@ -159,15 +87,13 @@ class Inbox(Generic[M]):
         return True
 
     def get(self) -> M:
-        """The next message (in the child, or in-process).
+        """The next message (in the child).
 
         Raises:
             EOFError: when the parent is gone or will send nothing more.
         """
         if self._recv is None:
-            if not self._held:
-                raise EOFError("no message was sent")
-            return self._held.pop(0)
+            raise EOFError("this end of the inbox is closed")
         return self._recv.recv()  # type: ignore[no-any-return]
 
     def _forked(self, in_child: bool) -> None:
@@ -187,7 +113,7 @@ class Inbox(Generic[M]):
             self._send = None
 
 
-def _child(fn: Callable[[], object], send: Connection, inbox: Inbox[Any] | None) -> None:
+def _child(fn: Callable[[], object], send: Connection, inbox: PipeInbox[Any] | None) -> None:
     if inbox is not None:
         inbox._forked(in_child=True)
     try:
@@ -203,9 +129,9 @@ class Background(Generic[R]):
     """``fn()`` computed in a forked child (or lazily in-process: ``fork`` false or unsafe)."""
 
     def __init__(
-        self, fn: Callable[[], R], *, fork: bool = True, inbox: Inbox[Any] | None = None
+        self, fn: Callable[[], R], *, fork: bool = True, inbox: PipeInbox[Any] | None = None
     ) -> None:
-        """Start ``fn`` in a child process when ``fork`` is true (see :func:`use_workers`);
+        """Start ``fn`` in a child process when ``fork`` is true (see :meth:`ForkWorkers.share`);
         ``inbox`` (made before, shared) carries messages from this process to the child."""
         self._fn = fn
         self._recv: Connection | None = None
@@ -272,3 +198,46 @@ class Background(Generic[R]):
             proc.kill()
             proc.join()
             recv.close()
+
+
+class ForkWorkers:
+    """:class:`~lottery.core.sharing.Workers` that share large work with one forked child."""
+
+    def __init__(self, n: int) -> None:
+        """Up to ``n`` processes (this one and ``n - 1`` workers; one worker is used).
+
+        Raises:
+            ValueError: for a count below 1.
+        """
+        if n < 1:
+            raise ValueError(f"workers must be at least 1, got {n}")
+        self.n = n
+
+    def share(self, size: int) -> bool:
+        """Whether work of ``size`` items should be shared: two processes asked for, enough
+        work to repay a fork, and a process that may fork now."""
+        return self.n >= 2 and size >= MIN_PARALLEL and can_fork()
+
+    def claims(self, n: int) -> Claims:
+        """Claims a child forked after this call shares."""
+        return SharedClaims(n)
+
+    def inbox(self) -> Inbox[Any]:
+        """A pipe to the child forked after this call."""
+        return PipeInbox()
+
+    def start(self, fn: Callable[[], R], inbox: Inbox[Any] | None = None) -> Job[R]:
+        """Fork a child computing ``fn()`` (in-process, lazily, when a fork is unsafe)."""
+        pipe = inbox if isinstance(inbox, PipeInbox) else None
+        return Background(fn, fork=True, inbox=pipe)
+
+
+def workers(n: int) -> Workers:
+    """The workers for a ``--workers n`` option: :data:`~lottery.core.sharing.SERIAL` for 1.
+
+    Raises:
+        ValueError: for a count below 1.
+    """
+    if n < 1:
+        raise ValueError(f"workers must be at least 1, got {n}")
+    return SERIAL if n == 1 else ForkWorkers(n)

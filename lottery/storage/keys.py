@@ -18,8 +18,9 @@ import os
 import stat
 from pathlib import Path
 
-from .core.errors import EncodingError, InputError
-from .core.note import NoteVerifier, Signer
+from lottery.core.errors import EncodingError, InputError
+from lottery.core.note import NoteVerifier, Signer
+from lottery.settings import Settings
 
 PRIVATE_SUFFIX = ".key"
 PUBLIC_SUFFIX = ".pub"
@@ -131,3 +132,15 @@ def load_verifier(path: Path) -> NoteVerifier:
         return NoteVerifier.from_vkey(text)
     except EncodingError as exc:
         raise InputError(f"{path}: {exc}") from exc
+
+
+def load_or_create_office_key(settings: Settings) -> Signer:
+    """The office key ``<data_dir>/keys/office.key`` named after the log, created once."""
+    path = settings.office_key_file
+    if not path.exists():
+        try:
+            return generate_keypair(settings.keys_dir, settings.log_origin, "office")
+        except InputError:
+            if not path.exists():
+                raise
+    return load_signer(path)

@@ -1,0 +1,106 @@
+"""What an announcement freezes: the pools a task draws from, read from the registries.
+
+The rules the office's document sets for who may be drawn live here, in one place: active
+targets in the regions of the task's org units and their sub-units; targets already checked
+:data:`ANNUAL_CAP` times in the window's year excluded (R4); each candidate's latest
+inspectors as its previous inspectors (no one inspects the same target twice in a row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from lottery.core.draw import InspectorRow, TaskParams
+from lottery.core.errors import InputError
+from lottery.core.pool import Candidate, Exclusion
+from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
+
+ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
+
+
+@dataclass(frozen=True)
+class Registries:
+    """What an announcement freezes, read from the registries in one transaction."""
+
+    candidates: list[Candidate]
+    inspectors: list[InspectorRow]
+    exclusions: list[Exclusion]
+    conflicts: list[tuple[str, str]]
+    previous: list[tuple[str, str]]
+
+
+def _covered_regions(units: Sequence[OrgUnit], chosen: Iterable[str]) -> set[str]:
+    by_code = {u.code: u for u in units}
+    children: dict[str, list[str]] = {}
+    for u in units:
+        if u.parent is not None:
+            children.setdefault(u.parent, []).append(u.code)
+    todo = list(chosen)
+    unknown = [c for c in todo if c not in by_code]
+    if unknown:
+        raise InputError(f"unknown org unit(s): {', '.join(unknown)}")
+    regions: set[str] = set()
+    seen: set[str] = set()
+    while todo:
+        code = todo.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        region = by_code[code].region
+        if region:
+            regions.add(region)
+        todo.extend(children.get(code, []))
+    return regions
+
+
+def load_registries(session: Session, params: TaskParams) -> Registries:
+    """Read the pools for ``params`` from the registries (ordered by primary key).
+
+    Candidates: active targets in the regions of the task's org units and their sub-units.
+    Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4).
+    Previous: the inspectors of each candidate's latest inspection.
+
+    Raises:
+        InputError: for an unknown org unit.
+    """
+    regions = _covered_regions(list(session.exec(select(OrgUnit))), params.org_units)
+    targets = session.exec(
+        select(Target)
+        .where(Target.status == "active", col(Target.region).in_(regions))
+        .order_by(col(Target.uscc))
+    )
+    candidates = [Candidate(t.uscc, t.region, t.risk_class) for t in targets]
+    ids = {c.id for c in candidates}
+    inspectors = [
+        InspectorRow(
+            i.id,
+            i.org_unit,
+            i.cert_valid_from.isoformat(),
+            i.cert_valid_to.isoformat(),
+            active=i.status == "active",
+        )
+        for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
+    ]
+    year = int(params.window_start[:4])
+    counts: dict[str, int] = {}
+    latest: dict[str, InspectionHistory] = {}
+    history = session.exec(
+        select(InspectionHistory).order_by(col(InspectionHistory.date), col(InspectionHistory.id))
+    )
+    for h in history:
+        if h.target not in ids:
+            continue
+        latest[h.target] = h
+        if h.date.year == year:
+            counts[h.target] = counts.get(h.target, 0) + 1
+    exclusions = [
+        Exclusion(t, "annual-cap", f"{year}年已抽查{n}次")
+        for t, n in sorted(counts.items())
+        if n >= ANNUAL_CAP
+    ]
+    conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
+    previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
+    return Registries(candidates, inspectors, exclusions, conflicts, previous)
