@@ -37,10 +37,18 @@ pytest: venv
 test: lint typecheck pytest
 
 DEMO_PORT ?= 8000
+CONSOLE_PORT ?= 8001
 
+# `make demo`: build the demo city, then serve both sides: the staff console and API on
+# CONSOLE_PORT (log in with the accounts the demo prints), which republishes demo/site by
+# itself after every change (LOTTERY_SITE_DIR), and the public site on DEMO_PORT.
 demo: venv
 	$(BIN)/lottery demo --out demo
-	$(BIN)/lottery serve-site demo/site --port $(DEMO_PORT)
+	LOTTERY_LOG_ORIGIN=rfb.demo.example/lottery LOTTERY_SITE_DIR=$(CURDIR)/demo/site \
+	  $(BIN)/lottery serve --data-dir demo/data --port $(CONSOLE_PORT) & \
+	  console=$$!; trap 'kill $$console 2>/dev/null' EXIT INT TERM; \
+	  echo "staff console: http://127.0.0.1:$(CONSOLE_PORT)/console/  public site: http://127.0.0.1:$(DEMO_PORT)/"; \
+	  $(BIN)/lottery serve-site demo/site --port $(DEMO_PORT)
 
 bench: venv
 	$(BIN)/python bench/bench_draw.py

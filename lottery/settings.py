@@ -28,6 +28,10 @@ class Settings(BaseSettings):
             ``<data_dir>/lottery.db``. ``postgresql://`` URLs use psycopg 3.
         log_origin: the log's name in records and checkpoints, also the office key name.
         drand_relays: HTTP relays asked for drand rounds, in order.
+        site_dir: where the public site is published (``LOTTERY_SITE_DIR``); unset: the
+            service publishes nothing by itself (docs/site-publishing.md).
+        site_export_dir: the public export the site is built from
+            (``LOTTERY_SITE_EXPORT_DIR``); default ``<data_dir>/site-export``.
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -36,6 +40,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_origin: str = "lottery.example/log"
     drand_relays: list[str] = DEFAULT_DRAND_RELAYS
+    site_dir: Path | None = None
+    site_export_dir: Path | None = None
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -49,6 +55,11 @@ class Settings(BaseSettings):
         if self.database_url is None:  # the validator always sets it
             raise ValueError("settings were not validated: no database URL")
         return self.database_url
+
+    @property
+    def site_export(self) -> Path:
+        """The public export the site is built from (``site_export_dir`` or its default)."""
+        return self.site_export_dir or self.data_dir / "site-export"
 
     @property
     def keys_dir(self) -> Path:

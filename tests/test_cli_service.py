@@ -185,7 +185,7 @@ def test_serve_answers_staff_and_the_public(served: str) -> None:
     tasks = httpx.get(f"{served}/api/tasks", headers=headers).json()
     assert [(t["id"], t["state"]) for t in tasks] == [("T-cli", "announced")]
     assert httpx.get(f"{served}/api/tasks").status_code == 401
-    console = httpx.get(f"{served}/console/")
+    console = httpx.get(f"{served}/console/", follow_redirects=True)  # to the login page
     assert console.status_code == 200 and "抽查工作台" in console.text
     assert httpx.get(f"{served}/openapi.json").json()["info"]["title"]
     proc = subprocess.run(

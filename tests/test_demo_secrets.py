@@ -100,3 +100,27 @@ def test_private_registry_columns_are_not_published(demo: Path) -> None:
     # ...while the public columns are there (the scan would see a leak).
     assert city.targets_later[0].uscc.encode() in published
     assert city.inspectors[0].cert_no.encode() in published
+
+
+def test_demo_accounts_log_in_and_their_passwords_stay_private(demo: Path) -> None:
+    from datetime import UTC, datetime
+
+    from lottery.demo.accounts import ACCOUNTS, FILE_NAME
+    from lottery.demo.city import demo_settings
+    from lottery.service.lifecycle import Lifecycle
+    from lottery.service.users import authenticate, login
+
+    listing = demo / FILE_NAME
+    assert listing.stat().st_mode & 0o077 == 0  # readable by its owner only
+    rows = [line.split() for line in listing.read_text("utf-8").splitlines()[1:]]
+    assert [r[0] for r in rows] == list(ACCOUNTS)
+    published = _published(demo)
+    lc = Lifecycle.open(demo_settings(demo))
+    try:
+        now = datetime.now(UTC)
+        for name, password, _role_zh in rows:
+            assert password.encode() not in published
+            token, _, _ = login(lc, name, password, now)
+            assert list(authenticate(lc, token, now).roles) == [ACCOUNTS[name].value]
+    finally:
+        lc.engine.dispose()

@@ -21,6 +21,7 @@ from lottery.settings import Settings
 
 from . import errors
 from .routes import (
+    api_docs,
     audit,
     auth,
     calendar,
@@ -29,6 +30,7 @@ from .routes import (
     public,
     registries,
     results,
+    site,
     tasks,
     users,
 )
@@ -45,6 +47,7 @@ ROUTERS = (
     penalties.router,
     calendar.router,
     audit.router,
+    site.router,
     public.router,
 )
 
@@ -92,6 +95,9 @@ def create_app(
             "bearer token from POST /api/auth/login and a role; /log/ is public."
         ),
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load from a CDN: ours are served offline (api_docs).
+        docs_url=None,
+        redoc_url=None,
         # No control, bidi or other refused character in any JSON body (docs/security.md).
         dependencies=[Depends(refuse_unsafe_json)],
     )
@@ -107,6 +113,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(console.router)
+    console.install(app)  # the console's redirects and Chinese refusal pages
+    app.include_router(api_docs.router)
     # CSP, nosniff, no-referrer, no framing on every response (docs/security.md).
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,41 +1,34 @@
 """Security headers on every response of the API and the staff console.
 
-A Content-Security-Policy that lets a page run only the console's own script file (no inline
+A Content-Security-Policy that lets a page run only the app's own script files (no inline
 script, no inline event handler, no eval, nothing from another origin, no framing), plus
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
-``X-Frame-Options: DENY``. The console's one inline ``<style>`` block is allowed by its SHA-256,
-computed from the file itself when the app starts, so it cannot go stale.
+``X-Frame-Options: DENY``. The console's pages use one stylesheet file and no inline style.
 
-FastAPI's interactive ``/docs`` and ``/redoc`` pages load Swagger UI / ReDoc from a CDN and run
-inline script: they get every header but the CSP (docs/security.md, "Public site and console";
-making them offline is issue #15).
+A route may set its own policy, built here too (:func:`page_policy`): the API's documentation
+pages (lottery/api/routes/api_docs.py) keep every directive and add only what Swagger UI and
+ReDoc need (ReDoc's generated ``<style>`` elements by a per-response nonce, its search worker).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from importlib.resources import files
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Paths served by FastAPI's own documentation pages (CDN scripts, inline script).
-DOCS_PATHS = ("/docs", "/redoc")
 
+def page_policy(style_sources: Sequence[str] = (), worker_sources: Sequence[str] = ()) -> str:
+    """The one policy, with a page's own needs added to its ``style-src`` and ``worker-src``.
 
-def _inline_style_hashes() -> list[str]:
-    """CSP sources (``'sha256-...'``) of the console page's inline ``<style>`` blocks."""
-    page = (files("lottery.api") / "console" / "index.html").read_text(encoding="utf-8")
-    blocks = re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL)
-    digests = (hashlib.sha256(b.encode("utf-8")).digest() for b in blocks)
-    return [f"'sha256-{base64.b64encode(d).decode('ascii')}'" for d in digests]
-
-
-def content_security_policy() -> str:
-    """The policy of every response outside :data:`DOCS_PATHS`."""
-    styles = " ".join(["'self'", *_inline_style_hashes()])
+    Args:
+        style_sources: hash or nonce sources of the page's inline ``<style>`` elements,
+            allowed besides the app's own style sheets.
+        worker_sources: where the page may start workers from (default: as scripts,
+            ``'self'`` only).
+    """
+    styles = " ".join(["'self'", *style_sources])
+    workers = [f"worker-src {' '.join(worker_sources)}"] if worker_sources else []
     return "; ".join(
         [
             "default-src 'self'",
@@ -43,12 +36,19 @@ def content_security_policy() -> str:
             f"style-src {styles}",
             "img-src 'self' data:",
             "connect-src 'self'",
+            *workers,
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
             "frame-ancestors 'none'",
         ]
     )
+
+
+def content_security_policy() -> str:
+    """The policy of every response whose route sets none of its own (the console uses its
+    own style sheet file and no inline style)."""
+    return page_policy()
 
 
 class SecurityHeaders:
@@ -59,8 +59,8 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, csp: str | None = None) -> None:
         self.app = app
-        self.csp = csp if csp is not None else content_security_policy()
-        self.common = {
+        self.headers = {
+            "Content-Security-Policy": csp if csp is not None else content_security_policy(),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
@@ -70,16 +70,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        docs = any(path == p or path.startswith(p + "/") for p in DOCS_PATHS)
-        extra = dict(self.common)
-        if not docs:
-            extra["Content-Security-Policy"] = self.csp
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
+                for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
             await send(message)

@@ -13,6 +13,7 @@ def demo_command(
 ) -> None:
     """Import a sample city's registries, run five tasks, publish results, build, verify."""
     from lottery.cli.verify_cmd import verify_command
+    from lottery.demo.accounts import FILE_NAME
     from lottery.demo.city import run_demo
     from publisher.build import build_site
 
@@ -35,6 +36,12 @@ def demo_command(
     )
     typer.echo(f"verifying the site as the public would: lottery verify {site}")
     verify_command(str(site), task=None, key=[str(result.export / "keys" / "office.vkey")])
+    typer.echo(
+        f"staff console: lottery serve --data-dir {result.data} (`make demo` starts it), then "
+        f"/console/ with one of these demo logins (also in {out / FILE_NAME}, owner-only):"
+    )
+    for account in result.accounts:
+        typer.echo(f"  {account.line()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,7 @@ import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import EncodingError, InfeasibleError, InputError
 
@@ -204,6 +205,8 @@ class _Staffing:
         self.first = _first_counters(seed, encoded, n, ahead)
         self.load = [0] * n
         self.paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b: a * n + b
+        # What the random phase reads on every counter value, unpacked once per call.
+        self._hot = (self.first, self.load, cap, pool, self.paired, n, self.limit)
 
     def quick_pair(self, j: int, target: str) -> Team | None:
         """The team of a target without conflicts or previous inspectors when counters 0 and 1
@@ -231,8 +234,9 @@ class _Staffing:
         """
         team: list[int] = []
         c = 0
+        base: Any = None  # this target's hash state, made once counter _BULK is reached
         for _slot in range(self.team_size):
-            chosen, c = self._random_phase(j, team, c, conf, prev)
+            chosen, c, base = self._random_phase(j, team, c, conf, prev, base)
             if chosen < 0:
                 chosen, c = self._scan_phase(j, target, team, c, conf, prev)
             n = self.n
@@ -243,20 +247,18 @@ class _Staffing:
         return Team(target, tuple(map(self.pool.__getitem__, team)))
 
     def _random_phase(
-        self, j: int, team: list[int], c: int, conf: AbstractSet[str], prev: AbstractSet[str]
-    ) -> tuple[int, int]:
+        self,
+        j: int,
+        team: list[int],
+        c: int,
+        conf: AbstractSet[str],
+        prev: AbstractSet[str],
+        base: Any,
+    ) -> tuple[int, int, Any]:
         """The first acceptable index among the next ``budget`` counter values (-1 if none),
-        and the counter after the last one used."""
-        first, load, cap, pool, paired, n = (
-            self.first,
-            self.load,
-            self.cap,
-            self.pool,
-            self.paired,
-            self.n,
-        )
-        limit, from_bytes, counters = self.limit, int.from_bytes, _COUNTERS
-        base = None  # this target's hash state, made only when counter _BULK is reached
+        the counter after the last one used, and the target's hash state (made on first use)."""
+        first, load, cap, pool, paired, n, limit = self._hot
+        from_bytes, counters = int.from_bytes, _COUNTERS
         end = c + self.budget
         while c < end:
             if c < _BULK:
@@ -283,8 +285,8 @@ class _Staffing:
                         break
                 if clash:
                     continue
-            return i, c
-        return -1, c
+            return i, c, base
+        return -1, c, base
 
     def _scan_phase(
         self,

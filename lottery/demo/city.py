@@ -40,6 +40,7 @@ from lottery.core.beacon import (
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
+from lottery.demo.accounts import DemoAccount, create_demo_accounts
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
@@ -188,6 +189,7 @@ class DemoResult:
         inputs: the registry files that were imported, in order.
         lines: what to print, one line per step and task.
         states: task id -> its final state.
+        accounts: the staff logins made for the console, one per role.
     """
 
     export: Path
@@ -195,6 +197,7 @@ class DemoResult:
     inputs: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     states: dict[str, str] = field(default_factory=dict)
+    accounts: list[DemoAccount] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Any]:
         """``export, lines = run_demo(out)``, as callers of the earlier in-memory demo wrote."""
@@ -214,8 +217,12 @@ def _fresh(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
             raise InputError(f"{out} is not empty and not a demo directory; choose another --out")
-        for name in ("data", "input", "export", "site", "build"):
+        # The site may be a link into site.builds/ (the service publishes it by itself).
+        if (out / "site").is_symlink():
+            (out / "site").unlink()
+        for name in ("data", "input", "export", "site", "site.builds", "site-export", "build"):
             shutil.rmtree(out / name, ignore_errors=True)
+        (out / "demo-accounts.txt").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("lottery demo output; `lottery demo` clears and rewrites it\n")
 
@@ -337,6 +344,8 @@ def run_demo(out: Path) -> DemoResult:
             phase()
         checkpoint = lc.export_to(result.export)
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
+        # Staff logins for the console, made now (they are private: not in the log).
+        result.accounts = create_demo_accounts(lc, datetime.now(UTC), out)
     finally:
         lc.engine.dispose()
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -108,7 +108,9 @@ class ImportOptions(TypedDict, total=False):
     Attributes:
         known_regions: division codes a target's region must be one of (targets only).
         known_org_units: org unit codes an inspector must belong to (inspectors), or that
-            a unit's parent may name besides the units in the file (org-units).
+            a unit's parent may name besides the units in the file (org-units); for
+            org-units, a mapping code -> parent also lets a re-import that closes a circle
+            of parents be refused (``org_unit.parent_cycle``).
         today: the reference date for certificate expiry (inspectors only).
         sheet: the XLSX sheet to read; default the first.
         known_targets: USCCs a conflict or history row may name (conflicts, history).
@@ -117,7 +119,7 @@ class ImportOptions(TypedDict, total=False):
     """
 
     known_regions: Collection[str] | None
-    known_org_units: Collection[str] | None
+    known_org_units: Collection[str] | Mapping[str, str | None] | None
     today: date | None
     sheet: str | None
     known_targets: Collection[str] | None
@@ -185,7 +187,7 @@ class _Known:
     """What rows are checked against (from the caller: the database's current state)."""
 
     regions: Collection[str] | None
-    org_units: Collection[str] | None
+    org_units: Collection[str] | Mapping[str, str | None] | None
     today: date | None
     targets: Collection[str] | None
     inspectors: Collection[str] | None
@@ -565,7 +567,7 @@ def _row_checks(lay: Layout, known: _Known) -> tuple[_Check, _Finish]:
 
         return inspectors, nothing_late
     if lay.kind == "org-units":
-        return _org_unit_checks(keys, frozenset(known.org_units or ()))
+        return _org_unit_checks(keys, known.org_units or ())
     if lay.kind in ("conflicts", "history"):
         return _relation_checks(lay.kind, keys, known), nothing_late
     code_i = keys.index("code")
@@ -579,14 +581,16 @@ def _row_checks(lay: Layout, known: _Known) -> tuple[_Check, _Finish]:
     return items, nothing_late
 
 
-def _org_unit_checks(keys: list[str], known_units: frozenset[str]) -> tuple[_Check, _Finish]:
+def _org_unit_checks(
+    keys: list[str], known_units: Collection[str] | Mapping[str, str | None]
+) -> tuple[_Check, _Finish]:
     code_i, level_i, parent_i = (keys.index(k) for k in ("code", "level", "parent"))
-    in_file: set[str] = set()
+    in_file: dict[str, tuple[int, str | None]] = {}  # code -> (row, parent)
     pending: list[tuple[int, str]] = []
 
     def check(n: int, v: list[Any]) -> list[_Problem]:
-        in_file.add(v[code_i])
         parent = v[parent_i]
+        in_file[v[code_i]] = (n, parent)
         if parent is None:
             if v[level_i] == "county":
                 return [("parent", "org_unit.parent_missing", "县（区）级机构须填写上级机构代码")]
@@ -597,13 +601,37 @@ def _org_unit_checks(keys: list[str], known_units: frozenset[str]) -> tuple[_Che
         return []
 
     def finish() -> list[_Late]:
-        return [
+        unknown = [
             (n, "parent", p, "org_unit.unknown", f"未知的机构代码“{p}”")
             for n, p in pending
             if p not in in_file and p not in known_units
         ]
+        return unknown + _parent_cycles(in_file, known_units)
 
     return check, finish
+
+
+def _parent_cycles(
+    in_file: Mapping[str, tuple[int, str | None]],
+    known_units: Collection[str] | Mapping[str, str | None],
+) -> list[_Late]:
+    """One error per file row whose parent chain comes back to it (the file's parents over the
+    known ones): a unit in a circle has no path to the top, so no task would cover it."""
+    known = known_units if isinstance(known_units, Mapping) else {}
+    parent_of = {**known, **{code: parent for code, (_, parent) in in_file.items()}}
+    out: list[_Late] = []
+    for code, (n, parent) in in_file.items():
+        chain = [code]
+        up = parent
+        while up is not None and up != code and up not in chain and len(chain) <= len(parent_of):
+            chain.append(up)
+            up = parent_of.get(up)
+        if up == code and len(chain) > 1:
+            circle = " → ".join([*chain, code])
+            out.append(
+                (n, "parent", parent or "", "org_unit.parent_cycle", f"上级机构形成循环：{circle}")
+            )
+    return out
 
 
 def _relation_checks(kind: str, keys: list[str], known: _Known) -> _Check:

@@ -20,6 +20,7 @@ crash between the two loses nothing and a retry commits to the same secret.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -257,6 +258,9 @@ class Lifecycle:
             params = params_from_task(task)
             params.beacon.check_schedule(now)
             regs = load_registries(session, params)
+            # The announcement names the scope with its sub-units expanded (spec section 4):
+            # their inspectors may go, as their targets may be drawn.
+            params = dataclasses.replace(params, org_units=regs.org_units)
             prepared = prepare_announcement(
                 params,
                 regs.candidates,

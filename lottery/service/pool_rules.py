@@ -23,8 +23,10 @@ ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
 
 @dataclass(frozen=True)
 class Registries:
-    """What an announcement freezes, read from the registries in one transaction."""
+    """What an announcement freezes, read from the registries in one transaction; ``org_units``
+    is the task's scope with its sub-units expanded (docs/spec.md section 4)."""
 
+    org_units: tuple[str, ...]
     candidates: list[Candidate]
     inspectors: list[InspectorRow]
     exclusions: list[Exclusion]
@@ -32,7 +34,13 @@ class Registries:
     previous: list[tuple[str, str]]
 
 
-def _covered_regions(units: Sequence[OrgUnit], chosen: Iterable[str]) -> set[str]:
+def _covered_units(units: Sequence[OrgUnit], chosen: Iterable[str]) -> list[OrgUnit]:
+    """The chosen units and every unit under them: the chosen first, in the task's order
+    (each once), then their sub-units in code order.
+
+    Raises:
+        InputError: naming the chosen units the registry does not hold.
+    """
     by_code = {u.code: u for u in units}
     children: dict[str, list[str]] = {}
     for u in units:
@@ -42,18 +50,16 @@ def _covered_regions(units: Sequence[OrgUnit], chosen: Iterable[str]) -> set[str
     unknown = [c for c in todo if c not in by_code]
     if unknown:
         raise InputError(f"unknown org unit(s): {', '.join(unknown)}")
-    regions: set[str] = set()
+    named = list(dict.fromkeys(todo))
     seen: set[str] = set()
     while todo:
         code = todo.pop()
         if code in seen:
             continue
         seen.add(code)
-        region = by_code[code].region
-        if region:
-            regions.add(region)
         todo.extend(children.get(code, []))
-    return regions
+    below = sorted(seen - set(named))
+    return [by_code[c] for c in (*named, *below)]
 
 
 def load_registries(session: Session, params: TaskParams) -> Registries:
@@ -66,7 +72,8 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     Raises:
         InputError: for an unknown org unit.
     """
-    regions = _covered_regions(list(session.exec(select(OrgUnit))), params.org_units)
+    scope = _covered_units(list(session.exec(select(OrgUnit))), params.org_units)
+    regions = {u.region for u in scope if u.region}
     targets = session.exec(
         select(Target)
         .where(Target.status == "active", col(Target.region).in_(regions))
@@ -103,4 +110,6 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     ]
     conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
     previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
-    return Registries(candidates, inspectors, exclusions, conflicts, previous)
+    return Registries(
+        tuple(u.code for u in scope), candidates, inspectors, exclusions, conflicts, previous
+    )

@@ -167,7 +167,9 @@ def _known(session: Session, kind: str) -> dict[str, Any]:
         regions = conn.execute(select(units.c.region)).scalars()
         return {"known_regions": {r for r in regions if r}}
     if kind in ("inspectors", "org-units"):
-        return {"known_org_units": set(conn.execute(select(units.c.code)).scalars())}
+        # Code -> parent: a re-import that closes a circle of parents is refused.
+        parents = conn.execute(select(units.c.code, units.c.parent)).tuples().all()
+        return {"known_org_units": dict(parents)}
     if kind in ("conflicts", "history"):
         targets = set(conn.execute(select(table_of(Target).c.uscc)).scalars())
         inspectors = set(conn.execute(select(table_of(Inspector).c.id)).scalars())

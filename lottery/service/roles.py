@@ -78,6 +78,27 @@ ROLE_NAMES_ZH = {
     Role.AUDITOR: "审计监督人员",
 }
 
+# What each permission lets a person do, as a refusal names it ("没有权限……").
+PERM_NAMES_ZH = {
+    Perm.USERS_MANAGE: "管理用户账号",
+    Perm.TASK_READ: "查看抽查任务",
+    Perm.TASK_PLAN: "新建和公告抽查任务",
+    Perm.TASK_DRAW: "抽取抽查对象",
+    Perm.TASK_DISCLOSE: "公开抽取结果",
+    Perm.TASK_CANCEL: "取消抽查任务",
+    Perm.OUTCOME_READ: "查看封存的抽取结果",
+    Perm.REGISTRY_READ: "查看名录",
+    Perm.REGISTRY_WRITE: "导入名录和发布名录快照",
+    Perm.BEACON_ENTER: "录入开奖号码",
+    Perm.BEACON_CONFIRM: "复核开奖号码",
+    Perm.RESULT_ENTER: "录入检查结果",
+    Perm.RESULT_REVIEW: "审核检查结果、抽查报告和行政处罚",
+    Perm.REPORT_WRITE: "编写抽查报告",
+    Perm.PENALTY_WRITE: "录入和撤回行政处罚",
+    Perm.CALENDAR_WRITE: "维护节假日安排",
+    Perm.AUDIT_READ: "查看审计日志",
+}
+
 
 def permissions(roles: Iterable[str]) -> frozenset[Perm]:
     """Every permission held through ``roles`` (unknown role names grant nothing)."""

@@ -10,7 +10,9 @@ decided by :func:`lottery.service.drawing.draw_task`, as for a staff draw), and
 done, then removes itself and schedules the next step; missed runs coalesce into one. A sweep
 of task states (at start and periodically) schedules whatever is due, so nothing depends on
 the job store alone. Every step is a :class:`Lifecycle` call, exactly once however many
-instances run it. Time comes from an injectable clock. See docs/scheduler.md.
+instances run it. With ``settings.site_dir``, a ``site`` job publishes the public site when
+the log has grown (docs/site-publishing.md). Time comes from an injectable clock. See
+docs/scheduler.md.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from lottery.core.beacon import DrandBeacon
@@ -44,6 +47,7 @@ from .drawing import DrawStatus, Fetch, PublicNumbersDraw, draw_task
 from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound
 from .params import params_from_task
+from .site_publishing import SitePublisher
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ DRAW_DELAY = timedelta(seconds=5)
 """After a round's time: relays usually publish within a second or two."""
 RETRY = timedelta(seconds=30)
 SWEEP_EVERY = timedelta(seconds=60)
+PUBLISH_EVERY = timedelta(seconds=5)
+"""How often the ``site`` job compares the log with the published site (docs/site-publishing.md)."""
 JOB_TABLE = "scheduler_job"
 FAILED_ACTION = "schedule.failed"
 
@@ -79,6 +85,7 @@ class Scheduler:
     draw_delay: timedelta
     retry: timedelta
     client: DrandClient | None = None
+    site: SitePublisher | None = None
     running: int = 0
     idle: threading.Condition = field(default_factory=threading.Condition)
 
@@ -142,6 +149,7 @@ def start_scheduler(
     draw_delay: timedelta = DRAW_DELAY,
     retry: timedelta = RETRY,
     sweep_every: timedelta = SWEEP_EVERY,
+    publish_every: timedelta = PUBLISH_EVERY,
     start: bool = True,
 ) -> Scheduler:
     """Create (and start) a scheduler on ``lc``'s database.
@@ -154,6 +162,7 @@ def start_scheduler(
         draw_delay: how long after a round's time the draw job first runs.
         retry: how often a job whose step is not done yet runs again.
         sweep_every: how often task states are swept for steps to schedule.
+        publish_every: how often the ``site`` job runs (only with ``settings.site_dir``).
         start: start the scheduler thread (the sweep runs at once).
     """
     clock = clock or _utc_now
@@ -171,8 +180,23 @@ def start_scheduler(
     if fetch is None:
         client = DrandClient(settings.drand_relays, clock=clock)
         fetch = client.fetch_for
-    scheduler = Scheduler(lc, aps, clock, fetch, draw_delay, retry, client)
+    site = SitePublisher.from_settings(settings, lc, clock)
+    scheduler = Scheduler(lc, aps, clock, fetch, draw_delay, retry, client, site)
     executor.scheduler = scheduler
+    if site is not None:
+        # In the memory store: the log and the site_publication table say what is due, so
+        # nothing is lost at a restart; the job's first run catches up at once. A run during
+        # a build finds the lease taken and returns at once (max_instances=2: no "skipped"
+        # warning every interval while a large site builds).
+        aps.add_job(
+            run_site_publish,
+            IntervalTrigger(seconds=publish_every.total_seconds(), timezone=UTC),
+            id="site",
+            jobstore="local",
+            next_run_time=_utc_now(),
+            replace_existing=True,
+            max_instances=2,
+        )
     aps.add_job(
         run_sweep,
         IntervalTrigger(seconds=sweep_every.total_seconds(), timezone=UTC),
@@ -392,6 +416,21 @@ def _sweep(rt: Scheduler) -> None:
             schedule_task(rt, task)
         except LotteryError as exc:
             logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
+
+
+def run_site_publish(rt: Scheduler | None = None) -> None:
+    """Job: publish the public site when the log has grown past the last publication (or
+    staff asked); one build at a time across instances (the lease in ``site_lease``)."""
+    _run(rt, _publish_site)
+
+
+def _publish_site(rt: Scheduler) -> None:
+    if rt.site is None:
+        return
+    try:
+        rt.site.publish_if_due(ACTOR)
+    except (LotteryError, SQLAlchemyError) as exc:  # the database away...: the next run retries
+        logger.error("site publication not started: %s", exc)  # noqa: TRY400 - expected
 
 
 def stop_scheduler(rt: Scheduler, *, wait: bool = True, timeout: float = 30.0) -> None:

@@ -450,3 +450,45 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     last_failure: datetime = _utc(nullable=False, index=True)
     locked_until: datetime | None = _utc(nullable=True)
+
+
+# --- the public site (lottery.service.site_publishing) ----------------------------------------
+
+
+class SiteLease(SQLModel, table=True):
+    """One row (``name`` "site", made by migration 0003): who is building the public site.
+
+    A publisher takes it in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+    SQLite's ``BEGIN IMMEDIATE`` serializes) when it is free or its lease has expired, so two
+    instances never build at once, and a crashed builder blocks the others only until
+    ``expires_at``. ``requested_at`` is a staff "republish now" waiting for the next run.
+    """
+
+    __tablename__ = "site_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str | None = Field(default=None, max_length=64)
+    expires_at: datetime | None = _utc(nullable=True)
+    requested_at: datetime | None = _utc(nullable=True)
+    requested_by: str | None = Field(default=None, max_length=64)
+
+
+class SitePublication(SQLModel, table=True):
+    """One publication of the public site: export, build, swap (or the error that stopped it).
+
+    ``finished_at`` is empty while it runs (or when its process died); ``size`` is the log
+    checkpoint exported; ``duration_s`` is the elapsed (monotonic) time of the whole run.
+    """
+
+    __tablename__ = "site_publication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    holder: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    started_at: datetime = _utc(nullable=False, index=True)
+    finished_at: datetime | None = _utc(nullable=True)
+    size: int | None = None
+    pages: int | None = None
+    duration_s: float | None = None
+    build: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=2000)

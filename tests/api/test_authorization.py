@@ -75,6 +75,8 @@ PUT    /api/calendar/{year}                   calendar.write  ok   ok   403  403
 GET    /api/workdays/add                      task.read       ok   ok   ok   ok   ok   401
 GET    /api/deadlines                         task.read       ok   ok   ok   ok   ok   401
 GET    /api/audit                             audit.read      ok   403  403  403  ok   401
+GET    /api/site/status                       task.read       ok   ok   ok   ok   ok   401
+POST   /api/site/publish                      task.disclose   ok   ok   403  403  403  401
 """
 
 # The roles docs/service.md lets read the sealed picked list (R6: "access to it is restricted").

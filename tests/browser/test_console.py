@@ -1,5 +1,9 @@
-"""The staff console in Chromium: log in, see the tasks, upload a registry file (a bad one is
-refused with every bad row listed; a good one is imported), enter public numbers."""
+"""The staff console in Chromium (issue #15): a planner logs in, announces a task through its
+confirmation page and logs out; every console page passes axe (no serious or critical
+violation) at 1280 px and 375 px, and every control on it is reachable with the Tab key.
+
+Passwords here are TEST-ONLY values.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,31 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
 
 from lottery.api import create_app
+from lottery.core.draw import TaskParams
+from lottery.demo.recorded import QUICKNET_SIGNATURE
 from lottery.service import users
+from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.taskfile import TaskDefinition
 from lottery.settings import get_settings
 from tests import lifecycle as lc
+from tests.api.conftest import T_ANNOUNCE, T_DRAW, task_definition
+from tests.browser.chromium import offsite, recorded_page
 from tests.service.conftest import load_registries
 
 pytestmark = pytest.mark.browser
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
-ORG_HEADER = "机构代码,机构名称,层级,上级机构代码,行政区划代码\n"
+WIDTHS = (1280, 375)
+SEVERE = ("serious", "critical")
 
 
 def _free_port() -> int:
@@ -31,16 +44,38 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _params(task: str) -> TaskParams:
+    return TaskDefinition.model_validate(task_definition(task)).to_params()
+
+
+@dataclass
+class Console:
+    url: str
+    service: Lifecycle
+
+
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """A served console: a draft (T-web), an announced task (T-ann), a drawn one (T-drawn),
+    a planner and a reviewer."""
     data = Path(tmp_path_factory.mktemp("console"))
     settings = get_settings(data_dir=data, log_origin=lc.LOG, drand_relays=["http://127.0.0.1:9"])
     service = Lifecycle.open(settings)
     load_registries(service, lc.small_registries())
-    users.create_user(service, "planner", PASSWORD, ["planner"], lc.T_ANNOUNCE, actor="test")
-    service.create_task(lc.params(lc.small_registries(), "T-web"), lc.T_ANNOUNCE, actor="test")
-    service.announce("T-web", lc.T_ANNOUNCE)
-    app = create_app(settings, service=service, clock=lambda: lc.T_DRAW)
+    for name in ("planner", "reviewer"):
+        users.create_user(service, name, PASSWORD, [name], T_ANNOUNCE, actor="test")
+    for task in ("T-web", "T-ann", "T-drawn"):
+        service.create_task(_params(task), T_ANNOUNCE, actor="test")
+    service.announce("T-ann", T_ANNOUNCE)
+    service.announce("T-drawn", T_ANNOUNCE)
+    draw_task(
+        service,
+        "T-drawn",
+        T_DRAW,
+        actor="test",
+        signature=QUICKNET_SIGNATURE,
+    ).drawn()
+    app = create_app(settings, service=service, clock=lambda: T_DRAW - (T_DRAW - T_ANNOUNCE) / 2)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -49,63 +84,146 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Console(f"http://127.0.0.1:{port}", service)
     server.should_exit = True
     thread.join(timeout=10)
     service.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def page(browser: sync_api.Browser, console: str) -> Iterator[object]:
-    page = browser.new_page()
-    page.goto(f"{console}/console/")
-    page.fill("input[name=name]", "planner")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button")
-    page.wait_for_selector("#tasks tr")
-    yield page
-    page.close()
+def _login(page: sync_api.Page, url: str, name: str) -> None:
+    page.goto(f"{url}/console/login")
+    page.fill("#f-name", name)
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/console/")
 
 
-def test_login_shows_the_tasks(page: object) -> None:
-    row = page.locator("#tasks tr", has_text="T-web")  # type: ignore[attr-defined]
-    assert "已公告" in row.inner_text()
-    assert "planner" in page.inner_text("#who")  # type: ignore[attr-defined]
+def _severe(page: sync_api.Page) -> list[str]:
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in SEVERE]
 
 
-def test_bad_upload_lists_every_bad_row_and_good_upload_imports(
-    page: object, tmp_path: Path
+# Tab through the page; return the controls the focus never reached.
+_UNREACHED = """async () => {
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]';
+  const controls = [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null
+      || getComputedStyle(e).position === 'absolute');
+  return controls.map(e => e.outerHTML.slice(0, 80));
+}"""
+
+
+def _unreached(page: sync_api.Page) -> list[str]:
+    controls: list[str] = page.evaluate(_UNREACHED)
+    seen: set[str] = set()
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    for _ in range(len(controls) + 5):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+    return [c for c in controls if c not in seen]
+
+
+def _check_page(page: sync_api.Page, path: str, url: str, submit: str = "") -> None:
+    """axe and the Tab key on ``path`` at each width; after clicking ``submit`` if given (a
+    form sent as it is, to check the page with its errors next to the fields)."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(f"{url}{path}")
+        assert response is not None and response.status < 500, path
+        if submit:
+            page.click(submit)
+            page.wait_for_selector(".field-error, .error-box")
+        assert _severe(page) == [], (path, submit, width)
+        assert _unreached(page) == [], (path, submit, width)
+
+
+PLANNER_PAGES = (
+    "/console/",
+    "/console/tasks",
+    "/console/tasks/T-web",
+    "/console/tasks/T-web/announce",
+    "/console/tasks/T-ann/draw",
+    "/console/tasks/T-drawn",
+    "/console/tasks/T-drawn/disclose",
+    "/console/tasks/T-drawn/cancel",
+    "/console/sealed",
+    "/console/tasks/T-drawn/outcome",
+    "/console/password",
+    "/console/no-such-page",
+)
+
+
+def test_every_console_page_is_accessible_and_keyboard_reachable(
+    browser: sync_api.Browser, console: Console
 ) -> None:
-    bad = tmp_path / "org.csv"
-    bad.write_text(ORG_HEADER + "x1,甲,县级,nowhere,1\nx2,乙,宇宙级,city,2\n", encoding="utf-8")
-    page.select_option("#import-form select", "org-units")  # type: ignore[attr-defined]
-    page.set_input_files("#import-form input[type=file]", str(bad))  # type: ignore[attr-defined]
-    page.click("#import-form button")  # type: ignore[attr-defined]
-    page.wait_for_selector("#import-errors:not(.hidden)")  # type: ignore[attr-defined]
-    assert "未导入" in page.inner_text("#import-msg")  # type: ignore[attr-defined]
-    rows = page.locator("#import-errors tbody tr").all_inner_texts()  # type: ignore[attr-defined]
-    assert any(r.startswith("2") for r in rows) and any(r.startswith("3") for r in rows), rows
-    good = tmp_path / "org-ok.csv"
-    good.write_text(ORG_HEADER + "county-n9,新区人防办,区级,city,419999\n", encoding="utf-8")
-    page.set_input_files("#import-form input[type=file]", str(good))  # type: ignore[attr-defined]
-    page.click("#import-form button")  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => document.querySelector('#import-msg').textContent.includes('导入成功')"
+    rec = recorded_page(browser)
+    page = rec.page
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{console.url}/console/login")
+        assert _severe(page) == [], ("login", width)
+        assert _unreached(page) == [], ("login", width)
+    _check_page(page, "/console/login", console.url, submit="button[type=submit]")
+    _login(page, console.url, "planner")
+    for path in PLANNER_PAGES:
+        _check_page(page, path, console.url)
+    # Pages showing errors next to their fields: an empty cancellation reason, a bad
+    # signature, an empty password form.
+    _check_page(
+        page, "/console/tasks/T-drawn/cancel", console.url, "button:text-is('确认取消任务')"
     )
+    assert "请填写取消原因" in page.inner_text("main")
+    page.goto(f"{console.url}/console/tasks/T-ann/draw")
+    page.fill("#f-drand_signature", "not hex")
+    page.click("button:text-is('确认抽取')")
+    assert "十六进制" in page.inner_text("main")
+    assert _severe(page) == []
+    _check_page(page, "/console/password", console.url, "button:text-is('修改密码')")
+    assert console.service.get_task("T-drawn").state == "drawn"
+    assert console.service.get_task("T-ann").state == "announced"
+    rec.context.close()
+    reviewer = recorded_page(browser)
+    _login(reviewer.page, console.url, "reviewer")
+    _check_page(reviewer.page, "/console/sealed", console.url)  # the refusal page
+    assert "没有权限" in reviewer.page.inner_text("main")
+    reviewer.context.close()
+    assert offsite(rec.requests + reviewer.requests) == []
+    assert rec.errors == [] and reviewer.errors == []
 
 
-def test_numbers_are_entered_and_wait_for_a_second_person(page: object) -> None:
-    values = ";".join(",".join(map(str, v)) for v in lc.beacon()[1].values)
-    page.once("dialog", lambda d: d.accept(values))  # type: ignore[attr-defined]
-    page.locator("#tasks tr", has_text="T-web").locator("button", has_text="录入开奖号码").click()  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => document.querySelector('#task-msg').textContent.includes('录入号码')"
-    )
-    assert "成功" in page.inner_text("#task-msg")  # type: ignore[attr-defined]
-    page.once("dialog", lambda d: d.accept(values))  # type: ignore[attr-defined]
-    page.locator("#tasks tr", has_text="T-web").locator("button", has_text="确认号码并抽取").click()  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => document.querySelector('#task-msg').textContent.includes('确认号码失败')"
-    )
-    # The same person may not confirm their own entry.
-    assert "不同的人" in page.inner_text("#task-msg")  # type: ignore[attr-defined]
+def test_a_planner_announces_through_the_confirmation_page_and_logs_out(
+    browser: sync_api.Browser, console: Console
+) -> None:
+    rec = recorded_page(browser, viewport={"width": 1280, "height": 900})
+    page = rec.page
+    _login(page, console.url, "planner")
+    assert "抽查计划员" in page.inner_text("header")
+    page.click("nav >> text=抽查任务")
+    page.click("a:text-is('T-web')")
+    assert "草稿" in page.inner_text("main")
+    page.click("a.button:text-is('公告')")
+    assert "将会发生什么" in page.inner_text("main")
+    assert console.service.get_task("T-web").state == "draft"
+    page.click("button:text-is('确认公告')")
+    page.wait_for_url(f"{console.url}/console/tasks/T-web?done=announce")
+    assert "已公告。" in page.inner_text("main")
+    assert "已公告" in page.inner_text("dl.facts")
+    assert console.service.get_task("T-web").state == "announced"
+    record = console.service.get_task("T-web").announcement_record
+    assert page.locator(f"a[href='/log/records/{record}']").count() == 1
+    page.click("button:text-is('退出登录')")
+    page.wait_for_url(f"{console.url}/console/login?bye=1")
+    assert "您已退出登录" in page.inner_text("main")
+    page.goto(f"{console.url}/console/")
+    assert page.url == f"{console.url}/console/login"
+    assert rec.errors == [] and offsite(rec.requests) == []
+    rec.context.close()
+
+
+def test_the_keyboard_check_finds_a_control_tab_skips(browser: sync_api.Browser) -> None:
+    # The reachability check above must be able to fail: a button taken out of the tab order.
+    rec = recorded_page(browser)
+    rec.page.set_content('<a href="#x">甲</a><button tabindex="-1">乙</button><input id="c">')
+    assert _unreached(rec.page) == ['<button tabindex="-1">乙</button>']
+    rec.context.close()

@@ -301,6 +301,73 @@ def test_random_phase_length_and_scan_start(monkeypatch: pytest.MonkeyPatch) -> 
     assert got[0].inspectors == ("I3", "I1")
 
 
+def test_the_random_phase_is_exactly_4n_plus_64_counter_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same script with I3 in conflict too: counter 88 (= 4 * 6 + 64) then decides by
+    where it falls. As the scan counter (§2.4), it only gives the scan's start, I3, and the
+    scan moves on to I4. Were it still in the random phase, it would draw I3 (refused), and a
+    later scan counter (index 0) would start the scan at I0 and take I1."""
+    pool = [f"I{k}" for k in range(6)]
+    conflicts = {"CTRL": frozenset({"I0", "I3"})}
+    want = reference_assign(SEED, ["CTRL"], pool, conflicts, {}, 2, 1, sha=_ScriptedSha)
+    monkeypatch.setattr(team_mod, "_sha256", _ScriptedSha)
+    got = assign_teams(SEED, ["CTRL"], pool, conflicts, {}, 2, 1)
+    assert got == want
+    # Slot 1: counters 0..87 draw I0 (a conflict); scan counter 88 starts at I3 (a conflict):
+    # I4. Slot 2: counters 89..176 draw I0; scan counter 177 starts at I0: I1.
+    assert got[0].inspectors == ("I4", "I1")
+
+
+class _PairScriptSha(_RejectingSha):
+    """Draws by script (n = 4): target A draws index 0 then 1; target B draws 0, then 1 up to
+    counter 64, then 3."""
+
+    def digest(self) -> bytes:
+        target, c = bytes(self.data[52:-4]), int.from_bytes(self.data[-4:], "big")
+        index = c if target == b"A" else 0 if c == 0 else 1 if c <= 64 else 3
+        return index.to_bytes(8, "big") + bytes(24)
+
+
+def test_pair_preference_ends_at_counter_64(monkeypatch: pytest.MonkeyPatch) -> None:
+    """§2.4: an acceptable inspector already paired with a team member is passed over while the
+    counter is below 64, and taken from counter 64 on. A is staffed I0, I1. B's slot 1 takes I0
+    (counter 0); its slot 2 passes over I1 (paired with I0) at counters 1..63 and takes it at
+    counter 64, before counter 65 would offer the unpaired I3."""
+    pool = ["I0", "I1", "I2", "I3"]
+    want = reference_assign(SEED, ["A", "B"], pool, {}, {}, 2, 2, sha=_PairScriptSha)
+    monkeypatch.setattr(team_mod, "_sha256", _PairScriptSha)
+    got = assign_teams(SEED, ["A", "B"], pool, {}, {}, 2, 2)
+    assert got == want
+    assert [t.inspectors for t in got] == [("I0", "I1"), ("I0", "I1")]
+
+
+_CAP_SCRIPT = {b"A": (0, 1), b"B": (0, 2, 3), b"C": (4, 1, 5)}
+
+
+class _CapScriptSha(_RejectingSha):
+    """Draws by script (n = 6): A draws 0, 1; B draws 0, 2, 3; C draws 4, 1, 5 (then 5)."""
+
+    def digest(self) -> bytes:
+        script = _CAP_SCRIPT[bytes(self.data[52:-4])]
+        index = script[min(int.from_bytes(self.data[-4:], "big"), len(script) - 1)]
+        return index.to_bytes(8, "big") + bytes(24)
+
+
+def test_an_inspector_at_the_cap_is_passed_over_in_either_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§2.3 rule 4 with cap 1 and teams of two, no restrictions: A takes I0, I1. B's counter 0
+    draws I0, at the cap: slot 1 goes on to I2, slot 2 to I3. C's counter 1 (slot 2) draws I1,
+    at the cap: slot 2 goes on to I5."""
+    pool = [f"I{k}" for k in range(6)]
+    want = reference_assign(SEED, ["A", "B", "C"], pool, {}, {}, 2, 1, sha=_CapScriptSha)
+    monkeypatch.setattr(team_mod, "_sha256", _CapScriptSha)
+    got = assign_teams(SEED, ["A", "B", "C"], pool, {}, {}, 2, 1)
+    assert got == want
+    assert [t.inspectors for t in got] == [("I0", "I1"), ("I2", "I3"), ("I4", "I5")]
+
+
 # Vector 1 of docs/teams.md, step by step.
 V1_SEED = hashlib.sha256(b"lottery-v1 teams.md vector 1/10").digest()
 V1_POOL = ["E05", "E01", "E07", "E06", "E03", "E02", "E04"]

@@ -17,6 +17,7 @@ import pytest
 
 from lottery.core.errors import EncodingError, InfeasibleError, InputError
 from lottery.core.teams import (
+    FirstDraws,
     Team,
     assign_teams,
     check_feasible,
@@ -213,6 +214,28 @@ def test_the_draw_refuses_bad_inputs(kw: dict[str, object], message: str) -> Non
         staff(args.pop("picks", ["t1", "t2"]), **args)  # type: ignore[arg-type]
 
 
+# docs/teams.md §1: refused when s * (4n + 65) > 2**32. The smallest refusals need a team of
+# about 32,760 (a pool is at least one team): worked out by hand,
+#   32760 * (4 * 32760 + 65) = 4,294,999,800 > 2**32 = 4,294,967,296 (by less than s: with
+#     4n + 64 in place of 4n + 65 the product would fit),
+#   32677 * (4 * 32843 + 65) = 4,294,966,849 <= 2**32 (with 4n + 66 it would not fit).
+# No pick is needed: the inputs are refused before any draw.
+@pytest.mark.parametrize(
+    ("size", "n", "refused"), [(32760, 32760, True), (32677, 32843, False), (32759, 32759, False)]
+)
+def test_the_draw_counter_must_fit_in_32_bits(size: int, n: int, refused: bool) -> None:
+    assert (size * (4 * n + 65) > 2**32) == refused  # the rule itself, for the reader
+    pool = [f"i{k:05d}" for k in range(n)]
+    if refused:
+        with pytest.raises(
+            InputError,
+            match=r"^inspector pool and team size too large for the 32-bit draw counter$",
+        ):
+            staff([], inspectors=pool, team_size=size, cap=1)
+    else:
+        assert staff([], inspectors=pool, team_size=size, cap=1) == []
+
+
 def test_a_pool_of_exactly_one_team_staffs_every_pick() -> None:
     teams = staff(["t1", "t2"], inspectors=["i2", "i1"], cap=2)
     assert [sorted(t.inspectors) for t in teams] == [["i1", "i2"], ["i1", "i2"]]
@@ -251,6 +274,22 @@ def test_first_draws_made_ahead_never_change_the_teams() -> None:
     assert staff(picks, ahead=first_draws(SEED, ids, 4)) == plain
     assert staff(picks, ahead=first_draws(SEED, ids[::-1], 5)) == plain
     assert staff(picks[:2], ahead=first_draws(SEED, ids, 5)) == staff(picks[:2])
+
+
+def test_first_draws_made_ahead_are_taken_as_they_are_when_they_match() -> None:
+    """The draws a worker made for the last picks are used, not drawn again: forged ones show
+    it, the teams follow them (made honestly, they are the very same draws). Slot 1 takes the
+    index of counter 0 and slot 2 that of counter 1 when both are acceptable and unpaired."""
+    picks = ["t0", "t1", "t2"]
+    plain = staff(picks)
+    forged = [("i3", "i4"), ("i5", "i1")]  # indices 2, 3 and 4, 0 of the pool i1..i5
+    assert [t.inspectors for t in plain[1:]] != forged
+    got = staff(picks, ahead=FirstDraws(SEED, 5, [b"t1", b"t2"], [[2, 4], [3, 0]]))
+    assert got[0] == plain[0]  # drawn here: t0 was not among the picks drawn ahead
+    assert [t.inspectors for t in got[1:]] == forged
+    # Made for every pick.
+    got = staff(picks, ahead=FirstDraws(SEED, 5, [b"t0", b"t1", b"t2"], [[0, 2, 4], [1, 3, 0]]))
+    assert [t.inspectors for t in got] == [("i1", "i2"), *forged]
 
 
 def test_teams_json_round_trip() -> None:

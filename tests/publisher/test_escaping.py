@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.pages import cell, h, link, md
+from publisher.pages import cell, h, link, md, table
 from publisher.render import code, escape, safe_href, url_part, verbatim
 
 HOSTILE = "<script>alert(\"x\")</script> & 'q'"
@@ -107,3 +107,16 @@ def test_cell_shows_amounts_in_yuan() -> None:
 def test_cell_shows_other_objects_as_escaped_json() -> None:
     assert str(cell({"note": "<b>"})) == "{&quot;note&quot;: &quot;&lt;b&gt;&quot;}"
     assert str(cell({"备注": "甲"})) == "{&quot;备注&quot;: &quot;甲&quot;}"  # not \u7532
+
+
+def test_table_cells_are_escaped_and_a_missing_value_is_an_empty_cell() -> None:
+    # Every {{ }} of a template goes through the escape; None (a field a record leaves out)
+    # is an empty cell, not the word "None".
+    shown = str(table(["项目", "内<容>"], [[None, "<b>"], ["a|b", 3]]))
+    rows = [
+        "<tr><th>项目</th><th>内&lt;容&gt;</th></tr>",
+        "<tr><td></td><td>&lt;b&gt;</td></tr>",
+        "<tr><td>a&#124;b</td><td>3</td></tr>",
+    ]
+    assert all(row in shown for row in rows)
+    assert "None" not in shown

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from lottery.core.errors import InputError
 from lottery.core.records import Record
 from lottery.demo.recorded import numbers_beacon
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import export_registry, import_registry
-from lottery.storage.models import Conflict, InspectionHistory, Inspector
+from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Task
 from tests import lifecycle as lc
 
 CAP = 2  # R4 and the office's rules: at most 2 checks of one entity per calendar year
@@ -46,6 +47,7 @@ class Announced:
     exclusions: dict[str, tuple[str, str]]  # target -> (reason, detail)
     inspectors: set[str]
     conflicts: set[tuple[str, str]]  # (target, inspector)
+    previous: set[tuple[str, str]]  # (target, inspector who checked it last time)
 
 
 def _announce(
@@ -70,14 +72,17 @@ def _announce(
         {e["target"]: (e["reason"], e["detail"]) for e in exclusions["exclusions"]},
         set(team["inspectors"]),
         {(t, i) for t, i in team["conflicts"]},
+        {(t, i) for t, i in team["previous"]},
     )
 
 
-def _history(service: Lifecycle, target: str, *dates: date) -> None:
+def _history(
+    service: Lifecycle, target: str, *dates: date, inspectors: tuple[str, ...] = ()
+) -> None:
     """Inspections of ``target`` on ``dates``, as imported or published results leave them."""
     with service.session() as s, s.begin():
         for d in dates:
-            s.add(InspectionHistory(target=target, date=d, inspectors=[]))
+            s.add(InspectionHistory(target=target, date=d, inspectors=list(inspectors)))
 
 
 def _draw_and_read(service: Lifecycle, task: str, value: Any = None) -> dict[str, Any]:
@@ -242,3 +247,106 @@ def test_declared_conflicts_are_in_the_team_input_and_no_team_pairs_them(
         assert len(set(team)) == len(team) == 2
         assert set(team) <= ann.inspectors
         assert not {(target, i) for i in team} & declared, (target, team)
+
+
+# -- the task's scope: its org units and their sub-units ------------------------------------------
+
+# The fixture's org units: "city" (no region of its own) over one county per region, each
+# county governing the region in its code (tests/service/conftest.py).
+COUNTIES = sorted({f"county-{c.region}" for c in REGS.candidates})
+IN_REGION = {u: {c.id for c in REGS.candidates if u == f"county-{c.region}"} for u in COUNTIES}
+
+
+@pytest.mark.parametrize(
+    "units",
+    [
+        (COUNTIES[1],),
+        (COUNTIES[0], COUNTIES[2]),
+        ("city",),
+        # A county named on its own and again through the city counts once, and hides none of
+        # the city's other counties, whichever of them the walk meets first.
+        *[("city", county) for county in COUNTIES],
+        (COUNTIES[2], COUNTIES[0], COUNTIES[0]),
+    ],
+)
+def test_the_pool_holds_the_targets_of_the_task_units_and_of_their_sub_units(
+    service: Lifecycle, units: tuple[str, ...]
+) -> None:
+    covered = set(COUNTIES) if "city" in units else set(units)
+    ann = _announce(service, org_units=units)
+    assert ann.pool == set().union(*(IN_REGION[u] for u in covered))
+    # The record names the scope with its sub-units expanded (spec section 4): the task's
+    # units first, in its order and each once, then the sub-units in code order.
+    named = list(dict.fromkeys(units))
+    assert ann.record.body["org_units"] == named + sorted(covered - set(named))
+
+
+def test_a_city_wide_task_sends_the_inspectors_of_its_sub_units_too(service: Lifecycle) -> None:
+    ann = _announce(service, org_units=("city",))
+    assert ann.pool == set(TARGETS)
+    valid = {i.id for i in REGS.inspectors if i.cert_valid_to == "2029-12-31"}
+    assert ann.inspectors == valid
+
+
+def test_the_annual_cap_counts_only_targets_in_the_task_scope(service: Lifecycle) -> None:
+    inside, outside = sorted(IN_REGION[COUNTIES[0]])[0], sorted(IN_REGION[COUNTIES[1]])[0]
+    # The history out of scope comes first in date order: it is passed over, not the end.
+    _history(service, outside, *[date(YEAR, 1, 5)] * CAP)
+    _history(service, inside, *[date(YEAR, 1, 20)] * CAP)
+
+    ann = _announce(service, org_units=(COUNTIES[0],))
+
+    # Out of scope, a target is neither a candidate nor an exclusion, whatever its history.
+    assert ann.exclusions == {inside: ("annual-cap", f"{YEAR}年已抽查{CAP}次")}
+    assert ann.pool == IN_REGION[COUNTIES[0]] - {inside}
+
+
+def test_a_unit_gone_from_the_registry_is_refused_at_the_announcement(
+    service: Lifecycle,
+) -> None:
+    # The draft was checked against the registry; two of its units are gone by the time it is
+    # announced (no import deletes an org unit, but nothing else protects the row either).
+    with service.session() as s, s.begin():
+        for code in ("county-gone-1", "county-gone-2"):
+            s.add(OrgUnit(code=code, name=code, level="county", parent="city", region=code[-6:]))
+    params = dataclasses.replace(
+        lc.params(REGS), org_units=(COUNTIES[0], "county-gone-2", "county-gone-1")
+    )
+    service.create_task(params, lc.T_ANNOUNCE, actor="planner")
+    with service.session() as s, s.begin():
+        for code in ("county-gone-1", "county-gone-2"):
+            unit = s.get(OrgUnit, code)
+            assert unit is not None
+            s.delete(unit)
+
+    with pytest.raises(InputError, match=r"^unknown org unit\(s\): county-gone-2, county-gone-1$"):
+        service.announce(params.task, lc.T_ANNOUNCE, actor="planner")
+    with service.session() as s:
+        task = s.get(Task, params.task)
+        assert task is not None and task.state == "draft"
+
+
+# -- who checked a target last time (R5: not sent again) ----------------------------------------
+
+
+def test_previous_inspectors_are_those_of_the_latest_inspection_only(service: Lifecycle) -> None:
+    fresh = [t for t in TARGETS if t not in {t for t, _ in REGS.previous}]
+    twice, once = fresh[:2]
+    valid = [i.id for i in REGS.inspectors if i.cert_valid_to == "2029-12-31"]
+    # Recorded out of order: the later inspection first. The latest by date counts, whatever
+    # the order the rows were written in, and even when it was in an earlier year.
+    _history(service, twice, date(YEAR - 1, 11, 5), inspectors=(valid[0], valid[1]))
+    _history(service, twice, date(YEAR - 1, 4, 1), inspectors=(valid[2], valid[3]))
+    _history(service, once, date(YEAR, 1, 10), inspectors=(valid[4], valid[5]))
+
+    ann = _announce(service)
+
+    assert {(t, i) for t, i in ann.previous if t in (twice, once)} == {
+        (twice, valid[0]),
+        (twice, valid[1]),
+        (once, valid[4]),
+        (once, valid[5]),
+    }
+    # The fixture's own history (one inspection each, in 2025) is there too, for the targets
+    # and inspectors of the pools.
+    assert {(t, i) for t, i in REGS.previous if i in ann.inspectors} <= ann.previous

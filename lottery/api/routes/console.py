@@ -1,14 +1,31 @@
-"""The staff console (简体中文): one static page and its script, talking to the API."""
+"""The staff console's routes (简体中文, server-rendered; docs/console.md).
+
+The pages live in :mod:`lottery.api.console`; this module mounts them, serves the stylesheet,
+and turns the console's own outcomes (login needed, password change first, refusal, bad CSRF
+token) into redirects and Chinese pages. The JSON API's errors are untouched.
+"""
 
 from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from lottery.api.console import auth_pages, task_pages
+from lottery.api.console.render import page
+from lottery.api.console.session import (
+    BadCsrf,
+    LoginRequired,
+    PasswordChangeFirst,
+    Refused,
+)
+from lottery.api.console.words import refusal_zh
+
 router = APIRouter(include_in_schema=False)
-_ASSETS = files("lottery.api") / "console"
+router.include_router(auth_pages.router)
+router.include_router(task_pages.router)
+_STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 
 
 @router.get("/")
@@ -16,13 +33,57 @@ def root() -> RedirectResponse:
     return RedirectResponse("/console/")
 
 
-@router.get("/console/")
-def console_page() -> HTMLResponse:
-    return HTMLResponse((_ASSETS / "index.html").read_text(encoding="utf-8"))
+@router.get("/console")
+def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/")
 
 
-@router.get("/console/console.js")
-def console_script() -> Response:
+@router.get("/console/static/console.css")
+def stylesheet() -> Response:
     return Response(
-        (_ASSETS / "console.js").read_text(encoding="utf-8"), media_type="text/javascript"
+        _STYLESHEET.read_text(encoding="utf-8"),
+        media_type="text/css",
+        headers={"Cache-Control": "no-cache"},
     )
+
+
+@router.api_route("/console/{rest:path}", methods=["GET", "POST"])
+def unknown_page(rest: str) -> HTMLResponse:
+    """Any other console address: a Chinese 404 (after every real page)."""
+    return task_pages.not_found(None)
+
+
+def install(app: FastAPI) -> None:
+    """Register the console's handlers on ``app`` (after its routers are included)."""
+
+    async def on_login_required(request: Request, exc: Exception) -> Response:
+        expired = isinstance(exc, LoginRequired) and exc.expired
+        return RedirectResponse(
+            "/console/login?expired=1" if expired else "/console/login", status_code=303
+        )
+
+    async def on_password_first(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/console/password", status_code=303)
+
+    async def on_refused(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, Refused):  # pragma: no cover - registered for Refused only
+            raise exc
+        what, holders = refusal_zh(exc.perm)
+        return page("refused.html", user=exc.user, status=403, what=what, holders=holders)
+
+    async def on_bad_csrf(request: Request, exc: Exception) -> Response:
+        return page(
+            "message.html",
+            user=None,
+            status=403,
+            heading="表单已失效",
+            message="这个表单已失效或不是从本系统的页面提交的，未作任何更改。"
+            "请回到上一页，刷新后重新提交。",
+            back="/console/",
+            back_label="返回工作台",
+        )
+
+    app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_exception_handler(PasswordChangeFirst, on_password_first)
+    app.add_exception_handler(Refused, on_refused)
+    app.add_exception_handler(BadCsrf, on_bad_csrf)

@@ -1,0 +1,86 @@
+"""Rendering the console's pages: one Jinja2 environment, autoescaped, and the navigation.
+
+Every string from a record or a user reaches a page through ``{{ … }}`` and is escaped;
+templates never mark data safe. The navigation shows only what the user's roles may do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from lottery.core.canonical import parse_time
+from lottery.service.roles import Perm
+
+from . import words
+from .session import ConsoleUser
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the navigation: shown to users holding ``perm`` (None: everyone)."""
+
+    key: str
+    label: str
+    href: str
+    perm: Perm | None
+
+
+NAV = (
+    NavItem("dashboard", "工作台", "/console/", Perm.TASK_READ),
+    NavItem("tasks", "抽查任务", "/console/tasks", Perm.TASK_READ),
+    NavItem("sealed", "封存结果", "/console/sealed", Perm.OUTCOME_READ),
+    NavItem("password", "修改密码", "/console/password", None),
+)
+
+
+def nav_for(user: ConsoleUser | None) -> list[NavItem]:
+    """The navigation entries ``user`` may use (none before login)."""
+    if user is None:
+        return []
+    return [item for item in NAV if item.perm is None or user.can(item.perm)]
+
+
+@cache
+def environment() -> Environment:
+    """The templates of ``lottery/api/console/templates``, autoescaped."""
+    env = Environment(
+        loader=PackageLoader("lottery.api.console", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["time_zh"] = words.time_zh
+    env.filters["date_zh"] = words.date_zh
+    env.filters["state_zh"] = words.state_zh
+    env.filters["roles_zh"] = words.roles_zh
+    env.filters["parse_time"] = parse_time
+    return env
+
+
+def page(
+    template: str,
+    *,
+    user: ConsoleUser | None,
+    active: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render ``template`` with the user, their navigation and ``context``.
+
+    Pages are never cached: they show the current state and, behind a login, private data.
+    """
+    html = (
+        environment()
+        .get_template(template)
+        .render(user=user, nav=nav_for(user), active=active, **context)
+    )
+    all_headers = {"Cache-Control": "no-store"}
+    all_headers.update(headers or {})
+    return HTMLResponse(html, status_code=status, headers=all_headers)

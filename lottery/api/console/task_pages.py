@@ -1,0 +1,270 @@
+"""The 工作台, the task pages, the confirmed transitions and the sealed outcome.
+
+Transitions call the service as the JSON API's routes do (``Lifecycle.announce``,
+``draw_task``, ``Lifecycle.disclose``, ``Lifecycle.cancel``) and queue the scheduler's next
+step the same way; a refusal by the service is shown in Chinese and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
+from lottery.api.errors import status_of
+from lottery.core.errors import LotteryError
+from lottery.service.drawing import draw_task
+from lottery.service.lifecycle import Lifecycle, TaskNotFound
+from lottery.service.roles import Perm
+from lottery.storage.models import Task
+
+from . import views, words
+from .actions import BY_KEY, Action, drawn_by_numbers, offered
+from .render import page
+from .session import ConsoleUser, User, check_csrf, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+MAX_REASON = 1000
+_HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+\Z")
+
+
+def not_found(user: ConsoleUser | None, what: str = "页面") -> HTMLResponse:
+    """The Chinese 404 page."""
+    return page(
+        "message.html",
+        user=user,
+        status=404,
+        heading=f"找不到这个{what}",
+        message=f"找不到这个{what}：地址可能有误，或已被删除。",
+        back="/console/",
+        back_label="返回工作台",
+    )
+
+
+def _refusal(user: ConsoleUser, exc: LotteryError, task_id: str) -> HTMLResponse:
+    return page(
+        "message.html",
+        user=user,
+        status=min(max(status_of(exc), 400), 503),
+        heading="操作未完成",
+        message=words.error_zh(exc),
+        back=f"/console/tasks/{task_id}",
+        back_label="返回任务",
+    )
+
+
+@router.get("/")
+def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
+    """The 工作台."""
+    require(user, Perm.TASK_READ)
+    board = views.dashboard(service, now)
+    return page("dashboard.html", user=user, active="dashboard", board=board)
+
+
+@router.get("/tasks")
+def task_list(user: User, service: ServiceDep) -> HTMLResponse:
+    """Every task, newest first."""
+    require(user, Perm.TASK_READ)
+    return page("tasks.html", user=user, active="tasks", tasks=service.list_tasks())
+
+
+def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = "") -> Response:
+    try:
+        detail = views.task_detail(service, task_id)
+    except TaskNotFound:
+        return not_found(user, "抽查任务")
+    task = detail.task
+    numbers_note = ""
+    if task.state == "announced" and drawn_by_numbers(task) and user.can(Perm.TASK_DRAW):
+        numbers_note = "此任务用公开开奖号码抽取，须两人分别录入号码；控制台的录入页面尚未提供。"
+    return page(
+        "task.html",
+        user=user,
+        active="tasks",
+        d=detail,
+        done=done,
+        actions=offered(task, user.can),
+        can_outcome=task.draw_record is not None and user.can(Perm.OUTCOME_READ),
+        numbers_note=numbers_note,
+    )
+
+
+@router.get("/tasks/{task_id}", response_model=None)
+def task_page(task_id: str, user: User, service: ServiceDep, done: str = "") -> Response:
+    """One task: state, times, items, beacon, public records, the buttons the user may use."""
+    require(user, Perm.TASK_READ)
+    message = {a.key: f"已{a.label}。" for a in BY_KEY.values()}.get(done, "")
+    return _task_page(user, service, task_id, message)
+
+
+def _confirm(
+    user: ConsoleUser,
+    task: Task,
+    action: Action,
+    now_explain: list[str],
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    reason: str = "",
+    signature: str = "",
+    error: str = "",
+) -> HTMLResponse:
+    return page(
+        "confirm.html",
+        user=user,
+        active="tasks",
+        status=status,
+        task=task,
+        action=action,
+        explain=now_explain,
+        errors=errors or {},
+        reason=reason,
+        signature=signature,
+        error=error,
+    )
+
+
+def _action_or_none(key: str) -> Action | None:
+    return BY_KEY.get(key)
+
+
+@router.get("/tasks/{task_id}/outcome", response_model=None)
+def outcome_page(
+    task_id: str, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> Response:
+    """The sealed outcome as a table; the read is audited by the service (R6)."""
+    require(user, Perm.OUTCOME_READ)
+    try:
+        task = service.get_task(task_id)
+        blob = service.read_sealed_outcome(task_id, user.name, now, remote_addr=addr)
+        rows = views.outcome_rows(service, blob)
+    except TaskNotFound:
+        return not_found(user, "抽查任务")
+    except LotteryError as exc:
+        return _refusal(user, exc, task_id)
+    return page("outcome.html", user=user, active="sealed", task=task, rows=rows, now=now)
+
+
+@router.get("/tasks/{task_id}/{key}", response_model=None)
+def confirm_page(task_id: str, key: str, user: User, service: ServiceDep, now: NowDep) -> Response:
+    """The confirmation page of a transition: what will be published, and when."""
+    action = _action_or_none(key)
+    if action is None:
+        return not_found(user)
+    require(user, action.perm)
+    try:
+        task = service.get_task(task_id)
+    except TaskNotFound:
+        return not_found(user, "抽查任务")
+    if action not in offered(task, user.can):
+        why = f"任务当前的状态是“{words.state_zh(task.state)}”，不能{action.label}。"
+        if task.state in action.states:  # only the draw is held back in its state
+            why = "此任务用公开开奖号码抽取，须由两人分别录入开奖号码，不能直接抽取。"
+        return page(
+            "message.html",
+            user=user,
+            status=409,
+            heading=f"不能{action.label}",
+            message=why,
+            back=f"/console/tasks/{task_id}",
+            back_label="返回任务",
+        )
+    return _confirm(user, task, action, action.explain(task, now))
+
+
+def _check_form(action: Action, reason: str, signature: str) -> dict[str, str]:
+    errors = {}
+    if action.key == "cancel":
+        if not reason.strip():
+            errors["reason"] = "请填写取消原因"
+        elif len(reason) > MAX_REASON:
+            errors["reason"] = f"取消原因太长：最多 {MAX_REASON} 个字（现为 {len(reason)} 个）"
+    if action.key == "draw" and signature.strip() and not _HEX.match(signature.strip()):
+        errors["drand_signature"] = "签名须是十六进制字符（0-9、a-f），且为偶数个"
+    return errors
+
+
+def _run(
+    request: Request,
+    action: Action,
+    service: Lifecycle,
+    task_id: str,
+    user: ConsoleUser,
+    now: datetime,
+    addr: str | None,
+    reason: str,
+    signature: str,
+) -> None:
+    if action.key == "announce":
+        service.announce(task_id, now, actor=user.name, remote_addr=addr)
+    elif action.key == "draw":
+        sig = bytes.fromhex(signature.strip()) if signature.strip() else None
+        draw_task(
+            service,
+            task_id,
+            now,
+            actor=user.name,
+            signature=sig,
+            fetch=request.app.state.fetch_drand,
+            remote_addr=addr,
+        ).drawn()
+    elif action.key == "disclose":
+        service.disclose(task_id, now, actor=user.name, remote_addr=addr)
+    else:
+        service.cancel(task_id, reason.strip(), now, actor=user.name, remote_addr=addr)
+    schedule(request, task_id=task_id)
+
+
+@router.post("/tasks/{task_id}/{key}", response_model=None)
+def act(
+    task_id: str,
+    key: str,
+    request: Request,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    reason: FormText = "",
+    drand_signature: FormText = "",
+) -> Response:
+    """Carry out a confirmed transition, then show the task."""
+    action = _action_or_none(key)
+    if action is None:
+        return not_found(user)
+    check_csrf(user, csrf)
+    require(user, action.perm)
+    try:
+        task = service.get_task(task_id)
+    except TaskNotFound:
+        return not_found(user, "抽查任务")
+    errors = _check_form(action, reason, drand_signature)
+    if errors:
+        explain = action.explain(task, now)
+        return _confirm(
+            user,
+            task,
+            action,
+            explain,
+            status=422,
+            errors=errors,
+            reason=reason,
+            signature=drand_signature,
+        )
+    try:
+        _run(request, action, service, task_id, user, now, addr, reason, drand_signature)
+    except LotteryError as exc:
+        return _refusal(user, exc, task_id)
+    return RedirectResponse(f"/console/tasks/{task_id}?done={action.key}", status_code=303)
+
+
+@router.get("/sealed")
+def sealed(user: User, service: ServiceDep) -> HTMLResponse:
+    """Tasks with an outcome, for the roles that may read it."""
+    require(user, Perm.OUTCOME_READ)
+    return page("sealed.html", user=user, active="sealed", tasks=views.sealed_tasks(service))

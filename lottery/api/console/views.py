@@ -1,0 +1,303 @@
+"""What the console's pages show, read from the service's state (read-only, no decisions).
+
+Each function returns small view models that the templates word and lay out. Transitions go
+through the service (``Lifecycle``) in the page modules, never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
+from lottery.core.canonical import parse_time
+from lottery.core.errors import LotteryError
+from lottery.core.outcome import decode_outcome
+from lottery.service import beacons
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import pending_deadlines
+from lottery.service.result_entry import CST, local_date
+from lottery.storage.models import (
+    CheckpointRow,
+    Inspector,
+    ItemListVersion,
+    LogEntry,
+    OrgUnit,
+    Target,
+    Task,
+)
+
+ACTIVE_STATES = ("draft", "announced", "drawn")
+DEADLINE_KINDS_ZH = {"task-report": "抽查报告", "penalty": "行政处罚"}
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A planned or past event of a task: what, and when (a time, or a date for a draw)."""
+
+    label: str
+    at: datetime | None = None
+    day: date | None = None
+
+    @property
+    def sort_key(self) -> datetime:
+        """The moment, a day counting from its start in Beijing time."""
+        if self.at is not None:
+            return self.at
+        day = self.day or date.max
+        return datetime.combine(day, datetime.min.time(), tzinfo=CST)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """The next scheduled step of a task, for the dashboard."""
+
+    task: Task
+    moment: Moment
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    label: str
+    href: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: Task
+    plan: list[Moment]
+    beacon: list[str]
+    items: list[tuple[str, str]]
+    records: list[PublicLink]
+    pending_numbers: tuple[str, datetime] | None
+
+
+@dataclass(frozen=True)
+class PendingBeacon:
+    task: Task
+    entered_by: str
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    ref: str
+    due: date | None
+    left: int | None
+    overdue: bool
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    upcoming: list[Upcoming]
+    sealed: list[Task]
+    pending: list[PendingBeacon]
+    checkpoint: tuple[int, datetime] | None
+    due: list[Due]
+
+
+@dataclass(frozen=True)
+class PickedRow:
+    """One picked target of a sealed outcome, with its team."""
+
+    number: int
+    uscc: str
+    name: str
+    type: str
+    region: str
+    risk: str
+    inspectors: list[str] = field(default_factory=list)
+
+
+def _beacon(task: Task) -> BeaconSpec | None:
+    try:
+        return BeaconSpec.from_dict(task.params["beacon"])
+    except (LotteryError, KeyError, TypeError):
+        return None
+
+
+def draw_moment(task: Task) -> Moment | None:
+    """When the task's beacon value appears: the drand round's time or the numbers' draw day."""
+    spec = _beacon(task)
+    if spec is None:
+        return None
+    primary = spec.primary
+    if isinstance(primary, DrandBeacon):
+        try:
+            return Moment("抽取（drand 随机数产生）", at=primary.due_time())
+        except LotteryError:
+            return None
+    return Moment("抽取（公开开奖号码的开奖日）", day=date.fromisoformat(primary.draw_date))
+
+
+def plan_of(task: Task) -> list[Moment]:
+    """The task's planned times: announcement (if scheduled), draw, disclosure."""
+    plan = []
+    announce_at = task.params.get("announce_at")
+    if announce_at:
+        plan.append(Moment("定时公告", at=parse_time(announce_at)))
+    drawn = draw_moment(task)
+    if drawn is not None:
+        plan.append(drawn)
+    plan.append(Moment("公开抽取结果", at=parse_time(task.params["disclosure"])))
+    return plan
+
+
+def next_moment(task: Task) -> Moment | None:
+    """The step the task waits for, or None (a draft without a scheduled announcement)."""
+    if task.state == "draft":
+        at = task.params.get("announce_at")
+        return Moment("定时公告", at=parse_time(at)) if at else None
+    if task.state == "announced":
+        return draw_moment(task)
+    if task.state == "drawn":
+        return Moment("公开抽取结果", at=parse_time(task.params["disclosure"]))
+    return None
+
+
+def beacon_lines(task: Task) -> list[str]:
+    """The task's beacon in plain words."""
+    spec = _beacon(task)
+    if spec is None:
+        return ["随机数来源参数无法读取"]
+    lines = [_beacon_line(spec.primary)]
+    if spec.fallback is not None:
+        lines.append("备用：" + _beacon_line(spec.fallback))
+    return lines
+
+
+def _beacon_line(beacon: DrandBeacon | PublicNumbersBeacon) -> str:
+    if isinstance(beacon, DrandBeacon):
+        return f"drand 公共随机数（{beacon.chain} 链）第 {beacon.round} 轮"
+    sources = "、".join(s.announced_draw for s in beacon.sources)
+    return f"{beacon.description}：{sources}（开奖日 {beacon.draw_date}）"
+
+
+def _record_time(session: Session, record_id: str | None) -> datetime | None:
+    if record_id is None:
+        return None
+    return session.exec(select(LogEntry.time).where(LogEntry.record_id == record_id)).first()
+
+
+def _records(session: Session, task: Task) -> list[PublicLink]:
+    closing = "取消公告" if task.state == "cancelled" else "公开抽取结果"
+    named = (
+        ("抽查公告", task.announcement_record),
+        ("抽取记录（结果摘要）", task.draw_record),
+        (closing, task.closing_record),
+    )
+    return [
+        PublicLink(label, f"/log/records/{rid}", _record_time(session, rid))
+        for label, rid in named
+        if rid is not None
+    ]
+
+
+def _items(session: Session, task: Task) -> list[tuple[str, str]]:
+    out = []
+    for code, version in task.params.get("items", []):
+        row = session.get(ItemListVersion, int(version))
+        names = {i.get("code"): i.get("name") for i in (row.items if row else [])}
+        out.append((str(code), str(names.get(code) or "（清单中无此事项）")))
+    return out
+
+
+def task_detail(lc: Lifecycle, task_id: str) -> TaskDetail:
+    """One task as its page shows it.
+
+    Raises:
+        TaskNotFound: when there is no such task.
+    """
+    task = lc.get_task(task_id)
+    pending = beacons.pending_entry(lc, task_id) if task.state == "announced" else None
+    with lc.session() as session:
+        records = _records(session, task)
+        items = _items(session, task)
+    return TaskDetail(
+        task=task,
+        plan=plan_of(task),
+        beacon=beacon_lines(task),
+        items=items,
+        records=records,
+        pending_numbers=(pending.entered_by, pending.entered_at) if pending else None,
+    )
+
+
+def _checkpoint(session: Session) -> tuple[int, datetime] | None:
+    row = session.exec(select(CheckpointRow).order_by(col(CheckpointRow.size).desc())).first()
+    return (row.size, row.created_at) if row is not None else None
+
+
+def dashboard(lc: Lifecycle, now: datetime) -> Dashboard:
+    """The 工作台: upcoming steps, sealed tasks, beacons awaiting a second person, the latest
+    checkpoint and the publications due (7 working days)."""
+    tasks = [t for t in lc.list_tasks() if t.state in ACTIVE_STATES]
+    upcoming = [Upcoming(t, m) for t in tasks if (m := next_moment(t)) is not None]
+    upcoming.sort(key=lambda u: u.moment.sort_key)
+    pending = []
+    for task in tasks:
+        if task.state != "announced":
+            continue
+        entry = beacons.pending_entry(lc, task.id)
+        if entry is not None:
+            pending.append(PendingBeacon(task, entry.entered_by, entry.entered_at))
+    with lc.session() as session:
+        checkpoint = _checkpoint(session)
+    due = [
+        Due(DEADLINE_KINDS_ZH.get(d.kind, "公示事项"), d.ref, d.due, d.left, d.overdue, d.problem)
+        for d in pending_deadlines(lc.engine, lc.log, local_date(now))
+    ]
+    return Dashboard(
+        upcoming=upcoming,
+        sealed=[t for t in tasks if t.state == "drawn"],
+        pending=pending,
+        checkpoint=checkpoint,
+        due=due,
+    )
+
+
+def sealed_tasks(lc: Lifecycle) -> list[Task]:
+    """Tasks that have an outcome (drawn, disclosed, closed, or cancelled after the draw)."""
+    return [t for t in lc.list_tasks() if t.draw_record is not None]
+
+
+def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
+    """The outcome blob as a table: each picked target with its names and its team.
+
+    Raises:
+        EncodingError: when the blob is malformed.
+    """
+    outcome = decode_outcome(blob)
+    teams = {t.target: t.inspectors for t in outcome.teams}
+    picks = outcome.picks()
+    with lc.session() as session:
+        targets = {
+            t.uscc: t for t in session.exec(select(Target).where(col(Target.uscc).in_(picks)))
+        }
+        people = {i.id: i.name for i in session.exec(select(Inspector))}
+        regions = {u.region: u.name for u in session.exec(select(OrgUnit)) if u.region is not None}
+    rows = []
+    for number, uscc in enumerate(picks, start=1):
+        target = targets.get(uscc)
+        rows.append(
+            PickedRow(
+                number=number,
+                uscc=uscc,
+                name=target.name if target else "（名录中已无此对象）",
+                type=target.type if target else "—",
+                region=_region(regions, target.region) if target else "—",
+                risk=target.risk_class if target else "—",
+                inspectors=[people.get(i, f"（编号 {i}）") for i in teams.get(uscc, ())],
+            )
+        )
+    return rows
+
+
+def _region(names: dict[str, str], code: str) -> str:
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code

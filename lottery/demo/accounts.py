@@ -1,0 +1,61 @@
+"""Staff accounts for the demo city, one per role, so a newcomer can log in to the console.
+
+Each password is made fresh by ``secrets`` when the demo runs, printed once and written to
+``DIR/demo-accounts.txt`` (readable by its owner only) beside the demo's private data; none is
+in the code or the repository. The accounts are the service's own (the same creation path and
+password policy as `lottery user add`) and their creation is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.roles import ROLE_NAMES_ZH, Role
+from lottery.service.users import create_user
+
+# Login name -> role: one account per role, named after what the person does.
+ACCOUNTS: dict[str, Role] = {
+    "admin": Role.ADMIN,
+    "planner": Role.PLANNER,
+    "reviewer": Role.REVIEWER,
+    "inspector": Role.INSPECTOR,
+    "auditor": Role.AUDITOR,
+}
+FILE_NAME = "demo-accounts.txt"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One demo login: its name, role and the password made for this run."""
+
+    name: str
+    role: Role
+    password: str
+
+    def line(self) -> str:
+        """``name  password  角色`` for the printed list."""
+        return f"{self.name:<10} {self.password}  {ROLE_NAMES_ZH[self.role]}"
+
+
+def create_demo_accounts(lc: Lifecycle, now: datetime, out: Path) -> list[DemoAccount]:
+    """Create one account per role with a fresh password; write the list to ``out``.
+
+    Raises:
+        InputError: when an account exists already (the demo starts from an empty directory).
+    """
+    accounts = [
+        DemoAccount(name, role, secrets.token_urlsafe(12)) for name, role in ACCOUNTS.items()
+    ]
+    for account in accounts:
+        create_user(lc, account.name, account.password, [account.role], now, actor="demo")
+    path = out / FILE_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("演示账号（仅供本机演示；每次运行 lottery demo 重新生成）\n")
+        fh.writelines(f"{a.line()}\n" for a in accounts)
+    return accounts
