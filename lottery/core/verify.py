@@ -102,6 +102,15 @@ class _Checker:
         self.run(name, fn, ok)
 
 
+def _differences(claimed_by: str, pairs: Sequence[tuple[str, object, object]]) -> str:
+    """``what: <claimed_by> X, found Y`` for each pair (what, claimed, found) that differs."""
+    return "; ".join(
+        f"{what}: {claimed_by} {claimed!r}, found {found!r}"
+        for what, claimed, found in pairs
+        if claimed != found
+    )
+
+
 def _blob(blobs: Mapping[str, bytes], digest: str, what: str) -> bytes:
     data = blobs.get(digest)
     if data is None:
@@ -181,10 +190,12 @@ def _open_records(
     ann = ck.run(CheckName.TASK_ANNOUNCEMENT, lambda: _announcement(records), "found")
     task = ann.body["task"]
     ck.report.task = task
+    foreign = [r for r in records if r is not ann and r.body.get("task") != task]
     ck.require(
         CheckName.TASK_RECORDS,
-        all(r.body.get("task") == task for r in records if r is not ann),
-        "records of another task were given",
+        not foreign,
+        "records of another task were given: "
+        + ", ".join(f"{r.type} {r.id[:16]} of task {r.body.get('task')!r}" for r in foreign[:5]),
         f"{len(records)} records of task {task}",
     )
     return records, ann
@@ -404,13 +415,19 @@ def _check_announcement(
     cut = spec_run.cut if spec_run is not None else None
     pool = ck.run(CheckName.POOL_FORMAT, lambda: decode_pool(pool_blob, cut=cut), "pool parses")
     ck.run(CheckName.POOL_COUNTS, lambda: check_counts(pool, a["ratios"]), "counts follow the rule")
+    pool_diff = _differences(
+        "announced",
+        [
+            ("task", a["task"], pool.task),
+            ("candidates", a["pool"]["candidates"], pool.candidates),
+            ("picks", a["pool"]["picks"], pool.picks),
+            ("strata", a["pool"]["strata"], len(pool.strata)),
+        ],
+    )
     ck.require(
         CheckName.POOL_SUMMARY,
-        pool.task == a["task"]
-        and pool.candidates == a["pool"]["candidates"]
-        and pool.picks == a["pool"]["picks"]
-        and len(pool.strata) == a["pool"]["strata"],
-        "the pool blob does not match the announcement's counts or task",
+        not pool_diff,
+        f"the pool blob does not match the announcement ({pool_diff})",
         f"{pool.candidates} candidates in {len(pool.strata)} strata, {pool.picks} to draw",
     )
     # Here this process joins the re-draw, from the front of the checked pool; the worker then
@@ -423,10 +440,17 @@ def _check_announcement(
         "hash ok",
     )
     ti = ck.run(CheckName.INSPECTORS_FORMAT, lambda: decode_team_input(team_blob), "parses")
+    ti_diff = _differences(
+        "announced",
+        [
+            ("task", a["task"], ti.task),
+            ("inspectors", a["inspector_pool"]["inspectors"], len(ti.inspectors)),
+        ],
+    )
     ck.require(
         CheckName.INSPECTORS_SUMMARY,
-        ti.task == a["task"] and len(ti.inspectors) == a["inspector_pool"]["inspectors"],
-        "the inspector pool blob does not match the announcement",
+        not ti_diff,
+        f"the inspector pool blob does not match the announcement ({ti_diff})",
         f"{len(ti.inspectors)} eligible inspectors",
     )
     excl_blob = ck.run(
@@ -437,10 +461,15 @@ def _check_announcement(
     excl = ck.run(CheckName.EXCLUSIONS_FORMAT, lambda: decode_exclusions(excl_blob), "parses")
     # The targets these blobs name, looked up in one pass over the pool's bytes.
     in_pool = pool.lookup([e.target for e in excl] + [*ti.conflicts, *ti.previous])
+    pooled = [e.target for e in excl if e.target in in_pool]
+    excl_diff = _differences("announced", [("exclusions", a["exclusions"]["count"], len(excl))])
+    if pooled:
+        shown = ", ".join(pooled[:5]) + (f" and {len(pooled) - 5} more" if len(pooled) > 5 else "")
+        excl_diff = "; ".join(filter(None, [excl_diff, f"excluded but in the pool: {shown}"]))
     ck.require(
         CheckName.EXCLUSIONS_DISJOINT,
-        len(excl) == a["exclusions"]["count"] and not any(e.target in in_pool for e in excl),
-        "an excluded target is in the pool, or the count differs",
+        not excl_diff,
+        f"the exclusions do not match the announcement and the pool ({excl_diff})",
         f"{len(excl)} exclusions, none in the pool",
     )
     ck.run(
@@ -455,10 +484,14 @@ def _check_announcement(
 
 def _check_draw(ck: _Checker, ann: Record, draw: Record, spec: BeaconSpec, pool: Pool) -> bytes:
     d = draw.body
+    draw_diff = _differences(
+        "expected",
+        [("announcement", ann.id, d["announcement"]), ("picks", pool.picks, d["picks"])],
+    )
     ck.require(
         CheckName.DRAW_LINKS,
-        d["announcement"] == ann.id and d["picks"] == pool.picks,
-        "the draw does not reference this announcement or has the wrong number of picks",
+        not draw_diff,
+        f"the draw does not match this announcement ({draw_diff})",
         "draw references the announcement",
     )
     ck.require(

@@ -289,3 +289,15 @@ def test_a_record_published_twice_is_named_with_its_task(kind: str) -> None:
         verify_task([*forged.notes, forged.note(kind)], forged.blobs, VERIFIERS, log=LOG)
     assert failed.value.check == "task." + kind.removeprefix("task-")
     assert "T2026-001" in failed.value.detail and "2" in failed.value.detail
+
+
+def test_a_failed_comparison_lists_its_passed_checks_with_what_they_established() -> None:
+    # `lottery verify` prints the checks that passed before a failure, each with its detail;
+    # on the comparison path the outcome's parsing is one of them.
+    def other_task(o: Any) -> None:
+        o["task"] = "T2026-999"
+
+    err = failure(other_task)
+    assert [c.name for c in err.passed][-3:] == ["draw.outcome", "draw.selection", "draw.teams"]
+    for check in err.passed:
+        assert isinstance(check.detail, str) and check.detail.strip(), check
