@@ -16,11 +16,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import Perm
+from lottery.service.site_publishing import SitePublisher
 from lottery.service.users import (
     AuthError,
     Forbidden,
@@ -30,6 +32,21 @@ from lottery.service.users import (
 )
 
 COOKIE = "lottery_session"
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """Give the browser its session cookie (the console's login and ``POST /api/auth/login``)."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(users.TOKEN_TTL.total_seconds()),  # the server enforces the expiry
+        httponly=True,
+        samesite="strict",
+        secure=False,  # served on 127.0.0.1 by default; behind TLS set by the proxy
+        path="/",
+    )
+
+
 CSRF_HEADER = "X-Lottery-CSRF"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -147,3 +164,13 @@ def schedule(request: Request, *, task_id: str) -> None:
     from lottery.service.scheduler import schedule_task
 
     schedule_task(scheduler, get_service(request).get_task(task_id))
+
+
+def site_publisher(request: Request, service: ServiceDep) -> SitePublisher | None:
+    """The scheduler's site publisher when this app runs one, else one from the settings
+    (``None`` without ``LOTTERY_SITE_DIR``): the JSON API's and the console's site pages."""
+    scheduler = request.app.state.scheduler
+    if scheduler is not None and scheduler.site is not None:
+        site: SitePublisher = scheduler.site
+        return site
+    return SitePublisher.from_settings(request.app.state.settings, service, request.app.state.clock)

@@ -56,6 +56,20 @@ def _audit(service: Lifecycle, action: str) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)))
 
 
+def _drawn_by_the_planner(app_client: TestClient, clock: Clock) -> str:
+    """T2026-101 created, announced and drawn through the console by the planner (logged in
+    afterwards); returns the form token of the planner's session."""
+    _draft(app_client)
+    login(app_client, "planner")
+    csrf = _csrf(app_client.get("/console/").text)
+    app_client.post("/console/tasks/T2026-101/announce", data={"csrf": csrf})
+    clock.now = T_DRAW
+    app_client.post(
+        "/console/tasks/T2026-101/draw", data={"csrf": csrf, "drand_signature": SIGNATURE}
+    )
+    return csrf
+
+
 def test_anonymous_pages_send_the_browser_to_the_login_form(app_client: TestClient) -> None:
     for path in ("/console/", "/console/tasks", "/console/password", "/console/sealed"):
         response = app_client.get(path, follow_redirects=False)
@@ -213,14 +227,7 @@ def test_a_cancellation_without_a_reason_is_refused_next_to_the_field(
 def test_a_refusal_by_the_service_is_worded_in_chinese(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
-    _draft(app_client)
-    login(app_client, "planner")
-    csrf = _csrf(app_client.get("/console/").text)
-    app_client.post("/console/tasks/T2026-101/announce", data={"csrf": csrf})
-    clock.now = T_DRAW
-    app_client.post(
-        "/console/tasks/T2026-101/draw", data={"csrf": csrf, "drand_signature": SIGNATURE}
-    )
+    csrf = _drawn_by_the_planner(app_client, clock)
     assert service.get_task("T2026-101").state == "drawn"
     # Before the disclosure time the service refuses (its message is English): a page in
     # Chinese, 4xx, nothing changed.
@@ -233,14 +240,7 @@ def test_a_refusal_by_the_service_is_worded_in_chinese(
 def test_the_sealed_outcome_is_a_table_and_every_view_is_audited(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
-    _draft(app_client)
-    login(app_client, "planner")
-    csrf = _csrf(app_client.get("/console/").text)
-    app_client.post("/console/tasks/T2026-101/announce", data={"csrf": csrf})
-    clock.now = T_DRAW
-    app_client.post(
-        "/console/tasks/T2026-101/draw", data={"csrf": csrf, "drand_signature": SIGNATURE}
-    )
+    _drawn_by_the_planner(app_client, clock)
     app_client.cookies.clear()
     login(app_client, "inspector")
     before = len(_audit(service, "outcome.read"))
@@ -329,14 +329,7 @@ def _section(html: str, heading_id: str) -> str:
 def test_the_dashboard_shows_times_sealed_tasks_beacons_and_the_checkpoint(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
-    _draft(app_client)
-    login(app_client, "planner")
-    csrf = _csrf(app_client.get("/console/").text)
-    app_client.post("/console/tasks/T2026-101/announce", data={"csrf": csrf})
-    clock.now = T_DRAW
-    app_client.post(
-        "/console/tasks/T2026-101/draw", data={"csrf": csrf, "drand_signature": SIGNATURE}
-    )
+    _drawn_by_the_planner(app_client, clock)
     # A public-numbers task whose numbers one person has entered.
     service.create_task(lc.params(lc.small_registries(), "T-num"), lc.T_ANNOUNCE, actor="t")
     service.announce("T-num", lc.T_ANNOUNCE)

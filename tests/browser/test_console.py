@@ -1,6 +1,6 @@
 """The staff console in Chromium (issue #15): a planner logs in, announces a task through its
-confirmation page and logs out; every console page passes axe (no serious or critical
-violation) at 1280 px and 375 px, and every control on it is reachable with the Tab key.
+confirmation page and logs out; every console page (an admin's too) passes axe (no serious or
+critical violation) at 1280 px and 375 px, and every control on it is reachable with the Tab key.
 
 Passwords here are TEST-ONLY values.
 """
@@ -57,12 +57,17 @@ class Console:
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     """A served console: a draft (T-web), an announced task (T-ann), a drawn one (T-drawn),
-    a planner and a reviewer."""
+    a planner, a reviewer and an admin; a site directory (never published here)."""
     data = Path(tmp_path_factory.mktemp("console"))
-    settings = get_settings(data_dir=data, log_origin=lc.LOG, drand_relays=["http://127.0.0.1:9"])
+    settings = get_settings(
+        data_dir=data,
+        log_origin=lc.LOG,
+        drand_relays=["http://127.0.0.1:9"],
+        site_dir=data / "site",
+    )
     service = Lifecycle.open(settings)
     load_registries(service, lc.small_registries())
-    for name in ("planner", "reviewer"):
+    for name in ("planner", "reviewer", "admin"):
         users.create_user(service, name, PASSWORD, [name], T_ANNOUNCE, actor="test")
     for task in ("T-web", "T-ann", "T-drawn"):
         service.create_task(_params(task), T_ANNOUNCE, actor="test")
@@ -149,8 +154,16 @@ PLANNER_PAGES = (
     "/console/tasks/T-drawn/cancel",
     "/console/sealed",
     "/console/tasks/T-drawn/outcome",
+    "/console/site",
     "/console/password",
     "/console/no-such-page",
+)
+ADMIN_PAGES = (
+    "/console/audit",
+    "/console/audit?action=auth.login&page=1",
+    "/console/audit?from=not-a-date",  # the error next to the field
+    "/console/users",
+    "/console/users/reviewer/reset",
 )
 
 
@@ -188,8 +201,21 @@ def test_every_console_page_is_accessible_and_keyboard_reachable(
     _check_page(reviewer.page, "/console/sealed", console.url)  # the refusal page
     assert "没有权限" in reviewer.page.inner_text("main")
     reviewer.context.close()
-    assert offsite(rec.requests + reviewer.requests) == []
-    assert rec.errors == [] and reviewer.errors == []
+    admin = recorded_page(browser)
+    _login(admin.page, console.url, "admin")
+    for path in ADMIN_PAGES:
+        _check_page(admin.page, path, console.url)
+    # The new-user form and the reset page sent empty: errors next to their fields.
+    _check_page(admin.page, "/console/users", console.url, "button:text-is('新建用户')")
+    assert "请输入用户名" in admin.page.inner_text("main")
+    assert "请至少选择一个角色" in admin.page.inner_text("main")
+    _check_page(
+        admin.page, "/console/users/reviewer/reset", console.url, "button:text-is('确认重置密码')"
+    )
+    assert "请输入新的初始密码" in admin.page.inner_text("main")
+    admin.context.close()
+    assert offsite(rec.requests + reviewer.requests + admin.requests) == []
+    assert rec.errors == [] and reviewer.errors == [] and admin.errors == []
 
 
 def test_a_planner_announces_through_the_confirmation_page_and_logs_out(

@@ -15,7 +15,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lottery.api.deps import COOKIE, NowDep, RemoteAddr, ServiceDep, get_now, get_remote_addr
+from lottery.api.deps import (
+    COOKIE,
+    NowDep,
+    RemoteAddr,
+    ServiceDep,
+    get_now,
+    get_remote_addr,
+    set_session_cookie,
+)
 from lottery.api.deps import get_service as service_of
 from lottery.service import login_throttle, users
 from lottery.service.password_policy import MAX_LENGTH, PasswordPolicyError
@@ -123,15 +131,7 @@ async def login(
         return _login_page(status=401, name=name, errors={"password": "用户名或密码不正确"})
     target = "/console/password" if user.must_change_password else "/console/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(users.TOKEN_TTL.total_seconds()),  # the server enforces the expiry
-        httponly=True,
-        samesite="strict",
-        secure=False,  # served on 127.0.0.1 by default; behind TLS set by the proxy
-        path="/",
-    )
+    set_session_cookie(response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return response
 

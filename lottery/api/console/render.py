@@ -34,6 +34,9 @@ NAV = (
     NavItem("dashboard", "工作台", "/console/", Perm.TASK_READ),
     NavItem("tasks", "抽查任务", "/console/tasks", Perm.TASK_READ),
     NavItem("sealed", "封存结果", "/console/sealed", Perm.OUTCOME_READ),
+    NavItem("site", "网站发布", "/console/site", Perm.TASK_READ),
+    NavItem("audit", "审计记录", "/console/audit", Perm.AUDIT_READ),
+    NavItem("users", "用户管理", "/console/users", Perm.USERS_MANAGE),
     NavItem("password", "修改密码", "/console/password", None),
 )
 

@@ -18,6 +18,7 @@ from lottery.api.deps import (
     get_now,
     get_remote_addr,
     get_service,
+    set_session_cookie,
     token_of,
 )
 from lottery.api.schemas import ERROR_RESPONSES, ErrorBody, LoginRequest, LoginResponse, Me
@@ -69,15 +70,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
     except login_throttle.Throttled:
         await asyncio.sleep(login_throttle.TARPIT_SECONDS)
         raise
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(users.TOKEN_TTL.total_seconds()),  # the server enforces the expiry
-        httponly=True,
-        samesite="strict",
-        secure=False,  # served on 127.0.0.1 by default; behind TLS set by the proxy
-        path="/",
-    )
+    set_session_cookie(response, token)
     return LoginResponse(
         token=token,
         expires_at=expires,

@@ -12,7 +12,7 @@ from importlib.resources import files
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lottery.api.console import auth_pages, task_pages
+from lottery.api.console import audit_page, auth_pages, site_page, task_pages, user_pages
 from lottery.api.console.render import page
 from lottery.api.console.session import (
     BadCsrf,
@@ -25,6 +25,9 @@ from lottery.api.console.words import refusal_zh
 router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
 router.include_router(task_pages.router)
+router.include_router(site_page.router)
+router.include_router(audit_page.router)
+router.include_router(user_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 
 

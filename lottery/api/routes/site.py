@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel
 
-from lottery.api.deps import RemoteAddr, ServiceDep, require
+from lottery.api.deps import RemoteAddr, ServiceDep, require, site_publisher
 from lottery.api.schemas import ERROR_RESPONSES
 from lottery.service.roles import Perm
 from lottery.service.site_publishing import (
@@ -78,15 +78,6 @@ class SiteStatusPublic(BaseModel):
             last=PublicationPublic.of(status.last),
             last_success=PublicationPublic.of(status.last_success),
         )
-
-
-def site_publisher(request: Request, service: ServiceDep) -> SitePublisher | None:
-    """The scheduler's publisher when this app runs one, else one from the settings."""
-    scheduler = request.app.state.scheduler
-    if scheduler is not None and scheduler.site is not None:
-        site: SitePublisher = scheduler.site
-        return site
-    return SitePublisher.from_settings(request.app.state.settings, service, request.app.state.clock)
 
 
 SiteDep = Annotated[SitePublisher | None, Depends(site_publisher)]

@@ -1,0 +1,125 @@
+"""审计记录: the audit trail, filtered and paginated, and its CSV export (Perm.AUDIT_READ).
+
+Both read only; the filter is a GET form (:mod:`.audit_query`), the names of the actions
+come from :mod:`.audit_words`, the CSV from :mod:`.audit_csv`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from lottery.api.deps import NowDep, ServiceDep
+from lottery.service.result_entry import CST
+from lottery.service.roles import Perm
+
+from . import audit_csv, audit_query
+from .audit_words import action_zh
+from .render import page
+from .session import User, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _page_number(raw: str) -> int:
+    """The ``page`` field: a positive number; anything else is the first page."""
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+
+
+def detail_text(detail: dict[str, Any]) -> str:
+    """An event's detail as compact JSON (the record as stored; escaped by the template)."""
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else ""
+
+
+@router.get("/audit")
+def audit_page(
+    user: User,
+    service: ServiceDep,
+    user_name: Annotated[str, Query(alias="user")] = "",
+    action: str = "",
+    obj: Annotated[str, Query(alias="object")] = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+    page_raw: Annotated[str, Query(alias="page")] = "",
+) -> HTMLResponse:
+    """The events that match the filter, newest first, :data:`PAGE_SIZE` a page."""
+    require(user, Perm.AUDIT_READ)
+    page_no = _page_number(page_raw)
+    wanted, errors = audit_query.parse_filter(user_name, action, obj, start, end)
+    with service.session() as session:
+        choices = sorted(
+            set(audit_query.known_actions(session)) | {wanted.action} - {""},
+            key=lambda code: (action_zh(code) == code, action_zh(code), code),
+        )
+        total, rows = 0, []
+        if not errors:
+            total = audit_query.count(session, wanted)
+            offset = (page_no - 1) * audit_query.PAGE_SIZE
+            rows = list(audit_query.events(session, wanted, offset=offset))
+    pages = max(1, -(-total // audit_query.PAGE_SIZE))
+    query = wanted.query_string()
+
+    def link(number: int) -> str:
+        return "/console/audit?" + urlencode({**query, "page": str(number)})
+
+    return page(
+        "audit.html",
+        user=user,
+        active="audit",
+        status=422 if errors else 200,
+        f=wanted,
+        raw={"from": start, "to": end},
+        errors=errors,
+        choices=[(code, action_zh(code)) for code in choices],
+        rows=rows,
+        total=total,
+        page_no=page_no,
+        pages=pages,
+        prev_link=link(page_no - 1) if page_no > 1 else "",
+        next_link=link(page_no + 1) if page_no < pages else "",
+        csv_link="/console/audit.csv" + ("?" + urlencode(query) if query else ""),
+        action_zh=action_zh,
+        detail_text=detail_text,
+    )
+
+
+@router.get("/audit.csv", response_model=None)
+def audit_csv_export(
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    user_name: Annotated[str, Query(alias="user")] = "",
+    action: str = "",
+    obj: Annotated[str, Query(alias="object")] = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> Response:
+    """The filtered events (all pages, newest first, at most :data:`CSV_LIMIT`) as CSV."""
+    require(user, Perm.AUDIT_READ)
+    wanted, errors = audit_query.parse_filter(user_name, action, obj, start, end)
+    if errors:
+        return page(
+            "message.html",
+            user=user,
+            status=422,
+            heading="无法导出",
+            message="筛选条件有误：" + "；".join(errors.values()) + "。",
+            back="/console/audit",
+            back_label="返回审计记录",
+        )
+    with service.session() as session:
+        events = audit_query.events(session, wanted, limit=audit_query.CSV_LIMIT)
+        text = "".join(audit_csv.lines(events))
+    stamp = now.astimezone(CST).strftime("%Y%m%d-%H%M")
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

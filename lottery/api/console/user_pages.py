@@ -1,0 +1,229 @@
+"""用户管理 (Perm.USERS_MANAGE): list, add, disable or enable, reset a password.
+
+Each action calls the function the JSON API's ``/api/users`` routes call
+(:func:`users.create_user` with ``must_change_password``, :func:`users.set_active`,
+:func:`users.reset_password`); the password policy's messages sit next to the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.core.errors import InputError
+from lottery.service import users
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.password_policy import MAX_LENGTH, PasswordPolicyError
+from lottery.service.roles import ROLE_NAMES_ZH, Perm, Role
+
+from .render import page
+from .session import ConsoleUser, User, check_csrf, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+ROLE_CHOICES = [(role.value, ROLE_NAMES_ZH[role]) for role in Role]
+POLICY_HINT = "至少 12 个字符，不得包含用户名，不得是常见密码。用户首次登录时须改为自己的密码。"
+DONE = {
+    "create": "已新建用户 {name}。请把初始密码当面或通过可靠渠道告诉本人。",
+    "disable": "已停用用户 {name}，其所有登录已失效。",
+    "enable": "已启用用户 {name}。",
+    "reset": "已重置用户 {name} 的密码，其所有登录已失效；本人下次登录时须修改密码。",
+}
+
+
+def _list_page(
+    user: ConsoleUser,
+    service: Lifecycle,
+    *,
+    status: int = 200,
+    done: str = "",
+    error: str = "",
+    form: Mapping[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        "users.html",
+        user=user,
+        active="users",
+        status=status,
+        accounts=users.list_users(service),
+        role_choices=ROLE_CHOICES,
+        password_hint=POLICY_HINT,
+        done=done,
+        error=error,
+        form=form or {"name": "", "roles": []},
+        errors=errors or {},
+    )
+
+
+def _done(kind: str, name: str) -> RedirectResponse:
+    query = urlencode({"done": kind, "name": name})
+    return RedirectResponse(f"/console/users?{query}", status_code=303)
+
+
+def _exists(service: Lifecycle, name: str) -> bool:
+    return any(u.name == name for u in users.list_users(service))
+
+
+@router.get("/users")
+def user_list(user: User, service: ServiceDep, done: str = "", name: str = "") -> HTMLResponse:
+    """Every account, and the form to add one."""
+    require(user, Perm.USERS_MANAGE)
+    message = ""
+    if done in DONE and _exists(service, name):
+        message = DONE[done].format(name=name)
+    return _list_page(user, service, done=message)
+
+
+def _new_user_errors(name: str, roles: list[str], password: str) -> dict[str, str]:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "请输入用户名"
+    elif not users.NAME_RE.match(name):
+        errors["name"] = "用户名只能用英文字母、数字和 . _ -，以字母或数字开头，最多 64 个字符"
+    valid = {r.value for r in Role}
+    if not roles:
+        errors["roles"] = "请至少选择一个角色"
+    elif not set(roles) <= valid:
+        errors["roles"] = "请从列出的角色中选择"
+    if not password:
+        errors["password"] = "请输入初始密码"  # noqa: S105 - a message
+    elif len(password) > MAX_LENGTH:
+        errors["password"] = f"密码太长：最多 {MAX_LENGTH} 个字符"
+    return errors
+
+
+@router.post("/users", response_model=None)
+def add_user(
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    name: FormText = "",
+    password: FormText = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Create an account whose user must change the password at first login."""
+    check_csrf(user, csrf)
+    require(user, Perm.USERS_MANAGE)
+    chosen = list(dict.fromkeys(roles or []))
+    errors = _new_user_errors(name, chosen, password)
+    if not errors:
+        try:
+            users.create_user(
+                service,
+                name,
+                password,
+                chosen,
+                now,
+                actor=user.name,
+                remote_addr=addr,
+                must_change_password=True,
+            )
+        except users.UserExists:
+            errors["name"] = f"用户名 {name} 已被使用，请换一个"
+        except PasswordPolicyError as exc:
+            errors["password"] = str(exc)
+        except InputError:
+            errors["name"] = "用户名或角色不符合要求"
+        else:
+            return _done("create", name)
+    form = {"name": name[:200], "roles": chosen}
+    return _list_page(user, service, status=422, form=form, errors=errors)
+
+
+def _no_such_user(user: ConsoleUser) -> HTMLResponse:
+    return page(
+        "message.html",
+        user=user,
+        status=404,
+        heading="找不到这个用户",
+        message="找不到这个用户：地址可能有误，或用户名已更改。",
+        back="/console/users",
+        back_label="返回用户管理",
+    )
+
+
+@router.post("/users/{name}/active", response_model=None)
+def set_active(
+    name: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    active: FormText = "",
+) -> Response:
+    """Enable (``active=1``) or disable (``active=0``) an account; disabling ends its logins."""
+    check_csrf(user, csrf)
+    require(user, Perm.USERS_MANAGE)
+    if not _exists(service, name):
+        return _no_such_user(user)
+    if active not in ("0", "1"):
+        return _list_page(user, service, status=422, error="请求有误，未作任何更改。")
+    if active == "0" and name == user.name:
+        return _list_page(
+            user, service, status=409, error="不能停用您自己正在使用的账号，未作任何更改。"
+        )
+    users.set_active(service, name, active == "1", now, actor=user.name, remote_addr=addr)
+    done = "enable" if active == "1" else "disable"
+    return _done(done, name)
+
+
+def _reset_page(
+    user: ConsoleUser, name: str, *, status: int = 200, errors: dict[str, str] | None = None
+) -> HTMLResponse:
+    return page(
+        "user_reset.html",
+        user=user,
+        active="users",
+        status=status,
+        name=name,
+        password_hint=POLICY_HINT,
+        errors=errors or {},
+    )
+
+
+@router.get("/users/{name}/reset", response_model=None)
+def reset_form(name: str, user: User, service: ServiceDep) -> Response:
+    """The confirmation page of a password reset: what happens, and the new password."""
+    require(user, Perm.USERS_MANAGE)
+    if not _exists(service, name):
+        return _no_such_user(user)
+    return _reset_page(user, name)
+
+
+@router.post("/users/{name}/reset", response_model=None)
+def reset(
+    name: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    password: FormText = "",
+) -> Response:
+    """Set the password; the user's logins end and they must change it at next login."""
+    check_csrf(user, csrf)
+    require(user, Perm.USERS_MANAGE)
+    if not _exists(service, name):
+        return _no_such_user(user)
+    errors = {}
+    if not password:
+        errors["password"] = "请输入新的初始密码"  # noqa: S105 - a message
+    elif len(password) > MAX_LENGTH:
+        errors["password"] = f"密码太长：最多 {MAX_LENGTH} 个字符"
+    else:
+        try:
+            users.reset_password(service, name, password, now, actor=user.name, remote_addr=addr)
+        except PasswordPolicyError as exc:
+            errors["password"] = str(exc)
+        else:
+            return _done("reset", name)
+    return _reset_page(user, name, status=422, errors=errors)
