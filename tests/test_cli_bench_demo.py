@@ -44,7 +44,13 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     out = run("demo", "--out", str(demo))
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1].startswith("VERIFIED")
+    lines = out.stdout.strip().splitlines()
+    verified = [i for i, line in enumerate(lines) if line.startswith("VERIFIED")]
+    assert len(verified) == 1
+    # After the verdict, the console's demo logins, one per role, each with its password.
+    logins = [line.split() for line in lines[verified[0] + 2 :]]
+    assert [row[0] for row in logins] == ["admin", "planner", "reviewer", "inspector", "auditor"]
+    assert all(len(row) == 3 and len(row[1]) >= 16 for row in logins)
     for state in ("disclosed", "drawn (sealed)", "cancelled", "waiting for its beacon"):
         assert state in out.stdout
     assert "recorded drand quicknet round 123" in out.stdout
@@ -75,7 +81,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     # Running it again starts from nothing and gives an export that verifies again.
     again = run("demo", "--out", str(demo))
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip().splitlines()[-1].startswith("VERIFIED")
+    assert any(line.startswith("VERIFIED") for line in again.stdout.splitlines())
+    # New passwords on each run: none is fixed anywhere.
+    again_logins = again.stdout.strip().splitlines()[-5:]
+    assert {row[1] for row in logins}.isdisjoint(line.split()[1] for line in again_logins)
 
 
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
