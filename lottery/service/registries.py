@@ -168,7 +168,7 @@ def _known(session: Session, kind: str) -> dict[str, Any]:
         return {"known_regions": {r for r in regions if r}}
     if kind in ("inspectors", "org-units"):
         # Code -> parent: a re-import that closes a circle of parents is refused.
-        parents = conn.execute(select(units.c.code, units.c.parent)).tuples().all()
+        parents = conn.execute(select(units.c.code, units.c.parent)).all()
         return {"known_org_units": dict(parents)}
     if kind in ("conflicts", "history"):
         targets = set(conn.execute(select(table_of(Target).c.uscc)).scalars())
