@@ -26,11 +26,13 @@ typecheck: venv
 # [tool.coverage.run]), then one line per package checked against its floor
 # (tests/coverage_floors.py; docs/testing.md, "Coverage"). pytest's summary stays the last
 # line pytest prints; the coverage table follows it. PYTEST_ARGS: extra pytest arguments.
+# PYTEST_WORKERS: pytest-xdist processes (one a core; `PYTEST_WORKERS=0` runs in one process).
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 pytest: venv
 	@rm -f .coverage .coverage.*
-	$(BIN)/python -m coverage run -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m coverage run -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 	@$(BIN)/python -m coverage combine -q
 	$(BIN)/python tests/coverage_floors.py
 

@@ -198,16 +198,8 @@ def _synthetic_log(
         return real(out, entries, blobs, *a, **k)
 
     factory.write_export = catch  # type: ignore[assignment]
-    disclosed = tasks * 16 // 20
-    per_task = -(-results // disclosed)
-    factory.build_export(
-        work / "synthetic-export",
-        tasks=tasks,
-        targets=targets,
-        inspectors=max(60, targets // 500),
-        pool=max(300, per_task * 11),
-        results=per_task,
-        max_results=results,
+    factory.build_office_export(
+        work / "synthetic-export", tasks=tasks, targets=targets, results=results
     )
     factory.write_export = real  # type: ignore[assignment]
     return caught["entries"], caught["blobs"]

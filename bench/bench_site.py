@@ -48,20 +48,10 @@ def _size(path: Path) -> tuple[int, int]:
 
 
 def child_export(work: Path, tasks: int, targets: int, results: int) -> dict[str, float]:
-    from tests.publisher.factory import build_export
+    from tests.publisher.factory import build_office_export
 
     start = time.perf_counter()
-    disclosed = tasks * 16 // 20
-    per_task = -(-results // disclosed)
-    built = build_export(
-        work / "export",
-        tasks=tasks,
-        targets=targets,
-        inspectors=max(60, targets // 500),
-        pool=max(300, per_task * 11),
-        results=per_task,
-        max_results=results,
-    )
+    built = build_office_export(work / "export", tasks=tasks, targets=targets, results=results)
     files, size = _size(built.export)
     return {
         "seconds": time.perf_counter() - start,

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from sqlalchemy.engine import make_url
+
+from tests.storage.conftest import fresh_postgres, migrate
 
 # A plugin, not an import: pytest must load it itself to rewrite its asserts.
 pytest_plugins = ["tests.suite_guard"]
+
+# Hypothesis judges speed by the wall clock: on a shared 2-core machine running two test
+# processes (`make test`), generating an input can take over a second and an example over
+# 200 ms for reasons that have nothing to do with the code. Neither says anything about
+# correctness, so neither fails the suite; the examples and their assertions are unchanged.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture
@@ -43,3 +55,44 @@ def _cheap_password_hashing() -> Iterator[None]:
     users._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     users._HASHER = real
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A PostgreSQL database at the newest schema, the template of each test's database."""
+    fresh = fresh_postgres()
+    url = next(fresh)
+    migrate(url)
+    yield make_url(url).database or ""
+    fresh.close()  # runs the generator's finally: drops the template
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "lottery.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo city, run in-process and its site built, once per test process.
+
+    Its tests read it (pages, export, database); none may change what another reads (logging
+    a demo account in adds a session, nothing else).
+    """
+    from lottery.demo.city import run_demo
+    from publisher.build import build_site
+
+    out = tmp_path_factory.mktemp("demo")
+    result = run_demo(out)
+    assert result.states == {
+        "T2023-DRAND": "disclosed",
+        "T2026-001": "disclosed",
+        "T2026-002": "drawn",
+        "T2026-003": "cancelled",
+        "T2026-004": "announced",
+    }
+    build_site(result.export, out / "site", work=out / "build")
+    return out

@@ -126,13 +126,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 first.setdefault(suite, item.nodeid)
                 note_not_run(suite, reason)
                 item.add_marker(pytest.mark.skip(reason=f"{suite} suite not run: {reason}"))
-    if required() and _MISSING:
+    if required() and _MISSING and not _is_xdist_worker(config):
         lines = [
             f"{suite} suite required ({REQUIRE_ENV}=1) but {reason}"
             + (f" (needed by {first[suite]})" if suite in first else "")
             for suite, reason in sorted(_MISSING.items())
         ]
         raise pytest.UsageError("; ".join(lines))
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (``make test`` runs ``-n 2``).
+
+    A worker cannot stop the run at collection (xdist would report an internal error): it
+    leaves the tests of a missing suite skipped, which under CI fails each of them, naming
+    the suite and the reason, and hands the missing suites to the controller for the summary.
+    """
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _is_xdist_worker(session.config):
+        session.config.workeroutput["suites_not_run"] = dict(_MISSING)  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist's controller: gather what each worker found missing."""
+    _MISSING.update(getattr(node, "workeroutput", {}).get("suites_not_run", {}))
 
 
 def _count_as_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
@@ -172,6 +193,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("suites not run on this machine")
         for suite, reason in sorted(_MISSING.items()):
             terminalreporter.write_line(f"NOT RUN: {suite} suite ({reason})")
+    elif _MISSING:  # only under xdist: without it the run stopped at collection
+        terminalreporter.section("suites required but not run")
+        for suite, reason in sorted(_MISSING.items()):
+            terminalreporter.write_line(
+                f"{suite} suite required ({REQUIRE_ENV}=1) but {reason}: its tests failed"
+            )
     if _COUNTED:
         terminalreporter.section(f"skips counted as failures ({REQUIRE_ENV}=1)")
         for nodeid, reason in _COUNTED:

@@ -21,19 +21,15 @@ from sqlmodel import select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import NO_PROBLEM
-from lottery.demo.city import demo_settings, run_demo
+from lottery.demo.city import demo_settings
 from lottery.demo.results import CORRECTION_REASON, TASK
 from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, TaskReport
-from publisher.build import build_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo-results")
-    result = run_demo(out)
-    build_site(result.export, out / "site", work=out / "build")
-    return out
+def demo(demo_city: Path) -> Path:
+    return demo_city
 
 
 @pytest.fixture(scope="module")

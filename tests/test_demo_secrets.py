@@ -17,24 +17,13 @@ from pathlib import Path
 import pytest
 
 from lottery.core.canonical import sha256_hex
-from lottery.demo.city import run_demo, undisclosed_secrets
+from lottery.demo.city import undisclosed_secrets
 from lottery.demo.synthetic import make_city
-from publisher.build import build_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = run_demo(out)
-    assert result.states == {
-        "T2023-DRAND": "disclosed",
-        "T2026-001": "disclosed",
-        "T2026-002": "drawn",
-        "T2026-003": "cancelled",
-        "T2026-004": "announced",
-    }
-    build_site(result.export, out / "site", work=out / "build")
-    return out
+def demo(demo_city: Path) -> Path:
+    return demo_city
 
 
 def _published(out: Path) -> bytes:

@@ -99,7 +99,14 @@ def _suite(root: Path, modules: dict[str, str]) -> Path:
     return root
 
 
-def _pytest(root: Path, *, require: bool, hide_playwright: bool = False, **env: str) -> Run:
+def _pytest(
+    root: Path,
+    *,
+    require: bool,
+    hide_playwright: bool = False,
+    options: tuple[str, ...] = (),
+    **env: str,
+) -> Run:
     # The run's own settings only: none of ours, no pytest options from outside, and no
     # coverage (no code of lottery/ or publisher/ runs there).
     clean = {
@@ -118,7 +125,7 @@ def _pytest(root: Path, *, require: bool, hide_playwright: bool = False, **env: 
     if require:
         clean["LOTTERY_REQUIRE_ALL_SUITES"] = "1"
     proc = subprocess.run(
-        [*PYTEST, "-c", str(root / "pytest.ini"), str(root)],
+        [*PYTEST, *options, "-c", str(root / "pytest.ini"), str(root)],
         cwd=root,
         env={**clean, **env},
         capture_output=True,
@@ -210,3 +217,28 @@ def test_every_kind_of_skip_fails_under_ci_and_is_said_otherwise(tmp_path: Path,
             assert run.code == 0, run.out
             assert case.said in run.out, run.out
             assert "1 passed" in run.out  # the rest of the run still ran
+
+
+XDIST = ("-p", "xdist.plugin", "-n", "2")  # as `make test` runs the suite
+
+
+def test_the_guard_holds_when_xdist_workers_run_the_tests(tmp_path: Path) -> None:
+    """Under ``-n 2`` the workers collect and run; the controller still stops CI and says."""
+    modules = {"test_pg.py": POSTGRES, "test_skip.py": SKIPS}
+    for name in ("ci", "ci-db", "local"):
+        (tmp_path / name).mkdir()
+    ci = _pytest(_suite(tmp_path / "ci", modules), require=True, options=XDIST)
+    assert ci.code != 0, ci.out
+    assert "postgres suite required (LOTTERY_REQUIRE_ALL_SUITES=1)" in ci.out, ci.out
+    assert "LOTTERY_TEST_POSTGRES_URL is not set" in ci.out, ci.out
+    with_db = _pytest(
+        _suite(tmp_path / "ci-db", {"test_skip.py": SKIPS}),
+        require=True,
+        options=XDIST,
+    )
+    assert with_db.code != 0, with_db.out
+    assert "test_skip.py::test_skips_itself was skipped" in with_db.out, with_db.out
+    local = _pytest(_suite(tmp_path / "local", modules), require=False, options=XDIST)
+    assert local.code == 0, local.out
+    assert "NOT RUN: postgres suite (LOTTERY_TEST_POSTGRES_URL is not set)" in local.out
+    assert "1 passed" in local.out

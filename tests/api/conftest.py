@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,18 +72,35 @@ def clock() -> Clock:
     return Clock()
 
 
+def _staff_client(
+    config: Settings, svc: Lifecycle, clock: Clock, **changes: Any
+) -> Iterator[TestClient]:
+    """The app with one account a role (named after it), offline drand, ``changes`` to settings."""
+    for role in Role:
+        users.create_user(svc, role.value, PASSWORD, [role.value], T_ANNOUNCE, actor="test")
+    configured = config.model_copy(update={"drand_relays": [OFFLINE_RELAY], **changes})
+    with TestClient(create_app(configured, service=svc, clock=clock)) as client:
+        yield client
+
+
 @pytest.fixture
 def app_client(
     settings: Settings,  # noqa: F811 - fixture
     service: Lifecycle,  # noqa: F811 - fixture
     clock: Clock,
 ) -> Iterator[TestClient]:
-    for role in Role:
-        users.create_user(service, role.value, PASSWORD, [role.value], T_ANNOUNCE, actor="test")
-    offline = settings.model_copy(update={"drand_relays": [OFFLINE_RELAY]})
-    app = create_app(offline, service=service, clock=clock)
-    with TestClient(app) as client:
-        yield client
+    yield from _staff_client(settings, service, clock)
+
+
+@pytest.fixture
+def site_client(
+    settings: Settings,  # noqa: F811 - fixture
+    service: Lifecycle,  # noqa: F811 - fixture
+    clock: Clock,
+    tmp_path: Path,
+) -> Iterator[TestClient]:
+    """The app with ``LOTTERY_SITE_DIR`` set (no scheduler: a request runs after the response)."""
+    yield from _staff_client(settings, service, clock, site_dir=tmp_path / "site")
 
 
 def token(client: TestClient, name: str) -> dict[str, str]:

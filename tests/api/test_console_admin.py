@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,19 +16,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lottery.api import create_app
 from lottery.api.console.audit_csv import neutralise
 from lottery.api.console.audit_words import ACTIONS_ZH
 from lottery.api.console.site_page import duration_zh, error_zh
 from lottery.api.deps import COOKIE
-from lottery.service import users
 from lottery.service.audit_trail import record_audit
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.roles import Role
-from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, SitePublication, User
 from tests import lifecycle as lc
-from tests.api.conftest import PASSWORD, T_ANNOUNCE, Clock
+from tests.api.conftest import T_ANNOUNCE
 from tests.api.test_console import _csrf, login
 
 SERVICE_DIR = Path(__file__).resolve().parents[2] / "lottery" / "service"
@@ -46,18 +41,6 @@ def _account(service: Lifecycle, name: str) -> User | None:
 
 
 # -- 网站发布 -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def site_client(
-    settings: Settings, service: Lifecycle, clock: Clock, tmp_path: Path
-) -> Iterator[TestClient]:
-    """The app with ``LOTTERY_SITE_DIR`` set (no scheduler: a request runs after the response)."""
-    for role in Role:
-        users.create_user(service, role.value, PASSWORD, [role.value], T_ANNOUNCE, actor="test")
-    configured = settings.model_copy(update={"site_dir": tmp_path / "site"})
-    with TestClient(create_app(configured, service=service, clock=clock)) as client:
-        yield client
 
 
 def test_without_a_site_dir_the_page_says_so_instead_of_the_button(

@@ -7,22 +7,16 @@ scheduler) and the status shows the run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lottery.api import create_app
-from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.roles import Role
-from lottery.settings import Settings
 from lottery.storage.models import AuditEvent
 from publisher.pages import STATUS
 from tests import lifecycle as lc
-from tests.api.conftest import PASSWORD, T_ANNOUNCE, Clock, token
+from tests.api.conftest import token
 
 TASK = "T2026-001"
 
@@ -32,17 +26,6 @@ def _disclosed(service: Lifecycle) -> None:
     service.announce(TASK, lc.T_ANNOUNCE, actor="planner")
     service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
     service.disclose(TASK, lc.T_REVEAL)
-
-
-@pytest.fixture
-def site_client(
-    settings: Settings, service: Lifecycle, clock: Clock, tmp_path: Path
-) -> Iterator[TestClient]:
-    for role in Role:
-        users.create_user(service, role.value, PASSWORD, [role.value], T_ANNOUNCE, actor="test")
-    configured = settings.model_copy(update={"site_dir": tmp_path / "site"})
-    with TestClient(create_app(configured, service=service, clock=clock)) as client:
-        yield client
 
 
 def test_without_a_site_dir_nothing_is_published(app_client: TestClient) -> None:

@@ -387,3 +387,19 @@ def build_export(
         out, [n for _, _, n in events], blobs, signer, origin=LOG, public_keys=[signer.vkey]
     )
     return built
+
+
+def build_office_export(out: Path, *, tasks: int, targets: int, results: int) -> Built:
+    """An export shaped like an office's (the benchmarks): ``results`` results spread over the
+    disclosed tasks (16 in 20), inspectors and pools that grow with the registry."""
+    disclosed = tasks * 16 // 20
+    per_task = -(-results // disclosed)
+    return build_export(
+        out,
+        tasks=tasks,
+        targets=targets,
+        inspectors=max(60, targets // 500),
+        pool=max(300, per_task * 11),
+        results=per_task,
+        max_results=results,
+    )

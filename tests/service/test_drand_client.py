@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -167,9 +168,11 @@ def test_retries_across_relays_until_one_answers(relays: Callable[[Behaviour], R
 
 
 def test_unreachable_and_slow_relays_fail_fast(relays: Callable[[Behaviour], Relay]) -> None:
-    closed = relays(_json(_round_123()))
-    url = closed.url
-    closed.close()
+    # A port held but not listening: connecting is refused, and no other server (of this test
+    # or of another test process) can take the port while the test runs.
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{held.getsockname()[1]}"
     released = threading.Event()
 
     def hold_then_answer(handler: BaseHTTPRequestHandler) -> None:
@@ -187,6 +190,7 @@ def test_unreachable_and_slow_relays_fail_fast(relays: Callable[[Behaviour], Rel
             client.fetch(QUICKNET_ROUND)
     finally:
         released.set()
+        held.close()
     assert len(slow.paths) == 1  # it was asked, and gave up on
     assert "unreachable" in str(info.value) and "timed out" in str(info.value)
 

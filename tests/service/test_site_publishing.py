@@ -112,6 +112,17 @@ def _drawn(service: Lifecycle, task: str = TASK) -> None:
     service.draw(task, lc.beacon()[1], lc.T_DRAW)
 
 
+def _published_once(
+    settings: Settings, service: Lifecycle, clock: Clock, made: list[sch.Scheduler]
+) -> tuple[sch.Scheduler, FakeBuild]:
+    """A scheduler with a fake build that has published a drawn task once."""
+    rt = _scheduler(settings, service, clock, made)
+    fake = _fake(rt)
+    _drawn(service)
+    sch.run_site_publish(rt=rt)
+    return rt, fake
+
+
 def _runs(service: Lifecycle) -> list[SitePublication]:
     with service.session() as s:
         return list(s.exec(select(SitePublication).order_by(col(SitePublication.id))))
@@ -237,10 +248,7 @@ def test_a_failed_build_is_recorded_and_the_previous_site_stays(
     service: Lifecycle, site_settings: Settings, clock: Clock, started: list[sch.Scheduler]
 ) -> None:
     site = site_settings.site_dir or Path()
-    rt = _scheduler(site_settings, service, clock, started)
-    fake = _fake(rt)
-    _drawn(service)
-    sch.run_site_publish(rt=rt)
+    rt, fake = _published_once(site_settings, service, clock, started)
     before = _served(site)
     good = site_swap.current_build(site)
 
@@ -271,10 +279,7 @@ def test_the_swap_never_shows_a_half_built_site(
     service: Lifecycle, site_settings: Settings, clock: Clock, started: list[sch.Scheduler]
 ) -> None:
     site = site_settings.site_dir or Path()
-    rt = _scheduler(site_settings, service, clock, started)
-    fake = _fake(rt)
-    _drawn(service)
-    sch.run_site_publish(rt=rt)
+    rt, fake = _published_once(site_settings, service, clock, started)
     first = _served(site)
     seen: list[tuple[bool, str]] = []
 
@@ -301,10 +306,7 @@ def test_a_hand_built_site_folder_is_replaced_by_the_link(
     site = site_settings.site_dir or Path()
     site.mkdir(parents=True)
     (site / "index.html").write_text("by hand", encoding="utf-8")
-    rt = _scheduler(site_settings, service, clock, started)
-    _fake(rt)
-    _drawn(service)
-    sch.run_site_publish(rt=rt)
+    _published_once(site_settings, service, clock, started)
     assert site.is_symlink() and _served(site).startswith("checkpoint")
     kept = site_swap.builds_dir(site) / site_swap.HAND_BUILT
     assert (kept / "index.html").read_text(encoding="utf-8") == "by hand"
@@ -313,10 +315,7 @@ def test_a_hand_built_site_folder_is_replaced_by_the_link(
 def test_staff_ask_for_a_publication_now(
     service: Lifecycle, site_settings: Settings, clock: Clock, started: list[sch.Scheduler]
 ) -> None:
-    rt = _scheduler(site_settings, service, clock, started)
-    fake = _fake(rt)
-    _drawn(service)
-    sch.run_site_publish(rt=rt)
+    rt, fake = _published_once(site_settings, service, clock, started)
     assert rt.site is not None
     rt.site.request("planner")
     assert rt.site.status().requested

@@ -6,38 +6,20 @@ their password, the published tables stay write-once, and the migration reverses
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from lottery.settings import get_settings
-from lottery.storage.engine import make_engine
-from lottery.storage.migrate import alembic_config, upgrade_to_head
+from lottery.storage.migrate import upgrade_to_head
+from tests.storage.conftest import alembic_step
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(get_settings(data_dir=tmp_path, database_url=database_url))
-    yield eng
-    eng.dispose()
-
-
-def _migrate(engine: Engine, verb: str, revision: str) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, verb)(config, revision)
-
-
 def test_upgrade_keeps_accounts_and_adds_the_throttle(engine: Engine) -> None:
-    _migrate(engine, "upgrade", "0001")
+    alembic_step(engine, "upgrade", "0001")
     assert "login_throttle" not in inspect(engine).get_table_names()
     with engine.begin() as conn:
         conn.execute(
@@ -67,7 +49,7 @@ def test_upgrade_keeps_accounts_and_adds_the_throttle(engine: Engine) -> None:
 
 def test_downgrade_removes_what_0002_added(engine: Engine) -> None:
     upgrade_to_head(engine)
-    _migrate(engine, "downgrade", "0001")
+    alembic_step(engine, "downgrade", "0001")
     assert "login_throttle" not in inspect(engine).get_table_names()
     columns = {c["name"] for c in inspect(engine).get_columns("user_account")}
     assert "must_change_password" not in columns and "password_hash" in columns

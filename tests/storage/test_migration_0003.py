@@ -3,30 +3,10 @@ database made by 0002, on SQLite and PostgreSQL; it reverses cleanly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, text
 
-from lottery.settings import get_settings
-from lottery.storage.engine import make_engine
-from lottery.storage.migrate import alembic_config, upgrade_to_head
-
-
-@pytest.fixture
-def engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(get_settings(data_dir=tmp_path, database_url=database_url))
-    yield eng
-    eng.dispose()
-
-
-def _migrate(engine: Engine, verb: str, revision: str) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, verb)(config, revision)
+from lottery.storage.migrate import upgrade_to_head
+from tests.storage.conftest import alembic_step
 
 
 def _lease_rows(engine: Engine) -> list[tuple[object, ...]]:
@@ -35,14 +15,14 @@ def _lease_rows(engine: Engine) -> list[tuple[object, ...]]:
 
 
 def test_upgrade_adds_the_free_lease_and_downgrade_removes_it(engine: Engine) -> None:
-    _migrate(engine, "upgrade", "0002")
+    alembic_step(engine, "upgrade", "0002")
     assert "site_lease" not in inspect(engine).get_table_names()
     upgrade_to_head(engine)
     assert {"site_lease", "site_publication"} <= set(inspect(engine).get_table_names())
     assert _lease_rows(engine) == [("site", None)]
     upgrade_to_head(engine)  # idempotent: still one row
     assert _lease_rows(engine) == [("site", None)]
-    _migrate(engine, "downgrade", "0002")
+    alembic_step(engine, "downgrade", "0002")
     tables = set(inspect(engine).get_table_names())
     assert not {"site_lease", "site_publication"} & tables
     assert "login_throttle" in tables

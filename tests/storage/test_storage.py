@@ -23,8 +23,8 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(get_settings(data_dir=tmp_path, database_url=database_url))
+def engine(empty_database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    eng = make_engine(get_settings(data_dir=tmp_path, database_url=empty_database_url))
     upgrade_to_head(eng)
     yield eng
     eng.dispose()

@@ -7,10 +7,11 @@ come from :mod:`.audit_words`, the CSV from :mod:`.audit_csv`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from lottery.api.deps import NowDep, ServiceDep
@@ -35,21 +36,41 @@ def detail_text(detail: dict[str, Any]) -> str:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else ""
 
 
-@router.get("/audit")
-def audit_page(
-    user: User,
-    service: ServiceDep,
+@dataclass(frozen=True)
+class FilterForm:
+    """The filter fields as sent (``raw_dates`` to refill the form), checked."""
+
+    wanted: audit_query.AuditFilter
+    errors: dict[str, str]
+    raw_dates: dict[str, str]
+
+
+def filter_form(
     user_name: Annotated[str, Query(alias="user")] = "",
     action: str = "",
     obj: Annotated[str, Query(alias="object")] = "",
     start: Annotated[str, Query(alias="from")] = "",
     end: Annotated[str, Query(alias="to")] = "",
+) -> FilterForm:
+    """The GET form's filter fields, checked by :func:`audit_query.parse_filter`."""
+    wanted, errors = audit_query.parse_filter(user_name, action, obj, start, end)
+    return FilterForm(wanted, errors, {"from": start, "to": end})
+
+
+FilterDep = Annotated[FilterForm, Depends(filter_form)]
+
+
+@router.get("/audit")
+def audit_page(
+    user: User,
+    service: ServiceDep,
+    form: FilterDep,
     page_raw: Annotated[str, Query(alias="page")] = "",
 ) -> HTMLResponse:
     """The events that match the filter, newest first, :data:`PAGE_SIZE` a page."""
     require(user, Perm.AUDIT_READ)
     page_no = _page_number(page_raw)
-    wanted, errors = audit_query.parse_filter(user_name, action, obj, start, end)
+    wanted, errors = form.wanted, form.errors
     with service.session() as session:
         choices = sorted(
             set(audit_query.known_actions(session)) | {wanted.action} - {""},
@@ -72,7 +93,7 @@ def audit_page(
         active="audit",
         status=422 if errors else 200,
         f=wanted,
-        raw={"from": start, "to": end},
+        raw=form.raw_dates,
         errors=errors,
         choices=[(code, action_zh(code)) for code in choices],
         rows=rows,
@@ -92,15 +113,11 @@ def audit_csv_export(
     user: User,
     service: ServiceDep,
     now: NowDep,
-    user_name: Annotated[str, Query(alias="user")] = "",
-    action: str = "",
-    obj: Annotated[str, Query(alias="object")] = "",
-    start: Annotated[str, Query(alias="from")] = "",
-    end: Annotated[str, Query(alias="to")] = "",
+    form: FilterDep,
 ) -> Response:
     """The filtered events (all pages, newest first, at most :data:`CSV_LIMIT`) as CSV."""
     require(user, Perm.AUDIT_READ)
-    wanted, errors = audit_query.parse_filter(user_name, action, obj, start, end)
+    wanted, errors = form.wanted, form.errors
     if errors:
         return page(
             "message.html",
