@@ -25,7 +25,7 @@ from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.penalties import PenaltyNotFound
 from lottery.service.results import ResultNotFound, ReviewError
-from lottery.service.users import AuthError, Forbidden, UserExists
+from lottery.service.users import AuthError, Forbidden, LastAdmin, UserExists
 
 log = logging.getLogger("lottery.api")
 
@@ -47,6 +47,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (TaskNotFound, 404),
     (StateError, 409),
     (UserExists, 409),
+    (LastAdmin, 409),
     (InfeasibleError, 422),
     (VerificationError, 422),
     (EncodingError, 422),

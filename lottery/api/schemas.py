@@ -82,6 +82,10 @@ class UserActive(Strict):
     active: bool
 
 
+class UserRoles(Strict):
+    roles: list[Role] = Field(min_length=1, max_length=5)
+
+
 class TaskPublic(BaseModel):
     """A task as staff see it (parameters, state, the records it published)."""
 

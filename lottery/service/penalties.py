@@ -284,6 +284,15 @@ class PenaltyService:
             raise PenaltyNotFound(f"no penalty {penalty_id}")
         return row
 
+    def list_penalties(self, status: str | None = None) -> list[Penalty]:
+        """Every penalty (or those with ``status``: entered, published, withdrawn), newest
+        entry first."""
+        query = select(Penalty).order_by(col(Penalty.id).desc())
+        if status is not None:
+            query = query.where(Penalty.status == status)
+        with new_session(self.engine) as session:
+            return list(session.exec(query))
+
     def record(self, record_id: str) -> Record:
         """A published record by id.
 

@@ -217,6 +217,11 @@ class ReportService:
             self.log.sign_checkpoint(session, now)
         return record
 
+    def get(self, task_id: str) -> TaskReport | None:
+        """The task's report (draft or published), or None before a draft exists."""
+        with new_session(self.engine) as session:
+            return session.get(TaskReport, task_id)
+
     def completed(self, task_id: str) -> date:
         """The day the task's inspections completed (its last inspection date).
 

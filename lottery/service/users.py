@@ -57,6 +57,10 @@ class PasswordChangeRequired(Forbidden):
     """The user must change their password before anything else (HTTP 403)."""
 
 
+class LastAdmin(InputError):
+    """The change would leave no active account with the admin role (HTTP 409)."""
+
+
 class WrongPassword(Forbidden):
     """A logged-in user's current password, given to change it, is wrong (HTTP 403)."""
 
@@ -376,3 +380,47 @@ def set_active(
             _revoke_sessions(session, name)
         action = "user.enable" if active else "user.disable"
         record_audit(session, now, actor, action, name, None, remote_addr)
+
+
+def set_roles(
+    lc: Lifecycle,
+    name: str,
+    roles: Iterable[str],
+    now: datetime,
+    *,
+    actor: str,
+    remote_addr: str | None = None,
+) -> list[str]:
+    """Replace a user's roles (audited with the roles before and after); returns the new ones.
+
+    The user's sessions stay valid: permissions are read from the account on every request,
+    so the change applies to their next request.
+
+    Raises:
+        InputError: when there is no such user, for an unknown role or none at all.
+        LastAdmin: when it would leave no active account with the admin role.
+    """
+    role_list = check_roles(roles)
+    with lc.session() as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise InputError(f"no user {name}")
+        before = sorted(user.roles)
+        if before == role_list:
+            return role_list
+        dropped = Role.ADMIN.value in before and Role.ADMIN.value not in role_list
+        if dropped and user.active:
+            others = [
+                u
+                for u in session.exec(select(User).where(col(User.name) != name))
+                if u.active and Role.ADMIN.value in u.roles
+            ]
+            if not others:
+                raise LastAdmin(
+                    f"{name} is the last active admin: give another account the admin role first"
+                )
+        user.roles = role_list
+        session.add(user)
+        detail = {"before": before, "after": role_list}
+        record_audit(session, now, actor, "user.roles", name, detail, remote_addr)
+    return role_list

@@ -12,12 +12,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
+from sqlmodel import select
 
 from lottery.api import create_app
 from lottery.core.draw import TaskParams
@@ -25,8 +27,10 @@ from lottery.demo.recorded import QUICKNET_SIGNATURE
 from lottery.service import users
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
 from lottery.service.taskfile import TaskDefinition
 from lottery.settings import get_settings
+from lottery.storage.models import Target, TaskReport
 from tests import lifecycle as lc
 from tests.api.conftest import T_ANNOUNCE, T_DRAW, task_definition
 from tests.browser.chromium import offsite, recorded_page
@@ -158,6 +162,15 @@ PLANNER_PAGES = (
     "/console/password",
     "/console/no-such-page",
 )
+OFFICE_PAGES = (  # a planner's office pages that need no data of their own
+    "/console/penalties",
+    "/console/penalties/new",
+    "/console/calendar",
+    "/console/calendar?year=2099",
+    "/console/calendar/2099/edit",
+    "/console/snapshots",
+    "/console/snapshots/targets",
+)
 ADMIN_PAGES = (
     "/console/audit",
     "/console/audit?action=auth.login&page=1",
@@ -243,6 +256,152 @@ def test_a_planner_announces_through_the_confirmation_page_and_logs_out(
     assert "您已退出登录" in page.inner_text("main")
     page.goto(f"{console.url}/console/")
     assert page.url == f"{console.url}/console/login"
+    assert rec.errors == [] and offsite(rec.requests) == []
+    rec.context.close()
+
+
+def _office_data(service: Lifecycle) -> tuple[int, int]:
+    """A penalty waiting for approval and a published one (entered by the planner), and a
+    report draft of T-drawn (written directly: its page renders the form whatever the task's
+    state); returns the two penalties' ids."""
+    penalties = PenaltyService(service.engine, service.log)
+    decided = (T_ANNOUNCE - timedelta(days=10)).date()
+    with service.session() as session:
+        target = session.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+    ids = []
+    for number in ("浏览器测试罚〔1〕号", "浏览器测试罚〔2〕号"):
+        entry = PenaltyEntry(
+            decision=number,
+            target=target,
+            decided=decided,
+            facts="擅自改变人防工程主体结构",
+            basis="《中华人民共和国人民防空法》第四十九条",
+            kind="罚款",
+            content="责令限期改正，并处罚款",
+            authority="市人民防空办公室",
+            publish_until=decided + timedelta(days=365),
+            amounts=[Amount("罚款", 500_000)],
+        )
+        ids.append(penalties.enter(entry, T_ANNOUNCE, actor="planner"))
+    penalties.approve(ids[1], T_ANNOUNCE, reviewer="reviewer")
+    with service.session() as session, session.begin():
+        session.add(
+            TaskReport(
+                task="T-drawn",
+                completed=decided,
+                summary={"picked": 3, "checked": 3, "problems": 1},
+                text="抽查报告\n一、抽查概况\n（待填写）",
+                drafted_by="planner",
+                created_at=T_ANNOUNCE,
+            )
+        )
+    return ids[0], ids[1]
+
+
+def test_office_pages_are_accessible_and_keyboard_reachable(
+    browser: sync_api.Browser, console: Console
+) -> None:
+    """行政处罚, 抽查报告, 节假日安排, 名录快照 and the roles form, with their error states."""
+    waiting, published = _office_data(console.service)
+    planner = recorded_page(browser)
+    page = planner.page
+    _login(page, console.url, "planner")
+    for path in (
+        *OFFICE_PAGES,
+        f"/console/penalties/{published}/withdraw",
+        "/console/tasks/T-drawn/report",
+    ):
+        _check_page(page, path, console.url)
+    _check_page(page, "/console/penalties/new", console.url, "button:text-is('录入（待审核）')")
+    assert "请填写处罚决定书文号" in page.inner_text("main")
+    _check_page(
+        page, f"/console/penalties/{published}/withdraw", console.url, "button:text-is('确认撤回')"
+    )
+    assert "请写明撤回的原因" in page.inner_text("main")
+    _check_page(
+        page,
+        "/console/calendar/2099/edit",
+        console.url,
+        "button:text-is('下一步：查看将公开的内容')",
+    )
+    assert "请至少填写一天节假日" in page.inner_text("main")
+    for width in WIDTHS:  # the confirmation page of a year (a POST)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{console.url}/console/calendar/2099/edit")
+        page.fill("#f-holidays", "2099-01-01")
+        page.fill("#f-source", "测试通知")
+        page.click("button:text-is('下一步：查看将公开的内容')")
+        assert "将会公开的内容" in page.inner_text("main")
+        assert _severe(page) == [], ("calendar confirm", width)
+        assert _unreached(page) == [], ("calendar confirm", width)
+    planner.context.close()
+    reviewer = recorded_page(browser)
+    _login(reviewer.page, console.url, "reviewer")
+    for path in (
+        "/console/penalties",
+        f"/console/penalties/{waiting}/approve",
+        "/console/tasks/T-drawn/report/approve",
+        "/console/snapshots",  # the refusal page
+    ):
+        _check_page(reviewer.page, path, console.url)
+    reviewer.context.close()
+    admin = recorded_page(browser)
+    _login(admin.page, console.url, "admin")
+    _check_page(admin.page, "/console/users/reviewer/roles", console.url)
+    for width in WIDTHS:  # every role unticked: the error next to the choices
+        admin.page.set_viewport_size({"width": width, "height": 900})
+        admin.page.goto(f"{console.url}/console/users/reviewer/roles")
+        admin.page.uncheck("input[value=reviewer]")
+        admin.page.click("button:text-is('保存角色')")
+        assert "请至少选择一个角色" in admin.page.inner_text("main")
+        assert _severe(admin.page) == [], ("roles", width)
+        assert _unreached(admin.page) == [], ("roles", width)
+    admin.context.close()
+    records = planner.requests + reviewer.requests + admin.requests
+    assert offsite(records) == []
+    assert planner.errors == [] and reviewer.errors == [] and admin.errors == []
+
+
+def test_a_planner_records_a_penalty_and_a_reviewer_approves_it(
+    browser: sync_api.Browser, console: Console
+) -> None:
+    decided = (T_ANNOUNCE - timedelta(days=5)).date()
+    with console.service.session() as session:
+        target = session.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+    rec = recorded_page(browser, viewport={"width": 768, "height": 900})
+    page = rec.page
+    _login(page, console.url, "planner")
+    page.click("nav >> text=行政处罚")
+    page.click("a:text-is('录入处罚决定')")
+    for field, value in (
+        ("decision", "浏览器流程罚〔1〕号"),
+        ("target", target),
+        ("decided", decided.isoformat()),
+        ("facts", "占用人防工程"),
+        ("basis", "《中华人民共和国人民防空法》第四十九条"),
+        ("kind", "罚款"),
+        ("content", "责令改正，并处罚款"),
+        ("authority", "市人民防空办公室"),
+        ("publish_until", (decided + timedelta(days=365)).isoformat()),
+        ("amount_yuan", "2000"),
+    ):
+        page.fill(f"#f-{field}", value)
+    page.click("button:text-is('录入（待审核）')")
+    assert "已录入处罚决定 浏览器流程罚〔1〕号" in page.inner_text("main")
+    page.click("button:text-is('退出登录')")
+    _login(page, console.url, "reviewer")
+    page.click("nav >> text=行政处罚")
+    page.click("a[aria-label='审核 浏览器流程罚〔1〕号']")
+    assert "2,000.00 元" in page.inner_text("main")
+    page.click("button:text-is('确认审核通过并公开')")
+    assert "已审核通过并公开" in page.inner_text("main")
+    row = next(
+        p
+        for p in PenaltyService(console.service.engine, console.service.log).list_penalties()
+        if p.decision == "浏览器流程罚〔1〕号"
+    )
+    assert (row.status, row.entered_by, row.approved_by) == ("published", "planner", "reviewer")
+    assert page.locator(f"a[href='/log/records/{row.record_id}']").count() == 1
     assert rec.errors == [] and offsite(rec.requests) == []
     rec.context.close()
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright import sync_api
 
-from tests.browser.test_console import PASSWORD, PLANNER_PAGES, Console, console  # noqa: F401
+from tests.browser.test_console import (  # noqa: F401
+    OFFICE_PAGES,
+    PASSWORD,
+    PLANNER_PAGES,
+    Console,
+    console,
+)
 from tests.browser.test_hostile_site import WATCH
 
 pytestmark = pytest.mark.browser
@@ -33,7 +39,7 @@ def test_console_runs_under_its_policy(
         "() => getComputedStyle(document.querySelector('header')).backgroundColor"
     )
     assert background == "rgb(140, 28, 19)"  # #8c1c13
-    for path in PLANNER_PAGES:
+    for path in PLANNER_PAGES + OFFICE_PAGES:
         page.goto(f"{console.url}{path}")
         assert page.evaluate("() => window.__violations") == [], path
     assert errors == []

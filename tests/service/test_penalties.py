@@ -155,6 +155,17 @@ def test_withdrawal_when_publication_period_ends(
     assert penalties.record(record.id).body["decision"] == entry.decision
 
 
+def test_list_penalties_by_status(penalties: PenaltyService, target: str) -> None:
+    when = _at("2026-10-09")
+    first = penalties.enter(_entry(target, "2026-09-30", "L1"), when, actor="clerk-chen")
+    second = penalties.enter(_entry(target, "2026-09-30", "L2"), when, actor="clerk-chen")
+    penalties.approve(first, when, reviewer="director-zhao")
+    assert [p.id for p in penalties.list_penalties()] == [second, first]  # newest first
+    assert [p.decision for p in penalties.list_penalties("entered")] == ["L2"]
+    assert [p.decision for p in penalties.list_penalties("published")] == ["L1"]
+    assert penalties.list_penalties("withdrawn") == []
+
+
 def test_pending_deadlines(service: Lifecycle, penalties: PenaltyService, target: str) -> None:
     penalties.enter(_entry(target, "2026-09-30", "A1"), _at("2026-10-09"), actor="c")
     penalties.enter(_entry(target, "2026-09-28", "A2"), _at("2026-10-09"), actor="c")

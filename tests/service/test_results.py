@@ -272,8 +272,11 @@ def test_task_report_deadline_and_lateness(
     reports = ReportService(service.engine, service.log)
     with pytest.raises(ReportError, match="no published result"):
         reports.draft(TASK, T_ENTER, actor="clerk")
+    assert reports.get(TASK) is None
     _publish_all(results, outcome)
     draft = reports.draft(TASK, T_ENTER, actor="clerk")
+    stored = reports.get(TASK)
+    assert stored is not None and (stored.status, stored.text) == ("draft", draft.text)
     n = len(outcome.teams)
     problems = len(range(1, n, 5))
     assert (draft.summary["picked"], draft.summary["checked"]) == (n, n)
@@ -300,6 +303,7 @@ def test_task_report_deadline_and_lateness(
     assert "总体良好" in record.body["text"]
     with service.session() as s:
         assert service.log.task_record(s, TASK, "report") == record  # one report per task
+    assert (reports.get(TASK) or draft).status == "published"
     with pytest.raises(ReportError, match="already published"):
         reports.draft(TASK, late, actor="clerk")
     # The published report closes the task; a later correction is still possible.

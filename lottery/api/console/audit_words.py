@@ -15,6 +15,7 @@ ACTIONS_ZH: dict[str, str] = {
     "user.enable": "启用用户账号",
     "user.disable": "停用用户账号",
     "user.password-reset": "重置用户密码",
+    "user.roles": "更改用户角色",
     "user.password-change": "修改本人密码",
     "user.password-change-failed": "修改本人密码失败",
     "task.create": "新建抽查任务",

@@ -22,18 +22,29 @@ from .session import ConsoleUser
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the navigation: shown to users holding ``perm`` (None: everyone)."""
+    """One entry of the navigation: shown to users holding ``perm`` or ``alt`` (None:
+    everyone)."""
 
     key: str
     label: str
     href: str
     perm: Perm | None
+    alt: Perm | None = None
+
+    def shown_to(self, user: ConsoleUser) -> bool:
+        """Whether ``user`` may use this entry."""
+        if self.perm is None:
+            return True
+        return user.can(self.perm) or (self.alt is not None and user.can(self.alt))
 
 
 NAV = (
     NavItem("dashboard", "工作台", "/console/", Perm.TASK_READ),
     NavItem("tasks", "抽查任务", "/console/tasks", Perm.TASK_READ),
     NavItem("sealed", "封存结果", "/console/sealed", Perm.OUTCOME_READ),
+    NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),
+    NavItem("calendar", "节假日安排", "/console/calendar", Perm.TASK_READ),
+    NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
     NavItem("site", "网站发布", "/console/site", Perm.TASK_READ),
     NavItem("audit", "审计记录", "/console/audit", Perm.AUDIT_READ),
     NavItem("users", "用户管理", "/console/users", Perm.USERS_MANAGE),
@@ -45,7 +56,7 @@ def nav_for(user: ConsoleUser | None) -> list[NavItem]:
     """The navigation entries ``user`` may use (none before login)."""
     if user is None:
         return []
-    return [item for item in NAV if item.perm is None or user.can(item.perm)]
+    return [item for item in NAV if item.shown_to(user)]
 
 
 @cache
@@ -62,6 +73,7 @@ def environment() -> Environment:
     env.filters["date_zh"] = words.date_zh
     env.filters["state_zh"] = words.state_zh
     env.filters["roles_zh"] = words.roles_zh
+    env.filters["yuan_zh"] = words.yuan_zh
     env.filters["parse_time"] = parse_time
     return env
 

@@ -90,6 +90,8 @@ def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = 
         done=done,
         actions=offered(task, user.can),
         can_outcome=task.draw_record is not None and user.can(Perm.OUTCOME_READ),
+        can_report=task.state in ("disclosed", "closed")
+        and (user.can(Perm.REPORT_WRITE) or user.can(Perm.RESULT_REVIEW)),
         numbers_note=numbers_note,
     )
 

@@ -1,8 +1,9 @@
-"""用户管理 (Perm.USERS_MANAGE): list, add, disable or enable, reset a password.
+"""用户管理 (Perm.USERS_MANAGE): list, add, disable or enable, reset a password, change roles.
 
 Each action calls the function the JSON API's ``/api/users`` routes call
 (:func:`users.create_user` with ``must_change_password``, :func:`users.set_active`,
-:func:`users.reset_password`); the password policy's messages sit next to the field.
+:func:`users.reset_password`, :func:`users.set_roles`); the password policy's messages sit
+next to the field.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DONE = {
     "disable": "已停用用户 {name}，其所有登录已失效。",
     "enable": "已启用用户 {name}。",
     "reset": "已重置用户 {name} 的密码，其所有登录已失效；本人下次登录时须修改密码。",
+    "roles": "已更改用户 {name} 的角色，下一次操作起生效。",
 }
 
 
@@ -227,3 +229,68 @@ def reset(
         else:
             return _done("reset", name)
     return _reset_page(user, name, status=422, errors=errors)
+
+
+def _roles_page(
+    user: ConsoleUser,
+    name: str,
+    chosen: list[str],
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return page(
+        "user_roles.html",
+        user=user,
+        active="users",
+        status=status,
+        name=name,
+        chosen=chosen,
+        role_choices=ROLE_CHOICES,
+        errors=errors or {},
+    )
+
+
+@router.get("/users/{name}/roles", response_model=None)
+def roles_form(name: str, user: User, service: ServiceDep) -> Response:
+    """The form to change a user's roles, with the current ones checked."""
+    require(user, Perm.USERS_MANAGE)
+    account = next((u for u in users.list_users(service) if u.name == name), None)
+    if account is None:
+        return _no_such_user(user)
+    return _roles_page(user, name, list(account.roles))
+
+
+@router.post("/users/{name}/roles", response_model=None)
+def set_roles(
+    name: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Replace the roles (audited); the last active admin keeps the admin role."""
+    check_csrf(user, csrf)
+    require(user, Perm.USERS_MANAGE)
+    if not _exists(service, name):
+        return _no_such_user(user)
+    chosen = list(dict.fromkeys(roles or []))
+    errors = {}
+    if not chosen:
+        errors["roles"] = "请至少选择一个角色"
+    elif not set(chosen) <= {r.value for r in Role}:
+        errors["roles"] = "请从列出的角色中选择"
+    else:
+        try:
+            users.set_roles(service, name, chosen, now, actor=user.name, remote_addr=addr)
+        except users.LastAdmin:
+            errors["roles"] = (
+                f"{name} 是唯一启用的系统管理员：取消其管理员角色后将没有人能管理账号。"
+                "请先给另一个账号系统管理员角色。"
+            )
+        else:
+            return _done("roles", name)
+    valid = [c for c in chosen if c in {r.value for r in Role}]
+    return _roles_page(user, name, valid, status=422, errors=errors)

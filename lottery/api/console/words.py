@@ -67,6 +67,21 @@ def date_zh(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def yuan_zh(fen: object) -> str:
+    """An amount stored in fen (分) as yuan, e.g. ``5,000.50 元``."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        return "—"
+    return f"{fen // 100:,}.{fen % 100:02d} 元"
+
+
+def calendar_missing_zh(year: int) -> str:
+    """Why a deadline cannot be computed: the office has not entered ``year``'s calendar."""
+    return (
+        f"无法计算公示期限：缺少 {year} 年的节假日安排，请先在“节假日安排”中录入 {year} 年的"
+        "节假日和调休上班日。"
+    )
+
+
 def _chinese(message: str) -> bool:
     return bool(_CJK.search(message))
 

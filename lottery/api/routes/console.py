@@ -12,7 +12,17 @@ from importlib.resources import files
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lottery.api.console import audit_page, auth_pages, site_page, task_pages, user_pages
+from lottery.api.console import (
+    audit_page,
+    auth_pages,
+    calendar_pages,
+    penalty_pages,
+    report_pages,
+    site_page,
+    snapshot_pages,
+    task_pages,
+    user_pages,
+)
 from lottery.api.console.render import page
 from lottery.api.console.session import (
     BadCsrf,
@@ -24,10 +34,14 @@ from lottery.api.console.words import refusal_zh
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
+router.include_router(report_pages.router)  # before the task pages' /tasks/{id}/{action}
 router.include_router(task_pages.router)
 router.include_router(site_page.router)
 router.include_router(audit_page.router)
 router.include_router(user_pages.router)
+router.include_router(penalty_pages.router)
+router.include_router(calendar_pages.router)
+router.include_router(snapshot_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 
 

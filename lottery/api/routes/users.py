@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
-from lottery.api.schemas import ERROR_RESPONSES, UserActive, UserCreate, UserPublic
+from lottery.api.schemas import ERROR_RESPONSES, UserActive, UserCreate, UserPublic, UserRoles
 from lottery.service import users
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
@@ -73,3 +73,17 @@ def reset_password(
 ) -> None:
     """Set a user's password: their sessions end and they must change it at next login."""
     users.reset_password(service, name, body.password, now, actor=admin.name, remote_addr=addr)
+
+
+@router.put("/{name}/roles", response_model=UserPublic)
+def set_roles(
+    name: UserName,
+    body: UserRoles,
+    admin: Admin,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> UserPublic:
+    """Replace a user's roles (refused, 409, when it would leave no active admin)."""
+    users.set_roles(service, name, body.roles, now, actor=admin.name, remote_addr=addr)
+    return next(UserPublic.of(u) for u in users.list_users(service) if u.name == name)

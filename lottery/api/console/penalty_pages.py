@@ -1,0 +1,301 @@
+"""行政处罚: the list (waiting for approval with their deadlines, published, withdrawn), the
+entry form, approval by a different person, withdrawal.
+
+Each action calls what ``/api/penalties`` calls (:meth:`PenaltyService.enter`,
+:meth:`PenaltyService.approve`, :meth:`PenaltyService.withdraw`); the due dates come from
+:func:`pending_deadlines`, as on the 工作台. The service refuses an approval by the person
+who entered the decision; the page says so in Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.errors import status_of
+from lottery.core.errors import LotteryError
+from lottery.core.workdays import CalendarDataMissing
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import (
+    PenaltyError,
+    PenaltyNotFound,
+    PenaltyService,
+    pending_deadlines,
+)
+from lottery.service.results import local_date, same_person
+from lottery.service.roles import Perm
+from lottery.storage.models import Penalty
+
+from . import words
+from .penalty_form import DATE_FIELDS, FORM_KEYS, TEXT_FIELDS, place_refusal, read_form
+from .render import page
+from .session import ConsoleUser, Refused, User, check_csrf, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+MAX_REASON = 2000
+STATUS_ZH = {"entered": "待审核", "published": "已公开", "withdrawn": "已撤回"}
+DONE = {
+    "enter": "已录入处罚决定 {ref}，等待另一人审核通过后公开。",
+    "approve": "处罚决定 {ref} 已审核通过并公开。",
+    "withdraw": "处罚决定 {ref} 已撤回：公开网站不再显示其内容。",
+}
+
+
+class PenaltyFormData(BaseModel):
+    """The entry form as posted (every field text; checked by :func:`read_form`)."""
+
+    csrf: str = ""
+    decision: str = ""
+    target: str = ""
+    decided: str = ""
+    facts: str = ""
+    basis: str = ""
+    kind: str = ""
+    content: str = ""
+    authority: str = ""
+    publish_until: str = ""
+    amount_kind: str = "罚款"
+    amount_yuan: str = ""
+    amount_text: str = ""
+    result: str = ""
+
+
+def _service(service: Lifecycle) -> PenaltyService:
+    return PenaltyService(service.engine, service.log)
+
+
+def _require_any(user: ConsoleUser, first: Perm, second: Perm) -> None:
+    if not (user.can(first) or user.can(second)):
+        raise Refused(user, first)
+
+
+def _message(user: ConsoleUser, status: int, heading: str, message: str) -> HTMLResponse:
+    return page(
+        "message.html",
+        user=user,
+        active="penalties",
+        status=status,
+        heading=heading,
+        message=message,
+        back="/console/penalties",
+        back_label="返回行政处罚",
+    )
+
+
+def _not_found(user: ConsoleUser) -> HTMLResponse:
+    return _message(user, 404, "找不到这项处罚决定", "找不到这项处罚决定：地址可能有误。")
+
+
+def _refusal(user: ConsoleUser, exc: LotteryError, reviewer: str | None = None) -> HTMLResponse:
+    if "different reviewer" in str(exc):
+        entered_by = str(exc).split(" was entered by ", 1)[-1].split(":", 1)[0]
+        text = (
+            f"这项处罚决定由 {entered_by} 录入，须由录入人以外的另一人审核通过。"
+            f"{reviewer or '您'}不能审核自己录入的处罚决定，未作任何更改。"
+        )
+        return _message(user, 403, "不能审核自己录入的处罚决定", text)
+    if isinstance(exc, CalendarDataMissing):
+        return _message(
+            user, 409, "无法计算公示期限", words.calendar_missing_zh(exc.year) + "未作任何更改。"
+        )
+    if isinstance(exc, PenaltyError) and ("not waiting" in str(exc) or "cannot" in str(exc)):
+        text = "这项处罚决定当前的状态不允许这项操作（可能已由他人处理），未作任何更改。"
+        return _message(user, 409, "操作未完成", text)
+    status = min(max(status_of(exc), 400), 503)
+    return _message(user, status, "操作未完成", words.error_zh(exc))
+
+
+def _get(penalties: PenaltyService, penalty_id: str) -> Penalty | None:
+    """The penalty of an address's id (None for a malformed or unknown one)."""
+    if not penalty_id.isascii() or not penalty_id.isdigit() or len(penalty_id) > 18:
+        return None
+    try:
+        return penalties.get(int(penalty_id))
+    except PenaltyNotFound:
+        return None
+
+
+def _done(kind: str, penalty_id: int) -> RedirectResponse:
+    query = urlencode({"done": kind, "penalty": penalty_id})
+    return RedirectResponse(f"/console/penalties?{query}", status_code=303)
+
+
+@router.get("/penalties")
+def penalty_list(
+    user: User, service: ServiceDep, now: NowDep, done: str = "", penalty: str = ""
+) -> HTMLResponse:
+    """Decisions waiting for approval (with their deadlines), published, withdrawn."""
+    _require_any(user, Perm.PENALTY_WRITE, Perm.RESULT_REVIEW)
+    penalties = _service(service)
+    rows = penalties.list_penalties()
+    today = local_date(now)
+    due = {
+        i.ref: i
+        for i in pending_deadlines(service.engine, service.log, today)
+        if i.kind == "penalty"
+    }
+    message = ""
+    known = {str(p.id): p for p in rows}
+    if done in DONE and penalty in known:
+        message = DONE[done].format(ref=known[penalty].decision)
+    return page(
+        "penalties.html",
+        user=user,
+        active="penalties",
+        done=message,
+        entered=[p for p in rows if p.status == "entered"],
+        published=[p for p in rows if p.status == "published"],
+        withdrawn=[p for p in rows if p.status == "withdrawn"],
+        due=due,
+        today=today,
+        can_enter=user.can(Perm.PENALTY_WRITE),
+        can_review=user.can(Perm.RESULT_REVIEW),
+    )
+
+
+def _form_page(
+    user: ConsoleUser, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    return page(
+        "penalty_new.html",
+        user=user,
+        active="penalties",
+        status=status,
+        values=values,
+        errors=errors,
+        error=errors.get("", ""),
+        text_fields={name: (label, limit) for name, label, limit, _ in TEXT_FIELDS},
+        date_fields=dict(DATE_FIELDS),
+    )
+
+
+@router.get("/penalties/new")
+def penalty_new(user: User) -> HTMLResponse:
+    """The entry form."""
+    require(user, Perm.PENALTY_WRITE)
+    values = dict.fromkeys(FORM_KEYS, "")
+    values["amount_kind"] = "罚款"
+    return _form_page(user, values, {})
+
+
+@router.post("/penalties/new", response_model=None)
+def penalty_enter(
+    data: Annotated[PenaltyFormData, Form()],
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> Response:
+    """Enter a decision (published once another person approves it)."""
+    check_csrf(user, data.csrf)
+    require(user, Perm.PENALTY_WRITE)
+    form, entry = read_form(data.model_dump())
+    if entry is not None:
+        try:
+            penalty_id = _service(service).enter(entry, now, actor=user.name, remote_addr=addr)
+        except PenaltyError as exc:
+            if not place_refusal(form, exc):
+                form.errors[""] = words.error_zh(exc)
+        else:
+            return _done("enter", penalty_id)
+    return _form_page(user, form.values, form.errors, status=422)
+
+
+@router.get("/penalties/{penalty_id}/approve", response_model=None)
+def approve_form(penalty_id: str, user: User, service: ServiceDep) -> Response:
+    """The confirmation page: the decision as it will be published."""
+    require(user, Perm.RESULT_REVIEW)
+    row = _get(_service(service), penalty_id)
+    if row is None:
+        return _not_found(user)
+    return page(
+        "penalty_approve.html",
+        user=user,
+        active="penalties",
+        p=row,
+        own=same_person(user.name, row.entered_by),
+        status_zh=STATUS_ZH,
+    )
+
+
+@router.post("/penalties/{penalty_id}/approve", response_model=None)
+def approve(
+    penalty_id: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+) -> Response:
+    """Approve and publish (the service refuses the person who entered it)."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    penalties = _service(service)
+    row = _get(penalties, penalty_id)
+    if row is None or row.id is None:
+        return _not_found(user)
+    try:
+        penalties.approve(row.id, now, reviewer=user.name, remote_addr=addr)
+    except LotteryError as exc:
+        return _refusal(user, exc, user.name)
+    return _done("approve", row.id)
+
+
+def _withdraw_page(
+    user: ConsoleUser, row: Penalty, reason: str, error: str = "", status: int = 200
+) -> HTMLResponse:
+    return page(
+        "penalty_withdraw.html",
+        user=user,
+        active="penalties",
+        status=status,
+        p=row,
+        reason=reason,
+        errors={"reason": error} if error else {},
+    )
+
+
+@router.get("/penalties/{penalty_id}/withdraw", response_model=None)
+def withdraw_form(penalty_id: str, user: User, service: ServiceDep, now: NowDep) -> Response:
+    """The confirmation page: what the withdrawal publishes and what stays in the log."""
+    require(user, Perm.PENALTY_WRITE)
+    row = _get(_service(service), penalty_id)
+    if row is None:
+        return _not_found(user)
+    ended = row.publish_until < local_date(now)
+    reason = f"公示期满（至{row.publish_until.isoformat()}）" if ended else ""
+    return _withdraw_page(user, row, reason)
+
+
+@router.post("/penalties/{penalty_id}/withdraw", response_model=None)
+def withdraw(
+    penalty_id: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    reason: FormText = "",
+) -> Response:
+    """Publish the withdrawal with its reason."""
+    check_csrf(user, csrf)
+    require(user, Perm.PENALTY_WRITE)
+    penalties = _service(service)
+    row = _get(penalties, penalty_id)
+    if row is None or row.id is None:
+        return _not_found(user)
+    if not reason.strip():
+        return _withdraw_page(user, row, reason, "请写明撤回的原因（将公开）", 422)
+    if len(reason.strip()) > MAX_REASON:
+        return _withdraw_page(user, row, reason[:MAX_REASON], "原因太长：最多 2000 个字", 422)
+    try:
+        penalties.withdraw(row.id, reason, now, actor=user.name, remote_addr=addr)
+    except LotteryError as exc:
+        return _refusal(user, exc)
+    return _done("withdraw", row.id)
