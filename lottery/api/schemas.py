@@ -70,11 +70,16 @@ class UserPublic(BaseModel):
     roles: list[str]
     active: bool
     created_at: datetime
+    inspector_id: str | None = None
 
     @classmethod
     def of(cls, user: User) -> UserPublic:
         return cls(
-            name=user.name, roles=list(user.roles), active=user.active, created_at=user.created_at
+            name=user.name,
+            roles=list(user.roles),
+            active=user.active,
+            created_at=user.created_at,
+            inspector_id=user.inspector_id,
         )
 
 

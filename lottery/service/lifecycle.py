@@ -354,6 +354,16 @@ class Lifecycle:
             raise StoredDataMissing(f"task {task_id} has no sealed outcome")
         return row.sha256, self.keeper.open("outcome", task_id, row.ciphertext)
 
+    def open_outcome(self, session: Session, task_id: str) -> tuple[str, bytes]:
+        """(SHA-256, bytes) of a task's outcome, decrypted inside ``session``.
+
+        For the service's own readers (:mod:`.assignments`), which audit what they show (R6).
+
+        Raises:
+            StoredDataMissing: when the task has no outcome.
+        """
+        return self._sealed_outcome(session, task_id)
+
     def disclose(
         self, task_id: str, now: datetime, *, actor: str = "system", remote_addr: str | None = None
     ) -> Record:

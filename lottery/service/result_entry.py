@@ -22,7 +22,10 @@ from lottery.storage.models import Conflict, Inspector, Task
 
 from .log import PublicLog
 
-CST = timezone(timedelta(hours=8), "CST")  # China Standard Time: dates of publication
+CST = timezone(timedelta(hours=8), "CST")
+MAX_EVIDENCE = (
+    20 * 1024 * 1024
+)  # one evidence file, bytes (the API and the console)  # China Standard Time: dates of publication
 
 # Categories that mark a target for later draws (docs/results.md).
 BAD_RECORD = frozenset(RESULT_CATEGORIES) - {NO_PROBLEM, "未发现开展本次抽查涉及的经营活动"}
@@ -36,6 +39,10 @@ class ResultError(InputError):
 
 class ResultNotFound(ResultError):
     """No such result (or task, or pick)."""
+
+
+class NotAssigned(ResultError):
+    """The inspector entering a result was not drawn for that target."""
 
 
 class ReviewError(ResultError):

@@ -40,8 +40,10 @@ from .result_entry import (
     BAD_RECORD,
     CLOSED,
     CST,
+    MAX_EVIDENCE,
     SERIOUS,
     Evidence,
+    NotAssigned,
     Present,
     ResultEntry,
     ResultError,
@@ -56,6 +58,8 @@ from .result_entry import (
     same_person,
 )
 
+MAX_NOTE = 2000  # a send-back reason, as stored
+
 
 class ResultsService:
     """Entering, approving, correcting and publishing inspection results."""
@@ -66,12 +70,21 @@ class ResultsService:
         self.log = log
 
     def _fields(
-        self, session: Session, entry: ResultEntry, now: datetime, actor: str
+        self,
+        session: Session,
+        entry: ResultEntry,
+        now: datetime,
+        actor: str,
+        as_inspector: str | None = None,
     ) -> dict[str, Any]:
         _, outcome = disclosed_outcome(session, self.log, entry.task)
         team = next((t.inspectors for t in outcome.teams if t.target == entry.target), None)
         if team is None:
             raise ResultNotFound(f"{entry.target} was not picked in task {entry.task}")
+        if as_inspector is not None and as_inspector not in team:
+            raise NotAssigned(
+                f"inspector {as_inspector} was not drawn for {entry.target} in task {entry.task}"
+            )
         target = session.get(Target, entry.target)
         if target is None:
             raise ResultNotFound(f"no target {entry.target} in the registry")
@@ -117,18 +130,28 @@ class ResultsService:
         )
 
     def enter(
-        self, entry: ResultEntry, now: datetime, *, actor: str, remote_addr: str | None = None
+        self,
+        entry: ResultEntry,
+        now: datetime,
+        *,
+        actor: str,
+        remote_addr: str | None = None,
+        as_inspector: str | None = None,
     ) -> int:
         """Enter a result for a picked target of a disclosed task; returns its id.
 
+        ``as_inspector``: the inspector id of the account entering (the console passes it):
+        the target must be one of theirs (they were drawn for it).
+
         Raises:
             ResultNotFound: for an unknown task or a target not picked in it.
+            NotAssigned: when ``as_inspector`` was not drawn for the target.
             ResultError, SubstituteError: naming what is wrong with the entry, or when the
                 target already has a result (correct it instead).
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
-            fields = self._fields(session, entry, now, actor)
+            fields = self._fields(session, entry, now, actor, as_inspector)
             if self._open_rows(session, entry.task, entry.target):
                 raise ResultError(
                     f"{entry.target} already has a result in task {entry.task}: "
@@ -164,11 +187,15 @@ class ResultsService:
         *,
         actor: str,
         remote_addr: str | None = None,
+        as_inspector: str | None = None,
     ) -> int:
         """Enter a correction of the published result ``record_id``; returns its id.
 
+        ``as_inspector``: as for :meth:`enter`.
+
         Raises:
             ResultNotFound: when ``record_id`` is not the current result of that target.
+            NotAssigned: when ``as_inspector`` was not drawn for the target.
             ResultError: for an empty reason, another pending correction, or a bad entry.
         """
         if not reason.strip():
@@ -184,7 +211,7 @@ class ResultsService:
                 raise ResultError("a correction must be for the same task and target")
             if len(self._open_rows(session, entry.task, entry.target)) > 1:
                 raise ResultError(f"a correction of {entry.target} is already waiting")
-            fields = self._fields(session, entry, now, actor)
+            fields = self._fields(session, entry, now, actor, as_inspector)
             fields["supersedes"] = record_id
             fields["correction_reason"] = reason.strip()
             row = InspectionResult(
@@ -259,6 +286,53 @@ class ResultsService:
             self.log.sign_checkpoint(session, now)
         return record
 
+    def send_back(
+        self,
+        result_id: int,
+        reason: str,
+        now: datetime,
+        *,
+        reviewer: str,
+        remote_addr: str | None = None,
+    ) -> None:
+        """Send an entered result back to its author with a reason (status ``returned``).
+
+        Nothing is published; the inspector enters the result anew (a new entry).
+
+        Raises:
+            ResultNotFound: for an unknown result.
+            ReviewError: when the reviewer entered it, or it is not waiting for approval.
+            ResultError: for an empty or too long reason.
+        """
+        note = reason.strip()
+        if not note:
+            raise ResultError("sending a result back needs a reason")
+        if len(note) > MAX_NOTE:
+            raise ResultError(f"the reason is longer than {MAX_NOTE} characters")
+        with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: not approved and sent back at once
+            row = session.get(InspectionResult, result_id)
+            if row is None:
+                raise ResultNotFound(f"no result {result_id}")
+            if row.status != "entered":
+                raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
+            if not reviewer.strip() or same_person(reviewer, row.entered_by):
+                raise ReviewError(
+                    f"result {result_id} was entered by {row.entered_by}: "
+                    "a different reviewer must review it"
+                )
+            row.status, row.review_note = "returned", note
+            session.add(row)
+            record_audit(
+                session,
+                now,
+                reviewer,
+                "result.send-back",
+                f"{row.task}/{row.target}",
+                {"result": result_id, "reason": note},
+                remote_addr,
+            )
+
     def _feed_history(
         self,
         session: Session,
@@ -306,6 +380,42 @@ class ResultsService:
                 )
             )
 
+    def waiting(self, task: str | None = None) -> list[InspectionResult]:
+        """Results entered and waiting for a reviewer (oldest first), of one task or all."""
+        query = select(InspectionResult).where(InspectionResult.status == "entered")
+        if task is not None:
+            query = query.where(InspectionResult.task == task)
+        with new_session(self.engine) as session:
+            return list(
+                session.exec(
+                    query.order_by(col(InspectionResult.created_at), col(InspectionResult.id))
+                )
+            )
+
+    def get(self, result_id: int) -> InspectionResult:
+        """One result, whatever its status.
+
+        Raises:
+            ResultNotFound: when there is none.
+        """
+        with new_session(self.engine) as session:
+            row = session.get(InspectionResult, result_id)
+        if row is None:
+            raise ResultNotFound(f"no result {result_id}")
+        return row
+
+    def versions(self, task: str, target: str) -> list[InspectionResult]:
+        """Every version of a target's result in a task, first entered first (the history:
+        published, superseded by corrections, sent back, waiting)."""
+        with new_session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(InspectionResult)
+                    .where(InspectionResult.task == task, InspectionResult.target == target)
+                    .order_by(col(InspectionResult.id))
+                )
+            )
+
     def record(self, record_id: str) -> Record:
         """A published record by id.
 
@@ -330,7 +440,9 @@ class ResultsService:
 
 __all__ = [
     "CST",
+    "MAX_EVIDENCE",
     "Evidence",
+    "NotAssigned",
     "Present",
     "ResultEntry",
     "ResultError",

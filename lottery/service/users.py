@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError, LotteryError
-from lottery.storage.models import ApiToken, User
+from lottery.storage.models import ApiToken, Inspector, User
 
 from . import login_throttle
 from .audit_trail import record_audit
@@ -424,3 +424,53 @@ def set_roles(
         detail = {"before": before, "after": role_list}
         record_audit(session, now, actor, "user.roles", name, detail, remote_addr)
     return role_list
+
+
+class InspectorLinkError(InputError):
+    """An inspector id that cannot be linked to the account (unknown, or taken)."""
+
+
+def set_inspector(
+    lc: Lifecycle,
+    name: str,
+    inspector_id: str | None,
+    now: datetime,
+    *,
+    actor: str,
+    remote_addr: str | None = None,
+) -> None:
+    """Link the account ``name`` to a registered inspector (``None`` or blank: unlink).
+
+    An account with an inspector id sees its own assignments (我的检查任务) and enters the
+    results of its own assigned targets in the console; one without enters none.
+
+    Raises:
+        InputError: when there is no such user.
+        InspectorLinkError: for an inspector id not in the registry, or one already linked to
+            another account.
+    """
+    wanted = (inspector_id or "").strip() or None
+    with lc.session() as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise InputError(f"no user {name}")
+        if wanted is not None:
+            if session.get(Inspector, wanted) is None:
+                raise InspectorLinkError(f"no inspector {wanted} in the registry")
+            other = session.exec(
+                select(User).where(User.inspector_id == wanted, User.name != name)
+            ).first()
+            if other is not None:
+                raise InspectorLinkError(f"inspector {wanted} is linked to {other.name} already")
+        before = user.inspector_id
+        user.inspector_id = wanted
+        session.add(user)
+        detail = {"inspector": wanted, "before": before}
+        record_audit(session, now, actor, "user.set-inspector", name, detail, remote_addr)
+
+
+def inspector_of(lc: Lifecycle, name: str) -> str | None:
+    """The inspector id linked to the account ``name`` (None: none, or no such account)."""
+    with lc.session() as session:
+        user = session.get(User, name)
+        return user.inspector_id if user is not None else None

@@ -185,8 +185,9 @@ class EvidenceFile(SQLModel, table=True):
 class InspectionResult(SQLModel, table=True):
     """An inspection result: entered, then approved and published (``inspection-result``).
 
-    ``status``: entered -> published -> superseded (by a published correction). ``fields``
-    holds the record fields except the approval, exactly as they will be published.
+    ``status``: entered -> published -> superseded (by a published correction), or entered ->
+    returned (sent back by a reviewer, with ``review_note``; the inspector enters it anew).
+    ``fields`` holds the record fields except the approval, exactly as they will be published.
     """
 
     __tablename__ = "inspection_result"
@@ -202,6 +203,7 @@ class InspectionResult(SQLModel, table=True):
     record_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _utc(nullable=False)
     published_at: datetime | None = _utc(nullable=True)
+    review_note: str | None = Field(default=None, max_length=2000)  # why it was sent back
 
 
 class TaskReport(SQLModel, table=True):
@@ -422,6 +424,9 @@ class User(SQLModel, table=True):
     # Set by an admin's reset or an account created for someone else: until the user picks
     # their own password, every route but "change password", "who am I" and "log out" is 403.
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The inspector (``Inspector.id``) this account is: only such an account enters results
+    # in the console, for its own assigned targets (migration 0004).
+    inspector_id: str | None = Field(default=None, max_length=64)
 
 
 class ApiToken(SQLModel, table=True):

@@ -47,6 +47,7 @@ POST   /api/users                             users.manage    ok   403  403  403
 PUT    /api/users/{name}/active               users.manage    ok   403  403  403  403  401
 PUT    /api/users/{name}/password             users.manage    ok   403  403  403  403  401
 PUT    /api/users/{name}/roles                users.manage    ok   403  403  403  403  401
+PUT    /api/users/{name}/inspector            users.manage    ok   403  403  403  403  401
 GET    /api/tasks                             task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}                   task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks                             task.plan       ok   ok   403  403  403  401
@@ -65,6 +66,8 @@ GET    /api/tasks/{task_id}/results           task.read       ok   ok   ok   ok 
 POST   /api/tasks/{task_id}/results           result.enter    ok   403  ok   403  403  401
 POST   /api/results/{record_id}/corrections   result.enter    ok   403  ok   403  403  401
 POST   /api/results/{result_id}/approve       result.review   ok   403  403  ok   403  401
+GET    /api/results/waiting                   result.review   ok   403  403  ok   403  401
+POST   /api/results/{result_id}/send-back     result.review   ok   403  403  ok   403  401
 POST   /api/tasks/{task_id}/report/draft      report.write    ok   ok   403  403  403  401
 PUT    /api/tasks/{task_id}/report            report.write    ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/report/approve    result.review   ok   403  403  ok   403  401

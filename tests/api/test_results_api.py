@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from fastapi.testclient import TestClient
 
 from lottery.core.outcome import decode_outcome
+from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from tests import lifecycle as lc
 from tests.api.conftest import token
@@ -116,3 +117,48 @@ def test_penalty_entry_errors_are_4xx(app_client: TestClient) -> None:
         ).status_code
         == 404
     )
+
+
+def test_waiting_results_are_listed_and_sent_back_with_a_reason(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    teams = _disclosed(service)
+    app_client.app.state.clock = lambda: T_ENTER  # type: ignore[attr-defined]
+    inspector = token(app_client, "inspector")
+    reviewer = token(app_client, "reviewer")
+    target, team = teams[0]
+    rid = app_client.post(
+        "/api/tasks/T-res/results", json=_result(target, team), headers=inspector
+    ).json()["id"]
+    assert app_client.get("/api/tasks/T-res/results", headers=reviewer).json() == []
+    waiting = app_client.get("/api/results/waiting", headers=reviewer)
+    assert [(r["id"], r["status"]) for r in waiting.json()] == [(rid, "entered")]
+    assert app_client.get("/api/results/waiting", headers=inspector).status_code == 403
+    url = f"/api/results/{rid}/send-back"
+    assert app_client.post(url, json={"reason": ""}, headers=reviewer).status_code == 422
+    assert app_client.post(url, json={"reason": "x"}, headers=inspector).status_code == 403
+    assert app_client.post(url, json={"reason": "证据不全"}, headers=reviewer).status_code == 204
+    assert app_client.get("/api/results/waiting", headers=reviewer).json() == []
+    again = app_client.post(url, json={"reason": "再退"}, headers=reviewer)
+    assert again.status_code in (403, 409, 422), again.text
+    assert app_client.post(f"/api/results/{rid}/approve", headers=reviewer).status_code != 200
+
+
+def test_an_admin_links_an_account_to_an_inspector_through_the_api(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    teams = _disclosed(service)
+    admin = token(app_client, "admin")
+    inspector_id = teams[0][1][0]
+    url = "/api/users/inspector/inspector"
+    unknown = app_client.put(url, json={"inspector_id": "NO-SUCH"}, headers=admin)
+    assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"]
+    assert (
+        app_client.put(url, json={"inspector_id": inspector_id}, headers=admin).status_code == 204
+    )
+    listed = {
+        u["name"]: u["inspector_id"] for u in app_client.get("/api/users", headers=admin).json()
+    }
+    assert listed["inspector"] == inspector_id and listed["reviewer"] is None
+    assert app_client.put(url, json={"inspector_id": None}, headers=admin).status_code == 204
+    assert users.inspector_of(service, "inspector") is None

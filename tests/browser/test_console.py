@@ -158,6 +158,7 @@ PLANNER_PAGES = (
     "/console/tasks/T-drawn/cancel",
     "/console/sealed",
     "/console/tasks/T-drawn/outcome",
+    "/console/sheets/T-drawn",
     "/console/site",
     "/console/password",
     "/console/no-such-page",

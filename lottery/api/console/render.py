@@ -45,6 +45,8 @@ NAV = (
     NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),
     NavItem("calendar", "节假日安排", "/console/calendar", Perm.TASK_READ),
     NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
+    NavItem("my", "我的检查任务", "/console/my", Perm.RESULT_ENTER),
+    NavItem("review", "结果审核", "/console/review", Perm.RESULT_REVIEW),
     NavItem("site", "网站发布", "/console/site", Perm.TASK_READ),
     NavItem("audit", "审计记录", "/console/audit", Perm.AUDIT_READ),
     NavItem("users", "用户管理", "/console/users", Perm.USERS_MANAGE),

@@ -35,6 +35,7 @@ DONE = {
     "enable": "已启用用户 {name}。",
     "reset": "已重置用户 {name} 的密码，其所有登录已失效；本人下次登录时须修改密码。",
     "roles": "已更改用户 {name} 的角色，下一次操作起生效。",
+    "inspector": "已保存用户 {name} 对应的执法检查人员编号。",
 }
 
 
@@ -47,6 +48,7 @@ def _list_page(
     error: str = "",
     form: Mapping[str, object] | None = None,
     errors: dict[str, str] | None = None,
+    inspector_values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return page(
         "users.html",
@@ -60,6 +62,7 @@ def _list_page(
         error=error,
         form=form or {"name": "", "roles": []},
         errors=errors or {},
+        inspector_values=inspector_values or {},
     )
 
 
@@ -152,6 +155,14 @@ def _no_such_user(user: ConsoleUser) -> HTMLResponse:
     )
 
 
+def _managed(user: ConsoleUser, csrf: str, service: Lifecycle, name: str) -> HTMLResponse | None:
+    """Why a form about the account ``name`` is refused (bad token, no right, no such account),
+    or None when it may go on."""
+    check_csrf(user, csrf)
+    require(user, Perm.USERS_MANAGE)
+    return None if _exists(service, name) else _no_such_user(user)
+
+
 @router.post("/users/{name}/active", response_model=None)
 def set_active(
     name: str,
@@ -163,10 +174,8 @@ def set_active(
     active: FormText = "",
 ) -> Response:
     """Enable (``active=1``) or disable (``active=0``) an account; disabling ends its logins."""
-    check_csrf(user, csrf)
-    require(user, Perm.USERS_MANAGE)
-    if not _exists(service, name):
-        return _no_such_user(user)
+    if (refusal := _managed(user, csrf, service, name)) is not None:
+        return refusal
     if active not in ("0", "1"):
         return _list_page(user, service, status=422, error="请求有误，未作任何更改。")
     if active == "0" and name == user.name:
@@ -212,10 +221,8 @@ def reset(
     password: FormText = "",
 ) -> Response:
     """Set the password; the user's logins end and they must change it at next login."""
-    check_csrf(user, csrf)
-    require(user, Perm.USERS_MANAGE)
-    if not _exists(service, name):
-        return _no_such_user(user)
+    if (refusal := _managed(user, csrf, service, name)) is not None:
+        return refusal
     errors = {}
     if not password:
         errors["password"] = "请输入新的初始密码"  # noqa: S105 - a message
@@ -272,10 +279,8 @@ def set_roles(
     roles: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Replace the roles (audited); the last active admin keeps the admin role."""
-    check_csrf(user, csrf)
-    require(user, Perm.USERS_MANAGE)
-    if not _exists(service, name):
-        return _no_such_user(user)
+    if (refusal := _managed(user, csrf, service, name)) is not None:
+        return refusal
     chosen = list(dict.fromkeys(roles or []))
     errors = {}
     if not chosen:
@@ -294,3 +299,41 @@ def set_roles(
             return _done("roles", name)
     valid = [c for c in chosen if c in {r.value for r in Role}]
     return _roles_page(user, name, valid, status=422, errors=errors)
+
+
+@router.post("/users/{name}/inspector", response_model=None)
+def set_inspector(
+    name: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    inspector_id: FormText = "",
+) -> Response:
+    """Link the account to a registered inspector id (blank: unlink)."""
+    if (refusal := _managed(user, csrf, service, name)) is not None:
+        return refusal
+    wanted = inspector_id.strip()
+    key = f"inspector:{name}"
+    if len(wanted) > 64:
+        error = "执法检查人员编号最多 64 个字符"
+    else:
+        try:
+            users.set_inspector(service, name, wanted, now, actor=user.name, remote_addr=addr)
+        except users.InspectorLinkError as exc:
+            taken = "linked to" in str(exc)
+            error = (
+                f"编号 {wanted} 已关联到另一个账号，一名执法检查人员只能对应一个账号"
+                if taken
+                else f"执法检查人员名录中没有编号 {wanted}，请核对"
+            )
+        else:
+            return _done("inspector", name)
+    return _list_page(
+        user,
+        service,
+        status=422,
+        errors={key: error},
+        inspector_values={name: inspector_id[:100]},
+    )

@@ -112,6 +112,7 @@ class PickedRow:
     region: str
     risk: str
     inspectors: list[str] = field(default_factory=list)
+    inspector_ids: list[str] = field(default_factory=list)
 
 
 def _beacon(task: Task) -> BeaconSpec | None:
@@ -293,6 +294,7 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
                 region=_region(regions, target.region) if target else "—",
                 risk=target.risk_class if target else "—",
                 inspectors=[people.get(i, f"（编号 {i}）") for i in teams.get(uscc, ())],
+                inspector_ids=list(teams.get(uscc, ())),
             )
         )
     return rows

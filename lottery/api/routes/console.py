@@ -16,8 +16,11 @@ from lottery.api.console import (
     audit_page,
     auth_pages,
     calendar_pages,
+    my_pages,
     penalty_pages,
     report_pages,
+    review_pages,
+    sheet_pages,
     site_page,
     snapshot_pages,
     task_pages,
@@ -42,6 +45,9 @@ router.include_router(user_pages.router)
 router.include_router(penalty_pages.router)
 router.include_router(calendar_pages.router)
 router.include_router(snapshot_pages.router)
+router.include_router(sheet_pages.router)
+router.include_router(my_pages.router)
+router.include_router(review_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 
 

@@ -14,7 +14,14 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.errors import InputError
 from lottery.service.reports import ReportService
-from lottery.service.results import Evidence, Present, ResultEntry, ResultsService
+from lottery.service.results import (
+    MAX_EVIDENCE,
+    MAX_NOTE,
+    Evidence,
+    Present,
+    ResultEntry,
+    ResultsService,
+)
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
 from lottery.storage.models import InspectionResult, TaskReport
@@ -26,7 +33,6 @@ Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
 Enterer = Annotated[StaffUser, Depends(require(Perm.RESULT_ENTER))]
 Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
 Writer = Annotated[StaffUser, Depends(require(Perm.REPORT_WRITE))]
-MAX_EVIDENCE = 20 * 1024 * 1024
 
 
 class PresentBody(Strict):
@@ -181,6 +187,31 @@ def approve_result(
 ) -> RecordPublic:
     """Approve and publish (the reviewer must not be the author)."""
     return RecordPublic.of(results.approve(result_id, now, reviewer=user.name, remote_addr=addr))
+
+
+class SendBack(Strict):
+    """Why a result goes back to its author."""
+
+    reason: str = Field(min_length=1, max_length=MAX_NOTE)
+
+
+@router.get("/results/waiting", response_model=list[ResultPublic])
+def waiting_results(_: Reviewer, results: Results) -> list[ResultPublic]:
+    """Results entered and waiting for a reviewer, oldest first (every task)."""
+    return [ResultPublic.of(r) for r in results.waiting()]
+
+
+@router.post("/results/{result_id}/send-back", status_code=204)
+def send_back_result(
+    result_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: SendBack,
+    user: Reviewer,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> None:
+    """Send an entered result back to its author with a reason (nothing is published)."""
+    results.send_back(result_id, body.reason, now, reviewer=user.name, remote_addr=addr)
 
 
 @router.post("/tasks/{task_id}/report/draft", response_model=ReportPublic)

@@ -87,3 +87,23 @@ def set_roles(
     """Replace a user's roles (refused, 409, when it would leave no active admin)."""
     users.set_roles(service, name, body.roles, now, actor=admin.name, remote_addr=addr)
     return next(UserPublic.of(u) for u in users.list_users(service) if u.name == name)
+
+
+class InspectorLink(BaseModel):
+    """The inspector id an account is (``null`` unlinks)."""
+
+    model_config = ConfigDict(extra="forbid")
+    inspector_id: str | None = Field(default=None, max_length=64)
+
+
+@router.put("/{name}/inspector", status_code=204)
+def set_inspector(
+    name: UserName,
+    body: InspectorLink,
+    admin: Admin,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> None:
+    """Link an account to a registered inspector (or unlink it); 422 for an unknown id."""
+    users.set_inspector(service, name, body.inspector_id, now, actor=admin.name, remote_addr=addr)

@@ -1,0 +1,195 @@
+"""结果审核 (result.review): the results waiting for a reviewer, approve or send back with a
+reason; and a target's result history (every version), for result.enter or result.review.
+
+Approving calls ``ResultsService.approve`` (publishes), sending back ``send_back`` (status
+``returned``, audited), as the JSON API does; the reviewer must not be the author.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.core.errors import LotteryError
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.result_entry import same_person
+from lottery.service.results import MAX_NOTE, ResultNotFound, ResultsService
+from lottery.service.roles import Perm
+from lottery.storage.models import InspectionResult
+
+from . import words
+from .inspector_views import names_of, status_zh, target_of
+from .render import page
+from .session import ConsoleUser, Refused, User, check_csrf, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+DONE = {"approve": "已审核通过并公开。", "send-back": "已退回录入人。"}
+
+
+def _results(service: Lifecycle) -> ResultsService:
+    return ResultsService(service.engine, service.log)
+
+
+def _target_name(service: Lifecycle, uscc: str) -> str:
+    target = target_of(service, uscc)
+    return target.name if target else "（名录中已无此对象）"
+
+
+@router.get("/review")
+def queue(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
+    """Every result waiting for a reviewer, oldest first."""
+    require(user, Perm.RESULT_REVIEW)
+    rows = [(r, _target_name(service, r.target)) for r in _results(service).waiting()]
+    return page("review.html", user=user, active="review", rows=rows, done=DONE.get(done, ""))
+
+
+def _missing(user: ConsoleUser) -> HTMLResponse:
+    return page(
+        "message.html",
+        user=user,
+        status=404,
+        heading="找不到这条检查结果",
+        message="找不到这条检查结果：地址可能有误。",
+        back="/console/review",
+        back_label="返回结果审核",
+    )
+
+
+def _detail(
+    user: ConsoleUser,
+    service: Lifecycle,
+    row: InspectionResult,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    error: str = "",
+    reason: str = "",
+) -> HTMLResponse:
+    people = names_of(service, [p["id"] for p in row.fields.get("inspectors", [])])
+    return page(
+        "review_one.html",
+        user=user,
+        active="review",
+        status=status,
+        r=row,
+        f=row.fields,
+        name=_target_name(service, row.target),
+        people=people,
+        own=same_person(user.name, row.entered_by),
+        status_zh=status_zh,
+        errors=errors or {},
+        error=error,
+        reason=reason,
+        max_note=MAX_NOTE,
+    )
+
+
+def _load(service: Lifecycle, result_id: str) -> InspectionResult | None:
+    if not result_id.isdigit() or len(result_id) > 18:
+        return None
+    try:
+        return _results(service).get(int(result_id))
+    except ResultNotFound:
+        return None
+
+
+@router.get("/review/{result_id}", response_model=None)
+def review_one(result_id: str, user: User, service: ServiceDep) -> Response:
+    """One result in full, with the approve and send-back forms while it waits."""
+    require(user, Perm.RESULT_REVIEW)
+    row = _load(service, result_id)
+    return _missing(user) if row is None else _detail(user, service, row)
+
+
+@router.post("/review/{result_id}/approve", response_model=None)
+def approve(
+    result_id: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+) -> Response:
+    """Approve and publish (another person than the author)."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    row = _load(service, result_id)
+    if row is None:
+        return _missing(user)
+    try:
+        _results(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
+    except LotteryError as exc:
+        return _detail(user, service, row, status=409, error=_why(exc))
+    return RedirectResponse("/console/review?done=approve", status_code=303)
+
+
+def _why(exc: LotteryError) -> str:
+    if "different reviewer" in str(exc):
+        return "您是这条结果的录入人，须由另一名审核人员审核。未作任何更改。"
+    if "not waiting for approval" in str(exc):
+        return "这条结果已不在等待审核（可能已由他人审核或退回）。未作任何更改。"
+    return words.error_zh(exc)
+
+
+@router.post("/review/{result_id}/send-back", response_model=None)
+def send_back(
+    result_id: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    reason: FormText = "",
+) -> Response:
+    """Send the result back to its author with a reason (nothing is published)."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    row = _load(service, result_id)
+    if row is None:
+        return _missing(user)
+    if not reason.strip():
+        errors = {"reason": "请填写退回原因，录入人会看到它"}
+    elif len(reason.strip()) > MAX_NOTE:
+        errors = {"reason": f"退回原因太长：最多 {MAX_NOTE} 个字（现为 {len(reason.strip())} 个）"}
+    else:
+        try:
+            _results(service).send_back(
+                row.id or 0, reason, now, reviewer=user.name, remote_addr=addr
+            )
+        except LotteryError as exc:
+            return _detail(user, service, row, status=409, error=_why(exc), reason=reason)
+        return RedirectResponse("/console/review?done=send-back", status_code=303)
+    return _detail(user, service, row, status=422, errors=errors, reason=reason[: MAX_NOTE + 100])
+
+
+@router.get("/history/{task_id}/{target}", response_model=None)
+def history(task_id: str, target: str, user: User, service: ServiceDep) -> Response:
+    """Every version of a target's result in a task: corrections, send-backs, what is public."""
+    if not (user.can(Perm.RESULT_ENTER) or user.can(Perm.RESULT_REVIEW)):
+        raise Refused(user, Perm.RESULT_ENTER)
+    versions = _results(service).versions(task_id, target)
+    if not versions:
+        return page(
+            "message.html",
+            user=user,
+            status=404,
+            heading="没有检查结果",
+            message="这个检查对象在该任务中还没有录入过检查结果。",
+            back="/console/my" if user.can(Perm.RESULT_ENTER) else "/console/review",
+            back_label="返回",
+        )
+    return page(
+        "history.html",
+        user=user,
+        active="review" if user.can(Perm.RESULT_REVIEW) else "my",
+        versions=versions,
+        task_id=task_id,
+        target=target,
+        name=_target_name(service, target),
+        status_zh=status_zh,
+        can_review=user.can(Perm.RESULT_REVIEW),
+    )
