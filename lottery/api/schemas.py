@@ -206,6 +206,21 @@ class ImportSummary(BaseModel):
     summary: str
 
 
+class ImportCheckSummary(BaseModel):
+    """What importing a file would change now (a dry run: nothing was written). For items the
+    counts are items added, changed, unchanged and removed against the current version."""
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int
+    format: str
+    encoding: str | None
+    file_sha256: str
+
+
 class ImportRowError(BaseModel):
     """One bad row of a rejected import (row 1 is the header; 0 is the whole file)."""
 

@@ -54,7 +54,14 @@ def _counting(receive: Receive, cap: int) -> Receive:
 
 
 class UploadLimitRoute(APIRoute):
-    """An APIRoute whose path has a ``{kind}``: the body may not exceed that kind's limit."""
+    """An APIRoute whose path has a ``{kind}``: the body may not exceed that kind's limit.
+
+    The refusal is :meth:`refuse` (JSON here; the console's subclass answers with a page)."""
+
+    @staticmethod
+    def refuse(kind: str, size: int | None) -> Response:
+        """The answer to an upload over the limit."""
+        return too_large_response(kind, size)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap FastAPI's handler with the size checks."""
@@ -69,10 +76,10 @@ class UploadLimitRoute(APIRoute):
             cap = limit + MULTIPART_SLACK
             length = request.headers.get("content-length", "")
             if length.isdigit() and int(length) > cap:
-                return too_large_response(kind, None)
+                return self.refuse(kind, None)
             try:
                 return await handler(Request(request.scope, _counting(request.receive, cap)))
             except _TooLarge:
-                return too_large_response(kind, None)
+                return self.refuse(kind, None)
 
         return limited

@@ -15,8 +15,10 @@ Import semantics, per registry (documented in docs/import.md, "In the service"):
 The file is parsed and validated before the write transaction starts (so a large file does not
 hold the database's write lock while it parses), against the registries as read just before.
 Any error raises :class:`ImportRejected` carrying the first bad rows and the total, and nothing
-is written. The write is one transaction with an audit event: rows written in batches with
-SQLAlchemy Core ``executemany`` (no ORM object per row), or, on any failure, nothing.
+is written. :func:`check_registry` is the dry run: the same parsing and validation, then the
+write code with its writes switched off (``dry=True``), which only counts. The write is one
+transaction with an audit event: rows written in batches with SQLAlchemy Core
+``executemany`` (no ORM object per row), or, on any failure, nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .integrity import stored
+from .item_list import ItemListDiff, diff_items
 from .lifecycle import Lifecycle
 from .registry_view import (
     KINDS,
@@ -78,10 +81,12 @@ __all__ = [
     "KINDS",
     "SNAPSHOT_FIELDS",
     "SNAPSHOT_REGISTRIES",
+    "ImportCheck",
     "ImportRejected",
     "ImportResult",
     "UnknownRegistry",
     "check_kind",
+    "check_registry",
     "error_line",
     "export_registry",
     "import_registry",
@@ -224,19 +229,7 @@ def import_registry(
         InputError: when the rows contradict the database (e.g. two inspectors swapping
             certificate numbers); nothing is written.
     """
-    check_kind(kind)
-    with lc.session() as session, session.begin():
-        known = _known(session, kind)
-    today = now.astimezone(OFFICE_TZ).date()
-    kw: dict[str, Any] = {"today": today, "sheet": sheet, **known}
-    if isinstance(source, bytes):
-        parsed = rio.import_bytes(source, kind, **kw)
-    elif isinstance(source, Path | str):
-        parsed = rio.import_file(source, kind, **kw)
-    else:
-        parsed = rio.import_stream(source, kind, **kw)
-    if not parsed.ok:
-        raise ImportRejected(parsed)
+    parsed = _parse(lc, kind, source, now, sheet)
     digest = _file_sha256(source)
     try:
         with lc.session() as session, session.begin():
@@ -263,6 +256,101 @@ def import_registry(
         parsed.encoding,
         version,
         None if record is None else record.id,
+    )
+
+
+def _parse(
+    lc: Lifecycle,
+    kind: str,
+    source: Path | str | bytes | BinaryIO,
+    now: datetime,
+    sheet: str | None,
+) -> rio.ImportResult:
+    """Parse and validate a file against the registries as they are now.
+
+    Raises:
+        UnknownRegistry: for an unknown kind.
+        ImportRejected: when the file has any error.
+    """
+    check_kind(kind)
+    with lc.session() as session, session.begin():
+        known = _known(session, kind)
+    today = now.astimezone(OFFICE_TZ).date()
+    kw: dict[str, Any] = {"today": today, "sheet": sheet, **known}
+    if isinstance(source, bytes):
+        parsed = rio.import_bytes(source, kind, **kw)
+    elif isinstance(source, Path | str):
+        parsed = rio.import_file(source, kind, **kw)
+    else:
+        parsed = rio.import_stream(source, kind, **kw)
+    if not parsed.ok:
+        raise ImportRejected(parsed)
+    return parsed
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """What an import of a file would change, found by :func:`check_registry`; nothing written.
+
+    Attributes:
+        kind, rows, inserted, updated, unchanged, removed, format, encoding: as
+            :class:`ImportResult` would say for the same file now. For items: rows added,
+            changed, unchanged and removed against the current version.
+        file_sha256: the file's SHA-256 (the import's audit event records the same).
+        items: for items, the difference from the current version; None otherwise.
+    """
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int
+    format: str
+    encoding: str | None
+    file_sha256: str
+    items: ItemListDiff | None = None
+
+
+def check_registry(
+    lc: Lifecycle,
+    kind: str,
+    source: Path | str | bytes | BinaryIO,
+    *,
+    now: datetime,
+    sheet: str | None = None,
+) -> ImportCheck:
+    """The dry run of :func:`import_registry`: validate the file exactly as an import would
+    and count the rows it would insert, change, leave and remove. Writes nothing (no rows,
+    no record, no audit event).
+
+    Raises:
+        UnknownRegistry: for an unknown kind.
+        ImportRejected: when the file has any error (``.errors`` lists the first bad rows).
+    """
+    parsed = _parse(lc, kind, source, now, sheet)
+    digest = _file_sha256(source)
+    diff = None
+    if kind == "items":
+        diff = diff_items(registry_rows(lc, "items"), parsed.rows)
+        counts = diff.counts()
+    else:
+        with lc.session() as session:
+            try:
+                counts = _counts(session, kind, parsed.rows, dry=True)
+            finally:
+                session.rollback()  # nothing was written; make sure of it
+    return ImportCheck(
+        kind,
+        len(parsed.rows),
+        counts["inserted"],
+        counts["updated"],
+        counts["unchanged"],
+        counts["removed"],
+        parsed.format,
+        parsed.encoding,
+        digest,
+        diff,
     )
 
 
@@ -365,8 +453,11 @@ def _upsert(
     rows: Iterable[dict[str, Any]],
     *,
     mark_missing: bool,
+    dry: bool = False,
 ) -> dict[str, int]:
-    """Insert new rows, update changed ones, and (optionally) mark absent ones removed."""
+    """Insert new rows, update changed ones, and (optionally) mark absent ones removed.
+
+    ``dry``: count what would change and write nothing (the check before an import)."""
     columns = [c.name for c in table.columns]
     key_i = columns.index(key)
     status = columns.index("status") if mark_missing else key_i
@@ -392,23 +483,25 @@ def _upsert(
         else:
             counts["unchanged"] += 1
         if len(new) >= BATCH:
-            _insert(conn, table, new)
+            if not dry:
+                _insert(conn, table, new)
             counts["inserted"] += len(new)
             new = []
         if len(changed) >= BATCH:
-            conn.execute(upd, changed)
+            if not dry:
+                conn.execute(upd, changed)
             counts["updated"] += len(changed)
             changed = []
-    if new:
+    if new and not dry:
         _insert(conn, table, new)
-        counts["inserted"] += len(new)
-    if changed:
+    if changed and not dry:
         conn.execute(upd, changed)
-        counts["updated"] += len(changed)
+    counts["inserted"] += len(new)
+    counts["updated"] += len(changed)
     if mark_missing:
         gone = [{"_key": k} for k, (_, st) in existing.items() if st != REMOVED]
         mark = update(table).where(table.c[key] == bindparam("_key")).values(status=REMOVED)
-        for batch in _batches(gone):
+        for batch in _batches(gone if not dry else []):
             conn.execute(mark, batch)
         counts["removed"] = len(gone)
     return counts
@@ -422,39 +515,46 @@ def _write(
     now: datetime,
     effective: date | None,
 ) -> tuple[dict[str, int], int | None, Record | None]:
-    conn = session.connection()
-    if kind == "targets":
-        table = table_of(Target)
-        return _upsert(conn, table, "uscc", map(_target_dict, rows), mark_missing=True), None, None
-    if kind == "inspectors":
-        table = table_of(Inspector)
-        counts = _upsert(conn, table, "id", map(_inspector_dict, rows), mark_missing=True)
-        return counts, None, None
-    if kind == "org-units":
-        table = table_of(OrgUnit)
-        return _upsert(conn, table, "code", _org_unit_dicts(rows), mark_missing=False), None, None
-    if kind == "conflicts":
-        return _replace_conflicts(conn, rows), None, None
-    if kind == "history":
-        return _upsert_history(conn, rows), None, None
+    if kind != "items":
+        return _counts(session, kind, rows, dry=False), None, None
     office_date = now.astimezone(OFFICE_TZ).date()
     version, record = _publish_items(lc, session, rows, now, effective or office_date)
     n = len(rows)
     return {"inserted": n, "updated": 0, "unchanged": 0, "removed": 0}, version, record
 
 
-def _replace_conflicts(conn: Connection, rows: Sequence[ConflictRow]) -> dict[str, int]:
+def _counts(session: Session, kind: str, rows: list[Any], *, dry: bool) -> dict[str, int]:
+    """Write the rows of a registry other than items (``dry``: only count what would change)."""
+    conn = session.connection()
+    if kind == "targets":
+        table = table_of(Target)
+        return _upsert(conn, table, "uscc", map(_target_dict, rows), mark_missing=True, dry=dry)
+    if kind == "inspectors":
+        table = table_of(Inspector)
+        return _upsert(conn, table, "id", map(_inspector_dict, rows), mark_missing=True, dry=dry)
+    if kind == "org-units":
+        table = table_of(OrgUnit)
+        return _upsert(conn, table, "code", _org_unit_dicts(rows), mark_missing=False, dry=dry)
+    if kind == "conflicts":
+        return _replace_conflicts(conn, rows, dry=dry)
+    return _upsert_history(conn, rows, dry=dry)
+
+
+def _replace_conflicts(
+    conn: Connection, rows: Sequence[ConflictRow], *, dry: bool = False
+) -> dict[str, int]:
     table = table_of(Conflict)
     old = {
         (i, t): r
         for i, t, r in conn.execute(select(table.c.inspector, table.c.target, table.c.reason))
     }
     new = {(r.inspector, r.target): r.reason or "" for r in rows}
-    conn.execute(delete(table))
-    for batch in _batches(
-        {"inspector": i, "target": t, "reason": reason} for (i, t), reason in new.items()
-    ):
-        conn.execute(insert(table), batch)
+    if not dry:
+        conn.execute(delete(table))
+        for batch in _batches(
+            {"inspector": i, "target": t, "reason": reason} for (i, t), reason in new.items()
+        ):
+            conn.execute(insert(table), batch)
     return {
         "inserted": sum(1 for k in new if k not in old),
         "updated": sum(1 for k, v in new.items() if k in old and old[k] != v),
@@ -463,7 +563,9 @@ def _replace_conflicts(conn: Connection, rows: Sequence[ConflictRow]) -> dict[st
     }
 
 
-def _upsert_history(conn: Connection, rows: Sequence[HistoryRow]) -> dict[str, int]:
+def _upsert_history(
+    conn: Connection, rows: Sequence[HistoryRow], *, dry: bool = False
+) -> dict[str, int]:
     table = table_of(InspectionHistory)
     existing = {
         (t, d, k): (i, insp)
@@ -485,15 +587,16 @@ def _upsert_history(conn: Connection, rows: Sequence[HistoryRow]) -> dict[str, i
             changed.append({"_id": hit[0], "inspectors": inspectors})
         else:
             counts["unchanged"] += 1
-    for batch in _batches(new):
-        conn.execute(insert(table), batch)
     upd = (
         update(table)
         .where(table.c.id == bindparam("_id"))
         .values(inspectors=bindparam("inspectors"))
     )
-    for batch in _batches(changed):
-        conn.execute(upd, batch)
+    if not dry:
+        for batch in _batches(new):
+            conn.execute(insert(table), batch)
+        for batch in _batches(changed):
+            conn.execute(upd, batch)
     counts["inserted"], counts["updated"] = len(new), len(changed)
     return counts
 

@@ -60,6 +60,7 @@ POST   /api/tasks/{task_id}/disclose          task.disclose   ok   ok   403  403
 POST   /api/tasks/{task_id}/cancel            task.cancel     ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/outcome           outcome.read    ok   ok   ok   403  403  401
 POST   /api/registries/{kind}/import          registry.write  ok   ok   403  403  403  401
+POST   /api/registries/{kind}/check           registry.write  ok   ok   403  403  403  401
 GET    /api/registries/{kind}/export          registry.read   ok   ok   ok   ok   ok   401
 POST   /api/registries/{registry}/snapshot    registry.write  ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/results           task.read       ok   ok   ok   ok   ok   401

@@ -34,6 +34,8 @@ ACTIONS_ZH: dict[str, str] = {
     "registry.import": "导入名录",
     "registry.publish": "发布名录快照",
     "items.publish": "发布抽查事项清单",
+    "conflict.declare": "登记回避关系",
+    "conflict.remove": "删除回避关系",
     "result.enter": "录入检查结果",
     "result.correct": "更正检查结果",
     "result.approve": "审核通过检查结果",

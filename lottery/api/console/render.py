@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from lottery.core.canonical import parse_time
+from lottery.service import registry_browse
+from lottery.service.item_list import ITEM_FIELDS_ZH
 from lottery.service.roles import Perm
 
 from . import words
@@ -42,11 +44,13 @@ NAV = (
     NavItem("dashboard", "工作台", "/console/", Perm.TASK_READ),
     NavItem("tasks", "抽查任务", "/console/tasks", Perm.TASK_READ),
     NavItem("sealed", "封存结果", "/console/sealed", Perm.OUTCOME_READ),
-    NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),
-    NavItem("calendar", "节假日安排", "/console/calendar", Perm.TASK_READ),
-    NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
     NavItem("my", "我的检查任务", "/console/my", Perm.RESULT_ENTER),
     NavItem("review", "结果审核", "/console/review", Perm.RESULT_REVIEW),
+    NavItem("registries", "名录管理", "/console/registries", Perm.REGISTRY_READ),
+    NavItem("items", "抽查事项清单", "/console/items", Perm.REGISTRY_READ),
+    NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
+    NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),
+    NavItem("calendar", "节假日安排", "/console/calendar", Perm.TASK_READ),
     NavItem("site", "网站发布", "/console/site", Perm.TASK_READ),
     NavItem("audit", "审计记录", "/console/audit", Perm.AUDIT_READ),
     NavItem("users", "用户管理", "/console/users", Perm.USERS_MANAGE),
@@ -77,6 +81,8 @@ def environment() -> Environment:
     env.filters["roles_zh"] = words.roles_zh
     env.filters["yuan_zh"] = words.yuan_zh
     env.filters["parse_time"] = parse_time
+    env.globals["label"] = registry_browse.label
+    env.globals["item_fields_zh"] = ITEM_FIELDS_ZH
     return env
 
 

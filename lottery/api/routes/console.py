@@ -15,9 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lottery.api.console import (
     audit_page,
     auth_pages,
+    browse_pages,
     calendar_pages,
+    conflict_pages,
+    item_pages,
     my_pages,
     penalty_pages,
+    registry_pages,
     report_pages,
     review_pages,
     sheet_pages,
@@ -48,6 +52,10 @@ router.include_router(snapshot_pages.router)
 router.include_router(sheet_pages.router)
 router.include_router(my_pages.router)
 router.include_router(review_pages.router)
+router.include_router(registry_pages.router)
+router.include_router(browse_pages.router)
+router.include_router(conflict_pages.router)
+router.include_router(item_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 
 

@@ -15,6 +15,7 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import (
     ERROR_RESPONSES,
     ErrorBody,
+    ImportCheckSummary,
     ImportRejectedBody,
     ImportRowError,
     ImportSummary,
@@ -39,6 +40,26 @@ MEDIA = {
 }
 
 
+def _over_limit(kind: str, file: UploadFile) -> JSONResponse | None:
+    # The upload arrived under the limit (UploadLimitRoute) into a spooled temporary file:
+    # on disk beyond 1 MB, and parsed from there as a stream, never read whole.
+    size = file.size
+    if size is None:
+        size = file.file.seek(0, os.SEEK_END)
+    return _too_large(kind, size) if size > rio.limits_for(kind).max_bytes else None
+
+
+def _rejected(exc: registries.ImportRejected) -> JSONResponse:
+    rows = [
+        ImportRowError(
+            row=e.row_number, column=e.column, value=e.value, code=e.code, message=e.message
+        )
+        for e in exc.errors
+    ]
+    body = ImportRejectedBody(detail=str(exc), rows=rows)
+    return JSONResponse(body.model_dump(), status_code=422)
+
+
 def import_file(
     kind: Kind,
     file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")],
@@ -49,26 +70,15 @@ def import_file(
 ) -> ImportSummary | JSONResponse:
     """Import a registry file: every row is written, or nothing and the first bad rows listed
     (with the total). A file over the kind's size limit is refused with 413."""
-    # The upload arrived under the limit (UploadLimitRoute) into a spooled temporary file:
-    # on disk beyond 1 MB, and parsed from there as a stream, never read whole.
-    size = file.size
-    if size is None:
-        size = file.file.seek(0, os.SEEK_END)
-    if size > rio.limits_for(kind).max_bytes:
-        return _too_large(kind, size)
+    refused = _over_limit(kind, file)
+    if refused is not None:
+        return refused
     try:
         result = registries.import_registry(
             service, kind, file.file, actor=user.name, now=now, remote_addr=addr
         )
     except registries.ImportRejected as exc:
-        rows = [
-            ImportRowError(
-                row=e.row_number, column=e.column, value=e.value, code=e.code, message=e.message
-            )
-            for e in exc.errors
-        ]
-        body = ImportRejectedBody(detail=str(exc), rows=rows)
-        return JSONResponse(body.model_dump(), status_code=422)
+        return _rejected(exc)
     return ImportSummary(
         kind=result.kind,
         rows=result.rows,
@@ -89,6 +99,48 @@ router.add_api_route(
     import_file,
     methods=["POST"],
     response_model=ImportSummary,
+    responses={
+        413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
+        422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
+    },
+    route_class_override=UploadLimitRoute,
+)
+
+
+def check_file(
+    kind: Kind,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")],
+    _: Writer,
+    service: ServiceDep,
+    now: NowDep,
+) -> ImportCheckSummary | JSONResponse:
+    """Check a registry file as an import would, and say what the import would change now;
+    nothing is written (no row, record or audit event). Errors and limits as the import's."""
+    refused = _over_limit(kind, file)
+    if refused is not None:
+        return refused
+    try:
+        check = registries.check_registry(service, kind, file.file, now=now)
+    except registries.ImportRejected as exc:
+        return _rejected(exc)
+    return ImportCheckSummary(
+        kind=check.kind,
+        rows=check.rows,
+        inserted=check.inserted,
+        updated=check.updated,
+        unchanged=check.unchanged,
+        removed=check.removed,
+        format=check.format,
+        encoding=check.encoding,
+        file_sha256=check.file_sha256,
+    )
+
+
+router.add_api_route(
+    "/{kind}/check",
+    check_file,
+    methods=["POST"],
+    response_model=ImportCheckSummary,
     responses={
         413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
         422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
