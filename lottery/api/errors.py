@@ -24,7 +24,7 @@ from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.penalties import PenaltyNotFound
-from lottery.service.results import ResultNotFound, ReviewError
+from lottery.service.results import NotAssigned, ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, LastAdmin, UserExists
 
 log = logging.getLogger("lottery.api")
@@ -42,6 +42,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Throttled, 429),  # too many failed logins: Retry-After says when to try again
     (Forbidden, 403),
     (ReviewError, 403),  # the author may not approve their own entry
+    (NotAssigned, 403),  # an inspector enters results only for targets they were drawn for
     (ResultNotFound, 404),
     (PenaltyNotFound, 404),
     (TaskNotFound, 404),

@@ -27,6 +27,10 @@ def _disclosed(service: Lifecycle) -> list[tuple[str, tuple[str, ...]]]:
     return [(t.target, tuple(t.inspectors)) for t in decode_outcome(blob).teams]
 
 
+def _link(service: Lifecycle, account: str, inspector: str) -> None:
+    users.set_inspector(service, account, inspector, lc.T_ANNOUNCE, actor="test")
+
+
 def _result(target: str, team: tuple[str, ...], **over: object) -> dict[str, object]:
     body: dict[str, object] = {
         "target": target,
@@ -50,6 +54,17 @@ def test_results_need_a_second_person_and_are_published(
     reviewer = token(app_client, "reviewer")
     admin = token(app_client, "admin")
     target, team = teams[0]
+    unlinked = app_client.post(
+        "/api/tasks/T-res/results", json=_result(target, team), headers=inspector
+    )
+    assert unlinked.status_code == 403 and "not linked to an inspector" in unlinked.text
+    _link(service, "inspector", team[0])
+    _link(service, "admin", team[1])
+    other_target, other_team = next((t, m) for t, m in teams if team[0] not in m)
+    other = app_client.post(
+        "/api/tasks/T-res/results", json=_result(other_target, other_team), headers=inspector
+    )
+    assert other.status_code == 403 and "was not drawn for" in other.text
 
     unknown = app_client.post(
         "/api/tasks/T-res/results", json=_result("91NOTPICKED000000X", team), headers=inspector
@@ -127,6 +142,7 @@ def test_waiting_results_are_listed_and_sent_back_with_a_reason(
     inspector = token(app_client, "inspector")
     reviewer = token(app_client, "reviewer")
     target, team = teams[0]
+    _link(service, "inspector", team[0])
     rid = app_client.post(
         "/api/tasks/T-res/results", json=_result(target, team), headers=inspector
     ).json()["id"]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.errors import InputError
+from lottery.service import users
 from lottery.service.reports import ReportService
 from lottery.service.results import (
     MAX_EVIDENCE,
@@ -23,7 +24,7 @@ from lottery.service.results import (
     ResultsService,
 )
 from lottery.service.roles import Perm
-from lottery.service.users import StaffUser
+from lottery.service.users import Forbidden, StaffUser
 from lottery.storage.models import InspectionResult, TaskReport
 
 router = APIRouter(prefix="/api", tags=["results"], responses=ERROR_RESPONSES)
@@ -139,6 +140,20 @@ def _reports(service: ServiceDep) -> ReportService:
 
 
 Results = Annotated[ResultsService, Depends(_results)]
+
+
+def _own_inspector(user: Enterer, service: ServiceDep) -> str:
+    """The inspector id linked to the account: an account with none enters no result."""
+    inspector = users.inspector_of(service, user.name)
+    if inspector is None:
+        raise Forbidden(
+            f"account {user.name} is not linked to an inspector"
+            " (PUT /api/users/{name}/inspector): it enters no result"
+        )
+    return inspector
+
+
+OwnInspector = Annotated[str, Depends(_own_inspector)]
 Reports = Annotated[ReportService, Depends(_reports)]
 
 
@@ -153,12 +168,17 @@ def enter_result(
     task_id: TaskId,
     body: ResultBody,
     user: Enterer,
+    inspector: OwnInspector,
     results: Results,
     now: NowDep,
     addr: RemoteAddr,
 ) -> Created:
-    """Enter the result for a picked target of a disclosed task (approved later by another)."""
-    return Created(id=results.enter(body.entry(task_id), now, actor=user.name, remote_addr=addr))
+    """Enter the result for a target of a disclosed task that the account's inspector was
+    drawn for (approved later by another); 403 for another team's target."""
+    entry = body.entry(task_id)
+    return Created(
+        id=results.enter(entry, now, actor=user.name, remote_addr=addr, as_inspector=inspector)
+    )
 
 
 @router.post("/results/{record_id}/corrections", response_model=Created, status_code=201)
@@ -166,13 +186,22 @@ def correct_result(
     record_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
     body: CorrectionBody,
     user: Enterer,
+    inspector: OwnInspector,
     results: Results,
     now: NowDep,
     addr: RemoteAddr,
 ) -> Created:
-    """Enter a correction of a published result (a new record that supersedes it)."""
+    """Enter a correction of a published result (a new record that supersedes it), for a
+    target the account's inspector was drawn for."""
+    entry = body.entry(body.task)
     new = results.correct(
-        record_id, body.entry(body.task), body.reason, now, actor=user.name, remote_addr=addr
+        record_id,
+        entry,
+        body.reason,
+        now,
+        actor=user.name,
+        remote_addr=addr,
+        as_inspector=inspector,
     )
     return Created(id=new)
 
