@@ -356,6 +356,20 @@ def logout(lc: Lifecycle, token: str, now: datetime, *, remote_addr: str | None 
         record_audit(session, now, row.user, "auth.logout", row.user, None, remote_addr)
 
 
+def _keep_an_admin(session: Session, name: str) -> None:
+    """Refuse a change that takes ``name``, an active admin, out of the admins' ranks when no
+    other active account has the admin role (nobody could manage accounts any more)."""
+    others = [
+        u
+        for u in session.exec(select(User).where(col(User.name) != name))
+        if u.active and Role.ADMIN.value in u.roles
+    ]
+    if not others:
+        raise LastAdmin(
+            f"{name} is the last active admin: give another account the admin role first"
+        )
+
+
 def set_active(
     lc: Lifecycle,
     name: str,
@@ -369,11 +383,14 @@ def set_active(
 
     Raises:
         InputError: when there is no such user.
+        LastAdmin: when disabling it would leave no active account with the admin role.
     """
     with lc.session() as session, session.begin():
         user = session.get(User, name)
         if user is None:
             raise InputError(f"no user {name}")
+        if not active and user.active and Role.ADMIN.value in user.roles:
+            _keep_an_admin(session, name)
         user.active = active
         session.add(user)
         if not active:
@@ -410,15 +427,7 @@ def set_roles(
             return role_list
         dropped = Role.ADMIN.value in before and Role.ADMIN.value not in role_list
         if dropped and user.active:
-            others = [
-                u
-                for u in session.exec(select(User).where(col(User.name) != name))
-                if u.active and Role.ADMIN.value in u.roles
-            ]
-            if not others:
-                raise LastAdmin(
-                    f"{name} is the last active admin: give another account the admin role first"
-                )
+            _keep_an_admin(session, name)
         user.roles = role_list
         session.add(user)
         detail = {"before": before, "after": role_list}

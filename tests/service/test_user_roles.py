@@ -66,3 +66,15 @@ def test_the_last_active_admin_keeps_the_admin_role(service: Lifecycle) -> None:
     users.create_user(service, "li", PASSWORD, ["admin"], NOW, actor="t")
     users.set_roles(service, "root", ["planner"], NOW, actor="root")
     assert _roles(service, "root") == ["planner"]
+
+
+def test_the_last_active_admin_cannot_be_disabled(service: Lifecycle) -> None:
+    users.create_user(service, "root", PASSWORD, ["admin"], NOW, actor="t")
+    users.create_user(service, "wang", PASSWORD, ["admin"], NOW, actor="t")
+    users.set_active(service, "wang", False, NOW, actor="root")  # root is still an admin
+    with pytest.raises(users.LastAdmin):
+        users.set_active(service, "root", False, NOW, actor="wang")
+    assert [u.name for u in users.list_users(service) if u.active] == ["root"]
+    users.set_active(service, "wang", True, NOW, actor="root")
+    users.set_active(service, "root", False, NOW, actor="wang")  # wang is an admin again
+    users.set_active(service, "root", False, NOW, actor="wang")  # already disabled: no refusal

@@ -182,7 +182,11 @@ def set_active(
         return _list_page(
             user, service, status=409, error="不能停用您自己正在使用的账号，未作任何更改。"
         )
-    users.set_active(service, name, active == "1", now, actor=user.name, remote_addr=addr)
+    try:
+        users.set_active(service, name, active == "1", now, actor=user.name, remote_addr=addr)
+    except users.LastAdmin:  # only when another admin was disabled at the same moment
+        message = f"{name} 是唯一启用的系统管理员，不能停用，未作任何更改。"
+        return _list_page(user, service, status=409, error=message)
     done = "enable" if active == "1" else "disable"
     return _done(done, name)
 
