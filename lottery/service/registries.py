@@ -679,7 +679,8 @@ def publish_item_list(
     effective: date | None = None,
     remote_addr: str | None = None,
 ) -> Record:
-    """Publish ``rows`` as the next version of the item list (one transaction).
+    """Publish ``rows`` as the next version of the item list (one transaction), effective
+    from ``effective`` (default: the office's day, in Beijing, at ``now``).
 
     Raises:
         InputError: for an empty list.
@@ -688,7 +689,8 @@ def publish_item_list(
     if not rows:
         raise InputError("the item list needs at least one item")
     with lc.session() as session, session.begin():
-        version, record = _publish_items(lc, session, rows, now, effective or now.date())
+        office_date = now.astimezone(OFFICE_TZ).date()  # as an import does: Beijing's day
+        version, record = _publish_items(lc, session, rows, now, effective or office_date)
         detail = {"version": version, "record": record.id, "items": len(rows)}
         record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
     return record

@@ -20,6 +20,7 @@ from lottery.service.registries import (
     ImportRejected,
     check_registry,
     import_registry,
+    publish_item_list,
     registry_rows,
 )
 from lottery.settings import Settings
@@ -144,6 +145,11 @@ def test_the_current_item_list_and_an_unchanged_diff(lc: Lifecycle, tmp_path: Pa
     assert [r.code for r in current.items] == ["RF-001"]
     same = item_list.diff_items(current.items, current.items)
     assert same.empty and same.unchanged == 1
+    # A version published in the first hour of a Beijing day takes effect that day, as an
+    # import's does (the UTC date is the day before).
+    late = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)
+    record = publish_item_list(lc, list(current.items), actor="t", now=late)
+    assert record.body["effective"] == "2026-04-01"
 
 
 # --- conflicts, one at a time ------------------------------------------------------------------
