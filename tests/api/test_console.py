@@ -353,3 +353,16 @@ def test_every_permission_has_a_chinese_name_for_refusals() -> None:
     # A refusal page names the action; a permission without a name would be a 500.
     assert set(PERM_NAMES_ZH) == set(Perm)
     assert all(re.search(r"[\u4e00-\u9fff]", name) for name in PERM_NAMES_ZH.values())
+
+
+def test_a_mixed_english_message_is_not_shown_as_chinese() -> None:
+    from lottery.api.console.words import error_zh
+    from lottery.core.errors import InputError
+    from lottery.core.workdays import CalendarDataMissing
+
+    missing = error_zh(CalendarDataMissing(2031))
+    assert "2031 年的节假日安排" in missing and "calendar" not in missing
+    quoted = error_zh(InputError("the office must enter the data first (数据尚未录入)"))
+    assert quoted == "输入或时间不符合要求，未作任何更改。"
+    chinese = error_zh(InputError("任务 T2026-001 当前状态为 drawn，不能录入号码"))
+    assert chinese.endswith("任务 T2026-001 当前状态为 drawn，不能录入号码")

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 
 from lottery.core.errors import InfeasibleError, InputError, LotteryError, VerificationError
+from lottery.core.workdays import CalendarDataMissing
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
@@ -82,8 +83,13 @@ def calendar_missing_zh(year: int) -> str:
     )
 
 
+_ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,}){2,}")
+
+
 def _chinese(message: str) -> bool:
-    return bool(_CJK.search(message))
+    """Chinese text, with at most ids, codes and a word or two of English in it: a message
+    in English that quotes a Chinese phrase (three English words in a row) is not."""
+    return bool(_CJK.search(message)) and not _ENGLISH_PHRASE.search(message)
 
 
 # Most specific first; the service's own message is added when it is Chinese.
@@ -106,6 +112,8 @@ def error_zh(exc: LotteryError) -> str:
     The class decides the sentence; the service's message follows when it is Chinese
     (many are, e.g. the password policy's and the text guard's), never when it is English.
     """
+    if isinstance(exc, CalendarDataMissing):
+        return calendar_missing_zh(exc.year)
     sentence = next((text for cls, text in _ERRORS if isinstance(exc, cls)), "操作未能完成")
     message = str(exc)
     if _chinese(message):
