@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from lottery.core.outcome import decode_outcome
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import ROLE_NAMES_ZH, Role
-from lottery.service.users import create_user
+from lottery.service.users import create_user, set_inspector
 
 # Login name -> role: one account per role, named after what the person does.
 ACCOUNTS: dict[str, Role] = {
@@ -59,3 +60,17 @@ def create_demo_accounts(lc: Lifecycle, now: datetime, out: Path) -> list[DemoAc
         fh.write("演示账号（仅供本机演示；每次运行 lottery demo 重新生成）\n")
         fh.writelines(f"{a.line()}\n" for a in accounts)
     return accounts
+
+
+def link_demo_inspector(lc: Lifecycle, task: str, now: datetime) -> str:
+    """Link the ``inspector`` account to the first inspector drawn in the disclosed ``task``,
+    so that 我的检查任务 shows that inspector's targets; returns the inspector id."""
+    with lc.session() as session:
+        reveal = lc.log.task_record(session, task, "reveal")
+        if reveal is None:
+            raise ValueError(f"{task} is not disclosed")
+        digest = reveal.body["outcome"]
+        blob = lc.log.blobs_by_digest(session, [digest])[digest]
+    inspector = decode_outcome(blob).teams[0].inspectors[0]
+    set_inspector(lc, "inspector", inspector, now, actor="demo")
+    return inspector

@@ -40,7 +40,7 @@ from lottery.core.beacon import (
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
-from lottery.demo.accounts import DemoAccount, create_demo_accounts
+from lottery.demo.accounts import DemoAccount, create_demo_accounts, link_demo_inspector
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
@@ -346,6 +346,8 @@ def run_demo(out: Path) -> DemoResult:
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
         # Staff logins for the console, made now (they are private: not in the log).
         result.accounts = create_demo_accounts(lc, datetime.now(UTC), out)
+        linked = link_demo_inspector(lc, "T2026-001", datetime.now(UTC))
+        result.lines.append(f"console account inspector is inspector {linked} (我的检查任务)")
     finally:
         lc.engine.dispose()
     return result
