@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check lottery publisher tests bench
-	$(BIN)/ruff format --check lottery publisher tests bench
+	$(BIN)/ruff check lottery publisher tests bench scripts
+	$(BIN)/ruff format --check lottery publisher tests bench scripts
 	$(BIN)/lint-imports
 
 typecheck: venv
