@@ -228,7 +228,7 @@ def confirm_numbers(
             if done is not None:
                 return done  # a repeated confirmation: the draw already happened
             raise InputError(f"任务 {task_id} 没有待确认的号码，请先录入")
-        if _same_person(entry.entered_by, actor):
+        if same_person(entry.entered_by, actor):
             raise InputError("录入和确认必须由两个不同的人完成")
         entered = tuple(tuple(n) for n in entry.numbers)
         if entered != numbers:
@@ -310,7 +310,7 @@ def _confirmed_draw(
     return lc.log.task_record(session, task.id, "draw")
 
 
-def _same_person(a: str, b: str) -> bool:
+def same_person(a: str, b: str) -> bool:
     """Names compared as the results' approvals compare them: case and outer spaces ignored."""
     return a.strip().casefold() == b.strip().casefold()
 

@@ -53,6 +53,8 @@ PUT    /api/users/{name}/inspector            users.manage    ok   403  403  403
 GET    /api/tasks                             task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}                   task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks                             task.plan       ok   ok   403  403  403  401
+PUT    /api/tasks/{task_id}                   task.plan       ok   ok   403  403  403  401
+DELETE /api/tasks/{task_id}                   task.plan       ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/announce          task.plan       ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/draw              task.draw       ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/numbers           beacon.enter    ok   ok   403  403  403  401

@@ -108,7 +108,8 @@ def test_the_console_has_no_inline_script_handler_or_style(app_client: TestClien
         "/console/login",
         data={"name": "planner", "password": PASSWORD, "csrf": csrf.group(1)},
     )
-    pages += [app_client.get(p).text for p in ("/console/", "/console/tasks", "/console/password")]
+    paths = ("/console/", "/console/tasks", "/console/password", "/console/tasks/new")
+    pages += [app_client.get(p).text for p in paths]
     assert all("<main" in page for page in pages)
     for page in pages:
         parser = _Inline()

@@ -127,9 +127,12 @@ def _unreached(page: sync_api.Page) -> list[str]:
     seen: set[str] = set()
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
     page.evaluate("() => window.scrollTo(0, 0)")
-    for _ in range(len(controls) + 5):
+    # A date or time field takes one Tab per part (year, month, day, hour...): up to 7.
+    for _ in range(len(controls) * 7 + 5):
         page.keyboard.press("Tab")
         seen.add(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+        if seen.issuperset(controls):
+            break
     return [c for c in controls if c not in seen]
 
 

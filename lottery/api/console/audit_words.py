@@ -20,6 +20,8 @@ ACTIONS_ZH: dict[str, str] = {
     "user.password-change-failed": "修改本人密码失败",
     "user.set-inspector": "设置账号对应的执法检查人员",
     "task.create": "新建抽查任务",
+    "task.update": "修改抽查任务草稿",
+    "task.delete": "删除抽查任务草稿",
     "secret.create": "生成本办公室秘密",
     "task.announce": "公告抽查任务",
     "task.draw": "抽取抽查对象",

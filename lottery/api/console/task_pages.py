@@ -19,11 +19,12 @@ from lottery.api.errors import status_of
 from lottery.core.errors import LotteryError
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
+from lottery.service.preview import TaskPreview, preview_task
 from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import views, words
-from .actions import BY_KEY, Action, drawn_by_numbers, offered
+from .actions import BY_KEY, Action, offered
 from .render import page
 from .session import ConsoleUser, User, check_csrf, require
 
@@ -67,10 +68,17 @@ def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
 
 
 @router.get("/tasks")
-def task_list(user: User, service: ServiceDep) -> HTMLResponse:
-    """Every task, newest first."""
+def task_list(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
+    """Every task, newest first; the wizard's entry for planners."""
     require(user, Perm.TASK_READ)
-    return page("tasks.html", user=user, active="tasks", tasks=service.list_tasks())
+    return page(
+        "tasks.html",
+        user=user,
+        active="tasks",
+        tasks=service.list_tasks(),
+        can_plan=user.can(Perm.TASK_PLAN),
+        done="草稿已删除。" if done == "deleted" else "",
+    )
 
 
 def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = "") -> Response:
@@ -79,9 +87,11 @@ def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = 
     except TaskNotFound:
         return not_found(user, "抽查任务")
     task = detail.task
-    numbers_note = ""
-    if task.state == "announced" and drawn_by_numbers(task) and user.can(Perm.TASK_DRAW):
-        numbers_note = "此任务用公开开奖号码抽取，须两人分别录入号码；控制台的录入页面尚未提供。"
+    numbers_link = (
+        task.state == "announced"
+        and (user.can(Perm.BEACON_ENTER) or user.can(Perm.BEACON_CONFIRM))
+        and views.numbers_beacon(service, task) is not None
+    )
     return page(
         "task.html",
         user=user,
@@ -92,7 +102,8 @@ def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = 
         can_outcome=task.draw_record is not None and user.can(Perm.OUTCOME_READ),
         can_report=task.state in ("disclosed", "closed")
         and (user.can(Perm.REPORT_WRITE) or user.can(Perm.RESULT_REVIEW)),
-        numbers_note=numbers_note,
+        numbers_link=numbers_link,
+        draft_tools=task.state == "draft" and user.can(Perm.TASK_PLAN),
     )
 
 
@@ -115,6 +126,7 @@ def _confirm(
     reason: str = "",
     signature: str = "",
     error: str = "",
+    preview: TaskPreview | None = None,
 ) -> HTMLResponse:
     return page(
         "confirm.html",
@@ -128,6 +140,7 @@ def _confirm(
         reason=reason,
         signature=signature,
         error=error,
+        preview=preview,
     )
 
 
@@ -176,7 +189,13 @@ def confirm_page(task_id: str, key: str, user: User, service: ServiceDep, now: N
             back=f"/console/tasks/{task_id}",
             back_label="返回任务",
         )
-    return _confirm(user, task, action, action.explain(task, now))
+    preview = None
+    if action.key == "announce" and user.can(Perm.REGISTRY_READ):
+        try:  # the same computation as the announcement, nothing written
+            preview = preview_task(service, task_id, now)
+        except LotteryError:
+            preview = None  # the announcement itself will say why
+    return _confirm(user, task, action, action.explain(task, now), preview=preview)
 
 
 def _check_form(action: Action, reason: str, signature: str) -> dict[str, str]:

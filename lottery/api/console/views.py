@@ -17,6 +17,7 @@ from lottery.core.errors import LotteryError
 from lottery.core.outcome import decode_outcome
 from lottery.service import beacons
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
 from lottery.service.result_entry import CST, local_date
 from lottery.storage.models import (
@@ -303,3 +304,17 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
 def _region(names: dict[str, str], code: str) -> str:
     name = names.get(code)
     return f"{name}（{code}）" if name else code
+
+
+def numbers_beacon(service: Lifecycle, task: Task) -> PublicNumbersBeacon | None:
+    """The public numbers staff enter for ``task`` now: its primary, or its declared
+    fallback; None when the task is drawn otherwise (or is not announced)."""
+    if task.state != "announced":
+        return None
+    spec = params_from_task(task).beacon
+    if isinstance(spec.primary, PublicNumbersBeacon):
+        return spec.primary
+    if spec.fallback is None:
+        return None
+    with service.session() as session:
+        return spec.fallback if beacons.fallback_declared(session, task.id) else None

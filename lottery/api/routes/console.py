@@ -20,6 +20,7 @@ from lottery.api.console import (
     conflict_pages,
     item_pages,
     my_pages,
+    numbers_page,
     penalty_pages,
     registry_pages,
     report_pages,
@@ -28,6 +29,7 @@ from lottery.api.console import (
     site_page,
     snapshot_pages,
     task_pages,
+    task_wizard,
     user_pages,
 )
 from lottery.api.console.render import page
@@ -42,6 +44,8 @@ from lottery.api.console.words import refusal_zh
 router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
 router.include_router(report_pages.router)  # before the task pages' /tasks/{id}/{action}
+router.include_router(task_wizard.router)  # before task_pages: /tasks/new, /tasks/{id}/edit
+router.include_router(numbers_page.router)
 router.include_router(task_pages.router)
 router.include_router(site_page.router)
 router.include_router(audit_page.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require, schedule
@@ -19,7 +19,8 @@ from lottery.api.schemas import (
     Strict,
     TaskPublic,
 )
-from lottery.service import beacons
+from lottery.core.errors import InputError
+from lottery.service import beacons, drafts
 from lottery.service.drawing import draw_task
 from lottery.service.roles import Perm
 from lottery.service.taskfile import TaskDefinition
@@ -82,6 +83,39 @@ def create_task(
 def get_task(task_id: TaskId, _: Reader, service: ServiceDep) -> TaskPublic:
     """One task."""
     return TaskPublic.of(service.get_task(task_id))
+
+
+@router.put("/{task_id}", response_model=TaskPublic)
+def update_draft(
+    task_id: TaskId,
+    body: TaskDefinition,
+    request: Request,
+    user: Planner,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> TaskPublic:
+    """Replace a draft's title and parameters (only a draft never announced; 409 otherwise).
+
+    The body is the task definition of ``POST /api/tasks``; its ``task`` must be the id.
+    """
+    if body.task != task_id:
+        raise InputError(f"task: the body names {body.task}, the address {task_id}")
+    params = body.to_params()
+    task = drafts.update_draft(
+        service, params, now, actor=user.name, remote_addr=addr, announce_at=body.announce_time()
+    )
+    schedule(request, task_id=task.id)
+    return TaskPublic.of(task, service.draft_warnings(params, now))
+
+
+@router.delete("/{task_id}", status_code=204)
+def delete_draft(
+    task_id: TaskId, user: Planner, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> Response:
+    """Delete a draft never announced (409 otherwise); nothing public changes."""
+    drafts.delete_draft(service, task_id, now, actor=user.name, remote_addr=addr)
+    return Response(status_code=204)
 
 
 @router.post("/{task_id}/announce", response_model=RecordPublic)

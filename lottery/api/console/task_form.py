@@ -1,0 +1,423 @@
+"""The task wizard's form: staff fields <-> the task definition the API takes.
+
+The form has no JSON: org units and items are checkboxes, ratios are percentages per risk
+class, times are Beijing time, the beacon is a drand round (by number or by the time it is
+due) or public numbers, with their sources as rows. :func:`definition_from_form` turns the
+fields into the body ``POST /api/tasks`` takes and validates it with the same model
+(:class:`TaskDefinition`), so a task made here equals the one the API makes from the same
+values. Errors are Chinese and keyed by field name, for display next to the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from lottery.core import drand
+from lottery.core.canonical import parse_time
+from lottery.core.draw import TaskParams
+from lottery.core.errors import LotteryError
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.result_entry import CST
+from lottery.service.taskfile import TaskDefinition
+from lottery.storage.models import ItemListVersion, OrgUnit, Target, Task
+
+SOURCES = 3  # rows offered for the public numbers' sources
+_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}\Z")
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?\Z")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_DEFAULT_DEADLINE = timedelta(hours=1)
+SOURCE_KINDS = (("number", "单个号码"), ("set", "一组号码（不计顺序）"))
+
+Form = Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the form offers: org units (code, name), risk classes, items (value, label)."""
+
+    org_units: list[tuple[str, str]]
+    risks: list[str]
+    items: list[tuple[str, str]]
+
+
+@dataclass
+class Parsed:
+    """The outcome of reading the form: the API body, or errors by field name."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    definition: TaskDefinition | None = None
+    params: TaskParams | None = None
+
+
+def choices(lc: Lifecycle, task: Task | None = None) -> Choices:
+    """The org units, the risk classes of the target registry and the latest item list
+    (plus what ``task`` already uses, so an edit never loses a value)."""
+    with lc.session() as session:
+        units = [
+            (u.code, u.name) for u in session.exec(select(OrgUnit).order_by(col(OrgUnit.code)))
+        ]
+        risks = set(session.exec(select(Target.risk_class).distinct()))
+        latest = session.exec(
+            select(ItemListVersion).order_by(col(ItemListVersion.version).desc())
+        ).first()
+    version = latest.version if latest else 0
+    items = [
+        (f"{i.get('code')}@{version}", f"{i.get('code')}：{i.get('name', '')}")
+        for i in (latest.items if latest else [])
+    ]
+    if task is not None:
+        risks |= set(task.params.get("ratios", {}))
+        known = {v for v, _ in items}
+        items += [
+            (f"{c}@{v}", f"{c}（第 {v} 版清单）")
+            for c, v in task.params.get("items", [])
+            if f"{c}@{v}" not in known
+        ]
+    return Choices(units, sorted(risks), items)
+
+
+def _one(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value.strip()
+
+
+def _many(form: Form, name: str) -> list[str]:
+    value = form.get(name, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _beijing(text: str) -> datetime | None:
+    """``YYYY-MM-DDTHH:MM[:SS]`` in Beijing time, as UTC; None when malformed."""
+    if not _LOCAL.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=CST).astimezone(UTC)
+    except (ValueError, OverflowError):  # no such day; a year 1 time before UTC's year 1
+        return None
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_beijing(text: str) -> str:
+    """A stored UTC time as the form's Beijing ``YYYY-MM-DDTHH:MM[:SS]``."""
+    local = parse_time(text).astimezone(CST)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+def _int(text: str, low: int, high: int) -> int | None:
+    if not re.fullmatch(r"\d{1,6}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def _ratio_bp(text: str) -> int | None:
+    """A percentage (up to two decimals) as basis points 1..10000; None when not one."""
+    try:
+        bp = Decimal(text) * 100
+    except InvalidOperation:
+        return None
+    if not bp.is_finite() or bp != bp.to_integral_value() or not 1 <= bp <= 10_000:
+        return None
+    return int(bp)
+
+
+def _basics(form: Form, body: dict[str, Any], errors: dict[str, str], ch: Choices) -> None:
+    task = _one(form, "task")
+    if not _ID.match(task):
+        errors["task"] = "任务编号须以字母或数字开头，只用英文字母、数字和 . _ -，最多 64 个字符"
+    title = _one(form, "title")
+    if not title:
+        errors["title"] = "请填写任务名称"
+    elif len(title) > 200:
+        errors["title"] = f"任务名称太长：最多 200 个字（现为 {len(title)} 个）"
+    known = {c for c, _ in ch.org_units}
+    units = [u for u in _many(form, "org_units") if u]
+    if not units:
+        errors["org_units"] = "请至少选择一个组织单位（其下属单位自动包括在内）"
+    elif any(u not in known for u in units):
+        errors["org_units"] = "所选的组织单位不存在"
+    body.update(task=task, title=title, org_units=units)
+
+
+def _window(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
+    start, end = _one(form, "window_start"), _one(form, "window_end")
+    for name, value in (("window_start", start), ("window_end", end)):
+        if not _DAY.match(value):
+            errors[name] = "请按“年-月-日”填写日期，例如 2026-03-10"
+    if "window_start" not in errors and "window_end" not in errors and end < start:
+        errors["window_end"] = "检查期间的结束日期早于开始日期"
+    body["window"] = {"start": start, "end": end}
+
+
+def _ratios(form: Form, body: dict[str, Any], errors: dict[str, str], ch: Choices) -> None:
+    ratios: dict[str, int] = {}
+    for risk in ch.risks:
+        text = _one(form, f"ratio_{risk}")
+        if not text:
+            continue
+        bp = _ratio_bp(text)
+        if bp is None:
+            errors[f"ratio_{risk}"] = "请填写 0.01 到 100 之间的百分比，最多两位小数，例如 5 或 2.5"
+        else:
+            ratios[risk] = bp
+    if not ratios and not any(k.startswith("ratio_") for k in errors):
+        errors["ratios"] = "请至少填写一个风险等级的抽取比例"
+    body["ratios"] = ratios
+
+
+def _team(form: Form, body: dict[str, Any], errors: dict[str, str], ch: Choices) -> None:
+    size = _int(_one(form, "team_size"), 2, 20)
+    if size is None:
+        errors["team_size"] = "每组人数须是 2 到 20 之间的整数"
+    cap_text = _one(form, "cap")
+    cap = _int(cap_text, 1, 100_000) if cap_text else None
+    if cap_text and cap is None:
+        errors["cap"] = "上限须是 1 到 100000 之间的整数，或留空"
+    known = {v for v, _ in ch.items}
+    items = []
+    for value in _many(form, "items"):
+        code, _, version = value.partition("@")
+        if value not in known or not version.isdigit():
+            errors["items"] = "所选的抽查事项不在清单中"
+            break
+        items.append({"code": code, "version": int(version)})
+    body.update(team_size=size or 2, cap=cap, items=items)
+
+
+def _times(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
+    disclosure = _beijing(_one(form, "disclosure"))
+    if disclosure is None:
+        errors["disclosure"] = "请按“年-月-日 时:分”填写结果公开时间（北京时间）"
+    else:
+        body["disclosure"] = _utc_text(disclosure)
+    text = _one(form, "announce_at")
+    if text:
+        at = _beijing(text)
+        if at is None:
+            errors["announce_at"] = "请按“年-月-日 时:分”填写公告时间（北京时间），或留空"
+        else:
+            body["announce_at"] = _utc_text(at)
+
+
+def _drand(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
+    chain = drand.QUICKNET
+    round_text, time_text = _one(form, "drand_round"), _one(form, "drand_time")
+    number: int | None = None
+    if round_text:
+        number = int(round_text) if re.fullmatch(r"\d{1,15}", round_text) else None
+        if not number:
+            errors["drand_round"] = "轮次须是正整数"
+    elif time_text:
+        at = _beijing(time_text)
+        if at is None:
+            errors["drand_time"] = "请按“年-月-日 时:分”填写时间（北京时间）"
+        else:
+            number = drand.round_at(chain, int(at.timestamp())) + 1
+    else:
+        errors["drand_time"] = "请填写 drand 随机数的产生时间，或直接填写轮次"
+    if number is None:
+        return None
+    try:
+        due = datetime.fromtimestamp(drand.round_time(chain, number), UTC)
+        default_deadline = due + _DEFAULT_DEADLINE
+    except (ValueError, OverflowError, OSError):
+        errors["drand_round"] = "轮次太大：对应的时间超出了可用范围"
+        return None
+    deadline_text = _one(form, "drand_deadline")
+    deadline = _beijing(deadline_text) if deadline_text else default_deadline
+    if deadline is None:
+        errors["drand_deadline"] = "请按“年-月-日 时:分”填写截止时间（北京时间），或留空"
+        return None
+    return {
+        "kind": "drand",
+        "chain": "quicknet",
+        "chain_hash": chain.chain_hash.hex(),
+        "round": number,
+        "deadline": _utc_text(deadline),
+    }
+
+
+def _source(form: Form, i: int, errors: dict[str, str]) -> dict[str, Any] | None:
+    name, draw = _one(form, f"src{i}_name"), _one(form, f"src{i}_draw")
+    kind, count_text = _one(form, f"src{i}_kind") or "number", _one(form, f"src{i}_count")
+    if not (name or draw or count_text):
+        return None
+    if not name or not draw:
+        errors[f"src{i}_name"] = "请同时填写来源名称和开奖期号"
+    count = 1 if kind == "number" and not count_text else _int(count_text, 1, 100)
+    if kind not in {k for k, _ in SOURCE_KINDS}:
+        errors[f"src{i}_kind"] = "请选择号码的类型"
+    elif count is None or (kind == "number" and count != 1):
+        errors[f"src{i}_count"] = "号码个数须是 1 到 100 的整数（单个号码为 1）"
+    return {"name": name, "announced_draw": draw, "kind": kind, "count": count or 1}
+
+
+def _numbers(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
+    description, day = _one(form, "numbers_description"), _one(form, "numbers_date")
+    if not description:
+        errors["numbers_description"] = "请填写公开号码的说明，例如所用的彩票和期号"
+    if not _DAY.match(day):
+        errors["numbers_date"] = "请按“年-月-日”填写开奖日期"
+    sources = [s for i in range(1, SOURCES + 1) if (s := _source(form, i, errors)) is not None]
+    if not sources:
+        errors["src1_name"] = "请至少填写一个号码来源"
+    return {
+        "kind": "public-numbers",
+        "description": description,
+        "sources": sources,
+        "draw_date": day,
+    }
+
+
+def _beacon(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
+    kind = _one(form, "beacon_kind")
+    if kind == "drand":
+        primary = _drand(form, errors)
+        spec: dict[str, Any] = {"primary": primary}
+        if _one(form, "fallback") == "1":
+            spec["fallback"] = _numbers(form, errors)
+    elif kind == "numbers":
+        spec = {"primary": _numbers(form, errors)}
+    else:
+        errors["beacon_kind"] = "请选择随机数来源"
+        spec = {}
+    body["beacon"] = spec
+
+
+_FIELD_OF = {  # where a model error is shown when the form's own checks let it through
+    "task": "task",
+    "title": "title",
+    "org_units": "org_units",
+    "window": "window_end",
+    "ratios": "ratios",
+    "team_size": "team_size",
+    "cap": "cap",
+    "items": "items",
+    "disclosure": "disclosure",
+    "announce_at": "announce_at",
+    "beacon": "beacon_kind",
+}
+
+
+def definition_from_form(form: Form, ch: Choices) -> Parsed:
+    """Read the wizard's fields; validate with the API's model and the core's parameters.
+
+    Returns the body and, when every field is right, the definition and parameters;
+    otherwise the Chinese errors by field name (nothing else is done).
+    """
+    parsed = Parsed()
+    _basics(form, parsed.body, parsed.errors, ch)
+    _window(form, parsed.body, parsed.errors)
+    _ratios(form, parsed.body, parsed.errors, ch)
+    _team(form, parsed.body, parsed.errors, ch)
+    _times(form, parsed.body, parsed.errors)
+    _beacon(form, parsed.body, parsed.errors)
+    if parsed.errors:
+        return parsed
+    try:
+        definition = TaskDefinition.model_validate(parsed.body)
+        params = definition.to_params()
+        definition.announce_time()
+    except ValidationError as exc:
+        loc = str(exc.errors()[0]["loc"][0]) if exc.errors() else "task"
+        parsed.errors[_FIELD_OF.get(loc, "task")] = "此项的值不符合要求"
+        return parsed
+    except LotteryError as exc:  # the core's messages are English: said here in Chinese
+        if "beacon" in str(exc):
+            parsed.errors["beacon_kind"] = (
+                "随机数来源的设置不符合要求：请检查 drand 轮次和截止时间、开奖日期，"
+                "以及号码来源的名称、期号（不能含特殊字符）和号码个数"
+            )
+        else:
+            parsed.errors["task"] = "任务参数不符合要求，请检查各项"
+        return parsed
+    parsed.definition, parsed.params = definition, params
+    return parsed
+
+
+def _beacon_form(beacon: Mapping[str, Any], values: dict[str, Any]) -> None:
+    primary = beacon.get("primary", {})
+    numbers: Mapping[str, Any] | None = beacon.get("fallback")
+    if primary.get("kind") == "drand":
+        values.update(
+            beacon_kind="drand",
+            drand_round=str(primary["round"]),
+            drand_deadline=to_beijing(primary["deadline"]),
+            fallback="1" if numbers else "",
+        )
+    else:
+        values["beacon_kind"] = "numbers"
+        numbers = primary
+    if numbers:
+        values.update(numbers_description=numbers["description"], numbers_date=numbers["draw_date"])
+        for i, src in enumerate(numbers["sources"], start=1):
+            values.update(
+                {
+                    f"src{i}_name": src["name"],
+                    f"src{i}_draw": src["announced_draw"],
+                    f"src{i}_kind": src["kind"],
+                    f"src{i}_count": str(src["count"]),
+                }
+            )
+
+
+def _percent(bp: int) -> str:
+    text = f"{Decimal(bp) / 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def form_from_task(task: Task) -> dict[str, Any]:
+    """The wizard's field values for an existing draft (for editing it)."""
+    p = task.params
+    values: dict[str, Any] = {
+        "task": task.id,
+        "title": task.title,
+        "org_units": list(p["org_units"]),
+        "window_start": p["window_start"],
+        "window_end": p["window_end"],
+        "team_size": str(p["team_size"]),
+        "cap": "" if p.get("cap") is None else str(p["cap"]),
+        "items": [f"{c}@{v}" for c, v in p.get("items", [])],
+        "disclosure": to_beijing(p["disclosure"]),
+        "announce_at": to_beijing(p["announce_at"]) if p.get("announce_at") else "",
+    }
+    values.update({f"ratio_{risk}": _percent(bp) for risk, bp in p["ratios"].items()})
+    _beacon_form(p["beacon"], values)
+    return values
+
+
+def blank_form() -> dict[str, Any]:
+    """The wizard's starting values."""
+    return {"team_size": "2", "beacon_kind": "drand", "org_units": [], "items": []}
+
+
+def as_values(form: Form) -> dict[str, Any]:
+    """The submitted fields as the template shows them again (lists stay lists)."""
+    values: dict[str, Any] = {}
+    for key in form:
+        many = _many(form, key)
+        values[key] = many if key in {"org_units", "items"} else (many[0] if many else "")
+    return values
+
+
+def multi(form: Any, names: Sequence[str] = ("org_units", "items")) -> dict[str, str | list[str]]:
+    """A Starlette form as the mapping :func:`definition_from_form` reads."""
+    out: dict[str, str | list[str]] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = values if key in names else (values[0] if values else "")
+    return out
