@@ -16,7 +16,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
-from lottery.api.errors import status_of
 from lottery.core.beacon import PublicNumbersBeacon
 from lottery.core.errors import LotteryError
 from lottery.service import beacons
@@ -25,7 +24,7 @@ from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import views, words
-from .render import page
+from .render import page, refusal_page
 from .session import ConsoleUser, Refused, User, check_csrf, require
 from .task_pages import not_found
 
@@ -111,18 +110,6 @@ def _load(
     return task, beacon
 
 
-def _refusal(user: ConsoleUser, exc: LotteryError, task_id: str) -> HTMLResponse:
-    return page(
-        "message.html",
-        user=user,
-        status=min(max(status_of(exc), 400), 503),
-        heading="操作未完成",
-        message=words.error_zh(exc),
-        back=f"/console/tasks/{task_id}/numbers",
-        back_label="返回开奖号码页面",
-    )
-
-
 @router.get("/tasks/{task_id}/numbers", response_model=None)
 def numbers_form(task_id: str, user: User, service: ServiceDep, done: str = "") -> Response:
     """The beacon's sources, the pending entry (who and when, not the numbers) and the form
@@ -163,7 +150,7 @@ async def numbers_post(
         try:
             beacons.reject_numbers(service, task_id, user.name, reason, now, remote_addr=addr)
         except LotteryError as exc:
-            return _refusal(user, exc, task_id)
+            return refusal_page(user, exc, f"/console/tasks/{task_id}/numbers", "返回开奖号码页面")
         return RedirectResponse(f"/console/tasks/{task_id}/numbers?done=rejected", 303)
     typed = [str(form.get(f"n{i}", "")) for i in range(1, len(beacon.sources) + 1)]
     values, errors = parse_numbers(beacon, typed)
@@ -175,7 +162,7 @@ async def numbers_post(
         else:
             beacons.confirm_numbers(service, task_id, values, user.name, now, remote_addr=addr)
     except LotteryError as exc:
-        return _refusal(user, exc, task_id)
+        return refusal_page(user, exc, f"/console/tasks/{task_id}/numbers", "返回开奖号码页面")
     if step == "enter":
         return RedirectResponse(f"/console/tasks/{task_id}/numbers?done=entered", 303)
     schedule(request, task_id=task_id)

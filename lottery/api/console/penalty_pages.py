@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
-from lottery.api.errors import status_of
 from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing
 from lottery.service.lifecycle import Lifecycle
@@ -33,7 +32,7 @@ from lottery.storage.models import Penalty
 
 from . import words
 from .penalty_form import DATE_FIELDS, FORM_KEYS, TEXT_FIELDS, place_refusal, read_form
-from .render import page
+from .render import page, refusal_status
 from .session import ConsoleUser, Refused, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -107,7 +106,7 @@ def _refusal(user: ConsoleUser, exc: LotteryError, reviewer: str | None = None) 
     if isinstance(exc, PenaltyError) and ("not waiting" in str(exc) or "cannot" in str(exc)):
         text = "这项处罚决定当前的状态不允许这项操作（可能已由他人处理），未作任何更改。"
         return _message(user, 409, "操作未完成", text)
-    status = min(max(status_of(exc), 400), 503)
+    status = refusal_status(exc)
     return _message(user, status, "操作未完成", words.error_zh(exc))
 
 

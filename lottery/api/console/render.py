@@ -13,7 +13,9 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from lottery.api.errors import status_of
 from lottery.core.canonical import parse_time
+from lottery.core.errors import LotteryError
 from lottery.service import registry_browse
 from lottery.service.item_list import ITEM_FIELDS_ZH
 from lottery.service.roles import Perm
@@ -107,3 +109,21 @@ def page(
     all_headers = {"Cache-Control": "no-store"}
     all_headers.update(headers or {})
     return HTMLResponse(html, status_code=status, headers=all_headers)
+
+
+def refusal_page(user: ConsoleUser, exc: LotteryError, back: str, back_label: str) -> HTMLResponse:
+    """A service's refusal in Chinese, with the status the JSON API gives it (4xx or 503)."""
+    return page(
+        "message.html",
+        user=user,
+        status=refusal_status(exc),
+        heading="操作未完成",
+        message=words.error_zh(exc),
+        back=back,
+        back_label=back_label,
+    )
+
+
+def refusal_status(exc: LotteryError) -> int:
+    """The JSON API's status for a service error, kept to 400-503 (a refusal is never a 500)."""
+    return min(max(status_of(exc), 400), 503)

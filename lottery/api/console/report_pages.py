@@ -14,7 +14,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, ServiceDep
-from lottery.api.errors import status_of
 from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing, Deadline
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
@@ -24,7 +23,7 @@ from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import words
-from .render import page
+from .render import page, refusal_status
 from .session import ConsoleUser, Refused, User, check_csrf, require
 from .task_pages import not_found
 
@@ -89,9 +88,7 @@ def _refusal(user: ConsoleUser, task_id: str, exc: LotteryError) -> Response:
     if isinstance(exc, ResultError):
         text = "这项任务的报告当前不能进行这项操作（任务尚未公开抽取结果、报告不存在或已公开）。"
         return _message(user, task_id, 409, "操作未完成", text)
-    return _message(
-        user, task_id, min(max(status_of(exc), 400), 503), "操作未完成", words.error_zh(exc)
-    )
+    return _message(user, task_id, refusal_status(exc), "操作未完成", words.error_zh(exc))
 
 
 def _readiness(reports: ReportService, task_id: str) -> tuple[Deadline | None, str]:

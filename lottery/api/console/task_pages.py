@@ -15,7 +15,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
-from lottery.api.errors import status_of
 from lottery.core.errors import LotteryError
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
@@ -25,7 +24,7 @@ from lottery.storage.models import Task
 
 from . import views, words
 from .actions import BY_KEY, Action, offered
-from .render import page
+from .render import page, refusal_page
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -44,18 +43,6 @@ def not_found(user: ConsoleUser | None, what: str = "页面") -> HTMLResponse:
         message=f"找不到这个{what}：地址可能有误，或已被删除。",
         back="/console/",
         back_label="返回工作台",
-    )
-
-
-def _refusal(user: ConsoleUser, exc: LotteryError, task_id: str) -> HTMLResponse:
-    return page(
-        "message.html",
-        user=user,
-        status=min(max(status_of(exc), 400), 503),
-        heading="操作未完成",
-        message=words.error_zh(exc),
-        back=f"/console/tasks/{task_id}",
-        back_label="返回任务",
     )
 
 
@@ -161,7 +148,7 @@ def outcome_page(
     except TaskNotFound:
         return not_found(user, "抽查任务")
     except LotteryError as exc:
-        return _refusal(user, exc, task_id)
+        return refusal_page(user, exc, f"/console/tasks/{task_id}", "返回任务")
     return page("outcome.html", user=user, active="sealed", task=task, rows=rows, now=now)
 
 
@@ -280,7 +267,7 @@ def act(
     try:
         _run(request, action, service, task_id, user, now, addr, reason, drand_signature)
     except LotteryError as exc:
-        return _refusal(user, exc, task_id)
+        return refusal_page(user, exc, f"/console/tasks/{task_id}", "返回任务")
     return RedirectResponse(f"/console/tasks/{task_id}?done={action.key}", status_code=303)
 
 

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
-from lottery.api.errors import status_of
 from lottery.core.errors import LotteryError
 from lottery.service import drafts
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
@@ -27,7 +26,7 @@ from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import task_form, words
-from .render import page
+from .render import page, refusal_page
 from .session import ConsoleUser, User, check_csrf, require
 from .task_pages import not_found
 
@@ -56,18 +55,6 @@ def _wizard(
         error=error,
         sources=range(1, task_form.SOURCES + 1),
         source_kinds=task_form.SOURCE_KINDS,
-    )
-
-
-def _refused(user: ConsoleUser, exc: LotteryError, back: str) -> HTMLResponse:
-    return page(
-        "message.html",
-        user=user,
-        status=min(max(status_of(exc), 400), 503),
-        heading="操作未完成",
-        message=words.error_zh(exc),
-        back=back,
-        back_label="返回",
     )
 
 
@@ -205,7 +192,7 @@ async def delete_task(
     except TaskNotFound:
         return not_found(user, "抽查任务")
     except LotteryError as exc:
-        return _refused(user, exc, f"/console/tasks/{task_id}")
+        return refusal_page(user, exc, f"/console/tasks/{task_id}", "返回")
     return RedirectResponse("/console/tasks?done=deleted", status_code=303)
 
 
@@ -227,7 +214,7 @@ def preview_page(
     try:
         preview = preview_task(service, task_id, now)
     except LotteryError as exc:
-        return _refused(user, exc, f"/console/tasks/{task_id}")
+        return refusal_page(user, exc, f"/console/tasks/{task_id}", "返回")
     return page(
         "preview.html",
         user=user,

@@ -9,7 +9,7 @@ next to the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
@@ -191,17 +191,32 @@ def set_active(
     return _done(done, name)
 
 
-def _reset_page(
-    user: ConsoleUser, name: str, *, status: int = 200, errors: dict[str, str] | None = None
+def _account_page(
+    template: str,
+    user: ConsoleUser,
+    name: str,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    **fields: Any,
 ) -> HTMLResponse:
+    """A page about the account ``name`` (reset its password, change its roles)."""
     return page(
-        "user_reset.html",
+        template,
         user=user,
         active="users",
         status=status,
         name=name,
-        password_hint=POLICY_HINT,
         errors=errors or {},
+        **fields,
+    )
+
+
+def _reset_page(
+    user: ConsoleUser, name: str, *, status: int = 200, errors: dict[str, str] | None = None
+) -> HTMLResponse:
+    return _account_page(
+        "user_reset.html", user, name, status=status, errors=errors, password_hint=POLICY_HINT
     )
 
 
@@ -250,15 +265,14 @@ def _roles_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    return page(
+    return _account_page(
         "user_roles.html",
-        user=user,
-        active="users",
+        user,
+        name,
         status=status,
-        name=name,
+        errors=errors,
         chosen=chosen,
         role_choices=ROLE_CHOICES,
-        errors=errors or {},
     )
 
 
