@@ -112,22 +112,23 @@ async def create_task(
     return RedirectResponse(f"/console/tasks/{task.id}/preview?done=created", status_code=303)
 
 
-def _draft(service: Lifecycle, task_id: str) -> Task | None:
+def _draft(service: Lifecycle, user: ConsoleUser, task_id: str, verb: str) -> Task | HTMLResponse:
+    """The draft ``task_id``, or the page saying why it cannot be ``verb``-ed (no such task,
+    or no longer a draft)."""
     try:
-        return service.get_task(task_id)
+        task = service.get_task(task_id)
     except TaskNotFound:
-        return None
+        return not_found(user, "抽查任务")
+    return task if task.state == "draft" else _not_draft(user, task, verb)
 
 
 @router.get("/tasks/{task_id}/edit", response_model=None)
 def edit_form(task_id: str, user: User, service: ServiceDep) -> Response:
     """The wizard filled in with a draft's values."""
     require(user, Perm.TASK_PLAN)
-    task = _draft(service, task_id)
-    if task is None:
-        return not_found(user, "抽查任务")
-    if task.state != "draft":
-        return _not_draft(user, task, "修改")
+    task = _draft(service, user, task_id, "修改")
+    if isinstance(task, HTMLResponse):
+        return task
     return _wizard(
         user, task_form.choices(service, task), task_form.form_from_task(task), task=task
     )
@@ -141,11 +142,9 @@ async def edit_task(
     form = task_form.multi(await request.form())
     check_csrf(user, str(form.get("csrf", "")))
     require(user, Perm.TASK_PLAN)
-    task = _draft(service, task_id)
-    if task is None:
-        return not_found(user, "抽查任务")
-    if task.state != "draft":
-        return _not_draft(user, task, "修改")
+    task = _draft(service, user, task_id, "修改")
+    if isinstance(task, HTMLResponse):
+        return task
     form["task"] = task_id  # the id of a draft does not change
     ch = task_form.choices(service, task)
     parsed = task_form.definition_from_form(form, ch)
@@ -171,11 +170,9 @@ async def edit_task(
 def delete_confirm(task_id: str, user: User, service: ServiceDep) -> Response:
     """The confirmation page of deleting a draft."""
     require(user, Perm.TASK_PLAN)
-    task = _draft(service, task_id)
-    if task is None:
-        return not_found(user, "抽查任务")
-    if task.state != "draft":
-        return _not_draft(user, task, "删除")
+    task = _draft(service, user, task_id, "删除")
+    if isinstance(task, HTMLResponse):
+        return task
     return page("delete.html", user=user, active="tasks", task=task)
 
 
@@ -206,11 +203,9 @@ def preview_page(
     """What announcing the task now would freeze; nothing is written."""
     require(user, Perm.TASK_READ)
     require(user, Perm.REGISTRY_READ)
-    task = _draft(service, task_id)
-    if task is None:
-        return not_found(user, "抽查任务")
-    if task.state != "draft":
-        return _not_draft(user, task, "预览公告")
+    task = _draft(service, user, task_id, "预览公告")
+    if isinstance(task, HTMLResponse):
+        return task
     try:
         preview = preview_task(service, task_id, now)
     except LotteryError as exc:
