@@ -78,7 +78,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from lottery.service.scheduler import start_scheduler, stop_scheduler
 
-        sched = start_scheduler(settings, svc, fetch=drand.fetch_for) if scheduler else None
+        # The scheduler runs on the app's clock, so its steps and the requests agree on the
+        # time (the wall clock in production; a test's settable clock in tests).
+        sched = (
+            start_scheduler(settings, svc, clock=clock, fetch=drand.fetch_for)
+            if scheduler
+            else None
+        )
         app.state.scheduler = sched
         try:
             yield

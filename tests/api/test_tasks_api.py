@@ -3,7 +3,7 @@ disclose; the public /log/ routes then verify with the same code as `lottery ver
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -159,3 +159,25 @@ def test_a_planned_announcement_is_scheduled_at_once(
         assert client.post("/api/tasks", json=definition, headers=headers).status_code == 201
         assert app.state.scheduler.aps.get_job("announce:T-plan") is not None
         assert service.get_task("T-plan").params["announce_at"] == "2099-01-01T00:00:00Z"
+
+
+def test_the_apps_scheduler_runs_on_the_apps_clock(
+    settings: Settings, service: Lifecycle, clock: Clock
+) -> None:
+    """A planned step is timed by the app's clock, as the requests are: an hour before the
+    planned announcement on that clock, the job fires in an hour, not in decades."""
+    from lottery.api import create_app
+
+    offline = settings.model_copy(update={"drand_relays": [OFFLINE_RELAY]})
+    app = create_app(offline, service=service, clock=clock, scheduler=True)
+    users.create_user(service, "planner", PASSWORD, ["planner"], T_DRAW, actor="test")
+    with TestClient(app) as client:
+        assert app.state.scheduler.clock is clock
+        clock.now = datetime(2098, 12, 31, 23, 0, tzinfo=UTC)
+        headers = token(client, "planner")
+        definition = task_definition("T-clock")
+        definition["announce_at"] = "2099-01-01T00:00:00Z"
+        assert client.post("/api/tasks", json=definition, headers=headers).status_code == 201
+        when = app.state.scheduler.aps.get_job("announce:T-clock").next_run_time
+        hour = datetime.now(UTC) + timedelta(hours=1)
+        assert hour - timedelta(minutes=1) <= when <= hour + timedelta(minutes=1)
