@@ -80,6 +80,7 @@ FIELD_LABELS = {
     "text": "报告正文",
     "results": "检查结果记录",
     "drafted_by": "起草",
+    "sealed": "内容承诺（SHA-256）",
 }
 
 

@@ -4,9 +4,10 @@ Every payload field of ``inspection-result`` and ``penalty`` records is shown as
 task's results are one page (one table) rather than a page per result: 50,000 results are
 1,000 pages, not 50,000 (docs/site.md). Every task report and penalty shows its publication
 deadline (公开时限) and whether it was published on time or late by how many working days, as
-its record states it (``lottery verify`` recomputes and checks that claim). A withdrawn
-penalty shows only its decision number, dates, deadline, the withdrawal and the record hash:
-none of its content (docs/results.md).
+its record states it (``lottery verify`` recomputes and checks that claim). A penalty's
+content is sealed (docs/spec.md §2.1): a penalty in force is shown with the content of its
+sealed blob (checked against its commitment by the audit); a withdrawn penalty's blob is gone,
+so it shows only its decision number, dates, deadline, the withdrawal and the record hash.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def _rows_with_payloads(
         for front, payload, r in zip(cells, payload_cells, records, strict=True)
     ]
     return {"headers": [*lead, *cols, *tail], "rows": rows}
+
+
+def _opened(model: SiteModel, record: Record) -> Record:
+    """A record with its sealed content (checked by the audit) in its body; a withdrawn one
+    as it is (its content is gone)."""
+    content = model.report.sealed.contents.get(record.id, {})
+    return Record(record.note, record.text, record.body | content)
 
 
 def deadline_text(body: dict[str, Any]) -> tuple[Markup, Markup]:
@@ -87,7 +95,7 @@ def result_pages(model: SiteModel) -> dict[str, str]:
         # the original stays in the log and is counted here.
         superseded = {r.body.get("supersedes") for r in results} - {None}
         corrected = sum(r.id in superseded for r in results)
-        results = [r for r in results if r.id not in superseded]
+        results = [_opened(model, r) for r in results if r.id not in superseded]
         reports = model.task_reports.get(task, [])
         report_state: Any = "暂无"
         if reports:
@@ -120,6 +128,24 @@ def result_pages(model: SiteModel) -> dict[str, str]:
     return out
 
 
+_GROUNDS = {
+    "expired": "公示期满",
+    "revoked": "决定被撤销",
+    "repaired": "信用修复",
+    "other": "其他",
+}
+
+
+def _why(body: dict[str, Any]) -> Markup:
+    """The withdrawal's reason; for a revoked decision also its 3-working-day deadline."""
+    text = f"{_GROUNDS.get(body['ground'], body['ground'])}：{body['reason']}"
+    claim = body.get("deadline")
+    if not isinstance(claim, dict):
+        return h(text)
+    due, status = deadline_text(body)
+    return h(f"{text}；撤销决定 {body['revoked']}，撤回时限 ") + due + h("，") + status
+
+
 def penalties_page(model: SiteModel) -> str:
     """Penalty decisions in force, then the withdrawn ones without their content.
 
@@ -128,7 +154,7 @@ def penalties_page(model: SiteModel) -> str:
     withdrawal's reason and the record hash; never the entity, facts, amounts or content.
     """
     names = model.target_names()
-    current = [r for r in model.penalties if r.id not in model.withdrawals]
+    current = [_opened(model, r) for r in model.penalties if r.id not in model.withdrawals]
     withdrawn = [r for r in model.penalties if r.id in model.withdrawals]
     table = None
     if current:
@@ -154,7 +180,7 @@ def penalties_page(model: SiteModel) -> str:
                 *deadline_text(r.body),
                 r.body["time"],
                 w.body["time"],
-                w.body["reason"],
+                _why(w.body),
                 code(r.id),
                 log_link(model, r, "../") + escape("、") + log_link(model, w, "../"),
             ]

@@ -24,6 +24,7 @@ from lottery.core.draw import cancellation_fields, compute_outcome, draw_fields,
 from lottery.core.outcome import decode_team_input
 from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record, open_record
+from lottery.core.sealed import seal
 from lottery.core.workdays import deadline
 from lottery.export.write import write_export
 from lottery.service.calendar import builtin_calendar
@@ -158,6 +159,14 @@ RESULTS_AT = datetime(2026, 4, 12, 2, 0, tzinfo=T_REVEAL.tzinfo)
 FOUND = "发现问题已责令改正"
 
 
+def _sealed_result(blobs: Blobs, findings: str) -> str:
+    """Seal a result's findings as the service does (a fixed salt: forgeries are reproducible)."""
+    content = {"findings": findings, "follow_up": "", "evidence": []}
+    data = seal("inspection-result", content, sha256_hex(findings.encode()).encode()[:32])
+    blobs[sha256_hex(data)] = data
+    return sha256_hex(data)
+
+
 def results_and_report(
     forged: Forged, summary: Callable[[Fields], None] | None = None
 ) -> list[bytes]:
@@ -180,9 +189,7 @@ def results_and_report(
             "methods": ["实地检查"],
             "categories": [FOUND if bad else "未发现问题"],
             "pending_reasons": [],
-            "findings": "防护密闭门未按规定维护" if bad else "",
-            "follow_up": "",
-            "evidence": [],
+            "sealed": _sealed_result(forged.blobs, "防护密闭门未按规定维护" if bad else ""),
             "entered_by": "录入员",
             "approved_by": "审核员",
             "supersedes": None,

@@ -60,7 +60,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "substitute: " in out.stdout and "supersedes" in out.stdout
     assert "LATE by 2 working days" in out.stdout
     penalties = [line for line in out.stdout.splitlines() if line.startswith("  penalty 青人防罚")]
-    assert len(penalties) == 3 and "withdrawn 2026-10-12" in penalties[-1]
+    assert len(penalties) == 5  # three published, one expired, one revoked (issue #24)
+    assert all("withdrawn 2026-10-12" in line for line in penalties[-2:])
+    assert "on time: True" in penalties[-1]  # revoked 9 Oct, withdrawn within 3 working days
     late = "[deadline] task-report T2026-001: due 2026-04-10, published 2026-04-14, late by 2"
     assert late in out.stdout  # and `lottery verify` (run by the demo) reports it
     # The registries came in through the import service, from the files left in input/.

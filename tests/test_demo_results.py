@@ -1,11 +1,13 @@
-"""The demo's results, correction, penalties (one withdrawn) and late task report (issue #5).
+"""The demo's results, correction, penalties (one expired, one revoked) and late task report
+(issues #5, #24).
 
 The demo is run in-process and its site built once; ``lottery verify`` is then run on the site
 as the public would, and the site's pages and the service's rows are checked for what the
 demo must show: results in several categories entered and approved by different people, a
 substitute, an evidence file published by its hash only, a correction superseding a published
-result, a penalty in force, a withdrawn penalty without its content, and a task report
-published late.
+result, a penalty in force, two withdrawn penalties (one at the end of its period, one within 3
+working days of the decision's revocation) whose content is in no file of the site, the
+export or any ``/log/`` answer, and a task report published late.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from lottery.core.records import NO_PROBLEM
 from lottery.demo.city import demo_settings
 from lottery.demo.results import CORRECTION_REASON, TASK
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import PenaltyService
 from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, TaskReport
 
 
@@ -64,7 +67,19 @@ def test_verify_passes_and_reports_the_late_report(demo: Path) -> None:
     assert report.returncode == 0, report.stderr
     pubs = json.loads(report.stdout)["publications"]
     by_type = sorted((p["type"], p["status"]) for p in pubs)
-    assert by_type == [("penalty", "on-time"), ("penalty", "on-time"), ("task-report", "late")]
+    assert by_type == [
+        ("penalty", "on-time"),
+        ("penalty", "on-time"),
+        ("penalty", "on-time"),
+        ("penalty-withdrawal", "on-time"),  # the revoked decision's, within 3 working days
+        ("task-report", "late"),
+    ]
+    withdrawn = [line for line in out.stdout.splitlines() if "withdrawn on" in line]
+    assert len(withdrawn) == 2
+    assert "青人防罚〔2026〕4号: withdrawn on 2026-10-12: 公示期满（至2026-10-09）" in withdrawn[0]
+    assert (
+        "青人防罚〔2026〕5号: withdrawn on 2026-10-12: 青岚市人民政府行政复议决定" in withdrawn[1]
+    )
     (rep,) = [p for p in pubs if p["type"] == "task-report"]
     # Inspections completed Tue 31 Mar 2026; Qingming (4-6 Apr) and a weekend are not counted.
     assert rep["recomputed"]["due"] == "2026-04-10"
@@ -126,22 +141,72 @@ def test_the_correction_supersedes_a_published_result(demo: Path, service: Lifec
     assert "逾期 2 个工作日" in page  # the task report's publication status
 
 
-def test_penalties_one_in_force_one_withdrawn(demo: Path, service: Lifecycle) -> None:
+def test_penalties_one_in_force_two_withdrawn(demo: Path, service: Lifecycle) -> None:
     with service.session() as s:
-        rows = {p.status: p for p in s.exec(select(Penalty))}
-    assert set(rows) == {"published", "withdrawn"}
-    live, gone = rows["published"], rows["withdrawn"]
-    assert gone.withdrawal_record and gone.record_id
-    assert live.fields["result"] and gone.fields["result"]  # both follow an inspection result
+        rows = list(s.exec(select(Penalty).order_by(Penalty.decision)))
+    assert [p.status for p in rows] == ["published", "withdrawn", "withdrawn"]
+    live, expired, revoked = rows
+    assert all(p.fields["result"] and p.record_id for p in rows)  # each follows a result
+    assert expired.withdrawal_record and revoked.withdrawal_record
     page = _html(demo, "penalties")
     assert live.decision in page and live.fields["facts"] in page
-    # The withdrawn one: its number, the withdrawal and its record hash, none of its content.
-    assert gone.decision in page and gone.record_id in page and "公示期满" in page
-    for content in (
-        gone.fields["facts"],
-        gone.fields["content"],
-        gone.fields["amounts"][0]["text"],
-    ):
-        assert content not in page
-    html = "".join(p.read_text(encoding="utf-8") for p in (demo / "site").rglob("*.html"))
-    assert gone.fields["facts"] not in html and live.fields["facts"] in html
+    # The withdrawn ones: number, withdrawal, reason and record hash; none of the content.
+    for gone, why in ((expired, "公示期满"), (revoked, "决定被撤销")):
+        assert gone.decision in page and gone.record_id in page and why in page
+        for content in (gone.fields["facts"], gone.fields["content"]):
+            assert content not in page
+    assert "撤回时限" in page  # the revoked decision's 3-working-day deadline
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_no_byte_of_site_export_or_log_service_holds_withdrawn_content(
+    demo: Path, service: Lifecycle
+) -> None:
+    """Every file of the site (its export copy, search index, feed and sitemap included), of
+    the office's export, and every ``/log/`` answer (bundles included) is searched."""
+    from lottery.core.tiles import decode_entry_bundle
+    from lottery.service.logview import LogView
+    from lottery.storage.models import Target
+
+    site, export = _files(demo / "site"), _files(demo / "export")
+    view = LogView(service)
+    answers = {path: view.get(path) for path in export}
+    assert all(answers.values()) and len(answers) == len(export)
+    with service.session() as s:
+        rows = [p for p in s.exec(select(Penalty)) if p.status == "withdrawn"]
+        parties = {p.decision: s.get(Target, p.target) for p in rows}
+    haystacks = [*site.values(), *export.values(), *(a for a in answers.values() if a)]
+    assert len(rows) == 2 and len(haystacks) > 100
+    for row in rows:  # /log/blobs/<the sealed blob>: nothing, and the route answers 410 Gone
+        digest = PenaltyService(service.engine, service.log).record(str(row.record_id))
+        digest = digest.body["sealed"]
+        assert view.get(f"blobs/{digest}") is None and view.withdrawn(f"blobs/{digest}")
+    for row in rows:
+        amount = row.fields["amounts"][0]
+        needles = [row.fields["facts"], row.fields["content"], amount["text"]]
+        needles += [f'"fen":{amount["fen"]}', f"{amount['fen'] / 100:.2f} 元"]
+        for needle in needles:
+            for form in (needle.encode(), json.dumps(needle)[1:-1].encode()):
+                assert not any(form in data for data in haystacks), needle
+    # Nothing links a withdrawn decision to its party any more: no log entry names both, no
+    # sealed blob left names the party, and the penalties page does not name it. (The party
+    # stays public as a registered entity and in its own inspection result.)
+    from lottery.core.sealed import is_sealed_blob
+
+    entries = [
+        e
+        for path, data in export.items()
+        if "tile/entries/" in path
+        for e in decode_entry_bundle(data)
+    ]
+    blobs = [d for path, d in [*site.items(), *export.items()] if "/blobs/" in f"/{path}"]
+    page = _html(demo, "penalties").encode()
+    for decision, target in parties.items():
+        assert target is not None
+        party = (target.uscc.encode(), target.name.encode())
+        assert not any(decision.encode() in e and party[0] in e for e in entries), decision
+        assert not any(is_sealed_blob(b) and party[0] in b for b in blobs), decision
+        assert not any(p in page for p in party), decision

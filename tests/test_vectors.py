@@ -206,3 +206,100 @@ def test_core_verifier_accepts_the_vectors(name: str) -> None:
         notes, blobs, [NoteVerifier.from_vkey(v["inputs"]["vkey"])], log=v["inputs"]["log"]
     )
     assert report.status == "disclosed"
+
+
+# --- Sealed content (docs/spec.md §2.1): tests/vectors/sealed/ ------------------------------
+
+SEALED = Path(__file__).resolve().parent / "vectors" / "sealed"
+
+
+def _sealed_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("make_sealed", SEALED / "make_vectors.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sealed_vectors() -> dict[str, Any]:
+    return json.loads((SEALED / "sealed.json").read_text(encoding="utf-8"))
+
+
+def test_sealed_vectors_regenerate_byte_for_byte() -> None:
+    text = (SEALED / "sealed.json").read_text(encoding="utf-8")
+    assert _sealed_generator().render() == text
+
+
+def test_the_core_seals_the_same_bytes_and_commitments() -> None:
+    from lottery.core.canonical import sha256_hex
+    from lottery.core.sealed import open_sealed, seal
+
+    v = _sealed_vectors()
+    for name, salt in v["salts"].items():
+        blob = seal("penalty", v["content"], bytes.fromhex(salt))
+        assert blob == v["blobs"][name].encode()
+        assert sha256_hex(blob) == v["commitments"][name]
+        assert open_sealed(blob, v["commitments"][name], "penalty") == v["content"]
+
+
+@pytest.mark.parametrize(
+    "case", [c["name"] for c in json.loads((SEALED / "sealed.json").read_text("utf-8"))["cases"]]
+)
+def test_the_verifier_gives_each_cases_verdict(case: str) -> None:
+    from datetime import UTC, datetime
+
+    from lottery.core.records import make_record, open_record
+    from lottery.core.sealed_audit import audit_sealed
+    from tests.lifecycle import LOG, office_signer
+
+    (c,) = [c for c in _sealed_vectors()["cases"] if c["name"] == case]
+    signer = office_signer()
+
+    def record(kind: str, at: datetime, fields: dict[str, Any]) -> Any:
+        note = make_record(kind, LOG, at, fields, [signer])
+        return open_record(note, [signer.verifier()], log=LOG)
+
+    deadline = {
+        "start": "2026-04-08",
+        "workdays": 7,
+        "due": "2026-04-17",
+        "published": "2026-04-09",
+        "on_time": True,
+        "late_by": 0,
+    }
+    penalty = record(
+        "penalty",
+        datetime(2026, 4, 9, 2, tzinfo=UTC),
+        {
+            "decision": "青人防罚〔2026〕3号",
+            "decided": "2026-04-08",
+            "authority": "青岚市人民防空办公室",
+            "sealed": c["commitment"],
+            "publish_until": "2027-04-08",
+            "deadline": deadline,
+            "entered_by": "a",
+            "approved_by": "b",
+        },
+    )
+    records = [penalty]
+    if c["withdrawn"] is not None:
+        day = datetime.fromisoformat(c["withdrawn"]["date"]).replace(hour=1, tzinfo=UTC)
+        fields = {
+            "penalty": penalty.id,
+            "decision": "青人防罚〔2026〕3号",
+            "sealed": c["withdrawn"]["sealed"],
+            "ground": "expired",
+            "reason": c["withdrawn"]["reason"],
+            "revoked": None,
+            "deadline": None,
+        }
+        records.append(record("penalty-withdrawal", day, fields))
+    published = {} if c["published"] is None else {c["commitment"]: c["published"].encode()}
+    audit = audit_sealed(records, lambda digest: published[digest])
+    if c["verdict"] == "fail":
+        assert [f.check for _, f in audit.failures] == c.get("checks", [c["check"]])
+    else:
+        assert not audit.failures
+        [check] = audit.checks
+        assert check.name == c["check"]
+        assert check.detail.endswith(c.get("detail", "match their commitments"))

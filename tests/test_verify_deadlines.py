@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.sealed import SEALED_CONTENT, seal
 from lottery.core.workdays import YearCalendar
 from lottery.service.calendar import CalendarService, publish_record
 from lottery.service.lifecycle import Lifecycle
@@ -113,9 +114,14 @@ def _publish(service: Lifecycle) -> tuple[Outcome, dict[str, str]]:  # noqa: F81
 
 
 def _append(service: Lifecycle, kind: str, fields: dict[str, Any], now: datetime) -> None:  # noqa: F811
-    """Append a record as the office's service would, without the service's own checks."""
+    """Append a record as the office's service would, without the service's own checks (a
+    penalty's content sealed in a blob, as the service seals it)."""
     with new_session(service.engine) as session, session.begin():
         service.log.lock(session)
+        if kind == "penalty":
+            content = {k: fields.pop(k) for k in SEALED_CONTENT["penalty"]}
+            blob = seal("penalty", content, bytes(32))
+            fields["sealed"] = service.log.put_blob(session, blob)
         publish_record(service.log, session, kind, fields, now)
         service.log.sign_checkpoint(session, now)
 
@@ -200,7 +206,7 @@ def test_verify_fails_on_a_misstated_deadline_and_skips_a_year_without_data(
         "entered_by": "录入员",
         "approved_by": "审核员",
     }
-    _append(service, "penalty", fields, _at("2026-10-16"))
+    _append(service, "penalty", dict(fields), _at("2026-10-16"))
     # Decided Tue 28 Dec 2027: its deadline reaches 2028, for which nothing has data.
     unknown = fields | {
         "decision": "武人防罚〔2027〕9号",
@@ -208,7 +214,7 @@ def test_verify_fails_on_a_misstated_deadline_and_skips_a_year_without_data(
         "deadline": fields["deadline"]
         | {"start": "2027-12-28", "due": "2028-01-06", "published": "2028-01-06"},
     }
-    _append(service, "penalty", unknown, _at("2028-01-06"))
+    _append(service, "penalty", dict(unknown), _at("2028-01-06"))
     export = tmp_path / "export"
     service.export_to(export)
 

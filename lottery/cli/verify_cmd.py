@@ -36,7 +36,7 @@ def _http_getter(base: str) -> Getter:
             response = client.get(f"{base.rstrip('/')}/{path}")
         except httpx.HTTPError as exc:
             raise InputError(f"cannot fetch {base}/{path}: {exc}") from exc
-        if response.status_code == 404:
+        if response.status_code in (404, 410):  # 410 Gone: a withdrawn sealed blob
             raise KeyError(path)
         if response.status_code != 200:
             raise InputError(f"{base}/{path}: HTTP {response.status_code}")

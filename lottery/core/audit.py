@@ -7,7 +7,8 @@ path raises :class:`KeyError`. Layout (docs/export.md)::
     checkpoints/list           sizes of every checkpoint ever signed, one per line, ascending
     checkpoints/<size>         each archived signed checkpoint
     tile/...                   C2SP tlog-tiles hash tiles and entry bundles (one record each)
-    blobs/<sha256 hex>         content-addressed blobs
+    blobs/<sha256 hex>         content-addressed blobs (a sealed blob may be withdrawn:
+                               lottery.core.sealed_audit)
 
 Every check that passes is recorded; failures in one task do not stop the audit of others,
 but a broken log (checkpoint, tiles, entries, consistency) stops it: nothing above a log that
@@ -26,6 +27,7 @@ from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
 from .records import Record, open_record
+from .sealed_audit import SealedAudit, audit_sealed
 from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
@@ -65,6 +67,7 @@ class AuditReport:
     failures: list[tuple[str, VerificationError]] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     publications: PublicationAudit | None = None
+    sealed: SealedAudit = field(default_factory=SealedAudit)
 
     @property
     def ok(self) -> bool:
@@ -161,6 +164,9 @@ def audit_export(
             report, task, VerificationError(CheckName.TASK_MISSING, f"no task {task} in the log")
         )
     blobs = LazyBlobs(get)
+    report.sealed = audit_sealed(report.records, lambda digest: get(f"blobs/{digest}"))
+    report.checks += report.sealed.checks
+    report.failures += report.sealed.failures
     for name in sorted(by_task) if task is None else [task]:
         try:
             report.tasks[name] = verify_task(
@@ -171,7 +177,9 @@ def audit_export(
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
     if calendar_years is not None:
-        report.publications = audit_publications(report.records, calendar_years, task=task)
+        report.publications = audit_publications(
+            report.records, calendar_years, task=task, contents=report.sealed.contents
+        )
         report.checks += report.publications.checks
         report.failures += report.publications.failures
     return report

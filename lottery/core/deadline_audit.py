@@ -40,6 +40,29 @@ from .workdays import CalendarDataMissing, Deadline, WorkCalendar, YearCalendar,
 PUBLICATION_WORKDAYS = 7
 """Both deadlines of section 十一: the task report and a penalty, 7 working days."""
 
+WITHDRAWAL_WORKDAYS = 3
+"""A revoked decision's information is withdrawn within 3 working days (行政处罚法 第四十八条,
+第八十五条: "三日" counts working days)."""
+
+
+def has_deadline(record: Record) -> bool:
+    """Whether a record claims a publication deadline: a report, a penalty, or the withdrawal
+    of a revoked decision."""
+    if record.type in ("task-report", "penalty"):
+        return True
+    return record.type == "penalty-withdrawal" and record.body["deadline"] is not None
+
+
+def _deadline_facts(record: Record) -> tuple[str, str, int]:
+    """(name, start field, working days) of a record with a deadline."""
+    body = record.body
+    if record.type == "task-report":
+        return f"task-report {body['task']}", "completed", PUBLICATION_WORKDAYS
+    if record.type == "penalty":
+        return f"penalty {body['decision']}", "decided", PUBLICATION_WORKDAYS
+    return f"penalty-withdrawal {body['decision']}", "revoked", WITHDRAWAL_WORKDAYS
+
+
 _CST = timezone(timedelta(hours=8), "Asia/Shanghai")  # UTC+8 all year since 1991
 
 ON_TIME = "on-time"
@@ -47,6 +70,8 @@ LATE = "late"
 UNCHECKED = "cannot-check"
 CALENDAR_CHANGED = "calendar-changed"
 MISSTATED = "misstated"
+
+_RULE = {PUBLICATION_WORKDAYS: "section 十一", WITHDRAWAL_WORKDAYS: "行政处罚法 第四十八条"}
 
 _CLAIMS = ("start", "workdays", "due", "published", "on_time", "late_by")
 
@@ -142,8 +167,12 @@ def audit_publications(
     builtin: Mapping[int, YearCalendar],
     *,
     task: str | None = None,
+    contents: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PublicationAudit:
     """Check the deadlines, withdrawals and corrections of ``records`` (log order).
+
+    ``contents``: the opened sealed content of records by id (a penalty's ``target`` and
+    ``result``; :mod:`lottery.core.sealed_audit`); a withdrawn penalty has none.
 
     With ``task``, only that task's results and report, and the penalties that follow from
     its results (with their withdrawals), are reported; the calendar is always read whole.
@@ -157,7 +186,7 @@ def audit_publications(
     sources = {year: data.source for year, data in builtin.items()}
     latest: dict[int, str] = {}
     at_publication: dict[str, dict[int, YearCalendar]] = {}
-    refs = References(task)
+    refs = References(task, contents=dict(contents or {}))
     calendars = 0
 
     def fail(record: Record, check: str, detail: str) -> None:
@@ -166,7 +195,7 @@ def audit_publications(
     for record in records:
         body = record.body
         kind = record.type
-        if kind in ("task-report", "penalty"):
+        if has_deadline(record):
             at_publication[record.id] = dict(office)
         problem = refs.add(record)
         if problem is not None:
@@ -194,7 +223,7 @@ def audit_publications(
     final = WorkCalendar(base | office)
     audit.calendar_sources = {year: sources[year] for year in sorted(base | office)}
     for i, record in enumerate(records):
-        if record.type not in ("task-report", "penalty"):
+        if not has_deadline(record):
             continue
         owner = refs.task_of(record)
         if task is not None and owner != task:
@@ -228,8 +257,7 @@ def check_deadline(
     body = record.body
     claimed: Mapping[str, Any] = body["deadline"]
     kind = record.type
-    name = f"task-report {body['task']}" if kind == "task-report" else f"penalty {body['decision']}"
-    start_field = "completed" if kind == "task-report" else "decided"
+    name, start_field, workdays = _deadline_facts(record)
     start = date.fromisoformat(body[start_field])
     published = _beijing_date(body["time"])
 
@@ -247,7 +275,7 @@ def check_deadline(
     # The facts the recomputation starts from must be the record's own.
     facts = {
         "start": (start.isoformat(), f"the {start_field} date {start.isoformat()}"),
-        "workdays": (PUBLICATION_WORKDAYS, f"{PUBLICATION_WORKDAYS} working days (section 十一)"),
+        "workdays": (workdays, f"{workdays} working days ({_RULE[workdays]})"),
         "published": (published.isoformat(), f"the Beijing date of its time {body['time']}"),
     }
     for key, (expected, why) in facts.items():
@@ -268,7 +296,7 @@ def check_deadline(
             CheckName.DEADLINE_PUBLISHED,
         )
     try:
-        due = deadline(calendar, start, PUBLICATION_WORKDAYS, published)
+        due = deadline(calendar, start, workdays, published)
     except CalendarDataMissing as exc:
         return result(
             UNCHECKED,
@@ -280,7 +308,7 @@ def check_deadline(
     mismatch = _mismatch(claimed, due)
     if mismatch is not None and then is not None:
         try:
-            old = deadline(then, start, PUBLICATION_WORKDAYS, published)
+            old = deadline(then, start, workdays, published)
         except CalendarDataMissing:
             old = None
         if old is not None and _mismatch(claimed, old) is None:

@@ -11,7 +11,8 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
   their number, ``problems`` those with a category other than 未发现问题, ``by_category``
   their count in each standard category, ``by_region`` adding up to the totals, and
   ``picked`` the number of picks its task's draw record sealed (when the draw is in the log);
-- ``penalty.result``: a penalty's ``result`` is an earlier result of the same target;
+- ``penalty.result``: a penalty's ``result`` is an earlier result of the same target (both
+  are sealed content: checked while the penalty's sealed blob is published);
 - ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once.
 """
 
@@ -33,9 +34,12 @@ class References:
         task: when set, only that task's results and report, the penalties following from its
             results and their withdrawals are checked.
         counts: how many references of each kind (``result``, ``report``...) were checked.
+        contents: the opened sealed content of records by id (a penalty's ``target`` and
+            ``result``); a withdrawn penalty has none.
     """
 
     task: str | None = None
+    contents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(("result", "report", "penalty", "withdrawal"), 0)
     )
@@ -49,7 +53,7 @@ class References:
         """The task a report is for, or that a penalty's result belongs to (None: no task)."""
         if record.type == "task-report":
             return str(record.body["task"])
-        ref = record.body.get("result") if record.type == "penalty" else None
+        ref = self.contents.get(record.id, {}).get("result") if record.type == "penalty" else None
         result = None if ref is None else self._results.get(ref)
         return None if result is None else str(result.body["task"])
 
@@ -72,9 +76,12 @@ class References:
                 return CheckName.REPORT_SUMMARY, f"task-report {body['task']}: {problem}"
         if kind == "penalty":
             self._penalties[record.id] = record
-            if body["result"] is not None and self.task in (None, self.task_of(record)):
+            content = self.contents.get(record.id)
+            if content is None or content["result"] is None:
+                return None  # withdrawn (nothing left to check) or following no result
+            if self.task in (None, self.task_of(record)):
                 self.counts["penalty"] += 1
-                return self._penalty_problem(body)
+                return self._penalty_problem(body, content)
         if kind == "penalty-withdrawal":
             return self._withdrawal(record)
         return None
@@ -128,17 +135,19 @@ class References:
             )
         return None
 
-    def _penalty_problem(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
-        ref = body["result"]
+    def _penalty_problem(
+        self, body: Mapping[str, Any], content: Mapping[str, Any]
+    ) -> tuple[str, str] | None:
+        ref = content["result"]
         linked = self._results.get(ref)
         if linked is None:
             return CheckName.PENALTY_RESULT, (
                 f"penalty {body['decision']} follows from result {ref[:16]}, "
                 "which is not an inspection result published before it"
             )
-        if linked.body["target"] != body["target"]:
+        if linked.body["target"] != content["target"]:
             return CheckName.PENALTY_RESULT, (
-                f"penalty {body['decision']} is for {body['target']} but follows from "
+                f"penalty {body['decision']} is for {content['target']} but follows from "
                 f"a result for {linked.body['target']}"
             )
         return None

@@ -20,13 +20,31 @@ from .errors import EncodingError, VerificationError
 from .note import NoteVerifier, Signer, open_note, sign_note
 
 SPEC_VERSION = 1
+"""The format version of every record type not listed in :data:`RECORD_VERSIONS`."""
+
+RECORD_VERSIONS: dict[str, int] = {
+    "penalty": 2,
+    "penalty-withdrawal": 2,
+    "inspection-result": 2,
+    "result-withdrawal": 2,
+}
+"""Record types whose format moved on (docs/spec.md §2): ``v`` must be exactly this."""
+
+WITHDRAWAL_GROUNDS = ("expired", "revoked", "repaired", "other")
+"""Why content is withdrawn: 公示期满, 决定被撤销/变更/确认违法/确认无效, 信用修复, 其他."""
 
 _COMMON: dict[str, s.Validator] = {
     "type": s.text(64),
-    "v": s.const(SPEC_VERSION),
+    "v": s.integer(1),
     "log": s.text(200),
     "time": s.time,
 }
+
+
+def record_version(kind: str) -> int:
+    """The format version (``v``) a record of type ``kind`` carries."""
+    return RECORD_VERSIONS.get(kind, SPEC_VERSION)
+
 
 _ITEM = s.obj(
     {
@@ -84,8 +102,6 @@ def _present(value: Any, path: str) -> None:
 
 
 _PRESENT = _present
-_EVIDENCE = s.obj({"name": s.text(200), "sha256": s.hex32, "size": s.integer(0)})
-_AMOUNT = s.obj({"kind": s.text(100), "fen": s.integer(0)}, {"text": s.text(200)})
 _DEADLINE = s.obj(
     {
         "start": s.date,
@@ -178,32 +194,44 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "methods": s.array(s.one_of(*CHECK_METHODS), min_len=1),
         "categories": s.array(s.one_of(*RESULT_CATEGORIES), min_len=1),
         "pending_reasons": s.array(s.text(200)),
-        "findings": s.text(10_000, empty=True),
-        "follow_up": s.text(10_000, empty=True),
-        "evidence": s.array(_EVIDENCE, max_len=1000),
+        "sealed": s.hex32,  # v2: findings, follow_up, evidence (lottery.core.sealed)
         "entered_by": s.text(100),
         "approved_by": s.text(100),
         "supersedes": s.nullable(s.hex32),
         "correction_reason": s.nullable(s.text(2000)),
     },
+    # v2: the party, facts, basis, kind, content, amounts and result are sealed
+    # (lottery.core.sealed); ``sealed`` is the sealed blob's SHA-256.
     "penalty": {
         "decision": s.text(100),
-        "target": s.ident,
-        "entity": s.text(200),
         "decided": s.date,
-        "facts": s.text(),
-        "basis": s.text(),
-        "kind": s.text(200),
-        "content": s.text(),
-        "amounts": s.array(_AMOUNT, max_len=20),
         "authority": s.text(200),
-        "result": s.nullable(s.hex32),
+        "sealed": s.hex32,
         "publish_until": s.date,
         "deadline": _DEADLINE,
         "entered_by": s.text(100),
         "approved_by": s.text(100),
     },
-    "penalty-withdrawal": {"penalty": s.hex32, "reason": s.text(2000)},
+    # v2: names the sealed blobs it removes, its ground and, for a revoked decision, the day
+    # of the revocation and the 3-working-day deadline (行政处罚法 第四十八条, 第八十五条).
+    "penalty-withdrawal": {
+        "penalty": s.hex32,
+        "decision": s.text(100),
+        "sealed": s.array(s.hex32, min_len=1, max_len=20),
+        "ground": s.one_of(*WITHDRAWAL_GROUNDS),
+        "reason": s.text(2000),
+        "revoked": s.nullable(s.date),
+        "deadline": s.nullable(_DEADLINE),
+    },
+    # Removes an inspection result's sealed findings and evidence (docs/spec.md §2.1).
+    "result-withdrawal": {
+        "result": s.hex32,
+        "task": s.ident,
+        "target": s.ident,
+        "sealed": s.array(s.hex32, min_len=1, max_len=20),
+        "ground": s.one_of("expired", "repaired", "other"),
+        "reason": s.text(2000),
+    },
     "task-report": {
         "task": s.ident,
         "completed": s.date,
@@ -239,6 +267,26 @@ def validate_body(body: Any) -> None:
     if kind not in SCHEMAS:
         raise EncodingError(f"unknown record type {kind!r}")
     s.obj(_COMMON | dict(SCHEMAS[kind]))(body, kind)
+    if body["v"] != record_version(kind):
+        raise EncodingError(f"{kind}.v must be {record_version(kind)}, not {body['v']}")
+    if kind == "penalty-withdrawal":
+        _withdrawal_rules(body)
+    if kind in ("penalty-withdrawal", "result-withdrawal") and len(set(body["sealed"])) != len(
+        body["sealed"]
+    ):
+        raise EncodingError(f"{kind}.sealed names a blob twice")
+
+
+def _withdrawal_rules(body: Mapping[str, Any]) -> None:
+    """A revoked decision's withdrawal carries its revocation day and deadline; no other does."""
+    revoked = body["ground"] == "revoked"
+    for name in ("revoked", "deadline"):
+        if revoked and body[name] is None:
+            raise EncodingError(f"penalty-withdrawal.{name} is required for a revoked decision")
+        if not revoked and body[name] is not None:
+            raise EncodingError(
+                f"penalty-withdrawal.{name} must be null unless the decision was revoked"
+            )
 
 
 @dataclass(frozen=True)
@@ -277,7 +325,13 @@ def record_text(kind: str, log: str, time: datetime, fields: Mapping[str, Any]) 
     Raises:
         EncodingError: when the fields do not match the type's schema.
     """
-    body = {"type": kind, "v": SPEC_VERSION, "log": log, "time": format_time(time), **fields}
+    body = {
+        "type": kind,
+        "v": record_version(kind),
+        "log": log,
+        "time": format_time(time),
+        **fields,
+    }
     validate_body(body)
     return canonical_json(body) + b"\n"
 

@@ -3,11 +3,13 @@
 For the disclosed task T2026-001 (drawn on fictional public numbers) the fictional 青岚市 office
 enters an inspection result for every picked target through
 :class:`lottery.service.results.ResultsService` (the team's first inspector enters it, a
-different reviewer approves it), corrects one published result, publishes two penalty
+different reviewer approves it), corrects one published result, publishes three penalty
 decisions through :class:`lottery.service.penalties.PenaltyService` (one later withdrawn
-when its publication period ends), and drafts, completes and approves the task report
-through :class:`lottery.service.reports.ReportService` -- two working days late on purpose,
-so the site and ``lottery verify`` show a late publication (docs/demo.md).
+when its publication period ends, one withdrawn within 3 working days of the decision's
+revocation; both remove their sealed content, docs/spec.md §2.1), and drafts, completes and
+approves the task report through :class:`lottery.service.reports.ReportService` -- two
+working days late on purpose, so the site and ``lottery verify`` show a late publication
+(docs/demo.md).
 
 Everything happens at fixed past times. :func:`result_phases` gives the two phases with the
 time each starts, so ``run_demo`` can run them in log order between its tasks.
@@ -47,12 +49,16 @@ T_APPROVALS = datetime(2026, 4, 3, 1, 0, tzinfo=UTC)
 T_CORRECTION = datetime(2026, 4, 7, 2, 0, tzinfo=UTC)
 T_PENALTY_1 = datetime(2026, 4, 9, 2, 0, tzinfo=UTC)  # decided 8 Apr: on time
 T_PENALTY_2 = datetime(2026, 4, 10, 2, 0, tzinfo=UTC)  # decided 9 Apr, withdrawn in October
+T_PENALTY_3 = datetime(2026, 4, 10, 3, 0, tzinfo=UTC)  # decided 9 Apr, revoked in October
 T_REPORT_DRAFT = datetime(2026, 4, 13, 2, 0, tzinfo=UTC)
 # Inspections complete on Tue 31 Mar; 7 working days (Qingming 4-6 Apr is off) end Fri 10 Apr.
 # Published Tue 14 Apr, 16:00 Beijing: late by 2 working days, across a weekend.
 T_REPORT_APPROVE = datetime(2026, 4, 14, 8, 0, tzinfo=UTC)
 T_WITHDRAW = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # first working day after National Day
 PUBLISH_UNTIL_2 = date(2026, 10, 9)  # the withdrawn penalty's publication period
+T_REVOKE_WITHDRAW = T_WITHDRAW + timedelta(hours=1)
+REVOKED = date(2026, 10, 9)  # the review body revoked 青人防罚〔2026〕5号 on this day
+REVOKE_REASON = "青岚市人民政府行政复议决定（青政复决〔2026〕12号）撤销该行政处罚决定"
 
 WINDOW = (date(2026, 3, 10), date(2026, 3, 31))
 LAW = "《中华人民共和国人民防空法》"
@@ -110,7 +116,7 @@ FINDINGS: dict[int, Finding] = {
 EVIDENCE_AT = 0  # the result with an evidence file (its record of inspection)
 SUBSTITUTE_AT = 7  # the result with a substitute inspector (found nothing)
 CORRECTED_AT = 8  # published as 未发现问题, then corrected: a problem was left out
-PENALTY_AT = (1, 2)  # penalties follow these targets' results; the second is withdrawn
+PENALTY_AT = (1, 2, 5)  # penalties follow these targets' results; the 2nd expires, 3rd revoked
 
 CORRECTION = Finding(
     ("发现问题已责令改正",),
@@ -235,8 +241,12 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
         f"  substitute: {sub['id']} for {sub['replaces']} at {teams[SUBSTITUTE_AT].target} "
         f"(approved by {sub['approved_by']})"
     )
-    ev = published[teams[EVIDENCE_AT].target].body["evidence"][0]
-    lines.append(f"  evidence file {ev['name']}: only its sha256 {ev['sha256'][:16]}… published")
+    sealed = service.content(published[teams[EVIDENCE_AT].target].id) or {}
+    ev = sealed["evidence"][0]
+    lines.append(
+        f"  evidence file {ev['name']}: only its sha256 {ev['sha256'][:16]}… published "
+        "(in the result's sealed content)"
+    )
     lines.append(correction)
     return Published(published, teams, [])
 
@@ -261,6 +271,15 @@ def _penalties(lc: Lifecycle, done: Published, lines: list[str]) -> None:
             500_000,
             "人民币伍仟元整",
             PUBLISH_UNTIL_2,
+        ),
+        (
+            T_PENALTY_3,
+            "青人防罚〔2026〕5号",
+            "擅自将人防工程物资库改作员工宿舍使用，改变人防工程平时使用用途且未办理相关手续。",
+            "警告，并处罚款人民币捌仟元",
+            800_000,
+            "人民币捌仟元整",
+            date(2027, 4, 9),
         ),
     )
     for (at, number, facts, content, fen, text, until), i in zip(specs, PENALTY_AT, strict=True):
@@ -311,11 +330,21 @@ def _report(lc: Lifecycle, lines: list[str]) -> None:
 def _withdraw(lc: Lifecycle, done: Published, lines: list[str]) -> None:
     service = PenaltyService(lc.engine, lc.log)
     withdrawn = service.withdraw_expired(T_WITHDRAW, actor=LEADER)
-    for record in withdrawn:
-        penalty = service.record(record.body["penalty"])
+    revoked = service.withdraw(
+        done.penalties[2],
+        REVOKE_REASON,
+        T_REVOKE_WITHDRAW,
+        actor=LEADER,
+        ground="revoked",
+        revoked=REVOKED,
+    )
+    for record in [*withdrawn, revoked]:
+        body = record.body
+        due = body["deadline"]
+        within = "" if due is None else f", due {due['due']}, on time: {due['on_time']}"
         lines.append(
-            f"penalty {penalty.body['decision']} withdrawn {record.body['time'][:10]} "
-            f"({record.body['reason']}): the site keeps its number, dates and hash only"
+            f"penalty {body['decision']} withdrawn {body['time'][:10]} "
+            f"({body['reason']}{within}): its sealed content deleted, the log keeps the hash"
         )
     done.withdrawn = withdrawn[0] if withdrawn else None
 
@@ -324,7 +353,7 @@ def result_phases(lc: Lifecycle, lines: list[str]) -> list[tuple[datetime, Calla
     """The phases of results and penalties, each with the time it starts, in time order.
 
     The first (April 2026) needs T2026-001 disclosed; the second (October 2026) withdraws
-    the penalty whose publication period ended.
+    the penalty whose publication period ended and the one whose decision was revoked.
     """
     state: list[Published] = []
 

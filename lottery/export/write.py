@@ -8,7 +8,7 @@ not extend the old one, nothing is written and :class:`ExportError` says so.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from lottery.core.canonical import sha256_hex
@@ -48,8 +48,13 @@ def write_export(
     origin: str,
     public_keys: Sequence[str],
     cosigned: Mapping[int, bytes] | None = None,
+    withdrawn: Collection[str] = (),
 ) -> Checkpoint:
     """Bring the export at ``out`` up to the log ``entries``; return the new checkpoint.
+
+    ``withdrawn`` names sealed blobs that a withdrawal record removed (docs/spec.md §2.1):
+    their files are deleted, the one exception to "the export only grows"; the log itself
+    (tiles, bundles, checkpoints) is never touched.
 
     ``cosigned`` maps checkpoint sizes to the office's checkpoint note with the witness
     cosignature lines received (docs/witness.md); each is written to ``cosigned/<size>``,
@@ -77,7 +82,11 @@ def write_export(
     for digest, data in blobs.items():
         if sha256_hex(data) != digest:
             raise InputError(f"blob {digest} does not match its SHA-256")
+        if digest in withdrawn:
+            raise InputError(f"blob {digest} is withdrawn: it may not be exported")
         _write_once(out / "blobs" / digest, data)
+    for digest in withdrawn:
+        (out / "blobs" / digest).unlink(missing_ok=True)
     # Full tiles are immutable; partial tiles are new paths. Either way, write-once.
     for path, data in tiles_to_write(old_size, tree.size, tree).items():
         _write_once(out / path, data)

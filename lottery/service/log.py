@@ -31,9 +31,17 @@ from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
 from lottery.core.note import Signer, parse_note
 from lottery.core.records import Record, open_record, parse_record_text
+from lottery.core.sealed_audit import withdrawn_blobs
 from lottery.export.write import write_export
 from lottery.storage.engine import new_session
-from lottery.storage.models import Blob, CheckpointRow, CosignatureRow, LogEntry, LogHead
+from lottery.storage.models import (
+    Blob,
+    CheckpointRow,
+    CosignatureRow,
+    LogEntry,
+    LogHead,
+    WithdrawnBlob,
+)
 
 from .text_input import refuse_unsafe_text
 
@@ -145,13 +153,31 @@ class PublicLog:
         return entry
 
     def put_blob(self, session: Session, data: bytes) -> str:
-        """Store a public blob under its SHA-256 (idempotent); return the digest."""
+        """Store a public blob under its SHA-256 (idempotent); return the digest.
+
+        Raises:
+            LogIntegrityError: for a blob that a withdrawal removed (it never comes back).
+        """
         self.lock(session)  # blob writers serialize with appenders: no insert race
         digest = sha256_hex(data)
+        if session.get(WithdrawnBlob, digest) is not None:
+            raise LogIntegrityError(f"blob {digest} was withdrawn: it is not published again")
         if session.get(Blob, digest) is None:
             session.add(Blob(sha256=digest, data=data))
             session.flush()
         return digest
+
+    def remove_blob(self, session: Session, digest: str, withdrawal: str) -> None:
+        """Delete the sealed blob ``digest`` that the withdrawal record ``withdrawal`` (already
+        appended in this transaction) removes; the database refuses any other deletion."""
+        self.lock(session)
+        if session.get(WithdrawnBlob, digest) is None:
+            session.add(WithdrawnBlob(sha256=digest, record_id=withdrawal))
+            session.flush()
+        blob = session.get(Blob, digest)
+        if blob is not None:
+            session.delete(blob)
+            session.flush()
 
     def sign_checkpoint(self, session: Session, now: datetime) -> bytes:
         """Sign a checkpoint of the whole log, refusing one that does not extend the last.
@@ -218,6 +244,16 @@ class PublicLog:
             raise LogIntegrityError(f"missing blob(s): {', '.join(missing)}")
         return found
 
+    def withdrawn(self, entries: Sequence[bytes]) -> set[str]:
+        """The sealed blobs that withdrawal records among ``entries`` (the office's own stored
+        log, whatever key signed each entry) removed."""
+        records = []
+        for note in entries:
+            if b'"type":"penalty-withdrawal"' in note or b'"type":"result-withdrawal"' in note:
+                text = parse_note(note).text
+                records.append(Record(note=note, text=text, body=parse_record_text(text)))
+        return set(withdrawn_blobs(records))
+
     def size(self, session: Session) -> int:
         """The number of entries."""
         return int(session.exec(select(func.count()).select_from(LogEntry)).one())
@@ -253,6 +289,7 @@ class PublicLog:
             origin=self.origin,
             public_keys=[self.signer.vkey],
             cosigned=cosigned,
+            withdrawn=self.withdrawn(entries),
         )
 
 

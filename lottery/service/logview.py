@@ -33,6 +33,7 @@ class _Snapshot:
     size: int
     entries: list[bytes]
     tree: MerkleTree
+    withdrawn: frozenset[str]
 
 
 class LogView:
@@ -54,10 +55,16 @@ class LogView:
             entries = list(
                 session.exec(select(LogEntry.note).order_by(col(LogEntry.idx)).limit(size))
             )
-        snap = _Snapshot(len(entries), entries, MerkleTree.from_entries(entries))
+        withdrawn = frozenset(self.service.log.withdrawn(entries))
+        snap = _Snapshot(len(entries), entries, MerkleTree.from_entries(entries), withdrawn)
         with self._lock:
             self._snapshot = snap
         return snap
+
+    def withdrawn(self, path: str) -> bool:
+        """Whether ``path`` is a sealed blob that a withdrawal removed (answered 410 Gone)."""
+        digest = path[len("blobs/") :]
+        return path.startswith("blobs/") and digest in self._current().withdrawn
 
     def get(self, path: str) -> bytes | None:
         """The bytes published at ``path``, or None when nothing is."""

@@ -2,27 +2,33 @@
 
 A decision is published as a ``penalty`` record within 7 working days of the decision date
 (section 十一 "应在作出行政处罚决定之日起7个工作日内"); the record carries that deadline and
-whether it was met. When the office's publication period (``publish_until``) has passed, a
-``penalty-withdrawal`` record withdraws it: the site stops showing the content, while the log
-keeps the penalty record and its hash (docs/results.md explains the trade-off).
+whether it was met. The party, facts, basis, kind, content, amounts and the result it follows
+from are sealed (:mod:`lottery.core.sealed`): published as a salted blob whose SHA-256 the
+record carries. When the office's publication period (``publish_until``) has passed, or the
+decision was revoked, a ``penalty-withdrawal`` record withdraws it and the blob is deleted:
+the log keeps the penalty record and its hash, but no longer the content (docs/results.md).
 
 Also here: the list of publications due or overdue (:func:`pending_deadlines`), for staff.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from lottery.core.deadline_audit import WITHDRAWAL_WORKDAYS
 from lottery.core.errors import InputError
-from lottery.core.records import Record
+from lottery.core.records import WITHDRAWAL_GROUNDS, Record
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, open_sealed, seal
 from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
 from lottery.storage.engine import new_session
-from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
+from lottery.storage.models import Blob, InspectionResult, Penalty, Target, Task, TaskReport
 
 from .audit_trail import record_audit
 from .calendar import calendar_in, load_record, publish_record
@@ -32,6 +38,7 @@ from .reports import REPORT_WORKDAYS, ReportError, ReportService
 from .results import ResultError, local_date, same_person
 
 PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
+SEALED_FIELDS = tuple(SEALED_CONTENT["penalty"])  # under the commitment (docs/spec.md §2.1)
 
 
 class PenaltyError(InputError):
@@ -188,7 +195,14 @@ class PenaltyService:
                     "it must be approved by a different reviewer"
                 )
             due = deadline(calendar_in(session), row.decided, PENALTY_WORKDAYS, local_date(now))
-            fields = dict(row.fields) | {"approved_by": reviewer.strip(), "deadline": due.to_dict()}
+            content = {k: row.fields[k] for k in SEALED_FIELDS}
+            blob = seal("penalty", content, secrets.token_bytes(SALT_BYTES))
+            public = {k: v for k, v in row.fields.items() if k not in SEALED_FIELDS}
+            fields = public | {
+                "sealed": self.log.put_blob(session, blob),
+                "approved_by": reviewer.strip(),
+                "deadline": due.to_dict(),
+            }
             record = publish_record(self.log, session, "penalty", fields, now)
             row.status, row.approved_by = "published", reviewer.strip()
             row.record_id, row.published_at = record.id, now
@@ -217,15 +231,33 @@ class PenaltyService:
         *,
         actor: str,
         remote_addr: str | None = None,
+        ground: str = "other",
+        revoked: date | None = None,
     ) -> Record:
-        """Withdraw a published decision from the site with a ``penalty-withdrawal`` record.
+        """Withdraw a published decision with a ``penalty-withdrawal`` record and delete its
+        sealed blob (the content leaves the blob table, and so ``/log/blobs/``, the export
+        and the site; the penalty record and its hash stay in the log).
+
+        ``ground``: ``expired`` (公示期满), ``revoked`` (决定被撤销、变更、确认违法或无效:
+        give ``revoked``, the day of that decision; the withdrawal is due within 3 working
+        days and the record says whether that was met), ``repaired`` (信用修复) or ``other``.
 
         Raises:
             PenaltyNotFound: for an unknown id.
-            PenaltyError: for an empty reason or a penalty that is not published.
+            PenaltyError: for an empty reason, an unknown ground, a revocation day missing,
+                given without ground ``revoked``, in the future or before the decision, or a
+                penalty that is not published.
+            CalendarDataMissing: when a revoked decision's deadline reaches a year without
+                calendar data.
         """
         if not reason.strip():
             raise PenaltyError("a withdrawal needs a reason")
+        if ground not in WITHDRAWAL_GROUNDS:
+            raise PenaltyError(f"unknown withdrawal ground {ground!r}")
+        if (ground == "revoked") != (revoked is not None):
+            raise PenaltyError("the day of the revocation goes with ground 'revoked', and only so")
+        if revoked is not None and revoked > local_date(now):
+            raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
             row = session.get(Penalty, penalty_id)
@@ -233,8 +265,30 @@ class PenaltyService:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")
             if row.status != "published" or row.record_id is None:
                 raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
-            fields = {"penalty": row.record_id, "reason": reason.strip()}
+            if revoked is not None and revoked < row.decided:
+                raise PenaltyError(
+                    f"revocation day {revoked.isoformat()} is before the decision "
+                    f"{row.decided.isoformat()}"
+                )
+            digest = str(load_record(self.log, session, row.record_id).body["sealed"])
+            due = (
+                None
+                if revoked is None
+                else deadline(
+                    calendar_in(session), revoked, WITHDRAWAL_WORKDAYS, local_date(now)
+                ).to_dict()
+            )
+            fields = {
+                "penalty": row.record_id,
+                "decision": row.decision,
+                "sealed": [digest],
+                "ground": ground,
+                "reason": reason.strip(),
+                "revoked": None if revoked is None else revoked.isoformat(),
+                "deadline": due,
+            }
             record = publish_record(self.log, session, "penalty-withdrawal", fields, now)
+            self.log.remove_blob(session, digest, record.id)
             row.status, row.withdrawal_record = "withdrawn", record.id
             session.add(row)
             record_audit(
@@ -243,7 +297,7 @@ class PenaltyService:
                 actor,
                 "penalty.withdraw",
                 row.decision,
-                {"record": record.id, "reason": reason.strip()},
+                {"record": record.id, "reason": reason.strip(), "ground": ground},
                 remote_addr,
             )
             self.log.sign_checkpoint(session, now)
@@ -267,7 +321,8 @@ class PenaltyService:
                 row = session.get(Penalty, pid)
                 until = row.publish_until.isoformat() if row else ""
             try:
-                out.append(self.withdraw(pid, f"公示期满（至{until}）", now, actor=actor))
+                reason = f"公示期满（至{until}）"
+                out.append(self.withdraw(pid, reason, now, actor=actor, ground="expired"))
             except PenaltyError:
                 continue  # withdrawn by someone else meanwhile
         return out
@@ -292,6 +347,20 @@ class PenaltyService:
             query = query.where(Penalty.status == status)
         with new_session(self.engine) as session:
             return list(session.exec(query))
+
+    def content(self, record_id: str) -> dict[str, Any] | None:
+        """The sealed content of a published penalty (party, facts, basis, kind, content,
+        amounts, result), checked against its commitment; None once it is withdrawn.
+
+        Raises:
+            LotteryError: when there is no such record.
+            VerificationError: when the stored blob does not match the commitment.
+        """
+        with new_session(self.engine) as session:
+            record = load_record(self.log, session, record_id)
+            digest = str(record.body["sealed"])
+            blob = session.get(Blob, digest)
+            return None if blob is None else open_sealed(blob.data, digest, "penalty")
 
     def record(self, record_id: str) -> Record:
         """A published record by id.

@@ -21,6 +21,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -29,8 +30,16 @@ from sqlmodel import Session, col, select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import Record
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, open_sealed, seal
 from lottery.storage.engine import new_session
-from lottery.storage.models import EvidenceFile, InspectionHistory, InspectionResult, Target
+from lottery.storage.models import (
+    Blob,
+    EvidenceFile,
+    InspectionHistory,
+    InspectionResult,
+    Target,
+    WithdrawnBlob,
+)
 
 from .audit_trail import record_audit
 from .calendar import load_record, publish_record
@@ -59,6 +68,7 @@ from .result_entry import (
 )
 
 MAX_NOTE = 2000  # a send-back reason, as stored
+SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])  # docs/spec.md §2.1
 
 
 class ResultsService:
@@ -258,8 +268,13 @@ class ResultsService:
                     "it must be approved by a different reviewer"
                 )
             fields = dict(row.fields) | {"approved_by": reviewer.strip()}
+            # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
+            content = {k: fields[k] for k in SEALED_FIELDS}
+            blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES))
+            public = {k: v for k, v in fields.items() if k not in SEALED_FIELDS}
+            public["sealed"] = self.log.put_blob(session, blob)
             record = publish_record(
-                self.log, session, "inspection-result", fields, now, task=row.task
+                self.log, session, "inspection-result", public, now, task=row.task
             )
             old_fields: dict[str, Any] | None = None
             if row.supersedes is not None:
@@ -424,6 +439,74 @@ class ResultsService:
         """
         with new_session(self.engine) as session:
             return load_record(self.log, session, record_id)
+
+    def content(self, record_id: str) -> dict[str, Any] | None:
+        """The sealed findings, follow-up and evidence of a published result, checked against
+        its commitment; None once withdrawn.
+
+        Raises:
+            LotteryError: when there is no such record.
+            VerificationError: when the stored blob does not match the commitment.
+        """
+        with new_session(self.engine) as session:
+            digest = str(load_record(self.log, session, record_id).body["sealed"])
+            blob = session.get(Blob, digest)
+            if blob is None:
+                return None
+            return open_sealed(blob.data, digest, "inspection-result")
+
+    def withdraw(
+        self,
+        record_id: str,
+        reason: str,
+        now: datetime,
+        *,
+        actor: str,
+        ground: str = "other",
+        remote_addr: str | None = None,
+    ) -> Record:
+        """Withdraw the findings, follow-up and evidence names of a published result (current
+        or superseded) with a ``result-withdrawal`` record; its sealed blob is deleted.
+
+        Raises:
+            ResultNotFound: when ``record_id`` is not a published inspection result.
+            ResultError: for an empty reason, an unknown ground, or content already withdrawn.
+        """
+        if not reason.strip():
+            raise ResultError("a withdrawal needs a reason")
+        if ground not in ("expired", "repaired", "other"):
+            raise ResultError(f"unknown withdrawal ground {ground!r}")
+        with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)
+            row = session.exec(
+                select(InspectionResult).where(InspectionResult.record_id == record_id)
+            ).one_or_none()
+            if row is None:
+                raise ResultNotFound(f"{record_id} is not a published inspection result")
+            digest = str(load_record(self.log, session, record_id).body["sealed"])
+            if session.get(WithdrawnBlob, digest) is not None:
+                raise ResultError(f"the content of result {record_id[:16]} is already withdrawn")
+            fields = {
+                "result": record_id,
+                "task": row.task,
+                "target": row.target,
+                "sealed": [digest],
+                "ground": ground,
+                "reason": reason.strip(),
+            }
+            record = publish_record(self.log, session, "result-withdrawal", fields, now)
+            self.log.remove_blob(session, digest, record.id)
+            record_audit(
+                session,
+                now,
+                actor,
+                "result.withdraw",
+                f"{row.task}/{row.target}",
+                {"record": record.id, "reason": reason.strip(), "ground": ground},
+                remote_addr,
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
 
     def evidence(self, sha256: str) -> bytes:
         """An evidence file's bytes (private: for staff only).

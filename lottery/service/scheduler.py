@@ -47,6 +47,7 @@ from .drawing import DrawStatus, Fetch, PublicNumbersDraw, draw_task
 from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound
 from .params import params_from_task
+from .penalties import PenaltyService
 from .site_publishing import SitePublisher
 
 logger = logging.getLogger(__name__)
@@ -402,7 +403,9 @@ def _disclose(rt: Scheduler, task_id: str) -> None:
 
 
 def run_sweep(rt: Scheduler | None = None) -> None:
-    """Job: schedule the next step of every task that has one (at start, then periodically)."""
+    """Job: schedule the next step of every task that has one (at start, then periodically),
+    and withdraw every penalty whose publication period has ended (its sealed content is
+    deleted: docs/results.md)."""
     _run(rt, _sweep)
 
 
@@ -416,6 +419,10 @@ def _sweep(rt: Scheduler) -> None:
             schedule_task(rt, task)
         except LotteryError as exc:
             logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
+    try:
+        PenaltyService(rt.lc.engine, rt.lc.log).withdraw_expired(rt.clock())
+    except (LotteryError, SQLAlchemyError) as exc:
+        logger.error("cannot withdraw expired penalties: %s", exc)  # noqa: TRY400 - retried
 
 
 def run_site_publish(rt: Scheduler | None = None) -> None:

@@ -365,6 +365,19 @@ class Blob(SQLModel, table=True):
     data: bytes = _bytes(nullable=False)
 
 
+class WithdrawnBlob(SQLModel, table=True):
+    """A sealed blob that a withdrawal record removed (write-once; migration 0005).
+
+    The database deletes a ``blob`` row only when its digest is listed here, and
+    :meth:`lottery.service.log.PublicLog.put_blob` refuses to store it again.
+    """
+
+    __tablename__ = "withdrawn_blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    record_id: str = Field(max_length=64)
+
+
 class CheckpointRow(SQLModel, table=True):
     """A signed checkpoint, by tree size (write-once)."""
 

@@ -399,10 +399,8 @@
     }
   }
 
-  async function verifyTask(task, base, report) {
-    const ctx = {};
-
-    // (a) keys, checkpoint, entry bundles, the Merkle root.
+  // (a) keys, checkpoint, entry bundles, the Merkle root: null when one of them fails.
+  async function verifyLog(base, report) {
     const keysResult = await report.run(
       "log.keys",
       async () => {
@@ -413,7 +411,7 @@
       },
       (keys) => `已读取 ${keys.length} 个公钥，密钥编号与公钥相符：${keys.map((k) => k.id).join("、")}`,
     );
-    if (!keysResult.ok) return ctx;
+    if (!keysResult.ok) return null;
     const keys = keysResult.value;
 
     const cp = await report.run(
@@ -428,7 +426,7 @@
       },
       (c) => `检查点由公示公钥签名：日志 ${c.origin}，共 ${c.size} 条记录`,
     );
-    if (!cp.ok) return ctx;
+    if (!cp.ok) return null;
     const { origin, size, root } = cp.value;
 
     const entries = await report.run(
@@ -436,7 +434,7 @@
       () => readEntries(base, size),
       (e) => `已读取并解析全部 ${e.length} 条日志条目（每条为 2 字节长度加记录）`,
     );
-    if (!entries.ok) return ctx;
+    if (!entries.ok) return null;
     await report.run(
       "log.root",
       async () => {
@@ -446,6 +444,15 @@
       },
       "由全部条目重新计算的树根与已签名检查点一致",
     );
+    return { keys, origin, entries: entries.value };
+  }
+
+  async function verifyTask(task, base, report) {
+    const ctx = {};
+    const log = await verifyLog(base, report);
+    if (!log) return ctx;
+    const { keys, origin } = log;
+    const entries = { value: log.entries };
 
     // (b) (c) the task's records: signature, key id, canonical JSON, record id.
     const records = [];
@@ -838,6 +845,121 @@
     return ctx;
   }
 
+  // ---------------------------------------------------------------- sealed content
+
+  // A blob that may be gone: null for 404 / 410 (docs/spec.md §2.1), bytes otherwise.
+  async function fetchOptional(base, path) {
+    const response = await fetch(new URL(path, base).href, { cache: "no-store" });
+    if (response.status === 404 || response.status === 410) return null;
+    if (!response.ok) fail(`无法读取 ${path}（HTTP ${response.status}）`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  // Withdrawal type -> [the field naming the record it withdraws, that record's type].
+  const WITHDRAWAL_OF = {
+    "penalty-withdrawal": ["penalty", "penalty"],
+    "result-withdrawal": ["result", "inspection-result"],
+  };
+  const sealedName = (body) =>
+    body.decision !== undefined ? `${body.type} ${body.decision}` : `${body.type} ${body.task}/${body.target}`;
+  const beijingDate = (time) => new Date(Date.parse(time) + 8 * 3600 * 1000).toISOString().slice(0, 10);
+
+  function checkSealedBlob(blob, type) {
+    const keys = Object.keys(blob || {}).sort().join(",");
+    if (keys !== "content,record,salt,type,v") fail("封存内容文件的字段不符");
+    if (blob.type !== "lottery-sealed" || blob.v !== 1) fail("封存内容文件的类型或版本不符");
+    if (blob.record !== type) fail(`封存内容文件属于 ${blob.record} 记录，不是 ${type}`);
+    if (!/^[0-9a-f]{64}$/.test(blob.salt)) fail("盐值应为 32 字节的十六进制");
+    if (!blob.content || typeof blob.content !== "object" || Array.isArray(blob.content)) {
+      fail("封存内容不是对象");
+    }
+  }
+
+  // Every record with a commitment (docs/spec.md §2.1): its blob matches it, or a withdrawal
+  // that names exactly that commitment covers its absence.
+  async function verifySealed(base, report, types) {
+    const ctx = {};
+    const log = await verifyLog(base, report);
+    if (!log) return ctx;
+    const { keys, origin, entries } = log;
+    const sealed = [];
+    const withdrawals = [];
+    const signatures = await report.run(
+      "record.signature",
+      async () => {
+        for (const [index, entry] of entries.entries()) {
+          let peek;
+          try {
+            const raw = strictUtf8.decode(entry);
+            peek = JSON.parse(raw.slice(0, raw.lastIndexOf("\n\n") + 1));
+          } catch (e) {
+            continue;
+          }
+          const kind = peek && peek.type;
+          const withdrawal = WITHDRAWAL_OF[kind];
+          if (!types.includes(kind) && !(withdrawal && types.includes(withdrawal[1]))) continue;
+          const note = await openNote(entry, keys, `第 ${index} 条记录`);
+          const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
+          if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
+          if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);
+          if (body.v !== 2) fail(`第 ${index} 条记录的格式版本应为 2`);
+          const id = await sha256Hex(note.textBytes);
+          (withdrawal ? withdrawals : sealed).push({ index, id, body });
+        }
+      },
+      () => `${sealed.length} 条带内容承诺的记录、${withdrawals.length} 条撤回记录的签名均验证通过`,
+    );
+    if (!signatures.ok) return ctx;
+    ctx.sealedRecords = sealed.length;
+    const withdrawn = new Map(); // digest -> the withdrawal that validly removed it
+    for (const w of withdrawals) {
+      const b = w.body;
+      const [field, kind] = WITHDRAWAL_OF[b.type];
+      const ok = await report.run(
+        "withdrawal.sealed",
+        () => {
+          const target = sealed.find((r) => r.id === b[field] && r.index < w.index && r.body.type === kind);
+          if (!target) fail(`撤回记录 ${w.id.slice(0, 16)}… 指向的不是此前公开的带内容承诺的记录`);
+          const same = kind === "penalty" ? ["decision"] : ["task", "target"];
+          if (same.some((n) => b[n] !== target.body[n])) fail("撤回记录所列的决定书文号或对象与所撤回的记录不符");
+          if (b.sealed.length !== 1 || b.sealed[0] !== target.body.sealed) {
+            fail(`撤回记录 ${w.id.slice(0, 16)}… 撤回的不是 ${sealedName(target.body)} 的内容承诺`);
+          }
+        },
+        `${sealedName(b)}：撤回记录撤回的正是该记录的内容承诺`,
+      );
+      if (ok.ok) for (const d of b.sealed) if (!withdrawn.has(d)) withdrawn.set(d, w);
+    }
+    for (const r of sealed) {
+      const name = sealedName(r.body);
+      const digest = r.body.sealed;
+      const gone = withdrawn.get(digest);
+      const bytes = await fetchOptional(base, `blobs/${digest}`);
+      if (bytes === null && gone) {
+        const reason = gone.body.reason;
+        report.add(
+          "sealed.withdrawn",
+          true,
+          `${name}：已于 ${beijingDate(gone.body.time)} 撤回（withdrawn on ${beijingDate(gone.body.time)}: ${reason}），内容已删除`,
+        );
+      } else if (bytes === null) {
+        report.add("sealed.missing", false, `${name}：封存内容文件 ${digest.slice(0, 16)}… 未公开，且没有撤回记录`);
+      } else if (gone) {
+        report.add("sealed.withdrawn", false, `${name}：已于 ${beijingDate(gone.body.time)} 撤回，但内容文件仍在公开`);
+      } else {
+        await report.run(
+          "sealed.content",
+          async () => {
+            if ((await sha256Hex(bytes)) !== digest) fail(`${name}：内容文件的 SHA-256 与记录中的承诺不符（被改动）`);
+            checkSealedBlob(parseCanonical(bytes, `${name} 的内容文件`), r.body.type);
+          },
+          `${name}：内容文件的 SHA-256 与记录中的承诺一致`,
+        );
+      }
+    }
+    return ctx;
+  }
+
   // ---------------------------------------------------------------- the page
 
   const ICON = { pass: "✅", fail: "❌", note: "ℹ️", skip: "⏭️" };
@@ -893,6 +1015,7 @@
   async function onClick(root, button) {
     const container = root.querySelector(".lottery-verify-result");
     const task = root.dataset.task;
+    const sealedMode = root.dataset.sealed !== undefined;
     const base = root.dataset.export ? new URL(root.dataset.export, document.baseURI).href : DEFAULT_EXPORT;
     button.disabled = true;
     container.dataset.state = "running";
@@ -905,7 +1028,9 @@
       if (!window.isSecureContext || !crypto.subtle) {
         throw new Error("浏览器未提供 WebCrypto（需通过 https 或本机地址访问）");
       }
-      ctx = await verifyTask(task, base, report);
+      ctx = sealedMode
+        ? await verifySealed(base, report, root.dataset.sealed.split(" ").filter(Boolean))
+        : await verifyTask(task, base, report);
     } catch (e) {
       error = String(e && e.message ? e.message : e);
     }
@@ -915,7 +1040,7 @@
   }
 
   function init() {
-    for (const root of document.querySelectorAll(".lottery-verifier[data-task]")) {
+    for (const root of document.querySelectorAll(".lottery-verifier[data-task], .lottery-verifier[data-sealed]")) {
       const button = root.querySelector(".lottery-verify-button");
       if (button && !button.dataset.bound) {
         button.dataset.bound = "1";

@@ -205,7 +205,7 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
     listed = app_client.get("/console/penalties").text.split('id="h-published"', 1)[1]
     assert "武人防罚〔2026〕9号" in listed and "撤回" in listed
     confirm = app_client.get(f"/console/penalties/{row.id}/withdraw")
-    assert "公开网站不再显示" in confirm.text and "哈希" in confirm.text
+    assert "从公开网站、公开导出文件和日志服务中删除" in confirm.text and "哈希" in confirm.text
     empty = app_client.post(
         f"/console/penalties/{row.id}/withdraw", data={"csrf": _csrf(confirm.text), "reason": " "}
     )
@@ -226,6 +226,8 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
         "决定已被撤销",
     )
     assert "已撤回" in app_client.get(done.headers["location"]).text
+    # The sealed content is gone from /log/blobs/ (issue #24).
+    assert PenaltyService(service.engine, service.log).content(published.record_id or "") is None
 
 
 def test_the_withdrawal_page_proposes_the_end_of_the_period_as_reason(

@@ -86,7 +86,8 @@ def test_results_need_a_second_person_and_are_published(
     ok = app_client.post(f"/api/results/{rid}/approve", headers=reviewer)
     assert ok.status_code == 200, ok.text
     assert ok.json()["type"] == "inspection-result"
-    assert ok.json()["body"]["evidence"][0]["sha256"]
+    sealed = app_client.get(f"/log/blobs/{ok.json()['body']['sealed']}")  # the sealed content
+    assert "照片.jpg".encode() in sealed.content and b'"sha256":' in sealed.content
     listed = app_client.get("/api/tasks/T-res/results", headers=reviewer).json()
     assert [(r["target"], r["status"]) for r in listed] == [(target, "published")]
     assert app_client.get(f"/log/records/{ok.json()['id']}").status_code == 200

@@ -49,16 +49,9 @@ def _deadline(start: str, due: str, published: str, late_by: int) -> dict[str, A
 def _penalty(decided: str, time: str, deadline: dict[str, Any], n: int = 1, **more: Any) -> Record:
     fields = {
         "decision": f"武人防罚〔{decided[:4]}〕{n}号",
-        "target": "91419901MA4L000001",
-        "entity": "武冈安泰工程监理有限公司",
         "decided": decided,
-        "facts": "未按规定维护人防工程",
-        "basis": "《人民防空法》第四十九条",
-        "kind": "罚款",
-        "content": "罚款人民币五千元",
-        "amounts": [{"kind": "罚款", "fen": 500000}],
         "authority": "武冈市人民防空办公室",
-        "result": None,
+        "sealed": f"{n:02x}" * 32,  # the content's commitment (tests/core/test_sealed.py)
         "publish_until": "2029-04-20",
         "deadline": deadline,
         "entered_by": "录入员",
@@ -80,9 +73,7 @@ def _result(target: str, dates: list[str], time: str, supersedes: str | None = N
             "methods": ["实地检查"],
             "categories": ["未发现问题"],
             "pending_reasons": [],
-            "findings": "",
-            "follow_up": "",
-            "evidence": [],
+            "sealed": "cd" * 32,  # the findings' commitment (tests/core/test_sealed.py)
             "entered_by": "录入员",
             "approved_by": "审核员",
             "supersedes": supersedes,
@@ -251,24 +242,77 @@ def test_a_calendar_record_must_name_the_entry_it_replaces() -> None:
     assert failure.check == "calendar.supersedes"
 
 
+def _withdrawal(
+    penalty: Record | str,
+    time: str,
+    *,
+    revoked: str | None = None,
+    deadline: dict[str, Any] | None = None,
+) -> Record:
+    body = penalty.body if isinstance(penalty, Record) else {"decision": "x", "sealed": "ab" * 32}
+    fields = {
+        "penalty": penalty.id if isinstance(penalty, Record) else penalty,
+        "decision": body["decision"],
+        "sealed": [body["sealed"]],
+        "ground": "expired" if revoked is None else "revoked",
+        "reason": "撤销" if revoked else "公示期满",
+        "revoked": revoked,
+        "deadline": deadline,
+    }
+    return _record("penalty-withdrawal", time, fields)
+
+
 def test_withdrawals_must_name_a_published_penalty() -> None:
     claim = _deadline("2025-09-26", "2025-10-13", "2025-10-13", 0)
     penalty = _penalty("2025-09-26", "2025-10-13T03:00:00Z", claim)
-    good = _record(
-        "penalty-withdrawal", "2025-11-01T00:00:00Z", {"penalty": penalty.id, "reason": "撤销"}
-    )
+    good = _withdrawal(penalty, "2025-11-01T00:00:00Z")
     audit = audit_publications([penalty, good], BUILTIN)
     assert not audit.failures
     assert "withdrawal.references" in [c.name for c in audit.checks]
-    stray = _record(
-        "penalty-withdrawal", "2025-11-01T00:00:00Z", {"penalty": "ab" * 32, "reason": "撤销"}
-    )
-    early = _record(
-        "penalty-withdrawal", "2025-10-01T00:00:00Z", {"penalty": penalty.id, "reason": "撤销"}
-    )
+    stray = _withdrawal("ab" * 32, "2025-11-01T00:00:00Z")
+    early = _withdrawal(penalty, "2025-10-01T00:00:00Z")
     for records in ([penalty, stray], [early, penalty], [penalty, good, good]):
         failures = audit_publications(records, BUILTIN).failures
         assert [f.check for _, f in failures] == ["withdrawal.penalty"]
+
+
+def _three(start: str, due: str, published: str, late_by: int) -> dict[str, Any]:
+    return _deadline(start, due, published, late_by) | {"workdays": 3}
+
+
+@pytest.mark.parametrize(
+    ("revoked", "time", "claim", "status"),
+    [
+        # Revoked Fri 26 Sep 2025: Sun 28 Sep is worked (调休), then 29, 30 Sep: due 30 Sep.
+        ("2025-09-26", "2025-09-30T03:00:00Z", ("2025-09-30", "2025-09-30", 0), ON_TIME),
+        # Withdrawn Thu 9 Oct, the first working day after National Day (1-8 Oct): late by 1.
+        ("2025-09-26", "2025-10-09T03:00:00Z", ("2025-09-30", "2025-10-09", 1), LATE),
+    ],
+)
+def test_a_revoked_decisions_withdrawal_is_due_in_three_working_days(
+    revoked: str, time: str, claim: tuple[str, str, int], status: str
+) -> None:
+    penalty = _penalty(
+        "2025-09-20", "2025-09-22T03:00:00Z", _deadline("2025-09-20", "2025-09-29", "2025-09-22", 0)
+    )
+    due, published, late = claim
+    withdrawal = _withdrawal(
+        penalty, time, revoked=revoked, deadline=_three(revoked, due, published, late)
+    )
+    audit = audit_publications([penalty, withdrawal], BUILTIN)
+    assert not audit.failures
+    last = audit.publications[-1]
+    assert (last.kind, last.name, last.status) == (
+        "penalty-withdrawal",
+        "penalty-withdrawal 武人防罚〔2025〕1号",
+        status,
+    )
+    # Claiming the 7 working days of a publication, or on time when late, fails.
+    wrong = _withdrawal(
+        penalty, time, revoked=revoked, deadline=_deadline(revoked, due, published, late)
+    )
+    [(_, failure)] = audit_publications([penalty, wrong], BUILTIN).failures
+    assert failure.check == "deadline.workdays"
 
 
 def test_corrections_must_supersede_an_earlier_result_of_the_same_target() -> None:

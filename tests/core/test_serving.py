@@ -21,7 +21,8 @@ RULES = [
     ("cosigned/1234", TEXT, "no-cache"),
     ("keys/office.vkey", TEXT, "no-cache"),
     (f"records/{SHA}", TEXT, FOREVER),
-    (f"blobs/{SHA}", "application/octet-stream", FOREVER),
+    # Blobs never change but may be withdrawn (sealed content): cached briefly, not forever.
+    (f"blobs/{SHA}", "application/octet-stream", "public, max-age=300"),
     ("tile/0/000", "application/octet-stream", FOREVER),
     ("tile/3/x001/x234/067", "application/octet-stream", FOREVER),
     ("tile/entries/x001/234", "application/octet-stream", FOREVER),

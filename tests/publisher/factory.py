@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from lottery.core.canonical import sha256_hex
+from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import TaskParams
 from lottery.core.records import make_record, open_record
+from lottery.core.sealed import SEALED_CONTENT, seal
 from lottery.core.workdays import deadline
 from lottery.demo.synthetic import Registries, make_registries
 from lottery.export.write import write_export
@@ -295,10 +296,43 @@ def build_export(
     events: list[tuple[datetime, int, bytes]] = []
     blobs: dict[str, bytes] = {}
 
+    sealed: dict[str, tuple[str, str]] = {}  # penalty id -> (decision, sealed digest)
+
     def publish(at: datetime, kind: str, fields: dict[str, object]) -> str:
+        # A penalty is written as the service writes it: its content sealed in a salted blob
+        # (the salt derived from the decision here, so the export is reproducible); a
+        # withdrawal names that blob and removes it from the export.
+        if kind == "penalty":
+            content = {k: fields[k] for k in SEALED_CONTENT["penalty"]}
+            data = seal(
+                "penalty", content, sha256_hex(str(fields["decision"]).encode()).encode()[:32]
+            )
+            blobs[sha256_hex(data)] = data
+            public = {k: v for k, v in fields.items() if k not in content}
+            fields = public | {"sealed": sha256_hex(data)}
+        if kind == "inspection-result":
+            content = {k: fields[k] for k in SEALED_CONTENT[kind]}
+            salt = sha256_hex(canonical_json(fields)).encode()[:32]
+            data = seal(kind, content, salt)
+            blobs[sha256_hex(data)] = data
+            public = {k: v for k, v in fields.items() if k not in content}
+            fields = public | {"sealed": sha256_hex(data)}
+        if kind == "penalty-withdrawal":
+            decision, digest = sealed[str(fields["penalty"])]
+            fields = {
+                "decision": decision,
+                "sealed": [digest],
+                "ground": "other",
+                "revoked": None,
+                "deadline": None,
+            } | fields
+            blobs.pop(digest, None)
         note = make_record(kind, LOG, at, fields, [signer])
         events.append((at, len(events), note))
-        return open_record(note, [signer.verifier()]).id
+        record_id = open_record(note, [signer.verifier()]).id
+        if kind == "penalty":
+            sealed[record_id] = (str(fields["decision"]), str(fields["sealed"]))
+        return record_id
 
     early = T_ANNOUNCE - timedelta(days=30)
     items_v1 = [_item("RF-01", "人防工程平时使用管理"), _item("RF-02", "防护设备质量")]

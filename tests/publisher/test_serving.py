@@ -42,7 +42,7 @@ def test_serve_site_sends_the_export_rules(site_server: str, built_site: BuiltSi
     blob = next((built_site.site / "export" / "blobs").iterdir()).name
     _, headers = _get(site_server + f"export/blobs/{blob}")
     assert headers["content-type"] == "application/octet-stream"
-    assert headers["cache-control"] == FOREVER
+    assert headers["cache-control"] == "public, max-age=300"  # a blob may be withdrawn
     # Pages are served as any static server serves them, without the export's rules.
     _, headers = _get(site_server)
     assert headers["content-type"].startswith("text/html")
@@ -62,7 +62,9 @@ def test_the_built_site_carries_a_headers_file_for_static_hosts(built_site: Buil
     assert rules["/export/checkpoint"] == [f"Content-Type: {TEXT}", "Cache-Control: no-cache"]
     for folder in ("checkpoints", "cosigned", "keys", "records"):
         assert f"Content-Type: {TEXT}" in rules[f"/export/{folder}/*"]
-    assert f"Cache-Control: {FOREVER}" in rules["/export/blobs/*"]
+    # Blobs may be withdrawn (sealed content): short caching, so no host keeps one for long.
+    assert "Cache-Control: public, max-age=300" in rules["/export/blobs/*"]
+    assert f"Cache-Control: {FOREVER}" in rules["/export/records/*"]
     assert "Content-Security-Policy: frame-ancestors 'none'" in rules["/*"]
     assert "X-Content-Type-Options: nosniff" in rules["/*"]
     # Each header name appears once per path pattern: hosts merge rules, so none may conflict.

@@ -89,7 +89,9 @@ def test_penalty_deadline(
         "on_time": late_by == 0,
         "late_by": late_by,
     }
-    assert body["amounts"] == [{"kind": "罚款", "fen": 500_000, "text": "人民币伍仟元整"}]
+    # The content is sealed: the record carries only its commitment (test_penalties_sealed.py).
+    assert "amounts" not in body and "facts" not in body and "target" not in body
+    assert isinstance(body["sealed"], str) and len(body["sealed"]) == 64
     late = late_publication(body)
     assert late == (None if late_by == 0 else ("penalty 武人防罚〔2026〕1号", late_by))
 

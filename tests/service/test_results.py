@@ -111,9 +111,14 @@ def test_enter_approve_publish(
     assert body["dates"] == ["2026-03-25", "2026-03-26"]
     assert body["methods"] == ["实地检查", "书面检查"]  # the standard order
     assert body["categories"] == ["发现问题已责令改正", "发现问题待后续处理"]
-    assert body["evidence"] == [
-        {"name": "现场照片1.jpg", "sha256": sha256_hex(photo), "size": len(photo)}
-    ]
+    # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
+    assert "findings" not in body and "evidence" not in body and len(body["sealed"]) == 64
+    assert "人防工程被占用堆放杂物".encode() not in record.note
+    assert results.content(record.id) == {
+        "findings": "人防工程被占用堆放杂物",
+        "follow_up": "责令限期清理",
+        "evidence": [{"name": "现场照片1.jpg", "sha256": sha256_hex(photo), "size": len(photo)}],
+    }
     assert (body["entered_by"], body["approved_by"]) == ("inspector-wang", "reviewer-li")
     assert results.evidence(sha256_hex(photo)) == photo
     with pytest.raises(ReviewError, match="published"):
@@ -473,9 +478,7 @@ def test_record_schema_refuses_unapproved_substitute_and_unknown_category() -> N
         "methods": ["实地检查"],
         "categories": ["未发现问题"],
         "pending_reasons": [],
-        "findings": "",
-        "follow_up": "",
-        "evidence": [],
+        "sealed": "ab" * 32,
         "entered_by": "w",
         "approved_by": "li",
         "supersedes": None,

@@ -318,3 +318,41 @@ def test_stop_waits_for_a_running_job_without_deadlock(
     stopper.join(timeout=60)  # a guard: a deadlock never ends
     assert not stopper.is_alive(), "stop_scheduler deadlocked"
     assert service.get_task(task).state == "drawn"  # the running job finished its step
+
+
+def test_the_sweep_withdraws_penalties_whose_period_ended(
+    service: Lifecycle, settings: Settings, started: list[sch.Scheduler]
+) -> None:
+    """Issue #24: the scheduled job withdraws at the end of each publication period."""
+    from datetime import date
+
+    from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
+    from lottery.storage.models import Blob, Penalty, Target
+
+    penalties = PenaltyService(service.engine, service.log)
+    with service.session() as s:
+        target = s.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+    entry = PenaltyEntry(
+        decision="武人防罚〔2026〕8号",
+        target=target,
+        decided=date(2026, 9, 30),
+        facts="未按规定维护人防工程",
+        basis="《人民防空法》第四十九条",
+        kind="罚款",
+        content="罚款",
+        authority="武冈市人民防空办公室",
+        publish_until=date(2026, 11, 30),
+        amounts=[Amount("罚款", 100_000)],
+    )
+    at = datetime(2026, 10, 9, 2, tzinfo=UTC)
+    record = penalties.approve(penalties.enter(entry, at, actor="c"), at, reviewer="r")
+    clock = Clock(datetime(2026, 11, 30, 2, tzinfo=UTC))  # the last day: still published
+    scheduler = _paused(settings, service, clock, Fetch(), started)
+    sch.run_sweep(scheduler)
+    with service.session() as s:
+        assert s.exec(select(Penalty.status)).one() == "published"
+    clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    sch.run_sweep(scheduler)
+    with service.session() as s:
+        assert s.exec(select(Penalty.status)).one() == "withdrawn"
+        assert s.get(Blob, record.body["sealed"]) is None

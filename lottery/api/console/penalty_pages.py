@@ -42,7 +42,7 @@ STATUS_ZH = {"entered": "待审核", "published": "已公开", "withdrawn": "已
 DONE = {
     "enter": "已录入处罚决定 {ref}，等待另一人审核通过后公开。",
     "approve": "处罚决定 {ref} 已审核通过并公开。",
-    "withdraw": "处罚决定 {ref} 已撤回：公开网站不再显示其内容。",
+    "withdraw": "处罚决定 {ref} 已撤回：其内容已从公开网站、导出文件和日志服务中删除。",
 }
 
 

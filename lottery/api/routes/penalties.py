@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
@@ -45,8 +45,15 @@ class PenaltyBody(Strict):
         return PenaltyEntry(**data)
 
 
-class Reason(Strict):
+class Withdrawal(Strict):
     reason: str = Field(min_length=1, max_length=2000)
+    ground: Literal["expired", "revoked", "repaired", "other"] = Field(
+        default="other",
+        description="expired 公示期满, revoked 决定被撤销/变更/确认违法或无效, repaired 信用修复",
+    )
+    revoked: dt.date | None = Field(
+        default=None, description="the day the decision was revoked (ground revoked only)"
+    )
 
 
 class Created(BaseModel):
@@ -80,12 +87,21 @@ def approve_penalty(
 @router.post("/{penalty_id}/withdraw", response_model=RecordPublic)
 def withdraw_penalty(
     penalty_id: PenaltyId,
-    body: Reason,
+    body: Withdrawal,
     user: Writer,
     penalties: Penalties,
     now: NowDep,
     addr: RemoteAddr,
 ) -> RecordPublic:
-    """Withdraw a published decision from the site (the log keeps its hash)."""
-    record = penalties.withdraw(penalty_id, body.reason, now, actor=user.name, remote_addr=addr)
+    """Withdraw a published decision: its sealed content is deleted everywhere (the log keeps
+    the record and its hash); a revoked decision's withdrawal is due in 3 working days."""
+    record = penalties.withdraw(
+        penalty_id,
+        body.reason,
+        now,
+        actor=user.name,
+        remote_addr=addr,
+        ground=body.ground,
+        revoked=body.revoked,
+    )
     return RecordPublic.of(record)

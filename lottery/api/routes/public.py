@@ -18,7 +18,7 @@ router = APIRouter(tags=["public log"])
 @router.get(
     "/log/{path:path}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: {}},
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {}, 410: {}},
 )
 def log_file(
     path: Annotated[str, Path(max_length=200, description="a path of the export layout")],
@@ -27,10 +27,18 @@ def log_file(
     """A file of the public log: checkpoint, tiles, blobs, records, keys (docs/export.md).
 
     Media types and caching follow :mod:`lottery.core.serving`; entry bundles are sent
-    gzip-compressed to clients that accept it.
+    gzip-compressed to clients that accept it. A sealed blob that a withdrawal removed is
+    answered 410 Gone, cached briefly (docs/spec.md §2.1).
     """
     view: LogView = request.app.state.log_view
     data = view.get(path)
+    if data is None and view.withdrawn(path):
+        return Response(
+            "withdrawn: see the penalty-withdrawal record in the log\n",
+            status_code=410,
+            media_type=serving.TEXT,
+            headers={"Cache-Control": serving.REMOVABLE},
+        )
     if data is None:
         raise NotFound(f"/log/{path} is not published")
     headers = {"Cache-Control": serving.cache_control(path)}

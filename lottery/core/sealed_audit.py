@@ -1,0 +1,173 @@
+"""The sealed-content checks of ``lottery verify`` and the publisher (docs/spec.md §2.1, §8).
+
+Walked over the log's records in log order, with a ``get(digest) -> bytes`` that raises
+:class:`KeyError` for a blob that is not published:
+
+- ``withdrawal.sealed``: a ``penalty-withdrawal`` (``result-withdrawal``) withdraws exactly
+  the commitment of the penalty (inspection result) it names (withdrawing something that
+  carries no commitment fails);
+- ``sealed.content``: a published sealed blob hashes to its record's commitment and holds
+  content of that record type's format;
+- ``sealed.missing``: a commitment whose blob is not published fails unless a withdrawal
+  covers it;
+- ``sealed.withdrawn``: a withdrawn blob is not published any more (a blob still served after
+  its withdrawal fails), and each withdrawn commitment is reported as
+  ``withdrawn on DATE: REASON``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from typing import Any
+
+from .canonical import parse_time
+from .check_names import CheckName
+from .errors import VerificationError
+from .records import Record
+from .sealed import WITHDRAWALS, open_sealed, sealed_digest
+from .verify import Check
+
+_CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A withdrawn commitment: when (Beijing date), why, and the withdrawal record's id."""
+
+    date: str
+    reason: str
+    ground: str
+    record: str
+
+
+@dataclass
+class SealedAudit:
+    """What the sealed-content checks established.
+
+    Attributes:
+        contents: the opened content of every record whose sealed blob is published, by id.
+        withdrawn: every withdrawn commitment (by blob digest).
+        checks: the passed checks (one ``sealed.withdrawn`` line per withdrawn commitment).
+        failures: ``(scope, error)`` of each failed check.
+    """
+
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    withdrawn: dict[str, Withdrawn] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    failures: list[tuple[str, VerificationError]] = field(default_factory=list)
+
+    def withdrawal_of(self, record: Record) -> Withdrawn | None:
+        """The withdrawal of a record's sealed content, if any."""
+        digest = sealed_digest(record.body)
+        return None if digest is None else self.withdrawn.get(digest)
+
+
+def withdrawn_blobs(records: Sequence[Record]) -> dict[str, Withdrawn]:
+    """Every blob digest named by a withdrawal record of ``records`` (the first one wins)."""
+    out: dict[str, Withdrawn] = {}
+    for record in records:
+        if record.type not in WITHDRAWALS:
+            continue
+        body = record.body
+        day = parse_time(body["time"]).astimezone(_CST).date().isoformat()
+        for digest in body["sealed"]:
+            out.setdefault(digest, Withdrawn(day, body["reason"], body["ground"], record.id))
+    return out
+
+
+def _name(record: Record) -> str:
+    body = record.body
+    if "decision" in body:
+        return f"{record.type} {body['decision']}"
+    if "task" in body and "target" in body:
+        return f"{record.type} {body['task']}/{body['target']}"
+    return f"{record.type} {record.id[:16]}"
+
+
+def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> SealedAudit:
+    """Check every commitment of ``records`` (log order) against the published blobs."""
+    audit = SealedAudit()
+    sealed: dict[str, Record] = {}  # record id -> record that carries a commitment
+
+    def fail(scope: str, check: str, detail: str) -> None:
+        audit.failures.append((scope, VerificationError(check, detail)))
+
+    valid: list[Record] = []  # withdrawals that withdraw their penalty's commitment
+    for record in records:
+        if sealed_digest(record.body) is not None:
+            sealed[record.id] = record
+        if record.type in WITHDRAWALS:
+            problem = _withdrawal_problem(record, sealed)
+            if problem is None:
+                valid.append(record)
+            else:
+                fail(f"withdrawal {record.id[:16]}", CheckName.WITHDRAWAL_SEALED, problem)
+    audit.withdrawn = withdrawn_blobs(valid)
+    opened = 0
+    for record in sealed.values():
+        digest = str(sealed_digest(record.body))
+        name = _name(record)
+        gone = audit.withdrawn.get(digest)
+        try:
+            data = get(digest)
+        except KeyError:
+            if gone is None:
+                fail(
+                    name,
+                    CheckName.SEALED_MISSING,
+                    f"{name}: its sealed blob {digest[:16]} is not published and no "
+                    "withdrawal covers it",
+                )
+            else:
+                audit.checks.append(
+                    Check(
+                        CheckName.SEALED_WITHDRAWN,
+                        f"{name}: withdrawn on {gone.date}: {gone.reason}",
+                    )
+                )
+            continue
+        if gone is not None:
+            fail(
+                name,
+                CheckName.SEALED_WITHDRAWN,
+                f"{name}: its sealed blob {digest[:16]} is still published after its "
+                f"withdrawal on {gone.date}",
+            )
+            continue
+        try:
+            audit.contents[record.id] = open_sealed(data, digest, record.type)
+            opened += 1
+        except VerificationError as exc:
+            fail(name, exc.check, f"{name}: {exc.detail}")
+    if opened and not any(e.check == CheckName.SEALED_CONTENT for _, e in audit.failures):
+        audit.checks.append(
+            Check(CheckName.SEALED_CONTENT, f"{opened} sealed blobs match their commitments")
+        )
+    return audit
+
+
+def _withdrawal_problem(record: Record, sealed: Mapping[str, Record]) -> str | None:
+    body = record.body
+    field, kind = WITHDRAWALS[record.type]
+    target = sealed.get(body[field])
+    if target is None or target.type != kind:
+        return (
+            f"withdrawal {record.id[:16]} names {body[field][:16]}, which is no {kind} record "
+            "published before it that carries a commitment"
+        )
+    expected = sealed_digest(target.body)
+    wrong = [d for d in body["sealed"] if d != expected]
+    if wrong:
+        return (
+            f"withdrawal {record.id[:16]} withdraws {wrong[0][:16]}, which is not the "
+            f"commitment of {_name(target)} ({str(expected)[:16]})"
+        )
+    names = ("decision",) if kind == "penalty" else ("task", "target")
+    if any(body[n] != target.body.get(n) for n in names):
+        return (
+            f"withdrawal {record.id[:16]} names {_name(record)}, but the record it withdraws "
+            f"is {_name(target)}"
+        )
+    return None

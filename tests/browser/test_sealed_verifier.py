@@ -1,0 +1,173 @@
+"""The in-browser verifier on the 行政处罚 page (issue #24): every penalty's sealed content is
+checked against its commitment; a withdrawn one is reported with its date and reason; a
+tampered blob and a blob removed with no withdrawal fail (docs/browser-verifier.md)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lottery.demo.city import run_demo
+from publisher.build import build_site
+from publisher.model import load_model
+from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    root = tmp_path_factory.mktemp("sealed-browser")
+    export = run_demo(root / "demo").export
+    good = root / "site"
+    build_site(export, good, work=root / "work")
+    model = load_model(export)
+    [live] = [r for r in model.penalties if r.id not in model.withdrawals]
+    blob = Path("export") / "blobs" / live.body["sealed"]
+    tampered, missing = root / "tampered", root / "missing"
+    shutil.copytree(good, tampered)
+    data = (tampered / blob).read_bytes()
+    (tampered / blob).write_bytes(data.replace("罚款".encode(), "警告".encode(), 1))
+    shutil.copytree(good, missing)
+    (missing / blob).unlink()
+    _forge_withdrawal_without_commitment(good / "forged" / "no-commitment")
+    servers = {
+        name: StaticServer(path)
+        for name, path in (("good", good), ("tampered", tampered), ("missing", missing))
+    }
+    try:
+        yield {name: server.url for name, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.close()
+
+
+def _forge_withdrawal_without_commitment(out: Path) -> None:
+    """A log (signed with the TEST-ONLY key) whose withdrawal names a record that carries no
+    commitment: the penalty's blob is present, so only ``withdrawal.sealed`` may fail."""
+    from datetime import UTC, datetime
+
+    from lottery.core.canonical import sha256_hex
+    from lottery.core.records import open_record
+    from lottery.core.sealed import seal
+    from tests.core.test_sealed import CONTENT
+    from tests.forge import VERIFIERS, sign, write_forged_export
+
+    blob = seal("penalty", CONTENT, bytes(32))
+    deadline = {
+        "start": "2026-04-08",
+        "workdays": 7,
+        "due": "2026-04-17",
+        "published": "2026-04-09",
+        "on_time": True,
+        "late_by": 0,
+    }
+    penalty = sign(
+        "penalty",
+        datetime(2026, 4, 9, 2, tzinfo=UTC),
+        {
+            "decision": "青人防罚〔2026〕9号",
+            "decided": "2026-04-08",
+            "authority": "青岚市人民防空办公室",
+            "sealed": sha256_hex(blob),
+            "publish_until": "2027-04-08",
+            "deadline": deadline,
+            "entered_by": "a",
+            "approved_by": "b",
+        },
+    )
+    other = sign("key-change", datetime(2026, 5, 1, tzinfo=UTC), {"keys": ["k"], "reason": "x"})
+    withdrawal = sign(
+        "penalty-withdrawal",
+        datetime(2026, 10, 12, 1, tzinfo=UTC),
+        {
+            "penalty": open_record(other, VERIFIERS).id,
+            "decision": "青人防罚〔2026〕9号",
+            "sealed": [sha256_hex(blob)],
+            "ground": "expired",
+            "reason": "公示期满",
+            "revoked": None,
+            "deadline": None,
+        },
+    )
+    write_forged_export(out, [penalty, other, withdrawal], {sha256_hex(blob): blob})
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    recorded = recorded_page(browser, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield recorded.page
+    recorded.context.close()
+    assert not offsite(recorded.requests), offsite(recorded.requests)
+    assert not recorded.errors, recorded.errors
+
+
+def _verify(
+    page: Any, base: str, export: str | None = None, path: str = "penalties/"
+) -> dict[str, Any]:
+    page.goto(f"{base}{path}")
+    if export is not None:
+        page.evaluate(
+            "(e) => { document.querySelector('.lottery-verifier').dataset.export = e; }", export
+        )
+    page.get_by_role("button", name="在浏览器中验证").click()
+    result = page.locator(".lottery-verify-result[data-state=done]")
+    result.wait_for(timeout=TIMEOUT_MS)
+    items = page.locator(".lottery-checks li")
+    checks = [
+        (items.nth(i).get_attribute("data-check"), items.nth(i).get_attribute("data-state"))
+        for i in range(items.count())
+    ]
+    return {
+        "verdict": result.get_attribute("data-verdict"),
+        "failed": (result.get_attribute("data-failed") or "").split(),
+        "checks": checks,
+        "text": result.inner_text(),
+    }
+
+
+def test_the_demo_penalties_verify_and_say_what_was_withdrawn(
+    page: Any, sites: dict[str, str]
+) -> None:
+    out = _verify(page, sites["good"])
+    assert out["verdict"] == "pass", out
+    assert ("sealed.content", "pass") in out["checks"]
+    assert out["checks"].count(("sealed.withdrawn", "pass")) == 2
+    assert out["checks"].count(("withdrawal.sealed", "pass")) == 2
+    assert "青人防罚〔2026〕4号：已于 2026-10-12 撤回" in out["text"]
+    assert "公示期满（至2026-10-09）" in out["text"]
+    assert "青人防罚〔2026〕5号：已于 2026-10-12 撤回" in out["text"]
+
+
+@pytest.mark.parametrize(
+    ("copy", "check"), [("tampered", "sealed.content"), ("missing", "sealed.missing")]
+)
+def test_a_tampered_or_unwithdrawn_missing_blob_fails(
+    page: Any, sites: dict[str, str], copy: str, check: str
+) -> None:
+    out = _verify(page, sites[copy])
+    assert out["verdict"] == "fail" and out["failed"] == [check], out
+    assert "青人防罚〔2026〕3号" in out["text"]
+    assert out["checks"].count(("sealed.withdrawn", "pass")) == 2  # the others still pass
+
+
+def test_a_withdrawal_of_something_without_a_commitment_fails(
+    page: Any, sites: dict[str, str]
+) -> None:
+    out = _verify(page, sites["good"], "../forged/no-commitment/")
+    assert out["verdict"] == "fail" and out["failed"] == ["withdrawal.sealed"], out
+    assert ("sealed.content", "pass") in out["checks"]  # the blob stays expected and present
+
+
+def test_the_results_page_checks_every_results_sealed_findings(
+    page: Any, sites: dict[str, str]
+) -> None:
+    out = _verify(page, sites["good"], path="results/")
+    assert out["verdict"] == "pass", out
+    passed = [c for c in out["checks"] if c == ("sealed.content", "pass")]
+    assert len(passed) > 100  # every result of the demo (193 current, one corrected)
+    assert ("sealed.withdrawn", "pass") not in out["checks"]  # penalties are not listed here
