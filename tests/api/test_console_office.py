@@ -206,16 +206,19 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
     assert "武人防罚〔2026〕9号" in listed and "撤回" in listed
     confirm = app_client.get(f"/console/penalties/{row.id}/withdraw")
     assert "从公开网站、公开导出文件和日志服务中删除" in confirm.text and "哈希" in confirm.text
-    empty = app_client.post(
-        f"/console/penalties/{row.id}/withdraw", data={"csrf": _csrf(confirm.text), "reason": " "}
-    )
+    size_before = _log_size(service)
+    url, csrf = f"/console/penalties/{row.id}/withdraw", _csrf(confirm.text)
+    empty = app_client.post(url, data={"csrf": csrf, "reason": " "})
     assert empty.status_code == 422 and "请写明撤回的原因" in empty.text
-    assert _penalties(service)[0].status == "published"
-    done = app_client.post(
-        f"/console/penalties/{row.id}/withdraw",
-        data={"csrf": _csrf(confirm.text), "reason": "决定已被撤销"},
-        follow_redirects=False,
-    )
+    assert "请选择撤回的依据" in empty.text
+    # A revoked decision needs the day it was revoked, and not a day after today.
+    undated = {"csrf": csrf, "ground": "revoked", "reason": "决定已被撤销"}
+    no_day = app_client.post(url, data=undated)
+    assert no_day.status_code == 422 and "请填写撤销（变更）决定作出的日期" in no_day.text
+    future = app_client.post(url, data=undated | {"revoked": "2026-04-20"})
+    assert future.status_code == 422 and "不能晚于今天" in future.text
+    assert _penalties(service)[0].status == "published" and _log_size(service) == size_before
+    done = app_client.post(url, data=undated | {"revoked": "2026-04-01"}, follow_redirects=False)
     assert done.status_code == 303
     withdrawn = _penalties(service)[0]
     assert withdrawn.status == "withdrawn"
@@ -225,6 +228,8 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
         published.record_id,
         "决定已被撤销",
     )
+    assert (note.body["ground"], note.body["revoked"]) == ("revoked", "2026-04-01")
+    assert note.body["deadline"]["due"] == "2026-04-07"  # 3 working days (清明 4-4..4-6)
     assert "已撤回" in app_client.get(done.headers["location"]).text
     # The sealed content is gone from /log/blobs/ (issue #24).
     assert PenaltyService(service.engine, service.log).content(published.record_id or "") is None

@@ -114,12 +114,16 @@ def _severe(page: sync_api.Page) -> list[str]:
 
 
 # Tab through the page; return the controls the focus never reached.
+# A control's key: its markup, except that a group of radio buttons is one tab stop (the
+# arrow keys move inside it, as in every browser), named after the group.
+_KEY = "e => e.type === 'radio' ? 'radio group ' + e.name : e.outerHTML.slice(0, 80)"
 _UNREACHED = """async () => {
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]';
   const controls = [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null
       || getComputedStyle(e).position === 'absolute');
-  return controls.map(e => e.outerHTML.slice(0, 80));
-}"""
+  return [...new Set(controls.map(KEY))];
+}""".replace("KEY", _KEY)
+_FOCUSED = f"() => ({_KEY})(document.activeElement)"
 
 
 def _unreached(page: sync_api.Page) -> list[str]:
@@ -130,7 +134,7 @@ def _unreached(page: sync_api.Page) -> list[str]:
     # A date or time field takes one Tab per part (year, month, day, hour...): up to 7.
     for _ in range(len(controls) * 7 + 5):
         page.keyboard.press("Tab")
-        seen.add(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+        seen.add(page.evaluate(_FOCUSED))
         if seen.issuperset(controls):
             break
     return [c for c in controls if c not in seen]

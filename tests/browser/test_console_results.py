@@ -28,7 +28,7 @@ from lottery.service.results import Present, ResultEntry, ResultsService
 from lottery.settings import get_settings
 from tests import lifecycle as lc
 from tests.browser.chromium import offsite, recorded_page
-from tests.browser.test_console import _UNREACHED, _free_port, _severe
+from tests.browser.test_console import _free_port, _severe, _unreached
 from tests.service.conftest import load_registries
 
 pytestmark = pytest.mark.browser
@@ -97,20 +97,6 @@ def _login(page: sync_api.Page, url: str, name: str) -> None:
     page.fill("#f-password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/console/")
-
-
-def _unreached(page: sync_api.Page) -> list[str]:
-    """As in test_console.py, with room for date inputs: Chromium stops the Tab key on each
-    of a date input's three parts (year, month, day)."""
-    controls: list[str] = page.evaluate(_UNREACHED)
-    dates = page.locator("input[type=date]").count()
-    seen: set[str] = set()
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    page.evaluate("() => window.scrollTo(0, 0)")
-    for _ in range(len(controls) + 2 * dates + 5):
-        page.keyboard.press("Tab")
-        seen.add(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
-    return [c for c in controls if c not in seen]
 
 
 def _check(page: sync_api.Page, url: str, path: str, submit: str = "") -> None:

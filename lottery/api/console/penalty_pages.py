@@ -9,6 +9,8 @@ who entered the decision; the page says so in Chinese.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -246,8 +248,42 @@ def approve(
     return _done("approve", row.id)
 
 
+GROUNDS_ZH = {
+    "expired": "公示期满",
+    "revoked": "处罚决定被撤销、变更，或被确认违法、无效",
+    "repaired": "信用修复",
+    "other": "其他原因",
+}
+
+
+@dataclass
+class WithdrawalForm:
+    """The withdrawal form as sent: ground, the day of a revocation, the reason."""
+
+    ground: str = ""
+    revoked: str = ""
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def check(self) -> date | None:
+        """Fill ``errors`` (next to each field); the revocation day when there is one."""
+        if self.ground not in GROUNDS_ZH:
+            self.errors["ground"] = "请选择撤回的依据"
+        if not self.reason.strip():
+            self.errors["reason"] = "请写明撤回的原因（将公开）"
+        elif len(self.reason.strip()) > MAX_REASON:
+            self.errors["reason"] = f"原因太长：最多 {MAX_REASON} 个字"
+        if self.ground != "revoked":
+            return None
+        try:
+            return date.fromisoformat(self.revoked.strip())
+        except ValueError:
+            self.errors["revoked"] = "请填写撤销（变更）决定作出的日期，格式如 2026-10-09"
+            return None
+
+
 def _withdraw_page(
-    user: ConsoleUser, row: Penalty, reason: str, error: str = "", status: int = 200
+    user: ConsoleUser, row: Penalty, form: WithdrawalForm, status: int = 200
 ) -> HTMLResponse:
     return page(
         "penalty_withdraw.html",
@@ -255,8 +291,9 @@ def _withdraw_page(
         active="penalties",
         status=status,
         p=row,
-        reason=reason,
-        errors={"reason": error} if error else {},
+        form=form,
+        grounds=GROUNDS_ZH,
+        errors=form.errors,
     )
 
 
@@ -267,9 +304,11 @@ def withdraw_form(penalty_id: str, user: User, service: ServiceDep, now: NowDep)
     row = _get(_service(service), penalty_id)
     if row is None:
         return _not_found(user)
-    ended = row.publish_until < local_date(now)
-    reason = f"公示期满（至{row.publish_until.isoformat()}）" if ended else ""
-    return _withdraw_page(user, row, reason)
+    if row.publish_until < local_date(now):
+        form = WithdrawalForm("expired", "", f"公示期满（至{row.publish_until.isoformat()}）")
+    else:
+        form = WithdrawalForm()
+    return _withdraw_page(user, row, form)
 
 
 @router.post("/penalties/{penalty_id}/withdraw", response_model=None)
@@ -280,21 +319,31 @@ def withdraw(
     now: NowDep,
     addr: RemoteAddr,
     csrf: FormText = "",
+    ground: FormText = "",
+    revoked: FormText = "",
     reason: FormText = "",
 ) -> Response:
-    """Publish the withdrawal with its reason."""
+    """Publish the withdrawal with its ground and reason (a revoked decision: its day too)."""
     check_csrf(user, csrf)
     require(user, Perm.PENALTY_WRITE)
     penalties = _service(service)
     row = _get(penalties, penalty_id)
     if row is None or row.id is None:
         return _not_found(user)
-    if not reason.strip():
-        return _withdraw_page(user, row, reason, "请写明撤回的原因（将公开）", 422)
-    if len(reason.strip()) > MAX_REASON:
-        return _withdraw_page(user, row, reason[:MAX_REASON], "原因太长：最多 2000 个字", 422)
+    form = WithdrawalForm(ground, revoked[:20], reason[:MAX_REASON])
+    day = form.check()
+    if form.errors:
+        return _withdraw_page(user, row, form, 422)
     try:
-        penalties.withdraw(row.id, reason, now, actor=user.name, remote_addr=addr)
+        penalties.withdraw(
+            row.id, reason, now, actor=user.name, remote_addr=addr, ground=ground, revoked=day
+        )
+    except PenaltyError as exc:  # e.g. a revocation day in the future or before the decision
+        if day is not None:
+            form.errors["revoked"] = "撤销（变更）决定的日期不能晚于今天，也不能早于处罚决定日期"
+        else:
+            form.errors["reason"] = words.error_zh(exc)
+        return _withdraw_page(user, row, form, 422)
     except LotteryError as exc:
         return _refusal(user, exc)
     return _done("withdraw", row.id)
