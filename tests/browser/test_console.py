@@ -7,16 +7,12 @@ Passwords here are TEST-ONLY values.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
 from sqlmodel import select
@@ -34,18 +30,13 @@ from lottery.storage.models import Target, TaskReport
 from tests import lifecycle as lc
 from tests.api.conftest import T_ANNOUNCE, T_DRAW, task_definition
 from tests.browser.chromium import offsite, recorded_page
+from tests.browser.serving import serve_app
 from tests.service.conftest import load_registries
 
 pytestmark = pytest.mark.browser
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
 WIDTHS = (1280, 375)
 SEVERE = ("serious", "critical")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _params(task: str) -> TaskParams:
@@ -85,17 +76,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         signature=QUICKNET_SIGNATURE,
     ).drawn()
     app = create_app(settings, service=service, clock=lambda: T_DRAW - (T_DRAW - T_ANNOUNCE) / 2)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield Console(f"http://127.0.0.1:{port}", service)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield Console(url, service)
     service.engine.dispose()
 
 

@@ -9,15 +9,12 @@ Passwords here are TEST-ONLY values.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright import sync_api
 
 from lottery.api import create_app
@@ -28,7 +25,8 @@ from lottery.service.results import Present, ResultEntry, ResultsService
 from lottery.settings import get_settings
 from tests import lifecycle as lc
 from tests.browser.chromium import offsite, recorded_page
-from tests.browser.test_console import _free_port, _severe, _unreached
+from tests.browser.serving import serve_app
+from tests.browser.test_console import _severe, _unreached
 from tests.service.conftest import load_registries
 
 pytestmark = pytest.mark.browser
@@ -77,17 +75,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         actor="planner",
     )
     app = create_app(settings, service=service, clock=lambda: T_ENTER)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield Served(f"http://127.0.0.1:{port}", service, outcome, waiting)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield Served(url, service, outcome, waiting)
     service.engine.dispose()
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright import sync_api
 
 from lottery.api import create_app
@@ -44,6 +42,7 @@ from lottery.settings import Settings, get_settings
 from tests import lifecycle as lc
 from tests.api.conftest import OFFLINE_RELAY, ROUND_TIME, SIGNATURE, T_ANNOUNCE, T_DRAW, Clock
 from tests.browser.chromium import StaticServer, offsite, recorded_page
+from tests.browser.serving import serve_app
 from tests.registry_io.conftest import (
     INSPECTOR_HEADER,
     ITEM_HEADER,
@@ -95,19 +94,10 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
         users.create_user(service, name, PASSWORD, roles, T_ANNOUNCE, actor="test")
     clock = Clock(T_ANNOUNCE)
     app = create_app(settings, service=service, clock=clock, scheduler=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    files = data / "files"
-    files.mkdir()
-    yield Office(f"http://127.0.0.1:{port}", service, clock, site, files, settings)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve_app(app) as url:
+        files = data / "files"
+        files.mkdir()
+        yield Office(url, service, clock, site, files, settings)
     service.engine.dispose()
 
 

@@ -6,15 +6,12 @@ confirmed by another. Passwords are TEST-ONLY values.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright import sync_api
 
 from lottery.api import create_app
@@ -25,7 +22,8 @@ from lottery.settings import get_settings
 from tests import lifecycle as lc
 from tests.api.conftest import ROUND_TIME, T_ANNOUNCE, Clock
 from tests.browser.chromium import offsite, recorded_page
-from tests.browser.test_console import PASSWORD, _check_page, _free_port, _login, _params
+from tests.browser.serving import serve_app
+from tests.browser.test_console import PASSWORD, _check_page, _login, _params
 from tests.service.conftest import load_registries
 
 
@@ -51,17 +49,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     service.announce("T-num", lc.T_ANNOUNCE)
     clock = Clock(T_ANNOUNCE)
     app = create_app(settings, service=service, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield Served(f"http://127.0.0.1:{port}", service, clock)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield Served(url, service, clock)
     service.engine.dispose()
 
 
