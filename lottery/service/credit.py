@@ -118,7 +118,8 @@ def credit_rows(
         )
         titles = {t.id: t.title for t in session.exec(select(Task))}
         penalties: dict[str, list[Penalty]] = {}
-        for p in session.exec(select(Penalty).where(col(Penalty.record_id).is_not(None))):
+        # Decisions in force only: a withdrawn one has left public view (docs/spec.md §2.1).
+        for p in session.exec(select(Penalty).where(Penalty.status == "published")):
             if p.fields.get("result"):
                 penalties.setdefault(p.fields["result"], []).append(p)
     rows = []

@@ -361,7 +361,8 @@ def test_credit_export_of_failures(
         publish_until=date(2027, 4, 2),
         result=failed.id,
     )
-    penalties.approve(penalties.enter(decision, T_ENTER, actor="c"), T_ENTER, reviewer="z")
+    entered = penalties.enter(decision, T_ENTER, actor="c")
+    penalties.approve(entered, T_ENTER, reviewer="z")
     rows = credit_rows(service.engine, since=date(2026, 4, 1))
     assert [(r.uscc, r.categories, r.decisions) for r in rows] == [
         (failed_entry.target, ("未按规定公示应当公示的信息",), ("武人防罚〔2026〕3号",))
@@ -381,6 +382,10 @@ def test_credit_export_of_failures(
     sheet = load_workbook(xlsx).active
     assert sheet is not None
     assert [c.value for c in sheet[2]][:2] == [failed_entry.target, rows[0].name]
+    # A withdrawn decision has left public view: the credit export no longer names it.
+    penalties.withdraw(entered, "决定已被撤销", T_ENTER, actor="c", ground="other")
+    after = credit_rows(service.engine, since=date(2026, 4, 1))
+    assert [(r.uscc, r.decisions) for r in after] == [(failed_entry.target, ())]
 
 
 def test_export_credit_and_deadlines_cli(
