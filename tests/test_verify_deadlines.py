@@ -86,7 +86,8 @@ def _publish(service: Lifecycle) -> tuple[Outcome, dict[str, str]]:  # noqa: F81
             record = results.approve(cid, entered, reviewer="reviewer-li")
         ids[team.target] = record.id
     reports = ReportService(service.engine, service.log)
-    reports.draft(TASK, entered, actor="clerk")
+    draft = reports.draft(TASK, entered, actor="clerk")
+    reports.edit(TASK, draft.text.replace("（待填写）", "总体良好"), entered, actor="clerk")
     # Completed 26 Mar, due Tue 7 Apr (Qingming 4-6 Apr off); published Thu 9 Apr: 2 days late.
     reports.approve(TASK, _at("2026-04-09"), reviewer="director-zhao")
     penalties = PenaltyService(service.engine, service.log)

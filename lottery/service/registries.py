@@ -58,6 +58,7 @@ from lottery.storage.models import (
     Target,
 )
 
+from . import maintained
 from .audit_trail import record_audit
 from .integrity import stored
 from .item_list import ItemListDiff, diff_items
@@ -528,7 +529,8 @@ def _counts(session: Session, kind: str, rows: list[Any], *, dry: bool) -> dict[
     conn = session.connection()
     if kind == "targets":
         table = table_of(Target)
-        return _upsert(conn, table, "uscc", map(_target_dict, rows), mark_missing=True, dry=dry)
+        imported = maintained.keep(conn, map(_target_dict, rows))
+        return _upsert(conn, table, "uscc", imported, mark_missing=True, dry=dry)
     if kind == "inspectors":
         table = table_of(Inspector)
         return _upsert(conn, table, "id", map(_inspector_dict, rows), mark_missing=True, dry=dry)

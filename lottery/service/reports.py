@@ -88,6 +88,10 @@ def _summary(
     return summary, completed, ids, task.title
 
 
+# What the draft leaves for staff to write; a report still holding it is not approved.
+PLACEHOLDER = "（待填写）"
+
+
 def draft_text(title: str, summary: dict[str, Any], completed: date) -> str:
     """The generated draft (staff complete the evaluation and handling opinions)."""
     lines = [
@@ -106,7 +110,7 @@ def draft_text(title: str, summary: dict[str, Any], completed: date) -> str:
         f"{region}：抽取{v['picked']}户，发现问题{v['problems']}户"
         for region, v in sorted(summary["by_region"].items())
     ]
-    lines += ["", "四、评价和处理意见", "（待填写）"]
+    lines += ["", "四、评价和处理意见", PLACEHOLDER]
     return "\n".join(lines)
 
 
@@ -170,7 +174,8 @@ class ReportService:
         """Approve and publish the report (a reviewer other than its author).
 
         Raises:
-            ReportError: without a draft, or when the results changed since it was drafted.
+            ReportError: without a draft, while the draft's placeholder is left in its text,
+                or when the results changed since it was drafted.
             ReviewError: when the reviewer drafted it.
             CalendarDataMissing: when the deadline reaches a year without calendar data.
         """
@@ -187,6 +192,11 @@ class ReportService:
             summary, completed, ids, _ = _summary(session, self.log, task_id)
             if (summary, ids) != (row.summary, row.results):
                 raise ReportError(f"results of task {task_id} changed: draft the report again")
+            if PLACEHOLDER in row.text:
+                raise ReportError(
+                    f"the report of task {task_id} still holds the placeholder {PLACEHOLDER}: "
+                    "complete the text before approving it"
+                )
             due = deadline(calendar_in(session), completed, REPORT_WORKDAYS, local_date(now))
             fields = {
                 "task": task_id,

@@ -149,11 +149,18 @@ def check_dates(entry: ResultEntry, session: Session, log: PublicLog, now: datet
     today = local_date(now)
     draw = log.task_record(session, entry.task, "draw")
     drawn_on = local_date(parse_time(draw.body["time"])) if draw else today
+    announcement = log.task_record(session, entry.task, "announce")
+    window = announcement.body["window"] if announcement else None
     for d in entry.dates:
         if d > today:
             raise ResultError(f"inspection date {d.isoformat()} is in the future")
         if d < drawn_on:
             raise ResultError(f"inspection date {d.isoformat()} is before the draw")
+        if window and not window["start"] <= d.isoformat() <= window["end"]:
+            raise ResultError(
+                f"inspection date {d.isoformat()} is outside the task's inspection window "
+                f"{window['start']} to {window['end']}"
+            )
 
 
 def check_present(

@@ -360,10 +360,23 @@ def test_the_author_of_a_report_cannot_approve_it(
     login(app_client, "admin")
     csrf = _csrf(app_client.get(f"/console/tasks/{TASK}/report").text)
     app_client.post(f"/console/tasks/{TASK}/report/draft", data={"csrf": csrf})
+    # Another person: the draft still holds its placeholder, so no approve button, refused.
+    login(app_client, "reviewer")
+    unfinished = app_client.get(f"/console/tasks/{TASK}/report/approve").text
+    assert "请起草人先补写" in unfinished and "确认审核通过并公开" not in unfinished
+    size = _log_size(service)
+    refused = app_client.post(
+        f"/console/tasks/{TASK}/report/approve", data={"csrf": _csrf(unfinished)}
+    )
+    assert refused.status_code == 409 and "报告尚未写完" in refused.text
+    assert _log_size(service) == size
+    login(app_client, "admin")
     confirm = app_client.get(f"/console/tasks/{TASK}/report/approve").text
     assert "须由另一人审核通过" in confirm and "确认审核通过并公开" not in confirm
     size = _log_size(service)
-    refused = app_client.post(f"/console/tasks/{TASK}/report/approve", data={"csrf": csrf})
+    refused = app_client.post(
+        f"/console/tasks/{TASK}/report/approve", data={"csrf": _csrf(confirm)}
+    )
     assert refused.status_code == 403 and "不能审核自己起草" in refused.text
     assert "reviewer" not in refused.text.split("<main", 1)[1]
     assert _log_size(service) == size

@@ -176,6 +176,11 @@ def test_enter_review_send_back_approve_and_history(
     assert 'id="f-methods-error">请至少选择一种检查方式' in bad.text
     future = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors, date1="2026-05-01")})
     assert future.status_code == 422 and 'id="f-dates-error">检查日期不能晚于今天' in future.text
+    late = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors, date1="2026-04-01")})
+    assert (
+        late.status_code == 422
+        and 'id="f-dates-error">检查日期须在任务公告的检查期限之内' in late.text
+    )
     absent = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors, present_2="-")})
     assert absent.status_code == 422 and 'id="f-inspectors-error">未到场的抽中人员' in absent.text
     nofind = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors, findings="")})

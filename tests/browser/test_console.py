@@ -280,7 +280,7 @@ def _office_data(service: Lifecycle) -> tuple[int, int]:
                 task="T-drawn",
                 completed=decided,
                 summary={"picked": 3, "checked": 3, "problems": 1},
-                text="抽查报告\n一、抽查概况\n（待填写）",
+                text="抽查报告\n一、抽查概况\n本次抽查总体良好。",
                 drafted_by="planner",
                 created_at=T_ANNOUNCE,
             )

@@ -35,7 +35,14 @@ from lottery.service.results import (
     SubstituteError,
 )
 from lottery.settings import Settings
-from lottery.storage.models import Conflict, InspectionHistory, Inspector, LogEntry, Target
+from lottery.storage.models import (
+    Conflict,
+    InspectionHistory,
+    InspectionResult,
+    Inspector,
+    LogEntry,
+    Target,
+)
 from tests import lifecycle as lc
 
 TASK = "T2026-001"
@@ -292,6 +299,14 @@ def test_task_report_deadline_and_lateness(
     # Completed Thu 26 Mar 2026; 27, 30, 31 Mar, 1-3 Apr, then Qingming 4-6 Apr off: due 7 Apr.
     due = reports.due(TASK)
     assert due.due == date(2026, 4, 7)
+    # The draft's placeholder left in the text: refused, nothing published.
+    size = _log_size(service)
+    with pytest.raises(ReportError, match="placeholder （待填写）"):
+        reports.approve(TASK, T_ENTER, reviewer="director-zhao")
+    reports.edit(TASK, draft.text + "\n补充：（待填写）", T_ENTER, actor="clerk")
+    with pytest.raises(ReportError, match="placeholder"):  # anywhere in the text
+        reports.approve(TASK, T_ENTER, reviewer="director-zhao")
+    assert _log_size(service) == size and (reports.get(TASK) or draft).status == "draft"
     reports.edit(TASK, draft.text.replace("（待填写）", "总体良好"), T_ENTER, actor="clerk")
     with pytest.raises(ReviewError, match="different reviewer"):
         reports.approve(TASK, T_ENTER, reviewer="clerk")
@@ -496,3 +511,19 @@ def test_record_schema_refuses_unapproved_substitute_and_unknown_category() -> N
     fields["categories"] = ["未发现问题 "]
     with pytest.raises(EncodingError, match="categories"):
         make_record("inspection-result", lc.LOG, T_ENTER, fields, [lc.office_signer()])
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 9), date(2026, 4, 1)])
+def test_an_inspection_date_outside_the_task_window_is_refused(
+    service: Lifecycle, results: ResultsService, outcome: Outcome, day: date
+) -> None:
+    """The announcement's window is 2026-03-10 to 2026-03-31 (tests/lifecycle.py); the draw
+    was on 2026-03-02 and the result is entered on 2026-04-02, so only the window refuses."""
+    before = _log_size(service)
+    with pytest.raises(ResultError, match="outside the task's inspection window"):
+        results.enter(_entry(outcome, dates=[D1, day]), T_ENTER, actor="inspector-wang")
+    assert _log_size(service) == before
+    with service.session() as s:
+        assert not list(s.exec(select(InspectionResult)))  # nothing written
+    # The window's own first and last days are inside it.
+    results.enter(_entry(outcome, dates=[date(2026, 3, 10), date(2026, 3, 31)]), T_ENTER, actor="w")

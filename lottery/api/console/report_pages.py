@@ -17,7 +17,7 @@ from lottery.api.deps import NowDep, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing, Deadline
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
-from lottery.service.reports import ReportError, ReportService
+from lottery.service.reports import PLACEHOLDER, ReportError, ReportService
 from lottery.service.results import ResultError, ReviewError, same_person
 from lottery.service.roles import Perm
 from lottery.storage.models import Task
@@ -85,6 +85,9 @@ def _refusal(user: ConsoleUser, task_id: str, exc: LotteryError) -> Response:
     if isinstance(exc, ReportError) and "changed" in str(exc):
         text = "起草以后检查结果有了变化（例如更正），请重新生成草稿后再审核。未作任何更改。"
         return _message(user, task_id, 409, "检查结果已变化", text)
+    if isinstance(exc, ReportError) and "placeholder" in str(exc):
+        text = f"报告正文里还有“{PLACEHOLDER}”，请先补写完整再审核。未作任何更改。"
+        return _message(user, task_id, 409, "报告尚未写完", text)
     if isinstance(exc, ResultError):
         text = "这项任务的报告当前不能进行这项操作（任务尚未公开抽取结果、报告不存在或已公开）。"
         return _message(user, task_id, 409, "操作未完成", text)
@@ -131,6 +134,8 @@ def _report_page(
         can_write=user.can(Perm.REPORT_WRITE),
         can_review=user.can(Perm.RESULT_REVIEW),
         own=row is not None and same_person(user.name, row.drafted_by),
+        unfinished=row is not None and PLACEHOLDER in row.text,
+        placeholder=PLACEHOLDER,
         href=_href(task.id),
     )
 
@@ -220,6 +225,8 @@ def approve_form(task_id: str, user: User, service: ServiceDep) -> Response:
         due=due,
         problem=problem,
         own=row is not None and same_person(user.name, row.drafted_by),
+        unfinished=row is not None and PLACEHOLDER in row.text,
+        placeholder=PLACEHOLDER,
         href=_href(task_id),
     )
 

@@ -29,6 +29,7 @@ _BY_MESSAGE: tuple[tuple[str, str, str], ...] = (
     ("dates repeat", "dates", "检查日期重复了"),
     ("is in the future", "dates", "检查日期不能晚于今天"),
     ("is before the draw", "dates", "检查日期不能早于抽取之日"),
+    ("outside the task's inspection window", "dates", "检查日期须在任务公告的检查期限之内"),
     ("needs its inspection date", "dates", "请填写检查日期（至少一天）"),
     ("listed twice", "inspectors", "同一名人员填写了两次"),
     ("at least 2 inspectors", "inspectors", "到场检查人员不得少于 2 人"),
