@@ -6,6 +6,7 @@ The signing key and secrets here are TEST-ONLY values derived from fixed labels.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from lottery.core.beacon import BeaconSpec, PublicNumbersValue
@@ -60,12 +61,13 @@ def small_registries() -> Registries:
 
 
 def announced(task: str = "T2026-001", regs: Registries | None = None) -> inmemory.TaskRun:
-    """An announced task."""
+    """An announced task (in memory: a log of this task alone, so it cites no item of an
+    item list; the service's tasks cite RF-01 of the list tests/service/conftest.py publishes)."""
     regs = regs or small_registries()
     return inmemory.announce(
         LOG,
         office_signer(),
-        params(regs, task),
+        replace(params(regs, task), items=()),
         regs.candidates,
         regs.inspectors,
         secret_for(task),

@@ -70,6 +70,7 @@ def _task_file(tmp: Path) -> Path:
         "team_size": 2,
         "disclosure": f"{date.today().year + 1}-01-31T00:00:00Z",
         "beacon": spec.to_dict(),
+        "items": [{"code": c, "version": v} for c, v in params.items],
     }
     path = tmp / "task.yaml"
     path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
@@ -98,7 +99,8 @@ def test_init_users_and_tasks(data: Path, tmp_path: Path) -> None:
     shown = json.loads(run("task", "show", "T-cli", data=data).stdout)
     assert shown["state"] == "announced" and shown["announcement_record"]
     export = tmp_path / "export"
-    assert "1 records" in run("export", str(export), data=data).stdout
+    # The item list the fixture published, then the announcement.
+    assert "2 records" in run("export", str(export), data=data).stdout
     verified = subprocess.run(
         [*LOTTERY, "verify", str(export)], capture_output=True, text=True, check=False
     )
@@ -125,6 +127,7 @@ def test_bad_input_is_one_line_and_nonzero(data: Path, args: tuple[str, ...], wo
 def test_bad_input_in_a_real_process_has_no_traceback(data: Path) -> None:
     proc = subprocess.run(
         [*LOTTERY, "task", "show", "NOPE", "--data-dir", str(data)],
+        env={**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG},
         capture_output=True,
         text=True,
         check=False,

@@ -22,12 +22,11 @@ from lottery.export.write import ExportError, write_export
 from lottery.service import inmemory
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.logview import LogView
-from lottery.settings import get_settings
+from lottery.settings import Settings, get_settings
 from tests import lifecycle as lc
 from tests.service.conftest import (  # noqa: F401 - the parametrized fixtures
     database_url,
     load_registries,
-    service,
     settings,
 )
 
@@ -304,6 +303,7 @@ def _task_file(tmp: Path) -> Path:
         "team_size": 2,
         "disclosure": f"{date.today().year + 1}-01-31T00:00:00Z",
         "beacon": spec.to_dict(),
+        "items": [{"code": c, "version": v} for c, v in params.items],
     }
     path = tmp / "task.yaml"
     path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
@@ -341,15 +341,16 @@ def test_service_publishes_cosignatures_and_verify_passes(
     code, body = _verify_office(cli, export, office_vkey, w1, w2)
     assert code == 0, body["failures"]
     assert _witnessed(body, "T-wit")
-    published = (export / "cosigned" / "1").read_bytes()
+    # Size 2: the item list the office published before the task, then the announcement.
+    published = (export / "cosigned" / "2").read_bytes()
     assert len(parse_note(published).signatures) == 3
     # The running service serves the same bytes under /log/.
     svc = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
     try:
         view = LogView(svc)
-        assert view.get("cosigned/list") == b"1\n"
-        assert view.get("cosigned/1") == published
-        assert view.get("cosigned/2") is None
+        assert view.get("cosigned/list") == b"2\n"
+        assert view.get("cosigned/2") == published
+        assert view.get("cosigned/1") is None
     finally:
         svc.engine.dispose()
 
@@ -398,7 +399,7 @@ def test_add_cosignature_refuses_what_the_office_never_signed(
 # --- storage on SQLite and PostgreSQL -------------------------------------------------------
 
 
-def test_cosignatures_in_the_database(service: Lifecycle, tmp_path: Path) -> None:  # noqa: F811
+def test_cosignatures_in_the_database(settings: Settings, tmp_path: Path) -> None:  # noqa: F811
     """Stored write-once, one per witness and size, exported in the order received."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -410,6 +411,7 @@ def test_cosignatures_in_the_database(service: Lifecycle, tmp_path: Path) -> Non
     from lottery.service.cosignatures import add_cosignatures
     from lottery.service.log import PublicLog, cosigned_notes
 
+    service = Lifecycle.open(settings)  # an empty log: the records below are all it holds
     service.log = PublicLog(lc.LOG, lc.office_signer())  # records made by tests/lifecycle.py
     a = lc.announced("T2026-001")
     with service.session() as s, s.begin():
@@ -440,3 +442,4 @@ def test_cosignatures_in_the_database(service: Lifecycle, tmp_path: Path) -> Non
     report = audit_export(file_getter(out), [service.log.verifier], origin=lc.LOG, witnesses=policy)
     assert report.ok, report.failures
     assert report.tasks["T2026-001"].checks[-1].name == "announcement.witnessed"
+    service.engine.dispose()

@@ -78,6 +78,7 @@ class CheckName(StrEnum):
     BEACON_VALUE = "beacon.value"
     COMMIT_REVEAL = "commit.reveal"
     ANNOUNCEMENT_WITNESSED = "announcement.witnessed"
+    ANNOUNCEMENT_ITEMS = "announcement.items"
     REPORT_RESULTS = "report.results"
     REPORT_SUMMARY = "report.summary"
     RESULT_SUPERSEDES = "result.supersedes"

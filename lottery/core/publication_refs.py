@@ -13,7 +13,10 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
   ``picked`` the number of picks its task's draw record sealed (when the draw is in the log);
 - ``penalty.result``: a penalty's ``result`` is an earlier result of the same target (both
   are sealed content: checked while the penalty's sealed blob is published);
-- ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once.
+- ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once;
+- ``announcement.items``: every item a ``task-announcement`` cites (``{code, version}``) is an
+  item of that version of the item list, published before it (R1: a task checks items of the
+  list in force, not codes of its own making).
 """
 
 from __future__ import annotations
@@ -41,13 +44,16 @@ class References:
     task: str | None = None
     contents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(("result", "report", "penalty", "withdrawal"), 0)
+        default_factory=lambda: dict.fromkeys(
+            ("announcement", "result", "report", "penalty", "withdrawal"), 0
+        )
     )
     _results: dict[str, Record] = field(default_factory=dict)
     _superseded: dict[str, str] = field(default_factory=dict)
     _penalties: dict[str, Record] = field(default_factory=dict)
     _withdrawn: dict[str, str] = field(default_factory=dict)
     _picks: dict[str, int] = field(default_factory=dict)
+    _item_lists: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def task_of(self, record: Record) -> str | None:
         """The task a report is for, or that a penalty's result belongs to (None: no task)."""
@@ -63,6 +69,13 @@ class References:
         kind = record.type
         if kind == "inspection-result":
             return self._result(record)
+        if kind == "item-list":
+            self._item_lists[body["version"]] = frozenset(i["code"] for i in body["items"])
+        if kind == "task-announcement" and self.task in (None, body["task"]):
+            self.counts["announcement"] += 1
+            problem = self._items_problem(body["items"])
+            if problem is not None:
+                return CheckName.ANNOUNCEMENT_ITEMS, f"task-announcement {body['task']}: {problem}"
         if kind == "task-draw":
             self._picks.setdefault(body["task"], body["picks"])
         if kind == "task-report" and self.task in (None, body["task"]):
@@ -84,6 +97,19 @@ class References:
                 return self._penalty_problem(body, content)
         if kind == "penalty-withdrawal":
             return self._withdrawal(record)
+        return None
+
+    def _items_problem(self, refs: Sequence[Mapping[str, Any]]) -> str | None:
+        for ref in refs:
+            code, version = ref["code"], ref["version"]
+            codes = self._item_lists.get(version)
+            if codes is None:
+                return (
+                    f"cites item {code} of item-list version {version}, "
+                    "which is not published before it"
+                )
+            if code not in codes:
+                return f"cites item {code}, which item-list version {version} does not hold"
         return None
 
     def _result(self, record: Record) -> tuple[str, str] | None:

@@ -60,6 +60,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .integrity import StoredDataMissing, stored
+from .item_refs import check_item_refs
 from .log import PublicLog
 from .params import params_from_task, params_to_json
 from .pool_rules import load_registries
@@ -181,7 +182,8 @@ class Lifecycle:
         Raises:
             StateError: when a task with this id exists with other parameters.
             UnsafeTextError: a control, bidi or other refused character in a text field.
-            InputError: an org unit that does not exist.
+            InputError: an org unit that does not exist; no item, or an item the item list
+                does not hold (:func:`lottery.service.item_refs.check_item_refs`).
         """
         refuse_unsafe_text({"title": params.title, **params_to_json(params)})
         stored = params_to_json(params)
@@ -197,6 +199,7 @@ class Lifecycle:
             unknown = [u for u in params.org_units if u not in known]
             if unknown:
                 raise InputError(f"字段「org_units」含有不存在的组织单位：{'、'.join(unknown)}")
+            check_item_refs(session, params.items)
             task = Task(
                 id=params.task,
                 title=params.title,

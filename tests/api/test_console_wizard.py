@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from lottery.demo.recorded import QUICKNET_ROUND
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
-from lottery.storage.models import AuditEvent, ItemListVersion, Task
+from lottery.storage.models import AuditEvent, Task
 from tests import lifecycle as lc
 from tests.api.conftest import (
     ROUND_TIME,
@@ -38,18 +38,6 @@ def _login(client: TestClient, name: str) -> None:
 
 _PICKS = re.compile(r"共抽取 (\d+) 个")
 _CANDIDATES = re.compile(r"候选对象 (\d+) 个")
-
-
-def _item_list(service: Lifecycle) -> None:
-    with service.session() as s, s.begin():
-        s.add(
-            ItemListVersion(
-                version=1,
-                effective=date(2026, 1, 1),
-                items=[{"code": "RF-01", "name": "人防工程平时使用情况"}],
-                created_at=datetime(2026, 1, 1, tzinfo=UTC),
-            )
-        )
 
 
 def _form(task: str = "T2026-102", **changes: str | list[str]) -> dict[str, Any]:
@@ -96,7 +84,6 @@ def _post(client: TestClient, path: str, data: dict[str, Any], **kw: Any) -> Any
 def test_the_wizard_creates_the_task_the_api_creates(
     app_client: TestClient, service: Lifecycle
 ) -> None:
-    _item_list(service)
     body = task_definition("T2026-101")
     api = app_client.post("/api/tasks", json=body, headers=token(app_client, "planner"))
     assert api.status_code == 201, api.text
@@ -119,7 +106,6 @@ def test_a_drand_time_and_public_numbers_fallback_are_turned_into_the_spec(
     _login(app_client, "planner")
     due = ROUND_TIME + timedelta(hours=8) - timedelta(seconds=1)  # Beijing, just before 123
     form = _form(
-        items=[],
         drand_round="",
         drand_time=due.strftime("%Y-%m-%dT%H:%M:%S"),
         drand_deadline="",
@@ -190,7 +176,6 @@ def test_a_bad_value_is_shown_next_to_its_field_and_creates_nothing(
     field: str,
     words: str,
 ) -> None:
-    _item_list(service)
     _login(app_client, "planner")
     response = _post(app_client, "/console/tasks/new", _form(**changes))
     assert response.status_code == 422
@@ -204,12 +189,15 @@ def test_a_taken_id_and_a_refusal_by_the_service_create_nothing(
     app_client: TestClient, service: Lifecycle
 ) -> None:
     _login(app_client, "planner")
-    assert _post(app_client, "/console/tasks/new", _form(items=[])).status_code == 303
-    again = _post(app_client, "/console/tasks/new", _form(items=[], title="另一个"))
+    assert _post(app_client, "/console/tasks/new", _form()).status_code == 303
+    again = _post(app_client, "/console/tasks/new", _form(title="另一个"))
     assert again.status_code == 409 and 'id="f-task-error"' in again.text
     assert service.get_task("T2026-102").title == "2026年第一季度人防工程使用情况抽查"
-    bidi = _post(app_client, "/console/tasks/new", _form("T2026-103", items=[], title="a\u202eb"))
+    bidi = _post(app_client, "/console/tasks/new", _form("T2026-103", title="a\u202eb"))
     assert bidi.status_code == 422 and "error-box" in bidi.text
+    # No item of the item list (R1): refused by the service, in Chinese, nothing created.
+    none = _post(app_client, "/console/tasks/new", _form("T2026-104", items=[]))
+    assert none.status_code == 422 and "抽查任务须至少选择一项抽查事项" in none.text
     assert _tasks(service) == ["T2026-102"]
 
 
@@ -218,7 +206,7 @@ def test_only_planners_use_the_wizard(app_client: TestClient, service: Lifecycle
     assert "/console/tasks/new" not in app_client.get("/console/tasks").text
     page = app_client.get("/console/tasks/new")
     assert page.status_code == 403 and "不能新建和公告抽查任务" in page.text
-    assert _post(app_client, "/console/tasks/new", _form(items=[])).status_code == 403
+    assert _post(app_client, "/console/tasks/new", _form()).status_code == 403
     assert _tasks(service) == []
 
 
@@ -226,7 +214,7 @@ def test_the_preview_gives_the_numbers_the_draw_uses(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
     _login(app_client, "planner")
-    _post(app_client, "/console/tasks/new", _form(items=[]))
+    _post(app_client, "/console/tasks/new", _form())
     preview = app_client.get("/console/tasks/T2026-102/preview")
     assert preview.status_code == 200 and "可以公告" in preview.text
     picks = int(_PICKS.search(preview.text).group(1))  # type: ignore[union-attr]
@@ -256,7 +244,7 @@ def test_an_infeasible_draft_is_explained_before_announcing(
     app_client: TestClient, service: Lifecycle
 ) -> None:
     _login(app_client, "planner")
-    _post(app_client, "/console/tasks/new", _form(items=[], ratio_D=""))
+    _post(app_client, "/console/tasks/new", _form(ratio_D=""))
     preview = app_client.get("/console/tasks/T2026-102/preview").text
     assert "现在公告会被拒绝" in preview and "没有填写抽取比例" in preview
 
@@ -265,13 +253,13 @@ def test_a_draft_is_edited_and_deleted_but_not_once_announced(
     app_client: TestClient, service: Lifecycle
 ) -> None:
     _login(app_client, "planner")
-    _post(app_client, "/console/tasks/new", _form(items=[]))
+    _post(app_client, "/console/tasks/new", _form())
     edit = app_client.get("/console/tasks/T2026-102/edit")
     assert edit.status_code == 200 and 'value="20"' in edit.text  # ratio D back in percent
-    bad = _post(app_client, "/console/tasks/T2026-102/edit", _form(items=[], team_size="x"))
+    bad = _post(app_client, "/console/tasks/T2026-102/edit", _form(team_size="x"))
     assert bad.status_code == 422 and 'id="f-team_size-error"' in bad.text
     assert service.get_task("T2026-102").params["team_size"] == 2
-    changed = _form("IGNORED", items=[], title="改名后的任务", team_size="3")
+    changed = _form("IGNORED", title="改名后的任务", team_size="3")
     done = _post(app_client, "/console/tasks/T2026-102/edit", changed)
     assert done.status_code == 303
     task = service.get_task("T2026-102")
@@ -283,12 +271,9 @@ def test_a_draft_is_edited_and_deleted_but_not_once_announced(
     with pytest.raises(TaskNotFound):
         service.get_task("T2026-102")
     # An announced task: the forms are refused by the service too (hand-made POSTs).
-    _post(app_client, "/console/tasks/new", _form(items=[]))
+    _post(app_client, "/console/tasks/new", _form())
     service.announce("T2026-102", T_ANNOUNCE)
-    assert (
-        _post(app_client, "/console/tasks/T2026-102/edit", _form(items=[], title="x")).status_code
-        == 409
-    )
+    assert _post(app_client, "/console/tasks/T2026-102/edit", _form(title="x")).status_code == 409
     assert _post(app_client, "/console/tasks/T2026-102/delete", {}).status_code == 409
     assert service.get_task("T2026-102").state == "announced"
 

@@ -596,3 +596,75 @@ def test_report_figures_attack(name: str) -> None:
     ]
     assert says in audit.failures[0][1].detail
     assert "report.references" not in [c.name for c in audit.checks]
+
+
+# --- The items an announcement cites (issue #16: "Items bind the pool") -----------------------
+
+
+def _item(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": f"事项{code}",
+        "basis": "《中华人民共和国人民防空法》",
+        "subject": "人防工程",
+        "item": "平时使用",
+        "content": "检查内容",
+        "ratio": "5%",
+        "frequency": "每年1次",
+        "method": "实地检查",
+        "requirements": "",
+        "key": False,
+    }
+
+
+def _items_audit(cited: list[dict[str, Any]], *, listed: bool = True) -> Any:
+    """An item list (version 1: RF-01, RF-02) published before a task citing ``cited``."""
+    forged = forge(ann=announcement(set_field("items", cited)))
+    item_list = sign(
+        "item-list",
+        T_ANNOUNCE - timedelta(days=30),
+        {"version": 1, "effective": "2026-01-01", "items": [_item("RF-01"), _item("RF-02")]},
+    )
+    notes = [item_list, *forged.notes] if listed else [*forged.notes, item_list]
+    records = [open_record(n, VERIFIERS, log=LOG) for n in notes]
+    return audit_publications(records, builtin_years())
+
+
+def test_an_announcement_citing_items_of_the_published_list_verifies() -> None:
+    audit = _items_audit([{"code": "RF-01", "version": 1}, {"code": "RF-02", "version": 1}])
+    assert audit.failures == []
+    assert "announcement.references" in [c.name for c in audit.checks]
+
+
+@pytest.mark.parametrize(
+    ("name", "cited", "listed", "says"),
+    [
+        (
+            "item_list_version_never_published",
+            [{"code": "RF-01", "version": 2}],
+            True,
+            "cites item RF-01 of item-list version 2, which is not published before it",
+        ),
+        (
+            "item_not_in_the_cited_version",
+            [{"code": "RF-01", "version": 1}, {"code": "RF-09", "version": 1}],
+            True,
+            "cites item RF-09, which item-list version 1 does not hold",
+        ),
+        (
+            "item_list_published_after_the_announcement",
+            [{"code": "RF-01", "version": 1}],
+            False,
+            "cites item RF-01 of item-list version 1, which is not published before it",
+        ),
+    ],
+)
+def test_announcement_items_attack(
+    name: str, cited: list[dict[str, Any]], listed: bool, says: str
+) -> None:
+    audit = _items_audit(cited, listed=listed)
+    assert [(scope, exc.check) for scope, exc in audit.failures] == [
+        ("task-announcement T2026-001", "announcement.items")
+    ], name
+    assert says in audit.failures[0][1].detail
+    assert "announcement.references" not in [c.name for c in audit.checks]

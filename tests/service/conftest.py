@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from lottery.demo.synthetic import Registries
+from lottery.registry_io.layouts import ItemRow
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.registries import publish_item_list
 from lottery.settings import Settings, get_settings
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 from tests import lifecycle as lc
@@ -65,6 +67,16 @@ def load_registries(service: Lifecycle, regs: Registries) -> None:
         for ex in regs.exclusions:
             for month in (1, 2):
                 s.add(InspectionHistory(target=ex.target, date=date(2026, month, 15)))
+    # The item list the tests' tasks cite (tests/lifecycle.py: RF-01 of version 1), published
+    # as the office would, before any task is announced.
+    publish_item_list(service, [TEST_ITEM], actor="planner", now=ITEMS_PUBLISHED)
+
+
+TEST_ITEM = ItemRow(
+    "RF-01", "人防工程平时使用情况", "测试依据", "测试对象", "测试项目", "测试内容",
+    500, None, ("onsite",), None, False,
+)  # fmt: skip
+ITEMS_PUBLISHED = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ def _reopen(settings: Settings, **changes: object) -> Lifecycle:
     return Lifecycle.open(settings.model_copy(update=changes))
 
 
-def test_an_empty_log_opens_under_any_origin(service: Lifecycle, settings: Settings) -> None:
+def test_an_empty_log_opens_under_any_origin(settings: Settings) -> None:
+    Lifecycle.open(settings).engine.dispose()  # a new office: nothing published yet
     _reopen(settings, log_origin="other.example/log").engine.dispose()
 
 
@@ -58,10 +59,10 @@ def test_another_office_key_is_refused(service: Lifecycle, settings: Settings) -
     assert "office.key" in message
 
 
-def test_a_log_with_records_but_no_checkpoint_is_checked_too(
-    service: Lifecycle, settings: Settings
-) -> None:
+def test_a_log_with_records_but_no_checkpoint_is_checked_too(settings: Settings) -> None:
     from lottery.core.records import make_record
+
+    service = Lifecycle.open(settings)  # a new office: no item list, no checkpoint yet
 
     note = make_record(
         "calendar",
@@ -73,6 +74,7 @@ def test_a_log_with_records_but_no_checkpoint_is_checked_too(
     with service.session() as s, s.begin():
         service.log.append(s, note)  # appended; no checkpoint signed yet
         assert service.log.latest_checkpoint(s) is None
+    service.engine.dispose()
     with pytest.raises(LogIdentityError, match="LOTTERY_LOG_ORIGIN"):
         _reopen(settings, log_origin="other.example/log")
 

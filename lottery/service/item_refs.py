@@ -1,0 +1,34 @@
+"""A task's items must be items of the item list (R1; issue #16, "Items bind the pool").
+
+A task cites items as ``(code, version)``: the version of the item list it was planned
+against. Creating a task checks that it cites at least one item and that every one is an item
+of a published version of the list; ``lottery verify`` checks the same of every announcement
+against the ``item-list`` records published before it (``announcement.items``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from lottery.core.errors import InputError
+from lottery.storage.models import ItemListVersion
+
+
+def check_item_refs(session: Session, refs: Sequence[tuple[str, int]]) -> None:
+    """Refuse a task's item references that the item list does not hold.
+
+    Raises:
+        InputError: no item, a version not published, or a code that version does not hold.
+    """
+    if not refs:
+        raise InputError("字段「items」：抽查任务须至少选择一项抽查事项（抽查事项清单中的事项）")
+    versions = {v for _, v in refs}
+    rows = session.exec(select(ItemListVersion).where(col(ItemListVersion.version).in_(versions)))
+    held = {row.version: {item["code"] for item in row.items} for row in rows}
+    for code, version in refs:
+        if version not in held:
+            raise InputError(f"字段「items」：抽查事项清单没有第 {version} 版（事项 {code}）")
+        if code not in held[version]:
+            raise InputError(f"字段「items」：抽查事项清单第 {version} 版中没有事项 {code}")
