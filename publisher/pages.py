@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "findings": "发现的问题",
     "follow_up": "后续处理",
     "evidence": "证据材料",
+    "place": "检查地点",
     "entered_by": "录入",
     "approved_by": "审核",
     "supersedes": "更正的记录",

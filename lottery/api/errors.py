@@ -24,7 +24,7 @@ from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.penalties import PenaltyNotFound
-from lottery.service.results import NotAssigned, ResultNotFound, ReviewError
+from lottery.service.results import ContentWithdrawn, NotAssigned, ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, LastAdmin, UserExists
 
 log = logging.getLogger("lottery.api")
@@ -43,6 +43,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Forbidden, 403),
     (ReviewError, 403),  # the author may not approve their own entry
     (NotAssigned, 403),  # an inspector enters results only for targets they were drawn for
+    (ContentWithdrawn, 410),  # a result's sealed content (and its evidence) was withdrawn
     (ResultNotFound, 404),
     (PenaltyNotFound, 404),
     (TaskNotFound, 404),

@@ -51,6 +51,19 @@ SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
     },
 }
 
+# Members a type's content may leave out (docs/spec.md §2.1): the place of an inspection was
+# added after the first results were sealed, and a result entered without one seals none.
+SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
+    "penalty": {},
+    "inspection-result": {"place": s.text(500, empty=True)},
+}
+
+
+def content_schema(record_type: str) -> s.Validator:
+    """The schema of the content a record of ``record_type`` seals."""
+    return s.obj(dict(SEALED_CONTENT[record_type]), dict(SEALED_OPTIONAL[record_type]))
+
+
 WITHDRAWALS: dict[str, tuple[str, str]] = {
     "penalty-withdrawal": ("penalty", "penalty"),
     "result-withdrawal": ("result", "inspection-result"),
@@ -71,7 +84,7 @@ def seal(record_type: str, content: Mapping[str, Any], salt: bytes) -> bytes:
         raise EncodingError(f"a {record_type!r} record seals no content")
     if len(salt) != SALT_BYTES:
         raise EncodingError(f"the salt must be {SALT_BYTES} bytes, not {len(salt)}")
-    s.obj(dict(SEALED_CONTENT[record_type]))(dict(content), f"{record_type} content")
+    content_schema(record_type)(dict(content), f"{record_type} content")
     return canonical_json(
         {
             "content": dict(content),
@@ -112,7 +125,7 @@ def open_sealed(data: bytes, digest: str, record_type: str) -> dict[str, Any]:
                 "v": s.const(SEALED_VERSION),
             }
         )(blob, "sealed blob")
-        s.obj(dict(SEALED_CONTENT[record_type]))(blob["content"], f"{record_type} content")
+        content_schema(record_type)(blob["content"], f"{record_type} content")
     except EncodingError as exc:
         raise VerificationError(
             CheckName.SEALED_CONTENT, f"blob {digest[:16]} is not a sealed {record_type}: {exc}"

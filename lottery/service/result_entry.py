@@ -53,6 +53,11 @@ class SubstituteError(ResultError):
     """A substitute inspector without a reason, an approval, or eligibility."""
 
 
+class ContentWithdrawn(ResultError):
+    """The sealed content of a published result was withdrawn (HTTP 410): its evidence files
+    are no longer handed out."""
+
+
 def local_date(moment: datetime) -> date:
     """The date in China Standard Time (a naive time, as SQLite returns them, is UTC)."""
     if moment.tzinfo is None:
@@ -97,6 +102,7 @@ class ResultEntry:
     findings: str = ""
     follow_up: str = ""
     evidence: Sequence[Evidence] = field(default_factory=tuple)
+    place: str = ""  # 检查地点: sealed with the findings; blank seals none
 
 
 def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[Task, Outcome]:

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import Record
-from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, open_sealed, seal
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, open_sealed, seal
 from lottery.storage.engine import new_session
 from lottery.storage.models import (
     Blob,
@@ -41,6 +41,7 @@ from lottery.storage.models import (
     WithdrawnBlob,
 )
 
+from . import result_evidence
 from .audit_trail import record_audit
 from .calendar import load_record, publish_record
 from .integrity import stored
@@ -51,6 +52,7 @@ from .result_entry import (
     CST,
     MAX_EVIDENCE,
     SERIOUS,
+    ContentWithdrawn,
     Evidence,
     NotAssigned,
     Present,
@@ -68,7 +70,10 @@ from .result_entry import (
 )
 
 MAX_NOTE = 2000  # a send-back reason, as stored
-SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])  # docs/spec.md §2.1
+# docs/spec.md §2.1: always sealed, and sealed when entered (the place of the inspection)
+SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])
+SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["inspection-result"])
+MAX_PLACE = 500
 
 
 class ResultsService:
@@ -101,6 +106,9 @@ class ResultsService:
         methods, cats = check_lists(entry)
         check_dates(entry, session, self.log, now)
         present = check_present(entry, team, session, actor)
+        place = entry.place.strip()
+        if len(place) > MAX_PLACE:
+            raise ResultError(f"the place of the inspection is over {MAX_PLACE} characters")
         evidence = []
         for ev in entry.evidence:
             if not ev.name.strip():
@@ -123,6 +131,7 @@ class ResultsService:
             "findings": entry.findings.strip(),
             "follow_up": entry.follow_up.strip(),
             "evidence": evidence,
+            **({"place": place} if place else {}),
             "entered_by": actor,
             "supersedes": None,
             "correction_reason": None,
@@ -270,8 +279,10 @@ class ResultsService:
             fields = dict(row.fields) | {"approved_by": reviewer.strip()}
             # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
             content = {k: fields[k] for k in SEALED_FIELDS}
+            content |= {k: fields[k] for k in SEALED_IF_GIVEN if fields.get(k)}
             blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES))
-            public = {k: v for k, v in fields.items() if k not in SEALED_FIELDS}
+            sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
+            public = {k: v for k, v in fields.items() if k not in sealed}
             public["sealed"] = self.log.put_blob(session, blob)
             record = publish_record(
                 self.log, session, "inspection-result", public, now, task=row.task
@@ -520,10 +531,41 @@ class ResultsService:
             raise ResultNotFound(f"no evidence file {sha256}")
         return row.data
 
+    def download_evidence(
+        self,
+        result_id: int,
+        sha256: str,
+        now: datetime,
+        *,
+        actor: str,
+        as_inspector: str | None,
+        remote_addr: str | None = None,
+    ) -> result_evidence.EvidenceDownload:
+        """An evidence file of a result for a reader of its sealed content, audited as
+        ``result.evidence-download`` (:func:`result_evidence.download`).
+
+        Raises:
+            ResultNotFound: no such result, or it lists no file with this hash.
+            NotAssigned: ``as_inspector`` is not in the result's team.
+            ContentWithdrawn: the result's sealed content was withdrawn.
+        """
+        return result_evidence.download(
+            self.engine,
+            self.log,
+            result_id,
+            sha256,
+            now,
+            actor=actor,
+            as_inspector=as_inspector,
+            remote_addr=remote_addr,
+        )
+
 
 __all__ = [
     "CST",
     "MAX_EVIDENCE",
+    "MAX_PLACE",
+    "ContentWithdrawn",
     "Evidence",
     "NotAssigned",
     "Present",

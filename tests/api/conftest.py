@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lottery.api import create_app
+from lottery.api.console.import_jobs import ImportJobs
 from lottery.core import drand
 from lottery.demo.recorded import QUICKNET_ROUND, QUICKNET_SIGNATURE
 from lottery.service import users
@@ -79,7 +80,11 @@ def _staff_client(
     for role in Role:
         users.create_user(svc, role.value, PASSWORD, [role.value], T_ANNOUNCE, actor="test")
     configured = config.model_copy(update={"drand_relays": [OFFLINE_RELAY], **changes})
-    with TestClient(create_app(configured, service=svc, clock=clock)) as client:
+    app = create_app(configured, service=svc, clock=clock)
+    # The registry pages' background check/import: wait for it, so a test sees the outcome
+    # (tests/api/test_console_import_jobs.py shows the progress page with a held job).
+    app.state.import_jobs = ImportJobs(grace=60.0)
+    with TestClient(app) as client:
         yield client
 
 

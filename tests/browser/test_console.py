@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from fastapi import FastAPI
 from playwright import sync_api
 from sqlmodel import select
 
@@ -47,6 +48,7 @@ def _params(task: str) -> TaskParams:
 class Console:
     url: str
     service: Lifecycle
+    app: FastAPI | None = None  # the served app (its state: e.g. the registry import jobs)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     ).drawn()
     app = create_app(settings, service=service, clock=lambda: T_DRAW - (T_DRAW - T_ANNOUNCE) / 2)
     with serve_app(app) as url:
-        yield Console(url, service)
+        yield Console(url, service, app)
     service.engine.dispose()
 
 

@@ -14,6 +14,9 @@ import io
 import pytest
 from playwright import sync_api
 
+from lottery.api.console.import_jobs import ImportJobs
+from lottery.service import registries
+from tests.api.test_console_import_jobs import Gate
 from tests.browser.chromium import offsite, recorded_page
 from tests.browser.test_console import (  # noqa: F401 - the console fixture
     Console,
@@ -53,7 +56,8 @@ def _upload(page: sync_api.Page, url: str, kind: str, name: str, data: bytes) ->
     page.goto(f"{url}/console/registries/{kind}/import")
     page.set_input_files("#f-file", files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
     page.click("button:text-is('上传并检查')")
-    page.wait_for_selector("h2")
+    # The check runs in the background: wait for its outcome (the status page reloads itself).
+    page.wait_for_selector("#h-errors, #h-summary")
 
 
 def _check_here(page: sync_api.Page) -> None:
@@ -105,6 +109,42 @@ def test_registry_pages_are_accessible_and_keyboard_reachable(
     assert "请选择要导入的文件" in page.inner_text("main")
     assert offsite(rec.requests) == [] and rec.errors == []
     rec.context.close()
+
+
+def test_a_held_check_shows_its_progress_accessibly_then_its_outcome(
+    browser: sync_api.Browser,
+    console: Console,  # noqa: F811 - fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert console.app is not None
+    jobs = console.app.state.import_jobs = ImportJobs(grace=0.0)
+    data = _items_csv([item(f"RF-{n:02d}") for n in range(1, 60)])
+    gate = Gate(registries.check_registry, head=len(data) // 2)
+    monkeypatch.setattr(registries, "check_registry", gate)
+    rec = recorded_page(browser)
+    rec.context.add_init_script(WATCH)
+    page = rec.page
+    _login(page, console.url, "planner")
+    page.goto(f"{console.url}/console/registries/items/import")
+    page.set_input_files(
+        "#f-file", files=[{"name": "held.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    page.click("button:text-is('上传并检查')")
+    page.wait_for_selector("#import-progress")
+    assert gate.reading.wait(30)
+    # The script updates the status sentence in place with the bytes read so far.
+    page.wait_for_selector("#import-text:has-text('已读取')")
+    assert page.get_attribute("#import-text", "role") == "status"
+    _check_here(page)
+    assert page.evaluate("() => window.__violations") == []
+    gate.release.set()
+    page.wait_for_selector("#h-summary")  # reloaded by the script: the check's outcome
+    assert "检查通过" in page.inner_text("main") and "文件共 59 行数据" in page.inner_text("main")
+    assert [j for j in jobs._jobs.values() if j.running] == []
+    assert offsite(rec.requests) == [] and rec.errors == []
+    assert page.evaluate("() => window.__violations") == []
+    rec.context.close()
+    console.app.state.import_jobs = ImportJobs()
 
 
 def test_registry_pages_run_under_the_csp(

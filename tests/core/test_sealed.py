@@ -108,6 +108,24 @@ def test_sealing_refuses_what_a_verifier_would(
         seal(kind, content, salt)
 
 
+RESULT: dict[str, Any] = {"findings": "占用", "follow_up": "", "evidence": []}
+
+
+def test_a_result_may_seal_its_place_and_nothing_else_optional() -> None:
+    for content in (RESULT, RESULT | {"place": "青岚市解放路 12 号"}, RESULT | {"place": ""}):
+        blob = seal("inspection-result", content, SALT)
+        assert open_sealed(blob, sha256_hex(blob), "inspection-result") == content
+    for bad, match in (
+        (RESULT | {"place": 12}, "place"),
+        (RESULT | {"place": "地" * 501}, "place"),
+        (RESULT | {"address": "x"}, "address"),
+    ):
+        with pytest.raises(EncodingError, match=match):
+            seal("inspection-result", bad, SALT)
+    with pytest.raises(EncodingError, match="place"):
+        seal("penalty", CONTENT | {"place": "x"}, SALT)  # a penalty has no place
+
+
 def test_opening_fails_on_tampering_or_another_format() -> None:
     blob = seal("penalty", CONTENT, SALT)
     digest = sha256_hex(blob)

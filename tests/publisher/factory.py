@@ -18,7 +18,7 @@ from pathlib import Path
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import TaskParams
 from lottery.core.records import make_record, open_record
-from lottery.core.sealed import SEALED_CONTENT, seal
+from lottery.core.sealed import SEALED_CONTENT, SEALED_OPTIONAL, seal
 from lottery.core.workdays import deadline
 from lottery.demo.synthetic import Registries, make_registries
 from lottery.export.write import write_export
@@ -312,6 +312,7 @@ def build_export(
             fields = public | {"sealed": sha256_hex(data)}
         if kind == "inspection-result":
             content = {k: fields[k] for k in SEALED_CONTENT[kind]}
+            content |= {k: fields[k] for k in SEALED_OPTIONAL[kind] if k in fields}
             salt = sha256_hex(canonical_json(fields)).encode()[:32]
             data = seal(kind, content, salt)
             blobs[sha256_hex(data)] = data

@@ -90,6 +90,7 @@ def _hostile_fields(kind: str, fields: dict[str, object]) -> dict[str, object]:
         return fields | {
             "findings": PAYLOAD,
             "follow_up": PAYLOAD,
+            "place": MEDIUM,  # sealed with the findings (at most 500 characters)
             "entered_by": SHORT,
             "approved_by": SHORT,
         }

@@ -49,6 +49,7 @@ ACTIONS_ZH: dict[str, str] = {
     "penalty.approve": "审核通过行政处罚",
     "penalty.withdraw": "撤回行政处罚",
     "result.withdraw": "撤回检查结果内容",
+    "result.evidence-download": "下载检查结果的证据文件",
     "calendar.set": "维护节假日安排",
     "schedule.failed": "定时任务执行失败",
     "site.publish": "请求重新发布公开网站",

@@ -115,6 +115,15 @@ def _row(
     return row
 
 
+def _defaults(row: MyRow) -> dict[str, str]:
+    """The empty form: every drawn member present; for a correction, the place of the
+    published version (the target registry holds no address to start from)."""
+    values = {f"present_{i + 1}": "1" for i in range(len(row.team))}
+    if row.published is not None:
+        values["place"] = str(row.published.fields.get("place", ""))
+    return values
+
+
 def _form_page(
     user: ConsoleUser,
     row: MyRow,
@@ -130,7 +139,7 @@ def _form_page(
         active="my",
         status=status,
         row=row,
-        form=form or ResultForm(values={f"present_{i + 1}": "1" for i in range(len(row.team))}),
+        form=form or ResultForm(values=_defaults(row)),
         errors=errors or {},
         error=error,
         methods=CHECK_METHODS,

@@ -15,7 +15,7 @@ from datetime import date
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
-from lottery.service.results import MAX_EVIDENCE, Evidence, Present, ResultEntry
+from lottery.service.results import MAX_EVIDENCE, MAX_PLACE, Evidence, Present, ResultEntry
 
 MAX_FILES = 10
 MAX_TEXT = 10_000  # findings and follow-up, as the record format allows
@@ -117,6 +117,10 @@ def _texts(form: ResultForm, correcting: bool, errors: dict[str, str]) -> None:
     for name, label in (("findings", "检查发现的问题"), ("follow_up", "后续处理")):
         if len(form.get(name)) > MAX_TEXT:
             errors[name] = f"{label}太长：最多 {MAX_TEXT} 个字（现为 {len(form.get(name))} 个）"
+    if len(form.get("place").strip()) > MAX_PLACE:
+        errors["place"] = (
+            f"检查地点太长：最多 {MAX_PLACE} 个字（现为 {len(form.get('place').strip())} 个）"
+        )
     if any(len(line.strip()) > 200 for line in form.get("pending_reasons").splitlines()):
         errors["pending_reasons"] = "每条待处理原因最多 200 个字"
     if correcting:
@@ -156,5 +160,6 @@ def parse(
         findings=form.get("findings"),
         follow_up=form.get("follow_up"),
         evidence=form.files,
+        place=form.get("place").strip(),
     )
     return entry, {}

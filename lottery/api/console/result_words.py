@@ -45,6 +45,7 @@ _BY_MESSAGE: tuple[tuple[str, str, str], ...] = (
     ("neither present nor replaced", "inspectors", "每位抽中的人员须到场，或由替补人员代替"),
     ("was not drawn for", "inspectors", "填写的人员不是本检查组的成员：请作为替补填写"),
     ("evidence file needs a name", "evidence", "证据文件须有文件名"),
+    ("place of the inspection is over", "place", "检查地点太长：最多 500 个字"),
     ("already has a result", "", "该检查对象已有检查结果（等待审核或已公开），请勿重复录入"),
     ("is already waiting", "", "该检查对象已有一份更正在等待审核"),
 )

@@ -16,11 +16,13 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import same_person
+from lottery.service.result_evidence import may_read
 from lottery.service.results import MAX_NOTE, ResultNotFound, ResultsService
 from lottery.service.roles import Perm
 from lottery.storage.models import InspectionResult
 
 from . import words
+from .evidence_pages import reader_inspector
 from .inspector_views import names_of, status_zh, target_of
 from .render import page
 from .session import ConsoleUser, Refused, User, check_csrf, require
@@ -172,6 +174,12 @@ def history(task_id: str, target: str, user: User, service: ServiceDep) -> Respo
     if not (user.can(Perm.RESULT_ENTER) or user.can(Perm.RESULT_REVIEW)):
         raise Refused(user, Perm.RESULT_ENTER)
     versions = _results(service).versions(task_id, target)
+    everyone, inspector = reader_inspector(service, user)
+    readable = {
+        v.id
+        for v in versions
+        if everyone or (inspector is not None and may_read(v.fields, inspector))
+    }
     if not versions:
         return page(
             "message.html",
@@ -192,4 +200,5 @@ def history(task_id: str, target: str, user: User, service: ServiceDep) -> Respo
         name=_target_name(service, target),
         status_zh=status_zh,
         can_review=user.can(Perm.RESULT_REVIEW),
+        readable=readable,
     )

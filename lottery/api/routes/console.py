@@ -18,6 +18,7 @@ from lottery.api.console import (
     browse_pages,
     calendar_pages,
     conflict_pages,
+    evidence_pages,
     item_pages,
     my_pages,
     numbers_page,
@@ -56,11 +57,13 @@ router.include_router(snapshot_pages.router)
 router.include_router(sheet_pages.router)
 router.include_router(my_pages.router)
 router.include_router(review_pages.router)
+router.include_router(evidence_pages.router)
 router.include_router(registry_pages.router)
 router.include_router(browse_pages.router)
 router.include_router(conflict_pages.router)
 router.include_router(item_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
+_PROGRESS_SCRIPT = files("lottery.api.console") / "static" / "import_progress.js"
 
 
 @router.get("/")
@@ -78,6 +81,16 @@ def stylesheet() -> Response:
     return Response(
         _STYLESHEET.read_text(encoding="utf-8"),
         media_type="text/css",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/console/static/import_progress.js")
+def progress_script() -> Response:
+    """The registry import status page's script (the console's only one)."""
+    return Response(
+        _PROGRESS_SCRIPT.read_text(encoding="utf-8"),
+        media_type="text/javascript",
         headers={"Cache-Control": "no-cache"},
     )
 

@@ -18,6 +18,7 @@ from lottery.service.reports import ReportService
 from lottery.service.results import (
     MAX_EVIDENCE,
     MAX_NOTE,
+    MAX_PLACE,
     Evidence,
     Present,
     ResultEntry,
@@ -60,6 +61,11 @@ class ResultBody(Strict):
     findings: str = Field(default="", max_length=20_000)
     follow_up: str = Field(default="", max_length=20_000)
     evidence: list[EvidenceBody] = Field(default_factory=list, max_length=50)
+    place: str = Field(
+        default="",
+        max_length=MAX_PLACE,
+        description="检查地点: sealed with the findings (docs/spec.md §2.1); blank for none",
+    )
 
     def entry(self, task: str) -> ResultEntry:
         evidence = []
@@ -80,6 +86,7 @@ class ResultBody(Strict):
             findings=self.findings,
             follow_up=self.follow_up,
             evidence=evidence,
+            place=self.place,
         )
 
 
