@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from lottery.core.records import Record
+from lottery.service.registries import ImportCheck, ImportResult
 from lottery.service.roles import Role
 from lottery.storage.models import AuditEvent, Task, User
 
@@ -190,8 +191,8 @@ class NumbersEntryPublic(BaseModel):
     entered_at: datetime
 
 
-class ImportSummary(BaseModel):
-    """A registry import that was written."""
+class ImportCountsBody(BaseModel):
+    """The counts both import answers carry (``registries.ImportCounts``)."""
 
     kind: str
     rows: int
@@ -201,24 +202,34 @@ class ImportSummary(BaseModel):
     removed: int
     format: str
     encoding: str | None
+
+
+class ImportSummary(ImportCountsBody):
+    """A registry import that was written."""
+
     version: int | None
     record: str | None
     summary: str
 
+    @classmethod
+    def of(cls, result: ImportResult) -> ImportSummary:
+        return cls(
+            **result.counts(),
+            version=result.version,
+            record=result.record,
+            summary=result.summary(),
+        )
 
-class ImportCheckSummary(BaseModel):
+
+class ImportCheckSummary(ImportCountsBody):
     """What importing a file would change now (a dry run: nothing was written). For items the
     counts are items added, changed, unchanged and removed against the current version."""
 
-    kind: str
-    rows: int
-    inserted: int
-    updated: int
-    unchanged: int
-    removed: int
-    format: str
-    encoding: str | None
     file_sha256: str
+
+    @classmethod
+    def of(cls, check: ImportCheck) -> ImportCheckSummary:
+        return cls(**check.counts(), file_sha256=check.file_sha256)
 
 
 class ImportRowError(BaseModel):

@@ -21,17 +21,15 @@ from typing import ClassVar
 import nacl.exceptions
 import nacl.signing
 
-from .canonical import b64decode, b64encode
 from .check_names import CheckName
 from .checkpoint import Checkpoint
-from .errors import EncodingError, InputError, VerificationError
+from .errors import InputError, VerificationError
 from .note import (
     MAX_SIGNATURES,
     Note,
     NoteSignature,
-    _check_name,
-    _NoteKey,
-    _parse_hex_id,
+    _PrivateKey,
+    _PublicKey,
     key_id,
     parse_note,
 )
@@ -45,7 +43,6 @@ MAX_TIMESTAMP = 2**63 - 1
 HEADER = b"cosignature/v1\n"
 """The domain-separation line that starts every signed message."""
 
-_SEED_SIZE = 32
 _SIGNATURE_SIZE = 64
 _TIMESTAMP_SIZE = 8
 
@@ -73,75 +70,12 @@ def signed_message(checkpoint_text: bytes, timestamp: int) -> bytes:
     return HEADER + f"time {ts}\n".encode("ascii") + checkpoint_text
 
 
-class _CosignerKey(_NoteKey):
-    """A cosigner's name, public key and key id (type byte 0x04)."""
+class Cosigner(_PrivateKey):
+    """A witness's private cosigning key (never shown by ``repr``): type byte 0x04."""
 
     __slots__ = ()
     ALG: ClassVar[int] = ALG_COSIGNATURE_V1
-
-
-class Cosigner(_CosignerKey):
-    """A witness's private cosigning key (never shown by ``repr``)."""
-
-    __slots__ = ("_key",)
-
-    def __init__(self, name: str, seed: bytes) -> None:
-        """Create a cosigner from a 32-byte Ed25519 seed.
-
-        Raises:
-            InputError: for an invalid name or a seed that is not 32 bytes.
-        """
-        name = _check_name(name, InputError)
-        if not isinstance(seed, bytes) or len(seed) != _SEED_SIZE:
-            raise InputError(f"an Ed25519 seed must be {_SEED_SIZE} bytes")
-        self._key = nacl.signing.SigningKey(seed)
-        super().__init__(name, bytes(self._key.verify_key))
-
-    @classmethod
-    def from_seed(cls, name: str, seed: bytes) -> Cosigner:
-        """Same as the constructor.
-
-        Raises:
-            InputError: for an invalid name or seed.
-        """
-        return cls(name, seed)
-
-    @classmethod
-    def generate(cls, name: str) -> Cosigner:
-        """A cosigner with a fresh random key (randomness from libsodium, not a clock).
-
-        Raises:
-            InputError: for an invalid name.
-        """
-        return cls(name, bytes(nacl.signing.SigningKey.generate()))
-
-    @classmethod
-    def from_private_key_string(cls, text: str) -> Cosigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex id>+<base64(0x04 || seed)>``.
-
-        Raises:
-            EncodingError: when malformed, not a type 0x04 key, or the key id does not match
-                (the message never contains key material).
-        """
-        parts = text.split("+", 4) if isinstance(text, str) else []
-        if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
-            raise EncodingError("a private key must look like PRIVATE+KEY+<name>+<id>+<key>")
-        name = _check_name(parts[2], EncodingError)
-        want = _parse_hex_id(parts[3], EncodingError)
-        raw = b64decode(parts[4], what=f"private key of {name!r}")
-        if len(raw) != 1 + _SEED_SIZE or raw[0] != ALG_COSIGNATURE_V1:
-            raise EncodingError(
-                f"private key of {name!r} is not a cosignature/v1 key (0x04 || 32-byte seed)"
-            )
-        cosigner = cls(name, raw[1:])
-        if cosigner.key_id != want:
-            raise EncodingError(f"private key of {name!r}: key id does not match the key")
-        return cosigner
-
-    def private_key_string(self) -> str:
-        """``PRIVATE+KEY+<name>+<hex id>+<base64(0x04 || seed)>`` (keep it secret)."""
-        raw = bytes([ALG_COSIGNATURE_V1]) + bytes(self._key)
-        return f"PRIVATE+KEY+{self._name}+{self._key_id.hex()}+{b64encode(raw)}"
+    _KIND: ClassVar[str] = "a cosignature/v1 key (0x04 || 32-byte seed)"
 
     def verifier(self) -> CosignatureVerifier:
         """The matching public key."""
@@ -158,50 +92,17 @@ class Cosigner(_CosignerKey):
         return NoteSignature(self._name, self._key_id, timestamp.to_bytes(8, "big") + sig)
 
 
-class CosignatureVerifier(_CosignerKey):
-    """A witness's public key, as a verifier of ``cosignature/v1`` lines."""
+class CosignatureVerifier(_PublicKey):
+    """A witness's public key, as a verifier of ``cosignature/v1`` lines: type byte 0x04."""
 
-    __slots__ = ("_key",)
+    __slots__ = ()
+    ALG: ClassVar[int] = ALG_COSIGNATURE_V1
+    _WHAT: ClassVar[str] = "witness key"
+    _KIND: ClassVar[str] = "a cosignature/v1 key (type 0x04)"
 
-    def __init__(self, name: str, public_key: bytes) -> None:
-        """Create a verifier; prefer :meth:`from_vkey`.
-
-        Raises:
-            InputError: for an invalid name or a public key that is not 32 bytes.
-        """
-        name = _check_name(name, InputError)
-        if not isinstance(public_key, bytes) or len(public_key) != 32:
-            raise InputError("an Ed25519 public key must be 32 bytes")
-        self._key = nacl.signing.VerifyKey(public_key)
-        super().__init__(name, public_key)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse ``<name>+<hex id>+<base64(0x04 || public key)>`` strictly.
-
-        Raises:
-            EncodingError: when malformed, not type 0x04, or the key id does not match.
-        """
-        parts = vkey.split("+", 2) if isinstance(vkey, str) else []
-        if len(parts) != 3:
-            raise EncodingError(f"a witness key must look like <name>+<id>+<key>: {vkey!r}")
-        name = _check_name(parts[0], EncodingError)
-        want = _parse_hex_id(parts[1], EncodingError)
-        raw = b64decode(parts[2], what=f"public key of {name!r}")
-        if not raw or raw[0] != ALG_COSIGNATURE_V1:
-            raise EncodingError(
-                f"witness key of {name!r} is not a cosignature/v1 key (type 0x04)"
-                + (" but a note key (type 0x01)" if raw[:1] == b"\x01" else "")
-            )
-        if len(raw) != 33:
-            raise EncodingError(f"witness key of {name!r}: an Ed25519 public key is 32 bytes")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id != want:
-            raise EncodingError(
-                f"witness key of {name!r}: key id {parts[1]} does not match the key "
-                f"(computed {verifier.key_id.hex()})"
-            )
-        return verifier
+    @staticmethod
+    def _other_type(raw: bytes) -> str:
+        return " but a note key (type 0x01)" if raw[:1] == b"\x01" else ""
 
     def verify(self, checkpoint_text: bytes, sig: NoteSignature) -> int:
         """Check one cosignature line of this key and return its timestamp.

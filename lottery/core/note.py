@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 import nacl.exceptions
 import nacl.signing
@@ -115,13 +115,18 @@ class _NoteKey:
         return f"{type(self).__name__}(name={self._name!r}, key_id={self._key_id.hex()!r})"
 
 
-class Signer(_NoteKey):
-    """An Ed25519 note signer: a key name and a private key (never shown by ``repr``)."""
+class _PrivateKey(_NoteKey):
+    """What signers share: a key name and the private Ed25519 key of a 32-byte seed (never
+    shown by ``repr``), written ``PRIVATE+KEY+<name>+<hex id>+<base64(ALG || seed)>``.
+
+    ``_KIND`` names the key's type when a private key string of another type is refused.
+    """
 
     __slots__ = ("_key",)
+    _KIND: ClassVar[str] = "an Ed25519 key (0x01 || seed)"
 
     def __init__(self, name: str, seed: bytes) -> None:
-        """Create a signer from a 32-byte seed; same as :meth:`from_seed`.
+        """Create the key from a 32-byte seed; same as :meth:`from_seed`.
 
         Raises:
             InputError: for an invalid name or a seed that is not 32 bytes.
@@ -133,8 +138,8 @@ class Signer(_NoteKey):
         super().__init__(name, bytes(self._key.verify_key))
 
     @classmethod
-    def from_seed(cls, name: str, seed: bytes) -> Signer:
-        """Create a signer from a 32-byte Ed25519 seed (RFC 8032 private key).
+    def from_seed(cls, name: str, seed: bytes) -> Self:
+        """Create the key from a 32-byte Ed25519 seed (RFC 8032 private key).
 
         Raises:
             InputError: for an invalid name or seed.
@@ -142,8 +147,8 @@ class Signer(_NoteKey):
         return cls(name, seed)
 
     @classmethod
-    def generate(cls, name: str) -> Signer:
-        """Create a signer with a fresh random key.
+    def generate(cls, name: str) -> Self:
+        """A key with a fresh random seed (randomness from libsodium, not a clock).
 
         Raises:
             InputError: for an invalid name.
@@ -151,12 +156,12 @@ class Signer(_NoteKey):
         return cls(name, bytes(nacl.signing.SigningKey.generate()))
 
     @classmethod
-    def from_private_key_string(cls, text: str) -> Signer:
-        """Parse ``PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`` (Go sumdb format).
+    def from_private_key_string(cls, text: str) -> Self:
+        """Parse ``PRIVATE+KEY+<name>+<hex id>+<base64(ALG || seed)>`` (Go sumdb format).
 
         Raises:
-            EncodingError: when the string is malformed or its key id does not match the key
-                (the message never contains key material).
+            EncodingError: when the string is malformed, not a key of this type, or its key
+                id does not match the key (the message never contains key material).
         """
         parts = text.split("+", 4) if isinstance(text, str) else []
         if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
@@ -164,17 +169,23 @@ class Signer(_NoteKey):
         name = _check_name(parts[2], EncodingError)
         want_id = _parse_hex_id(parts[3], EncodingError)
         raw = b64decode(parts[4], what=f"private key of {name!r}")
-        if len(raw) != 1 + _SEED_SIZE or raw[0] != ALG_ED25519:
-            raise EncodingError(f"private key of {name!r} is not an Ed25519 key (0x01 || seed)")
-        signer = cls(name, raw[1:])
-        if signer.key_id != want_id:
+        if len(raw) != 1 + _SEED_SIZE or raw[0] != cls.ALG:
+            raise EncodingError(f"private key of {name!r} is not {cls._KIND}")
+        key = cls(name, raw[1:])
+        if key.key_id != want_id:
             raise EncodingError(f"private key of {name!r}: key id does not match the key")
-        return signer
+        return key
 
     def private_key_string(self) -> str:
         """Return the Go sumdb encoding of this private key (keep it secret)."""
-        raw = bytes([ALG_ED25519]) + bytes(self._key)
+        raw = bytes([self.ALG]) + bytes(self._key)
         return f"PRIVATE+KEY+{self._name}+{self._key_id.hex()}+{b64encode(raw)}"
+
+
+class Signer(_PrivateKey):
+    """An Ed25519 note signer: a key name and a private key (never shown by ``repr``)."""
+
+    __slots__ = ()
 
     def verifier(self) -> NoteVerifier:
         """Return the matching :class:`NoteVerifier`."""
@@ -185,10 +196,16 @@ class Signer(_NoteKey):
         return bytes(self._key.sign(text).signature)
 
 
-class NoteVerifier(_NoteKey):
-    """An Ed25519 note verifier: a key name and a public key."""
+class _PublicKey(_NoteKey):
+    """What verifiers share: a key name and an Ed25519 public key, written
+    ``<name>+<hex id>+<base64(ALG || public key)>``.
+
+    ``_WHAT`` names such a string in errors, ``_KIND`` the key's type.
+    """
 
     __slots__ = ("_key",)
+    _WHAT: ClassVar[str] = "verifier key"
+    _KIND: ClassVar[str] = "an Ed25519 key (type 0x01)"
 
     def __init__(self, name: str, public_key: bytes) -> None:
         """Create a verifier; prefer :meth:`from_vkey`.
@@ -202,31 +219,44 @@ class NoteVerifier(_NoteKey):
         self._key = nacl.signing.VerifyKey(public_key)
         super().__init__(name, public_key)
 
+    @staticmethod
+    def _other_type(raw: bytes) -> str:
+        """What to add when a key string of another type is refused ("": nothing)."""
+        return ""
+
     @classmethod
-    def from_vkey(cls, vkey: str) -> NoteVerifier:
-        """Parse a verifier key ``<name>+<hex id>+<base64(0x01 || public key)>``.
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse a verifier key ``<name>+<hex id>+<base64(ALG || public key)>`` strictly.
 
         Raises:
-            EncodingError: when the string is malformed, the algorithm is not Ed25519 or the key
-                id does not match the name and key.
+            EncodingError: when the string is malformed, the key is not of this type, or the
+                key id does not match the name and key.
         """
         parts = vkey.split("+", 2) if isinstance(vkey, str) else []
         if len(parts) != 3:
-            raise EncodingError(f"a verifier key must look like <name>+<id>+<key>: {vkey!r}")
+            raise EncodingError(f"a {cls._WHAT} must look like <name>+<id>+<key>: {vkey!r}")
         name = _check_name(parts[0], EncodingError)
         want_id = _parse_hex_id(parts[1], EncodingError)
         raw = b64decode(parts[2], what=f"public key of {name!r}")
-        if not raw or raw[0] != ALG_ED25519:
-            raise EncodingError(f"verifier key of {name!r} is not an Ed25519 key (type 0x01)")
+        if not raw or raw[0] != cls.ALG:
+            raise EncodingError(
+                f"{cls._WHAT} of {name!r} is not {cls._KIND}" + cls._other_type(raw)
+            )
         if len(raw) != 33:
-            raise EncodingError(f"verifier key of {name!r}: an Ed25519 public key is 32 bytes")
+            raise EncodingError(f"{cls._WHAT} of {name!r}: an Ed25519 public key is 32 bytes")
         verifier = cls(name, raw[1:])
         if verifier.key_id != want_id:
             raise EncodingError(
-                f"verifier key of {name!r}: key id {parts[1]} does not match the key "
+                f"{cls._WHAT} of {name!r}: key id {parts[1]} does not match the key "
                 f"(computed {verifier.key_id.hex()})"
             )
         return verifier
+
+
+class NoteVerifier(_PublicKey):
+    """An Ed25519 note verifier: a key name and a public key."""
+
+    __slots__ = ()
 
     def verify(self, text: bytes, sig: bytes) -> bool:
         """Return whether ``sig`` is a valid Ed25519 signature of ``text`` by this key."""

@@ -25,12 +25,13 @@ from sqlmodel import Session, select
 from lottery.core.canonical import check_date
 from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.core.records import Record, make_record, open_record
+from lottery.core.sealed import open_sealed
 from lottery.core.workdays import WorkCalendar, YearCalendar
 from lottery.export.holidays import builtin_years
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
 from lottery.storage.migrate import upgrade_to_head
-from lottery.storage.models import CalendarYear, LogEntry
+from lottery.storage.models import Blob, CalendarYear, LogEntry
 
 from .audit_trail import record_audit
 from .log import PublicLog
@@ -69,6 +70,22 @@ def load_record(log: PublicLog, session: Session, record_id: str) -> Record:
     if note is None:
         raise LotteryError(f"record {record_id} is missing from the log")
     return open_record(note, [log.verifier], log=log.origin)
+
+
+def load_sealed(
+    log: PublicLog, session: Session, record_id: str, kind: str
+) -> dict[str, Any] | None:
+    """The sealed content of the published ``kind`` record ``record_id`` (a penalty, an
+    inspection result), checked against the commitment the record carries; None once it was
+    withdrawn (its blob deleted).
+
+    Raises:
+        LotteryError: when the log has no such record.
+        VerificationError: when the stored blob does not match the commitment.
+    """
+    digest = str(load_record(log, session, record_id).body["sealed"])
+    blob = session.get(Blob, digest)
+    return None if blob is None else open_sealed(blob.data, digest, kind)
 
 
 def builtin_calendar() -> WorkCalendar:

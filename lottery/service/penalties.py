@@ -25,17 +25,18 @@ from sqlmodel import col, select
 from lottery.core.deadline_audit import WITHDRAWAL_WORKDAYS
 from lottery.core.errors import InputError
 from lottery.core.records import WITHDRAWAL_GROUNDS, Record
-from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, open_sealed, seal
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, seal
 from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
 from lottery.storage.engine import new_session
-from lottery.storage.models import Blob, InspectionResult, Penalty, Target, Task, TaskReport
+from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
 
 from .audit_trail import record_audit
-from .calendar import calendar_in, load_record, publish_record
+from .calendar import calendar_in, load_record, load_sealed, publish_record
 from .integrity import stored
 from .log import PublicLog
 from .reports import REPORT_WORKDAYS, ReportError, ReportService
-from .results import ResultError, local_date, same_person
+from .result_entry import refuse_author
+from .results import ResultError, local_date
 
 PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
 SEALED_FIELDS = tuple(SEALED_CONTENT["penalty"])  # under the commitment (docs/spec.md §2.1)
@@ -189,11 +190,9 @@ class PenaltyService:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")
             if row.status != "entered":
                 raise PenaltyError(f"penalty {row.decision} is {row.status}, not waiting")
-            if not reviewer.strip() or same_person(reviewer, row.entered_by):
-                raise PenaltyError(
-                    f"penalty {row.decision} was entered by {row.entered_by}: "
-                    "it must be approved by a different reviewer"
-                )
+            refuse_author(
+                reviewer, row.entered_by, PenaltyError, f"penalty {row.decision} was entered"
+            )
             due = deadline(calendar_in(session), row.decided, PENALTY_WORKDAYS, local_date(now))
             content = {k: row.fields[k] for k in SEALED_FIELDS}
             blob = seal("penalty", content, secrets.token_bytes(SALT_BYTES))
@@ -303,26 +302,33 @@ class PenaltyService:
             self.log.sign_checkpoint(session, now)
         return record
 
-    def withdraw_expired(self, now: datetime, *, actor: str = "system") -> list[Record]:
-        """Withdraw every published decision whose publication period has ended."""
-        today = local_date(now)
+    def expired(self, today: date) -> list[Penalty]:
+        """The published decisions whose publication period ended before ``today`` (the
+        office's date), oldest period first: what :meth:`withdraw_expired` withdraws."""
+        query = (
+            select(Penalty)
+            .where(Penalty.status == "published", col(Penalty.publish_until) < today)
+            .order_by(col(Penalty.publish_until), col(Penalty.id))
+        )
         with new_session(self.engine) as session:
-            ids = list(
-                session.exec(
-                    select(Penalty.id).where(
-                        Penalty.status == "published", col(Penalty.publish_until) < today
+            return list(session.exec(query))
+
+    def withdraw_expired(
+        self, now: datetime, *, actor: str = "system", remote_addr: str | None = None
+    ) -> list[Record]:
+        """Withdraw every published decision whose publication period has ended (ground
+        ``expired``, reason ``公示期满（至…）``), one withdrawal each; a decision withdrawn by
+        someone else meanwhile is passed over. Returns the withdrawal records."""
+        out = []
+        for row in self.expired(local_date(now)):
+            reason = f"公示期满（至{row.publish_until.isoformat()}）"
+            pid = stored(row.id, "a penalty's id")
+            try:
+                out.append(
+                    self.withdraw(
+                        pid, reason, now, actor=actor, remote_addr=remote_addr, ground="expired"
                     )
                 )
-            )
-        out = []
-        for pid in ids:
-            pid = stored(pid, "a penalty's id")
-            with new_session(self.engine) as session:
-                row = session.get(Penalty, pid)
-                until = row.publish_until.isoformat() if row else ""
-            try:
-                reason = f"公示期满（至{until}）"
-                out.append(self.withdraw(pid, reason, now, actor=actor, ground="expired"))
             except PenaltyError:
                 continue  # withdrawn by someone else meanwhile
         return out
@@ -357,10 +363,7 @@ class PenaltyService:
             VerificationError: when the stored blob does not match the commitment.
         """
         with new_session(self.engine) as session:
-            record = load_record(self.log, session, record_id)
-            digest = str(record.body["sealed"])
-            blob = session.get(Blob, digest)
-            return None if blob is None else open_sealed(blob.data, digest, "penalty")
+            return load_sealed(self.log, session, record_id, "penalty")
 
     def record(self, record_id: str) -> Record:
         """A published record by id.

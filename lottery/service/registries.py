@@ -23,6 +23,7 @@ transaction with an audit event: rows written in batches with SQLAlchemy Core
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,6 +84,7 @@ __all__ = [
     "SNAPSHOT_FIELDS",
     "SNAPSHOT_REGISTRIES",
     "ImportCheck",
+    "ImportCounts",
     "ImportRejected",
     "ImportResult",
     "UnknownRegistry",
@@ -126,8 +128,9 @@ def error_line(e: rio.RowError) -> str:
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    """A successful import.
+class ImportCounts:
+    """What an import of a file writes (:class:`ImportResult`) or would write now
+    (:class:`ImportCheck`).
 
     Attributes:
         kind: the registry.
@@ -135,7 +138,6 @@ class ImportResult:
         inserted, updated, unchanged: rows new to the database, changed, or already equal.
         removed: rows no longer in the registry (status ``removed``, or deleted conflicts).
         format, encoding: as detected from the file.
-        version, record: the new item-list version and its record id (items only).
     """
 
     kind: str
@@ -146,6 +148,28 @@ class ImportResult:
     removed: int
     format: str
     encoding: str | None
+
+    def counts(self) -> dict[str, Any]:
+        """These fields by name (the shared part of both API answers)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(ImportCounts)}
+
+
+def _import_counts(kind: str, parsed: rio.ImportResult, counts: dict[str, int]) -> dict[str, Any]:
+    """The :class:`ImportCounts` fields of a parsed file and the write code's counts."""
+    return {
+        "kind": kind,
+        "rows": len(parsed.rows),
+        **{key: counts[key] for key in ("inserted", "updated", "unchanged", "removed")},
+        "format": parsed.format,
+        "encoding": parsed.encoding,
+    }
+
+
+@dataclass(frozen=True)
+class ImportResult(ImportCounts):
+    """A successful import: the counts, and for items the new item-list version and its
+    record id (``version``, ``record``)."""
+
     version: int | None = None
     record: str | None = None
 
@@ -247,16 +271,9 @@ def import_registry(
     except IntegrityError as exc:
         raise InputError(f"{kind}: 数据与数据库中已有记录冲突，未导入任何数据：{exc.orig}") from exc
     return ImportResult(
-        kind,
-        len(parsed.rows),
-        counts["inserted"],
-        counts["updated"],
-        counts["unchanged"],
-        counts["removed"],
-        parsed.format,
-        parsed.encoding,
-        version,
-        None if record is None else record.id,
+        **_import_counts(kind, parsed, counts),
+        version=version,
+        record=None if record is None else record.id,
     )
 
 
@@ -290,25 +307,16 @@ def _parse(
 
 
 @dataclass(frozen=True)
-class ImportCheck:
+class ImportCheck(ImportCounts):
     """What an import of a file would change, found by :func:`check_registry`; nothing written.
 
     Attributes:
-        kind, rows, inserted, updated, unchanged, removed, format, encoding: as
-            :class:`ImportResult` would say for the same file now. For items: rows added,
-            changed, unchanged and removed against the current version.
+        the counts: as :class:`ImportResult` would say for the same file now. For items: rows
+            added, changed, unchanged and removed against the current version.
         file_sha256: the file's SHA-256 (the import's audit event records the same).
         items: for items, the difference from the current version; None otherwise.
     """
 
-    kind: str
-    rows: int
-    inserted: int
-    updated: int
-    unchanged: int
-    removed: int
-    format: str
-    encoding: str | None
     file_sha256: str
     items: ItemListDiff | None = None
 
@@ -341,18 +349,7 @@ def check_registry(
                 counts = _counts(session, kind, parsed.rows, dry=True)
             finally:
                 session.rollback()  # nothing was written; make sure of it
-    return ImportCheck(
-        kind,
-        len(parsed.rows),
-        counts["inserted"],
-        counts["updated"],
-        counts["unchanged"],
-        counts["removed"],
-        parsed.format,
-        parsed.encoding,
-        digest,
-        diff,
-    )
+    return ImportCheck(**_import_counts(kind, parsed, counts), file_sha256=digest, items=diff)
 
 
 def _target_dict(r: TargetRow) -> dict[str, Any]:

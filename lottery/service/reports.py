@@ -28,13 +28,13 @@ from lottery.storage.models import InspectionResult, Task, TaskReport
 from .audit_trail import record_audit
 from .calendar import calendar_in, publish_record
 from .log import PublicLog
+from .result_entry import refuse_author
 from .results import (
     ResultError,
     ResultNotFound,
     ReviewError,
     disclosed_outcome,
     local_date,
-    same_person,
 )
 
 REPORT_WORKDAYS = 7  # section 十一: within 7 working days after the task completes
@@ -184,11 +184,7 @@ class ReportService:
             row = session.get(TaskReport, task_id)
             if row is None or row.status != "draft":
                 raise ReportError(f"task {task_id} has no draft report to approve")
-            if not reviewer.strip() or same_person(reviewer, row.drafted_by):
-                raise ReviewError(
-                    f"the report was drafted by {row.drafted_by}: "
-                    "it must be approved by a different reviewer"
-                )
+            refuse_author(reviewer, row.drafted_by, ReviewError, "the report was drafted")
             summary, completed, ids, _ = _summary(session, self.log, task_id)
             if (summary, ids) != (row.summary, row.results):
                 raise ReportError(f"results of task {task_id} changed: draft the report again")

@@ -70,6 +70,26 @@ def same_person(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
+# In every refusal of a reviewer who is the author (:func:`refuse_author`); the console tells
+# that refusal from the others by it.
+DIFFERENT_REVIEWER = "different reviewer"
+
+
+def refuse_author(
+    reviewer: str,
+    author: str,
+    error: type[InputError],
+    what: str,
+    *,
+    then: str = "it must be approved by a different reviewer",
+) -> None:
+    """Raise ``error("{what} by {author}: {then}")`` when ``reviewer`` is empty or the same
+    person as ``author``: results, reports and penalties are approved (or sent back) by
+    someone other than who entered or drafted them. ``then`` says :data:`DIFFERENT_REVIEWER`."""
+    if not reviewer.strip() or same_person(reviewer, author):
+        raise error(f"{what} by {author}: {then}")
+
+
 @dataclass(frozen=True)
 class Present:
     """An inspector present at a check; ``replaces`` etc. are set for a substitute."""

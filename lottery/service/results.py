@@ -30,10 +30,9 @@ from sqlmodel import Session, col, select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import Record
-from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, open_sealed, seal
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, seal
 from lottery.storage.engine import new_session
 from lottery.storage.models import (
-    Blob,
     EvidenceFile,
     InspectionHistory,
     InspectionResult,
@@ -43,13 +42,14 @@ from lottery.storage.models import (
 
 from . import result_evidence
 from .audit_trail import record_audit
-from .calendar import load_record, publish_record
+from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
 from .log import PublicLog
 from .result_entry import (
     BAD_RECORD,
     CLOSED,
     CST,
+    DIFFERENT_REVIEWER,
     MAX_EVIDENCE,
     SERIOUS,
     ContentWithdrawn,
@@ -66,6 +66,7 @@ from .result_entry import (
     check_present,
     disclosed_outcome,
     local_date,
+    refuse_author,
     same_person,
 )
 
@@ -74,6 +75,38 @@ MAX_NOTE = 2000  # a send-back reason, as stored
 SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])
 SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["inspection-result"])
 MAX_PLACE = 500
+
+
+def _store(
+    session: Session,
+    entry: ResultEntry,
+    fields: dict[str, Any],
+    now: datetime,
+    actor: str,
+    remote_addr: str | None,
+    supersedes: InspectionResult | None = None,
+) -> int:
+    """Store an entered result, or a correction of the published ``supersedes``, waiting for
+    approval; audited ``result.enter`` or ``result.correct``. Returns its id."""
+    row = InspectionResult(
+        task=entry.task,
+        target=entry.target,
+        fields=fields,
+        supersedes=None if supersedes is None else supersedes.id,
+        entered_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    row_id = stored(row.id, "the id of the result just written")
+    action = "result.enter"
+    detail: dict[str, Any] = {"result": row_id}
+    if supersedes is not None:
+        action = "result.correct"
+        detail["supersedes"] = supersedes.record_id
+    where = f"{entry.task}/{entry.target}"
+    record_audit(session, now, actor, action, where, detail, remote_addr)
+    return row_id
 
 
 class ResultsService:
@@ -176,26 +209,7 @@ class ResultsService:
                     f"{entry.target} already has a result in task {entry.task}: "
                     "enter a correction instead"
                 )
-            row = InspectionResult(
-                task=entry.task,
-                target=entry.target,
-                fields=fields,
-                entered_by=actor,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            row_id = stored(row.id, "the id of the result just written")
-            record_audit(
-                session,
-                now,
-                actor,
-                "result.enter",
-                f"{entry.task}/{entry.target}",
-                {"result": row_id},
-                remote_addr,
-            )
-            return row_id
+            return _store(session, entry, fields, now, actor, remote_addr)
 
     def correct(
         self,
@@ -233,27 +247,7 @@ class ResultsService:
             fields = self._fields(session, entry, now, actor, as_inspector)
             fields["supersedes"] = record_id
             fields["correction_reason"] = reason.strip()
-            row = InspectionResult(
-                task=entry.task,
-                target=entry.target,
-                fields=fields,
-                supersedes=old.id,
-                entered_by=actor,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            row_id = stored(row.id, "the id of the result just written")
-            record_audit(
-                session,
-                now,
-                actor,
-                "result.correct",
-                f"{entry.task}/{entry.target}",
-                {"result": row_id, "supersedes": record_id},
-                remote_addr,
-            )
-            return row_id
+            return _store(session, entry, fields, now, actor, remote_addr, old)
 
     def approve(
         self, result_id: int, now: datetime, *, reviewer: str, remote_addr: str | None = None
@@ -271,11 +265,7 @@ class ResultsService:
                 raise ResultNotFound(f"no result {result_id}")
             if row.status != "entered":
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
-            if not reviewer.strip() or same_person(reviewer, row.entered_by):
-                raise ReviewError(
-                    f"result {result_id} was entered by {row.entered_by}: "
-                    "it must be approved by a different reviewer"
-                )
+            refuse_author(reviewer, row.entered_by, ReviewError, f"result {result_id} was entered")
             fields = dict(row.fields) | {"approved_by": reviewer.strip()}
             # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
             content = {k: fields[k] for k in SEALED_FIELDS}
@@ -342,11 +332,13 @@ class ResultsService:
                 raise ResultNotFound(f"no result {result_id}")
             if row.status != "entered":
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
-            if not reviewer.strip() or same_person(reviewer, row.entered_by):
-                raise ReviewError(
-                    f"result {result_id} was entered by {row.entered_by}: "
-                    "a different reviewer must review it"
-                )
+            refuse_author(
+                reviewer,
+                row.entered_by,
+                ReviewError,
+                f"result {result_id} was entered",
+                then="a different reviewer must review it",
+            )
             row.status, row.review_note = "returned", note
             session.add(row)
             record_audit(
@@ -460,11 +452,7 @@ class ResultsService:
             VerificationError: when the stored blob does not match the commitment.
         """
         with new_session(self.engine) as session:
-            digest = str(load_record(self.log, session, record_id).body["sealed"])
-            blob = session.get(Blob, digest)
-            if blob is None:
-                return None
-            return open_sealed(blob.data, digest, "inspection-result")
+            return load_sealed(self.log, session, record_id, "inspection-result")
 
     def withdraw(
         self,
@@ -563,6 +551,7 @@ class ResultsService:
 
 __all__ = [
     "CST",
+    "DIFFERENT_REVIEWER",
     "MAX_EVIDENCE",
     "MAX_PLACE",
     "ContentWithdrawn",

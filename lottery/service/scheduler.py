@@ -324,24 +324,46 @@ def run_announce(task_id: str, rt: Scheduler | None = None) -> None:
     _run(rt, lambda bound: _announce(bound, task_id))
 
 
-def _announce(rt: Scheduler, task_id: str) -> None:
-    task = _load(rt, "announce", task_id, "draft")
+def _at_planned_time(
+    rt: Scheduler,
+    step: str,
+    task_id: str,
+    state: str,
+    planned: str,
+    run: Callable[[datetime], object],
+) -> None:
+    """``run(now)`` once the time in the task's ``planned`` parameter has come, while the task
+    is still in ``state``; before it, the job comes back then. A task that moved on meanwhile
+    (another instance, staff, a cancellation) ends the job; any other refusal (a round already
+    due, infeasible pools...) is for staff: audited, and the job ends."""
+    task = _load(rt, step, task_id, state)
     if task is None:
         return
     now = rt.clock()
-    at = parse_time(task.params["announce_at"])
+    at = parse_time(task.params[planned])
     if now < at:
-        _later(rt, "announce", task_id, at)
+        _later(rt, step, task_id, at)
         return
     try:
-        rt.lc.announce(task_id, now, actor=ACTOR)
-    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
-        _finish(rt, "announce", task_id)
+        run(now)
+    except StateError:  # moved on meanwhile
+        _finish(rt, step, task_id)
         return
-    except InputError as exc:  # a round already due, infeasible pools...: staff must act
-        _give_up(rt, "announce", task_id, now, exc)
+    except InputError as exc:  # staff must act
+        _give_up(rt, step, task_id, now, exc)
         return
-    _finish(rt, "announce", task_id)
+    _finish(rt, step, task_id)
+
+
+def _announce(rt: Scheduler, task_id: str) -> None:
+    _at_planned_time(
+        rt,
+        "announce",
+        task_id,
+        "draft",
+        "announce_at",
+        lambda now: rt.lc.announce(task_id, now, actor=ACTOR),
+    )
 
 
 def run_draw(task_id: str, rt: Scheduler | None = None) -> None:
@@ -383,23 +405,14 @@ def run_disclose(task_id: str, rt: Scheduler | None = None) -> None:
 
 
 def _disclose(rt: Scheduler, task_id: str) -> None:
-    task = _load(rt, "disclose", task_id, "drawn")
-    if task is None:
-        return
-    now = rt.clock()
-    at = parse_time(task.params["disclosure"])
-    if now < at:
-        _later(rt, "disclose", task_id, at)
-        return
-    try:
-        rt.lc.disclose(task_id, now, actor=ACTOR)
-    except StateError:  # moved on meanwhile (another instance, staff, a cancellation)
-        _finish(rt, "disclose", task_id)
-        return
-    except InputError as exc:
-        _give_up(rt, "disclose", task_id, now, exc)
-        return
-    _finish(rt, "disclose", task_id)
+    _at_planned_time(
+        rt,
+        "disclose",
+        task_id,
+        "drawn",
+        "disclosure",
+        lambda now: rt.lc.disclose(task_id, now, actor=ACTOR),
+    )
 
 
 def run_sweep(rt: Scheduler | None = None) -> None:

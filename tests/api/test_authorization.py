@@ -79,6 +79,7 @@ POST   /api/tasks/{task_id}/report/approve    result.review   ok   403  403  ok 
 POST   /api/penalties                         penalty.write   ok   ok   403  403  403  401
 POST   /api/penalties/{penalty_id}/approve    result.review   ok   403  403  ok   403  401
 POST   /api/penalties/{penalty_id}/withdraw   penalty.write   ok   ok   403  403  403  401
+POST   /api/penalties/withdraw-expired        penalty.write   ok   ok   403  403  403  401
 GET    /api/calendar/{year}                   task.read       ok   ok   ok   ok   ok   401
 PUT    /api/calendar/{year}                   calendar.write  ok   ok   403  403  403  401
 GET    /api/workdays/add                      task.read       ok   ok   ok   ok   ok   401

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from lottery.api.console.audit_csv import neutralise
-from lottery.api.console.audit_words import ACTIONS_ZH
+from lottery.api.console.audit_words import ACTIONS_ZH, DETAIL_KEYS_ZH, detail_pairs
 from lottery.api.console.site_page import duration_zh, error_zh
 from lottery.api.deps import COOKIE
 from lottery.service.audit_trail import record_audit
@@ -247,6 +249,81 @@ def test_audit_text_is_escaped(app_client: TestClient, service: Lifecycle) -> No
     login(app_client, "auditor")
     page = app_client.get("/console/audit").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_audit_detail_is_shown_as_chinese_labels_and_escaped(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    detail = {
+        "reason": "<script>alert(2)</script>",
+        "record": "ab" * 32,
+        "ground": "expired",
+        "must_change_password": True,
+        "roles": ["planner", "reviewer"],
+        "<i>odd</i>": {"b": "<b>x</b>", "a": 1},
+    }
+    with service.session() as session, session.begin():
+        record_audit(session, BASE, "x", "penalty.withdraw", "P-1", detail)
+    login(app_client, "auditor")
+    page = app_client.get("/console/audit").text
+    row = page.split("<td>P-1</td>", 1)[1].split("</tr>", 1)[0]
+    cell = row.split('<td class="detail">', 1)[1].split("</td>", 1)[0]
+    assert "<script>alert(2)" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in cell
+    # Known keys by their Chinese label, in the table's order; the unknown key last, as itself.
+    labels = re.findall(r"<dt>(.*?)</dt>", cell)
+    assert labels == ["公开记录", "依据", "原因", "角色", "须修改密码", "&lt;i&gt;odd&lt;/i&gt;"]
+    assert f"<dt>公开记录</dt><dd>{'ab' * 32}</dd>" in cell
+    assert "<dt>依据</dt><dd>公示期满</dd>" in cell
+    assert "<dt>须修改密码</dt><dd>是</dd>" in cell
+    assert "<dt>角色</dt><dd>planner、reviewer</dd>" in cell
+    assert "&lt;b&gt;x&lt;/b&gt;" in cell and "<b>x</b>" not in page
+    assert '"reason"' not in cell  # not the stored JSON any more
+    # The CSV keeps the detail as its stored JSON.
+    rows = list(csv.reader(io.StringIO(app_client.get("/console/audit.csv").text.lstrip("\ufeff"))))
+    (stored,) = [r[-1] for r in rows[1:] if r[5] == "P-1"]
+    assert json.loads(stored) == detail
+
+
+def test_audit_detail_values_in_words() -> None:
+    assert detail_pairs({}) == []
+    assert detail_pairs({"fallback": False, "before": None, "changed": []}) == [
+        ("修改的内容", "无"),
+        ("备用信标", "否"),
+        ("修改前", "无"),
+    ]
+    assert detail_pairs({"step": "draw", "ground": "nope", "rows": 12}) == [
+        ("依据", "nope"),
+        ("步骤", "抽取"),
+        ("行数", "12"),
+    ]
+    assert detail_pairs({"numbers": [[408], [2, 7]]}) == [("录入的号码", "[[408], [2, 7]]")]
+
+
+def _detail_keys() -> set[str]:
+    """The literal keys of the details the service records: a dict passed to ``record_audit``
+    or as ``detail=``, or assigned to a name called ``detail`` or ``extra``."""
+    found: set[str] = set()
+    for path in SERVICE_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            dicts: list[ast.expr] = []
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "record_audit":
+                dicts += node.args[5:6]
+            if isinstance(node, ast.Call):
+                dicts += [k.value for k in node.keywords if k.arg == "detail"]
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id in ("detail", "extra") for t in targets):
+                    dicts += [node.value] if node.value is not None else []
+            for d in dicts:
+                if isinstance(d, ast.Dict):
+                    found |= {k.value for k in d.keys if isinstance(k, ast.Constant)}
+    return found
+
+
+def test_every_audited_detail_key_has_a_chinese_label() -> None:
+    keys = _detail_keys()
+    assert {"record", "reason", "ground", "round", "sessions_ended", "added", "scope"} <= keys
+    assert keys - set(DETAIL_KEYS_ZH) == set()
 
 
 def _audit_actions() -> set[str]:

@@ -249,6 +249,64 @@ def test_the_withdrawal_page_proposes_the_end_of_the_period_as_reason(
     assert "公示期满（至2027-03-30）" in page
 
 
+def test_every_expired_penalty_is_withdrawn_after_a_confirmation(
+    app_client: TestClient, service: Lifecycle, clock: Clock
+) -> None:
+    clock.now = NOW
+    penalties = PenaltyService(service.engine, service.log)
+    target = _first_target(service).uscc
+    for number, until in (
+        ("<b>P-1</b>", "2026-06-30"),
+        ("P-2", "2026-05-31"),
+        ("P-3", "2027-03-30"),
+    ):
+        form = _penalty_form(target, decision=number, publish_until=until)
+        login(app_client, "planner")
+        csrf = _csrf(app_client.get("/console/penalties/new").text)
+        assert (
+            app_client.post("/console/penalties/new", data=form | {"csrf": csrf}).status_code == 200
+        )
+    for row in penalties.list_penalties():
+        penalties.approve(row.id or 0, NOW, reviewer="reviewer")
+    clock.now = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)  # P-1 and P-2 ended; P-3 still shows
+    login(app_client, "reviewer")  # may approve, not withdraw: no button, refused in Chinese
+    assert "/console/penalties/withdraw-expired" not in app_client.get("/console/penalties").text
+    refused = app_client.get("/console/penalties/withdraw-expired")
+    assert refused.status_code == 403 and "录入和撤回行政处罚" in refused.text
+    login(app_client, "planner")
+    listed = app_client.get("/console/penalties").text
+    assert "其中 2 项处罚决定的公示期已满" in listed
+    assert "撤回全部公示期满的处罚决定（2 项）" in listed
+    confirm = app_client.get("/console/penalties/withdraw-expired")
+    assert confirm.status_code == 200 and "确认撤回这 2 项" in confirm.text
+    assert "&lt;b&gt;P-1&lt;/b&gt;" in confirm.text and "<b>P-1</b>" not in confirm.text
+    assert "P-2" in confirm.text and "P-3" not in confirm.text
+    size = _log_size(service)
+    forged = app_client.post("/console/penalties/withdraw-expired", data={"csrf": "forged"})
+    assert forged.status_code == 403 and _log_size(service) == size
+    assert len(penalties.list_penalties("published")) == 3
+    done = app_client.post(
+        "/console/penalties/withdraw-expired",
+        data={"csrf": _csrf(confirm.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert "已撤回 2 项公示期满的处罚决定" in app_client.get(done.headers["location"]).text
+    status = {p.decision: p.status for p in penalties.list_penalties()}
+    assert status == {"<b>P-1</b>": "withdrawn", "P-2": "withdrawn", "P-3": "published"}
+    events = _audit(service, "penalty.withdraw")
+    assert sorted(e.object for e in events) == ["<b>P-1</b>", "P-2"]
+    assert {(e.actor, e.detail["ground"]) for e in events} == {("planner", "expired")}
+    # Nothing left: the page says so and has no form; a second post withdraws nothing.
+    empty = app_client.get("/console/penalties/withdraw-expired").text
+    assert "不需要撤回" in empty and 'action="/console/penalties/withdraw-expired"' not in empty
+    again = app_client.post("/console/penalties/withdraw-expired", data={"csrf": _csrf(listed)})
+    assert again.status_code == 200 and "没有需要撤回的处罚决定" in again.text
+    assert "公示期已满" not in again.text
+    bad_count = app_client.get("/console/penalties?done=withdraw-expired&count=x").text
+    assert 'class="notice"' not in bad_count
+
+
 def test_an_approval_into_a_year_without_calendar_data_is_explained(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:

@@ -4,12 +4,15 @@ two-person public-numbers draw."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from lottery.service.lifecycle import Lifecycle
+from lottery.storage.models import Target
 from tests import lifecycle as lc
 from tests.api.conftest import token
 from tests.registry_io.conftest import GOOD_A, GOOD_B, TARGET_HEADER, target
@@ -53,6 +56,45 @@ def test_upload_is_all_or_nothing_and_lists_every_bad_row(app_client: TestClient
         headers=planner,
     )
     assert garbage.status_code == 422 and garbage.json()["rows"]
+
+
+def test_check_then_import_answer_the_same_counts(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    planner = token(app_client, "planner")
+    with service.session() as session:  # every loaded target is missing from the file
+        loaded = len(session.exec(select(Target.uscc)).all())
+    good = _csv(
+        TARGET_HEADER, [target(GOOD_A, 所属区域="419901"), target(GOOD_B, 所属区域="419902")]
+    )
+    counts = {
+        "kind": "targets",
+        "rows": 2,
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "removed": loaded,
+        "format": "csv",
+        "encoding": "utf-8",
+    }
+
+    def post(path: str) -> dict[str, object]:
+        files = {"file": ("t.csv", good, "text/csv")}
+        r = app_client.post(f"/api/registries/targets/{path}", files=files, headers=planner)
+        assert r.status_code == 200, r.text
+        body: dict[str, object] = r.json()
+        return body
+
+    check = post("check")
+    assert {k: check.pop(k) for k in counts} == counts
+    assert check == {"file_sha256": hashlib.sha256(good).hexdigest()}  # nothing more
+    done = post("import")
+    assert {k: done.pop(k) for k in counts} == counts
+    summary = done.pop("summary")
+    assert isinstance(summary, str) and "新增 2" in summary
+    assert done == {"version": None, "record": None}
+    again = post("check")  # the import was written: the same file now changes nothing
+    assert (again["inserted"], again["unchanged"], again["removed"]) == (0, 2, 0)
 
 
 def test_snapshot_publishes_public_fields(app_client: TestClient) -> None:

@@ -4,15 +4,20 @@ someone else, errors are clear 4xx, and what is approved is published."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from lottery.core.outcome import decode_outcome
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.penalties import PenaltyService
+from lottery.storage.models import Target
 from tests import lifecycle as lc
-from tests.api.conftest import token
+from tests.api.conftest import Clock, token
+from tests.service.test_penalties import _entry
 
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
@@ -179,3 +184,35 @@ def test_an_admin_links_an_account_to_an_inspector_through_the_api(
     assert listed["inspector"] == inspector_id and listed["reviewer"] is None
     assert app_client.put(url, json={"inspector_id": None}, headers=admin).status_code == 204
     assert users.inspector_of(service, "inspector") is None
+
+
+def test_expired_penalties_are_withdrawn_in_bulk(
+    app_client: TestClient, service: Lifecycle, clock: Clock
+) -> None:
+    penalties = PenaltyService(service.engine, service.log)
+    with service.session() as s:
+        target = s.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+    when = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+    published = {}
+    for number, until in (
+        ("P-2", date(2026, 5, 31)),
+        ("P-1", date(2026, 4, 30)),
+        ("P-3", date(2026, 6, 30)),
+    ):
+        entry = replace(_entry(target, "2026-03-30", number), publish_until=until)
+        pid = penalties.enter(entry, when, actor="clerk")
+        published[number] = penalties.approve(pid, when, reviewer="boss").id
+    clock.now = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # P-1 and P-2 ended, P-3 still shows
+    reviewer, planner = token(app_client, "reviewer"), token(app_client, "planner")
+    refused = app_client.post("/api/penalties/withdraw-expired", headers=reviewer)
+    assert refused.status_code == 403 and "penalty.write" in refused.json()["detail"]
+    assert len(penalties.expired(date(2026, 6, 1))) == 2  # the refusal changed nothing
+    done = app_client.post("/api/penalties/withdraw-expired", headers=planner)
+    assert done.status_code == 200, done.text
+    bodies = [r["body"] for r in done.json()]
+    assert [b["penalty"] for b in bodies] == [published["P-1"], published["P-2"]]
+    assert [(b["type"], b["ground"]) for b in bodies] == [("penalty-withdrawal", "expired")] * 2
+    assert bodies[0]["reason"] == "公示期满（至2026-04-30）"
+    assert [p.decision for p in penalties.list_penalties("published")] == ["P-3"]
+    again = app_client.post("/api/penalties/withdraw-expired", headers=planner)
+    assert again.status_code == 200 and again.json() == []

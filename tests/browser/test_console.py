@@ -157,6 +157,7 @@ PLANNER_PAGES = (
 OFFICE_PAGES = (  # a planner's office pages that need no data of their own
     "/console/penalties",
     "/console/penalties/new",
+    "/console/penalties/withdraw-expired",  # with the office data: one decision past its period
     "/console/calendar",
     "/console/calendar?year=2099",
     "/console/calendar/2099/edit",
@@ -253,15 +254,19 @@ def test_a_planner_announces_through_the_confirmation_page_and_logs_out(
 
 
 def _office_data(service: Lifecycle) -> tuple[int, int]:
-    """A penalty waiting for approval and a published one (entered by the planner), and a
-    report draft of T-drawn (written directly: its page renders the form whatever the task's
-    state); returns the two penalties' ids."""
+    """A penalty waiting for approval, a published one and one past its publication period
+    (entered by the planner), and a report draft of T-drawn (written directly: its page
+    renders the form whatever the task's state); returns the first two penalties' ids."""
     penalties = PenaltyService(service.engine, service.log)
     decided = (T_ANNOUNCE - timedelta(days=10)).date()
     with service.session() as session:
         target = session.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
     ids = []
-    for number in ("浏览器测试罚〔1〕号", "浏览器测试罚〔2〕号"):
+    for number, days in (
+        ("浏览器测试罚〔1〕号", 365),
+        ("浏览器测试罚〔2〕号", 365),
+        ("浏览器测试罚〔3〕号", 1),
+    ):
         entry = PenaltyEntry(
             decision=number,
             target=target,
@@ -271,11 +276,12 @@ def _office_data(service: Lifecycle) -> tuple[int, int]:
             kind="罚款",
             content="责令限期改正，并处罚款",
             authority="市人民防空办公室",
-            publish_until=decided + timedelta(days=365),
+            publish_until=decided + timedelta(days=days),
             amounts=[Amount("罚款", 500_000)],
         )
         ids.append(penalties.enter(entry, T_ANNOUNCE, actor="planner"))
     penalties.approve(ids[1], T_ANNOUNCE, reviewer="reviewer")
+    penalties.approve(ids[2], T_ANNOUNCE, reviewer="reviewer")
     with service.session() as session, session.begin():
         session.add(
             TaskReport(
@@ -304,6 +310,8 @@ def test_office_pages_are_accessible_and_keyboard_reachable(
         "/console/tasks/T-drawn/report",
     ):
         _check_page(page, path, console.url)
+    page.goto(f"{console.url}/console/penalties/withdraw-expired")
+    assert "确认撤回这 1 项" in page.inner_text("main")
     _check_page(page, "/console/penalties/new", console.url, "button:text-is('录入（待审核）')")
     assert "请填写处罚决定书文号" in page.inner_text("main")
     _check_page(

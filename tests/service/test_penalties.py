@@ -24,7 +24,7 @@ from lottery.service.penalties import (
     PenaltyService,
     pending_deadlines,
 )
-from lottery.storage.models import Penalty, Target
+from lottery.storage.models import AuditEvent, Penalty, Target
 
 
 def _at(day: str, hour: int = 2) -> datetime:
@@ -145,11 +145,28 @@ def test_withdrawal_when_publication_period_ends(
     entry = replace(_entry(target, "2026-09-30"), publish_until=date(2026, 11, 30))
     pid = penalties.enter(entry, _at("2026-10-09"), actor="clerk-chen")
     record = penalties.approve(pid, _at("2026-10-09"), reviewer="director-zhao")
-    assert penalties.withdraw_expired(_at("2026-11-30")) == []  # the last day still shows
-    (withdrawal,) = penalties.withdraw_expired(_at("2026-12-01"))
+    later = replace(entry, decision="武人防罚〔2026〕2号", publish_until=date(2026, 12, 31))
+    penalties.approve(
+        penalties.enter(later, _at("2026-10-09"), actor="c"), _at("2026-10-09"), reviewer="d"
+    )
+    assert penalties.expired(date(2026, 11, 30)) == []  # the last day still shows
+    assert penalties.withdraw_expired(_at("2026-11-30")) == []
+    assert [p.id for p in penalties.expired(date(2026, 12, 1))] == [pid]
+    (withdrawal,) = penalties.withdraw_expired(
+        _at("2026-12-01"), actor="clerk", remote_addr="10.0.0.9"
+    )
     assert withdrawal.body["penalty"] == record.id
-    assert "公示期满" in withdrawal.body["reason"]
+    assert withdrawal.body["reason"] == "公示期满（至2026-11-30）"
+    assert withdrawal.body["ground"] == "expired"
     assert penalties.get(pid).status == "withdrawn"
+    assert penalties.list_penalties("published")[0].decision == "武人防罚〔2026〕2号"
+    with service.session() as s:
+        (event,) = s.exec(select(AuditEvent).where(AuditEvent.action == "penalty.withdraw"))
+    assert (event.actor, event.remote_addr, event.detail["ground"]) == (
+        "clerk",
+        "10.0.0.9",
+        "expired",
+    )
     assert penalties.withdraw_expired(_at("2026-12-02")) == []
     with pytest.raises(PenaltyError, match="cannot withdraw"):
         penalties.withdraw(pid, "again", _at("2026-12-02"), actor="x")

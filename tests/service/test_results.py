@@ -36,6 +36,7 @@ from lottery.service.results import (
 )
 from lottery.settings import Settings
 from lottery.storage.models import (
+    AuditEvent,
     Conflict,
     InspectionHistory,
     InspectionResult,
@@ -267,6 +268,16 @@ def test_correction_supersedes(
     assert target.serious_violation
     assert target.bad_records == 1  # the correction still counts once
     assert types.count("inspection-result") == 2  # both versions stay in the log
+    with service.session() as s:
+        query = select(AuditEvent).where(col(AuditEvent.action).like("result.%"))
+        events = s.exec(query.order_by(col(AuditEvent.id)))
+        trail = [(e.action, e.object, e.detail) for e in events]
+    where = f"{TASK}/{fixed.target}"
+    assert [e for e in trail if e[0] in ("result.enter", "result.correct")] == [
+        ("result.enter", where, {"result": results.get(cid).supersedes}),
+        ("result.correct", where, {"result": cid, "supersedes": first.id}),
+    ]
+    assert results.get(cid).supersedes is not None
 
 
 def _publish_all(results: ResultsService, outcome: Outcome) -> None:

@@ -1,14 +1,14 @@
 """审计记录: the audit trail, filtered and paginated, and its CSV export (Perm.AUDIT_READ).
 
 Both read only; the filter is a GET form (:mod:`.audit_query`), the names of the actions
-come from :mod:`.audit_words`, the CSV from :mod:`.audit_csv`.
+and the detail's label: value pairs come from :mod:`.audit_words`, the CSV (the detail as
+its stored JSON) from :mod:`.audit_csv`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
@@ -19,7 +19,7 @@ from lottery.service.result_entry import CST
 from lottery.service.roles import Perm
 
 from . import audit_csv, audit_query
-from .audit_words import action_zh
+from .audit_words import action_zh, detail_pairs
 from .render import page
 from .session import User, require
 
@@ -29,11 +29,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 def _page_number(raw: str) -> int:
     """The ``page`` field: a positive number; anything else is the first page."""
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
-
-
-def detail_text(detail: dict[str, Any]) -> str:
-    """An event's detail as compact JSON (the record as stored; escaped by the template)."""
-    return json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,7 @@ def audit_page(
         next_link=link(page_no + 1) if page_no < pages else "",
         csv_link="/console/audit.csv" + ("?" + urlencode(query) if query else ""),
         action_zh=action_zh,
-        detail_text=detail_text,
+        detail_pairs=detail_pairs,
     )
 
 

@@ -1,10 +1,15 @@
-"""Chinese names of the audit trail's actions (the ``action`` of ``record_audit`` calls).
+"""Chinese names of the audit trail's actions (the ``action`` of ``record_audit`` calls) and
+of the keys of their detail, and the detail as label: value pairs for the 审计记录 page.
 
 An action without a name here is shown as its code; ``tests/api/test_console_admin.py`` reads
-the service's ``record_audit(`` calls and fails when one is missing.
+the service's ``record_audit(`` calls and fails when one is missing. A detail key without a
+label is shown as the key itself. Values stay text: the template escapes them.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 ACTIONS_ZH: dict[str, str] = {
     "auth.login": "登录",
@@ -56,6 +61,96 @@ ACTIONS_ZH: dict[str, str] = {
 }
 
 
+# The keys of the details the service records (``record_audit``'s ``detail``), in the order
+# they are shown; a key not listed here is shown as itself, after these, by name.
+DETAIL_KEYS_ZH: dict[str, str] = {
+    "record": "公开记录",
+    "report": "报告记录",
+    "result": "检查结果",
+    "supersedes": "被更正的结果记录",
+    "penalty": "处罚决定",
+    "ground": "依据",
+    "reason": "原因",
+    "title": "任务名称",
+    "changed": "修改的内容",
+    "step": "步骤",
+    "error": "错误",
+    "round": "drand 轮次",
+    "deadline": "截止时间",
+    "relays": "中继服务器的答复",
+    "entry": "号码录入编号",
+    "numbers": "录入的号码",
+    "entered": "录入的号码",
+    "confirmed": "复核时输入的号码",
+    "fallback": "备用信标",
+    "sha256": "结果数据哈希",
+    "inspector": "执法检查人员",
+    "target": "检查对象",
+    "targets": "检查对象数",
+    "results": "检查结果数",
+    "rows": "行数",
+    "items": "事项数",
+    "version": "版本",
+    "format": "文件格式",
+    "file_sha256": "文件 SHA-256",
+    "inserted": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "removed": "移出",
+    "blob": "数据文件哈希",
+    "holidays": "节假日天数",
+    "workdays": "调休上班天数",
+    "roles": "角色",
+    "before": "修改前",
+    "after": "修改后",
+    "must_change_password": "须修改密码",
+    "sessions_ended": "结束的登录会话数",
+    "other_sessions_ended": "结束的其他登录会话数",
+    "scope": "锁定范围",
+    "failures": "失败次数",
+    "seconds": "锁定秒数",
+    "until": "锁定至",
+    "added": "新增联署签名",
+}
+
+# Values that are codes, by key: shown by their Chinese name (other values as they are).
+_VALUES_ZH: dict[str, dict[str, str]] = {
+    "ground": {
+        "expired": "公示期满",
+        "revoked": "决定被撤销、变更，或被确认违法、无效",
+        "repaired": "信用修复",
+        "other": "其他原因",
+    },
+    "step": {"announce": "公告", "draw": "抽取", "disclose": "公开抽取结果"},
+}
+
+
 def action_zh(action: str) -> str:
     """The Chinese name of an audit action, or the code itself when it has none."""
     return ACTIONS_ZH.get(action, action)
+
+
+def _value_text(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "无"
+    if isinstance(value, str):
+        return _VALUES_ZH.get(key, {}).get(value, value)
+    if isinstance(value, list) and all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
+        return "、".join(str(v) for v in value) if value else "无"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def detail_pairs(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """An event's detail as (label, value) pairs: known keys by their Chinese label in the
+    order of :data:`DETAIL_KEYS_ZH`, then unknown keys as themselves, by name. Values are
+    text (yes/no for booleans, 无 for none, a list of names joined by 、, anything nested
+    as compact JSON); the template escapes both."""
+    order = {key: n for n, key in enumerate(DETAIL_KEYS_ZH)}
+    keys = sorted(detail, key=lambda k: (k not in order, order.get(k, 0), k))
+    return [(DETAIL_KEYS_ZH.get(k, k), _value_text(k, detail[k])) for k in keys]

@@ -28,7 +28,7 @@ from lottery.service.penalties import (
     PenaltyService,
     pending_deadlines,
 )
-from lottery.service.results import local_date, same_person
+from lottery.service.results import DIFFERENT_REVIEWER, local_date, same_person
 from lottery.service.roles import Perm
 from lottery.storage.models import Penalty
 
@@ -46,6 +46,7 @@ DONE = {
     "approve": "处罚决定 {ref} 已审核通过并公开。",
     "withdraw": "处罚决定 {ref} 已撤回：其内容已从公开网站、导出文件和日志服务中删除。",
 }
+MAX_COUNT_DIGITS = 6  # the count of a bulk withdrawal in the address after it
 
 
 class PenaltyFormData(BaseModel):
@@ -94,7 +95,7 @@ def _not_found(user: ConsoleUser) -> HTMLResponse:
 
 
 def _refusal(user: ConsoleUser, exc: LotteryError, reviewer: str | None = None) -> HTMLResponse:
-    if "different reviewer" in str(exc):
+    if DIFFERENT_REVIEWER in str(exc):
         entered_by = str(exc).split(" was entered by ", 1)[-1].split(":", 1)[0]
         text = (
             f"这项处罚决定由 {entered_by} 录入，须由录入人以外的另一人审核通过。"
@@ -122,16 +123,44 @@ def _get(penalties: PenaltyService, penalty_id: str) -> Penalty | None:
         return None
 
 
+def _posted(
+    user: ConsoleUser, service: Lifecycle, penalty_id: str, csrf: str, perm: Perm
+) -> Penalty | HTMLResponse:
+    """The decision a form post acts on (the form token and ``perm`` checked first), or the
+    page saying there is none."""
+    check_csrf(user, csrf)
+    require(user, perm)
+    row = _get(_service(service), penalty_id)
+    return _not_found(user) if row is None or row.id is None else row
+
+
 def _done(kind: str, penalty_id: int) -> RedirectResponse:
     query = urlencode({"done": kind, "penalty": penalty_id})
     return RedirectResponse(f"/console/penalties?{query}", status_code=303)
 
 
+def _expired_done(count: str) -> str:
+    """The notice after a bulk withdrawal of ``count`` decisions ("" for a bad count)."""
+    if not count.isascii() or not count.isdigit() or len(count) > MAX_COUNT_DIGITS:
+        return ""
+    if int(count) == 0:
+        return "没有需要撤回的处罚决定（可能已由他人或系统撤回），未作任何更改。"
+    return (
+        f"已撤回 {int(count)} 项公示期满的处罚决定：其内容已从公开网站、导出文件和日志服务中删除。"
+    )
+
+
 @router.get("/penalties")
 def penalty_list(
-    user: User, service: ServiceDep, now: NowDep, done: str = "", penalty: str = ""
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    done: str = "",
+    penalty: str = "",
+    count: str = "",
 ) -> HTMLResponse:
-    """Decisions waiting for approval (with their deadlines), published, withdrawn."""
+    """Decisions waiting for approval (with their deadlines), published (with how many are
+    past their publication period), withdrawn."""
     _require_any(user, Perm.PENALTY_WRITE, Perm.RESULT_REVIEW)
     penalties = _service(service)
     rows = penalties.list_penalties()
@@ -145,6 +174,8 @@ def penalty_list(
     known = {str(p.id): p for p in rows}
     if done in DONE and penalty in known:
         message = DONE[done].format(ref=known[penalty].decision)
+    elif done == "withdraw-expired":
+        message = _expired_done(count)
     return page(
         "penalties.html",
         user=user,
@@ -153,6 +184,7 @@ def penalty_list(
         entered=[p for p in rows if p.status == "entered"],
         published=[p for p in rows if p.status == "published"],
         withdrawn=[p for p in rows if p.status == "withdrawn"],
+        expired=sum(1 for p in rows if p.status == "published" and p.publish_until < today),
         due=due,
         today=today,
         can_enter=user.can(Perm.PENALTY_WRITE),
@@ -235,17 +267,14 @@ def approve(
     csrf: FormText = "",
 ) -> Response:
     """Approve and publish (the service refuses the person who entered it)."""
-    check_csrf(user, csrf)
-    require(user, Perm.RESULT_REVIEW)
-    penalties = _service(service)
-    row = _get(penalties, penalty_id)
-    if row is None or row.id is None:
-        return _not_found(user)
+    row = _posted(user, service, penalty_id, csrf, Perm.RESULT_REVIEW)
+    if not isinstance(row, Penalty):
+        return row
     try:
-        penalties.approve(row.id, now, reviewer=user.name, remote_addr=addr)
+        _service(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
     except LotteryError as exc:
         return _refusal(user, exc, user.name)
-    return _done("approve", row.id)
+    return _done("approve", row.id or 0)
 
 
 GROUNDS_ZH = {
@@ -324,19 +353,16 @@ def withdraw(
     reason: FormText = "",
 ) -> Response:
     """Publish the withdrawal with its ground and reason (a revoked decision: its day too)."""
-    check_csrf(user, csrf)
-    require(user, Perm.PENALTY_WRITE)
-    penalties = _service(service)
-    row = _get(penalties, penalty_id)
-    if row is None or row.id is None:
-        return _not_found(user)
+    row = _posted(user, service, penalty_id, csrf, Perm.PENALTY_WRITE)
+    if not isinstance(row, Penalty):
+        return row
     form = WithdrawalForm(ground, revoked[:20], reason[:MAX_REASON])
     day = form.check()
     if form.errors:
         return _withdraw_page(user, row, form, 422)
     try:
-        penalties.withdraw(
-            row.id, reason, now, actor=user.name, remote_addr=addr, ground=ground, revoked=day
+        _service(service).withdraw(
+            row.id or 0, reason, now, actor=user.name, remote_addr=addr, ground=ground, revoked=day
         )
     except PenaltyError as exc:  # e.g. a revocation day in the future or before the decision
         if day is not None:
@@ -346,4 +372,35 @@ def withdraw(
         return _withdraw_page(user, row, form, 422)
     except LotteryError as exc:
         return _refusal(user, exc)
-    return _done("withdraw", row.id)
+    return _done("withdraw", row.id or 0)
+
+
+@router.get("/penalties/withdraw-expired")
+def withdraw_expired_form(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
+    """The confirmation page: every decision past its publication period, and what
+    withdrawing them publishes and deletes."""
+    require(user, Perm.PENALTY_WRITE)
+    today = local_date(now)
+    return page(
+        "penalty_withdraw_expired.html",
+        user=user,
+        active="penalties",
+        expired=_service(service).expired(today),
+        today=today,
+    )
+
+
+@router.post("/penalties/withdraw-expired", response_model=None)
+def withdraw_expired(
+    user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr, csrf: FormText = ""
+) -> Response:
+    """Withdraw every decision past its publication period (:meth:`PenaltyService.
+    withdraw_expired`, as ``POST /api/penalties/withdraw-expired``)."""
+    check_csrf(user, csrf)
+    require(user, Perm.PENALTY_WRITE)
+    try:
+        records = _service(service).withdraw_expired(now, actor=user.name, remote_addr=addr)
+    except LotteryError as exc:
+        return _refusal(user, exc)
+    query = urlencode({"done": "withdraw-expired", "count": len(records)})
+    return RedirectResponse(f"/console/penalties?{query}", status_code=303)

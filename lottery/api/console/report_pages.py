@@ -7,6 +7,7 @@ approval by the person who drafted or last edited the report; the page says so i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing, Deadline
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
 from lottery.service.reports import PLACEHOLDER, ReportError, ReportService
-from lottery.service.results import ResultError, ReviewError, same_person
+from lottery.service.results import DIFFERENT_REVIEWER, ResultError, same_person
 from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
@@ -65,7 +66,7 @@ def _message(user: ConsoleUser, task_id: str, status: int, heading: str, text: s
 
 
 def _refusal(user: ConsoleUser, task_id: str, exc: LotteryError) -> Response:
-    if isinstance(exc, ReviewError):
+    if DIFFERENT_REVIEWER in str(exc):
         text = (
             "这份报告由您起草或最后修改，须由另一人审核通过。"
             "不能审核自己起草或修改的报告，未作任何更改。"
@@ -159,8 +160,31 @@ def report(task_id: str, user: User, service: ServiceDep, done: str = "") -> Res
     return _report_page(user, service, task, done=DONE.get(done, ""))
 
 
-def _redirect(task_id: str, done: str) -> RedirectResponse:
+def _run(
+    user: ConsoleUser,
+    service: Lifecycle,
+    task_id: str,
+    done: str,
+    call: Callable[[ReportService], object],
+) -> Response:
+    """``call`` the report service, then back to the report saying ``done``; a refusal in
+    Chinese (nothing changed)."""
+    try:
+        call(_reports(service))
+    except LotteryError as exc:
+        return _refusal(user, task_id, exc)
     return RedirectResponse(f"{_href(task_id)}?done={done}", status_code=303)
+
+
+def _posted(
+    user: ConsoleUser, service: Lifecycle, task_id: str, csrf: str, perm: Perm
+) -> Task | Response:
+    """The task a form post acts on, the form token and ``perm`` checked first; or the page
+    saying there is no such task."""
+    check_csrf(user, csrf)
+    require(user, perm)
+    task = _task(service, task_id)
+    return _not_found(user) if task is None else task
 
 
 @router.post("/tasks/{task_id}/report/draft", response_model=None)
@@ -168,15 +192,10 @@ def draft(
     task_id: str, user: User, service: ServiceDep, now: NowDep, csrf: FormText = ""
 ) -> Response:
     """Generate (or regenerate) the draft from the published results."""
-    check_csrf(user, csrf)
-    require(user, Perm.REPORT_WRITE)
-    if _task(service, task_id) is None:
-        return _not_found(user)
-    try:
-        _reports(service).draft(task_id, now, actor=user.name)
-    except LotteryError as exc:
-        return _refusal(user, task_id, exc)
-    return _redirect(task_id, "draft")
+    task = _posted(user, service, task_id, csrf, Perm.REPORT_WRITE)
+    if not isinstance(task, Task):
+        return task
+    return _run(user, service, task_id, "draft", lambda r: r.draft(task_id, now, actor=user.name))
 
 
 @router.post("/tasks/{task_id}/report", response_model=None)
@@ -189,21 +208,17 @@ def edit(
     text: FormText = "",
 ) -> Response:
     """Save the completed text of the draft."""
-    check_csrf(user, csrf)
-    require(user, Perm.REPORT_WRITE)
-    task = _task(service, task_id)
-    if task is None:
-        return _not_found(user)
+    task = _posted(user, service, task_id, csrf, Perm.REPORT_WRITE)
+    if not isinstance(task, Task):
+        return task
     if not text.strip():
         return _report_page(user, service, task, text=text, error="报告内容不能为空", status=422)
     if len(text) > MAX_TEXT:
         error = f"报告太长：最多 {MAX_TEXT} 个字"
         return _report_page(user, service, task, text=text[:MAX_TEXT], error=error, status=422)
-    try:
-        _reports(service).edit(task_id, text, now, actor=user.name)
-    except LotteryError as exc:
-        return _refusal(user, task_id, exc)
-    return _redirect(task_id, "edit")
+    return _run(
+        user, service, task_id, "edit", lambda r: r.edit(task_id, text, now, actor=user.name)
+    )
 
 
 @router.get("/tasks/{task_id}/report/approve", response_model=None)
@@ -236,12 +251,9 @@ def approve(
     task_id: str, user: User, service: ServiceDep, now: NowDep, csrf: FormText = ""
 ) -> Response:
     """Approve and publish (the service refuses the report's author)."""
-    check_csrf(user, csrf)
-    require(user, Perm.RESULT_REVIEW)
-    if _task(service, task_id) is None:
-        return _not_found(user)
-    try:
-        _reports(service).approve(task_id, now, reviewer=user.name)
-    except LotteryError as exc:
-        return _refusal(user, task_id, exc)
-    return _redirect(task_id, "approve")
+    task = _posted(user, service, task_id, csrf, Perm.RESULT_REVIEW)
+    if not isinstance(task, Task):
+        return task
+    return _run(
+        user, service, task_id, "approve", lambda r: r.approve(task_id, now, reviewer=user.name)
+    )

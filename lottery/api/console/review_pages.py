@@ -17,7 +17,7 @@ from lottery.core.errors import LotteryError
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import same_person
 from lottery.service.result_evidence import may_read
-from lottery.service.results import MAX_NOTE, ResultNotFound, ResultsService
+from lottery.service.results import DIFFERENT_REVIEWER, MAX_NOTE, ResultNotFound, ResultsService
 from lottery.service.roles import Perm
 from lottery.storage.models import InspectionResult
 
@@ -99,6 +99,17 @@ def _load(service: Lifecycle, result_id: str) -> InspectionResult | None:
         return None
 
 
+def _waiting(
+    user: ConsoleUser, service: Lifecycle, result_id: str, csrf: str
+) -> InspectionResult | HTMLResponse:
+    """The result a reviewer's post acts on (the form token and result.review checked first),
+    or the page saying there is none."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    row = _load(service, result_id)
+    return _missing(user) if row is None else row
+
+
 @router.get("/review/{result_id}", response_model=None)
 def review_one(result_id: str, user: User, service: ServiceDep) -> Response:
     """One result in full, with the approve and send-back forms while it waits."""
@@ -117,11 +128,9 @@ def approve(
     csrf: FormText = "",
 ) -> Response:
     """Approve and publish (another person than the author)."""
-    check_csrf(user, csrf)
-    require(user, Perm.RESULT_REVIEW)
-    row = _load(service, result_id)
-    if row is None:
-        return _missing(user)
+    row = _waiting(user, service, result_id, csrf)
+    if isinstance(row, HTMLResponse):
+        return row
     try:
         _results(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
     except LotteryError as exc:
@@ -130,7 +139,7 @@ def approve(
 
 
 def _why(exc: LotteryError) -> str:
-    if "different reviewer" in str(exc):
+    if DIFFERENT_REVIEWER in str(exc):
         return "您是这条结果的录入人，须由另一名审核人员审核。未作任何更改。"
     if "not waiting for approval" in str(exc):
         return "这条结果已不在等待审核（可能已由他人审核或退回）。未作任何更改。"
@@ -148,11 +157,9 @@ def send_back(
     reason: FormText = "",
 ) -> Response:
     """Send the result back to its author with a reason (nothing is published)."""
-    check_csrf(user, csrf)
-    require(user, Perm.RESULT_REVIEW)
-    row = _load(service, result_id)
-    if row is None:
-        return _missing(user)
+    row = _waiting(user, service, result_id, csrf)
+    if isinstance(row, HTMLResponse):
+        return row
     if not reason.strip():
         errors = {"reason": "请填写退回原因，录入人会看到它"}
     elif len(reason.strip()) > MAX_NOTE:

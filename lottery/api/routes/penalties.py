@@ -75,6 +75,17 @@ def enter_penalty(
     return Created(id=penalties.enter(body.entry(), now, actor=user.name, remote_addr=addr))
 
 
+@router.post("/withdraw-expired", response_model=list[RecordPublic])
+def withdraw_expired_penalties(
+    user: Writer, penalties: Penalties, now: NowDep, addr: RemoteAddr
+) -> list[RecordPublic]:
+    """Withdraw every published decision whose publication period has ended (公示期满), as
+    the scheduler's sweep does: one ``penalty-withdrawal`` record each (ground ``expired``),
+    returned oldest period first; none due: an empty list."""
+    records = penalties.withdraw_expired(now, actor=user.name, remote_addr=addr)
+    return [RecordPublic.of(record) for record in records]
+
+
 @router.post("/{penalty_id}/approve", response_model=RecordPublic)
 def approve_penalty(
     penalty_id: PenaltyId, user: Reviewer, penalties: Penalties, now: NowDep, addr: RemoteAddr

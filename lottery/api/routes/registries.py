@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path as FsPath
-from typing import Annotated, Literal
+from typing import Annotated, Any, BinaryIO, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from lottery import registry_io as rio
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
@@ -60,93 +62,66 @@ def _rejected(exc: registries.ImportRejected) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=422)
 
 
+Upload = Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")]
+T = TypeVar("T")
+
+
+def _read_upload(kind: str, file: UploadFile, read: Callable[[BinaryIO], T]) -> T | JSONResponse:
+    """``read(file)`` (the service's import or check of the upload), or the refusal: 413 over
+    the kind's size limit, 422 with the first bad rows when the file is rejected."""
+    refused = _over_limit(kind, file)
+    if refused is not None:
+        return refused
+    try:
+        return read(file.file)
+    except registries.ImportRejected as exc:
+        return _rejected(exc)
+
+
+def _upload_route(path: str, endpoint: Callable[..., Any], model: type[BaseModel]) -> None:
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        response_model=model,
+        responses={
+            413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
+            422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
+        },
+        route_class_override=UploadLimitRoute,
+    )
+
+
 def import_file(
-    kind: Kind,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")],
-    user: Writer,
-    service: ServiceDep,
-    now: NowDep,
-    addr: RemoteAddr,
+    kind: Kind, file: Upload, user: Writer, service: ServiceDep, now: NowDep, addr: RemoteAddr
 ) -> ImportSummary | JSONResponse:
     """Import a registry file: every row is written, or nothing and the first bad rows listed
     (with the total). A file over the kind's size limit is refused with 413."""
-    refused = _over_limit(kind, file)
-    if refused is not None:
-        return refused
-    try:
-        result = registries.import_registry(
-            service, kind, file.file, actor=user.name, now=now, remote_addr=addr
-        )
-    except registries.ImportRejected as exc:
-        return _rejected(exc)
-    return ImportSummary(
-        kind=result.kind,
-        rows=result.rows,
-        inserted=result.inserted,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        removed=result.removed,
-        format=result.format,
-        encoding=result.encoding,
-        version=result.version,
-        record=result.record,
-        summary=result.summary(),
+    result = _read_upload(
+        kind,
+        file,
+        lambda data: registries.import_registry(
+            service, kind, data, actor=user.name, now=now, remote_addr=addr
+        ),
     )
+    return result if isinstance(result, JSONResponse) else ImportSummary.of(result)
 
 
-router.add_api_route(
-    "/{kind}/import",
-    import_file,
-    methods=["POST"],
-    response_model=ImportSummary,
-    responses={
-        413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
-        422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
-    },
-    route_class_override=UploadLimitRoute,
-)
+_upload_route("/{kind}/import", import_file, ImportSummary)
 
 
 def check_file(
-    kind: Kind,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")],
-    _: Writer,
-    service: ServiceDep,
-    now: NowDep,
+    kind: Kind, file: Upload, _: Writer, service: ServiceDep, now: NowDep
 ) -> ImportCheckSummary | JSONResponse:
     """Check a registry file as an import would, and say what the import would change now;
     nothing is written (no row, record or audit event). Errors and limits as the import's."""
-    refused = _over_limit(kind, file)
-    if refused is not None:
-        return refused
-    try:
-        check = registries.check_registry(service, kind, file.file, now=now)
-    except registries.ImportRejected as exc:
-        return _rejected(exc)
-    return ImportCheckSummary(
-        kind=check.kind,
-        rows=check.rows,
-        inserted=check.inserted,
-        updated=check.updated,
-        unchanged=check.unchanged,
-        removed=check.removed,
-        format=check.format,
-        encoding=check.encoding,
-        file_sha256=check.file_sha256,
+    check = _read_upload(
+        kind, file, lambda data: registries.check_registry(service, kind, data, now=now)
     )
+    return check if isinstance(check, JSONResponse) else ImportCheckSummary.of(check)
 
 
-router.add_api_route(
-    "/{kind}/check",
-    check_file,
-    methods=["POST"],
-    response_model=ImportCheckSummary,
-    responses={
-        413: {"model": ErrorBody, "description": "the file is over the kind's size limit"},
-        422: {"model": ImportRejectedBody, "description": "rejected: the first bad rows"},
-    },
-    route_class_override=UploadLimitRoute,
-)
+_upload_route("/{kind}/check", check_file, ImportCheckSummary)
 
 
 @router.get(
