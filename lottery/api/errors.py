@@ -19,6 +19,7 @@ from lottery.core.errors import (
     LotteryError,
     VerificationError,
 )
+from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
@@ -42,6 +43,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Throttled, 429),  # too many failed logins: Retry-After says when to try again
     (Forbidden, 403),
     (ReviewError, 403),  # the author may not approve their own entry
+    (SamePerson, 403),  # who asked for a cancellation may not confirm it
     (NotAssigned, 403),  # an inspector enters results only for targets they were drawn for
     (ContentWithdrawn, 410),  # a result's sealed content (and its evidence) was withdrawn
     (ResultNotFound, 404),

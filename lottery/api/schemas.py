@@ -155,7 +155,25 @@ class NumbersRequest(Strict):
 
 
 class CancelRequest(Strict):
+    """Why the task is to be cancelled (published once confirmed), or why a pending request
+    is withdrawn or refused (kept in the audit trail)."""
+
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class CancelRequestPublic(BaseModel):
+    """A cancellation request: ``pending`` until a second person confirms it (``confirmed``),
+    or ``rejected`` (withdrawn or refused) or ``void`` (the task changed state meanwhile)."""
+
+    task: str
+    reason: str
+    status: str
+    task_state: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
 
 
 class AuditEventPublic(BaseModel):

@@ -1,4 +1,8 @@
-"""``lottery task create|list|show|announce|draw|disclose|cancel``."""
+"""``lottery task create|list|show|announce|draw|disclose|cancel|cancel-confirm|cancel-reject``.
+
+A cancellation takes two people here too (docs/decisions.md): ``cancel`` only asks for it,
+``cancel-confirm`` by another ``--actor`` cancels the task, ``cancel-reject`` withdraws or
+refuses the request (:mod:`lottery.service.cancellations`)."""
 
 from __future__ import annotations
 
@@ -9,12 +13,15 @@ import typer
 
 from lottery.core.beacon import DrandBeacon, DrandValue
 from lottery.core.errors import InputError
+from lottery.service import cancellations
 from lottery.service.drawing import draw_task
 from lottery.service.taskfile import load_task_file
 
 from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
 
-task_app = typer.Typer(help="Tasks: plan, announce, draw, disclose, cancel.", no_args_is_help=True)
+task_app = typer.Typer(
+    help="Tasks: plan, announce, draw, disclose, cancel (two people).", no_args_is_help=True
+)
 TaskId = Annotated[str, typer.Argument(help="Task id.")]
 
 
@@ -114,14 +121,46 @@ def disclose(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = N
 @task_app.command("cancel")
 def cancel(
     task_id: TaskId,
-    reason: Annotated[str, typer.Option(help="Why (published).")],
+    reason: Annotated[str, typer.Option(help="Why (published once confirmed).")],
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
 ) -> None:
-    """Cancel an announced or drawn task; its secret (and outcome) are revealed."""
+    """Ask for the cancellation of an announced or drawn task; another person confirms it.
+
+    Nothing is published yet: ``lottery task cancel-confirm`` by a different ``--actor``
+    cancels the task (its secret, and outcome, are then revealed).
+    """
     with service_at(data_dir) as service:
-        record = service.cancel(task_id, reason, utc_now(), actor=actor_name(actor))
+        request = cancellations.request_cancel(
+            service, task_id, reason, actor_name(actor), utc_now()
+        )
+    typer.echo(
+        f"task {task_id}: cancellation requested by {request.requested_by}, pending; "
+        "another person must confirm it (lottery task cancel-confirm)"
+    )
+
+
+@task_app.command("cancel-confirm")
+def cancel_confirm(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
+    """Confirm the pending cancellation (not its author): the task is cancelled."""
+    with service_at(data_dir) as service:
+        record = cancellations.confirm_cancel(service, task_id, actor_name(actor), utc_now())
     typer.echo(f"task {task_id} cancelled: record {record.id}")
+
+
+@task_app.command("cancel-reject")
+def cancel_reject(
+    task_id: TaskId,
+    reason: Annotated[str, typer.Option(help="Why the request is withdrawn or refused.")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Withdraw (its author) or refuse (anyone else) the pending cancellation request."""
+    with service_at(data_dir) as service:
+        request = cancellations.reject_cancel(
+            service, task_id, actor_name(actor), reason, utc_now()
+        )
+    typer.echo(f"task {task_id}: the cancellation requested by {request.requested_by} is void")
 
 
 def register(app: typer.Typer) -> None:

@@ -46,6 +46,7 @@ from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
 from lottery.demo.synthetic import DEFAULT_RATIOS, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
+from lottery.service import cancellations
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import import_registry, publish_snapshot
 from lottery.settings import Settings, get_settings
@@ -54,6 +55,7 @@ from lottery.storage.models import SealedOutcome, Task, TaskSecret
 ORIGIN = "rfb.demo.example/lottery"
 MARKER = ".lottery-demo"
 ACTOR = "demo:规划科"
+HEAD = "demo:主任"  # the second person who confirms a cancellation
 T_FIRST_IMPORT = "2023-08-01T01:00:00Z"
 T_SECOND_IMPORT = "2026-01-05T01:00:00Z"
 
@@ -288,8 +290,9 @@ def _run_task(lc: Lifecycle, demo: DemoTask, params: TaskParams) -> str:
         lc.draw(demo.task, demo.value, _t(demo.draw))
     if demo.reveal:
         lc.disclose(demo.task, _t(demo.reveal))
-    if demo.cancel:
-        lc.cancel(demo.task, demo.cancel_reason, _t(demo.cancel), actor=ACTOR)
+    if demo.cancel:  # two people, as staff must: the planning section asks, the head confirms
+        cancellations.request_cancel(lc, demo.task, demo.cancel_reason, ACTOR, _t(demo.cancel))
+        cancellations.confirm_cancel(lc, demo.task, HEAD, _t(demo.cancel))
     return lc.get_task(demo.task).state
 
 

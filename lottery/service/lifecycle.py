@@ -409,40 +409,66 @@ class Lifecycle:
     ) -> Record:
         """Cancel an announced or drawn task, revealing the secret (and the outcome if drawn).
 
+        One person's act: staff cancel through the two-person request and confirmation of
+        :mod:`lottery.service.cancellations`, which calls :meth:`cancel_in`.
+
+        Raises:
+            TaskNotFound, StateError: for a missing task or one in another state.
+            InputError: for an empty reason.
+        """
+        with self.session() as session, session.begin():
+            return self.cancel_in(
+                session, task_id, reason, now, actor=actor, remote_addr=remote_addr
+            )
+
+    def cancel_in(
+        self,
+        session: Session,
+        task_id: str,
+        reason: str,
+        now: datetime,
+        *,
+        actor: str = "system",
+        remote_addr: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Record:
+        """:meth:`cancel` inside the caller's transaction ``session`` (which commits it).
+
+        ``detail``: extra keys for the ``task.cancel`` audit event (who asked for it).
+
         Raises:
             TaskNotFound, StateError: for a missing task or one in another state.
             InputError: for an empty reason.
         """
         if not reason.strip():
             raise InputError("a cancellation needs a reason")
-        with self.session() as session, session.begin():
-            task = self._claim(session, task_id, ["announced", "drawn"], "cancelled", now)
-            if task is None:
-                return self._done_or_refuse(session, task_id, "cancel", "cancel")
-            secret = self._secret(session, task_id)
-            draw_id = task.draw_record
-            digest: str | None = None
-            blobs: list[bytes] = []
-            if draw_id is not None:
-                digest, outcome = self._sealed_outcome(session, task_id)
-                blobs.append(outcome)
-            fields = cancellation_fields(
-                task_id, task.announcement_record or "", reason, secret, draw_id, digest
-            )
-            record = self._publish(session, task, "task-cancellation", "cancel", fields, now, blobs)
-            task.closing_record = record.id
-            task.cancel_reason = reason
-            session.add(task)
-            record_audit(
-                session,
-                now,
-                actor,
-                "task.cancel",
-                task_id,
-                {"record": record.id, "reason": reason},
-                remote_addr,
-            )
-            self.log.sign_checkpoint(session, now)
+        task = self._claim(session, task_id, ["announced", "drawn"], "cancelled", now)
+        if task is None:
+            return self._done_or_refuse(session, task_id, "cancel", "cancel")
+        secret = self._secret(session, task_id)
+        draw_id = task.draw_record
+        digest: str | None = None
+        blobs: list[bytes] = []
+        if draw_id is not None:
+            digest, outcome = self._sealed_outcome(session, task_id)
+            blobs.append(outcome)
+        fields = cancellation_fields(
+            task_id, task.announcement_record or "", reason, secret, draw_id, digest
+        )
+        record = self._publish(session, task, "task-cancellation", "cancel", fields, now, blobs)
+        task.closing_record = record.id
+        task.cancel_reason = reason
+        session.add(task)
+        record_audit(
+            session,
+            now,
+            actor,
+            "task.cancel",
+            task_id,
+            {"record": record.id, "reason": reason, **(detail or {})},
+            remote_addr,
+        )
+        self.log.sign_checkpoint(session, now)
         return record
 
     # -- reading --------------------------------------------------------------------------

@@ -66,7 +66,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     # Inspectors need the sealed list to know where they go; each read is audited.
     Role.INSPECTOR: frozenset(_STAFF_READ | {Perm.OUTCOME_READ, Perm.RESULT_ENTER}),
-    Role.REVIEWER: frozenset(_STAFF_READ | {Perm.RESULT_REVIEW, Perm.BEACON_CONFIRM}),
+    # Reviewers may disclose: the outcome is already fixed and sealed, and the person who
+    # reveals it need not be the planner who drew it (docs/decisions.md).
+    Role.REVIEWER: frozenset(
+        _STAFF_READ | {Perm.RESULT_REVIEW, Perm.BEACON_CONFIRM, Perm.TASK_DISCLOSE}
+    ),
     Role.AUDITOR: frozenset(_STAFF_READ | {Perm.AUDIT_READ}),
 }
 

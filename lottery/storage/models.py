@@ -310,6 +310,30 @@ class BeaconEntry(SQLModel, table=True):
     decided_at: datetime | None = _utc(nullable=True)
 
 
+class CancelRequest(SQLModel, table=True):
+    """A cancellation asked for by one staff member, waiting for a second one to confirm it.
+
+    ``status``: pending -> confirmed (the task was cancelled with ``reason``), rejected (its
+    author withdrew it or another staff member refused it, ``decision_reason`` says why) or
+    void (the task left ``task_state``, the state it was asked in, before anyone decided).
+    At most one pending request per task (checked under the task row lock by
+    :mod:`lottery.service.cancellations`). Private state: nothing here is published.
+    """
+
+    __tablename__ = "cancel_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    reason: str = Field(max_length=2000)
+    task_state: str = Field(max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    requested_by: str = Field(max_length=100)
+    requested_at: datetime = _utc(nullable=False)
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = _utc(nullable=True)
+    decision_reason: str | None = Field(default=None, max_length=2000)
+
+
 class SchedulerJob(SQLModel, table=True):
     """APScheduler's job store (:mod:`lottery.service.scheduler`), same columns as its own.
 

@@ -60,8 +60,10 @@ POST   /api/tasks/{task_id}/draw              task.draw       ok   ok   403  403
 POST   /api/tasks/{task_id}/numbers           beacon.enter    ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/numbers/confirm   beacon.confirm  ok   ok   403  ok   403  401
 POST   /api/tasks/{task_id}/numbers/reject    beacon.confirm  ok   ok   403  ok   403  401
-POST   /api/tasks/{task_id}/disclose          task.disclose   ok   ok   403  403  403  401
+POST   /api/tasks/{task_id}/disclose          task.disclose   ok   ok   403  ok   403  401
 POST   /api/tasks/{task_id}/cancel            task.cancel     ok   ok   403  403  403  401
+POST   /api/tasks/{task_id}/cancel/confirm    task.cancel     ok   ok   403  403  403  401
+POST   /api/tasks/{task_id}/cancel/reject     task.cancel     ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/outcome           outcome.read    ok   ok   ok   403  403  401
 POST   /api/registries/{kind}/import          registry.write  ok   ok   403  403  403  401
 POST   /api/registries/{kind}/check           registry.write  ok   ok   403  403  403  401
@@ -86,7 +88,7 @@ GET    /api/workdays/add                      task.read       ok   ok   ok   ok 
 GET    /api/deadlines                         task.read       ok   ok   ok   ok   ok   401
 GET    /api/audit                             audit.read      ok   403  403  403  ok   401
 GET    /api/site/status                       task.read       ok   ok   ok   ok   ok   401
-POST   /api/site/publish                      task.disclose   ok   ok   403  403  403  401
+POST   /api/site/publish                      task.disclose   ok   ok   403  ok   403  401
 """
 
 # The roles docs/service.md lets read the sealed picked list (R6: "access to it is restricted").

@@ -87,7 +87,7 @@ def test_republish_now_from_the_page_publishes_and_shows_the_run(
 def test_roles_without_the_publish_permission_see_the_status_but_no_button(
     site_client: TestClient, service: Lifecycle
 ) -> None:
-    login(site_client, "reviewer")
+    login(site_client, "inspector")
     page = site_client.get("/console/site")
     assert page.status_code == 200 and "公开网站的状态" in page.text
     assert "立即重新发布" not in page.text

@@ -118,7 +118,7 @@ def test_task_errors_are_clear_4xx(app_client: TestClient) -> None:
     conflict = app_client.post("/api/tasks", json=changed, headers=planner)
     assert conflict.status_code == 409 and "other parameters" in conflict.json()["detail"]
     cancel = app_client.post("/api/tasks/T-1/cancel", json={"reason": "x"}, headers=planner)
-    assert cancel.status_code == 409 and "draft" in cancel.json()["detail"]
+    assert cancel.status_code == 409 and "草稿" in cancel.json()["detail"]
 
 
 def test_public_log_paths(app_client: TestClient) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import select
 from lottery.api import create_app
 from lottery.core.draw import TaskParams
 from lottery.demo.recorded import QUICKNET_SIGNATURE
-from lottery.service import users
+from lottery.service import cancellations, users
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
@@ -53,8 +53,9 @@ class Console:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """A served console: a draft (T-web), an announced task (T-ann), a drawn one (T-drawn),
-    a planner, a reviewer and an admin; a site directory (never published here)."""
+    """A served console: a draft (T-web), an announced task (T-ann) whose cancellation the
+    admin asked for, a drawn one (T-drawn), a planner, a reviewer and an admin; a site
+    directory (never published here)."""
     data = Path(tmp_path_factory.mktemp("console"))
     settings = get_settings(
         data_dir=data,
@@ -77,6 +78,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         actor="test",
         signature=QUICKNET_SIGNATURE,
     ).drawn()
+    # A cancellation of T-ann asked by the admin: the planner's task page shows it with the
+    # confirm and reject forms.
+    cancellations.request_cancel(service, "T-ann", "名录有误，取消重抽", "admin", T_ANNOUNCE)
     app = create_app(settings, service=service, clock=lambda: T_DRAW - (T_DRAW - T_ANNOUNCE) / 2)
     with serve_app(app) as url:
         yield Console(url, service, app)
@@ -143,6 +147,7 @@ PLANNER_PAGES = (
     "/console/tasks",
     "/console/tasks/T-web",
     "/console/tasks/T-web/announce",
+    "/console/tasks/T-ann",  # the pending cancellation with its confirm and reject forms
     "/console/tasks/T-ann/draw",
     "/console/tasks/T-drawn",
     "/console/tasks/T-drawn/disclose",
@@ -190,9 +195,11 @@ def test_every_console_page_is_accessible_and_keyboard_reachable(
     # Pages showing errors next to their fields: an empty cancellation reason, a bad
     # signature, an empty password form.
     _check_page(
-        page, "/console/tasks/T-drawn/cancel", console.url, "button:text-is('确认取消任务')"
+        page, "/console/tasks/T-drawn/cancel", console.url, "button:text-is('确认申请取消任务')"
     )
     assert "请填写取消原因" in page.inner_text("main")
+    _check_page(page, "/console/tasks/T-ann", console.url, "button:text-is('驳回申请，不取消')")
+    assert "请填写撤回或驳回的原因" in page.inner_text("main")
     page.goto(f"{console.url}/console/tasks/T-ann/draw")
     page.fill("#f-drand_signature", "not hex")
     page.click("button:text-is('确认抽取')")
@@ -201,6 +208,7 @@ def test_every_console_page_is_accessible_and_keyboard_reachable(
     _check_page(page, "/console/password", console.url, "button:text-is('修改密码')")
     assert console.service.get_task("T-drawn").state == "drawn"
     assert console.service.get_task("T-ann").state == "announced"
+    assert cancellations.pending_request(console.service, "T-ann") is not None
     rec.context.close()
     reviewer = recorded_page(browser)
     _login(reviewer.page, console.url, "reviewer")

@@ -7,8 +7,11 @@ call outside the browser (issue #15, "Must show"):
 - at the round's time the planner draws the drand task (the draw button, with the recorded
   signature: the relay is offline, as in the other tests); the planner enters the public
   numbers of the other task and a second staff member (the office head, 主任) confirms them;
-- at the disclosure time a reviewer (审核员) is refused the disclosure (Chinese page) and the
-  office head discloses; the head links the inspector's account to a drawn team member;
+- at the disclosure time a reviewer (审核员) discloses the drand task (the reviewer did not
+  draw it) and is refused a cancellation (Chinese page: reviewers hold no task.cancel); the
+  planner asks for the cancellation of the public-numbers task, cannot confirm it alone, and
+  the office head confirms it from the 工作台 (the task is cancelled, its outcome revealed);
+  the head links the inspector's account to a drawn team member;
 - an inspector (检查员) enters a result with an evidence file on a 768 px viewport and the
   reviewer approves it; the planner records a penalty and the reviewer approves it;
 - the public site, published by the app's own scheduler (its ``site`` job, as under
@@ -63,6 +66,7 @@ T_DISCLOSE = lc.T_REVEAL  # 2026-04-01 09:00 Beijing, after the disclosure time
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 DECISION = "走查测试罚〔1〕号"
 FINDINGS = "人防工程被占用堆放杂物"
+CANCEL_REASON = "走查测试：抽查事项调整，本任务取消"
 SITE_WAIT_S = 90
 
 
@@ -268,22 +272,39 @@ def test_a_whole_task_as_four_people_reaches_the_public_site(
     head.page.wait_for_url(f"{url}/console/tasks/{NUMBERS_TASK}?done=draw")
     assert office.service.get_task(NUMBERS_TASK).state == "drawn"
 
-    # The disclosure time: a reviewer may not disclose (Chinese refusal); the head does.
+    # The disclosure time: a reviewer discloses (the planner drew); a reviewer may not cancel.
     clock.now = T_DISCLOSE
     _login(reviewer.page, url, "reviewer")
-    reviewer.page.goto(f"{url}/console/tasks/{TASK}")
-    assert reviewer.page.locator("a.button:text-is('公开结果')").count() == 0
-    refused = reviewer.page.goto(f"{url}/console/tasks/{TASK}/disclose")
+    reviewer.page.goto(f"{url}/console/tasks/{NUMBERS_TASK}")
+    assert reviewer.page.locator("a.button:text-is('申请取消任务')").count() == 0
+    refused = reviewer.page.goto(f"{url}/console/tasks/{NUMBERS_TASK}/cancel")
     assert refused is not None and refused.status == 403
     assert "没有权限" in reviewer.page.inner_text("main")
-    assert "task.disclose" not in reviewer.page.content()
-    assert office.service.get_task(TASK).state == "drawn"
-    _login(head.page, url, "head")
-    head.page.goto(f"{url}/console/tasks/{TASK}")
-    head.page.click("a.button:text-is('公开结果')")
-    head.page.click("button:text-is('确认公开结果')")
-    head.page.wait_for_url(f"{url}/console/tasks/{TASK}?done=disclose")
+    assert "task.cancel" not in reviewer.page.content()
+    assert office.service.get_task(NUMBERS_TASK).state == "drawn"
+    reviewer.page.goto(f"{url}/console/tasks/{TASK}")
+    reviewer.page.click("a.button:text-is('公开结果')")
+    reviewer.page.click("button:text-is('确认公开结果')")
+    reviewer.page.wait_for_url(f"{url}/console/tasks/{TASK}?done=disclose")
     assert office.service.get_task(TASK).state == "disclosed"
+
+    # A cancellation takes two people: the planner asks, the head confirms.
+    _login(planner.page, url, "planner")
+    planner.page.goto(f"{url}/console/tasks/{NUMBERS_TASK}")
+    planner.page.click("a.button:text-is('申请取消任务')")
+    planner.page.fill("#f-reason", CANCEL_REASON)
+    planner.page.click("button:text-is('确认申请取消任务')")
+    planner.page.wait_for_url(f"{url}/console/tasks/{NUMBERS_TASK}?done=cancel")
+    pending = planner.page.inner_text("#h-cancel + p")
+    assert "planner" in pending and "另一位" in pending
+    assert planner.page.locator("button:text-is('确认取消任务')").count() == 0  # not alone
+    assert office.service.get_task(NUMBERS_TASK).state == "drawn"
+    _login(head.page, url, "head")
+    head.page.click(f"a[aria-label='确认或驳回 {NUMBERS_TASK} 的取消申请']")
+    assert CANCEL_REASON in head.page.inner_text("main")
+    head.page.click("button:text-is('确认取消任务')")
+    head.page.wait_for_url(f"{url}/console/tasks/{NUMBERS_TASK}?done=cancel-confirm")
+    assert office.service.get_task(NUMBERS_TASK).state == "cancelled"
 
     # The head links the inspector's account to a member of the first team (用户管理).
     head.page.goto(f"{url}/console/sheets/{TASK}")
@@ -367,6 +388,8 @@ def test_a_whole_task_as_four_people_reaches_the_public_site(
         assert FINDINGS in public.page.content()
         public.page.goto(f"{server.url}penalties/")
         assert DECISION in public.page.inner_text("main")
+        public.page.goto(f"{server.url}tasks/{NUMBERS_TASK}/")
+        assert CANCEL_REASON in public.page.inner_text("main")
     finally:
         public.context.close()
         server.close()

@@ -18,7 +18,7 @@ task.read        admin planner inspector reviewer auditor
 registry.read    admin planner inspector reviewer auditor
 task.plan        admin planner
 task.draw        admin planner
-task.disclose    admin planner
+task.disclose    admin planner reviewer
 task.cancel      admin planner
 outcome.read     admin planner inspector
 registry.write   admin planner

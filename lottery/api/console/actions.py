@@ -71,12 +71,23 @@ def _disclose(task: Task, now: datetime) -> list[str]:
     return lines
 
 
-def _cancel(task: Task, now: datetime) -> list[str]:
+def cancel_effects(task: Task) -> list[str]:
+    """What a confirmed cancellation publishes besides its reason (the request's page and the
+    pending request's confirmation both say it)."""
     outcome = "和已抽取的结果" if task.state == "drawn" else ""
     return [
-        "现在取消本任务，并公开您填写的取消原因。",
         f"同时公开本办公室的秘密{outcome}，证明取消不是因为看到了抽取结果。",
         "取消后不能恢复；如需重新抽查，须新建任务。",
+    ]
+
+
+def _cancel(task: Task, now: datetime) -> list[str]:
+    return [
+        "现在提交取消申请，不会立即取消：须由另一位有取消权限的工作人员确认。"
+        "确认之前不公开任何内容，任务照常进行。",
+        "另一人确认后，任务取消，并公开您填写的取消原因。",
+        *cancel_effects(task),
+        "如果确认之前任务的状态变了（例如到时已抽取或已公开），这份申请作废，须重新申请。",
     ]
 
 
@@ -84,7 +95,7 @@ ACTIONS = (
     Action("announce", "公告", Perm.TASK_PLAN, ("draft",), _announce),
     Action("draw", "抽取", Perm.TASK_DRAW, ("announced",), _draw),
     Action("disclose", "公开结果", Perm.TASK_DISCLOSE, ("drawn",), _disclose),
-    Action("cancel", "取消任务", Perm.TASK_CANCEL, ("announced", "drawn"), _cancel),
+    Action("cancel", "申请取消任务", Perm.TASK_CANCEL, ("announced", "drawn"), _cancel),
 )
 BY_KEY = {a.key: a for a in ACTIONS}
 

@@ -1,8 +1,9 @@
 """The 工作台, the task pages, the confirmed transitions and the sealed outcome.
 
 Transitions call the service as the JSON API's routes do (``Lifecycle.announce``,
-``draw_task``, ``Lifecycle.disclose``, ``Lifecycle.cancel``) and queue the scheduler's next
-step the same way; a refusal by the service is shown in Chinese and changes nothing.
+``draw_task``, ``Lifecycle.disclose``, ``cancellations.request_cancel``) and queue the
+scheduler's next step the same way; a refusal by the service is shown in Chinese and changes
+nothing. Confirming or rejecting a pending cancellation is :mod:`.cancel_pages`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
 from lottery.core.errors import LotteryError
+from lottery.service import cancellations
+from lottery.service.beacons import same_person
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
 from lottery.service.preview import TaskPreview, preview_task
@@ -23,7 +26,7 @@ from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import views, words
-from .actions import BY_KEY, Action, offered
+from .actions import BY_KEY, Action, cancel_effects, offered
 from .render import page, refusal_page
 from .session import ConsoleUser, User, check_csrf, require
 
@@ -68,7 +71,17 @@ def task_list(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
     )
 
 
-def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = "") -> Response:
+def task_page_response(
+    user: ConsoleUser,
+    service: Lifecycle,
+    task_id: str,
+    done: str = "",
+    *,
+    status: int = 200,
+    reject_error: str = "",
+    reject_reason: str = "",
+) -> Response:
+    """The task page; ``reject_error`` goes next to the pending cancellation's reason field."""
     try:
         detail = views.task_detail(service, task_id)
     except TaskNotFound:
@@ -79,27 +92,45 @@ def _task_page(user: ConsoleUser, service: Lifecycle, task_id: str, done: str = 
         and (user.can(Perm.BEACON_ENTER) or user.can(Perm.BEACON_CONFIRM))
         and views.numbers_beacon(service, task) is not None
     )
+    asked = detail.pending_cancel
+    may_cancel = asked is not None and user.can(Perm.TASK_CANCEL)
+    mine = asked is not None and same_person(asked.requested_by, user.name)
+    actions = [a for a in offered(task, user.can) if not (a.key == "cancel" and asked is not None)]
     return page(
         "task.html",
         user=user,
         active="tasks",
+        status=status,
         d=detail,
         done=done,
-        actions=offered(task, user.can),
+        actions=actions,
         can_outcome=task.draw_record is not None and user.can(Perm.OUTCOME_READ),
         can_report=task.state in ("disclosed", "closed")
         and (user.can(Perm.REPORT_WRITE) or user.can(Perm.RESULT_REVIEW)),
         numbers_link=numbers_link,
         draft_tools=task.state == "draft" and user.can(Perm.TASK_PLAN),
+        cancel_mine=mine,
+        cancel_confirm=may_cancel and not mine,
+        cancel_reject=may_cancel,
+        cancel_effects=cancel_effects(task),
+        reject_error=reject_error,
+        reject_reason=reject_reason,
     )
+
+
+_DONE = {
+    **{a.key: f"已{a.label}。" for a in BY_KEY.values()},
+    "cancel": "已提交取消申请，等待另一位工作人员确认；确认之前任务照常进行。",
+    "cancel-confirm": "已确认取消申请，任务已取消。",
+    "cancel-reject": "取消申请已撤回或驳回，任务照常进行。",
+}
 
 
 @router.get("/tasks/{task_id}", response_model=None)
 def task_page(task_id: str, user: User, service: ServiceDep, done: str = "") -> Response:
     """One task: state, times, items, beacon, public records, the buttons the user may use."""
     require(user, Perm.TASK_READ)
-    message = {a.key: f"已{a.label}。" for a in BY_KEY.values()}.get(done, "")
-    return _task_page(user, service, task_id, message)
+    return task_page_response(user, service, task_id, _DONE.get(done, ""))
 
 
 def _confirm(
@@ -223,8 +254,10 @@ def _run(
         ).drawn()
     elif action.key == "disclose":
         service.disclose(task_id, now, actor=user.name, remote_addr=addr)
-    else:
-        service.cancel(task_id, reason.strip(), now, actor=user.name, remote_addr=addr)
+    else:  # a request only: another person confirms it (cancel_pages)
+        cancellations.request_cancel(
+            service, task_id, reason.strip(), user.name, now, remote_addr=addr
+        )
     schedule(request, task_id=task_id)
 
 

@@ -15,12 +15,13 @@ from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from lottery.core.canonical import parse_time
 from lottery.core.errors import LotteryError
 from lottery.core.outcome import decode_outcome
-from lottery.service import beacons
+from lottery.service import beacons, cancellations
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
 from lottery.service.result_entry import CST, local_date
 from lottery.storage.models import (
+    CancelRequest,
     CheckpointRow,
     Inspector,
     ItemListVersion,
@@ -74,6 +75,7 @@ class TaskDetail:
     items: list[tuple[str, str]]
     records: list[PublicLink]
     pending_numbers: tuple[str, datetime] | None
+    pending_cancel: CancelRequest | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,15 @@ class PendingBeacon:
     task: Task
     entered_by: str
     entered_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingCancel:
+    """A cancellation asked for by one person, waiting for a second one."""
+
+    task: Task
+    requested_by: str
+    requested_at: datetime
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,7 @@ class Dashboard:
     pending: list[PendingBeacon]
     checkpoint: tuple[int, datetime] | None
     due: list[Due]
+    cancellations: list[PendingCancel]
 
 
 @dataclass(frozen=True)
@@ -227,6 +239,7 @@ def task_detail(lc: Lifecycle, task_id: str) -> TaskDetail:
         items=items,
         records=records,
         pending_numbers=(pending.entered_by, pending.entered_at) if pending else None,
+        pending_cancel=cancellations.pending_request(lc, task_id),
     )
 
 
@@ -236,8 +249,8 @@ def _checkpoint(session: Session) -> tuple[int, datetime] | None:
 
 
 def dashboard(lc: Lifecycle, now: datetime) -> Dashboard:
-    """The 工作台: upcoming steps, sealed tasks, beacons awaiting a second person, the latest
-    checkpoint and the publications due (7 working days)."""
+    """The 工作台: upcoming steps, sealed tasks, beacons and cancellations awaiting a second
+    person, the latest checkpoint and the publications due (7 working days)."""
     tasks = [t for t in lc.list_tasks() if t.state in ACTIVE_STATES]
     upcoming = [Upcoming(t, m) for t in tasks if (m := next_moment(t)) is not None]
     upcoming.sort(key=lambda u: u.moment.sort_key)
@@ -260,6 +273,10 @@ def dashboard(lc: Lifecycle, now: datetime) -> Dashboard:
         pending=pending,
         checkpoint=checkpoint,
         due=due,
+        cancellations=[
+            PendingCancel(task, request.requested_by, request.requested_at)
+            for task, request in cancellations.pending_requests(lc)
+        ],
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from lottery.core.errors import InfeasibleError, InputError, LotteryError, VerificationError
 from lottery.core.workdays import CalendarDataMissing
+from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
@@ -98,6 +99,7 @@ _ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (StateError, "任务当前的状态不允许这项操作（可能已由他人或系统定时任务完成）"),
     (Throttled, "操作过于频繁，请稍后再试"),
     (Forbidden, "没有权限进行这项操作"),
+    (SamePerson, "这项操作须由两个不同的人完成"),
     (BeaconNotYetAvailable, "随机数尚未产生，请到时再抽取"),
     (RelaysUnavailable, "暂时无法从随机数中继获取随机数，请稍后再试"),
     (InfeasibleError, "按现有名录和人员无法完成这次抽取（例如检查人员不足以组成检查组）"),

@@ -17,6 +17,7 @@ from lottery.api.console import (
     auth_pages,
     browse_pages,
     calendar_pages,
+    cancel_pages,
     conflict_pages,
     evidence_pages,
     item_pages,
@@ -47,6 +48,7 @@ router.include_router(auth_pages.router)
 router.include_router(report_pages.router)  # before the task pages' /tasks/{id}/{action}
 router.include_router(task_wizard.router)  # before task_pages: /tasks/new, /tasks/{id}/edit
 router.include_router(numbers_page.router)
+router.include_router(cancel_pages.router)
 router.include_router(task_pages.router)
 router.include_router(site_page.router)
 router.include_router(audit_page.router)

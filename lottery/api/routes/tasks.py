@@ -12,6 +12,7 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require, schedule
 from lottery.api.schemas import (
     ERROR_RESPONSES,
     CancelRequest,
+    CancelRequestPublic,
     DrawRequest,
     NumbersEntryPublic,
     NumbersRequest,
@@ -20,12 +21,13 @@ from lottery.api.schemas import (
     TaskPublic,
 )
 from lottery.core.errors import InputError
-from lottery.service import beacons, drafts
+from lottery.service import beacons, cancellations, drafts
 from lottery.service.drawing import draw_task
 from lottery.service.roles import Perm
 from lottery.service.taskfile import TaskDefinition
 from lottery.service.users import StaffUser
 from lottery.storage.models import BeaconEntry
+from lottery.storage.models import CancelRequest as CancelRow
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
 TaskId = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")]
@@ -173,7 +175,7 @@ def disclose(
     return RecordPublic.of(service.disclose(task_id, now, actor=user.name, remote_addr=addr))
 
 
-@router.post("/{task_id}/cancel", response_model=RecordPublic)
+@router.post("/{task_id}/cancel", response_model=CancelRequestPublic, status_code=202)
 def cancel(
     task_id: TaskId,
     body: CancelRequest,
@@ -181,10 +183,44 @@ def cancel(
     service: ServiceDep,
     now: NowDep,
     addr: RemoteAddr,
+) -> CancelRequestPublic:
+    """First person: ask for the cancellation of an announced or drawn task (``pending``).
+
+    Nothing is published and the task does not change until a different staff member holding
+    task.cancel confirms (``/cancel/confirm``). 409 when a request is already pending.
+    """
+    request = cancellations.request_cancel(
+        service, task_id, body.reason, user.name, now, remote_addr=addr
+    )
+    return _request_public(request)
+
+
+@router.post("/{task_id}/cancel/confirm", response_model=RecordPublic)
+def confirm_cancel(
+    task_id: TaskId, user: Canceller, service: ServiceDep, now: NowDep, addr: RemoteAddr
 ) -> RecordPublic:
-    """Cancel an announced or drawn task; its secret (and outcome) are revealed."""
-    record = service.cancel(task_id, body.reason, now, actor=user.name, remote_addr=addr)
+    """Second, different person: cancel the task with the requested reason; its secret (and
+    outcome) are revealed. 403 for the person who asked; 409 when the task changed state since
+    the request (the request is then void)."""
+    record = cancellations.confirm_cancel(service, task_id, user.name, now, remote_addr=addr)
     return RecordPublic.of(record)
+
+
+@router.post("/{task_id}/cancel/reject", response_model=CancelRequestPublic)
+def reject_cancel(
+    task_id: TaskId,
+    body: CancelRequest,
+    user: Canceller,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> CancelRequestPublic:
+    """Withdraw (its author) or refuse (another staff member) the pending request, with a
+    reason (audited). Nothing is published."""
+    request = cancellations.reject_cancel(
+        service, task_id, user.name, body.reason, now, remote_addr=addr
+    )
+    return _request_public(request)
 
 
 @router.get("/{task_id}/outcome", response_model=dict[str, Any])
@@ -254,4 +290,18 @@ def _entry_public(entry: BeaconEntry) -> NumbersEntryPublic:
         status=entry.status,
         entered_by=entry.entered_by,
         entered_at=entry.entered_at,
+    )
+
+
+def _request_public(request: CancelRow) -> CancelRequestPublic:
+    return CancelRequestPublic(
+        task=request.task,
+        reason=request.reason,
+        status=request.status,
+        task_state=request.task_state,
+        requested_by=request.requested_by,
+        requested_at=request.requested_at,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        decision_reason=request.decision_reason,
     )
