@@ -11,6 +11,7 @@ import csv
 import inspect
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +28,21 @@ from lottery.storage.models import (
     LogEntry,
     Target,
 )
+from tests import lifecycle as lc
 from tests.api.conftest import token
 from tests.api.test_console import _csrf, login
 from tests.registry_io.conftest import ITEM_HEADER, TARGET_HEADER, item, target, uscc
+from tests.service.conftest import load_registries
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Lifecycle]:
+    """An office that has published no item list yet: the item-list pages start at version 1
+    (the other modules' offices publish the list their tasks cite)."""
+    svc = Lifecycle.open(settings)
+    load_registries(svc, lc.small_registries(), item_list=False)
+    yield svc
+    svc.engine.dispose()
 
 
 def _count(service: Lifecycle, model: type) -> int:

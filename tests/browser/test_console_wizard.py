@@ -104,6 +104,7 @@ def test_a_planner_creates_a_task_with_the_wizard(
     page.fill("#f-task", "T-wiz")
     page.fill("#f-title", "向导新建的任务")
     page.check("input[name=org_units][value=city]")
+    page.check("input[name=items][value='RF-01@1']")
     page.fill("#f-window_start", "2026-03-10")
     page.fill("#f-window_end", "2026-03-31")
     for risk, percent in (("A", "3"), ("B", "5"), ("C", "10"), ("D", "20")):

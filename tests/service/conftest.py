@@ -18,8 +18,9 @@ from tests import lifecycle as lc
 from tests.storage.conftest import database_url  # noqa: F401 - the parametrized fixture
 
 
-def load_registries(service: Lifecycle, regs: Registries) -> None:
-    """Write the synthetic registries into the database, with private fields filled in."""
+def load_registries(service: Lifecycle, regs: Registries, *, item_list: bool = True) -> None:
+    """Write the synthetic registries into the database, with private fields filled in, and
+    (``item_list``) publish the item list the tests' tasks cite."""
     with service.session() as s, s.begin():
         s.add(OrgUnit(code="city", name="市人防办", level="city"))
         s.flush()
@@ -69,7 +70,8 @@ def load_registries(service: Lifecycle, regs: Registries) -> None:
                 s.add(InspectionHistory(target=ex.target, date=date(2026, month, 15)))
     # The item list the tests' tasks cite (tests/lifecycle.py: RF-01 of version 1), published
     # as the office would, before any task is announced.
-    publish_item_list(service, [TEST_ITEM], actor="planner", now=ITEMS_PUBLISHED)
+    if item_list:
+        publish_item_list(service, [TEST_ITEM], actor="planner", now=ITEMS_PUBLISHED)
 
 
 TEST_ITEM = ItemRow(

@@ -115,6 +115,14 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "seconds": "锁定秒数",
     "until": "锁定至",
     "added": "新增联署签名",
+    "request": "取消申请编号",
+    "requested_in": "申请时的任务状态",
+    "now": "现在的任务状态",
+    "state": "任务状态",
+    "requested_by": "申请人",
+    "withdrawn": "由申请人撤回",
+    "name": "文件名",
+    "size": "文件大小（字节）",
 }
 
 # Values that are codes, by key: shown by their Chinese name (other values as they are).
