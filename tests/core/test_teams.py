@@ -319,6 +319,70 @@ def test_the_random_phase_is_exactly_4n_plus_64_counter_values(
     assert got[0].inspectors == ("I4", "I1")
 
 
+class _ScanRealSha(_RejectingSha):
+    """Index 0 for counters 0..87 (n = 6: slot 1's whole random phase), real SHA-256 from
+    counter 88 on: the scan's start then comes from the real x(t, 88) of docs/teams.md §2.1."""
+
+    def digest(self) -> bytes:
+        if int.from_bytes(self.data[-4:], "big") < 4 * 6 + 64:
+            return bytes(32)
+        return hashlib.sha256(self.data).digest()
+
+
+def test_the_scan_start_is_drawn_from_the_scan_counter_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§2.4: the scan of slot 1 starts at the index that counter 4n + 64 = 88 draws, with the
+    hash input of §2.1 byte for byte (u32be length of the id, u32be counter); the scan takes
+    the first acceptable inspector from there (I0 is a conflict)."""
+    pool = [f"I{k}" for k in range(6)]
+    target = "SCAN-7"
+    conflicts = {target: frozenset({"I0"})}
+    t = target.encode()
+    x = hashlib.sha256(
+        b"lottery-v1 team\x00" + SEED + len(t).to_bytes(4, "big") + t + (88).to_bytes(4, "big")
+    ).digest()
+    v = int.from_bytes(x[:8], "big")
+    start = v % 6 if v < (2**64 // 6) * 6 else 0
+    first = pool[start] if start != 0 else "I1"  # P[0] = I0 is refused: the scan moves on
+    want = reference_assign(SEED, [target], pool, conflicts, {}, 2, 1, sha=_ScanRealSha)
+    monkeypatch.setattr(team_mod, "_sha256", _ScanRealSha)
+    got = assign_teams(SEED, [target], pool, conflicts, {}, 2, 1)
+    assert got == want
+    assert got[0].inspectors[0] == first
+
+
+_AFTER_SCAN_SCRIPT = {b"A": {88: 3, 89: 5}, b"B": {88: 3, 175: 3}}
+
+
+class _AfterScanSha(_RejectingSha):
+    """Draws by script (n = 6): index 0 except where _AFTER_SCAN_SCRIPT says otherwise."""
+
+    def digest(self) -> bytes:
+        target, c = bytes(self.data[52:-4]), int.from_bytes(self.data[-4:], "big")
+        return _AFTER_SCAN_SCRIPT[target].get(c, 0).to_bytes(8, "big") + bytes(24)
+
+
+def test_after_a_scan_the_next_slot_goes_on_from_the_following_counter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§2.4: slot 2 starts with the counter after slot 1's scan counter, and its random phase
+    again lasts 4n + 64 = 88 counter values. I0 is a conflict of A and B; index 0 draws I0.
+
+    A: counters 0..87 give I0; the scan counter 88 starts the scan at I3: slot 1. Slot 2
+    starts at counter 89, which draws I5. B: the same slot 1, I3; slot 2 runs counters
+    89..176 (counter 175 draws I3, already on the team) and its scan counter 177 starts at
+    I0 (a conflict): I1. Starting slot 2 one counter late would miss A's I5; two counters
+    early would make 175 B's scan counter and start the scan at I3, giving I4."""
+    pool = [f"I{k}" for k in range(6)]
+    conflicts = {"A": frozenset({"I0"}), "B": frozenset({"I0"})}
+    want = reference_assign(SEED, ["A", "B"], pool, conflicts, {}, 2, 2, sha=_AfterScanSha)
+    monkeypatch.setattr(team_mod, "_sha256", _AfterScanSha)
+    got = assign_teams(SEED, ["A", "B"], pool, conflicts, {}, 2, 2)
+    assert got == want
+    assert [t.inspectors for t in got] == [("I3", "I5"), ("I3", "I1")]
+
+
 class _PairScriptSha(_RejectingSha):
     """Draws by script (n = 4): target A draws index 0 then 1; target B draws 0, then 1 up to
     counter 64, then 3."""

@@ -108,6 +108,45 @@ def test_the_tightest_target_sets_the_minimum_cap() -> None:
         check_feasible(CANDS, 3, POOL5, conflicts, previous, 2, 2)
 
 
+@pytest.mark.parametrize("order", [["t3", "t2"], ["t2", "t3"]])
+def test_of_targets_tied_for_the_fewest_the_message_names_the_least_id(order: list[str]) -> None:
+    # e(t2) = e(t3) = 4, T = 3: cap 1 gives F = floor(2 * 2 / 1) = 4 and 4 - 4 < 2; cap 2
+    # gives F = 2. Whichever the map names first, the message names t2, the smaller id.
+    blocked = {"t2": frozenset({"i2"}), "t3": frozenset({"i1"})}
+    conflicts = {t: blocked[t] for t in order}
+    with pytest.raises(InfeasibleError) as low:
+        check_feasible(CANDS, 3, POOL5, conflicts, {}, 2, 1)
+    assert str(low.value) == (
+        "workload cap 1 is too low: up to 4 inspectors may be full when a target's turn comes"
+        " and target t2 has 4 eligible inspectors, 2 needed; the smallest cap that passes is 2"
+    )
+
+
+def test_the_message_names_a_target_with_the_fewest_not_one_met_earlier() -> None:
+    # e(t1) = 4 is read first, then e(t2) = 3: the tightest is t2, although t1 sorts first.
+    conflicts = {"t1": frozenset({"i1"}), "t2": frozenset({"i1", "i2"})}
+    with pytest.raises(InfeasibleError, match="and target t2 has 3 eligible inspectors, 2 needed"):
+        check_feasible(CANDS, 3, POOL5, conflicts, {}, 2, 2)
+
+
+def test_a_target_whose_restrictions_block_nobody_is_not_named_as_the_tightest() -> None:
+    # x9 is not in the pool: e(t1) = 5 = n, as for every other candidate. The cap is too low
+    # because of the pool's size (T = 3, cap 1: F = 4, 5 - 4 < 2), not because of t1.
+    with pytest.raises(InfeasibleError) as low:
+        check_feasible(CANDS, 3, POOL5, {"t1": frozenset({"x9"})}, {}, 2, 1)
+    assert "and the pool has 5 inspectors, 2 needed" in str(low.value)
+    assert "t1" not in str(low.value)
+
+
+def test_the_candidates_may_be_a_one_pass_iterable() -> None:
+    # As a set (above): minimum cap 3 for e(t2) = 3 and T = 3; a generator gives the same.
+    conflicts = {"t2": frozenset({"i1", "i2"})}
+    assert minimum_cap(iter(sorted(CANDS)), 3, POOL5, conflicts, {}, 2) == 3
+    check_feasible((t for t in sorted(CANDS)), 3, POOL5, conflicts, {}, 2, 3)
+    with pytest.raises(InputError, match=r"total picks \(4\) exceed the number of candidates"):
+        check_feasible(iter(sorted(CANDS)), 4, POOL5, conflicts, {}, 2, 4)
+
+
 def test_a_conflict_and_a_previous_visit_by_the_same_inspector_count_once() -> None:
     both = {"t1": frozenset({"i1", "i2", "i3"})}
     # e(t1) = 2 either way: still feasible with size 2 and a cap >= T.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lottery.core.errors import InputError
 from lottery.core.records import Record
@@ -350,3 +350,33 @@ def test_previous_inspectors_are_those_of_the_latest_inspection_only(service: Li
     # The fixture's own history (one inspection each, in 2025) is there too, for the targets
     # and inspectors of the pools.
     assert {(t, i) for t, i in REGS.previous if i in ann.inspectors} <= ann.previous
+
+
+def test_of_two_inspections_on_the_same_day_the_one_recorded_last_counts(
+    service: Lifecycle,
+) -> None:
+    """Same date: the inspection recorded later (the larger row id) is "last time", also after
+    the earlier row was updated (a corrected result updates its row, docs/results.md). On
+    PostgreSQL an update rewrites the row at the end of the table, so without the id
+    tie-break the updated, earlier record would be read last and win."""
+    fresh = [t for t in TARGETS if t not in {t for t, _ in REGS.previous}]
+    target = fresh[0]
+    valid = [i.id for i in REGS.inspectors if i.cert_valid_to == "2029-12-31"]
+    day = date(YEAR - 1, 6, 10)  # last year: two checks this year would exclude the target
+    _history(service, target, day, inspectors=(valid[0], valid[1]))
+    _history(service, target, day, inspectors=(valid[2], valid[3]))
+    with service.session() as s, s.begin():
+        first, _later = s.exec(
+            select(InspectionHistory)
+            .where(InspectionHistory.target == target)
+            .order_by(col(InspectionHistory.id))
+        ).all()
+        first.inspectors = [valid[0], valid[4]]  # corrected: who was actually present
+        s.add(first)
+
+    ann = _announce(service)
+
+    assert {(t, i) for t, i in ann.previous if t == target} == {
+        (target, valid[2]),
+        (target, valid[3]),
+    }
