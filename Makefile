@@ -26,9 +26,10 @@ typecheck: venv
 # [tool.coverage.run]), then one line per package checked against its floor
 # (tests/coverage_floors.py; docs/testing.md, "Coverage"). pytest's summary stays the last
 # line pytest prints; the coverage table follows it. PYTEST_ARGS: extra pytest arguments.
-# PYTEST_WORKERS: pytest-xdist processes (one a core; `PYTEST_WORKERS=0` runs in one process).
+# PYTEST_WORKERS: pytest-xdist processes (three on two cores: the suite waits on PostgreSQL,
+# Chromium and subprocesses much of the time; `PYTEST_WORKERS=0` runs in one process).
 PYTEST_ARGS ?=
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 
 pytest: venv
 	@rm -f .coverage .coverage.*

@@ -107,7 +107,8 @@ def test_the_inspectors_pages_are_accessible_at_tablet_and_phone_width(
     browser: sync_api.Browser, served: Served
 ) -> None:
     target = served.outcome.teams[0].target
-    other = next(t.target for t in served.outcome.teams if t.target != target)
+    me = served.outcome.teams[0].inspectors[0]  # the account's inspector (the fixture)
+    other = next(t.target for t in served.outcome.teams if me not in t.inspectors)
     inspector = recorded_page(browser)
     _login(inspector.page, served.url, "inspector")
     _check(inspector.page, served.url, "/console/my")

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lottery.core.text_safety import first_unsafe
 from lottery.core.uscc import ALPHABET, check_character
 from lottery.registry_io import (
     LAYOUTS,
@@ -106,6 +107,9 @@ _text = (
     st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1)
     .map(str.strip)
     .filter(lambda s: s and s[0] not in "=+-@" and not any(x in s for x in "、,，;；/"))
+    # What every import refuses (docs/import.md: controls, bidi marks, noncharacters such as
+    # U+FDD0) is not text a registry can hold; its refusal has tests of its own.
+    .filter(lambda s: first_unsafe(s) is None)
 )
 _body = st.text(st.sampled_from(ALPHABET), min_size=17, max_size=17)
 _day = st.dates(date(2000, 1, 1), date(2040, 1, 1))
