@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from lottery.core.records import Record
 from publisher.model import SiteModel
-from publisher.render import code, environment, escape, render
+from publisher.render import beijing, code, environment, escape, render
 from publisher.render import link as render_link
 
 STATUS = {
@@ -182,7 +182,7 @@ def index_page(model: SiteModel) -> str:
             link(t.task, f"tasks/{t.task}/"),
             h(t.announcement["title"]),
             h(STATUS.get(t.status, t.status)),
-            t.announcement["time"][:10],
+            beijing(t.announcement["time"])[:10],
         ]
         for t in by_time[:LATEST]
     ]
@@ -195,7 +195,7 @@ def index_page(model: SiteModel) -> str:
         [
             link(r.body["task"], f"tasks/{r.body['task']}/"),
             h(model.tasks[r.body["task"]].announcement["title"]),
-            r.body["time"],
+            beijing(r.body["time"]),
             h(STATUS.get(model.tasks[r.body["task"]].status, "")),
         ]
         for r in draws[:LATEST]
@@ -251,7 +251,7 @@ def log_pages(model: SiteModel) -> dict[str, str]:
         sizes = []
     numbered = list(enumerate(records))
     latest = numbered[-LATEST:][::-1]
-    headers = ["序号", "时间（UTC）", "类型", "对象", "记录编号"]
+    headers = ["序号", "时间（北京时间）", "类型", "对象", "记录编号"]
     shown = "、".join(sizes[-10:]) + ("……" if len(sizes) > 10 else "")
     out = {
         "index": render(
@@ -290,7 +290,7 @@ def _record_rows(items: list[tuple[int, Record]], model: SiteModel, root: str) -
     return [
         [
             i,
-            r.body["time"],
+            beijing(r.body["time"]),
             RECORD_NAMES.get(r.type, r.type),
             _record_subject(model, r, root),
             short(r.id),

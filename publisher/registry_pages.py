@@ -12,7 +12,7 @@ from typing import Any
 from lottery.core.records import Record
 from publisher.model import SiteModel
 from publisher.pages import link, log_link, short
-from publisher.render import render
+from publisher.render import beijing, render
 from publisher.snapshot import FIELD_NAMES
 
 ITEM_FIELDS = (
@@ -48,7 +48,7 @@ def _version_body(model: SiteModel, record: Record, root: str) -> dict[str, Any]
         "version": body["version"],
         "effective": body["effective"],
         "count": len(body["items"]),
-        "time": body["time"],
+        "time": beijing(body["time"]),
         "short": short(record.id),
         "log_link": log_link(model, record, root),
         "entries": [_item_section(item) for item in body["items"]],
@@ -63,7 +63,7 @@ def item_pages(model: SiteModel) -> dict[str, str]:
             link(f"第 {v} 版", f"v{v}/"),
             r.body["effective"],
             len(r.body["items"]),
-            r.body["time"],
+            beijing(r.body["time"]),
         ]
         for v, r in sorted(model.item_lists.items(), reverse=True)
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
+from lottery.core.canonical import parse_time
+from lottery.core.errors import EncodingError
 from lottery.core.text_safety import classify
+from lottery.core.witness_audit import CHINA_STANDARD_TIME
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # One numeric reference per character that means something in HTML (&, <, >, quotes) or in
@@ -118,6 +122,18 @@ def _finalize(value: Any) -> Any:
 
 
 @cache
+def beijing(stamp: str | datetime) -> str:
+    """A record's time (RFC 3339, UTC) as a reader in China reads it: Beijing time, UTC+8,
+    ``2026-03-01 10:00:00``; the pages say 北京时间 once in the column or sentence. A value that
+    is not a time (a hostile record cannot reach here: records are schema-checked) is shown
+    as it is."""
+    try:
+        moment = stamp if isinstance(stamp, datetime) else parse_time(stamp)
+    except EncodingError:
+        return str(stamp)
+    return moment.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def environment() -> Environment:
     """The templates' environment (built once)."""
     # autoescape is on, and finalize escapes first with the Markdown+HTML escape.
@@ -131,7 +147,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.globals.update(link=link, code=code, verbatim=verbatim)
-    env.filters.update(url=url_part, code=code)
+    env.filters.update(url=url_part, code=code, beijing=beijing)
     return env
 
 

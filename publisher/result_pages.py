@@ -19,7 +19,7 @@ from markupsafe import Markup
 from lottery.core.records import Record
 from publisher.model import SiteModel
 from publisher.pages import ENVELOPE, FIELD_LABELS, cell, fields_table, h, link, log_link
-from publisher.render import code, escape, render
+from publisher.render import beijing, code, escape, render
 
 
 def _rows_with_payloads(
@@ -32,9 +32,9 @@ def _rows_with_payloads(
 ) -> dict[str, Any]:
     """Headers and rows of a table: ``lead`` columns, every payload field, time, log index."""
     cols, payload_cells = fields_table([r.body for r in records], ENVELOPE | shown)
-    tail = ["公开时间（UTC）", "日志序号"]
+    tail = ["公开时间（北京时间）", "日志序号"]
     rows = [
-        [*front, *payload, r.body["time"], log_link(model, r, root)]
+        [*front, *payload, beijing(r.body["time"]), log_link(model, r, root)]
         for front, payload, r in zip(cells, payload_cells, records, strict=True)
     ]
     return {"headers": [*lead, *cols, *tail], "rows": rows}
@@ -72,7 +72,10 @@ def _report(model: SiteModel, record: Record) -> dict[str, Any]:
     due, status = deadline_text(body)
     rows: list[list[Any]] = [["公开时限", due], ["公开情况", status]]
     rows += [[FIELD_LABELS.get(k, k), cell(v)] for k, v in body.items() if k not in skip]
-    rows += [["公开时间（UTC）", body["time"]], ["日志序号", log_link(model, record, "../../")]]
+    rows += [
+        ["公开时间（北京时间）", beijing(body["time"])],
+        ["日志序号", log_link(model, record, "../../")],
+    ]
     text = body.get("text")
     return {
         "short": record.id[:16] + "…",
@@ -178,8 +181,8 @@ def penalties_page(model: SiteModel) -> str:
                 r.body["decision"],
                 r.body.get("decided", ""),
                 *deadline_text(r.body),
-                r.body["time"],
-                w.body["time"],
+                beijing(r.body["time"]),
+                beijing(w.body["time"]),
                 _why(w.body),
                 code(r.id),
                 log_link(model, r, "../") + escape("、") + log_link(model, w, "../"),

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
 from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short
-from publisher.render import code, render
+from publisher.render import beijing, code, render
 
 
 def _beacon_text(beacon: dict[str, Any]) -> Markup:
@@ -17,7 +17,7 @@ def _beacon_text(beacon: dict[str, Any]) -> Markup:
     if primary["kind"] == "drand":
         text = (
             f"drand {primary['chain']} 第 {primary['round']} 轮"
-            f"（链哈希 {primary['chain_hash'][:16]}…），截止 {primary['deadline']}"
+            f"（链哈希 {primary['chain_hash'][:16]}…），截止北京时间 {beijing(primary['deadline'])}"
         )
     else:
         sources = "；".join(f"{s['name']} {s['announced_draw']}" for s in primary["sources"])
@@ -74,7 +74,7 @@ def _items(model: SiteModel, refs: list[dict[str, Any]]) -> list[dict[str, Any]]
 def _timeline(model: SiteModel, view: TaskView) -> list[list[Any]]:
     return [
         [
-            r.body["time"],
+            beijing(r.body["time"]),
             RECORD_NAMES.get(r.type, r.type),
             short(r.id),
             log_link(model, r, "../../"),
@@ -125,7 +125,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["算法", a["algorithm"]],
         ["随机源（公告时指定）", _beacon_text(a["beacon"])],
         ["承诺值（commit）", code(a["commit"])],
-        ["公开时间", a["disclosure"]],
+        ["公开时间（北京时间）", beijing(a["disclosure"])],
     ]
     draw = view.record("task-draw")
     cancel = view.record("task-cancellation")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lottery.core.records import parse_record_text
@@ -120,7 +121,7 @@ def test_a_corrected_result_replaces_the_original(built_site: BuiltSite) -> None
 
 def test_a_withdrawn_penalty_shows_no_content(built_site: BuiltSite) -> None:
     penalties = _text(built_site.site, "penalties")
-    withdrawn = penalties[penalties.index("已撤销") :]
+    withdrawn = penalties[penalties.index("已撤回公示") :]
     assert "武人防罚〔2026〕2号" in withdrawn and "经行政复议撤销" in withdrawn
     # Neither the party nor the decision's content is shown any more (docs/results.md).
     assert built_site.built.picks["T2026-0001"][1] not in penalties
@@ -152,5 +153,13 @@ def test_log_pages_list_every_record(built_site: BuiltSite) -> None:
     listing = (built_site.work / "pages" / "log" / "1.md").read_text("utf-8")
     rows = [line for line in listing.splitlines() if re.match(r"<tr><td>\d+</td>", line)]
     assert len(rows) == len(bodies)
-    assert all(f"<td>{i}</td><td>{b['time']}</td>" in rows[i] for i, b in enumerate(bodies))
+    # Times in Beijing time (UTC+8), as a reader in China reads them; the header says so.
+    cells = [f"<td>{i}</td><td>{_beijing(b['time'])}</td>" for i, b in enumerate(bodies)]
+    assert all(cell in row for cell, row in zip(cells, rows, strict=True))
+    assert "时间（北京时间）" in listing and "UTC" not in listing
     assert listing.startswith("---\nsearch:\n  exclude: true\n---")
+
+
+def _beijing(stamp: str) -> str:
+    utc = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    return (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lottery.core.deadline_audit import audit_publications
@@ -50,10 +51,11 @@ def test_a_withdrawn_penalty_shows_dates_reason_and_record_hash(built_site: Buil
     model = load_model(built_site.built.export)
     [penalty] = [r for r in model.penalties if r.id in model.withdrawals]
     page = _text(built_site.site, "penalties")
-    withdrawn = page[page.index("已撤销") :]
+    withdrawn = page[page.index("已撤回公示") :]
     assert penalty.id in withdrawn  # the full hash: anyone can check it against the log
     assert "武人防罚〔2026〕2号" in withdrawn and "2026-04-02" in withdrawn
-    assert model.withdrawals[penalty.id].body["time"] in withdrawn
+    assert _beijing(model.withdrawals[penalty.id].body["time"]) in withdrawn
+    assert "已撤销" not in page  # an ended publication is withdrawn (撤回), not annulled
     assert "经行政复议撤销" in withdrawn
     # Its commitment stays in the log; its sealed blob is gone from the site's export.
     digest = penalty.body["sealed"]
@@ -84,3 +86,9 @@ def test_every_report_and_penalty_shows_its_deadline_as_the_verifier_recomputes_
     # Qingming (4-6 Apr): 1-3 and 7-10 Apr are 7 working days, the Sunday makes it 8.
     assert "逾期 8 个工作日（2026-04-12 公开）" in pages["task-report"]
     assert "已公开，逾期 8 个工作日" in _text(built_site.site, "results")
+
+
+def _beijing(stamp: str) -> str:
+    """The record's UTC time as the site shows it: Beijing time (UTC+8), seconds kept."""
+    utc = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    return (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
