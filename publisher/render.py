@@ -31,6 +31,7 @@ from lottery.core.canonical import parse_time
 from lottery.core.errors import EncodingError
 from lottery.core.text_safety import classify
 from lottery.core.witness_audit import CHINA_STANDARD_TIME
+from publisher.check_words import check_zh
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # One numeric reference per character that means something in HTML (&, <, >, quotes) or in
@@ -147,7 +148,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.globals.update(link=link, code=code, verbatim=verbatim)
-    env.filters.update(url=url_part, code=code, beijing=beijing)
+    env.filters.update(url=url_part, code=code, beijing=beijing, check_zh=check_zh)
     return env
 
 
