@@ -2,7 +2,7 @@
 as a notice, not an engineer's log).
 
 The check's name (docs/spec.md section 8, ``lottery/core/check_names.py``) stays beside the
-sentence as the technical reference; ``tests/publisher/test_check_words.py`` fails when a
+sentence as the technical reference; ``tests/publisher/test_plain_words.py`` fails when a
 check name has no sentence here.
 """
 

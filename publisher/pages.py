@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from importlib import metadata
 from typing import Any
 
 from markupsafe import Markup
@@ -212,7 +213,20 @@ def index_page(model: SiteModel) -> str:
 
 def verify_page(model: SiteModel) -> str:
     """How to verify, downloads and keys."""
-    return render("verify.md", vkeys=model.vkeys, checkpoint=model.checkpoint_text.splitlines())
+    return render(
+        "verify.md",
+        vkeys=model.vkeys,
+        checkpoint=model.checkpoint_text.splitlines(),
+        version=_verifier_version(),
+    )
+
+
+def _verifier_version() -> str:
+    """The version of the verifier package that built the site (its own metadata)."""
+    try:
+        return metadata.version("lottery")
+    except metadata.PackageNotFoundError:
+        return "（未知）"
 
 
 def record_path(model: SiteModel, record: Record) -> str:

@@ -1,4 +1,4 @@
-"""Every check a verifier reports has a plain Chinese sentence on the site (issue #17)."""
+"""The site in plain words (issue #17): every check in Chinese, working steps to verify.
 
 from __future__ import annotations
 
@@ -24,3 +24,15 @@ def test_a_task_page_lists_its_checks_in_chinese(built_site: BuiltSite) -> None:
     assert "通过：" + CHECKS_ZH["commit.reveal"] in text
     assert "✅" not in text  # an emoji many Chinese fonts draw as an empty box
     assert "技术细节" in text and "<details>" in text
+
+
+def test_the_verify_page_gives_working_steps_and_says_what_the_browser_trusts(
+    built_site: BuiltSite,
+) -> None:
+    from importlib import metadata
+
+    text = (built_site.site / "verify" / "index.html").read_text("utf-8")
+    assert "本项目" not in text  # no placeholder left for the reader to guess
+    assert f"版本 {metadata.version('lottery')}" in text
+    assert "lottery verify" in text
+    assert "不能证明这把公钥确实属于本单位" in text  # the browser check trusts the served key
