@@ -1,4 +1,4 @@
-"""The site in plain words (issue #17): every check in Chinese, working steps to verify.
+"""The site in plain words (issue #17): every check in Chinese, working steps to verify."""
 
 from __future__ import annotations
 
