@@ -6,6 +6,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lottery.core.errors import EncodingError
+from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
 from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short
@@ -71,6 +73,32 @@ def _items(model: SiteModel, refs: list[dict[str, Any]]) -> list[dict[str, Any]]
     return out
 
 
+def _units(model: SiteModel, codes: list[str]) -> Markup:
+    """Org units by name, the code beside it (the code alone when no snapshot names it)."""
+    names = model.names("org-units")
+    return h("、".join(f"{names[c]}（{c}）" if names.get(c) else c for c in codes))
+
+
+def _exclusions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
+    """The frozen exclusion list as a reader reads it: target, name, the reason in Chinese,
+    the office's detail. A missing or malformed blob gives no rows (the verification on the
+    same page fails and says why)."""
+    try:
+        excluded = decode_exclusions(model.get(f"blobs/{a['exclusions']['sha256']}"))
+    except (KeyError, EncodingError):
+        return []
+    names = model.target_names()
+    return [
+        [
+            h(ex.target),
+            h(names.get(ex.target, "")),
+            h(EXCLUSION_REASONS.get(ex.reason, ex.reason)),
+            h(ex.detail),
+        ]
+        for ex in excluded
+    ]
+
+
 def _timeline(model: SiteModel, view: TaskView) -> list[list[Any]]:
     return [
         [
@@ -112,7 +140,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
     a = view.announcement
     params = [
         ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
-        ["执法人员所属机构", "、".join(a["org_units"])],
+        ["执法人员所属机构", _units(model, a["org_units"])],
         [
             "抽查比例（按信用风险分类）",
             "；".join(f"{k} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
@@ -138,6 +166,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         status=STATUS.get(view.status, view.status),
         params=params,
         items=_items(model, a["items"]),
+        exclusions=_exclusions(model, a),
         timeline=_timeline(model, view),
         draw=draw.body if draw else None,
         beacon_value=_beacon_value_text(draw) if draw else None,

@@ -36,3 +36,25 @@ def test_the_verify_page_gives_working_steps_and_says_what_the_browser_trusts(
     assert f"版本 {metadata.version('lottery')}" in text
     assert "lottery verify" in text
     assert "不能证明这把公钥确实属于本单位" in text  # the browser check trusts the served key
+
+
+def test_a_task_page_names_its_units_and_explains_its_exclusions(built_site: BuiltSite) -> None:
+    from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
+    from publisher.model import load_model
+
+    model = load_model(built_site.built.export)
+    names = model.names("org-units")
+    for task in model.tasks.values():
+        a = task.announcement
+        excluded = decode_exclusions(model.get(f"blobs/{a['exclusions']['sha256']}"))
+        if not excluded:
+            continue
+        text = (built_site.site / "tasks" / a["task"] / "index.html").read_text("utf-8")
+        for ex in excluded:
+            assert f"<td>{ex.target}</td>" in text
+            assert EXCLUSION_REASONS[ex.reason] in text
+        assert not any(f"<td>{ex.reason}</td>" in text for ex in excluded)  # no bare code
+        unit = a["org_units"][0]
+        assert f"{names[unit]}（{unit}）" in text
+        return
+    raise AssertionError("the built site has no task with an exclusion")
