@@ -21,7 +21,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 # publisher/assets/ is copied here in the built docs; its scripts are on every page as extra
 # scripts and each acts only where its block exists (task pages, the target lookup page).
 ASSETS_DIR = "assets/lottery"
-SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js")
+SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js", f"{ASSETS_DIR}/a11y.js")
 STYLES = (f"{ASSETS_DIR}/site.css",)
 TARGET_DATA = "targets/data"
 HEADERS_FILE = "_headers"
@@ -40,6 +40,7 @@ def write_pages(model: SiteModel, docs: Path) -> int:
         docs / "index.md": pages.index_page(model),
         docs / "tasks" / "index.md": task_pages.tasks_index(model),
         docs / "verify" / "index.md": pages.verify_page(model),
+        docs / "fair" / "index.md": pages.fair_page(),
         docs / "inspectors" / "index.md": registry_pages.inspectors_page(model),
         docs / "penalties" / "index.md": result_pages.penalties_page(model),
     }

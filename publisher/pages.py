@@ -221,6 +221,11 @@ def verify_page(model: SiteModel) -> str:
     )
 
 
+def fair_page() -> str:
+    """为什么这次抽取是公平的: the protocol in plain Chinese for a non-specialist (issue #17)."""
+    return render("fair.md")
+
+
 def _verifier_version() -> str:
     """The version of the verifier package that built the site (its own metadata)."""
     try:

@@ -73,6 +73,34 @@ def _items(model: SiteModel, refs: list[dict[str, Any]]) -> list[dict[str, Any]]
     return out
 
 
+def _randomness(beacon: dict[str, Any]) -> str:
+    primary = beacon["primary"]
+    if primary["kind"] == "drand":
+        return f"drand 公共随机数第 {primary['round']} 轮"
+    return f"{primary['draw_date']} 开奖的公开号码（{primary['description']}）"
+
+
+def _plain(view: TaskView, draw: Record | None, closing: Record | None) -> str:
+    """The task in a few plain sentences (issue #17): what is drawn, from whom, with which
+    randomness fixed before it existed, what happened, and that anyone can re-check it."""
+    a = view.announcement
+    text = (
+        f"本单位于北京时间 {beijing(a['time'])} 公告本任务：从 {a['pool']['candidates']} 户"
+        f"候选对象中，按信用风险分类的比例随机抽取 {a['pool']['picks']} 户，"
+        f"由执法检查人员 {a['team_size']} 人一组前往检查。"
+        f"抽取使用{_randomness(a['beacon'])}，它在公告时还不存在，任何人（包括本单位）都无法预知；"
+        "本单位公告时已用承诺值锁定自己的秘密值，事后不能更改。"
+    )
+    if closing is not None and closing.type == "task-cancellation":
+        return text + f"本任务已于北京时间 {beijing(closing.body['time'])} 取消，原因见下方时间线。"
+    if draw is not None:
+        text += f"已于北京时间 {beijing(draw.body['time'])} 抽取"
+        if closing is not None:
+            return text + f"，并于 {beijing(closing.body['time'])} 公开抽取结果（见下）。"
+        return text + f"并封存，结果将于北京时间 {beijing(a['disclosure'])} 公开。"
+    return text + f"抽取结果将于北京时间 {beijing(a['disclosure'])} 公开。"
+
+
 def _units(model: SiteModel, codes: list[str]) -> Markup:
     """Org units by name, the code beside it (the code alone when no snapshot names it)."""
     names = model.names("org-units")
@@ -157,6 +185,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
     ]
     draw = view.record("task-draw")
     cancel = view.record("task-cancellation")
+    closing = cancel or view.record("task-reveal")
     results = model.results.get(view.task, [])
     shown = bool(results or model.task_reports.get(view.task))
     return render(
@@ -165,6 +194,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         a=a,
         status=STATUS.get(view.status, view.status),
         params=params,
+        plain=_plain(view, draw, closing),
         items=_items(model, a["items"]),
         exclusions=_exclusions(model, a),
         timeline=_timeline(model, view),

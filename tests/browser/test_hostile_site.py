@@ -43,6 +43,7 @@ PAGES = [
     "results/{task}/",
     "penalties/",
     "verify/",
+    "fair/",
     "log/",
     "log/1/",
     "404.html",

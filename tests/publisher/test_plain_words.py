@@ -58,3 +58,16 @@ def test_a_task_page_names_its_units_and_explains_its_exclusions(built_site: Bui
         assert f"{names[unit]}（{unit}）" in text
         return
     raise AssertionError("the built site has no task with an exclusion")
+
+
+def test_every_task_page_opens_with_plain_words_and_the_fairness_page_exists(
+    built_site: BuiltSite,
+) -> None:
+    fair = (built_site.site / "fair" / "index.html").read_text("utf-8")
+    assert "为什么这次抽取是公平的" in fair and "承诺值" in fair and "只能追加" in fair
+    pages = sorted((built_site.site / "tasks").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert "本单位于北京时间" in text and "任何人都可以用本页公开的数据自行重新计算" in text
+        assert "../../fair/" in text  # the link to the plain explanation

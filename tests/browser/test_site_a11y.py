@@ -1,0 +1,107 @@
+"""The public site meets WCAG 2.1 AA as axe-core checks it, at desktop and phone width, and
+every control of the main pages is reached by the keyboard (ground rules; GB/T 37668).
+
+The demo city's site (tests/conftest.py ``demo_city``), served on 127.0.0.1, in Debian's
+Chromium. Every kind of page is visited: home, task list and page, item list and version,
+registries, results, penalties, 核验, 为什么公平, the log and one page of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright import sync_api
+
+from tests.browser.chromium import StaticServer
+from tests.browser.test_console import SEVERE
+
+pytestmark = pytest.mark.browser
+
+PAGES = (
+    "",
+    "tasks/",
+    "tasks/T2026-001/",
+    "tasks/T2026-003/",
+    "items/",
+    "items/v1/",
+    "inspectors/",
+    "targets/",
+    "results/",
+    "results/T2026-001/",
+    "penalties/",
+    "verify/",
+    "fair/",
+    "log/",
+    "log/1/",
+)
+KEYBOARD = ("", "tasks/T2026-001/", "verify/", "fair/")
+
+# A control's key: what it is and where it leads, not its markup (the theme adds a class to
+# the focused element, so the markup of a focused link differs from the same link unfocused).
+_KEY = """e => [e.tagName, e.getAttribute('href'), e.getAttribute('name'),
+  e.getAttribute('aria-label'), e.id, (e.textContent || '').trim().slice(0, 40)].join('|')"""
+_CONTROLS = """() => {
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]';
+  const shown = e => e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden'
+      && e.tabIndex >= 0;
+  return [...new Set([...document.querySelectorAll(sel)].filter(shown).map(KEY))];
+}""".replace("KEY", _KEY)
+_FOCUSED = f"() => ({_KEY})(document.activeElement)"
+
+
+def _unreached(page: sync_api.Page) -> list[str]:
+    """The visible controls the Tab key never reached, from the top of the page."""
+    controls: list[str] = page.evaluate(_CONTROLS)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    seen: set[str] = set()
+    for _ in range(2 * len(controls) + 10):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate(_FOCUSED))
+        if seen.issuperset(controls):
+            break
+    return [c for c in controls if c not in seen]
+
+
+@pytest.fixture(scope="module")
+def site(demo_city: Path) -> Iterator[str]:
+    server = StaticServer(demo_city / "site")
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_kind_of_page_has_no_serious_violation(
+    browser: sync_api.Browser, site: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found = {}
+    for path in PAGES:
+        page.goto(f"{site}/{path}")
+        page.wait_for_load_state("load")
+        violations = Axe().run(page).response["violations"]
+        severe = [
+            f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in SEVERE
+        ]
+        if severe:
+            found[path or "/"] = severe
+    context.close()
+    assert found == {}
+
+
+def test_every_control_of_the_main_pages_is_reached_by_the_keyboard(
+    browser: sync_api.Browser, site: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for path in KEYBOARD:
+        page.goto(f"{site}/{path}")
+        page.wait_for_load_state("load")
+        missing = _unreached(page)
+        assert missing == [], (path, missing)
+    context.close()
