@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import NO_PROBLEM
@@ -27,7 +27,7 @@ from lottery.demo.city import demo_settings
 from lottery.demo.results import CORRECTION_REASON, TASK
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import PenaltyService
-from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, TaskReport
+from lottery.storage.models import EvidenceFile, InspectionResult, Penalty, Target, TaskReport
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +97,12 @@ def test_every_pick_has_a_reviewed_result_in_several_categories(service: Lifecyc
             )
         )
         report = s.get(TaskReport, TASK)
+        picked = {r.target for r in current}
+        types = {t.type for t in s.exec(select(Target).where(col(Target.uscc).in_(picked)))}
     assert report is not None and report.status == "published"
-    assert len(current) == report.summary["picked"] == report.summary["checked"] > 100
+    # The task cites RF-005 alone, which covers 平时使用 only: every pick is of that type.
+    assert types == {"peacetime_use"}
+    assert len(current) == report.summary["picked"] == report.summary["checked"] > 50
     assert "（待填写）" not in report.text  # the staff completed the draft
     categories = {c for r in current for c in r.fields["categories"]}
     assert NO_PROBLEM in categories and len(categories) >= 5
@@ -210,3 +214,10 @@ def test_no_byte_of_site_export_or_log_service_holds_withdrawn_content(
         assert not any(decision.encode() in e and party[0] in e for e in entries), decision
         assert not any(is_sealed_blob(b) and party[0] in b for b in blobs), decision
         assert not any(p in page for p in party), decision
+
+
+def test_the_item_list_page_shows_the_types_each_item_covers(demo: Path) -> None:
+    page = _html(demo, "items/v2")
+    section = page.split("RF-005 人防工程平时使用和维护管理情况检查</h3>", 1)[1]
+    section = section.split("</table>", 1)[0]
+    assert "适用对象类型</td><td>平时使用</td>" in section

@@ -27,7 +27,10 @@ LAW = "《中华人民共和国人民防空法》"
 
 
 def demo_items(version: int) -> list[ItemRow]:
-    """The item list (抽查事项清单): version 1, and version 2 (an item added, a ratio changed)."""
+    """The item list (抽查事项清单): version 1, and version 2 (an item added, a ratio changed).
+
+    Each item covers the one target type its name is about, so a task citing it draws only
+    targets of that type (docs/spec.md section 4)."""
     items = [
         _item(
             "RF-001",
@@ -37,6 +40,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "防护设备生产企业的产品质量、出厂检测报告和质量保证体系；防护设备安装质量",
             method=("onsite", "testing"),
             key_item=True,
+            target_types=("protective_equipment",),
         ),
         _item(
             "RF-002",
@@ -45,6 +49,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "人防工程设计",
             "设计文件执行人防工程防护标准和质量标准情况，设计变更管理",
             method=("documents",),
+            target_types=("design",),
         ),
         _item(
             "RF-003",
@@ -52,6 +57,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "《人民防空工程建设管理规定》；《人民防空工程质量监督管理规定》",
             "人防工程监理",
             "监理单位对防护密闭、防化等关键部位的旁站监理和质量控制记录",
+            target_types=("supervision",),
         ),
         _item(
             "RF-004",
@@ -60,6 +66,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "人防工程质量检测",
             "检测机构的检测能力、检测行为和检测报告的真实性",
             method=("documents", "delegated"),
+            target_types=("testing",),
         ),
         _item(
             "RF-005",
@@ -71,6 +78,7 @@ def demo_items(version: int) -> list[ItemRow]:
             frequency="每年1次" if version == 1 else "每年2次",
             method=("onsite",),
             key_item=True,
+            target_types=("peacetime_use",),
         ),
         _item(
             "RF-006",
@@ -80,6 +88,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "警报设施的设置、维护保养和试鸣保障，设施所在单位的管理责任",
             ratio=1000,
             method=("onsite",),
+            target_types=("alarm_facilities",),
         ),
         _item(
             "RF-007",
@@ -88,6 +97,7 @@ def demo_items(version: int) -> list[ItemRow]:
             "人防工程建设",
             "按照国家规定修建防空地下室或依法缴纳易地建设费，防空地下室同步设计、施工和验收",
             key_item=True,
+            target_types=("construction",),
         ),
     ]
     if version >= 2:
@@ -99,6 +109,7 @@ def demo_items(version: int) -> list[ItemRow]:
                 "人防工程施工图审查",
                 "施工图审查机构对人防工程防护设计内容的审查范围、审查程序和审查意见",
                 method=("documents",),
+                target_types=("drawing_review",),
             )
         )
     return items

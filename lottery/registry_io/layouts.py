@@ -138,6 +138,7 @@ class ItemRow:
     method: tuple[str, ...]
     requirements: str | None
     key_item: bool
+    target_types: tuple[str, ...] = ()  # target type codes it covers; () = every type
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +385,15 @@ ITEMS = Layout(
             c.fmt_yes_no,
             default=False,
             doc="是/否, empty = 否",
+        ),
+        Column(
+            "target_types",
+            ("抽查对象类型", "检查对象类型", "对象类型"),
+            False,
+            c.enum_list(TARGET_TYPES, "抽查对象类型"),
+            c.fmt_enum_list(TARGET_TYPES),
+            default=(),
+            doc="the target types the item covers (labels, separated by 、); empty = every type",
         ),
     ),
     ("code",),

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import select
 
 from lottery.registry_io import import_bytes
-from lottery.registry_io.layouts import ITEMS, METHODS, ItemRow
+from lottery.registry_io.layouts import ITEMS, METHODS, TARGET_TYPES, ItemRow
 from lottery.storage.models import ItemListVersion
 
 from .lifecycle import Lifecycle
@@ -37,6 +37,7 @@ ITEM_FIELDS_ZH = {
     "method": "抽查方式",
     "requirements": "抽查要求",
     "key_item": "是否重点",
+    "target_types": "抽查对象类型",
 }
 
 
@@ -132,6 +133,9 @@ def diff_items(old: Sequence[ItemRow], new: Sequence[ItemRow]) -> ItemListDiff:
 #: Items editable in one browser form (a longer list is edited as a file and imported).
 MAX_FORM_ITEMS = 2000
 METHOD_LABELS = list(dict.fromkeys(_l for _l, _ in METHODS.items()))
+#: The canonical label of each target type (its first), in the layout's order.
+TYPE_LABELS = list({code: label for label, code in reversed(TARGET_TYPES.items())}.values())
+TYPE_LABELS.reverse()
 
 
 def item_cells(row: ItemRow) -> dict[str, str]:

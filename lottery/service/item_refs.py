@@ -32,3 +32,20 @@ def check_item_refs(session: Session, refs: Sequence[tuple[str, int]]) -> None:
             raise InputError(f"字段「items」：抽查事项清单没有第 {version} 版（事项 {code}）")
         if code not in held[version]:
             raise InputError(f"字段「items」：抽查事项清单第 {version} 版中没有事项 {code}")
+
+
+def cited_target_types(session: Session, refs: Sequence[tuple[str, int]]) -> frozenset[str]:
+    """The union of the target types (codes) the cited items cover, each item looked up in
+    its version of the item list by ``(version, code)``; empty when none of them names types
+    (the task then draws every type). A reference the list does not hold names no types
+    (tasks are refused such references when created: :func:`check_item_refs`)."""
+    versions = {v for _, v in refs}
+    if not versions:
+        return frozenset()
+    rows = session.exec(select(ItemListVersion).where(col(ItemListVersion.version).in_(versions)))
+    types = {
+        (row.version, item["code"]): item.get("target_types") or ()
+        for row in rows
+        for item in row.items
+    }
+    return frozenset(t for ref in refs for t in types.get((ref[1], ref[0]), ()))

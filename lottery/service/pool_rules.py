@@ -1,7 +1,8 @@
 """What an announcement freezes: the pools a task draws from, read from the registries.
 
 The rules the office's document sets for who may be drawn live here, in one place: active
-targets in the regions of the task's org units and their sub-units; targets already checked
+targets in the regions of the task's org units and their sub-units, of the target types the
+task's items cover (every type when none of its items names types); targets already checked
 :data:`ANNUAL_CAP` times in the window's year excluded (R4); each candidate's latest
 inspectors as its previous inspectors (no one inspects the same target twice in a row).
 """
@@ -18,6 +19,8 @@ from lottery.core.errors import InputError
 from lottery.core.pool import Candidate, Exclusion
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 
+from .item_refs import cited_target_types
+
 ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
 
 
@@ -32,6 +35,7 @@ class Registries:
     exclusions: list[Exclusion]
     conflicts: list[tuple[str, str]]
     previous: list[tuple[str, str]]
+    target_types: tuple[str, ...] = ()  # the types drawn (codes, sorted); () = every type
 
 
 def _covered_units(units: Sequence[OrgUnit], chosen: Iterable[str]) -> list[OrgUnit]:
@@ -65,7 +69,9 @@ def _covered_units(units: Sequence[OrgUnit], chosen: Iterable[str]) -> list[OrgU
 def load_registries(session: Session, params: TaskParams) -> Registries:
     """Read the pools for ``params`` from the registries (ordered by primary key).
 
-    Candidates: active targets in the regions of the task's org units and their sub-units.
+    Candidates: active targets in the regions of the task's org units and their sub-units
+    whose type is one the task's cited items cover (the union of their ``target_types``; any
+    type when none of the cited items names types).
     Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4).
     Previous: the inspectors of each candidate's latest inspection.
 
@@ -74,11 +80,11 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     """
     scope = _covered_units(list(session.exec(select(OrgUnit))), params.org_units)
     regions = {u.region for u in scope if u.region}
-    targets = session.exec(
-        select(Target)
-        .where(Target.status == "active", col(Target.region).in_(regions))
-        .order_by(col(Target.uscc))
-    )
+    query = select(Target).where(Target.status == "active", col(Target.region).in_(regions))
+    types = cited_target_types(session, params.items)
+    if types:
+        query = query.where(col(Target.type).in_(sorted(types)))
+    targets = session.exec(query.order_by(col(Target.uscc)))
     candidates = [Candidate(t.uscc, t.region, t.risk_class) for t in targets]
     ids = {c.id for c in candidates}
     inspectors = [
@@ -111,5 +117,11 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
     previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
     return Registries(
-        tuple(u.code for u in scope), candidates, inspectors, exclusions, conflicts, previous
+        tuple(u.code for u in scope),
+        candidates,
+        inspectors,
+        exclusions,
+        conflicts,
+        previous,
+        tuple(sorted(types)),
     )

@@ -21,14 +21,18 @@ from sqlmodel import Session, col, select
 from lottery.core.draw import TaskParams, eligible_inspectors, prepare_announcement
 from lottery.core.errors import InfeasibleError, InputError
 from lottery.core.pool import build_pool
+from lottery.registry_io.cells import fmt_enum
+from lottery.registry_io.layouts import TARGET_TYPES
 from lottery.storage.models import Inspector, OrgUnit, Target
 
+from .item_list import TYPE_LABELS
 from .lifecycle import Lifecycle
 from .params import params_from_task
 from .pool_rules import ANNUAL_CAP, Registries, load_registries
 
 PLACEHOLDER_COMMIT = bytes(32)
 """Stands in for the office secret's commitment: the preview publishes nothing."""
+_TYPE_LABEL = fmt_enum(TARGET_TYPES)
 MAX_LISTED = 200
 """The longest list of excluded targets, inspectors or conflicts a preview spells out."""
 
@@ -77,6 +81,7 @@ class TaskPreview:
     problem: str = ""
     warnings: tuple[str, ...] = ()
     truncated: bool = False
+    target_types: tuple[str, ...] = ()  # the types drawn, as Chinese labels; () = every type
 
 
 def _inspector_reason(row: Inspector, start: date, end: date) -> str:
@@ -99,6 +104,12 @@ def _infeasible_zh(exc: InfeasibleError, names: dict[str, str], team_size: int) 
         f"可派的检查人员不足以组成每组 {team_size} 人的检查组，或每人检查对象数上限太低；"
         "请增加检查人员、减小每组人数或提高上限（留空则自动取可行的最小值）"
     )
+
+
+def _type_labels(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The Chinese labels of target types, in the order of the registry's table of types."""
+    labels = {str(_TYPE_LABEL(t)) for t in codes}
+    return tuple(label for label in TYPE_LABELS if label in labels)
 
 
 def _region_names(session: Session) -> dict[str, str]:
@@ -189,6 +200,7 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
         feasible=False,
         warnings=warnings,
         truncated=truncated,
+        target_types=_type_labels(regs.target_types),
     )
     try:
         pool = build_pool(params.task, regs.candidates, params.ratios, regs.exclusions)

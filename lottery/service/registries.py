@@ -40,9 +40,10 @@ from lottery import registry_io as rio
 from lottery.core.canonical import sha256_hex
 from lottery.core.errors import InputError
 from lottery.core.records import Record, make_record, open_record
-from lottery.registry_io.cells import fmt_ratio
+from lottery.registry_io.cells import fmt_enum, fmt_ratio
 from lottery.registry_io.layouts import (
     METHODS,
+    TARGET_TYPES,
     ConflictRow,
     HistoryRow,
     InspectorRow,
@@ -103,6 +104,7 @@ __all__ = [
 BATCH = 5000
 OFFICE_TZ = timezone(timedelta(hours=8))  # certificate expiry is judged on the office's date
 _METHOD_LABEL = {code: label for label, code in reversed(METHODS.items())}
+_TYPE_LABEL = fmt_enum(TARGET_TYPES)
 
 
 class ImportRejected(InputError):
@@ -604,8 +606,9 @@ def _upsert_history(
 
 
 def item_record_entry(row: ItemRow) -> dict[str, Any]:
-    """An item as the ``item-list`` record carries it (labels, ratio as a percentage)."""
-    return {
+    """An item as the ``item-list`` record carries it (labels, ratio as a percentage;
+    ``target_types`` only when the item names types)."""
+    entry: dict[str, Any] = {
         "code": row.code,
         "name": row.name,
         "basis": row.basis,
@@ -618,6 +621,10 @@ def item_record_entry(row: ItemRow) -> dict[str, Any]:
         "requirements": row.requirements or "",
         "key": row.key_item,
     }
+    if row.target_types:
+        # The canonical labels, as the targets snapshot writes a target's type (docs/import.md).
+        entry["target_types"] = [_TYPE_LABEL(t) for t in row.target_types]
+    return entry
 
 
 def _item_stored(row: ItemRow) -> dict[str, Any]:
@@ -633,6 +640,7 @@ def _item_stored(row: ItemRow) -> dict[str, Any]:
         "method": list(row.method),
         "requirements": row.requirements,
         "key_item": row.key_item,
+        "target_types": list(row.target_types),
     }
 
 

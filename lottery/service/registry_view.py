@@ -85,7 +85,8 @@ def table_of(model: type[SQLModel]) -> Table:
 
 def item_row(d: dict[str, Any]) -> ItemRow:
     """An item-list entry as stored in ``item_list_version.items``, back as a row."""
-    return ItemRow(**{**d, "method": tuple(d["method"])})
+    types = tuple(d.get("target_types") or ())  # versions stored before the field: every type
+    return ItemRow(**{**d, "method": tuple(d["method"]), "target_types": types})
 
 
 # --- reading, snapshots and export ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from lottery.api.console import registry_pages
+from lottery.service import item_list
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings
 from lottery.storage.models import (
@@ -592,3 +593,51 @@ def test_the_api_check_route_says_what_an_import_would_change_and_writes_nothing
     )
     assert bad.status_code == 422 and bad.json()["rows"][0]["row"] == 2
     assert (_count(service, Target), _count(service, AuditEvent)) == before
+
+
+def test_an_item_names_the_target_types_it_covers_in_the_form(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    login(app_client, "planner")
+    form = app_client.get("/console/items/edit")
+    # One checkbox per target type, by its Chinese label; none checked for a new item.
+    assert 'name="i0-target_types" value="平时使用"' in form.text
+    assert 'name="i0-target_types" value="工程设计"' in form.text
+    data = _form_of(form.text)
+    assert "i0-target_types" not in data
+    data.update(
+        {
+            "i0-code": "RF-01",
+            "i0-name": "人防工程平时使用检查",
+            "i0-basis": "《人民防空法》",
+            "i0-subject": "市人防办",
+            "i0-project": "平时使用",
+            "i0-content": "维护管理",
+            "i0-method": "实地检查",
+            "i0-target_types": ["平时使用", "工程建设"],
+        }
+    )
+    preview = app_client.post("/console/items/preview", data=data)
+    assert preview.status_code == 200, preview.text
+    published = app_client.post("/console/items/publish", data=_form_of(preview.text))
+    assert "已发布抽查事项清单第 1 版" in published.text
+    assert "<td>平时使用、工程建设</td>" in published.text
+    current = item_list.current_item_list(service)
+    assert current is not None
+    assert current.items[0].target_types == ("peacetime_use", "construction")
+    with service.session() as session:
+        note = session.exec(select(LogEntry).where(LogEntry.record_id == current.record_id)).one()
+    # The record carries the labels, as the targets snapshot writes a type.
+    assert '"target_types":["平时使用","工程建设"]' in note.note.decode("utf-8")
+    # Version 2: the types unticked (every type); the diff names the field in Chinese.
+    data = _form_of(app_client.get("/console/items/edit").text)
+    assert data["i0-target_types"] == ["平时使用", "工程建设"]  # ticked as published
+    del data["i0-target_types"]
+    preview = app_client.post("/console/items/preview", data=data)
+    assert "<td>抽查对象类型</td><td>平时使用、工程建设</td><td>全部类型</td>" in preview.text
+    # A type the office does not have (a forged form): a Chinese error on the field.
+    data["i0-target_types"] = "住宅小区"
+    page = app_client.post("/console/items/publish", data=data)
+    assert page.status_code == 422 and 'id="f-i0-target_types-error"' in page.text
+    assert "抽查对象类型“住宅小区”不在允许的取值中" in page.text
+    assert _count(service, ItemListVersion) == 1

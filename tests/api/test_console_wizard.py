@@ -6,6 +6,7 @@ Passwords are TEST-ONLY values.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import timedelta
@@ -17,6 +18,7 @@ from sqlmodel import select
 
 from lottery.demo.recorded import QUICKNET_ROUND
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
+from lottery.service.registries import publish_item_list
 from lottery.storage.models import AuditEvent, Task
 from tests import lifecycle as lc
 from tests.api.conftest import (
@@ -29,6 +31,7 @@ from tests.api.conftest import (
     token,
 )
 from tests.api.test_console import _csrf, login
+from tests.service.conftest import ITEMS_PUBLISHED, TEST_ITEM
 
 
 def _login(client: TestClient, name: str) -> None:
@@ -389,3 +392,28 @@ def test_the_api_edits_and_deletes_a_draft_only(app_client: TestClient, service:
     assert app_client.put("/api/tasks/T2026-101", json=body, headers=headers).status_code == 409
     assert app_client.delete("/api/tasks/T2026-101", headers=headers).status_code == 409
     assert service.get_task("T2026-101").state == "announced"
+
+
+def test_the_preview_names_the_target_types_the_items_cover(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    # Version 2 of the item list (the wizard offers the latest): RF-01 covers 平时使用 (every
+    # fixture target's type), RF-02 工程设计 (no fixture target's type), RF-03 names no type.
+    v2 = [
+        dataclasses.replace(TEST_ITEM, target_types=("peacetime_use",)),
+        dataclasses.replace(TEST_ITEM, code="RF-02", target_types=("design",)),
+        dataclasses.replace(TEST_ITEM, code="RF-03"),
+    ]
+    publish_item_list(service, v2, actor="planner", now=ITEMS_PUBLISHED + timedelta(days=1))
+    _login(app_client, "planner")
+    _post(app_client, "/console/tasks/new", _form(items=["RF-03@2"]))
+    every = app_client.get("/console/tasks/T2026-102/preview").text
+    assert "抽取的对象类型：全部类型" in every
+    _post(app_client, "/console/tasks/new", _form("T2026-103", items=["RF-01@2"]))
+    typed = app_client.get("/console/tasks/T2026-103/preview").text
+    assert "抽取的对象类型：平时使用（" in typed and "可以公告" in typed
+    assert _CANDIDATES.search(typed).group(1) == _CANDIDATES.search(every).group(1)  # type: ignore[union-attr]
+    _post(app_client, "/console/tasks/new", _form("T2026-104", items=["RF-02@2"]))
+    design = app_client.get("/console/tasks/T2026-104/preview").text
+    assert "抽取的对象类型：工程设计（" in design
+    assert "现在公告会被拒绝" in design and "没有可抽取的检查对象" in design

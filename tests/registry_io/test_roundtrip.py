@@ -44,7 +44,7 @@ INSPECTORS = [
 ]  # fmt: skip
 ITEMS = [
     ItemRow("RF-1", "检查", "依据", "主体", "项目", "内容", 250, "每年1次",
-            ("onsite", "delegated"), None, True),
+            ("onsite", "delegated"), None, True, ("peacetime_use", "design")),
     ItemRow("RF-2", "检查", "依据", "主体", "项目", "内容", None, None, ("online",), "要求", False),
 ]  # fmt: skip
 KW = {"known_regions": REGIONS, "known_org_units": ORG_UNITS, "today": TODAY}

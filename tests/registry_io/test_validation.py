@@ -165,3 +165,30 @@ def test_items_parse_and_validate(tmp_path: Path, kw: dict) -> None:
     first, second = ok.rows
     assert (first.ratio, first.method, first.key_item) == (500, ("onsite", "documents"), True)
     assert (second.ratio, second.method, second.key_item) == (250, ("online",), False)
+
+
+@pytest.mark.parametrize("header", ["抽查对象类型", "检查对象类型", "对象类型", "target_types"])
+def test_items_name_the_target_types_they_cover(tmp_path: Path, kw: dict, header: str) -> None:
+    rows = [
+        [*item("RF-001"), "人防工程平时使用、工程设计，平时使用"],
+        [*item("RF-002"), ""],
+        [*item("RF-003"), "人防工程建设"],
+        [*item("RF-004"), "住宅小区"],
+    ]
+    res = import_file(write_csv(tmp_path / "t.csv", [*ITEM_HEADER, header], rows), "items", **kw)
+    # An unknown type is refused, naming the column and the allowed labels.
+    assert [(e.row_number, e.column, e.code) for e in res.errors] == [(5, header, "enum.unknown")]
+    assert "抽查对象类型“住宅小区”不在允许的取值中" in res.errors[0].message
+    ok = import_file(write_csv(tmp_path / "u.csv", [*ITEM_HEADER, header], rows[:3]), "items", **kw)
+    assert ok.ok, ok.errors
+    # Labels and variants to codes, each once, in the cell's order; empty = every type.
+    assert [r.target_types for r in ok.rows] == [
+        ("peacetime_use", "design"),
+        (),
+        ("construction",),
+    ]
+
+
+def test_items_without_the_types_column_cover_every_type(tmp_path: Path, kw: dict) -> None:
+    res = import_file(write_csv(tmp_path / "v.csv", ITEM_HEADER, [item()]), "items", **kw)
+    assert res.ok and res.rows[0].target_types == ()

@@ -35,7 +35,7 @@ from .words import error_zh
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 KEYS = [column.key for column in ITEMS.columns]
-TEXT_KEYS = [k for k in KEYS if k not in ("method", "key_item")]
+TEXT_KEYS = [k for k in KEYS if k not in ("method", "key_item", "target_types")]
 LONG_KEYS = {"basis", "content", "requirements"}
 
 
@@ -103,6 +103,7 @@ def _edit_page(
         error=error,
         shown=shown,
         methods=item_list.METHOD_LABELS,
+        target_types=item_list.TYPE_LABELS,
         text_keys=TEXT_KEYS,
         long_keys=LONG_KEYS,
         required={c.key for c in ITEMS.columns if c.required},
@@ -128,6 +129,7 @@ def _blocks(form: FormData) -> list[Block]:
         cells = {k: str(form.get(f"i{n}-{k}", ""))[:5000] for k in TEXT_KEYS}
         cells["method"] = "、".join(str(v) for v in form.getlist(f"i{n}-method"))
         cells["key_item"] = str(form.get(f"i{n}-key_item", ""))
+        cells["target_types"] = "、".join(str(v) for v in form.getlist(f"i{n}-target_types"))
         new = form.get(f"i{n}-new") == "1"
         blocks.append(Block(n, cells, new=new, drop=form.get(f"i{n}-drop") == "1"))
     return blocks
@@ -208,7 +210,8 @@ def _fingerprint(rows: list[Any], version: int) -> str:
 
 
 async def _submitted(request: Request, user: ConsoleUser) -> FormData:
-    form = await request.form(max_fields=(len(KEYS) + 3) * (item_list.MAX_FORM_ITEMS + 2))
+    per_item = len(KEYS) + len(item_list.METHOD_LABELS) + len(item_list.TYPE_LABELS) + 3
+    form = await request.form(max_fields=per_item * (item_list.MAX_FORM_ITEMS + 2))
     check_csrf(user, str(form.get("csrf", "")))
     require(user, Perm.REGISTRY_WRITE)
     return form
