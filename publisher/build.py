@@ -21,7 +21,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 # publisher/assets/ is copied here in the built docs; its scripts are on every page as extra
 # scripts and each acts only where its block exists (task pages, the target lookup page).
 ASSETS_DIR = "assets/lottery"
-SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js", f"{ASSETS_DIR}/a11y.js")
+SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js", f"{ASSETS_DIR}/accessibility.js")
 STYLES = (f"{ASSETS_DIR}/site.css",)
 TARGET_DATA = "targets/data"
 HEADERS_FILE = "_headers"

@@ -45,8 +45,9 @@ _KEY = """e => [e.tagName, e.getAttribute('href'), e.getAttribute('name'),
   e.getAttribute('aria-label'), e.id, (e.textContent || '').trim().slice(0, 40)].join('|')"""
 _CONTROLS = """() => {
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]';
+  // The search results box is a control only once a query is typed (the search opens).
   const shown = e => e.offsetParent !== null && getComputedStyle(e).visibility !== 'hidden'
-      && e.tabIndex >= 0;
+      && e.tabIndex >= 0 && !e.closest('.md-search__output');
   return [...new Set([...document.querySelectorAll(sel)].filter(shown).map(KEY))];
 }""".replace("KEY", _KEY)
 _FOCUSED = f"() => ({_KEY})(document.activeElement)"
