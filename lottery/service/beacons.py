@@ -44,9 +44,16 @@ class NumbersMismatch(InputError):
     """The confirmation did not match the entry; the entry was voided."""
 
 
-def _lock_task(session: Session, task_id: str) -> Task:
-    # FOR UPDATE on PostgreSQL serializes entries and confirmations of one task; SQLite's
-    # BEGIN IMMEDIATE already runs one write transaction at a time.
+def lock_task(session: Session, task_id: str) -> Task:
+    """The task row, locked for the rest of the transaction (two-person steps use it).
+
+    FOR UPDATE on PostgreSQL serializes the entries and decisions on one task (and the
+    scheduler's transitions, which update the same row); SQLite's BEGIN IMMEDIATE already runs
+    one write transaction at a time.
+
+    Raises:
+        TaskNotFound: for an unknown task.
+    """
     task = session.exec(select(Task).where(col(Task.id) == task_id).with_for_update()).one_or_none()
     if task is None:
         raise TaskNotFound(f"no task {task_id}")
@@ -84,7 +91,7 @@ def declare_fallback(
             with a fallback, or the deadline has not passed.
     """
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         if task.state != "announced":
             raise StateError(f"task {task_id} is {task.state}: no fallback to declare")
         spec = params_from_task(task).beacon
@@ -177,7 +184,7 @@ def enter_numbers(
     """
     numbers = _numbers(value)
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         fallback = _checked(session, task, numbers, now)
         waiting = _pending(session, task_id)
         if waiting is not None:
@@ -221,7 +228,7 @@ def confirm_numbers(
     numbers = _numbers(value)
     mismatch: str | None = None
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         entry = _pending(session, task_id)
         if entry is None:
             done = _confirmed_draw(lc, session, task, numbers)
@@ -285,7 +292,7 @@ def reject_numbers(
         raise InputError(f"作废原因不能超过 {MAX_REASON} 个字符")
     refuse_unsafe_text({"reason": reason})
     with lc.session() as session, session.begin():
-        _lock_task(session, task_id)
+        lock_task(session, task_id)
         entry = _pending(session, task_id)
         if entry is None:
             raise InputError(f"任务 {task_id} 没有待确认的号码")

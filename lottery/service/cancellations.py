@@ -35,8 +35,8 @@ from lottery.core.records import Record
 from lottery.storage.models import CancelRequest, Task
 
 from .audit_trail import record_audit
-from .beacons import same_person
-from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .beacons import lock_task, same_person
+from .lifecycle import Lifecycle, StateError
 from .text_input import refuse_unsafe_text
 
 MAX_REASON = 2000
@@ -66,16 +66,6 @@ def _check_reason(reason: str, what: str) -> None:
     if len(reason) > MAX_REASON:
         raise InputError(f"{what}的原因不能超过 {MAX_REASON} 个字符")
     refuse_unsafe_text({"reason": reason})
-
-
-def _lock_task(session: Session, task_id: str) -> Task:
-    # FOR UPDATE on PostgreSQL serializes requests and decisions on one task (and the
-    # scheduler's transitions, which update the same row); SQLite's BEGIN IMMEDIATE already
-    # runs one write transaction at a time.
-    task = session.exec(select(Task).where(col(Task.id) == task_id).with_for_update()).one_or_none()
-    if task is None:
-        raise TaskNotFound(f"no task {task_id}")
-    return task
 
 
 def _pending(session: Session, task_id: str) -> CancelRequest | None:
@@ -143,7 +133,7 @@ def request_cancel(
     """
     _check_reason(reason, "申请取消")
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         if task.state not in CANCELLABLE:
             raise StateError(
                 f"任务 {task_id} 的状态是“{_state(task.state)}”，只有已公告或已抽取的任务可以取消"
@@ -191,7 +181,7 @@ def confirm_cancel(
     """
     voided: str | None = None
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         request = _pending(session, task_id)
         if request is None:
             done = _confirmed_cancellation(lc, session, task)
@@ -245,7 +235,7 @@ def reject_cancel(
     """
     _check_reason(reason, "撤回或驳回取消申请")
     with lc.session() as session, session.begin():
-        task = _lock_task(session, task_id)
+        task = lock_task(session, task_id)
         request = _pending(session, task_id)
         if request is None or request.task_state != task.state:
             raise InputError(f"任务 {task_id} 没有待确认的取消申请")
