@@ -57,6 +57,35 @@ def _base(task: str) -> tuple[str, bytes, bytes]:
     return fields, blobs, run.secret
 
 
+# The deadline claim of a penalty decided Wed 8 Apr 2026 and published the next day: 7
+# working days end on Fri 17 Apr; on time.
+PENALTY_DEADLINE: Fields = {
+    "start": "2026-04-08",
+    "workdays": 7,
+    "due": "2026-04-17",
+    "published": "2026-04-09",
+    "on_time": True,
+    "late_by": 0,
+}
+
+
+def penalty_fields(
+    sealed: str, decision: str, *, entered_by: str = "a", approved_by: str = "b"
+) -> Fields:
+    """The public fields of a ``penalty`` record (format v2) whose content is the sealed
+    blob with SHA-256 ``sealed`` (docs/spec.md section 2.1), decided on 2026-04-08."""
+    return {
+        "decision": decision,
+        "decided": "2026-04-08",
+        "authority": "青岚市人民防空办公室",
+        "sealed": sealed,
+        "publish_until": "2027-04-08",
+        "deadline": dict(PENALTY_DEADLINE),
+        "entered_by": entered_by,
+        "approved_by": approved_by,
+    }
+
+
 def sign(kind: str, at: datetime, fields: Fields) -> bytes:
     """A record signed with the office key, as the office publishes it."""
     return make_record(kind, LOG, at, fields, [office_signer()])

@@ -250,6 +250,7 @@ def test_the_verifier_gives_each_cases_verdict(case: str) -> None:
 
     from lottery.core.records import make_record, open_record
     from lottery.core.sealed_audit import audit_sealed
+    from tests.forge import penalty_fields
     from tests.lifecycle import LOG, office_signer
 
     (c,) = [c for c in _sealed_vectors()["cases"] if c["name"] == case]
@@ -259,27 +260,10 @@ def test_the_verifier_gives_each_cases_verdict(case: str) -> None:
         note = make_record(kind, LOG, at, fields, [signer])
         return open_record(note, [signer.verifier()], log=LOG)
 
-    deadline = {
-        "start": "2026-04-08",
-        "workdays": 7,
-        "due": "2026-04-17",
-        "published": "2026-04-09",
-        "on_time": True,
-        "late_by": 0,
-    }
     penalty = record(
         "penalty",
         datetime(2026, 4, 9, 2, tzinfo=UTC),
-        {
-            "decision": "青人防罚〔2026〕3号",
-            "decided": "2026-04-08",
-            "authority": "青岚市人民防空办公室",
-            "sealed": c["commitment"],
-            "publish_until": "2027-04-08",
-            "deadline": deadline,
-            "entered_by": "a",
-            "approved_by": "b",
-        },
+        penalty_fields(c["commitment"], "青人防罚〔2026〕3号"),
     )
     records = [penalty]
     if c["withdrawn"] is not None:

@@ -55,30 +55,13 @@ def _forge_withdrawal_without_commitment(out: Path) -> None:
     from lottery.core.records import open_record
     from lottery.core.sealed import seal
     from tests.core.test_sealed import CONTENT
-    from tests.forge import VERIFIERS, sign, write_forged_export
+    from tests.forge import VERIFIERS, penalty_fields, sign, write_forged_export
 
     blob = seal("penalty", CONTENT, bytes(32))
-    deadline = {
-        "start": "2026-04-08",
-        "workdays": 7,
-        "due": "2026-04-17",
-        "published": "2026-04-09",
-        "on_time": True,
-        "late_by": 0,
-    }
     penalty = sign(
         "penalty",
         datetime(2026, 4, 9, 2, tzinfo=UTC),
-        {
-            "decision": "青人防罚〔2026〕9号",
-            "decided": "2026-04-08",
-            "authority": "青岚市人民防空办公室",
-            "sealed": sha256_hex(blob),
-            "publish_until": "2027-04-08",
-            "deadline": deadline,
-            "entered_by": "a",
-            "approved_by": "b",
-        },
+        penalty_fields(sha256_hex(blob), "青人防罚〔2026〕9号"),
     )
     other = sign("key-change", datetime(2026, 5, 1, tzinfo=UTC), {"keys": ["k"], "reason": "x"})
     withdrawal = sign(

@@ -15,6 +15,7 @@ from lottery.core.errors import EncodingError, VerificationError
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.sealed import is_sealed_blob, open_sealed, seal, sealed_digest
 from lottery.core.sealed_audit import audit_sealed
+from tests.forge import penalty_fields
 from tests.lifecycle import LOG, office_signer
 
 SIGNER = office_signer()
@@ -38,28 +39,13 @@ def _record(kind: str, time: str, fields: dict[str, Any]) -> Record:
 
 
 def _penalty(blob: bytes, n: int = 1) -> Record:
-    deadline = {
-        "start": "2026-04-08",
-        "workdays": 7,
-        "due": "2026-04-17",
-        "published": "2026-04-09",
-        "on_time": True,
-        "late_by": 0,
-    }
-    return _record(
-        "penalty",
-        f"2026-04-09T0{n}:00:00",
-        {
-            "decision": f"青人防罚〔2026〕{n}号",
-            "decided": "2026-04-08",
-            "authority": "青岚市人民防空办公室",
-            "sealed": sha256_hex(blob),
-            "publish_until": "2027-04-08",
-            "deadline": deadline,
-            "entered_by": "法制科 何晓雯",
-            "approved_by": "分管副主任 林秀英",
-        },
+    fields = penalty_fields(
+        sha256_hex(blob),
+        f"青人防罚〔2026〕{n}号",
+        entered_by="法制科 何晓雯",
+        approved_by="分管副主任 林秀英",
     )
+    return _record("penalty", f"2026-04-09T0{n}:00:00", fields)
 
 
 def _withdrawal(penalty: Record, sealed: list[str] | None = None, n: int = 1) -> Record:
