@@ -27,10 +27,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from lottery.core.canonical import parse_time
+from lottery.core.canonical import CHINA_STANDARD_TIME, parse_time
 from lottery.core.errors import EncodingError
 from lottery.core.text_safety import classify
-from lottery.core.witness_audit import CHINA_STANDARD_TIME
 from publisher.check_words import check_zh
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

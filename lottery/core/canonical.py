@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import rfc8785
@@ -168,6 +168,16 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise EncodingError("times must carry a time zone")
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# The office's time zone: Beijing time, UTC+8 all year since 1991. Records carry UTC; a
+# record's day (a publication day, a withdrawal day) is its day in Beijing.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing_date(text: str) -> date:
+    """The Beijing date of a record time (RFC 3339 UTC, as :func:`parse_time` reads it)."""
+    return parse_time(text).astimezone(CHINA_STANDARD_TIME).date()
 
 
 def parse_time(text: str, *, what: str = "time") -> datetime:

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any
 
-from .canonical import parse_time
+from .canonical import beijing_date
 from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 from .publication_refs import References
@@ -62,8 +62,6 @@ def _deadline_facts(record: Record) -> tuple[str, str, int]:
         return f"penalty {body['decision']}", "decided", PUBLICATION_WORKDAYS
     return f"penalty-withdrawal {body['decision']}", "revoked", WITHDRAWAL_WORKDAYS
 
-
-_CST = timezone(timedelta(hours=8), "Asia/Shanghai")  # UTC+8 all year since 1991
 
 ON_TIME = "on-time"
 LATE = "late"
@@ -259,7 +257,7 @@ def check_deadline(
     kind = record.type
     name, start_field, workdays = _deadline_facts(record)
     start = date.fromisoformat(body[start_field])
-    published = _beijing_date(body["time"])
+    published = beijing_date(body["time"])
 
     def result(
         status: str,
@@ -357,10 +355,6 @@ def _json(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _beijing_date(time: str) -> date:
-    return parse_time(time).astimezone(_CST).date()
 
 
 def _office_year(record: Record) -> YearCalendar:

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 from typing import Any
 
-from .canonical import parse_time
+from .canonical import beijing_date
 from .check_names import CheckName
 from .errors import VerificationError
 from .records import Record
 from .sealed import WITHDRAWALS, open_sealed, sealed_digest
 from .verify import Check
-
-_CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def withdrawn_blobs(records: Sequence[Record]) -> dict[str, Withdrawn]:
         if record.type not in WITHDRAWALS:
             continue
         body = record.body
-        day = parse_time(body["time"]).astimezone(_CST).date().isoformat()
+        day = beijing_date(body["time"]).isoformat()
         for digest in body["sealed"]:
             out.setdefault(digest, Withdrawn(day, body["reason"], body["ground"], record.id))
     return out

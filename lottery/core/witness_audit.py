@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from .beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
-from .canonical import format_time
+from .canonical import CHINA_STANDARD_TIME, format_time
 from .check_names import CheckName
 from .checkpoint import open_checkpoint
 from .cosignature import Cosignature, CosignatureVerifier, verify_cosignatures
@@ -29,7 +29,6 @@ from .verify import Check
 
 Getter = Callable[[str], bytes]
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Asia/Shanghai has been UTC+8 without daylight saving since 1991 (no tz database needed)."""
 
 CHECK = CheckName.ANNOUNCEMENT_WITNESSED
