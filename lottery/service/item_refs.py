@@ -9,11 +9,23 @@ against the ``item-list`` records published before it (``announcement.items``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError
 from lottery.storage.models import ItemListVersion
+
+
+def _cited_versions(
+    session: Session, refs: Sequence[tuple[str, int]]
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """The item-list versions the references name, as version -> code -> stored item."""
+    versions = {v for _, v in refs}
+    if not versions:
+        return {}
+    rows = session.exec(select(ItemListVersion).where(col(ItemListVersion.version).in_(versions)))
+    return {row.version: {item["code"]: item for item in row.items} for row in rows}
 
 
 def check_item_refs(session: Session, refs: Sequence[tuple[str, int]]) -> None:
@@ -24,9 +36,7 @@ def check_item_refs(session: Session, refs: Sequence[tuple[str, int]]) -> None:
     """
     if not refs:
         raise InputError("字段「items」：抽查任务须至少选择一项抽查事项（抽查事项清单中的事项）")
-    versions = {v for _, v in refs}
-    rows = session.exec(select(ItemListVersion).where(col(ItemListVersion.version).in_(versions)))
-    held = {row.version: {item["code"] for item in row.items} for row in rows}
+    held = _cited_versions(session, refs)
     for code, version in refs:
         if version not in held:
             raise InputError(f"字段「items」：抽查事项清单没有第 {version} 版（事项 {code}）")
@@ -39,13 +49,9 @@ def cited_target_types(session: Session, refs: Sequence[tuple[str, int]]) -> fro
     its version of the item list by ``(version, code)``; empty when none of them names types
     (the task then draws every type). A reference the list does not hold names no types
     (tasks are refused such references when created: :func:`check_item_refs`)."""
-    versions = {v for _, v in refs}
-    if not versions:
-        return frozenset()
-    rows = session.exec(select(ItemListVersion).where(col(ItemListVersion.version).in_(versions)))
-    types = {
-        (row.version, item["code"]): item.get("target_types") or ()
-        for row in rows
-        for item in row.items
-    }
-    return frozenset(t for ref in refs for t in types.get((ref[1], ref[0]), ()))
+    held = _cited_versions(session, refs)
+    return frozenset(
+        t
+        for code, version in refs
+        for t in held.get(version, {}).get(code, {}).get("target_types") or ()
+    )
