@@ -74,6 +74,14 @@ CHECKS_ZH: dict[str, str] = {
     "commit.reveal": "公开的秘密值与公告时的承诺相符：办公室事先无法改变它",
     "announcement.witnessed": "公告在随机数产生之前已由见证方副署",
     "announcement.items": "公告所列的抽查事项都在此前公布的抽查事项清单之中",
+    "announcement.registries": "公告注明了抽取所依据的名录库快照，且这些快照都在公告之前公开",
+    "pool.membership": (
+        "按公开的名录库快照和抽查事项清单重新推算：符合条件的检查对象都在名单中或列明了排除理由，"
+        "没有遗漏，也没有多出；每户所在的分层与快照一致"
+    ),
+    "inspectors.membership": (
+        "按公开的执法人员名录快照重新推算：符合条件的执法人员都在备选名单中，没有遗漏，也没有多出"
+    ),
     "report.results": "抽查报告所依据的检查结果都已在此前公开且为最新",
     "report.summary": "抽查报告的汇总数字与所依据的检查结果相符",
     "result.supersedes": "更正记录更正的是同一检查对象此前公开的结果",

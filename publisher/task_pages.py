@@ -163,6 +163,32 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
     return {"seed": outcome.seed.hex(), "names_known": bool(names), "rows": rows}
 
 
+REGISTRY_NAMES = {
+    "org-units": "组织机构",
+    "targets": "检查对象名录",
+    "inspectors": "执法检查人员名录",
+}
+
+
+def _registries(model: SiteModel, a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The registry snapshots the announcement names (spec §4), each with its download."""
+    by_id = {r.id: r for rs in model.snapshots.values() for r in rs}
+    rows = []
+    for registry, record_id in sorted(a.get("registries", {}).items()):
+        record = by_id.get(record_id)
+        if record is not None:
+            body = record.body
+            rows.append(
+                {
+                    "name": REGISTRY_NAMES.get(registry, registry),
+                    "as_of": beijing(body["as_of"]),
+                    "rows": body["rows"],
+                    "blob": body["blob"],
+                }
+            )
+    return rows
+
+
 def task_page(model: SiteModel, view: TaskView) -> str:
     """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome."""
     a = view.announcement
@@ -197,6 +223,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         plain=_plain(view, draw, closing),
         items=_items(model, a["items"]),
         exclusions=_exclusions(model, a),
+        registries=_registries(model, a),
         timeline=_timeline(model, view),
         draw=draw.body if draw else None,
         beacon_value=_beacon_value_text(draw) if draw else None,

@@ -99,8 +99,9 @@ def test_init_users_and_tasks(data: Path, tmp_path: Path) -> None:
     shown = json.loads(run("task", "show", "T-cli", data=data).stdout)
     assert shown["state"] == "announced" and shown["announcement_record"]
     export = tmp_path / "export"
-    # The item list the fixture published, then the announcement.
-    assert "2 records" in run("export", str(export), data=data).stdout
+    # The item list the fixture published, the three registry snapshots the announcement
+    # publishes with it, then the announcement.
+    assert "5 records" in run("export", str(export), data=data).stdout
     verified = subprocess.run(
         [*LOTTERY, "verify", str(export)], capture_output=True, text=True, check=False
     )

@@ -16,11 +16,12 @@ def test_site_publish_builds_and_status_shows_it(data: Path, tmp_path: Path) -> 
     run("task", "announce", "T-cli", data=data)
     site = tmp_path / "www" / "site"
     before = run("site", "status", data=data, LOTTERY_SITE_DIR=str(site)).stdout
-    assert "log: 2 records; published: 0 (behind)" in before  # the item list, the task
+    # The item list, the three registry snapshots published with the announcement, the task.
+    assert "log: 5 records; published: 0 (behind)" in before
 
     done = run("site", "publish", "--actor", "ops", "--site-dir", str(site), data=data)
-    assert "#1 by ops" in done.stdout and "checkpoint 2" in done.stdout
+    assert "#1 by ops" in done.stdout and "checkpoint 5" in done.stdout
     assert site.is_symlink() and (site / "tasks" / "T-cli" / "index.html").is_file()
     after = run("site", "status", data=data, LOTTERY_SITE_DIR=str(site)).stdout
-    assert "published: 2 (up to date)" in after
+    assert "published: 5 (up to date)" in after
     assert "last: #1 by ops" in after

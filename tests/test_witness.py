@@ -341,15 +341,16 @@ def test_service_publishes_cosignatures_and_verify_passes(
     code, body = _verify_office(cli, export, office_vkey, w1, w2)
     assert code == 0, body["failures"]
     assert _witnessed(body, "T-wit")
-    # Size 2: the item list the office published before the task, then the announcement.
-    published = (export / "cosigned" / "2").read_bytes()
+    # Size 5: the item list the office published before the task, the three registry
+    # snapshots the announcement publishes (spec section 4), then the announcement.
+    published = (export / "cosigned" / "5").read_bytes()
     assert len(parse_note(published).signatures) == 3
     # The running service serves the same bytes under /log/.
     svc = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
     try:
         view = LogView(svc)
-        assert view.get("cosigned/list") == b"2\n"
-        assert view.get("cosigned/2") == published
+        assert view.get("cosigned/list") == b"5\n"
+        assert view.get("cosigned/5") == published
         assert view.get("cosigned/1") is None
     finally:
         svc.engine.dispose()

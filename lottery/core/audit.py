@@ -26,6 +26,7 @@ from .deadline_audit import PublicationAudit, audit_publications
 from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
+from .pool_membership import MembershipAudit
 from .records import Record, open_record
 from .sealed_audit import SealedAudit, audit_sealed
 from .sharing import SERIAL, Workers
@@ -174,6 +175,7 @@ def audit_export(
             )
         except VerificationError as exc:
             _fail(report, name, exc)
+    _add_membership(report, get, task)
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
     if calendar_years is not None:
@@ -183,6 +185,25 @@ def audit_export(
         report.checks += report.publications.checks
         report.failures += report.publications.failures
     return report
+
+
+def _add_membership(report: AuditReport, get: Getter, task: str | None) -> None:
+    """Re-derive the pools of announcements that name their registry snapshots (spec §4)."""
+    audit = MembershipAudit(lambda digest: get(f"blobs/{digest}"), task=task)
+    for record in report.records:
+        audit.add(record)
+    for name, check, detail in audit.failures:
+        _fail(report, name, VerificationError(check, f"task {name}: {detail}"))
+    for name, summary in audit.passed.items():
+        checks = [
+            Check(CheckName.ANNOUNCEMENT_REGISTRIES, "the snapshots it names are published"),
+            Check(CheckName.POOL_MEMBERSHIP, summary),
+            Check(CheckName.INSPECTORS_MEMBERSHIP, "every eligible inspector, and no other"),
+        ]
+        if name in report.tasks:
+            report.tasks[name].checks += checks
+        else:  # the task failed another check; still say what was established
+            report.checks += [Check(c.name, f"[{name}] {c.detail}") for c in checks]
 
 
 def _add_witnessed(

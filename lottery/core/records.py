@@ -254,6 +254,16 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
 
 RECORD_TYPES = tuple(sorted(SCHEMAS))
 
+OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
+    # The registry snapshots the pool was read from (spec section 4): record ids of
+    # ``registry-snapshot`` records published before the announcement. Absent in
+    # announcements made before the member existed.
+    "task-announcement": {
+        "registries": s.obj({"org-units": s.hex32, "targets": s.hex32, "inspectors": s.hex32})
+    },
+}
+"""Members a record type may carry or leave out (docs/spec.md says when each is present)."""
+
 
 def validate_body(body: Any) -> None:
     """Check a record body against its type's schema.
@@ -266,7 +276,7 @@ def validate_body(body: Any) -> None:
     kind = body.get("type")
     if kind not in SCHEMAS:
         raise EncodingError(f"unknown record type {kind!r}")
-    s.obj(_COMMON | dict(SCHEMAS[kind]))(body, kind)
+    s.obj(_COMMON | dict(SCHEMAS[kind]), OPTIONAL_FIELDS.get(kind))(body, kind)
     if body["v"] != record_version(kind):
         raise EncodingError(f"{kind}.v must be {record_version(kind)}, not {body['v']}")
     if kind == "penalty-withdrawal":

@@ -64,6 +64,7 @@ from .item_refs import check_item_refs
 from .log import PublicLog
 from .params import params_from_task, params_to_json
 from .pool_rules import load_registries
+from .registry_view import publish_snapshot_in
 from .secrets import SecretKeeper, new_office_secret
 from .text_input import refuse_unsafe_text
 
@@ -74,6 +75,10 @@ class TaskNotFound(InputError):
 
 class StateError(InputError):
     """The task is not in a state that allows this transition."""
+
+
+ANNOUNCED_REGISTRIES = ("org-units", "targets", "inspectors")
+"""The registries whose snapshots an announcement names (``registries``, spec section 4)."""
 
 
 class Lifecycle:
@@ -273,12 +278,18 @@ class Lifecycle:
                 conflicts=regs.conflicts,
                 previous=regs.previous,
             )
+            # The registries the pool was read from, published in the same transaction, so
+            # that anyone can re-derive the pool from public data (spec section 4).
+            fields = dict(prepared.fields)
+            registries = self._snapshots(session, now, actor, remote_addr)
+            if registries is not None:
+                fields["registries"] = registries
             record = self._publish(
                 session,
                 task,
                 "task-announcement",
                 "announce",
-                prepared.fields,
+                fields,
                 now,
                 prepared.blobs.values(),
             )
@@ -289,6 +300,23 @@ class Lifecycle:
             )
             self.log.sign_checkpoint(session, now)
         return record
+
+    def _snapshots(
+        self, session: Session, now: datetime, actor: str, remote_addr: str | None
+    ) -> dict[str, str] | None:
+        """Publish the registries' snapshots that changed; the record id of each in force.
+
+        None when a registry is empty (then the announcement names no snapshot).
+        """
+        refs: dict[str, str] = {}
+        for registry in ANNOUNCED_REGISTRIES:
+            record, _ = publish_snapshot_in(
+                session, self.log, registry, actor=actor, now=now, remote_addr=remote_addr
+            )
+            if record is None:
+                return None
+            refs[registry] = record.id
+        return refs
 
     def draw(
         self,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, select
 from sqlmodel import Session, SQLModel
@@ -46,7 +46,10 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
-from .lifecycle import Lifecycle
+from .log import PublicLog
+
+if TYPE_CHECKING:  # lifecycle publishes snapshots at announcements: no import cycle
+    from .lifecycle import Lifecycle
 
 KINDS = ("targets", "inspectors", "items", "org-units", "conflicts", "history")
 SNAPSHOT_REGISTRIES = ("targets", "inspectors", "org-units")
@@ -198,8 +201,14 @@ def snapshot_blob(lc: Lifecycle, registry: str) -> tuple[bytes, int]:
     Raises:
         UnknownRegistry: for a registry that has no snapshot.
     """
+    with lc.session() as session:
+        return snapshot_blob_in(session, registry)
+
+
+def snapshot_blob_in(session: Session, registry: str) -> tuple[bytes, int]:
+    """:func:`snapshot_blob`, read in ``session`` (the announcement's own transaction)."""
     check_kind(registry, SNAPSHOT_REGISTRIES)
-    rows = registry_rows(lc, registry)
+    rows = _rows(session, registry)
     fields = SNAPSHOT_FIELDS[registry]
     # Each column's export formatter gives the canonical Chinese label staff and the public
     # read (工程设计, 正常, 市级...), dates as dates, lists joined with 、.
@@ -224,15 +233,20 @@ def _public_text(value: Any, fmt: Callable[[Any], str | int | date]) -> str:
 
 def latest_snapshot(lc: Lifecycle, registry: str) -> Record | None:
     """The last published ``registry-snapshot`` record of ``registry``, or None."""
-    t = table_of(LogEntry)
     with lc.session() as session:
-        notes = session.connection().execute(
-            select(t.c.note).where(t.c.type == "registry-snapshot").order_by(t.c.idx.desc())
-        )
-        for note in notes.scalars():
-            record = open_record(note, [lc.log.verifier], log=lc.log.origin)
-            if record.body["registry"] == registry:
-                return record
+        return latest_snapshot_in(session, lc.log, registry)
+
+
+def latest_snapshot_in(session: Session, log: PublicLog, registry: str) -> Record | None:
+    """:func:`latest_snapshot`, read in ``session``."""
+    t = table_of(LogEntry)
+    notes = session.connection().execute(
+        select(t.c.note).where(t.c.type == "registry-snapshot").order_by(t.c.idx.desc())
+    )
+    for note in notes.scalars():
+        record = open_record(note, [log.verifier], log=log.origin)
+        if record.body["registry"] == registry:
+            return record
     return None
 
 
@@ -252,27 +266,51 @@ def publish_snapshot(
         UnknownRegistry: for a registry that has no snapshot.
         InputError: for an empty registry.
     """
-    blob, count = snapshot_blob(lc, registry)
-    if count == 0:
-        raise InputError(f"registry {registry} is empty: nothing to publish")
-    digest = sha256_hex(blob)
-    last = latest_snapshot(lc, registry)
-    if last is not None and last.body["blob"] == digest:
-        return last
     with lc.session() as session, session.begin():
-        lc.log.put_blob(session, blob)
-        fields = {"registry": registry, "blob": digest, "rows": count, "as_of": format_time(now)}
-        note = make_record("registry-snapshot", lc.log.origin, now, fields, [lc.log.signer])
-        lc.log.append(session, note)
-        record = open_record(note, [lc.log.verifier], log=lc.log.origin)
-        record_audit(
-            session,
-            now,
-            actor,
-            "registry.publish",
-            registry,
-            {"record": record.id, "blob": digest, "rows": count},
-            remote_addr,
+        record, new = publish_snapshot_in(
+            session, lc.log, registry, actor=actor, now=now, remote_addr=remote_addr
         )
-        lc.log.sign_checkpoint(session, now)
+        if record is None:
+            raise InputError(f"registry {registry} is empty: nothing to publish")
+        if new:
+            lc.log.sign_checkpoint(session, now)
     return record
+
+
+def publish_snapshot_in(
+    session: Session,
+    log: PublicLog,
+    registry: str,
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> tuple[Record | None, bool]:
+    """Append a snapshot of ``registry`` in ``session`` unless the last one is the same.
+
+    Returns the snapshot record now in force (the new one, or the previous one when nothing
+    changed; None for an empty registry) and whether it is new. Signs no checkpoint: the
+    caller does, once.
+    """
+    blob, count = snapshot_blob_in(session, registry)
+    if count == 0:
+        return None, False
+    digest = sha256_hex(blob)
+    last = latest_snapshot_in(session, log, registry)
+    if last is not None and last.body["blob"] == digest:
+        return last, False
+    log.put_blob(session, blob)
+    fields = {"registry": registry, "blob": digest, "rows": count, "as_of": format_time(now)}
+    note = make_record("registry-snapshot", log.origin, now, fields, [log.signer])
+    log.append(session, note)
+    record = open_record(note, [log.verifier], log=log.origin)
+    record_audit(
+        session,
+        now,
+        actor,
+        "registry.publish",
+        registry,
+        {"record": record.id, "blob": digest, "rows": count},
+        remote_addr,
+    )
+    return record, True

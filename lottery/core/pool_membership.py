@@ -1,0 +1,285 @@
+"""Who must be in a task's pools, re-derived from published registry snapshots (spec §4).
+
+An announcement made since the ``registries`` member exists names the ``registry-snapshot``
+records of the org units, the targets and the inspectors that its pools were read from. From
+those snapshots and the ``item-list`` records published before it, anyone can compute:
+
+- the **candidates**: every target whose status is ``正常``, whose region is the region of one
+  of the announcement's ``org_units``, and whose type is covered by the cited items (the union
+  of their ``target_types``; every type when none names types). The pool blob and the
+  exclusions blob together must hold exactly these targets, each pooled one in the stratum of
+  its snapshot region and risk class;
+- the **eligible inspectors**: every inspector whose status is ``在岗``, whose org unit is one
+  of ``org_units`` and whose certificate is valid from ``window.start`` to ``window.end``; the
+  team-input blob must list exactly these.
+
+So nobody can be left out of a draw, or slipped into one, without the published data showing
+it. Pure functions: no I/O; :class:`MembershipAudit` is fed records in log order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import schema as s
+from .canonical import sha256_hex
+from .check_names import CheckName
+from .errors import EncodingError, LotteryError
+from .outcome import decode_team_input
+from .pool import decode_exclusions
+from .pool_blob import decode_pool
+from .records import Record
+
+TARGET_ACTIVE = "正常"
+"""A target's snapshot ``status`` when it may be drawn (the canonical label of 'active')."""
+INSPECTOR_ACTIVE = "在岗"
+"""An inspector's snapshot ``status`` when they may go (the canonical label of 'active')."""
+
+SNAPSHOT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "targets": ("uscc", "name", "type", "region", "risk_class", "status"),
+    "inspectors": (
+        "id",
+        "name",
+        "cert_no",
+        "cert_valid_from",
+        "cert_valid_to",
+        "org_unit",
+        "level",
+        "specialties",
+        "status",
+    ),
+    "org-units": ("code", "name", "level", "parent", "region"),
+}
+"""The fields of each registry's snapshot blob, in order (docs/export.md)."""
+
+
+def snapshot_rows(data: bytes, registry: str) -> list[list[str]]:
+    """The rows of a snapshot blob of ``registry``, each a list in :data:`SNAPSHOT_FIELDS` order.
+
+    The blob's bytes are bound by its SHA-256 in the snapshot record; here only its structure
+    matters (an object member named twice is refused, so no two readers can disagree on it).
+
+    Raises:
+        EncodingError: naming what is malformed.
+    """
+    try:
+        body: Any = json.loads(data, object_pairs_hook=_unique_members)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EncodingError(f"snapshot of {registry} is not JSON: {exc}") from exc
+    s.obj(
+        {
+            "type": s.const("registry-snapshot"),
+            "registry": s.const(registry),
+            "fields": s.anything,
+            "rows": s.anything,
+        }
+    )(body, "snapshot")
+    fields = SNAPSHOT_FIELDS[registry]
+    if body["fields"] != list(fields):
+        raise EncodingError(f"snapshot of {registry} has fields {body['fields']!r}")
+    rows = body["rows"]
+    width = len(fields)
+    if (
+        not isinstance(rows, list)
+        or {type(row) for row in rows} - {list}
+        or {len(row) for row in rows} - {width}
+        or {type(v) for row in rows for v in row} - {str}
+    ):
+        raise EncodingError(f"snapshot of {registry}: rows must be {width} strings each")
+    return rows
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("an object names a member twice")
+    return out
+
+
+def covered_types(
+    items: Sequence[Mapping[str, Any]], lists: Mapping[int, Mapping[str, Sequence[str] | None]]
+) -> frozenset[str] | None:
+    """The target types the cited ``items`` cover; None: every type.
+
+    ``lists`` maps an item-list version to ``{code: target_types or None}``.
+    """
+    types: set[str] = set()
+    for ref in items:
+        named = lists.get(ref["version"], {}).get(ref["code"])
+        types.update(named or ())
+    return frozenset(types) if types else None
+
+
+def _col(registry: str, name: str) -> int:
+    return SNAPSHOT_FIELDS[registry].index(name)
+
+
+def expected_candidates(
+    targets: Sequence[Sequence[str]],
+    units: Sequence[Sequence[str]],
+    org_units: Sequence[str],
+    types: frozenset[str] | None,
+) -> dict[str, tuple[str, str]]:
+    """The candidates ``{uscc: (region, risk class)}`` the spec's pool rule gives.
+
+    ``targets`` and ``units``: snapshot rows in :data:`SNAPSHOT_FIELDS` order.
+    """
+    code, unit_region = _col("org-units", "code"), _col("org-units", "region")
+    scope = set(org_units)
+    regions = {u[unit_region] for u in units if u[code] in scope and u[unit_region]}
+    uscc, kind, region = _col("targets", "uscc"), _col("targets", "type"), _col("targets", "region")
+    risk, status = _col("targets", "risk_class"), _col("targets", "status")
+    return {
+        t[uscc]: (t[region], t[risk])
+        for t in targets
+        if t[status] == TARGET_ACTIVE
+        and t[region] in regions
+        and (types is None or t[kind] in types)
+    }
+
+
+def expected_inspectors(
+    inspectors: Sequence[Sequence[str]], org_units: Sequence[str], start: str, end: str
+) -> list[str]:
+    """The eligible inspectors' ids, sorted, by the spec's rule (rows in field order)."""
+    ident, unit = _col("inspectors", "id"), _col("inspectors", "org_unit")
+    valid_from, valid_to = (
+        _col("inspectors", "cert_valid_from"),
+        _col("inspectors", "cert_valid_to"),
+    )
+    status = _col("inspectors", "status")
+    scope = set(org_units)
+    return sorted(
+        i[ident]
+        for i in inspectors
+        if i[status] == INSPECTOR_ACTIVE
+        and i[unit] in scope
+        and i[valid_from] <= start
+        and i[valid_to] >= end
+    )
+
+
+def pool_problem(
+    expected: Mapping[str, tuple[str, str]],
+    pooled: Mapping[str, tuple[str, str]],
+    excluded: Sequence[str],
+) -> str | None:
+    """What is wrong with a pool (``{id: (region, risk)}``) and its exclusions, or None."""
+    listed = pooled.keys() | set(excluded)
+    if listed != expected.keys():
+        missing = sorted(expected.keys() - listed)
+        if missing:
+            return f"{len(missing)} candidates are neither pooled nor excluded, first {missing[0]}"
+        extra = sorted(listed - expected.keys())
+        return f"{len(extra)} pooled or excluded targets are not candidates, first {extra[0]}"
+    if any(expected[t] != key for t, key in pooled.items()):
+        moved = sorted(t for t, key in pooled.items() if expected[t] != key)
+        t = moved[0]
+        return (
+            f"{len(moved)} candidates are in another stratum than their snapshot says, first "
+            f"{t} in {'|'.join(pooled[t])}, not {'|'.join(expected[t])}"
+        )
+    return None
+
+
+def inspectors_problem(expected: Sequence[str], listed: Sequence[str]) -> str | None:
+    """What is wrong with a team-input blob's inspector list, or None."""
+    missing = sorted(set(expected) - set(listed))
+    if missing:
+        return f"{len(missing)} eligible inspectors are not listed, first {missing[0]}"
+    extra = sorted(set(listed) - set(expected))
+    if extra:
+        return f"{len(extra)} listed inspectors are not eligible, first {extra[0]}"
+    return None
+
+
+@dataclass
+class MembershipAudit:
+    """The membership checks of every announcement that names its snapshots.
+
+    Feed records in log order with :meth:`add`; ``blob(digest)`` returns a published blob
+    (raising :class:`KeyError` when it is not published).
+    """
+
+    blob: Callable[[str], bytes]
+    task: str | None = None
+    passed: dict[str, str] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    _snapshots: dict[str, Record] = field(default_factory=dict)
+    _lists: dict[int, dict[str, list[str] | None]] = field(default_factory=dict)
+    _parsed: dict[str, list[list[str]]] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        """Take the next record of the log."""
+        body = record.body
+        if record.type == "registry-snapshot":
+            self._snapshots[record.id] = record
+        elif record.type == "item-list":
+            self._lists[body["version"]] = {i["code"]: i.get("target_types") for i in body["items"]}
+        elif (
+            record.type == "task-announcement"
+            and "registries" in body
+            and self.task in (None, body["task"])
+        ):
+            problem = self._announcement(body)
+            if problem is None:
+                self.passed[body["task"]] = self._summary(body)
+            else:
+                self.failures.append((body["task"], *problem))
+
+    def _summary(self, body: Mapping[str, Any]) -> str:
+        pool, excl = body["pool"]["candidates"], body["exclusions"]["count"]
+        return (
+            f"{pool + excl} candidates from the snapshots ({pool} pooled, {excl} excluded), "
+            f"{body['inspector_pool']['inspectors']} eligible inspectors"
+        )
+
+    def _announcement(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
+        try:
+            rows = {name: self._rows(name, rid) for name, rid in body["registries"].items()}
+        except (KeyError, LotteryError) as exc:
+            return CheckName.ANNOUNCEMENT_REGISTRIES, str(exc).strip("'\"")
+        org_units = body["org_units"]
+        types = covered_types(body["items"], self._lists)
+        try:
+            pool = decode_pool(self.blob(body["pool"]["sha256"]))
+            exclusions = decode_exclusions(self.blob(body["exclusions"]["sha256"]))
+            team_input = decode_team_input(self.blob(body["inspector_pool"]["sha256"]))
+        except (KeyError, LotteryError) as exc:
+            return CheckName.POOL_MEMBERSHIP, f"a blob of the announcement cannot be read: {exc}"
+        pooled = {c: (st.region, st.risk) for st in pool.strata for c in st.candidates}
+        excluded = [e.target for e in exclusions]
+        expected = expected_candidates(rows["targets"], rows["org-units"], org_units, types)
+        problem = pool_problem(expected, pooled, excluded)
+        if problem is not None:
+            return CheckName.POOL_MEMBERSHIP, problem
+        window = body["window"]
+        eligible = expected_inspectors(
+            rows["inspectors"], org_units, window["start"], window["end"]
+        )
+        problem = inspectors_problem(eligible, team_input.inspectors)
+        if problem is not None:
+            return CheckName.INSPECTORS_MEMBERSHIP, problem
+        return None
+
+    def _rows(self, registry: str, record_id: str) -> list[list[str]]:
+        """The rows of the snapshot ``record_id`` (parsed once: tasks share snapshots)."""
+        if record_id in self._parsed and self._snapshots[record_id].body["registry"] == registry:
+            return self._parsed[record_id]
+        record = self._snapshots.get(record_id)
+        if record is None or record.body["registry"] != registry:
+            raise EncodingError(
+                f"registries.{registry} names {record_id[:16]}, which is not a {registry} "
+                "snapshot published before the announcement"
+            )
+        try:
+            data = self.blob(record.body["blob"])
+        except KeyError as exc:
+            raise EncodingError(f"the {registry} snapshot blob is not published") from exc
+        if sha256_hex(data) != record.body["blob"]:
+            raise EncodingError(f"the {registry} snapshot blob does not match its SHA-256")
+        self._parsed[record_id] = snapshot_rows(data, registry)
+        return self._parsed[record_id]
