@@ -32,6 +32,10 @@ class Settings(BaseSettings):
             service publishes nothing by itself (docs/site-publishing.md).
         site_export_dir: the public export the site is built from
             (``LOTTERY_SITE_EXPORT_DIR``); default ``<data_dir>/site-export``.
+        office_name: the office named on its documents (``LOTTERY_OFFICE_NAME``).
+        document_prefixes: document number prefixes by kind (``LOTTERY_DOCUMENT_PREFIXES``,
+            JSON; docs/documents.md): ``notice``, ``record``, ``result``.
+        font_dirs: extra directories searched for the Noto CJK fonts of the documents.
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -42,6 +46,13 @@ class Settings(BaseSettings):
     drand_relays: list[str] = DEFAULT_DRAND_RELAYS
     site_dir: Path | None = None
     site_export_dir: Path | None = None
+    office_name: str = "市人民防空办公室"
+    document_prefixes: dict[str, str] = {
+        "notice": "人防检通",
+        "record": "人防检录",
+        "result": "人防检告",
+    }
+    font_dirs: list[Path] = []
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -45,6 +45,7 @@ REGISTRY_NAMES = {
     "inspectors": "执法检查人员名录",
     "org-units": "组织机构",
 }
+DOCUMENT_NAMES = {"notice": "行政检查通知书", "record": "现场检查笔录", "result": "检查结果告知书"}
 # Records per page of the log listing; the latest ones are also on the log's first page.
 LOG_PAGE_SIZE = 1000
 LATEST = 20
@@ -66,6 +67,7 @@ FIELD_LABELS = {
     "approved_by": "审核",
     "supersedes": "更正的记录",
     "correction_reason": "更正原因",
+    "documents": "执法文书",
     "entity": "当事人",
     "decided": "决定日期",
     "facts": "违法事实",
@@ -128,6 +130,9 @@ def _part(value: Any) -> str:
     if isinstance(value, dict):
         if "id" in value:  # an inspector present at a check
             return str(value["id"]) + ("（替补）" if value.get("role") == "substitute" else "")
+        if "number" in value and "sha256" in value:  # a document issued (docs/documents.md)
+            name = DOCUMENT_NAMES.get(str(value.get("kind")), "文书")
+            return f"{name} {value['number']}（SHA-256 {value['sha256']}）"
         if "fen" in value:  # an amount in fen
             return f"{value.get('kind', '')} {value['fen'] / 100:.2f} 元".strip()
         return json.dumps(value, ensure_ascii=False)

@@ -19,6 +19,7 @@ from lottery.core.errors import (
     LotteryError,
     VerificationError,
 )
+from lottery.documents.render import DocumentError
 from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.integrity import StoredDataMissing
@@ -58,6 +59,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (InputError, 422),
     (BeaconNotYetAvailable, 409),
     (RelaysUnavailable, 503),
+    (DocumentError, 503),  # no CJK font or Typst failed: the message says which
 )
 
 

@@ -21,6 +21,7 @@ def make_app() -> typer.Typer:
         calendar_cmd,
         checkpoint_cmd,
         demo_cmd,
+        documents_cmd,
         import_cmd,
         publish_cmd,
         results_cmd,
@@ -54,6 +55,7 @@ def make_app() -> typer.Typer:
         calendar_cmd,
         import_cmd,
         results_cmd,
+        documents_cmd,
         witness_cmd,
         checkpoint_cmd,
     ):

@@ -254,15 +254,26 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
 
 RECORD_TYPES = tuple(sorted(SCHEMAS))
 
+DOCUMENT_KINDS = ("notice", "record", "result")
+"""行政检查通知书, 现场检查笔录, 检查结果告知书 (docs/documents.md)."""
+
 OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
     # The registry snapshots the pool was read from (spec section 4): record ids of
-    # ``registry-snapshot`` records published before the announcement. Absent in
-    # announcements made before the member existed.
+    # ``registry-snapshot`` records published before the announcement.
     "task-announcement": {
         "registries": s.obj({"org-units": s.hex32, "targets": s.hex32, "inspectors": s.hex32})
     },
+    # The documents issued for the inspected target: number and SHA-256 of each PDF.
+    "inspection-result": {
+        "documents": s.array(
+            s.obj({"kind": s.one_of(*DOCUMENT_KINDS), "number": s.text(100), "sha256": s.hex32}),
+            min_len=1,
+            max_len=3,
+        )
+    },
 }
-"""Members a record type may carry or leave out (docs/spec.md says when each is present)."""
+"""Members a record type may carry or leave out: absent in records made before they existed
+(old logs still verify); docs/spec.md says when each is present."""
 
 
 def validate_body(body: Any) -> None:
@@ -281,10 +292,24 @@ def validate_body(body: Any) -> None:
         raise EncodingError(f"{kind}.v must be {record_version(kind)}, not {body['v']}")
     if kind == "penalty-withdrawal":
         _withdrawal_rules(body)
+    if "documents" in body:
+        _document_rules(body["documents"])
     if kind in ("penalty-withdrawal", "result-withdrawal") and len(set(body["sealed"])) != len(
         body["sealed"]
     ):
         raise EncodingError(f"{kind}.sealed names a blob twice")
+
+
+def _document_rules(docs: list[dict[str, Any]]) -> None:
+    """A result names its notice, then at most one on-site record and one result notice, in
+    that order, each number once."""
+    kinds = [d["kind"] for d in docs]
+    if kinds[0] != "notice" or kinds != sorted(set(kinds), key=DOCUMENT_KINDS.index):
+        raise EncodingError(
+            "inspection-result.documents must list notice, then record and result at most once"
+        )
+    if len({d["number"] for d in docs}) != len(docs):
+        raise EncodingError("inspection-result.documents names a number twice")
 
 
 def _withdrawal_rules(body: Mapping[str, Any]) -> None:

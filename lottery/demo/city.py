@@ -41,6 +41,7 @@ from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
 from lottery.demo.accounts import DemoAccount, create_demo_accounts, link_demo_inspector
+from lottery.demo.documents import with_documents
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
@@ -316,6 +317,7 @@ def run_demo(out: Path) -> DemoResult:
         second_done = False
         # Results, penalties and the report run between the tasks, so the log stays in time order.
         phases = result_phases(lc, result.lines)
+        phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
         for demo in demo_tasks():
             while phases and phases[0][0] < _t(demo.announce):
                 phases.pop(0)[1]()

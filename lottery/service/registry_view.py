@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, select
 from sqlmodel import Session, SQLModel
@@ -48,8 +48,17 @@ from lottery.storage.models import (
 from .audit_trail import record_audit
 from .log import PublicLog
 
-if TYPE_CHECKING:  # lifecycle publishes snapshots at announcements: no import cycle
-    from .lifecycle import Lifecycle
+
+class LogService(Protocol):
+    """What this module needs of the service (a :class:`~lottery.service.lifecycle.Lifecycle`;
+    not imported: the lifecycle publishes snapshots at announcements through this module)."""
+
+    log: PublicLog
+
+    def session(self) -> Session:
+        """A new database session."""
+        ...
+
 
 KINDS = ("targets", "inspectors", "items", "org-units", "conflicts", "history")
 SNAPSHOT_REGISTRIES = ("targets", "inspectors", "org-units")
@@ -95,7 +104,7 @@ def item_row(d: dict[str, Any]) -> ItemRow:
 # --- reading, snapshots and export ---------------------------------------------------------------
 
 
-def registry_rows(lc: Lifecycle, kind: str) -> list[Any]:
+def registry_rows(lc: LogService, kind: str) -> list[Any]:
     """Every row of a registry as registry_io rows (private fields included), by key.
 
     Items: the rows of the latest item-list version.
@@ -170,7 +179,7 @@ def _rows(session: Session, kind: str) -> list[Any]:
     return [] if items is None else [item_row(d) for d in items]
 
 
-def export_registry(lc: Lifecycle, kind: str, out: Path | str) -> int:
+def export_registry(lc: LogService, kind: str, out: Path | str) -> int:
     """Write a registry to ``out`` (``.xlsx`` or ``.csv``, by suffix); return the row count.
 
     The export is for staff: it includes the private columns and imports back unchanged.
@@ -193,7 +202,7 @@ def export_registry(lc: Lifecycle, kind: str, out: Path | str) -> int:
     return len(rows)
 
 
-def snapshot_blob(lc: Lifecycle, registry: str) -> tuple[bytes, int]:
+def snapshot_blob(lc: LogService, registry: str) -> tuple[bytes, int]:
     """The canonical snapshot blob of a registry's public fields, and its row count.
 
     Rows removed from the registry (status ``removed``) are not in the snapshot.
@@ -231,7 +240,7 @@ def _public_text(value: Any, fmt: Callable[[Any], str | int | date]) -> str:
     return shown.isoformat() if isinstance(shown, date) else str(shown)
 
 
-def latest_snapshot(lc: Lifecycle, registry: str) -> Record | None:
+def latest_snapshot(lc: LogService, registry: str) -> Record | None:
     """The last published ``registry-snapshot`` record of ``registry``, or None."""
     with lc.session() as session:
         return latest_snapshot_in(session, lc.log, registry)
@@ -251,7 +260,7 @@ def latest_snapshot_in(session: Session, log: PublicLog, registry: str) -> Recor
 
 
 def publish_snapshot(
-    lc: Lifecycle,
+    lc: LogService,
     registry: str,
     *,
     actor: str,

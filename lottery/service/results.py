@@ -40,7 +40,7 @@ from lottery.storage.models import (
     WithdrawnBlob,
 )
 
-from . import result_evidence
+from . import document_issue, result_evidence
 from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
@@ -274,6 +274,7 @@ class ResultsService:
             sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
             public = {k: v for k, v in fields.items() if k not in sealed}
             public["sealed"] = self.log.put_blob(session, blob)
+            public |= document_issue.on_approval(session, row, fields, now, reviewer.strip())
             record = publish_record(
                 self.log, session, "inspection-result", public, now, task=row.task
             )

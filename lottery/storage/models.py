@@ -534,3 +534,37 @@ class SitePublication(SQLModel, table=True):
     duration_s: float | None = None
     build: str | None = Field(default=None, max_length=64)
     error: str | None = Field(default=None, max_length=2000)
+
+
+# --- the law's documents of an inspection (issue #16; docs/documents.md) -------------------
+
+
+class Document(SQLModel, table=True):
+    """A 行政检查通知书 / 现场检查笔录 / 检查结果告知书 issued for a picked target (private).
+
+    ``number`` (人防检通〔2026〕12号) is unique; ``(kind, year, seq)`` is unique too, so two
+    instances allocating the same next number cannot both commit. ``data_sha256`` is the hash
+    of what the document says (without number, date and salt): issuing again with the same
+    data returns this row; new data issues a new number and marks this one ``superseded``.
+    Only the number and ``sha256`` are ever published (in the inspection-result record).
+    """
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("kind", "year", "seq", name="uq_document_kind_year_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # notice | record | result
+    office: str = Field(max_length=200)  # the issuing office, as named on the document
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    target: str = Field(max_length=18)
+    year: int
+    seq: int
+    number: str = Field(unique=True, max_length=100)
+    status: str = Field(default="current", max_length=16)  # current | superseded
+    result: int | None = Field(default=None, foreign_key="inspection_result.id")
+    data_sha256: str = Field(max_length=64)
+    sha256: str = Field(max_length=64)
+    size: int
+    pdf: bytes = _bytes(nullable=False)
+    issued_at: datetime = _utc(nullable=False)
+    issued_by: str = Field(max_length=100)

@@ -65,6 +65,9 @@ POST   /api/tasks/{task_id}/cancel            task.cancel     ok   ok   403  403
 POST   /api/tasks/{task_id}/cancel/confirm    task.cancel     ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/cancel/reject     task.cancel     ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/outcome           outcome.read    ok   ok   ok   403  403  401
+GET    /api/tasks/{task_id}/documents         outcome.read    ok   ok   ok   403  403  401
+POST   /api/tasks/{task_id}/documents         outcome.read    ok   ok   ok   403  403  401
+GET    /api/documents/{doc_id}                outcome.read    ok   ok   ok   403  403  401
 POST   /api/registries/{kind}/import          registry.write  ok   ok   403  403  403  401
 POST   /api/registries/{kind}/check           registry.write  ok   ok   403  403  403  401
 GET    /api/registries/{kind}/export          registry.read   ok   ok   ok   ok   ok   401

@@ -19,6 +19,7 @@ from lottery.api.console import (
     calendar_pages,
     cancel_pages,
     conflict_pages,
+    document_pages,
     evidence_pages,
     item_pages,
     my_pages,
@@ -60,6 +61,7 @@ router.include_router(sheet_pages.router)
 router.include_router(my_pages.router)
 router.include_router(review_pages.router)
 router.include_router(evidence_pages.router)
+router.include_router(document_pages.router)
 router.include_router(registry_pages.router)
 router.include_router(browse_pages.router)
 router.include_router(conflict_pages.router)
