@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lottery.core.records import Record
+from lottery.core.risk_rules import parse_risk_rules
 from publisher.model import SiteModel
 from publisher.pages import link, log_link, short
 from publisher.render import beijing, render
@@ -52,7 +53,13 @@ def _version_body(model: SiteModel, record: Record, root: str) -> dict[str, Any]
         "short": short(record.id),
         "log_link": log_link(model, record, root),
         "entries": [_item_section(item) for item in body["items"]],
+        "risk_rules": _risk_words(body.get("risk_rules")),
     }
+
+
+def _risk_words(value: Any) -> list[str]:
+    """The version's risk rules in plain Chinese (none: an empty list)."""
+    return [] if value is None else parse_risk_rules(value).zh_lines()
 
 
 def item_pages(model: SiteModel) -> dict[str, str]:

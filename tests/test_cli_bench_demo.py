@@ -56,7 +56,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "recorded drand quicknet round 123" in out.stdout
     assert "fictional public numbers" in out.stdout
     # The summary names the results, the correction, the late report and the penalties.
-    assert "T2026-001 results: 78 current, one of them a correction" in out.stdout
+    assert "T2026-001 results: 87 current, one of them a correction" in out.stdout
     assert "substitute: " in out.stdout and "supersedes" in out.stdout
     assert "LATE by 2 working days" in out.stdout
     penalties = [line for line in out.stdout.splitlines() if line.startswith("  penalty 青人防罚")]

@@ -197,3 +197,27 @@ def test_serve_answers_staff_and_the_public(served: str) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "VERIFIED" in proc.stdout
+
+
+def test_risk_rules_shown_published_and_bad_files_refused(data: Path, tmp_path: Path) -> None:
+    shown = run("registry", "risk-rules", data=data).stdout
+    assert "第 1 版的风险规则" in shown and "无风险规则" in shown
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(
+            {
+                "raise": [{"when": "bad_records", "at_least": 2, "to": "C"}],
+                "uncapped": [],
+                "key_items_uncapped": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    done = run("registry", "risk-rules", str(rules), "--actor", "alice", data=data).stdout
+    assert "已发布抽查事项清单第 2 版" in done
+    assert "不良记录次数达到2次的，风险等级至少为较高风险（C类）" in done
+    rules.write_text('{"raise": [], "uncapped": ["Z"], "key_items_uncapped": false}', "utf-8")
+    bad = run("registry", "risk-rules", str(rules), data=data, ok=False)
+    assert bad.returncode != 0 and "uncapped" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    assert "第 2 版的风险规则" in run("registry", "risk-rules", data=data).stdout

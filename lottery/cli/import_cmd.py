@@ -120,9 +120,57 @@ def publish_command(
     typer.echo(f"{kind}: {state}快照记录 {record.id}（{rows} 行，blob {blob}）")
 
 
+def risk_rules_command(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A JSON file of rules (docs/import.md, 'Risk rules'); without it, show the "
+            "rules in force."
+        ),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Show the item list's risk rules, or publish a new item-list version with FILE's rules."""
+    import json
+
+    from lottery.core.errors import EncodingError
+    from lottery.core.risk_rules import parse_risk_rules
+    from lottery.service.registries import set_risk_rules
+    from lottery.service.risk_policy import current_rules, current_version
+
+    rules = None
+    if file is not None:
+        try:
+            rules = parse_risk_rules(json.loads(file.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise InputError(f"{file}: 无法读取（{exc.strerror}）") from exc
+        except (ValueError, EncodingError) as exc:
+            raise InputError(f"{file}: 风险规则有误：{exc}") from exc
+    lc = open_service(data_dir)
+    try:
+        if rules is not None:
+            record = set_risk_rules(lc, rules, actor=actor_name(actor), now=utc_now())
+            typer.echo(f"已发布抽查事项清单第 {record.body['version']} 版（记录 {record.id}）")
+        with lc.session() as session:
+            shown, version = current_rules(session), current_version(session)
+    finally:
+        lc.engine.dispose()
+    if version is None:
+        typer.echo("尚未公布抽查事项清单")
+        return
+    lines = shown.zh_lines() or [
+        "（无风险规则：每个检查对象按其信用风险分类抽取，每年原则上不超过2次）"
+    ]
+    typer.echo(f"抽查事项清单第 {version} 版的风险规则：")
+    for line in lines:
+        typer.echo(f"- {line}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``lottery import`` and ``lottery registry`` to ``app``."""
     app.command("import")(import_command)
     registry_app.command("export")(export_command)
     registry_app.command("publish")(publish_command)
+    registry_app.command("risk-rules")(risk_rules_command)
     app.add_typer(registry_app, name="registry")

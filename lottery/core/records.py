@@ -18,6 +18,7 @@ from .canonical import canonical_json, format_time, parse_canonical_json, sha256
 from .check_names import CheckName
 from .errors import EncodingError, VerificationError
 from .note import NoteVerifier, Signer, open_note, sign_note
+from .risk_rules import RISK_RULES_SCHEMA
 
 SPEC_VERSION = 1
 """The format version of every record type not listed in :data:`RECORD_VERSIONS`."""
@@ -263,6 +264,9 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
     "task-announcement": {
         "registries": s.obj({"org-units": s.hex32, "targets": s.hex32, "inspectors": s.hex32})
     },
+    # How complaints, bad records and serious violations raise a target's risk class, and
+    # which classes the annual cap does not apply to (spec section 4, "Risk rules").
+    "item-list": {"risk_rules": RISK_RULES_SCHEMA},
     # The documents issued for the inspected target: number and SHA-256 of each PDF.
     "inspection-result": {
         "documents": s.array(

@@ -45,11 +45,13 @@ from lottery.demo.documents import with_documents
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
+from lottery.demo.risk import publish_demo_rules
 from lottery.demo.synthetic import DEFAULT_RATIOS, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.service import cancellations
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import import_registry, publish_snapshot
+from lottery.service.risk_policy import current_version
 from lottery.settings import Settings, get_settings
 from lottery.storage.models import SealedOutcome, Task, TaskSecret
 
@@ -312,6 +314,7 @@ def run_demo(out: Path) -> DemoResult:
     try:
         for kind in ("org-units", "targets", "inspectors", "conflicts", "history", "items"):
             _import(lc, result, kind, files[kind], T_FIRST_IMPORT)
+        result.lines += publish_demo_rules(lc, ACTOR, _t(T_FIRST_IMPORT))
         _snapshots(lc, result, T_FIRST_IMPORT)
         units = tuple(city.unit_codes)
         second_done = False
@@ -326,7 +329,8 @@ def run_demo(out: Path) -> DemoResult:
                     _import(lc, result, kind, files[f"{kind}-later"], T_SECOND_IMPORT)
                 _snapshots(lc, result, T_SECOND_IMPORT)
                 second_done = True
-            version = 1 if demo.announce < T_SECOND_IMPORT else 2
+            with lc.session() as session:  # the version in force: rules make versions too
+                version = current_version(session) or 1
             params = TaskParams(
                 task=demo.task,
                 title=demo.title,

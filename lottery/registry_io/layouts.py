@@ -45,6 +45,15 @@ RISK_CLASSES = {
     "B类": "B",
     "C类": "C",
     "D类": "D",
+    # 企业信用风险分类's words, and the four grades some provinces use (河南: 高/中高/中/低).
+    "低风险": "A",
+    "一般风险": "B",
+    "较高风险": "C",
+    "高风险": "D",
+    "低": "A",
+    "中": "B",
+    "中高": "C",
+    "高": "D",
 }
 TARGET_STATUS = {
     "正常": "active",

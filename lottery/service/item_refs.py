@@ -55,3 +55,9 @@ def cited_target_types(session: Session, refs: Sequence[tuple[str, int]]) -> fro
         for code, version in refs
         for t in held.get(version, {}).get(code, {}).get("target_types") or ()
     )
+
+
+def cites_key_item(session: Session, refs: Sequence[tuple[str, int]]) -> bool:
+    """Whether any cited item is a key item (重点事项: ``key_item`` in its version)."""
+    held = _cited_versions(session, refs)
+    return any(held.get(version, {}).get(code, {}).get("key_item") for code, version in refs)

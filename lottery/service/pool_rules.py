@@ -19,7 +19,8 @@ from lottery.core.errors import InputError
 from lottery.core.pool import Candidate, Exclusion
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 
-from .item_refs import cited_target_types
+from .item_refs import cited_target_types, cites_key_item
+from .risk_policy import current_rules, effective_class
 
 ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
 
@@ -72,7 +73,9 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     Candidates: active targets in the regions of the task's org units and their sub-units
     whose type is one the task's cited items cover (the union of their ``target_types``; any
     type when none of the cited items names types).
-    Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4).
+    Classes: each target's effective class under the latest item list's risk rules.
+    Exclusions: candidates already checked ``ANNUAL_CAP`` times in the window's year (R4),
+    unless the risk rules lift the cap for their class or for a task citing a key item.
     Previous: the inspectors of each candidate's latest inspection.
 
     Raises:
@@ -85,7 +88,12 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     if types:
         query = query.where(col(Target.type).in_(sorted(types)))
     targets = session.exec(query.order_by(col(Target.uscc)))
-    candidates = [Candidate(t.uscc, t.region, t.risk_class) for t in targets]
+    # Complaints, bad records and serious violations raise a target's class as the item
+    # list's risk rules say; the targets snapshot publishes the same class (spec section 4).
+    rules = current_rules(session)
+    candidates = [Candidate(t.uscc, t.region, effective_class(t, rules)) for t in targets]
+    classes = {c.id: c.risk for c in candidates}
+    key_item = cites_key_item(session, params.items)
     ids = {c.id for c in candidates}
     inspectors = [
         InspectorRow(
@@ -112,7 +120,7 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     exclusions = [
         Exclusion(t, "annual-cap", f"{year}年已抽查{n}次")
         for t, n in sorted(counts.items())
-        if n >= ANNUAL_CAP
+        if n >= ANNUAL_CAP and rules.capped(classes[t], key_item=key_item)
     ]
     conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
     previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]

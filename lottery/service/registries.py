@@ -40,6 +40,7 @@ from lottery import registry_io as rio
 from lottery.core.canonical import sha256_hex
 from lottery.core.errors import InputError
 from lottery.core.records import Record, make_record, open_record
+from lottery.core.risk_rules import RiskRules, rules_or_none
 from lottery.registry_io.cells import fmt_enum, fmt_ratio
 from lottery.registry_io.layouts import (
     METHODS,
@@ -73,6 +74,7 @@ from .registry_view import (
     UnknownRegistry,
     check_kind,
     export_registry,
+    item_row,
     latest_snapshot,
     publish_snapshot,
     registry_rows,
@@ -645,21 +647,32 @@ def _item_stored(row: ItemRow) -> dict[str, Any]:
 
 
 def _publish_items(
-    lc: Lifecycle, session: Session, rows: Sequence[ItemRow], now: datetime, effective: date
+    lc: Lifecycle,
+    session: Session,
+    rows: Sequence[ItemRow],
+    now: datetime,
+    effective: date,
+    risk_rules: RiskRules | None = None,
 ) -> tuple[int, Record]:
+    """Append the next item-list version; ``risk_rules`` None keeps the last version's."""
     lc.log.lock(session)  # serializes version numbers with every other log writer
     t = table_of(ItemListVersion)
-    last = (
+    last_row = (
         session.connection()
-        .execute(select(t.c.version).order_by(t.c.version.desc()).limit(1))
-        .scalar_one_or_none()
+        .execute(select(t.c.version, t.c.risk_rules).order_by(t.c.version.desc()).limit(1))
+        .one_or_none()
     )
+    last = None if last_row is None else last_row.version
+    if risk_rules is None:
+        risk_rules = rules_or_none(None if last_row is None else last_row.risk_rules)
     version = (last or 0) + 1
-    fields = {
+    fields: dict[str, Any] = {
         "version": version,
         "effective": effective.isoformat(),
         "items": [item_record_entry(r) for r in rows],
     }
+    if not risk_rules.empty:
+        fields["risk_rules"] = risk_rules.to_json()
     note = make_record("item-list", lc.log.origin, now, fields, [lc.log.signer])
     lc.log.append(session, note)
     record = open_record(note, [lc.log.verifier], log=lc.log.origin)
@@ -670,6 +683,7 @@ def _publish_items(
             items=[_item_stored(r) for r in rows],
             record_id=record.id,
             created_at=now,
+            risk_rules=None if risk_rules.empty else risk_rules.to_json(),
         )
     )
     session.flush()
@@ -685,9 +699,11 @@ def publish_item_list(
     now: datetime,
     effective: date | None = None,
     remote_addr: str | None = None,
+    risk_rules: RiskRules | None = None,
 ) -> Record:
     """Publish ``rows`` as the next version of the item list (one transaction), effective
-    from ``effective`` (default: the office's day, in Beijing, at ``now``).
+    from ``effective`` (default: the office's day, in Beijing, at ``now``), with
+    ``risk_rules`` (None: the last version's rules carry over).
 
     Raises:
         InputError: for an empty list.
@@ -697,7 +713,40 @@ def publish_item_list(
         raise InputError("the item list needs at least one item")
     with lc.session() as session, session.begin():
         office_date = now.astimezone(OFFICE_TZ).date()  # as an import does: Beijing's day
-        version, record = _publish_items(lc, session, rows, now, effective or office_date)
+        version, record = _publish_items(
+            lc, session, rows, now, effective or office_date, risk_rules
+        )
         detail = {"version": version, "record": record.id, "items": len(rows)}
         record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
     return record
+
+
+def set_risk_rules(
+    lc: Lifecycle,
+    rules: RiskRules,
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> Record:
+    """Publish the next item-list version: the latest version's items with ``rules``
+    (``RiskRules()``: no rules).
+
+    Raises:
+        InputError: when no item list is published yet, or the rules are those in force.
+    """
+    t = table_of(ItemListVersion)
+    with lc.session() as session:
+        last = (
+            session.connection()
+            .execute(select(t.c["items"], t.c.risk_rules).order_by(t.c.version.desc()).limit(1))
+            .one_or_none()
+        )
+        if last is None:
+            raise InputError("尚未公布抽查事项清单：请先导入并公布清单，再设置风险规则")
+        if rules_or_none(last.risk_rules) == rules:
+            raise InputError("风险规则与现行清单相同，无需公布新版本")
+        rows = [item_row(d) for d in last[0]]
+    return publish_item_list(
+        lc, rows, actor=actor, now=now, remote_addr=remote_addr, risk_rules=rules
+    )

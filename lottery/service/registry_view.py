@@ -15,6 +15,7 @@ gives the same blob, and then nothing new is published.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .log import PublicLog
+from .risk_policy import current_rules, effective_class
 
 
 class LogService(Protocol):
@@ -218,6 +220,10 @@ def snapshot_blob_in(session: Session, registry: str) -> tuple[bytes, int]:
     """:func:`snapshot_blob`, read in ``session`` (the announcement's own transaction)."""
     check_kind(registry, SNAPSHOT_REGISTRIES)
     rows = _rows(session, registry)
+    if registry == "targets":
+        # The class the draws use: raised by the item list's risk rules (spec section 4).
+        rules = current_rules(session)
+        rows = [dataclasses.replace(r, risk_class=effective_class(r, rules)) for r in rows]
     fields = SNAPSHOT_FIELDS[registry]
     # Each column's export formatter gives the canonical Chinese label staff and the public
     # read (工程设计, 正常, 市级...), dates as dates, lists joined with 、.

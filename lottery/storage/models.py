@@ -152,6 +152,8 @@ class ItemListVersion(SQLModel, table=True):
     items: list[dict[str, Any]] = _json()
     record_id: str | None = Field(default=None, foreign_key="log_entry.record_id", max_length=64)
     created_at: datetime = _utc(nullable=False)
+    # The version's risk rules (lottery.core.risk_rules; None: none), migration 0012.
+    risk_rules: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 # --- results, penalties, reports, the office calendar (docs/results.md) ----------------------

@@ -72,6 +72,8 @@ POST   /api/registries/{kind}/import          registry.write  ok   ok   403  403
 POST   /api/registries/{kind}/check           registry.write  ok   ok   403  403  403  401
 GET    /api/registries/{kind}/export          registry.read   ok   ok   ok   ok   ok   401
 POST   /api/registries/{registry}/snapshot    registry.write  ok   ok   403  403  403  401
+GET    /api/registries/items/risk-rules       registry.read   ok   ok   ok   ok   ok   401
+PUT    /api/registries/items/risk-rules       registry.write  ok   ok   403  403  403  401
 GET    /api/tasks/{task_id}/results           task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks/{task_id}/results           result.enter    ok   403  ok   403  403  401
 POST   /api/results/{record_id}/corrections   result.enter    ok   403  ok   403  403  401

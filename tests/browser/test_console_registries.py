@@ -41,6 +41,7 @@ PAGES = (
     "/console/conflicts",
     "/console/items",
     "/console/items/edit",
+    "/console/items/risk-rules",
 )
 
 

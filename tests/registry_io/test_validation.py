@@ -192,3 +192,16 @@ def test_items_name_the_target_types_they_cover(tmp_path: Path, kw: dict, header
 def test_items_without_the_types_column_cover_every_type(tmp_path: Path, kw: dict) -> None:
     res = import_file(write_csv(tmp_path / "v.csv", ITEM_HEADER, [item()]), "items", **kw)
     assert res.ok and res.rows[0].target_types == ()
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [("A类", "A"), ("低风险", "A"), ("低", "A"), ("中", "B"), ("一般风险", "B"),
+     ("中高", "C"), ("较高风险", "C"), ("高", "D"), ("高风险", "D")],
+)  # fmt: skip
+def test_risk_class_words_of_other_schemes(tmp_path: Path, kw: dict, label: str, code: str) -> None:
+    # 企业信用风险分类 (低/一般/较高/高风险) and the four grades of 河南 (低/中/中高/高) map to A-D,
+    # the order the risk rules raise along (docs/spec.md section 4, "Risk rules").
+    res = _targets(tmp_path, kw, [target(信用风险分类=label)])
+    assert res.ok, res.errors
+    assert res.rows[0].risk_class == code

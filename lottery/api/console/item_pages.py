@@ -27,6 +27,7 @@ from lottery.registry_io.layouts import ITEMS
 from lottery.service import item_list, registries
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import CST
+from lottery.service.risk_policy import current_rules
 from lottery.service.roles import Perm
 
 from .render import page
@@ -74,7 +75,13 @@ def items_page(user: User, service: ServiceDep, published: str = "") -> HTMLResp
         cells=[item_list.item_cells(r) for r in current.items] if current else [],
         can_write=user.can(Perm.REGISTRY_WRITE),
         done=done,
+        risk_words=_risk_words(service),
     )
+
+
+def _risk_words(service: Lifecycle) -> list[str]:
+    with service.session() as session:
+        return current_rules(session).zh_lines()
 
 
 def _edit_page(

@@ -28,6 +28,7 @@ from lottery.api.console import (
     registry_pages,
     report_pages,
     review_pages,
+    risk_pages,
     sheet_pages,
     site_page,
     snapshot_pages,
@@ -65,6 +66,7 @@ router.include_router(document_pages.router)
 router.include_router(registry_pages.router)
 router.include_router(browse_pages.router)
 router.include_router(conflict_pages.router)
+router.include_router(risk_pages.router)  # before item_pages: /items/risk-rules
 router.include_router(item_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 _PROGRESS_SCRIPT = files("lottery.api.console") / "static" / "import_progress.js"

@@ -10,7 +10,7 @@ from typing import Annotated, Any, BinaryIO, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lottery import registry_io as rio
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
@@ -25,7 +25,10 @@ from lottery.api.schemas import (
 )
 from lottery.api.upload_limit import UploadLimitRoute
 from lottery.api.upload_limit import too_large_response as _too_large
+from lottery.core.errors import EncodingError, InputError
+from lottery.core.risk_rules import RiskRules, parse_risk_rules
 from lottery.service import registries, registry_view
+from lottery.service.risk_policy import current_rules, current_version
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
 
@@ -148,5 +151,68 @@ def publish_snapshot(
     """Publish the registry's public fields (a blob and a record; unchanged: the last one)."""
     record = registry_view.publish_snapshot(
         service, registry, actor=user.name, now=now, remote_addr=addr
+    )
+    return RecordPublic.of(record)
+
+
+class RiskRuleBody(BaseModel):
+    """One rule: a target whose ``when`` count is at least ``at_least`` is in class ``to``."""
+
+    when: Literal["complaints", "bad_records", "serious_violation"]
+    at_least: int
+    to: Literal["A", "B", "C", "D"]
+
+
+class RiskRulesBody(BaseModel):
+    """The item list's risk rules (docs/spec.md section 4, "Risk rules")."""
+
+    model_config = {"extra": "forbid"}
+
+    raise_: list[RiskRuleBody] = Field(default_factory=list, alias="raise")
+    uncapped: list[Literal["A", "B", "C", "D"]] = Field(default_factory=list)
+    key_items_uncapped: bool = False
+
+    def rules(self) -> RiskRules:
+        """The rules, checked as the record schema checks them.
+
+        Raises:
+            InputError: naming the field that is wrong.
+        """
+        data = {
+            "raise": [r.model_dump() for r in self.raise_],
+            "uncapped": list(self.uncapped),
+            "key_items_uncapped": self.key_items_uncapped,
+        }
+        try:
+            return parse_risk_rules(data)
+        except EncodingError as exc:
+            raise InputError(f"字段「risk_rules」：{exc}") from exc
+
+
+class RiskRulesView(RiskRulesBody):
+    """The rules in force, with each in plain Chinese."""
+
+    version: int | None
+    words: list[str]
+
+
+@router.get("/items/risk-rules", response_model=RiskRulesView, response_model_by_alias=True)
+def get_risk_rules(_: Reader, service: ServiceDep) -> RiskRulesView:
+    """The risk rules of the latest item-list version (none: an empty rule set)."""
+    with service.session() as session:
+        rules = current_rules(session)
+        version = current_version(session)
+    return RiskRulesView.model_validate(
+        {**rules.to_json(), "version": version, "words": rules.zh_lines()}
+    )
+
+
+@router.put("/items/risk-rules", response_model=RecordPublic)
+def put_risk_rules(
+    body: RiskRulesBody, user: Writer, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> RecordPublic:
+    """Publish the next item-list version: the same items with these risk rules."""
+    record = registries.set_risk_rules(
+        service, body.rules(), actor=user.name, now=now, remote_addr=addr
     )
     return RecordPublic.of(record)

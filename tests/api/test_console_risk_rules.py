@@ -1,0 +1,71 @@
+"""The console's risk rules page (issue #16): the rules in plain Chinese, changed in a form that
+publishes a new item-list version; a bad count names the field and publishes nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.risk_policy import current_rules, current_version
+from tests.api.test_console import _csrf, login
+
+URL = "/console/items/risk-rules"
+
+
+def _version(service: Lifecycle) -> int | None:
+    with service.session() as s:
+        return current_version(s)
+
+
+def test_planner_sets_rules_and_the_item_list_page_shows_them(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    login(app_client, "planner")
+    page = app_client.get(URL)
+    assert page.status_code == 200 and "无风险规则" in page.text
+    form = {
+        "csrf": _csrf(page.text),
+        "at_least_complaints": "3",
+        "to_complaints": "C",
+        "at_least_bad_records": "",
+        "to_bad_records": "",
+        "to_serious_violation": "D",
+        "uncapped": ["D"],
+    }
+    done = app_client.post(URL, data=form, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/console/items?published=2"
+    items = app_client.get("/console/items?published=2").text
+    assert "已发布抽查事项清单第 2 版" in items
+    assert "投诉举报次数达到3次的，风险等级至少为较高风险（C类）" in items
+    assert "有严重违法违规记录的，风险等级至少为高风险（D类）" in items
+    with service.session() as s:
+        rules = current_rules(s)
+    assert [(r.when, r.at_least, r.to) for r in rules.raise_rules] == [
+        ("complaints", 3, "C"),
+        ("serious_violation", 1, "D"),
+    ]
+    assert rules.uncapped == ("D",) and not rules.key_items_uncapped
+    again = app_client.get(URL).text  # the form shows the rules in force
+    assert 'value="3"' in again and '<option value="C" selected>' in again
+
+
+def test_a_bad_count_names_the_field_and_publishes_nothing(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    login(app_client, "planner")
+    page = app_client.get(URL)
+    form = {"csrf": _csrf(page.text), "at_least_complaints": "0", "to_complaints": "D"}
+    bad = app_client.post(URL, data=form)
+    assert bad.status_code == 422
+    assert "投诉举报次数：次数须为 1 到 1000000 的整数" in bad.text
+    assert 'aria-invalid="true"' in bad.text
+    assert _version(service) == 1
+
+
+def test_a_reviewer_reads_but_cannot_change(app_client: TestClient, service: Lifecycle) -> None:
+    login(app_client, "reviewer")
+    page = app_client.get(URL)
+    assert page.status_code == 200 and "修改风险规则" not in page.text
+    refused = app_client.post(URL, data={"csrf": _csrf(page.text), "to_complaints": "D"})
+    assert refused.status_code == 403
+    assert _version(service) == 1
