@@ -86,6 +86,13 @@ CHECKS_ZH: dict[str, str] = {
     "report.summary": "抽查报告的汇总数字与所依据的检查结果相符",
     "result.supersedes": "更正记录更正的是同一检查对象此前公开的结果",
     "penalty.result": "处罚决定所依据的检查结果是同一当事人的、此前公开的结果",
+    "rectification.order": (
+        "整改要求针对的是同一检查对象此前公开的、发现问题的检查结果，整改期限不早于下达之日"
+    ),
+    "rectification.check": (
+        "复查结果针对的是同一检查对象此前公开的整改要求，每项只复查一次，"
+        "复查日期不早于下达之日、不晚于公开之日"
+    ),
     "withdrawal.penalty": "撤回记录撤回的是此前公开的处罚决定，且只撤回一次",
     "withdrawal.sealed": "撤回记录撤回的正是该记录的内容承诺",
     "sealed.content": "公开的内容与记录中的承诺值相符",

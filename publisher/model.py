@@ -62,6 +62,7 @@ class SiteModel:
         results, task_reports: ``inspection-result`` and ``task-report`` records by task (a
             task the log does not announce is allowed: results are audited by a later issue).
         penalties: ``penalty`` records in log order; ``withdrawals`` by penalty id.
+        rectifications: ``rectification-order`` and ``rectification-check`` records by task.
     """
 
     origin: str
@@ -77,6 +78,7 @@ class SiteModel:
     task_reports: dict[str, list[Record]] = field(default_factory=dict)
     penalties: list[Record] = field(default_factory=list)
     withdrawals: dict[str, Record] = field(default_factory=dict)
+    rectifications: dict[str, list[Record]] = field(default_factory=dict)
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
@@ -181,6 +183,8 @@ def _file(model: SiteModel, record: Record) -> None:
         view.records.append(record)
     elif kind == "inspection-result":
         model.results.setdefault(body["task"], []).append(record)
+    elif kind in ("rectification-order", "rectification-check"):
+        model.rectifications.setdefault(body["task"], []).append(record)
     elif kind == "task-report":
         model.task_reports.setdefault(body["task"], []).append(record)
     elif kind == "item-list":

@@ -84,9 +84,59 @@ def _report(model: SiteModel, record: Record) -> dict[str, Any]:
     }
 
 
+def rectification_rows(model: SiteModel, task: str, names: dict[str, str]) -> list[list[Any]]:
+    """整改要求 / 复查结果 of a task: one row per order, with its re-check when published; the
+    sealed requirements and note as their blobs hold them (gone once withdrawn)."""
+    records = model.rectifications.get(task, [])
+    checks = {r.body["order"]: r for r in records if r.type == "rectification-check"}
+    rows = []
+    for order in (r for r in records if r.type == "rectification-order"):
+        body = order.body
+        sealed = model.report.sealed.contents.get(order.id, {})
+        check = checks.get(order.id)
+        done: list[Any] = ["未复查", "", "", "", ""]
+        if check is not None:
+            opened = model.report.sealed.contents.get(check.id)
+            note = "（已撤回）" if opened is None else opened.get("note", "")
+            done = [
+                check.body["outcome"],
+                check.body["date"],
+                cell(check.body["inspectors"]),
+                note,
+                log_link(model, check, "../../"),
+            ]
+        rows.append(
+            [
+                body["target"],
+                names.get(body["target"], ""),
+                sealed.get("requirements", "（已撤回）"),
+                body["due"],
+                beijing(body["time"]),
+                log_link(model, order, "../../"),
+                *done,
+            ]
+        )
+    return rows
+
+
+RECTIFICATION_HEADERS = [
+    "统一社会信用代码",
+    "名称",
+    "整改要求",
+    "整改期限",
+    "下达时间（北京时间）",
+    "日志序号",
+    "复查结论",
+    "复查日期",
+    "复查人员",
+    "复查情况",
+    "复查记录",
+]
+
+
 def result_pages(model: SiteModel) -> dict[str, str]:
     """``index`` (tasks with their result counts) and one page per task with results."""
-    tasks = sorted(set(model.results) | set(model.task_reports))
+    tasks = sorted(set(model.results) | set(model.task_reports) | set(model.rectifications))
     names = model.target_names() if tasks else {}
     rows = []
     out: dict[str, str] = {}
@@ -126,6 +176,8 @@ def result_pages(model: SiteModel) -> dict[str, str]:
             results=table,
             corrected=corrected,
             reports=[_report(model, r) for r in reports],
+            rectifications=rectification_rows(model, task, names),
+            rectification_headers=RECTIFICATION_HEADERS,
         )
     out["index"] = render("results_index.md", rows=rows)
     return out

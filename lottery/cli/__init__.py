@@ -24,6 +24,7 @@ def make_app() -> typer.Typer:
         documents_cmd,
         import_cmd,
         publish_cmd,
+        rectification_cmd,
         results_cmd,
         rfc3797_cmd,
         service_cmd,
@@ -56,6 +57,7 @@ def make_app() -> typer.Typer:
         import_cmd,
         results_cmd,
         documents_cmd,
+        rectification_cmd,
         witness_cmd,
         checkpoint_cmd,
     ):

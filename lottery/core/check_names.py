@@ -86,6 +86,8 @@ class CheckName(StrEnum):
     REPORT_SUMMARY = "report.summary"
     RESULT_SUPERSEDES = "result.supersedes"
     PENALTY_RESULT = "penalty.result"
+    RECTIFICATION_ORDER = "rectification.order"
+    RECTIFICATION_CHECK = "rectification.check"
     WITHDRAWAL_PENALTY = "withdrawal.penalty"
     WITHDRAWAL_SEALED = "withdrawal.sealed"
     SEALED_CONTENT = "sealed.content"

@@ -14,6 +14,8 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
 - ``penalty.result``: a penalty's ``result`` is an earlier result of the same target (both
   are sealed content: checked while the penalty's sealed blob is published);
 - ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once;
+- ``rectification.order``, ``rectification.check``: see
+  :mod:`lottery.core.rectification_refs`;
 - ``announcement.items``: every item a ``task-announcement`` cites (``{code, version}``) is an
   item of that version of the item list, published before it (R1: a task checks items of the
   list in force, not codes of its own making).
@@ -27,6 +29,7 @@ from typing import Any
 
 from .check_names import CheckName
 from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
+from .rectification_refs import RECTIFICATION_TYPES, Rectifications
 
 
 @dataclass
@@ -45,7 +48,7 @@ class References:
     contents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("announcement", "result", "report", "penalty", "withdrawal"), 0
+            ("announcement", "result", "report", "penalty", "withdrawal", "rectification"), 0
         )
     )
     _results: dict[str, Record] = field(default_factory=dict)
@@ -54,6 +57,7 @@ class References:
     _withdrawn: dict[str, str] = field(default_factory=dict)
     _picks: dict[str, int] = field(default_factory=dict)
     _item_lists: dict[int, frozenset[str]] = field(default_factory=dict)
+    _rectifications: Rectifications = field(default_factory=Rectifications)
 
     def task_of(self, record: Record) -> str | None:
         """The task a report is for, or that a penalty's result belongs to (None: no task)."""
@@ -69,6 +73,12 @@ class References:
         kind = record.type
         if kind == "inspection-result":
             return self._result(record)
+        if kind in RECTIFICATION_TYPES:
+            wrong = self._rectifications.add(record, self._results, self._superseded)
+            if self.task not in (None, body["task"]):
+                return None
+            self.counts["rectification"] += 1
+            return wrong
         if kind == "item-list":
             self._item_lists[body["version"]] = frozenset(i["code"] for i in body["items"])
         if kind == "task-announcement" and self.task in (None, body["task"]):

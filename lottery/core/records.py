@@ -82,6 +82,8 @@ RESULT_CATEGORIES = (
 NO_PROBLEM = "未发现问题"
 PENDING = "发现问题待后续处理"
 CHECK_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助")
+# The outcome of a re-check (复查) of a rectification order (docs/results.md).
+RECHECK_OUTCOMES = ("已整改", "部分整改", "未按期整改")
 
 # An inspector present at a check: drawn for it, or a substitute for a drawn one (with the
 # reason and who approved the substitution, published as such).
@@ -233,6 +235,36 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "ground": s.one_of("expired", "repaired", "other"),
         "reason": s.text(2000),
     },
+    # Rectification (整改/复查, docs/results.md): an order on a published result with findings,
+    # its requirements sealed; the re-check referencing it, its note sealed (spec §2.1).
+    "rectification-order": {
+        "task": s.ident,
+        "target": s.ident,
+        "result": s.hex32,
+        "due": s.date,
+        "sealed": s.hex32,
+        "ordered_by": s.text(100),
+    },
+    "rectification-check": {
+        "task": s.ident,
+        "target": s.ident,
+        "order": s.hex32,
+        "date": s.date,
+        "inspectors": s.array(s.ident, min_len=2, max_len=20),
+        "outcome": s.one_of(*RECHECK_OUTCOMES),
+        "sealed": s.hex32,
+        "entered_by": s.text(100),
+        "approved_by": s.text(100),
+    },
+    # Removes a rectification order's requirements or a re-check's note (docs/spec.md §2.1).
+    "rectification-withdrawal": {
+        "record": s.hex32,
+        "task": s.ident,
+        "target": s.ident,
+        "sealed": s.array(s.hex32, min_len=1, max_len=20),
+        "ground": s.one_of("expired", "repaired", "other"),
+        "reason": s.text(2000),
+    },
     "task-report": {
         "task": s.ident,
         "completed": s.date,
@@ -298,9 +330,8 @@ def validate_body(body: Any) -> None:
         _withdrawal_rules(body)
     if "documents" in body:
         _document_rules(body["documents"])
-    if kind in ("penalty-withdrawal", "result-withdrawal") and len(set(body["sealed"])) != len(
-        body["sealed"]
-    ):
+    withdrawals = ("penalty-withdrawal", "result-withdrawal", "rectification-withdrawal")
+    if kind in withdrawals and len(set(body["sealed"])) != len(body["sealed"]):
         raise EncodingError(f"{kind}.sealed names a blob twice")
 
 

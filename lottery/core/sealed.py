@@ -49,6 +49,9 @@ SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
         "follow_up": s.text(10_000, empty=True),
         "evidence": s.array(_EVIDENCE, max_len=1000),
     },
+    # What the party must rectify describes its violations; so does the re-check's note.
+    "rectification-order": {"requirements": s.text(10_000)},
+    "rectification-check": {"note": s.text(10_000, empty=True)},
 }
 
 # Members a type's content may leave out (docs/spec.md §2.1): the place of an inspection was
@@ -56,6 +59,8 @@ SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
 SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
     "penalty": {},
     "inspection-result": {"place": s.text(500, empty=True)},
+    "rectification-order": {},
+    "rectification-check": {},
 }
 
 
@@ -67,8 +72,10 @@ def content_schema(record_type: str) -> s.Validator:
 WITHDRAWALS: dict[str, tuple[str, str]] = {
     "penalty-withdrawal": ("penalty", "penalty"),
     "result-withdrawal": ("result", "inspection-result"),
+    "rectification-withdrawal": ("record", "rectification-order|rectification-check"),
 }
-"""Withdrawal record type -> (the field naming the record it withdraws, that record's type)."""
+"""Withdrawal record type -> (the field naming the record it withdraws, that record's type;
+``|`` separates the types when it may name either)."""
 
 _PREFIX = b'{"content":'  # canonical key order: content < record < salt < type < v
 

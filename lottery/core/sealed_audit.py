@@ -149,9 +149,10 @@ def _withdrawal_problem(record: Record, sealed: Mapping[str, Record]) -> str | N
     body = record.body
     field, kind = WITHDRAWALS[record.type]
     target = sealed.get(body[field])
-    if target is None or target.type != kind:
+    if target is None or target.type not in kind.split("|"):
         return (
-            f"withdrawal {record.id[:16]} names {body[field][:16]}, which is no {kind} record "
+            f"withdrawal {record.id[:16]} names {body[field][:16]}, which is no "
+            f"{kind.replace('|', ' or ')} record "
             "published before it that carries a commitment"
         )
     expected = sealed_digest(target.body)

@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from lottery.core.records import NO_PROBLEM, PENDING, Record
 from lottery.core.teams import Team
+from lottery.demo.rectification import rectify
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
 from lottery.service.reports import ReportService
@@ -361,6 +362,7 @@ def result_phases(lc: Lifecycle, lines: list[str]) -> list[tuple[datetime, Calla
         done = _results(lc, lines)
         _penalties(lc, done, lines)
         _report(lc, lines)
+        rectify(lc, lines)  # 整改 and 复查 on one result (lottery/demo/rectification.py)
         state.append(done)
 
     def second() -> None:

@@ -31,6 +31,7 @@ from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
 from lottery.core.note import Signer, parse_note
 from lottery.core.records import Record, open_record, parse_record_text
+from lottery.core.sealed import WITHDRAWALS
 from lottery.core.sealed_audit import withdrawn_blobs
 from lottery.export.write import write_export
 from lottery.storage.engine import new_session
@@ -249,7 +250,7 @@ class PublicLog:
         log, whatever key signed each entry) removed."""
         records = []
         for note in entries:
-            if b'"type":"penalty-withdrawal"' in note or b'"type":"result-withdrawal"' in note:
+            if any(b'"type":"%s"' % kind.encode() in note for kind in WITHDRAWALS):
                 text = parse_note(note).text
                 records.append(Record(note=note, text=text, body=parse_record_text(text)))
         return set(withdrawn_blobs(records))

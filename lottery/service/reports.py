@@ -36,6 +36,7 @@ from .results import (
     disclosed_outcome,
     local_date,
 )
+from .target_reports import target_sections
 
 REPORT_WORKDAYS = 7  # section 十一: within 7 working days after the task completes
 
@@ -135,7 +136,7 @@ class ReportService:
             row = session.get(TaskReport, task_id)
             if row is not None and row.status == "published":
                 raise ReportError(f"the report of task {task_id} is already published")
-            text = draft_text(title, summary, completed)
+            text = draft_text(title, summary, completed) + target_sections(session, task_id)
             if row is None:
                 row = TaskReport(
                     task=task_id,

@@ -570,3 +570,48 @@ class Document(SQLModel, table=True):
     pdf: bytes = _bytes(nullable=False)
     issued_at: datetime = _utc(nullable=False)
     issued_by: str = Field(max_length=100)
+
+
+class Rectification(SQLModel, table=True):
+    """A rectification order (整改) on a published result with findings, and its re-check (复查).
+
+    The order is published when it is made (``rectification-order``, ``order_record``); the
+    re-check is entered (``check_status`` entered), then approved by someone else and published
+    (``rectification-check``, ``check_record``). ``check_fields`` holds what was entered: the
+    re-check date, the inspectors present, the outcome and the (sealed) note.
+    """
+
+    __tablename__ = "rectification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    target: str = Field(foreign_key="target.uscc", max_length=18)
+    result_record: str = Field(max_length=64)
+    requirements: str = Field(max_length=10_000)
+    due: date
+    ordered_by: str = Field(max_length=100)
+    ordered_at: datetime = _utc(nullable=False)
+    order_record: str = Field(max_length=64, index=True)
+    check_status: str = Field(default="none", max_length=16)  # none | entered | published
+    check_fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    check_entered_by: str | None = Field(default=None, max_length=100)
+    check_approved_by: str | None = Field(default=None, max_length=100)
+    check_record: str | None = Field(default=None, max_length=64)
+    check_published_at: datetime | None = _utc(nullable=True)
+
+
+class TargetReport(SQLModel, table=True):
+    """Staff's edited 抽查报告 of one target (the four parts), for the result ``result_record``.
+
+    Without a row (or when the target's current result is another record, e.g. after a
+    correction) the report is drafted from the result (:mod:`lottery.service.target_reports`).
+    """
+
+    __tablename__ = "target_report"
+
+    task: str = Field(primary_key=True, foreign_key="task.id", max_length=64)
+    target: str = Field(primary_key=True, foreign_key="target.uscc", max_length=18)
+    result_record: str = Field(max_length=64)
+    text: str = Field(max_length=20_000)
+    edited_by: str = Field(max_length=100)
+    edited_at: datetime = _utc(nullable=False)

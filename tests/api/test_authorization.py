@@ -80,6 +80,13 @@ POST   /api/results/{record_id}/corrections   result.enter    ok   403  ok   403
 POST   /api/results/{result_id}/approve       result.review   ok   403  403  ok   403  401
 GET    /api/results/waiting                   result.review   ok   403  403  ok   403  401
 POST   /api/results/{result_id}/send-back     result.review   ok   403  403  ok   403  401
+GET    /api/rectifications                    task.read       ok   ok   ok   ok   ok   401
+GET    /api/tasks/{task_id}/rectifications    task.read       ok   ok   ok   ok   ok   401
+POST   /api/results/{record_id}/rectification result.review   ok   403  403  ok   403  401
+POST   /api/rectifications/{rectification_id}/check result.enter ok 403 ok   403  403  401
+POST   /api/rectifications/{rectification_id}/check/approve result.review ok 403 403 ok 403 401
+GET    /api/tasks/{task_id}/target-reports    task.read       ok   ok   ok   ok   ok   401
+PUT    /api/tasks/{task_id}/target-reports/{target} report.write ok ok 403  403  403  401
 POST   /api/tasks/{task_id}/report/draft      report.write    ok   ok   403  403  403  401
 PUT    /api/tasks/{task_id}/report            report.write    ok   ok   403  403  403  401
 POST   /api/tasks/{task_id}/report/approve    result.review   ok   403  403  ok   403  401

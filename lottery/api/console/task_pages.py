@@ -22,11 +22,13 @@ from lottery.service.beacons import same_person
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
 from lottery.service.preview import TaskPreview, preview_task
+from lottery.service.result_entry import local_date
 from lottery.service.roles import Perm
 from lottery.storage.models import Task
 
 from . import views, words
 from .actions import BY_KEY, Action, cancel_effects, offered
+from .rectification_pages import open_rectifications
 from .render import page, refusal_page
 from .session import ConsoleUser, User, check_csrf, require
 
@@ -54,7 +56,10 @@ def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
     """The 工作台."""
     require(user, Perm.TASK_READ)
     board = views.dashboard(service, now)
-    return page("dashboard.html", user=user, active="dashboard", board=board)
+    rectifications = open_rectifications(service, local_date(now))
+    return page(
+        "dashboard.html", user=user, active="dashboard", board=board, rectifications=rectifications
+    )
 
 
 @router.get("/tasks")

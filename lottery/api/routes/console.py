@@ -25,6 +25,7 @@ from lottery.api.console import (
     my_pages,
     numbers_page,
     penalty_pages,
+    rectification_pages,
     registry_pages,
     report_pages,
     review_pages,
@@ -32,6 +33,7 @@ from lottery.api.console import (
     sheet_pages,
     site_page,
     snapshot_pages,
+    target_report_pages,
     task_pages,
     task_wizard,
     user_pages,
@@ -48,6 +50,7 @@ from lottery.api.console.words import refusal_zh
 router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
 router.include_router(report_pages.router)  # before the task pages' /tasks/{id}/{action}
+router.include_router(target_report_pages.router)  # also before the task pages
 router.include_router(task_wizard.router)  # before task_pages: /tasks/new, /tasks/{id}/edit
 router.include_router(numbers_page.router)
 router.include_router(cancel_pages.router)
@@ -56,6 +59,7 @@ router.include_router(site_page.router)
 router.include_router(audit_page.router)
 router.include_router(user_pages.router)
 router.include_router(penalty_pages.router)
+router.include_router(rectification_pages.router)
 router.include_router(calendar_pages.router)
 router.include_router(snapshot_pages.router)
 router.include_router(sheet_pages.router)

@@ -1,0 +1,146 @@
+"""Rectification orders (整改) and their re-checks (复查): ordered on a published result with
+findings, re-checked by at least two inspectors, approved by another person, published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.routes.results import ID, OwnInspector
+from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
+from lottery.core.records import RECHECK_OUTCOMES
+from lottery.service.rectifications import MAX_TEXT, RectificationService
+from lottery.service.result_entry import local_date
+from lottery.service.roles import Perm
+from lottery.service.users import StaffUser
+from lottery.storage.models import Rectification
+
+router = APIRouter(prefix="/api", tags=["rectifications"], responses=ERROR_RESPONSES)
+Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
+Enterer = Annotated[StaffUser, Depends(require(Perm.RESULT_ENTER))]
+Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
+RowId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _service(service: ServiceDep) -> RectificationService:
+    return RectificationService(service.engine, service.log)
+
+
+Rectifications = Annotated[RectificationService, Depends(_service)]
+
+
+class OrderBody(Strict):
+    """What the party must rectify (sealed) and by when (a date after today)."""
+
+    requirements: str = Field(min_length=1, max_length=MAX_TEXT)
+    due: dt.date
+
+
+class CheckBody(Strict):
+    """The re-check: its date, the inspectors present (at least 2), outcome and note."""
+
+    date: dt.date
+    inspectors: list[str] = Field(min_length=2, max_length=20)
+    outcome: str = Field(description="one of " + "、".join(RECHECK_OUTCOMES))
+    note: str = Field(default="", max_length=MAX_TEXT, description="sealed; needed unless 已整改")
+
+
+class RectificationPublic(BaseModel):
+    id: int
+    task: str
+    target: str
+    result_record: str
+    due: dt.date
+    ordered_by: str
+    order_record: str
+    check_status: str
+    check: dict[str, Any] | None
+    check_record: str | None
+    overdue: bool
+
+    @classmethod
+    def of(cls, row: Rectification, today: dt.date) -> RectificationPublic:
+        return cls(
+            id=row.id or 0,
+            task=row.task,
+            target=row.target,
+            result_record=row.result_record,
+            due=row.due,
+            ordered_by=row.ordered_by,
+            order_record=row.order_record,
+            check_status=row.check_status,
+            check=None if row.check_fields is None else dict(row.check_fields),
+            check_record=row.check_record,
+            overdue=row.check_status != "published" and row.due < today,
+        )
+
+
+@router.get("/rectifications", response_model=list[RectificationPublic])
+def open_rectifications(_: Reader, rect: Rectifications, now: NowDep) -> list[RectificationPublic]:
+    """Open orders (not re-checked yet), the earliest due first; ``overdue`` flags those past
+    their due date."""
+    today = local_date(now)
+    return [RectificationPublic.of(o.row, today) for o in rect.open_orders(today)]
+
+
+@router.get("/tasks/{task_id}/rectifications", response_model=list[RectificationPublic])
+def task_rectifications(
+    task_id: Annotated[str, Path(pattern=ID)], _: Reader, rect: Rectifications, now: NowDep
+) -> list[RectificationPublic]:
+    """Every order of a task with its re-check, first made first."""
+    today = local_date(now)
+    return [RectificationPublic.of(r, today) for r in rect.of_task(task_id)]
+
+
+@router.post("/results/{record_id}/rectification", response_model=RecordPublic, status_code=201)
+def order_rectification(
+    record_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    body: OrderBody,
+    user: Reviewer,
+    rect: Rectifications,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Order rectification on a published result with findings; publishes the order."""
+    record = rect.order(record_id, body.requirements, body.due, now, actor=user.name,
+                        remote_addr=addr)  # fmt: skip
+    return RecordPublic.of(record)
+
+
+@router.post("/rectifications/{rectification_id}/check", status_code=204)
+def enter_check(
+    rectification_id: RowId,
+    body: CheckBody,
+    user: Enterer,
+    inspector: OwnInspector,
+    rect: Rectifications,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> None:
+    """Enter the re-check of an open order; the account's inspector must be among those
+    present (approved later by another person)."""
+    rect.enter_check(
+        rectification_id,
+        body.date,
+        body.inspectors,
+        body.outcome,
+        body.note,
+        now,
+        actor=user.name,
+        remote_addr=addr,
+        as_inspector=inspector,
+    )
+
+
+@router.post("/rectifications/{rectification_id}/check/approve", response_model=RecordPublic)
+def approve_check(
+    rectification_id: RowId, user: Reviewer, rect: Rectifications, now: NowDep, addr: RemoteAddr
+) -> RecordPublic:
+    """Approve the entered re-check and publish it (another person than who entered it)."""
+    return RecordPublic.of(
+        rect.approve_check(rectification_id, now, reviewer=user.name, remote_addr=addr)
+    )

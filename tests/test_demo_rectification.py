@@ -1,0 +1,41 @@
+"""The demo's disclosed task has a rectification order and its re-check (issue #16): both
+published, verified by ``lottery verify`` and shown on the task's results page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from lottery.core.audit import audit_export
+from lottery.core.note import NoteVerifier
+from lottery.demo.rectification import DUE, RECHECKED, REQUIREMENTS, TASK
+from lottery.export.holidays import builtin_years
+from lottery.export.read import file_getter
+
+
+def test_the_demo_task_has_an_order_and_its_recheck(demo_city: Path) -> None:
+    export = demo_city / "export"
+    key = (export / "keys" / "office.vkey").read_text("utf-8").split()
+    origin = (export / "checkpoint").read_bytes().split(b"\n", 1)[0].decode()
+    report = audit_export(
+        file_getter(export),
+        [NoteVerifier.from_vkey(k) for k in key],
+        origin=origin,
+        calendar_years=builtin_years(),
+    )
+    assert report.ok, report.failures
+    orders = [r for r in report.records if r.type == "rectification-order"]
+    checks = [r for r in report.records if r.type == "rectification-check"]
+    assert [o.body["task"] for o in orders] == [TASK] and orders[0].body["due"] == DUE.isoformat()
+    assert [c.body["order"] for c in checks] == [orders[0].id]
+    assert checks[0].body["date"] == RECHECKED.isoformat()
+    page = (demo_city / "site" / "results" / TASK / "index.html").read_text("utf-8")
+    assert "整改和复查" in page and REQUIREMENTS in page and checks[0].body["outcome"] in page
+    out = subprocess.run(
+        [sys.executable, "-m", "lottery", "verify", str(demo_city / "site"), "--key",
+         str(export / "keys" / "office.vkey")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "rectification.references" in out.stdout
