@@ -110,6 +110,9 @@ def test_demo_accounts_log_in_and_their_passwords_stay_private(demo: Path) -> No
         for name, password, _role_zh in rows:
             assert password.encode() not in published
             token, _, _ = login(lc, name, password, now)
-            assert list(authenticate(lc, token, now).roles) == [ACCOUNTS[name].value]
+            user = authenticate(lc, token, now)
+            assert list(user.roles) == [ACCOUNTS[name].value]
+            # Each account has a unit: the county clerk its county, the others the city.
+            assert user.org_unit == ("RFB-419905" if name == "county-clerk" else "RFB-4199")
     finally:
         lc.engine.dispose()

@@ -25,6 +25,7 @@ from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailabl
 from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
+from lottery.service.org_scope import OutOfScope
 from lottery.service.penalties import PenaltyNotFound
 from lottery.service.results import ContentWithdrawn, NotAssigned, ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, LastAdmin, UserExists
@@ -43,6 +44,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (AuthError, 401),
     (Throttled, 429),  # too many failed logins: Retry-After says when to try again
     (Forbidden, 403),
+    (OutOfScope, 403),  # the task or account lies outside the user's org unit
     (ReviewError, 403),  # the author may not approve their own entry
     (SamePerson, 403),  # who asked for a cancellation may not confirm it
     (NotAssigned, 403),  # an inspector enters results only for targets they were drawn for

@@ -58,12 +58,15 @@ class Me(BaseModel):
     roles: list[str]
     permissions: list[str]
     must_change_password: bool = False
+    org_unit: str | None = None  # None: the whole office
 
 
 class UserCreate(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     password: str = Field(min_length=10, max_length=1000)
     roles: list[Role] = Field(min_length=1, max_length=5)
+    # The org unit the account acts within (null: the whole office; only whole-office admins).
+    org_unit: str | None = Field(default=None, max_length=64)
 
 
 class UserPublic(BaseModel):
@@ -72,6 +75,7 @@ class UserPublic(BaseModel):
     active: bool
     created_at: datetime
     inspector_id: str | None = None
+    org_unit: str | None = None
 
     @classmethod
     def of(cls, user: User) -> UserPublic:
@@ -81,6 +85,7 @@ class UserPublic(BaseModel):
             active=user.active,
             created_at=user.created_at,
             inspector_id=user.inspector_id,
+            org_unit=user.org_unit,
         )
 
 

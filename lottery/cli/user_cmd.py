@@ -1,4 +1,4 @@
-"""``lottery user add|list|disable|passwd``."""
+"""``lottery user add|list|disable|passwd|org-unit``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ from .common import Actor, DataDir, actor_name, service_at, utc_now
 from .password_input import read_new_password
 
 T = TypeVar("T")
+OrgUnitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--org-unit",
+        help="The org unit code the account acts within, with the units below it "
+        "(default: the whole office).",
+    ),
+]
 PASSWORD_ENV = "LOTTERY_USER_PASSWORD"  # noqa: S105 - a variable name
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 MustChange = Annotated[
@@ -38,11 +46,16 @@ def add(
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
     must_change: MustChange = True,
+    org_unit: OrgUnitOption = None,
 ) -> None:
     """Add a staff account (password from LOTTERY_USER_PASSWORD or a prompt).
 
     The password policy applies; by default the user must change the password at first login.
+    With --org-unit the account acts within that unit and the units below it.
     """
+    if org_unit is not None:
+        with service_at(data_dir) as service:
+            users.check_org_unit(service, org_unit, actor_name(actor))
     user = _store_new_password(
         data_dir,
         name,
@@ -54,11 +67,13 @@ def add(
             now,
             actor=actor_name(actor),
             must_change_password=must_change,
+            org_unit=org_unit,
         ),
         existing=False,
     )
     then = "; must change the password at first login" if must_change else ""
-    typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}{then}")
+    unit = f" in org unit {user.org_unit}" if user.org_unit else ""
+    typer.echo(f"user {user.name} added with roles {', '.join(user.roles)}{unit}{then}")
 
 
 @user_app.command("passwd")
@@ -90,7 +105,8 @@ def list_(data_dir: DataDir = Path("data")) -> None:
     with service_at(data_dir) as service:
         for u in users.list_users(service):
             state = "active" if u.active else "disabled"
-            typer.echo(f"{u.name}\t{','.join(u.roles)}\t{state}")
+            unit = u.org_unit or "-"
+            typer.echo(f"{u.name}\t{','.join(u.roles)}\t{state}\t{unit}")
 
 
 @user_app.command("disable")
@@ -103,6 +119,20 @@ def disable(
     with service_at(data_dir) as service:
         users.set_active(service, name, False, utc_now(), actor=actor_name(actor))
     typer.echo(f"user {name} disabled")
+
+
+@user_app.command("org-unit")
+def org_unit_(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    unit: Annotated[str, typer.Argument(help="Org unit code; '-' for the whole office (no unit).")],
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Move an account to an org unit: it acts within that unit and the units below it."""
+    code = None if unit.strip() in ("", "-") else unit
+    with service_at(data_dir) as service:
+        users.set_org_unit(service, name, code, utc_now(), actor=actor_name(actor))
+    typer.echo(f"user {name} now in org unit {code or '- (the whole office)'}")
 
 
 def _store_new_password(

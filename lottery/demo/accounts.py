@@ -4,6 +4,10 @@ Each password is made fresh by ``secrets`` when the demo runs, printed once and 
 ``DIR/demo-accounts.txt`` (readable by its owner only) beside the demo's private data; none is
 in the code or the repository. The accounts are the service's own (the same creation path and
 password policy as `lottery user add`) and their creation is in the audit trail.
+
+Each account belongs to an org unit (issue #16): the city's office for all but
+``county-clerk``, a planner whose scope is one county (:data:`COUNTY_CLERK_UNIT`, the unit of
+the demo's cancelled task): it sees and acts on that county's tasks only.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import select
+
 from lottery.core.outcome import decode_outcome
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import ROLE_NAMES_ZH, Role
 from lottery.service.users import create_user, set_inspector
+from lottery.storage.models import OrgUnit
 
 # Login name -> role: one account per role, named after what the person does.
 ACCOUNTS: dict[str, Role] = {
@@ -26,7 +33,9 @@ ACCOUNTS: dict[str, Role] = {
     "reviewer": Role.REVIEWER,
     "inspector": Role.INSPECTOR,
     "auditor": Role.AUDITOR,
+    "county-clerk": Role.PLANNER,
 }
+COUNTY_CLERK_UNIT = "RFB-419905"  # 青岚市…区: the unit of the demo's task T2026-003
 FILE_NAME = "demo-accounts.txt"
 
 
@@ -37,10 +46,12 @@ class DemoAccount:
     name: str
     role: Role
     password: str
+    unit_name: str = ""  # the org unit the account acts within
 
     def line(self) -> str:
-        """``name  password  角色`` for the printed list."""
-        return f"{self.name:<10} {self.password}  {ROLE_NAMES_ZH[self.role]}"
+        """``name  password  角色（单位）`` for the printed list."""
+        unit = f"（{self.unit_name}）" if self.unit_name else ""
+        return f"{self.name:<12} {self.password}  {ROLE_NAMES_ZH[self.role]}{unit}"
 
 
 def create_demo_accounts(lc: Lifecycle, now: datetime, out: Path) -> list[DemoAccount]:
@@ -49,11 +60,24 @@ def create_demo_accounts(lc: Lifecycle, now: datetime, out: Path) -> list[DemoAc
     Raises:
         InputError: when an account exists already (the demo starts from an empty directory).
     """
+    with lc.session() as session:
+        units = {u.code: u for u in session.exec(select(OrgUnit))}
+    root = next(code for code, u in units.items() if u.parent is None)
+    unit_of = {name: COUNTY_CLERK_UNIT if name == "county-clerk" else root for name in ACCOUNTS}
     accounts = [
-        DemoAccount(name, role, secrets.token_urlsafe(12)) for name, role in ACCOUNTS.items()
+        DemoAccount(name, role, secrets.token_urlsafe(12), units[unit_of[name]].name)
+        for name, role in ACCOUNTS.items()
     ]
     for account in accounts:
-        create_user(lc, account.name, account.password, [account.role], now, actor="demo")
+        create_user(
+            lc,
+            account.name,
+            account.password,
+            [account.role],
+            now,
+            actor="demo",
+            org_unit=unit_of[account.name],
+        )
     path = out / FILE_NAME
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -32,6 +32,7 @@ from lottery.storage.models import AuditEvent, BeaconEntry, Task
 
 from .audit_trail import record_audit
 from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .org_scope import require_task
 from .params import params_from_task
 from .text_input import refuse_unsafe_text
 
@@ -184,6 +185,7 @@ def enter_numbers(
     """
     numbers = _numbers(value)
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = lock_task(session, task_id)
         fallback = _checked(session, task, numbers, now)
         waiting = _pending(session, task_id)
@@ -228,6 +230,7 @@ def confirm_numbers(
     numbers = _numbers(value)
     mismatch: str | None = None
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = lock_task(session, task_id)
         entry = _pending(session, task_id)
         if entry is None:
@@ -292,6 +295,7 @@ def reject_numbers(
         raise InputError(f"作废原因不能超过 {MAX_REASON} 个字符")
     refuse_unsafe_text({"reason": reason})
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         lock_task(session, task_id)
         entry = _pending(session, task_id)
         if entry is None:

@@ -35,6 +35,7 @@ from lottery.storage.models import Blob, CalendarYear, LogEntry
 
 from .audit_trail import record_audit
 from .log import PublicLog
+from .org_scope import require_whole_office
 
 
 def publish_record(
@@ -212,6 +213,7 @@ class CalendarService:
         workdays = sorted(d.isoformat() for d in data.workdays)
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            require_whole_office(session, actor, "维护节假日安排")
             row = session.get(CalendarYear, data.year)
             if row is not None and (row.holidays, row.workdays, row.notice) == (
                 holidays,

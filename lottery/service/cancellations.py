@@ -37,6 +37,7 @@ from lottery.storage.models import CancelRequest, Task
 from .audit_trail import record_audit
 from .beacons import lock_task, same_person
 from .lifecycle import Lifecycle, StateError
+from .org_scope import require_task
 from .text_input import refuse_unsafe_text
 
 MAX_REASON = 2000
@@ -133,6 +134,7 @@ def request_cancel(
     """
     _check_reason(reason, "申请取消")
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = lock_task(session, task_id)
         if task.state not in CANCELLABLE:
             raise StateError(
@@ -181,6 +183,7 @@ def confirm_cancel(
     """
     voided: str | None = None
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = lock_task(session, task_id)
         request = _pending(session, task_id)
         if request is None:
@@ -235,6 +238,7 @@ def reject_cancel(
     """
     _check_reason(reason, "撤回或驳回取消申请")
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = lock_task(session, task_id)
         request = _pending(session, task_id)
         if request is None or request.task_state != task.state:

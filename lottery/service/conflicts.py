@@ -21,6 +21,7 @@ from lottery.storage.models import Conflict, Inspector, Target
 
 from .audit_trail import record_audit
 from .lifecycle import Lifecycle
+from .org_scope import require_target
 
 
 class ConflictError(InputError):
@@ -95,6 +96,7 @@ def declare_conflict(
     """
     with lc.session() as session, session.begin():
         pair = check_pair(session, inspector, target, reason)
+        require_target(session, actor, pair.target)
         if _find(session, pair.inspector, pair.target) is not None:
             raise ConflictError("target", "这名人员与该检查对象的回避关系已经登记过")
         session.add(Conflict(inspector=pair.inspector, target=pair.target, reason=pair.reason))
@@ -118,6 +120,7 @@ def remove_conflict(
         ConflictError: no such conflict is declared; nothing is written.
     """
     with lc.session() as session, session.begin():
+        require_target(session, actor, target)
         found = _find(session, inspector, target)
         if found is None:
             raise ConflictError("target", "没有登记这条回避关系（可能已被他人删除）")

@@ -21,6 +21,7 @@ from lottery.storage.models import LogEntry, OrgUnit, Task, TaskSecret
 
 from .audit_trail import record_audit
 from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .org_scope import require_task, require_units, task_units
 from .params import params_to_json
 from .text_input import refuse_unsafe_text
 
@@ -58,11 +59,13 @@ def update_draft(
     if announce_at is not None:
         stored["announce_at"] = format_time(announce_at)
     with lc.session() as session, session.begin():
+        require_task(session, actor, params.task)
         task = _locked_draft(session, params.task, "修改")
         known = set(session.exec(select(OrgUnit.code)))
         unknown = [u for u in params.org_units if u not in known]
         if unknown:
             raise InputError(f"字段「org_units」含有不存在的组织单位：{'、'.join(unknown)}")
+        require_units(session, actor, task_units(session, stored), f"任务 {params.task} ")
         changed = sorted(
             k for k in set(stored) | set(task.params) if stored.get(k) != task.params.get(k)
         )
@@ -86,6 +89,7 @@ def delete_draft(
         StateError: the task is not a draft.
     """
     with lc.session() as session, session.begin():
+        require_task(session, actor, task_id)
         task = _locked_draft(session, task_id, "删除")
         detail = {"title": task.title}
         session.expunge(task)

@@ -62,6 +62,7 @@ from .audit_trail import record_audit
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs
 from .log import PublicLog
+from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
 from .pool_rules import load_registries
 from .registry_view import publish_snapshot_in
@@ -197,6 +198,7 @@ class Lifecycle:
         with self.session() as session, session.begin():
             existing = session.get(Task, params.task)
             if existing is not None:
+                require_task(session, actor, params.task)
                 if existing.params != stored or existing.title != params.title:
                     raise StateError(f"task {params.task} exists with other parameters")
                 return existing
@@ -204,6 +206,7 @@ class Lifecycle:
             unknown = [u for u in params.org_units if u not in known]
             if unknown:
                 raise InputError(f"字段「org_units」含有不存在的组织单位：{'、'.join(unknown)}")
+            require_units(session, actor, task_units(session, stored), f"任务 {params.task} ")
             check_item_refs(session, params.items)
             task = Task(
                 id=params.task,
@@ -256,6 +259,7 @@ class Lifecycle:
             task = session.get(Task, task_id)
             if task is None:
                 raise TaskNotFound(f"no task {task_id}")
+            require_task(session, actor, task_id)
             if task.state != "draft":
                 return self._done_or_refuse(session, task_id, "announce", "announce")
         self.ensure_secret(task_id, now, actor=actor)
@@ -337,6 +341,7 @@ class Lifecycle:
             VerificationError: ``beacon`` when the value does not fit the announced beacon.
         """
         with self.session() as session, session.begin():
+            require_task(session, actor, task_id)
             task = self._claim(session, task_id, ["announced"], "drawn", now)
             if task is None:
                 return self._done_or_refuse(session, task_id, "draw", "draw")
@@ -405,6 +410,7 @@ class Lifecycle:
             InputError: before the announced disclosure time (nothing changes).
         """
         with self.session() as session, session.begin():
+            require_task(session, actor, task_id)
             task = self._claim(session, task_id, ["drawn"], "disclosed", now)
             if task is None:
                 return self._done_or_refuse(session, task_id, "reveal", "disclose")
@@ -470,6 +476,7 @@ class Lifecycle:
         """
         if not reason.strip():
             raise InputError("a cancellation needs a reason")
+        require_task(session, actor, task_id)
         task = self._claim(session, task_id, ["announced", "drawn"], "cancelled", now)
         if task is None:
             return self._done_or_refuse(session, task_id, "cancel", "cancel")
@@ -516,6 +523,7 @@ class Lifecycle:
             task = session.get(Task, task_id)
             if task is None:
                 raise TaskNotFound(f"no task {task_id}")
+            require_task(session, actor, task_id)
             if session.get(SealedOutcome, task_id) is None:
                 raise StateError(f"task {task_id} is {task.state}: it has no outcome yet")
             digest, outcome = self._sealed_outcome(session, task_id)

@@ -34,6 +34,7 @@ from .audit_trail import record_audit
 from .calendar import calendar_in, load_record, load_sealed, publish_record
 from .integrity import stored
 from .log import PublicLog
+from .org_scope import require_target
 from .reports import REPORT_WORKDAYS, ReportError, ReportService
 from .result_entry import refuse_author
 from .results import ResultError, local_date
@@ -133,6 +134,7 @@ class PenaltyService:
             raise PenaltyError(f"decision date {entry.decided.isoformat()} is in the future")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            require_target(session, actor, entry.target)
             target = session.get(Target, entry.target)
             if target is None:
                 raise PenaltyError(f"no target {entry.target} in the registry")
@@ -188,6 +190,7 @@ class PenaltyService:
             row = session.get(Penalty, penalty_id)
             if row is None:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")
+            require_target(session, reviewer, row.target)
             if row.status != "entered":
                 raise PenaltyError(f"penalty {row.decision} is {row.status}, not waiting")
             refuse_author(
@@ -262,6 +265,7 @@ class PenaltyService:
             row = session.get(Penalty, penalty_id)
             if row is None:
                 raise PenaltyNotFound(f"no penalty {penalty_id}")
+            require_target(session, actor, row.target)
             if row.status != "published" or row.record_id is None:
                 raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
             if revoked is not None and revoked < row.decided:

@@ -66,6 +66,7 @@ from .audit_trail import record_audit
 from .integrity import stored
 from .item_list import ItemListDiff, diff_items
 from .lifecycle import Lifecycle
+from .org_scope import require_whole_office
 from .registry_view import (
     KINDS,
     REMOVED,
@@ -257,7 +258,10 @@ def import_registry(
             including a file over the kind's size, row or cell limits.
         InputError: when the rows contradict the database (e.g. two inspectors swapping
             certificate numbers); nothing is written.
+        OutOfScope: when the actor's account is not the whole office's.
     """
+    with lc.session() as session:
+        require_whole_office(session, actor, "导入名录")
     parsed = _parse(lc, kind, source, now, sheet)
     digest = _file_sha256(source)
     try:
@@ -712,6 +716,7 @@ def publish_item_list(
     if not rows:
         raise InputError("the item list needs at least one item")
     with lc.session() as session, session.begin():
+        require_whole_office(session, actor, "发布抽查事项清单")
         office_date = now.astimezone(OFFICE_TZ).date()  # as an import does: Beijing's day
         version, record = _publish_items(
             lc, session, rows, now, effective or office_date, risk_rules

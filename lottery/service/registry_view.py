@@ -48,6 +48,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .log import PublicLog
+from .org_scope import require_whole_office
 from .risk_policy import current_rules, effective_class
 
 
@@ -281,6 +282,8 @@ def publish_snapshot(
         UnknownRegistry: for a registry that has no snapshot.
         InputError: for an empty registry.
     """
+    with lc.session() as session:
+        require_whole_office(session, actor, "发布名录快照")
     with lc.session() as session, session.begin():
         record, new = publish_snapshot_in(
             session, lc.log, registry, actor=actor, now=now, remote_addr=remote_addr

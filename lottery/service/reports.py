@@ -28,6 +28,7 @@ from lottery.storage.models import InspectionResult, Task, TaskReport
 from .audit_trail import record_audit
 from .calendar import calendar_in, publish_record
 from .log import PublicLog
+from .org_scope import require_task
 from .result_entry import refuse_author
 from .results import (
     ResultError,
@@ -132,6 +133,7 @@ class ReportService:
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            require_task(session, actor, task_id)
             summary, completed, ids, title = _summary(session, self.log, task_id)
             row = session.get(TaskReport, task_id)
             if row is not None and row.status == "published":
@@ -164,6 +166,7 @@ class ReportService:
             raise ReportError("the report text must not be empty")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            require_task(session, actor, task_id)
             row = session.get(TaskReport, task_id)
             if row is None or row.status != "draft":
                 raise ReportError(f"task {task_id} has no draft report to edit")
@@ -182,6 +185,7 @@ class ReportService:
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            require_task(session, reviewer, task_id)
             row = session.get(TaskReport, task_id)
             if row is None or row.status != "draft":
                 raise ReportError(f"task {task_id} has no draft report to approve")

@@ -24,6 +24,7 @@ from lottery.storage.models import EvidenceFile, InspectionResult, WithdrawnBlob
 from .audit_trail import record_audit
 from .calendar import load_record
 from .log import PublicLog
+from .org_scope import require_task
 from .result_entry import ContentWithdrawn, NotAssigned, ResultNotFound
 
 DOWNLOAD_ACTION = "result.evidence-download"
@@ -88,6 +89,8 @@ def download(
         row = session.get(InspectionResult, result_id)
         if row is None:
             raise ResultNotFound(f"no result {result_id}")
+        if as_inspector is None:  # an inspector of the team reads it wherever it was
+            require_task(session, actor, row.task)
         if not may_read(row.fields, as_inspector):
             raise NotAssigned(f"inspector {as_inspector} is not in the team of result {result_id}")
         listed = [e for e in row.fields.get("evidence", []) if e.get("sha256") == sha256]

@@ -45,6 +45,7 @@ from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
 from .log import PublicLog
+from .org_scope import require_task
 from .result_entry import (
     BAD_RECORD,
     CLOSED,
@@ -203,6 +204,8 @@ class ResultsService:
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            if as_inspector is None:  # a drawn inspector enters wherever they were sent
+                require_task(session, actor, entry.task)
             fields = self._fields(session, entry, now, actor, as_inspector)
             if self._open_rows(session, entry.task, entry.target):
                 raise ResultError(
@@ -235,6 +238,8 @@ class ResultsService:
             raise ResultError("a correction needs a reason")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
+            if as_inspector is None:  # a drawn inspector corrects wherever they were sent
+                require_task(session, actor, entry.task)
             old = session.exec(
                 select(InspectionResult).where(InspectionResult.record_id == record_id)
             ).one_or_none()
@@ -263,6 +268,7 @@ class ResultsService:
             row = session.get(InspectionResult, result_id)
             if row is None:
                 raise ResultNotFound(f"no result {result_id}")
+            require_task(session, reviewer, row.task)
             if row.status != "entered":
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
             refuse_author(reviewer, row.entered_by, ReviewError, f"result {result_id} was entered")
@@ -331,6 +337,7 @@ class ResultsService:
             row = session.get(InspectionResult, result_id)
             if row is None:
                 raise ResultNotFound(f"no result {result_id}")
+            require_task(session, reviewer, row.task)
             if row.status != "entered":
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
             refuse_author(
@@ -483,6 +490,7 @@ class ResultsService:
             ).one_or_none()
             if row is None:
                 raise ResultNotFound(f"{record_id} is not a published inspection result")
+            require_task(session, actor, row.task)
             digest = str(load_record(self.log, session, record_id).body["sealed"])
             if session.get(WithdrawnBlob, digest) is not None:
                 raise ResultError(f"the content of result {record_id[:16]} is already withdrawn")

@@ -31,6 +31,14 @@ from lottery.storage.models import ApiToken, Inspector, User
 from . import login_throttle
 from .audit_trail import record_audit
 from .lifecycle import Lifecycle
+from .org_scope import (
+    check_unit,
+    require_account,
+    require_units,
+    scope_of,
+    unit_scope,
+    visible_users,
+)
 from .password_policy import check_new_password, check_password
 from .roles import Perm, Role, permissions
 
@@ -72,6 +80,7 @@ class StaffUser:
     name: str
     roles: tuple[str, ...]
     must_change_password: bool = False
+    org_unit: str | None = None  # None: the whole office (lottery.service.org_scope)
 
     def can(self, perm: Perm) -> bool:
         """Whether any role of the user holds ``perm``."""
@@ -124,15 +133,19 @@ def create_user(
     actor: str,
     remote_addr: str | None = None,
     must_change_password: bool = False,
+    org_unit: str | None = None,
 ) -> StaffUser:
     """Create an account.
 
     Args:
         must_change_password: the user must pick their own password at first login (an
             account an admin creates for someone else).
+        org_unit: the unit the account acts within (None: the whole office); it must lie
+            in the scope of ``actor`` (:func:`lottery.service.org_scope.check_unit`).
 
     Raises:
-        InputError: for a bad name or unknown role.
+        InputError: for a bad name or unknown role, or an unknown org unit.
+        OutOfScope: for an org unit outside the actor's scope.
         PasswordPolicyError: for a password the policy refuses.
         UserExists: when the name is taken.
     """
@@ -142,6 +155,7 @@ def create_user(
     role_list = check_roles(roles)
     password_hash = _HASHER.hash(password)  # before the transaction: no lock held while hashing
     with lc.session() as session, session.begin():
+        unit = check_unit(session, actor, org_unit)
         if session.get(User, name) is not None:
             raise UserExists(f"user {name} exists already")
         session.add(
@@ -151,17 +165,23 @@ def create_user(
                 roles=role_list,
                 created_at=now,
                 must_change_password=must_change_password,
+                org_unit=unit,
             )
         )
-        detail = {"roles": role_list, "must_change_password": must_change_password}
+        detail = {
+            "roles": role_list,
+            "must_change_password": must_change_password,
+            "org_unit": unit,
+        }
         record_audit(session, now, actor, "user.create", name, detail, remote_addr)
-    return StaffUser(name, tuple(role_list), must_change_password)
+    return StaffUser(name, tuple(role_list), must_change_password, unit)
 
 
-def list_users(lc: Lifecycle) -> list[User]:
-    """Every account, by name."""
+def list_users(lc: Lifecycle, actor: str | None = None) -> list[User]:
+    """Every account, by name; with ``actor``, only those within the actor's scope."""
     with lc.session() as session:
-        return list(session.exec(select(User).order_by(col(User.name))))
+        accounts = list(session.exec(select(User).order_by(col(User.name))))
+        return accounts if actor is None else visible_users(session, actor, accounts)
 
 
 def login(
@@ -228,7 +248,9 @@ def login(
                 user.password_hash = rehash
                 session.add(user)
             record_audit(session, now, name, "auth.login", name, None, remote_addr)
-            staff = StaffUser(user.name, tuple(user.roles), user.must_change_password)
+            staff = StaffUser(
+                user.name, tuple(user.roles), user.must_change_password, user.org_unit
+            )
     if not ok:
         raise AuthError("wrong user name or password")
     return token, expires, staff
@@ -247,7 +269,7 @@ def authenticate(lc: Lifecycle, token: str, now: datetime) -> StaffUser:
         user = session.get(User, row.user)
         if user is None or not user.active:
             raise AuthError("the account is disabled")
-        return StaffUser(user.name, tuple(user.roles), user.must_change_password)
+        return StaffUser(user.name, tuple(user.roles), user.must_change_password, user.org_unit)
 
 
 def change_own_password(
@@ -324,6 +346,7 @@ def reset_password(
         user = session.get(User, name)
         if user is None:
             raise InputError(f"no user {name}")
+        require_account(session, actor, name)
         user.password_hash = new_hash
         user.must_change_password = must_change_password
         session.add(user)
@@ -389,6 +412,7 @@ def set_active(
         user = session.get(User, name)
         if user is None:
             raise InputError(f"no user {name}")
+        require_account(session, actor, name)
         if not active and user.active and Role.ADMIN.value in user.roles:
             _keep_an_admin(session, name)
         user.active = active
@@ -422,6 +446,7 @@ def set_roles(
         user = session.get(User, name)
         if user is None:
             raise InputError(f"no user {name}")
+        require_account(session, actor, name)
         before = sorted(user.roles)
         if before == role_list:
             return role_list
@@ -463,9 +488,12 @@ def set_inspector(
         user = session.get(User, name)
         if user is None:
             raise InputError(f"no user {name}")
+        require_account(session, actor, name)
         if wanted is not None:
-            if session.get(Inspector, wanted) is None:
+            inspector = session.get(Inspector, wanted)
+            if inspector is None:
                 raise InspectorLinkError(f"no inspector {wanted} in the registry")
+            require_units(session, actor, [inspector.org_unit], f"检查人员 {wanted} ")
             other = session.exec(
                 select(User).where(User.inspector_id == wanted, User.name != name)
             ).first()
@@ -483,3 +511,68 @@ def inspector_of(lc: Lifecycle, name: str) -> str | None:
     with lc.session() as session:
         user = session.get(User, name)
         return user.inspector_id if user is not None else None
+
+
+def set_org_unit(
+    lc: Lifecycle,
+    name: str,
+    org_unit: str | None,
+    now: datetime,
+    *,
+    actor: str,
+    remote_addr: str | None = None,
+) -> str | None:
+    """Move the account ``name`` to ``org_unit`` (None or blank: the whole office); audited
+    with the unit before and after. Both the account and the unit must lie in the actor's
+    scope. The user's sessions stay valid: the scope is read on every request.
+
+    Raises:
+        InputError: when there is no such user, or for an unknown unit (naming the field).
+        OutOfScope: for an account or a unit outside the actor's scope.
+        LastAdmin: when it would leave no active whole-office admin.
+    """
+    with lc.session() as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise InputError(f"no user {name}")
+        require_account(session, actor, name)
+        unit = check_unit(session, actor, org_unit)
+        before = user.org_unit
+        if before == unit:
+            return unit
+        if user.active and Role.ADMIN.value in user.roles and not _whole(session, name, unit):
+            _keep_a_whole_office_admin(session, name)
+        user.org_unit = unit
+        session.add(user)
+        detail = {"before": before, "after": unit}
+        record_audit(session, now, actor, "user.org-unit", name, detail, remote_addr)
+    return unit
+
+
+def _whole(session: Session, name: str, unit: str | None) -> bool:
+    return unit_scope(session, name, unit).whole
+
+
+def _keep_a_whole_office_admin(session: Session, name: str) -> None:
+    """Refuse moving ``name`` out of the whole office when no other active admin has it:
+    nobody could manage the registries or the accounts of the other units any more."""
+    others = [
+        u
+        for u in session.exec(select(User).where(col(User.name) != name))
+        if u.active and Role.ADMIN.value in u.roles and scope_of(session, u.name).whole
+    ]
+    if not others:
+        raise LastAdmin(
+            f"{name} 是唯一一个全办公室范围的管理员：请先让另一个管理员账号属于市级单位"
+        )
+
+
+def check_org_unit(lc: Lifecycle, org_unit: str | None, actor: str) -> str | None:
+    """Validate an org unit for a new account before any password is asked for (the CLI).
+
+    Raises:
+        InputError: for a unit the registry does not hold.
+        OutOfScope: for a unit outside the actor's scope.
+    """
+    with lc.session() as session:
+        return check_unit(session, actor, org_unit)

@@ -466,6 +466,9 @@ class User(SQLModel, table=True):
     # The inspector (``Inspector.id``) this account is: only such an account enters results
     # in the console, for its own assigned targets (migration 0004).
     inspector_id: str | None = Field(default=None, max_length=64)
+    # The org unit (``OrgUnit.code``) the account acts within, with the units below it; empty:
+    # the whole office (lottery.service.org_scope, migration 0010).
+    org_unit: str | None = Field(default=None, max_length=64)
 
 
 class ApiToken(SQLModel, table=True):

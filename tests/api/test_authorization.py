@@ -50,6 +50,7 @@ PUT    /api/users/{name}/active               users.manage    ok   403  403  403
 PUT    /api/users/{name}/password             users.manage    ok   403  403  403  403  401
 PUT    /api/users/{name}/roles                users.manage    ok   403  403  403  403  401
 PUT    /api/users/{name}/inspector            users.manage    ok   403  403  403  403  401
+PUT    /api/users/{name}/org-unit             users.manage    ok   403  403  403  403  401
 GET    /api/tasks                             task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}                   task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks                             task.plan       ok   ok   403  403  403  401

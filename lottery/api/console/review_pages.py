@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
+from lottery.service import org_scope
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import same_person
 from lottery.service.result_evidence import may_read
@@ -45,7 +46,8 @@ def _target_name(service: Lifecycle, uscc: str) -> str:
 def queue(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
     """Every result waiting for a reviewer, oldest first."""
     require(user, Perm.RESULT_REVIEW)
-    rows = [(r, _target_name(service, r.target)) for r in _results(service).waiting()]
+    waiting = org_scope.rows_for(service, user.name, _results(service).waiting(), lambda r: r.task)
+    rows = [(r, _target_name(service, r.target)) for r in waiting]
     return page("review.html", user=user, active="review", rows=rows, done=DONE.get(done, ""))
 
 
@@ -115,7 +117,10 @@ def review_one(result_id: str, user: User, service: ServiceDep) -> Response:
     """One result in full, with the approve and send-back forms while it waits."""
     require(user, Perm.RESULT_REVIEW)
     row = _load(service, result_id)
-    return _missing(user) if row is None else _detail(user, service, row)
+    if row is None:
+        return _missing(user)
+    org_scope.check_task(service, user.name, row.task)  # a refusal: the console's 403 page
+    return _detail(user, service, row)
 
 
 @router.post("/review/{result_id}/approve", response_model=None)

@@ -22,6 +22,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lottery.api.deps import COOKIE, NowDep, ServiceDep
+from lottery.service import org_scope
 from lottery.service.roles import Perm
 from lottery.service.users import AuthError, StaffUser, authenticate
 
@@ -60,6 +61,7 @@ class ConsoleUser:
 
     staff: StaffUser
     csrf: str
+    unit_name: str = ""  # the org unit the account acts within (「全办公室」 without one)
 
     @property
     def name(self) -> str:
@@ -96,7 +98,7 @@ def session_user(request: Request, service: ServiceDep, now: NowDep) -> ConsoleU
         LoginRequired: no session, or an expired or revoked one.
     """
     staff, token = _session(request, service, now)
-    return ConsoleUser(staff, csrf_of(token))
+    return ConsoleUser(staff, csrf_of(token), org_scope.unit_of(service, staff.name)[1])
 
 
 def console_user(user: Annotated[ConsoleUser, Depends(session_user)]) -> ConsoleUser:

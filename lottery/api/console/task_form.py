@@ -24,6 +24,7 @@ from lottery.core import drand
 from lottery.core.canonical import parse_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import LotteryError
+from lottery.service import org_scope
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import CST
 from lottery.service.taskfile import TaskDefinition
@@ -58,13 +59,17 @@ class Parsed:
     params: TaskParams | None = None
 
 
-def choices(lc: Lifecycle, task: Task | None = None) -> Choices:
-    """The org units, the risk classes of the target registry and the latest item list
-    (plus what ``task`` already uses, so an edit never loses a value)."""
+def choices(lc: Lifecycle, task: Task | None = None, actor: str | None = None) -> Choices:
+    """The org units (with ``actor``: those of the actor's scope), the risk classes of the
+    target registry and the latest item list (plus what ``task`` already uses, so an edit
+    never loses a value)."""
     with lc.session() as session:
         units = [
             (u.code, u.name) for u in session.exec(select(OrgUnit).order_by(col(OrgUnit.code)))
         ]
+        if actor is not None:
+            scope = org_scope.scope_of(session, actor)
+            units = [(code, name) for code, name in units if scope.covers([code])]
         risks = set(session.exec(select(Target.risk_class).distinct()))
         latest = session.exec(
             select(ItemListVersion).order_by(col(ItemListVersion.version).desc())

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
 from lottery.core.errors import LotteryError
-from lottery.service import cancellations
+from lottery.service import cancellations, org_scope
 from lottery.service.beacons import same_person
 from lottery.service.drawing import draw_task
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
@@ -55,7 +55,7 @@ def not_found(user: ConsoleUser | None, what: str = "页面") -> HTMLResponse:
 def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
     """The 工作台."""
     require(user, Perm.TASK_READ)
-    board = views.dashboard(service, now)
+    board = views.dashboard(service, now, user.name)
     rectifications = open_rectifications(service, local_date(now))
     return page(
         "dashboard.html", user=user, active="dashboard", board=board, rectifications=rectifications
@@ -70,7 +70,7 @@ def task_list(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
         "tasks.html",
         user=user,
         active="tasks",
-        tasks=service.list_tasks(),
+        tasks=org_scope.tasks_for(service, user.name, service.list_tasks()),
         can_plan=user.can(Perm.TASK_PLAN),
         done="草稿已删除。" if done == "deleted" else "",
     )
@@ -89,8 +89,11 @@ def task_page_response(
     """The task page; ``reject_error`` goes next to the pending cancellation's reason field."""
     try:
         detail = views.task_detail(service, task_id)
+        org_scope.check_task(service, user.name, task_id)
     except TaskNotFound:
         return not_found(user, "抽查任务")
+    except org_scope.OutOfScope as exc:
+        return refusal_page(user, exc, "/console/tasks", "返回任务列表")
     task = detail.task
     numbers_link = (
         task.state == "announced"
@@ -199,6 +202,7 @@ def confirm_page(task_id: str, key: str, user: User, service: ServiceDep, now: N
         task = service.get_task(task_id)
     except TaskNotFound:
         return not_found(user, "抽查任务")
+    org_scope.check_task(service, user.name, task_id)  # a refusal: the console's 403 page
     if action not in offered(task, user.can):
         why = f"任务当前的状态是“{words.state_zh(task.state)}”，不能{action.label}。"
         if task.state in action.states:  # only the draw is held back in its state
@@ -289,6 +293,7 @@ def act(
         task = service.get_task(task_id)
     except TaskNotFound:
         return not_found(user, "抽查任务")
+    org_scope.check_task(service, user.name, task_id)  # a refusal: the console's 403 page
     errors = _check_form(action, reason, drand_signature)
     if errors:
         explain = action.explain(task, now)
@@ -313,4 +318,6 @@ def act(
 def sealed(user: User, service: ServiceDep) -> HTMLResponse:
     """Tasks with an outcome, for the roles that may read it."""
     require(user, Perm.OUTCOME_READ)
-    return page("sealed.html", user=user, active="sealed", tasks=views.sealed_tasks(service))
+    return page(
+        "sealed.html", user=user, active="sealed", tasks=views.sealed_tasks(service, user.name)
+    )

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
 from lottery.core.errors import LotteryError
-from lottery.service import drafts
+from lottery.service import drafts, org_scope
 from lottery.service.lifecycle import Lifecycle, TaskNotFound
 from lottery.service.preview import preview_task
 from lottery.service.roles import Perm
@@ -75,7 +75,7 @@ def _not_draft(user: ConsoleUser, task: Task, what: str) -> HTMLResponse:
 def new_task(user: User, service: ServiceDep) -> HTMLResponse:
     """The empty wizard."""
     require(user, Perm.TASK_PLAN)
-    return _wizard(user, task_form.choices(service), task_form.blank_form())
+    return _wizard(user, task_form.choices(service, actor=user.name), task_form.blank_form())
 
 
 @router.post("/tasks/new", response_model=None)
@@ -86,7 +86,7 @@ async def create_task(
     form = task_form.multi(await request.form())
     check_csrf(user, str(form.get("csrf", "")))
     require(user, Perm.TASK_PLAN)
-    ch = task_form.choices(service)
+    ch = task_form.choices(service)  # every unit: the service names a unit out of scope
     parsed = task_form.definition_from_form(form, ch)
     values = task_form.as_values(form)
     if parsed.definition is None or parsed.params is None:
@@ -119,6 +119,7 @@ def _draft(service: Lifecycle, user: ConsoleUser, task_id: str, verb: str) -> Ta
         task = service.get_task(task_id)
     except TaskNotFound:
         return not_found(user, "抽查任务")
+    org_scope.check_task(service, user.name, task_id)  # a refusal: the console's 403 page
     return task if task.state == "draft" else _not_draft(user, task, verb)
 
 
@@ -130,7 +131,7 @@ def edit_form(task_id: str, user: User, service: ServiceDep) -> Response:
     if isinstance(task, HTMLResponse):
         return task
     return _wizard(
-        user, task_form.choices(service, task), task_form.form_from_task(task), task=task
+        user, task_form.choices(service, task, user.name), task_form.form_from_task(task), task=task
     )
 
 
@@ -146,7 +147,7 @@ async def edit_task(
     if isinstance(task, HTMLResponse):
         return task
     form["task"] = task_id  # the id of a draft does not change
-    ch = task_form.choices(service, task)
+    ch = task_form.choices(service, task)  # every unit: the service names one out of scope
     parsed = task_form.definition_from_form(form, ch)
     values = task_form.as_values(form)
     if parsed.definition is None or parsed.params is None:

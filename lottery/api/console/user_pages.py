@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import InputError
-from lottery.service import users
+from lottery.service import org_scope, users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.password_policy import MAX_LENGTH, PasswordPolicyError
 from lottery.service.roles import ROLE_NAMES_ZH, Perm, Role
@@ -36,6 +36,7 @@ DONE = {
     "reset": "已重置用户 {name} 的密码，其所有登录已失效；本人下次登录时须修改密码。",
     "roles": "已更改用户 {name} 的角色，下一次操作起生效。",
     "inspector": "已保存用户 {name} 对应的执法检查人员编号。",
+    "unit": "已更改用户 {name} 所属的单位，下一次操作起生效。",
 }
 
 
@@ -55,12 +56,14 @@ def _list_page(
         user=user,
         active="users",
         status=status,
-        accounts=users.list_users(service),
+        accounts=users.list_users(service, user.name),
         role_choices=ROLE_CHOICES,
+        unit_choices=org_scope.assignable_units(service, user.name),
+        whole_office=org_scope.unit_of(service, user.name)[0] is None,
         password_hint=POLICY_HINT,
         done=done,
         error=error,
-        form=form or {"name": "", "roles": []},
+        form=form or {"name": "", "roles": [], "org_unit": ""},
         errors=errors or {},
         inspector_values=inspector_values or {},
     )
@@ -71,8 +74,9 @@ def _done(kind: str, name: str) -> RedirectResponse:
     return RedirectResponse(f"/console/users?{query}", status_code=303)
 
 
-def _exists(service: Lifecycle, name: str) -> bool:
-    return any(u.name == name for u in users.list_users(service))
+def _exists(service: Lifecycle, name: str, actor: str | None = None) -> bool:
+    """Whether the account ``name`` exists (with ``actor``: within the actor's scope)."""
+    return any(u.name == name for u in users.list_users(service, actor))
 
 
 @router.get("/users")
@@ -113,8 +117,10 @@ def add_user(
     name: FormText = "",
     password: FormText = "",
     roles: Annotated[list[str] | None, Form()] = None,
+    org_unit: FormText = "",
 ) -> Response:
-    """Create an account whose user must change the password at first login."""
+    """Create an account whose user must change the password at first login, in the chosen
+    org unit (blank: the whole office, for a whole-office admin only)."""
     check_csrf(user, csrf)
     require(user, Perm.USERS_MANAGE)
     chosen = list(dict.fromkeys(roles or []))
@@ -130,16 +136,22 @@ def add_user(
                 actor=user.name,
                 remote_addr=addr,
                 must_change_password=True,
+                org_unit=org_unit,
             )
         except users.UserExists:
             errors["name"] = f"用户名 {name} 已被使用，请换一个"
         except PasswordPolicyError as exc:
             errors["password"] = str(exc)
-        except InputError:
-            errors["name"] = "用户名或角色不符合要求"
+        except org_scope.OutOfScope as exc:
+            errors["org_unit"] = str(exc)
+        except InputError as exc:
+            if "org_unit" in str(exc):
+                errors["org_unit"] = "所选的单位不存在，请从列出的单位中选择"
+            else:
+                errors["name"] = "用户名或角色不符合要求"
         else:
             return _done("create", name)
-    form = {"name": name[:200], "roles": chosen}
+    form = {"name": name[:200], "roles": chosen, "org_unit": org_unit[:64]}
     return _list_page(user, service, status=422, form=form, errors=errors)
 
 
@@ -160,7 +172,7 @@ def _managed(user: ConsoleUser, csrf: str, service: Lifecycle, name: str) -> HTM
     or None when it may go on."""
     check_csrf(user, csrf)
     require(user, Perm.USERS_MANAGE)
-    return None if _exists(service, name) else _no_such_user(user)
+    return None if _exists(service, name, user.name) else _no_such_user(user)
 
 
 @router.post("/users/{name}/active", response_model=None)
@@ -224,7 +236,7 @@ def _reset_page(
 def reset_form(name: str, user: User, service: ServiceDep) -> Response:
     """The confirmation page of a password reset: what happens, and the new password."""
     require(user, Perm.USERS_MANAGE)
-    if not _exists(service, name):
+    if not _exists(service, name, user.name):
         return _no_such_user(user)
     return _reset_page(user, name)
 
@@ -280,7 +292,7 @@ def _roles_page(
 def roles_form(name: str, user: User, service: ServiceDep) -> Response:
     """The form to change a user's roles, with the current ones checked."""
     require(user, Perm.USERS_MANAGE)
-    account = next((u for u in users.list_users(service) if u.name == name), None)
+    account = next((u for u in users.list_users(service, user.name) if u.name == name), None)
     if account is None:
         return _no_such_user(user)
     return _roles_page(user, name, list(account.roles))
@@ -355,3 +367,28 @@ def set_inspector(
         errors={key: error},
         inspector_values={name: inspector_id[:100]},
     )
+
+
+@router.post("/users/{name}/unit", response_model=None)
+def set_unit(
+    name: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    org_unit: FormText = "",
+) -> Response:
+    """Move the account to an org unit within the admin's own (blank: the whole office)."""
+    if (refusal := _managed(user, csrf, service, name)) is not None:
+        return refusal
+    try:
+        users.set_org_unit(service, name, org_unit, now, actor=user.name, remote_addr=addr)
+    except users.LastAdmin as exc:
+        return _list_page(user, service, status=409, error=f"{exc}，未作任何更改。")
+    except org_scope.OutOfScope as exc:
+        return _list_page(user, service, status=403, errors={f"unit:{name}": str(exc)})
+    except InputError:
+        error = "所选的单位不存在，请从列出的单位中选择"
+        return _list_page(user, service, status=422, errors={f"unit:{name}": error})
+    return _done("unit", name)

@@ -15,7 +15,7 @@ from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from lottery.core.canonical import parse_time
 from lottery.core.errors import LotteryError
 from lottery.core.outcome import decode_outcome
-from lottery.service import beacons, cancellations
+from lottery.service import beacons, cancellations, org_scope
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
@@ -248,10 +248,17 @@ def _checkpoint(session: Session) -> tuple[int, datetime] | None:
     return (row.size, row.created_at) if row is not None else None
 
 
-def dashboard(lc: Lifecycle, now: datetime) -> Dashboard:
+def _in_scope(lc: Lifecycle, actor: str | None) -> list[Task]:
+    """Every task, or with ``actor`` only those within the actor's org unit."""
+    tasks = lc.list_tasks()
+    return tasks if actor is None else org_scope.tasks_for(lc, actor, tasks)
+
+
+def dashboard(lc: Lifecycle, now: datetime, actor: str | None = None) -> Dashboard:
     """The 工作台: upcoming steps, sealed tasks, beacons and cancellations awaiting a second
-    person, the latest checkpoint and the publications due (7 working days)."""
-    tasks = [t for t in lc.list_tasks() if t.state in ACTIVE_STATES]
+    person, the latest checkpoint and the publications due (7 working days); with ``actor``,
+    the tasks within the actor's org unit only."""
+    tasks = [t for t in _in_scope(lc, actor) if t.state in ACTIVE_STATES]
     upcoming = [Upcoming(t, m) for t in tasks if (m := next_moment(t)) is not None]
     upcoming.sort(key=lambda u: u.moment.sort_key)
     pending = []
@@ -276,13 +283,15 @@ def dashboard(lc: Lifecycle, now: datetime) -> Dashboard:
         cancellations=[
             PendingCancel(task, request.requested_by, request.requested_at)
             for task, request in cancellations.pending_requests(lc)
+            if actor is None or task.id in {t.id for t in tasks}
         ],
     )
 
 
-def sealed_tasks(lc: Lifecycle) -> list[Task]:
-    """Tasks that have an outcome (drawn, disclosed, closed, or cancelled after the draw)."""
-    return [t for t in lc.list_tasks() if t.draw_record is not None]
+def sealed_tasks(lc: Lifecycle, actor: str | None = None) -> list[Task]:
+    """Tasks that have an outcome (drawn, disclosed, closed, or cancelled after the draw);
+    with ``actor``, those within the actor's org unit."""
+    return [t for t in _in_scope(lc, actor) if t.draw_record is not None]
 
 
 def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:

@@ -15,6 +15,7 @@ from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
+from lottery.service.org_scope import OutOfScope
 from lottery.service.result_entry import CST
 from lottery.service.roles import PERM_NAMES_ZH, ROLE_NAMES_ZH, Perm, Role, roles_with
 from lottery.service.users import Forbidden
@@ -99,6 +100,7 @@ _ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (StateError, "任务当前的状态不允许这项操作（可能已由他人或系统定时任务完成）"),
     (Throttled, "操作过于频繁，请稍后再试"),
     (Forbidden, "没有权限进行这项操作"),
+    (OutOfScope, "超出本账号所属单位的范围"),
     (SamePerson, "这项操作须由两个不同的人完成"),
     (BeaconNotYetAvailable, "随机数尚未产生，请到时再抽取"),
     (RelaysUnavailable, "暂时无法从随机数中继获取随机数，请稍后再试"),

@@ -130,4 +130,5 @@ def me(user: SessionUser) -> Me:
         roles=list(user.roles),
         permissions=sorted(p.value for p in permissions(user.roles)),
         must_change_password=user.must_change_password,
+        org_unit=user.org_unit,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from lottery.api.console import (
     audit_page,
@@ -37,6 +37,7 @@ from lottery.api.console import (
     task_pages,
     task_wizard,
     user_pages,
+    words,
 )
 from lottery.api.console.render import page
 from lottery.api.console.session import (
@@ -46,6 +47,8 @@ from lottery.api.console.session import (
     Refused,
 )
 from lottery.api.console.words import refusal_zh
+from lottery.core.errors import LotteryError
+from lottery.service.org_scope import OutOfScope
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
@@ -141,6 +144,24 @@ def install(app: FastAPI) -> None:
             back_label="返回工作台",
         )
 
+    async def on_out_of_scope(request: Request, exc: Exception) -> Response:
+        # A console page that let the service's scope refusal through: a Chinese page (the
+        # JSON API keeps its JSON body, errors.install's handler).
+        if not request.url.path.startswith("/console"):
+            body = {"detail": str(exc), "error": type(exc).__name__}
+            return JSONResponse(body, status_code=403)
+        message = words.error_zh(exc) if isinstance(exc, LotteryError) else str(exc)
+        return page(
+            "message.html",
+            user=None,
+            status=403,
+            heading="超出本账号所属单位的范围",
+            message=message,
+            back="/console/",
+            back_label="返回工作台",
+        )
+
+    app.add_exception_handler(OutOfScope, on_out_of_scope)
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(PasswordChangeFirst, on_password_first)
     app.add_exception_handler(Refused, on_refused)

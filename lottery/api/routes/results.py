@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.errors import InputError
-from lottery.service import users
+from lottery.service import org_scope, users
 from lottery.service.reports import ReportService
 from lottery.service.results import (
     MAX_EVIDENCE,
@@ -165,8 +165,12 @@ Reports = Annotated[ReportService, Depends(_reports)]
 
 
 @router.get("/tasks/{task_id}/results", response_model=list[ResultPublic])
-def list_results(task_id: TaskId, _: Reader, results: Results) -> list[ResultPublic]:
-    """The current results of a task (entered or published, not superseded)."""
+def list_results(
+    task_id: TaskId, user: Reader, service: ServiceDep, results: Results
+) -> list[ResultPublic]:
+    """The current results of a task (entered or published, not superseded); 403 for a task
+    outside the caller's org unit."""
+    org_scope.check_task(service, user.name, task_id)
     return [ResultPublic.of(r) for r in results.current(task_id)]
 
 
@@ -232,9 +236,11 @@ class SendBack(Strict):
 
 
 @router.get("/results/waiting", response_model=list[ResultPublic])
-def waiting_results(_: Reviewer, results: Results) -> list[ResultPublic]:
-    """Results entered and waiting for a reviewer, oldest first (every task)."""
-    return [ResultPublic.of(r) for r in results.waiting()]
+def waiting_results(user: Reviewer, service: ServiceDep, results: Results) -> list[ResultPublic]:
+    """Results entered and waiting for a reviewer, oldest first (every task within the
+    reviewer's org unit)."""
+    rows = org_scope.rows_for(service, user.name, results.waiting(), lambda r: r.task)
+    return [ResultPublic.of(r) for r in rows]
 
 
 @router.post("/results/{result_id}/send-back", status_code=204)

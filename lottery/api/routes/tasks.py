@@ -21,7 +21,7 @@ from lottery.api.schemas import (
     TaskPublic,
 )
 from lottery.core.errors import InputError
-from lottery.service import beacons, cancellations, drafts
+from lottery.service import beacons, cancellations, drafts, org_scope
 from lottery.service.drawing import draw_task
 from lottery.service.roles import Perm
 from lottery.service.taskfile import TaskDefinition
@@ -54,9 +54,10 @@ class RejectNumbersRequest(Strict):
 
 
 @router.get("", response_model=list[TaskPublic])
-def list_tasks(_: Reader, service: ServiceDep) -> list[TaskPublic]:
-    """Every task, newest first."""
-    return [TaskPublic.of(t) for t in service.list_tasks()]
+def list_tasks(user: Reader, service: ServiceDep) -> list[TaskPublic]:
+    """Every task within the caller's org unit, newest first."""
+    tasks = org_scope.tasks_for(service, user.name, service.list_tasks())
+    return [TaskPublic.of(t) for t in tasks]
 
 
 @router.post("", response_model=TaskPublic, status_code=201)
@@ -82,9 +83,11 @@ def create_task(
 
 
 @router.get("/{task_id}", response_model=TaskPublic)
-def get_task(task_id: TaskId, _: Reader, service: ServiceDep) -> TaskPublic:
-    """One task."""
-    return TaskPublic.of(service.get_task(task_id))
+def get_task(task_id: TaskId, user: Reader, service: ServiceDep) -> TaskPublic:
+    """One task (403 when it lies outside the caller's org unit)."""
+    task = service.get_task(task_id)
+    org_scope.check_task(service, user.name, task_id)
+    return TaskPublic.of(task)
 
 
 @router.put("/{task_id}", response_model=TaskPublic)

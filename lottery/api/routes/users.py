@@ -19,9 +19,9 @@ UserName = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("", response_model=list[UserPublic])
-def list_users(_: Admin, service: ServiceDep) -> list[UserPublic]:
-    """Every account."""
-    return [UserPublic.of(u) for u in users.list_users(service)]
+def list_users(admin: Admin, service: ServiceDep) -> list[UserPublic]:
+    """Every account within the admin's org unit (all of them for a whole-office admin)."""
+    return [UserPublic.of(u) for u in users.list_users(service, admin.name)]
 
 
 @router.post("", response_model=UserPublic, status_code=201)
@@ -38,6 +38,7 @@ def create_user(
         actor=admin.name,
         remote_addr=addr,
         must_change_password=True,
+        org_unit=body.org_unit,
     )
     return next(UserPublic.of(u) for u in users.list_users(service) if u.name == body.name)
 
@@ -107,3 +108,25 @@ def set_inspector(
 ) -> None:
     """Link an account to a registered inspector (or unlink it); 422 for an unknown id."""
     users.set_inspector(service, name, body.inspector_id, now, actor=admin.name, remote_addr=addr)
+
+
+class OrgUnitChange(BaseModel):
+    """The org unit an account acts within (``null``: the whole office)."""
+
+    model_config = ConfigDict(extra="forbid")
+    org_unit: str | None = Field(default=None, max_length=64)
+
+
+@router.put("/{name}/org-unit", response_model=UserPublic)
+def set_org_unit(
+    name: UserName,
+    body: OrgUnitChange,
+    admin: Admin,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> UserPublic:
+    """Move an account to an org unit: both within the admin's own unit (else 403); 422 for
+    an unknown unit; 409 when it would leave no whole-office admin."""
+    users.set_org_unit(service, name, body.org_unit, now, actor=admin.name, remote_addr=addr)
+    return next(UserPublic.of(u) for u in users.list_users(service) if u.name == name)
