@@ -189,6 +189,14 @@ def _registries(model: SiteModel, a: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _disclosure_text(a: dict[str, Any]) -> str:
+    """The announced disclosure time, and the early disclosure when the task allows it."""
+    when = beijing(a["disclosure"])
+    if a.get("disclose_early") is True:
+        return f"{when}或全部检查结果审核完毕时（以先到者为准）"
+    return when
+
+
 def task_page(model: SiteModel, view: TaskView) -> str:
     """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome."""
     a = view.announcement
@@ -207,7 +215,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["算法", a["algorithm"]],
         ["随机源（公告时指定）", _beacon_text(a["beacon"])],
         ["承诺值（commit）", code(a["commit"])],
-        ["公开时间（北京时间）", beijing(a["disclosure"])],
+        ["公开时间（北京时间）", _disclosure_text(a)],
     ]
     draw = view.record("task-draw")
     cancel = view.record("task-cancellation")

@@ -30,9 +30,19 @@ def create(
     task_file: Annotated[Path, typer.Argument(help="YAML or JSON task definition.")],
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
+    disclose_early: Annotated[
+        bool,
+        typer.Option(
+            "--disclose-early",
+            help="Disclose at the announced time or once every result is reviewed, whichever "
+            "comes first (as the file's disclose_early: true).",
+        ),
+    ] = False,
 ) -> None:
     """Create a draft task from a file (docs/service.md describes the layout)."""
     definition = load_task_file(task_file)
+    if disclose_early:
+        definition = definition.model_copy(update={"disclose_early": True})
     params = definition.to_params()
     now = utc_now()
     with service_at(data_dir) as service:
@@ -112,7 +122,8 @@ def draw(
 
 @task_app.command("disclose")
 def disclose(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
-    """Reveal the secret and the outcome (at or after the disclosure time)."""
+    """Reveal the secret and the outcome (at or after the disclosure time; earlier when the
+    task allows it and every pick's result is reviewed), with the held results."""
     with service_at(data_dir) as service:
         record = service.disclose(task_id, utc_now(), actor=actor_name(actor))
     typer.echo(f"task {task_id} disclosed: record {record.id}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from .check_names import CheckName
 from .checkpoint import Checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
+from .early_disclosure import audit_early_reveals
 from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
 from .note import NoteVerifier
@@ -176,6 +177,12 @@ def audit_export(
         except VerificationError as exc:
             _fail(report, name, exc)
     _add_membership(report, get, task)
+    # An early reveal (docs/spec.md §8 reveal.early); a task that failed already is reported
+    # once, by its first failed check.
+    early = audit_early_reveals(report.records, lambda digest: get(f"blobs/{digest}"), task)
+    failed = {scope for scope, _ in report.failures}
+    report.checks += early.checks
+    report.failures += [(scope, exc) for scope, exc in early.failures if scope not in failed]
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
     if calendar_years is not None:

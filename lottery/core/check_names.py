@@ -50,6 +50,7 @@ class CheckName(StrEnum):
     TASK_ORDER = "task.order"
     TASK_RECORDS = "task.records"
     TASK_REVEAL = "task.reveal"
+    REVEAL_EARLY = "reveal.early"
     TASK_STATE = "task.state"
     DRAW_LINKS = "draw.links"
     DRAW_OUTCOME = "draw.outcome"

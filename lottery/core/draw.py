@@ -50,6 +50,8 @@ class TaskParams:
     beacon: BeaconSpec
     cap: int | None = None
     items: tuple[tuple[str, int], ...] = ()
+    # 公开时间：公告时间或全部检查结果审核完毕时（以先到者为准）: docs/spec.md §4, §7
+    disclose_early: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ def prepare_announcement(
         "commit": commit.hex(),
         "disclosure": params.disclosure,
     }
+    if params.disclose_early:  # optional member: absent means only at the disclosure time
+        fields["disclose_early"] = True
     return PreparedAnnouncement(fields, blobs, pool, ti, cap)
 
 

@@ -291,10 +291,13 @@ DOCUMENT_KINDS = ("notice", "record", "result")
 """行政检查通知书, 现场检查笔录, 检查结果告知书 (docs/documents.md)."""
 
 OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
-    # The registry snapshots the pool was read from (spec section 4): record ids of
-    # ``registry-snapshot`` records published before the announcement.
     "task-announcement": {
-        "registries": s.obj({"org-units": s.hex32, "targets": s.hex32, "inspectors": s.hex32})
+        # The registry snapshots the pool was read from (spec section 4): record ids of
+        # ``registry-snapshot`` records published before the announcement.
+        "registries": s.obj({"org-units": s.hex32, "targets": s.hex32, "inspectors": s.hex32}),
+        # An announcement that allows an early disclosure says so (§4, §7); one that does not
+        # has no such member, as before.
+        "disclose_early": s.const(True),
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").

@@ -42,6 +42,7 @@ from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
 from lottery.demo.accounts import DemoAccount, create_demo_accounts, link_demo_inspector
 from lottery.demo.documents import with_documents
+from lottery.demo.early import early_phase
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import result_phases
@@ -321,6 +322,7 @@ def run_demo(out: Path) -> DemoResult:
         # Results, penalties and the report run between the tasks, so the log stays in time order.
         phases = result_phases(lc, result.lines)
         phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
+        phases.append(early_phase(lc, tuple(city.unit_codes), result.lines))  # T2026-005
         for demo in demo_tasks():
             while phases and phases[0][0] < _t(demo.announce):
                 phases.pop(0)[1]()

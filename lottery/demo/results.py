@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 
+from lottery.core.errors import LotteryError
 from lottery.core.records import NO_PROBLEM, PENDING, Record
 from lottery.core.teams import Team
 from lottery.demo.rectification import rectify
@@ -196,6 +197,13 @@ def _actor(names: dict[str, str], inspector: str) -> str:
     return f"检查员 {names[inspector]}（{inspector}）"
 
 
+def _shown(record: Record | None) -> Record:
+    """The record of an approval of a disclosed task's result (never held)."""
+    if record is None:
+        raise LotteryError("a disclosed task's approved result was held, not published")
+    return record
+
+
 def _results(lc: Lifecycle, lines: list[str]) -> Published:
     service = ResultsService(lc.engine, lc.log)
     with lc.session() as s:
@@ -210,7 +218,9 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
         actor = _actor(names, team.inspectors[0])
         ids.append(service.enter(entry, T_RESULTS + timedelta(minutes=i), actor=actor))
     published = {
-        team.target: service.approve(rid, T_APPROVALS + timedelta(minutes=i), reviewer=REVIEWER)
+        team.target: _shown(
+            service.approve(rid, T_APPROVALS + timedelta(minutes=i), reviewer=REVIEWER)
+        )
         for (i, team, _), rid in zip(dated, ids, strict=True)
     }
     # The correction: a new record superseding the published one, with its reason.
@@ -225,7 +235,7 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
     )
     actor = _actor(names, team.inspectors[0])
     cid = service.correct(old.id, fixed, CORRECTION_REASON, T_CORRECTION, actor=actor)
-    new = service.approve(cid, T_CORRECTION + timedelta(hours=1), reviewer=REVIEWER)
+    new = _shown(service.approve(cid, T_CORRECTION + timedelta(hours=1), reviewer=REVIEWER))
     published[team.target] = new
     correction = (
         f"  correction: result {new.id[:16]}… supersedes {old.id[:16]}… ({team.target}: "

@@ -42,7 +42,7 @@ from lottery.core.draw import (
     reveal_fields,
 )
 from lottery.core.errors import InputError, LotteryError
-from lottery.core.outcome import decode_team_input
+from lottery.core.outcome import decode_outcome, decode_team_input
 from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record
 from lottery.core.seed import commitment
@@ -59,6 +59,7 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
+from .held_results import held_rows, missing_results, publish_held
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs
 from .log import PublicLog
@@ -405,6 +406,10 @@ class Lifecycle:
     ) -> Record:
         """Reveal the secret and the outcome at (or after) the disclosure time: -> disclosed.
 
+        Earlier only when the task was announced with ``disclose_early`` and every pick has
+        an approved, held result. The held results are published right after the reveal, in
+        the same transaction (:mod:`.held_results`).
+
         Raises:
             TaskNotFound, StateError: for a missing task or one not drawn.
             InputError: before the announced disclosure time (nothing changes).
@@ -414,16 +419,27 @@ class Lifecycle:
             task = self._claim(session, task_id, ["drawn"], "disclosed", now)
             if task is None:
                 return self._done_or_refuse(session, task_id, "reveal", "disclose")
-            disclosure = parse_time(task.params["disclosure"])
-            if now < disclosure:
-                raise InputError(
-                    f"task {task_id} may not be disclosed before {task.params['disclosure']}"
-                )
             digest, outcome = self._sealed_outcome(session, task_id)
+            early = now < parse_time(task.params["disclosure"])
+            # The picks, in selection order, only when they are needed (a large outcome is
+            # not parsed for a disclosure on time without held results).
+            picks = decode_outcome(outcome).picks() if early or held_rows(session, task_id) else []
+            if early:
+                self._refuse_early(session, task, picks)
             fields = reveal_fields(
                 task_id, task.draw_record or "", self._secret(session, task_id), digest
             )
             record = self._publish(session, task, "task-reveal", "reveal", fields, now, [outcome])
+            publish_held(
+                self.engine,
+                self.log,
+                session,
+                task_id,
+                picks,
+                now,
+                actor=actor,
+                remote_addr=remote_addr,
+            )
             task.closing_record = record.id
             session.add(task)
             record_audit(
@@ -431,6 +447,27 @@ class Lifecycle:
             )
             self.log.sign_checkpoint(session, now)
         return record
+
+    @staticmethod
+    def _refuse_early(session: Session, task: Task, picks: Sequence[str]) -> None:
+        """Refuse a disclosure before the announced time unless the task allows an early one
+        and every pick has an approved, held result (docs/results.md).
+
+        Raises:
+            InputError: in Chinese, saying why.
+        """
+        when = task.params["disclosure"]
+        if not task.params.get("disclose_early"):
+            raise InputError(
+                f"任务 {task.id} 公告的结果公开时间是 {when}，未选择“全部检查结果审核完毕时"
+                "提前公开”，不能提前公开"
+            )
+        missing = missing_results(session, task.id, picks)
+        if missing:
+            raise InputError(
+                f"任务 {task.id} 还有 {len(missing)} 个抽中对象没有审核通过的检查结果"
+                f"（如 {missing[0]}），不能在公告的公开时间 {when} 之前公开"
+            )
 
     def cancel(
         self,

@@ -21,7 +21,7 @@ def params_to_json(params: TaskParams) -> dict[str, Any]:
         "beacon": params.beacon.to_dict(),
         "cap": params.cap,
         "items": [[code, version] for code, version in params.items],
-    }
+    } | ({"disclose_early": True} if params.disclose_early else {})
 
 
 def params_from_task(task: Task) -> TaskParams:
@@ -43,4 +43,5 @@ def params_from_task(task: Task) -> TaskParams:
         beacon=BeaconSpec.from_dict(p["beacon"]),
         cap=p.get("cap"),
         items=tuple((str(c), int(v)) for c, v in p.get("items", [])),
+        disclose_early=bool(p.get("disclose_early", False)),
     )

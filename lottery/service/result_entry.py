@@ -18,9 +18,11 @@ from lottery.core.canonical import parse_time
 from lottery.core.errors import InputError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import CHECK_METHODS, NO_PROBLEM, PENDING, RESULT_CATEGORIES
-from lottery.storage.models import Conflict, Inspector, Task
+from lottery.storage.models import Conflict, Inspector, SealedOutcome, Task
 
+from .audit_trail import record_audit
 from .log import PublicLog
+from .secrets import SecretKeeper
 
 CST = timezone(timedelta(hours=8), "CST")
 MAX_EVIDENCE = (
@@ -140,6 +142,45 @@ def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[T
         raise ResultError(f"task {task_id} is {task.state}: results need a disclosed task")
     digest = reveal.body["outcome"]
     return task, decode_outcome(log.blobs_by_digest(session, [digest])[digest])
+
+
+# The task states whose picks are still sealed: results are entered, reviewed and held.
+SEALED_STATES = ("drawn",)
+
+
+def entry_outcome(
+    session: Session,
+    log: PublicLog,
+    keeper: SecretKeeper | None,
+    task_id: str,
+    now: datetime,
+    *,
+    actor: str,
+    target: str,
+    remote_addr: str | None = None,
+) -> Outcome:
+    """The outcome a result is entered against: the revealed one of a disclosed task, or the
+    sealed one of a drawn task (need to know, docs/results.md), opened with ``keeper``.
+
+    A read of a sealed outcome is an ``outcome.read`` audit event naming the target the result
+    is for (R6), in the caller's transaction.
+
+    Raises:
+        ResultNotFound: for an unknown task.
+        ResultError: a task neither drawn nor disclosed, or a drawn one without ``keeper``.
+    """
+    task = session.get(Task, task_id)
+    if task is None:
+        raise ResultNotFound(f"no task {task_id}")
+    if task.state not in SEALED_STATES or keeper is None:
+        return disclosed_outcome(session, log, task_id)[1]
+    row = session.get(SealedOutcome, task_id)
+    if row is None:
+        raise ResultError(f"task {task_id} is {task.state}: it has no outcome yet")
+    blob = keeper.open("outcome", task_id, row.ciphertext)
+    detail = {"sha256": row.sha256, "purpose": "result", "target": target}
+    record_audit(session, now, actor, "outcome.read", task_id, detail, remote_addr)
+    return decode_outcome(blob)
 
 
 def check_lists(entry: ResultEntry) -> tuple[list[str], list[str]]:

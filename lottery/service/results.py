@@ -1,10 +1,11 @@
 """Inspection results and the task report of a disclosed task (R7, R8; docs/results.md).
 
 A result is *entered* by an inspector, *approved* by a reviewer who is a different person, and
-then published as a signed ``inspection-result`` record. Nothing is edited in place: a
-correction is a new entry that, once approved, publishes a record naming the one it
-supersedes. Evidence files stay in the service (``evidence_file``); only their SHA-256 and
-size are published.
+then published as a signed ``inspection-result`` record; while its task is sealed (drawn) the
+approved result is *held* and the disclosure publishes it (:mod:`.held_results`). Nothing is
+edited in place: a correction is a new entry that, once approved, publishes a record naming
+the one it supersedes. Evidence files stay in the service (``evidence_file``); only their
+SHA-256 and size are published.
 
 Who was there: every inspector drawn for the target is either present or replaced by a
 substitute; a substitute needs a reason and the approval of someone other than the person
@@ -37,6 +38,7 @@ from lottery.storage.models import (
     InspectionHistory,
     InspectionResult,
     Target,
+    Task,
     WithdrawnBlob,
 )
 
@@ -52,6 +54,7 @@ from .result_entry import (
     CST,
     DIFFERENT_REVIEWER,
     MAX_EVIDENCE,
+    SEALED_STATES,
     SERIOUS,
     ContentWithdrawn,
     Evidence,
@@ -66,16 +69,20 @@ from .result_entry import (
     check_lists,
     check_present,
     disclosed_outcome,
+    entry_outcome,
     local_date,
     refuse_author,
     same_person,
 )
+from .secrets import SecretKeeper
 
 MAX_NOTE = 2000  # a send-back reason, as stored
 # docs/spec.md §2.1: always sealed, and sealed when entered (the place of the inspection)
 SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])
 SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["inspection-result"])
 MAX_PLACE = 500
+# What staff are told of a result approved while its task is sealed (need to know).
+HELD_ZH = "已审核，待公开后发布"
 
 
 def _store(
@@ -113,10 +120,12 @@ def _store(
 class ResultsService:
     """Entering, approving, correcting and publishing inspection results."""
 
-    def __init__(self, engine: Engine, log: PublicLog) -> None:
-        """Use ``engine`` (schema up to date) and the office's log."""
+    def __init__(self, engine: Engine, log: PublicLog, keeper: SecretKeeper | None = None) -> None:
+        """Use ``engine`` (schema up to date) and the office's log; with the secret ``keeper``,
+        results of a drawn task are entered against its sealed outcome (need to know)."""
         self.engine = engine
         self.log = log
+        self.keeper = keeper
 
     def _fields(
         self,
@@ -125,8 +134,18 @@ class ResultsService:
         now: datetime,
         actor: str,
         as_inspector: str | None = None,
+        remote_addr: str | None = None,
     ) -> dict[str, Any]:
-        _, outcome = disclosed_outcome(session, self.log, entry.task)
+        outcome = entry_outcome(
+            session,
+            self.log,
+            self.keeper,
+            entry.task,
+            now,
+            actor=actor,
+            target=entry.target,
+            remote_addr=remote_addr,
+        )
         team = next((t.inspectors for t in outcome.teams if t.target == entry.target), None)
         if team is None:
             raise ResultNotFound(f"{entry.target} was not picked in task {entry.task}")
@@ -177,7 +196,7 @@ class ResultsService:
                 select(InspectionResult).where(
                     InspectionResult.task == task,
                     InspectionResult.target == target,
-                    col(InspectionResult.status).in_(["entered", "published"]),
+                    col(InspectionResult.status).in_(["entered", "held", "published"]),
                 )
             )
         )
@@ -206,8 +225,14 @@ class ResultsService:
             self.log.lock(session)  # one writer at a time: no double approval
             if as_inspector is None:  # a drawn inspector enters wherever they were sent
                 require_task(session, actor, entry.task)
-            fields = self._fields(session, entry, now, actor, as_inspector)
-            if self._open_rows(session, entry.task, entry.target):
+            fields = self._fields(session, entry, now, actor, as_inspector, remote_addr)
+            open_rows = self._open_rows(session, entry.task, entry.target)
+            if any(r.status == "held" for r in open_rows):
+                raise ResultError(
+                    f"{entry.target} already has a result in task {entry.task}, approved and "
+                    "held until the disclosure: a reviewer sends it back to change it"
+                )
+            if open_rows:
                 raise ResultError(
                     f"{entry.target} already has a result in task {entry.task}: "
                     "enter a correction instead"
@@ -249,19 +274,24 @@ class ResultsService:
                 raise ResultError("a correction must be for the same task and target")
             if len(self._open_rows(session, entry.task, entry.target)) > 1:
                 raise ResultError(f"a correction of {entry.target} is already waiting")
-            fields = self._fields(session, entry, now, actor, as_inspector)
+            fields = self._fields(session, entry, now, actor, as_inspector, remote_addr)
             fields["supersedes"] = record_id
             fields["correction_reason"] = reason.strip()
             return _store(session, entry, fields, now, actor, remote_addr, old)
 
     def approve(
         self, result_id: int, now: datetime, *, reviewer: str, remote_addr: str | None = None
-    ) -> Record:
+    ) -> Record | None:
         """Approve an entered result and publish it (a reviewer other than the author).
+
+        Of a task whose picks are still sealed (drawn), the result is approved and *held*
+        (status ``held``, None returned): its record would name a sealed pick, so the
+        disclosure publishes it (:mod:`lottery.service.held_results`, docs/results.md).
 
         Raises:
             ResultNotFound: for an unknown result.
-            ReviewError: when the reviewer entered it, or it is not waiting for approval.
+            ReviewError: when the reviewer entered it, or it is not waiting for approval, or
+                its task was cancelled.
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
@@ -272,31 +302,19 @@ class ResultsService:
             if row.status != "entered":
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
             refuse_author(reviewer, row.entered_by, ReviewError, f"result {result_id} was entered")
-            fields = dict(row.fields) | {"approved_by": reviewer.strip()}
-            # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
-            content = {k: fields[k] for k in SEALED_FIELDS}
-            content |= {k: fields[k] for k in SEALED_IF_GIVEN if fields.get(k)}
-            blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES))
-            sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
-            public = {k: v for k, v in fields.items() if k not in sealed}
-            public["sealed"] = self.log.put_blob(session, blob)
-            public |= document_issue.on_approval(session, row, fields, now, reviewer.strip())
-            record = publish_record(
-                self.log, session, "inspection-result", public, now, task=row.task
-            )
-            old_fields: dict[str, Any] | None = None
-            if row.supersedes is not None:
-                old = stored(
-                    session.get(InspectionResult, row.supersedes),
-                    f"result {row.supersedes}, which result {row.id} supersedes",
-                )
-                old.status = "superseded"
-                old_fields = old.fields
-                session.add(old)
-            row.status, row.approved_by = "published", reviewer.strip()
-            row.record_id, row.published_at = record.id, now
-            session.add(row)
-            self._feed_history(session, row.task, row.target, fields, old_fields)
+            task = stored(session.get(Task, row.task), f"task {row.task}")
+            if task.state in SEALED_STATES:
+                # Need to know: the record would name a still-sealed pick (R6). The result is
+                # approved and held; the disclosure publishes it (held_results.py).
+                row.status, row.approved_by = "held", reviewer.strip()
+                session.add(row)
+                detail = {"result": result_id, "held": True}
+                where = f"{row.task}/{row.target}"
+                record_audit(session, now, reviewer, "result.approve", where, detail, remote_addr)
+                return None
+            if task.state not in ("disclosed", "closed"):
+                raise ReviewError(f"task {row.task} is {task.state}: its results are not published")
+            record = self.publish_row(session, row, reviewer, now)
             record_audit(
                 session,
                 now,
@@ -307,6 +325,39 @@ class ResultsService:
                 remote_addr,
             )
             self.log.sign_checkpoint(session, now)
+        return record
+
+    def publish_row(
+        self, session: Session, row: InspectionResult, reviewer: str, now: datetime
+    ) -> Record:
+        """Publish the approved ``row`` as an ``inspection-result`` record in the caller's
+        transaction (sealed content, superseded result, history and risk flags); no audit
+        event and no checkpoint: the caller adds them."""
+        fields = dict(row.fields) | {"approved_by": reviewer.strip()}
+        # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
+        content = {k: fields[k] for k in SEALED_FIELDS}
+        content |= {k: fields[k] for k in SEALED_IF_GIVEN if fields.get(k)}
+        blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES))
+        sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
+        public = {k: v for k, v in fields.items() if k not in sealed}
+        public["sealed"] = self.log.put_blob(session, blob)
+        # The 检查结果告知书 is issued as the result is published (approval, or the disclosure
+        # of a held result), so its number and hash are in the record (docs/documents.md).
+        public |= document_issue.on_approval(session, row, fields, now, reviewer.strip())
+        record = publish_record(self.log, session, "inspection-result", public, now, task=row.task)
+        old_fields: dict[str, Any] | None = None
+        if row.supersedes is not None:
+            old = stored(
+                session.get(InspectionResult, row.supersedes),
+                f"result {row.supersedes}, which result {row.id} supersedes",
+            )
+            old.status = "superseded"
+            old_fields = old.fields
+            session.add(old)
+        row.status, row.approved_by = "published", reviewer.strip()
+        row.record_id, row.published_at = record.id, now
+        session.add(row)
+        self._feed_history(session, row.task, row.target, fields, old_fields)
         return record
 
     def send_back(
@@ -320,7 +371,9 @@ class ResultsService:
     ) -> None:
         """Send an entered result back to its author with a reason (status ``returned``).
 
-        Nothing is published; the inspector enters the result anew (a new entry).
+        Nothing is published; the inspector enters the result anew (a new entry). A *held*
+        result (approved while the task is sealed, nothing published yet) may be sent back
+        the same way: that is how it is corrected before the disclosure (docs/results.md).
 
         Raises:
             ResultNotFound: for an unknown result.
@@ -338,7 +391,7 @@ class ResultsService:
             if row is None:
                 raise ResultNotFound(f"no result {result_id}")
             require_task(session, reviewer, row.task)
-            if row.status != "entered":
+            if row.status not in ("entered", "held"):
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
             refuse_author(
                 reviewer,
@@ -561,6 +614,7 @@ class ResultsService:
 __all__ = [
     "CST",
     "DIFFERENT_REVIEWER",
+    "HELD_ZH",
     "MAX_EVIDENCE",
     "MAX_PLACE",
     "ContentWithdrawn",

@@ -13,6 +13,8 @@ Layout (docs/service.md has the full reference and an example)::
     cap: null                       # per-inspector workload cap; null = smallest that works
     items: [{code: RF-01, version: 1}]
     announce_at: 2026-03-01T02:00:00Z  # optional: the scheduler announces then
+    disclose_early: false           # optional: true = 公开时间：公告时间或全部检查结果审核完毕时
+                                    # （以先到者为准）(docs/results.md)
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -70,6 +72,11 @@ class TaskDefinition(BaseModel):
     announce_at: dt.datetime | None = Field(
         default=None, description="when the scheduler announces it; omitted: staff announce"
     )
+    disclose_early: bool = Field(
+        default=False,
+        description="disclosure at the announced time or once every result is reviewed, "
+        "whichever comes first (公开时间：公告时间或全部检查结果审核完毕时（以先到者为准）)",
+    )
 
     def announce_time(self) -> dt.datetime | None:
         """The planned announcement time in UTC, if any.
@@ -112,6 +119,7 @@ class TaskDefinition(BaseModel):
             beacon=beacon,
             cap=self.cap,
             items=tuple((i.code, i.version) for i in self.items),
+            disclose_early=self.disclose_early,
         )
 
 

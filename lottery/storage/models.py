@@ -189,6 +189,8 @@ class InspectionResult(SQLModel, table=True):
 
     ``status``: entered -> published -> superseded (by a published correction), or entered ->
     returned (sent back by a reviewer, with ``review_note``; the inspector enters it anew).
+    Of a task still sealed (drawn): entered -> held (approved, not published) -> published by
+    the disclosure, or held -> returned (docs/results.md "Need to know").
     ``fields`` holds the record fields except the approval, exactly as they will be published.
     """
 

@@ -132,8 +132,10 @@ def test_my_tasks_lists_only_own_targets_and_audits_sealed_ones(
         assert listed == (me in team.inspectors)
     [event] = _audit(service, "outcome.read")[before:]
     assert event.actor == "inspector" and event.detail["inspector"] == me
+    # Need to know (issue #16): the drawn inspector enters the result before the disclosure.
     early = app_client.get(f"/console/my/{TASK}/{outcome.teams[0].target}")
-    assert early.status_code == 409 and "公开之后才能录入" in early.text
+    assert early.status_code == 200 and 'name="findings"' in early.text
+    assert "已审核，待公开后发布" in early.text and "保密" in early.text
     nav = page.text.split("<main", 1)[0]
     assert "我的检查任务" in nav and "结果审核" not in nav
 

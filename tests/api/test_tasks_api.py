@@ -84,7 +84,7 @@ def test_task_lifecycle_through_the_api(
     assert [(e.actor, e.object) for e in reads] == [("inspector", "T2026-101")]
 
     too_early = app_client.post("/api/tasks/T2026-101/disclose", headers=planner)
-    assert too_early.status_code == 422 and "before" in too_early.json()["detail"]
+    assert too_early.status_code == 422 and "不能提前公开" in too_early.json()["detail"]
     clock.now = T_DISCLOSE
     planner = token(app_client, "planner")  # the 2023 session has long expired
     reveal = app_client.post("/api/tasks/T2026-101/disclose", headers=planner)

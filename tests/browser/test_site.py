@@ -305,3 +305,10 @@ def test_verifier_catches_an_edited_signed_record(page: Any, sites: dict[str, An
     assert result["checks"]["log.root"] == "fail"
     assert result["checks"]["record.signature"] == "fail"
     assert "draw.selection" not in result["checks"]  # nothing is re-run from unsigned data
+
+
+def test_verifier_passes_on_the_early_disclosed_task(page: Any, sites: dict[str, Any]) -> None:
+    # T2026-005 (issue #16): its announcement allows an early disclosure (disclose_early).
+    result = _verify(page, sites["good"], "T2026-005")
+    assert result["verdict"] == "pass", result["text"]
+    assert result["checks"]["draw.outcome_bytes"] == "pass"

@@ -138,7 +138,7 @@ def test_refusals_change_nothing(service: Lifecycle) -> None:
         service.draw(task, bad, lc.T_DRAW)
     assert service.get_task(task).state == "announced"
     service.draw(task, lc.beacon()[1], lc.T_DRAW)
-    with pytest.raises(InputError, match="before"):
+    with pytest.raises(InputError, match="不能提前公开"):
         service.disclose(task, lc.T_DRAW)
     assert service.get_task(task).state == "drawn"
     assert _steps(service, task) == ["announce", "draw"]

@@ -65,9 +65,17 @@ def _disclose(task: Task, now: datetime) -> list[str]:
         "现在公开完整的抽取结果（抽中的检查对象和检查组）和本办公室的秘密，"
         "任何人都可据此复核这次抽取。",
         f"公告的结果公开时间是 {_disclosure(task)}。",
+        "已审核、待公开后发布的检查结果随之公开。",
     ]
     if now < parse_time(task.params["disclosure"]):
-        lines.append("注意：公开时间未到，现在提交会被拒绝，不会公开任何内容。")
+        if task.params.get("disclose_early"):
+            lines.append(
+                "本任务公告“公开时间：公告时间或全部检查结果审核完毕时（以先到者为准）”："
+                "公开时间未到，只有每个抽中对象的检查结果都已审核通过时才能现在公开，"
+                "否则会被拒绝，不会公开任何内容。"
+            )
+        else:
+            lines.append("注意：公开时间未到，现在提交会被拒绝，不会公开任何内容。")
     return lines
 
 

@@ -81,7 +81,7 @@ def download(
             "不能下载证据文件",
             "您的账号尚未关联执法检查人员编号，只能下载本人所在检查组的检查结果的证据文件。",
         )
-    results = ResultsService(service.engine, service.log)
+    results = ResultsService(service.engine, service.log, service.keeper)
     try:
         file = results.download_evidence(
             int(result_id), sha256, now, actor=user.name, as_inspector=inspector, remote_addr=addr

@@ -12,11 +12,12 @@ from sqlmodel import col, select
 
 from lottery.service.assignments import Assignment
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.results import ResultsService
+from lottery.service.results import HELD_ZH, ResultsService
 from lottery.storage.models import InspectionResult, Inspector, Target
 
 STATUS_ZH = {
     "entered": "已录入，等待审核",
+    "held": HELD_ZH,
     "published": "已审核并公开",
     "superseded": "已被更正取代",
     "returned": "已退回",
@@ -56,7 +57,8 @@ class MyRow:
     @property
     def can_enter(self) -> bool:
         """Whether a first entry (or a new one after a send-back) is possible."""
-        return not self.assignment.sealed and not self.waiting and self.published is None
+        held = any(v.status == "held" for v in self.versions)
+        return not self.waiting and not held and self.published is None
 
     @property
     def can_correct(self) -> bool:

@@ -51,7 +51,7 @@ def _message(user: ConsoleUser, status: int, heading: str, message: str) -> HTML
 
 
 def _results(service: Lifecycle) -> ResultsService:
-    return ResultsService(service.engine, service.log)
+    return ResultsService(service.engine, service.log, service.keeper)
 
 
 @router.get("/my", response_model=None)
@@ -104,13 +104,12 @@ def _row(
             "这个检查对象没有分配给您（您不在它的检查组中），不能录入它的检查结果。",
         )
     [row] = my_rows(service, _results(service), mine)
-    if row.assignment.sealed:
-        return _message(
-            user, 409, "尚不能录入", "抽取结果公开之后才能录入检查结果；请在公开后再来。"
-        )
     if not (row.can_enter or row.can_correct):
         return _message(
-            user, 409, "已有检查结果", "这个检查对象的检查结果已录入，正在等待审核，请勿重复录入。"
+            user,
+            409,
+            "已有检查结果",
+            "这个检查对象的检查结果已录入，正在等待审核或待公开后发布，请勿重复录入。",
         )
     return row
 

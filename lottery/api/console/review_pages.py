@@ -15,10 +15,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.service import org_scope
+from lottery.service.held_results import audit_sealed_reads
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.result_entry import same_person
+from lottery.service.result_entry import SEALED_STATES, same_person
 from lottery.service.result_evidence import may_read
-from lottery.service.results import DIFFERENT_REVIEWER, MAX_NOTE, ResultNotFound, ResultsService
+from lottery.service.results import (
+    DIFFERENT_REVIEWER,
+    HELD_ZH,
+    MAX_NOTE,
+    ResultNotFound,
+    ResultsService,
+)
 from lottery.service.roles import Perm
 from lottery.storage.models import InspectionResult
 
@@ -30,11 +37,15 @@ from .session import ConsoleUser, Refused, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
-DONE = {"approve": "已审核通过并公开。", "send-back": "已退回录入人。"}
+DONE = {
+    "approve": "已审核通过并公开。",
+    "held": f"{HELD_ZH}：抽取结果公开时随之公开。",
+    "send-back": "已退回录入人。",
+}
 
 
 def _results(service: Lifecycle) -> ResultsService:
-    return ResultsService(service.engine, service.log)
+    return ResultsService(service.engine, service.log, service.keeper)
 
 
 def _target_name(service: Lifecycle, uscc: str) -> str:
@@ -43,10 +54,13 @@ def _target_name(service: Lifecycle, uscc: str) -> str:
 
 
 @router.get("/review")
-def queue(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
-    """Every result waiting for a reviewer, oldest first."""
+def queue(
+    user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr, done: str = ""
+) -> HTMLResponse:
+    """Every result waiting for a reviewer, oldest first (a sealed task's: audited)."""
     require(user, Perm.RESULT_REVIEW)
     waiting = org_scope.rows_for(service, user.name, _results(service).waiting(), lambda r: r.task)
+    audit_sealed_reads(service.engine, waiting, now, actor=user.name, remote_addr=addr)
     rows = [(r, _target_name(service, r.target)) for r in waiting]
     return page("review.html", user=user, active="review", rows=rows, done=DONE.get(done, ""))
 
@@ -84,6 +98,7 @@ def _detail(
         name=_target_name(service, row.target),
         people=people,
         own=same_person(user.name, row.entered_by),
+        sealed=service.get_task(row.task).state in SEALED_STATES,
         status_zh=status_zh,
         errors=errors or {},
         error=error,
@@ -113,13 +128,17 @@ def _waiting(
 
 
 @router.get("/review/{result_id}", response_model=None)
-def review_one(result_id: str, user: User, service: ServiceDep) -> Response:
-    """One result in full, with the approve and send-back forms while it waits."""
+def review_one(
+    result_id: str, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> Response:
+    """One result in full, with the approve and send-back forms while it waits (of a
+    still-sealed task: audited)."""
     require(user, Perm.RESULT_REVIEW)
     row = _load(service, result_id)
     if row is None:
         return _missing(user)
     org_scope.check_task(service, user.name, row.task)  # a refusal: the console's 403 page
+    audit_sealed_reads(service.engine, [row], now, actor=user.name, remote_addr=addr)
     return _detail(user, service, row)
 
 
@@ -137,10 +156,11 @@ def approve(
     if isinstance(row, HTMLResponse):
         return row
     try:
-        _results(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
+        record = _results(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
     except LotteryError as exc:
         return _detail(user, service, row, status=409, error=_why(exc))
-    return RedirectResponse("/console/review?done=approve", status_code=303)
+    done = "approve" if record is not None else "held"
+    return RedirectResponse(f"/console/review?done={done}", status_code=303)
 
 
 def _why(exc: LotteryError) -> str:
@@ -181,11 +201,15 @@ def send_back(
 
 
 @router.get("/history/{task_id}/{target}", response_model=None)
-def history(task_id: str, target: str, user: User, service: ServiceDep) -> Response:
-    """Every version of a target's result in a task: corrections, send-backs, what is public."""
+def history(
+    task_id: str, target: str, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> Response:
+    """Every version of a target's result in a task: corrections, send-backs, what is public
+    (of a still-sealed task: audited)."""
     if not (user.can(Perm.RESULT_ENTER) or user.can(Perm.RESULT_REVIEW)):
         raise Refused(user, Perm.RESULT_ENTER)
     versions = _results(service).versions(task_id, target)
+    audit_sealed_reads(service.engine, versions, now, actor=user.name, remote_addr=addr)
     everyone, inspector = reader_inspector(service, user)
     readable = {
         v.id

@@ -216,6 +216,8 @@ def _times(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
             errors["announce_at"] = "请按“年-月-日 时:分”填写公告时间（北京时间），或留空"
         else:
             body["announce_at"] = _utc_text(at)
+    if _one(form, "disclose_early") == "1":
+        body["disclose_early"] = True
 
 
 def _drand(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
@@ -314,6 +316,7 @@ _FIELD_OF = {  # where a model error is shown when the form's own checks let it 
     "items": "items",
     "disclosure": "disclosure",
     "announce_at": "announce_at",
+    "disclose_early": "disclose_early",
     "beacon": "beacon_kind",
 }
 
@@ -399,6 +402,7 @@ def form_from_task(task: Task) -> dict[str, Any]:
         "items": [f"{c}@{v}" for c, v in p.get("items", [])],
         "disclosure": to_beijing(p["disclosure"]),
         "announce_at": to_beijing(p["announce_at"]) if p.get("announce_at") else "",
+        "disclose_early": "1" if p.get("disclose_early") else "",
     }
     values.update({f"ratio_{risk}": _percent(bp) for risk, bp in p["ratios"].items()})
     _beacon_form(p["beacon"], values)

@@ -14,8 +14,10 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.errors import InputError
 from lottery.service import org_scope, users
+from lottery.service.held_results import audit_sealed_reads
 from lottery.service.reports import ReportService
 from lottery.service.results import (
+    HELD_ZH,
     MAX_EVIDENCE,
     MAX_NOTE,
     MAX_PLACE,
@@ -139,7 +141,7 @@ class ReportPublic(BaseModel):
 
 
 def _results(service: ServiceDep) -> ResultsService:
-    return ResultsService(service.engine, service.log)
+    return ResultsService(service.engine, service.log, service.keeper)
 
 
 def _reports(service: ServiceDep) -> ReportService:
@@ -217,16 +219,27 @@ def correct_result(
     return Created(id=new)
 
 
-@router.post("/results/{result_id}/approve", response_model=RecordPublic)
+class HeldPublic(BaseModel):
+    """An approved result of a task whose picks are still sealed: held, published with the
+    disclosure (need to know, docs/results.md)."""
+
+    id: int
+    status: str = "held"
+    message: str = HELD_ZH
+
+
+@router.post("/results/{result_id}/approve", response_model=RecordPublic | HeldPublic)
 def approve_result(
     result_id: Annotated[int, Path(ge=1, le=2**62)],
     user: Reviewer,
     results: Results,
     now: NowDep,
     addr: RemoteAddr,
-) -> RecordPublic:
-    """Approve and publish (the reviewer must not be the author)."""
-    return RecordPublic.of(results.approve(result_id, now, reviewer=user.name, remote_addr=addr))
+) -> RecordPublic | HeldPublic:
+    """Approve and publish (the reviewer must not be the author); of a still-sealed (drawn)
+    task, approve and hold it until the disclosure (``status: held``)."""
+    record = results.approve(result_id, now, reviewer=user.name, remote_addr=addr)
+    return HeldPublic(id=result_id) if record is None else RecordPublic.of(record)
 
 
 class SendBack(Strict):
@@ -236,10 +249,14 @@ class SendBack(Strict):
 
 
 @router.get("/results/waiting", response_model=list[ResultPublic])
-def waiting_results(user: Reviewer, service: ServiceDep, results: Results) -> list[ResultPublic]:
+def waiting_results(
+    user: Reviewer, service: ServiceDep, results: Results, now: NowDep, addr: RemoteAddr
+) -> list[ResultPublic]:
     """Results entered and waiting for a reviewer, oldest first (every task within the
-    reviewer's org unit)."""
+    reviewer's org unit); a listing naming picks of a still-sealed task is audited
+    (``outcome.read``)."""
     rows = org_scope.rows_for(service, user.name, results.waiting(), lambda r: r.task)
+    audit_sealed_reads(results.engine, rows, now, actor=user.name, remote_addr=addr)
     return [ResultPublic.of(r) for r in rows]
 
 
