@@ -101,6 +101,9 @@ CHECKS_ZH: dict[str, str] = {
     "sealed.content": "公开的内容与记录中的承诺值相符",
     "sealed.missing": "内容缺失的，都有撤回记录",
     "sealed.withdrawn": "已撤回的内容确已删除，并列明撤回日期和原因",
+    "result.onsite": (
+        "检查结果与现场记录一致：有“不符合”的要点不能是“未发现问题”，发现问题没有证据的说明了原因"
+    ),
     "deadline.published": "公示期限按工作日正确计算，是否按时如实填写",
     "calendar.data": "办公室发布的节假日安排格式正确",
     "calendar.supersedes": "节假日安排的更新指向此前最新的一版",

@@ -40,7 +40,10 @@ def _item_section(item: dict[str, Any]) -> dict[str, Any]:
             value = "、".join(value)
         if value:
             rows.append([label, value])
-    return {"code": item["code"], "name": item["name"], "rows": rows}
+    # 检查要点: what a result answers point by point, each with its legal basis (escaped as
+    # every value is, by the template environment).
+    points = [[n, p["point"], p["basis"]] for n, p in enumerate(item.get("checklist", []), 1)]
+    return {"code": item["code"], "name": item["name"], "rows": rows, "checklist": points}
 
 
 def _version_body(model: SiteModel, record: Record, root: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from lottery.core.records import Record
 from publisher.model import SiteModel
+from publisher.onsite_cells import readable
 from publisher.pages import ENVELOPE, FIELD_LABELS, cell, fields_table, h, link, log_link
 from publisher.render import beijing, code, escape, render
 
@@ -44,6 +45,8 @@ def _opened(model: SiteModel, record: Record) -> Record:
     """A record with its sealed content (checked by the audit) in its body; a withdrawn one
     as it is (its content is gone)."""
     content = model.report.sealed.contents.get(record.id, {})
+    if record.type == "inspection-result":
+        content = readable(content)  # the on-site record as text (issue #16)
     return Record(record.note, record.text, record.body | content)
 
 

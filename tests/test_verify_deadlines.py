@@ -81,7 +81,9 @@ def _publish(service: Lifecycle) -> tuple[Outcome, dict[str, str]]:  # noqa: F81
         )
         if i == 0:  # corrected: inspected again on Thu 26 Mar, the last inspection day
             fixed = replace(entry, dates=[date(2026, 3, 26)], categories=["发现问题已责令改正"])
-            fixed = replace(fixed, findings="防护密闭门未按规定维护")
+            fixed = replace(
+                fixed, findings="防护密闭门未按规定维护", no_evidence_reason="测试：未取证"
+            )
             cid = results.correct(record.id, fixed, "录入错误", entered, actor="inspector-wang")
             record = results.approve(cid, entered, reviewer="reviewer-li")
         ids[team.target] = record.id

@@ -25,6 +25,7 @@ def make_app() -> typer.Typer:
         import_cmd,
         publish_cmd,
         rectification_cmd,
+        result_cmd,
         results_cmd,
         rfc3797_cmd,
         service_cmd,
@@ -58,6 +59,7 @@ def make_app() -> typer.Typer:
         results_cmd,
         documents_cmd,
         rectification_cmd,
+        result_cmd,
         witness_cmd,
         checkpoint_cmd,
     ):

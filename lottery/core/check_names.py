@@ -94,6 +94,7 @@ class CheckName(StrEnum):
     SEALED_CONTENT = "sealed.content"
     SEALED_MISSING = "sealed.missing"
     SEALED_WITHDRAWN = "sealed.withdrawn"
+    RESULT_ONSITE = "result.onsite"
     DEADLINE_PUBLISHED = "deadline.published"
     CALENDAR_DATA = "calendar.data"
     CALENDAR_SUPERSEDES = "calendar.supersedes"

@@ -61,7 +61,13 @@ _ITEM = s.obj(
         "requirements": s.text(empty=True),
         "key": s.boolean,
     },
-    {"target_types": s.array(s.text(100))},
+    {
+        "target_types": s.array(s.text(100)),
+        # 检查要点: what a result answers point by point, each with its legal basis.
+        "checklist": s.array(
+            s.obj({"point": s.text(500), "basis": s.text(1000)}), min_len=1, max_len=100
+        ),
+    },
 )
 
 _REF = s.obj({"code": s.ident, "version": s.integer(1)})

@@ -22,13 +22,27 @@ from . import schema as s
 from .canonical import canonical_json, parse_canonical_json, sha256_hex
 from .check_names import CheckName
 from .errors import EncodingError, VerificationError
+from .onsite import ANSWERS, EVIDENCE_KINDS
 
 SEALED_TYPE = "lottery-sealed"
 SEALED_VERSION = 1
 SALT_BYTES = 32
 
 _AMOUNT = s.obj({"kind": s.text(100), "fen": s.integer(0)}, {"text": s.text(200)})
-_EVIDENCE = s.obj({"name": s.text(200), "sha256": s.hex32, "size": s.integer(0)})
+# ``kind`` and ``source`` came with the on-site record (issue #16); older evidence has neither.
+_EVIDENCE = s.obj(
+    {"name": s.text(200), "sha256": s.hex32, "size": s.integer(0)},
+    {"kind": s.one_of(*EVIDENCE_KINDS), "source": s.text(200)},
+)
+# A checklist point of a cited item, answered (lottery.core.onsite).
+_ANSWER = s.obj(
+    {
+        "item": s.ident,
+        "point": s.text(500),
+        "answer": s.one_of(*ANSWERS),
+        "note": s.text(2000, empty=True),
+    }
+)
 
 # The content each record type seals (docs/spec.md §2.1 gives the legal reason per field).
 SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
@@ -58,7 +72,15 @@ SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
 # added after the first results were sealed, and a result entered without one seals none.
 SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
     "penalty": {},
-    "inspection-result": {"place": s.text(500, empty=True)},
+    # The on-site record (issue #16): checklist answers, the time of the check, and why a
+    # result with findings lists no evidence.
+    "inspection-result": {
+        "place": s.text(500, empty=True),
+        "checklist": s.array(_ANSWER, min_len=1, max_len=1000),
+        "started": s.time,
+        "ended": s.time,
+        "no_evidence_reason": s.text(2000),
+    },
     "rectification-order": {},
     "rectification-check": {},
 }

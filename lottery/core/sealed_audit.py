@@ -12,7 +12,12 @@ Walked over the log's records in log order, with a ``get(digest) -> bytes`` that
   covers it;
 - ``sealed.withdrawn``: a withdrawn blob is not published any more (a blob still served after
   its withdrawal fails), and each withdrawn commitment is reported as
-  ``withdrawn on DATE: REASON``.
+  ``withdrawn on DATE: REASON``;
+- ``result.onsite``: the opened content of an ``inspection-result`` agrees with its public
+  categories (:func:`lottery.core.onsite.content_problems`: a 不符合 point is no
+  未发现问题, has a note; findings without evidence state a reason), and its answers are
+  exactly the checklist points of the items its task's announcement cites, in the item-list
+  versions published before it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from .canonical import beijing_date
 from .check_names import CheckName
 from .errors import VerificationError
+from .onsite import content_problems, expected_points
 from .records import Record
 from .sealed import WITHDRAWALS, open_sealed, sealed_digest
 from .verify import Check
@@ -102,7 +108,8 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
             else:
                 fail(f"withdrawal {record.id[:16]}", CheckName.WITHDRAWAL_SEALED, problem)
     audit.withdrawn = withdrawn_blobs(valid)
-    opened = 0
+    cited = _cited_points(records)
+    opened = onsite = 0
     for record in sealed.values():
         digest = str(sealed_digest(record.body))
         name = _name(record)
@@ -138,11 +145,47 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
             opened += 1
         except VerificationError as exc:
             fail(name, exc.check, f"{name}: {exc.detail}")
+            continue
+        if record.type == "inspection-result":
+            onsite += _onsite(record, audit.contents[record.id], name, fail, cited)
     if opened and not any(e.check == CheckName.SEALED_CONTENT for _, e in audit.failures):
         audit.checks.append(
             Check(CheckName.SEALED_CONTENT, f"{opened} sealed blobs match their commitments")
         )
+    if onsite and not any(e.check == CheckName.RESULT_ONSITE for _, e in audit.failures):
+        audit.checks.append(
+            Check(CheckName.RESULT_ONSITE, f"{onsite} on-site records agree with their results")
+        )
     return audit
+
+
+def _cited_points(records: Sequence[Record]) -> dict[str, list[tuple[str, str]]]:
+    """Task -> the checklist points its results answer (from its announcement and the item
+    lists published before it; ``announcement.items`` checks that those exist)."""
+    item_lists: dict[int, dict[str, Mapping[str, Any]]] = {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for record in records:
+        body = record.body
+        if record.type == "item-list":
+            item_lists[int(body["version"])] = {i["code"]: i for i in body["items"]}
+        elif record.type == "task-announcement":
+            out[str(body["task"])] = expected_points(body["items"], item_lists)
+    return out
+
+
+def _onsite(
+    record: Record,
+    content: Mapping[str, Any],
+    name: str,
+    fail: Callable[[str, str, str], None],
+    cited: Mapping[str, list[tuple[str, str]]],
+) -> int:
+    """``result.onsite`` of one published result: 1 when it carries an on-site record."""
+    expected = cited.get(str(record.body["task"]))
+    problems = content_problems(record.body["categories"], content, expected)
+    if problems:
+        fail(name, CheckName.RESULT_ONSITE, f"{name}: {problems[0]}")
+    return int("checklist" in content or "started" in content)
 
 
 def _withdrawal_problem(record: Record, sealed: Mapping[str, Record]) -> str | None:

@@ -25,7 +25,9 @@ from lottery.demo.recorded import numbers_beacon
 from lottery.demo.results import DRAFTER, LEADER, REVIEWER
 from lottery.demo.synthetic import DEFAULT_RATIOS
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.onsite_record import checklist_of
 from lottery.service.reports import ReportService
+from lottery.service.result_entry import ChecklistAnswer, Evidence
 from lottery.service.results import Present, ResultEntry, ResultsService
 from lottery.service.risk_policy import current_version
 
@@ -76,8 +78,22 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
     outcome = decode_outcome(lc.read_sealed_outcome(TASK, PLANNER, T_DRAW))
     results = ResultsService(lc.engine, lc.log, lc.keeper)
     days = _workdays(*WINDOW)
+    points = checklist_of(lc.engine, TASK)
     for i, team in enumerate(outcome.teams):
         bad = i == 0
+        # The on-site record: every point of RF-002's checklist answered; the one with a
+        # finding fails the first point and has a 笔录 as evidence (docs/results.md).
+        answers = [
+            ChecklistAnswer(p.item, p.point, "不符合", "设计变更未报审")
+            if bad and n == 0
+            else ChecklistAnswer(p.item, p.point, "符合")
+            for n, p in enumerate(points)
+        ]
+        evidence = (
+            [Evidence(f"检查笔录-{i + 1}.txt", "书面检查笔录（演示）".encode(), "笔录", "现场制作")]
+            if bad
+            else []
+        )
         entry = ResultEntry(
             TASK,
             team.target,
@@ -87,6 +103,8 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
             [FOUND] if bad else [NO_PROBLEM],
             findings="设计变更未按规定报人防主管部门审查" if bad else "",
             follow_up="责令补办设计变更审查手续" if bad else "",
+            evidence=evidence,
+            checklist=answers,
         )
         me = team.inspectors[0]
         at = T_ENTER + timedelta(minutes=i)

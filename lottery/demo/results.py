@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from lottery.core.errors import LotteryError
 from lottery.core.records import NO_PROBLEM, PENDING, Record
 from lottery.core.teams import Team
+from lottery.demo.onsite import CORRECTED, with_onsite
 from lottery.demo.rectification import rectify
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
@@ -151,7 +152,7 @@ def _evidence(team: Team, day: date) -> Evidence:
         f"检查笔录（演示）\n任务：{TASK}\n检查对象：{team.target}\n检查日期：{day.isoformat()}\n"
         f"检查人员：{'、'.join(team.inspectors)}\n{FINDINGS[EVIDENCE_AT].findings}\n"
     )
-    return Evidence(f"检查笔录-{team.target}.txt", text.encode("utf-8"))
+    return Evidence(f"检查笔录-{team.target}.txt", text.encode("utf-8"), "笔录", "现场制作")
 
 
 def _entry(lc: Lifecycle, i: int, team: Team, day: date) -> ResultEntry:
@@ -180,7 +181,7 @@ def _entry(lc: Lifecycle, i: int, team: Team, day: date) -> ResultEntry:
         )
     if i == EVIDENCE_AT:
         entry = replace(entry, evidence=[_evidence(team, day)])
-    return entry
+    return with_onsite(entry, i)
 
 
 @dataclass
@@ -233,6 +234,7 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
         findings=CORRECTION.findings,
         follow_up=CORRECTION.follow_up,
     )
+    fixed = with_onsite(replace(fixed, evidence=[]), CORRECTED)
     actor = _actor(names, team.inspectors[0])
     cid = service.correct(old.id, fixed, CORRECTION_REASON, T_CORRECTION, actor=actor)
     new = _shown(service.approve(cid, T_CORRECTION + timedelta(hours=1), reviewer=REVIEWER))

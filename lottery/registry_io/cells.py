@@ -209,6 +209,32 @@ def text_list(max_len: int) -> Parser:
     return parse
 
 
+_POINT_SEP = re.compile(r"[｜|]")
+MAX_POINTS = 100
+
+
+def checklist(value: object) -> tuple[tuple[str, str], ...]:
+    """A checklist (检查要点): one point per line, ``要点｜依据`` (full- or half-width bar);
+    each point needs its legal basis."""
+    one_point, one_basis = text(500), text(1000)
+    lines = [ln.strip() for ln in as_text(value).replace("\r", "").split("\n") if ln.strip()]
+    if len(lines) > MAX_POINTS:
+        raise CellError("checklist.too_long", f"检查要点最多 {MAX_POINTS} 条，实际 {len(lines)} 条")
+    out: list[tuple[str, str]] = []
+    for n, line in enumerate(lines, 1):
+        parts = _POINT_SEP.split(line, maxsplit=1)
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise CellError(
+                "checklist.format",
+                f"检查要点第 {n} 条应写成“要点｜依据”（每行一条，要点和依据之间用竖线｜隔开）",
+            )
+        point, basis = one_point(parts[0]), one_basis(parts[1])
+        if any(p == point for p, _ in out):
+            raise CellError("checklist.repeat", f"检查要点第 {n} 条“{point}”重复")
+        out.append((point, basis))
+    return tuple(out)
+
+
 YES = {
     "是": True,
     "否": False,
@@ -295,3 +321,8 @@ def fmt_enum_list(labels: Mapping[str, str]) -> Formatter:
 def fmt_text_list(value: Any) -> str:
     """Values joined with 、."""
     return "、".join(value)
+
+
+def fmt_checklist(value: Any) -> str:
+    """Checklist points -> one ``要点｜依据`` per line."""
+    return "\n".join(f"{point}｜{basis}" for point, basis in value)

@@ -148,6 +148,7 @@ class ItemRow:
     requirements: str | None
     key_item: bool
     target_types: tuple[str, ...] = ()  # target type codes it covers; () = every type
+    checklist: tuple[tuple[str, str], ...] = ()  # 检查要点: (point, legal basis), in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +404,15 @@ ITEMS = Layout(
             c.fmt_enum_list(TARGET_TYPES),
             default=(),
             doc="the target types the item covers (labels, separated by 、); empty = every type",
+        ),
+        Column(
+            "checklist",
+            ("检查要点", "检查要点及依据"),
+            False,
+            c.checklist,
+            c.fmt_checklist,
+            default=(),
+            doc="one point per line (Alt+Enter in Excel), `要点｜依据`; empty = no checklist",
         ),
     ),
     ("code",),

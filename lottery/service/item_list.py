@@ -38,6 +38,7 @@ ITEM_FIELDS_ZH = {
     "requirements": "抽查要求",
     "key_item": "是否重点",
     "target_types": "抽查对象类型",
+    "checklist": "检查要点",
 }
 
 

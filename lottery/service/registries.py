@@ -630,6 +630,8 @@ def item_record_entry(row: ItemRow) -> dict[str, Any]:
     if row.target_types:
         # The canonical labels, as the targets snapshot writes a target's type (docs/import.md).
         entry["target_types"] = [_TYPE_LABEL(t) for t in row.target_types]
+    if row.checklist:  # 检查要点, each with its legal basis (docs/spec.md §2)
+        entry["checklist"] = [{"point": p, "basis": b} for p, b in row.checklist]
     return entry
 
 
@@ -647,6 +649,7 @@ def _item_stored(row: ItemRow) -> dict[str, Any]:
         "requirements": row.requirements,
         "key_item": row.key_item,
         "target_types": list(row.target_types),
+        "checklist": [[p, b] for p, b in row.checklist],
     }
 
 

@@ -101,7 +101,10 @@ def table_of(model: type[SQLModel]) -> Table:
 def item_row(d: dict[str, Any]) -> ItemRow:
     """An item-list entry as stored in ``item_list_version.items``, back as a row."""
     types = tuple(d.get("target_types") or ())  # versions stored before the field: every type
-    return ItemRow(**{**d, "method": tuple(d["method"]), "target_types": types})
+    points = tuple((str(p), str(b)) for p, b in d.get("checklist") or ())  # none stored before
+    return ItemRow(
+        **{**d, "method": tuple(d["method"]), "target_types": types, "checklist": points}
+    )
 
 
 # --- reading, snapshots and export ---------------------------------------------------------------

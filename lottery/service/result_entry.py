@@ -108,6 +108,18 @@ class Evidence:
 
     name: str
     data: bytes
+    kind: str = ""  # 笔录, 照片, 音像 or 书证 (lottery.core.onsite.EVIDENCE_KINDS)
+    source: str = ""  # where it comes from, e.g. 现场拍摄, 企业提供
+
+
+@dataclass(frozen=True)
+class ChecklistAnswer:
+    """The answer to one checklist point (检查要点) of a cited item: 符合, 不符合 or 不涉及."""
+
+    item: str
+    point: str
+    answer: str
+    note: str = ""  # required for 不符合
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,12 @@ class ResultEntry:
     follow_up: str = ""
     evidence: Sequence[Evidence] = field(default_factory=tuple)
     place: str = ""  # 检查地点: sealed with the findings; blank seals none
+    # The on-site record (lottery.service.onsite_record): answers to the cited items'
+    # checklists, the time of the check, and why a result with findings has no evidence.
+    checklist: Sequence[ChecklistAnswer] = ()
+    started: datetime | None = None
+    ended: datetime | None = None
+    no_evidence_reason: str = ""
 
 
 def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[Task, Outcome]:

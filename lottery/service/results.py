@@ -42,7 +42,7 @@ from lottery.storage.models import (
     WithdrawnBlob,
 )
 
-from . import document_issue, result_evidence
+from . import document_issue, onsite_record, result_evidence
 from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
@@ -162,7 +162,7 @@ class ResultsService:
         place = entry.place.strip()
         if len(place) > MAX_PLACE:
             raise ResultError(f"the place of the inspection is over {MAX_PLACE} characters")
-        evidence = []
+        evidence: list[dict[str, Any]] = []
         for ev in entry.evidence:
             if not ev.name.strip():
                 raise ResultError("an evidence file needs a name")
@@ -171,7 +171,13 @@ class ResultsService:
                 session.add(
                     EvidenceFile(sha256=digest, size=len(ev.data), data=ev.data, created_at=now)
                 )
-            evidence.append({"name": ev.name.strip(), "sha256": digest, "size": len(ev.data)})
+            evidence.append(
+                {"name": ev.name.strip(), "sha256": digest, "size": len(ev.data)}
+                | onsite_record.evidence_type(ev, len(evidence) + 1)
+            )
+        answers = onsite_record.check_checklist(session, entry, cats)
+        onsite = onsite_record.check_times(entry)
+        onsite |= onsite_record.check_no_evidence(entry, cats, evidence)
         return {
             "task": entry.task,
             "target": entry.target,
@@ -185,6 +191,8 @@ class ResultsService:
             "follow_up": entry.follow_up.strip(),
             "evidence": evidence,
             **({"place": place} if place else {}),
+            **({"checklist": answers} if answers else {}),
+            **onsite,
             "entered_by": actor,
             "supersedes": None,
             "correction_reason": None,

@@ -46,6 +46,16 @@ def test_download_headers_are_fixed_and_safe() -> None:
     assert safe_name("..") == "evidence"
 
 
+# Each file's kind and source (issue #16); no 无证据说明 beside evidence.
+TYPED = {
+    "evidence_kind_1": "照片",
+    "evidence_source_1": "现场拍摄",
+    "evidence_kind_2": "书证",
+    "evidence_source_2": "企业提供",
+    "no_evidence_reason": "",
+}
+
+
 def test_a_reviewer_and_the_team_download_evidence_audited_and_410_once_withdrawn(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
@@ -59,8 +69,8 @@ def test_a_reviewer_and_the_team_download_evidence_audited_and_410_once_withdraw
     form = app_client.get(url)
     assert 'id="f-place"' in form.text and 'value=""' in form.text.split('id="f-place"', 1)[1][:60]
     files = [
-        ("evidence", ("现场照片.png", PNG, "image/png")),
-        ("evidence", (HOSTILE, HTML, "text/html")),
+        ("evidence_1", ("现场照片.png", PNG, "image/png")),
+        ("evidence_2", (HOSTILE, HTML, "text/html")),
     ]
     long = app_client.post(
         url, data={"csrf": _csrf(form.text), **_form(team.inspectors, place="地" * 501)}
@@ -68,7 +78,9 @@ def test_a_reviewer_and_the_team_download_evidence_audited_and_410_once_withdraw
     assert long.status_code == 422 and 'id="f-place-error">检查地点太长' in long.text
     assert _results(service) == []
     ok = app_client.post(
-        url, data={"csrf": _csrf(form.text), **_form(team.inspectors, place=PLACE)}, files=files
+        url,
+        data={"csrf": _csrf(form.text), **_form(team.inspectors, place=PLACE), **TYPED},
+        files=files,
     )
     assert ok.status_code == 200, ok.text
     [row] = _results(service)

@@ -12,6 +12,7 @@ import inspect
 import io
 import re
 from collections.abc import Iterator
+from html import unescape as html_unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -448,7 +449,7 @@ def _form_of(html: str) -> dict[str, object]:
     data: dict[str, list[str]] = {}
 
     def add(name: str, value: str) -> None:
-        data.setdefault(name, []).append(value.replace("&amp;", "&"))
+        data.setdefault(name, []).append(html_unescape(value))  # as a browser reads it
 
     for tag in re.findall(r"<input [^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
@@ -641,3 +642,42 @@ def test_an_item_names_the_target_types_it_covers_in_the_form(
     assert page.status_code == 422 and 'id="f-i0-target_types-error"' in page.text
     assert "抽查对象类型“住宅小区”不在允许的取值中" in page.text
     assert _count(service, ItemListVersion) == 1
+
+
+def test_an_item_carries_its_checklist_in_the_form(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    """Issue #16: 检查要点 edited as one `要点｜依据` per line, published with the item, shown line
+    by line (escaped) on the item list page; a line without its basis is refused on the field."""
+    login(app_client, "planner")
+    form = app_client.get("/console/items/edit")
+    assert 'id="f-i0-checklist"' in form.text and "要点｜依据" in form.text
+    data = _form_of(form.text)
+    data.update(
+        {
+            "i0-code": "RF-01",
+            "i0-name": "人防工程平时使用检查",
+            "i0-basis": "《人民防空法》",
+            "i0-subject": "市人防办",
+            "i0-project": "平时使用",
+            "i0-content": "维护管理",
+            "i0-method": "实地检查",
+            "i0-checklist": "只写了要点",
+        }
+    )
+    bad = app_client.post("/console/items/publish", data=data)
+    assert bad.status_code == 422 and 'id="f-i0-checklist-error"' in bad.text
+    assert "检查要点第 1 条应写成“要点｜依据”" in bad.text
+    assert _count(service, ItemListVersion) == 0
+    data["i0-checklist"] = "维护<b>制度</b>｜人防法第二十五条\n口部通道畅通｜人防法第二十七条"
+    preview = app_client.post("/console/items/preview", data=data)
+    assert preview.status_code == 200, preview.text
+    published = app_client.post("/console/items/publish", data=_form_of(preview.text))
+    assert "已发布抽查事项清单第 1 版" in published.text
+    assert "维护&lt;b&gt;制度&lt;/b&gt;｜人防法第二十五条" in published.text
+    current = item_list.current_item_list(service)
+    assert current is not None
+    assert current.items[0].checklist == (
+        ("维护<b>制度</b>", "人防法第二十五条"),
+        ("口部通道畅通", "人防法第二十七条"),
+    )

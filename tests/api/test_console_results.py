@@ -147,6 +147,9 @@ def _form(team: tuple[str, ...], **over: str) -> dict[str, str]:
         "categories": "发现问题已责令改正",
         "findings": "人防工程被占用堆放杂物",
         "follow_up": "责令 15 日内清理",
+        "no_evidence_reason": "测试：未取证",
+        "evidence_kind_1": "照片",
+        "evidence_source_1": "现场拍摄",
     }
     data.update({f"present_{n}": "1" for n in range(1, len(team) + 1)})
     data.update(over)
@@ -167,7 +170,7 @@ def test_enter_review_send_back_approve_and_history(
     form = app_client.get(url)
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
     csrf = _csrf(form.text)
-    files = [("evidence", ("现场照片.jpg", b"jpeg-bytes", "image/jpeg"))]
+    files = [("evidence_1", ("现场照片.jpg", b"jpeg-bytes", "image/jpeg"))]
 
     # Bad input: errors next to the field, nothing stored.
     bad = app_client.post(
@@ -197,11 +200,13 @@ def test_enter_review_send_back_approve_and_history(
     assert refused.status_code == 403 and "没有分配给您" in refused.text
     assert app_client.get(f"/console/my/{TASK}/{other.target}").status_code == 403
 
-    ok = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors)}, files=files)
+    with_files = _form(team.inspectors, no_evidence_reason="-")
+    ok = app_client.post(url, data={"csrf": csrf, **with_files}, files=files)
     assert ok.status_code == 200 and "等待审核人员审核" in ok.text, ok.text
     [first] = _results(service)
     assert first.status == "entered" and first.entered_by == "inspector"
     assert first.fields["evidence"][0]["name"] == "现场照片.jpg"
+    assert first.fields["evidence"][0]["kind"] == "照片"
     with service.session() as session:
         assert session.get(EvidenceFile, first.fields["evidence"][0]["sha256"]) is not None
     again = app_client.get(url)
@@ -306,7 +311,7 @@ def test_evidence_over_the_limit_is_refused_next_to_the_field(
     login(app_client, "inspector")
     url = f"/console/my/{TASK}/{team.target}"
     csrf = _csrf(app_client.get(url).text)
-    big = [("evidence", ("大文件.pdf", b"x" * (1024 * 1024 + 1), "application/pdf"))]
+    big = [("evidence_1", ("大文件.pdf", b"x" * (1024 * 1024 + 1), "application/pdf"))]
     r = app_client.post(url, data={"csrf": csrf, **_form(team.inspectors)}, files=big)
     assert r.status_code == 422 and 'id="f-evidence-error">文件“大文件.pdf”超过' in r.text
     assert _results(service) == []

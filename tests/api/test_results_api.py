@@ -44,7 +44,14 @@ def _result(target: str, team: tuple[str, ...], **over: object) -> dict[str, obj
         "methods": ["实地检查"],
         "categories": ["发现问题已责令改正"],
         "findings": "人防工程被占用堆放杂物",
-        "evidence": [{"name": "照片.jpg", "data_base64": base64.b64encode(b"test").decode()}],
+        "evidence": [
+            {
+                "name": "照片.jpg",
+                "data_base64": base64.b64encode(b"test").decode(),
+                "kind": "照片",
+                "source": "现场拍摄",
+            }
+        ],
     }
     body.update(over)
     return body

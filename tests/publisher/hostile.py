@@ -71,6 +71,7 @@ def _hostile_item(orig: Callable[[str, str], dict[str, object]]) -> Callable[...
             fields[key] = PAYLOAD
         for key in ("subject", "item", "ratio", "frequency", "method"):
             fields[key] = MEDIUM
+        fields["checklist"] = [{"point": MEDIUM, "basis": PAYLOAD}]  # 检查要点 (issue #16)
         return fields
 
     return item
@@ -91,6 +92,13 @@ def _hostile_fields(kind: str, fields: dict[str, object]) -> dict[str, object]:
             "findings": PAYLOAD,
             "follow_up": PAYLOAD,
             "place": MEDIUM,  # sealed with the findings (at most 500 characters)
+            # The on-site record (issue #16), sealed too.
+            # Every task of the factory cites RF-01 and RF-03 (v2): one hostile point each.
+            "checklist": [
+                {"item": code, "point": MEDIUM, "answer": "不涉及", "note": PAYLOAD}
+                for code in ("RF-01", "RF-03")
+            ],
+            "no_evidence_reason": PAYLOAD,
             "entered_by": SHORT,
             "approved_by": SHORT,
         }

@@ -44,7 +44,8 @@ INSPECTORS = [
 ]  # fmt: skip
 ITEMS = [
     ItemRow("RF-1", "检查", "依据", "主体", "项目", "内容", 250, "每年1次",
-            ("onsite", "delegated"), None, True, ("peacetime_use", "design")),
+            ("onsite", "delegated"), None, True, ("peacetime_use", "design"),
+            (("建立维护管理制度", "人防法第二十五条"), ("口部畅通", "人防法第二十七条"))),
     ItemRow("RF-2", "检查", "依据", "主体", "项目", "内容", None, None, ("online",), "要求", False),
 ]  # fmt: skip
 KW = {"known_regions": REGIONS, "known_org_units": ORG_UNITS, "today": TODAY}

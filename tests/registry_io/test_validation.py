@@ -205,3 +205,29 @@ def test_risk_class_words_of_other_schemes(tmp_path: Path, kw: dict, label: str,
     res = _targets(tmp_path, kw, [target(信用风险分类=label)])
     assert res.ok, res.errors
     assert res.rows[0].risk_class == code
+
+
+def test_items_carry_a_checklist_one_point_a_line(tmp_path: Path, kw: dict) -> None:
+    header = [*ITEM_HEADER, "检查要点"]
+    good = "建立维护管理制度｜人民防空法第二十五条\r\n\n口部通道未被占用|人民防空法第二十七条"
+    rows = [
+        [*item("RF-001"), good],
+        [*item("RF-002"), ""],
+        [*item("RF-003"), "只有要点没有依据"],
+        [*item("RF-004"), "要点｜依据一\n要点｜依据二"],
+    ]
+    res = import_file(write_csv(tmp_path / "c.csv", header, rows), "items", **kw)
+    assert [(e.row_number, e.column, e.code) for e in res.errors] == [
+        (4, "检查要点", "checklist.format"),
+        (5, "检查要点", "checklist.repeat"),
+    ]
+    assert "检查要点第 1 条应写成“要点｜依据”" in res.errors[0].message
+    ok = import_file(write_csv(tmp_path / "d.csv", header, rows[:2]), "items", **kw)
+    assert ok.ok, ok.errors
+    assert [r.checklist for r in ok.rows] == [
+        (
+            ("建立维护管理制度", "人民防空法第二十五条"),
+            ("口部通道未被占用", "人民防空法第二十七条"),
+        ),
+        (),
+    ]

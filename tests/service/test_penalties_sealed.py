@@ -228,7 +228,11 @@ def test_an_inspection_results_findings_are_sealed_and_can_be_withdrawn(
     results = ResultsService(service.engine, service.log)
     findings = "人防工程被占用堆放杂物（将被撤回）"
     entry = _entry(
-        outcome, categories=["发现问题已责令改正"], findings=findings, follow_up="责令清理"
+        outcome,
+        categories=["发现问题已责令改正"],
+        findings=findings,
+        follow_up="责令清理",
+        no_evidence_reason="测试：未取证",
     )
     rid = results.enter(entry, T_ENTER, actor="inspector-wang")
     record = results.approve(rid, T_ENTER, reviewer="reviewer-li")

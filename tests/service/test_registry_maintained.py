@@ -53,7 +53,13 @@ def test_a_re_import_keeps_the_counters_and_statuses_results_set(
     before = _stored(service)
     closed, falsified, clean = (t.target for t in outcome.teams[:3])
     for i, cats in enumerate(([CLOSING], [FALSIFIED], ["未发现问题"])):
-        entry = _entry(outcome, i, categories=cats, findings="" if i == 2 else "现场核实")
+        entry = _entry(
+            outcome,
+            i,
+            categories=cats,
+            findings="" if i == 2 else "现场核实",
+            no_evidence_reason="测试：未取证",
+        )
         results.approve(results.enter(entry, T_ENTER, actor="w"), T_ENTER, reviewer="r")
     after_results = _stored(service)
     assert after_results[closed][0] == before[closed][0] + 1

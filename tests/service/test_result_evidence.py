@@ -43,7 +43,13 @@ def test_readers_of_a_result_download_its_evidence_audited(
 ) -> None:
     team = outcome.teams[0]
     other = next(x for t in outcome.teams[1:] for x in t.inspectors if x not in team.inspectors)
-    entry = _entry(outcome, evidence=[Evidence("现场照片.png", PHOTO), Evidence("笔录.txt", NOTE)])
+    entry = _entry(
+        outcome,
+        evidence=[
+            Evidence("现场照片.png", PHOTO, "照片", "现场拍摄"),
+            Evidence("笔录.txt", NOTE, "笔录", "现场制作"),
+        ],
+    )
     rid = results.enter(entry, T_ENTER, actor="inspector-wang")
     # A waiting result: the reviewer (as_inspector None) reads it.
     got = results.download_evidence(

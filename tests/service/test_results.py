@@ -107,7 +107,7 @@ def test_enter_approve_publish(
         pending_reasons=["已立案调查"],
         findings="人防工程被占用堆放杂物",
         follow_up="责令限期清理",
-        evidence=[Evidence("现场照片1.jpg", photo)],
+        evidence=[Evidence("现场照片1.jpg", photo, "照片", "现场拍摄")],
     )
     rid = results.enter(entry, T_ENTER, actor="inspector-wang")
     before = _log_size(service)
@@ -125,7 +125,15 @@ def test_enter_approve_publish(
     assert results.content(record.id) == {
         "findings": "人防工程被占用堆放杂物",
         "follow_up": "责令限期清理",
-        "evidence": [{"name": "现场照片1.jpg", "sha256": sha256_hex(photo), "size": len(photo)}],
+        "evidence": [
+            {
+                "name": "现场照片1.jpg",
+                "sha256": sha256_hex(photo),
+                "size": len(photo),
+                "kind": "照片",
+                "source": "现场拍摄",
+            }
+        ],
     }
     assert (body["entered_by"], body["approved_by"]) == ("inspector-wang", "reviewer-li")
     assert results.evidence(sha256_hex(photo)) == photo
@@ -246,7 +254,13 @@ def test_correction_supersedes(
         T_ENTER,
         reviewer="reviewer-li",
     )
-    fixed = _entry(outcome, dates=[D2], categories=["不配合检查情节严重"], findings="拒绝提供资料")
+    fixed = _entry(
+        outcome,
+        dates=[D2],
+        categories=["不配合检查情节严重"],
+        findings="拒绝提供资料",
+        no_evidence_reason="测试：未取证",
+    )
     with pytest.raises(ResultError, match="reason"):
         results.correct(first.id, fixed, " ", T_ENTER, actor="inspector-wang")
     cid = results.correct(first.id, fixed, "录入错误", T_ENTER, actor="inspector-wang")
@@ -284,7 +298,11 @@ def _publish_all(results: ResultsService, outcome: Outcome) -> None:
     for i in range(len(outcome.teams)):
         extra: dict[str, object] = {"dates": [D1, D2]} if i == 0 else {}
         if i % 5 == 1:
-            extra |= {"categories": ["通过登记的住所（经营场所）无法联系"], "findings": "无人"}
+            extra |= {
+                "categories": ["通过登记的住所（经营场所）无法联系"],
+                "findings": "无人",
+                "no_evidence_reason": "无人在场",
+            }
         rid = results.enter(_entry(outcome, i, **extra), T_ENTER, actor="inspector-wang")
         results.approve(rid, T_ENTER, reviewer="reviewer-li")
 
@@ -340,7 +358,12 @@ def test_task_report_deadline_and_lateness(
     # The published report closes the task; a later correction is still possible.
     assert service.get_task(TASK).state == "closed"
     current = results.current(TASK)[0]
-    fix = _entry(outcome, [t.target for t in outcome.teams].index(current.target), findings="补")
+    fix = _entry(
+        outcome,
+        [t.target for t in outcome.teams].index(current.target),
+        findings="补",
+        no_evidence_reason="测试：未取证",
+    )
     cid = results.correct(current.record_id or "", fix, "补充说明", late, actor="w")
     assert results.approve(cid, late, reviewer="reviewer-li").body["supersedes"]
 
@@ -357,6 +380,7 @@ def test_report_refused_when_results_changed(
         [t.target for t in outcome.teams].index(current.target),
         categories=["发现问题已责令改正"],
         findings="补充",
+        no_evidence_reason="测试：未取证",
     )
     cid = results.correct(current.record_id or "", fixed, "补充", T_ENTER, actor="w")
     results.approve(cid, T_ENTER, reviewer="reviewer-li")
@@ -370,7 +394,13 @@ def test_credit_export_of_failures(
     clean = results.approve(
         results.enter(_entry(outcome, 0), T_ENTER, actor="w"), T_ENTER, reviewer="li"
     )
-    failed_entry = _entry(outcome, 1, categories=["未按规定公示应当公示的信息"], findings="未公示")
+    failed_entry = _entry(
+        outcome,
+        1,
+        categories=["未按规定公示应当公示的信息"],
+        findings="未公示",
+        no_evidence_reason="测试：未取证",
+    )
     failed = results.approve(
         results.enter(failed_entry, T_ENTER, actor="w"), T_ENTER, reviewer="li"
     )

@@ -37,7 +37,7 @@ from .words import error_zh
 router = APIRouter(prefix="/console", include_in_schema=False)
 KEYS = [column.key for column in ITEMS.columns]
 TEXT_KEYS = [k for k in KEYS if k not in ("method", "key_item", "target_types")]
-LONG_KEYS = {"basis", "content", "requirements"}
+LONG_KEYS = {"basis", "content", "requirements", "checklist"}
 
 
 @dataclass

@@ -8,6 +8,7 @@ Entries and corrections call the functions the JSON API calls.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -16,16 +17,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
+from lottery.core.onsite import ANSWERS, EVIDENCE_KINDS
 from lottery.core.records import CHECK_METHODS, PENDING, RESULT_CATEGORIES
 from lottery.service import users
 from lottery.service.assignments import assignments_of
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.onsite_record import Point, checklist_of
 from lottery.service.results import MAX_EVIDENCE, ResultEntry, ResultsService
 from lottery.service.roles import Perm
 
 from .inspector_views import MyRow, my_rows, status_zh
 from .render import page
-from .result_form import MAX_FILES, ResultForm, parse, read_form
+from .result_form import EVIDENCE_SLOTS, MAX_FILES, ResultForm, onsite_defaults, parse, read_form
 from .result_words import result_error_zh
 from .session import ConsoleUser, User, check_csrf, require
 
@@ -120,6 +123,7 @@ def _defaults(row: MyRow) -> dict[str, str]:
     values = {f"present_{i + 1}": "1" for i in range(len(row.team))}
     if row.published is not None:
         values["place"] = str(row.published.fields.get("place", ""))
+        values |= onsite_defaults(row.published.fields)
     return values
 
 
@@ -131,6 +135,7 @@ def _form_page(
     form: ResultForm | None = None,
     errors: dict[str, str] | None = None,
     error: str = "",
+    points: Sequence[Point] = (),
 ) -> HTMLResponse:
     return page(
         "result_form.html",
@@ -146,6 +151,10 @@ def _form_page(
         pending=PENDING,
         max_mb=MAX_EVIDENCE // (1024 * 1024),
         max_files=MAX_FILES,
+        points=points,
+        answers=ANSWERS,
+        evidence_kinds=EVIDENCE_KINDS,
+        evidence_slots=EVIDENCE_SLOTS,
     )
 
 
@@ -158,7 +167,7 @@ def entry_form(
     row = _row(service, user, task_id, target, now, addr)
     if isinstance(row, HTMLResponse):
         return row
-    return _form_page(user, row)
+    return _form_page(user, row, points=checklist_of(service.engine, task_id))
 
 
 def _save(
@@ -207,15 +216,18 @@ def enter(
     row = _row(service, user, task_id, target, now, addr)
     if isinstance(row, HTMLResponse):
         return row
-    entry, errors = parse(form, task_id, target, row.assignment.team, correcting=row.can_correct)
+    points = checklist_of(service.engine, task_id)
+    entry, errors = parse(
+        form, task_id, target, row.assignment.team, correcting=row.can_correct, points=points
+    )
     if entry is not None:
         try:
             _save(service, row, entry, form, user, now, addr)
         except LotteryError as exc:
             field, sentence = result_error_zh(exc)
             if not field:
-                return _form_page(user, row, status=422, form=form, error=sentence)
+                return _form_page(user, row, status=422, form=form, error=sentence, points=points)
             errors[field] = sentence
         else:
             return RedirectResponse("/console/my?done=entered", status_code=303)
-    return _form_page(user, row, status=422, form=form, errors=errors)
+    return _form_page(user, row, status=422, form=form, errors=errors, points=points)

@@ -8,16 +8,21 @@ service's (``ResultsService.enter``/``correct``; its refusals are worded by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
-from lottery.service.results import MAX_EVIDENCE, MAX_PLACE, Evidence, Present, ResultEntry
+from lottery.core.canonical import parse_time
+from lottery.service.onsite_record import Point
+from lottery.service.result_entry import ChecklistAnswer
+from lottery.service.results import CST, MAX_EVIDENCE, MAX_PLACE, Evidence, Present, ResultEntry
 
 MAX_FILES = 10
+EVIDENCE_SLOTS = 5  # evidence files, each with its kind and source (issue #16)
 MAX_TEXT = 10_000  # findings and follow-up, as the record format allows
 MAX_REASON = 2000
 DATE_FIELDS = ("date1", "date2", "date3")
@@ -45,7 +50,9 @@ class ResultForm:
 
 
 async def _files(form: FormData, out: ResultForm) -> None:
-    for item in form.getlist("evidence"):
+    """Slot n: the file ``evidence_n`` with ``evidence_kind_n`` and ``evidence_source_n``."""
+    for n in range(1, EVIDENCE_SLOTS + 1):
+        item = form.get(f"evidence_{n}")
         if not isinstance(item, UploadFile) or not item.filename:
             continue  # no file chosen: browsers send an empty part
         if item.size is not None and item.size > MAX_EVIDENCE:
@@ -55,7 +62,9 @@ async def _files(form: FormData, out: ResultForm) -> None:
         if len(data) > MAX_EVIDENCE:
             out.oversize.append(item.filename)
             continue
-        out.files.append(Evidence(item.filename[:200], data))
+        kind = out.get(f"evidence_kind_{n}").strip()[:10]
+        source = out.get(f"evidence_source_{n}").strip()[:200]
+        out.files.append(Evidence(item.filename[:200], data, kind, source))
 
 
 async def read_form(request: Request) -> ResultForm:
@@ -63,7 +72,7 @@ async def read_form(request: Request) -> ResultForm:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_REQUEST:
         return ResultForm(too_large=True)
-    form = await request.form(max_files=MAX_FILES, max_fields=200)
+    form = await request.form(max_files=MAX_FILES, max_fields=200 + 2 * 1000)  # 1000 points
     out = ResultForm()
     for key, value in form.multi_items():
         if isinstance(value, str):
@@ -131,12 +140,42 @@ def _texts(form: ResultForm, correcting: bool, errors: dict[str, str]) -> None:
             errors["correction_reason"] = f"更正原因太长：最多 {MAX_REASON} 个字"
 
 
+def _time(form: ResultForm, name: str, errors: dict[str, str]) -> datetime | None:
+    """A ``datetime-local`` field, read as Beijing time (None when blank)."""
+    text = form.get(name).strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        errors[name] = f"“{text[:20]}”不是有效时间：请按 年-月-日 时:分 填写，例如 2026-04-02 09:30"
+        return None
+    return moment.replace(tzinfo=CST) if moment.tzinfo is None else moment
+
+
+def _answers(form: ResultForm, points: Sequence[Point]) -> list[ChecklistAnswer]:
+    """Point n of the checklist: ``cl_n`` (符合/不符合/不涉及) and ``cl_n_note``."""
+    return [
+        ChecklistAnswer(
+            p.item, p.point, form.get(f"cl_{n}").strip()[:10], form.get(f"cl_{n}_note")[:2000]
+        )
+        for n, p in enumerate(points, start=1)
+    ]
+
+
 def parse(
-    form: ResultForm, task: str, target: str, team: Sequence[str], *, correcting: bool
+    form: ResultForm,
+    task: str,
+    target: str,
+    team: Sequence[str],
+    *,
+    correcting: bool,
+    points: Sequence[Point] = (),
 ) -> tuple[ResultEntry | None, dict[str, str]]:
     """The entry the form describes, or the errors by field (then None)."""
     errors: dict[str, str] = {}
     days = _dates(form, errors)
+    started, ended = _time(form, "started", errors), _time(form, "ended", errors)
     present = _present(form, team, errors)
     if not form.checked("methods"):
         errors["methods"] = "请至少选择一种检查方式"
@@ -161,5 +200,24 @@ def parse(
         follow_up=form.get("follow_up"),
         evidence=form.files,
         place=form.get("place").strip(),
+        checklist=_answers(form, points),
+        started=started,
+        ended=ended,
+        no_evidence_reason=form.get("no_evidence_reason").strip()[:MAX_REASON],
     )
     return entry, {}
+
+
+def onsite_defaults(fields: Mapping[str, Any]) -> dict[str, str]:
+    """A correction's form starts from the published on-site record: the checklist answers
+    and notes (same task, same points in the same order) and the times in Beijing time.
+    Evidence files are not carried over (the browser must send them again)."""
+    values: dict[str, str] = {}
+    for n, answer in enumerate(fields.get("checklist", []), start=1):
+        values[f"cl_{n}"] = str(answer["answer"])
+        values[f"cl_{n}_note"] = str(answer.get("note", ""))
+    for name in ("started", "ended"):
+        if fields.get(name):
+            moment = parse_time(str(fields[name])).astimezone(CST)
+            values[name] = moment.strftime("%Y-%m-%dT%H:%M")
+    return values

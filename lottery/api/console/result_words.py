@@ -7,6 +7,8 @@ decides. A refusal matched by none is shown above the form with the class's sent
 
 from __future__ import annotations
 
+import re
+
 from lottery.core.errors import LotteryError
 from lottery.service.results import ResultError, SubstituteError
 
@@ -51,10 +53,16 @@ _BY_MESSAGE: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_NAMED = re.compile(r"字段「([a-z_]+)」：(.+)\Z", re.S)
+
+
 def result_error_zh(exc: LotteryError) -> tuple[str, str]:
     """(field, Chinese sentence) of a refusal by the results service; field "" = the form."""
     if isinstance(exc, ResultError):
         message = str(exc)
+        named = _NAMED.match(message)  # the on-site record's Chinese refusals name their field
+        if named:
+            return named[1], named[2]
         for fragment, field, sentence in _BY_MESSAGE:
             if fragment in message:
                 return field, sentence

@@ -15,7 +15,9 @@ from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.errors import InputError
 from lottery.service import org_scope, users
 from lottery.service.held_results import audit_sealed_reads
+from lottery.service.onsite_record import checklist_of
 from lottery.service.reports import ReportService
+from lottery.service.result_entry import ChecklistAnswer
 from lottery.service.results import (
     HELD_ZH,
     MAX_EVIDENCE,
@@ -49,6 +51,17 @@ class PresentBody(Strict):
 class EvidenceBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     data_base64: str = Field(max_length=MAX_EVIDENCE * 4 // 3 + 4)
+    kind: str = Field(default="", max_length=10, description="证据类型: 笔录, 照片, 音像 or 书证")
+    source: str = Field(default="", max_length=200, description="来源, e.g. 现场拍摄, 企业提供")
+
+
+class AnswerBody(Strict):
+    """The answer to one checklist point of a cited item (GET .../checklist lists them)."""
+
+    item: str = Field(pattern=ID)
+    point: str = Field(min_length=1, max_length=500)
+    answer: str = Field(max_length=10, description="符合, 不符合 or 不涉及")
+    note: str = Field(default="", max_length=2000, description="required for 不符合")
 
 
 class ResultBody(Strict):
@@ -68,6 +81,12 @@ class ResultBody(Strict):
         max_length=MAX_PLACE,
         description="检查地点: sealed with the findings (docs/spec.md §2.1); blank for none",
     )
+    checklist: list[AnswerBody] = Field(default_factory=list, max_length=1000)
+    started: dt.datetime | None = Field(default=None, description="检查开始时间, with a zone")
+    ended: dt.datetime | None = Field(default=None, description="检查结束时间 (optional)")
+    no_evidence_reason: str = Field(
+        default="", max_length=2000, description="无证据说明: findings without evidence"
+    )
 
     def entry(self, task: str) -> ResultEntry:
         evidence = []
@@ -76,7 +95,7 @@ class ResultBody(Strict):
                 data = base64.b64decode(ev.data_base64, validate=True)
             except (binascii.Error, ValueError):
                 raise InputError(f"evidence {ev.name}: data_base64 is not base64") from None
-            evidence.append(Evidence(ev.name, data))
+            evidence.append(Evidence(ev.name, data, ev.kind, ev.source))
         return ResultEntry(
             task=task,
             target=self.target,
@@ -89,6 +108,10 @@ class ResultBody(Strict):
             follow_up=self.follow_up,
             evidence=evidence,
             place=self.place,
+            checklist=[ChecklistAnswer(**a.model_dump()) for a in self.checklist],
+            started=self.started,
+            ended=self.ended,
+            no_evidence_reason=self.no_evidence_reason,
         )
 
 
@@ -174,6 +197,21 @@ def list_results(
     outside the caller's org unit."""
     org_scope.check_task(service, user.name, task_id)
     return [ResultPublic.of(r) for r in results.current(task_id)]
+
+
+class PointPublic(BaseModel):
+    item: str
+    point: str
+    basis: str
+
+
+@router.get("/tasks/{task_id}/checklist", response_model=list[PointPublic])
+def task_checklist(task_id: TaskId, _: Reader, service: ServiceDep) -> list[PointPublic]:
+    """The checklist points (检查要点) of the task's cited items, which a result answers."""
+    return [
+        PointPublic(item=p.item, point=p.point, basis=p.basis)
+        for p in checklist_of(service.engine, task_id)
+    ]
 
 
 @router.post("/tasks/{task_id}/results", response_model=Created, status_code=201)

@@ -1,0 +1,106 @@
+"""``lottery result checklist|enter``: a task's checklist, and a result entered from a file.
+
+``enter`` reads the JSON the API takes (``POST /api/tasks/{task}/results``, docs/results.md),
+with evidence files named by path instead of base64: each evidence entry is
+``{"path": ..., "kind": "照片", "source": "现场拍摄"}`` (``name`` defaults to the file's name).
+The result then waits for a reviewer, as from the console.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lottery.core.errors import InputError
+
+from .common import Actor, DataDir, actor_name, service_at, utc_now
+
+result_app = typer.Typer(
+    help="Inspection results: the checklist of a task, entering a result.", no_args_is_help=True
+)
+TaskId = Annotated[str, typer.Argument(help="Task id.")]
+MAX_FILE = 20 * 1024 * 1024
+
+
+@result_app.command("checklist")
+def checklist(task_id: TaskId, data_dir: DataDir = Path("data")) -> None:
+    """Print the checklist points (检查要点) a result of the task answers, one a line:
+    item, point, legal basis (tab-separated)."""
+    from lottery.service.onsite_record import checklist_of
+
+    with service_at(data_dir) as service:
+        service.get_task(task_id)  # TaskNotFound for an unknown task
+        points = checklist_of(service.engine, task_id)
+    if not points:
+        typer.echo(f"任务 {task_id} 所列抽查事项没有检查要点")
+    for p in points:
+        typer.echo(f"{p.item}\t{p.point}\t{p.basis}")
+
+
+def _evidence(raw: Any, base: Path) -> list[dict[str, Any]]:
+    import base64
+
+    if not isinstance(raw, list):
+        raise InputError("字段「evidence」：应为列表")
+    out = []
+    for n, ev in enumerate(raw, 1):
+        if not isinstance(ev, dict) or not isinstance(ev.get("path"), str):
+            raise InputError(f"字段「evidence」：第 {n} 个证据须写明文件路径 path")
+        path = base / ev["path"]
+        if not path.is_file():
+            raise InputError(f"字段「evidence」：第 {n} 个证据的文件 {ev['path']} 不存在")
+        if path.stat().st_size > MAX_FILE:
+            raise InputError(f"字段「evidence」：第 {n} 个证据的文件超过 20 MB")
+        rest = {k: v for k, v in ev.items() if k != "path"}
+        data = base64.b64encode(path.read_bytes()).decode()
+        out.append({"name": path.name, **rest, "data_base64": data})
+    return out
+
+
+@result_app.command("enter")
+def enter(
+    task_id: TaskId,
+    result_file: Annotated[Path, typer.Argument(help="The result as JSON (see the module).")],
+    inspector: Annotated[
+        str | None,
+        typer.Option("--inspector", help="Entering as this inspector: the target must be theirs."),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Enter the result of one picked target of a disclosed task (waits for a reviewer)."""
+    from pydantic import ValidationError
+
+    from lottery.api.routes.results import ResultBody
+    from lottery.service.results import ResultsService
+
+    try:
+        raw = json.loads(result_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{result_file}: 不是可读的 JSON 文件（{exc}）") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{result_file}: 应为一个 JSON 对象")
+    if "evidence" in raw:
+        raw["evidence"] = _evidence(raw["evidence"], result_file.parent)
+    try:
+        body = ResultBody.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"字段「{where}」：{first['msg']}") from None
+    with service_at(data_dir) as service:
+        results = ResultsService(service.engine, service.log)
+        rid = results.enter(
+            body.entry(task_id), utc_now(), actor=actor_name(actor), as_inspector=inspector
+        )
+    typer.echo(f"result {rid} entered for {body.target}: waiting for a reviewer")
+
+
+def register(app: typer.Typer) -> None:
+    """Register ``result`` on ``app`` (idempotent)."""
+    if any(info.name == "result" for info in app.registered_groups):
+        return
+    app.add_typer(result_app, name="result")
