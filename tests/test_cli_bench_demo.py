@@ -47,10 +47,18 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     lines = out.stdout.strip().splitlines()
     verified = [i for i, line in enumerate(lines) if line.startswith("VERIFIED")]
     assert len(verified) == 1
-    # After the verdict, the console's demo logins, one per role, each with its password.
+    # After the verdict, the console's demo logins, one per role and a county clerk, each
+    # with its password and unit.
     logins = [line.split() for line in lines[verified[0] + 2 :]]
-    assert [row[0] for row in logins] == ["admin", "planner", "reviewer", "inspector", "auditor"]
-    assert all(len(row) == 3 and len(row[1]) >= 16 for row in logins)
+    assert [row[0] for row in logins] == [
+        "admin",
+        "planner",
+        "reviewer",
+        "inspector",
+        "auditor",
+        "county-clerk",
+    ]
+    assert all(len(row) >= 3 and len(row[1]) >= 16 for row in logins)
     for state in ("disclosed", "drawn (sealed)", "cancelled", "waiting for its beacon"):
         assert state in out.stdout
     assert "recorded drand quicknet round 123" in out.stdout
@@ -69,7 +77,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     inputs = sorted(p.name for p in (demo / "input").iterdir())
     assert len(inputs) == 10 and any(n.endswith(".xlsx") for n in inputs)
     assert "(csv, gb18030)" in out.stdout and "移出 40" in out.stdout
-    assert "已发布为抽查事项清单第 2 版" in out.stdout
+    # The second item-list file is version 3: version 2 is the first with the risk rules.
+    assert "risk rules: item list version 2" in out.stdout
+    assert "已发布为抽查事项清单第 3 版" in out.stdout
     # Private state only under data/; the export and the site hold no private key.
     assert (demo / "data" / "keys" / "office.key").exists()
     for public in ("export", "site"):

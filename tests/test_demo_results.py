@@ -125,7 +125,8 @@ def test_evidence_is_published_by_hash_only(demo: Path, service: Lifecycle) -> N
     with service.session() as s:
         files = s.exec(select(EvidenceFile)).all()
     assert len(files) > 1  # a 笔录 for each result with findings, a photo as well (issue #16)
-    page = _html(demo, f"results/{TASK}")
+    # T2026-001's and the early-disclosed T2026-005's results list their evidence.
+    page = _html(demo, f"results/{TASK}") + _html(demo, "results/T2026-005")
     published = b"".join(p.read_bytes() for p in (demo / "site").rglob("*") if p.is_file())
     for evidence in files:
         assert sha256_hex(evidence.data) == evidence.sha256

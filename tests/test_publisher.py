@@ -50,8 +50,9 @@ def test_site_pages(demo: tuple[Path, Path, Path]) -> None:
     cancelled = _article(site, "tasks/T2026-003")
     assert "取消原因" in cancelled and "被取消的抽取结果" in cancelled
     assert (site / "export" / "checkpoint").is_file()
-    # The demo publishes two versions of the item list and the three registries.
-    assert sorted(model.item_lists) == [1, 2]
+    # The demo publishes three versions of the item list (the first, the same with its risk
+    # rules, the second import) and the three registries.
+    assert sorted(model.item_lists) == [1, 2, 3]
     assert "第 1 版" in _article(site, "items") and (site / "items" / "v1" / "index.html").is_file()
     assert set(model.snapshots) == {"targets", "inspectors", "org-units"}
     manifest = json.loads((site / "targets" / "data" / "manifest.json").read_bytes())

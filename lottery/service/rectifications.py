@@ -38,6 +38,7 @@ from lottery.storage.models import (
 from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .log import PublicLog
+from .org_scope import require_task
 from .result_entry import NotAssigned, ResultError, ResultNotFound, ReviewError, local_date
 from .result_entry import refuse_author as _refuse_author
 
@@ -138,6 +139,7 @@ class RectificationService:
                 raise RectificationNotFound(
                     f"检查结果（result）：{result_record[:16]} 不是现行有效的已公开检查结果"
                 )
+            require_task(session, actor, result.task)  # org scope: as for the result itself
             if result.fields["categories"] == [NO_PROBLEM]:
                 raise RectificationError(
                     f"检查结果（result）：结论为“{NO_PROBLEM}”，没有需要整改的问题"
@@ -223,6 +225,8 @@ class RectificationService:
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)
             row = self._row(session, rectification_id)
+            if as_inspector is None:  # a re-check's own inspector enters wherever they went
+                require_task(session, actor, row.task)
             if row.check_status != "none":
                 raise RectificationError(f"整改要求 {rectification_id} 已有复查结果，不能再录入")
             ordered = local_date(row.ordered_at)
@@ -272,6 +276,7 @@ class RectificationService:
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
             row = self._row(session, rectification_id)
+            require_task(session, reviewer, row.task)
             if row.check_status != "entered" or row.check_fields is None:
                 raise RectificationError(f"整改要求 {rectification_id} 没有等待审核的复查结果")
             _refuse_author(

@@ -88,7 +88,13 @@ def test_result_trace_record_and_result_notice(
     blank = docs.issue(TASK, target, "record", T_ENTER, actor="planner")
     assert blank.number == "人防检录〔2026〕1号" and blank.result is None
     rid = results.enter(
-        _entry(outcome, place="解放路 12 号", categories=["发现问题已责令改正"], findings="占用"),
+        _entry(
+            outcome,
+            place="解放路 12 号",
+            categories=["发现问题已责令改正"],
+            findings="占用",
+            no_evidence_reason="测试：笔录另行归档",
+        ),
         T_ENTER,
         actor="inspector-wang",
     )

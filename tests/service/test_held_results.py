@@ -60,6 +60,7 @@ def _entry(outcome: Outcome, i: int) -> ResultEntry:
         methods=["实地检查"],
         categories=["未发现问题"] if i else ["发现问题已责令改正"],
         findings="" if i else "防护密闭门未按规定维护",
+        no_evidence_reason="" if i else "测试：笔录另行归档",
     )
 
 

@@ -22,6 +22,7 @@ from lottery.service.rectifications import (
     RectificationService,
 )
 from lottery.service.results import (
+    Evidence,
     NotAssigned,
     Present,
     ResultEntry,
@@ -71,9 +72,16 @@ def _publish(service: Lifecycle, outcome: Outcome, i: int, categories: list[str]
         categories=categories,
     )
     if categories != ["未发现问题"]:
-        entry = replace(entry, findings="防护密闭门被货物堵塞", follow_up="责令限期整改")
+        entry = replace(
+            entry,
+            findings="防护密闭门被货物堵塞",
+            follow_up="责令限期整改",
+            evidence=[Evidence("笔录.txt", b"record", "笔录", "现场制作")],
+        )
     rid = results.enter(entry, T_ENTER, actor="inspector-wang")
-    return results.approve(rid, T_ENTER, reviewer="reviewer-li").id
+    record = results.approve(rid, T_ENTER, reviewer="reviewer-li")
+    assert record is not None  # a disclosed task: published at once
+    return record.id
 
 
 def _log_size(service: Lifecycle) -> int:
@@ -287,3 +295,28 @@ def test_the_command_line_orders_rechecks_and_lists(
     code, out, _ = run(T_CHECK, "approve", number, "--actor", "li")
     assert code == 0 and "rectification-check" in out and "已整改" in out
     assert "没有未复查的整改要求" in run(T_CHECK, "list")[1]
+
+
+def test_a_county_account_cannot_order_or_approve_for_a_city_task(
+    service: Lifecycle, rect: RectificationService, outcome: Outcome
+) -> None:
+    from lottery.service import users
+    from lottery.service.org_scope import OutOfScope
+
+    users.create_user(
+        service, "county-rev", "org-scope-test-password", ["reviewer"], T_ORDER,
+        actor="test", org_unit="county-419901",
+    )  # fmt: skip
+    result = _publish(service, outcome, 0, ["发现问题已责令改正"])
+    before = _log_size(service)
+    with pytest.raises(OutOfScope, match="county-rev"):
+        rect.order(result, "清理堆放物", DUE, T_ORDER, actor="county-rev")
+    assert _log_size(service) == before and rect.open_orders(date(2026, 4, 10)) == []
+    order = rect.order(result, "清理堆放物", DUE, T_ORDER, actor="reviewer-li")
+    [open_] = rect.open_orders(date(2026, 4, 10))
+    assert open_.row.order_record == order.id and open_.row.id is not None
+    who = _free(service, outcome.teams[0].target)
+    rect.enter_check(open_.row.id, RECHECKED, who, "已整改", "", T_CHECK, actor="inspector-wang")
+    with pytest.raises(OutOfScope):
+        rect.approve_check(open_.row.id, T_CHECK, reviewer="county-rev")
+    assert _log_size(service) == before + 1  # the order only

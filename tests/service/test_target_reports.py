@@ -67,7 +67,13 @@ def test_drafted_edited_aggregated_and_blocking(
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "report.target-edit")).all()
     # A correction of the result brings back the fresh draft for it.
     i = [t.target for t in outcome.teams].index(clean)
-    fixed = _entry(outcome, i, categories=["发现问题已责令改正"], findings="补充")
+    fixed = _entry(
+        outcome,
+        i,
+        categories=["发现问题已责令改正"],
+        findings="补充",
+        no_evidence_reason="测试：笔录另行归档",
+    )
     cid = results.correct(current[clean].record_id or "", fixed, "补充", T_ENTER, actor="w")
     results.approve(cid, T_ENTER, reviewer="reviewer-li")
     again = {v.target: v for v in targets.of_task(TASK)}[clean]

@@ -63,6 +63,14 @@ ACTIONS_ZH: dict[str, str] = {
     "calendar.set": "维护节假日安排",
     "schedule.failed": "定时任务执行失败",
     "site.publish": "请求重新发布公开网站",
+    "document.issue": "制作执法文书",
+    "document.download": "下载执法文书",
+    "rectification.order": "下达整改要求",
+    "rectification.check-enter": "录入复查结果",
+    "rectification.check-approve": "审核并公开复查结果",
+    "rectification.withdraw": "撤回整改或复查内容",
+    "report.target-edit": "修改单户抽查报告",
+    "result.publish-held": "公开时发布已审核的检查结果",
 }
 
 
@@ -125,6 +133,14 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "withdrawn": "由申请人撤回",
     "name": "文件名",
     "size": "文件大小（字节）",
+    "document": "执法文书编号",
+    "kind": "种类",
+    "number": "文号",
+    "due": "整改期限",
+    "outcome": "复查结论",
+    "rectification": "整改要求编号",
+    "held": "已审核，待公开后发布",
+    "purpose": "用途",
 }
 
 # Values that are codes, by key: shown by their Chinese name (other values as they are).
@@ -136,6 +152,8 @@ _VALUES_ZH: dict[str, dict[str, str]] = {
         "other": "其他原因",
     },
     "step": {"announce": "公告", "draw": "抽取", "disclose": "公开抽取结果"},
+    "kind": {"notice": "行政检查通知书", "record": "现场检查笔录", "result": "检查结果告知书"},
+    "purpose": {"result": "录入检查结果", "result-review": "审核检查结果"},
 }
 
 
