@@ -139,18 +139,7 @@ def main() -> None:
     body["registries"] = {s.body["registry"]: s.id for s in snaps}
     note = make_record("task-announcement", LOG, AT, body, [signer])
     ann = open_record(note, [signer.verifier()])
-    full_run = inmemory.announce(
-        LOG,
-        signer,
-        params,
-        regs.candidates,
-        regs.inspectors,
-        _SECRET,
-        AT,
-        exclusions=regs.exclusions,
-        conflicts=regs.conflicts,
-        previous=regs.previous,
-    )
+    full_run = run  # drawn and revealed: its own notes, announcement without registries
     inmemory.draw(full_run, value, datetime(2026, 3, 3, tzinfo=UTC))
     inmemory.reveal(full_run, datetime(2026, 4, 1, 1, tzinfo=UTC))
     verify_s, member_s, full_s = [], [], []

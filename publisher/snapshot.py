@@ -13,30 +13,17 @@ private column can never reach the site by a change on the service side alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from lottery.core.canonical import canonical_json, parse_canonical_json, sha256_hex
 from lottery.core.errors import EncodingError
+from lottery.core.pool_membership import SNAPSHOT_FIELDS
 
 SNAPSHOT_TYPE = "registry-snapshot"
-PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "targets": ("uscc", "name", "type", "region", "risk_class", "status"),
-    "inspectors": (
-        "id",
-        "name",
-        "cert_no",
-        "cert_valid_from",
-        "cert_valid_to",
-        "org_unit",
-        "level",
-        "specialties",
-        "status",
-    ),
-    "org-units": ("code", "name", "level", "parent", "region"),
-}
+PUBLIC_FIELDS: Mapping[str, tuple[str, ...]] = SNAPSHOT_FIELDS  # docs/export.md, one list
 # Chinese column headings for the pages and the lookup table.
 FIELD_NAMES: dict[str, str] = {
     "uscc": "统一社会信用代码",

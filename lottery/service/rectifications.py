@@ -32,15 +32,15 @@ from lottery.storage.models import (
     InspectionResult,
     Inspector,
     Rectification,
-    WithdrawnBlob,
 )
 
 from .audit_trail import record_audit
-from .calendar import load_record, load_sealed, publish_record
+from .calendar import load_sealed, publish_record
 from .log import PublicLog
 from .org_scope import require_task
 from .result_entry import NotAssigned, ResultError, ResultNotFound, ReviewError, local_date
 from .result_entry import refuse_author as _refuse_author
+from .sealed_withdrawal import withdraw_sealed
 
 MAX_TEXT = 10_000
 
@@ -349,30 +349,22 @@ class RectificationService:
             ).first()
             if row is None:
                 raise RectificationNotFound(f"{record_id[:16]} 不是已公开的整改要求或复查结果")
-            digest = str(load_record(self.log, session, record_id).body["sealed"])
-            if session.get(WithdrawnBlob, digest) is not None:
-                raise RectificationError(f"记录 {record_id[:16]} 的内容已撤回")
-            fields = {
-                "record": record_id,
-                "task": row.task,
-                "target": row.target,
-                "sealed": [digest],
-                "ground": ground,
-                "reason": reason.strip(),
-            }
-            record = publish_record(self.log, session, "rectification-withdrawal", fields, now)
-            self.log.remove_blob(session, digest, record.id)
-            record_audit(
+            return withdraw_sealed(
+                self.log,
                 session,
-                now,
-                actor,
-                "rectification.withdraw",
-                f"{row.task}/{row.target}",
-                {"record": record.id, "reason": reason.strip(), "ground": ground},
-                remote_addr,
+                kind="rectification-withdrawal",
+                ref="record",
+                record_id=record_id,
+                task=row.task,
+                target=row.target,
+                ground=ground,
+                reason=reason,
+                now=now,
+                actor=actor,
+                action="rectification.withdraw",
+                remote_addr=remote_addr,
+                already=lambda: RectificationError(f"记录 {record_id[:16]} 的内容已撤回"),
             )
-            self.log.sign_checkpoint(session, now)
-        return record
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, SQLModel
 from lottery import registry_io as rio
 from lottery.core.canonical import canonical_json, format_time, sha256_hex
 from lottery.core.errors import InputError
+from lottery.core.pool_membership import SNAPSHOT_FIELDS as PUBLIC_SNAPSHOT_FIELDS
 from lottery.core.records import Record, make_record, open_record
 from lottery.registry_io.layouts import (
     ConflictRow,
@@ -65,21 +66,7 @@ class LogService(Protocol):
 
 KINDS = ("targets", "inspectors", "items", "org-units", "conflicts", "history")
 SNAPSHOT_REGISTRIES = ("targets", "inspectors", "org-units")
-SNAPSHOT_FIELDS: dict[str, list[str]] = {
-    "targets": ["uscc", "name", "type", "region", "risk_class", "status"],
-    "inspectors": [
-        "id",
-        "name",
-        "cert_no",
-        "cert_valid_from",
-        "cert_valid_to",
-        "org_unit",
-        "level",
-        "specialties",
-        "status",
-    ],
-    "org-units": ["code", "name", "level", "parent", "region"],
-}
+SNAPSHOT_FIELDS: dict[str, list[str]] = {k: list(v) for k, v in PUBLIC_SNAPSHOT_FIELDS.items()}
 REMOVED = "removed"  # the status of a row absent from the last import
 
 

@@ -39,7 +39,6 @@ from lottery.storage.models import (
     InspectionResult,
     Target,
     Task,
-    WithdrawnBlob,
 )
 
 from . import document_issue, onsite_record, result_evidence
@@ -74,6 +73,7 @@ from .result_entry import (
     refuse_author,
     same_person,
 )
+from .sealed_withdrawal import withdraw_sealed
 from .secrets import SecretKeeper
 
 MAX_NOTE = 2000  # a send-back reason, as stored
@@ -552,30 +552,24 @@ class ResultsService:
             if row is None:
                 raise ResultNotFound(f"{record_id} is not a published inspection result")
             require_task(session, actor, row.task)
-            digest = str(load_record(self.log, session, record_id).body["sealed"])
-            if session.get(WithdrawnBlob, digest) is not None:
-                raise ResultError(f"the content of result {record_id[:16]} is already withdrawn")
-            fields = {
-                "result": record_id,
-                "task": row.task,
-                "target": row.target,
-                "sealed": [digest],
-                "ground": ground,
-                "reason": reason.strip(),
-            }
-            record = publish_record(self.log, session, "result-withdrawal", fields, now)
-            self.log.remove_blob(session, digest, record.id)
-            record_audit(
+            return withdraw_sealed(
+                self.log,
                 session,
-                now,
-                actor,
-                "result.withdraw",
-                f"{row.task}/{row.target}",
-                {"record": record.id, "reason": reason.strip(), "ground": ground},
-                remote_addr,
+                kind="result-withdrawal",
+                ref="result",
+                record_id=record_id,
+                task=row.task,
+                target=row.target,
+                ground=ground,
+                reason=reason,
+                now=now,
+                actor=actor,
+                action="result.withdraw",
+                remote_addr=remote_addr,
+                already=lambda: ResultError(
+                    f"the content of result {record_id[:16]} is already withdrawn"
+                ),
             )
-            self.log.sign_checkpoint(session, now)
-        return record
 
     def evidence(self, sha256: str) -> bytes:
         """An evidence file's bytes (private: for staff only).
