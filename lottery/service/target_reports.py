@@ -35,6 +35,7 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
+from .org_scope import require_task
 from .result_entry import BAD_RECORD, ResultError, ResultNotFound
 
 PARTS = (
@@ -250,6 +251,7 @@ class TargetReportService:
         """
         body = check_parts(text)
         with new_session(self.engine) as session, session.begin():
+            require_task(session, actor, task_id)
             result = session.exec(
                 select(InspectionResult).where(
                     InspectionResult.task == task_id,

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import Conflict, Inspector
-from tests.api.conftest import token
+from tests.api.conftest import PASSWORD, token
 from tests.api.test_results_api import T_ENTER, _disclosed, _link, _result
 
 T_ORDER = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)
@@ -48,6 +49,13 @@ def test_order_recheck_and_open_list(app_client: TestClient, service: Lifecycle)
     inspector, reviewer, admin = _set_clock(app_client, T_CHECK)
     [row] = app_client.get("/api/rectifications", headers=inspector).json()
     assert (row["target"], row["overdue"], row["check_status"]) == (target, True, "none")
+    # A county account does not see the city task's open order (org scope).
+    users.create_user(
+        service, "county-rev", PASSWORD, ["reviewer"], T_CHECK, actor="t", org_unit="county-419901"
+    )
+    assert (
+        app_client.get("/api/rectifications", headers=token(app_client, "county-rev")).json() == []
+    )
     with service.session() as s:
         conflicted = set(s.exec(select(Conflict.inspector).where(Conflict.target == target)))
         free = [i.id for i in s.exec(select(Inspector)) if i.id not in conflicted]

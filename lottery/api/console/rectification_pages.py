@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.core.records import RECHECK_OUTCOMES
-from lottery.service import users
+from lottery.service import org_scope, users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.rectifications import OpenRectification, RectificationService
 from lottery.service.results import DIFFERENT_REVIEWER, local_date
@@ -41,9 +41,11 @@ def _service(service: Lifecycle) -> RectificationService:
     return RectificationService(service.engine, service.log)
 
 
-def open_rectifications(service: Lifecycle, today: date) -> list[OpenRectification]:
-    """Open orders for the 工作台 and this page, the earliest due first."""
-    return _service(service).open_orders(today)
+def open_rectifications(service: Lifecycle, today: date, actor: str) -> list[OpenRectification]:
+    """Open orders for the 工作台 and this page, the earliest due first: those of tasks in
+    the user's org unit and below."""
+    rows = _service(service).open_orders(today)
+    return org_scope.rows_for(service, actor, rows, lambda o: o.row.task)
 
 
 def _page(
@@ -57,7 +59,7 @@ def _page(
         status=status,
         done=done,
         error=error,
-        rows=open_rectifications(service, today),
+        rows=open_rectifications(service, today, user.name),
         outcomes=RECHECK_OUTCOMES,
         can_order=user.can(Perm.RESULT_REVIEW),
         can_enter=user.can(Perm.RESULT_ENTER),

@@ -56,7 +56,7 @@ def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
     """The 工作台."""
     require(user, Perm.TASK_READ)
     board = views.dashboard(service, now, user.name)
-    rectifications = open_rectifications(service, local_date(now))
+    rectifications = open_rectifications(service, local_date(now), user.name)
     return page(
         "dashboard.html", user=user, active="dashboard", board=board, rectifications=rectifications
     )

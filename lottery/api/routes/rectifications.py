@@ -13,6 +13,7 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.routes.results import ID, OwnInspector
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.records import RECHECK_OUTCOMES
+from lottery.service import org_scope
 from lottery.service.rectifications import MAX_TEXT, RectificationService
 from lottery.service.result_entry import local_date
 from lottery.service.roles import Perm
@@ -80,11 +81,14 @@ class RectificationPublic(BaseModel):
 
 
 @router.get("/rectifications", response_model=list[RectificationPublic])
-def open_rectifications(_: Reader, rect: Rectifications, now: NowDep) -> list[RectificationPublic]:
-    """Open orders (not re-checked yet), the earliest due first; ``overdue`` flags those past
-    their due date."""
+def open_rectifications(
+    user: Reader, service: ServiceDep, rect: Rectifications, now: NowDep
+) -> list[RectificationPublic]:
+    """Open orders (not re-checked yet) of tasks in the user's org unit and below, the
+    earliest due first; ``overdue`` flags those past their due date."""
     today = local_date(now)
-    return [RectificationPublic.of(o.row, today) for o in rect.open_orders(today)]
+    rows = org_scope.rows_for(service, user.name, rect.open_orders(today), lambda o: o.row.task)
+    return [RectificationPublic.of(o.row, today) for o in rows]
 
 
 @router.get("/tasks/{task_id}/rectifications", response_model=list[RectificationPublic])
