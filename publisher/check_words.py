@@ -74,6 +74,9 @@ CHECKS_ZH: dict[str, str] = {
     "commit.reveal": "公开的秘密值与公告时的承诺相符：办公室事先无法改变它",
     "announcement.witnessed": "公告在随机数产生之前已由见证方副署",
     "announcement.items": "公告所列的抽查事项都在此前公布的抽查事项清单之中",
+    "exclusions.cap_exceptions": (
+        "公告列明的年度抽查次数例外对象都在候选名单中、没有被排除，且每户都写明了理由"
+    ),
     "announcement.registries": "公告注明了抽取所依据的名录库快照，且这些快照都在公告之前公开",
     "pool.membership": (
         "按公开的名录库快照和抽查事项清单重新推算：符合条件的检查对象都在名单中或列明了排除理由，"

@@ -127,6 +127,15 @@ def _exclusions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
     ]
 
 
+def _cap_exceptions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
+    """Targets kept in the pool although the annual cap would exclude them, with the reason."""
+    names = model.target_names()
+    return [
+        [h(e["target"]), h(names.get(e["target"], "")), h(e["reason"])]
+        for e in a.get("cap_exceptions", [])
+    ]
+
+
 def _timeline(model: SiteModel, view: TaskView) -> list[list[Any]]:
     return [
         [
@@ -231,6 +240,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         plain=_plain(view, draw, closing),
         items=_items(model, a["items"]),
         exclusions=_exclusions(model, a),
+        cap_exceptions=_cap_exceptions(model, a),
         registries=_registries(model, a),
         timeline=_timeline(model, view),
         draw=draw.body if draw else None,

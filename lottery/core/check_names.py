@@ -72,6 +72,7 @@ class CheckName(StrEnum):
     INSPECTORS_SUMMARY = "inspectors.summary"
     EXCLUSIONS_DISJOINT = "exclusions.disjoint"
     EXCLUSIONS_FORMAT = "exclusions.format"
+    EXCLUSIONS_CAP_EXCEPTIONS = "exclusions.cap_exceptions"
     TEAMS_FEASIBLE = "teams.feasible"
     BEACON_DRAND = "beacon.drand"
     BEACON_FUTURE = "beacon.future"

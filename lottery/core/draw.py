@@ -52,6 +52,9 @@ class TaskParams:
     items: tuple[tuple[str, int], ...] = ()
     # 公开时间：公告时间或全部检查结果审核完毕时（以先到者为准）: docs/spec.md §4, §7
     disclose_early: bool = False
+    # (USCC, reason): targets kept in the pool although the annual cap ("原则上") would exclude
+    # them; the ones the cap did apply to are published with their reasons (spec section 4).
+    cap_exceptions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

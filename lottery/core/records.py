@@ -304,6 +304,11 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         # An announcement that allows an early disclosure says so (§4, §7); one that does not
         # has no such member, as before.
         "disclose_early": s.const(True),
+        # Targets kept in the pool although the annual cap would exclude them ("原则上"),
+        # each with the office's reason, sorted by target (spec section 4).
+        "cap_exceptions": s.array(
+            s.obj({"target": s.ident, "reason": s.text(500)}), min_len=1, max_len=1000
+        ),
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").

@@ -472,6 +472,18 @@ def _check_announcement(
         f"the exclusions do not match the announcement and the pool ({excl_diff})",
         f"{len(excl)} exclusions, none in the pool",
     )
+    if "cap_exceptions" in a:
+        kept = [e["target"] for e in a["cap_exceptions"]]
+        in_pool_kept = pool.lookup(kept)
+        wrong = [t for t in kept if t not in in_pool_kept or t in {e.target for e in excl}]
+        order_ok = kept == sorted(set(kept))
+        ck.require(
+            CheckName.EXCLUSIONS_CAP_EXCEPTIONS,
+            order_ok and not wrong,
+            "the cap exceptions must name pooled targets, once each, sorted"
+            + (f"; not in the pool or excluded: {', '.join(wrong[:5])}" if wrong else ""),
+            f"{len(kept)} targets kept in the pool despite the annual cap, each with a reason",
+        )
     ck.run(
         CheckName.TEAMS_FEASIBLE,
         lambda: team_mod.check_feasible(

@@ -289,6 +289,10 @@ class Lifecycle:
             registries = self._snapshots(session, now, actor, remote_addr)
             if registries is not None:
                 fields["registries"] = registries
+            if regs.cap_exceptions:  # kept despite the annual cap, with the reasons
+                fields["cap_exceptions"] = [
+                    {"target": t, "reason": r} for t, r in regs.cap_exceptions
+                ]
             record = self._publish(
                 session,
                 task,

@@ -11,17 +11,25 @@ from lottery.storage.models import Task
 
 def params_to_json(params: TaskParams) -> dict[str, Any]:
     """The stored form of a task's parameters (everything but id and title)."""
-    return {
-        "org_units": list(params.org_units),
-        "window_start": params.window_start,
-        "window_end": params.window_end,
-        "ratios": dict(params.ratios),
-        "team_size": params.team_size,
-        "disclosure": params.disclosure,
-        "beacon": params.beacon.to_dict(),
-        "cap": params.cap,
-        "items": [[code, version] for code, version in params.items],
-    } | ({"disclose_early": True} if params.disclose_early else {})
+    return (
+        {
+            "org_units": list(params.org_units),
+            "window_start": params.window_start,
+            "window_end": params.window_end,
+            "ratios": dict(params.ratios),
+            "team_size": params.team_size,
+            "disclosure": params.disclosure,
+            "beacon": params.beacon.to_dict(),
+            "cap": params.cap,
+            "items": [[code, version] for code, version in params.items],
+        }
+        | ({"disclose_early": True} if params.disclose_early else {})
+        | (
+            {"cap_exceptions": [[t, r] for t, r in params.cap_exceptions]}
+            if params.cap_exceptions
+            else {}
+        )
+    )
 
 
 def params_from_task(task: Task) -> TaskParams:
@@ -44,4 +52,5 @@ def params_from_task(task: Task) -> TaskParams:
         cap=p.get("cap"),
         items=tuple((str(c), int(v)) for c, v in p.get("items", [])),
         disclose_early=bool(p.get("disclose_early", False)),
+        cap_exceptions=tuple((str(t), str(r)) for t, r in p.get("cap_exceptions", [])),
     )

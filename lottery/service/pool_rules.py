@@ -37,6 +37,9 @@ class Registries:
     conflicts: list[tuple[str, str]]
     previous: list[tuple[str, str]]
     target_types: tuple[str, ...] = ()  # the types drawn (codes, sorted); () = every type
+    # (USCC, reason) of the task's cap exceptions the cap did apply to: kept in the pool,
+    # published with the announcement (``cap_exceptions``), sorted by target.
+    cap_exceptions: tuple[tuple[str, str], ...] = ()
 
 
 def _covered_units(units: Sequence[OrgUnit], chosen: Iterable[str]) -> list[OrgUnit]:
@@ -117,11 +120,17 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
         latest[h.target] = h
         if h.date.year == year:
             counts[h.target] = counts.get(h.target, 0) + 1
-    exclusions = [
-        Exclusion(t, "annual-cap", f"{year}年已抽查{n}次")
+    capped = [
+        (t, n)
         for t, n in sorted(counts.items())
         if n >= ANNUAL_CAP and rules.capped(classes[t], key_item=key_item)
     ]
+    # The cap is "原则上": staff may keep a capped target, with a reason the public sees.
+    excepted = dict(params.cap_exceptions)
+    exclusions = [
+        Exclusion(t, "annual-cap", f"{year}年已抽查{n}次") for t, n in capped if t not in excepted
+    ]
+    kept = tuple((t, excepted[t]) for t, _ in capped if t in excepted)
     conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
     previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
     return Registries(
@@ -132,4 +141,5 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
         conflicts,
         previous,
         tuple(sorted(types)),
+        kept,
     )

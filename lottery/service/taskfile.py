@@ -15,6 +15,8 @@ Layout (docs/service.md has the full reference and an example)::
     announce_at: 2026-03-01T02:00:00Z  # optional: the scheduler announces then
     disclose_early: false           # optional: true = 公开时间：公告时间或全部检查结果审核完毕时
                                     # （以先到者为准）(docs/results.md)
+    cap_exceptions:                 # optional: kept although checked twice this year (原则上)
+      - {target: 91419901MA4L000001, reason: 群众投诉集中，需再次检查}
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -53,6 +55,14 @@ class ItemRef(BaseModel):
     version: int = Field(ge=1)
 
 
+class CapException(BaseModel):
+    """A target kept in the pool although the annual cap would exclude it, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(pattern=r"^[0-9A-Z]{18}$", description="the target's USCC")
+    reason: str = Field(min_length=1, max_length=500, description="published with the task")
+
+
 class TaskDefinition(BaseModel):
     """A task as planned by staff (API body of ``POST /api/tasks``, or a task file)."""
 
@@ -71,6 +81,12 @@ class TaskDefinition(BaseModel):
     items: list[ItemRef] = Field(default_factory=list, max_length=200)
     announce_at: dt.datetime | None = Field(
         default=None, description="when the scheduler announces it; omitted: staff announce"
+    )
+    cap_exceptions: list[CapException] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="targets kept in the pool although checked twice this year already "
+        "(the annual cap is 原则上), each with the reason published with the announcement",
     )
     disclose_early: bool = Field(
         default=False,
@@ -120,6 +136,7 @@ class TaskDefinition(BaseModel):
             cap=self.cap,
             items=tuple((i.code, i.version) for i in self.items),
             disclose_early=self.disclose_early,
+            cap_exceptions=tuple((e.target, e.reason.strip()) for e in self.cap_exceptions),
         )
 
 

@@ -417,3 +417,29 @@ def test_the_preview_names_the_target_types_the_items_cover(
     design = app_client.get("/console/tasks/T2026-104/preview").text
     assert "抽取的对象类型：工程设计（" in design
     assert "现在公告会被拒绝" in design and "没有可抽取的检查对象" in design
+
+
+def test_cap_exceptions_through_the_api_and_the_wizard(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    kept = "91419901MA4L000001"
+    body = task_definition("T2026-211") | {
+        "cap_exceptions": [{"target": kept, "reason": "群众投诉集中，需再次检查"}]
+    }
+    api = app_client.post("/api/tasks", json=body, headers=token(app_client, "planner"))
+    assert api.status_code == 201, api.text
+    stored = service.get_task("T2026-211").params["cap_exceptions"]
+    assert stored == [[kept, "群众投诉集中，需再次检查"]]
+    bad = task_definition("T2026-212") | {"cap_exceptions": [{"target": "x", "reason": "r"}]}
+    refused = app_client.post("/api/tasks", json=bad, headers=token(app_client, "planner"))
+    assert refused.status_code == 422 and "cap_exceptions" in refused.text
+    _login(app_client, "planner")
+    line = f"{kept}|群众投诉集中，需再次检查"
+    made = _post(app_client, "/console/tasks/new", _form("T2026-213", cap_exceptions=line))
+    assert made.status_code == 303, made.text
+    assert service.get_task("T2026-213").params["cap_exceptions"] == stored
+    edit = app_client.get("/console/tasks/T2026-213/edit").text
+    assert f"{kept}｜群众投诉集中，需再次检查" in edit
+    wrong = _post(app_client, "/console/tasks/new", _form("T2026-214", cap_exceptions="没有竖线"))
+    assert wrong.status_code == 422 and "第 1 行应写成“统一社会信用代码｜保留理由”" in wrong.text
+    assert "T2026-214" not in _tasks(service)

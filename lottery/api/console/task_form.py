@@ -220,6 +220,21 @@ def _times(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
         body["disclose_early"] = True
 
 
+def _cap_exceptions(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
+    """One line per kept target: ``统一社会信用代码｜理由`` (either bar)."""
+    kept = []
+    for n, line in enumerate(_one(form, "cap_exceptions").splitlines(), start=1):
+        if not line.strip():
+            continue
+        target, bar, reason = line.replace("|", "｜").partition("｜")
+        if not bar or not target.strip() or not reason.strip():
+            errors["cap_exceptions"] = f"第 {n} 行应写成“统一社会信用代码｜保留理由”"
+            return
+        kept.append({"target": target.strip().upper(), "reason": reason.strip()})
+    if kept:
+        body["cap_exceptions"] = kept
+
+
 def _drand(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
     chain = drand.QUICKNET
     round_text, time_text = _one(form, "drand_round"), _one(form, "drand_time")
@@ -317,6 +332,7 @@ _FIELD_OF = {  # where a model error is shown when the form's own checks let it 
     "disclosure": "disclosure",
     "announce_at": "announce_at",
     "disclose_early": "disclose_early",
+    "cap_exceptions": "cap_exceptions",
     "beacon": "beacon_kind",
 }
 
@@ -333,6 +349,7 @@ def definition_from_form(form: Form, ch: Choices) -> Parsed:
     _ratios(form, parsed.body, parsed.errors, ch)
     _team(form, parsed.body, parsed.errors, ch)
     _times(form, parsed.body, parsed.errors)
+    _cap_exceptions(form, parsed.body, parsed.errors)
     _beacon(form, parsed.body, parsed.errors)
     if parsed.errors:
         return parsed
@@ -403,6 +420,7 @@ def form_from_task(task: Task) -> dict[str, Any]:
         "disclosure": to_beijing(p["disclosure"]),
         "announce_at": to_beijing(p["announce_at"]) if p.get("announce_at") else "",
         "disclose_early": "1" if p.get("disclose_early") else "",
+        "cap_exceptions": "\n".join(f"{t}｜{r}" for t, r in p.get("cap_exceptions", [])),
     }
     values.update({f"ratio_{risk}": _percent(bp) for risk, bp in p["ratios"].items()})
     _beacon_form(p["beacon"], values)
