@@ -92,4 +92,13 @@ def _check_one(
             f"{when}, but the records of the task that follow the reveal are not one "
             f"inspection result for each of its {len(picks)} picks"
         )
+    # "随即公布": the results are published with the reveal (the same transaction, the same
+    # time), not reviewed later and published days after.
+    late = [r for r in following if r.body["time"] != reveal.body["time"]]
+    if late:
+        raise _fail(
+            f"{when}, but {len(late)} of the results that follow it are dated after it "
+            f"(first {late[0].body['time']}): the early disclosure needs every result "
+            "reviewed before it"
+        )
     return len(picks)

@@ -209,6 +209,7 @@ class MembershipAudit:
     passed: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     _snapshots: dict[str, Record] = field(default_factory=dict)
+    _latest: dict[str, str] = field(default_factory=dict)
     _lists: dict[int, dict[str, list[str] | None]] = field(default_factory=dict)
     _parsed: dict[str, list[list[str]]] = field(default_factory=dict)
 
@@ -217,6 +218,7 @@ class MembershipAudit:
         body = record.body
         if record.type == "registry-snapshot":
             self._snapshots[record.id] = record
+            self._latest[body["registry"]] = record.id
         elif record.type == "item-list":
             self._lists[body["version"]] = {i["code"]: i.get("target_types") for i in body["items"]}
         elif (
@@ -267,13 +269,22 @@ class MembershipAudit:
 
     def _rows(self, registry: str, record_id: str) -> list[list[str]]:
         """The rows of the snapshot ``record_id`` (parsed once: tasks share snapshots)."""
-        if record_id in self._parsed and self._snapshots[record_id].body["registry"] == registry:
+        if (
+            record_id in self._parsed
+            and self._snapshots[record_id].body["registry"] == registry
+            and self._latest.get(registry) == record_id
+        ):
             return self._parsed[record_id]
         record = self._snapshots.get(record_id)
         if record is None or record.body["registry"] != registry:
             raise EncodingError(
                 f"registries.{registry} names {record_id[:16]}, which is not a {registry} "
                 "snapshot published before the announcement"
+            )
+        if self._latest.get(registry) != record_id:
+            raise EncodingError(
+                f"registries.{registry} names {record_id[:16]}, but the {registry} snapshot "
+                f"in force at the announcement is {self._latest.get(registry, '?')[:16]}"
             )
         try:
             data = self.blob(record.body["blob"])

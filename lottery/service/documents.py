@@ -38,6 +38,7 @@ from .document_issue import (
     present_ids,
 )
 from .lifecycle import Lifecycle
+from .org_scope import require_task
 from .result_entry import NotAssigned, local_date
 from .result_evidence import team_of
 
@@ -81,17 +82,32 @@ class DocumentsService:
         ).first()
 
     def _check_reader(
-        self, session: Session, task: str, target: str, as_inspector: str | None
+        self,
+        session: Session,
+        task: str,
+        target: str,
+        as_inspector: str | None,
+        actor: str | None = None,
     ) -> tuple[str, ...]:
-        team = self._team(session, task, target)
+        """The target's team, once the reader may see its documents: staff within their org
+        unit (``actor``), an inspector only on that target's team. An inspector asking about a
+        target that was not picked gets the same refusal as for another team's target, so the
+        answer never tells picks apart (R6)."""
         if as_inspector is None:
-            return team
+            if actor is not None:
+                require_task(session, actor, task)
+            return self._team(session, task, target)
+        refused = NotAssigned(
+            f"执法检查人员 {as_inspector} 不在 {target} 的检查组中，不能取得其文书"
+        )
+        try:
+            team = self._team(session, task, target)
+        except DocumentNotFound as exc:
+            raise refused from exc
         result = self._result(session, task, target)
         allowed = set(team) | (team_of(result.fields) if result else set())
         if as_inspector not in allowed:
-            raise NotAssigned(
-                f"执法检查人员 {as_inspector} 不在 {target} 的检查组中，不能取得其文书"
-            )
+            raise refused
         return team
 
     def issue(
@@ -120,7 +136,7 @@ class DocumentsService:
                 "检查结果告知书在检查结果审核通过时自动出具"
             )
         with self.lc.session() as session, session.begin():
-            team = self._check_reader(session, task, target, as_inspector)
+            team = self._check_reader(session, task, target, as_inspector, actor)
             data, result = self._data(session, kind, task, target, team)
             return issue(
                 session,
@@ -164,21 +180,39 @@ class DocumentsService:
         return render_png(doc.kind, stamped, doc.issued_at, self.config.font_dirs, ppi)
 
     def list(
-        self, task: str, *, target: str | None = None, as_inspector: str | None = None
+        self,
+        task: str,
+        *,
+        target: str | None = None,
+        as_inspector: str | None = None,
+        actor: str | None = None,
+        now: datetime | None = None,
+        remote_addr: str | None = None,
     ) -> list[Document]:
-        """The documents of a task (staff), or of one target (an inspector on its team).
+        """The documents of a task (staff within their org unit), or of one target (an
+        inspector on its team). A listing that names picks of a still-sealed task is
+        audited (``outcome.read``) when ``actor`` and ``now`` are given.
 
         Raises:
             NotAssigned: an inspector asking for a whole task, or another team's target.
+            OutOfScope: staff outside the task's org units.
         """
-        with self.lc.session() as session:
-            if session.get(Task, task) is None:
+        with self.lc.session() as session, session.begin():
+            row = session.get(Task, task)
+            if row is None:
                 raise DocumentNotFound(f"没有抽查任务 {task}")
             if as_inspector is not None:
                 if target is None:
                     raise NotAssigned("执法检查人员只能查看本人所在检查组的检查对象的文书")
                 self._check_reader(session, task, target, as_inspector)
-            return listed(session, task, target)
+            elif actor is not None:
+                require_task(session, actor, task)
+            docs = listed(session, task, target)
+            if docs and actor is not None and now is not None and row.state == "drawn":
+                detail = {"purpose": "documents", "documents": len(docs)}
+                where = task if target is None else f"{task}/{target}"
+                record_audit(session, now, actor, "outcome.read", where, detail, remote_addr)
+            return docs
 
     def download(
         self,
@@ -199,7 +233,7 @@ class DocumentsService:
             doc = session.get(Document, doc_id)
             if doc is None:
                 raise DocumentNotFound(f"没有编号为 {doc_id} 的文书")
-            self._check_reader(session, doc.task, doc.target, as_inspector)
+            self._check_reader(session, doc.task, doc.target, as_inspector, actor)
             record_audit(
                 session,
                 now,

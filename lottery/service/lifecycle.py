@@ -469,8 +469,8 @@ class Lifecycle:
         missing = missing_results(session, task.id, picks)
         if missing:
             raise InputError(
-                f"任务 {task.id} 还有 {len(missing)} 个抽中对象没有审核通过的检查结果"
-                f"（如 {missing[0]}），不能在公告的公开时间 {when} 之前公开"
+                f"任务 {task.id} 还有 {len(missing)} 个抽中对象没有审核通过的检查结果，"
+                f"不能在公告的公开时间 {when} 之前公开"  # no pick named: R6
             )
 
     def cancel(

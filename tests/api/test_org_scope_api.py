@@ -116,3 +116,35 @@ def test_the_console_shows_the_unit_and_scopes_its_pages(
     )
     assert refused.status_code == 403 and "超出其范围" in refused.text
     assert re.search(r"<option value=\"county-419901\" selected>", users_page.text)
+
+
+def test_a_county_reviewer_cannot_read_a_city_result_through_the_review_forms(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    from lottery.service.results import Present, ResultEntry, ResultsService
+    from tests.api.test_console_results import T_ENTER, TASK, _drawn, _results
+    from tests.service.test_held_results import INSPECTED
+
+    outcome = _drawn(service)  # a city-wide task, still sealed
+    team = outcome.teams[0]
+    entry = ResultEntry(
+        task=TASK,
+        target=team.target,
+        dates=[INSPECTED],
+        inspectors=[Present(x) for x in team.inspectors],
+        methods=["实地检查"],
+        categories=["未发现问题"],
+    )
+    results = ResultsService(service.engine, service.log, service.keeper)
+    rid = results.enter(entry, T_ENTER, actor="insp", as_inspector=team.inspectors[0])
+    _county_accounts(service)
+    login(app_client, "county-clerk")
+    csrf = _csrf(app_client.get("/console/").text)
+    assert app_client.get(f"/console/review/{rid}").status_code == 403
+    for action, data in (("send-back", {"reason": ""}), ("approve", {})):
+        r = app_client.post(f"/console/review/{rid}/{action}", data={"csrf": csrf, **data})
+        assert r.status_code == 403, (action, r.status_code)
+        assert team.target not in r.text
+    history = app_client.get(f"/console/history/{TASK}/{team.target}")
+    assert history.status_code == 403 and team.target not in history.text
+    assert [r.status for r in _results(service)] == ["entered"]

@@ -36,9 +36,14 @@ def _task(*, opt_in: bool = True, at: Any = EARLY) -> Forged:
     return forge(ann=edit, times=(T_ANNOUNCE, T_DRAW, at))
 
 
-def _results(forged: Forged) -> list[bytes]:
-    """One signed inspection result per pick (without the report that follows them)."""
-    return results_and_report(forged)[:-1]
+def _results(forged: Forged, at: Any = EARLY) -> list[bytes]:
+    """One signed inspection result per pick (without the report that follows them), dated
+    ``at`` (the reveal's time: the disclosure publishes the held results with it)."""
+    out = []
+    for note in results_and_report(forged)[:-1]:
+        record = open_record(note, VERIFIERS, log=LOG)
+        out.append(sign(record.type, at, {k: v for k, v in record.body.items() if k not in META}))
+    return out
 
 
 def _resign(note: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
@@ -98,6 +103,10 @@ def _a_correction_among_them(f: Forged) -> list[bytes]:
     return [*f.notes, results[0], fixed, *results[2:]]
 
 
+def _results_published_days_later(f: Forged) -> list[bytes]:
+    return [*f.notes, *_results(f, EARLY + timedelta(days=2))]
+
+
 def _results_logged_before_the_reveal(f: Forged) -> list[bytes]:
     return [*f.notes[:-1], *_results(f), f.notes[-1]]
 
@@ -116,6 +125,11 @@ ATTACKS: dict[str, tuple[Callable[[], Forged], Callable[[Forged], list[bytes]], 
     ),
     "early_with_a_result_twice": (_task, _a_result_twice, "one inspection result"),
     "early_with_a_correction": (_task, _a_correction_among_them, "one inspection result"),
+    "early_with_results_published_days_later": (
+        _task,
+        _results_published_days_later,
+        "dated after it",
+    ),
     "early_with_results_before_the_reveal": (
         _task,
         _results_logged_before_the_reveal,

@@ -209,3 +209,41 @@ def test_bad_prefix_setting_is_refused_naming_it(
         docs.issue(TASK, outcome.teams[0].target, "notice", T_ENTER, actor="planner")
     with service.session() as s:
         assert list(s.exec(select(Document))) == []
+
+
+def test_documents_keep_to_the_org_unit_and_never_tell_picks_apart(
+    service: Lifecycle,
+    docs: DocumentsService,
+    outcome: Outcome,  # noqa: F811 - fixture
+) -> None:
+    from lottery.service import users
+    from lottery.service.org_scope import OutOfScope
+
+    users.create_user(
+        service, "county-p", "org-scope-test-password", ["planner"], T_ENTER,
+        actor="test", org_unit="county-419901",
+    )  # fmt: skip
+    team = outcome.teams[0]
+    doc = docs.issue(TASK, team.target, "notice", T_ENTER, actor="planner")
+    with pytest.raises(OutOfScope):
+        docs.issue(TASK, team.target, "record", T_ENTER, actor="county-p")
+    with pytest.raises(OutOfScope):
+        docs.list(TASK, actor="county-p", now=T2)
+    with pytest.raises(OutOfScope):
+        docs.download(doc.id or 0, T2, actor="county-p")
+    # An inspector asking about a target that was not picked hears what another team's pick
+    # gets: the answer does not say whether it was picked.
+    me = team.inspectors[0]
+    picked_elsewhere = next(t.target for t in outcome.teams if me not in t.inspectors)
+    with service.session() as s:
+        picked = {t.target for t in outcome.teams}
+        unpicked = next(t.uscc for t in s.exec(select(Target)) if t.uscc not in picked)
+    answers = []
+    for target in (picked_elsewhere, unpicked):
+        with pytest.raises(NotAssigned) as refused:
+            docs.list(TASK, target=target, as_inspector=me)
+        answers.append(str(refused.value).replace(target, "X"))
+    assert answers[0] == answers[1]
+    # The task is disclosed: a staff listing is not a read of sealed data (not audited).
+    assert [d.id for d in docs.list(TASK, actor="planner", now=T2)] == [doc.id]
+    assert not any(e.detail.get("purpose") == "documents" for e in _audit(service, "outcome.read"))

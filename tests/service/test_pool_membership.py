@@ -280,3 +280,25 @@ def test_the_task_page_lists_the_snapshots_and_the_checks(
         assert f"{name}（数据截至" in text and snap.body["blob"] in text
     assert check_zh(CheckName.POOL_MEMBERSHIP) in text
     assert ann.body["registries"]
+
+
+def test_registries_naming_a_snapshot_no_longer_in_force_fails(
+    service: Lifecycle, tmp_path: Path
+) -> None:
+    # S1 named, S2 (adding a target) published before the announcement: the pool read from
+    # S1 leaves out a target the registry held at the announcement.
+    _announce(service)
+    records, blobs = _export(service, tmp_path / "export")
+    ann = next(r for r in records if r.type == "task-announcement")
+    old = _snapshot(records, "targets")
+    doc = _rows(blobs[old.body["blob"]])
+    doc["rows"].append(["91419901MA4LZZZZ99", "新增的公司", *doc["rows"][0][2:5], "正常"])
+    doc["rows"].sort(key=lambda r: r[0])
+    blob = canonical_json(doc)
+    blobs[sha256_hex(blob)] = blob
+    fields = {k: v for k, v in old.body.items() if k not in ("type", "v", "log", "time")}
+    newer = _sign(service, "registry-snapshot", fields | {"blob": sha256_hex(blob)}, lc.T_ANNOUNCE)
+    forged = [r for r in records if r is not ann]
+    forged.insert(records.index(ann), newer)
+    forged.insert(records.index(ann) + 1, ann)
+    _fails_with(_failures(forged, blobs), CheckName.ANNOUNCEMENT_REGISTRIES, "in force")

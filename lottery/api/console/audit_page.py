@@ -13,15 +13,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from lottery.api.deps import NowDep, ServiceDep
+from lottery.service.audit_masking import sealed_tasks
 from lottery.service.result_entry import CST
 from lottery.service.roles import Perm
 
 from . import audit_csv, audit_query
 from .audit_words import action_zh, detail_pairs
 from .render import page
-from .session import User, require
+from .session import ConsoleUser, User, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -72,10 +74,11 @@ def audit_page(
             key=lambda code: (action_zh(code) == code, action_zh(code), code),
         )
         total, rows = 0, []
+        sealed = _sealed_for(user, session)
         if not errors:
-            total = audit_query.count(session, wanted)
+            total = audit_query.count(session, wanted, sealed)
             offset = (page_no - 1) * audit_query.PAGE_SIZE
-            rows = list(audit_query.events(session, wanted, offset=offset))
+            rows = list(audit_query.events(session, wanted, offset=offset, sealed=sealed))
     pages = max(1, -(-total // audit_query.PAGE_SIZE))
     query = wanted.query_string()
 
@@ -103,6 +106,11 @@ def audit_page(
     )
 
 
+def _sealed_for(user: ConsoleUser, session: Session) -> frozenset[str] | None:
+    """The sealed tasks whose picks ``user`` may not see in the trail (None: may see all)."""
+    return None if user.can(Perm.OUTCOME_READ) else sealed_tasks(session)
+
+
 @router.get("/audit.csv", response_model=None)
 def audit_csv_export(
     user: User,
@@ -124,7 +132,8 @@ def audit_csv_export(
             back_label="返回审计记录",
         )
     with service.session() as session:
-        events = audit_query.events(session, wanted, limit=audit_query.CSV_LIMIT)
+        sealed = _sealed_for(user, session)
+        events = audit_query.events(session, wanted, limit=audit_query.CSV_LIMIT, sealed=sealed)
         text = "".join(audit_csv.lines(events))
     stamp = now.astimezone(CST).strftime("%Y%m%d-%H%M")
     return Response(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from lottery.service.audit_masking import exclude_sealed_objects, masked
 from lottery.service.result_entry import CST
 from lottery.storage.models import AuditEvent
 
@@ -74,13 +75,15 @@ def parse_filter(
     return wanted, errors
 
 
-def _where(query: Any, wanted: AuditFilter) -> Any:
+def _where(query: Any, wanted: AuditFilter, sealed: frozenset[str] | None = None) -> Any:
     if wanted.actor:
         query = query.where(AuditEvent.actor == wanted.actor)
     if wanted.action:
         query = query.where(AuditEvent.action == wanted.action)
     if wanted.obj:
         query = query.where(col(AuditEvent.object).contains(wanted.obj, autoescape=True))
+        if sealed:  # a search must not tell a sealed pick apart by its count
+            query = exclude_sealed_objects(query, sealed)
     if wanted.start:
         query = query.where(col(AuditEvent.time) >= datetime.combine(wanted.start, time(), CST))
     if wanted.end:
@@ -89,18 +92,25 @@ def _where(query: Any, wanted: AuditFilter) -> Any:
     return query
 
 
-def count(session: Session, wanted: AuditFilter) -> int:
-    """How many events match."""
-    query = _where(select(func.count()).select_from(AuditEvent), wanted)
+def count(session: Session, wanted: AuditFilter, sealed: frozenset[str] | None = None) -> int:
+    """How many events match (``sealed``: the sealed tasks a reader may not see picks of)."""
+    query = _where(select(func.count()).select_from(AuditEvent), wanted, sealed)
     return int(session.exec(query).one())
 
 
 def events(
-    session: Session, wanted: AuditFilter, *, offset: int = 0, limit: int = PAGE_SIZE
+    session: Session,
+    wanted: AuditFilter,
+    *,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    sealed: frozenset[str] | None = None,
 ) -> Iterator[AuditEvent]:
-    """The matching events, newest first."""
+    """The matching events, newest first; with ``sealed``, the picks of those tasks masked
+    (:mod:`lottery.service.audit_masking`)."""
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
-    yield from session.exec(_where(query, wanted))
+    for event in session.exec(_where(query, wanted, sealed)):
+        yield masked(event, sealed) if sealed else event
 
 
 def known_actions(session: Session) -> list[str]:

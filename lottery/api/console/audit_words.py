@@ -134,6 +134,7 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "name": "文件名",
     "size": "文件大小（字节）",
     "document": "执法文书编号",
+    "documents": "执法文书份数",
     "kind": "种类",
     "number": "文号",
     "due": "整改期限",
@@ -153,7 +154,11 @@ _VALUES_ZH: dict[str, dict[str, str]] = {
     },
     "step": {"announce": "公告", "draw": "抽取", "disclose": "公开抽取结果"},
     "kind": {"notice": "行政检查通知书", "record": "现场检查笔录", "result": "检查结果告知书"},
-    "purpose": {"result": "录入检查结果", "result-review": "审核检查结果"},
+    "purpose": {
+        "result": "录入检查结果",
+        "result-review": "审核检查结果",
+        "documents": "查看执法文书",
+    },
 }
 
 

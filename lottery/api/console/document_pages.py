@@ -63,6 +63,8 @@ def documents_page(
     request: Request,
     user: User,
     service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
     error: str = "",
 ) -> Response:
     """The target's documents, with the forms that issue the notice and the record."""
@@ -70,7 +72,10 @@ def documents_page(
     if not allowed:
         return _message(user, 403, "您的账号尚未关联执法检查人员编号，不能查看执法文书。")
     try:
-        docs = _documents(request, service).list(task_id, target=target, as_inspector=inspector)
+        docs = _documents(request, service).list(
+            task_id, target=target, as_inspector=inspector, actor=user.name, now=now,
+            remote_addr=addr,
+        )  # fmt: skip
     except NotAssigned:
         return _message(user, 403, "这个检查对象不属于您所在的检查组，不能查看它的执法文书。")
     except ResultNotFound:
@@ -111,7 +116,7 @@ def issue_document(
     except NotAssigned:
         return _message(user, 403, "这个检查对象不属于您所在的检查组，不能出具它的执法文书。")
     except LotteryError as exc:
-        return documents_page(task_id, target, request, user, service, error=str(exc))
+        return documents_page(task_id, target, request, user, service, now, addr, error=str(exc))
     return RedirectResponse(f"/console/documents/{task_id}/{target}", status_code=303)
 
 

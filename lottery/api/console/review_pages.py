@@ -124,7 +124,10 @@ def _waiting(
     check_csrf(user, csrf)
     require(user, Perm.RESULT_REVIEW)
     row = _load(service, result_id)
-    return _missing(user) if row is None else row
+    if row is None:
+        return _missing(user)
+    org_scope.check_task(service, user.name, row.task)  # a refusal: the console's 403 page
+    return row
 
 
 @router.get("/review/{result_id}", response_model=None)
@@ -157,6 +160,8 @@ def approve(
         return row
     try:
         record = _results(service).approve(row.id or 0, now, reviewer=user.name, remote_addr=addr)
+    except org_scope.OutOfScope:
+        raise
     except LotteryError as exc:
         return _detail(user, service, row, status=409, error=_why(exc))
     done = "approve" if record is not None else "held"
@@ -194,6 +199,8 @@ def send_back(
             _results(service).send_back(
                 row.id or 0, reason, now, reviewer=user.name, remote_addr=addr
             )
+        except org_scope.OutOfScope:
+            raise
         except LotteryError as exc:
             return _detail(user, service, row, status=409, error=_why(exc), reason=reason)
         return RedirectResponse("/console/review?done=send-back", status_code=303)
@@ -208,14 +215,20 @@ def history(
     (of a still-sealed task: audited)."""
     if not (user.can(Perm.RESULT_ENTER) or user.can(Perm.RESULT_REVIEW)):
         raise Refused(user, Perm.RESULT_ENTER)
-    versions = _results(service).versions(task_id, target)
-    audit_sealed_reads(service.engine, versions, now, actor=user.name, remote_addr=addr)
     everyone, inspector = reader_inspector(service, user)
+    if everyone:
+        org_scope.check_task(service, user.name, task_id)  # a refusal: the console's 403 page
+    versions = _results(service).versions(task_id, target)
     readable = {
         v.id
         for v in versions
         if everyone or (inspector is not None and may_read(v.fields, inspector))
     }
+    if not everyone and not readable:
+        # An inspector sees only their own team's targets: that another target has a result
+        # (so was picked, maybe in a task still sealed) is not theirs to learn.
+        versions = []
+    audit_sealed_reads(service.engine, versions, now, actor=user.name, remote_addr=addr)
     if not versions:
         return page(
             "message.html",

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, ServiceDep
 from lottery.core.errors import LotteryError
+from lottery.service import org_scope
 from lottery.service.lifecycle import TaskNotFound
 from lottery.service.roles import Perm
 from lottery.service.target_reports import PARTS, TargetReportService
@@ -51,6 +52,7 @@ def _page(
 def target_reports(task_id: str, user: User, service: ServiceDep, done: str = "") -> Response:
     """Every target's report, with an edit form for report writers."""
     require(user, Perm.TASK_READ)
+    org_scope.check_task(service, user.name, task_id)  # a refusal: the console's 403 page
     return _page(
         user, service, task_id, done="已保存。请重新生成抽查报告草稿以载入。" if done else ""
     )

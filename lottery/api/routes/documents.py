@@ -123,13 +123,18 @@ def issue_document(
 @router.get("/tasks/{task_id}/documents", response_model=list[DocumentPublic])
 def list_documents(
     task_id: TaskId,
-    _: Reader,
+    user: Reader,
     inspector: AsInspector,
     documents: Documents,
+    now: NowDep,
+    addr: RemoteAddr,
     target: Annotated[str | None, Query(pattern=ID)] = None,
 ) -> list[DocumentPublic]:
-    """A task's documents (an inspector: of one target of their team, ``?target=``)."""
-    docs = documents.list(task_id, target=target, as_inspector=inspector)
+    """A task's documents (an inspector: of one target of their team, ``?target=``); staff
+    see the tasks of their org unit; a listing of a still-sealed task is audited."""
+    docs = documents.list(
+        task_id, target=target, as_inspector=inspector, actor=user.name, now=now, remote_addr=addr
+    )
     return [DocumentPublic.of(d) for d in docs]
 
 

@@ -93,9 +93,15 @@ def open_rectifications(
 
 @router.get("/tasks/{task_id}/rectifications", response_model=list[RectificationPublic])
 def task_rectifications(
-    task_id: Annotated[str, Path(pattern=ID)], _: Reader, rect: Rectifications, now: NowDep
+    task_id: Annotated[str, Path(pattern=ID)],
+    user: Reader,
+    service: ServiceDep,
+    rect: Rectifications,
+    now: NowDep,
 ) -> list[RectificationPublic]:
-    """Every order of a task with its re-check, first made first."""
+    """Every order of a task with its re-check, first made first (a task of the user's org
+    unit and below)."""
+    org_scope.check_task(service, user.name, task_id)
     today = local_date(now)
     return [RectificationPublic.of(r, today) for r in rect.of_task(task_id)]
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from lottery.api.deps import NowDep, ServiceDep, require
 from lottery.api.routes.results import ID
 from lottery.api.schemas import ERROR_RESPONSES, Strict
+from lottery.service import org_scope
 from lottery.service.roles import Perm
 from lottery.service.target_reports import MAX_TEXT, TargetReportService
 from lottery.service.users import StaffUser
@@ -43,8 +44,12 @@ class TargetReportText(Strict):
 
 
 @router.get("/tasks/{task_id}/target-reports", response_model=list[TargetReportPublic])
-def list_target_reports(task_id: TaskId, _: Reader, reports: Reports) -> list[TargetReportPublic]:
-    """Each target's report (staff's edit for its current result, else the draft)."""
+def list_target_reports(
+    task_id: TaskId, user: Reader, service: ServiceDep, reports: Reports
+) -> list[TargetReportPublic]:
+    """Each target's report (staff's edit for its current result, else the draft); a task
+    of the user's org unit and below."""
+    org_scope.check_task(service, user.name, task_id)
     return [
         TargetReportPublic(
             target=v.target,
