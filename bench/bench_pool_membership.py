@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
-from lottery.core.pool_membership import MembershipAudit
+from lottery.core.pool_membership import SNAPSHOT_FIELDS, MembershipAudit
 from lottery.core.records import make_record, open_record
 from lottery.core.verify import verify_task
 from lottery.demo.recorded import numbers_beacon
@@ -41,8 +41,9 @@ _SECRET = hashlib.sha256(b"lottery bench secret (test only)").digest()
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def _snapshot(registry: str, fields: list[str], rows: list[list[str]]) -> bytes:
+def _snapshot(registry: str, rows: list[list[str]]) -> bytes:
     rows.sort(key=lambda r: r[0])
+    fields = list(SNAPSHOT_FIELDS[registry])
     doc = {"type": "registry-snapshot", "registry": registry, "fields": fields, "rows": rows}
     return canonical_json(doc)
 
@@ -50,41 +51,25 @@ def _snapshot(registry: str, fields: list[str], rows: list[list[str]]) -> bytes:
 def _blobs(regs: Registries) -> dict[str, bytes]:
     units = [["city", "市", "市级", "", ""]]
     units += [[u, u, "县级", "city", u.removeprefix("county-")] for u in regs.org_units[1:]]
+    targets = [[c.id, "公司", "平时使用", c.region, c.risk, "正常"] for c in regs.candidates]
+    people = [
+        [
+            i.id,
+            "人员",
+            f"C{i.id}",
+            i.cert_valid_from,
+            i.cert_valid_to,
+            i.org_unit,
+            "一级",
+            "",
+            "在岗",
+        ]
+        for i in regs.inspectors
+    ]
     return {
-        "org-units": _snapshot("org-units", ["code", "name", "level", "parent", "region"], units),
-        "targets": _snapshot(
-            "targets",
-            ["uscc", "name", "type", "region", "risk_class", "status"],
-            [[c.id, "公司", "平时使用", c.region, c.risk, "正常"] for c in regs.candidates],
-        ),
-        "inspectors": _snapshot(
-            "inspectors",
-            [
-                "id",
-                "name",
-                "cert_no",
-                "cert_valid_from",
-                "cert_valid_to",
-                "org_unit",
-                "level",
-                "specialties",
-                "status",
-            ],
-            [
-                [
-                    i.id,
-                    "人员",
-                    f"C{i.id}",
-                    i.cert_valid_from,
-                    i.cert_valid_to,
-                    i.org_unit,
-                    "一级",
-                    "",
-                    "在岗",
-                ]
-                for i in regs.inspectors
-            ],
-        ),
+        "org-units": _snapshot("org-units", units),
+        "targets": _snapshot("targets", targets),
+        "inspectors": _snapshot("inspectors", people),
     }
 
 
