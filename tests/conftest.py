@@ -86,7 +86,9 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from publisher.build import build_site
 
     out = tmp_path_factory.mktemp("demo")
-    result = run_demo(out)
+    # Without the PDFs (45 s each build): no test of this fixture reads them; the command
+    # line demo, with them, is tests/test_cli_bench_demo.py's.
+    result = run_demo(out, documents=False)
     assert result.states == {
         "T2023-DRAND": "disclosed",
         "T2026-001": "disclosed",

@@ -300,8 +300,11 @@ def _run_task(lc: Lifecycle, demo: DemoTask, params: TaskParams) -> str:
     return lc.get_task(demo.task).state
 
 
-def run_demo(out: Path) -> DemoResult:
+def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
     """Import the city's registries, run every demo task, write the export under ``out``.
+
+    ``documents``: issue the 通知书/笔录/告知书 PDFs for T2026-001's picks (about 45 s of
+    rendering; the tests that only read the site and the log build the demo without them).
 
     Raises:
         InputError: when ``out`` is a non-empty directory that no demo made.
@@ -321,7 +324,8 @@ def run_demo(out: Path) -> DemoResult:
         second_done = False
         # Results, penalties and the report run between the tasks, so the log stays in time order.
         phases = result_phases(lc, result.lines)
-        phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
+        if documents:
+            phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
         phases.append(early_phase(lc, tuple(city.unit_codes), result.lines))  # T2026-005
         for demo in demo_tasks():
             while phases and phases[0][0] < _t(demo.announce):
