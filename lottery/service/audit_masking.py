@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from lottery.storage.models import AuditEvent, Task
 
+from .result_entry import SEALED_STATES
+
 SEALED_MARK = "（封存至公开）"
-SEALED_STATES = ("drawn",)
 
 
 def sealed_tasks(session: Session) -> frozenset[str]:

@@ -32,11 +32,15 @@ class _Counted(Protocol):
     def serious_violation(self) -> bool: ...
 
 
-def current_rules(session: Session) -> RiskRules:
-    """The risk rules of the latest item-list version (none when no list or no rules)."""
-    row = session.exec(
+def _latest(session: Session) -> ItemListVersion | None:
+    return session.exec(
         select(ItemListVersion).order_by(col(ItemListVersion.version).desc()).limit(1)
     ).first()
+
+
+def current_rules(session: Session) -> RiskRules:
+    """The risk rules of the latest item-list version (none when no list or no rules)."""
+    row = _latest(session)
     return rules_or_none(None if row is None else row.risk_rules)
 
 
@@ -48,7 +52,5 @@ def effective_class(target: _Counted, rules: RiskRules) -> str:
 
 def current_version(session: Session) -> int | None:
     """The latest item-list version (None: no list yet)."""
-    row = session.exec(
-        select(ItemListVersion).order_by(col(ItemListVersion.version).desc()).limit(1)
-    ).first()
+    row = _latest(session)
     return None if row is None else row.version
