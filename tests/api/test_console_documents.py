@@ -20,8 +20,12 @@ def test_inspector_issues_and_downloads_own_team_documents(
 ) -> None:
     outcome = _drawn(service)  # drawn, still sealed: inspectors must know where they go
     clock.now = T_ENTER
-    team, other = outcome.teams[0], outcome.teams[1]
-    users.set_inspector(service, "inspector", team.inspectors[0], T_ENTER, actor="admin")
+    team = outcome.teams[0]
+    me = team.inspectors[0]
+    # Another team's target: one whose team the logged-in inspector is not on (an inspector
+    # may serve on several teams, so the next team in order is not enough).
+    other = next(t for t in outcome.teams if me not in t.inspectors)
+    users.set_inspector(service, "inspector", me, T_ENTER, actor="admin")
     login(app_client, "inspector")
     my = app_client.get("/console/my")
     url = f"/console/documents/{TASK}/{team.target}"

@@ -27,7 +27,9 @@ def _count(service: Lifecycle) -> int:
 
 def test_inspector_gets_only_own_team_documents(app_client: TestClient, service: Lifecycle) -> None:
     teams = _disclosed(service)
-    (target, team), (other_target, _) = teams[0], teams[1]
+    target, team = teams[0]
+    # A target whose team the inspector is not on (an inspector may serve on several teams).
+    other_target = next(t for t, members in teams if team[0] not in members)
     _link(service, "inspector", team[0])
     app_client.app.state.clock = lambda: T_ENTER  # type: ignore[attr-defined]
     inspector, planner = token(app_client, "inspector"), token(app_client, "planner")
