@@ -8,8 +8,11 @@ the run fail, so CI never counts a skip as a pass. See docs/testing.md, "Skips a
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,26 +78,48 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo city, run in-process and its site built, once per test process.
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """An exclusive lock on a file, held across processes (the xdist workers of one run)."""
+    with lock.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
-    Its tests read it (pages, export, database); none may change what another reads (logging
-    a demo account in adds a session, nothing else).
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The demo city, run in-process and its site built, once per run.
+
+    The xdist workers of one run share it: the first to ask builds it under a lock in the
+    run's shared base directory, the others wait and read it (a build takes about a minute
+    of the two cores; each worker once built its own). Its tests read it (pages, export,
+    database); none may change what another reads (logging a demo account in adds a session,
+    nothing else).
     """
     from lottery.demo.city import run_demo
     from publisher.build import build_site
 
-    out = tmp_path_factory.mktemp("demo")
-    # Without the PDFs (45 s each build): no test of this fixture reads them; the command
-    # line demo, with them, is tests/test_cli_bench_demo.py's.
-    result = run_demo(out, documents=False)
-    assert result.states == {
-        "T2023-DRAND": "disclosed",
-        "T2026-001": "disclosed",
-        "T2026-002": "drawn",
-        "T2026-003": "cancelled",
-        "T2026-004": "announced",
-    }
-    build_site(result.export, out / "site", work=out / "build")
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    out, done = shared / "demo-city", shared / "demo-city.done"
+    with _exclusive(shared / "demo-city.lock"):
+        if done.exists():
+            return out
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        # Without the PDFs (45 s each build): no test of this fixture reads them; the
+        # command line demo, with them, is tests/test_cli_bench_demo.py's.
+        result = run_demo(out, documents=False)
+        assert result.states == {
+            "T2023-DRAND": "disclosed",
+            "T2026-001": "disclosed",
+            "T2026-002": "drawn",
+            "T2026-003": "cancelled",
+            "T2026-004": "announced",
+        }
+        build_site(result.export, out / "site", work=out / "build")
+        done.touch()
     return out
