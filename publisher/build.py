@@ -1,6 +1,7 @@
 """Build the static site: export in, Markdown pages, then MkDocs Material out.
 
 ``build_site`` writes the pages into a work directory, the target registry as sharded JSON, the
+single-file verifier (``verify/lottery-verify.pyz``, :mod:`lottery.verifier.bundle`), the
 RSS feed, copies the whole export into the site (so the site is self-contained and verifiable
 offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``.
 """
@@ -8,9 +9,12 @@ offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``.
 from __future__ import annotations
 
 import shutil
+from functools import cache
 from pathlib import Path
 
 from lottery.core import serving
+from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
+from lottery.verifier.bundle import build_pyz
 from publisher import pages, registry_pages, result_pages, task_pages
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
@@ -26,6 +30,9 @@ STYLES = (f"{ASSETS_DIR}/site.css",)
 TARGET_DATA = "targets/data"
 HEADERS_FILE = "_headers"
 
+verifier_bytes = cache(build_pyz)
+"""The single-file verifier, built once per process (the sources do not change while it runs)."""
+
 
 def write_pages(model: SiteModel, docs: Path) -> int:
     """Write every Markdown page, the target shards and ``feed.xml``; return the page count.
@@ -36,10 +43,13 @@ def write_pages(model: SiteModel, docs: Path) -> int:
     if docs.exists():
         shutil.rmtree(docs)
     docs.mkdir(parents=True)
+    verifier = verifier_bytes()
+    (docs / "verify").mkdir()
+    (docs / "verify" / VERIFIER_FILE).write_bytes(verifier)
     written: dict[Path, str] = {
         docs / "index.md": pages.index_page(model),
         docs / "tasks" / "index.md": task_pages.tasks_index(model),
-        docs / "verify" / "index.md": pages.verify_page(model),
+        docs / "verify" / "index.md": pages.verify_page(model, verifier),
         docs / "fair" / "index.md": pages.fair_page(),
         docs / "inspectors" / "index.md": registry_pages.inspectors_page(model),
         docs / "penalties" / "index.md": result_pages.penalties_page(model),

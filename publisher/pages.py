@@ -7,6 +7,7 @@ use the helpers here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -15,7 +16,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
+from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from publisher.model import SiteModel
 from publisher.render import beijing, code, environment, escape, render
 from publisher.render import link as render_link
@@ -220,13 +223,19 @@ def index_page(model: SiteModel) -> str:
     )
 
 
-def verify_page(model: SiteModel) -> str:
-    """How to verify, downloads and keys."""
+def verify_page(model: SiteModel, verifier: bytes = b"") -> str:
+    """How to verify, downloads and keys; ``verifier``: the single-file verifier the page
+    offers for download (``verify/lottery-verify.pyz``; none when empty)."""
+    keys = [NoteVerifier.from_vkey(v) for v in model.vkeys]
     return render(
         "verify.md",
         vkeys=model.vkeys,
+        fingerprints=[(k.name, k.fingerprint) for k in keys],
         checkpoint=model.checkpoint_text.splitlines(),
         version=_verifier_version(),
+        pyz_name=VERIFIER_FILE if verifier else None,
+        pyz_sha256=hashlib.sha256(verifier).hexdigest(),
+        pyz_size=f"{len(verifier):,}",
     )
 
 

@@ -6,11 +6,46 @@ turns every expected error into one line on stderr and a non-zero exit, never a 
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
+from typing import Annotated
 
 import typer
 
 from lottery.core.errors import LotteryError, VerificationError
+from lottery.verifier.lang import resolve_lang
+
+from . import lang as cli_lang_state
+from .words_zh import error_line
+
+
+def _root(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of messages: en or zh (中文); default zh when the locale is Chinese.",
+        ),
+    ] = None,
+) -> None:
+    """Publicly verifiable spot-check lottery (双随机、一公开)."""
+    cli_lang_state.GLOBAL_LANG = None if lang is None else resolve_lang(lang, os.environ)
+
+
+def _lang_of(argv: Sequence[str]) -> str:
+    """The language of the one-line errors: the last ``--lang`` in ``argv``, else the locale;
+    English when the value is not one (the command itself then refuses it)."""
+    option = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            option = argv[i + 1]
+        elif arg.startswith("--lang="):
+            option = arg.split("=", 1)[1]
+    try:
+        return resolve_lang(option, os.environ)
+    except LotteryError:
+        return "en"
 
 
 def make_app() -> typer.Typer:
@@ -32,6 +67,7 @@ def make_app() -> typer.Typer:
         site_cmd,
         task_cmd,
         user_cmd,
+        verifier_cmd,
         verify_cmd,
         witness_cmd,
     )
@@ -43,11 +79,13 @@ def make_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    app.callback()(_root)
     for module in (
         rfc3797_cmd,
         beacon_cmd,
         bench_cmd,
         verify_cmd,
+        verifier_cmd,
         demo_cmd,
         publish_cmd,
         service_cmd,
@@ -70,6 +108,8 @@ def make_app() -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     app = make_app()
+    lang = _lang_of(sys.argv[1:] if argv is None else argv)
+    cli_lang_state.GLOBAL_LANG = None
     try:
         # Not standalone: usage errors come back here and are printed as one line.
         code = app(args=argv, standalone_mode=False)
@@ -78,23 +118,21 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command: its help
             print(exc.format_message(), file=sys.stderr)
         else:
-            hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
-            print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+            hint = ctx.command_path if ctx is not None else None
+            print(error_line(exc.format_message(), lang, hint), file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 2))
     except typer.Abort:
-        print("aborted", file=sys.stderr)
+        print("已取消" if lang == "zh" else "aborted", file=sys.stderr)
         sys.exit(1)
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         sys.exit(1)
     except LotteryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc), lang), file=sys.stderr)
         sys.exit(2)
     except OSError as exc:
-        print(
-            f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "),
-            file=sys.stderr,
-        )
+        message = f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": ")
+        print(error_line(message, lang), file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -6,7 +6,8 @@ its final newline. Keys are encoded as in Go's ``golang.org/x/mod/sumdb/note``: 
 ``<name>+<hex id>+<base64(0x01 || public key)>``, private key
 ``PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>``, key id
 ``SHA-256(name || 0x0A || 0x01 || public key)[:4]``. :func:`open_note` verifies the exact bytes
-it is given, never a re-serialization. PyNaCl's exceptions never leave this module.
+it is given, never a re-serialization. PyNaCl's exceptions never leave this module; verifying
+needs no PyNaCl (:mod:`lottery.core.ed25519`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-import nacl.exceptions
-import nacl.signing
-
+from . import ed25519
 from .canonical import b64decode, b64encode, sha256
 from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
@@ -65,7 +64,19 @@ def key_id(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
     ``alg`` is the signature type byte: 0x01 for note signatures, 0x04 for C2SP
     ``cosignature/v1`` keys (:mod:`lottery.core.cosignature`).
     """
-    return sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key)[:_KEY_ID_SIZE]
+    return key_hash(name, public_key, alg)[:_KEY_ID_SIZE]
+
+
+def key_hash(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    """Return ``SHA-256(name || 0x0A || alg || public_key)``: the key's fingerprint (32 bytes;
+    docs/spec.md section 2.2). The key id is its first 4 bytes."""
+    return sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key)
+
+
+def fingerprint_text(digest: bytes) -> str:
+    """A fingerprint as people compare it: lower-case hex in groups of 4, a space between."""
+    text = digest.hex()
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def _parse_hex_id(text: str, error: type[InputError]) -> bytes:
@@ -106,6 +117,12 @@ class _NoteKey:
         return self._public
 
     @property
+    def fingerprint(self) -> str:
+        """The key's fingerprint, ``SHA-256(name || 0x0A || ALG || public key)`` in groups of
+        4 hex digits (:func:`fingerprint_text`; docs/spec.md section 2.2)."""
+        return fingerprint_text(key_hash(self._name, self._public, self.ALG))
+
+    @property
     def vkey(self) -> str:
         """The verifier key string ``<name>+<hex id>+<base64(ALG || public key)>``."""
         return f"{self._name}+{self._key_id.hex()}+{b64encode(bytes([self.ALG]) + self._public)}"
@@ -134,6 +151,8 @@ class _PrivateKey(_NoteKey):
         name = _check_name(name, InputError)
         if not isinstance(seed, bytes) or len(seed) != _SEED_SIZE:
             raise InputError(f"an Ed25519 seed must be {_SEED_SIZE} bytes")
+        import nacl.signing  # signing is the office's side: the verifier needs no PyNaCl
+
         self._key = nacl.signing.SigningKey(seed)
         super().__init__(name, bytes(self._key.verify_key))
 
@@ -153,6 +172,8 @@ class _PrivateKey(_NoteKey):
         Raises:
             InputError: for an invalid name.
         """
+        import nacl.signing
+
         return cls(name, bytes(nacl.signing.SigningKey.generate()))
 
     @classmethod
@@ -203,7 +224,7 @@ class _PublicKey(_NoteKey):
     ``_WHAT`` names such a string in errors, ``_KIND`` the key's type.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ()
     _WHAT: ClassVar[str] = "verifier key"
     _KIND: ClassVar[str] = "an Ed25519 key (type 0x01)"
 
@@ -216,7 +237,6 @@ class _PublicKey(_NoteKey):
         name = _check_name(name, InputError)
         if not isinstance(public_key, bytes) or len(public_key) != 32:
             raise InputError("an Ed25519 public key must be 32 bytes")
-        self._key = nacl.signing.VerifyKey(public_key)
         super().__init__(name, public_key)
 
     @staticmethod
@@ -262,11 +282,7 @@ class NoteVerifier(_PublicKey):
         """Return whether ``sig`` is a valid Ed25519 signature of ``text`` by this key."""
         if not isinstance(sig, bytes) or len(sig) != _SIGNATURE_SIZE:
             return False
-        try:
-            self._key.verify(text, sig)
-        except (nacl.exceptions.CryptoError, ValueError, TypeError):
-            return False
-        return True
+        return ed25519.verify(self._public, text, sig)
 
 
 @dataclass(frozen=True)

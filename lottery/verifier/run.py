@@ -1,0 +1,160 @@
+"""Open an export, pick the keys, run the audit: what every front end of the verifier shares.
+
+Errors are :class:`~lottery.core.errors.InputError` in the language asked for (``en`` or
+``zh``): the front ends print them as one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_origin
+from lottery.core.cosignature import CosignatureVerifier
+from lottery.core.errors import EncodingError, InputError
+from lottery.core.note import NoteVerifier
+from lottery.core.sharing import Workers
+from lottery.core.witness_audit import WitnessPolicy
+from lottery.core.workdays import YearCalendar
+from lottery.export.read import file_getter
+
+HttpGetter = Callable[[str], Getter]
+"""Makes a getter for a base URL (the CLI uses httpx, the single-file verifier urllib)."""
+
+
+def _say(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def open_export(location: str, http_getter: HttpGetter, lang: str = "en") -> Getter:
+    """A getter for an export directory, a site directory with ``export/``, or a URL.
+
+    Raises:
+        InputError: when nothing that looks like an export is found there.
+    """
+    if location.startswith(("http://", "https://")):
+        for base in (location, location.rstrip("/") + "/export"):
+            get = http_getter(base)
+            try:
+                get("checkpoint")
+            except KeyError:
+                continue
+            return get
+        raise InputError(
+            _say(
+                lang,
+                f"no export (checkpoint) found at {location}",
+                f"在 {location} 没有找到公开数据（checkpoint 文件）",
+            )
+        )
+    root = Path(location)
+    for candidate in (root, root / "export"):
+        if (candidate / "checkpoint").is_file():
+            return file_getter(candidate)
+    raise InputError(
+        _say(
+            lang,
+            f"no export found at {location}: expected a 'checkpoint' file there",
+            f"在 {location} 没有找到公开数据：那里或其 export 目录下应有 checkpoint 文件",
+        )
+    )
+
+
+def _key_lines(keys: list[str]) -> list[str]:
+    lines: list[str] = []
+    for key in keys:
+        path = Path(key)
+        lines += path.read_text("utf-8").split() if "+" not in key and path.is_file() else [key]
+    return lines
+
+
+def office_verifiers(
+    keys: list[str], get: Getter, lang: str = "en"
+) -> tuple[list[NoteVerifier], bool]:
+    """The office's keys (vkeys, or files of vkeys) and whether they were pinned; without
+    ``keys``, the export's own ``keys/office.vkey``.
+
+    Raises:
+        InputError: when no key is given and the export publishes none.
+        EncodingError: for a malformed key.
+    """
+    lines = _key_lines(keys)
+    pinned = bool(lines)
+    if not lines:
+        try:
+            lines = get("keys/office.vkey").decode("utf-8").split()
+        except KeyError as exc:
+            raise InputError(
+                _say(
+                    lang,
+                    "no --key given and the export publishes no keys/office.vkey",
+                    "没有用 --key 指定公钥，公开数据中也没有 keys/office.vkey",
+                )
+            ) from exc
+    return [NoteVerifier.from_vkey(v) for v in lines], pinned
+
+
+def witness_policy(keys: list[str], quorum: int | None, lang: str = "en") -> WitnessPolicy | None:
+    """The witnesses given as vkeys (or files of vkeys, one a line) and the quorum.
+
+    Raises:
+        InputError: for a malformed witness key, ``--quorum`` without witnesses, or a quorum
+            outside ``1..number of witnesses``.
+    """
+    lines = _key_lines(keys)
+    if not lines:
+        if quorum is not None:
+            raise InputError(
+                _say(
+                    lang, "--quorum needs at least one --witness", "--quorum 需要至少一个 --witness"
+                )
+            )
+        return None
+    try:
+        witnesses = tuple(CosignatureVerifier.from_vkey(v) for v in lines)
+    except EncodingError as exc:
+        raise InputError(f"--witness: {exc}") from exc
+    return WitnessPolicy(witnesses, len(witnesses) if quorum is None else quorum)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One run of the verifier: the report and what it was run with."""
+
+    report: AuditReport
+    origin: str
+    pinned: bool
+    policy: WitnessPolicy | None
+
+
+def run_audit(
+    get: Getter,
+    verifiers: list[NoteVerifier],
+    *,
+    pinned: bool,
+    policy: WitnessPolicy | None,
+    task: str | None,
+    calendar_years: Mapping[int, YearCalendar],
+    workers: Workers,
+    lang: str = "en",
+) -> Audit:
+    """Audit the export behind ``get`` (:func:`lottery.core.audit.audit_export`).
+
+    Raises:
+        InputError: when the export has no checkpoint.
+    """
+    try:
+        origin = checkpoint_origin(get("checkpoint"))
+    except KeyError as exc:
+        raise InputError(_say(lang, "no checkpoint in the export", "公开数据中没有检查点")) from exc
+    report = audit_export(
+        get,
+        verifiers,
+        origin=origin,
+        task=task,
+        witnesses=policy,
+        calendar_years=calendar_years,
+        workers=workers,
+    )
+    return Audit(report, origin, pinned, policy)
