@@ -75,6 +75,8 @@ FIELD_LABELS = {
     "supersedes": "更正的记录",
     "correction_reason": "更正原因",
     "documents": "执法文书",
+    "joint_with": "联合检查（同日检查的其他任务）",
+    "cap_exception": "超限理由（年度检查次数）",
     "entity": "当事人",
     "decided": "决定日期",
     "facts": "违法事实",

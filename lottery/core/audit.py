@@ -33,6 +33,7 @@ from .sealed_audit import SealedAudit, audit_sealed
 from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
+from .visit_audit import audit_visits
 from .witness_audit import WitnessPolicy, check_witnessed
 from .workdays import YearCalendar
 
@@ -183,6 +184,10 @@ def audit_export(
     failed = {scope for scope, _ in report.failures}
     report.checks += early.checks
     report.failures += [(scope, exc) for scope, exc in early.failures if scope not in failed]
+    # Joint visits and the annual cap over the published results (docs/spec.md §8).
+    visited = audit_visits(report.records, lambda digest: get(f"blobs/{digest}"), task)
+    report.checks += visited.checks
+    report.failures += visited.failures
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
     if calendar_years is not None:

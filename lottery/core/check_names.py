@@ -96,6 +96,8 @@ class CheckName(StrEnum):
     SEALED_MISSING = "sealed.missing"
     SEALED_WITHDRAWN = "sealed.withdrawn"
     RESULT_ONSITE = "result.onsite"
+    RESULT_JOINT_WITH = "result.joint_with"
+    RESULT_VISIT_CAP = "result.visit_cap"
     DEADLINE_PUBLISHED = "deadline.published"
     CALENDAR_DATA = "calendar.data"
     CALENDAR_SUPERSEDES = "calendar.supersedes"

@@ -319,7 +319,12 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
             s.obj({"kind": s.one_of(*DOCUMENT_KINDS), "number": s.text(100), "sha256": s.hex32}),
             min_len=1,
             max_len=3,
-        )
+        ),
+        # A joint visit (联合检查): the other tasks whose published result for the target
+        # shares an inspection date, sorted (spec section 8, "Visits and the annual cap").
+        "joint_with": s.array(s.ident, min_len=1, max_len=100),
+        # 超限理由: why a visit over the annual cap ("原则上") was made anyway.
+        "cap_exception": s.text(500),
     },
 }
 """Members a record type may carry or leave out: absent in records made before they existed
@@ -344,6 +349,12 @@ def validate_body(body: Any) -> None:
         _withdrawal_rules(body)
     if "documents" in body:
         _document_rules(body["documents"])
+    if "joint_with" in body:
+        joint = body["joint_with"]
+        if joint != sorted(set(joint)) or body["task"] in joint:
+            raise EncodingError(
+                "inspection-result.joint_with must name other tasks, sorted, each once"
+            )
     withdrawals = ("penalty-withdrawal", "result-withdrawal", "rectification-withdrawal")
     if kind in withdrawals and len(set(body["sealed"])) != len(body["sealed"]):
         raise EncodingError(f"{kind}.sealed names a blob twice")

@@ -2,27 +2,29 @@
 
 The rules the office's document sets for who may be drawn live here, in one place: active
 targets in the regions of the task's org units and their sub-units, of the target types the
-task's items cover (every type when none of its items names types); targets already checked
-:data:`ANNUAL_CAP` times in the window's year excluded (R4); each candidate's latest
-inspectors as its previous inspectors (no one inspects the same target twice in a row).
+task's items cover (every type when none of its items names types); targets already visited
+:data:`ANNUAL_CAP` times (distinct days) in the window's year excluded (R4); each candidate's
+latest inspectors as its previous inspectors (no one inspects the same target twice in a row).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from lottery.core.draw import InspectorRow, TaskParams
 from lottery.core.errors import InputError
 from lottery.core.pool import Candidate, Exclusion
+from lottery.core.visits import VISIT_CAP
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 
 from .item_refs import cited_target_types, cites_key_item
 from .risk_policy import current_rules, effective_class
 
-ANNUAL_CAP = 2  # R4: at most two checks of one entity per calendar year
+ANNUAL_CAP = VISIT_CAP  # R4: at most two visits of one entity per calendar year
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
         for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
     ]
     year = int(params.window_start[:4])
-    counts: dict[str, int] = {}
+    # The cap counts visits (lottery.core.visits): inspections of one target on the same day
+    # (a joint inspection of two tasks, or an imported row repeated) are one.
+    days: dict[str, set[date]] = {}
     latest: dict[str, InspectionHistory] = {}
     history = session.exec(
         select(InspectionHistory).order_by(col(InspectionHistory.date), col(InspectionHistory.id))
@@ -119,7 +123,8 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
             continue
         latest[h.target] = h
         if h.date.year == year:
-            counts[h.target] = counts.get(h.target, 0) + 1
+            days.setdefault(h.target, set()).add(h.date)
+    counts = {t: len(d) for t, d in days.items()}
     capped = [
         (t, n)
         for t, n in sorted(counts.items())

@@ -143,6 +143,9 @@ class ResultEntry:
     started: datetime | None = None
     ended: datetime | None = None
     no_evidence_reason: str = ""
+    # 超限理由: why a visit over the annual cap is made anyway ("原则上"); published with the
+    # result, kept only when the cap applied (lottery.service.visit_cap).
+    cap_exception: str = ""
 
 
 def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[Task, Outcome]:

@@ -41,7 +41,7 @@ from lottery.storage.models import (
     Task,
 )
 
-from . import document_issue, onsite_record, result_evidence
+from . import document_issue, onsite_record, result_evidence, visit_cap
 from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
@@ -178,6 +178,8 @@ class ResultsService:
         answers = onsite_record.check_checklist(session, entry, cats)
         onsite = onsite_record.check_times(entry)
         onsite |= onsite_record.check_no_evidence(entry, cats, evidence)
+        # The annual cap counts visits, sealed tasks' included (docs/decisions.md).
+        cap = visit_cap.check_visit_cap(session, self.log, entry, as_inspector)
         return {
             "task": entry.task,
             "target": entry.target,
@@ -193,6 +195,7 @@ class ResultsService:
             **({"place": place} if place else {}),
             **({"checklist": answers} if answers else {}),
             **onsite,
+            **cap,
             "entered_by": actor,
             "supersedes": None,
             "correction_reason": None,
@@ -349,6 +352,10 @@ class ResultsService:
         sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
         public = {k: v for k, v in fields.items() if k not in sealed}
         public["sealed"] = self.log.put_blob(session, blob)
+        # A joint visit names the other tasks already published for the target (spec §2).
+        joint = visit_cap.joint_with(session, row)
+        if joint:
+            public["joint_with"] = joint
         # The 检查结果告知书 is issued as the result is published (approval, or the disclosure
         # of a held result), so its number and hash are in the record (docs/documents.md).
         public |= document_issue.on_approval(session, row, fields, now, reviewer.strip())

@@ -198,7 +198,7 @@ class InspectionResult(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     task: str = Field(foreign_key="task.id", index=True, max_length=64)
-    target: str = Field(foreign_key="target.uscc", max_length=18)
+    target: str = Field(foreign_key="target.uscc", index=True, max_length=18)  # 0013
     status: str = Field(default="entered", max_length=16)
     fields: dict[str, Any] = _json()
     supersedes: int | None = Field(default=None, foreign_key="inspection_result.id")

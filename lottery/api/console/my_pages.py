@@ -75,11 +75,32 @@ def my_tasks(
         inspector=inspector,
         no_inspector=NO_INSPECTOR,
         rows=rows,
+        joint=joint_hints(rows),
         sealed=any(r.assignment.sealed for r in rows),
         status_zh=status_zh,
         done="检查结果已提交，等待审核人员审核。" if done == "entered" else "",
         now=now,
     )
+
+
+def joint_hints(rows: Sequence[MyRow]) -> dict[tuple[str, str], list[str]]:
+    """For each of the inspector's own assignments, the other tasks of the same year in which
+    they were drawn for the same target: one visit (the same day) can serve both (联合检查,
+    docs/results.md). Only the inspector's own picks are compared, so nothing is shown that
+    the listing does not already show (need to know)."""
+
+    def key(r: MyRow) -> tuple[str, str]:
+        return r.assignment.target, str(r.assignment.task.params["window_start"])[:4]
+
+    tasks: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        tasks.setdefault(key(r), []).append(r.assignment.task.id)
+    hints: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        others = [t for t in tasks[key(r)] if t != r.assignment.task.id]
+        if others:
+            hints[(r.assignment.task.id, r.assignment.target)] = others
+    return hints
 
 
 def _row(
@@ -118,11 +139,13 @@ def _row(
 
 
 def _defaults(row: MyRow) -> dict[str, str]:
-    """The empty form: every drawn member present; for a correction, the place of the
-    published version (the target registry holds no address to start from)."""
+    """The empty form: every drawn member present; for a correction, the place and the cap
+    exception of the published version (the target registry holds no address to start from;
+    a correction over the cap needs its reason again)."""
     values = {f"present_{i + 1}": "1" for i in range(len(row.team))}
     if row.published is not None:
         values["place"] = str(row.published.fields.get("place", ""))
+        values["cap_exception"] = str(row.published.fields.get("cap_exception", ""))
         values |= onsite_defaults(row.published.fields)
     return values
 

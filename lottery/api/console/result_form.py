@@ -20,6 +20,7 @@ from lottery.core.canonical import parse_time
 from lottery.service.onsite_record import Point
 from lottery.service.result_entry import ChecklistAnswer
 from lottery.service.results import CST, MAX_EVIDENCE, MAX_PLACE, Evidence, Present, ResultEntry
+from lottery.service.visit_cap import MAX_CAP_EXCEPTION
 
 MAX_FILES = 10
 EVIDENCE_SLOTS = 5  # evidence files, each with its kind and source (issue #16)
@@ -132,6 +133,8 @@ def _texts(form: ResultForm, correcting: bool, errors: dict[str, str]) -> None:
         )
     if any(len(line.strip()) > 200 for line in form.get("pending_reasons").splitlines()):
         errors["pending_reasons"] = "每条待处理原因最多 200 个字"
+    if len(form.get("cap_exception").strip()) > MAX_CAP_EXCEPTION:
+        errors["cap_exception"] = f"超限理由太长：最多 {MAX_CAP_EXCEPTION} 个字"
     if correcting:
         reason = form.get("correction_reason").strip()
         if not reason:
@@ -204,6 +207,7 @@ def parse(
         started=started,
         ended=ended,
         no_evidence_reason=form.get("no_evidence_reason").strip()[:MAX_REASON],
+        cap_exception=form.get("cap_exception").strip(),
     )
     return entry, {}
 

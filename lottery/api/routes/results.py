@@ -30,6 +30,7 @@ from lottery.service.results import (
 )
 from lottery.service.roles import Perm
 from lottery.service.users import Forbidden, StaffUser
+from lottery.service.visit_cap import MAX_CAP_EXCEPTION
 from lottery.storage.models import InspectionResult, TaskReport
 
 router = APIRouter(prefix="/api", tags=["results"], responses=ERROR_RESPONSES)
@@ -87,6 +88,12 @@ class ResultBody(Strict):
     no_evidence_reason: str = Field(
         default="", max_length=2000, description="无证据说明: findings without evidence"
     )
+    cap_exception: str = Field(
+        default="",
+        max_length=MAX_CAP_EXCEPTION,
+        description="超限理由: why a visit over the annual cap (2 a year, 原则上) is made anyway; "
+        "published with the result, kept only when the cap applied (docs/results.md)",
+    )
 
     def entry(self, task: str) -> ResultEntry:
         evidence = []
@@ -112,6 +119,7 @@ class ResultBody(Strict):
             started=self.started,
             ended=self.ended,
             no_evidence_reason=self.no_evidence_reason,
+            cap_exception=self.cap_exception,
         )
 
 
