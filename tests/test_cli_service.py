@@ -108,6 +108,13 @@ def test_init_users_and_tasks(data: Path, tmp_path: Path) -> None:
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+def test_documents_owed_reports_what_it_issued(data: Path) -> None:
+    """The manual retry of the 告知书 a disclosure left owed (tests/service/test_result_notices.py
+    covers what is owed); with nothing owed it says so, on one line, and exits 0."""
+    out = run("documents", "owed", "--actor", "boss", data=data).stdout
+    assert out.strip() == "已出具 0 份检查结果告知书，没有待出具的告知书"
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

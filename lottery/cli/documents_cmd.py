@@ -1,8 +1,10 @@
-"""``lottery documents issue|list|get``: the law's documents of a drawn target (docs/documents.md).
+"""``lottery documents issue|list|get|owed``: the law's documents of a drawn target
+(docs/documents.md).
 
 Run by office staff on the service's machine (as ``task draw`` is): every issue and every
 ``get`` is an audit event under ``--actor``. The 检查结果告知书 is issued by the approval of
-the result, not here.
+the result, not here; ``owed`` issues those a disclosure left owed (as the scheduler's sweep
+does), for an office that runs no scheduler.
 """
 
 from __future__ import annotations
@@ -69,6 +71,20 @@ def get(
         doc = _documents(service, data_dir).download(doc_id, utc_now(), actor=actor_name(actor))
     target.write_bytes(doc.pdf)
     typer.echo(f"{doc.number}\t{doc.size} bytes\t{target}")
+
+
+@documents_app.command("owed")
+def owed(data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
+    """Issue the 检查结果告知书 still owed to published or held results (docs/documents.md)."""
+    from lottery.service.result_notices import issue_owed
+
+    with service_at(data_dir) as service:
+        told = issue_owed(service.engine, service.log, utc_now(), actor=actor_name(actor))
+    if told.owed or told.error:
+        why = told.error or "原因见服务日志"
+        typer.echo(f"已出具 {told.issued} 份检查结果告知书，其余未能出具：{why}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"已出具 {told.issued} 份检查结果告知书，没有待出具的告知书")
 
 
 def register(app: typer.Typer) -> None:

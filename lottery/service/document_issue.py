@@ -209,25 +209,71 @@ def trace(docs: Iterable[Document | None]) -> list[dict[str, str]]:
     return [{"kind": d.kind, "number": d.number, "sha256": d.sha256} for d in docs if d]
 
 
+def _result_notice(
+    session: Session, row: InspectionResult, fields: Mapping[str, Any]
+) -> tuple[DocumentConfig, dict[str, Any], Document] | None:
+    """What the 检查结果告知书 of ``row`` says (and the config and notice it follows), or None
+    when the target has no 行政检查通知书."""
+    notice = current(session, "notice", row.task, row.target)
+    if notice is None:
+        return None
+    # The office that issued the notice tells the result (prefixes and fonts: the settings).
+    config = replace(DocumentConfig.from_settings(), office=notice.office)
+    c = common(session, config, row.task, row.target, present_ids(fields))
+    return config, content.result_notice(c, notice.number, fields), notice
+
+
+def approved_fields(row: InspectionResult) -> dict[str, Any]:
+    """A held or published result's fields as its approval saw them."""
+    return dict(row.fields) | {"approved_by": (row.approved_by or "").strip()}
+
+
+def tell(
+    session: Session, row: InspectionResult, fields: Mapping[str, Any], now: datetime, actor: str
+) -> Document | None:
+    """Issue (render) the 检查结果告知书 of ``row`` when its target has a notice (the same one
+    again when what it says is unchanged); None without a notice.
+
+    Raises:
+        DocumentError: no CJK font, or Typst failed.
+    """
+    said = _result_notice(session, row, fields)
+    if said is None:
+        return None
+    config, data, _ = said
+    return issue(session, config, "result", data, now, actor=actor, result=row.id)
+
+
 def on_approval(
     session: Session,
     row: InspectionResult,
     fields: Mapping[str, Any],
     now: datetime,
     actor: str,
+    *,
+    render: bool = True,
 ) -> dict[str, Any]:
-    """At the approval of a result: when the target has a 行政检查通知书, issue its
-    检查结果告知书 and return ``{"documents": [...]}`` (通知书, 笔录 if any, 告知书) for the
-    record; a target without a notice returns ``{}`` (the record is as before).
+    """At the publication of a result: when the target has a 行政检查通知书, return
+    ``{"documents": [...]}`` (通知书, 笔录 if any, 告知书) for the record; a target without a
+    notice returns ``{}`` (the record is as before).
+
+    ``render``: issue the 告知书 now (an approval: it fails with the rendering). Without it (the
+    disclosure of held results, which must not depend on rendering) the trace names the
+    告知书 only when one saying the same was issued already (at the held approval, or by
+    :mod:`.result_notices`); otherwise the record traces the 通知书 and 笔录 and the 告知书 is
+    issued after the disclosure commits.
     """
-    notice = current(session, "notice", row.task, row.target)
-    if notice is None:
+    said = _result_notice(session, row, fields)
+    if said is None:
         return {}
-    # The office that issued the notice tells the result (prefixes and fonts: the settings).
-    config = replace(DocumentConfig.from_settings(), office=notice.office)
-    c = common(session, config, row.task, row.target, present_ids(fields))
-    data = content.result_notice(c, notice.number, fields)
-    told = issue(session, config, "result", data, now, actor=actor, result=row.id)
+    config, data, notice = said
+    told: Document | None
+    if render:
+        told = issue(session, config, "result", data, now, actor=actor, result=row.id)
+    else:
+        told = current(session, "result", row.task, row.target)
+        if told is not None and told.data_sha256 != content.data_digest(data):
+            told = None
     record = current(session, "record", row.task, row.target)
     return {"documents": trace([notice, record, told])}
 

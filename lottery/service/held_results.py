@@ -7,6 +7,8 @@ sealed pick. :func:`publish_held` publishes the held results in the disclosure's
 transaction, right after the ``task-reveal`` record, one ``inspection-result`` per pick in the
 outcome's selection order: the task is never disclosed with its held results lost, and a
 retried disclosure publishes nothing twice (it finds the reveal and stops before this).
+A cancellation of the task voids its held results (and those waiting for review):
+:func:`void_results`; they are never published.
 
 :func:`missing_results` says which picks still lack a held result: a task announced with
 ``disclose_early`` may be disclosed before its disclosure time only when none does.
@@ -25,6 +27,7 @@ from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Task
 
 from .audit_trail import record_audit
+from .integrity import stored
 from .log import PublicLog
 from .result_entry import SEALED_STATES
 from .results import ResultsService
@@ -38,6 +41,26 @@ def held_rows(session: Session, task_id: str) -> dict[str, InspectionResult]:
         .order_by(col(InspectionResult.id))
     )
     return {row.target: row for row in rows}
+
+
+def void_results(session: Session, task_id: str) -> list[int]:
+    """Mark the task's results waiting for review or held as ``void`` (its cancellation, in
+    the caller's transaction): they are never published, their picks stay sealed (the
+    cancellation publishes the outcome, not the results); their ids."""
+    rows = session.exec(
+        select(InspectionResult)
+        .where(
+            InspectionResult.task == task_id,
+            col(InspectionResult.status).in_(["entered", "held"]),
+        )
+        .order_by(col(InspectionResult.id))
+    )
+    ids = []
+    for row in rows:
+        row.status = "void"
+        session.add(row)
+        ids.append(stored(row.id, "the id of a stored result"))
+    return ids
 
 
 def missing_results(session: Session, task_id: str, picks: Sequence[str]) -> list[str]:
@@ -68,7 +91,7 @@ def publish_held(
         row = held.get(target)
         if row is None:
             continue
-        record = service.publish_row(session, row, row.approved_by or "", now)
+        record = service.publish_row(session, row, row.approved_by or "", now, render=False)
         detail = {"result": row.id, "record": record.id}
         where = f"{task_id}/{target}"
         record_audit(session, now, actor, "result.publish-held", where, detail, remote_addr)

@@ -59,7 +59,7 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
-from .held_results import held_rows, missing_results, publish_held
+from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs
 from .log import PublicLog
@@ -67,6 +67,7 @@ from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
 from .pool_rules import load_registries
 from .registry_view import publish_snapshot_in
+from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
 from .text_input import refuse_unsafe_text
 
@@ -450,6 +451,9 @@ class Lifecycle:
                 session, now, actor, "task.disclose", task_id, {"record": record.id}, remote_addr
             )
             self.log.sign_checkpoint(session, now)
+        # Committed: now the 告知书 its held results are owed (rendering may fail; the
+        # scheduler's sweep retries: docs/documents.md).
+        issue_owed(self.engine, self.log, now, actor=actor, task=task_id)
         return record
 
     @staticmethod
@@ -535,13 +539,19 @@ class Lifecycle:
         task.closing_record = record.id
         task.cancel_reason = reason
         session.add(task)
+        void = void_results(session, task_id)  # never published (docs/results.md)
         record_audit(
             session,
             now,
             actor,
             "task.cancel",
             task_id,
-            {"record": record.id, "reason": reason, **(detail or {})},
+            {
+                "record": record.id,
+                "reason": reason,
+                **({"results_void": void} if void else {}),
+                **(detail or {}),
+            },
             remote_addr,
         )
         self.log.sign_checkpoint(session, now)

@@ -28,14 +28,13 @@ from lottery.core.records import NO_PROBLEM, RECHECK_OUTCOMES, Record
 from lottery.core.sealed import SALT_BYTES, seal
 from lottery.storage.engine import new_session
 from lottery.storage.models import (
-    Conflict,
     InspectionResult,
-    Inspector,
     Rectification,
 )
 
 from .audit_trail import record_audit
 from .calendar import load_sealed, publish_record
+from .inspector_checks import inspector_problem
 from .log import PublicLog
 from .org_scope import require_task
 from .result_entry import NotAssigned, ResultError, ResultNotFound, ReviewError, local_date
@@ -81,20 +80,18 @@ def _inspectors(session: Session, ids: Sequence[str], day: date, target: str) ->
     if len(out) < 2:
         raise RectificationError("复查人员（inspectors）：不得少于 2 人")
     for ident in out:
-        row = session.get(Inspector, ident)
-        if row is None or row.status != "active":
+        problem = inspector_problem(session, ident, [day], target)
+        if problem is None:
+            continue
+        if problem.not_active:
             raise RectificationError(
                 f"复查人员（inspectors）：{ident} 不是名录中在职的执法检查人员"
             )
-        if not row.cert_valid_from <= day <= row.cert_valid_to:
+        if problem.kind == "certificate":
             raise RectificationError(
                 f"复查人员（inspectors）：{ident} 的执法证在 {day.isoformat()} 不在有效期内"
             )
-        conflict = session.exec(
-            select(Conflict).where(Conflict.inspector == ident, Conflict.target == target)
-        ).first()
-        if conflict is not None:
-            raise RectificationError(f"复查人员（inspectors）：{ident} 与该检查对象有回避关系")
+        raise RectificationError(f"复查人员（inspectors）：{ident} 与该检查对象有回避关系")
     return out
 
 
@@ -332,6 +329,7 @@ class RectificationService:
         Raises:
             RectificationNotFound: when ``record_id`` is neither a published order nor a
                 published re-check.
+            OutOfScope: the task lies outside ``actor``'s org unit.
             RectificationError: for an empty reason, an unknown ground, or content already
                 withdrawn.
         """
@@ -349,6 +347,7 @@ class RectificationService:
             ).first()
             if row is None:
                 raise RectificationNotFound(f"{record_id[:16]} 不是已公开的整改要求或复查结果")
+            require_task(session, actor, row.task)  # org scope: as for results
             return withdraw_sealed(
                 self.log,
                 session,

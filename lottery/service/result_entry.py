@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from lottery.core.canonical import parse_time
 from lottery.core.errors import InputError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import CHECK_METHODS, NO_PROBLEM, PENDING, RESULT_CATEGORIES
-from lottery.storage.models import Conflict, Inspector, SealedOutcome, Task
+from lottery.storage.models import SealedOutcome, Task
 
 from .audit_trail import record_audit
+from .inspector_checks import inspector_problem
 from .log import PublicLog
 from .secrets import SecretKeeper
 
@@ -313,14 +314,11 @@ def _check_substitute(
         raise SubstituteError(f"{who} needs a reviewer's approval")
     if same_person(approver, actor) or same_person(approver, p.inspector):
         raise SubstituteError(f"{who} must be approved by someone other than {approver}")
-    row = session.get(Inspector, p.inspector)
-    if row is None or row.status != "active":
+    problem = inspector_problem(session, p.inspector, entry.dates, entry.target)
+    if problem is None:
+        return
+    if problem.not_active:
         raise SubstituteError(f"{who}: {p.inspector} is not an active registered inspector")
-    for d in entry.dates:
-        if not row.cert_valid_from <= d <= row.cert_valid_to:
-            raise SubstituteError(f"{who}: the certificate is not valid on {d.isoformat()}")
-    conflict = session.exec(
-        select(Conflict).where(Conflict.inspector == p.inspector, Conflict.target == entry.target)
-    ).first()
-    if conflict is not None:
-        raise SubstituteError(f"{who}: declared conflict of interest with {entry.target}")
+    if problem.kind == "certificate" and problem.day is not None:
+        raise SubstituteError(f"{who}: the certificate is not valid on {problem.day.isoformat()}")
+    raise SubstituteError(f"{who}: declared conflict of interest with {entry.target}")

@@ -22,6 +22,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +33,7 @@ from sqlmodel import Session, col, select
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import Record
 from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, seal
+from lottery.documents.render import DocumentError
 from lottery.storage.engine import new_session
 from lottery.storage.models import (
     EvidenceFile,
@@ -76,6 +78,8 @@ from .result_entry import (
 from .sealed_withdrawal import withdraw_sealed
 from .secrets import SecretKeeper
 
+logger = logging.getLogger(__name__)
+
 MAX_NOTE = 2000  # a send-back reason, as stored
 # docs/spec.md §2.1: always sealed, and sealed when entered (the place of the inspection)
 SEALED_FIELDS = tuple(SEALED_CONTENT["inspection-result"])
@@ -83,6 +87,8 @@ SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["inspection-result"])
 MAX_PLACE = 500
 # What staff are told of a result approved while its task is sealed (need to know).
 HELD_ZH = "已审核，待公开后发布"
+# ...and of one waiting or held when its task was cancelled (never published).
+VOID_ZH = "任务已取消，不予公开"
 
 
 def _store(
@@ -115,6 +121,19 @@ def _store(
     where = f"{entry.task}/{entry.target}"
     record_audit(session, now, actor, action, where, detail, remote_addr)
     return row_id
+
+
+def _tell_held(session: Session, row: InspectionResult, now: datetime, reviewer: str) -> bool:
+    """Issue the 检查结果告知书 of a result approved and held (when its target has a notice),
+    so the disclosure only traces it; False when it cannot be rendered now: the approval
+    holds anyway and :mod:`.result_notices` issues it later (docs/documents.md)."""
+    try:
+        with session.begin_nested():
+            document_issue.tell(session, row, document_issue.approved_fields(row), now, reviewer)
+    except DocumentError as exc:
+        logger.warning("result notice of %s/%s left for later: %s", row.task, row.target, exc)
+        return False
+    return True
 
 
 class ResultsService:
@@ -319,7 +338,9 @@ class ResultsService:
                 # approved and held; the disclosure publishes it (held_results.py).
                 row.status, row.approved_by = "held", reviewer.strip()
                 session.add(row)
-                detail = {"result": result_id, "held": True}
+                detail: dict[str, Any] = {"result": result_id, "held": True}
+                if not _tell_held(session, row, now, reviewer):
+                    detail["result_notice"] = "pending"
                 where = f"{row.task}/{row.target}"
                 record_audit(session, now, reviewer, "result.approve", where, detail, remote_addr)
                 return None
@@ -339,11 +360,19 @@ class ResultsService:
         return record
 
     def publish_row(
-        self, session: Session, row: InspectionResult, reviewer: str, now: datetime
+        self,
+        session: Session,
+        row: InspectionResult,
+        reviewer: str,
+        now: datetime,
+        *,
+        render: bool = True,
     ) -> Record:
         """Publish the approved ``row`` as an ``inspection-result`` record in the caller's
         transaction (sealed content, superseded result, history and risk flags); no audit
-        event and no checkpoint: the caller adds them."""
+        event and no checkpoint: the caller adds them. ``render``: issue the 检查结果告知书
+        now (an approval); False for the disclosure of a held result, which traces a 告知书
+        only if one was issued already (:func:`.document_issue.on_approval`)."""
         fields = dict(row.fields) | {"approved_by": reviewer.strip()}
         # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
         content = {k: fields[k] for k in SEALED_FIELDS}
@@ -356,9 +385,12 @@ class ResultsService:
         joint = visit_cap.joint_with(session, row)
         if joint:
             public["joint_with"] = joint
-        # The 检查结果告知书 is issued as the result is published (approval, or the disclosure
-        # of a held result), so its number and hash are in the record (docs/documents.md).
-        public |= document_issue.on_approval(session, row, fields, now, reviewer.strip())
+        # The 检查结果告知书 is issued by the approval, so its number and hash are in the
+        # record; a held result's was issued at its approval, or follows the disclosure
+        # (docs/documents.md).
+        public |= document_issue.on_approval(
+            session, row, fields, now, reviewer.strip(), render=render
+        )
         record = publish_record(self.log, session, "inspection-result", public, now, task=row.task)
         old_fields: dict[str, Any] | None = None
         if row.supersedes is not None:
@@ -626,6 +658,7 @@ __all__ = [
     "HELD_ZH",
     "MAX_EVIDENCE",
     "MAX_PLACE",
+    "VOID_ZH",
     "ContentWithdrawn",
     "Evidence",
     "NotAssigned",

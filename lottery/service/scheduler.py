@@ -48,6 +48,7 @@ from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound
 from .params import params_from_task
 from .penalties import PenaltyService
+from .result_notices import issue_owed
 from .site_publishing import SitePublisher
 
 logger = logging.getLogger(__name__)
@@ -417,8 +418,8 @@ def _disclose(rt: Scheduler, task_id: str) -> None:
 
 def run_sweep(rt: Scheduler | None = None) -> None:
     """Job: schedule the next step of every task that has one (at start, then periodically),
-    and withdraw every penalty whose publication period has ended (its sealed content is
-    deleted: docs/results.md)."""
+    withdraw every penalty whose publication period has ended (its sealed content is
+    deleted: docs/results.md), and issue the 检查结果告知书 still owed (docs/documents.md)."""
     _run(rt, _sweep)
 
 
@@ -436,6 +437,7 @@ def _sweep(rt: Scheduler) -> None:
         PenaltyService(rt.lc.engine, rt.lc.log).withdraw_expired(rt.clock())
     except (LotteryError, SQLAlchemyError) as exc:
         logger.error("cannot withdraw expired penalties: %s", exc)  # noqa: TRY400 - retried
+    issue_owed(rt.lc.engine, rt.lc.log, rt.clock(), actor=ACTOR)  # logs its own failures
 
 
 def run_site_publish(rt: Scheduler | None = None) -> None:

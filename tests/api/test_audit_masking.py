@@ -7,12 +7,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.results import Present, ResultEntry, ResultsService
 from tests import lifecycle as lc
 from tests.api.conftest import token
 from tests.api.test_console import login
 from tests.api.test_console_results import T_ENTER, TASK, _drawn
-from tests.service.test_held_results import INSPECTED
+from tests.service.results_builder import entry, results_of
 
 
 def test_an_auditor_does_not_see_sealed_picks_until_the_disclosure(
@@ -20,16 +19,9 @@ def test_an_auditor_does_not_see_sealed_picks_until_the_disclosure(
 ) -> None:
     outcome = _drawn(service)
     team = outcome.teams[0]
-    entry = ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[INSPECTED],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"],
+    results_of(service).enter(
+        entry(outcome, task=TASK), T_ENTER, actor="insp", as_inspector=team.inspectors[0]
     )
-    results = ResultsService(service.engine, service.log, service.keeper)
-    results.enter(entry, T_ENTER, actor="insp", as_inspector=team.inspectors[0])
     admin = app_client.get("/api/audit", headers=token(app_client, "admin")).text
     assert team.target in admin  # outcome.read: everything
     auditor = app_client.get("/api/audit", headers=token(app_client, "auditor")).json()

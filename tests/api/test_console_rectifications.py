@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lottery.core.outcome import decode_outcome
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import Conflict, Inspector, Rectification
 from tests import lifecycle as lc
 from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
+from tests.service.results_builder import disclosed_task
 from tests.service.test_rectifications import TASK, _publish
 
 T_ORDER = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)
@@ -31,13 +31,7 @@ def _as(client: TestClient, name: str) -> str:
 def test_order_recheck_and_approve_in_the_console(
     app_client: TestClient, service: Lifecycle, clock: Clock
 ) -> None:
-    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose(TASK, lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])[reveal.body["outcome"]]
-    outcome = decode_outcome(blob)
+    outcome = disclosed_task(service, TASK)
     result = _publish(service, outcome, 0, ["发现问题已责令改正"])
     target = outcome.teams[0].target
     clock.now = T_ORDER

@@ -12,23 +12,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import AuditEvent, EvidenceFile, InspectionResult, Target
 from tests import lifecycle as lc
 from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
+from tests.service.results_builder import drawn_task
 
 TASK = "T-res"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
 
 def _drawn(service: Lifecycle) -> Outcome:
-    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    return decode_outcome(service.read_sealed_outcome(TASK, "test", lc.T_DRAW))
+    return drawn_task(service, TASK)
 
 
 def _audit(service: Lifecycle, action: str) -> list[AuditEvent]:

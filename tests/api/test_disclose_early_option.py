@@ -24,6 +24,7 @@ from tests.api.test_console_wizard import _login, _post
 from tests.api.test_results_api import _link, _result
 from tests.lifecycle import LOG, small_registries
 from tests.service.conftest import load_registries
+from tests.service.results_builder import entry, hold
 from tests.test_cli_service import PASSWORD, _task_file, run
 
 
@@ -139,3 +140,17 @@ def test_the_console_says_a_sealed_tasks_result_is_held(
     app_client.cookies.clear()
     login(app_client, "inspector")
     assert "退回原因：检查日期有误，请核对" in app_client.get("/console/my").text
+
+
+def test_the_console_says_a_cancelled_tasks_held_result_is_void(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    outcome = _drawn(service)
+    [rid] = hold(service, outcome, entries=[entry(outcome, task=TASK)])
+    service.cancel(TASK, "上级通知暂停本次抽查", T_HELD, actor="planner")
+    login(app_client, "reviewer")
+    page = app_client.get(f"/console/review/{rid}")
+    assert page.status_code == 200, page.text
+    assert "任务已取消，不予公开" in page.text and "不会公开" in page.text
+    assert f"/console/review/{rid}/approve" not in page.text
+    assert f"/console/review/{rid}/send-back" not in page.text

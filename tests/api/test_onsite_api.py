@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from lottery.core.outcome import decode_outcome
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import publish_item_list
@@ -19,6 +18,7 @@ from tests import lifecycle as lc
 from tests.api.conftest import token
 from tests.api.test_console import login
 from tests.service.conftest import ITEMS_PUBLISHED, TEST_ITEM
+from tests.service.results_builder import disclosed_task
 
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 TASK = "T-onsite"
@@ -29,13 +29,7 @@ def _disclosed(service: Lifecycle) -> tuple[str, tuple[str, ...]]:
     item = replace(TEST_ITEM, checklist=POINTS)
     publish_item_list(service, [item], actor="p", now=ITEMS_PUBLISHED + timedelta(hours=1))
     params = replace(lc.params(lc.small_registries(), TASK), items=(("RF-01", 2),))
-    service.create_task(params, lc.T_ANNOUNCE, actor="p")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose(TASK, lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])[reveal.body["outcome"]]
-    team = decode_outcome(blob).teams[0]
+    team = disclosed_task(service, TASK, params=params).teams[0]
     return team.target, tuple(team.inspectors)
 
 

@@ -121,22 +121,14 @@ def test_the_console_shows_the_unit_and_scopes_its_pages(
 def test_a_county_reviewer_cannot_read_a_city_result_through_the_review_forms(
     app_client: TestClient, service: Lifecycle
 ) -> None:
-    from lottery.service.results import Present, ResultEntry, ResultsService
     from tests.api.test_console_results import T_ENTER, TASK, _drawn, _results
-    from tests.service.test_held_results import INSPECTED
+    from tests.service.results_builder import entry, results_of
 
     outcome = _drawn(service)  # a city-wide task, still sealed
     team = outcome.teams[0]
-    entry = ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[INSPECTED],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"],
+    rid = results_of(service).enter(
+        entry(outcome, task=TASK), T_ENTER, actor="insp", as_inspector=team.inspectors[0]
     )
-    results = ResultsService(service.engine, service.log, service.keeper)
-    rid = results.enter(entry, T_ENTER, actor="insp", as_inspector=team.inspectors[0])
     _county_accounts(service)
     login(app_client, "county-clerk")
     csrf = _csrf(app_client.get("/console/").text)

@@ -10,26 +10,20 @@ from datetime import UTC, date, datetime
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lottery.core.outcome import decode_outcome
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import PenaltyService
 from lottery.storage.models import Target
 from tests import lifecycle as lc
 from tests.api.conftest import Clock, token
+from tests.service.results_builder import disclosed_task
 from tests.service.test_penalties import _entry
 
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
 
 def _disclosed(service: Lifecycle) -> list[tuple[str, tuple[str, ...]]]:
-    service.create_task(lc.params(lc.small_registries(), "T-res"), lc.T_ANNOUNCE, actor="p")
-    service.announce("T-res", lc.T_ANNOUNCE)
-    service.draw("T-res", lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose("T-res", lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])[reveal.body["outcome"]]
-    return [(t.target, tuple(t.inspectors)) for t in decode_outcome(blob).teams]
+    return [(t.target, tuple(t.inspectors)) for t in disclosed_task(service, "T-res").teams]
 
 
 def _link(service: Lifecycle, account: str, inspector: str) -> None:

@@ -5,8 +5,7 @@ its own transaction; an early disclosure when the task allows it and every resul
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlmodel import select
 
 from lottery.core.audit import audit_export
 from lottery.core.errors import InputError
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.core.records import open_record
 from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
@@ -24,57 +23,41 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.service.reports import ReportService
 from lottery.service.results import (
     NotAssigned,
-    Present,
     ResultEntry,
     ResultError,
     ResultsService,
+    ReviewError,
 )
 from lottery.storage.models import AuditEvent, InspectionHistory, LogEntry, Task
 from tests import lifecycle as lc
+from tests.service.results_builder import (
+    T_HELD,
+    TASK,
+    drawn_task,
+    entry,
+    hold,
+    results_of,
+)
 
-TASK = "T2026-001"
-INSPECTED = date(2026, 3, 20)
-T_HELD = datetime(2026, 3, 23, 2, 0, tzinfo=UTC)  # after the checks, before the disclosure
 T_EARLY = datetime(2026, 3, 25, 2, 0, tzinfo=UTC)  # still before 2026-04-01
 
 
 def _drawn(service: Lifecycle, *, early: bool = False) -> Outcome:
-    params = replace(lc.params(lc.small_registries(), TASK), disclose_early=early)
-    service.create_task(params, lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    return decode_outcome(service.read_sealed_outcome(TASK, "test", lc.T_DRAW))
-
-
-def _results(service: Lifecycle) -> ResultsService:
-    return ResultsService(service.engine, service.log, service.keeper)
+    return drawn_task(service, early=early)
 
 
 def _entry(outcome: Outcome, i: int) -> ResultEntry:
-    team = outcome.teams[i]
-    return ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[INSPECTED],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"] if i else ["发现问题已责令改正"],
-        findings="" if i else "防护密闭门未按规定维护",
-        no_evidence_reason="" if i else "测试：笔录另行归档",
-    )
+    """Pick 0 with findings, the others without."""
+    if i:
+        return entry(outcome, i)
+    findings = {"findings": "防护密闭门未按规定维护", "no_evidence_reason": "测试：笔录另行归档"}
+    return entry(outcome, 0, categories=["发现问题已责令改正"], **findings)
 
 
 def _hold(service: Lifecycle, outcome: Outcome, count: int | None = None) -> list[int]:
     """Enter (as a drawn inspector) and approve the results of the first ``count`` picks."""
-    results = _results(service)
-    ids = []
-    for i, team in enumerate(outcome.teams[:count]):
-        at = T_HELD + timedelta(minutes=i)
-        me = team.inspectors[0]
-        rid = results.enter(_entry(outcome, i), at, actor=f"insp-{me}", as_inspector=me)
-        assert results.approve(rid, at, reviewer="reviewer-li") is None
-        ids.append(rid)
-    return ids
+    picks = range(len(outcome.teams[:count]))
+    return hold(service, outcome, entries=[_entry(outcome, i) for i in picks])
 
 
 def _size(service: Lifecycle) -> int:
@@ -117,7 +100,7 @@ def test_an_inspector_sees_only_the_targets_of_their_own_teams(service: Lifecycl
     team = outcome.teams[0]
     outsider = next(i for t in outcome.teams for i in t.inspectors if i not in team.inspectors)
     with pytest.raises(NotAssigned):
-        _results(service).enter(_entry(outcome, 0), T_HELD, actor="x", as_inspector=outsider)
+        results_of(service).enter(_entry(outcome, 0), T_HELD, actor="x", as_inspector=outsider)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -128,7 +111,7 @@ def test_entered_and_approved_while_drawn_publishes_nothing(
     service: Lifecycle, tmp_path: Path
 ) -> None:
     outcome = _drawn(service)
-    results = _results(service)
+    results = results_of(service)
     before, reads = _size(service), len(_audits(service, "outcome.read"))
     service.export_to(tmp_path / "before")
     [rid] = _hold(service, outcome, 1)
@@ -171,7 +154,7 @@ def test_the_disclosure_publishes_the_held_results_right_after_the_reveal(
     assert [kind for kind, _ in after] == ["inspection-result"] * len(outcome.teams)
     assert [body["target"] for _, body in after] == outcome.picks()  # selection order
     assert all(body["time"] == reveal.body["time"] for _, body in after)
-    results = _results(service)
+    results = results_of(service)
     current = results.current(TASK)
     assert {r.target for r in current} == set(outcome.picks())
     assert all(r.status == "published" and r.published_at for r in current)
@@ -212,7 +195,7 @@ def test_a_failed_disclosure_loses_no_held_result_and_publishes_none_twice(
     # All or nothing: still drawn, nothing logged, every result still held.
     assert service.get_task(TASK).state == "drawn"
     assert _size(service) == before
-    results = _results(service)
+    results = results_of(service)
     assert [results.get(i).status for i in ids] == ["held"] * len(ids)
     monkeypatch.setattr(ResultsService, "publish_row", real)
     reveal = service.disclose(TASK, lc.T_REVEAL)
@@ -232,7 +215,7 @@ def test_early_disclosure_only_when_allowed_and_every_result_is_held(
     with pytest.raises(InputError, match="没有审核通过的检查结果"):
         service.disclose(TASK, T_EARLY, actor="reviewer-li")
     assert service.get_task(TASK).state == "drawn" and _size(service) == before
-    results = _results(service)
+    results = results_of(service)
     last = outcome.teams[-1]
     rid = results.enter(_entry(outcome, len(outcome.teams) - 1), T_EARLY, actor="i")
     with pytest.raises(InputError):  # entered but not yet approved: still refused
@@ -264,7 +247,7 @@ def test_an_approval_racing_the_disclosure_publishes_the_result_once(
     outcome = _drawn(service)
     last = len(outcome.teams) - 1
     _hold(service, outcome, last)
-    results = _results(service)
+    results = results_of(service)
     rid = results.enter(_entry(outcome, last), T_HELD, actor="insp")
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -294,3 +277,22 @@ def test_an_approval_racing_the_disclosure_publishes_the_result_once(
     assert {r.target for r in results.current(TASK)} == set(outcome.picks())
     audit = _verify(service, tmp_path)
     assert audit.ok, audit.failures
+
+
+def test_cancelling_a_sealed_task_voids_its_held_and_waiting_results(service: Lifecycle) -> None:
+    outcome = _drawn(service)
+    [held] = _hold(service, outcome, 1)
+    results = results_of(service)
+    waiting = results.enter(_entry(outcome, 1), T_HELD, actor="insp")
+    service.cancel(TASK, "上级通知暂停本次抽查", T_HELD, actor="planner")
+    assert [results.get(i).status for i in (held, waiting)] == ["void", "void"]
+    # Never published: the cancellation publishes the outcome, not the results.
+    with service.session() as s:
+        kinds = [r.type for r in s.exec(select(LogEntry))]
+    assert "inspection-result" not in kinds and kinds[-1] == "task-cancellation"
+    with pytest.raises(ReviewError, match="void, not waiting"):
+        results.approve(waiting, T_HELD, reviewer="reviewer-li")
+    with pytest.raises(ReviewError, match="void, not waiting"):
+        results.send_back(held, "改", T_HELD, reviewer="reviewer-zhao")
+    [cancel] = _audits(service, "task.cancel")
+    assert cancel.detail["results_void"] == [held, waiting]

@@ -10,13 +10,12 @@ import pytest
 from sqlmodel import select
 
 from lottery.core.errors import InputError
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.service import users
 from lottery.service.assignments import assignments_of
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.results import (
     NotAssigned,
-    Present,
     ResultEntry,
     ResultError,
     ResultsService,
@@ -24,6 +23,7 @@ from lottery.service.results import (
 )
 from lottery.storage.models import AuditEvent, InspectionResult
 from tests import lifecycle as lc
+from tests.service.results_builder import drawn_task, entry
 
 TASK = "T2026-001"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
@@ -31,10 +31,7 @@ PASSWORD = "test-only-password"  # noqa: S105 - test-only
 
 
 def _drawn(service: Lifecycle) -> Outcome:
-    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    return decode_outcome(service.read_sealed_outcome(TASK, "test", lc.T_DRAW))
+    return drawn_task(service, TASK)
 
 
 def _audits(service: Lifecycle, action: str) -> list[AuditEvent]:
@@ -43,15 +40,7 @@ def _audits(service: Lifecycle, action: str) -> list[AuditEvent]:
 
 
 def _entry(outcome: Outcome, i: int = 0) -> ResultEntry:
-    team = outcome.teams[i]
-    return ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[date(2026, 3, 25)],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"],
-    )
+    return entry(outcome, i, day=date(2026, 3, 25))
 
 
 def test_an_account_is_linked_to_a_registered_inspector(service: Lifecycle) -> None:

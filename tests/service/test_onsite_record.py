@@ -6,27 +6,28 @@ Chinese, names the field and writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from lottery.cli import main
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.service.calendar import load_record
 from lottery.service.item_list import current_item_list
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.onsite_record import checklist_of
 from lottery.service.registries import publish_item_list
 from lottery.service.result_entry import CST, ChecklistAnswer
-from lottery.service.results import Evidence, Present, ResultEntry, ResultError, ResultsService
+from lottery.service.results import Evidence, ResultEntry, ResultError, ResultsService
 from lottery.settings import Settings
 from lottery.storage.models import InspectionResult
 from tests import lifecycle as lc
 from tests.service.conftest import ITEMS_PUBLISHED, TEST_ITEM
+from tests.service.results_builder import disclosed_task, entry
 
 TASK = "T2026-001"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
@@ -39,18 +40,12 @@ FOUND = "发现问题已责令改正"
 
 
 @pytest.fixture
-def outcome(service: Lifecycle) -> Iterator[Outcome]:
+def outcome(service: Lifecycle) -> Outcome:
     """A disclosed task citing RF-01 of version 2 of the item list, which has a checklist."""
     item = replace(TEST_ITEM, checklist=POINTS)
     publish_item_list(service, [item], actor="planner", now=ITEMS_PUBLISHED + timedelta(hours=1))
     params = replace(lc.params(lc.small_registries(), TASK), items=(("RF-01", 2),))
-    service.create_task(params, lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose(TASK, lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])
-    yield decode_outcome(blob[reveal.body["outcome"]])
+    return disclosed_task(service, TASK, params=params)
 
 
 @pytest.fixture
@@ -65,18 +60,9 @@ def _answers(*answers: tuple[str, str]) -> list[ChecklistAnswer]:
     ]
 
 
-def _entry(outcome: Outcome, **kw: object) -> ResultEntry:
-    team = outcome.teams[0]
-    base = ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[DAY],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"],
-        checklist=_answers(("符合", ""), ("不涉及", "")),
-    )
-    return replace(base, **kw)  # type: ignore[arg-type]
+def _entry(outcome: Outcome, **kw: Any) -> ResultEntry:
+    checklist = kw.pop("checklist", _answers(("符合", ""), ("不涉及", "")))
+    return entry(outcome, day=DAY, checklist=checklist, **kw)
 
 
 def _written(service: Lifecycle) -> tuple[int, int]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from lottery.cli import main, rectification_cmd
 from lottery.core.audit import audit_export
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
@@ -24,9 +23,6 @@ from lottery.service.rectifications import (
 from lottery.service.results import (
     Evidence,
     NotAssigned,
-    Present,
-    ResultEntry,
-    ResultsService,
     ReviewError,
 )
 from lottery.settings import Settings
@@ -34,6 +30,7 @@ from lottery.storage.models import AuditEvent, Conflict, Inspector, Rectificatio
 from publisher.model import load_model
 from publisher.result_pages import result_pages
 from tests import lifecycle as lc
+from tests.service.results_builder import disclosed_task, entry, publish
 
 TASK = "T2026-001"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
@@ -44,14 +41,8 @@ RECHECKED = date(2026, 4, 20)
 
 
 @pytest.fixture
-def outcome(service: Lifecycle) -> Iterator[Outcome]:
-    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose(TASK, lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])
-    yield decode_outcome(blob[reveal.body["outcome"]])
+def outcome(service: Lifecycle) -> Outcome:
+    return disclosed_task(service, TASK)
 
 
 @pytest.fixture
@@ -61,27 +52,15 @@ def rect(service: Lifecycle) -> RectificationService:
 
 def _publish(service: Lifecycle, outcome: Outcome, i: int, categories: list[str]) -> str:
     """Publish a result for pick ``i``; returns its record id."""
-    results = ResultsService(service.engine, service.log)
-    team = outcome.teams[i]
-    entry = ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[date(2026, 3, 25)],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=categories,
-    )
+    found: dict[str, Any] = {}
     if categories != ["未发现问题"]:
-        entry = replace(
-            entry,
-            findings="防护密闭门被货物堵塞",
-            follow_up="责令限期整改",
-            evidence=[Evidence("笔录.txt", b"record", "笔录", "现场制作")],
-        )
-    rid = results.enter(entry, T_ENTER, actor="inspector-wang")
-    record = results.approve(rid, T_ENTER, reviewer="reviewer-li")
-    assert record is not None  # a disclosed task: published at once
-    return record.id
+        found = {
+            "findings": "防护密闭门被货物堵塞",
+            "follow_up": "责令限期整改",
+            "evidence": [Evidence("笔录.txt", b"record", "笔录", "现场制作")],
+        }
+    one = entry(outcome, i, day=date(2026, 3, 25), categories=categories, **found)
+    return publish(service, one, T_ENTER)
 
 
 def _log_size(service: Lifecycle) -> int:

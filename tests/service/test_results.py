@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +16,7 @@ from lottery.cli import main
 from lottery.core.audit import audit_export
 from lottery.core.canonical import sha256_hex
 from lottery.core.errors import EncodingError
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.core.records import make_record
 from lottery.export.read import file_getter
 from lottery.service.credit import credit_rows, write_credit_export
@@ -45,6 +44,7 @@ from lottery.storage.models import (
     Target,
 )
 from tests import lifecycle as lc
+from tests.service.results_builder import disclosed_task, entry
 
 TASK = "T2026-001"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
@@ -52,14 +52,8 @@ D1, D2 = date(2026, 3, 25), date(2026, 3, 26)
 
 
 @pytest.fixture
-def outcome(service: Lifecycle) -> Iterator[Outcome]:
-    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
-    service.announce(TASK, lc.T_ANNOUNCE)
-    service.draw(TASK, lc.beacon()[1], lc.T_DRAW)
-    reveal = service.disclose(TASK, lc.T_REVEAL)
-    with service.session() as s:
-        blob = service.log.blobs_by_digest(s, [reveal.body["outcome"]])
-    yield decode_outcome(blob[reveal.body["outcome"]])
+def outcome(service: Lifecycle) -> Outcome:
+    return disclosed_task(service, TASK)
 
 
 @pytest.fixture
@@ -67,17 +61,8 @@ def results(service: Lifecycle) -> ResultsService:
     return ResultsService(service.engine, service.log)
 
 
-def _entry(outcome: Outcome, i: int = 0, **kw: object) -> ResultEntry:
-    team = outcome.teams[i]
-    base = ResultEntry(
-        task=TASK,
-        target=team.target,
-        dates=[D1],
-        inspectors=[Present(x) for x in team.inspectors],
-        methods=["实地检查"],
-        categories=["未发现问题"],
-    )
-    return replace(base, **kw)  # type: ignore[arg-type]
+def _entry(outcome: Outcome, i: int = 0, **kw: Any) -> ResultEntry:
+    return entry(outcome, i, day=D1, **kw)
 
 
 def _log_size(service: Lifecycle) -> int:

@@ -141,11 +141,14 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "outcome": "复查结论",
     "rectification": "整改要求编号",
     "held": "已审核，待公开后发布",
+    "results_void": "作废的检查结果（编号）",
+    "result_notice": "检查结果告知书",
     "purpose": "用途",
 }
 
 # Values that are codes, by key: shown by their Chinese name (other values as they are).
 _VALUES_ZH: dict[str, dict[str, str]] = {
+    "result_notice": {"pending": "暂未能生成，稍后自动出具"},
     "ground": {
         "expired": "公示期满",
         "revoked": "决定被撤销、变更，或被确认违法、无效",

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from lottery.service.assignments import Assignment
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.results import HELD_ZH, ResultsService
+from lottery.service.results import HELD_ZH, VOID_ZH, ResultsService
 from lottery.storage.models import InspectionResult, Inspector, Target
 
 STATUS_ZH = {
@@ -21,6 +21,7 @@ STATUS_ZH = {
     "published": "已审核并公开",
     "superseded": "已被更正取代",
     "returned": "已退回",
+    "void": VOID_ZH,
 }
 
 

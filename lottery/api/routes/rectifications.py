@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
-from lottery.api.routes.results import ID, OwnInspector
+from lottery.api.routes.results import ID, ContentWithdrawal, OwnInspector, RecordId
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.records import RECHECK_OUTCOMES
 from lottery.service import org_scope
@@ -154,3 +154,21 @@ def approve_check(
     return RecordPublic.of(
         rect.approve_check(rectification_id, now, reviewer=user.name, remote_addr=addr)
     )
+
+
+@router.post("/rectifications/records/{record_id}/withdraw", response_model=RecordPublic)
+def withdraw_rectification(
+    record_id: RecordId,
+    body: ContentWithdrawal,
+    user: Reviewer,
+    rect: Rectifications,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Withdraw the sealed requirements of a published order, or the note of a published
+    re-check, with a ``rectification-withdrawal`` record (as for a result). A task of the
+    reviewer's org unit and below."""
+    record = rect.withdraw(
+        record_id, body.reason, now, actor=user.name, ground=body.ground, remote_addr=addr
+    )
+    return RecordPublic.of(record)

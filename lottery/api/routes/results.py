@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
@@ -292,6 +292,38 @@ class SendBack(Strict):
     """Why a result goes back to its author."""
 
     reason: str = Field(min_length=1, max_length=MAX_NOTE)
+
+
+class ContentWithdrawal(Strict):
+    """Why the sealed content of a published record is withdrawn (results and
+    rectifications alike)."""
+
+    reason: str = Field(min_length=1, max_length=MAX_NOTE)
+    ground: Literal["expired", "repaired", "other"] = Field(
+        default="other", description="expired 公示期满, repaired 信用修复, other 其他"
+    )
+
+
+RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+
+
+@router.post("/results/{record_id}/withdraw", response_model=RecordPublic)
+def withdraw_result(
+    record_id: RecordId,
+    body: ContentWithdrawal,
+    user: Reviewer,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """Withdraw the sealed findings, follow-up and evidence names of a published result
+    (current or superseded) with a ``result-withdrawal`` record; the blob is deleted
+    everywhere, the log keeps the record and its hash. A task of the reviewer's org unit
+    and below."""
+    record = results.withdraw(
+        record_id, body.reason, now, actor=user.name, ground=body.ground, remote_addr=addr
+    )
+    return RecordPublic.of(record)
 
 
 @router.get("/results/waiting", response_model=list[ResultPublic])
