@@ -198,6 +198,19 @@ def _registries(model: SiteModel, a: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _cross_check_rows(a: dict[str, Any]) -> list[list[str]]:
+    """The cross-check rule the announcement names (交叉检查), when it names one."""
+    rule = a.get("cross_check")
+    if not rule:
+        return []
+    said = [
+        text
+        for key, text in (("own_district", "不得检查本辖区"), ("specialty", "专业对口"))
+        if rule.get(key) is True
+    ]
+    return [["交叉检查", "、".join(said) or "无"]]
+
+
 def _disclosure_text(a: dict[str, Any]) -> str:
     """The announced disclosure time, and the early disclosure when the task allows it."""
     when = beijing(a["disclosure"])
@@ -218,6 +231,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ],
         ["每组检查人员", f"{a['team_size']} 人"],
         ["每人最多承担", f"{a['cap']} 户"],
+        *_cross_check_rows(a),
         ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
         ["抽取数量", f"{a['pool']['picks']} 户"],
         ["排除对象", f"{a['exclusions']['count']} 户"],

@@ -212,6 +212,8 @@ def _add_membership(report: AuditReport, get: Getter, task: str | None) -> None:
             Check(CheckName.POOL_MEMBERSHIP, summary),
             Check(CheckName.INSPECTORS_MEMBERSHIP, "every eligible inspector, and no other"),
         ]
+        if name in audit.cross_checked:
+            checks.append(Check(CheckName.INSPECTORS_CROSS_CHECK, audit.cross_checked[name]))
         if name in report.tasks:
             report.tasks[name].checks += checks
         else:  # the task failed another check; still say what was established

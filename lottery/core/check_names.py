@@ -84,6 +84,8 @@ class CheckName(StrEnum):
     ANNOUNCEMENT_REGISTRIES = "announcement.registries"
     POOL_MEMBERSHIP = "pool.membership"
     INSPECTORS_MEMBERSHIP = "inspectors.membership"
+    INSPECTORS_CROSS_CHECK = "inspectors.cross_check"
+    ANNOUNCEMENT_MIN_RATIO = "announcement.min_ratio"
     REPORT_RESULTS = "report.results"
     REPORT_SUMMARY = "report.summary"
     RESULT_SUPERSEDES = "result.supersedes"

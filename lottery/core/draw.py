@@ -13,6 +13,7 @@ from typing import Any
 from . import teams as team_mod
 from .beacon import BeaconSpec
 from .canonical import sha256_hex
+from .cross_check import CrossCheck
 from .errors import InputError
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
@@ -55,6 +56,9 @@ class TaskParams:
     # (USCC, reason): targets kept in the pool although the annual cap ("原则上") would exclude
     # them; the ones the cap did apply to are published with their reasons (spec section 4).
     cap_exceptions: tuple[tuple[str, str], ...] = ()
+    # 交叉检查: the rule of who may inspect what, published as ``cross_check`` (spec section 4);
+    # the service derives its conflict pairs and narrows the inspector pool before the draw.
+    cross_check: CrossCheck = field(default_factory=CrossCheck)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ def prepare_announcement(
     }
     if params.disclose_early:  # optional member: absent means only at the disclosure time
         fields["disclose_early"] = True
+    if params.cross_check.on:  # optional member: absent means no cross-check rule
+        fields["cross_check"] = params.cross_check.to_dict()
     return PreparedAnnouncement(fields, blobs, pool, ti, cap)
 
 

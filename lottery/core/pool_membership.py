@@ -27,6 +27,13 @@ from typing import Any
 from . import schema as s
 from .canonical import sha256_hex
 from .check_names import CheckName
+from .cross_check import (
+    CrossCheck,
+    has_specialties,
+    own_district_pairs,
+    required_specialties,
+    split_specialties,
+)
 from .errors import EncodingError, LotteryError
 from .outcome import decode_team_input
 from .pool import decode_exclusions
@@ -142,9 +149,18 @@ def expected_candidates(
 
 
 def expected_inspectors(
-    inspectors: Sequence[Sequence[str]], org_units: Sequence[str], start: str, end: str
+    inspectors: Sequence[Sequence[str]],
+    org_units: Sequence[str],
+    start: str,
+    end: str,
+    specialties: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The eligible inspectors' ids, sorted, by the spec's rule (rows in field order)."""
+    """The eligible inspectors' ids, sorted, by the spec's rule (rows in field order).
+
+    ``specialties``: under a cross-check rule with ``specialty``, those the cited items ask
+    for; an inspector must hold every one.
+    """
+    held = _col("inspectors", "specialties")
     ident, unit = _col("inspectors", "id"), _col("inspectors", "org_unit")
     valid_from, valid_to = (
         _col("inspectors", "cert_valid_from"),
@@ -159,7 +175,33 @@ def expected_inspectors(
         and i[unit] in scope
         and i[valid_from] <= start
         and i[valid_to] >= end
+        and has_specialties(split_specialties(i[held]), specialties)
     )
+
+
+def cross_check_problem(
+    pooled: Mapping[str, tuple[str, str]],
+    listed: Sequence[str],
+    conflicts: Mapping[str, frozenset[str]],
+    inspectors: Sequence[Sequence[str]],
+    units: Sequence[Sequence[str]],
+) -> str | None:
+    """What is wrong with a team input under the own-district rule, or None: every pair of a
+    pooled target and a listed inspector whose unit governs the target's region must be
+    among its ``conflicts`` (rows in :data:`SNAPSHOT_FIELDS` order)."""
+    ident, unit = _col("inspectors", "id"), _col("inspectors", "org_unit")
+    code, region = _col("org-units", "code"), _col("org-units", "region")
+    unit_of = {i[ident]: i[unit] for i in inspectors}
+    pairs = own_district_pairs(
+        ((t, key[0]) for t, key in pooled.items()),
+        ((i, unit_of.get(i, "")) for i in listed),
+        {u[code]: u[region] for u in units},
+    )
+    missing = [(t, i) for t, i in pairs if i not in conflicts.get(t, frozenset())]
+    if missing:
+        t, i = missing[0]
+        return f"{len(missing)} own-district pairs are not among the conflicts, first [{t}, {i}]"
+    return None
 
 
 def pool_problem(
@@ -207,10 +249,12 @@ class MembershipAudit:
     blob: Callable[[str], bytes]
     task: str | None = None
     passed: dict[str, str] = field(default_factory=dict)
+    cross_checked: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     _snapshots: dict[str, Record] = field(default_factory=dict)
     _latest: dict[str, str] = field(default_factory=dict)
     _lists: dict[int, dict[str, list[str] | None]] = field(default_factory=dict)
+    _specialties: dict[int, dict[str, str | None]] = field(default_factory=dict)
     _parsed: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
@@ -221,14 +265,26 @@ class MembershipAudit:
             self._latest[body["registry"]] = record.id
         elif record.type == "item-list":
             self._lists[body["version"]] = {i["code"]: i.get("target_types") for i in body["items"]}
-        elif (
-            record.type == "task-announcement"
-            and "registries" in body
-            and self.task in (None, body["task"])
-        ):
+            self._specialties[body["version"]] = {
+                i["code"]: i.get("specialty") for i in body["items"]
+            }
+        elif record.type == "task-announcement" and self.task in (None, body["task"]):
+            if "registries" not in body:
+                if "cross_check" in body:  # a rule nobody could check: refused
+                    self.failures.append(
+                        (
+                            body["task"],
+                            CheckName.INSPECTORS_CROSS_CHECK,
+                            "names a cross-check rule but no registry snapshots to check it by",
+                        )
+                    )
+                return
             problem = self._announcement(body)
             if problem is None:
                 self.passed[body["task"]] = self._summary(body)
+                rule = CrossCheck.from_announcement(body)
+                if rule.on:
+                    self.cross_checked[body["task"]] = self._rule_summary(rule)
             else:
                 self.failures.append((body["task"], *problem))
 
@@ -238,6 +294,15 @@ class MembershipAudit:
             f"{pool + excl} candidates from the snapshots ({pool} pooled, {excl} excluded), "
             f"{body['inspector_pool']['inspectors']} eligible inspectors"
         )
+
+    @staticmethod
+    def _rule_summary(rule: CrossCheck) -> str:
+        said = []
+        if rule.own_district:
+            said.append("every own-district pair is among the conflicts")
+        if rule.specialty:
+            said.append("every listed inspector holds the specialties the items ask for")
+        return "; ".join(said)
 
     def _announcement(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
         try:
@@ -259,12 +324,25 @@ class MembershipAudit:
         if problem is not None:
             return CheckName.POOL_MEMBERSHIP, problem
         window = body["window"]
+        rule = CrossCheck.from_announcement(body)
+        refs = [(ref["code"], ref["version"]) for ref in body["items"]]
+        needed = required_specialties(refs, self._specialties) if rule.specialty else frozenset()
         eligible = expected_inspectors(
-            rows["inspectors"], org_units, window["start"], window["end"]
+            rows["inspectors"], org_units, window["start"], window["end"], needed
         )
         problem = inspectors_problem(eligible, team_input.inspectors)
         if problem is not None:
             return CheckName.INSPECTORS_MEMBERSHIP, problem
+        if rule.own_district:
+            problem = cross_check_problem(
+                pooled,
+                team_input.inspectors,
+                team_input.conflicts,
+                rows["inspectors"],
+                rows["org-units"],
+            )
+            if problem is not None:
+                return CheckName.INSPECTORS_CROSS_CHECK, problem
         return None
 
     def _rows(self, registry: str, record_id: str) -> list[list[str]]:

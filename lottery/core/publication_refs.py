@@ -18,7 +18,9 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
   :mod:`lottery.core.rectification_refs`;
 - ``announcement.items``: every item a ``task-announcement`` cites (``{code, version}``) is an
   item of that version of the item list, published before it (R1: a task checks items of the
-  list in force, not codes of its own making).
+  list in force, not codes of its own making);
+- ``announcement.min_ratio``: the share it draws (``pool.picks`` of ``pool.candidates``) is not
+  below the ``min_ratio`` of any item it cites (:mod:`lottery.core.min_ratio`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import min_ratio
 from .check_names import CheckName
 from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
 from .rectification_refs import RECTIFICATION_TYPES, Rectifications
@@ -57,6 +60,7 @@ class References:
     _withdrawn: dict[str, str] = field(default_factory=dict)
     _picks: dict[str, int] = field(default_factory=dict)
     _item_lists: dict[int, frozenset[str]] = field(default_factory=dict)
+    _minimums: dict[int, dict[str, int | None]] = field(default_factory=dict)
     _rectifications: Rectifications = field(default_factory=Rectifications)
 
     def task_of(self, record: Record) -> str | None:
@@ -81,11 +85,10 @@ class References:
             return wrong
         if kind == "item-list":
             self._item_lists[body["version"]] = frozenset(i["code"] for i in body["items"])
+            self._minimums[body["version"]] = {i["code"]: i.get("min_ratio") for i in body["items"]}
         if kind == "task-announcement" and self.task in (None, body["task"]):
             self.counts["announcement"] += 1
-            problem = self._items_problem(body["items"])
-            if problem is not None:
-                return CheckName.ANNOUNCEMENT_ITEMS, f"task-announcement {body['task']}: {problem}"
+            return self._announcement(body)
         if kind == "task-draw":
             self._picks.setdefault(body["task"], body["picks"])
         if kind == "task-report" and self.task in (None, body["task"]):
@@ -108,6 +111,30 @@ class References:
         if kind == "penalty-withdrawal":
             return self._withdrawal(record)
         return None
+
+    def _announcement(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
+        problem = self._items_problem(body["items"])
+        if problem is not None:
+            return CheckName.ANNOUNCEMENT_ITEMS, f"task-announcement {body['task']}: {problem}"
+        problem = self._ratio_problem(body)
+        if problem is not None:
+            return CheckName.ANNOUNCEMENT_MIN_RATIO, f"task-announcement {body['task']}: {problem}"
+        return None
+
+    def _ratio_problem(self, body: Mapping[str, Any]) -> str | None:
+        """The share the announcement draws against its items' ``min_ratio`` (spec §4)."""
+        refs = [(ref["code"], ref["version"]) for ref in body["items"]]
+        picks, candidates = body["pool"]["picks"], body["pool"]["candidates"]
+        short = min_ratio.shortfall(
+            picks, candidates, min_ratio.cited_minimums(refs, self._minimums)
+        )
+        if short is None:
+            return None
+        code, minimum = short
+        return (
+            f"draws {picks} of {candidates} candidates ({min_ratio.percent(picks, candidates)}), "
+            f"below item {code}'s min_ratio of {minimum} basis points"
+        )
 
     def _items_problem(self, refs: Sequence[Mapping[str, Any]]) -> str | None:
         for ref in refs:

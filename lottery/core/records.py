@@ -67,6 +67,10 @@ _ITEM = s.obj(
         "checklist": s.array(
             s.obj({"point": s.text(500), "basis": s.text(1000)}), min_len=1, max_len=100
         ),
+        # The least share of the covered targets a task citing the item draws (basis points).
+        "min_ratio": s.integer(1, 10_000),
+        # 专业要求: the specialty an inspector needs under a task's cross-check rule.
+        "specialty": s.text(50),
     },
 )
 
@@ -309,6 +313,8 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         "cap_exceptions": s.array(
             s.obj({"target": s.ident, "reason": s.text(500)}), min_len=1, max_len=1000
         ),
+        # 交叉检查: the rule the team input's conflicts and inspector pool follow (spec §4).
+        "cross_check": s.obj({"own_district": s.boolean, "specialty": s.boolean}),
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").

@@ -101,7 +101,7 @@ def demo_items(version: int) -> list[ItemRow]:
             f"{LAW}第二十五条、第二十六条、第二十七条；《人民防空工程平时开发利用管理办法》",
             "人防工程平时使用",
             "维护管理制度和责任落实；平时使用不得影响防空效能，不得擅自改变工程主体结构",
-            ratio=500 if version == 1 else 800,
+            ratio=500 if version == 1 else 700,
             frequency="每年1次" if version == 1 else "每年2次",
             method=("onsite",),
             key_item=True,

@@ -209,6 +209,14 @@ def text_list(max_len: int) -> Parser:
     return parse
 
 
+def specialty(value: object) -> str:
+    """One specialty (专业要求), as an inspector's 专业领域 names it: no separator in it."""
+    s: str = text(50)(value)
+    if _SPLIT.search(s):
+        raise CellError("specialty.one", "专业要求只能填写一个专业（不能用 、 , ; / 分隔多个）")
+    return s
+
+
 _POINT_SEP = re.compile(r"[｜|]")
 MAX_POINTS = 100
 
@@ -261,9 +269,16 @@ def yes_no(value: object) -> bool:
     return hit
 
 
+_AT_LEAST = ("不低于", "不少于", "至少", "最低", "≥", ">=")
+"""Words before a plain percentage that say it is a minimum (an item's ratio always is)."""
+
+
 def ratio(value: object) -> int:
-    """A ratio in basis points: ``5%``, ``2.5%``, ``5`` (percent) -> 500, 250, 500."""
-    s = as_text(value).replace("％", "%").replace(" ", "")
+    """A ratio in basis points: ``5%``, ``2.5%``, ``5`` (percent) -> 500, 250, 500; also
+    ``不低于5%``, ``5％`` (an item's 抽查比例 is the least share a task draws)."""
+    s = as_text(value).replace("％", "%").replace(" ", "").replace("\u3000", "")
+    for word in _AT_LEAST:
+        s = s.removeprefix(word)
     try:
         pct = Decimal(s.removesuffix("%"))
     except InvalidOperation as exc:

@@ -149,6 +149,7 @@ class ItemRow:
     key_item: bool
     target_types: tuple[str, ...] = ()  # target type codes it covers; () = every type
     checklist: tuple[tuple[str, str], ...] = ()  # 检查要点: (point, legal basis), in order
+    specialty: str | None = None  # 专业要求: the specialty inspectors need under 交叉检查
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +376,7 @@ ITEMS = Layout(
             False,
             c.ratio,
             c.fmt_ratio,
-            doc="percent, e.g. 5% or 2.5% (kept in basis points)",
+            doc="the least share drawn, in percent: 5%, 2.5%, 不低于5% (kept in basis points)",
         ),
         Column("frequency", ("抽查频次", "频次"), False, c.text(200)),
         Column(
@@ -413,6 +414,13 @@ ITEMS = Layout(
             c.fmt_checklist,
             default=(),
             doc="one point per line (Alt+Enter in Excel), `要点｜依据`; empty = no checklist",
+        ),
+        Column(
+            "specialty",
+            ("专业要求", "所需专业"),
+            False,
+            c.specialty,
+            doc="one specialty, as the inspectors' 专业领域 names it; empty = none asked",
         ),
     ),
     ("code",),

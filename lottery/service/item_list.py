@@ -39,6 +39,7 @@ ITEM_FIELDS_ZH = {
     "key_item": "是否重点",
     "target_types": "抽查对象类型",
     "checklist": "检查要点",
+    "specialty": "专业要求",
 }
 
 

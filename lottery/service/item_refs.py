@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from lottery.core import min_ratio
+from lottery.core.cross_check import required_specialties
 from lottery.core.errors import InputError
 from lottery.storage.models import ItemListVersion
 
@@ -61,3 +63,39 @@ def cites_key_item(session: Session, refs: Sequence[tuple[str, int]]) -> bool:
     """Whether any cited item is a key item (重点事项: ``key_item`` in its version)."""
     held = _cited_versions(session, refs)
     return any(held.get(version, {}).get(code, {}).get("key_item") for code, version in refs)
+
+
+def cited_specialties(session: Session, refs: Sequence[tuple[str, int]]) -> frozenset[str]:
+    """The specialties (专业要求) the cited items ask for (empty: none asks for one)."""
+    held = _cited_versions(session, refs)
+    return required_specialties(
+        refs,
+        {v: {c: item.get("specialty") for c, item in codes.items()} for v, codes in held.items()},
+    )
+
+
+def cited_minimums(session: Session, refs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``(code, basis points)`` of the cited items with a ratio (抽查比例): the least share a
+    task citing them draws (docs/spec.md section 4, ``min_ratio``), in the task's order."""
+    held = _cited_versions(session, refs)
+    return min_ratio.cited_minimums(
+        refs, {v: {c: item.get("ratio") for c, item in codes.items()} for v, codes in held.items()}
+    )
+
+
+def check_minimums(
+    session: Session, refs: Sequence[tuple[str, int]], picks: int, candidates: int
+) -> None:
+    """Refuse a task that draws a smaller share than a cited item's ratio asks for.
+
+    Raises:
+        InputError: in Chinese, naming the item and both percentages.
+    """
+    short = min_ratio.shortfall(picks, candidates, cited_minimums(session, refs))
+    if short is not None:
+        code, minimum = short
+        raise InputError(
+            f"字段「ratios」：本任务抽取 {picks} 个对象、占候选对象 {candidates} 个的 "
+            f"{min_ratio.percent(picks, candidates)}，低于抽查事项 {code} 规定的抽查比例 "
+            f"{min_ratio.percent(minimum)}；请提高各风险等级的抽取比例"
+        )

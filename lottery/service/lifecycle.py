@@ -41,7 +41,7 @@ from lottery.core.draw import (
     prepare_announcement,
     reveal_fields,
 )
-from lottery.core.errors import InputError, LotteryError
+from lottery.core.errors import InfeasibleError, InputError, LotteryError
 from lottery.core.outcome import decode_outcome, decode_team_input
 from lottery.core.pool_blob import decode_pool
 from lottery.core.records import Record, make_record
@@ -61,11 +61,11 @@ from lottery.storage.models import (
 from .audit_trail import record_audit
 from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
-from .item_refs import check_item_refs
+from .item_refs import check_item_refs, check_minimums
 from .log import PublicLog
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
-from .pool_rules import load_registries
+from .pool_rules import cross_check_refusal, load_registries
 from .registry_view import publish_snapshot_in
 from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
@@ -275,15 +275,22 @@ class Lifecycle:
             # The announcement names the scope with its sub-units expanded (spec section 4):
             # their inspectors may go, as their targets may be drawn.
             params = dataclasses.replace(params, org_units=regs.org_units)
-            prepared = prepare_announcement(
-                params,
-                regs.candidates,
-                regs.inspectors,
-                commit=commitment(self._secret(session, task_id)),
-                exclusions=regs.exclusions,
-                conflicts=regs.conflicts,
-                previous=regs.previous,
-            )
+            try:
+                prepared = prepare_announcement(
+                    params,
+                    regs.candidates,
+                    regs.inspectors,
+                    commit=commitment(self._secret(session, task_id)),
+                    exclusions=regs.exclusions,
+                    conflicts=regs.conflicts,
+                    previous=regs.previous,
+                )
+            except InfeasibleError as exc:
+                if not params.cross_check.on:
+                    raise
+                raise cross_check_refusal(params, exc) from None
+            # The share drawn is not below a cited item's ratio (spec section 4, min_ratio).
+            check_minimums(session, params.items, prepared.pool.picks, prepared.pool.candidates)
             # The registries the pool was read from, published in the same transaction, so
             # that anyone can re-derive the pool from public data (spec section 4).
             fields = dict(prepared.fields)

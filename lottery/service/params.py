@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lottery.core.beacon import BeaconSpec
+from lottery.core.cross_check import CrossCheck
 from lottery.core.draw import TaskParams
 from lottery.storage.models import Task
 
@@ -29,6 +30,7 @@ def params_to_json(params: TaskParams) -> dict[str, Any]:
             if params.cap_exceptions
             else {}
         )
+        | ({"cross_check": params.cross_check.to_dict()} if params.cross_check.on else {})
     )
 
 
@@ -53,4 +55,5 @@ def params_from_task(task: Task) -> TaskParams:
         items=tuple((str(c), int(v)) for c, v in p.get("items", [])),
         disclose_early=bool(p.get("disclose_early", False)),
         cap_exceptions=tuple((str(t), str(r)) for t, r in p.get("cap_exceptions", [])),
+        cross_check=CrossCheck.from_announcement(p),
     )

@@ -15,13 +15,14 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from lottery.core.cross_check import has_specialties, own_district_pairs
 from lottery.core.draw import InspectorRow, TaskParams
-from lottery.core.errors import InputError
+from lottery.core.errors import InfeasibleError, InputError
 from lottery.core.pool import Candidate, Exclusion
 from lottery.core.visits import VISIT_CAP
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 
-from .item_refs import cited_target_types, cites_key_item
+from .item_refs import cited_specialties, cited_target_types, cites_key_item
 from .risk_policy import current_rules, effective_class
 
 ANNUAL_CAP = VISIT_CAP  # R4: at most two visits of one entity per calendar year
@@ -100,6 +101,9 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     classes = {c.id: c.risk for c in candidates}
     key_item = cites_key_item(session, params.items)
     ids = {c.id for c in candidates}
+    # 交叉检查, specialty: an inspector without every specialty the cited items ask for is
+    # not eligible (spec section 4); the public re-derives it from the inspectors snapshot.
+    needed = cited_specialties(session, params.items) if params.cross_check.specialty else None
     inspectors = [
         InspectorRow(
             i.id,
@@ -109,6 +113,7 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
             active=i.status == "active",
         )
         for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
+        if needed is None or has_specialties(i.specialties, needed)
     ]
     year = int(params.window_start[:4])
     # The cap counts visits (lottery.core.visits): inspections of one target on the same day
@@ -137,6 +142,15 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
     ]
     kept = tuple((t, excepted[t]) for t, _ in capped if t in excepted)
     conflicts = [(c.target, c.inspector) for c in session.exec(select(Conflict)) if c.target in ids]
+    if params.cross_check.own_district:
+        # 不得检查本辖区: an inspector never checks a target of the region their own unit
+        # governs; the pairs join the declared conflicts (spec section 4, ``cross_check``).
+        unit_regions = {u.code: u.region or "" for u in scope}
+        conflicts += own_district_pairs(
+            ((c.id, c.region) for c in candidates),
+            ((i.id, i.org_unit) for i in inspectors),
+            unit_regions,
+        )
     previous = [(t, i) for t, h in sorted(latest.items()) for i in h.inspectors]
     return Registries(
         tuple(u.code for u in scope),
@@ -147,4 +161,29 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
         previous,
         tuple(sorted(types)),
         kept,
+    )
+
+
+def cross_check_refusal(params: TaskParams, exc: InfeasibleError) -> InfeasibleError:
+    """The refusal of a task that no team can staff under its cross-check rule, in Chinese
+    (the console's task form and the API show it as it is)."""
+    rules = "、".join(
+        name
+        for on, name in (
+            (params.cross_check.own_district, "不得检查本辖区"),
+            (params.cross_check.specialty, "专业对口"),
+        )
+        if on
+    )
+    where = (
+        f"其中 {len(exc.targets)} 个候选对象（如 {exc.targets[0]}）可派的检查人员不足 "
+        f"{params.team_size} 人"
+        if exc.targets
+        else f"可派的检查人员不足以组成每组 {params.team_size} 人的检查组"
+    )
+    return InfeasibleError(
+        f"按交叉检查规则（{rules}）无法组成检查组：{where}。"
+        "本辖区的检查人员不能检查本辖区的对象，只含一个区县的任务无人可派；"
+        "请扩大任务范围（选择上级单位以抽调其他区县的人员）、减小每组人数，或取消交叉检查",
+        exc.targets,
     )

@@ -26,9 +26,10 @@ from lottery.registry_io.layouts import TARGET_TYPES
 from lottery.storage.models import Inspector, OrgUnit, Target
 
 from .item_list import TYPE_LABELS
+from .item_refs import check_minimums
 from .lifecycle import Lifecycle
 from .params import params_from_task
-from .pool_rules import ANNUAL_CAP, Registries, load_registries
+from .pool_rules import ANNUAL_CAP, Registries, cross_check_refusal, load_registries
 
 PLACEHOLDER_COMMIT = bytes(32)
 """Stands in for the office secret's commitment: the preview publishes nothing."""
@@ -89,7 +90,10 @@ def _inspector_reason(row: Inspector, start: date, end: date) -> str:
         return "检查人员状态不是“在岗”"
     if row.cert_valid_from > start:
         return f"执法证 {row.cert_valid_from.isoformat()} 起才有效，检查期间开始时尚未生效"
-    return f"执法证 {row.cert_valid_to.isoformat()} 到期，不能覆盖整个检查期间"
+    if row.cert_valid_to < end:
+        return f"执法证 {row.cert_valid_to.isoformat()} 到期，不能覆盖整个检查期间"
+    # Otherwise the cross-check rule's specialty left them out (pool_rules.load_registries).
+    return "交叉检查（专业对口）：不具备本任务抽查事项要求的专业"
 
 
 def _infeasible_zh(exc: InfeasibleError, names: dict[str, str], team_size: int) -> str:
@@ -226,10 +230,17 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
             previous=regs.previous,
         )
     except InfeasibleError as exc:
+        if params.cross_check.on:
+            return dataclasses.replace(result, problem=str(cross_check_refusal(params, exc)))
         names = _names_of_targets(lc, set(exc.targets[:20]))
         return dataclasses.replace(result, problem=_infeasible_zh(exc, names, params.team_size))
     except InputError as exc:
         return dataclasses.replace(result, problem=_pool_problem_zh(exc))
+    try:
+        with lc.session() as session:
+            check_minimums(session, params.items, pool.picks, pool.candidates)
+    except InputError as exc:
+        return dataclasses.replace(result, problem=str(exc))
     return dataclasses.replace(result, cap=prepared.cap, feasible=True)
 
 

@@ -632,6 +632,10 @@ def item_record_entry(row: ItemRow) -> dict[str, Any]:
         entry["target_types"] = [_TYPE_LABEL(t) for t in row.target_types]
     if row.checklist:  # 检查要点, each with its legal basis (docs/spec.md §2)
         entry["checklist"] = [{"point": p, "basis": b} for p, b in row.checklist]
+    if row.ratio is not None:  # the minimum a task citing it must draw (spec section 4)
+        entry["min_ratio"] = row.ratio
+    if row.specialty:  # 专业要求, for a task's cross-check rule (spec section 4)
+        entry["specialty"] = row.specialty
     return entry
 
 
@@ -650,6 +654,7 @@ def _item_stored(row: ItemRow) -> dict[str, Any]:
         "key_item": row.key_item,
         "target_types": list(row.target_types),
         "checklist": [[p, b] for p, b in row.checklist],
+        "specialty": row.specialty,
     }
 
 

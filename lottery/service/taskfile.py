@@ -17,6 +17,9 @@ Layout (docs/service.md has the full reference and an example)::
                                     # （以先到者为准）(docs/results.md)
     cap_exceptions:                 # optional: kept although checked twice this year (原则上)
       - {target: 91419901MA4L000001, reason: 群众投诉集中，需再次检查}
+    cross_check:                    # optional 交叉检查 (docs/service.md), both default false:
+      own_district: true            # 不得检查本辖区: no inspector checks their own unit's region
+      specialty: true               # 专业对口: inspectors need the cited items' 专业要求
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -33,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lottery.core.beacon import BeaconSpec
 from lottery.core.canonical import format_time
+from lottery.core.cross_check import CrossCheck
 from lottery.core.draw import TaskParams
 from lottery.core.errors import EncodingError, InputError
 
@@ -61,6 +65,20 @@ class CapException(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target: str = Field(pattern=r"^[0-9A-Z]{18}$", description="the target's USCC")
     reason: str = Field(min_length=1, max_length=500, description="published with the task")
+
+
+class CrossCheckRule(BaseModel):
+    """交叉检查: the rule of who may inspect what (docs/spec.md section 4)."""
+
+    model_config = ConfigDict(extra="forbid")
+    own_district: bool = Field(
+        default=False,
+        description="不得检查本辖区: no inspector checks a target in their own unit's region",
+    )
+    specialty: bool = Field(
+        default=False,
+        description="专业对口: inspectors must hold the 专业要求 of the cited items",
+    )
 
 
 class TaskDefinition(BaseModel):
@@ -92,6 +110,10 @@ class TaskDefinition(BaseModel):
         default=False,
         description="disclosure at the announced time or once every result is reviewed, "
         "whichever comes first (公开时间：公告时间或全部检查结果审核完毕时（以先到者为准）)",
+    )
+    cross_check: CrossCheckRule = Field(
+        default_factory=CrossCheckRule,
+        description="交叉检查: published with the announcement; both rules off by default",
     )
 
     def announce_time(self) -> dt.datetime | None:
@@ -137,6 +159,7 @@ class TaskDefinition(BaseModel):
             items=tuple((i.code, i.version) for i in self.items),
             disclose_early=self.disclose_early,
             cap_exceptions=tuple((e.target, e.reason.strip()) for e in self.cap_exceptions),
+            cross_check=CrossCheck(self.cross_check.own_district, self.cross_check.specialty),
         )
 
 

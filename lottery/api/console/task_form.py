@@ -218,6 +218,9 @@ def _times(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
             body["announce_at"] = _utc_text(at)
     if _one(form, "disclose_early") == "1":
         body["disclose_early"] = True
+    own, specialty = _one(form, "cross_own_district") == "1", _one(form, "cross_specialty") == "1"
+    if own or specialty:  # 交叉检查: absent when neither is ticked, as in older tasks
+        body["cross_check"] = {"own_district": own, "specialty": specialty}
 
 
 def _cap_exceptions(form: Form, body: dict[str, Any], errors: dict[str, str]) -> None:
@@ -333,6 +336,7 @@ _FIELD_OF = {  # where a model error is shown when the form's own checks let it 
     "announce_at": "announce_at",
     "disclose_early": "disclose_early",
     "cap_exceptions": "cap_exceptions",
+    "cross_check": "cross_own_district",
     "beacon": "beacon_kind",
 }
 
@@ -420,6 +424,8 @@ def form_from_task(task: Task) -> dict[str, Any]:
         "disclosure": to_beijing(p["disclosure"]),
         "announce_at": to_beijing(p["announce_at"]) if p.get("announce_at") else "",
         "disclose_early": "1" if p.get("disclose_early") else "",
+        "cross_own_district": "1" if (p.get("cross_check") or {}).get("own_district") else "",
+        "cross_specialty": "1" if (p.get("cross_check") or {}).get("specialty") else "",
         "cap_exceptions": "\n".join(f"{t}｜{r}" for t, r in p.get("cap_exceptions", [])),
     }
     values.update({f"ratio_{risk}": _percent(bp) for risk, bp in p["ratios"].items()})
