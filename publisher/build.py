@@ -8,6 +8,7 @@ offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from lottery.core import serving
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
 from publisher import pages, registry_pages, result_pages, task_pages
+from publisher.check_words import CHECKS_ZH
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
 from publisher.shards import MANIFEST, write_shards
@@ -27,6 +29,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 ASSETS_DIR = "assets/lottery"
 SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js", f"{ASSETS_DIR}/accessibility.js")
 STYLES = (f"{ASSETS_DIR}/site.css",)
+CHECK_WORDS = "check-words.json"
 TARGET_DATA = "targets/data"
 HEADERS_FILE = "_headers"
 
@@ -92,6 +95,10 @@ def build_site(
     count = write_pages(model, docs)
     shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
     shutil.copytree(ASSETS, docs / ASSETS_DIR)
+    # The checks' Chinese sentences, for the in-browser verifier (the same the pages show).
+    (docs / ASSETS_DIR / CHECK_WORDS).write_text(
+        json.dumps(CHECKS_ZH, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    )
     config = load_config(
         str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out.resolve()), strict=True
     )

@@ -71,6 +71,8 @@ class AuditReport:
     records: list[Record] = field(default_factory=list)
     publications: PublicationAudit | None = None
     sealed: SealedAudit = field(default_factory=SealedAudit)
+    not_applicable: list[tuple[str, Check]] = field(default_factory=list)
+    """Checks that do not apply, by scope, with why (neither passed nor failed)."""
 
     @property
     def ok(self) -> bool:
@@ -206,6 +208,8 @@ def _add_membership(report: AuditReport, get: Getter, task: str | None) -> None:
         audit.add(record)
     for name, check, detail in audit.failures:
         _fail(report, name, VerificationError(check, f"task {name}: {detail}"))
+    for name, why in audit.not_applicable.items():
+        report.not_applicable.append((name, Check(CheckName.POOL_MEMBERSHIP, why)))
     for name, summary in audit.passed.items():
         checks = [
             Check(CheckName.ANNOUNCEMENT_REGISTRIES, "the snapshots it names are published"),

@@ -14,7 +14,12 @@ those snapshots and the ``item-list`` records published before it, anyone can co
   team-input blob must list exactly these.
 
 So nobody can be left out of a draw, or slipped into one, without the published data showing
-it. Pure functions: no I/O; :class:`MembershipAudit` is fed records in log order.
+it. An announcement without ``registries`` is of the older format: its pools are not
+re-derived (reported as not applicable), unless an earlier announcement of the same log
+already named its snapshots, which fails ``announcement.registries`` (a forger dropping the
+member to escape the check).
+
+Pure functions: no I/O; :class:`MembershipAudit` is fed records in log order.
 """
 
 from __future__ import annotations
@@ -251,6 +256,9 @@ class MembershipAudit:
     passed: dict[str, str] = field(default_factory=dict)
     cross_checked: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    """Task -> why its pools are not re-derived (an announcement of the older format)."""
+    _first_named: str | None = None
     _snapshots: dict[str, Record] = field(default_factory=dict)
     _latest: dict[str, str] = field(default_factory=dict)
     _lists: dict[int, dict[str, list[str] | None]] = field(default_factory=dict)
@@ -268,7 +276,12 @@ class MembershipAudit:
             self._specialties[body["version"]] = {
                 i["code"]: i.get("specialty") for i in body["items"]
             }
-        elif record.type == "task-announcement" and self.task in (None, body["task"]):
+        elif record.type == "task-announcement":
+            earlier = self._first_named
+            if "registries" in body and earlier is None:
+                self._first_named = body["task"]
+            if self.task not in (None, body["task"]):
+                return
             if "registries" not in body:
                 if "cross_check" in body:  # a rule nobody could check: refused
                     self.failures.append(
@@ -278,6 +291,8 @@ class MembershipAudit:
                             "names a cross-check rule but no registry snapshots to check it by",
                         )
                     )
+                else:
+                    self._unnamed(body["task"], earlier)
                 return
             problem = self._announcement(body)
             if problem is None:
@@ -287,6 +302,24 @@ class MembershipAudit:
                     self.cross_checked[body["task"]] = self._rule_summary(rule)
             else:
                 self.failures.append((body["task"], *problem))
+
+    def _unnamed(self, task: str, earlier: str | None) -> None:
+        """An announcement without ``registries``: of the older format, or a forgery that
+        dropped the member once the log already carried it (spec §8)."""
+        if earlier is None:
+            self.not_applicable[task] = (
+                "not re-derived: the announcement names no registry snapshots "
+                "(made before the member existed)"
+            )
+        else:
+            self.failures.append(
+                (
+                    task,
+                    CheckName.ANNOUNCEMENT_REGISTRIES,
+                    "the announcement names no registry snapshots, but the announcement of "
+                    f"{earlier} earlier in this log does: the member cannot be dropped",
+                )
+            )
 
     def _summary(self, body: Mapping[str, Any]) -> str:
         pool, excl = body["pool"]["candidates"], body["exclusions"]["count"]

@@ -63,6 +63,10 @@ def report_json(audit: Audit) -> str:
                 }
                 for name, t in sorted(report.tasks.items())
             },
+            "not_applicable": [
+                {"scope": scope, "check": c.name, "detail": c.detail}
+                for scope, c in report.not_applicable
+            ],
             "failures": [
                 {"scope": scope, "check": failure.check, "detail": failure.detail}
                 for scope, failure in report.failures
@@ -167,6 +171,11 @@ def report_lines(audit: Audit, lang: str) -> list[str]:
         lines += [_ok(name, c, lang) for c in result.checks]
         status = STATUS_ZH.get(result.status, result.status) if zh else result.status
         lines.append(f"通过  [{name}] 状态：{status}" if zh else f"ok    [{name}] status: {status}")
+    for scope, check in report.not_applicable:
+        if zh:
+            lines.append(f"不适用 [{scope}] {check_sentence(check.name)}：{check.detail}")
+        else:
+            lines.append(f"n/a   [{scope}] {check.name:<20} {check.detail}")
     if report.publications is not None:
         lines += _publications(report.publications, lang)
     for scope, failure in report.failures:

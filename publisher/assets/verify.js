@@ -447,15 +447,74 @@
     return { keys, origin, entries: entries.value };
   }
 
+  // Record types the task page's checks read besides the task's own (any task's announcement:
+  // an earlier one naming its snapshots forbids a later one to drop them).
+  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement"]);
+
+  // reveal.early (docs/spec.md §8 item 11): a reveal dated before the disclosure time needs
+  // `disclose_early: true`, and the task's next records in the log are one inspection result
+  // per pick, none a correction, each dated as the reveal.
+  async function checkEarlyReveal(base, report, task, a, reveal, all) {
+    await report.run(
+      "reveal.early",
+      async () => {
+        const when = `任务于 ${reveal.body.time} 公开，早于公告的公开时间 ${a.disclosure}`;
+        if (a.disclose_early !== true) fail(`${when}，但公告没有选择提前公开`);
+        const digest = reveal.body.outcome;
+        const bytes = await fetchOptional(base, `blobs/${digest}`);
+        if (bytes === null) fail(`${when}，但抽取结果文件未公开`);
+        if ((await sha256Hex(bytes)) !== digest) fail(`${when}，但抽取结果文件与其 SHA-256 不符`);
+        let picks;
+        try {
+          picks = JSON.parse(strictUtf8.decode(bytes)).strata.flatMap((st) => st.picks.map((p) => p.target));
+        } catch (e) {
+          fail(`${when}，但抽取结果文件无法解析`);
+        }
+        const following = all
+          .filter((r) => r.index > reveal.index && r.body.task === task)
+          .sort((x, y) => x.index - y.index)
+          .slice(0, picks.length);
+        const targets = following.filter((r) => r.body.type === "inspection-result").map((r) => r.body.target);
+        const correcting = following.some((r) => r.body.supersedes !== undefined && r.body.supersedes !== null);
+        if (targets.length !== picks.length || canonical(targets.sort()) !== canonical([...picks].sort()) || correcting) {
+          fail(`${when}，但紧随其后的本任务记录不是每个抽中对象各一条检查结果（共 ${picks.length} 个抽中对象）`);
+        }
+        const late = following.filter((r) => r.body.time !== reveal.body.time);
+        if (late.length) fail(`${when}，但其后有 ${late.length} 条检查结果晚于公开时间（第一条 ${late[0].body.time}）`);
+        return picks.length;
+      },
+      (n) => `公告选择了提前公开，公开时 ${n} 个抽中对象的检查结果都已审核，并随公开一起公布`,
+    );
+  }
+
+  // The task's checks, then reveal.early last: as in `lottery verify` (docs/spec.md §8 item
+  // 11), a task that already failed a check is reported once, by that failure.
   async function verifyTask(task, base, report) {
+    const ctx = await verifyTaskRecords(task, base, report);
+    if (ctx.early) {
+      const { a, reveal, all } = ctx.early;
+      delete ctx.early;
+      if (report.failed.length) {
+        report.skip("reveal.early", "本任务已有检查未通过，提前公开的规则不再另行报告");
+      } else {
+        await checkEarlyReveal(base, report, task, a, reveal, all);
+      }
+    }
+    return ctx;
+  }
+
+  async function verifyTaskRecords(task, base, report) {
     const ctx = {};
     const log = await verifyLog(base, report);
     if (!log) return ctx;
     const { keys, origin } = log;
     const entries = { value: log.entries };
 
-    // (b) (c) the task's records: signature, key id, canonical JSON, record id.
+    // (b) (c) the task's records: signature, key id, canonical JSON, record id. Also the
+    // records the pool and result checks read (registry snapshots, item lists, every
+    // announcement, this task's other records such as its results): signed like the others.
     const records = [];
+    const context = [];
     const signatures = await report.run(
       "record.signature",
       async () => {
@@ -473,19 +532,22 @@
           } catch (e) {
             continue;
           }
-          if (!peek || peek.task !== task || !String(peek.type).startsWith("task-")) continue;
+          if (!peek || typeof peek !== "object") continue;
+          const own = peek.task === task && String(peek.type).startsWith("task-");
+          if (!own && peek.task !== task && !CONTEXT_TYPES.has(peek.type)) continue;
           const note = await openNote(entry, keys, `第 ${index} 条记录`);
           const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
           if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
           if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);
           const id = await sha256Hex(note.textBytes);
-          records.push({ index, id, body, keyIds: note.keyIds });
+          (own ? records : context).push({ index, id, body, keyIds: note.keyIds });
         }
         if (!records.length) fail(`日志中没有任务 ${task} 的记录`);
       },
       () =>
-        `本任务 ${records.length} 条记录的 Ed25519 签名均由公示公钥（编号 ` +
-        `${[...new Set(records.flatMap((r) => r.keyIds))].join("、")}）验证通过`,
+        `本任务 ${records.length} 条记录及所依据的 ${context.length} 条记录（名录库快照、抽查事项清单、` +
+        `各任务公告、本任务的检查结果等）的 Ed25519 签名均由公示公钥（编号 ` +
+        `${[...new Set([...records, ...context].flatMap((r) => r.keyIds))].join("、")}）验证通过`,
     );
     if (!signatures.ok) return ctx;
     report.add(
@@ -632,6 +694,25 @@
         `${a.exclusions.count} 户被排除的对象均不在候选名单中`,
       );
     }
+    if (exclusions && pool && a.cap_exceptions !== undefined) {
+      await report.run(
+        "exclusions.cap_exceptions",
+        () => {
+          const kept = a.cap_exceptions.map((e) => e.target);
+          const sorted = [...new Set(kept)].sort(byCodePoint);
+          if (canonical(kept) !== canonical(sorted)) fail("年度抽查次数例外对象应按统一社会信用代码排序，每户一次");
+          const members = new Set(pool.strata.flatMap((st) => st.candidates));
+          const excluded = new Set(exclusions.exclusions.map((e) => e.target));
+          const wrong = kept.filter((t) => !members.has(t) || excluded.has(t));
+          if (wrong.length) fail(`年度抽查次数例外对象不在候选名单中或已被排除：${wrong.slice(0, 5).join("、")}`);
+          return kept.length;
+        },
+        (n) => `${n} 户年度抽查次数例外对象都在候选名单中、没有被排除，每户写明了理由`,
+      );
+    }
+    const membershipStart = performance.now();
+    await checkMembership(base, report, ann, context, pool, exclusions, teamInput);
+    ctx.timings = { membership: Math.round(performance.now() - membershipStart) };
 
     if (draw) {
       // The number of picks the draw sealed is the pool's (the announcement's when the pool
@@ -750,6 +831,9 @@
       },
       `公开的抽取结果与抽取时封存的 SHA-256（${draw.body.outcome.slice(0, 16)}…）一致`,
     );
+    if (closing.body.type === "task-reveal" && Date.parse(closing.body.time) < Date.parse(a.disclosure)) {
+      ctx.early = { a, reveal: closing, all: [...records, ...context] };
+    }
     // Parse the published outcome even when its hash is wrong, to say what differs.
     let outcome = null;
     try {
@@ -763,6 +847,7 @@
       return ctx;
     }
     const secret = secretCheck.value;
+    const rerunStart = performance.now();
     const seed = await sha256(concat(TAG_SEED, fromHex(ann.id, 32, "公告编号"), beaconValue, secret));
     await report.run(
       "draw.seed",
@@ -842,6 +927,7 @@
     } else {
       report.skip("draw.outcome_bytes", "分组未通过，不再比对结果文件");
     }
+    ctx.timings.rerun = Math.round(performance.now() - rerunStart);
     return ctx;
   }
 
@@ -884,6 +970,10 @@
     const { keys, origin, entries } = log;
     const sealed = [];
     const withdrawals = [];
+    // The results page also checks the on-site records and the rectification references,
+    // which read the announcements, the item lists and the rectification records.
+    const withResults = types.includes("inspection-result");
+    const context = [];
     const signatures = await report.run(
       "record.signature",
       async () => {
@@ -897,17 +987,21 @@
           }
           const kind = peek && peek.type;
           const withdrawal = WITHDRAWAL_OF[kind];
-          if (!types.includes(kind) && !(withdrawal && types.includes(withdrawal[1]))) continue;
+          const extra = withResults && RESULT_CONTEXT.has(kind);
+          if (!types.includes(kind) && !(withdrawal && types.includes(withdrawal[1])) && !extra) continue;
           const note = await openNote(entry, keys, `第 ${index} 条记录`);
           const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
           if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
           if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);
-          if (body.v !== 2) fail(`第 ${index} 条记录的格式版本应为 2`);
+          if (!extra && body.v !== 2) fail(`第 ${index} 条记录的格式版本应为 2`);
           const id = await sha256Hex(note.textBytes);
-          (withdrawal ? withdrawals : sealed).push({ index, id, body });
+          (extra ? context : withdrawal ? withdrawals : sealed).push({ index, id, body });
         }
       },
-      () => `${sealed.length} 条带内容承诺的记录、${withdrawals.length} 条撤回记录的签名均验证通过`,
+      () =>
+        `${sealed.length} 条带内容承诺的记录、${withdrawals.length} 条撤回记录` +
+        (withResults ? `及所依据的 ${context.length} 条记录（公告、抽查事项清单、整改要求与复查）` : "") +
+        "的签名均验证通过",
     );
     if (!signatures.ok) return ctx;
     ctx.sealedRecords = sealed.length;
@@ -930,6 +1024,7 @@
       );
       if (ok.ok) for (const d of b.sealed) if (!withdrawn.has(d)) withdrawn.set(d, w);
     }
+    const contents = new Map(); // record id -> opened sealed content
     for (const r of sealed) {
       const name = sealedName(r.body);
       const digest = r.body.sealed;
@@ -951,13 +1046,381 @@
           "sealed.content",
           async () => {
             if ((await sha256Hex(bytes)) !== digest) fail(`${name}：内容文件的 SHA-256 与记录中的承诺不符（被改动）`);
-            checkSealedBlob(parseCanonical(bytes, `${name} 的内容文件`), r.body.type);
+            const blob = parseCanonical(bytes, `${name} 的内容文件`);
+            checkSealedBlob(blob, r.body.type);
+            contents.set(r.id, blob.content);
           },
           `${name}：内容文件的 SHA-256 与记录中的承诺一致`,
         );
       }
     }
+    if (withResults) checkResults(report, sealed, context, contents);
     return ctx;
+  }
+
+  // Record types the results page reads besides the results and their withdrawals.
+  const RESULT_CONTEXT = new Set(["item-list", "task-announcement", "rectification-order", "rectification-check"]);
+
+  // result.onsite of every opened result, then rectification.order / rectification.check.
+  function checkResults(report, sealed, context, contents) {
+    const log = [...sealed, ...context].sort((x, y) => x.index - y.index);
+    const lists = new Map();
+    const cited = new Map(); // task -> the checklist points its results answer
+    for (const r of log) {
+      if (r.body.type === "item-list") lists.set(r.body.version, new Map(r.body.items.map((i) => [i.code, i])));
+      if (r.body.type === "task-announcement") cited.set(r.body.task, expectedPoints(r.body.items || [], lists));
+    }
+    let onsite = 0;
+    let onsiteFailed = false;
+    for (const r of sealed) {
+      const content = contents.get(r.id);
+      if (r.body.type !== "inspection-result" || content === undefined) continue;
+      const problems = onsiteProblems(r.body.categories, content, cited.get(r.body.task));
+      if (problems.length) {
+        onsiteFailed = true;
+        report.add("result.onsite", false, `${sealedName(r.body)}：${problems[0]}`);
+      }
+      if ("checklist" in content || "started" in content) onsite += 1;
+    }
+    if (onsite && !onsiteFailed) {
+      report.add("result.onsite", true, `${onsite} 条检查结果的现场记录（检查要点、证据）与公开的结果一致`);
+    }
+    const refs = rectificationProblems(log);
+    for (const name of ["rectification.order", "rectification.check"]) {
+      const mine = refs.filter((x) => x.name === name);
+      const bad = mine.filter((x) => x.problem);
+      for (const x of bad) report.add(name, false, `${x.who}：${x.problem}`);
+      if (mine.length && !bad.length) {
+        report.add(name, true, `${mine.length} 条${name === "rectification.order" ? "整改要求" : "复查结果"}的引用和日期均正确`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- pool membership (spec §4)
+
+  // docs/spec.md §4 "Re-deriving the pools" and lottery/core/pool_membership.py, from the
+  // spec's words: the fields of each registry snapshot blob, in order (docs/export.md).
+  const SNAPSHOT_FIELDS = {
+    targets: ["uscc", "name", "type", "region", "risk_class", "status"],
+    inspectors: ["id", "name", "cert_no", "cert_valid_from", "cert_valid_to", "org_unit", "level", "specialties", "status"],
+    "org-units": ["code", "name", "level", "parent", "region"],
+  };
+  const REGISTRIES = ["org-units", "targets", "inspectors"];
+  const TARGET_ACTIVE = "正常";
+  const INSPECTOR_ACTIVE = "在岗";
+  const col = (registry, name) => SNAPSHOT_FIELDS[registry].indexOf(name);
+
+  // Unicode code point order (Python's str order): UTF-16 order differs above U+FFFF only.
+  const byCodePoint = (x, y) => compareBytes(utf8.encode(x), utf8.encode(y));
+
+  // True when some JSON object in `text` names a member twice (JSON.parse keeps the last
+  // silently; `lottery verify` refuses the blob, and so must we). `text` is valid JSON.
+  function hasDuplicateMembers(text) {
+    const stack = []; // per open container: a Set of member names, or null for an array
+    let expectKey = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        let j = i + 1;
+        while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+        if (expectKey) {
+          const key = JSON.parse(text.slice(i, j + 1));
+          const members = stack[stack.length - 1];
+          if (members.has(key)) return true;
+          members.add(key);
+          expectKey = false;
+        }
+        i = j;
+      } else if (c === "{") {
+        stack.push(new Set());
+        expectKey = true;
+      } else if (c === "[") {
+        stack.push(null);
+      } else if (c === "}" || c === "]") {
+        stack.pop();
+      } else if (c === ",") {
+        expectKey = stack[stack.length - 1] !== null;
+      }
+    }
+    return false;
+  }
+
+  // The rows of a registry snapshot blob, each an array in SNAPSHOT_FIELDS order.
+  function snapshotRows(bytes, registry) {
+    let text;
+    let body;
+    try {
+      text = strictUtf8.decode(bytes);
+      body = JSON.parse(text);
+    } catch (e) {
+      fail(`${registry} 快照文件不是 JSON`);
+    }
+    if (hasDuplicateMembers(text)) fail(`${registry} 快照文件中有重复的字段`);
+    if (!body || typeof body !== "object" || Array.isArray(body)) fail(`${registry} 快照文件不是对象`);
+    if (Object.keys(body).sort().join(",") !== "fields,registry,rows,type") fail(`${registry} 快照文件的字段不符`);
+    if (body.type !== "registry-snapshot" || body.registry !== registry) fail(`快照文件不是 ${registry} 的快照`);
+    const fields = SNAPSHOT_FIELDS[registry];
+    if (canonical(body.fields) !== canonical(fields)) fail(`${registry} 快照文件的列不符`);
+    const rows = body.rows;
+    const ok =
+      Array.isArray(rows) &&
+      rows.every((r) => Array.isArray(r) && r.length === fields.length && r.every((v) => typeof v === "string"));
+    if (!ok) fail(`${registry} 快照文件的每行应为 ${fields.length} 个字符串`);
+    return rows;
+  }
+
+  // The target types the cited items cover (null: every type). `lists`: version -> {code: types|null}.
+  function coveredTypes(items, lists) {
+    const types = new Set();
+    for (const ref of items) {
+      const list = lists.get(ref.version);
+      const named = list && Object.prototype.hasOwnProperty.call(list, ref.code) ? list[ref.code] : null;
+      for (const t of named || []) types.add(t);
+    }
+    return types.size ? types : null;
+  }
+
+  // Candidates: Map uscc -> [region, risk class].
+  function expectedCandidates(targets, units, orgUnits, types) {
+    const code = col("org-units", "code");
+    const unitRegion = col("org-units", "region");
+    const scope = new Set(orgUnits);
+    const regions = new Set(units.filter((u) => scope.has(u[code]) && u[unitRegion]).map((u) => u[unitRegion]));
+    const [uscc, kind, region, risk, status] = ["uscc", "type", "region", "risk_class", "status"].map((n) => col("targets", n));
+    const out = new Map();
+    for (const t of targets) {
+      if (t[status] === TARGET_ACTIVE && regions.has(t[region]) && (types === null || types.has(t[kind]))) {
+        out.set(t[uscc], [t[region], t[risk]]);
+      }
+    }
+    return out;
+  }
+
+  // Eligible inspectors' ids, in code point order.
+  function expectedInspectors(inspectors, orgUnits, start, end) {
+    const [id, unit, from, to, status] = ["id", "org_unit", "cert_valid_from", "cert_valid_to", "status"].map((n) =>
+      col("inspectors", n),
+    );
+    const scope = new Set(orgUnits);
+    return inspectors
+      .filter((i) => i[status] === INSPECTOR_ACTIVE && scope.has(i[unit]) && i[from] <= start && i[to] >= end)
+      .map((i) => i[id])
+      .sort(byCodePoint);
+  }
+
+  // What is wrong with a pool (Map id -> [region, risk]) and its exclusions, or null.
+  function poolProblem(expected, pooled, excluded) {
+    const listed = new Set([...pooled.keys(), ...excluded]);
+    const missing = [...expected.keys()].filter((t) => !listed.has(t)).sort(byCodePoint);
+    if (missing.length) return `${missing.length} 户符合条件的对象既不在名单中、也未列明排除理由，第一户是 ${missing[0]}`;
+    const extra = [...listed].filter((t) => !expected.has(t)).sort(byCodePoint);
+    if (extra.length) return `名单或排除名单中有 ${extra.length} 户不符合条件的对象，第一户是 ${extra[0]}`;
+    const moved = [...pooled.keys()]
+      .filter((t) => canonical(pooled.get(t)) !== canonical(expected.get(t)))
+      .sort(byCodePoint);
+    if (moved.length) {
+      const t = moved[0];
+      return (
+        `${moved.length} 户对象所在的分层与快照不符，第一户是 ${t}：名单中为 ${pooled.get(t).join("|")}，` +
+        `快照为 ${expected.get(t).join("|")}`
+      );
+    }
+    return null;
+  }
+
+  function inspectorsProblem(expected, listed) {
+    const have = new Set(listed);
+    const want = new Set(expected);
+    const missing = expected.filter((i) => !have.has(i)).sort(byCodePoint);
+    if (missing.length) return `${missing.length} 名符合条件的执法人员不在备选名单中，第一名是 ${missing[0]}`;
+    const extra = listed.filter((i) => !want.has(i)).sort(byCodePoint);
+    if (extra.length) return `备选名单中有 ${extra.length} 名不符合条件的执法人员，第一名是 ${extra[0]}`;
+    return null;
+  }
+
+  // announcement.registries, pool.membership, inspectors.membership of one announcement.
+  // `context`: the signed records of the log the checks read (snapshots, item lists, other
+  // announcements), with their log index.
+  async function checkMembership(base, report, ann, context, pool, exclusions, teamInput) {
+    const a = ann.body;
+    const before = context.filter((r) => r.index < ann.index);
+    if (a.registries === undefined) {
+      const earlier = before.find((r) => r.body.type === "task-announcement" && r.body.registries !== undefined);
+      if (earlier) {
+        report.add(
+          "announcement.registries",
+          false,
+          `公告没有注明名录库快照，但日志中更早的任务 ${earlier.body.task} 的公告已经注明：这一字段不能去掉`,
+        );
+      } else {
+        report.skip("pool.membership", "不适用：公告没有注明名录库快照（公告早于这一字段），名单无法按快照重新推算");
+      }
+      return;
+    }
+    const snapshots = await report.run(
+      "announcement.registries",
+      async () => {
+        const rows = {};
+        for (const name of REGISTRIES) {
+          const id = a.registries[name];
+          const all = before.filter((r) => r.body.type === "registry-snapshot" && r.body.registry === name);
+          const rec = all.find((r) => r.id === id);
+          if (!rec) fail(`公告注明的 ${name} 快照 ${String(id).slice(0, 16)}… 不是公告之前公开的 ${name} 快照记录`);
+          if (rec !== all[all.length - 1]) {
+            fail(`公告注明的 ${name} 快照 ${id.slice(0, 16)}… 不是公告时有效（最新）的快照 ${all[all.length - 1].id.slice(0, 16)}…`);
+          }
+          const bytes = await fetchOptional(base, `blobs/${rec.body.blob}`);
+          if (bytes === null) fail(`${name} 快照文件未公开`);
+          if ((await sha256Hex(bytes)) !== rec.body.blob) fail(`${name} 快照文件与记录中的 SHA-256 不符`);
+          rows[name] = snapshotRows(bytes, name);
+        }
+        return rows;
+      },
+      (rows) =>
+        `公告注明的三份名录库快照都在公告之前公开且为当时最新：组织机构 ${rows["org-units"].length} 行、` +
+        `检查对象 ${rows.targets.length} 行、执法人员 ${rows.inspectors.length} 行`,
+    );
+    if (!snapshots.ok) {
+      report.skip("pool.membership", "名录库快照未通过核验，无法重新推算名单");
+      return;
+    }
+    const rows = snapshots.value;
+    const lists = new Map();
+    for (const r of before) {
+      if (r.body.type !== "item-list") continue;
+      const items = {};
+      for (const i of r.body.items) items[i.code] = i.target_types === undefined ? null : i.target_types;
+      lists.set(r.body.version, items);
+    }
+    const types = coveredTypes(a.items, lists);
+    await report.run(
+      "pool.membership",
+      () => {
+        if (!pool || !exclusions) fail("候选对象名单或排除名单无法读取，无法比对");
+        const expected = expectedCandidates(rows.targets, rows["org-units"], a.org_units, types);
+        const pooled = new Map();
+        for (const st of pool.strata) for (const c of st.candidates) pooled.set(c, [st.region, st.risk]);
+        const problem = poolProblem(expected, pooled, exclusions.exclusions.map((e) => e.target));
+        if (problem) fail(problem);
+        return { pooled: pooled.size, excluded: exclusions.exclusions.length };
+      },
+      (n) =>
+        `按快照和抽查事项清单重新推算出 ${n.pooled + n.excluded} 户符合条件的对象` +
+        `（${n.pooled} 户在名单中，${n.excluded} 户列明了排除理由），没有遗漏、没有多出，分层一致`,
+    );
+    await report.run(
+      "inspectors.membership",
+      () => {
+        if (!teamInput) fail("执法检查人员名单无法读取，无法比对");
+        const eligible = expectedInspectors(rows.inspectors, a.org_units, a.window.start, a.window.end);
+        const problem = inspectorsProblem(eligible, teamInput.inspectors);
+        if (problem) fail(problem);
+        return eligible.length;
+      },
+      (n) => `按执法人员快照重新推算出 ${n} 名符合条件的执法人员，与备选名单完全相同`,
+    );
+  }
+
+  // ---------------------------------------------------------------- results (spec §8, docs/results.md)
+
+  const NO_PROBLEM = "未发现问题";
+  const FAILED_ANSWER = "不符合";
+  // Python's truth value of a JSON value (lottery verify reads `not content.get(...)`).
+  const pyFalsy = (v) =>
+    v === undefined || v === null || v === false || v === 0 || v === "" ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && !Array.isArray(v) && v !== null && Object.keys(v).length === 0);
+  const pyStr = (v) => (v === undefined ? "" : v === null ? "None" : String(v));
+  const onlyNoProblem = (categories) => categories.length === 1 && categories[0] === NO_PROBLEM;
+
+  // The (item, point) pairs a result answers: the checklist of each cited item, in order,
+  // looked up in that version of the item list (lists: version -> code -> item), each once.
+  function expectedPoints(refs, lists) {
+    const out = [];
+    const seen = new Set();
+    for (const ref of refs) {
+      const key = `${ref.code}\u0000${ref.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const list = lists.get(ref.version);
+      const item = (list && list.get(String(ref.code))) || {};
+      for (const p of item.checklist || []) out.push([String(ref.code), String(p.point)]);
+    }
+    return out;
+  }
+
+  // result.onsite: what is wrong with a result's sealed content (empty when nothing).
+  function onsiteProblems(categories, content, expected) {
+    const problems = [];
+    const answers = content.checklist || [];
+    if (expected !== undefined) {
+      const given = answers.map((x) => [pyStr(x.item), pyStr(x.point)]);
+      if (canonical(given) !== canonical(expected)) {
+        const has = (list, p) => list.some((q) => q[0] === p[0] && q[1] === p[1]);
+        const missing = expected.filter((p) => !has(given, p));
+        const extra = given.filter((p) => !has(expected, p));
+        problems.push(
+          missing.length
+            ? `没有回答事项 ${missing[0][0]} 的检查要点“${missing[0][1]}”`
+            : extra.length
+              ? `回答的“${extra[0][1]}”不是事项 ${extra[0][0]} 的检查要点`
+              : "检查要点的回答顺序与抽查事项清单不符",
+        );
+      }
+    }
+    const failed = answers.filter((x) => x.answer === FAILED_ANSWER);
+    if (failed.length && onlyNoProblem(categories)) problems.push(`要点“${failed[0].point}”为不符合，结果却是未发现问题`);
+    for (const x of failed) if (!pyStr(x.note).trim()) problems.push(`要点“${x.point}”为不符合，但没有说明`);
+    const newFormat = "checklist" in content || "started" in content;
+    const reason = pyStr(content.no_evidence_reason).trim();
+    if (newFormat && !onlyNoProblem(categories) && pyFalsy(content.evidence) && !reason) {
+      problems.push("发现问题的结果没有证据，也没有说明原因");
+    }
+    return problems;
+  }
+
+  // rectification.order / rectification.check over the log (records in log order).
+  function rectificationProblems(records) {
+    const results = new Map();
+    const superseded = new Map();
+    const orders = new Map();
+    const checked = new Map();
+    const out = [];
+    for (const r of records) {
+      const b = r.body;
+      const who = `${b.task}/${b.target}`;
+      if (b.type === "inspection-result") {
+        if (b.supersedes !== null && b.supersedes !== undefined && !superseded.has(b.supersedes)) {
+          superseded.set(b.supersedes, r.id);
+        }
+        results.set(r.id, r);
+      } else if (b.type === "rectification-order") {
+        orders.set(r.id, r);
+        const result = results.get(b.result);
+        let problem = null;
+        if (!result) problem = `指向的 ${String(b.result).slice(0, 16)}… 不是此前公开的检查结果`;
+        else if (result.body.task !== b.task || result.body.target !== b.target) problem = `整改对象 ${who} 与所指检查结果的对象不符`;
+        else if (superseded.has(b.result)) problem = "所指检查结果在整改要求之前已被更正";
+        else if (onlyNoProblem(result.body.categories)) problem = "所指检查结果未发现问题";
+        else if (b.due < beijingDate(b.time)) problem = `整改期限 ${b.due} 早于下达之日 ${beijingDate(b.time)}`;
+        out.push({ name: "rectification.order", who, problem });
+      } else if (b.type === "rectification-check") {
+        const order = orders.get(b.order);
+        let problem = null;
+        if (!order) problem = `指向的 ${String(b.order).slice(0, 16)}… 不是此前公开的整改要求`;
+        else if (order.body.task !== b.task || order.body.target !== b.target) problem = `复查对象 ${who} 与所指整改要求的对象不符`;
+        else if (checked.has(b.order)) problem = "该整改要求已经复查过";
+        if (order && !problem) {
+          checked.set(b.order, r.id);
+          const ordered = beijingDate(order.body.time);
+          const published = beijingDate(b.time);
+          if (b.date < ordered) problem = `复查日期 ${b.date} 早于整改要求下达之日 ${ordered}`;
+          else if (b.date > published) problem = `复查日期 ${b.date} 晚于复查结果公开之日 ${published}`;
+        }
+        out.push({ name: "rectification.check", who, problem });
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- the page
@@ -970,7 +1433,25 @@
   const visible = (text) =>
     String(text).replace(HIDDEN, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`);
 
-  function render(container, report, ctx, error) {
+  // The plain-Chinese sentence of each check, the same the site's pages show
+  // (publisher/check_words.py, written next to this script as check-words.json by the
+  // publisher). Without it the list shows the check names alone.
+  const WORDS_URL = new URL("check-words.json", SCRIPT_URL).href;
+  let words = null;
+  async function loadWords() {
+    if (words === null) {
+      try {
+        const response = await fetch(WORDS_URL, { cache: "no-store" });
+        words = response.ok ? await response.json() : {};
+      } catch (e) {
+        words = {};
+      }
+      if (!words || typeof words !== "object") words = {};
+    }
+    return words;
+  }
+
+  function render(container, report, ctx, error, sentences) {
     container.textContent = "";
     const list = document.createElement("ul");
     list.className = "lottery-checks";
@@ -981,7 +1462,16 @@
       li.append(`${ICON[item.state]} `);
       const code = document.createElement("code");
       code.textContent = item.name;
-      li.append(code, `：${visible(item.detail)}`);
+      const sentence = Object.prototype.hasOwnProperty.call(sentences, item.name) ? sentences[item.name] : null;
+      if (typeof sentence === "string") {
+        const words = document.createElement("span");
+        words.className = "lottery-check-words";
+        words.textContent = visible(sentence);
+        li.append(words, "（", code, "）");
+      } else {
+        li.append(code);
+      }
+      li.append(`：${visible(item.detail)}`);
       list.append(li);
     }
     const verdict = document.createElement("p");
@@ -1009,6 +1499,8 @@
     }
     verdict.textContent = text;
     container.dataset.failed = failed.map((f) => f.name).join(" ");
+    // Milliseconds of the pool re-derivation and of the draw re-run (docs/benchmarks.md).
+    container.dataset.timings = JSON.stringify((ctx && ctx.timings) || {});
     container.append(verdict, list);
   }
 
@@ -1034,7 +1526,7 @@
     } catch (e) {
       error = String(e && e.message ? e.message : e);
     }
-    render(container, report, ctx, error);
+    render(container, report, ctx, error, await loadWords());
     container.dataset.state = "done";
     button.disabled = false;
   }
@@ -1065,6 +1557,19 @@
   // on the real site this line does nothing and nothing of the verifier is exposed.
   const testHook = globalThis.__LOTTERY_VERIFIER_TEST__;
   if (testHook && typeof testHook === "object") {
-    testHook.api = { selectStratum, assignTeams, groupPairs, canonical };
+    testHook.api = {
+      selectStratum,
+      assignTeams,
+      groupPairs,
+      canonical,
+      coveredTypes,
+      expectedCandidates,
+      expectedInspectors,
+      poolProblem,
+      snapshotRows,
+      onsiteProblems,
+      expectedPoints,
+      rectificationProblems,
+    };
   }
 })();

@@ -12,14 +12,20 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jieba
 import pytest
 
-from lottery.demo.city import run_demo
+from lottery.core.canonical import canonical_json, sha256_hex
+from lottery.core.records import Record, make_record
+from lottery.demo.city import demo_settings, run_demo
+from lottery.export.write import write_export
+from lottery.storage.keys import load_signer
 from publisher.build import build_site
+from publisher.check_words import CHECKS_ZH
 from publisher.model import load_model
 from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
 from tests.core.test_verify_attacks import swap_first_pick
@@ -56,6 +62,49 @@ def _tamper(site: Path, export: Path) -> dict[str, str]:
     return {"T2026-003-old": old, "T2026-003-new": spare}
 
 
+def _republish(demo: Path, export: Path, out: Path, notes: list[bytes]) -> None:
+    """Publish ``notes`` as the demo office's whole log, signed with its own key (what a
+    dishonest office can do: the signatures, the checkpoint and the root all verify)."""
+    settings = demo_settings(demo)
+    signer = load_signer(settings.office_key_file)
+    blobs = {p.name: p.read_bytes() for p in (export / "blobs").iterdir()}
+    keys = (export / "keys" / "office.vkey").read_text(encoding="utf-8").split()
+    write_export(out, notes, blobs, signer, origin=settings.log_origin, public_keys=keys)
+
+
+def _leave_out_a_candidate(demo: Path, export: Path, out: Path, records: list[Record]) -> str:
+    """T2026-004 (announced): one candidate dropped from its pool, counts kept consistent,
+    the announcement re-signed; the snapshots it names are untouched. Return the target."""
+    ann = next(
+        r for r in records if r.type == "task-announcement" and r.body["task"] == "T2026-004"
+    )
+    pool = json.loads((export / "blobs" / ann.body["pool"]["sha256"]).read_bytes())
+    stratum = next(st for st in pool["strata"] if len(st["candidates"]) > 1)
+    left_out = stratum["candidates"].pop(0)
+    n, bp = len(stratum["candidates"]), ann.body["ratios"][stratum["risk"]]
+    stratum["count"] = min(n, (n * bp + 9999) // 10000)
+    blob = canonical_json(pool)
+    fields = {k: v for k, v in ann.body.items() if k not in ("type", "v", "log", "time")}
+    fields["pool"] = fields["pool"] | {
+        "sha256": sha256_hex(blob),
+        "candidates": ann.body["pool"]["candidates"] - 1,
+        "picks": sum(st["count"] for st in pool["strata"]),
+    }
+    signer = load_signer(demo_settings(demo).office_key_file)
+    when = datetime.fromisoformat(ann.body["time"].replace("Z", "+00:00"))
+    forged = make_record("task-announcement", ann.body["log"], when, fields, [signer])
+    _republish(demo, export, out, [forged if r is ann else r.note for r in records])
+    (out / "blobs" / sha256_hex(blob)).write_bytes(blob)
+    return str(left_out)
+
+
+def _move(records: list[Record], which: Record, before: Record) -> list[bytes]:
+    """The log's notes with ``which`` moved to just before ``before``."""
+    rest = [r for r in records if r is not which]
+    at = rest.index(before)
+    return [r.note for r in [*rest[:at], which, *rest[at:]]]
+
+
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("browser")
@@ -79,13 +128,25 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     secret = reveal.body["secret"]
     at = data.index(f'"secret":"{secret}"'.encode()) + len('"secret":"')
     bundle.write_bytes(data[:at] + (b"0" if data[at : at + 1] != b"0" else b"1") + data[at + 1 :])
+    # Whole logs re-signed with the demo office's key, under the good site's forged/<name>/.
+    records = load_model(export).report.records
+    demo = root / "demo"
+    left_out = _leave_out_a_candidate(demo, export, good / "forged" / "left-out", records)
+    # T2026-005 revealed early: one of its results moved from after the reveal to before it.
+    reveal = next(r for r in records if r.type == "task-reveal" and r.body["task"] == "T2026-005")
+    result = next(r for r in records[records.index(reveal) :] if r.type == "inspection-result")
+    _republish(demo, export, good / "forged" / "early", _move(records, result, reveal))
+    # The re-check logged before the rectification order it names.
+    order = next(r for r in records if r.type == "rectification-order")
+    check = next(r for r in records if r.type == "rectification-check")
+    _republish(demo, export, good / "forged" / "recheck", _move(records, check, order))
     servers = {
         name: StaticServer(path)
         for name, path in (("good", good), ("bad", bad), ("forged", forged))
     }
     try:
         yield {name: server.url for name, server in servers.items()} | {
-            "changes": changes,
+            "changes": changes | {"left-out": left_out},
             "model": load_model(export),
         }
     finally:
@@ -109,9 +170,14 @@ def page(browser: Any) -> Iterator[Any]:
     assert not errors, f"script errors: {errors}"
 
 
-def _verify(page: Any, base: str, task: str) -> dict[str, Any]:
-    """Open the task page, press the button, wait for the verdict; return what it shows."""
-    page.goto(f"{base}tasks/{task}/")
+def _verify(page: Any, base: str, task: str, export: str | None = None) -> dict[str, Any]:
+    """Open the task page (``task`` may be another page's path ending in /), point the
+    verifier at ``export`` if given, press the button, wait for the verdict."""
+    page.goto(f"{base}{task}" if task.endswith("/") else f"{base}tasks/{task}/")
+    if export is not None:
+        page.evaluate(
+            "(e) => { document.querySelector('.lottery-verifier').dataset.export = e; }", export
+        )
     button = page.get_by_role("button", name="在浏览器中验证")
     button.click()
     result = page.locator(".lottery-verify-result[data-state=done]")
@@ -126,6 +192,7 @@ def _verify(page: Any, base: str, task: str) -> dict[str, Any]:
         "failed": (result.get_attribute("data-failed") or "").split(),
         "checks": checks,
         "text": result.inner_text(),
+        "timings": json.loads(result.get_attribute("data-timings") or "{}"),
     }
 
 
@@ -242,10 +309,19 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
         "draw.selection",
         "draw.teams",
         "draw.outcome_bytes",
+        "announcement.registries",
+        "pool.membership",
+        "inspectors.membership",
     ):
         assert result["checks"].get(name) == "pass", (name, result["text"])
     assert set(result["checks"].values()) == {"pass"}
     assert "RFC 3797" in result["text"] and "核验通过" in result["text"]
+    # The same plain-Chinese sentences as the site's pages (publisher/check_words.py).
+    for name in ("pool.membership", "inspectors.membership", "commit.reveal"):
+        assert f"{CHECKS_ZH[name]}（{name}）" in result["text"], name
+    # 1,093 candidates re-derived from the snapshots (the 2 excluded ones too).
+    assert "1095 户符合条件的对象（1093 户在名单中，2 户列明了排除理由）" in result["text"]
+    assert result["timings"]["membership"] >= 0 and result["timings"]["rerun"] >= 0
 
 
 def test_verifier_passes_on_the_drand_task_and_defers_bls(page: Any, sites: dict[str, Any]) -> None:
@@ -312,3 +388,39 @@ def test_verifier_passes_on_the_early_disclosed_task(page: Any, sites: dict[str,
     result = _verify(page, sites["good"], "T2026-005")
     assert result["verdict"] == "pass", result["text"]
     assert result["checks"]["draw.outcome_bytes"] == "pass"
+    assert result["checks"]["reveal.early"] == "pass"
+    assert result["checks"]["pool.membership"] == "pass"
+    assert "27 个抽中对象的检查结果" in result["text"]
+
+
+def test_a_candidate_left_out_of_the_pool_fails_pool_membership(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    # Re-signed by the office: everything verifies but the re-derivation from the snapshots.
+    result = _verify(page, sites["good"], "T2026-004", "../../forged/left-out/")
+    assert result["failed"] == ["pool.membership"], result["text"]
+    assert result["checks"]["announcement.registries"] == "pass"
+    assert result["checks"]["inspectors.membership"] == "pass"
+    assert result["checks"]["pool.summary"] == "pass"
+    assert sites["changes"]["left-out"] in result["text"]
+    assert "既不在名单中、也未列明排除理由" in result["text"]
+
+
+def test_a_result_published_before_the_early_reveal_fails(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["good"], "T2026-005", "../../forged/early/")
+    assert result["failed"] == ["reveal.early"], result["text"]
+    assert result["checks"]["draw.outcome_bytes"] == "pass"
+
+
+def test_the_results_page_runs_the_onsite_and_rectification_checks(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    result = _verify(page, sites["good"], "results/")
+    assert result["verdict"] == "pass", result["text"]
+    for name in ("result.onsite", "rectification.order", "rectification.check"):
+        assert result["checks"][name] == "pass", name
+    assert "115 条检查结果的现场记录" in result["text"]
+    forged = _verify(page, sites["good"], "results/", "../forged/recheck/")
+    assert forged["failed"] == ["rectification.check"], forged["text"]
+    assert forged["checks"]["rectification.order"] == "pass"
+    assert "不是此前公开的整改要求" in forged["text"]

@@ -137,3 +137,12 @@ def test_data_tables_are_kept_out_of_the_search_index(built_site: BuiltSite) -> 
     assert not {loc for loc in locations if re.match(r"^(log|results)/[^/]+/$", loc)}
     assert (built_site.site / "log" / "1" / "index.html").is_file()
     assert (built_site.site / "results" / "T2026-0001" / "index.html").is_file()
+
+
+def test_the_in_browser_verifier_gets_the_pages_check_sentences(built_site: BuiltSite) -> None:
+    from publisher.check_words import CHECKS_ZH
+
+    path = built_site.site / "assets" / "lottery" / "check-words.json"
+    assert json.loads(path.read_text("utf-8")) == CHECKS_ZH
+    # Next to verify.js, which fetches it relative to its own URL.
+    assert (path.parent / "verify.js").is_file()

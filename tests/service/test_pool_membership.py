@@ -302,3 +302,71 @@ def test_registries_naming_a_snapshot_no_longer_in_force_fails(
     forged.insert(records.index(ann), newer)
     forged.insert(records.index(ann) + 1, ann)
     _fails_with(_failures(forged, blobs), CheckName.ANNOUNCEMENT_REGISTRIES, "in force")
+
+
+def _without_registries(service: Lifecycle, ann: Record) -> Record:
+    fields = {k: v for k, v in ann.body.items() if k not in ("type", "v", "log", "time")}
+    del fields["registries"]
+    return _sign(service, "task-announcement", fields, lc.T_ANNOUNCE)
+
+
+def test_an_announcement_of_the_older_format_is_reported_not_rederived(
+    service: Lifecycle, tmp_path: Path
+) -> None:
+    _announce(service)
+    records, blobs = _export(service, tmp_path / "export")
+    ann = next(r for r in records if r.type == "task-announcement")
+    older = [r if r is not ann else _without_registries(service, ann) for r in records]
+    audit = MembershipAudit(blobs.__getitem__)
+    for record in older:
+        audit.add(record)
+    assert audit.failures == []
+    assert audit.passed == {}
+    assert "names no registry snapshots" in audit.not_applicable[TASK]
+    # lottery verify lists it as not applicable: neither a passed check nor a failure.
+    from lottery.core.audit import AuditReport, _add_membership
+    from lottery.verifier.output import report_json, report_lines
+    from lottery.verifier.run import Audit
+
+    report = AuditReport(origin=lc.LOG, records=older)
+    _add_membership(report, lambda path: blobs[path.removeprefix("blobs/")], None)
+    assert report.ok and report.checks == []
+    [(scope, check)] = report.not_applicable
+    assert (scope, check.name) == (TASK, CheckName.POOL_MEMBERSHIP)
+    assert check.detail.startswith("not re-derived:")
+    run = Audit(report, lc.LOG, pinned=True, policy=None)
+    shown = json.loads(report_json(run))["not_applicable"]
+    assert shown == [{"scope": TASK, "check": "pool.membership", "detail": check.detail}]
+    assert f"n/a   [{TASK}] pool.membership      {check.detail}" in report_lines(run, "en")
+    assert any(line.startswith(f"不适用 [{TASK}] ") for line in report_lines(run, "zh"))
+
+
+def test_dropping_registries_after_an_announcement_that_names_them_fails(
+    service: Lifecycle, tmp_path: Path
+) -> None:
+    _announce(service)
+    service.create_task(
+        lc.params(lc.small_registries(), "T2026-002"), lc.T_ANNOUNCE, actor="planner"
+    )
+    service.announce("T2026-002", lc.T_ANNOUNCE, actor="planner")
+    records, blobs = _export(service, tmp_path / "export")
+    second = next(r for r in records if r.body.get("task") == "T2026-002")
+    forged = [r if r is not second else _without_registries(service, second) for r in records]
+    audit = MembershipAudit(blobs.__getitem__)
+    for record in forged:
+        audit.add(record)
+    assert audit.not_applicable == {}
+    assert audit.failures == [
+        (
+            "T2026-002",
+            CheckName.ANNOUNCEMENT_REGISTRIES,
+            "the announcement names no registry snapshots, but the announcement of "
+            f"{TASK} earlier in this log does: the member cannot be dropped",
+        )
+    ]
+    assert list(audit.passed) == [TASK]
+    # Verifying only the forged task still sees the earlier announcement.
+    only = MembershipAudit(blobs.__getitem__, task="T2026-002")
+    for record in forged:
+        only.add(record)
+    assert [f[:2] for f in only.failures] == [("T2026-002", CheckName.ANNOUNCEMENT_REGISTRIES)]
