@@ -41,6 +41,8 @@ test: lint typecheck pytest
 
 DEMO_PORT ?= 8000
 CONSOLE_PORT ?= 8001
+# The demo office on the public site that `lottery serve` republishes (lottery/demo/office.py).
+DEMO_OFFICE = $(shell $(BIN)/python -m lottery.demo.office)
 
 # `make demo`: build the demo city, then serve both sides: the staff console and API on
 # CONSOLE_PORT (log in with the accounts the demo prints), which republishes demo/site by
@@ -48,6 +50,7 @@ CONSOLE_PORT ?= 8001
 demo: venv
 	$(BIN)/lottery demo --out demo
 	LOTTERY_LOG_ORIGIN=rfb.demo.example/lottery LOTTERY_SITE_DIR=$(CURDIR)/demo/site \
+	  $(DEMO_OFFICE) \
 	  $(BIN)/lottery serve --data-dir demo/data --port $(CONSOLE_PORT) & \
 	  console=$$!; trap 'kill $$console 2>/dev/null' EXIT INT TERM; \
 	  echo "staff console: http://127.0.0.1:$(CONSOLE_PORT)/console/  public site: http://127.0.0.1:$(DEMO_PORT)/"; \

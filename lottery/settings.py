@@ -32,7 +32,13 @@ class Settings(BaseSettings):
             service publishes nothing by itself (docs/site-publishing.md).
         site_export_dir: the public export the site is built from
             (``LOTTERY_SITE_EXPORT_DIR``); default ``<data_dir>/site-export``.
-        office_name: the office named on its documents (``LOTTERY_OFFICE_NAME``).
+        office_name: the office named on its documents and the public site
+            (``LOTTERY_OFFICE_NAME``).
+        office_address, office_phone, office_email, office_hours: how the public reaches the
+            office, on the site's 关于本站 page and footer (``LOTTERY_OFFICE_ADDRESS``...);
+            empty: not shown (docs/site.md, "关于本站").
+        office_rules: the title of the office's implementing rules for 双随机、一公开, named
+            among the legal bases on 关于本站 (``LOTTERY_OFFICE_RULES``).
         document_prefixes: document number prefixes by kind (``LOTTERY_DOCUMENT_PREFIXES``,
             JSON; docs/documents.md): ``notice``, ``record``, ``result``.
         font_dirs: extra directories searched for the Noto CJK fonts of the documents.
@@ -47,6 +53,11 @@ class Settings(BaseSettings):
     site_dir: Path | None = None
     site_export_dir: Path | None = None
     office_name: str = "市人民防空办公室"
+    office_address: str = ""
+    office_phone: str = ""
+    office_email: str = ""
+    office_hours: str = ""
+    office_rules: str = ""
     document_prefixes: dict[str, str] = {
         "notice": "人防检通",
         "record": "人防检录",

@@ -20,6 +20,7 @@ from publisher import pages, registry_pages, result_pages, task_pages
 from publisher.check_words import CHECKS_ZH
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
+from publisher.office import Office, about_page
 from publisher.shards import MANIFEST, write_shards
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,7 @@ verifier_bytes = cache(build_pyz)
 """The single-file verifier, built once per process (the sources do not change while it runs)."""
 
 
-def write_pages(model: SiteModel, docs: Path) -> int:
+def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> int:
     """Write every Markdown page, the target shards and ``feed.xml``; return the page count.
 
     Raises:
@@ -56,6 +57,7 @@ def write_pages(model: SiteModel, docs: Path) -> int:
         docs / "fair" / "index.md": pages.fair_page(),
         docs / "inspectors" / "index.md": registry_pages.inspectors_page(model),
         docs / "penalties" / "index.md": result_pages.penalties_page(model),
+        docs / "about" / "index.md": about_page(office or Office()),
     }
     for view in model.tasks.values():
         written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(model, view)
@@ -79,9 +81,17 @@ def write_pages(model: SiteModel, docs: Path) -> int:
 
 
 def build_site(
-    export: Path, out: Path, *, work: Path | None = None, vkeys: list[str] | None = None
+    export: Path,
+    out: Path,
+    *,
+    work: Path | None = None,
+    vkeys: list[str] | None = None,
+    office: Office | None = None,
 ) -> int:
     """Audit ``export``, write the pages and build the site into ``out``; return page count.
+
+    ``office``: who runs the site, for 关于本站 and every page's footer (publisher/office.py);
+    default: the office's name only, no contact details.
 
     Raises:
         PublishError: when the export does not verify or MkDocs fails.
@@ -92,7 +102,8 @@ def build_site(
 
     model = load_model(export, vkeys)
     docs = (work or ROOT / "build") / "pages"
-    count = write_pages(model, docs)
+    office = office or Office()
+    count = write_pages(model, docs, office)
     shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
     shutil.copytree(ASSETS, docs / ASSETS_DIR)
     # The checks' Chinese sentences, for the in-browser verifier (the same the pages show).
@@ -102,6 +113,7 @@ def build_site(
     config = load_config(
         str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out.resolve()), strict=True
     )
+    config.extra["office"] = office.footer()
     (docs / "feed.xml").write_bytes(feed_xml(model, config.site_url or "/"))
     for script in SCRIPTS:
         if script not in config.extra_javascript:

@@ -115,10 +115,17 @@ def link(text: Any, href: str) -> Markup:
     return render_link(text, href)
 
 
-def table(headers: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Markup:
-    """An HTML table (the ``table`` macro of templates/_macros.md) of escaped cells."""
+def table(
+    headers: Iterable[Any],
+    rows: Iterable[Iterable[Any]],
+    first: Iterable[int] = (),
+    *,
+    cards: bool = False,
+) -> Markup:
+    """An HTML table (the ``table`` macro of templates/_macros.md) of escaped cells; with
+    ``cards``, cards on a phone, the columns ``first`` at the top of each."""
     macro = environment().get_template("_macros.md").module.table  # type: ignore[attr-defined]
-    result: Markup = macro(list(headers), [list(r) for r in rows])
+    result: Markup = macro(list(headers), [list(r) for r in rows], tuple(first), cards)
     return result
 
 

@@ -147,7 +147,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.globals.update(link=link, code=code, verbatim=verbatim)
-    env.filters.update(url=url_part, code=code, beijing=beijing, check_zh=check_zh)
+    env.filters.update(url=url_part, code=code, beijing=beijing, check_zh=check_zh, text=escape)
     return env
 
 

@@ -12,6 +12,7 @@ so it shows only its decision number, dates, deadline, the withdrawal and the re
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -30,15 +31,21 @@ def _rows_with_payloads(
     cells: list[list[Any]],
     shown: set[str],
     root: str,
+    substance: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Headers and rows of a table: ``lead`` columns, every payload field, time, log index."""
+    """Headers and rows of a table: ``lead`` columns, every payload field, time, log index;
+    ``first``: the indexes of the columns named in ``substance`` (lead headings or payload
+    fields), which open each card on a phone."""
     cols, payload_cells = fields_table([r.body for r in records], ENVELOPE | shown)
     tail = ["公开时间（北京时间）", "日志序号"]
     rows = [
         [*front, *payload, beijing(r.body["time"]), log_link(model, r, root)]
         for front, payload, r in zip(cells, payload_cells, records, strict=True)
     ]
-    return {"headers": [*lead, *cols, *tail], "rows": rows}
+    headers = [*lead, *cols, *tail]
+    wanted = {FIELD_LABELS.get(k, k) for k in substance}
+    first = [i for i, title in enumerate(headers) if str(title) in wanted]
+    return {"headers": headers, "rows": rows, "first": first}
 
 
 def _opened(model: SiteModel, record: Record) -> Record:
@@ -68,22 +75,72 @@ def deadline_text(body: dict[str, Any]) -> tuple[Markup, Markup]:
     return due, h(status + published)
 
 
+# A report's summary figures (lottery/service/reports.py) as a reader reads them.
+_SUMMARY = {"picked": "抽取检查对象（户）", "checked": "已检查（户）", "problems": "发现问题（户）"}
+# A line of the report's text that opens a part: 一、抽查概况, 五、各检查对象抽查报告...
+_PART = re.compile(r"^[一二三四五六七八九十]+、\S{1,30}$")
+
+
+def _paragraphs(text: str) -> list[dict[str, Any]]:
+    """The report's text as paragraphs (one per non-empty line), the part headings marked."""
+    lines = (line.strip() for line in text.splitlines())
+    return [{"text": line, "part": bool(_PART.match(line))} for line in lines if line]
+
+
+def _summary(summary: Any, regions: dict[str, str]) -> dict[str, Any] | None:
+    """The figures (抽取/检查/发现问题), by result category and by district, as tables."""
+    if not isinstance(summary, dict):
+        return None
+    figures = [[label, summary[k]] for k, label in _SUMMARY.items() if k in summary]
+    categories = summary.get("by_category")
+    by_category = (
+        [[c, n] for c, n in categories.items() if n] if isinstance(categories, dict) else []
+    )
+    by_region = []
+    for region, v in sorted((summary.get("by_region") or {}).items()):
+        if isinstance(v, dict):
+            name = f"{regions[region]}（{region}）" if regions.get(region) else region
+            by_region.append(
+                [name, v.get("picked", ""), v.get("checked", ""), v.get("problems", "")]
+            )
+    return {"figures": figures, "by_category": by_category, "by_region": by_region}
+
+
 def _report(model: SiteModel, record: Record) -> dict[str, Any]:
-    """One task report: its deadline and fields as a two-column table, the text below it."""
+    """One task report as a reader reads it: its dates and deadline, the summary figures as
+    tables, the text as paragraphs; the record's hashes and log index folded as 技术细节."""
     body = record.body
-    skip = ENVELOPE | {"task", "text", "deadline"}
     due, status = deadline_text(body)
-    rows: list[list[Any]] = [["公开时限", due], ["公开情况", status]]
-    rows += [[FIELD_LABELS.get(k, k), cell(v)] for k, v in body.items() if k not in skip]
-    rows += [
+    rows: list[list[Any]] = [
+        ["检查完成日期", body.get("completed", "")],
+        ["公开时限", due],
+        ["公开情况", status],
         ["公开时间（北京时间）", beijing(body["time"])],
+    ]
+    rows += [[FIELD_LABELS[k], cell(body[k])] for k in ("drafted_by", "approved_by") if body.get(k)]
+    known = ENVELOPE | {"task", "text", "deadline", "summary", "completed", "results"}
+    known |= {"drafted_by", "approved_by"}
+    # Fields a later version may add: shown as they are rather than dropped.
+    rows += [[FIELD_LABELS.get(k, k), cell(v)] for k, v in body.items() if k not in known]
+    results = body.get("results")
+    evidence: list[list[Any]] = [
+        ["报告记录编号（SHA-256）", code(record.id)],
         ["日志序号", log_link(model, record, "../../")],
     ]
+    if isinstance(results, list) and results:
+        evidence.append(
+            [
+                f"涵盖的检查结果记录（{len(results)} 条）",
+                Markup("<br>").join(code(r) for r in results),
+            ]
+        )
     text = body.get("text")
     return {
         "short": record.id[:16] + "…",
         "rows": rows,
-        "text": text if isinstance(text, str) and text else None,
+        "summary": _summary(body.get("summary"), model.names("org-units")),
+        "paragraphs": _paragraphs(text) if isinstance(text, str) else [],
+        "evidence": evidence,
     }
 
 
@@ -170,6 +227,7 @@ def result_pages(model: SiteModel) -> dict[str, str]:
                 lead,
                 {"task", "target", "target_name"},
                 "../../",
+                ("名称", "categories", "findings", "follow_up"),
             )
         out[task] = render(
             "results_task.md",
@@ -227,7 +285,8 @@ def penalties_page(model: SiteModel) -> str:
         ]
         head = ["决定书文号", "统一社会信用代码", "当事人", "公开时限", "公开情况"]
         shown = {"decision", "target", "entity", "deadline"}
-        table = _rows_with_payloads(model, current, head, lead, shown, "../")
+        substance = ("当事人", "facts", "kind", "content", "amounts")
+        table = _rows_with_payloads(model, current, head, lead, shown, "../", substance)
     rows = []
     for r in withdrawn:
         w = model.withdrawals[r.id]

@@ -116,6 +116,7 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     nothing else).
     """
     from lottery.demo.city import run_demo
+    from lottery.demo.office import demo_office
     from publisher.build import build_site
 
     base = tmp_path_factory.getbasetemp()
@@ -136,6 +137,6 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
             "T2026-003": "cancelled",
             "T2026-004": "announced",
         }
-        build_site(result.export, out / "site", work=out / "build")
+        build_site(result.export, out / "site", work=out / "build", office=demo_office())
         done.touch()
     return out

@@ -15,6 +15,7 @@ def demo_command(
     from lottery.cli.verify_cmd import verify_command
     from lottery.demo.accounts import FILE_NAME
     from lottery.demo.city import run_demo
+    from lottery.demo.office import demo_office
     from publisher.build import build_site
 
     typer.echo(
@@ -26,7 +27,7 @@ def demo_command(
     for line in result.lines:
         typer.echo(f"  {line}")
     site = out / "site"
-    pages = build_site(result.export, site, work=out / "build")
+    pages = build_site(result.export, site, work=out / "build", office=demo_office())
     typer.echo(
         f"export: {result.export}; site: {site} ({pages} pages, carrying a copy of the export)"
     )

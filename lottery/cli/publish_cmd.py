@@ -12,10 +12,13 @@ def publish_command(
     export: Annotated[Path, typer.Option(help="The public export directory.")],
     out: Annotated[Path, typer.Option(help="Where to write the site.")] = Path("site"),
 ) -> None:
-    """Audit the export, then build the MkDocs Material site from it alone."""
+    """Audit the export, then build the MkDocs Material site from it alone (the office's
+    name and contact for 关于本站 from LOTTERY_OFFICE_*, docs/site.md)."""
+    from lottery.service.site_publishing import office_from_settings
+    from lottery.settings import get_settings
     from publisher.build import build_site
 
-    count = build_site(export, out)
+    count = build_site(export, out, office=office_from_settings(get_settings()))
     typer.echo(f"site built in {out} ({count} pages, export copied to {out / 'export'})")
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,9 @@ from lottery.storage.models import SiteLease, SitePublication
 
 from . import site_swap
 from .audit_trail import record_audit
+
+if TYPE_CHECKING:
+    from publisher.office import Office
 from .lifecycle import Lifecycle, StateError
 
 logger = logging.getLogger(__name__)
@@ -58,11 +62,27 @@ class LeaseLost(StateError):
     """This run's lease expired and another instance took it: its build is discarded."""
 
 
-def build_site(export: Path, out: Path, work: Path) -> int:
-    """The publisher's :func:`publisher.build.build_site` (audit, pages, MkDocs)."""
+def build_site(export: Path, out: Path, work: Path, settings: Settings | None = None) -> int:
+    """The publisher's :func:`publisher.build.build_site` (audit, pages, MkDocs), the office
+    that runs the site as ``settings`` name it (:func:`office_from_settings`)."""
     from publisher.build import build_site as build
 
-    return build(export, out, work=work)
+    office = office_from_settings(settings) if settings is not None else None
+    return build(export, out, work=work, office=office)
+
+
+def office_from_settings(settings: Settings) -> Office:
+    """Who runs the public site and how to reach them, from ``LOTTERY_OFFICE_*``."""
+    from publisher.office import Office
+
+    return Office(
+        name=settings.office_name,
+        address=settings.office_address,
+        phone=settings.office_phone,
+        email=settings.office_email,
+        hours=settings.office_hours,
+        rules=settings.office_rules,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,13 @@ class SitePublisher:
         """The publisher ``settings`` configure, or None without ``LOTTERY_SITE_DIR``."""
         if settings.site_dir is None:
             return None
-        return cls(lc, settings.site_dir, settings.site_export, clock=clock)
+        return cls(
+            lc,
+            settings.site_dir,
+            settings.site_export,
+            clock=clock,
+            build=lambda export, out, work: build_site(export, out, work, settings),
+        )
 
     # -- reading --------------------------------------------------------------------------
 

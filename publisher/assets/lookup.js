@@ -123,6 +123,15 @@
         // textContent, never innerHTML: a name is text, whatever it holds.
         for (const cell of row) tr.insertCell().textContent = visible(cell);
       }
+      // Cards on a phone, as the site's wide tables (assets/site.css, docs/site.md): each cell
+      // under its column's name, the company's name first.
+      table.dataset.cards = "phone";
+      for (const tr of body.rows) {
+        [...tr.cells].forEach((td, i) => {
+          td.dataset.label = head.cells[i] ? head.cells[i].textContent : "";
+          if (manifest.fields[i] === "name") td.classList.add("lottery-first");
+        });
+      }
       // The wrappers Material puts around the tables of a page: scrolls instead of overflowing.
       const scroll = document.createElement("div");
       scroll.className = "md-typeset__scrollwrap";

@@ -1425,7 +1425,9 @@
 
   // ---------------------------------------------------------------- the page
 
-  const ICON = { pass: "✅", fail: "❌", note: "ℹ️", skip: "⏭️" };
+  // Words, not emoji: the fonts a Chinese reader has draw most emoji as empty boxes (docs/site.md,
+  // "Glyphs"); the state is also in data-state, for styles and tests.
+  const ICON = { pass: "【通过】", fail: "【未通过】", note: "【说明】", skip: "【未核验】" };
   // Details quote record text (a source's name, a target): always through textContent, and
   // control and bidi characters shown as [U+XXXX] so they cannot reorder what is read
   // (docs/security.md, "Public site and console"; publisher/render.py does the same).
@@ -1459,7 +1461,7 @@
       const li = document.createElement("li");
       li.dataset.check = item.name;
       li.dataset.state = item.state;
-      li.append(`${ICON[item.state]} `);
+      li.append(ICON[item.state]);
       const code = document.createElement("code");
       code.textContent = item.name;
       const sentence = Object.prototype.hasOwnProperty.call(sentences, item.name) ? sentences[item.name] : null;
@@ -1480,14 +1482,14 @@
     const passed = report.items.filter((i) => i.state === "pass").length;
     let text;
     if (error) {
-      text = `❌ 核验未能完成：${visible(error)}`;
+      text = `【未通过】核验未能完成：${visible(error)}`;
       container.dataset.verdict = "fail";
     } else if (failed.length) {
-      text = `❌ 核验失败：${failed.length} 项检查未通过（${failed.map((f) => f.name).join("、")}）。`;
+      text = `【未通过】核验失败：${failed.length} 项检查未通过（${failed.map((f) => f.name).join("、")}）。`;
       container.dataset.verdict = "fail";
     } else {
       container.dataset.verdict = "pass";
-      text = `✅ 核验通过：全部 ${passed} 项检查通过。`;
+      text = `【通过】核验通过：全部 ${passed} 项检查通过。`;
       if (ctx.sealed && ctx.status === "drawn") {
         text += `抽取结果仍封存，将于 ${ctx.disclosure} 公开；届时可核验种子、抽取与分组。`;
       } else if (ctx.sealed) {

@@ -359,7 +359,7 @@ def test_verifier_catches_one_changed_byte_of_the_outcome(page: Any, sites: dict
     # Everything the tampering did not touch still verifies.
     for name in ("record.signature", "commit.reveal", "beacon.value", "draw.seed"):
         assert result["checks"][name] == "pass", name
-    assert "❌" in result["text"] and "draw.outcome_hash" in result["text"]
+    assert "【未通过】" in result["text"] and "draw.outcome_hash" in result["text"]
 
 
 def test_verifier_catches_a_swapped_pick(page: Any, sites: dict[str, Any]) -> None:

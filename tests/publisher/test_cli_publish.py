@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,20 +12,27 @@ from tests.publisher.factory import build_export
 LOTTERY = [sys.executable, "-m", "lottery"]
 
 
-def _publish(export: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def _publish(
+    export: Path, out: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*LOTTERY, "publish", "--export", str(export), "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
 def test_publish_builds_the_site(tmp_path: Path) -> None:
     built = build_export(tmp_path / "export", tasks=2, targets=400, pool=300, results=3)
-    result = _publish(built.export, tmp_path / "site")
+    office = {"LOTTERY_OFFICE_NAME": "舞钢市人民防空办公室", "LOTTERY_OFFICE_PHONE": "0375-8123456"}
+    result = _publish(built.export, tmp_path / "site", office)
     assert result.returncode == 0, result.stderr
     assert "site built" in result.stdout
+    # 关于本站 names the office the settings name (publisher/office.py).
+    about = (tmp_path / "site" / "about" / "index.html").read_text("utf-8")
+    assert "本站由舞钢市人民防空办公室主办" in about and "0375-8123456" in about
     assert (tmp_path / "site" / "tasks" / "T2026-0001" / "index.html").is_file()
     assert (tmp_path / "site" / "feed.xml").is_file()
     assert (tmp_path / "site" / "targets" / "data" / "manifest.json").is_file()

@@ -92,3 +92,41 @@ def _beijing(stamp: str) -> str:
     """The record's UTC time as the site shows it: Beijing time (UTC+8), seconds kept."""
     utc = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
     return (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_a_task_report_reads_as_tables_and_paragraphs_with_its_hashes_folded(
+    built_site: BuiltSite,
+) -> None:
+    """Issue #17: the summary as figures, not JSON; the record's hashes under 技术细节."""
+    model = load_model(built_site.built.export)
+    [report] = model.task_reports["T2026-0001"]
+    html = (built_site.site / "results" / "T2026-0001" / "index.html").read_text("utf-8")
+    section = html[html.index('id="抽查报告"') : html.index("</article>")]
+    folded = section[section.index('<details class="lottery-evidence">') :]
+    shown = section[: section.index('<details class="lottery-evidence">')]
+    assert report.id in folded and report.id not in shown
+    assert (
+        all(r in folded for r in report.body["results"]) and report.body["results"][0] not in shown
+    )
+    summary = report.body["summary"]
+    text = re.sub(r"<[^>]+>", "", shown)
+    assert "{" not in text and "by_category" not in text and "picked" not in text
+    assert f"抽取检查对象（户）{summary['picked']}" in re.sub(r"\s+", "", text)
+    assert f"发现问题已责令改正{summary['by_category']['发现问题已责令改正']}" in re.sub(
+        r"\s+", "", text
+    )
+    assert "<p>本次抽查已完成，未发现重大问题。</p>" in shown
+
+
+def test_a_report_s_lines_are_paragraphs_and_its_parts_stand_out() -> None:
+    from publisher.result_pages import _paragraphs
+
+    text = "某某抽查报告\n\n一、抽查概况\n本次抽查随机抽取检查对象87户。\n  \n"
+    text += "二、抽查结果\n未发现问题：80户"
+    assert _paragraphs(text) == [
+        {"text": "某某抽查报告", "part": False},
+        {"text": "一、抽查概况", "part": True},
+        {"text": "本次抽查随机抽取检查对象87户。", "part": False},
+        {"text": "二、抽查结果", "part": True},
+        {"text": "未发现问题：80户", "part": False},
+    ]
