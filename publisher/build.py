@@ -16,7 +16,7 @@ from pathlib import Path
 from lottery.core import serving
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
-from publisher import pages, registry_pages, result_pages, task_pages
+from publisher import pages, registry_pages, result_pages, target_pages, task_pages
 from publisher.check_words import CHECKS_ZH
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
@@ -68,10 +68,15 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
     ):
         for name, text in group.items():
             written[docs / folder / f"{name}.md"] = text
+    # A page per target that a published record names, and their list for the lookup.
+    named = target_pages.collect(model)
+    for target, text in target_pages.target_pages(model, named).items():
+        written[docs / "targets" / f"{target}.md"] = text
     targets = model.latest_snapshot("targets")
     manifest = None
     if targets is not None:
         write_shards(docs / TARGET_DATA, *targets)
+        (docs / TARGET_DATA / target_pages.PAGES_FILE).write_bytes(target_pages.pages_json(named))
         manifest = f"data/{MANIFEST}"
     written[docs / "targets" / "index.md"] = registry_pages.targets_page(model, manifest)
     for path, text in written.items():

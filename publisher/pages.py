@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from importlib import metadata
@@ -20,7 +21,7 @@ from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from publisher.model import SiteModel
-from publisher.render import beijing, code, environment, escape, render
+from publisher.render import beijing, code, environment, escape, render, url_part
 from publisher.render import link as render_link
 
 STATUS = {
@@ -113,6 +114,25 @@ def link(text: Any, href: str) -> Markup:
     An href with a scheme other than http(s) (``javascript:``...) gives the text, no link.
     """
     return render_link(text, href)
+
+
+# A target has a page (publisher/target_pages.py) only under a key that is safe as a file and
+# URL name: every USCC is; a record's key that is not never becomes a path.
+_TARGET_KEY = re.compile(r"^[0-9A-Z]{18}$")
+
+
+def has_page(target: Any) -> bool:
+    """Whether ``target`` (a key from a record) can name a target page."""
+    return isinstance(target, str) and _TARGET_KEY.match(target) is not None
+
+
+def target_link(target: Any, root: str) -> Markup:
+    """A target's USCC linked to its page (``root``: the page's way to the site root); the
+    text alone for a key that cannot have one. Only for a target a published record names
+    (the pages :mod:`publisher.target_pages` writes)."""
+    if not has_page(target):
+        return escape(target)
+    return link(target, f"{root}targets/{url_part(target)}/")
 
 
 def table(

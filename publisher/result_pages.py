@@ -20,7 +20,16 @@ from markupsafe import Markup
 from lottery.core.records import Record
 from publisher.model import SiteModel
 from publisher.onsite_cells import readable
-from publisher.pages import ENVELOPE, FIELD_LABELS, cell, fields_table, h, link, log_link
+from publisher.pages import (
+    ENVELOPE,
+    FIELD_LABELS,
+    cell,
+    fields_table,
+    h,
+    link,
+    log_link,
+    target_link,
+)
 from publisher.render import beijing, code, escape, render
 
 
@@ -144,10 +153,13 @@ def _report(model: SiteModel, record: Record) -> dict[str, Any]:
     }
 
 
-def rectification_rows(model: SiteModel, task: str, names: dict[str, str]) -> list[list[Any]]:
-    """整改要求 / 复查结果 of a task: one row per order, with its re-check when published; the
-    sealed requirements and note as their blobs hold them (gone once withdrawn)."""
-    records = model.rectifications.get(task, [])
+def rectification_rows(
+    model: SiteModel, task: str, names: dict[str, str], target: str | None = None
+) -> list[list[Any]]:
+    """整改要求 / 复查结果 of a task (of one ``target`` when given): one row per order, with its
+    re-check when published; the sealed requirements and note as their blobs hold them (gone
+    once withdrawn). Pages at depth 2 only (results/<task>/, targets/<USCC>/)."""
+    records = [r for r in model.rectifications.get(task, []) if target in (None, r.body["target"])]
     checks = {r.body["order"]: r for r in records if r.type == "rectification-check"}
     rows = []
     for order in (r for r in records if r.type == "rectification-order"):
@@ -167,7 +179,7 @@ def rectification_rows(model: SiteModel, task: str, names: dict[str, str]) -> li
             ]
         rows.append(
             [
-                body["target"],
+                target_link(body["target"], "../../"),
                 names.get(body["target"], ""),
                 sealed.get("requirements", "（已撤回）"),
                 body["due"],
@@ -217,7 +229,10 @@ def result_pages(model: SiteModel) -> dict[str, str]:
         table = None
         if results:
             lead = [
-                [r.body["target"], r.body.get("target_name") or names.get(r.body["target"], "")]
+                [
+                    target_link(r.body["target"], "../../"),
+                    r.body.get("target_name") or names.get(r.body["target"], ""),
+                ]
                 for r in results
             ]
             table = _rows_with_payloads(
@@ -277,7 +292,7 @@ def penalties_page(model: SiteModel) -> str:
         lead = [
             [
                 r.body["decision"],
-                r.body["target"],
+                target_link(r.body["target"], "../"),
                 r.body.get("entity") or names.get(r.body["target"], ""),
                 *deadline_text(r.body),
             ]

@@ -10,7 +10,7 @@ from lottery.core.errors import EncodingError
 from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short
+from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, target_link
 from publisher.render import beijing, code, render
 
 
@@ -161,7 +161,7 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
     rows = [
         [
             key,
-            p.target,
+            target_link(p.target, "../../"),
             names.get(p.target, ""),
             short(p.ticket.hex()),
             "、".join(teams.get(p.target, ())),

@@ -3,6 +3,8 @@ published, verified by ``lottery verify`` and shown on the task's results page."
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +41,24 @@ def test_the_demo_task_has_an_order_and_its_recheck(demo_city: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "rectification.references" in out.stdout
+
+
+def test_the_rectified_target_s_own_page_shows_the_order_and_its_recheck(
+    demo_city: Path,
+) -> None:
+    """From the company to its rectification (issue #17): its page at targets/<USCC>/, the
+    one the results page's rectification row links to."""
+    site = demo_city / "site"
+    results = (site / "results" / TASK / "index.html").read_text("utf-8")
+    [row] = [r for r in results.split("<tr>") if REQUIREMENTS in r]
+    [target] = re.findall(r'href="../../targets/([0-9A-Z]{18})/"', row)
+    pages = json.loads((site / "targets" / "data" / "pages.json").read_bytes())["targets"]
+    assert target in pages
+    html = (site / "targets" / target / "index.html").read_text("utf-8")
+    section = html[html.index(">整改和复查<") : html.index(">行政处罚<")]
+    assert REQUIREMENTS in section and f'href="../../results/{TASK}/"' in section
+    assert RECHECKED.isoformat() in section and DUE.isoformat() in section
+    others = [t for t in pages if t != target]
+    assert not any(
+        REQUIREMENTS in (site / "targets" / t / "index.html").read_text("utf-8") for t in others
+    )

@@ -6,11 +6,17 @@
  * shard (binary search over the manifest's first/last keys); any other text is matched as a
  * substring of the name or the USCC, reading the shards one after another until enough rows
  * are found. Every shard is checked against its SHA-256 in the manifest before use.
+ *
+ * A hit whose target has a page of its own (targets/<USCC>/: a published record names it) has
+ * its name linked to that page; targets/data/pages.json, beside the manifest, lists them. The
+ * others say 暂无公开记录: no published record names them (a pick still sealed included).
  */
 (() => {
   "use strict";
 
   const MAX_RESULTS = 200;
+  const PAGES = "pages.json";
+  const NO_RECORD = "暂无公开记录";
   const USCC = /^[0-9A-Z]{18}$/;
   const FIELD_NAMES = {
     uscc: "统一社会信用代码",
@@ -52,6 +58,23 @@
       this.results = root.querySelector(".lottery-lookup-results");
       this.manifest = null;
       this.shards = new Map();
+      this.pages = null;
+    }
+
+    // The targets with a page; an empty set when the list cannot be read (the hits are still
+    // shown, without links).
+    async loadPages() {
+      if (!this.pages) {
+        try {
+          const list = JSON.parse(
+            new TextDecoder().decode(await fetchBytes(new URL(PAGES, this.base).href)),
+          );
+          this.pages = new Set(Array.isArray(list.targets) ? list.targets : []);
+        } catch (e) {
+          this.pages = new Set();
+        }
+      }
+      return this.pages;
     }
 
     async loadManifest() {
@@ -108,20 +131,36 @@
       return { rows: found, complete: true };
     }
 
-    render(manifest, rows) {
+    render(manifest, rows, pages) {
       const table = document.createElement("table");
       const head = table.createTHead().insertRow();
-      for (const field of manifest.fields) {
+      for (const field of [...manifest.fields.map((f) => FIELD_NAMES[f] || f), "公开记录"]) {
         const th = document.createElement("th");
-        th.textContent = FIELD_NAMES[field] || field;
+        th.textContent = field;
         head.append(th);
       }
+      const name = manifest.fields.indexOf("name");
       const body = table.createTBody();
       for (const row of rows) {
         const tr = body.insertRow();
         tr.className = "lottery-lookup-row";
         // textContent, never innerHTML: a name is text, whatever it holds.
-        for (const cell of row) tr.insertCell().textContent = visible(cell);
+        const cells = row.map((cell) => {
+          const td = tr.insertCell();
+          td.textContent = visible(cell);
+          return td;
+        });
+        const code = row[0];
+        const own = USCC.test(code) && pages.has(code);
+        if (own && name >= 0) {
+          const a = document.createElement("a");
+          // targets/<USCC>/, from targets/data/manifest.json; the code is checked above.
+          a.href = new URL(`../${code}/`, this.base).href;
+          a.className = "lottery-lookup-page";
+          a.textContent = visible(row[name]);
+          cells[name].replaceChildren(a);
+        }
+        tr.insertCell().textContent = own ? "有（点击名称查看）" : NO_RECORD;
       }
       // Cards on a phone, as the site's wide tables (assets/site.css, docs/site.md): each cell
       // under its column's name, the company's name first.
@@ -152,6 +191,7 @@
           return;
         }
         const manifest = await this.loadManifest();
+        const pages = await this.loadPages();
         let rows;
         let complete = true;
         if (USCC.test(text.toUpperCase())) {
@@ -167,7 +207,7 @@
         this.status.textContent = complete
           ? `找到 ${rows.length} 户（数据截至 ${manifest.as_of}）。`
           : `结果超过 ${MAX_RESULTS} 户，仅显示前 ${MAX_RESULTS} 户，请输入更具体的词语。`;
-        this.render(manifest, rows);
+        this.render(manifest, rows, pages);
       } catch (e) {
         this.root.dataset.count = "0";
         this.status.textContent = `查询失败：${e && e.message ? e.message : e}`;

@@ -170,6 +170,24 @@ def test_the_hostile_title_is_text_in_the_tab(watched: Watched, servers: dict[st
     watched.check("title")
 
 
+def test_a_target_page_with_a_hostile_name_runs_nothing(
+    watched: Watched, servers: dict[str, str]
+) -> None:
+    """From a pick of the task page to the company's page (issue #17): its name, a record's
+    text, is the page's title and heading, as text."""
+    page = watched.page
+    page.goto(f"{servers['hostile']}tasks/T2026-0001/")
+    page.locator("article a[href*='/targets/9']").first.click()
+    page.wait_for_url("**/targets/*/")
+    page.wait_for_load_state("load")
+    heading = page.locator("article h1").inner_text()
+    for shown in (heading, page.title()):
+        assert "</title><script>window.__pwned=11</script>" in shown
+        assert "[U+202E]" in shown and "\u202e" not in shown
+    assert "T2026-0001" in page.locator("article").inner_text()
+    watched.check("target page")
+
+
 def test_site_assets_exist(servers: dict[str, str]) -> None:
     del servers
     assets = Path(__file__).resolve().parents[2] / "publisher" / "assets"

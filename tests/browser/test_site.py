@@ -237,17 +237,21 @@ def _rare_middle_word(model: Any, task: str) -> tuple[str, str, str]:
 def test_search_finds_a_company_by_a_word_from_the_middle_of_its_name(
     page: Any, sites: dict[str, Any]
 ) -> None:
-    word, name, _ = _rare_middle_word(sites["model"], "T2026-001")
+    word, name, uscc = _rare_middle_word(sites["model"], "T2026-001")
     assert not name.startswith(word) and not name.endswith(word)
     page.goto(sites["good"])
     box = page.locator("input.md-search__input")
     box.click()
     box.fill(word)
     box.press("End")  # Material's search reacts to key-up
-    hit = page.locator(".md-search-result__item a[href*='tasks/T2026-001/']").first
+    # The company's own page (issue #17), which leads on to the task that drew it.
+    hit = page.locator(f".md-search-result__item a[href*='targets/{uscc}/']").first
     hit.wait_for()
     hit.click()
-    page.wait_for_url("**/tasks/T2026-001/**")
+    page.wait_for_url(f"**/targets/{uscc}/**")
+    assert name in page.locator("article").inner_text()
+    page.locator("article a[href$='tasks/T2026-001/']").first.click()
+    page.wait_for_url("**/tasks/T2026-001/")
     assert name in page.locator("article").inner_text()
 
 
@@ -270,7 +274,11 @@ def test_lookup_finds_a_company_by_uscc_and_by_a_word_of_its_name(
     by_code = _lookup(page, sites["good"], uscc.lower())
     assert [r[:2] for r in by_code["rows"]] == [[uscc, name]], by_code
     # A USCC reads one shard only (of several), by binary search over the manifest.
-    shards = [u for u in page.requests if "/targets/data/" in u and "manifest" not in u]
+    shards = [
+        u
+        for u in page.requests
+        if "/targets/data/" in u and not u.endswith(("manifest.json", "pages.json"))
+    ]
     assert len(shards) == 1
     by_word = _lookup(page, sites["good"], word)
     names = sites["model"].target_names()
@@ -424,3 +432,50 @@ def test_the_results_page_runs_the_onsite_and_rectification_checks(
     assert forged["failed"] == ["rectification.check"], forged["text"]
     assert forged["checks"]["rectification.order"] == "pass"
     assert "不是此前公开的整改要求" in forged["text"]
+
+
+def _picked(model: Any, task: str) -> tuple[str, str]:
+    """(USCC, full name) of the first pick of ``task``."""
+    target = model.tasks[task].verification.outcome.picks()[0]
+    return target, model.target_names()[target]
+
+
+def test_search_of_a_company_s_full_name_ranks_its_own_page_first(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    target, name = _picked(sites["model"], "T2026-001")
+    page.goto(sites["good"])
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(name)
+    box.press("End")  # Material's search reacts to key-up
+    first = page.locator(".md-search-result__item a").first
+    first.wait_for()
+    # Other pages name the company too (its task, its results): they come after.
+    hits = page.locator(".md-search-result__item > a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert len(hits) > 1 and hits[0].endswith(f"targets/{target}/"), hits
+    first.click()
+    page.wait_for_url(f"**/targets/{target}/")
+    assert page.locator("article h1").inner_text() == name
+    assert "T2026-001" in page.locator("article").inner_text()
+
+
+def test_the_lookup_links_a_named_target_to_its_page_and_says_when_none(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    target, name = _picked(sites["model"], "T2026-001")
+    found = _lookup(page, sites["good"], target)
+    assert found["rows"][0][:2] == [target, name] and found["rows"][0][-1] != "暂无公开记录"
+    page.locator("a.lottery-lookup-page", has_text=name).click()
+    page.wait_for_url(f"**/targets/{target}/")
+    assert page.locator("article h1").inner_text() == name
+    # A target no published record names: no link, 暂无公开记录.
+    listed = set(
+        json.loads(page.request.get(f"{sites['good']}targets/data/pages.json").body())["targets"]
+    )
+    other = next(t for t in sorted(sites["model"].target_names()) if t not in listed)
+    none = _lookup(page, sites["good"], other)
+    assert none["rows"][0][0] == other and none["rows"][0][-1] == "暂无公开记录"
+    assert page.locator("a.lottery-lookup-page").count() == 0

@@ -8,6 +8,7 @@ registries, results, penalties, 核验, 为什么公平, 关于本站, the log a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,13 @@ PAGES = (
     "log/1/",
 )
 KEYBOARD = ("", "tasks/T2026-001/", "verify/", "fair/")
+
+
+def _target_page(demo_city: Path) -> str:
+    """A target's own page (issue #17): the first the site lists."""
+    listed = json.loads((demo_city / "site" / "targets" / "data" / "pages.json").read_bytes())
+    return f"targets/{listed['targets'][0]}/"
+
 
 # A control's key: what it is and where it leads, not its markup (the theme adds a class to
 # the focused element, so the markup of a focused link differs from the same link unfocused).
@@ -78,12 +86,12 @@ def site(demo_city: Path) -> Iterator[str]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_kind_of_page_has_no_serious_violation(
-    browser: sync_api.Browser, site: str, width: int
+    browser: sync_api.Browser, site: str, width: int, demo_city: Path
 ) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     found = {}
-    for path in PAGES:
+    for path in (*PAGES, _target_page(demo_city)):
         page.goto(f"{site}/{path}")
         page.wait_for_load_state("load")
         violations = Axe().run(page).response["violations"]
@@ -97,11 +105,11 @@ def test_every_kind_of_page_has_no_serious_violation(
 
 
 def test_every_control_of_the_main_pages_is_reached_by_the_keyboard(
-    browser: sync_api.Browser, site: str
+    browser: sync_api.Browser, site: str, demo_city: Path
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    for path in KEYBOARD:
+    for path in (*KEYBOARD, _target_page(demo_city)):
         page.goto(f"{site}/{path}")
         page.wait_for_load_state("load")
         missing = _unreached(page)

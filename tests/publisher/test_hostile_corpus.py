@@ -135,6 +135,19 @@ def test_page_titles_are_text(hostile_site: HostileSite) -> None:
     assert title.endswith(" - 双随机、一公开 抽查公示")
 
 
+def test_a_target_page_title_is_text(hostile_site: HostileSite) -> None:
+    """The company's name (a snapshot's text) is the title of its page (issue #17)."""
+    listed = json.loads((hostile_site.site / "targets" / "data" / "pages.json").read_bytes())
+    assert listed["targets"]
+    for target in listed["targets"][:3]:
+        scan = Scan()
+        scan.feed((hostile_site.site / "targets" / target / "index.html").read_text("utf-8"))
+        scan.close()
+        title = "".join(scan.title)
+        assert "</title><script>window.__pwned=11</script>" in title
+        assert "[U+202E]" in title and "\u202e" not in title
+
+
 def test_no_bidi_control_reaches_any_page_feed_or_index(hostile_site: HostileSite) -> None:
     files = [*_pages(hostile_site.site), hostile_site.site / "feed.xml"]
     files.append(hostile_site.site / "search" / "search_index.json")
