@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from lottery.api.validation_words import worded_all
 from lottery.core.errors import (
     EncodingError,
     InfeasibleError,
@@ -87,4 +89,9 @@ def install(app: FastAPI) -> None:
             {"detail": str(exc), "error": type(exc).__name__}, status_code=status, headers=headers
         )
 
+    async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        return JSONResponse({"detail": worded_all(errors)}, status_code=422)
+
     app.add_exception_handler(LotteryError, on_lottery_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)

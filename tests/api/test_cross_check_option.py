@@ -27,15 +27,24 @@ def test_the_api_and_the_wizard_take_the_rule(app_client: TestClient, service: L
     api = app_client.post("/api/tasks", json=body, headers=planner)
     assert api.status_code == 201, api.text
     assert service.get_task("T2026-301").params["cross_check"] == RULE
-    for bad, field in (
-        ({"own_district": "maybe"}, ["body", "cross_check", "own_district"]),
-        ({"own_district": True, "district": True}, ["body", "cross_check", "district"]),
+    for bad, field, words in (
+        (
+            {"own_district": "maybe"},
+            ["body", "cross_check", "own_district"],
+            "字段「cross_check.own_district」：应为 true 或 false",
+        ),
+        (
+            {"own_district": True, "district": True},
+            ["body", "cross_check", "district"],
+            "字段「cross_check.district」：不是可以填写的字段",
+        ),
     ):
         refused = app_client.post(
             "/api/tasks", json=task_definition("T2026-302") | {"cross_check": bad}, headers=planner
         )
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["loc"] == field
+        assert refused.json()["detail"][0]["msg"] == words  # in Chinese, naming the field
     _login(app_client, "planner")
     page = app_client.get("/console/tasks/new").text
     assert "交叉检查（不得检查本辖区）" in page
