@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from lottery.api.result_messages import api_detail
 from lottery.api.validation_words import worded_all
 from lottery.core.errors import (
     EncodingError,
@@ -86,7 +87,9 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Throttled):
             headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
-            {"detail": str(exc), "error": type(exc).__name__}, status_code=status, headers=headers
+            {"detail": api_detail(exc), "error": type(exc).__name__},
+            status_code=status,
+            headers=headers,
         )
 
     async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -159,6 +159,12 @@ def issue(
     digest = content.data_digest(data)
     old = current(session, kind, task, target)
     if old is not None and old.data_sha256 == digest:
+        if result is not None and old.result != result:
+            # A correction that changes nothing the document says (the place, the evidence)
+            # is told by the same document: it now answers for the current result, which is
+            # otherwise owed a notice for ever (result_notices.owed).
+            old.result = result
+            session.add(old)
         return old
     prefix = config.prefix(kind)
     day = local_date(now)

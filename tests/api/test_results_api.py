@@ -71,6 +71,8 @@ def test_results_need_a_second_person_and_are_published(
         "/api/tasks/T-res/results", json=_result(other_target, other_team), headers=inspector
     )
     assert other.status_code == 403 and "was not drawn for" in other.text
+    # In Chinese first, naming the field; the service's own words follow in brackets.
+    assert other.json()["detail"].startswith("字段「inspectors」：填写的人员不是本检查组的成员")
 
     unknown = app_client.post(
         "/api/tasks/T-res/results", json=_result("91NOTPICKED000000X", team), headers=inspector

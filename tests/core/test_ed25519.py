@@ -3,6 +3,7 @@ libsodium: the same answer for valid, tampered and edge-case signatures."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import nacl.signing
@@ -111,3 +112,33 @@ def test_the_fingerprint_is_the_full_key_hash_of_the_spec_vector() -> None:
         "530d 903a 7ea3 df86 98bf 0e1c 2391 0705 f3a1 6c93 949a 0610 9974 cea0 bcff f7d7"
     )
     assert key.fingerprint.replace(" ", "").startswith(key.key_id.hex())
+
+
+def _times_base(n: int) -> bytes:
+    """The encoding of [n]B (the module's own arithmetic, checked against libsodium below)."""
+    return ed25519._encode(ed25519._double_scalar_mult(n, ed25519._BASE, 0, ed25519._IDENTITY))
+
+
+def test_small_order_points_are_refused_even_when_the_equation_holds() -> None:
+    # Signatures built so that [S]B = R + [k]A holds: only the small-order rules refuse them
+    # (the cases above reuse an RFC signature, which the equation alone already refuses).
+    message = b"any message"
+    # 1. The identity as the key: [S]B - [k]identity = [S]B = R for any message.
+    s = 5
+    forged = _times_base(s) + s.to_bytes(32, "little")
+    for identity in (_encode_y(1), _encode_y(1, sign=1)):
+        assert verify_pure(identity, message, forged) is False
+        assert _libsodium(identity, message, forged) is False
+    # 2. The identity as R under a real key A = [a]B: S = k*a makes [S]B - [k]A the identity.
+    a = 0x1234567
+    public = _times_base(a)
+    r_bytes = _encode_y(1)
+    k = int.from_bytes(hashlib.sha512(r_bytes + public + message).digest(), "little") % L
+    forged = r_bytes + (k * a % L).to_bytes(32, "little")
+    assert verify_pure(public, message, forged) is False
+    assert _libsodium(public, message, forged) is False
+    # Without the small-order rule the equation would accept it: the test can fail.
+    point = ed25519._decode(public)
+    assert point is not None
+    equation = ed25519._double_scalar_mult(k * a % L, ed25519._BASE, k, ed25519._neg(point))
+    assert ed25519._encode(equation) == r_bytes

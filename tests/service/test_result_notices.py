@@ -21,7 +21,7 @@ from lottery.service.result_notices import issue_owed, owed
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Document
 from tests import lifecycle as lc
-from tests.service.results_builder import TASK, drawn_task, hold
+from tests.service.results_builder import REVIEWER, TASK, drawn_task, entry, hold, results_of
 from tests.service.test_documents import CONFIG
 from tests.service.test_scheduler import Clock, Fetch
 
@@ -154,3 +154,30 @@ def test_owed_notices_stop_at_the_first_failure_and_report_what_is_left(
     numbers = sorted(d.number for d in _results_docs(service))
     assert numbers == ["人防检告〔2026〕1号", "人防检告〔2026〕2号"]
     assert {d.target for d in _results_docs(service)} == {notice.target, second.target}
+
+
+def test_a_correction_that_says_the_same_is_told_by_the_same_notice(
+    service: Lifecycle,
+) -> None:
+    outcome, _ = _noticed(service)
+    [rid] = hold(service, outcome, 1)
+    service.disclose(TASK, lc.T_REVEAL)
+    [told] = _results_docs(service)
+    assert told.result == rid
+    # Only the place changes: nothing the 告知书 says, so no new number...
+    results = results_of(service)
+    [first] = [r for r in _published(service) if r.body["target"] == told.target]
+    fixed = results.correct(
+        first.id,
+        entry(outcome, 0, place="青岚市云台区某路 1 号"),
+        "地点录错",
+        lc.T_REVEAL,
+        actor="planner",
+    )
+    assert results.approve(fixed, lc.T_REVEAL, reviewer=REVIEWER) is not None
+    [again] = _results_docs(service)
+    assert (again.id, again.number, again.result) == (told.id, told.number, fixed)
+    # ...and the correction is not owed one for ever (each sweep would take the log's lock).
+    with service.session() as s:
+        assert owed(s) == []
+    assert issue_owed(service.engine, service.log, lc.T_REVEAL).owed == 0
