@@ -27,28 +27,11 @@ from playwright import sync_api
 from lottery.demo.office import DEMO_OFFICE_ENV
 from tests.browser.chromium import TIMEOUT_MS, StaticServer
 from tests.browser.glyphs import PAGE_CHARACTERS, missing
+from tests.browser.test_site_a11y import PAGES
 
 pytestmark = pytest.mark.browser
 
-# Every kind of page (as tests/browser/test_site_a11y.py visits them) and 关于本站.
-PAGES = (
-    "",
-    "tasks/",
-    "tasks/T2026-001/",
-    "tasks/T2026-003/",
-    "items/",
-    "items/v1/",
-    "inspectors/",
-    "targets/",
-    "results/",
-    "results/T2026-001/",
-    "penalties/",
-    "verify/",
-    "fair/",
-    "about/",
-    "log/",
-    "log/1/",
-)
+# Every kind of page, as tests/browser/test_site_a11y.py visits them (关于本站 included).
 # The pages with wide tables, and the home, task and help pages a phone reader opens.
 PHONE_PAGES = (
     "",
