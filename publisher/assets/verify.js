@@ -713,6 +713,7 @@
     const membershipStart = performance.now();
     await checkMembership(base, report, ann, context, pool, exclusions, teamInput);
     ctx.timings = { membership: Math.round(performance.now() - membershipStart) };
+    checkMinRatio(report, ann, context);
 
     if (draw) {
       // The number of picks the draw sealed is the pool's (the announcement's when the pool
@@ -1054,7 +1055,7 @@
         );
       }
     }
-    if (withResults) checkResults(report, sealed, context, contents);
+    if (withResults) await checkResults(base, report, sealed, context, contents);
     return ctx;
   }
 
@@ -1062,7 +1063,7 @@
   const RESULT_CONTEXT = new Set(["item-list", "task-announcement", "rectification-order", "rectification-check"]);
 
   // result.onsite of every opened result, then rectification.order / rectification.check.
-  function checkResults(report, sealed, context, contents) {
+  async function checkResults(base, report, sealed, context, contents) {
     const log = [...sealed, ...context].sort((x, y) => x.index - y.index);
     const lists = new Map();
     const cited = new Map(); // task -> the checklist points its results answer
@@ -1094,6 +1095,148 @@
         report.add(name, true, `${mine.length} 条${name === "rectification.order" ? "整改要求" : "复查结果"}的引用和日期均正确`);
       }
     }
+    // result.joint_with and result.visit_cap over the published results (spec §8).
+    const poolClasses = async (digest) => {
+      try {
+        const bytes = await fetchOptional(base, `blobs/${digest}`);
+        if (bytes === null || (await sha256Hex(bytes)) !== digest) return null;
+        const pool = parseCanonical(bytes, "候选对象名单");
+        return new Map(pool.strata.flatMap((st) => st.candidates.map((t) => [t, st.risk])));
+      } catch (e) {
+        return null; // missing or malformed: the task page's checks report that
+      }
+    };
+    const visited = await visitProblems(log, poolClasses);
+    for (const x of visited.failures) report.add(x.name, false, x.problem);
+    if (visited.results && !visited.failures.some((x) => x.name === "result.joint_with")) {
+      report.add("result.joint_with", true, `${visited.joint} 条联合检查的结果所注明的其他任务，正是此前公开的、同一对象同一天检查的结果`);
+    }
+    if (visited.results && !visited.failures.some((x) => x.name === "result.visit_cap")) {
+      report.add("result.visit_cap", true, `没有对象在一年内被现场检查超过 ${VISIT_CAP} 次而没有公开的理由`);
+    }
+  }
+
+  // ---------------------------------------------------------------- visits (spec §8, "Visits and the annual cap")
+
+  const VISIT_CAP = 2;
+
+  // The visits of one target in `year`: its results ({task, dates, exempt}) with a date in
+  // that year, grouped so that two results sharing a date are one visit (a result of several
+  // days is one visit, and a chain of shared dates joins them all).
+  function visitsIn(results, year) {
+    const prefix = `${String(year).padStart(4, "0")}-`;
+    let groups = []; // [Set of dates, results]
+    for (const r of results) {
+      if (!r.dates.some((d) => d.startsWith(prefix))) continue;
+      const dates = new Set(r.dates);
+      let members = [r];
+      const kept = [];
+      for (const g of groups) {
+        if ([...g[0]].some((d) => dates.has(d))) {
+          for (const d of g[0]) dates.add(d);
+          members = [...g[1], ...members];
+        } else {
+          kept.push(g);
+        }
+      }
+      groups = [...kept, [dates, members]];
+    }
+    return groups.map((g) => g[1]);
+  }
+
+  // [year, visits] of each calendar year in which one target's visits none of whose results
+  // is exempt exceed the cap.
+  function overCap(results, cap = VISIT_CAP) {
+    const years = [...new Set(results.flatMap((r) => r.dates.map((d) => Number(d.slice(0, 4)))))].sort((x, y) => x - y);
+    const out = [];
+    for (const year of years) {
+      const n = visitsIn(results, year).filter((v) => !v.some((r) => r.exempt)).length;
+      if (n > cap) out.push([year, n]);
+    }
+    return out;
+  }
+
+  // The tasks other than `task` whose results ({task, dates}) share a date with `dates`:
+  // what a result's joint_with names (code point order, each once).
+  function jointTasks(dates, task, others) {
+    const mine = new Set(dates);
+    const named = new Set(others.filter((o) => o.task && o.task !== task && o.dates.some((d) => mine.has(d))).map((o) => o.task));
+    return [...named].sort(byCodePoint);
+  }
+
+  // result.joint_with and result.visit_cap over `records` (the log's item lists,
+  // announcements and results, {id, body}, in log order). `poolClasses(digest)`: a promise of
+  // Map target -> class of the pool blob, null when it cannot be read; fetched only for a
+  // target over the cap under rules that lift the cap for some classes.
+  async function visitProblems(records, poolClasses) {
+    const failures = [];
+    const keys = new Map(); // item-list version -> Map code -> key
+    let rules = { uncapped: [], key_items_uncapped: false };
+    const announced = new Map(); // task -> { rules, keyItem, excepted, pool }
+    const current = new Map(); // task \0 target -> result body (a correction replaces it)
+    let joint = 0;
+    for (const r of records) {
+      const b = r.body;
+      if (b.type === "item-list") {
+        keys.set(b.version, new Map(b.items.map((i) => [i.code, i.key])));
+        const rr = b.risk_rules || {};
+        rules = { uncapped: rr.uncapped || [], key_items_uncapped: rr.key_items_uncapped === true };
+      } else if (b.type === "task-announcement") {
+        announced.set(b.task, {
+          rules,
+          keyItem: b.items.some((i) => (keys.get(i.version) || new Map()).get(i.code) === true),
+          excepted: new Set((b.cap_exceptions || []).map((e) => e.target)),
+          pool: b.pool.sha256,
+        });
+      } else if (b.type === "inspection-result") {
+        const others = [...current.values()].filter((o) => o.target === b.target);
+        const expected = jointTasks(b.dates, b.task, others);
+        const named = b.joint_with || [];
+        if (named.length) joint += 1;
+        if (canonical(named) !== canonical(expected)) {
+          failures.push({
+            name: "result.joint_with",
+            problem:
+              `${b.task}/${b.target} 的检查结果（${r.id.slice(0, 16)}…）注明联合检查的任务为` +
+              `${named.length ? named.join("、") : "（无）"}，但此前公开的、同一对象同一天检查的结果属于任务` +
+              `${expected.length ? expected.join("、") : "（无）"}`,
+          });
+        }
+        current.set(`${b.task}\u0000${b.target}`, b);
+      }
+    }
+    const pools = new Map();
+    const exempt = async (b) => {
+      if (b.cap_exception !== undefined) return true;
+      const ann = announced.get(b.task);
+      if (!ann) return false;
+      if (ann.excepted.has(b.target) || (ann.keyItem && ann.rules.key_items_uncapped)) return true;
+      if (!ann.rules.uncapped.length) return false;
+      if (!pools.has(b.task)) pools.set(b.task, await poolClasses(ann.pool));
+      const classes = pools.get(b.task);
+      return Boolean(classes) && ann.rules.uncapped.includes(classes.get(b.target));
+    };
+    const byTarget = new Map();
+    const sortedKeys = [...current.keys()].sort(byCodePoint);
+    for (const k of sortedKeys) {
+      const b = current.get(k);
+      if (!byTarget.has(b.target)) byTarget.set(b.target, []);
+      byTarget.get(b.target).push(b);
+    }
+    for (const target of [...byTarget.keys()].sort(byCodePoint)) {
+      const bodies = byTarget.get(target);
+      if (!overCap(bodies.map((b) => ({ task: b.task, dates: b.dates, exempt: false }))).length) continue;
+      const dated = [];
+      for (const b of bodies) dated.push({ task: b.task, dates: b.dates, exempt: await exempt(b) });
+      for (const [year, count] of overCap(dated)) {
+        const tasks = [...new Set(bodies.map((b) => b.task))].sort(byCodePoint).join("、");
+        failures.push({
+          name: "result.visit_cap",
+          problem: `${target} 在 ${year} 年被现场检查 ${count} 次（任务 ${tasks}），超过 ${VISIT_CAP} 次，且没有公开的超限理由`,
+        });
+      }
+    }
+    return { failures, joint, results: current.size };
   }
 
   // ---------------------------------------------------------------- pool membership (spec §4)
@@ -1196,16 +1339,119 @@
     return out;
   }
 
-  // Eligible inspectors' ids, in code point order.
-  function expectedInspectors(inspectors, orgUnits, start, end) {
-    const [id, unit, from, to, status] = ["id", "org_unit", "cert_valid_from", "cert_valid_to", "status"].map((n) =>
-      col("inspectors", n),
-    );
+  // Eligible inspectors' ids, in code point order. `specialties`: under a cross-check rule
+  // with `specialty`, those the cited items ask for (an inspector must hold every one).
+  function expectedInspectors(inspectors, orgUnits, start, end, specialties = []) {
+    const [id, unit, from, to, held, status] = [
+      "id",
+      "org_unit",
+      "cert_valid_from",
+      "cert_valid_to",
+      "specialties",
+      "status",
+    ].map((n) => col("inspectors", n));
     const scope = new Set(orgUnits);
     return inspectors
-      .filter((i) => i[status] === INSPECTOR_ACTIVE && scope.has(i[unit]) && i[from] <= start && i[to] >= end)
+      .filter(
+        (i) =>
+          i[status] === INSPECTOR_ACTIVE &&
+          scope.has(i[unit]) &&
+          i[from] <= start &&
+          i[to] >= end &&
+          hasSpecialties(splitSpecialties(i[held]), specialties),
+      )
       .map((i) => i[id])
       .sort(byCodePoint);
+  }
+
+  // ---- 交叉检查 (docs/spec.md §4 "Cross-check"), from the spec's words.
+
+  // An inspector's specialties as the inspectors snapshot joins them ("": none).
+  const splitSpecialties = (joined) => joined.split("、").filter(Boolean);
+  const hasSpecialties = (held, required) => {
+    const have = new Set(held);
+    return [...required].every((s) => have.has(s));
+  };
+
+  // The specialties the cited items ({code, version}) ask for, sorted, each once.
+  // `lists`: version -> {code: specialty or null}.
+  function requiredSpecialties(items, lists) {
+    const out = new Set();
+    for (const ref of items) {
+      const list = lists.get(ref.version);
+      const wanted = list && Object.prototype.hasOwnProperty.call(list, ref.code) ? list[ref.code] : null;
+      if (wanted !== null && wanted !== undefined) out.add(wanted);
+    }
+    return [...out].sort(byCodePoint);
+  }
+
+  // The [target, inspector] pairs the own-district rule forbids, sorted by target then
+  // inspector: a unit governs the region of its org-units row ("" governs none; the parent
+  // chain is not walked). `targets`: [id, region]; `inspectors`: [id, unit];
+  // `unitRegions`: Map unit -> region.
+  function ownDistrictPairs(targets, inspectors, unitRegions) {
+    const byRegion = new Map();
+    for (const [id, unit] of inspectors) {
+      const region = unitRegions.get(unit) || "";
+      if (!region) continue;
+      if (!byRegion.has(region)) byRegion.set(region, []);
+      byRegion.get(region).push(id);
+    }
+    const pairs = [];
+    for (const [target, region] of targets) for (const i of byRegion.get(region) || []) pairs.push([target, i]);
+    return pairs.sort((x, y) => byCodePoint(x[0], y[0]) || byCodePoint(x[1], y[1]));
+  }
+
+  // inspectors.cross_check with own_district: every pair of the rule among the team input's
+  // conflicts, or what is missing. `pooled`: Map target -> [region, risk]; `listed`: the
+  // team input's inspectors; `conflicts`: its [target, inspector] pairs; rows in field order.
+  function crossCheckProblem(pooled, listed, conflicts, inspectors, units) {
+    const [id, unit] = ["id", "org_unit"].map((n) => col("inspectors", n));
+    const [code, region] = ["code", "region"].map((n) => col("org-units", n));
+    const unitOf = new Map(inspectors.map((i) => [i[id], i[unit]]));
+    const pairs = ownDistrictPairs(
+      [...pooled].map(([t, key]) => [t, key[0]]),
+      listed.map((i) => [i, unitOf.get(i) || ""]),
+      new Map(units.map((u) => [u[code], u[region]])),
+    );
+    const declared = new Set(conflicts.map(([t, i]) => `${t}\u0000${i}`));
+    const missing = pairs.filter(([t, i]) => !declared.has(`${t}\u0000${i}`));
+    if (!missing.length) return { pairs: pairs.length, problem: null };
+    const [t, i] = missing[0];
+    return {
+      pairs: pairs.length,
+      problem: `${missing.length} 对“执法人员—本辖区对象”没有列入回避名单，第一对是对象 ${t} 与执法人员 ${i}`,
+    };
+  }
+
+  // ---- Minimum ratio (docs/spec.md §4 "Minimum ratio").
+
+  // [code, min_ratio] of the cited items ({code, version}) that publish a minimum, in the
+  // task's order. `lists`: version -> {code: min_ratio or null}.
+  function citedMinimums(items, lists) {
+    const out = [];
+    for (const ref of items) {
+      const list = lists.get(ref.version);
+      const minimum = list && Object.prototype.hasOwnProperty.call(list, ref.code) ? list[ref.code] : null;
+      if (minimum !== null && minimum !== undefined) out.push([ref.code, minimum]);
+    }
+    return out;
+  }
+
+  // The first [code, min_ratio] the share picks / candidates is below ("不低于":
+  // picks * 10000 >= min_ratio * candidates, in integers), or null.
+  function ratioShortfall(picks, candidates, minimums) {
+    const p = BigInt(picks);
+    const c = BigInt(candidates);
+    return minimums.find(([, m]) => p * 10000n < BigInt(m) * c) || null;
+  }
+
+  // numerator / denominator as a percentage rounded down to two decimals: "7.13%".
+  function percent(numerator, denominator = 10000) {
+    const hundredths = (BigInt(numerator) * 10000n) / BigInt(denominator);
+    const frac = String(hundredths % 100n).padStart(2, "0");
+    const text = `${hundredths / 100n}.${frac}`.replace(/0+$/, "").replace(/\.$/, "");
+    return `${text}%`;
   }
 
   // What is wrong with a pool (Map id -> [region, risk]) and its exclusions, or null.
@@ -1244,6 +1490,11 @@
   async function checkMembership(base, report, ann, context, pool, exclusions, teamInput) {
     const a = ann.body;
     const before = context.filter((r) => r.index < ann.index);
+    if (a.registries === undefined && a.cross_check !== undefined) {
+      // A rule nobody could check (docs/spec.md §4 "Cross-check").
+      report.add("inspectors.cross_check", false, "公告选择了交叉检查，却没有注明可据以核验的名录库快照");
+      return;
+    }
     if (a.registries === undefined) {
       const earlier = before.find((r) => r.body.type === "task-announcement" && r.body.registries !== undefined);
       if (earlier) {
@@ -1286,12 +1537,20 @@
     }
     const rows = snapshots.value;
     const lists = new Map();
+    const specialtyLists = new Map();
     for (const r of before) {
       if (r.body.type !== "item-list") continue;
       const items = {};
-      for (const i of r.body.items) items[i.code] = i.target_types === undefined ? null : i.target_types;
+      const specialties = {};
+      for (const i of r.body.items) {
+        items[i.code] = i.target_types === undefined ? null : i.target_types;
+        specialties[i.code] = i.specialty === undefined ? null : i.specialty;
+      }
       lists.set(r.body.version, items);
+      specialtyLists.set(r.body.version, specialties);
     }
+    const rule = a.cross_check || {};
+    const needed = rule.specialty ? requiredSpecialties(a.items, specialtyLists) : [];
     const types = coveredTypes(a.items, lists);
     await report.run(
       "pool.membership",
@@ -1308,17 +1567,82 @@
         `按快照和抽查事项清单重新推算出 ${n.pooled + n.excluded} 户符合条件的对象` +
         `（${n.pooled} 户在名单中，${n.excluded} 户列明了排除理由），没有遗漏、没有多出，分层一致`,
     );
-    await report.run(
+    const membership = await report.run(
       "inspectors.membership",
       () => {
         if (!teamInput) fail("执法检查人员名单无法读取，无法比对");
-        const eligible = expectedInspectors(rows.inspectors, a.org_units, a.window.start, a.window.end);
+        const eligible = expectedInspectors(rows.inspectors, a.org_units, a.window.start, a.window.end, needed);
         const problem = inspectorsProblem(eligible, teamInput.inspectors);
         if (problem) fail(problem);
         return eligible.length;
       },
-      (n) => `按执法人员快照重新推算出 ${n} 名符合条件的执法人员，与备选名单完全相同`,
+      (n) =>
+        `按执法人员快照重新推算出 ${n} 名符合条件的执法人员` +
+        (needed.length ? `（须具备专业：${needed.join("、")}）` : "") +
+        "，与备选名单完全相同",
     );
+    if (a.cross_check === undefined) return;
+    // inspectors.cross_check (docs/spec.md §4 "Cross-check"): the own-district pairs are
+    // among the conflicts; the specialty rule is what inspectors.membership just checked.
+    if (!membership.ok || (rule.own_district && !pool)) {
+      report.skip("inspectors.cross_check", "执法人员名单或候选对象名单未通过核验，无法核验交叉检查");
+      return;
+    }
+    await report.run(
+      "inspectors.cross_check",
+      () => {
+        const said = [];
+        if (rule.own_district) {
+          const pooled = new Map();
+          for (const st of pool.strata) for (const c of st.candidates) pooled.set(c, [st.region, st.risk]);
+          const got = crossCheckProblem(pooled, teamInput.inspectors, teamInput.conflicts, rows.inspectors, rows["org-units"]);
+          if (got.problem) fail(got.problem);
+          said.push(`按组织机构快照推算出 ${got.pairs} 对“执法人员—本辖区对象”，都已列入回避名单，没有人检查本辖区`);
+        }
+        if (rule.specialty) {
+          said.push(
+            needed.length
+              ? `备选的执法人员都具备所列事项要求的专业（${needed.join("、")}）`
+              : "所列事项没有专业要求",
+          );
+        }
+        return said.join("；");
+      },
+      (text) => text,
+    );
+  }
+
+  // announcement.min_ratio (docs/spec.md §4 "Minimum ratio"): the share the announcement
+  // draws against the min_ratio of each item it cites, looked up in the item-list record of
+  // its version earlier in the log. Shown only when some cited item sets one.
+  function checkMinRatio(report, ann, context) {
+    const a = ann.body;
+    const lists = new Map();
+    for (const r of context) {
+      if (r.index > ann.index || r.body.type !== "item-list") continue;
+      const items = {};
+      for (const i of r.body.items) items[i.code] = i.min_ratio === undefined ? null : i.min_ratio;
+      lists.set(r.body.version, items);
+    }
+    const minimums = citedMinimums(a.items, lists);
+    if (!minimums.length) return;
+    const { picks, candidates } = a.pool;
+    const share = candidates ? `（${percent(picks, candidates)}）` : "";
+    const short = ratioShortfall(picks, candidates, minimums);
+    if (short) {
+      report.add(
+        "announcement.min_ratio",
+        false,
+        `从 ${candidates} 户候选对象中抽取 ${picks} 户${share}，低于抽查事项 ${short[0]} 规定的抽查比例 ${percent(short[1])}`,
+      );
+    } else {
+      const said = minimums.map(([code, m]) => `${code} ${percent(m)}`).join("、");
+      report.add(
+        "announcement.min_ratio",
+        true,
+        `从 ${candidates} 户候选对象中抽取 ${picks} 户${share}，不低于所列事项规定的抽查比例（${said}）`,
+      );
+    }
   }
 
   // ---------------------------------------------------------------- results (spec §8, docs/results.md)
@@ -1572,6 +1896,14 @@
       onsiteProblems,
       expectedPoints,
       rectificationProblems,
+      requiredSpecialties,
+      splitSpecialties,
+      ownDistrictPairs,
+      crossCheckProblem,
+      citedMinimums,
+      ratioShortfall,
+      percent,
+      visitProblems,
     };
   }
 })();

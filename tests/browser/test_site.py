@@ -98,6 +98,44 @@ def _leave_out_a_candidate(demo: Path, export: Path, out: Path, records: list[Re
     return str(left_out)
 
 
+def _claim_cross_check(demo: Path, export: Path, out: Path, records: list[Record]) -> None:
+    """T2026-004's announcement re-signed claiming the own-district rule (交叉检查) that its
+    team input, made without the rule, does not follow (inspectors.cross_check)."""
+    ann = next(
+        r for r in records if r.type == "task-announcement" and r.body["task"] == "T2026-004"
+    )
+    fields = {k: v for k, v in ann.body.items() if k not in ("type", "v", "log", "time")}
+    fields["cross_check"] = {"own_district": True, "specialty": False}
+    signer = load_signer(demo_settings(demo).office_key_file)
+    when = datetime.fromisoformat(ann.body["time"].replace("Z", "+00:00"))
+    forged = make_record("task-announcement", ann.body["log"], when, fields, [signer])
+    _republish(demo, export, out, [forged if r is ann else r.note for r in records])
+
+
+def _raise_min_ratio(demo: Path, export: Path, out: Path, records: list[Record]) -> str:
+    """The item list T2026-004 cites re-signed with its item's min_ratio at 100%, which the
+    task's share drawn does not reach (announcement.min_ratio). Return the item's code."""
+    ann = next(
+        r for r in records if r.type == "task-announcement" and r.body["task"] == "T2026-004"
+    )
+    ref = ann.body["items"][0]
+    lists = [
+        r
+        for r in records[: records.index(ann)]
+        if r.type == "item-list" and r.body["version"] == ref["version"]
+    ]
+    old = lists[-1]
+    fields = {k: v for k, v in old.body.items() if k not in ("type", "v", "log", "time")}
+    fields["items"] = [
+        i | {"min_ratio": 10_000} if i["code"] == ref["code"] else i for i in old.body["items"]
+    ]
+    signer = load_signer(demo_settings(demo).office_key_file)
+    when = datetime.fromisoformat(old.body["time"].replace("Z", "+00:00"))
+    forged = make_record("item-list", old.body["log"], when, fields, [signer])
+    _republish(demo, export, out, [forged if r is old else r.note for r in records])
+    return str(ref["code"])
+
+
 def _move(records: list[Record], which: Record, before: Record) -> list[bytes]:
     """The log's notes with ``which`` moved to just before ``before``."""
     rest = [r for r in records if r is not which]
@@ -132,6 +170,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     records = load_model(export).report.records
     demo = root / "demo"
     left_out = _leave_out_a_candidate(demo, export, good / "forged" / "left-out", records)
+    raised = _raise_min_ratio(demo, export, good / "forged" / "min-ratio", records)
+    _claim_cross_check(demo, export, good / "forged" / "cross-check", records)
     # T2026-005 revealed early: one of its results moved from after the reveal to before it.
     reveal = next(r for r in records if r.type == "task-reveal" and r.body["task"] == "T2026-005")
     result = next(r for r in records[records.index(reveal) :] if r.type == "inspection-result")
@@ -146,7 +186,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     }
     try:
         yield {name: server.url for name, server in servers.items()} | {
-            "changes": changes | {"left-out": left_out},
+            "changes": changes | {"left-out": left_out, "min-ratio": raised},
             "model": load_model(export),
         }
     finally:
@@ -414,6 +454,26 @@ def test_a_candidate_left_out_of_the_pool_fails_pool_membership(
     assert "既不在名单中、也未列明排除理由" in result["text"]
 
 
+def test_an_item_s_minimum_ratio_the_task_does_not_reach_fails_min_ratio(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    assert _verify(page, sites["good"], "T2026-004")["checks"]["announcement.min_ratio"] == "pass"
+    # The item list re-signed with the cited item's min_ratio at 100%: only the ratio fails.
+    result = _verify(page, sites["good"], "T2026-004", "../../forged/min-ratio/")
+    assert result["failed"] == ["announcement.min_ratio"], result["text"]
+    assert result["checks"]["pool.membership"] == "pass"
+    assert f"低于抽查事项 {sites['changes']['min-ratio']} 规定的抽查比例 100%" in result["text"]
+
+
+def test_a_cross_check_rule_the_team_input_does_not_follow_fails(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    result = _verify(page, sites["good"], "T2026-004", "../../forged/cross-check/")
+    assert result["failed"] == ["inspectors.cross_check"], result["text"]
+    assert result["checks"]["inspectors.membership"] == "pass"
+    assert "没有列入回避名单" in result["text"]
+
+
 def test_a_result_published_before_the_early_reveal_fails(page: Any, sites: dict[str, Any]) -> None:
     result = _verify(page, sites["good"], "T2026-005", "../../forged/early/")
     assert result["failed"] == ["reveal.early"], result["text"]
@@ -425,7 +485,13 @@ def test_the_results_page_runs_the_onsite_and_rectification_checks(
 ) -> None:
     result = _verify(page, sites["good"], "results/")
     assert result["verdict"] == "pass", result["text"]
-    for name in ("result.onsite", "rectification.order", "rectification.check"):
+    for name in (
+        "result.onsite",
+        "rectification.order",
+        "rectification.check",
+        "result.joint_with",
+        "result.visit_cap",
+    ):
         assert result["checks"][name] == "pass", name
     assert "115 条检查结果的现场记录" in result["text"]
     forged = _verify(page, sites["good"], "results/", "../forged/recheck/")
