@@ -160,15 +160,27 @@ def _results(
     count: int,
     at: datetime,
     publish: Callable[[datetime, str, dict[str, object]], str],
-) -> None:
+    visits: dict[str, list[tuple[datetime, str]]],
+) -> Callable[[], None] | None:
     """Inspection results for the first ``count`` picks; for the first task also a report
     (late: due 31 Mar, published 12 Apr) and two penalties, the second withdrawn (its facts,
-    content and amount are its own, so a test can look for them on the site)."""
+    content and amount are its own, so a test can look for them on the site).
+
+    Every result is dated 20 March, so the results of one target in several tasks are one
+    joint visit: each names the tasks whose result for it was published before it
+    (``joint_with``, spec §2). ``visits`` (target -> (published, task)) collects them over
+    the tasks. The first task's correction, report and penalties come an hour and days
+    later, after results of later tasks: they are returned, to be published once every
+    task's results are known."""
     assert run.result is not None
     teams = {t.target: t.inspectors for t in run.result.teams}
     ids = []
 
     def result(target: str, at: datetime, **changes: object) -> str:
+        joint = sorted({t for when, t in visits.get(target, []) if when < at and t != task})
+        visits.setdefault(target, []).append((at, task))
+        if joint:
+            changes = {"joint_with": joint} | changes
         fields = {
             "task": task,
             "target": target,
@@ -191,7 +203,20 @@ def _results(
     for target in built.picks[task][:count]:
         ids.append(result(target, at))
     if task != "T2026-0001":
-        return
+        return None
+    return lambda: _first_task_tail(built, run, task, ids, at, publish, result)
+
+
+def _first_task_tail(
+    built: Built,
+    run: inmemory.TaskRun,
+    task: str,
+    ids: list[str],
+    at: datetime,
+    publish: Callable[[datetime, str, dict[str, object]], str],
+    result: Callable[..., str],
+) -> None:
+    """The first task's correction, report and penalties (see :func:`_results`)."""
     if len(ids) >= 3:  # the third result is corrected
         ids[2] = result(
             built.picks[task][2],
@@ -355,6 +380,8 @@ def build_export(
         )
     spec, value = beacon()
     left = max_results if max_results is not None else tasks * results
+    visits: dict[str, list[tuple[datetime, str]]] = {}
+    later: list[Callable[[], None]] = []
     for i in range(tasks):
         task = f"T2026-{i + 1:04d}"
         state = STATES[i % len(STATES)]
@@ -416,7 +443,12 @@ def build_export(
         if state == "disclosed":
             count = min(results, left)
             left -= count
-            _results(built, run, task, count, T_REVEAL + timedelta(days=10, seconds=i), publish)
+            tail = _results(
+                built, run, task, count, T_REVEAL + timedelta(days=10, seconds=i), publish, visits
+            )
+            later += [tail] if tail else []
+    for publish_later in later:
+        publish_later()
     events.sort(key=lambda e: (e[0], e[1]))
     write_export(
         out, [n for _, _, n in events], blobs, signer, origin=LOG, public_keys=[signer.vkey]

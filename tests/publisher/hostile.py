@@ -119,7 +119,9 @@ def _hostile_fields(kind: str, fields: dict[str, object]) -> dict[str, object]:
     return fields
 
 
-def _hostile_results(orig: Callable[..., None]) -> Callable[..., None]:
+def _hostile_results(
+    orig: Callable[..., Callable[[], None] | None],
+) -> Callable[..., Callable[[], None] | None]:
     def results(
         built: Built,
         run: inmemory.TaskRun,
@@ -127,11 +129,12 @@ def _hostile_results(orig: Callable[..., None]) -> Callable[..., None]:
         count: int,
         at: datetime,
         publish: Callable[[datetime, str, dict[str, object]], str],
-    ) -> None:
+        visits: dict[str, list[tuple[datetime, str]]],
+    ) -> Callable[[], None] | None:
         def hostile(at: datetime, kind: str, fields: dict[str, object]) -> str:
             return publish(at, kind, _hostile_fields(kind, fields))
 
-        orig(built, run, task, count, at, hostile)
+        return orig(built, run, task, count, at, hostile, visits)
 
     return results
 
