@@ -20,6 +20,7 @@ from publisher import pages, registry_pages, result_pages, target_pages, task_pa
 from publisher.check_words import CHECKS_ZH
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
+from publisher.names import REGIONS_FILE, regions_json
 from publisher.office import Office, about_page
 from publisher.shards import MANIFEST, write_shards
 
@@ -77,6 +78,7 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
     if targets is not None:
         write_shards(docs / TARGET_DATA, *targets)
         (docs / TARGET_DATA / target_pages.PAGES_FILE).write_bytes(target_pages.pages_json(named))
+        (docs / TARGET_DATA / REGIONS_FILE).write_bytes(regions_json(model.places()))
         manifest = f"data/{MANIFEST}"
     written[docs / "targets" / "index.md"] = registry_pages.targets_page(model, manifest)
     for path, text in written.items():

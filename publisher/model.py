@@ -19,6 +19,7 @@ from lottery.core.records import Record
 from lottery.core.verify import TaskVerification
 from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
+from publisher.names import Places, region_names
 from publisher.snapshot import Snapshot, decode_snapshot
 
 # The records of a task's own lifecycle, in the order of its timeline.
@@ -81,6 +82,7 @@ class SiteModel:
     rectifications: dict[str, list[Record]] = field(default_factory=dict)
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _places: Places | None = field(default=None, repr=False)
 
     def blob_json(self, digest: str) -> Any:
         """A published blob, parsed."""
@@ -127,6 +129,18 @@ class SiteModel:
             latest = self.latest_snapshot(registry)
             self._names[registry] = latest[1].mapping("name") if latest else {}
         return self._names[registry]
+
+    def places(self) -> Places:
+        """District names of region codes, from the latest org-units snapshot (cached;
+        publisher/names.py gives the rule).
+
+        Raises:
+            PublishError: when that snapshot is malformed.
+        """
+        if self._places is None:
+            latest = self.latest_snapshot("org-units")
+            self._places = Places(region_names(latest[1] if latest else None))
+        return self._places
 
     def target_names(self) -> dict[str, str]:
         """USCC -> name from the latest targets snapshot (empty when none is published)."""

@@ -107,9 +107,14 @@ def inspectors_page(model: SiteModel) -> str:
             "姓名" if registry == "inspectors" and f == "name" else FIELD_NAMES.get(f, f)
             for f in snap.fields
         ]
-        sections.append(
-            {"title": title, "snapshot": record.body, "headers": headers, "rows": snap.rows}
-        )
+        rows: Any = snap.rows
+        if registry == "org-units":  # the district a unit governs, by name (publisher/names.py)
+            at, places = snap.column("region"), model.places()
+            rows = [
+                [places.region_with_code(v) if i == at and v else v for i, v in enumerate(row)]
+                for row in snap.rows
+            ]
+        sections.append({"title": title, "snapshot": record.body, "headers": headers, "rows": rows})
     return render("inspectors.md", sections=sections, prefix="../")
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from lottery.core.records import Record
 from publisher.model import SiteModel
+from publisher.names import Places
 from publisher.onsite_cells import readable
 from publisher.pages import (
     ENVELOPE,
@@ -96,7 +97,7 @@ def _paragraphs(text: str) -> list[dict[str, Any]]:
     return [{"text": line, "part": bool(_PART.match(line))} for line in lines if line]
 
 
-def _summary(summary: Any, regions: dict[str, str]) -> dict[str, Any] | None:
+def _summary(summary: Any, places: Places) -> dict[str, Any] | None:
     """The figures (抽取/检查/发现问题), by result category and by district, as tables."""
     if not isinstance(summary, dict):
         return None
@@ -108,9 +109,13 @@ def _summary(summary: Any, regions: dict[str, str]) -> dict[str, Any] | None:
     by_region = []
     for region, v in sorted((summary.get("by_region") or {}).items()):
         if isinstance(v, dict):
-            name = f"{regions[region]}（{region}）" if regions.get(region) else region
             by_region.append(
-                [name, v.get("picked", ""), v.get("checked", ""), v.get("problems", "")]
+                [
+                    places.region_with_code(region),
+                    v.get("picked", ""),
+                    v.get("checked", ""),
+                    v.get("problems", ""),
+                ]
             )
     return {"figures": figures, "by_category": by_category, "by_region": by_region}
 
@@ -147,7 +152,7 @@ def _report(model: SiteModel, record: Record) -> dict[str, Any]:
     return {
         "short": record.id[:16] + "…",
         "rows": rows,
-        "summary": _summary(body.get("summary"), model.names("org-units")),
+        "summary": _summary(body.get("summary"), model.places()),
         "paragraphs": _paragraphs(text) if isinstance(text, str) else [],
         "evidence": evidence,
     }

@@ -24,6 +24,7 @@ from typing import Any
 from lottery.core.canonical import canonical_json
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
+from publisher.names import Places, risk_label
 from publisher.pages import STATUS, has_page, link, log_link
 from publisher.render import code, render, url_part
 from publisher.result_pages import (
@@ -127,14 +128,14 @@ def _registry_rows(model: SiteModel) -> tuple[tuple[str, ...], dict[str, tuple[s
     return snap.fields, {row[0]: row for row in snap.rows}
 
 
-def _draw_rows(draws: list[Draw]) -> list[list[Any]]:
+def _draw_rows(draws: list[Draw], places: Places) -> list[list[Any]]:
     return [
         [
             link(d.view.task, f"{ROOT}tasks/{url_part(d.view.task)}/"),
             d.view.announcement["title"],
             STATUS.get(d.view.status, d.view.status)
             + ("（抽取结果随取消一并公开，未实施检查）" if d.view.status == "cancelled" else ""),
-            d.stratum,
+            places.stratum(d.stratum),
             code(d.ticket),
             "、".join(d.team),
         ]
@@ -183,6 +184,16 @@ def _penalties(model: SiteModel, records: list[Record]) -> dict[str, Any] | None
     )
 
 
+def _registry_value(places: Places, column: str, value: str) -> str:
+    """A registry cell as a reader reads it: the district's name with its code, the risk
+    class's label (the code inside it); any other field as it is."""
+    if column == "region":
+        return places.region_with_code(value)
+    if column == "risk_class":
+        return risk_label(value)
+    return value
+
+
 def _name(model: SiteModel, target: str, facts: TargetFacts) -> str:
     """The name from the latest snapshot, else as a result or a penalty names it."""
     names = model.target_names()
@@ -200,11 +211,15 @@ def _name(model: SiteModel, target: str, facts: TargetFacts) -> str:
 def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str, str]:
     """One Markdown page per target of ``targets`` (from :func:`collect`), by USCC."""
     fields, rows = _registry_rows(model)
+    places = model.places()
     out = {}
     for target, facts in targets.items():
         row = rows.get(target)
         registry = (
-            [[FIELD_NAMES.get(f, f), v] for f, v in zip(fields, row, strict=True)][1:]
+            [
+                [FIELD_NAMES.get(f, f), _registry_value(places, f, v)]
+                for f, v in zip(fields, row, strict=True)
+            ][1:]
             if row
             else None
         )
@@ -221,7 +236,7 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             target=target,
             name=_name(model, target, facts),
             registry=registry,
-            draws=_draw_rows(facts.draws),
+            draws=_draw_rows(facts.draws, places),
             results=_results(model, facts.results),
             result_tasks=result_tasks,
             rectifications=rectifications,

@@ -10,6 +10,7 @@ from lottery.core.errors import EncodingError
 from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
+from publisher.names import risk_label
 from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, target_link
 from publisher.render import beijing, code, render
 
@@ -154,13 +155,14 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
         return None
     names = model.target_names()
     people = model.inspector_names()
+    places = model.places()
     teams = {
         t.target: [f"{i} {people[i]}" if i in people else i for i in t.inspectors]
         for t in outcome.teams
     }
     rows = [
         [
-            key,
+            places.stratum(key),
             target_link(p.target, "../../"),
             names.get(p.target, ""),
             short(p.ticket.hex()),
@@ -227,7 +229,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["执法人员所属机构", _units(model, a["org_units"])],
         [
             "抽查比例（按信用风险分类）",
-            "；".join(f"{k} 类 {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
+            "；".join(f"{risk_label(k)} {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
         ],
         ["每组检查人员", f"{a['team_size']} 人"],
         ["每人最多承担", f"{a['cap']} 户"],

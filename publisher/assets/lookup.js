@@ -10,12 +10,22 @@
  * A hit whose target has a page of its own (targets/<USCC>/: a published record names it) has
  * its name linked to that page; targets/data/pages.json, beside the manifest, lists them. The
  * others say 暂无公开记录: no published record names them (a pick still sealed included).
+ * The region column shows the district name from targets/data/regions.json (publisher/names.py)
+ * with the code beside it, the risk class its label (低风险（A类）...).
  */
 (() => {
   "use strict";
 
   const MAX_RESULTS = 200;
   const PAGES = "pages.json";
+  const REGIONS = "regions.json";
+  // The risk classes as the pages name them (lottery/core/risk_rules.py RISK_LABELS).
+  const RISK_LABELS = {
+    A: "低风险（A类）",
+    B: "一般风险（B类）",
+    C: "较高风险（C类）",
+    D: "高风险（D类）",
+  };
   const NO_RECORD = "暂无公开记录";
   const USCC = /^[0-9A-Z]{18}$/;
   const FIELD_NAMES = {
@@ -59,6 +69,34 @@
       this.manifest = null;
       this.shards = new Map();
       this.pages = null;
+      this.regions = null;
+    }
+
+    // Region code -> district name (publisher/names.py); an empty map when the list cannot be
+    // read (the codes are shown as they are).
+    async loadRegions() {
+      if (!this.regions) {
+        try {
+          const list = JSON.parse(
+            new TextDecoder().decode(await fetchBytes(new URL(REGIONS, this.base).href)),
+          );
+          const names = list && typeof list.regions === "object" ? list.regions : {};
+          this.regions = new Map(
+            Object.entries(names || {}).filter(([, v]) => typeof v === "string" && v),
+          );
+        } catch (e) {
+          this.regions = new Map();
+        }
+      }
+      return this.regions;
+    }
+
+    // A registry cell as a reader reads it: the district's name with its code, the risk
+    // class's label; any other field as it is.
+    shown(field, value, regions) {
+      if (field === "region" && regions.has(value)) return `${regions.get(value)}（${value}）`;
+      if (field === "risk_class" && Object.hasOwn(RISK_LABELS, value)) return RISK_LABELS[value];
+      return value;
     }
 
     // The targets with a page; an empty set when the list cannot be read (the hits are still
@@ -131,7 +169,7 @@
       return { rows: found, complete: true };
     }
 
-    render(manifest, rows, pages) {
+    render(manifest, rows, pages, regions) {
       const table = document.createElement("table");
       const head = table.createTHead().insertRow();
       for (const field of [...manifest.fields.map((f) => FIELD_NAMES[f] || f), "公开记录"]) {
@@ -145,9 +183,9 @@
         const tr = body.insertRow();
         tr.className = "lottery-lookup-row";
         // textContent, never innerHTML: a name is text, whatever it holds.
-        const cells = row.map((cell) => {
+        const cells = row.map((cell, i) => {
           const td = tr.insertCell();
-          td.textContent = visible(cell);
+          td.textContent = visible(this.shown(manifest.fields[i], cell, regions));
           return td;
         });
         const code = row[0];
@@ -192,6 +230,7 @@
         }
         const manifest = await this.loadManifest();
         const pages = await this.loadPages();
+        const regions = await this.loadRegions();
         let rows;
         let complete = true;
         if (USCC.test(text.toUpperCase())) {
@@ -207,7 +246,7 @@
         this.status.textContent = complete
           ? `找到 ${rows.length} 户（数据截至 ${manifest.as_of}）。`
           : `结果超过 ${MAX_RESULTS} 户，仅显示前 ${MAX_RESULTS} 户，请输入更具体的词语。`;
-        this.render(manifest, rows, pages);
+        this.render(manifest, rows, pages, regions);
       } catch (e) {
         this.root.dataset.count = "0";
         this.status.textContent = `查询失败：${e && e.message ? e.message : e}`;

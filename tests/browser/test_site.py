@@ -27,6 +27,7 @@ from lottery.storage.keys import load_signer
 from publisher.build import build_site
 from publisher.check_words import CHECKS_ZH
 from publisher.model import load_model
+from publisher.names import risk_label
 from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
 from tests.core.test_verify_attacks import swap_first_pick
 
@@ -317,9 +318,16 @@ def test_lookup_finds_a_company_by_uscc_and_by_a_word_of_its_name(
     shards = [
         u
         for u in page.requests
-        if "/targets/data/" in u and not u.endswith(("manifest.json", "pages.json"))
+        if "/targets/data/" in u and not u.endswith(("manifest.json", "pages.json", "regions.json"))
     ]
     assert len(shards) == 1
+    # Names, not codes (issue #17): the district's name with its code, the class's label.
+    latest = sites["model"].latest_snapshot("targets")
+    row = dict(zip(latest[1].fields, {r[0]: r for r in latest[1].rows}[uscc], strict=True))
+    region = row["region"]
+    district = sites["model"].places().regions[region]
+    assert by_code["rows"][0][3] == f"{district}（{region}）", by_code
+    assert by_code["rows"][0][4] == risk_label(row["risk_class"]), by_code
     by_word = _lookup(page, sites["good"], word)
     names = sites["model"].target_names()
     expected = sorted(code for code, n in names.items() if word in n)

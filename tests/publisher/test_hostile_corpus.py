@@ -192,3 +192,15 @@ def test_the_escape_helpers() -> None:
     assert link("<b>", "javascript:x") == "&lt;b&gt;"
     assert link("<b>", 'tasks/"x/') == '<a href="tasks/%22x/">&lt;b&gt;</a>'
     assert all(escape(h).count("<") == 0 for h in HOSTILE) and "<" not in escape(BIG)
+
+
+def test_a_hostile_unit_name_reaches_the_strata_as_text(hostile_site: HostileSite) -> None:
+    # The org units' names carry the payload, so the district names (publisher/names.py:
+    # no office suffix left, full name + 辖区) do too; the pick table shows them as text.
+    task = (hostile_site.site / "tasks" / "T2026-0001" / "index.html").read_text("utf-8")
+    cells = re.findall(r'<span class="lottery-stratum" title="([^"]*)">([^<]*)</span>', task)
+    assert cells, "no stratum cell: the test would be vacuous"
+    for title, text in cells:
+        assert html.unescape(title).startswith("分层代码 ")
+        shown = html.unescape(text)
+        assert "<img src=x onerror=window.__pwned=14>" in shown and "辖区 · " in shown
