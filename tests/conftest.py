@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import make_url
 
+from tests.service.conftest import make_loaded
 from tests.storage.conftest import fresh_postgres, migrate
 
 # A plugin, not an import: pytest must load it itself to rewrite its asserts.
@@ -92,6 +93,32 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "lottery.db"
     migrate(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture
+def _service_template() -> None:
+    """A marker: the test's database starts as the loaded template (tests/storage/conftest.py,
+    ``database_url``), not an empty schema."""
+
+
+@pytest.fixture(scope="session")
+def _loaded_sqlite(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Path:
+    """A loaded SQLite service (database file and data directory), copied for each test."""
+    base = tmp_path_factory.mktemp("loaded")
+    shutil.copyfile(_sqlite_template, base / "lottery.db")
+    make_loaded(base, f"sqlite:///{base / 'lottery.db'}")
+    return base
+
+
+@pytest.fixture(scope="session")
+def _loaded_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A loaded PostgreSQL service: a template database and its data directory."""
+    base = tmp_path_factory.mktemp("loaded-pg")
+    fresh = fresh_postgres()
+    url = next(fresh)
+    make_loaded(base, url)
+    yield make_url(url).database or "", base
+    fresh.close()  # drops the template
 
 
 @contextmanager

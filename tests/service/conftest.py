@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from lottery.demo.synthetic import Registries
 from lottery.registry_io.layouts import ItemRow
@@ -15,7 +17,9 @@ from lottery.service.registries import publish_item_list
 from lottery.settings import Settings, get_settings
 from lottery.storage.models import Conflict, InspectionHistory, Inspector, OrgUnit, Target
 from tests import lifecycle as lc
-from tests.storage.conftest import database_url  # noqa: F401 - the parametrized fixture
+from tests.storage.conftest import (  # noqa: F401 - the parametrized fixture
+    database_url,
+)
 
 
 def load_registries(service: Lifecycle, regs: Registries, *, item_list: bool = True) -> None:
@@ -86,9 +90,38 @@ def settings(tmp_path: Path, database_url: str) -> Settings:  # noqa: F811 - fix
     return get_settings(data_dir=tmp_path / "data", database_url=database_url, log_origin=lc.LOG)
 
 
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Lifecycle]:
+def _loaded(settings: Settings) -> None:
+    """The state every ``service`` starts from: schema, office keys, the small registries and
+    the published item list."""
     svc = Lifecycle.open(settings)
-    load_registries(svc, lc.small_registries())
+    try:
+        load_registries(svc, lc.small_registries())
+    finally:
+        svc.engine.dispose()
+
+
+def make_loaded(base: Path, url: str) -> None:
+    """Make the loaded state (:func:`_loaded`) at database ``url`` with data under ``base``:
+    the template of every ``service`` of a test process (tests/conftest.py)."""
+    _loaded(get_settings(data_dir=base / "data", database_url=url, log_origin=lc.LOG))
+
+
+@pytest.fixture
+def service(
+    settings: Settings, _service_template: None, request: pytest.FixtureRequest
+) -> Iterator[Lifecycle]:
+    """A service on the test's database with the small registries and the item list loaded.
+
+    Loading them through the ORM took most of a second a test; the state is the same for
+    every test, so it is made once per test process (``_loaded_*`` in tests/conftest.py) and
+    copied: ``database_url`` copies the database (a file copy, or PostgreSQL's ``CREATE
+    DATABASE ... TEMPLATE``), this copies the data directory holding the office key that
+    signed its item list.
+    """
+    sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
+    base = request.getfixturevalue("_loaded_sqlite" if sqlite else "_loaded_postgres")
+    data = base if sqlite else base[1]
+    shutil.copytree(data / "data", settings.data_dir, dirs_exist_ok=True)
+    svc = Lifecycle.open(settings)
     yield svc
     svc.engine.dispose()

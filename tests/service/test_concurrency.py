@@ -25,9 +25,9 @@ from tests import lifecycle as lc
 from tests.service import drand_tasks as dt
 from tests.service.race_worker import draw_all, scheduler_draws, serve, staff_draws
 
-ROUNDS = 20
-RACES = 10
-INSTANCES_TASKS = 6
+ROUNDS = 12
+RACES = 6
+INSTANCES_TASKS = 4
 
 
 def _kwargs(settings: Settings) -> dict[str, Any]:

@@ -60,13 +60,26 @@ def migrate(url: str) -> None:
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of a database at the newest schema with no rows: SQLite in tmp_path, or PostgreSQL."""
+    """A URL of a database at the newest schema with no rows: SQLite in tmp_path, or PostgreSQL.
+
+    For a test of the standard ``service`` fixture (tests/service/conftest.py), the database
+    holds that service's loaded state instead (its marker ``_service_template``).
+    """
+    loaded = "_service_template" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "lottery.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        if loaded:
+            source = request.getfixturevalue("_loaded_sqlite") / "lottery.db"
+        else:
+            source = request.getfixturevalue("_sqlite_template")
+        shutil.copyfile(source, path)
         yield f"sqlite:///{path}"
     else:
-        yield from fresh_postgres(request.getfixturevalue("_postgres_template"))
+        if loaded:
+            template = request.getfixturevalue("_loaded_postgres")[0]
+        else:
+            template = request.getfixturevalue("_postgres_template")
+        yield from fresh_postgres(template)
 
 
 @pytest.fixture(
