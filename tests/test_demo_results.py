@@ -158,10 +158,13 @@ def test_penalties_one_in_force_two_withdrawn(demo: Path, service: Lifecycle) ->
     assert expired.withdrawal_record and revoked.withdrawal_record
     page = _html(demo, "penalties")
     assert live.decision in page and live.fields["facts"] in page
+    # 双公示: the address, the 法定代表人 and the authority's code, while in force.
+    for key in ("address", "representative", "authority_code", "violation"):
+        assert live.fields[key] in page, key
     # The withdrawn ones: number, withdrawal, reason and record hash; none of the content.
     for gone, why in ((expired, "公示期满"), (revoked, "决定被撤销")):
         assert gone.decision in page and gone.record_id in page and why in page
-        for content in (gone.fields["facts"], gone.fields["content"]):
+        for content in (gone.fields["facts"], gone.fields["content"], gone.fields["address"]):
             assert content not in page
     assert "撤回时限" in page  # the revoked decision's 3-working-day deadline
 
@@ -195,6 +198,7 @@ def test_no_byte_of_site_export_or_log_service_holds_withdrawn_content(
     for row in rows:
         amount = row.fields["amounts"][0]
         needles = [row.fields["facts"], row.fields["content"], amount["text"]]
+        needles += [row.fields["address"], row.fields["representative"]]
         needles += [f'"fen":{amount["fen"]}', f"{amount['fen'] / 100:.2f} 元"]
         for needle in needles:
             for form in (needle.encode(), json.dumps(needle)[1:-1].encode()):
@@ -265,3 +269,30 @@ def test_the_disclosed_task_has_checklists_and_on_site_records(
     assert "检查要点情况" in results and "：不符合（" in results and "无证据说明" in results
     out = _verify(demo / "site")
     assert "result.onsite" in out.stdout and "on-site records agree" in out.stdout
+
+
+def test_the_platform_exports_are_logged_with_their_hash_and_sent_mark(
+    demo: Path, service: Lifecycle
+) -> None:
+    import hashlib
+
+    from openpyxl import load_workbook
+
+    from lottery.storage.models import ExchangeExport
+
+    with service.session() as s:
+        log = list(s.exec(select(ExchangeExport).order_by(ExchangeExport.id)))
+    files = {p.name: p.read_bytes() for p in (demo / "exchange").iterdir()}
+    assert len(log) == len(files) == 4
+    for row in log:
+        data = files[f"exchange-{row.format}-{row.kind}-{row.year}-{row.id}.{row.file_type}"]
+        assert hashlib.sha256(data).hexdigest() == row.sha256 and row.size == len(data)
+    sent = [(r.format, r.kind, str(r.sent_on)) for r in log if r.sent_on]
+    assert sent == [("national", "results", "2026-10-13")]
+    picks = next(r for r in log if r.kind == "picks")
+    sheet = load_workbook(
+        demo / "exchange" / f"exchange-national-picks-2026-{picks.id}.xlsx"
+    ).active
+    assert sheet is not None
+    tasks = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert "T2026-001" in tasks and "T2026-002" not in tasks  # T2026-002 is drawn: sealed

@@ -25,6 +25,7 @@ from lottery.core.errors import (
 from lottery.documents.render import DocumentError
 from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
+from lottery.service.exchange import ExchangeNotFound
 from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
@@ -54,6 +55,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ContentWithdrawn, 410),  # a result's sealed content (and its evidence) was withdrawn
     (ResultNotFound, 404),
     (PenaltyNotFound, 404),
+    (ExchangeNotFound, 404),
     (TaskNotFound, 404),
     (StateError, 409),
     (UserExists, 409),

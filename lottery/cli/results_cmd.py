@@ -88,7 +88,7 @@ def deadlines_command(
         items = pending_deadlines(service.engine, service.log, day)
     finally:
         service.engine.dispose()
-    names = {"task-report": "抽查报告", "penalty": "行政处罚"}
+    names = {"task-report": "抽查报告", "penalty": "行政处罚", "penalty-withdrawal": "撤回行政处罚"}
     for item in items:
         if item.due is None or item.left is None:
             typer.echo(

@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import schema as s
+from . import uscc
 from .canonical import canonical_json, parse_canonical_json, sha256_hex
 from .check_names import CheckName
-from .errors import EncodingError, VerificationError
+from .errors import EncodingError, InputError, VerificationError
 from .onsite import ANSWERS, EVIDENCE_KINDS
 
 SEALED_TYPE = "lottery-sealed"
@@ -43,6 +44,19 @@ _ANSWER = s.obj(
         "note": s.text(2000, empty=True),
     }
 )
+
+
+def _uscc(value: Any, path: str) -> None:
+    """A 统一社会信用代码: 18 characters of the standard's set with a right check character."""
+    if not isinstance(value, str):
+        raise EncodingError(f"{path} must be a string")
+    try:
+        normal = uscc.validate(value)
+    except InputError as exc:
+        raise EncodingError(f"{path}: {exc}") from None
+    if normal != value:
+        raise EncodingError(f"{path} must be upper case without spaces")
+
 
 # The content each record type seals (docs/spec.md §2.1 gives the legal reason per field).
 SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
@@ -71,7 +85,16 @@ SEALED_CONTENT: dict[str, Mapping[str, s.Validator]] = {
 # Members a type's content may leave out (docs/spec.md §2.1): the place of an inspection was
 # added after the first results were sealed, and a result entered without one seals none.
 SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
-    "penalty": {},
+    # The 双公示 fields of the 行政处罚 publicity layout (issue #18): the party's 住所 and
+    # 法定代表人（负责人）, the deciding authority's 统一社会信用代码, the 违法行为类型 and the
+    # 暂扣或吊销证照名称及编号; a penalty sealed before they existed has none of them.
+    "penalty": {
+        "address": s.text(500),
+        "representative": s.text(100),
+        "authority_code": _uscc,
+        "violation": s.text(200),
+        "licence": s.text(500),
+    },
     # The on-site record (issue #16): checklist answers, the time of the check, and why a
     # result with findings lists no evidence.
     "inspection-result": {

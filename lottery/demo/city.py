@@ -43,9 +43,10 @@ from lottery.core.errors import InputError
 from lottery.demo.accounts import DemoAccount, create_demo_accounts, link_demo_inspector
 from lottery.demo.documents import with_documents
 from lottery.demo.early import early_phase
+from lottery.demo.exchange import exchange_exports
 from lottery.demo.items import demo_items
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
-from lottery.demo.results import result_phases
+from lottery.demo.results import OFFICE, result_phases
 from lottery.demo.risk import publish_demo_rules
 from lottery.demo.synthetic import DEFAULT_RATIOS, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
@@ -226,7 +227,8 @@ def _fresh(out: Path) -> None:
         # The site may be a link into site.builds/ (the service publishes it by itself).
         if (out / "site").is_symlink():
             (out / "site").unlink()
-        for name in ("data", "input", "export", "site", "site.builds", "site-export", "build"):
+        names = ("data", "input", "export", "exchange", "site", "site.builds", "site-export")
+        for name in (*names, "build"):
             shutil.rmtree(out / name, ignore_errors=True)
         (out / "demo-accounts.txt").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -357,6 +359,7 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
             )
         for _, phase in phases:
             phase()
+        exchange_exports(lc, OFFICE, out / "exchange", result.lines)  # docs/exchange.md
         checkpoint = lc.export_to(result.export)
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
         # Staff logins for the console, made now (they are private: not in the log).

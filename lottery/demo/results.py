@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from lottery.core.errors import LotteryError
 from lottery.core.records import NO_PROBLEM, PENDING, Record
 from lottery.core.teams import Team
+from lottery.core.uscc import check_character
 from lottery.demo.onsite import CORRECTED, with_onsite
 from lottery.demo.rectification import rectify
 from lottery.service.lifecycle import Lifecycle
@@ -42,6 +43,15 @@ from lottery.storage.models import Conflict, Inspector
 
 TASK = "T2026-001"
 OFFICE = "青岚市人民防空办公室"
+# The office's 统一社会信用代码 (fictional; 11: a state organ), with its check character.
+OFFICE_CODE = "1137990000000001" + "X"
+OFFICE_CODE += check_character(OFFICE_CODE)
+# 双公示 (issue #18): the party's address and 法定代表人 (fictional), by penalty.
+PARTIES = (
+    ("青岚市高新区创业大道188号", "王建国", "改变人防工程主体结构"),
+    ("青岚市南湖区滨湖路66号", "李秀兰", "未按规定维护管理人防工程"),
+    ("青岚市北城区春晖街12号", "赵志刚", "擅自改变人防工程平时使用用途"),
+)
 REVIEWER = "执法科科长 周文彬"  # approves results (never the inspector who entered them)
 DRAFTER = "执法科 陈思远"  # drafts and completes the task report
 LEADER = "分管副主任 林秀英"  # approves substitutes, penalties and the report
@@ -295,7 +305,8 @@ def _penalties(lc: Lifecycle, done: Published, lines: list[str]) -> None:
             date(2027, 4, 9),
         ),
     )
-    for (at, number, facts, content, fen, text, until), i in zip(specs, PENALTY_AT, strict=True):
+    rows = zip(specs, PENALTY_AT, PARTIES, strict=True)
+    for (at, number, facts, content, fen, text, until), i, (address, person, what) in rows:
         target = done.teams[i].target
         entry = PenaltyEntry(
             decision=number,
@@ -309,6 +320,10 @@ def _penalties(lc: Lifecycle, done: Published, lines: list[str]) -> None:
             publish_until=until,
             amounts=[Amount("罚款", fen, text)],
             result=done.results[target].id,
+            address=address,
+            representative=person,
+            authority_code=OFFICE_CODE,
+            violation=what,
         )
         pid = service.enter(entry, at, actor=CLERK)
         record = service.approve(pid, at + timedelta(hours=4), reviewer=LEADER)
@@ -343,6 +358,9 @@ def _report(lc: Lifecycle, lines: list[str]) -> None:
 def _withdraw(lc: Lifecycle, done: Published, lines: list[str]) -> None:
     service = PenaltyService(lc.engine, lc.log)
     withdrawn = service.withdraw_expired(T_WITHDRAW, actor=LEADER)
+    # The clerk notes the revocation first (the 工作台 then shows the 3-working-day
+    # withdrawal), the leader withdraws it within the deadline.
+    service.note_revocation(done.penalties[2], REVOKED, T_WITHDRAW, actor=CLERK)
     revoked = service.withdraw(
         done.penalties[2],
         REVOKE_REASON,

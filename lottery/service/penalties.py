@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from lottery.core import uscc
 from lottery.core.deadline_audit import WITHDRAWAL_WORKDAYS
 from lottery.core.errors import InputError
 from lottery.core.records import WITHDRAWAL_GROUNDS, Record
-from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, seal
+from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, seal
 from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
@@ -40,7 +41,16 @@ from .result_entry import refuse_author
 from .results import ResultError, local_date
 
 PENALTY_WORKDAYS = 7  # section 十一: within 7 working days of the decision
+REVOKED_ON = "revoked_on"  # the private row's note of a revocation not yet withdrawn
 SEALED_FIELDS = tuple(SEALED_CONTENT["penalty"])  # under the commitment (docs/spec.md §2.1)
+# The 双公示 fields, sealed when given (an entry without them seals none: older format).
+SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["penalty"])
+DOUBLE_PUBLICITY_LIMITS = {
+    "address": 500,
+    "representative": 100,
+    "violation": 200,
+    "licence": 500,
+}
 
 
 class PenaltyError(InputError):
@@ -75,6 +85,29 @@ class PenaltyEntry:
     publish_until: date  # the office's publication period ends after this day
     amounts: Sequence[Amount] = ()
     result: str | None = None  # the inspection-result record it follows from
+    # 双公示 (issue #18): blank ones are not sealed.
+    address: str = ""  # 住所（经营场所）of the party
+    representative: str = ""  # 法定代表人（负责人）; for an individual business, 经营者
+    authority_code: str = ""  # 处罚机关统一社会信用代码
+    violation: str = ""  # 违法行为类型
+    licence: str = ""  # 暂扣或吊销证照名称及编号
+
+
+def _double_publicity(entry: PenaltyEntry) -> dict[str, str]:
+    """The 双公示 fields given (stripped), checked."""
+    out: dict[str, str] = {}
+    for name, limit in DOUBLE_PUBLICITY_LIMITS.items():
+        value = str(getattr(entry, name)).strip()
+        if len(value) > limit:
+            raise PenaltyError(f"the {name} is longer than {limit} characters")
+        if value:
+            out[name] = value
+    if entry.authority_code.strip():
+        try:
+            out["authority_code"] = uscc.validate(entry.authority_code)
+        except InputError as exc:
+            raise PenaltyError(f"authority_code: {exc}") from None
+    return out
 
 
 def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object]:
@@ -95,7 +128,7 @@ def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object
         if a.text:
             item["text"] = a.text.strip()
         amounts.append(item)
-    return {
+    fields: dict[str, object] = {
         "decision": entry.decision.strip(),
         "target": target.uscc,
         "entity": target.name,
@@ -110,6 +143,7 @@ def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object
         "publish_until": entry.publish_until.isoformat(),
         "entered_by": actor,
     }
+    return fields | _double_publicity(entry)
 
 
 class PenaltyService:
@@ -198,8 +232,10 @@ class PenaltyService:
             )
             due = deadline(calendar_in(session), row.decided, PENALTY_WORKDAYS, local_date(now))
             content = {k: row.fields[k] for k in SEALED_FIELDS}
+            content |= {k: row.fields[k] for k in SEALED_IF_GIVEN if row.fields.get(k)}
             blob = seal("penalty", content, secrets.token_bytes(SALT_BYTES))
-            public = {k: v for k, v in row.fields.items() if k not in SEALED_FIELDS}
+            sealed_keys = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
+            public = {k: v for k, v in row.fields.items() if k not in sealed_keys}
             fields = public | {
                 "sealed": self.log.put_blob(session, blob),
                 "approved_by": reviewer.strip(),
@@ -247,8 +283,9 @@ class PenaltyService:
         Raises:
             PenaltyNotFound: for an unknown id.
             PenaltyError: for an empty reason, an unknown ground, a revocation day missing,
-                given without ground ``revoked``, in the future or before the decision, or a
-                penalty that is not published.
+                given without ground ``revoked``, in the future or before the decision, or
+                other than the day noted (:meth:`note_revocation`), or a penalty that is not
+                published.
             CalendarDataMissing: when a revoked decision's deadline reaches a year without
                 calendar data.
         """
@@ -268,6 +305,12 @@ class PenaltyService:
             require_target(session, actor, row.target)
             if row.status != "published" or row.record_id is None:
                 raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
+            noted = row.fields.get(REVOKED_ON)
+            if noted is not None and (revoked is None or revoked.isoformat() != noted):
+                raise PenaltyError(
+                    f"penalty {row.decision} was noted revoked on {noted}: withdraw it with "
+                    f"ground 'revoked' and that day"
+                )
             if revoked is not None and revoked < row.decided:
                 raise PenaltyError(
                     f"revocation day {revoked.isoformat()} is before the decision "
@@ -305,6 +348,53 @@ class PenaltyService:
             )
             self.log.sign_checkpoint(session, now)
         return record
+
+    def note_revocation(
+        self,
+        penalty_id: int,
+        revoked: date,
+        now: datetime,
+        *,
+        actor: str,
+        remote_addr: str | None = None,
+    ) -> Penalty:
+        """Record that a published decision was revoked, changed, or found unlawful or void
+        on ``revoked`` (行政处罚法 第四十八条), before its withdrawal is published: from then
+        on the withdrawal is due within 3 working days and :func:`pending_deadlines` lists it
+        (the 工作台, ``lottery deadlines``, ``GET /api/deadlines``) until it is withdrawn.
+        Private: nothing is published (the ``penalty-withdrawal`` says it all).
+
+        Raises:
+            PenaltyNotFound: for an unknown id.
+            PenaltyError: a day in the future or before the decision, or a penalty that is
+                not published.
+        """
+        if revoked > local_date(now):
+            raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
+        with new_session(self.engine) as session, session.begin():
+            row = session.get(Penalty, penalty_id)
+            if row is None:
+                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            require_target(session, actor, row.target)
+            if row.status != "published":
+                raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot note")
+            if revoked < row.decided:
+                raise PenaltyError(
+                    f"revocation day {revoked.isoformat()} is before the decision "
+                    f"{row.decided.isoformat()}"
+                )
+            row.fields = row.fields | {REVOKED_ON: revoked.isoformat()}
+            session.add(row)
+            record_audit(
+                session,
+                now,
+                actor,
+                "penalty.revoked",
+                row.decision,
+                {"revoked": revoked.isoformat()},
+                remote_addr,
+            )
+        return row
 
     def expired(self, today: date) -> list[Penalty]:
         """The published decisions whose publication period ended before ``today`` (the
@@ -387,7 +477,7 @@ class DueItem:
     ``problem`` then says which year the office must enter.
     """
 
-    kind: str  # "task-report" | "penalty"
+    kind: str  # "task-report" | "penalty" | "penalty-withdrawal" (a revoked decision's)
     ref: str  # task id | decision number
     start: date
     due: date | None
@@ -411,14 +501,22 @@ def _item(
 
 
 def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueItem]:
-    """Reports and penalties still to publish, soonest deadline first (unknown ones last).
+    """Reports and penalties still to publish, and revoked penalties still to withdraw,
+    soonest deadline first (unknown ones last).
 
     A task appears once all its picked targets have published results (its inspections are
-    complete); an entered penalty appears at once. Both deadlines are 7 working days.
+    complete); an entered penalty appears at once; both deadlines are 7 working days. A
+    published penalty whose revocation was noted (:meth:`PenaltyService.note_revocation`)
+    appears until it is withdrawn: 3 working days from the revocation.
     """
     with new_session(engine) as session:
         cal = calendar_in(session)
         penalties = list(session.exec(select(Penalty).where(Penalty.status == "entered")))
+        revoked = [
+            p
+            for p in session.exec(select(Penalty).where(Penalty.status == "published"))
+            if p.fields.get(REVOKED_ON)
+        ]
         published = set(
             session.exec(select(TaskReport.task).where(TaskReport.status == "published"))
         )
@@ -429,6 +527,17 @@ def pending_deadlines(engine: Engine, log: PublicLog, today: date) -> list[DueIt
         ]
     items = [
         _item(cal, "penalty", p.decision, p.decided, PENALTY_WORKDAYS, today) for p in penalties
+    ]
+    items += [
+        _item(
+            cal,
+            "penalty-withdrawal",
+            p.decision,
+            date.fromisoformat(p.fields[REVOKED_ON]),
+            WITHDRAWAL_WORKDAYS,
+            today,
+        )
+        for p in revoked
     ]
     reports = ReportService(engine, log)
     for task in tasks:

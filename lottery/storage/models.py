@@ -620,3 +620,24 @@ class TargetReport(SQLModel, table=True):
     text: str = Field(max_length=20_000)
     edited_by: str = Field(max_length=100)
     edited_at: datetime = _utc(nullable=False)
+
+
+class ExchangeExport(SQLModel, table=True):
+    """One file exported for a national platform (docs/exchange.md): when, who, what, its
+    rows and the SHA-256 of the file as handed out, and the day staff marked it sent."""
+
+    __tablename__ = "exchange_export"
+
+    id: int | None = Field(default=None, primary_key=True)
+    format: str = Field(max_length=16)  # national | credit
+    kind: str = Field(max_length=16)  # tasks | picks | results
+    year: int
+    file_type: str = Field(max_length=8)  # csv | xlsx
+    rows: int
+    sha256: str = Field(max_length=64)
+    size: int
+    made_by: str = Field(max_length=100)
+    made_at: datetime = _utc(nullable=False)
+    sent_on: date | None = None
+    sent_by: str | None = Field(default=None, max_length=100)
+    sent_marked_at: datetime | None = _utc(nullable=True)

@@ -98,6 +98,10 @@ POST   /api/penalties                         penalty.write   ok   ok   403  403
 POST   /api/penalties/{penalty_id}/approve    result.review   ok   403  403  ok   403  401
 POST   /api/penalties/{penalty_id}/withdraw   penalty.write   ok   ok   403  403  403  401
 POST   /api/penalties/withdraw-expired        penalty.write   ok   ok   403  403  403  401
+POST   /api/penalties/{penalty_id}/revoked    penalty.write   ok   ok   403  403  403  401
+GET    /api/exchange/exports                  task.read       ok   ok   ok   ok   ok   401
+POST   /api/exchange/exports                  report.write    ok   ok   403  403  403  401
+POST   /api/exchange/exports/{export_id}/sent report.write    ok   ok   403  403  403  401
 GET    /api/calendar/{year}                   task.read       ok   ok   ok   ok   ok   401
 PUT    /api/calendar/{year}                   calendar.write  ok   ok   403  403  403  401
 GET    /api/workdays/add                      task.read       ok   ok   ok   ok   ok   401

@@ -73,6 +73,11 @@ def _penalty_form(uscc: str, **over: str) -> dict[str, str]:
         "amount_yuan": "5000.5",
         "amount_text": "人民币伍仟元伍角",
         "result": "",
+        "address": "武冈市解放路12号",
+        "representative": "王建国",
+        "authority_code": "1137990000000001XM",
+        "violation": "改变人防工程主体结构",
+        "licence": "",
     }
     form.update(over)
     return form
@@ -101,6 +106,11 @@ def test_a_penalty_entered_on_the_form_is_what_the_api_would_store(
     assert (row.status, row.entered_by, row.decided) == ("entered", "planner", date(2026, 3, 30))
     assert row.fields["entity"] == target.name
     assert row.fields["amounts"] == [{"kind": "罚款", "fen": 500_050, "text": "人民币伍仟元伍角"}]
+    assert (row.fields["representative"], row.fields["authority_code"]) == (
+        "王建国",
+        "1137990000000001XM",
+    )
+    assert "licence" not in row.fields  # left blank: not stored, not sealed
     # The same decision through the API: the same stored fields (but the number).
     body: dict[str, Any] = {
         k: v for k, v in _penalty_form(target.uscc, decision="API-1").items() if k != "result"
@@ -132,6 +142,7 @@ def test_a_penalty_entered_on_the_form_is_what_the_api_would_store(
         ({"target": "91NOSUCHTARGET0000"}, "target", "名录中没有"),
         ({"decided": "2026-04-03"}, "decided", "不能晚于今天"),
         ({"result": "ab" * 32}, "result", "不是该检查对象已公开的检查结果"),
+        ({"authority_code": "1137990000000001XA"}, "authority_code", "不是有效的统一社会信用代码"),
     ],
 )
 def test_a_bad_penalty_field_is_shown_next_to_it_and_nothing_is_stored(
@@ -218,6 +229,22 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
     future = app_client.post(url, data=undated | {"revoked": "2026-04-20"})
     assert future.status_code == 422 and "不能晚于今天" in future.text
     assert _penalties(service)[0].status == "published" and _log_size(service) == size_before
+    # Noting the revocation first puts the 3-working-day withdrawal on the 工作台.
+    bad = app_client.post(
+        f"/console/penalties/{row.id}/revoked", data={"csrf": csrf, "revoked_on": "4/1"}
+    )
+    assert bad.status_code == 422 and "请填写撤销（变更）决定作出的日期" in bad.text
+    noted = app_client.post(
+        f"/console/penalties/{row.id}/revoked",
+        data={"csrf": csrf, "revoked_on": "2026-04-01"},
+        follow_redirects=False,
+    )
+    assert noted.status_code == 303 and _log_size(service) == size_before  # nothing published
+    assert "须于 2026年4月7日 前撤回" in app_client.get(noted.headers["location"]).text
+    board = app_client.get("/console/").text.split('id="h-due"', 1)[1]
+    assert "撤回被撤销的行政处罚" in board and "武人防罚〔2026〕9号" in board
+    prefilled = app_client.get(f"/console/penalties/{row.id}/withdraw").text
+    assert 'value="revoked" checked' in prefilled and 'value="2026-04-01"' in prefilled
     done = app_client.post(url, data=undated | {"revoked": "2026-04-01"}, follow_redirects=False)
     assert done.status_code == 303
     withdrawn = _penalties(service)[0]

@@ -168,6 +168,7 @@ OFFICE_PAGES = (  # a planner's office pages that need no data of their own
     "/console/calendar/2099/edit",
     "/console/snapshots",
     "/console/snapshots/targets",
+    "/console/exchange",
 )
 ADMIN_PAGES = (
     "/console/audit",

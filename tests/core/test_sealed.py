@@ -112,6 +112,31 @@ def test_a_result_may_seal_its_place_and_nothing_else_optional() -> None:
         seal("penalty", CONTENT | {"place": "x"}, SALT)  # a penalty has no place
 
 
+DOUBLE_PUBLICITY: dict[str, Any] = {
+    "address": "青岚市高新区创业大道188号",
+    "representative": "王建国",
+    "authority_code": "1137990000000001XM",
+    "violation": "改变人防工程主体结构",
+    "licence": "人防工程使用证 青人防证〔2020〕8号",
+}
+
+
+def test_a_penalty_may_seal_the_double_publicity_fields_and_checks_them() -> None:
+    for content in (CONTENT, CONTENT | DOUBLE_PUBLICITY, CONTENT | {"address": "解放路1号"}):
+        blob = seal("penalty", content, SALT)
+        assert open_sealed(blob, sha256_hex(blob), "penalty") == content
+    for bad, match in (
+        ({"authority_code": "1137990000000001XA"}, "check character"),  # wrong check char
+        ({"authority_code": "1137990000000001xm"}, "upper case"),
+        ({"authority_code": "11379900"}, "18 characters"),
+        ({"representative": "王" * 101}, "representative"),
+        ({"address": ""}, "address"),
+        ({"violation": 3}, "violation"),
+    ):
+        with pytest.raises(EncodingError, match=match):
+            seal("penalty", CONTENT | DOUBLE_PUBLICITY | bad, SALT)
+
+
 def test_opening_fails_on_tampering_or_another_format() -> None:
     blob = seal("penalty", CONTENT, SALT)
     digest = sha256_hex(blob)

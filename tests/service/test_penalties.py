@@ -219,3 +219,83 @@ def test_credit_export(service: Lifecycle, penalties: PenaltyService, tmp_path: 
         write_credit_export(rows, tmp_path / "credit.txt")
     with pytest.raises(CreditExportError, match="unknown result category"):
         credit_rows(service.engine, since=date(2026, 1, 1), categories=["差"])
+
+
+def test_double_publicity_fields_are_sealed_and_checked(
+    penalties: PenaltyService, target: str
+) -> None:
+    entry = replace(
+        _entry(target, "2026-04-08"),
+        address=" 武冈市解放路12号 ",
+        representative="王建国",
+        authority_code="1137990000000001xm",  # normalised to upper case
+        violation="改变人防工程主体结构",
+    )
+    with pytest.raises(PenaltyError, match="authority_code"):
+        penalties.enter(
+            replace(entry, authority_code="1137990000000001XA"),
+            _at("2026-04-09"),
+            actor="clerk-chen",
+        )
+    with pytest.raises(PenaltyError, match="representative"):
+        penalties.enter(
+            replace(entry, representative="王" * 101), _at("2026-04-09"), actor="clerk-chen"
+        )
+    body = _publish(penalties, entry, _at("2026-04-09"))
+    for key in ("address", "representative", "authority_code", "violation", "licence"):
+        assert key not in body  # public record: unchanged format
+    rows = penalties.list_penalties(status="published")
+    assert rows[0].record_id is not None
+    content = penalties.content(rows[0].record_id)
+    assert content is not None
+    assert {
+        k: content.get(k) for k in ("address", "representative", "authority_code", "violation")
+    } == {
+        "address": "武冈市解放路12号",
+        "representative": "王建国",
+        "authority_code": "1137990000000001XM",
+        "violation": "改变人防工程主体结构",
+    }
+    assert "licence" not in content  # blank: not sealed
+    old = _publish(
+        penalties, _entry(target, "2026-04-08", "武人防罚〔2026〕2号"), _at("2026-04-09")
+    )
+    assert old["v"] == 2  # without the fields: the same record format and sealed content
+
+
+def test_a_noted_revocation_is_due_within_3_working_days_until_withdrawn(
+    service: Lifecycle, penalties: PenaltyService, target: str
+) -> None:
+    _publish(penalties, _entry(target, "2026-04-08"), _at("2026-04-09"))
+    (row,) = penalties.list_penalties(status="published")
+    pid = row.id or 0
+    now = _at("2026-10-12")
+    with pytest.raises(PenaltyError, match="in the future"):
+        penalties.note_revocation(pid, date(2026, 10, 13), now, actor="clerk-chen")
+    with pytest.raises(PenaltyError, match="before the decision"):
+        penalties.note_revocation(pid, date(2026, 4, 1), now, actor="clerk-chen")
+    penalties.note_revocation(pid, date(2026, 10, 9), now, actor="clerk-chen")
+    # Fri 9 Oct 2026: Sat 10 Oct is a worked day (调休), then Mon 12, Tue 13: due 13 Oct.
+    (item,) = pending_deadlines(service.engine, service.log, date(2026, 10, 14))
+    assert (item.kind, item.ref, item.start, item.due) == (
+        "penalty-withdrawal",
+        "武人防罚〔2026〕1号",
+        date(2026, 10, 9),
+        date(2026, 10, 13),
+    )
+    assert item.overdue and item.left == -1
+    # The withdrawal must state the noted day: no other ground, no later day.
+    with pytest.raises(PenaltyError, match="noted revoked on 2026-10-09"):
+        penalties.withdraw(pid, "公示期满", now, actor="clerk-chen", ground="other")
+    with pytest.raises(PenaltyError, match="noted revoked on 2026-10-09"):
+        penalties.withdraw(
+            pid, "复议撤销", now, actor="clerk-chen", ground="revoked", revoked=date(2026, 10, 12)
+        )
+    record = penalties.withdraw(
+        pid, "复议撤销", now, actor="clerk-chen", ground="revoked", revoked=date(2026, 10, 9)
+    )
+    assert record.body["deadline"]["due"] == "2026-10-13"
+    assert pending_deadlines(service.engine, service.log, date(2026, 10, 14)) == []
+    with service.session() as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "penalty.revoked")).all()
+    assert [e.actor for e in events] == ["clerk-chen"]

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from lottery.core import uscc
+from lottery.core.errors import InputError
 from lottery.service.penalties import Amount, PenaltyEntry, PenaltyError
 
 # (name, label, max length, required); the order of the form.
@@ -28,6 +30,12 @@ TEXT_FIELDS: tuple[tuple[str, str, int, bool], ...] = (
     ("amount_yuan", "金额（元）", 20, False),
     ("amount_text", "金额大写", 200, False),
     ("result", "所依据的检查结果记录编号", 64, False),
+    # 双公示 (issue #18): sealed with the content when given.
+    ("address", "当事人住所（经营场所）", 500, False),
+    ("representative", "法定代表人（负责人）", 100, False),
+    ("authority_code", "处罚机关统一社会信用代码", 18, False),
+    ("violation", "违法行为类型", 200, False),
+    ("licence", "暂扣或吊销证照名称及编号", 500, False),
 )
 DATE_FIELDS = (("decided", "处罚决定日期"), ("publish_until", "公示截止日期"))
 FORM_KEYS = tuple(name for name, *_ in TEXT_FIELDS) + tuple(name for name, _ in DATE_FIELDS)
@@ -75,6 +83,12 @@ def _check_texts(values: Mapping[str, str], errors: dict[str, str]) -> None:
         errors["target"] = "统一社会信用代码只能由字母和数字组成"
     if values["result"].strip() and not _RECORD.match(values["result"].strip()):
         errors.setdefault("result", "记录编号应为 64 位小写十六进制字符，可不填")
+    code = values["authority_code"].strip()
+    if code and "authority_code" not in errors:
+        try:
+            uscc.validate(code)
+        except InputError:
+            errors["authority_code"] = "不是有效的统一社会信用代码（18 位，末位为校验码），可不填"
 
 
 def _amounts(values: Mapping[str, str], errors: dict[str, str]) -> list[Amount]:
@@ -115,6 +129,11 @@ def read_form(raw: Mapping[str, str]) -> tuple[PenaltyForm, PenaltyEntry | None]
         publish_until=until,
         amounts=amounts,
         result=values["result"].strip() or None,
+        address=values["address"].strip(),
+        representative=values["representative"].strip(),
+        authority_code=values["authority_code"].strip(),
+        violation=values["violation"].strip(),
+        licence=values["licence"].strip(),
     )
     return form, entry
 
@@ -126,6 +145,7 @@ _REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("in the future", "decided", "处罚决定日期不能晚于今天"),
     ("publication period", "publish_until", "公示截止日期须晚于处罚决定日期"),
     ("not a published inspection result", "result", "这不是该检查对象已公开的检查结果记录"),
+    ("authority_code", "authority_code", "不是有效的统一社会信用代码（18 位，末位为校验码）"),
 )
 
 

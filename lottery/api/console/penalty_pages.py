@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing
+from lottery.service.integrity import stored
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import (
+    REVOKED_ON,
     PenaltyError,
     PenaltyNotFound,
     PenaltyService,
@@ -45,6 +47,7 @@ DONE = {
     "enter": "已录入处罚决定 {ref}，等待另一人审核通过后公开。",
     "approve": "处罚决定 {ref} 已审核通过并公开。",
     "withdraw": "处罚决定 {ref} 已撤回：其内容已从公开网站、导出文件和日志服务中删除。",
+    "revoked": "已登记处罚决定 {ref} 被撤销：须在 3 个工作日内撤回其公示，已列入工作台的待办期限。",
 }
 MAX_COUNT_DIGITS = 6  # the count of a bulk withdrawal in the address after it
 
@@ -66,6 +69,11 @@ class PenaltyFormData(BaseModel):
     amount_yuan: str = ""
     amount_text: str = ""
     result: str = ""
+    address: str = ""
+    representative: str = ""
+    authority_code: str = ""
+    violation: str = ""
+    licence: str = ""
 
 
 def _service(service: Lifecycle) -> PenaltyService:
@@ -165,11 +173,9 @@ def penalty_list(
     penalties = _service(service)
     rows = penalties.list_penalties()
     today = local_date(now)
-    due = {
-        i.ref: i
-        for i in pending_deadlines(service.engine, service.log, today)
-        if i.kind == "penalty"
-    }
+    pending = pending_deadlines(service.engine, service.log, today)
+    due = {i.ref: i for i in pending if i.kind == "penalty"}
+    withdraw_due = {i.ref: i for i in pending if i.kind == "penalty-withdrawal"}
     message = ""
     known = {str(p.id): p for p in rows}
     if done in DONE and penalty in known:
@@ -186,6 +192,7 @@ def penalty_list(
         withdrawn=[p for p in rows if p.status == "withdrawn"],
         expired=sum(1 for p in rows if p.status == "published" and p.publish_until < today),
         due=due,
+        withdraw_due=withdraw_due,
         today=today,
         can_enter=user.can(Perm.PENALTY_WRITE),
         can_review=user.can(Perm.RESULT_REVIEW),
@@ -333,7 +340,10 @@ def withdraw_form(penalty_id: str, user: User, service: ServiceDep, now: NowDep)
     row = _get(_service(service), penalty_id)
     if row is None:
         return _not_found(user)
-    if row.publish_until < local_date(now):
+    noted = row.fields.get(REVOKED_ON)
+    if noted:
+        form = WithdrawalForm("revoked", str(noted), "")
+    elif row.publish_until < local_date(now):
         form = WithdrawalForm("expired", "", f"公示期满（至{row.publish_until.isoformat()}）")
     else:
         form = WithdrawalForm()
@@ -404,3 +414,33 @@ def withdraw_expired(
         return _refusal(user, exc)
     query = urlencode({"done": "withdraw-expired", "count": len(records)})
     return RedirectResponse(f"/console/penalties?{query}", status_code=303)
+
+
+@router.post("/penalties/{penalty_id}/revoked", response_model=None)
+def note_revocation(
+    penalty_id: str,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    revoked_on: FormText = "",
+) -> Response:
+    """Note the day a published decision was revoked (its withdrawal is then due within 3
+    working days and on the 工作台), as ``POST /api/penalties/{id}/revoked``."""
+    row = _posted(user, service, penalty_id, csrf, Perm.PENALTY_WRITE)
+    if isinstance(row, HTMLResponse):
+        return row
+    try:
+        day = date.fromisoformat(revoked_on.strip())
+    except ValueError:
+        form = WithdrawalForm()
+        form.errors["revoked_on"] = "请填写撤销（变更）决定作出的日期，格式如 2026-10-09"
+        return _withdraw_page(user, row, form, status=422)
+    try:
+        _service(service).note_revocation(
+            stored(row.id, "a penalty's id"), day, now, actor=user.name, remote_addr=addr
+        )
+    except LotteryError as exc:
+        return _refusal(user, exc)
+    return _done("revoked", stored(row.id, "a penalty's id"))

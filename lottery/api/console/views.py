@@ -32,7 +32,11 @@ from lottery.storage.models import (
 )
 
 ACTIVE_STATES = ("draft", "announced", "drawn")
-DEADLINE_KINDS_ZH = {"task-report": "抽查报告", "penalty": "行政处罚"}
+DEADLINE_KINDS_ZH = {
+    "task-report": "抽查报告",
+    "penalty": "行政处罚",
+    "penalty-withdrawal": "撤回被撤销的行政处罚（3 个工作日内）",
+}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from lottery.api.console import (
     conflict_pages,
     document_pages,
     evidence_pages,
+    exchange_pages,
     item_pages,
     my_pages,
     numbers_page,
@@ -62,6 +63,7 @@ router.include_router(site_page.router)
 router.include_router(audit_page.router)
 router.include_router(user_pages.router)
 router.include_router(penalty_pages.router)
+router.include_router(exchange_pages.router)
 router.include_router(rectification_pages.router)
 router.include_router(calendar_pages.router)
 router.include_router(snapshot_pages.router)

@@ -38,6 +38,14 @@ class PenaltyBody(Strict):
     publish_until: dt.date
     amounts: list[AmountBody] = Field(default_factory=list, max_length=10)
     result: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # 双公示 (issue #18): sealed with the content; blank: not given.
+    address: str = Field(default="", max_length=500, description="当事人住所（经营场所）")
+    representative: str = Field(default="", max_length=100, description="法定代表人（负责人）")
+    authority_code: str = Field(
+        default="", max_length=18, description="处罚机关统一社会信用代码 (checked)"
+    )
+    violation: str = Field(default="", max_length=200, description="违法行为类型")
+    licence: str = Field(default="", max_length=500, description="暂扣或吊销证照名称及编号")
 
     def entry(self) -> PenaltyEntry:
         data = self.model_dump()
@@ -56,8 +64,20 @@ class Withdrawal(Strict):
     )
 
 
+class Revocation(Strict):
+    revoked: dt.date = Field(
+        description="the day the decision was revoked, changed or found unlawful"
+    )
+
+
 class Created(BaseModel):
     id: int
+
+
+class Noted(BaseModel):
+    id: int
+    decision: str
+    revoked: dt.date
 
 
 def _penalties(service: ServiceDep) -> PenaltyService:
@@ -116,3 +136,21 @@ def withdraw_penalty(
         revoked=body.revoked,
     )
     return RecordPublic.of(record)
+
+
+@router.post("/{penalty_id}/revoked", response_model=Noted)
+def note_revocation(
+    penalty_id: PenaltyId,
+    body: Revocation,
+    user: Writer,
+    penalties: Penalties,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> Noted:
+    """Note that a published decision was revoked (行政处罚法 第四十八条) before withdrawing
+    it: the withdrawal is then due within 3 working days and listed by ``GET /api/deadlines``
+    until it is made (with ground ``revoked`` and this day). Nothing is published."""
+    row = penalties.note_revocation(
+        penalty_id, body.revoked, now, actor=user.name, remote_addr=addr
+    )
+    return Noted(id=penalty_id, decision=row.decision, revoked=body.revoked)
