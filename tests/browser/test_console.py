@@ -30,7 +30,7 @@ from lottery.settings import get_settings
 from lottery.storage.models import Target, TaskReport
 from tests import lifecycle as lc
 from tests.api.conftest import T_ANNOUNCE, T_DRAW, task_definition
-from tests.browser.chromium import offsite, recorded_page
+from tests.browser.chromium import offsite, recorded_page, tab_through
 from tests.browser.serving import serve_app
 from tests.service.conftest import load_registries
 
@@ -111,20 +111,12 @@ _UNREACHED = """async () => {
       || getComputedStyle(e).position === 'absolute');
   return [...new Set(controls.map(KEY))];
 }""".replace("KEY", _KEY)
-_FOCUSED = f"() => ({_KEY})(document.activeElement)"
 
 
 def _unreached(page: sync_api.Page) -> list[str]:
     controls: list[str] = page.evaluate(_UNREACHED)
-    seen: set[str] = set()
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    page.evaluate("() => window.scrollTo(0, 0)")
     # A date or time field takes one Tab per part (year, month, day, hour...): up to 7.
-    for _ in range(len(controls) * 7 + 5):
-        page.keyboard.press("Tab")
-        seen.add(page.evaluate(_FOCUSED))
-        if seen.issuperset(controls):
-            break
+    seen = tab_through(page, controls, _KEY, len(controls) * 7 + 5)
     return [c for c in controls if c not in seen]
 
 

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
 
-from tests.browser.chromium import StaticServer
+from tests.browser.chromium import StaticServer, tab_through
 from tests.browser.test_console import SEVERE
 
 pytestmark = pytest.mark.browser
@@ -59,19 +59,12 @@ _CONTROLS = """() => {
       && e.tabIndex >= 0 && !e.closest('.md-search__output');
   return [...new Set([...document.querySelectorAll(sel)].filter(shown).map(KEY))];
 }""".replace("KEY", _KEY)
-_FOCUSED = f"() => ({_KEY})(document.activeElement)"
 
 
 def _unreached(page: sync_api.Page) -> list[str]:
     """The visible controls the Tab key never reached, from the top of the page."""
     controls: list[str] = page.evaluate(_CONTROLS)
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    seen: set[str] = set()
-    for _ in range(2 * len(controls) + 10):
-        page.keyboard.press("Tab")
-        seen.add(page.evaluate(_FOCUSED))
-        if seen.issuperset(controls):
-            break
+    seen = tab_through(page, controls, _KEY, 2 * len(controls) + 10)
     return [c for c in controls if c not in seen]
 
 
