@@ -16,7 +16,14 @@ from pathlib import Path
 from lottery.core import serving
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
-from publisher import pages, registry_pages, result_pages, target_pages, task_pages
+from publisher import (
+    pages,
+    plan_pages,
+    registry_pages,
+    result_pages,
+    target_pages,
+    task_pages,
+)
 from publisher.check_words import CHECKS_ZH
 from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
@@ -58,6 +65,7 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
         docs / "fair" / "index.md": pages.fair_page(),
         docs / "inspectors" / "index.md": registry_pages.inspectors_page(model),
         docs / "penalties" / "index.md": result_pages.penalties_page(model),
+        docs / "plans" / "index.md": plan_pages.plans_page(model),
         docs / "about" / "index.md": about_page(office or Office()),
     }
     for view in model.tasks.values():

@@ -64,6 +64,7 @@ class SiteModel:
             task the log does not announce is allowed: results are audited by a later issue).
         penalties: ``penalty`` records in log order; ``withdrawals`` by penalty id.
         rectifications: ``rectification-order`` and ``rectification-check`` records by task.
+        plans: ``plan`` records (年度抽查计划) by record id, in log order.
     """
 
     origin: str
@@ -80,6 +81,7 @@ class SiteModel:
     penalties: list[Record] = field(default_factory=list)
     withdrawals: dict[str, Record] = field(default_factory=dict)
     rectifications: dict[str, list[Record]] = field(default_factory=dict)
+    plans: dict[str, Record] = field(default_factory=dict)
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _places: Places | None = field(default=None, repr=False)
@@ -205,6 +207,8 @@ def _file(model: SiteModel, record: Record) -> None:
         if body["version"] in model.item_lists:
             raise PublishError(f"item list version {body['version']} is published twice")
         model.item_lists[body["version"]] = record
+    elif kind == "plan":
+        model.plans[record.id] = record
     elif kind == "registry-snapshot":
         model.snapshots.setdefault(body["registry"], []).append(record)
     elif kind == "penalty":

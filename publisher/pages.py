@@ -36,6 +36,7 @@ RECORD_NAMES = {
     "task-reveal": "结果公开",
     "task-cancellation": "任务取消",
     "item-list": "抽查事项清单",
+    "plan": "年度抽查计划",
     "registry-snapshot": "名录快照",
     "inspection-result": "抽查结果",
     "task-report": "抽查报告",
@@ -296,6 +297,8 @@ def record_path(model: SiteModel, record: Record) -> str:
         return f"tasks/{body['task']}/"
     if kind == "item-list":
         return f"items/v{body['version']}/"
+    if kind == "plan":
+        return "plans/"
     if kind == "registry-snapshot":
         return "targets/" if body["registry"] == "targets" else "inspectors/"
     if kind.startswith("penalty"):

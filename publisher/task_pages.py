@@ -12,6 +12,7 @@ from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
 from publisher.names import risk_label
 from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, target_link
+from publisher.plan_pages import plan_cell
 from publisher.render import beijing, code, render
 
 
@@ -213,6 +214,12 @@ def _cross_check_rows(a: dict[str, Any]) -> list[list[str]]:
     return [["交叉检查", "、".join(said) or "无"]]
 
 
+def _plan_rows(model: SiteModel, view: TaskView) -> list[list[Any]]:
+    """The annual plan entry the task carries out, when its announcement names one."""
+    cell = plan_cell(model, view, "../../")
+    return [] if cell is None else [["执行的年度抽查计划", cell]]
+
+
 def _disclosure_text(a: dict[str, Any]) -> str:
     """The announced disclosure time, and the early disclosure when the task allows it."""
     when = beijing(a["disclosure"])
@@ -234,6 +241,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["每组检查人员", f"{a['team_size']} 人"],
         ["每人最多承担", f"{a['cap']} 户"],
         *_cross_check_rows(a),
+        *_plan_rows(model, view),
         ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
         ["抽取数量", f"{a['pool']['picks']} 户"],
         ["排除对象", f"{a['exclusions']['count']} 户"],

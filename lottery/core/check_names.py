@@ -86,6 +86,8 @@ class CheckName(StrEnum):
     INSPECTORS_MEMBERSHIP = "inspectors.membership"
     INSPECTORS_CROSS_CHECK = "inspectors.cross_check"
     ANNOUNCEMENT_MIN_RATIO = "announcement.min_ratio"
+    ANNOUNCEMENT_PLAN = "announcement.plan"
+    PLAN_SUPERSEDES = "plan.supersedes"
     REPORT_RESULTS = "report.results"
     REPORT_SUMMARY = "report.summary"
     RESULT_SUPERSEDES = "result.supersedes"

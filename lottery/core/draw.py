@@ -59,6 +59,9 @@ class TaskParams:
     # 交叉检查: the rule of who may inspect what, published as ``cross_check`` (spec section 4);
     # the service derives its conflict pairs and narrows the inspector pool before the draw.
     cross_check: CrossCheck = field(default_factory=CrossCheck)
+    # The annual plan entry the task carries out, as (year, entry id); the service publishes
+    # it as the announcement's ``plan`` member (docs/plans.md).
+    plan: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
   item of that version of the item list, published before it (R1: a task checks items of the
   list in force, not codes of its own making);
 - ``announcement.min_ratio``: the share it draws (``pool.picks`` of ``pool.candidates``) is not
-  below the ``min_ratio`` of any item it cites (:mod:`lottery.core.min_ratio`).
+  below the ``min_ratio`` of any item it cites (:mod:`lottery.core.min_ratio`);
+- ``plan.supersedes``, ``announcement.plan``: the annual plan's versions and the plan entry an
+  announcement carries out (:mod:`lottery.core.plan_refs`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from . import min_ratio
 from .check_names import CheckName
+from .plan_refs import Plans
 from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
 from .rectification_refs import RECTIFICATION_TYPES, Rectifications
 
@@ -51,9 +54,19 @@ class References:
     contents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("announcement", "result", "report", "penalty", "withdrawal", "rectification"), 0
+            (
+                "announcement",
+                "result",
+                "report",
+                "penalty",
+                "withdrawal",
+                "rectification",
+                "plan",
+            ),
+            0,
         )
     )
+    plans: Plans = field(default_factory=Plans)
     _results: dict[str, Record] = field(default_factory=dict)
     _superseded: dict[str, str] = field(default_factory=dict)
     _penalties: dict[str, Record] = field(default_factory=dict)
@@ -83,9 +96,8 @@ class References:
                 return None
             self.counts["rectification"] += 1
             return wrong
-        if kind == "item-list":
-            self._item_lists[body["version"]] = frozenset(i["code"] for i in body["items"])
-            self._minimums[body["version"]] = {i["code"]: i.get("min_ratio") for i in body["items"]}
+        if kind in ("item-list", "plan"):
+            return self._listing(record)
         if kind == "task-announcement" and self.task in (None, body["task"]):
             self.counts["announcement"] += 1
             return self._announcement(body)
@@ -112,6 +124,19 @@ class References:
             return self._withdrawal(record)
         return None
 
+    def _listing(self, record: Record) -> tuple[str, str] | None:
+        """An item-list version, or a version of a year's plan (checked: ``plan.supersedes``)."""
+        body = record.body
+        if record.type == "item-list":
+            self._item_lists[body["version"]] = frozenset(i["code"] for i in body["items"])
+            self._minimums[body["version"]] = {i["code"]: i.get("min_ratio") for i in body["items"]}
+            return None
+        self.counts["plan"] += 1
+        wrong = self.plans.add_plan(record)
+        if wrong is None or self.task is not None:
+            return None
+        return CheckName.PLAN_SUPERSEDES, wrong
+
     def _announcement(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
         problem = self._items_problem(body["items"])
         if problem is not None:
@@ -119,6 +144,9 @@ class References:
         problem = self._ratio_problem(body)
         if problem is not None:
             return CheckName.ANNOUNCEMENT_MIN_RATIO, f"task-announcement {body['task']}: {problem}"
+        problem = self.plans.announcement_problem(body)
+        if problem is not None:
+            return CheckName.ANNOUNCEMENT_PLAN, f"task-announcement {body['task']}: {problem}"
         return None
 
     def _ratio_problem(self, body: Mapping[str, Any]) -> str | None:

@@ -76,6 +76,23 @@ _ITEM = s.obj(
 
 _REF = s.obj({"code": s.ident, "version": s.integer(1)})
 
+# One entry of the annual plan (年度抽查计划, docs/plans.md): ``period`` is a month "01".."12"
+# or a quarter "Q1".."Q4" of the plan's year; ``ratio`` basis points or null (未定).
+PLAN_PERIODS = (*(f"{m:02d}" for m in range(1, 13)), "Q1", "Q2", "Q3", "Q4")
+_PLAN_ENTRY = s.obj(
+    {
+        "id": s.ident,
+        "items": s.array(s.ident, min_len=1, max_len=200),
+        "ratio": s.nullable(s.integer(1, 10_000)),
+        "frequency": s.text(200, empty=True),
+        "period": s.one_of(*PLAN_PERIODS),
+        "tasks": s.integer(1, 10_000),
+        "joint": s.boolean,
+        "departments": s.array(s.text(100), max_len=20),
+        "note": s.text(1000, empty=True),
+    }
+)
+
 # Standard result categories and check methods (DESIGN.md section 3): exact wording.
 RESULT_CATEGORIES = (
     "未发现问题",
@@ -293,6 +310,15 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "supersedes": s.nullable(s.hex32),
     },
     "key-change": {"keys": s.array(s.text(300), min_len=1), "reason": s.text(2000)},
+    # The annual plan (年度抽查计划, docs/plans.md): each change is a new version of the year's
+    # plan naming the one it replaces.
+    "plan": {
+        "year": s.integer(2000, 9999),
+        "version": s.integer(1),
+        "supersedes": s.nullable(s.hex32),
+        "reason": s.text(2000, empty=True),
+        "entries": s.array(_PLAN_ENTRY, min_len=1, max_len=2000),
+    },
 }
 
 RECORD_TYPES = tuple(sorted(SCHEMAS))
@@ -315,6 +341,9 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         ),
         # 交叉检查: the rule the team input's conflicts and inspector pool follow (spec §4).
         "cross_check": s.obj({"own_district": s.boolean, "specialty": s.boolean}),
+        # The annual plan entry the task carries out: a ``plan`` record published before the
+        # announcement and the id of one of its entries (docs/plans.md).
+        "plan": s.obj({"record": s.hex32, "entry": s.ident}),
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").
@@ -353,6 +382,8 @@ def validate_body(body: Any) -> None:
         raise EncodingError(f"{kind}.v must be {record_version(kind)}, not {body['v']}")
     if kind == "penalty-withdrawal":
         _withdrawal_rules(body)
+    if kind == "plan":
+        _plan_rules(body)
     if "documents" in body:
         _document_rules(body["documents"])
     if "joint_with" in body:
@@ -364,6 +395,21 @@ def validate_body(body: Any) -> None:
     withdrawals = ("penalty-withdrawal", "result-withdrawal", "rectification-withdrawal")
     if kind in withdrawals and len(set(body["sealed"])) != len(body["sealed"]):
         raise EncodingError(f"{kind}.sealed names a blob twice")
+
+
+def _plan_rules(body: Mapping[str, Any]) -> None:
+    """Entry ids are unique; a joint entry names its departments, another names none; the
+    first version replaces nothing and a later one names the version it replaces."""
+    ids = [e["id"] for e in body["entries"]]
+    if len(set(ids)) != len(ids):
+        raise EncodingError("plan.entries names an entry id twice")
+    for entry in body["entries"]:
+        if entry["joint"] != bool(entry["departments"]):
+            raise EncodingError(
+                f"plan.entries[{entry['id']}].departments must be given exactly when joint"
+            )
+    if (body["version"] == 1) != (body["supersedes"] is None):
+        raise EncodingError("plan.supersedes must be null exactly for version 1")
 
 
 def _document_rules(docs: list[dict[str, Any]]) -> None:

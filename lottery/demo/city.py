@@ -45,6 +45,7 @@ from lottery.demo.documents import with_documents
 from lottery.demo.early import early_phase
 from lottery.demo.exchange import exchange_exports
 from lottery.demo.items import demo_items
+from lottery.demo.plan import TASK_ENTRIES, YEAR, plan_phase, publish_demo_plan
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import OFFICE, result_phases
 from lottery.demo.risk import publish_demo_rules
@@ -329,6 +330,8 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
         if documents:
             phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
         phases.append(early_phase(lc, tuple(city.unit_codes), result.lines))  # T2026-005
+        phases.append(plan_phase(lc, result.lines))  # the plan's June change (version 2)
+        phases.sort(key=lambda phase: phase[0])
         for demo in demo_tasks():
             while phases and phases[0][0] < _t(demo.announce):
                 phases.pop(0)[1]()
@@ -336,6 +339,7 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
                 for kind in ("targets", "inspectors", "history", "items"):
                     _import(lc, result, kind, files[f"{kind}-later"], T_SECOND_IMPORT)
                 _snapshots(lc, result, T_SECOND_IMPORT)
+                publish_demo_plan(lc, 1, result.lines)  # the 2026 annual plan (docs/plans.md)
                 second_done = True
             with lc.session() as session:  # the version in force: rules make versions too
                 version = current_version(session) or 1
@@ -350,6 +354,7 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
                 disclosure=demo.disclosure,
                 beacon=demo.beacon,
                 items=tuple((code, version) for code in demo.items),
+                plan=(YEAR, TASK_ENTRIES[demo.task]) if demo.task in TASK_ENTRIES else None,
             )
             state = _run_task(lc, demo, params)
             result.states[demo.task] = state

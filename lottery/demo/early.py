@@ -70,6 +70,7 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
         beacon=numbers_beacon("2026-10-14", "演示：设计单位", (0, (1, 2, 3, 4, 5, 6)))[0],
         items=(("RF-002", version),),
         disclose_early=True,
+        plan=(2026, "P2026-04"),  # the annual plan's entry (lottery/demo/plan.py)
     )
     lc.create_task(params, T_ANNOUNCE, actor=PLANNER)
     lc.announce(TASK, T_ANNOUNCE, actor=PLANNER)

@@ -291,6 +291,35 @@ def ratio(value: object) -> int:
     return int(bp)
 
 
+_MONTH = re.compile(r"(?:\d{4}\s*[-年/.]\s*)?(\d{1,2})\s*月?")
+_QUARTER = re.compile(
+    r"(?:\d{4}\s*[-年/.]?\s*)?(?:第\s*([一二三四1-4])\s*季度?|([一二三四])季度|[Qq]([1-4]))"
+)
+_QUARTER_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
+
+
+def period(value: object) -> str:
+    """A plan entry's time (计划时间): a month (``3月``, ``2026-03``, ``3``) -> ``"03"``, or a
+    quarter (``第二季度``, ``二季度``, ``Q2``, ``2026-Q2``) -> ``"Q2"``."""
+    s = as_text(value).replace(" ", "").replace("\u3000", "")
+    q = _QUARTER.fullmatch(s)
+    if q is not None:
+        return f"Q{_QUARTER_NUM[q[1] or q[2] or q[3]]}"
+    m = _MONTH.fullmatch(s)
+    if m is not None and 1 <= int(m[1]) <= 12:
+        return f"{int(m[1]):02d}"
+    raise CellError("period.format", "计划时间应写月份（如 3月）或季度（如 第二季度）")
+
+
+def fmt_period(value: Any) -> str:
+    """``"03"`` -> ``3月``, ``"Q2"`` -> ``第二季度``."""
+    text = str(value)
+    if text.startswith("Q"):
+        return QUARTER_NAMES[int(text[1:]) - 1]
+    return f"{int(text)}月"
+
+
 # --- formatters (export) --------------------------------------------------------------------
 
 

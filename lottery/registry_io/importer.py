@@ -570,6 +570,8 @@ def _row_checks(lay: Layout, known: _Known) -> tuple[_Check, _Finish]:
         return _org_unit_checks(keys, known.org_units or ())
     if lay.kind in ("conflicts", "history"):
         return _relation_checks(lay.kind, keys, known), nothing_late
+    if lay.kind == "plan":
+        return _plan_checks(keys), nothing_late
     code_i = keys.index("code")
 
     def items(_n: int, v: list[Any]) -> list[_Problem]:
@@ -579,6 +581,29 @@ def _row_checks(lay: Layout, known: _Known) -> tuple[_Check, _Finish]:
         return [("code", "item.code_format", "事项编码只能由英文字母、数字和 . _ - 组成")]
 
     return items, nothing_late
+
+
+def _plan_checks(keys: list[str]) -> _Check:
+    """A plan entry: an id and item codes fit for a record, at least one planned task, and
+    the departments of a joint entry (and only of one)."""
+    i, items, t, j, d = (keys.index(k) for k in ("id", "items", "tasks", "joint", "departments"))
+
+    def check(_n: int, v: list[Any]) -> list[_Problem]:
+        out: list[_Problem] = []
+        if not _ITEM_CODE.fullmatch(v[i]):
+            out.append(("id", "plan.id_format", "计划编号只能由英文字母、数字和 . _ - 组成"))
+        bad = [code for code in v[items] if not _ITEM_CODE.fullmatch(code)]
+        if bad or not v[items]:
+            out.append(("items", "plan.items", "计划抽查事项应填抽查事项清单中的事项编码"))
+        if v[t] < 1:
+            out.append(("tasks", "plan.tasks", "计划任务数至少为 1"))
+        if v[j] and not v[d]:
+            out.append(("departments", "plan.departments", "联合抽查须填写联合部门"))
+        if not v[j] and v[d]:
+            out.append(("departments", "plan.departments", "非联合抽查不应填写联合部门"))
+        return out
+
+    return check
 
 
 def _org_unit_checks(

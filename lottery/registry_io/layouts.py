@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from . import cells as c
 
-Kind = Literal["targets", "inspectors", "items", "org-units", "conflicts", "history"]
+Kind = Literal["targets", "inspectors", "items", "org-units", "conflicts", "history", "plan"]
 
 TARGET_TYPES = {
     "防护设备生产安装": "protective_equipment",
@@ -150,6 +150,24 @@ class ItemRow:
     target_types: tuple[str, ...] = ()  # target type codes it covers; () = every type
     checklist: tuple[tuple[str, str], ...] = ()  # 检查要点: (point, legal basis), in order
     specialty: str | None = None  # 专业要求: the specialty inspectors need under 交叉检查
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntryRow:
+    """One entry of the annual plan (年度抽查计划, docs/plans.md): a planned task or tasks.
+
+    ``ratio`` is in basis points (5% = 500); ``period`` a month ``"03"`` or a quarter ``"Q2"``.
+    """
+
+    id: str
+    items: tuple[str, ...]
+    ratio: int | None
+    frequency: str | None
+    period: str
+    tasks: int
+    joint: bool
+    departments: tuple[str, ...]
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +530,60 @@ HISTORY = Layout(
     (),  # (target, date, task) is unique: checked by the importer
 )
 
+PLAN = Layout(
+    "plan",
+    PlanEntryRow,
+    (
+        Column("id", ("计划编号", "计划条目编号"), True, c.code(64), doc="unique in the plan"),
+        Column(
+            "items",
+            ("计划抽查事项", "事项编码（计划）"),
+            True,
+            c.text_list(64),
+            c.fmt_text_list,
+            doc="item codes of the item list, separated by 、 , ; /",
+        ),
+        Column(
+            "ratio",
+            ("计划抽查比例",),
+            False,
+            c.ratio,
+            c.fmt_ratio,
+            doc="in percent: 5%, 2.5% (kept in basis points); empty = 未定",
+        ),
+        Column("frequency", ("计划抽查频次",), False, c.text(200)),
+        Column(
+            "period",
+            ("计划时间", "实施时间"),
+            True,
+            c.period,
+            c.fmt_period,
+            doc="a month (3月) or a quarter (第二季度)",
+        ),
+        Column("tasks", ("计划任务数", "任务数"), True, c.count, doc="at least 1"),
+        Column(
+            "joint",
+            ("是否联合抽查", "联合抽查"),
+            False,
+            c.yes_no,
+            c.fmt_yes_no,
+            default=False,
+            doc="是/否, empty = 否",
+        ),
+        Column(
+            "departments",
+            ("联合部门", "参与部门"),
+            False,
+            c.text_list(100),
+            c.fmt_text_list,
+            default=(),
+            doc="the other departments, separated by 、; required when joint",
+        ),
+        Column("note", ("备注", "说明（计划）"), False, c.text(1000)),
+    ),
+    ("id",),
+)
+
 LAYOUTS: dict[str, Layout] = {
     "targets": TARGETS,
     "inspectors": INSPECTORS,
@@ -519,6 +591,7 @@ LAYOUTS: dict[str, Layout] = {
     "org-units": ORG_UNITS,
     "conflicts": CONFLICTS,
     "history": HISTORY,
+    "plan": PLAN,
 }
 
 

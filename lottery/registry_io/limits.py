@@ -108,6 +108,7 @@ LIMITS: dict[str, Limits] = {
     "conflicts": _limits(30 * MB, 200_000),
     "org-units": _limits(10 * MB, 20_000),
     "items": _limits(10 * MB, 10_000),
+    "plan": _limits(5 * MB, 2_000),
 }
 
 
@@ -131,6 +132,7 @@ KIND_NAMES = {
     "org-units": "机构名录",
     "conflicts": "回避关系",
     "history": "检查记录",
+    "plan": "年度抽查计划",
 }
 
 

@@ -65,6 +65,7 @@ from .item_refs import check_item_refs, check_minimums
 from .log import PublicLog
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
+from .plan_refs import check_plan_ref
 from .pool_rules import cross_check_refusal, load_registries
 from .registry_view import publish_snapshot_in
 from .result_notices import issue_owed
@@ -191,7 +192,9 @@ class Lifecycle:
             StateError: when a task with this id exists with other parameters.
             UnsafeTextError: a control, bidi or other refused character in a text field.
             InputError: an org unit that does not exist; no item, or an item the item list
-                does not hold (:func:`lottery.service.item_refs.check_item_refs`).
+                does not hold (:func:`lottery.service.item_refs.check_item_refs`); a plan
+                entry that is not in the year's plan in force or does not plan the task's items
+                (:func:`lottery.service.plan_refs.check_plan_ref`).
         """
         refuse_unsafe_text({"title": params.title, **params_to_json(params)})
         stored = params_to_json(params)
@@ -210,6 +213,7 @@ class Lifecycle:
                 raise InputError(f"字段「org_units」含有不存在的组织单位：{'、'.join(unknown)}")
             require_units(session, actor, task_units(session, stored), f"任务 {params.task} ")
             check_item_refs(session, params.items)
+            check_plan_ref(session, params)
             task = Task(
                 id=params.task,
                 title=params.title,
@@ -271,6 +275,8 @@ class Lifecycle:
                 return self._done_or_refuse(session, task_id, "announce", "announce")
             params = params_from_task(task)
             params.beacon.check_schedule(now)
+            # The plan entry it carries out, in the year's plan in force (docs/plans.md).
+            plan = check_plan_ref(session, params)
             regs = load_registries(session, params)
             # The announcement names the scope with its sub-units expanded (spec section 4):
             # their inspectors may go, as their targets may be drawn.
@@ -297,6 +303,8 @@ class Lifecycle:
             registries = self._snapshots(session, now, actor, remote_addr)
             if registries is not None:
                 fields["registries"] = registries
+            if plan is not None:
+                fields["plan"] = plan
             if regs.cap_exceptions:  # kept despite the annual cap, with the reasons
                 fields["cap_exceptions"] = [
                     {"target": t, "reason": r} for t, r in regs.cap_exceptions

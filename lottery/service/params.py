@@ -31,6 +31,11 @@ def params_to_json(params: TaskParams) -> dict[str, Any]:
             else {}
         )
         | ({"cross_check": params.cross_check.to_dict()} if params.cross_check.on else {})
+        | (
+            {"plan": {"year": params.plan[0], "entry": params.plan[1]}}
+            if params.plan is not None
+            else {}
+        )
     )
 
 
@@ -56,4 +61,5 @@ def params_from_task(task: Task) -> TaskParams:
         disclose_early=bool(p.get("disclose_early", False)),
         cap_exceptions=tuple((str(t), str(r)) for t, r in p.get("cap_exceptions", [])),
         cross_check=CrossCheck.from_announcement(p),
+        plan=(int(p["plan"]["year"]), str(p["plan"]["entry"])) if p.get("plan") else None,
     )

@@ -29,6 +29,7 @@ from .item_list import TYPE_LABELS
 from .item_refs import check_minimums
 from .lifecycle import Lifecycle
 from .params import params_from_task
+from .plan_refs import check_plan_ref
 from .pool_rules import ANNUAL_CAP, Registries, cross_check_refusal, load_registries
 
 PLACEHOLDER_COMMIT = bytes(32)
@@ -239,6 +240,7 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
     try:
         with lc.session() as session:
             check_minimums(session, params.items, pool.picks, pool.candidates)
+            check_plan_ref(session, params)  # the annual plan in force may have changed
     except InputError as exc:
         return dataclasses.replace(result, problem=str(exc))
     return dataclasses.replace(result, cap=prepared.cap, feasible=True)

@@ -20,6 +20,8 @@ Layout (docs/service.md has the full reference and an example)::
     cross_check:                    # optional 交叉检查 (docs/service.md), both default false:
       own_district: true            # 不得检查本辖区: no inspector checks their own unit's region
       specialty: true               # 专业对口: inspectors need the cited items' 专业要求
+    plan: {year: 2026, entry: P01}  # optional: the annual plan entry it carries out
+                                    # (docs/plans.md); announced with the year's plan in force
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -81,6 +83,14 @@ class CrossCheckRule(BaseModel):
     )
 
 
+class PlanRef(BaseModel):
+    """The annual plan entry a task carries out (docs/plans.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=9999, description="the plan's year")
+    entry: str = Field(pattern=ID_PATTERN, description="the entry's id (计划编号)")
+
+
 class TaskDefinition(BaseModel):
     """A task as planned by staff (API body of ``POST /api/tasks``, or a task file)."""
 
@@ -114,6 +124,11 @@ class TaskDefinition(BaseModel):
     cross_check: CrossCheckRule = Field(
         default_factory=CrossCheckRule,
         description="交叉检查: published with the announcement; both rules off by default",
+    )
+    plan: PlanRef | None = Field(
+        default=None,
+        description="年度抽查计划: the plan entry the task carries out; the announcement names "
+        "the year's plan version in force",
     )
 
     def announce_time(self) -> dt.datetime | None:
@@ -160,6 +175,7 @@ class TaskDefinition(BaseModel):
             disclose_early=self.disclose_early,
             cap_exceptions=tuple((e.target, e.reason.strip()) for e in self.cap_exceptions),
             cross_check=CrossCheck(self.cross_check.own_district, self.cross_check.specialty),
+            plan=None if self.plan is None else (self.plan.year, self.plan.entry),
         )
 
 

@@ -156,6 +156,21 @@ class ItemListVersion(SQLModel, table=True):
     risk_rules: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class PlanVersion(SQLModel, table=True):
+    """One version of a year's annual plan (年度抽查计划, docs/plans.md); published as a
+    ``plan`` record. ``entries`` as the record carries them; migration 0017."""
+
+    __tablename__ = "plan_version"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    entries: list[dict[str, Any]] = _json()
+    reason: str = Field(default="", max_length=2000)
+    record_id: str = Field(foreign_key="log_entry.record_id", max_length=64)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _utc(nullable=False)
+
+
 # --- results, penalties, reports, the office calendar (docs/results.md) ----------------------
 
 

@@ -120,17 +120,23 @@ CHECKS_ZH: dict[str, str] = {
     "deadline.published": "公示期限按工作日正确计算，是否按时如实填写",
     "calendar.data": "办公室发布的节假日安排格式正确",
     "calendar.supersedes": "节假日安排的更新指向此前最新的一版",
+    "announcement.plan": (
+        "任务所执行的年度抽查计划条目，在公告时已公开且为该年计划的现行版本，"
+        "任务在计划年度内实施，所列抽查事项都在该条目计划之中"
+    ),
+    "plan.supersedes": "年度抽查计划的每次调整都是新的一版，指向此前最新的一版，各版都已公开",
 }
 
 
 REFERENCES_ZH: dict[str, str] = {
-    "announcement": "公告引用的抽查事项清单和名录库快照都是此前公开的记录",
+    "announcement": "公告引用的抽查事项清单、年度抽查计划和名录库快照都是此前公开的记录",
     "result": "检查结果引用的任务、抽取和此前的结果都是此前公开的记录",
     "report": "抽查报告引用的都是此前公开的记录",
     "penalty": "处罚决定引用的都是此前公开的检查结果",
     "withdrawal": "撤回记录引用的都是此前公开的记录",
     "rectification": "整改要求和复查记录引用的都是此前公开的记录",
     "calendar": "节假日安排的更新引用的都是此前公开的记录",
+    "plan": "年度抽查计划的各版本依次衔接，引用的都是此前公开的版本",
 }
 """The summary checks ``<kind>.references`` (``lottery/core/deadline_audit.py``): every
 reference of that kind of record points at an earlier published record."""

@@ -449,7 +449,7 @@
 
   // Record types the task page's checks read besides the task's own (any task's announcement:
   // an earlier one naming its snapshots forbids a later one to drop them).
-  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement"]);
+  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement", "plan"]);
 
   // reveal.early (docs/spec.md §8 item 11): a reveal dated before the disclosure time needs
   // `disclose_early: true`, and the task's next records in the log are one inspection result
@@ -714,6 +714,7 @@
     await checkMembership(base, report, ann, context, pool, exclusions, teamInput);
     ctx.timings = { membership: Math.round(performance.now() - membershipStart) };
     checkMinRatio(report, ann, context);
+    checkPlan(report, ann, context);
 
     if (draw) {
       // The number of picks the draw sealed is the pool's (the announcement's when the pool
@@ -1641,6 +1642,45 @@
         "announcement.min_ratio",
         true,
         `从 ${candidates} 户候选对象中抽取 ${picks} 户${share}，不低于所列事项规定的抽查比例（${said}）`,
+      );
+    }
+  }
+
+  // announcement.plan (docs/spec.md §8 "The annual plan", docs/plans.md): the annual plan
+  // entry the announcement names is in the year's plan in force when it was announced (the
+  // latest `plan` record of that year earlier in the log), the window starts in that year, and
+  // the entry plans every cited item. Shown only when the announcement names a plan entry.
+  function checkPlan(report, ann, context) {
+    const a = ann.body;
+    const ref = a.plan;
+    if (ref === undefined) return;
+    const plans = context.filter((r) => r.index < ann.index && r.body.type === "plan");
+    const plan = plans.find((r) => r.id === ref.record);
+    if (!plan) {
+      report.add("announcement.plan", false, `公告引用的年度抽查计划 ${String(ref.record).slice(0, 16)}… 不是此前公开的计划`);
+      return;
+    }
+    const year = plan.body.year;
+    const latest = plans.filter((r) => r.body.year === year).reduce((x, y) => (y.index > x.index ? y : x));
+    const entry = plan.body.entries.find((e) => e.id === ref.entry);
+    const missing = entry ? a.items.map((i) => String(i.code)).filter((c) => !entry.items.includes(c)) : [];
+    let problem = null;
+    if (latest.id !== plan.id) {
+      problem = `公告引用 ${year} 年度抽查计划第 ${plan.body.version} 版，但公告时现行的是第 ${latest.body.version} 版`;
+    } else if (!entry) {
+      problem = `${year} 年度抽查计划第 ${plan.body.version} 版中没有计划条目 ${ref.entry}`;
+    } else if (!String(a.window.start).startsWith(`${year}-`)) {
+      problem = `任务从 ${a.window.start} 开始，不在计划年度 ${year} 年内`;
+    } else if (missing.length) {
+      problem = `计划条目 ${entry.id} 不含本任务的抽查事项 ${missing[0]}`;
+    }
+    if (problem) {
+      report.add("announcement.plan", false, problem);
+    } else {
+      report.add(
+        "announcement.plan",
+        true,
+        `执行 ${year} 年度抽查计划第 ${plan.body.version} 版的条目 ${entry.id}（计划 ${entry.tasks} 次），所列抽查事项都在该条目计划之中`,
       );
     }
   }

@@ -75,6 +75,11 @@ GET    /api/registries/{kind}/export          registry.read   ok   ok   ok   ok 
 POST   /api/registries/{registry}/snapshot    registry.write  ok   ok   403  403  403  401
 GET    /api/registries/items/risk-rules       registry.read   ok   ok   ok   ok   ok   401
 PUT    /api/registries/items/risk-rules       registry.write  ok   ok   403  403  403  401
+GET    /api/plans                             registry.read   ok   ok   ok   ok   ok   401
+GET    /api/plans/{year}                      registry.read   ok   ok   ok   ok   ok   401
+POST   /api/plans/{year}                      registry.write  ok   ok   403  403  403  401
+POST   /api/plans/{year}/import               registry.write  ok   ok   403  403  403  401
+GET    /api/plans/{year}/export               registry.read   ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}/checklist         task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}/results           task.read       ok   ok   ok   ok   ok   401
 POST   /api/tasks/{task_id}/results           result.enter    ok   403  ok   403  403  401

@@ -368,6 +368,7 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
         "announcement.registries",
         "pool.membership",
         "inspectors.membership",
+        "announcement.plan",
     ):
         assert result["checks"].get(name) == "pass", (name, result["text"])
     assert set(result["checks"].values()) == {"pass"}
@@ -375,6 +376,7 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
     # The same plain-Chinese sentences as the site's pages (publisher/check_words.py).
     for name in ("pool.membership", "inspectors.membership", "commit.reveal"):
         assert f"{CHECKS_ZH[name]}（{name}）" in result["text"], name
+    assert "执行 2026 年度抽查计划第 1 版的条目 P2026-01（计划 1 次）" in result["text"]
     # 1,093 candidates re-derived from the snapshots (the 2 excluded ones too).
     assert "1095 户符合条件的对象（1093 户在名单中，2 户列明了排除理由）" in result["text"]
     assert result["timings"]["membership"] >= 0 and result["timings"]["rerun"] >= 0

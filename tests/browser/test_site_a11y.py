@@ -28,6 +28,7 @@ PAGES = (
     "tasks/T2026-003/",
     "items/",
     "items/v1/",
+    "plans/",
     "inspectors/",
     "targets/",
     "results/",

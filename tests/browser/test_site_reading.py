@@ -40,6 +40,7 @@ PHONE_PAGES = (
     "results/",
     "results/T2026-001/",
     "penalties/",
+    "plans/",
     "verify/",
     "fair/",
     "about/",

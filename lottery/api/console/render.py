@@ -50,6 +50,7 @@ NAV = (
     NavItem("review", "结果审核", "/console/review", Perm.RESULT_REVIEW),
     NavItem("registries", "名录管理", "/console/registries", Perm.REGISTRY_READ),
     NavItem("items", "抽查事项清单", "/console/items", Perm.REGISTRY_READ),
+    NavItem("plans", "年度抽查计划", "/console/plans", Perm.REGISTRY_READ),
     NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
     NavItem("rectifications", "整改和复查", "/console/rectifications", Perm.TASK_READ),
     NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),

@@ -26,6 +26,7 @@ from lottery.api.console import (
     my_pages,
     numbers_page,
     penalty_pages,
+    plan_pages,
     rectification_pages,
     registry_pages,
     report_pages,
@@ -77,6 +78,7 @@ router.include_router(browse_pages.router)
 router.include_router(conflict_pages.router)
 router.include_router(risk_pages.router)  # before item_pages: /items/risk-rules
 router.include_router(item_pages.router)
+router.include_router(plan_pages.router)
 _STYLESHEET = files("lottery.api.console") / "static" / "console.css"
 _PROGRESS_SCRIPT = files("lottery.api.console") / "static" / "import_progress.js"
 
