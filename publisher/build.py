@@ -21,6 +21,7 @@ from publisher import (
     plan_pages,
     registry_pages,
     result_pages,
+    stats_pages,
     target_pages,
     task_pages,
 )
@@ -68,6 +69,12 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
         docs / "plans" / "index.md": plan_pages.plans_page(model),
         docs / "about" / "index.md": about_page(office or Office()),
     }
+    # 统计与考评 and its downloads, from the same figures (docs/statistics.md).
+    views = stats_pages.year_views(model, stats_pages.collect(model))
+    written[docs / "stats" / "index.md"] = stats_pages.stats_page(views)
+    (docs / "stats").mkdir()
+    (docs / "stats" / stats_pages.CSV_FILE).write_bytes(stats_pages.csv_bytes(views))
+    (docs / "stats" / stats_pages.XLSX_FILE).write_bytes(stats_pages.xlsx_bytes(views))
     for view in model.tasks.values():
         written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(model, view)
     for folder, group in (

@@ -1,6 +1,6 @@
 """Screenshots of the public site's main pages, desktop and phone, on the demo city: docs/site/.
 
-    .venv/bin/python scripts/site_screenshots.py [--out docs/site] [--site demo/site]
+    .venv/bin/python scripts/site_screenshots.py [--out docs/site] [--site demo/site] [--only stats]
 
 Without ``--site`` it runs the demo city in a temporary directory (without the PDFs) and builds
 its site with the demo office (lottery/demo/office.py); with ``--site`` it shoots a site
@@ -43,6 +43,7 @@ SHOTS = (
     Shot("task", "tasks/T2026-001/", "一个已公开的抽查任务"),
     Shot("results", "results/T2026-001/", "该任务的抽查结果和抽查报告"),
     Shot("penalties", "penalties/", "行政处罚"),
+    Shot("stats", "stats/", "统计与考评"),
     Shot("verify", "verify/", "核验说明"),
     Shot("about", "about/", "关于本站"),
 )
@@ -76,12 +77,12 @@ def _demo_site(tmp: Path) -> Path:
     return tmp / "site"
 
 
-def _shoot(site: Path, out: Path) -> None:
+def _shoot(site: Path, out: Path, shots: tuple[Shot, ...] = SHOTS) -> None:
     with _served(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for kind, (width, most) in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
-            for shot in SHOTS:
+            for shot in shots:
                 page.goto(base + shot.path)
                 page.wait_for_load_state("load")
                 height = min(most, int(page.evaluate("document.body.scrollHeight")))
@@ -92,23 +93,26 @@ def _shoot(site: Path, out: Path) -> None:
         browser.close()
 
 
-def take(out: Path, site: Path | None) -> int:
-    """Shoot every page of :data:`SHOTS` at each width into ``out``; return the count."""
+def take(out: Path, site: Path | None, only: list[str] | None = None) -> int:
+    """Shoot every page of :data:`SHOTS` (those named in ``only``, when given) at each width
+    into ``out``; return the count."""
     out.mkdir(parents=True, exist_ok=True)
+    shots = tuple(s for s in SHOTS if not only or s.name in only)
     if site is not None:
-        _shoot(site, out)
+        _shoot(site, out, shots)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            _shoot(_demo_site(Path(tmp)), out)
-    return len(SHOTS) * len(WIDTHS)
+            _shoot(_demo_site(Path(tmp)), out, shots)
+    return len(shots) * len(WIDTHS)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "site")
     parser.add_argument("--site", type=Path, default=None, help="a site already built")
+    parser.add_argument("--only", action="append", help="a shot's name (home, stats...)")
     args = parser.parse_args()
-    count = take(args.out, args.site)
+    count = take(args.out, args.site, args.only)
     print(f"{count} screenshots in {args.out}")
 
 

@@ -3,7 +3,7 @@ every control of the main pages is reached by the keyboard (ground rules; GB/T 3
 
 The demo city's site (tests/conftest.py ``demo_city``), served on 127.0.0.1, in Debian's
 Chromium. Every kind of page is visited: home, task list and page, item list and version,
-registries, results, penalties, 核验, 为什么公平, 关于本站, the log and one page of it.
+registries, results, penalties, 统计与考评, 核验, 为什么公平, 关于本站, the log and one page of it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ PAGES = (
     "results/",
     "results/T2026-001/",
     "penalties/",
+    "stats/",
     "verify/",
     "fair/",
     "about/",

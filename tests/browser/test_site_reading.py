@@ -41,6 +41,7 @@ PHONE_PAGES = (
     "results/T2026-001/",
     "penalties/",
     "plans/",
+    "stats/",
     "verify/",
     "fair/",
     "about/",

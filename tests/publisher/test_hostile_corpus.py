@@ -24,7 +24,8 @@ from publisher.render import escape, link, plain, safe_href
 from tests.publisher.hostile import BIDI, BIG, HOSTILE, build_hostile_export
 
 # Elements a payload tries to create; the site's own pages have none of them in the article
-# (Material's icons are inline <svg>, so svg is checked by attribute instead).
+# (Material's icons are inline <svg>, so svg is checked by attribute instead; in the article the
+# only <svg> is a chart of 统计与考评, right inside its <div class="lottery-chart">).
 INJECTED = {"iframe", "img", "object", "embed", "textarea", "style", "base", "form", "frame"}
 SCRIPT_TYPES = {None, "", "text/javascript", "module"}
 
@@ -40,6 +41,7 @@ class Scan(HTMLParser):
     title: list[str] = field(default_factory=list)
     in_title: bool = False
     in_article: int = 0
+    previous: tuple[str, str | None] = ("", None)
 
     def __post_init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -53,6 +55,8 @@ class Scan(HTMLParser):
         if tag == "article":
             self.in_article += 1
         ours = tag == "form" and values.get("class") == "lottery-lookup-form"  # the lookup's
+        ours |= tag == "svg" and self.previous == ("div", "lottery-chart")  # a chart's
+        self.previous = (tag, values.get("class"))
         if self.in_article and tag in INJECTED | {"svg"} and not ours:
             self.elements.append(tag)
         for name, value in attrs:
@@ -97,6 +101,10 @@ def test_the_export_really_carries_the_payloads(hostile_site: HostileSite) -> No
     task = (hostile_site.site / "tasks" / "T2026-0001" / "index.html").read_text("utf-8")
     shown = html.unescape(task)
     assert "</title><script>window.__pwned=11</script>" in shown
+    # 统计与考评 names the items (hostile names) in its tables and the districts in its charts.
+    stats = html.unescape((hostile_site.site / "stats" / "index.html").read_text("utf-8"))
+    assert "</title><script>window.__pwned=11</script>" in stats
+    assert 'class="lottery-chart"><svg' in stats
     assert "[U+202E]" in shown and "[U+0000]" in shown and "😀" in shown
     report = (hostile_site.site / "results" / "T2026-0001" / "index.html").read_text("utf-8")
     assert "长" * 1000 in report and "<script>window.__pwned=1</script>" in html.unescape(report)
