@@ -70,7 +70,9 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
         docs / "about" / "index.md": about_page(office or Office()),
     }
     # 统计与考评 and its downloads, from the same figures (docs/statistics.md).
-    views = stats_pages.year_views(model, stats_pages.collect(model))
+    views = stats_pages.year_views(
+        model, stats_pages.collect(model, plan_pages.planned_counts(model) or None)
+    )
     written[docs / "stats" / "index.md"] = stats_pages.stats_page(views)
     (docs / "stats").mkdir()
     (docs / "stats" / stats_pages.CSV_FILE).write_bytes(stats_pages.csv_bytes(views))

@@ -112,6 +112,22 @@ def _entry_rows(
     return rows
 
 
+def planned_counts(model: SiteModel) -> dict[tuple[int, str], int]:
+    """Per (year, item code): the planned task count of the year's plan in force, summed over
+    the entries that name the item (docs/statistics.md, "The plan")."""
+    latest: dict[int, Record] = {}
+    for record in model.plans.values():
+        year = record.body["year"]
+        if year not in latest or record.body["version"] > latest[year].body["version"]:
+            latest[year] = record
+    counts: dict[tuple[int, str], int] = {}
+    for year, record in latest.items():
+        for entry in record.body["entries"]:
+            for item in entry["items"]:
+                counts[(year, item)] = counts.get((year, item), 0) + int(entry["tasks"])
+    return counts
+
+
 HEADERS = ["计划编号", "计划时间", "抽查事项", "抽查比例", "抽查频次", "联合抽查", "计划次数"]
 
 

@@ -4,6 +4,8 @@ site's 年度计划 page showing planned / announced / completed and both versio
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -61,3 +63,27 @@ def test_the_site_shows_the_plan_against_its_execution(demo_city: Path) -> None:
     task = (demo_city / "site" / "tasks" / "T2026-005" / "index.html").read_text("utf-8")
     assert 'href="../../plans/#plan-2026-p2026-04"' in task
     assert "2026 年度抽查计划 第 2 版，条目 P2026-04（第四季度，计划 1 次）" in task
+
+
+def test_the_statistics_count_the_plan_in_force(demo_city: Path) -> None:
+    # docs/statistics.md, "The plan": per (year, item), the sum of `tasks` over the entries of
+    # the year's newest plan version naming the item.
+    lc = Lifecycle.open(demo_settings(demo_city))
+    try:
+        with lc.session() as s:
+            notes = [r.note for r in s.exec(select(LogEntry).order_by(col(LogEntry.idx)))]
+        records = [open_record(n, [lc.log.verifier]) for n in notes]
+    finally:
+        lc.engine.dispose()
+    newest = max((r for r in records if r.type == "plan"), key=lambda r: r.body["version"])
+    expected: dict[str, int] = {}
+    for entry in newest.body["entries"]:
+        for item in entry["items"]:
+            expected[item] = expected.get(item, 0) + entry["tasks"]
+    text = (demo_city / "site" / "stats" / "statistics.csv").read_bytes().decode("utf-8-sig")
+    planned = {
+        re.sub(r"^.*（(.+)）$", r"\1", row[2]): int(row[4])
+        for row in csv.reader(io.StringIO(text))
+        if row[0] == str(newest.body["year"]) and row[3] == "计划任务"
+    }
+    assert expected and {code: planned.get(code) for code in expected} == expected
