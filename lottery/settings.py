@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         document_prefixes: document number prefixes by kind (``LOTTERY_DOCUMENT_PREFIXES``,
             JSON; docs/documents.md): ``notice``, ``record``, ``result``.
         font_dirs: extra directories searched for the Noto CJK fonts of the documents.
+        objection_workdays: the objection period (异议期限) in working days from the Beijing
+            day a result is published (``LOTTERY_OBJECTION_WORKDAYS``, default 20;
+            docs/objections.md).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -64,6 +67,7 @@ class Settings(BaseSettings):
         "result": "人防检告",
     }
     font_dirs: list[Path] = []
+    objection_workdays: int = 20
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

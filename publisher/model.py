@@ -65,6 +65,7 @@ class SiteModel:
         penalties: ``penalty`` records in log order; ``withdrawals`` by penalty id.
         rectifications: ``rectification-order`` and ``rectification-check`` records by task.
         plans: ``plan`` records (年度抽查计划) by record id, in log order.
+        objections: ``objection-outcome`` records by task, in log order.
     """
 
     origin: str
@@ -82,6 +83,7 @@ class SiteModel:
     withdrawals: dict[str, Record] = field(default_factory=dict)
     rectifications: dict[str, list[Record]] = field(default_factory=dict)
     plans: dict[str, Record] = field(default_factory=dict)
+    objections: dict[str, list[Record]] = field(default_factory=dict)
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _places: Places | None = field(default=None, repr=False)
@@ -201,6 +203,8 @@ def _file(model: SiteModel, record: Record) -> None:
         model.results.setdefault(body["task"], []).append(record)
     elif kind in ("rectification-order", "rectification-check"):
         model.rectifications.setdefault(body["task"], []).append(record)
+    elif kind == "objection-outcome":
+        model.objections.setdefault(body["task"], []).append(record)
     elif kind == "task-report":
         model.task_reports.setdefault(body["task"], []).append(record)
     elif kind == "item-list":

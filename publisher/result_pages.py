@@ -20,6 +20,7 @@ from markupsafe import Markup
 from lottery.core.records import Record
 from publisher.model import SiteModel
 from publisher.names import Places
+from publisher.objection_rows import OBJECTION_HEADERS, objection_rows, objection_status
 from publisher.onsite_cells import readable
 from publisher.pages import (
     ENVELOPE,
@@ -213,7 +214,10 @@ RECTIFICATION_HEADERS = [
 
 def result_pages(model: SiteModel) -> dict[str, str]:
     """``index`` (tasks with their result counts) and one page per task with results."""
-    tasks = sorted(set(model.results) | set(model.task_reports) | set(model.rectifications))
+    tasks = sorted(
+        set(model.results) | set(model.task_reports) | set(model.rectifications)
+        | set(model.objections)
+    )  # fmt: skip
     names = model.target_names() if tasks else {}
     rows = []
     out: dict[str, str] = {}
@@ -240,10 +244,15 @@ def result_pages(model: SiteModel) -> dict[str, str]:
                 ]
                 for r in results
             ]
+            heads = ["统一社会信用代码", "名称"]
+            if task in model.objections:  # the objection status beside each result
+                heads.append("异议情况")
+                for row, r in zip(lead, results, strict=True):
+                    row.append(objection_status(model, r) or "—")
             table = _rows_with_payloads(
                 model,
                 results,
-                ["统一社会信用代码", "名称"],
+                heads,
                 lead,
                 {"task", "target", "target_name"},
                 "../../",
@@ -259,6 +268,8 @@ def result_pages(model: SiteModel) -> dict[str, str]:
             reports=[_report(model, r) for r in reports],
             rectifications=rectification_rows(model, task, names),
             rectification_headers=RECTIFICATION_HEADERS,
+            objections=objection_rows(model, task, names),
+            objection_headers=OBJECTION_HEADERS,
         )
     out["index"] = render("results_index.md", rows=rows)
     return out

@@ -25,6 +25,7 @@ from lottery.core.canonical import canonical_json
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
 from publisher.names import Places, risk_label
+from publisher.objection_rows import OBJECTION_HEADERS, objection_rows, objection_status
 from publisher.pages import STATUS, has_page, link, log_link
 from publisher.render import code, render, url_part
 from publisher.result_pages import (
@@ -65,6 +66,7 @@ class TargetFacts:
     results: list[Record] = field(default_factory=list)
     penalties: list[Record] = field(default_factory=list)  # in force, opened
     rectifications: set[str] = field(default_factory=set)  # the tasks that have some
+    objections: set[str] = field(default_factory=set)  # the tasks with an objection outcome
 
 
 def _draws(model: SiteModel, facts: Callable[[Any], TargetFacts | None]) -> None:
@@ -104,6 +106,11 @@ def collect(model: SiteModel) -> dict[str, TargetFacts]:
             entry = facts(record.body["target"])
             if entry is not None:
                 entry.rectifications.add(task)
+    for task in sorted(model.objections):
+        for record in model.objections[task]:
+            entry = facts(record.body["target"])
+            if entry is not None:
+                entry.objections.add(task)
     for record in model.penalties:
         if record.id in model.withdrawals:
             continue  # its target went with its sealed content
@@ -160,6 +167,9 @@ def _results(model: SiteModel, records: list[Record]) -> dict[str, Any] | None:
             state = "更正后的结果"
         else:
             state = "有效"
+        said = objection_status(model, r)
+        if said:
+            state = f"{state}；{said}"
         task = r.body["task"]
         lead.append([link(task, f"{ROOT}results/{url_part(task)}/"), state])
     table = _rows_with_payloads(
@@ -229,6 +239,11 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             for task in sorted(facts.rectifications)
             for row in rectification_rows(model, task, {}, target)
         ]
+        objections = [
+            [link(task, f"{ROOT}results/{url_part(task)}/"), *row[2:]]
+            for task in sorted(facts.objections)
+            for row in objection_rows(model, task, {}, target)
+        ]
         result_tasks = sorted({r.body["task"] for r in facts.results})
         out[target] = render(
             "target.md",
@@ -242,5 +257,7 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             rectifications=rectifications,
             rectification_headers=["抽查任务", *RECTIFICATION_HEADERS[2:]],
             penalties=_penalties(model, facts.penalties),
+            objections=objections,
+            objection_headers=["抽查任务", *OBJECTION_HEADERS[2:]],
         )
     return out

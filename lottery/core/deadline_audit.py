@@ -32,6 +32,7 @@ from typing import Any
 from .canonical import beijing_date
 from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
+from .objection_refs import period_problem
 from .publication_refs import References
 from .records import Record
 from .verify import Check
@@ -220,6 +221,8 @@ def audit_publications(
 
     final = WorkCalendar(base | office)
     audit.calendar_sources = {year: sources[year] for year in sorted(base | office)}
+    objections = [r for r in records if r.type == "objection-outcome"]
+    _objection_periods(audit, objections, final, task)
     for i, record in enumerate(records):
         if not has_deadline(record):
             continue
@@ -238,6 +241,42 @@ def audit_publications(
         if count and not any(exc.check.startswith(f"{name}.") for _, exc in audit.failures)
     ]
     return audit
+
+
+def _objection_periods(
+    audit: PublicationAudit,
+    objections: Sequence[Record],
+    calendar: WorkCalendar,
+    task: str | None,
+) -> None:
+    """The objection period of every ``objection-outcome`` (``objection.period``), with the
+    calendar the verifier trusts; a period reaching a year without data is noted, not failed."""
+    checked, missing = 0, set()
+    failed = {exc.detail for _, exc in audit.failures if exc.check == CheckName.OBJECTION_PERIOD}
+    for record in objections:
+        if task not in (None, record.body["task"]):
+            continue
+        if any(record.id[:16] in detail for detail in failed):
+            continue  # its period's start is already wrong (objection_refs)
+        try:
+            problem = period_problem(record, calendar)
+        except CalendarDataMissing as exc:
+            missing.add(str(exc.year))
+            continue
+        if problem is not None:
+            audit.failures.append((_scope(record), VerificationError(*problem)))
+        else:
+            checked += 1
+    if any(exc.check == CheckName.OBJECTION_PERIOD for _, exc in audit.failures):
+        return
+    if checked or missing:
+        unchecked = f"; cannot check those reaching {', '.join(sorted(missing))}" if missing else ""
+        audit.checks.append(
+            Check(
+                CheckName.OBJECTION_PERIOD,
+                f"{checked} objections received within their period{unchecked}",
+            )
+        )
 
 
 def check_deadline(

@@ -16,6 +16,7 @@ Part of the publication checks (:mod:`lottery.core.deadline_audit`): walked in l
 - ``withdrawal.penalty``: a ``penalty-withdrawal`` names a penalty published before it, once;
 - ``rectification.order``, ``rectification.check``: see
   :mod:`lottery.core.rectification_refs`;
+- ``objection.*``: see :mod:`lottery.core.objection_refs`;
 - ``announcement.items``: every item a ``task-announcement`` cites (``{code, version}``) is an
   item of that version of the item list, published before it (R1: a task checks items of the
   list in force, not codes of its own making);
@@ -33,6 +34,7 @@ from typing import Any
 
 from . import min_ratio
 from .check_names import CheckName
+from .objection_refs import objection_problem
 from .plan_refs import Plans
 from .records import NO_PROBLEM, RESULT_CATEGORIES, Record
 from .rectification_refs import RECTIFICATION_TYPES, Rectifications
@@ -62,6 +64,7 @@ class References:
                 "withdrawal",
                 "rectification",
                 "plan",
+                "objection",
             ),
             0,
         )
@@ -96,6 +99,8 @@ class References:
                 return None
             self.counts["rectification"] += 1
             return wrong
+        if kind == "objection-outcome":
+            return self._objection(record)
         if kind in ("item-list", "plan"):
             return self._listing(record)
         if kind == "task-announcement" and self.task in (None, body["task"]):
@@ -136,6 +141,12 @@ class References:
         if wrong is None or self.task is not None:
             return None
         return CheckName.PLAN_SUPERSEDES, wrong
+
+    def _objection(self, record: Record) -> tuple[str, str] | None:
+        if self.task not in (None, record.body["task"]):
+            return None
+        self.counts["objection"] += 1
+        return objection_problem(record, self._results)
 
     def _announcement(self, body: Mapping[str, Any]) -> tuple[str, str] | None:
         problem = self._items_problem(body["items"])

@@ -111,6 +111,9 @@ PENDING = "发现问题待后续处理"
 CHECK_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助")
 # The outcome of a re-check (复查) of a rectification order (docs/results.md).
 RECHECK_OUTCOMES = ("已整改", "部分整改", "未按期整改")
+# The outcome of an objection (异议) to a published result (docs/objections.md): upheld (异议成立,
+# the result was corrected) or dismissed (异议不成立, with the office's reason).
+OBJECTION_OUTCOMES = ("upheld", "dismissed")
 
 # An inspector present at a check: drawn for it, or a substitute for a drawn one (with the
 # reason and who approved the substitution, published as such).
@@ -292,6 +295,22 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "ground": s.one_of("expired", "repaired", "other"),
         "reason": s.text(2000),
     },
+    # The outcome of an objection (异议) to a published result (docs/objections.md): the
+    # objection's own text is never published; the period is counted in working days from the
+    # Beijing date the result was published.
+    "objection-outcome": {
+        "task": s.ident,
+        "target": s.ident,
+        "result": s.hex32,
+        "received": s.date,
+        "decided": s.date,
+        "period": s.obj({"start": s.date, "workdays": s.integer(1, 366), "due": s.date}),
+        "outcome": s.one_of(*OBJECTION_OUTCOMES),
+        "correction": s.nullable(s.hex32),
+        "reason": s.nullable(s.text(2000)),
+        "recorded_by": s.text(100),
+        "decided_by": s.text(100),
+    },
     "task-report": {
         "task": s.ident,
         "completed": s.date,
@@ -384,6 +403,8 @@ def validate_body(body: Any) -> None:
         _withdrawal_rules(body)
     if kind == "plan":
         _plan_rules(body)
+    if kind == "objection-outcome":
+        _objection_rules(body)
     if "documents" in body:
         _document_rules(body["documents"])
     if "joint_with" in body:
@@ -410,6 +431,15 @@ def _plan_rules(body: Mapping[str, Any]) -> None:
             )
     if (body["version"] == 1) != (body["supersedes"] is None):
         raise EncodingError("plan.supersedes must be null exactly for version 1")
+
+
+def _objection_rules(body: Mapping[str, Any]) -> None:
+    """An upheld objection names the correction and no reason; a dismissed one the reverse."""
+    upheld = body["outcome"] == "upheld"
+    if upheld and (body["correction"] is None or body["reason"] is not None):
+        raise EncodingError("objection-outcome upheld needs a correction and no reason")
+    if not upheld and (body["correction"] is not None or body["reason"] is None):
+        raise EncodingError("objection-outcome dismissed needs a reason and no correction")
 
 
 def _document_rules(docs: list[dict[str, Any]]) -> None:

@@ -27,6 +27,7 @@ from lottery.core.errors import LotteryError
 from lottery.core.records import NO_PROBLEM, PENDING, Record
 from lottery.core.teams import Team
 from lottery.core.uscc import check_character
+from lottery.demo.objections import T_RECORD_UPHELD, objections_phase
 from lottery.demo.onsite import CORRECTED, with_onsite
 from lottery.demo.rectification import rectify
 from lottery.service.lifecycle import Lifecycle
@@ -398,7 +399,10 @@ def result_phases(lc: Lifecycle, lines: list[str]) -> list[tuple[datetime, Calla
     def second() -> None:
         _withdraw(lc, state[0], lines)
 
-    return [(T_RESULTS, first), (T_WITHDRAW, second)]
+    def objections() -> None:
+        objections_phase(lc, lines)  # one upheld, one dismissed (lottery/demo/objections.py)
+
+    return [(T_RESULTS, first), (T_RECORD_UPHELD, objections), (T_WITHDRAW, second)]
 
 
 __all__ = ["TASK", "result_phases"]

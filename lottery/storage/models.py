@@ -620,6 +620,38 @@ class Rectification(SQLModel, table=True):
     check_published_at: datetime | None = _utc(nullable=True)
 
 
+class Objection(SQLModel, table=True):
+    """An objection (异议) of an inspected party to a published result (docs/objections.md).
+
+    Recorded by staff (``received``), then decided by someone else (``decided``): upheld,
+    naming the correction of the result, or dismissed with a reason; the decision is published
+    as an ``objection-outcome`` record (``outcome_record``). ``text`` (what the party wrote) is
+    confidential: it stays here and is never published. ``period_*`` is the objection period
+    the office applied (working days from the Beijing day the result was published).
+    """
+
+    __tablename__ = "objection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(foreign_key="task.id", index=True, max_length=64)
+    target: str = Field(foreign_key="target.uscc", max_length=18)
+    result_record: str = Field(max_length=64)
+    received: date
+    text: str = Field(max_length=10_000)
+    period_start: date
+    period_workdays: int
+    period_due: date
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _utc(nullable=False)
+    status: str = Field(default="received", max_length=16)  # received | decided
+    outcome: str | None = Field(default=None, max_length=16)  # upheld | dismissed
+    correction_record: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = _utc(nullable=True)
+    outcome_record: str | None = Field(default=None, max_length=64)
+
+
 class TargetReport(SQLModel, table=True):
     """Staff's edited 抽查报告 of one target (the four parts), for the result ``result_record``.
 

@@ -1061,7 +1061,9 @@
   }
 
   // Record types the results page reads besides the results and their withdrawals.
-  const RESULT_CONTEXT = new Set(["item-list", "task-announcement", "rectification-order", "rectification-check"]);
+  const RESULT_CONTEXT = new Set([
+    "item-list", "task-announcement", "rectification-order", "rectification-check", "objection-outcome",
+  ]);
 
   // result.onsite of every opened result, then rectification.order / rectification.check.
   async function checkResults(base, report, sealed, context, contents) {
@@ -1095,6 +1097,17 @@
       if (mine.length && !bad.length) {
         report.add(name, true, `${mine.length} 条${name === "rectification.order" ? "整改要求" : "复查结果"}的引用和日期均正确`);
       }
+    }
+    // objection.result / .correction / .dates / .period (docs/objections.md). The period's due
+    // day is recomputed by `lottery verify` with the working-day calendar; here, its start and
+    // that the objection was received by the due day the record states.
+    const objections = objectionProblems(log);
+    for (const name of ["objection.result", "objection.correction", "objection.dates", "objection.period"]) {
+      const bad = objections.problems.filter((x) => x.name === name);
+      for (const x of bad) report.add(name, false, `${x.who}：${x.problem}`);
+    }
+    if (objections.count && !objections.problems.length) {
+      report.add("objection.result", true, `${objections.count} 条异议处理结果的引用、日期和异议期限均正确`);
     }
     // result.joint_with and result.visit_cap over the published results (spec §8).
     const poolClasses = async (digest) => {
@@ -1787,6 +1800,47 @@
     return out;
   }
 
+  // objection.* over the log (records in log order): the result and the correction are earlier
+  // records, the dates are in order, the period starts on the result's publication day and the
+  // objection arrived by its stated due day.
+  function objectionProblems(records) {
+    const results = new Map();
+    const problems = [];
+    let count = 0;
+    for (const r of records) {
+      const b = r.body;
+      if (b.type === "inspection-result") results.set(r.id, r);
+      if (b.type !== "objection-outcome") continue;
+      count += 1;
+      const who = `${b.task}/${b.target}`;
+      const result = results.get(b.result);
+      const add = (name, problem) => problems.push({ name, who, problem });
+      if (!result) {
+        add("objection.result", `指向的 ${String(b.result).slice(0, 16)}… 不是此前公开的检查结果`);
+        continue;
+      }
+      if (result.body.task !== b.task || result.body.target !== b.target) {
+        add("objection.result", `异议对象 ${who} 与所指检查结果的对象不符`);
+        continue;
+      }
+      if (b.correction !== null && b.correction !== undefined) {
+        const fix = results.get(b.correction);
+        if (!fix || fix.body.supersedes !== b.result) {
+          add("objection.correction", `所附 ${String(b.correction).slice(0, 16)}… 不是此前公开的对该检查结果的更正`);
+          continue;
+        }
+      }
+      const shown = beijingDate(result.body.time);
+      const published = beijingDate(b.time);
+      if (b.received < shown) add("objection.dates", `收到日期 ${b.received} 早于检查结果公开之日 ${shown}`);
+      else if (b.decided < b.received) add("objection.dates", `处理日期 ${b.decided} 早于收到日期 ${b.received}`);
+      else if (b.decided > published) add("objection.dates", `处理日期 ${b.decided} 晚于处理结果公开之日 ${published}`);
+      else if (b.period.start !== shown) add("objection.period", `异议期限的起算日 ${b.period.start} 不是检查结果公开之日 ${shown}`);
+      else if (b.received > b.period.due) add("objection.period", `收到日期 ${b.received} 晚于异议期限 ${b.period.due}`);
+    }
+    return { count, problems };
+  }
+
   // ---------------------------------------------------------------- the page
 
   // Words, not emoji: the fonts a Chinese reader has draw most emoji as empty boxes (docs/site.md,
@@ -1936,6 +1990,7 @@
       onsiteProblems,
       expectedPoints,
       rectificationProblems,
+      objectionProblems,
       requiredSpecialties,
       splitSpecialties,
       ownDistrictPairs,

@@ -94,6 +94,9 @@ POST   /api/rectifications/{rectification_id}/check result.enter ok 403 ok   403
 POST   /api/rectifications/{rectification_id}/check/approve result.review ok 403 403 ok 403 401
 POST   /api/results/{record_id}/withdraw      result.review   ok   403  403  ok   403  401
 POST   /api/rectifications/records/{record_id}/withdraw result.review ok 403 403 ok 403 401
+GET    /api/objections                        task.read       ok   ok   ok   ok   ok   401
+POST   /api/results/{record_id}/objections    result.review   ok   403  403  ok   403  401
+POST   /api/objections/{objection_id}/decide  result.review   ok   403  403  ok   403  401
 GET    /api/tasks/{task_id}/target-reports    task.read       ok   ok   ok   ok   ok   401
 PUT    /api/tasks/{task_id}/target-reports/{target} report.write ok ok 403  403  403  401
 POST   /api/tasks/{task_id}/report/draft      report.write    ok   ok   403  403  403  401

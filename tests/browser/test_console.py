@@ -169,6 +169,7 @@ ADMIN_PAGES = (
     "/console/users",
     "/console/users/reviewer/reset",
     "/console/rectifications",  # the order form (no open order in this data)
+    "/console/objections",  # the record form (no objection in this data)
 )
 
 

@@ -503,7 +503,8 @@ def test_the_results_page_runs_the_onsite_and_rectification_checks(
         "result.visit_cap",
     ):
         assert result["checks"][name] == "pass", name
-    assert "115 条检查结果的现场记录" in result["text"]
+    assert "116 条检查结果的现场记录" in result["text"]  # with the objection's correction
+    assert result["checks"]["objection.result"] == "pass"  # docs/objections.md
     forged = _verify(page, sites["good"], "results/", "../forged/recheck/")
     assert forged["failed"] == ["rectification.check"], forged["text"]
     assert forged["checks"]["rectification.order"] == "pass"

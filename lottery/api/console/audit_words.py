@@ -73,6 +73,8 @@ ACTIONS_ZH: dict[str, str] = {
     "rectification.check-approve": "审核并公开复查结果",
     "rectification.withdraw": "撤回整改或复查内容",
     "report.target-edit": "修改单户抽查报告",
+    "objection.record": "登记异议",
+    "objection.decide": "处理异议并公开处理结果",
     "result.publish-held": "公开时发布已审核的检查结果",
 }
 
@@ -146,6 +148,9 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "due": "整改期限",
     "outcome": "复查结论",
     "rectification": "整改要求编号",
+    "objection": "异议编号",
+    "received": "异议收到日期",
+    "decision": "异议处理结果",
     "held": "已审核，待公开后发布",
     "results_void": "作废的检查结果（编号）",
     "result_notice": "检查结果告知书",
@@ -163,6 +168,7 @@ _VALUES_ZH: dict[str, dict[str, str]] = {
     },
     "step": {"announce": "公告", "draw": "抽取", "disclose": "公开抽取结果"},
     "kind": {"notice": "行政检查通知书", "record": "现场检查笔录", "result": "检查结果告知书"},
+    "decision": {"upheld": "异议成立", "dismissed": "异议不成立"},
     "purpose": {
         "result": "录入检查结果",
         "result-review": "审核检查结果",

@@ -53,6 +53,7 @@ NAV = (
     NavItem("plans", "年度抽查计划", "/console/plans", Perm.REGISTRY_READ),
     NavItem("snapshots", "名录快照", "/console/snapshots", Perm.REGISTRY_WRITE),
     NavItem("rectifications", "整改和复查", "/console/rectifications", Perm.TASK_READ),
+    NavItem("objections", "异议", "/console/objections", Perm.TASK_READ),
     NavItem("penalties", "行政处罚", "/console/penalties", Perm.PENALTY_WRITE, Perm.RESULT_REVIEW),
     NavItem("exchange", "平台报送", "/console/exchange", Perm.TASK_READ),
     NavItem("calendar", "节假日安排", "/console/calendar", Perm.TASK_READ),

@@ -25,6 +25,7 @@ from lottery.api.console import (
     item_pages,
     my_pages,
     numbers_page,
+    objection_pages,
     penalty_pages,
     plan_pages,
     rectification_pages,
@@ -66,6 +67,7 @@ router.include_router(user_pages.router)
 router.include_router(penalty_pages.router)
 router.include_router(exchange_pages.router)
 router.include_router(rectification_pages.router)
+router.include_router(objection_pages.router)
 router.include_router(calendar_pages.router)
 router.include_router(snapshot_pages.router)
 router.include_router(sheet_pages.router)

@@ -1,0 +1,142 @@
+"""异议: objections of inspected parties to published results; the form to record one, and the
+decision (upheld with the correction, or dismissed with a reason) by another person.
+
+Each action calls what ``/api/objections`` calls (:class:`ObjectionService`); the service's
+refusals are Chinese and name the field; deciding one's own record is refused in Chinese.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.core.errors import LotteryError
+from lottery.service import org_scope
+from lottery.service.lifecycle import Lifecycle
+from lottery.service.objections import OUTCOME_WORDS, ObjectionService
+from lottery.service.results import DIFFERENT_REVIEWER
+from lottery.service.roles import Perm
+
+from . import words
+from .render import page, refusal_status
+from .session import ConsoleUser, User, check_csrf, require
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+DONE = {
+    "record": "异议已登记（异议内容不公开），等待另一人处理。",
+    "decide": "异议处理结果已公开。",
+}
+
+
+def _service(request: Request, service: Lifecycle) -> ObjectionService:
+    days = request.app.state.settings.objection_workdays
+    return ObjectionService(service.engine, service.log, days)
+
+
+def _page(
+    request: Request, user: ConsoleUser, service: Lifecycle, done: str = "", error: str = "",
+    status: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    objections = _service(request, service)
+    rows = org_scope.rows_for(service, user.name, objections.listing(), lambda r: r.task)
+    waiting = [r for r in rows if r.status == "received"]
+    return page(
+        "objections.html",
+        user=user,
+        active="objections",
+        status=status,
+        done=done,
+        error=error,
+        waiting=waiting,
+        decided=[r for r in rows if r.status != "received"],
+        corrections={r.id: objections.corrections_of(r.result_record) for r in waiting},
+        outcome_words=OUTCOME_WORDS,
+        workdays=objections.workdays,
+        can_act=user.can(Perm.RESULT_REVIEW),
+    )
+
+
+def _refused(
+    request: Request, user: ConsoleUser, service: Lifecycle, exc: LotteryError
+) -> HTMLResponse:
+    if DIFFERENT_REVIEWER in str(exc):
+        text = "异议须由登记人以外的另一人处理，您不能处理自己登记的异议，未作任何更改。"
+    else:
+        text = words.error_zh(exc)
+    return _page(request, user, service, error=text, status=refusal_status(exc))
+
+
+def _done(kind: str) -> RedirectResponse:
+    return RedirectResponse(f"/console/objections?{urlencode({'done': kind})}", status_code=303)
+
+
+@router.get("/objections")
+def objection_list(
+    request: Request, user: User, service: ServiceDep, done: str = ""
+) -> HTMLResponse:
+    """Objections waiting for a decision, those decided, and the form to record one."""
+    require(user, Perm.TASK_READ)
+    return _page(request, user, service, done=DONE.get(done, ""))
+
+
+@router.post("/objections/record", response_model=None)
+def record(
+    request: Request,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    result: FormText = "",
+    received: FormText = "",
+    text: FormText = "",
+) -> Response:
+    """Record an objection to a published result (publishes nothing yet)."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    try:
+        day = date.fromisoformat(received.strip())
+    except ValueError:
+        return _page(request, user, service, error="收到日期：请填写日期", status=422)
+    try:
+        _service(request, service).record(
+            result.strip(), day, text, now, actor=user.name, remote_addr=addr
+        )
+    except LotteryError as exc:
+        return _refused(request, user, service, exc)
+    return _done("record")
+
+
+@router.post("/objections/{number}/decide", response_model=None)
+def decide(
+    number: int,
+    request: Request,
+    user: User,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    csrf: FormText = "",
+    outcome: FormText = "",
+    correction: FormText = "",
+    reason: FormText = "",
+) -> Response:
+    """Decide an objection and publish the outcome (another person than who recorded it)."""
+    check_csrf(user, csrf)
+    require(user, Perm.RESULT_REVIEW)
+    try:
+        _service(request, service).decide(
+            number, outcome, now, reviewer=user.name, correction=correction.strip() or None,
+            reason=reason, remote_addr=addr,
+        )  # fmt: skip
+    except LotteryError as exc:
+        return _refused(request, user, service, exc)
+    return _done("decide")
+
+
+__all__ = ["router"]
