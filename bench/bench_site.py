@@ -8,7 +8,8 @@ Steps, each build in a fresh process (peak memory is that process's maximum RSS)
 1. a synthetic export, written straight with ``write_export`` and ``make_record``
    (tests/publisher/factory.py), not through the database;
 2. ``lottery publish``'s ``build_site``: audit the export, write the pages, the target shards
-   and the feed, copy the export, ``mkdocs build --strict``;
+   and the feed, copy the export, ``mkdocs build --strict``, then the company pages into the
+   theme's shell (``publisher/target_shell.py``);
 3. the baseline: a plain ``mkdocs build`` (same theme, plugins and nav settings) of as many
    one-paragraph pages as step 2 wrote.
 
@@ -79,22 +80,31 @@ def child_build(work: Path) -> dict[str, float]:
     build.load_model = timed_load  # type: ignore[assignment]
     real_write = build.write_pages
 
-    def timed_write(*args: object, **kwargs: object) -> int:
+    def timed_write(*args: object, **kwargs: object) -> object:
         t = time.perf_counter()
-        count = real_write(*args, **kwargs)  # type: ignore[arg-type]
+        written = real_write(*args, **kwargs)  # type: ignore[arg-type]
         phases["pages_s"] = time.perf_counter() - t
-        return count
+        return written
 
     build.write_pages = timed_write  # type: ignore[assignment]
+    real_fill = build.target_shell.fill
+
+    def timed_fill(*args: object, **kwargs: object) -> None:
+        t = time.perf_counter()
+        real_fill(*args, **kwargs)  # type: ignore[arg-type]
+        phases["companies_s"] = time.perf_counter() - t
+
+    build.target_shell.fill = timed_fill  # type: ignore[assignment]
     pages = build.build_site(work / "export", work / "site", work=work / "build")
     total = time.perf_counter() - start
     del load_model
     files, size = _size(work / "site")
     index = work / "site" / "search" / "search_index.json"
+    phases.setdefault("companies_s", 0.0)
     return {
         "seconds": total,
         **phases,
-        "mkdocs_s": total - phases["audit_s"] - phases["pages_s"],
+        "mkdocs_s": total - phases["audit_s"] - phases["pages_s"] - phases["companies_s"],
         "pages": pages,
         "files": files,
         "bytes": size,
@@ -193,7 +203,8 @@ def main() -> None:
     )
     print(
         f"| site build (audit {site['audit_s']:.1f} + pages {site['pages_s']:.1f} + "
-        f"mkdocs {site['mkdocs_s']:.1f}) | {site['seconds']:.1f} | {site['cpu_s']:.1f} | "
+        f"mkdocs {site['mkdocs_s']:.1f} + company pages into the shell "
+        f"{site['companies_s']:.1f}) | {site['seconds']:.1f} | {site['cpu_s']:.1f} | "
         f"{site['pages']:.0f} | {site['files']:.0f} | {site['bytes'] / mb:.1f} "
         f"(search index {site['search_index_bytes'] / mb:.1f}) | {site['peak_mb']:.0f} |"
     )

@@ -3,13 +3,15 @@
 ``build_site`` writes the pages into a work directory, the target registry as sharded JSON, the
 single-file verifier (``verify/lottery-verify.pyz``, :mod:`lottery.verifier.bundle`), the
 RSS feed, copies the whole export into the site (so the site is self-contained and verifiable
-offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``.
+offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``. The company
+pages are HTML, written into the theme's page shell after MkDocs (:mod:`publisher.target_shell`).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from publisher import (
     result_pages,
     stats_pages,
     target_pages,
+    target_shell,
     task_pages,
 )
 from publisher.check_words import CHECKS_ZH
@@ -47,8 +50,18 @@ verifier_bytes = cache(build_pyz)
 """The single-file verifier, built once per process (the sources do not change while it runs)."""
 
 
-def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> int:
-    """Write every Markdown page, the target shards and ``feed.xml``; return the page count.
+@dataclass
+class Written:
+    """What :func:`write_pages` wrote: the page count (company pages included) and the
+    company pages, which :func:`build_site` writes into the built site's shell."""
+
+    count: int
+    targets: dict[str, target_pages.TargetPage]
+
+
+def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> Written:
+    """Write every Markdown page (and the company pages' shell), the target shards and
+    ``feed.xml``; render the company pages.
 
     Raises:
         PublishError: when a registry snapshot in the export is malformed.
@@ -88,8 +101,9 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
             written[docs / folder / f"{name}.md"] = text
     # A page per target that a published record names, and their list for the lookup.
     named = target_pages.collect(model)
-    for target, text in target_pages.target_pages(model, named).items():
-        written[docs / "targets" / f"{target}.md"] = text
+    companies = target_pages.target_pages(model, named)
+    if companies:
+        written[docs / "targets" / f"{target_shell.SHELL}.md"] = target_shell.shell_markdown()
     targets = model.latest_snapshot("targets")
     manifest = None
     if targets is not None:
@@ -101,7 +115,7 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> i
     for path, text in written.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return len(written)
+    return Written(len(written) - bool(companies) + len(companies), companies)
 
 
 def build_site(
@@ -127,7 +141,7 @@ def build_site(
     model = load_model(export, vkeys)
     docs = (work or ROOT / "build") / "pages"
     office = office or Office()
-    count = write_pages(model, docs, office)
+    written = write_pages(model, docs, office)
     shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
     shutil.copytree(ASSETS, docs / ASSETS_DIR)
     # The checks' Chinese sentences, for the in-browser verifier (the same the pages show).
@@ -149,6 +163,8 @@ def build_site(
         build(config)
     except MkDocsException as exc:
         raise PublishError(f"mkdocs build failed: {exc}") from exc
+    if written.targets:
+        target_shell.fill(out, written.targets)
     # For static hosts that read a _headers file (docs/export.md "Serving the export").
     (out / HEADERS_FILE).write_text(serving.host_headers_file("/export"), encoding="utf-8")
-    return count
+    return written.count

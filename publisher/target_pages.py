@@ -11,15 +11,23 @@ page: its target is part of its sealed content (docs/spec.md §2.1), gone with t
 
 A target of the registry that no published record names has no page; the lookup says so
 (``assets/lottery/lookup.js`` links a hit to its page only when :data:`PAGES_FILE` lists it).
-The page's title is the company's full name and it carries a search boost, so Material's
-search ranks it first for that name (docs/site.md, "A page per target").
+The page's title is the company's full name; the page has **one** search entry (title = the
+name; text = name, USCC, district and its results), boosted, so Material's search ranks it
+first for that name (docs/site.md, "A page per target"). The pages are HTML written into the
+theme's shell after ``mkdocs build`` (:mod:`publisher.target_shell`), not Markdown pages:
+through MkDocs they were 96% of a large site's pages and most of its build time
+(docs/decisions.md, "Company pages outside MkDocs").
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from pymdownx.slugs import slugify
 
 from lottery.core.canonical import canonical_json
 from lottery.core.records import Record
@@ -27,7 +35,7 @@ from publisher.model import SiteModel, TaskView
 from publisher.names import Places, risk_label
 from publisher.objection_rows import OBJECTION_HEADERS, objection_rows, objection_status
 from publisher.pages import STATUS, has_page, link, log_link
-from publisher.render import code, render, url_part
+from publisher.render import code, escape, plain, render, url_part
 from publisher.result_pages import (
     _GROUNDS,
     RECTIFICATION_HEADERS,
@@ -46,6 +54,22 @@ PAGES_FILE = "pages.json"
 SEARCH_BOOST = 10
 # From a page at targets/<USCC>/ to the site root.
 ROOT = "../../"
+# The page's sections (h2), in order: their text is their id, as Markdown's toc made them.
+SECTIONS = ("名录信息", "抽中该对象的抽查任务", "检查结果", "整改和复查", "行政处罚", "异议")
+# The h1's id as mkdocs.yml's toc extension makes it from the heading's text.
+_SLUG = slugify(case="lower")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class TargetPage:
+    """One company's page: its name (plain text: the title), the article's HTML (escaped
+    throughout) and the text of its one search entry (plain: name, USCC, district, results)."""
+
+    name: str
+    anchor: str
+    body: str
+    search_text: str
 
 
 @dataclass
@@ -218,9 +242,24 @@ def _name(model: SiteModel, target: str, facts: TargetFacts) -> str:
     return target
 
 
-def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str, str]:
-    """One Markdown page per target of ``targets`` (from :func:`collect`), by USCC."""
+def _cell_text(cell: Any) -> str:
+    """A table cell (escaped HTML, or a value) as the plain text a reader sees."""
+    return html.unescape(_TAG.sub(" ", str(escape(cell))))
+
+
+def _search_text(name: str, target: str, district: str, results: dict[str, Any] | None) -> str:
+    """What a citizen would search a company by: its name, USCC and district, and its
+    results' public fields (task, state, findings; not the time and log index columns)."""
+    parts = [name, target, district]
+    if results is not None:
+        parts += [_cell_text(c) for row in results["rows"] for c in row[:-2]]
+    return plain(" ".join(p for p in parts if p))
+
+
+def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str, TargetPage]:
+    """One page per target of ``targets`` (from :func:`collect`), by USCC."""
     fields, rows = _registry_rows(model)
+    region = fields.index("region") if "region" in fields else None
     places = model.places()
     out = {}
     for target, facts in targets.items():
@@ -245,14 +284,20 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             for row in objection_rows(model, task, {}, target)
         ]
         result_tasks = sorted({r.body["task"] for r in facts.results})
-        out[target] = render(
-            "target.md",
-            boost=SEARCH_BOOST,
+        name = plain(_name(model, target, facts))
+        results = _results(model, facts.results)
+        district = places.region(row[region]) if row and region is not None else ""
+        anchor = _SLUG(name, "-") or "name"
+        body = render(
+            "target.html",
+            root=ROOT,
+            sections=SECTIONS,
+            anchor=anchor,
             target=target,
-            name=_name(model, target, facts),
+            name=name,
             registry=registry,
             draws=_draw_rows(facts.draws, places),
-            results=_results(model, facts.results),
+            results=results,
             result_tasks=result_tasks,
             rectifications=rectifications,
             rectification_headers=["抽查任务", *RECTIFICATION_HEADERS[2:]],
@@ -260,4 +305,5 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             objections=objections,
             objection_headers=["抽查任务", *OBJECTION_HEADERS[2:]],
         )
+        out[target] = TargetPage(name, anchor, body, _search_text(name, target, district, results))
     return out

@@ -533,6 +533,8 @@ def test_search_of_a_company_s_full_name_ranks_its_own_page_first(
         "links => links.map(a => a.getAttribute('href'))"
     )
     assert len(hits) > 1 and hits[0].endswith(f"targets/{target}/"), hits
+    # The page is one entry of the index (not one per section): one hit, no section hits.
+    assert [h for h in hits if f"targets/{target}/" in h] == [hits[0]], hits
     first.click()
     page.wait_for_url(f"**/targets/{target}/")
     assert page.locator("article h1").inner_text() == name

@@ -10,7 +10,11 @@ import json
 import re
 from pathlib import Path
 
-from publisher.model import load_model
+import pytest
+
+from publisher.model import PublishError, load_model
+from publisher.target_pages import SECTIONS
+from publisher.target_shell import END, NAME, SHELL, fill
 from tests.publisher.conftest import BuiltSite
 from tests.publisher.factory import WITHDRAWN_PENALTY
 
@@ -92,10 +96,12 @@ def test_a_withdrawn_penalty_is_on_no_target_page(built_site: BuiltSite) -> None
     target = built.picks["T2026-0001"][1]  # its penalty was withdrawn
     penalties = _sections(built_site.site, f"targets/{target}")["行政处罚"]
     assert penalties.startswith("暂无") and "撤回公示的行政处罚不在本页列出" in penalties
-    for page in (built_site.work / "pages" / "targets").glob("*.md"):
-        md = page.read_text("utf-8")
-        assert "武人防罚〔2026〕2号" not in md, page
-        assert not any(secret in md for secret in WITHDRAWN_PENALTY.values()), page
+    pages = list((built_site.site / "targets").glob("*/index.html"))
+    assert len(pages) == len(_listed(built_site))
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert "武人防罚〔2026〕2号" not in text, page
+        assert not any(secret in text for secret in WITHDRAWN_PENALTY.values()), page
 
 
 def test_a_corrected_result_shows_the_correction_and_where_the_original_is(
@@ -120,10 +126,24 @@ def test_search_ranks_a_company_s_page_by_its_title_and_boost(built_site: BuiltS
     built = built_site.built
     index = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
     docs = {d["location"]: d for d in index["docs"]}
-    for target in _listed(built_site)[:5]:
+    # One entry per company page, none per section (a page per company made the index 8.5x
+    # larger with one per heading: docs/benchmarks.md), and none for the pages' shell.
+    entries = [d["location"] for d in index["docs"] if d["location"].startswith("targets/")]
+    assert sorted(entries) == sorted(["targets/", *(f"targets/{t}/" for t in _listed(built_site))])
+    model = load_model(built.export)
+    latest = model.latest_snapshot("targets")
+    assert latest is not None
+    column = latest[1].fields.index("region")
+    regions = {row[0]: row[column] for row in latest[1].rows}
+    for target in _listed(built_site):
         doc = docs[f"targets/{target}/"]
         assert doc["title"].replace("\u200b", "") == built.names[target]
         assert doc["boost"] == 10
+        # What a citizen searches by: the name, the USCC and the district's name.
+        district = model.places().region(regions[target])
+        assert district != regions[target]  # a name, not the code
+        words = f"{built.names[target]} {target} {district}"
+        assert doc["text"].replace("\u200b", "").startswith(words), doc["text"]
     # Every other page has the default weight: the company's own page outranks a task page
     # that names it in a table.
     assert not [loc for loc, d in docs.items() if "boost" in d and "targets/" not in loc]
@@ -147,3 +167,30 @@ def test_task_result_and_penalty_pages_link_to_the_target_pages(built_site: Buil
     html = (built_site.site / "tasks" / sealed / "index.html").read_text("utf-8")
     assert "targets/" in html  # the nav's link to the lookup
     assert not re.search(r'href="[^"]*targets/[0-9A-Z]{18}/"', html)
+
+
+def test_a_company_page_is_the_theme_s_shell_with_its_own_article(built_site: BuiltSite) -> None:
+    """The pages are written into the shell MkDocs built (publisher/target_shell.py): its
+    table of contents must lead to the article's sections, the skip link to its h1, and
+    nothing of the shell (its placeholders, its page) may be left on the site."""
+    target = _listed(built_site)[0]
+    html = (built_site.site / "targets" / target / "index.html").read_text("utf-8")
+    toc = re.findall(r'<a href="#([^"]+)" class="md-nav__link">', html)
+    article = html[html.index("<article") : html.index("</article>")]
+    assert toc == re.findall(r'<h2 id="([^"]+)">', article) == list(SECTIONS)
+    [h1] = re.findall(r'<h1 id="([^"]+)">', article)
+    assert f'<a href="#{h1}" class="md-skip">' in html
+    assert f'href="https://rfb.example.gov.cn/targets/{target}/"' in html  # canonical
+    site = [p.read_text("utf-8") for p in (built_site.site / "targets").glob("*/index.html")]
+    assert not [t for t in site if NAME in t or NAME.lower() in t or SHELL in t or END in t]
+    assert not (built_site.site / "targets" / SHELL).exists()
+    sitemap = (built_site.site / "sitemap.xml").read_text("utf-8")
+    assert SHELL not in sitemap and f"/targets/{target}/</loc>" in sitemap
+
+
+def test_a_theme_page_without_the_article_to_fill_fails_the_build(tmp_path: Path) -> None:
+    page = tmp_path / "targets" / SHELL / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><article><h1>其他主题</h1></article></html>", "utf-8")
+    with pytest.raises(PublishError, match="target page shell"):
+        fill(tmp_path, {})

@@ -128,7 +128,7 @@ def test_record_decide_publish_verify_and_show(
     assert "&lt;b&gt;维持&lt;/b&gt;" in page and "<b>维持" not in page
     assert "2026-05-06（自 2026-04-02 起 20 个工作日）" in page
     target = outcome.teams[1].target
-    mine = target_pages(model, {target: collect(model)[target]})[target]
+    mine = target_pages(model, {target: collect(model)[target]})[target].body
     assert "异议不成立（2026-04-15 处理）" in mine and "暂无公开的异议记录" not in mine
 
 

@@ -1,0 +1,144 @@
+"""Company pages outside MkDocs (issue #17): the theme's page shell, filled once per company.
+
+MkDocs builds one page, ``targets/{SHELL}/`` (:func:`shell_markdown`: the placeholder title
+and the sections' headings, so the theme gives it the header, the nav, the table of contents,
+the footer, the skip link and the language attributes of every target page). After the
+build, :func:`fill` cuts that page around its article, writes each company's page as the
+shell with the company's name, URL and article (``publisher/templates/target.html``, HTML
+rendered by Jinja2 with the site's escaping), removes the shell page, and gives each company
+page its one search-index entry and its sitemap entry.
+
+Why: through MkDocs, a company page cost its Markdown conversion, the theme's template, the
+search plugin's HTML parse and one index entry per heading section; 47,000 of them (the full
+workload) would take about 15 minutes and a search index of hundreds of MB (docs/decisions.md,
+"Company pages outside MkDocs"; docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import shutil
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from publisher.model import PublishError
+from publisher.render import render
+from publisher.target_pages import SEARCH_BOOST, SECTIONS, TargetPage
+
+# The shell's page name: lower case, so never a USCC (``[0-9A-Z]{18}``, pages.has_page).
+SHELL = "lottery-page-shell"
+# Placeholders in the shell: the company's name (the h1, so the page's title) and the end
+# of its article.
+NAME = "LOTTERYTARGETNAME"
+END = "LOTTERYTARGETEND"
+ANCHOR = NAME.lower()  # the h1's id, made by Markdown's toc extension
+_ARTICLE_START = f'<h1 id="{ANCHOR}">'
+_ARTICLE_END = f"<p>{END}</p>"
+SEARCH_INDEX = Path("search") / "search_index.json"
+SITEMAP = "sitemap.xml"
+
+
+def shell_markdown() -> str:
+    """The shell page's Markdown (``targets/{SHELL}.md``), kept out of the search index."""
+    return render("target_shell.md", name=NAME, sections=SECTIONS, end=END)
+
+
+def _cut(page: str) -> tuple[str, str]:
+    """The shell page before and after its article's content (h1 .. the end placeholder)."""
+    start, end = page.find(_ARTICLE_START), page.find(_ARTICLE_END)
+    if start < 0 or end < start or page.count(_ARTICLE_START) != 1:
+        raise PublishError("target page shell: the theme's page has no article to fill")
+    return page[:start], page[end + len(_ARTICLE_END) :]
+
+
+@cache
+def _indexer() -> Any:
+    from material.plugins.search.plugin import SearchIndex
+
+    return SearchIndex()
+
+
+def _segment(text: str) -> str:
+    """``text`` segmented as Material's search plugin segments every other page's text
+    (jieba's words between U+200B), by its own function, so a query's words match."""
+    segmented: str = _indexer()._segment_chinese(text)  # the plugin's own function
+    return segmented
+
+
+def search_entry(target: str, page: TargetPage) -> dict[str, Any]:
+    """The page's one entry in Material's index: title = the full name, text = what a
+    citizen would search it by; HTML-escaped like the plugin's own (the search shows these
+    strings as HTML), boosted."""
+    return {
+        "location": f"targets/{target}/",
+        "title": _segment(html.escape(page.name, quote=False)),
+        "text": _segment(html.escape(page.search_text, quote=False)),
+        "boost": SEARCH_BOOST,
+    }
+
+
+def _write_search_index(site: Path, pages: Mapping[str, TargetPage]) -> None:
+    path = site / SEARCH_INDEX
+    index = json.loads(path.read_text("utf-8"))
+    shell = f"targets/{SHELL}/"
+    index["docs"] = [d for d in index["docs"] if not d["location"].startswith(shell)]
+    index["docs"] += [search_entry(target, page) for target, page in pages.items()]
+    path.write_text(json.dumps(index, separators=(",", ":")), "utf-8")
+
+
+def _write_sitemap(site: Path, pages: Mapping[str, TargetPage]) -> None:
+    """Each company page in ``sitemap.xml`` (and its ``.gz``, same timestamp) where the
+    shell was."""
+    path = site / SITEMAP
+    if not path.is_file():
+        return
+    text = path.read_text("utf-8")
+    start = text.find(f"/targets/{SHELL}/")
+    if start < 0:
+        return
+    start = text.rfind("<url>", 0, start)
+    end = text.index("</url>", start) + len("</url>")
+    block = text[start:end]
+    urls = "\n    ".join(block.replace(SHELL, target) for target in pages)
+    text = text[:start] + urls + text[end:]
+    path.write_text(text, "utf-8")
+    packed = site / f"{SITEMAP}.gz"
+    if packed.is_file():
+        stamp = int.from_bytes(packed.read_bytes()[4:8], "little")  # the gzip header's MTIME
+        with packed.open("wb") as raw, gzip.GzipFile(None, "wb", fileobj=raw, mtime=stamp) as gz:
+            gz.write(text.encode("utf-8"))
+
+
+def _fill(part: str, title: str, anchor: str, target: str) -> str:
+    return part.replace(ANCHOR, anchor).replace(NAME, title).replace(SHELL, target)
+
+
+def fill(site: Path, pages: Mapping[str, TargetPage]) -> None:
+    """Write every company page of ``pages`` (by USCC) into the built ``site`` from the
+    shell page, then drop the shell, from the site, the search index and the sitemap.
+
+    Raises:
+        PublishError: when the shell page is missing or has no article to fill.
+    """
+    folder = site / "targets" / SHELL
+    try:
+        before, after = _cut((folder / "index.html").read_text("utf-8"))
+    except OSError as exc:
+        raise PublishError(f"target page shell: {exc}") from exc
+    for target, page in pages.items():
+        # The name is in the <title> and the header: as text (the theme escapes it there).
+        # The h1's id is in the skip link.
+        title, anchor = html.escape(page.name), html.escape(page.anchor)
+        out = site / "targets" / target
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.html").write_text(
+            _fill(before, title, anchor, target) + page.body + _fill(after, title, anchor, target),
+            "utf-8",
+        )
+    shutil.rmtree(folder)
+    _write_search_index(site, pages)
+    _write_sitemap(site, pages)
