@@ -16,6 +16,7 @@ from lottery.core.audit import AuditReport, audit_export, checkpoint_origin
 from lottery.core.errors import EncodingError, LotteryError
 from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
+from lottery.core.risk_rules import parse_risk_rules
 from lottery.core.verify import TaskVerification
 from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
@@ -87,6 +88,7 @@ class SiteModel:
     _parsed: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _places: Places | None = field(default=None, repr=False)
+    _risk_words: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def blob_json(self, digest: str) -> Any:
         """A published blob, parsed."""
@@ -143,8 +145,36 @@ class SiteModel:
         """
         if self._places is None:
             latest = self.latest_snapshot("org-units")
-            self._places = Places(region_names(latest[1] if latest else None))
+            current = self.current_items
+            self._places = Places(
+                region_names(latest[1] if latest else None),
+                self.risk_words(current.body["version"]) if current else {},
+            )
         return self._places
+
+    def risk_words(self, version: int) -> dict[str, str]:
+        """Risk class -> shown text under the ``labels`` of item-list ``version`` (empty when
+        it sets none or is not published: the standard words)."""
+        if version not in self._risk_words:
+            record = self.item_lists.get(version)
+            rules = record.body.get("risk_rules") if record else None
+            words: dict[str, str] = {}
+            if rules and rules.get("labels"):
+                try:
+                    words = parse_risk_rules(rules).label_map()
+                except EncodingError:  # the audit failed such a record; the usual words
+                    words = {}
+            self._risk_words[version] = words
+        return self._risk_words[version]
+
+    def task_places(self, announcement: dict[str, Any]) -> Places:
+        """The names of one task's pages: the district names, and the risk classes as the
+        item-list version the task cites names them (the highest cited version; a task
+        citing none: the latest version's, as every other page)."""
+        versions = [i["version"] for i in announcement.get("items", [])]
+        if not versions:
+            return self.places()
+        return self.places().with_risks(self.risk_words(max(versions)))
 
     def target_names(self) -> dict[str, str]:
         """USCC -> name from the latest targets snapshot (empty when none is published)."""

@@ -15,7 +15,8 @@ gives the unit's full name and 辖区; a code no unit governs stays the code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
@@ -92,9 +93,10 @@ def region_names(units: Snapshot | None) -> dict[str, str]:
     return out
 
 
-def risk_label(risk: str) -> str:
-    """低风险（A类）... for A-D (the words of docs/decisions.md); another value as it is."""
-    return RISK_LABELS.get(risk, risk)
+def risk_label(risk: str, labels: Mapping[str, str] | None = None) -> str:
+    """低风险（A类）... for A-D (the words of docs/decisions.md), or the item list's own
+    ``labels`` (class -> shown text, :meth:`RiskRules.label_map`); another value as it is."""
+    return (labels or RISK_LABELS).get(risk, risk)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,16 @@ class Places:
     """The district names of one site build."""
 
     regions: dict[str, str]
+    # Risk class -> shown text, from an item list's ``risk_rules.labels`` (empty: standard).
+    risks: dict[str, str] = field(default_factory=dict)
+
+    def with_risks(self, risks: Mapping[str, str]) -> Places:
+        """The same districts, the classes named by ``risks`` (an item-list version's)."""
+        return replace(self, risks=dict(risks))
+
+    def risk(self, code: str) -> str:
+        """The class's shown text: ``低风险（A类）``, or the item list's label."""
+        return risk_label(code, self.risks)
 
     def region(self, code: str) -> str:
         """The district's name, else the code."""
@@ -114,7 +126,7 @@ class Places:
 
     def stratum_text(self, region: str, risk: str) -> str:
         """``云台区 · 低风险（A类）``."""
-        return f"{self.region(region)} · {risk_label(risk)}"
+        return f"{self.region(region)} · {self.risk(risk)}"
 
     def stratum(self, key: str) -> Markup:
         """A stratum key ``region|risk`` as HTML: the names shown, the key as the title
@@ -132,5 +144,9 @@ class Places:
 
 def regions_json(places: Places) -> bytes:
     """The lookup's district names: ``{"type": "region-names", "v": 1, "regions": {code:
-    name}}``, canonical JSON (the lookup shows the region column as ``云台区（419901）``)."""
-    return canonical_json({"type": "region-names", "v": 1, "regions": places.regions})
+    name}}``, canonical JSON (the lookup shows the region column as ``云台区（419901）``), with
+    ``"risks": {class: text}`` when the current item list names the classes its own way."""
+    body: dict[str, object] = {"type": "region-names", "v": 1, "regions": places.regions}
+    if places.risks:
+        body["risks"] = places.risks
+    return canonical_json(body)

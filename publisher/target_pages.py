@@ -32,7 +32,7 @@ from pymdownx.slugs import slugify
 from lottery.core.canonical import canonical_json
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.names import Places, risk_label
+from publisher.names import Places
 from publisher.objection_rows import OBJECTION_HEADERS, objection_rows, objection_status
 from publisher.pages import STATUS, has_page, link, log_link
 from publisher.render import code, escape, plain, render, url_part
@@ -159,14 +159,14 @@ def _registry_rows(model: SiteModel) -> tuple[tuple[str, ...], dict[str, tuple[s
     return snap.fields, {row[0]: row for row in snap.rows}
 
 
-def _draw_rows(draws: list[Draw], places: Places) -> list[list[Any]]:
+def _draw_rows(model: SiteModel, draws: list[Draw]) -> list[list[Any]]:
     return [
         [
             link(d.view.task, f"{ROOT}tasks/{url_part(d.view.task)}/"),
             d.view.announcement["title"],
             STATUS.get(d.view.status, d.view.status)
             + ("（抽取结果随取消一并公开，未实施检查）" if d.view.status == "cancelled" else ""),
-            places.stratum(d.stratum),
+            model.task_places(d.view.announcement).stratum(d.stratum),
             code(d.ticket),
             "、".join(d.team),
         ]
@@ -224,7 +224,7 @@ def _registry_value(places: Places, column: str, value: str) -> str:
     if column == "region":
         return places.region_with_code(value)
     if column == "risk_class":
-        return risk_label(value)
+        return places.risk(value)
     return value
 
 
@@ -296,7 +296,7 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
             target=target,
             name=name,
             registry=registry,
-            draws=_draw_rows(facts.draws, places),
+            draws=_draw_rows(model, facts.draws),
             results=results,
             result_tasks=result_tasks,
             rectifications=rectifications,

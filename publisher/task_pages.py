@@ -10,7 +10,6 @@ from lottery.core.errors import EncodingError
 from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.names import risk_label
 from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, target_link
 from publisher.plan_pages import plan_cell
 from publisher.render import beijing, code, render
@@ -156,7 +155,7 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
         return None
     names = model.target_names()
     people = model.inspector_names()
-    places = model.places()
+    places = model.task_places(view.announcement)
     teams = {
         t.target: [f"{i} {people[i]}" if i in people else i for i in t.inspectors]
         for t in outcome.teams
@@ -231,12 +230,13 @@ def _disclosure_text(a: dict[str, Any]) -> str:
 def task_page(model: SiteModel, view: TaskView) -> str:
     """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome."""
     a = view.announcement
+    places = model.task_places(a)
     params = [
         ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
         ["执法人员所属机构", _units(model, a["org_units"])],
         [
             "抽查比例（按信用风险分类）",
-            "；".join(f"{risk_label(k)} {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
+            "；".join(f"{places.risk(k)} {v / 100:g}%" for k, v in sorted(a["ratios"].items())),
         ],
         ["每组检查人员", f"{a['team_size']} 人"],
         ["每人最多承担", f"{a['cap']} 户"],

@@ -60,14 +60,22 @@ def test_verify_passes_and_reports_the_late_report(demo: Path) -> None:
     out = _verify(demo / "site")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr
     assert out.stdout.strip().splitlines()[-1].startswith("VERIFIED")
+    # T2026-006's cross-check, joint visit and cap exception (tests/test_demo_cross_check.py).
+    lines = out.stdout.splitlines()
+    assert any(line.startswith("ok    [T2026-006] inspectors.cross_check") for line in lines)
+    assert any(line.startswith("ok    result.joint_with    1 joint visits") for line in lines)
+    assert any(line.startswith("ok    result.visit_cap") for line in lines)
     late = [line for line in out.stdout.splitlines() if "[deadline] task-report" in line]
-    late = [line for line in late if "T2026-005" not in line]  # tests/test_demo_early.py
+    # T2026-005's and T2026-006's: tests/test_demo_early.py, tests/test_demo_cross_check.py
+    late = [line for line in late if "T2026-005" not in line and "T2026-006" not in line]
     assert len(late) == 1 and f"task-report {TASK}" in late[0]
     assert "late by 2 working days" in late[0]
     report = _verify(demo / "site", "--json")
     assert report.returncode == 0, report.stderr
     pubs = json.loads(report.stdout)["publications"]
-    by_type = sorted((p["type"], p["status"]) for p in pubs if p.get("task") != "T2026-005")
+    by_type = sorted(
+        (p["type"], p["status"]) for p in pubs if p.get("task") not in ("T2026-005", "T2026-006")
+    )
     assert by_type == [
         ("penalty", "on-time"),
         ("penalty", "on-time"),

@@ -17,6 +17,9 @@ An item-list version may therefore carry ``risk_rules`` (docs/spec.md section 4,
   them goes beyond the "原则上" two checks a year.
 - ``key_items_uncapped``: when true, a task that cites a key item (``key``: 重点事项) applies
   no annual cap at all.
+- ``labels`` (optional): the office's own words for the classes, e.g. 河南's 低/中/中高/高
+  (class code -> label; a class not listed keeps its standard label). The codes stay in the
+  data; the console and the site show the labels. Absent: the standard labels.
 
 The effective class is what the service draws with and what the ``targets`` snapshot publishes
 as ``risk_class``; the counts that raised it stay private (complaints come from third
@@ -41,7 +44,47 @@ RISK_LABELS = {
     "C": "较高风险（C类）",
     "D": "高风险（D类）",
 }
-"""How the console and the site name each class."""
+"""How the console and the site name each class (standard labels)."""
+
+LABEL_MAX = 12
+"""The most characters a class label may have."""
+
+
+_LABEL_PROBLEMS = {
+    "type": ("must be a string", "须为文字"),
+    "length": (f"must be 1 to {LABEL_MAX} characters", f"须为 1 到 {LABEL_MAX} 个字"),
+    "space": ("must not begin or end with a space", "首尾不能有空格"),
+    "char": (
+        "must not contain a control, formatting or line-break character",
+        "不能含有控制字符、格式字符或换行",
+    ),
+}
+
+
+def _label_issue(label: Any) -> str | None:
+    if not isinstance(label, str):
+        return "type"
+    if not label or len(label) > LABEL_MAX:
+        return "length"
+    if label != label.strip():
+        return "space"
+    if not all(ch.isprintable() for ch in label):
+        return "char"
+    return None
+
+
+def label_problem(label: Any, *, zh: bool = False) -> str | None:
+    """What is wrong with ``label`` as a class label (English for a field path, or Chinese
+    with ``zh``), or ``None``.
+
+    A label is text of 1 to :data:`LABEL_MAX` characters, with no space at either end and
+    every character printable (no control, bidirectional formatting or line-break character;
+    Python's ``str.isprintable``: Unicode categories other than Cc, Cf, Cs, Co, Cn, Zl, Zp
+    and Zs, except the ASCII space).
+    """
+    issue = _label_issue(label)
+    return None if issue is None else _LABEL_PROBLEMS[issue][int(zh)]
+
 
 CONDITIONS = {
     "complaints": "投诉举报次数",
@@ -63,13 +106,12 @@ class RaiseRule:
         """Whether the target's ``counts`` (by condition) meet this rule."""
         return counts.get(self.when, 0) >= self.at_least
 
-    def zh(self) -> str:
-        """The rule in plain Chinese."""
+    def zh(self, labels: Mapping[str, str] = RISK_LABELS) -> str:
+        """The rule in plain Chinese (classes named by ``labels``)."""
+        to = labels.get(self.to, RISK_LABELS[self.to])
         if self.when == "serious_violation":
-            return f"有严重违法违规记录的，风险等级至少为{RISK_LABELS[self.to]}"
-        return (
-            f"{CONDITIONS[self.when]}达到{self.at_least}次的，风险等级至少为{RISK_LABELS[self.to]}"
-        )
+            return f"有严重违法违规记录的，风险等级至少为{to}"
+        return f"{CONDITIONS[self.when]}达到{self.at_least}次的，风险等级至少为{to}"
 
 
 @dataclass(frozen=True)
@@ -79,11 +121,26 @@ class RiskRules:
     raise_rules: tuple[RaiseRule, ...] = ()
     uncapped: tuple[str, ...] = ()
     key_items_uncapped: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+    """The office's class labels, ``(class, label)`` in class order (empty: the standard ones)."""
 
     @property
     def empty(self) -> bool:
-        """True when the rules change nothing."""
-        return not (self.raise_rules or self.uncapped or self.key_items_uncapped)
+        """True when the rules change nothing (and name the classes the standard way)."""
+        return not (self.raise_rules or self.uncapped or self.key_items_uncapped or self.labels)
+
+    def label(self, risk: str) -> str:
+        """How the console and the site name class ``risk`` under these rules: the office's
+        label with the code beside it (``高（D类）``) where one is set, else the standard
+        label; another value as it is."""
+        own = dict(self.labels).get(risk)
+        if own is None:
+            return RISK_LABELS.get(risk, risk)
+        return own if f"{risk}类" in own else f"{own}（{risk}类）"
+
+    def label_map(self) -> dict[str, str]:
+        """Every class's label under these rules (the standard one where none is set)."""
+        return {c: self.label(c) for c in RISK_ORDER}
 
     def effective_class(self, base: str, counts: Mapping[str, int]) -> str:
         """The highest of ``base`` and every matching rule's class."""
@@ -109,16 +166,20 @@ class RiskRules:
             ],
             "uncapped": sorted(self.uncapped, key=RISK_ORDER.index),
             "key_items_uncapped": self.key_items_uncapped,
-        }
+        } | ({"labels": dict(self.labels)} if self.labels else {})
 
     def zh_lines(self) -> list[str]:
         """Every rule in plain Chinese, for the console and the site."""
-        lines = [r.zh() for r in self.raise_rules]
+        names_of = self.label_map()
+        lines = [r.zh(names_of) for r in self.raise_rules]
         if self.uncapped:
-            names = "、".join(RISK_LABELS[c] for c in sorted(self.uncapped, key=RISK_ORDER.index))
+            names = "、".join(names_of[c] for c in sorted(self.uncapped, key=RISK_ORDER.index))
             lines.append(f"{names}的检查对象不受“同一年度原则上不超过2次”的限制")
         if self.key_items_uncapped:
             lines.append("抽查重点事项的任务不受“同一年度原则上不超过2次”的限制")
+        if self.labels:
+            own = "、".join(f"{c}类称“{label}”" for c, label in self.labels)
+            lines.append(f"风险等级采用本单位的名称：{own}")
         return lines
 
 
@@ -139,12 +200,29 @@ _RULE = s.obj(
     }
 )
 
+
+def _labels(value: Any, path: str) -> None:
+    """The ``labels`` member: class -> label, at least one, no label given to two classes."""
+    s.mapping(s.one_of(*RISK_ORDER), _label)(value, path)
+    if not value:
+        raise EncodingError(f"{path} must name at least one class (absent: the standard labels)")
+    if len(set(value.values())) != len(value):
+        raise EncodingError(f"{path} gives two classes the same label")
+
+
+def _label(value: Any, path: str) -> None:
+    problem = label_problem(value)
+    if problem is not None:
+        raise EncodingError(f"{path} {problem}")
+
+
 RISK_RULES_SCHEMA = s.obj(
     {
         "raise": s.array(_RULE, max_len=20),
         "uncapped": s.array(s.one_of(*RISK_ORDER), max_len=4),
         "key_items_uncapped": s.boolean,
-    }
+    },
+    {"labels": _labels},
 )
 """The ``risk_rules`` member of an ``item-list`` record."""
 
@@ -163,7 +241,8 @@ def parse_risk_rules(value: Any, path: str = "risk_rules") -> RiskRules:
     rules = tuple(RaiseRule(r["when"], r["at_least"], r["to"]) for r in value["raise"])
     if len({(r.when, r.at_least) for r in rules}) != len(rules):
         raise EncodingError(f"{path}.raise gives the same condition and count twice")
-    return RiskRules(rules, tuple(uncapped), value["key_items_uncapped"])
+    labels = tuple(sorted(value.get("labels", {}).items(), key=lambda kv: RISK_ORDER.index(kv[0])))
+    return RiskRules(rules, tuple(uncapped), value["key_items_uncapped"], labels)
 
 
 def rules_or_none(value: Any) -> RiskRules:

@@ -329,7 +329,9 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
         phases = result_phases(lc, result.lines)
         if documents:
             phases = with_documents(phases, lc, settings.data_dir / "documents", result.lines)
-        phases.append(early_phase(lc, tuple(city.unit_codes), result.lines))  # T2026-005
+        phases.append(
+            early_phase(lc, tuple(city.unit_codes), result.lines, out / "input")
+        )  # T2026-005/6
         phases.append(plan_phase(lc, result.lines))  # the plan's June change (version 2)
         phases.sort(key=lambda phase: phase[0])
         for demo in demo_tasks():

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from lottery.core.beacon import PublicNumbersValue
 from lottery.core.draw import TaskParams
 from lottery.core.outcome import decode_outcome
 from lottery.core.records import NO_PROBLEM
+from lottery.demo import cross
 from lottery.demo.recorded import numbers_beacon
 from lottery.demo.results import DRAFTER, LEADER, REVIEWER
 from lottery.demo.synthetic import DEFAULT_RATIOS
@@ -55,7 +57,7 @@ def _workdays(start: date, end: date) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
+def _run(lc: Lifecycle, units: Sequence[str], lines: list[str], inputs: Path) -> None:
     with lc.session() as session:  # the item list in force (risk rules make versions too)
         version = current_version(session) or 1
     params = TaskParams(
@@ -77,8 +79,13 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
     value = PublicNumbersValue.from_values([[536], [4, 8, 15, 16, 23, 35]])
     lc.draw(TASK, value, T_DRAW, actor=PLANNER)
     outcome = decode_outcome(lc.read_sealed_outcome(TASK, PLANNER, T_DRAW))
+    crossed = cross.announce_and_draw(lc, units, version)  # T2026-006, same item and window
+    third = cross.capped_target(lc, outcome, crossed)
+    team = next(t for t in crossed.teams if t.target == third)
+    cross.import_earlier_checks(lc, third, team.inspectors, inputs, lines)
     results = ResultsService(lc.engine, lc.log, lc.keeper)
     days = _workdays(*WINDOW)
+    first_dates: dict[str, date] = {}
     points = checklist_of(lc.engine, TASK)
     for i, team in enumerate(outcome.teams):
         bad = i == 0
@@ -95,10 +102,11 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
             if bad
             else []
         )
+        first_dates[team.target] = days[i * len(days) // len(outcome.teams)]
         entry = ResultEntry(
             TASK,
             team.target,
-            [days[i * len(days) // len(outcome.teams)]],
+            [first_dates[team.target]],
             [Present(x) for x in team.inspectors],
             ["书面检查"],
             [FOUND] if bad else [NO_PROBLEM],
@@ -122,13 +130,16 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str]) -> None:
         f"disclosed early on {T_DISCLOSE.date()} with them (reveal {reveal.id[:16]}…), "
         f"announced time {DISCLOSURE}; report due {claim['due']}, on time: {claim['on_time']}"
     )
+    cross.finish(lc, crossed, first_dates, days, third, lines)
 
 
 def early_phase(
-    lc: Lifecycle, units: Sequence[str], lines: list[str]
+    lc: Lifecycle, units: Sequence[str], lines: list[str], inputs: Path
 ) -> tuple[datetime, Callable[[], None]]:
-    """The early-disclosure task's phase and the time it starts (for ``run_demo``)."""
-    return T_ANNOUNCE, lambda: _run(lc, units, lines)
+    """The early-disclosure task's phase and the time it starts (for ``run_demo``), with the
+    cross-check task T2026-006 (lottery/demo/cross.py); ``inputs``: where the office's files
+    are written."""
+    return T_ANNOUNCE, lambda: _run(lc, units, lines, inputs)
 
 
 __all__ = ["TASK", "early_phase"]

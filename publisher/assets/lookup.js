@@ -19,7 +19,8 @@
   const MAX_RESULTS = 200;
   const PAGES = "pages.json";
   const REGIONS = "regions.json";
-  // The risk classes as the pages name them (lottery/core/risk_rules.py RISK_LABELS).
+  // The risk classes as the pages name them (lottery/core/risk_rules.py RISK_LABELS), unless
+  // regions.json gives the current item list's own words ("risks").
   const RISK_LABELS = {
     A: "低风险（A类）",
     B: "一般风险（B类）",
@@ -70,6 +71,7 @@
       this.shards = new Map();
       this.pages = null;
       this.regions = null;
+      this.risks = new Map();
     }
 
     // Region code -> district name (publisher/names.py); an empty map when the list cannot be
@@ -84,8 +86,15 @@
           this.regions = new Map(
             Object.entries(names || {}).filter(([, v]) => typeof v === "string" && v),
           );
+          const risks = list && list.risks && typeof list.risks === "object" ? list.risks : {};
+          this.risks = new Map(
+            Object.entries(risks).filter(
+              ([k, v]) => Object.hasOwn(RISK_LABELS, k) && typeof v === "string" && v,
+            ),
+          );
         } catch (e) {
           this.regions = new Map();
+          this.risks = new Map();
         }
       }
       return this.regions;
@@ -95,6 +104,7 @@
     // class's label; any other field as it is.
     shown(field, value, regions) {
       if (field === "region" && regions.has(value)) return `${regions.get(value)}（${value}）`;
+      if (field === "risk_class" && this.risks.has(value)) return this.risks.get(value);
       if (field === "risk_class" && Object.hasOwn(RISK_LABELS, value)) return RISK_LABELS[value];
       return value;
     }

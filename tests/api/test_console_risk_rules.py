@@ -69,3 +69,28 @@ def test_a_reviewer_reads_but_cannot_change(app_client: TestClient, service: Lif
     refused = app_client.post(URL, data={"csrf": _csrf(page.text), "to_complaints": "D"})
     assert refused.status_code == 403
     assert _version(service) == 1
+
+
+def test_the_office_names_the_classes_its_own_way(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    login(app_client, "planner")
+    page = app_client.get(URL)
+    form = {"csrf": _csrf(page.text), "to_serious_violation": "D", "uncapped": ["D"]}
+    hostile = {"label_A": "低", "label_B": "中", "label_C": "<i>中高</i>", "label_D": "高"}
+    bad = app_client.post(URL, data=form | hostile | {"label_D": "低"})
+    assert bad.status_code == 422 and "名称“低”已用于另一个风险等级" in bad.text
+    long = app_client.post(URL, data=form | {"label_A": "很" * 13})
+    assert long.status_code == 422 and "低风险（A类）的名称须为 1 到 12 个字" in long.text
+    assert _version(service) == 1  # nothing published
+    done = app_client.post(URL, data=form | hostile, follow_redirects=False)
+    assert done.status_code == 303
+    with service.session() as s:
+        rules = current_rules(s)
+    assert dict(rules.labels) == {"A": "低", "B": "中", "C": "<i>中高</i>", "D": "高"}
+    shown = app_client.get(URL).text  # the rules and the choices in the office's words, escaped
+    assert "有严重违法违规记录的，风险等级至少为高（D类）" in shown
+    assert "&lt;i&gt;中高&lt;/i&gt;（C类）" in shown and "<i>中高" not in shown
+    assert 'name="label_B" type="text" maxlength="24" value="中"' in shown
+    wizard = app_client.get("/console/tasks/new").text  # the ratios by the office's words
+    assert "风险等级 低（A类）" in wizard

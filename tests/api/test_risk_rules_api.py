@@ -45,3 +45,23 @@ def test_bad_rules_name_the_field_and_publish_nothing(app_client: TestClient) ->
         assert r.status_code == 422, (body, r.text)
         assert words in r.text, r.text
     assert app_client.get(URL, headers=planner).json()["version"] == 1
+
+
+def test_labels_are_published_with_the_rules(app_client: TestClient) -> None:
+    planner = token(app_client, "planner")
+    for labels, words in (
+        ({"A": "低", "B": "低"}, "字段「labels」：两个风险等级不能使用同一名称"),
+        ({"A": "很" * 13}, "字段「labels.A」：风险等级名称须为 1 到 12 个字"),
+        ({"A": "低\u202e"}, "字段「labels.A」含有不允许的字符 U+202E"),  # as every text field
+        ({"E": "低"}, "labels"),
+    ):
+        r = app_client.put(URL, json={**RULES, "labels": labels}, headers=planner)
+        assert r.status_code == 422 and words in r.text, r.text
+    assert app_client.get(URL, headers=planner).json()["version"] == 1
+    henan = {"A": "低", "B": "中", "C": "中高", "D": "高"}
+    put = app_client.put(URL, json={**RULES, "labels": henan}, headers=planner)
+    assert put.status_code == 200, put.text
+    assert put.json()["body"]["risk_rules"]["labels"] == henan
+    now = app_client.get(URL, headers=planner).json()
+    assert now["labels"] == henan
+    assert "投诉举报次数达到3次的，风险等级至少为中高（C类）" in now["words"]

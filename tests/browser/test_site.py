@@ -503,8 +503,11 @@ def test_the_results_page_runs_the_onsite_and_rectification_checks(
         "result.visit_cap",
     ):
         assert result["checks"][name] == "pass", name
-    assert "116 条检查结果的现场记录" in result["text"]  # with the objection's correction
+    assert "152 条检查结果的现场记录" in result["text"]  # T2026-001 (+ the objection's
+    # correction), -005 and -006
     assert result["checks"]["objection.result"] == "pass"  # docs/objections.md
+    # T2026-006's joint visit with T2026-005 (lottery/demo/cross.py), re-checked in the browser.
+    assert "1 条联合检查的结果所注明的其他任务" in result["text"]
     forged = _verify(page, sites["good"], "results/", "../forged/recheck/")
     assert forged["failed"] == ["rectification.check"], forged["text"]
     assert forged["checks"]["rectification.order"] == "pass"

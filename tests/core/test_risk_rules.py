@@ -75,3 +75,65 @@ def _rules(**change: Any) -> dict[str, Any]:
 def test_bad_rules_are_refused_naming_the_field(value: Any, words: str) -> None:
     with pytest.raises(EncodingError, match=words):
         parse_risk_rules(value)
+
+
+# labels: the office's own words for the classes (docs/spec.md section 4, "Risk rules").
+HENAN = {"A": "低", "B": "中", "C": "中高", "D": "高"}
+
+
+def test_labels_name_the_classes_and_change_nothing_else() -> None:
+    rules = parse_risk_rules(_rules(labels=HENAN, uncapped=["D"]))
+    assert not rules.empty and parse_risk_rules(rules.to_json()) == rules
+    assert rules.to_json()["labels"] == HENAN
+    assert rules.label_map() == {
+        "A": "低（A类）",
+        "B": "中（B类）",
+        "C": "中高（C类）",
+        "D": "高（D类）",
+    }
+    assert rules.label("E") == "E"
+    # A label that already says its class is shown as it is; a class not listed keeps its name.
+    partial = parse_risk_rules(_rules(labels={"D": "重点监管（D类）"}))
+    assert partial.label("D") == "重点监管（D类）" and partial.label("A") == "低风险（A类）"
+    # The plain words use the labels; the rules (codes) act exactly as without them.
+    assert "高（D类）的检查对象不受“同一年度原则上不超过2次”的限制" in rules.zh_lines()
+    assert (
+        rules.zh_lines()[-1]
+        == "风险等级采用本单位的名称：A类称“低”、B类称“中”、C类称“中高”、D类称“高”"
+    )
+    assert not rules.capped("D", key_item=False)
+    # Absent: the standard names, and to_json has no member (old records stay byte-identical).
+    plain = parse_risk_rules(_rules())
+    assert "labels" not in plain.to_json() and plain.label("C") == "较高风险（C类）"
+    assert RiskRules(labels=(("A", "低"),)).empty is False
+
+
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        ({}, "at least one"),
+        ({"E": "低"}, "key"),
+        ({"A": ""}, "1 to 12"),
+        ({"A": "很" * 13}, "1 to 12"),
+        ({"A": " 低"}, "space"),
+        ({"A": "低\n"}, "space"),
+        ({"A": "低\u202e高"}, "control"),
+        ({"A": "低\u3000风险"}, "control"),
+        ({"A": 1}, "string"),
+        ({"A": "低", "B": "低"}, "same label"),
+    ],
+)
+def test_bad_labels_are_refused_naming_the_field(labels: Any, words: str) -> None:
+    with pytest.raises(EncodingError, match=words) as err:
+        parse_risk_rules(_rules(labels=labels))
+    assert "risk_rules.labels" in str(err.value)
+
+
+def test_the_record_schema_refuses_bad_labels() -> None:
+    """`lottery verify`'s record.format reads the item-list member with the same schema."""
+    from lottery.core.records import OPTIONAL_FIELDS
+
+    check = OPTIONAL_FIELDS["item-list"]["risk_rules"]
+    check(_rules(labels=HENAN), "item-list.risk_rules")  # accepted
+    with pytest.raises(EncodingError, match=r"item-list\.risk_rules\.labels gives two"):
+        check(_rules(labels={"A": "低", "D": "低"}), "item-list.risk_rules")

@@ -307,12 +307,14 @@ def build_export(
     pool: int = 300,
     results: int = 10,
     max_results: int | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Built:
     """Write an export: item lists, three snapshots, ``tasks`` tasks in every state, results.
 
     Task ``i`` draws from a slice of ``pool`` targets; each disclosed task gets ``results``
     inspection results for its first picks (``max_results`` in all at most), and the first
-    task a report and two penalties (one withdrawn).
+    task a report and two penalties (one withdrawn). ``labels``: item-list version 2 names the
+    risk classes its own way (``risk_rules.labels``).
     """
     signer = office_signer()
     regs = make_registries(targets, inspectors, n_regions=3, seed=11)
@@ -367,7 +369,19 @@ def build_export(
     publish(
         early + timedelta(days=1),
         "item-list",
-        {"version": 2, "effective": "2026-02-01", "items": items_v2},
+        {"version": 2, "effective": "2026-02-01", "items": items_v2}
+        | (
+            {
+                "risk_rules": {
+                    "raise": [],
+                    "uncapped": [],
+                    "key_items_uncapped": False,
+                    "labels": labels,
+                }
+            }
+            if labels
+            else {}
+        ),
     )
     for registry, data in _snapshots(regs, names).items():
         digest = sha256_hex(data)

@@ -2,7 +2,8 @@
 
 Reading needs ``registry.read``; publishing ``registry.write``. The form has one rule per
 condition (投诉举报次数, 不良记录次数, 严重违法违规记录), the classes the annual cap does not apply
-to, and whether tasks citing a key item are capped. Publishing is
+to, whether tasks citing a key item are capped, and the office's own name for each class
+(optional; blank: the standard 低风险（A类）...). Publishing is
 :func:`registries.set_risk_rules`: a new item-list version with the same items.
 """
 
@@ -16,7 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
-from lottery.core.risk_rules import CONDITIONS, RISK_LABELS, RISK_ORDER, RaiseRule, RiskRules
+from lottery.core.risk_rules import (
+    CONDITIONS,
+    LABEL_MAX,
+    RISK_LABELS,
+    RISK_ORDER,
+    RaiseRule,
+    RiskRules,
+    label_problem,
+)
 from lottery.service import registries
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.risk_policy import current_rules, current_version
@@ -39,11 +48,13 @@ class RiskForm:
     to: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CONDITIONS, ""))
     uncapped: list[str] = field(default_factory=list)
     key_items_uncapped: bool = False
+    labels: dict[str, str] = field(default_factory=lambda: dict.fromkeys(RISK_ORDER, ""))
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rules: RiskRules) -> RiskForm:
         form = cls(uncapped=list(rules.uncapped), key_items_uncapped=rules.key_items_uncapped)
+        form.labels.update(dict(rules.labels))
         for rule in rules.raise_rules:  # the form holds one rule per condition: the first
             if not form.to[rule.when]:
                 form.at_least[rule.when], form.to[rule.when] = str(rule.at_least), rule.to
@@ -67,9 +78,26 @@ class RiskForm:
         bad = [c for c in self.uncapped if c not in RISK_ORDER]
         if bad:
             self.errors["uncapped"] = "请只选择列出的风险等级"
+        labels: dict[str, str] = {}
+        for code in RISK_ORDER:
+            text = self.labels.get(code, "").strip()
+            if not text:
+                continue
+            problem = label_problem(text, zh=True)
+            if problem is not None:
+                self.errors[f"label_{code}"] = f"{RISK_LABELS[code]}的名称{problem}"
+            elif text in labels.values():
+                self.errors[f"label_{code}"] = f"名称“{text}”已用于另一个风险等级"
+            else:
+                labels[code] = text
         if self.errors:
             return None
-        return RiskRules(tuple(found), tuple(dict.fromkeys(self.uncapped)), self.key_items_uncapped)
+        return RiskRules(
+            tuple(found),
+            tuple(dict.fromkeys(self.uncapped)),
+            self.key_items_uncapped,
+            tuple(labels.items()),
+        )
 
 
 def _page(
@@ -87,7 +115,9 @@ def _page(
         form=form or RiskForm.of(rules),
         can_write=user.can(Perm.REGISTRY_WRITE),
         conditions=CONDITIONS,
-        classes=[(c, RISK_LABELS[c]) for c in RISK_ORDER],
+        classes=[(c, rules.label(c)) for c in RISK_ORDER],
+        standard=RISK_LABELS,
+        label_max=LABEL_MAX,
     )
 
 
@@ -112,6 +142,10 @@ def risk_rules_submit(
     to_serious_violation: FormText = "",
     uncapped: FormList = [],  # noqa: B006 - FastAPI copies form defaults
     key_items_uncapped: FormText = "",
+    label_A: FormText = "",
+    label_B: FormText = "",
+    label_C: FormText = "",
+    label_D: FormText = "",
 ) -> Response:
     """Publish a new item-list version with the rules of the form."""
     check_csrf(user, csrf)
@@ -129,6 +163,7 @@ def risk_rules_submit(
         },
         uncapped=list(uncapped),
         key_items_uncapped=key_items_uncapped == "1",
+        labels={"A": label_A, "B": label_B, "C": label_C, "D": label_D},
     )
     rules = form.rules()
     if rules is None:

@@ -24,6 +24,7 @@ from lottery.core import drand
 from lottery.core.canonical import parse_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import LotteryError
+from lottery.core.risk_rules import rules_or_none
 from lottery.service import org_scope
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import CST
@@ -47,6 +48,8 @@ class Choices:
     org_units: list[tuple[str, str]]
     risks: list[str]
     items: list[tuple[str, str]]
+    # Risk class -> its name under the latest item list (低风险（A类）, or the office's own).
+    risk_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,7 +90,8 @@ def choices(lc: Lifecycle, task: Task | None = None, actor: str | None = None) -
             for c, v in task.params.get("items", [])
             if f"{c}@{v}" not in known
         ]
-    return Choices(units, sorted(risks), items)
+    rules = rules_or_none(latest.risk_rules if latest else None)
+    return Choices(units, sorted(risks), items, {r: rules.label(r) for r in risks})
 
 
 def _one(form: Form, name: str) -> str:

@@ -26,7 +26,7 @@ from lottery.api.schemas import (
 from lottery.api.upload_limit import UploadLimitRoute
 from lottery.api.upload_limit import too_large_response as _too_large
 from lottery.core.errors import EncodingError, InputError
-from lottery.core.risk_rules import RiskRules, parse_risk_rules
+from lottery.core.risk_rules import RiskRules, label_problem, parse_risk_rules
 from lottery.service import registries, registry_view
 from lottery.service.risk_policy import current_rules, current_version
 from lottery.service.roles import Perm
@@ -171,6 +171,8 @@ class RiskRulesBody(BaseModel):
     raise_: list[RiskRuleBody] = Field(default_factory=list, alias="raise")
     uncapped: list[Literal["A", "B", "C", "D"]] = Field(default_factory=list)
     key_items_uncapped: bool = False
+    # The office's own words for the classes (e.g. 河南's 低/中/中高/高); absent: standard.
+    labels: dict[Literal["A", "B", "C", "D"], str] | None = None
 
     def rules(self) -> RiskRules:
         """The rules, checked as the record schema checks them.
@@ -183,6 +185,14 @@ class RiskRulesBody(BaseModel):
             "uncapped": list(self.uncapped),
             "key_items_uncapped": self.key_items_uncapped,
         }
+        if self.labels:
+            for code, label in sorted(self.labels.items()):
+                problem = label_problem(label, zh=True)
+                if problem is not None:
+                    raise InputError(f"字段「labels.{code}」：风险等级名称{problem}")
+            if len(set(self.labels.values())) != len(self.labels):
+                raise InputError("字段「labels」：两个风险等级不能使用同一名称")
+            data["labels"] = dict(self.labels)
         try:
             return parse_risk_rules(data)
         except EncodingError as exc:
