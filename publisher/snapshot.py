@@ -20,7 +20,7 @@ from typing import Any
 
 from lottery.core.canonical import canonical_json, parse_canonical_json, sha256_hex
 from lottery.core.errors import EncodingError
-from lottery.core.pool_membership import SNAPSHOT_FIELDS
+from lottery.core.pool_membership import SNAPSHOT_FIELDS, legacy_padding
 
 SNAPSHOT_TYPE = "registry-snapshot"
 PUBLIC_FIELDS: Mapping[str, tuple[str, ...]] = SNAPSHOT_FIELDS  # docs/export.md, one list
@@ -39,6 +39,7 @@ FIELD_NAMES: dict[str, str] = {
     "org_unit": "所属机构",
     "level": "层级",
     "specialties": "专业领域",
+    "department": "所属部门",
     "code": "代码",
     "parent": "上级机构",
 }
@@ -112,12 +113,16 @@ def decode_snapshot(
         raise EncodingError(f"{registry} snapshot has type {body['type']!r}, not {SNAPSHOT_TYPE}")
     if body["registry"] != registry:
         raise EncodingError(f"snapshot is of registry {body['registry']!r}, not {registry!r}")
-    if body["fields"] != list(fields):
+    # A snapshot written before a trailing field existed is read with "" in it (docs/export.md).
+    pad = legacy_padding(registry, body["fields"])
+    if pad is None:
         raise EncodingError(
             f"{registry} snapshot fields {body['fields']!r} are not the public fields "
             f"{list(fields)}"
         )
-    parsed = _rows(body["rows"], registry, len(fields))
+    parsed = _rows(body["rows"], registry, len(fields) - pad)
+    if pad:
+        parsed = tuple(row + ("",) * pad for row in parsed)
     if rows is not None and len(parsed) != rows:
         raise EncodingError(f"{registry} snapshot has {len(parsed)} rows, the record says {rows}")
     return Snapshot(registry, fields, parsed)

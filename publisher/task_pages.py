@@ -219,6 +219,21 @@ def _plan_rows(model: SiteModel, view: TaskView) -> list[list[Any]]:
     return [] if cell is None else [["执行的年度抽查计划", cell]]
 
 
+def _department_rows(a: dict[str, Any]) -> list[list[str]]:
+    """The departments of a joint task (部门联合抽查), when the announcement names them."""
+    joint = a.get("departments")
+    if not isinstance(joint, dict):
+        return []
+    rows = [
+        ["部门联合抽查", "是"],
+        ["牵头部门", str(joint.get("lead", ""))],
+        ["配合部门", "、".join(str(d) for d in joint.get("participants", []))],
+    ]
+    if joint.get("one_per_team") is True:
+        rows.append(["检查组组成", "每个检查组都有以上每个部门的一名检查人员"])
+    return rows
+
+
 def _disclosure_text(a: dict[str, Any]) -> str:
     """The announced disclosure time, and the early disclosure when the task allows it."""
     when = beijing(a["disclosure"])
@@ -242,6 +257,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["每人最多承担", f"{a['cap']} 户"],
         *_cross_check_rows(a),
         *_plan_rows(model, view),
+        *_department_rows(a),
         ["候选对象", f"{a['pool']['candidates']} 户，{a['pool']['strata']} 个分层"],
         ["抽取数量", f"{a['pool']['picks']} 户"],
         ["排除对象", f"{a['exclusions']['count']} 户"],

@@ -11,7 +11,7 @@ import typer
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where to write the demo's output.")] = Path("demo"),
 ) -> None:
-    """Import a sample city's registries, run seven tasks, publish results, build, verify."""
+    """Import a sample city's registries, run eight tasks, publish results, build, verify."""
     from lottery.cli.verify_cmd import verify_command
     from lottery.demo.accounts import FILE_NAME
     from lottery.demo.city import run_demo

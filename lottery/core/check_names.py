@@ -70,6 +70,7 @@ class CheckName(StrEnum):
     POOL_SUMMARY = "pool.summary"
     INSPECTORS_FORMAT = "inspectors.format"
     INSPECTORS_SUMMARY = "inspectors.summary"
+    INSPECTORS_DEPARTMENTS = "inspectors.departments"
     EXCLUSIONS_DISJOINT = "exclusions.disjoint"
     EXCLUSIONS_FORMAT = "exclusions.format"
     EXCLUSIONS_CAP_EXCEPTIONS = "exclusions.cap_exceptions"

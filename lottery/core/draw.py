@@ -15,6 +15,7 @@ from .beacon import BeaconSpec
 from .canonical import sha256_hex
 from .cross_check import CrossCheck
 from .errors import InputError
+from .joint import Departments
 from .outcome import TeamInput, encode_outcome, encode_team_input, make_team_input
 from .pool import Candidate, Exclusion, Pool, Stratum, build_pool, encode_exclusions, encode_pool
 from .seed import check_commitment, derive_seed
@@ -34,6 +35,9 @@ class InspectorRow:
     cert_valid_from: str
     cert_valid_to: str
     active: bool = True
+    # 所属部门: "" for the office's own; another department's inspectors go only on the joint
+    # tasks that name it (spec section 4).
+    department: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,9 @@ class TaskParams:
     # The annual plan entry the task carries out, as (year, entry id); the service publishes
     # it as the announcement's ``plan`` member (docs/plans.md).
     plan: tuple[int, str] | None = None
+    # 部门联合抽查: the lead and participating departments and the team rule (spec section 4,
+    # docs/teams.md §8); None for a task of the office alone.
+    departments: Departments | None = None
 
 
 @dataclass(frozen=True)
@@ -117,19 +124,44 @@ def prepare_announcement(
         raise InputError("commitment must be 32 bytes")
     pool = build_pool(params.task, candidates, params.ratios, exclusions)
     targets = pool.members
-    eligible = eligible_inspectors(
-        inspectors, params.org_units, params.window_start, params.window_end
-    )
+    joint = params.departments
+    # The office's own inspectors, and on a joint task those of the departments it names.
+    allowed = ("", *(joint.participants if joint is not None else ()))
+    rows = [r for r in inspectors if r.department in allowed]
+    eligible = eligible_inspectors(rows, params.org_units, params.window_start, params.window_end)
     if len(set(eligible)) != len(eligible):
         raise InputError("duplicate inspector id in the inspector registry")
-    ti = make_team_input(params.task, eligible, conflicts, previous, targets)
+    ti = make_team_input(
+        params.task,
+        eligible,
+        conflicts,
+        previous,
+        targets,
+        departments=None if joint is None else {r.id: joint.named(r.department) for r in rows},
+        team_departments=() if joint is None else joint.team_departments,
+    )
     cap = params.cap
     if cap is None:
         cap = team_mod.suggest_cap(
-            targets, pool.picks, ti.inspectors, ti.conflicts, ti.previous, params.team_size
+            targets,
+            pool.picks,
+            ti.inspectors,
+            ti.conflicts,
+            ti.previous,
+            params.team_size,
+            departments=ti.departments,
+            team_departments=ti.team_departments,
         )
     team_mod.check_feasible(
-        targets, pool.picks, ti.inspectors, ti.conflicts, ti.previous, params.team_size, cap
+        targets,
+        pool.picks,
+        ti.inspectors,
+        ti.conflicts,
+        ti.previous,
+        params.team_size,
+        cap,
+        departments=ti.departments,
+        team_departments=ti.team_departments,
     )
     pool_blob = encode_pool(pool)
     team_blob = encode_team_input(ti)
@@ -161,6 +193,8 @@ def prepare_announcement(
         fields["disclose_early"] = True
     if params.cross_check.on:  # optional member: absent means no cross-check rule
         fields["cross_check"] = params.cross_check.to_dict()
+    if joint is not None:  # optional member: absent means the office's own task
+        fields["departments"] = joint.to_dict()
     return PreparedAnnouncement(fields, blobs, pool, ti, cap)
 
 
@@ -241,6 +275,8 @@ def outcome_from_selection(
         team_size,
         cap,
         ahead=drawn.draws,
+        departments=team_input.departments,
+        team_departments=team_input.team_departments,
     )
     blob = encode_outcome(pool.task, seed, selection, teams, drawn.sections)
     return DrawResult(seed, selection, list(teams), blob)

@@ -5,6 +5,10 @@ team input (published with the announcement)::
     {"type": "lottery-team-input", "v": 1, "task": ..., "inspectors": [ids, sorted],
      "conflicts": [[target, inspector], ...], "previous": [[target, inspector], ...]}
 
+    a joint task (部门联合抽查) adds "departments": [[inspector, department], ...] (sorted by
+    inspector, one per inspector) and, under its one-per-department rule, "team_departments":
+    [department, ...] (docs/teams.md §8); both absent otherwise, so older blobs are unchanged.
+
 outcome (hashed into the sealed draw record, published at disclosure or cancellation)::
 
     {"type": "lottery-outcome", "v": 1, "task": ..., "seed": hex,
@@ -47,6 +51,10 @@ class TeamInput:
     inspectors: tuple[str, ...]
     conflicts: Mapping[str, frozenset[str]]
     previous: Mapping[str, frozenset[str]]
+    # 部门联合抽查 (docs/teams.md §8): each inspector's department (None: not a joint task) and
+    # the departments every team must include, in slot order (empty: no such rule).
+    departments: Mapping[str, str] | None = None
+    team_departments: tuple[str, ...] = ()
 
 
 def _pairs(mapping: Mapping[str, frozenset[str]]) -> list[list[str]]:
@@ -68,15 +76,20 @@ def make_team_input(
     conflicts: Iterable[tuple[str, str]],
     previous: Iterable[tuple[str, str]],
     targets: AbstractSet[str],
+    *,
+    departments: Mapping[str, str] | None = None,
+    team_departments: Sequence[str] = (),
 ) -> TeamInput:
-    """Keep only the pairs that concern pool targets and pool inspectors."""
+    """Keep only the pairs that concern pool targets and pool inspectors (and, for a joint
+    task, the departments of the pool's inspectors)."""
     pool = tuple(sorted(set(inspectors), key=_utf8))
     members = set(pool)
 
     def keep(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
         return _group((t, i) for t, i in pairs if t in targets and i in members)
 
-    return TeamInput(task, pool, keep(conflicts), keep(previous))
+    depts = None if departments is None else {i: departments[i] for i in pool}
+    return TeamInput(task, pool, keep(conflicts), keep(previous), depts, tuple(team_departments))
 
 
 def encode_team_input(ti: TeamInput) -> bytes:
@@ -89,8 +102,19 @@ def encode_team_input(ti: TeamInput) -> bytes:
             "inspectors": list(ti.inspectors),
             "conflicts": _pairs(ti.conflicts),
             "previous": _pairs(ti.previous),
+            **_department_members(ti),
         }
     )
+
+
+def _department_members(ti: TeamInput) -> dict[str, Any]:
+    """The optional members of a joint task (docs/teams.md §8); none for any other task."""
+    out: dict[str, Any] = {}
+    if ti.departments is not None:
+        out["departments"] = [[i, ti.departments[i]] for i in ti.inspectors]
+    if ti.team_departments:
+        out["team_departments"] = list(ti.team_departments)
+    return out
 
 
 _PAIR = s.array(s.ident, min_len=2, max_len=2)
@@ -162,16 +186,35 @@ def decode_team_input(data: bytes) -> TeamInput:
             "inspectors": s.array(s.ident, min_len=2),
             "conflicts": s.array(_PAIR),
             "previous": s.array(_PAIR),
-        }
+        },
+        {
+            "departments": s.array(s.array(s.text(100), min_len=2, max_len=2)),
+            "team_departments": s.array(s.text(100), min_len=1),
+        },
     )(body, "team_input")
     ids = [_utf8(i) for i in body["inspectors"]]
     if any(a >= b for a, b in pairwise(ids)):
         raise EncodingError("team_input.inspectors must be sorted and unique")
+    departments: dict[str, str] | None = None
+    if "departments" in body:
+        pairs = body["departments"]
+        if [p[0] for p in pairs] != body["inspectors"]:
+            raise EncodingError(
+                "team_input.departments must name every inspector once, in inspector order"
+            )
+        departments = {p[0]: p[1] for p in pairs}
+    team_departments = tuple(body.get("team_departments", ()))
+    if team_departments and departments is None:
+        raise EncodingError("team_input.team_departments needs team_input.departments")
+    if len(set(team_departments)) != len(team_departments):
+        raise EncodingError("team_input.team_departments must not name a department twice")
     return TeamInput(
         body["task"],
         tuple(body["inspectors"]),
         _group((p[0], p[1]) for p in body["conflicts"]),
         _group((p[0], p[1]) for p in body["previous"]),
+        departments,
+        team_departments,
     )
 
 

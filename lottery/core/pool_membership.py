@@ -40,6 +40,7 @@ from .cross_check import (
     split_specialties,
 )
 from .errors import EncodingError, LotteryError
+from .joint import Departments
 from .outcome import decode_team_input
 from .pool import decode_exclusions
 from .pool_blob import decode_pool
@@ -62,10 +63,30 @@ SNAPSHOT_FIELDS: Mapping[str, tuple[str, ...]] = {
         "level",
         "specialties",
         "status",
+        "department",
     ),
     "org-units": ("code", "name", "level", "parent", "region"),
 }
 """The fields of each registry's snapshot blob, in order (docs/export.md)."""
+
+LEGACY_SNAPSHOT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "inspectors": SNAPSHOT_FIELDS["inspectors"][:-1],
+}
+"""The fields of a snapshot written before a field was added at the end (docs/export.md):
+still read, each missing trailing field read as ``""`` (an inspectors snapshot without
+``department``: every inspector the office's own)."""
+
+
+def legacy_padding(registry: str, fields: object) -> int | None:
+    """How many trailing ``""`` a row of a snapshot with ``fields`` needs to have the current
+    fields: 0 for the current list, more for a legacy list, ``None`` for any other list."""
+    current = SNAPSHOT_FIELDS[registry]
+    if fields == list(current):
+        return 0
+    legacy = LEGACY_SNAPSHOT_FIELDS.get(registry)
+    if legacy is not None and fields == list(legacy):
+        return len(current) - len(legacy)
+    return None
 
 
 def snapshot_rows(data: bytes, registry: str) -> list[list[str]]:
@@ -89,11 +110,11 @@ def snapshot_rows(data: bytes, registry: str) -> list[list[str]]:
             "rows": s.anything,
         }
     )(body, "snapshot")
-    fields = SNAPSHOT_FIELDS[registry]
-    if body["fields"] != list(fields):
+    pad = legacy_padding(registry, body["fields"])
+    if pad is None:
         raise EncodingError(f"snapshot of {registry} has fields {body['fields']!r}")
     rows = body["rows"]
-    width = len(fields)
+    width = len(SNAPSHOT_FIELDS[registry]) - pad
     if (
         not isinstance(rows, list)
         or {type(row) for row in rows} - {list}
@@ -101,7 +122,7 @@ def snapshot_rows(data: bytes, registry: str) -> list[list[str]]:
         or {type(v) for row in rows for v in row} - {str}
     ):
         raise EncodingError(f"snapshot of {registry}: rows must be {width} strings each")
-    return rows
+    return [row + [""] * pad for row in rows] if pad else rows
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -159,12 +180,16 @@ def expected_inspectors(
     start: str,
     end: str,
     specialties: frozenset[str] = frozenset(),
+    departments: frozenset[str] | None = None,
 ) -> list[str]:
     """The eligible inspectors' ids, sorted, by the spec's rule (rows in field order).
 
     ``specialties``: under a cross-check rule with ``specialty``, those the cited items ask
-    for; an inspector must hold every one.
+    for; an inspector must hold every one. ``departments``: a joint task's participating
+    departments; an inspector's ``department`` must be ``""`` (the office's own) or one of them.
     """
+    allowed = {"", *(departments or ())}
+    dept = _col("inspectors", "department")
     held = _col("inspectors", "specialties")
     ident, unit = _col("inspectors", "id"), _col("inspectors", "org_unit")
     valid_from, valid_to = (
@@ -181,7 +206,27 @@ def expected_inspectors(
         and i[valid_from] <= start
         and i[valid_to] >= end
         and has_specialties(split_specialties(i[held]), specialties)
+        and (i[dept] if len(i) > dept else "") in allowed  # a legacy row: the office's own
     )
+
+
+def departments_problem(
+    joint: Departments,
+    listed: Mapping[str, str] | None,
+    inspectors: Sequence[Sequence[str]],
+) -> str | None:
+    """What is wrong with a joint task's team-input departments, or None: each listed
+    inspector's department is their snapshot ``department``, the lead for ``""`` (the office's
+    own), rows in :data:`SNAPSHOT_FIELDS` order."""
+    if listed is None:
+        return "the team input of a joint task gives no departments"
+    ident, dept = _col("inspectors", "id"), _col("inspectors", "department")
+    of = {i[ident]: joint.named(i[dept] if len(i) > dept else "") for i in inspectors}
+    wrong = sorted(i for i, d in listed.items() if of.get(i) != d)
+    if wrong:
+        shown = ", ".join(f"{i} ({listed[i]}, snapshot: {of.get(i, '?')})" for i in wrong[:5])
+        return f"departments that are not the snapshot's: {shown}"
+    return None
 
 
 def cross_check_problem(
@@ -360,10 +405,18 @@ class MembershipAudit:
         rule = CrossCheck.from_announcement(body)
         refs = [(ref["code"], ref["version"]) for ref in body["items"]]
         needed = required_specialties(refs, self._specialties) if rule.specialty else frozenset()
+        joint = Departments.from_announcement(body)
         eligible = expected_inspectors(
-            rows["inspectors"], org_units, window["start"], window["end"], needed
+            rows["inspectors"],
+            org_units,
+            window["start"],
+            window["end"],
+            needed,
+            None if joint is None else frozenset(joint.participants),
         )
         problem = inspectors_problem(eligible, team_input.inspectors)
+        if problem is None and joint is not None:
+            problem = departments_problem(joint, team_input.departments, rows["inspectors"])
         if problem is not None:
             return CheckName.INSPECTORS_MEMBERSHIP, problem
         if rule.own_district:

@@ -363,6 +363,12 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         # The annual plan entry the task carries out: a ``plan`` record published before the
         # announcement and the id of one of its entries (docs/plans.md).
         "plan": s.obj({"record": s.hex32, "entry": s.ident}),
+        # 部门联合抽查: the lead and participating departments, and whether every team includes
+        # one inspector of each (spec section 4, docs/teams.md §8).
+        "departments": s.obj(
+            {"lead": s.text(100), "participants": s.array(s.text(100), min_len=1, max_len=20)},
+            {"one_per_team": s.const(True)},
+        ),
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").

@@ -202,7 +202,16 @@ def _worker(
     ids = head.ids + [e[32:] for _, entries in tail.strata for e in entries]
     picks = [i.decode("utf-8") for i in ids]
     teams = assign_teams(
-        seed, picks, ti.inspectors, ti.conflicts, ti.previous, team_size, cap, ahead=ahead
+        seed,
+        picks,
+        ti.inspectors,
+        ti.conflicts,
+        ti.previous,
+        team_size,
+        cap,
+        ahead=ahead,
+        departments=ti.departments,
+        team_departments=ti.team_departments,
     )
     members = [m for t in teams for m in t.inspectors]
     return Finished(tail.start, tail.strata, tail.sections, teams_text(teams), members)

@@ -111,8 +111,10 @@ def assign_teams(
     cap: int,
     *,
     ahead: FirstDraws | None = None,
+    departments: Mapping[str, str] | None = None,
+    team_departments: Sequence[str] = (),
 ) -> list[Team]:
-    """Staff every pick with ``team_size`` inspectors (docs/teams.md §2).
+    """Staff every pick with ``team_size`` inspectors (docs/teams.md §2, §8).
 
     Args:
         seed: the draw's final seed (32 bytes).
@@ -125,14 +127,20 @@ def assign_teams(
         ahead: first draws already computed for the last picks (or all of them, by the
             processes that drew them); used only if they match this seed, pool size and
             those picks. Never changes the result.
+        departments: inspector id -> department (部门联合抽查, docs/teams.md §8); needed only
+            with ``team_departments``.
+        team_departments: the departments every team must include, one inspector each, in
+            slot order (slot j of every team goes to department ``team_departments[j]``);
+            empty: the rule is off and the assignment is exactly that of §2.
 
     Returns:
         One team per pick, in pick order.
 
     Raises:
         InputError: a seed that is not 32 bytes, a team size below 2, a cap below 1, a
-            duplicate inspector id or pick, an id that is not valid Unicode text, or a pool so
-            large that the 32-bit draw counter could overflow.
+            duplicate inspector id or pick, an id that is not valid Unicode text, a pool so
+            large that the 32-bit draw counter could overflow, or a department rule that does
+            not fit (§8).
         InfeasibleError: the pool is smaller than the team size, or a target has no acceptable
             inspector left (impossible when :func:`check_feasible` passed for these inputs).
     """
@@ -145,13 +153,71 @@ def assign_teams(
     if team_size * (_budget(len(pool)) + 1) > _U32_LIMIT:
         raise InputError("inspector pool and team size too large for the 32-bit draw counter")
     staffing = _Staffing(seed, pool, _encode_picks(picks), team_size, cap, ahead)
+    joint = bool(team_departments)
+    if joint:
+        staffing.dept, staffing.wanted = _slot_departments(
+            pool, departments, team_departments, team_size
+        )
     teams: list[Team] = []
     for j, target in enumerate(picks):
         conf = conflicts.get(target, _EMPTY)
         prev = previous.get(target, _EMPTY)
-        quick = staffing.quick_pair(j, target) if not conf and not prev else None
+        quick = staffing.quick_pair(j, target) if not conf and not prev and not joint else None
         teams.append(staffing.staff(j, target, conf, prev) if quick is None else quick)
     return teams
+
+
+def _check_team_departments(team_departments: Sequence[str], team_size: int) -> None:
+    """The department rule's own shape (docs/teams.md §8): unique names, at most one per slot.
+
+    Raises:
+        InputError: a department named twice, an empty name, or more departments than slots.
+    """
+    if len(set(team_departments)) != len(team_departments):
+        raise InputError("a department is named twice in the team rule")
+    if any(not d for d in team_departments):
+        raise InputError("a department name in the team rule is empty")
+    if len(team_departments) > team_size:
+        raise InputError(
+            f"the team rule names {len(team_departments)} departments but a team has only "
+            f"{team_size} inspectors"
+        )
+
+
+def _slot_departments(
+    pool: Sequence[str],
+    departments: Mapping[str, str] | None,
+    team_departments: Sequence[str],
+    team_size: int,
+) -> tuple[list[int], list[int]]:
+    """Each pool index's department number and each slot's wanted department number (-1: any).
+
+    Department numbers are positions in ``team_departments``; an inspector of another
+    department gets -1 and fills only the free slots.
+
+    Raises:
+        InputError: as :func:`_check_team_departments`, or a pool inspector without a department.
+    """
+    _check_team_departments(team_departments, team_size)
+    number = {d: k for k, d in enumerate(team_departments)}
+    dept = [number.get(d, -1) for d in _departments_of(pool, departments).values()]
+    wanted = [number[d] for d in team_departments]
+    return dept, wanted + [-1] * (team_size - len(wanted))
+
+
+def _departments_of(pool: Sequence[str], departments: Mapping[str, str] | None) -> dict[str, str]:
+    """Each pool inspector's department, in pool order.
+
+    Raises:
+        InputError: naming the first inspector without a department.
+    """
+    of: dict[str, str] = {}
+    for i in pool:
+        d = (departments or {}).get(i)
+        if d is None:
+            raise InputError(f"inspector {i} has no department")
+        of[i] = d
+    return of
 
 
 def _budget(n: int) -> int:
@@ -205,6 +271,9 @@ class _Staffing:
         self.first = _first_counters(seed, encoded, n, ahead)
         self.load = [0] * n
         self.paired: set[int] = set()  # unordered pair {a, b} of pool indices, a < b: a * n + b
+        # The department rule (§8): each index's department number, each slot's wanted one.
+        self.dept: list[int] = []
+        self.wanted: list[int] = [-1] * team_size
         # What the random phase reads on every counter value, unpacked once per call.
         self._hot = (self.first, self.load, cap, pool, self.paired, n, self.limit)
 
@@ -235,10 +304,11 @@ class _Staffing:
         team: list[int] = []
         c = 0
         base: Any = None  # this target's hash state, made once counter _BULK is reached
-        for _slot in range(self.team_size):
-            chosen, c, base = self._random_phase(j, team, c, conf, prev, base)
+        for slot in range(self.team_size):
+            want = self.wanted[slot]
+            chosen, c, base = self._random_phase(j, team, c, conf, prev, base, want)
             if chosen < 0:
-                chosen, c = self._scan_phase(j, target, team, c, conf, prev)
+                chosen, c = self._scan_phase(j, target, team, c, conf, prev, want)
             n = self.n
             for m in team:
                 self.paired.add(chosen * n + m if chosen < m else m * n + chosen)
@@ -254,9 +324,12 @@ class _Staffing:
         conf: AbstractSet[str],
         prev: AbstractSet[str],
         base: Any,
+        want: int = -1,
     ) -> tuple[int, int, Any]:
         """The first acceptable index among the next ``budget`` counter values (-1 if none),
-        the counter after the last one used, and the target's hash state (made on first use)."""
+        the counter after the last one used, and the target's hash state (made on first use).
+        ``want``: the department number the slot needs (§8), -1 for any."""
+        dept = self.dept
         first, load, cap, pool, paired, n, limit = self._hot
         from_bytes, counters = int.from_bytes, _COUNTERS
         end = c + self.budget
@@ -274,6 +347,8 @@ class _Staffing:
             counter = c
             c += 1
             if i < 0 or load[i] >= cap or i in team:
+                continue
+            if want >= 0 and dept[i] != want:
                 continue
             if (conf or prev) and (pool[i] in conf or pool[i] in prev):
                 continue
@@ -296,9 +371,10 @@ class _Staffing:
         c: int,
         conf: AbstractSet[str],
         prev: AbstractSet[str],
+        want: int = -1,
     ) -> tuple[int, int]:
-        """The first acceptable index scanning the pool from a drawn start, and the counter
-        after the one used.
+        """The first acceptable index scanning the pool from a drawn start (of department
+        number ``want`` unless it is -1), and the counter after the one used.
 
         Raises:
             InfeasibleError: when no index is acceptable.
@@ -310,6 +386,8 @@ class _Staffing:
         start = v % n if v < self.limit else 0
         for k in range(n):
             i = (start + k) % n
+            if want >= 0 and self.dept[i] != want:
+                continue
             if load[i] < cap and i not in team and pool[i] not in conf and pool[i] not in prev:
                 return i, c + 1
         raise InfeasibleError(
@@ -405,6 +483,78 @@ def _eligibility(
     return _Eligibility(n, lacking, min_e, tightest)
 
 
+@dataclass(frozen=True)
+class _DepartmentEligibility:
+    lacking: list[tuple[str, str, int]]  # (target, department, e_d) with e_d < 1, sorted
+    least: int  # the smallest e_d(t) over all candidates and rule departments
+    tightest: str  # "department D (target t)" or "department D" where that least is reached
+
+
+def _department_eligibility(
+    candidates: AbstractSet[str],
+    inspectors: Iterable[str],
+    conflicts: Mapping[str, AbstractSet[str]],
+    previous: Mapping[str, AbstractSet[str]],
+    departments: Mapping[str, str] | None,
+    team_departments: Sequence[str],
+    team_size: int,
+) -> _DepartmentEligibility:
+    """e_d(t) (docs/teams.md §8) for every rule department ``d`` and candidate ``t``: the
+    inspectors of ``d`` eligible for ``t``. Only candidates named in a map can have fewer
+    than the department's size ``n_d``.
+
+    Raises:
+        InputError: as :func:`_slot_departments`.
+    """
+    pool = _sorted_pool(inspectors, team_size)
+    _check_team_departments(team_departments, team_size)
+    of = _departments_of(pool, departments)
+    size = dict.fromkeys(team_departments, 0)
+    for d in of.values():
+        if d in size:
+            size[d] += 1
+    counts: dict[tuple[str, str], int] = {}  # (t, d) -> e_d(t) for restricted candidates
+    for t in set(conflicts) | set(previous):
+        if t not in candidates:
+            continue
+        blocked = conflicts.get(t, _EMPTY) | previous.get(t, _EMPTY)
+        lost = dict.fromkeys(team_departments, 0)
+        for i in blocked:
+            got = of.get(i, "")
+            if got in lost:
+                lost[got] += 1
+        for d in team_departments:
+            counts[(t, d)] = size[d] - lost[d]
+
+    def key(td: tuple[str, str]) -> tuple[bytes, bytes]:
+        return td[0].encode("utf-8"), td[1].encode("utf-8")
+
+    lacking = sorted(
+        ((t, d, e) for (t, d), e in counts.items() if e < 1), key=lambda tde: key(tde[:2])
+    )
+    least, tightest = len(pool), ""
+    for d in team_departments:  # an empty department lacks for every candidate
+        if size[d] < least or (size[d] == least and not tightest):
+            least, tightest = size[d], f"department {d}"
+    for (t, d), e in sorted(counts.items(), key=lambda kv: key(kv[0])):
+        if e < least:
+            least, tightest = e, f"department {d} (target {t})"
+    if candidates and any(size[d] < 1 for d in team_departments):
+        empty = [d for d in team_departments if size[d] < 1]
+        raise InfeasibleError(f"no eligible inspector of department {', '.join(empty)}")
+    return _DepartmentEligibility(lacking, least, tightest)
+
+
+def _raise_department_lacking(lacking: list[tuple[str, str, int]]) -> None:
+    listed = ", ".join(f"{t} ({d})" for t, d, _ in lacking[:MAX_LISTED])
+    more = len(lacking) - MAX_LISTED
+    raise InfeasibleError(
+        f"targets without an eligible inspector of a department the team rule names: {listed}"
+        + (f" and {more} more" if more > 0 else ""),
+        tuple(dict.fromkeys(t for t, _, _ in lacking)),
+    )
+
+
 def _raise_lacking(lacking: list[tuple[str, int]], team_size: int) -> None:
     listed = ", ".join(f"{t} (e={e})" for t, e in lacking[:MAX_LISTED])
     more = len(lacking) - MAX_LISTED
@@ -435,7 +585,11 @@ def full_bound(total_picks: int, team_size: int, cap: int) -> int:
 
 def _cap_for(total_picks: int, team_size: int, min_eligible: int) -> int:
     """The smallest cap >= 1 with ``min_eligible - full_bound(...) >= team_size``."""
-    spare = min_eligible - team_size  # >= 0 here
+    return _cap_for_spare(total_picks, team_size, min_eligible - team_size)
+
+
+def _cap_for_spare(total_picks: int, team_size: int, spare: int) -> int:
+    """The smallest cap >= 1 with ``full_bound(...) <= spare`` (``spare >= 0``)."""
     return max(1, min(team_size * (total_picks - 1) // (spare + 1) + 1, total_picks))
 
 
@@ -446,18 +600,32 @@ def minimum_cap(
     conflicts: Mapping[str, AbstractSet[str]],
     previous: Mapping[str, AbstractSet[str]],
     team_size: int,
+    *,
+    departments: Mapping[str, str] | None = None,
+    team_departments: Sequence[str] = (),
 ) -> int:
-    """The smallest workload cap for which :func:`check_feasible` passes (docs/teams.md §4).
+    """The smallest workload cap for which :func:`check_feasible` passes (docs/teams.md §4, §8).
 
     Raises:
         InputError: a team size below 2, negative or too many picks, a duplicate inspector id.
         InfeasibleError: no cap can work: the pool is smaller than the team size, or some
             candidates have fewer than ``team_size`` eligible inspectors (listed).
     """
-    el = _eligibility(candidates, total_picks, inspectors, conflicts, previous, team_size)
+    cands = candidates if isinstance(candidates, AbstractSet) else frozenset(candidates)
+    pool = inspectors if isinstance(inspectors, Collection) else list(inspectors)
+    el = _eligibility(cands, total_picks, pool, conflicts, previous, team_size)
     if el.lacking:
         _raise_lacking(el.lacking, team_size)
-    return _cap_for(total_picks, team_size, el.min_eligible)
+    cap = _cap_for(total_picks, team_size, el.min_eligible)
+    if team_departments:
+        de = _department_eligibility(
+            cands, pool, conflicts, previous, departments, team_departments, team_size
+        )
+        if de.lacking:
+            _raise_department_lacking(de.lacking)
+        # e_d - F >= 1 is e_d - F >= s with s = 1 (§8).
+        cap = max(cap, _cap_for_spare(total_picks, team_size, de.least - 1))
+    return cap
 
 
 def check_feasible(
@@ -468,8 +636,12 @@ def check_feasible(
     previous: Mapping[str, AbstractSet[str]],
     team_size: int,
     cap: int,
+    *,
+    departments: Mapping[str, str] | None = None,
+    team_departments: Sequence[str] = (),
 ) -> None:
-    """Refuse a task whose draw could fail to staff a pick (docs/teams.md §3).
+    """Refuse a task whose draw could fail to staff a pick (docs/teams.md §3, and §8 with a
+    department rule: also ``e_d(t) - F >= 1`` for every rule department ``d``).
 
     Passes when every candidate ``t`` has ``e(t) - F >= team_size``, where ``e(t)`` counts the
     pool's inspectors not in ``conflicts[t]`` or ``previous[t]`` and ``F`` is
@@ -493,7 +665,9 @@ def check_feasible(
             (the message gives the smallest cap that passes).
     """
     full = full_bound(total_picks, team_size, cap)
-    el = _eligibility(candidates, total_picks, inspectors, conflicts, previous, team_size)
+    cands = candidates if isinstance(candidates, AbstractSet) else frozenset(candidates)
+    pool = inspectors if isinstance(inspectors, Collection) else list(inspectors)
+    el = _eligibility(cands, total_picks, pool, conflicts, previous, team_size)
     if el.lacking:
         _raise_lacking(el.lacking, team_size)
     if el.min_eligible - full < team_size:
@@ -507,6 +681,19 @@ def check_feasible(
             f"target's turn comes and {where}, {team_size} needed; the smallest cap that "
             f"passes is {_cap_for(total_picks, team_size, el.min_eligible)}"
         )
+    if team_departments:
+        de = _department_eligibility(
+            cands, pool, conflicts, previous, departments, team_departments, team_size
+        )
+        if de.lacking:
+            _raise_department_lacking(de.lacking)
+        if de.least - full < 1:
+            raise InfeasibleError(
+                f"workload cap {cap} is too low for the department rule: up to {full} "
+                f"inspectors may be full when a target's turn comes and {de.tightest} has "
+                f"{de.least} eligible inspectors, 1 needed; the smallest cap that passes is "
+                f"{_cap_for_spare(total_picks, team_size, de.least - 1)}"
+            )
 
 
 def default_cap(total_picks: int, n_inspectors: int, team_size: int) -> int:
@@ -535,6 +722,9 @@ def suggest_cap(
     conflicts: Mapping[str, AbstractSet[str]],
     previous: Mapping[str, AbstractSet[str]],
     team_size: int,
+    *,
+    departments: Mapping[str, str] | None = None,
+    team_departments: Sequence[str] = (),
 ) -> int:
     """``max(default_cap, minimum_cap)``: an even spread that always passes the check.
 
@@ -544,7 +734,16 @@ def suggest_cap(
     """
     cands = candidates if isinstance(candidates, Collection) else list(candidates)
     pool = inspectors if isinstance(inspectors, Collection) else list(inspectors)
-    least = minimum_cap(cands, total_picks, pool, conflicts, previous, team_size)
+    least = minimum_cap(
+        cands,
+        total_picks,
+        pool,
+        conflicts,
+        previous,
+        team_size,
+        departments=departments,
+        team_departments=team_departments,
+    )
     return max(default_cap(total_picks, len(pool), team_size), least)
 
 

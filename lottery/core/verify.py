@@ -21,6 +21,7 @@ from .canonical import hex_to_bytes, parse_time, sha256_hex
 from .check_names import CheckName
 from .draw import DrawResult, compute_outcome
 from .errors import LotteryError, VerificationError
+from .joint import Departments, joint_problem
 from .note import NoteVerifier
 from .outcome import Outcome, TeamInput, decode_outcome, decode_team_input
 from .pool import Pool, check_counts, decode_exclusions
@@ -453,6 +454,16 @@ def _check_announcement(
         f"the inspector pool blob does not match the announcement ({ti_diff})",
         f"{len(ti.inspectors)} eligible inspectors",
     )
+    if "departments" in a or ti.departments is not None:
+        joint = Departments.from_announcement(a)
+        problem = joint_problem(joint, ti.departments, ti.team_departments)
+        ck.require(
+            CheckName.INSPECTORS_DEPARTMENTS,
+            problem is None,
+            f"the joint task's departments do not match ({problem})",
+            "every inspector is of a department the task names"
+            + ("; one inspector of each department per team" if ti.team_departments else ""),
+        )
     excl_blob = ck.run(
         CheckName.BLOB_EXCLUSIONS,
         lambda: _blob(blobs, a["exclusions"]["sha256"], "exclusions"),
@@ -487,7 +498,15 @@ def _check_announcement(
     ck.run(
         CheckName.TEAMS_FEASIBLE,
         lambda: team_mod.check_feasible(
-            in_pool, pool.picks, ti.inspectors, ti.conflicts, ti.previous, a["team_size"], a["cap"]
+            in_pool,
+            pool.picks,
+            ti.inspectors,
+            ti.conflicts,
+            ti.previous,
+            a["team_size"],
+            a["cap"],
+            departments=ti.departments,
+            team_departments=ti.team_departments,
         ),
         "every possible draw can be staffed",
     )

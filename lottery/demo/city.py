@@ -40,6 +40,7 @@ from lottery.core.beacon import (
 from lottery.core.canonical import format_time
 from lottery.core.draw import TaskParams
 from lottery.core.errors import InputError
+from lottery.core.joint import Departments
 from lottery.demo.accounts import DemoAccount, create_demo_accounts, link_demo_inspector
 from lottery.demo.documents import with_documents
 from lottery.demo.early import early_phase
@@ -49,7 +50,7 @@ from lottery.demo.plan import TASK_ENTRIES, YEAR, plan_phase, publish_demo_plan
 from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import OFFICE, result_phases
 from lottery.demo.risk import publish_demo_rules
-from lottery.demo.synthetic import DEFAULT_RATIOS, City, make_city
+from lottery.demo.synthetic import CITY, DEFAULT_RATIOS, FIRE, HOUSING, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.service import cancellations
 from lottery.service.lifecycle import Lifecycle
@@ -59,6 +60,7 @@ from lottery.settings import Settings, get_settings
 from lottery.storage.models import SealedOutcome, Task, TaskSecret
 
 ORIGIN = "rfb.demo.example/lottery"
+OFFICE_NAME = f"{CITY}人民防空办公室"  # the lead of its joint task (部门联合抽查)
 MARKER = ".lottery-demo"
 ACTOR = "demo:规划科"
 HEAD = "demo:主任"  # the second person who confirms a cancellation
@@ -100,10 +102,12 @@ class DemoTask:
     beacon_note: str = ""
     items: tuple[str, ...] = ("RF-001",)
     org_units: tuple[str, ...] = ()  # empty: the whole city (every unit's inspectors too)
+    team_size: int = 2
+    departments: Departments | None = None  # 部门联合抽查: the other departments that join
 
 
 def demo_tasks() -> list[DemoTask]:
-    """Five tasks covering every state."""
+    """Six tasks covering every state, one of them a joint task with 住建 and 消防."""
     quicknet = drand.QUICKNET
     return [
         DemoTask(
@@ -165,6 +169,21 @@ def demo_tasks() -> list[DemoTask]:
             beacon_note="fictional public numbers",
             items=("RF-006",),
             org_units=("RFB-419905",),
+        ),
+        DemoTask(  # 部门联合抽查: one inspector of the office, 住建 and 消防 in every team
+            "T2026-007",
+            "2026年防空地下室建设情况部门联合抽查（人防、住建、消防）",
+            _numbers("2026-09-08", "联合抽查"),
+            PublicNumbersValue.from_values([[356], [4, 8, 15, 16, 23, 42]]),
+            "2026-09-07T02:00:00Z",
+            ("2026-09-14", "2026-09-30"),
+            "2026-10-09T00:00:00Z",
+            draw="2026-09-08T14:00:00Z",
+            reveal="2026-10-09T00:00:00Z",
+            beacon_note="fictional public numbers; a joint task with 住建 and 消防",
+            items=("RF-007",),
+            team_size=3,
+            departments=Departments(OFFICE_NAME, (HOUSING, FIRE), one_per_team=True),
         ),
         DemoTask(
             "T2026-004",
@@ -352,11 +371,12 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
                 window_start=demo.window[0],
                 window_end=demo.window[1],
                 ratios=DEFAULT_RATIOS,
-                team_size=2,
+                team_size=demo.team_size,
                 disclosure=demo.disclosure,
                 beacon=demo.beacon,
                 items=tuple((code, version) for code in demo.items),
                 plan=(YEAR, TASK_ENTRIES[demo.task]) if demo.task in TASK_ENTRIES else None,
+                departments=demo.departments,
             )
             state = _run_task(lc, demo, params)
             result.states[demo.task] = state

@@ -155,6 +155,9 @@ _WORDS = tuple(
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀兰霞平刚桂英华建国志红玉兵浩宇晨阳欣怡子轩思雨"
 _SPECIALTIES = ("人防工程", "防护设备", "通信警报", "工程质量", "平时使用管理", "行政执法")
+HOUSING = f"{CITY}住房和城乡建设局"
+FIRE = f"{CITY}消防救援支队"
+"""The departments whose inspectors join the office's joint task (部门联合抽查) in the demo."""
 
 
 @dataclass
@@ -274,6 +277,7 @@ def make_city(seed: int = 2023) -> City:
                 cert_valid_to=date(begin.year + 5, begin.month, 1) - timedelta(days=1),
             )
         inspectors_later.append(InspectorEntry(**f))
+    inspectors_later += _other_departments(units[0])
     ids = [p.id for p in inspectors]
     codes = [t.uscc for t in targets]
     pairs = {(rng.choice(ids), c) for c in rng.sample(codes, 30)}
@@ -306,6 +310,32 @@ def make_city(seed: int = 2023) -> City:
     return City(
         units, targets, later, inspectors, inspectors_later, conflicts, history, history_later
     )
+
+
+def _other_departments(city: OrgUnitRow) -> list[InspectorEntry]:
+    """住建 and 消防 inspectors, in the registry from the 2026 import on, for the joint task
+    (their own random stream, so the office's own registries stay as they were)."""
+    rng = random.Random(2026)  # noqa: S311 (fictional data, not secrets)
+    people: set[str] = set()
+    out = []
+    for prefix, department, specialty in (("ZJ", HOUSING, "工程质量"), ("XF", FIRE, "行政执法")):
+        for k in range(6):
+            out.append(
+                InspectorEntry(
+                    id=f"{prefix}{k + 1:04d}",
+                    cert_no=f"4199{prefix}2024{k + 1:04d}",
+                    name=_person(rng, people),
+                    cert_valid_from=date(2024, 1, 1),
+                    cert_valid_to=date(2028, 12, 31),
+                    org_unit=city.code,
+                    level=city.level,
+                    specialties=(specialty,),
+                    status="active",
+                    phone=f"138-{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}",
+                    department=department,
+                )
+            )
+    return out
 
 
 def _fields(row: Any) -> dict[str, Any]:

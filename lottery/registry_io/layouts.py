@@ -130,6 +130,7 @@ class InspectorRow:
     specialties: tuple[str, ...]
     status: str
     phone: str | None
+    department: str = ""  # 所属部门: empty = the office's own (部门联合抽查, spec section 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +375,14 @@ INSPECTORS = Layout(
             doc="empty = 在岗",
         ),
         Column("phone", ("联系电话", "电话", "手机"), False, c.phone, public=False),
+        Column(
+            "department",
+            ("所属部门", "部门"),
+            False,
+            c.text(100),
+            default="",
+            doc="the department (住建, 消防 ...) for joint tasks; empty = the office's own",
+        ),
     ),
     ("id", "cert_no"),
 )

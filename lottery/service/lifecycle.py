@@ -66,7 +66,7 @@ from .log import PublicLog
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
 from .plan_refs import check_plan_ref
-from .pool_rules import cross_check_refusal, load_registries
+from .pool_rules import cross_check_refusal, joint_refusal, load_registries
 from .registry_view import publish_snapshot_in
 from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
@@ -292,6 +292,8 @@ class Lifecycle:
                     previous=regs.previous,
                 )
             except InfeasibleError as exc:
+                if params.departments is not None and params.departments.one_per_team:
+                    raise joint_refusal(params, exc) from None
                 if not params.cross_check.on:
                     raise
                 raise cross_check_refusal(params, exc) from None

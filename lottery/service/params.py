@@ -7,6 +7,7 @@ from typing import Any
 from lottery.core.beacon import BeaconSpec
 from lottery.core.cross_check import CrossCheck
 from lottery.core.draw import TaskParams
+from lottery.core.joint import Departments
 from lottery.storage.models import Task
 
 
@@ -36,6 +37,7 @@ def params_to_json(params: TaskParams) -> dict[str, Any]:
             if params.plan is not None
             else {}
         )
+        | ({} if params.departments is None else {"departments": params.departments.to_dict()})
     )
 
 
@@ -62,4 +64,5 @@ def params_from_task(task: Task) -> TaskParams:
         cap_exceptions=tuple((str(t), str(r)) for t, r in p.get("cap_exceptions", [])),
         cross_check=CrossCheck.from_announcement(p),
         plan=(int(p["plan"]["year"]), str(p["plan"]["entry"])) if p.get("plan") else None,
+        departments=Departments.from_announcement(p),
     )

@@ -111,6 +111,7 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
             i.cert_valid_from.isoformat(),
             i.cert_valid_to.isoformat(),
             active=i.status == "active",
+            department=i.department,  # "": the office's own (部门联合抽查, spec section 4)
         )
         for i in session.exec(select(Inspector).order_by(col(Inspector.id)))
         if needed is None or has_specialties(i.specialties, needed)
@@ -161,6 +162,20 @@ def load_registries(session: Session, params: TaskParams) -> Registries:
         previous,
         tuple(sorted(types)),
         kept,
+    )
+
+
+def joint_refusal(params: TaskParams, exc: InfeasibleError) -> InfeasibleError:
+    """The refusal of a joint task that no team can staff with one inspector of each of its
+    departments, in Chinese, the core's reason kept after it."""
+    joint = params.departments
+    names = "、".join(joint.all) if joint is not None else ""
+    where = f"如 {exc.targets[0]} 等 {len(exc.targets)} 个候选对象，" if exc.targets else ""
+    return InfeasibleError(
+        f"部门联合抽查（{names}）无法组成每组各部门一人的检查组：{where}"
+        "某个部门在岗、证件有效且无需回避的检查人员不足，或工作量上限太低；"
+        f"请补充该部门的检查人员、调整工作量上限，或取消“每组各部门一人”（{exc}）",
+        exc.targets,
     )
 
 

@@ -30,7 +30,13 @@ from .item_refs import check_minimums
 from .lifecycle import Lifecycle
 from .params import params_from_task
 from .plan_refs import check_plan_ref
-from .pool_rules import ANNUAL_CAP, Registries, cross_check_refusal, load_registries
+from .pool_rules import (
+    ANNUAL_CAP,
+    Registries,
+    cross_check_refusal,
+    joint_refusal,
+    load_registries,
+)
 
 PLACEHOLDER_COMMIT = bytes(32)
 """Stands in for the office secret's commitment: the preview publishes nothing."""
@@ -231,6 +237,8 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
             previous=regs.previous,
         )
     except InfeasibleError as exc:
+        if params.departments is not None and params.departments.one_per_team:
+            return dataclasses.replace(result, problem=str(joint_refusal(params, exc)))
         if params.cross_check.on:
             return dataclasses.replace(result, problem=str(cross_check_refusal(params, exc)))
         names = _names_of_targets(lc, set(exc.targets[:20]))

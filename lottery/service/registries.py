@@ -388,6 +388,7 @@ def _inspector_dict(r: InspectorRow) -> dict[str, Any]:
         "specialties": list(r.specialties),
         "status": r.status,
         "phone": r.phone,
+        "department": r.department,
     }
 
 

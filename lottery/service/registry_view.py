@@ -144,6 +144,7 @@ def _rows(session: Session, kind: str) -> list[Any]:
                 tuple(r.specialties),
                 r.status,
                 r.phone,
+                r.department,
             )
             for r in conn.execute(select(t).order_by(t.c.id))
         ]

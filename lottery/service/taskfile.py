@@ -22,6 +22,10 @@ Layout (docs/service.md has the full reference and an example)::
       specialty: true               # 专业对口: inspectors need the cited items' 专业要求
     plan: {year: 2026, entry: P01}  # optional: the annual plan entry it carries out
                                     # (docs/plans.md); announced with the year's plan in force
+    departments:                    # optional 部门联合抽查 (docs/service.md):
+      lead: 市人民防空办公室           # optional: default the office's own (its name)
+      participants: [市住房和城乡建设局, 市消防救援支队]
+      one_per_team: true            # every team has one inspector of each department
 
 The same pydantic model validates the API's request body, so both paths give the same errors.
 """
@@ -34,13 +38,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lottery.core.beacon import BeaconSpec
 from lottery.core.canonical import format_time
 from lottery.core.cross_check import CrossCheck
 from lottery.core.draw import TaskParams
 from lottery.core.errors import EncodingError, InputError
+from lottery.core.joint import Departments
+
+from .departments import own_department
 
 ID_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
 
@@ -91,6 +98,46 @@ class PlanRef(BaseModel):
     entry: str = Field(pattern=ID_PATTERN, description="the entry's id (计划编号)")
 
 
+class JointDepartments(BaseModel):
+    """部门联合抽查: the departments of a joint task (docs/spec.md section 4)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lead: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="牵头部门; omitted: the office's own (its name)",
+    )
+    participants: list[str] = Field(
+        min_length=1, max_length=20, description="配合部门, e.g. 市住房和城乡建设局"
+    )
+    one_per_team: bool = Field(
+        default=False,
+        description="每个检查组包含每个部门的一名检查人员 (docs/teams.md §8)",
+    )
+
+    @field_validator("lead", "participants")
+    @classmethod
+    def _names(cls, value: str | list[str] | None) -> str | list[str] | None:
+        names = [value] if isinstance(value, str) else (value or [])
+        if any(not n.strip() or len(n) > 100 for n in names):
+            raise ValueError("部门名称不能为空，最多 100 个字")
+        if len(set(names)) != len(names):
+            raise ValueError("部门名称重复")
+        return value
+
+    def to_core(self) -> Departments:
+        """The core's departments, the lead defaulting to the office's own.
+
+        Raises:
+            InputError: a participant named as the lead too.
+        """
+        lead = self.lead or own_department()
+        if lead in self.participants:
+            raise InputError(f"departments: 牵头部门「{lead}」不能同时是配合部门")
+        return Departments(lead, tuple(self.participants), self.one_per_team)
+
+
 class TaskDefinition(BaseModel):
     """A task as planned by staff (API body of ``POST /api/tasks``, or a task file)."""
 
@@ -130,6 +177,11 @@ class TaskDefinition(BaseModel):
         description="年度抽查计划: the plan entry the task carries out; the announcement names "
         "the year's plan version in force",
     )
+    departments: JointDepartments | None = Field(
+        default=None,
+        description="部门联合抽查: the lead and participating departments, published with the "
+        "announcement; omitted: a task of the office alone",
+    )
 
     def announce_time(self) -> dt.datetime | None:
         """The planned announcement time in UTC, if any.
@@ -156,6 +208,12 @@ class TaskDefinition(BaseModel):
             raise InputError("window.end is before window.start")
         if self.disclosure.tzinfo is None:
             raise InputError("disclosure must be a time with a zone, e.g. 2026-04-01T00:00:00Z")
+        joint = None if self.departments is None else self.departments.to_core()
+        if joint is not None and len(joint.team_departments) > self.team_size:
+            raise InputError(
+                f"departments: 每组各部门一人需要每组至少 {len(joint.team_departments)} 人，"
+                f"team_size 为 {self.team_size}"
+            )
         try:
             beacon = BeaconSpec.from_dict(self.beacon)
         except EncodingError as exc:
@@ -176,6 +234,7 @@ class TaskDefinition(BaseModel):
             cap_exceptions=tuple((e.target, e.reason.strip()) for e in self.cap_exceptions),
             cross_check=CrossCheck(self.cross_check.own_district, self.cross_check.specialty),
             plan=None if self.plan is None else (self.plan.year, self.plan.entry),
+            departments=joint,
         )
 
 

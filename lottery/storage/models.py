@@ -116,6 +116,8 @@ class Inspector(SQLModel, table=True):
     specialties: list[str] = _json(default_factory=list)
     status: str = Field(default="active", max_length=16)
     phone: str | None = Field(default=None, max_length=64)  # private
+    # 所属部门 (部门联合抽查): empty for the office's own inspectors, named on reading.
+    department: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
 
 
 class Conflict(SQLModel, table=True):

@@ -64,6 +64,9 @@ CHECKS_ZH: dict[str, str] = {
     "pool.summary": "检查对象名单的户数、分层和抽取数与公告一致",
     "inspectors.format": "检查人员名单格式正确、已排序",
     "inspectors.summary": "检查人员名单的人数与公告一致",
+    "inspectors.departments": (
+        "部门联合抽查：检查人员名单中每人都属于公告列出的部门，每组各部门一人的规则与公告一致"
+    ),
     "exclusions.disjoint": "排除名单的户数与公告一致，被排除的对象不在名单之中",
     "exclusions.format": "排除名单格式正确、已排序",
     "teams.feasible": "按公告的每组人数和工作量上限，分组一定可行",

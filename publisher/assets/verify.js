@@ -303,7 +303,8 @@
     return out;
   }
 
-  // docs/teams.md §2, literally.
+  // docs/teams.md §2, literally; with §8 (a joint task's one inspector of each department
+  // per team) when the team input names `team_departments`.
   async function assignTeams(seed, picks, teamInput, size, cap) {
     const P = [...teamInput.inspectors]
       .map((i) => ({ i, b: utf8.encode(i) }))
@@ -313,6 +314,17 @@
     if (size < 2 || cap < 1 || n < size) fail("分组参数无效（每组至少 2 人，人员数不少于每组人数）");
     if (new Set(P).size !== n || new Set(picks).size !== picks.length) fail("人员或抽中对象重复");
     if (size * (4 * n + 65) > 2 ** 32) fail("人员库过大");
+    const rule = teamInput.team_departments || [];
+    let deptOf = null;
+    if (rule.length) {
+      if (new Set(rule).size !== rule.length || rule.some((d) => !d)) fail("每组各部门一人的部门名单无效（重复或为空）");
+      if (rule.length > size) fail(`每组各部门一人需要每组至少 ${rule.length} 人`);
+      const named = new Map(teamInput.departments || []);
+      deptOf = P.map((i) => {
+        if (!named.has(i)) fail(`检查人员 ${i} 没有所属部门`);
+        return named.get(i);
+      });
+    }
     const N = BigInt(n);
     const limit = ((1n << 64n) / N) * N;
     const conflicts = groupPairs(teamInput.conflicts);
@@ -334,10 +346,15 @@
       const cf = conflicts.get(t) || empty;
       const pv = previous.get(t) || empty;
       const team = [];
+      let slot = 0;
       const acceptable = (i) =>
-        !cf.has(P[i]) && !pv.has(P[i]) && !team.includes(i) && load[i] < cap;
+        !cf.has(P[i]) &&
+        !pv.has(P[i]) &&
+        !team.includes(i) &&
+        load[i] < cap &&
+        (deptOf === null || slot >= rule.length || deptOf[i] === rule[slot]);
       let c = 0;
-      for (let slot = 0; slot < size; slot++) {
+      for (slot = 0; slot < size; slot++) {
         let chosen = -1;
         for (let k = 0; k < 4 * n + 64; k++) {
           const d = c++;
@@ -680,6 +697,18 @@
         },
         `${a.inspector_pool.inspectors} 名符合条件的执法检查人员`,
       );
+      if (a.departments !== undefined || teamInput.departments !== undefined) {
+        await report.run(
+          "inspectors.departments",
+          () => {
+            const problem = jointProblem(a.departments, teamInput);
+            if (problem) fail(problem);
+          },
+          `部门联合抽查（${a.departments ? [a.departments.lead, ...a.departments.participants].join("、") : ""}）：` +
+            "名单中每名检查人员都属于公告列出的部门" +
+            (a.departments && a.departments.one_per_team ? "，每组各部门一人" : ""),
+        );
+      }
     }
     if (exclusions && pool) {
       await report.run(
@@ -1259,9 +1288,11 @@
   // spec's words: the fields of each registry snapshot blob, in order (docs/export.md).
   const SNAPSHOT_FIELDS = {
     targets: ["uscc", "name", "type", "region", "risk_class", "status"],
-    inspectors: ["id", "name", "cert_no", "cert_valid_from", "cert_valid_to", "org_unit", "level", "specialties", "status"],
+    inspectors: ["id", "name", "cert_no", "cert_valid_from", "cert_valid_to", "org_unit", "level", "specialties", "status", "department"],
     "org-units": ["code", "name", "level", "parent", "region"],
   };
+  // An inspectors snapshot written before `department` existed: read with "" in it.
+  const LEGACY_FIELDS = { inspectors: SNAPSHOT_FIELDS.inspectors.slice(0, -1) };
   const REGISTRIES = ["org-units", "targets", "inspectors"];
   const TARGET_ACTIVE = "正常";
   const INSPECTOR_ACTIVE = "在岗";
@@ -1316,14 +1347,18 @@
     if (!body || typeof body !== "object" || Array.isArray(body)) fail(`${registry} 快照文件不是对象`);
     if (Object.keys(body).sort().join(",") !== "fields,registry,rows,type") fail(`${registry} 快照文件的字段不符`);
     if (body.type !== "registry-snapshot" || body.registry !== registry) fail(`快照文件不是 ${registry} 的快照`);
-    const fields = SNAPSHOT_FIELDS[registry];
-    if (canonical(body.fields) !== canonical(fields)) fail(`${registry} 快照文件的列不符`);
+    const current = SNAPSHOT_FIELDS[registry];
+    const legacy = LEGACY_FIELDS[registry];
+    const isLegacy = legacy !== undefined && canonical(body.fields) === canonical(legacy);
+    if (!isLegacy && canonical(body.fields) !== canonical(current)) fail(`${registry} 快照文件的列不符`);
+    const fields = isLegacy ? legacy : current;
     const rows = body.rows;
     const ok =
       Array.isArray(rows) &&
       rows.every((r) => Array.isArray(r) && r.length === fields.length && r.every((v) => typeof v === "string"));
     if (!ok) fail(`${registry} 快照文件的每行应为 ${fields.length} 个字符串`);
-    return rows;
+    const pad = current.length - fields.length;
+    return pad ? rows.map((r) => [...r, ...new Array(pad).fill("")]) : rows;
   }
 
   // The target types the cited items cover (null: every type). `lists`: version -> {code: types|null}.
@@ -1355,16 +1390,20 @@
 
   // Eligible inspectors' ids, in code point order. `specialties`: under a cross-check rule
   // with `specialty`, those the cited items ask for (an inspector must hold every one).
-  function expectedInspectors(inspectors, orgUnits, start, end, specialties = []) {
-    const [id, unit, from, to, held, status] = [
+  // `participants`: a joint task's other departments; an inspector's department must be ""
+  // (the office's own) or one of them.
+  function expectedInspectors(inspectors, orgUnits, start, end, specialties = [], participants = []) {
+    const [id, unit, from, to, held, status, dept] = [
       "id",
       "org_unit",
       "cert_valid_from",
       "cert_valid_to",
       "specialties",
       "status",
+      "department",
     ].map((n) => col("inspectors", n));
     const scope = new Set(orgUnits);
+    const allowed = new Set(["", ...participants]);
     return inspectors
       .filter(
         (i) =>
@@ -1372,7 +1411,8 @@
           scope.has(i[unit]) &&
           i[from] <= start &&
           i[to] >= end &&
-          hasSpecialties(splitSpecialties(i[held]), specialties),
+          hasSpecialties(splitSpecialties(i[held]), specialties) &&
+          allowed.has(i[dept] === undefined ? "" : i[dept]), // a legacy row: the office's own
       )
       .map((i) => i[id])
       .sort(byCodePoint);
@@ -1488,6 +1528,37 @@
     return null;
   }
 
+  // ---- 部门联合抽查 (docs/spec.md §4 "Joint tasks", docs/teams.md §8), from the spec's words.
+
+  // inspectors.departments: the announcement's departments against the team input's.
+  function jointProblem(departments, teamInput) {
+    const listed = teamInput.departments;
+    const rule = teamInput.team_departments || [];
+    if (departments === undefined) return listed !== undefined || rule.length ? "名单注明了所属部门，公告却不是部门联合抽查" : null;
+    if (listed === undefined) return "公告为部门联合抽查，名单却没有注明所属部门";
+    const all = [departments.lead, ...departments.participants];
+    const want = departments.one_per_team ? all : [];
+    if (canonical(rule) !== canonical(want)) {
+      return `名单中每组各部门一人的规则（${rule.join("、") || "无"}）与公告（${want.join("、") || "无"}）不符`;
+    }
+    if (canonical(listed.map((p) => p[0])) !== canonical(teamInput.inspectors)) return "名单的所属部门没有逐一对应每名检查人员";
+    const allowed = new Set(all);
+    const strays = listed.filter((p) => !allowed.has(p[1])).map((p) => p[0]);
+    if (strays.length) return `${strays.length} 名检查人员不属于公告列出的部门，第一名是 ${strays[0]}`;
+    return null;
+  }
+
+  // inspectors.membership, joint task: each listed department is the snapshot's, the lead
+  // for "" (the office's own).
+  function departmentsProblem(departments, listed, inspectors) {
+    if (!listed) return "部门联合抽查的名单没有注明所属部门";
+    const [id, dept] = ["id", "department"].map((n) => col("inspectors", n));
+    const of = new Map(inspectors.map((i) => [i[id], (i[dept] === undefined ? "" : i[dept]) || departments.lead]));
+    const wrong = listed.filter(([i, d]) => of.get(i) !== d).map(([i]) => i);
+    if (wrong.length) return `${wrong.length} 名检查人员的所属部门与快照不符，第一名是 ${wrong[0]}`;
+    return null;
+  }
+
   function inspectorsProblem(expected, listed) {
     const have = new Set(listed);
     const want = new Set(expected);
@@ -1585,8 +1656,11 @@
       "inspectors.membership",
       () => {
         if (!teamInput) fail("执法检查人员名单无法读取，无法比对");
-        const eligible = expectedInspectors(rows.inspectors, a.org_units, a.window.start, a.window.end, needed);
-        const problem = inspectorsProblem(eligible, teamInput.inspectors);
+        const participants = a.departments ? a.departments.participants : [];
+        const eligible = expectedInspectors(rows.inspectors, a.org_units, a.window.start, a.window.end, needed, participants);
+        const problem =
+          inspectorsProblem(eligible, teamInput.inspectors) ||
+          (a.departments ? departmentsProblem(a.departments, teamInput.departments, rows.inspectors) : null);
         if (problem) fail(problem);
         return eligible.length;
       },

@@ -382,6 +382,26 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
     assert result["timings"]["membership"] >= 0 and result["timings"]["rerun"] >= 0
 
 
+def test_the_joint_task_names_its_departments_and_the_verifier_checks_the_team_rule(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    """T2026-007 (部门联合抽查): its page names every department, and the in-browser verifier
+    re-runs its teams with one inspector of each department (docs/teams.md §8)."""
+    result = _verify(page, sites["good"], "T2026-007")
+    assert result["verdict"] == "pass", result["text"]
+    for name in ("inspectors.departments", "inspectors.membership", "draw.teams"):
+        assert result["checks"].get(name) == "pass", (name, result["text"])
+    assert "每组各部门一人" in result["text"]
+    params = page.locator("main table").first.inner_text()
+    for words in (
+        "部门联合抽查",
+        "牵头部门",
+        "青岚市人民防空办公室",
+        "青岚市住房和城乡建设局、青岚市消防救援支队",
+    ):
+        assert words in params, words
+
+
 def test_verifier_passes_on_the_drand_task_and_defers_bls(page: Any, sites: dict[str, Any]) -> None:
     result = _verify(page, sites["good"], "T2023-DRAND")
     assert result["verdict"] == "pass", result["text"]

@@ -434,3 +434,88 @@ def test_agrees_with_python_on_random_instances(js: Page) -> None:
     for k, (x, teams) in enumerate(zip(instances, got, strict=True)):
         assert _as_tuples(teams) == x["want"], f"instance {k}: {json.dumps(x['arg'])}"
     assert {x["arg"]["size"] for x in instances} == {2, 3, 4}
+
+
+# --- 部门联合抽查: docs/teams.md §8 ------------------------------------------------------------
+
+TEAMS_JOINT = ROOT / "tests" / "vectors" / "teams-joint" / "cases.json"
+
+
+def _joint_arg(case: dict[str, Any]) -> dict[str, Any]:
+    """A joint vector as the team-input blob carries it (spec.md §4: departments pairs in
+    inspector order, team_departments in slot order, absent when the rule is off)."""
+    inspectors = sorted(i for i, _ in case["departments"])
+    team_input: dict[str, Any] = {
+        "inspectors": inspectors,
+        "conflicts": case["conflicts"],
+        "previous": case["previous"],
+        "departments": [[i, dict(case["departments"])[i]] for i in inspectors],
+    }
+    if case["team_departments"]:
+        team_input["team_departments"] = case["team_departments"]
+    return {
+        "seed": _seed_of(case["seed_label"]).hex(),
+        "picks": case["picks"],
+        "teamInput": team_input,
+        "size": case["team_size"],
+        "cap": case["cap"],
+    }
+
+
+def _joint_instance(rnd: random.Random, k: int) -> dict[str, Any]:
+    """A random joint task: 2 to 3 rule departments (and sometimes one outside the rule),
+    teams of k to k + 1, the smallest cap that passes §8."""
+    names = ["人防办", "住建局", "消防支队", "市场监管局"]
+    rule = names[: rnd.randint(2, 3)]
+    size = len(rule) + rnd.randint(0, 1)
+    n = rnd.randint(size + 1, 14)
+    pool = rnd.sample([f"E{j}" for j in range(40)], n)
+    depts = {i: rule[j] if j < len(rule) else rnd.choice(names) for j, i in enumerate(pool)}
+    cands = [f"T{j}" for j in range(rnd.randint(1, 12))]
+    picks = rnd.sample(cands, rnd.randint(1, len(cands)))
+    conflicts: dict[str, list[str]] = {}
+    for t in rnd.sample(cands, len(cands) // 3):
+        blocked = [i for i in rnd.sample(pool, rnd.randint(0, 2)) if pool.index(i) >= len(rule)]
+        if blocked:
+            conflicts[t] = blocked
+    c_sets = {t: frozenset(v) for t, v in conflicts.items()}
+    kw: dict[str, Any] = {"departments": depts, "team_departments": rule}
+    try:
+        cap = minimum_cap(set(cands), len(picks), pool, c_sets, {}, size, **kw)
+    except team_mod.InfeasibleError:
+        return _joint_instance(rnd, k + 1000)
+    seed = hashlib.sha256(b"test_teams_js joint instance %d" % k).digest()
+    want = assign_teams(seed, picks, pool, c_sets, {}, size, cap, **kw)
+    team_input = _team_input(pool, conflicts, {})
+    team_input["departments"] = [[i, depts[i]] for i in sorted(pool)]
+    team_input["team_departments"] = rule
+    return {
+        "arg": {
+            "seed": seed.hex(),
+            "picks": picks,
+            "teamInput": team_input,
+            "size": size,
+            "cap": cap,
+        },
+        "want": _as_tuples([{"target": t.target, "inspectors": list(t.inspectors)} for t in want]),
+    }
+
+
+def test_joint_vectors_and_random_joint_tasks_agree_with_python(js: Page) -> None:
+    """The §8 vectors (expected teams and digests from the vector file) and 150 random joint
+    tasks against lottery.core.teams, in one evaluation on the module's page."""
+    cases = json.loads(TEAMS_JOINT.read_text(encoding="utf-8"))["cases"]
+    rnd = random.Random(20261207)  # noqa: S311 (test instances, not secrets)
+    instances = [_joint_instance(rnd, k) for k in range(150)]
+    got = js.evaluate(
+        JS_ASSIGN_MANY, [_joint_arg(c) for c in cases] + [x["arg"] for x in instances]
+    )
+    for case, teams in zip(cases, got[: len(cases)], strict=True):
+        members = [t["inspectors"] for t in teams]
+        if "teams" in case["expected"]:
+            assert members == case["expected"]["teams"], case["name"]
+        body = [{"inspectors": m, "target": t} for t, m in zip(case["picks"], members, strict=True)]
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(text.encode()).hexdigest() == case["expected"]["sha256"], case["name"]
+    for k, (x, teams) in enumerate(zip(instances, got[len(cases) :], strict=True)):
+        assert _as_tuples(teams) == x["want"], f"joint instance {k}: {json.dumps(x['arg'])}"

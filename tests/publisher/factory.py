@@ -100,6 +100,7 @@ def _snapshots(regs: Registries, names: dict[str, str]) -> dict[str, bytes]:
             "市级" if i.org_unit == "city" else "县级",
             "人防工程、防护设备" if n % 3 else "人防工程",
             "在岗",
+            i.department,  # "": the office's own
         )
         for n, i in enumerate(regs.inspectors)
     ]

@@ -163,6 +163,7 @@ def _inspector(draw: st.DrawFn) -> InspectorRow:
         ),
         status=draw(_pick(set(INSPECTOR_STATUS.values()) - {"active"})),
         phone=None,
+        department=draw(st.one_of(st.just(""), _text.filter(lambda s: len(s) <= 100))),
     )
 
 
