@@ -152,7 +152,8 @@ def test_the_results_page_checks_every_results_sealed_findings(
     out = _verify(page, sites["good"], path="results/")
     assert out["verdict"] == "pass", out
     passed = [c for c in out["checks"] if c == ("sealed.content", "pass")]
-    # Every result of the demo: T2026-001's 87 current and the one corrected, T2026-005's 27,
-    # T2026-006's 36 (the cross-check, tests/test_demo_cross_check.py).
-    assert len(passed) == 88 + 27 + 36
+    # Every result of the demo: T2026-001's 87 current, the one the office corrected and the
+    # one an upheld objection corrected (docs/objections.md), T2026-005's 27, T2026-006's 36
+    # (the cross-check, tests/test_demo_cross_check.py).
+    assert len(passed) == 88 + 1 + 27 + 36
     assert ("sealed.withdrawn", "pass") not in out["checks"]  # penalties are not listed here

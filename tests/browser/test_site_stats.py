@@ -48,11 +48,11 @@ def test_the_statistics_page_charts_and_downloads(
             assert chart["label"].startswith(chart["title"] + "：")
             assert chart["bars"] >= 1
             assert chart["width"] <= 390
-        # The demo publishes one task report 2 working days late and one on time (docs/demo.md):
-        # the chart says 50.0%, the table gives the counts.
+        # The demo publishes one task report 2 working days late (T2026-001) and two on time
+        # (T2026-005, T2026-006; docs/demo.md): the chart says 66.7%, the table the counts.
         timely = next(c for c in charts if c["title"] == "2026 年度按时公开率")
-        assert "抽查报告 50.0%" in timely["label"]
-        assert page.evaluate(_ROW, "抽查报告") == [["抽查报告", "2", "1", "50.0%", "2"]]
+        assert "抽查报告 66.7%" in timely["label"]
+        assert page.evaluate(_ROW, "抽查报告") == [["抽查报告", "3", "2", "66.7%", "2"]]
         csv = page.evaluate(_FETCH, "statistics.csv")
         assert csv["status"] == 200 and csv["head"] == [0xEF, 0xBB, 0xBF]
         xlsx = page.evaluate(_FETCH, "statistics.xlsx")

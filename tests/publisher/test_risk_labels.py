@@ -42,7 +42,7 @@ def test_the_site_names_the_classes_as_the_item_list_does(tmp_path: Path) -> Non
             assert f"{places.region(region)} · {HENAN[risk]}（{risk}类）" in html.unescape(text)
             shown += 1
     assert shown
-    pages = target_pages(model, collect(model))
+    pages = {t: page.body for t, page in target_pages(model, collect(model)).items()}
     drawn = [p for p in pages.values() if "分层代码" in p]
     assert drawn and all(re.search(r"(低|中|中高|高)（[ABCD]类）", p) for p in drawn)
     assert not any(re.search(r"(低|一般|较高|高)风险（[ABCD]类）", p) for p in pages.values())

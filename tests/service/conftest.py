@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import func, select
 
 from lottery.demo.synthetic import Registries
 from lottery.registry_io.layouts import ItemRow
@@ -123,5 +124,9 @@ def service(
     data = base if sqlite else base[1]
     shutil.copytree(data / "data", settings.data_dir, dirs_exist_ok=True)
     svc = Lifecycle.open(settings)
+    with svc.session() as s:
+        loaded = s.exec(select(func.count()).select_from(OrgUnit)).one() > 0
+    if not loaded:  # a module's own ``database_url`` (an empty file): load as before
+        load_registries(svc, lc.small_registries())
     yield svc
     svc.engine.dispose()

@@ -75,6 +75,7 @@ ACTIONS_ZH: dict[str, str] = {
     "report.target-edit": "修改单户抽查报告",
     "objection.record": "登记异议",
     "objection.decide": "处理异议并公开处理结果",
+    "plan.publish": "公开年度抽查计划",
     "result.publish-held": "公开时发布已审核的检查结果",
 }
 
@@ -155,6 +156,8 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "results_void": "作废的检查结果（编号）",
     "result_notice": "检查结果告知书",
     "purpose": "用途",
+    "year": "年度",
+    "entries": "计划条目数",
 }
 
 # Values that are codes, by key: shown by their Chinese name (other values as they are).
