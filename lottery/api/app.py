@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.routing import BaseRoute
 
 from lottery.service.drand_client import DrandClient
 from lottery.service.lifecycle import Lifecycle
@@ -62,6 +64,23 @@ ROUTERS = (
     site.router,
     public.router,
 )
+
+
+@cache
+def _routes() -> tuple[BaseRoute, ...]:
+    """Every route of the app, built once per process and shared by every app it creates.
+
+    FastAPI analyses a route's signature (dependencies, parameters, body models) when the route
+    is first matched, and keeps the result on the router that includes it: about a second for
+    our routes, paid again by every new app. ``lottery serve`` makes one app; the suite makes
+    hundreds (one a test), so they share the included routers, which hold no per-app state
+    (the service, settings and clock are read from ``request.app.state``). Every route carries
+    the app-wide guard against unsafe characters in JSON bodies (docs/security.md).
+    """
+    shared = APIRouter(dependencies=[Depends(refuse_unsafe_json)])
+    for router in (*ROUTERS, console.router, api_docs.router):
+        shared.include_router(router)
+    return tuple(shared.routes)
 
 
 def utc_now() -> datetime:
@@ -128,11 +147,8 @@ def create_app(
     app.state.fetch_drand = drand.fetch_for
     app.state.scheduler = None
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router)
-    app.include_router(console.router)
+    app.router.routes.extend(_routes())
     console.install(app)  # the console's redirects and Chinese refusal pages
-    app.include_router(api_docs.router)
     # CSP, nosniff, no-referrer, no framing on every response (docs/security.md).
     app.add_middleware(SecurityHeaders)
     return app
