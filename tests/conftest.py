@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,6 +22,9 @@ from sqlalchemy.engine import make_url
 
 from tests.service.conftest import make_loaded
 from tests.storage.conftest import fresh_postgres, migrate
+
+if TYPE_CHECKING:
+    from lottery.core.audit import AuditReport
 
 # A plugin, not an import: pytest must load it itself to rewrite its asserts.
 pytest_plugins = ["tests.suite_guard"]
@@ -168,3 +172,23 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
         build_site(result.export, out / "site", work=out / "build", office=demo_office())
         done.touch()
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_audit(demo_city: Path) -> AuditReport:
+    """The checks of ``lottery verify`` on the demo city's export (its office keys, its log
+    origin, the built-in holiday calendars), once per test process."""
+    from lottery.core.audit import audit_export
+    from lottery.core.note import NoteVerifier
+    from lottery.export.holidays import builtin_years
+    from lottery.export.read import file_getter
+
+    export = demo_city / "export"
+    keys = (export / "keys" / "office.vkey").read_text("utf-8").split()
+    origin = (export / "checkpoint").read_bytes().split(b"\n", 1)[0].decode()
+    return audit_export(
+        file_getter(export),
+        [NoteVerifier.from_vkey(k) for k in keys],
+        origin=origin,
+        calendar_years=builtin_years(),
+    )

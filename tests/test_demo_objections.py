@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lottery.core.audit import audit_export
-from lottery.core.note import NoteVerifier
+from lottery.core.audit import AuditReport
 from lottery.demo.objections import (
     CORRECTION_REASON,
     DISMISSAL_REASON,
@@ -15,20 +14,12 @@ from lottery.demo.objections import (
     OBJECTION_UPHELD,
     TASK,
 )
-from lottery.export.holidays import builtin_years
-from lottery.export.read import file_getter
 
 
-def test_one_upheld_one_dismissed_verified_and_shown(demo_city: Path) -> None:
-    export = demo_city / "export"
-    key = (export / "keys" / "office.vkey").read_text("utf-8").split()
-    origin = (export / "checkpoint").read_bytes().split(b"\n", 1)[0].decode()
-    report = audit_export(
-        file_getter(export),
-        [NoteVerifier.from_vkey(k) for k in key],
-        origin=origin,
-        calendar_years=builtin_years(),
-    )
+def test_one_upheld_one_dismissed_verified_and_shown(
+    demo_city: Path, demo_audit: AuditReport
+) -> None:
+    export, report = demo_city / "export", demo_audit
     assert report.ok, report.failures
     checks = {c.name: c.detail for c in report.checks}
     assert checks["objection.references"] == "2 objection references verify"

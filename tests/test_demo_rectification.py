@@ -9,23 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lottery.core.audit import audit_export
-from lottery.core.note import NoteVerifier
+from lottery.core.audit import AuditReport
 from lottery.demo.rectification import DUE, RECHECKED, REQUIREMENTS, TASK
-from lottery.export.holidays import builtin_years
-from lottery.export.read import file_getter
 
 
-def test_the_demo_task_has_an_order_and_its_recheck(demo_city: Path) -> None:
-    export = demo_city / "export"
-    key = (export / "keys" / "office.vkey").read_text("utf-8").split()
-    origin = (export / "checkpoint").read_bytes().split(b"\n", 1)[0].decode()
-    report = audit_export(
-        file_getter(export),
-        [NoteVerifier.from_vkey(k) for k in key],
-        origin=origin,
-        calendar_years=builtin_years(),
-    )
+def test_the_demo_task_has_an_order_and_its_recheck(
+    demo_city: Path, demo_audit: AuditReport
+) -> None:
+    export, report = demo_city / "export", demo_audit
     assert report.ok, report.failures
     orders = [r for r in report.records if r.type == "rectification-order"]
     checks = [r for r in report.records if r.type == "rectification-check"]

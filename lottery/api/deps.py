@@ -20,7 +20,9 @@ from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lottery.service import users
+from lottery.service.exchange import ExchangeService
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.objections import ObjectionService
 from lottery.service.roles import Perm
 from lottery.service.site_publishing import SitePublisher
 from lottery.service.users import (
@@ -174,3 +176,14 @@ def site_publisher(request: Request, service: ServiceDep) -> SitePublisher | Non
         site: SitePublisher = scheduler.site
         return site
     return SitePublisher.from_settings(request.app.state.settings, service, request.app.state.clock)
+
+
+def objection_service(request: Request, service: ServiceDep) -> ObjectionService:
+    """The objection service with the office's period (``LOTTERY_OBJECTION_WORKDAYS``)."""
+    days = request.app.state.settings.objection_workdays
+    return ObjectionService(service.engine, service.log, days)
+
+
+def exchange_service(request: Request, service: ServiceDep) -> ExchangeService:
+    """The platform exchange with the office's name (``LOTTERY_OFFICE_NAME``)."""
+    return ExchangeService(service.engine, service.log, str(request.app.state.settings.office_name))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from lottery.core.records import Record
-from lottery.service.registries import ImportCheck, ImportResult
+from lottery.service.registries import ImportCheck, ImportRejected, ImportResult
 from lottery.service.roles import Role
 from lottery.storage.models import AuditEvent, Task, User
 
@@ -20,6 +21,11 @@ class ErrorBody(BaseModel):
     error: str | None = None
 
 
+# The media types of the CSV and XLSX files the API and the console hand out.
+SPREADSHEET_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in [
@@ -271,3 +277,15 @@ class ImportRejectedBody(BaseModel):
     detail: str
     error: str = "ImportRejected"
     rows: list[ImportRowError]
+
+
+def rejected_import(exc: ImportRejected) -> JSONResponse:
+    """The 422 answer to a rejected import or plan file: its message and its bad rows."""
+    rows = [
+        ImportRowError(
+            row=e.row_number, column=e.column, value=e.value, code=e.code, message=e.message
+        )
+        for e in exc.errors
+    ]
+    body = ImportRejectedBody(detail=str(exc), rows=rows)
+    return JSONResponse(body.model_dump(), status_code=422)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +36,15 @@ Actor = Annotated[
 def utc_now() -> datetime:
     """The wall clock (tests replace this function)."""
     return datetime.now(UTC)
+
+
+def parse_day(text: str, field: str) -> date:
+    """The day ``text`` (YYYY-MM-DD) of the option ``field`` (its Chinese name and the option,
+    e.g. ``收到日期（--received）``), or a refusal in Chinese naming it."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{field}：须是 YYYY-MM-DD 格式的日期，填写的是 {text!r}") from None
 
 
 def actor_name(actor: str | None) -> str:

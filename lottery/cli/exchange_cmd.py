@@ -4,7 +4,6 @@ docs/exchange.md)."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,16 @@ import typer
 
 from lottery.core.errors import InputError
 
-from .common import Actor, DataDir, actor_name, output_file, service_at, settings_for, utc_now
+from .common import (
+    Actor,
+    DataDir,
+    actor_name,
+    output_file,
+    parse_day,
+    service_at,
+    settings_for,
+    utc_now,
+)
 
 exchange_app = typer.Typer(
     help="Exports for the national platforms (双随机 platform, credit publicity system).",
@@ -62,12 +70,7 @@ def sent(
     """Mark an export as sent (报送) on a day."""
     from lottery.service.exchange import ExchangeService
 
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise InputError(
-            f"报送日期（--date）：须是 YYYY-MM-DD 格式的日期，填写的是 {on!r}"
-        ) from None
+    day = parse_day(on, "报送日期（--date）")
     with service_at(data_dir) as service:
         office = settings_for(data_dir).office_name
         row = ExchangeService(service.engine, service.log, office).mark_sent(

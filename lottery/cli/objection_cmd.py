@@ -4,15 +4,12 @@ records (:mod:`lottery.service.objections`, docs/objections.md)."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lottery.core.errors import InputError
-
-from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
+from .common import Actor, DataDir, actor_name, parse_day, service_at, settings_for, utc_now
 
 if TYPE_CHECKING:
     from lottery.service.lifecycle import Lifecycle
@@ -41,12 +38,7 @@ def record(
     actor: Actor = None,
 ) -> None:
     """Record an objection to a published result (publishes nothing yet)."""
-    try:
-        day = date.fromisoformat(received)
-    except ValueError:
-        raise InputError(
-            f"收到日期（--received）：须是 YYYY-MM-DD 格式的日期，填写的是 {received!r}"
-        ) from None
+    day = parse_day(received, "收到日期（--received）")
     with service_at(data_dir) as service:
         objections = _service(service, data_dir)
         row = objections.record(result, day, text, utc_now(), actor=actor_name(actor))

@@ -4,15 +4,16 @@ published results and their re-checks (复查), approved by a different ``--acto
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lottery.core.errors import InputError
+from .common import Actor, DataDir, actor_name, parse_day, service_at, utc_now
 
-from .common import Actor, DataDir, actor_name, service_at, utc_now
+if TYPE_CHECKING:
+    from lottery.service.lifecycle import Lifecycle
+    from lottery.service.rectifications import RectificationService
 
 rect_app = typer.Typer(
     help="Rectification: order it on a published result, record and approve its re-check.",
@@ -22,11 +23,10 @@ _STATUS_ZH = {"none": "未录入", "entered": "待审核"}
 RowId = Annotated[int, typer.Argument(help="Rectification order number (see list).", min=1)]
 
 
-def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field}：须是 YYYY-MM-DD 格式的日期，填写的是 {text!r}") from None
+def _service(service: Lifecycle) -> RectificationService:
+    from lottery.service.rectifications import RectificationService
+
+    return RectificationService(service.engine, service.log)
 
 
 @rect_app.command("order")
@@ -38,11 +38,9 @@ def order(
     actor: Actor = None,
 ) -> None:
     """Order rectification on a published result with findings (publishes the order)."""
-    from lottery.service.rectifications import RectificationService
-
-    due_date = _date(due, "整改期限（--due）")
+    due_date = parse_day(due, "整改期限（--due）")
     with service_at(data_dir) as service:
-        rect = RectificationService(service.engine, service.log)
+        rect = _service(service)
         record = rect.order(result, requirements, due_date, utc_now(), actor=actor_name(actor))
     typer.echo(f"rectification-order {record.id} published: {record.body['target']} by {due}")
 
@@ -60,11 +58,9 @@ def check(
     actor: Actor = None,
 ) -> None:
     """Enter the re-check of an open order (approved later by another person)."""
-    from lottery.service.rectifications import RectificationService
-
-    day = _date(on, "复查日期（--date）")
+    day = parse_day(on, "复查日期（--date）")
     with service_at(data_dir) as service:
-        rect = RectificationService(service.engine, service.log)
+        rect = _service(service)
         rect.enter_check(number, day, inspector, outcome, note, utc_now(), actor=actor_name(actor))
     typer.echo(f"rectification {number}: re-check entered, waiting for another person's approval")
 
@@ -72,10 +68,8 @@ def check(
 @rect_app.command("approve")
 def approve(number: RowId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
     """Approve the entered re-check and publish it (not by who entered it)."""
-    from lottery.service.rectifications import RectificationService
-
     with service_at(data_dir) as service:
-        rect = RectificationService(service.engine, service.log)
+        rect = _service(service)
         record = rect.approve_check(number, utc_now(), reviewer=actor_name(actor))
     typer.echo(f"rectification-check {record.id} published: {record.body['outcome']}")
 
@@ -89,10 +83,8 @@ def withdraw(
     actor: Actor = None,
 ) -> None:
     """Withdraw an order's requirements or a re-check's note (its sealed blob is deleted)."""
-    from lottery.service.rectifications import RectificationService
-
     with service_at(data_dir) as service:
-        rect = RectificationService(service.engine, service.log)
+        rect = _service(service)
         done = rect.withdraw(record, reason, utc_now(), actor=actor_name(actor), ground=ground)
     typer.echo(f"rectification-withdrawal {done.id} published: the sealed content is deleted")
 
@@ -100,11 +92,10 @@ def withdraw(
 @rect_app.command("list")
 def list_(data_dir: DataDir = Path("data")) -> None:
     """Open orders (not re-checked yet), the earliest due first; overdue ones flagged."""
-    from lottery.service.rectifications import RectificationService
     from lottery.service.result_entry import local_date
 
     with service_at(data_dir) as service:
-        rect = RectificationService(service.engine, service.log)
+        rect = _service(service)
         rows = rect.open_orders(local_date(utc_now()))
     for o in rows:
         flag = "已逾期" if o.overdue else f"剩余 {o.days_left} 天"

@@ -50,8 +50,9 @@ def publish_record(
 ) -> Record:
     """Sign a record of ``kind`` and append it to the log in the caller's transaction.
 
-    Shared by the calendar, results and penalties services. ``step`` makes the record one per
-    task in the database itself (the task report uses ``report``).
+    Shared by the services that publish (calendar, results, penalties, plans, registries and
+    others). ``step`` makes the record one per task in the database itself (the task report
+    uses ``report``).
 
     Raises:
         EncodingError: when the fields do not match the type's schema.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from lottery.storage.engine import new_session
 from lottery.storage.models import ExchangeExport
@@ -81,6 +81,13 @@ def render(table: Table, file_type: str) -> bytes:
 def file_name(row: ExchangeExport) -> str:
     """The file's name: ``exchange-<format>-<kind>-<year>-<id>.<type>`` (ASCII)."""
     return f"exchange-{row.format}-{row.kind}-{row.year}-{row.id}.{row.file_type}"
+
+
+def _row(session: Session, export_id: int) -> ExchangeExport:
+    row = session.get(ExchangeExport, export_id)
+    if row is None:
+        raise ExchangeNotFound(f"没有编号为 {export_id} 的导出记录")
+    return row
 
 
 class ExchangeService:
@@ -161,9 +168,7 @@ class ExchangeService:
         if day > local_date(now):
             raise ExchangeError(f"报送日期（date）{day.isoformat()} 晚于今天")
         with new_session(self.engine) as session, session.begin():
-            row = session.get(ExchangeExport, export_id)
-            if row is None:
-                raise ExchangeNotFound(f"没有编号为 {export_id} 的导出记录")
+            row = _row(session, export_id)
             made = local_date(row.made_at)
             if day < made:
                 raise ExchangeError(
@@ -192,10 +197,7 @@ class ExchangeService:
             ExchangeNotFound: when there is none.
         """
         with new_session(self.engine) as session:
-            row = session.get(ExchangeExport, export_id)
-        if row is None:
-            raise ExchangeNotFound(f"没有编号为 {export_id} 的导出记录")
-        return row
+            return _row(session, export_id)
 
     def list_exports(self) -> list[ExchangeExport]:
         """Every export, newest first."""

@@ -36,7 +36,7 @@ from .audit_trail import record_audit
 from .calendar import calendar_in, load_record, publish_record
 from .log import PublicLog
 from .org_scope import require_task
-from .result_entry import ResultError, ResultNotFound, ReviewError, local_date
+from .result_entry import ResultError, ResultNotFound, ReviewError, local_date, published_result
 from .result_entry import refuse_author as _refuse_author
 
 MAX_TEXT = 10_000
@@ -112,10 +112,8 @@ class ObjectionService:
             raise ObjectionError("收到日期（received）：不能晚于今天")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)
-            result = session.exec(
-                select(InspectionResult).where(InspectionResult.record_id == result_record)
-            ).one_or_none()
-            if result is None or result.status not in ("published", "superseded"):
+            result = published_result(session, result_record)
+            if result is None:
                 raise ObjectionNotFound(
                     f"检查结果（result）：{result_record[:16]} 不是已公开的检查结果"
                 )
@@ -201,18 +199,8 @@ class ObjectionService:
                 reviewer, row.recorded_by, ReviewError, f"objection {objection_id} was recorded"
             )
             if outcome == "upheld":
-                fixed = session.exec(
-                    select(InspectionResult).where(InspectionResult.record_id == correction)
-                ).one_or_none()
-                if (
-                    fixed is None
-                    or fixed.record_id is None
-                    or fixed.status
-                    not in (
-                        "published",
-                        "superseded",
-                    )
-                ):
+                fixed = published_result(session, correction or "")
+                if fixed is None:
                     raise ObjectionError(
                         f"更正记录（correction）：{(correction or '')[:16]} 不是已公开的检查结果"
                     )

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from lottery.core import uscc
 from lottery.core.deadline_audit import WITHDRAWAL_WORKDAYS
@@ -146,6 +146,13 @@ def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object
     return fields | _double_publicity(entry)
 
 
+def _row(session: Session, penalty_id: int) -> Penalty:
+    row = session.get(Penalty, penalty_id)
+    if row is None:
+        raise PenaltyNotFound(f"no penalty {penalty_id}")
+    return row
+
+
 class PenaltyService:
     """Entering, approving, publishing and withdrawing penalty decisions."""
 
@@ -221,9 +228,7 @@ class PenaltyService:
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
-            row = session.get(Penalty, penalty_id)
-            if row is None:
-                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            row = _row(session, penalty_id)
             require_target(session, reviewer, row.target)
             if row.status != "entered":
                 raise PenaltyError(f"penalty {row.decision} is {row.status}, not waiting")
@@ -299,9 +304,7 @@ class PenaltyService:
             raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
-            row = session.get(Penalty, penalty_id)
-            if row is None:
-                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            row = _row(session, penalty_id)
             require_target(session, actor, row.target)
             if row.status != "published" or row.record_id is None:
                 raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
@@ -372,9 +375,7 @@ class PenaltyService:
         if revoked > local_date(now):
             raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
         with new_session(self.engine) as session, session.begin():
-            row = session.get(Penalty, penalty_id)
-            if row is None:
-                raise PenaltyNotFound(f"no penalty {penalty_id}")
+            row = _row(session, penalty_id)
             require_target(session, actor, row.target)
             if row.status != "published":
                 raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot note")
@@ -434,10 +435,7 @@ class PenaltyService:
             PenaltyNotFound: when there is none.
         """
         with new_session(self.engine) as session:
-            row = session.get(Penalty, penalty_id)
-        if row is None:
-            raise PenaltyNotFound(f"no penalty {penalty_id}")
-        return row
+            return _row(session, penalty_id)
 
     def list_penalties(self, status: str | None = None) -> list[Penalty]:
         """Every penalty (or those with ``status``: entered, published, withdrawn), newest

@@ -23,12 +23,13 @@ from sqlmodel import Session, col, select
 
 from lottery import registry_io as rio
 from lottery.core.errors import InputError
-from lottery.core.records import Record, make_record, open_record
+from lottery.core.records import Record
 from lottery.registry_io.cells import QUARTER_NAMES, fmt_ratio
 from lottery.registry_io.layouts import PLAN, PlanEntryRow
 from lottery.storage.models import ItemListVersion, PlanVersion, Task
 
 from .audit_trail import record_audit
+from .calendar import publish_record
 from .lifecycle import Lifecycle
 from .org_scope import require_whole_office
 from .plan_refs import latest_plan as _latest
@@ -112,6 +113,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+# The largest plan file the API and the console accept (a plan has at most a few thousand
+# entries; the file is read whole).
+MAX_PLAN_BYTES = 5 * 1024 * 1024
 
 
 def read_plan_file(
@@ -240,9 +246,7 @@ def publish_plan(
             "reason": reason,
             "entries": entries,
         }
-        note = make_record("plan", lc.log.origin, now, fields, [lc.log.signer])
-        lc.log.append(session, note)
-        record = open_record(note, [lc.log.verifier], log=lc.log.origin)
+        record = publish_record(lc.log, session, "plan", fields, now)
         session.add(
             PlanVersion(
                 year=year,

@@ -28,7 +28,6 @@ from lottery.core.records import NO_PROBLEM, RECHECK_OUTCOMES, Record
 from lottery.core.sealed import SALT_BYTES, seal
 from lottery.storage.engine import new_session
 from lottery.storage.models import (
-    InspectionResult,
     Rectification,
 )
 
@@ -37,7 +36,14 @@ from .calendar import load_sealed, publish_record
 from .inspector_checks import inspector_problem
 from .log import PublicLog
 from .org_scope import require_task
-from .result_entry import NotAssigned, ResultError, ResultNotFound, ReviewError, local_date
+from .result_entry import (
+    NotAssigned,
+    ResultError,
+    ResultNotFound,
+    ReviewError,
+    local_date,
+    published_result,
+)
 from .result_entry import refuse_author as _refuse_author
 from .sealed_withdrawal import withdraw_sealed
 
@@ -129,10 +135,8 @@ class RectificationService:
             )
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no two open orders
-            result = session.exec(
-                select(InspectionResult).where(InspectionResult.record_id == result_record)
-            ).one_or_none()
-            if result is None or result.status != "published":
+            result = published_result(session, result_record, current=True)
+            if result is None:
                 raise RectificationNotFound(
                     f"检查结果（result）：{result_record[:16]} 不是现行有效的已公开检查结果"
                 )

@@ -39,7 +39,7 @@ from sqlmodel import Session
 from lottery import registry_io as rio
 from lottery.core.canonical import sha256_hex
 from lottery.core.errors import InputError
-from lottery.core.records import Record, make_record, open_record
+from lottery.core.records import Record
 from lottery.core.risk_rules import RiskRules, rules_or_none
 from lottery.registry_io.cells import fmt_enum, fmt_ratio
 from lottery.registry_io.layouts import (
@@ -63,6 +63,7 @@ from lottery.storage.models import (
 
 from . import maintained
 from .audit_trail import record_audit
+from .calendar import publish_record
 from .integrity import stored
 from .item_list import ItemListDiff, diff_items
 from .lifecycle import Lifecycle
@@ -686,9 +687,7 @@ def _publish_items(
     }
     if not risk_rules.empty:
         fields["risk_rules"] = risk_rules.to_json()
-    note = make_record("item-list", lc.log.origin, now, fields, [lc.log.signer])
-    lc.log.append(session, note)
-    record = open_record(note, [lc.log.verifier], log=lc.log.origin)
+    record = publish_record(lc.log, session, "item-list", fields, now)
     session.add(
         ItemListVersion(
             version=version,

@@ -28,7 +28,7 @@ from lottery import registry_io as rio
 from lottery.core.canonical import canonical_json, format_time, sha256_hex
 from lottery.core.errors import InputError
 from lottery.core.pool_membership import SNAPSHOT_FIELDS as PUBLIC_SNAPSHOT_FIELDS
-from lottery.core.records import Record, make_record, open_record
+from lottery.core.records import Record, open_record
 from lottery.registry_io.layouts import (
     ConflictRow,
     HistoryRow,
@@ -48,6 +48,7 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
+from .calendar import publish_record
 from .log import PublicLog
 from .org_scope import require_whole_office
 from .risk_policy import current_rules, effective_class
@@ -310,9 +311,7 @@ def publish_snapshot_in(
         return last, False
     log.put_blob(session, blob)
     fields = {"registry": registry, "blob": digest, "rows": count, "as_of": format_time(now)}
-    note = make_record("registry-snapshot", log.origin, now, fields, [log.signer])
-    log.append(session, note)
-    record = open_record(note, [log.verifier], log=log.origin)
+    record = publish_record(log, session, "registry-snapshot", fields, now)
     record_audit(
         session,
         now,

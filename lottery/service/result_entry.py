@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from lottery.core.canonical import parse_time
 from lottery.core.errors import InputError
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import CHECK_METHODS, NO_PROBLEM, PENDING, RESULT_CATEGORIES
-from lottery.storage.models import SealedOutcome, Task
+from lottery.storage.models import InspectionResult, SealedOutcome, Task
 
 from .audit_trail import record_audit
 from .inspector_checks import inspector_problem
@@ -91,6 +91,18 @@ def refuse_author(
     someone other than who entered or drafted them. ``then`` says :data:`DIFFERENT_REVIEWER`."""
     if not reviewer.strip() or same_person(reviewer, author):
         raise error(f"{what} by {author}: {then}")
+
+
+def published_result(
+    session: Session, record_id: str, *, current: bool = False
+) -> InspectionResult | None:
+    """The inspection result published as the record ``record_id``, in force or superseded by
+    a correction (``current``: in force only); None when there is none."""
+    row = session.exec(
+        select(InspectionResult).where(InspectionResult.record_id == record_id)
+    ).one_or_none()
+    wanted = ("published",) if current else ("published", "superseded")
+    return row if row is not None and row.status in wanted else None
 
 
 @dataclass(frozen=True)

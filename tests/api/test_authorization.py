@@ -16,7 +16,6 @@ the invariants that must never change whatever the table says (R6 and the audito
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import AuditEvent
 from tests import lifecycle as lc
 from tests.api.conftest import SIGNATURE, T_DRAW, Clock, task_definition, token
+from tests.storage.conftest import sqlite_database_url
 
 ROLES = ("admin", "planner", "inspector", "reviewer", "auditor")
 ANONYMOUS = "anonymous"
@@ -291,6 +291,6 @@ def test_only_admin_planner_and_inspector_ever_read_a_sealed_outcome(
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Authorization does not depend on the database: SQLite only, to keep the suite fast."""
-    yield f"sqlite:///{tmp_path / 'lottery.db'}"
+    return sqlite_database_url(request, tmp_path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,13 @@ from tests.api.conftest import Clock, token
 from tests.api.test_console import _csrf
 from tests.api.test_console import login as _login
 from tests.service.test_exchange import T_EXPORT, published  # noqa: F401 - fixture
+from tests.storage.conftest import sqlite_database_url
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'lottery.db'}"
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite only (see the module's docstring)."""
+    return sqlite_database_url(request, tmp_path)
 
 
 def test_export_download_sent_mark_and_console(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy.engine import make_url
-from sqlmodel import func, select
 
 from lottery.demo.synthetic import Registries
 from lottery.registry_io.layouts import ItemRow
@@ -117,16 +117,40 @@ def service(
     every test, so it is made once per test process (``_loaded_*`` in tests/conftest.py) and
     copied: ``database_url`` copies the database (a file copy, or PostgreSQL's ``CREATE
     DATABASE ... TEMPLATE``), this copies the data directory holding the office key that
-    signed its item list.
+    signed its item list. A module with its own ``database_url`` gives it
+    ``tests.storage.conftest.sqlite_database_url`` (an empty database would stay empty).
     """
     sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
     base = request.getfixturevalue("_loaded_sqlite" if sqlite else "_loaded_postgres")
     data = base if sqlite else base[1]
     shutil.copytree(data / "data", settings.data_dir, dirs_exist_ok=True)
     svc = Lifecycle.open(settings)
-    with svc.session() as s:
-        loaded = s.exec(select(func.count()).select_from(OrgUnit)).one() > 0
-    if not loaded:  # a module's own ``database_url`` (an empty file): load as before
-        load_registries(svc, lc.small_registries())
     yield svc
     svc.engine.dispose()
+
+
+CliRun = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> CliRun:
+    """``run(module, at, *args)``: ``lottery *args --data-dir …`` in-process on the test's
+    service, with ``module``'s clock (``utc_now``) at ``at``; its exit code, stdout and stderr."""
+    from lottery.cli import main
+
+    monkeypatch.setenv("LOTTERY_DATABASE_URL", settings.url)
+    monkeypatch.setenv("LOTTERY_LOG_ORIGIN", lc.LOG)
+
+    def run(module: ModuleType, at: datetime, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(module, "utc_now", lambda: at)
+        try:
+            main([*args, "--data-dir", str(settings.data_dir)])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

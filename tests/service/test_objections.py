@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from lottery.cli import main, objection_cmd
+from lottery.cli import objection_cmd
 from lottery.core.audit import audit_export
 from lottery.core.outcome import Outcome
 from lottery.export.holidays import builtin_years
@@ -18,12 +18,12 @@ from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.objections import ObjectionError, ObjectionNotFound, ObjectionService
 from lottery.service.results import ResultsService, ReviewError
-from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Objection
 from publisher.model import load_model
 from publisher.result_pages import result_pages
 from publisher.target_pages import collect, target_pages
 from tests import lifecycle as lc
+from tests.service.conftest import CliRun
 from tests.service.results_builder import REVIEWER, disclosed_task, entry, publish
 
 TASK = "T2026-001"
@@ -164,27 +164,13 @@ T_LATE = datetime(2026, 4, 13, 2, 0, tzinfo=UTC)
 
 
 def test_the_command_line_records_decides_and_lists(
-    service: Lifecycle,
-    outcome: Outcome,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    service: Lifecycle, outcome: Outcome, run_cli: CliRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = publish(service, entry(outcome, 0), T_PUBLISH)
-    monkeypatch.setenv("LOTTERY_DATABASE_URL", settings.url)
-    monkeypatch.setenv("LOTTERY_LOG_ORIGIN", lc.LOG)
     monkeypatch.setenv("LOTTERY_OBJECTION_WORKDAYS", "3")  # the office's own period
-    dd = ["--data-dir", str(settings.data_dir)]
 
     def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(objection_cmd, "utc_now", lambda: T_DECIDE)
-        try:
-            main(["objection", *args, *dd])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(objection_cmd, T_DECIDE, "objection", *args)
 
     record = ["record", result, "--text", "异议", "--actor", "zhao"]
     code, _, err = run(*record, "--received", "2026-4-8")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from lottery.cli import main, rectification_cmd
+from lottery.cli import rectification_cmd
 from lottery.core.audit import audit_export
 from lottery.core.outcome import Outcome
 from lottery.export.holidays import builtin_years
@@ -25,11 +25,11 @@ from lottery.service.results import (
     NotAssigned,
     ReviewError,
 )
-from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, Conflict, Inspector, Rectification
 from publisher.model import load_model
 from publisher.result_pages import result_pages
 from tests import lifecycle as lc
+from tests.service.conftest import CliRun
 from tests.service.results_builder import disclosed_task, entry, publish
 
 TASK = "T2026-001"
@@ -231,26 +231,12 @@ def test_recheck_refusals(service: Lifecycle, rect: RectificationService, outcom
 
 
 def test_the_command_line_orders_rechecks_and_lists(
-    service: Lifecycle,
-    outcome: Outcome,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    service: Lifecycle, outcome: Outcome, run_cli: CliRun
 ) -> None:
     result = _publish(service, outcome, 0, ["发现问题已责令改正"])
-    monkeypatch.setenv("LOTTERY_DATABASE_URL", settings.url)
-    monkeypatch.setenv("LOTTERY_LOG_ORIGIN", lc.LOG)
-    dd = ["--data-dir", str(settings.data_dir)]
 
     def run(at: datetime, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(rectification_cmd, "utc_now", lambda: at)
-        try:
-            main(["rectification", *args, *dd])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(rectification_cmd, at, "rectification", *args)
 
     code, _, err = run(T_ORDER, "order", result, "--requirements", "清理", "--due", "2026-4-20")
     assert code != 0 and "整改期限（--due）" in err and len(err.strip().splitlines()) == 1

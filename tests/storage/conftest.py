@@ -92,6 +92,22 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
+def sqlite_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The SQLite side of ``database_url``: a copy of the migrated template in ``tmp_path`` (of
+    the loaded one for a test of the standard ``service`` fixture).
+
+    A module whose tests do not depend on the database overrides ``database_url`` with this,
+    to run on SQLite only.
+    """
+    path = tmp_path / "lottery.db"
+    if "_service_template" in request.fixturenames:
+        source = request.getfixturevalue("_loaded_sqlite") / "lottery.db"
+    else:
+        source = request.getfixturevalue("_sqlite_template")
+    shutil.copyfile(source, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
@@ -101,17 +117,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     For a test of the standard ``service`` fixture (tests/service/conftest.py), the database
     holds that service's loaded state instead (its marker ``_service_template``).
     """
-    loaded = "_service_template" in request.fixturenames
     if request.param == "sqlite":
-        path = tmp_path / "lottery.db"
-        if loaded:
-            source = request.getfixturevalue("_loaded_sqlite") / "lottery.db"
-        else:
-            source = request.getfixturevalue("_sqlite_template")
-        shutil.copyfile(source, path)
-        yield f"sqlite:///{path}"
+        yield sqlite_database_url(request, tmp_path)
     else:
-        if loaded:
+        if "_service_template" in request.fixturenames:
             template = request.getfixturevalue("_loaded_postgres")[0]
         else:
             template = request.getfixturevalue("_postgres_template")

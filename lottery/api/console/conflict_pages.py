@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +21,7 @@ from lottery.service.registry_browse import PAGE_SIZE
 from lottery.service.roles import Perm
 
 from .browse_pages import page_number, pager
-from .render import page
+from .render import page, redirect_done
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -80,8 +79,7 @@ def conflict_list(
 
 
 def _done(kind: str, inspector: str, target: str) -> RedirectResponse:
-    query = urlencode({"done": kind, "inspector": inspector, "target": target})
-    return RedirectResponse(f"/console/conflicts?{query}", status_code=303)
+    return redirect_done("/console/conflicts", done=kind, inspector=inspector, target=target)
 
 
 @router.post("/conflicts", response_model=None)

@@ -9,34 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, exchange_service
+from lottery.api.schemas import SPREADSHEET_MEDIA
 from lottery.service.exchange import ExchangeError, ExchangeService
-from lottery.service.exchange_layouts import FORMAT_ZH, KIND_ZH
-from lottery.service.lifecycle import Lifecycle
+from lottery.service.exchange_layouts import FORMAT_ZH, HEADERS, KIND_ZH
 from lottery.service.results import local_date
 from lottery.service.roles import Perm
 
 from . import words
-from .render import page, refusal_status
+from .render import page, redirect_done, refusal_status
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-CHOICES = (
-    ("national", "tasks"),
-    ("national", "picks"),
-    ("national", "results"),
-    ("credit", "results"),
-)
 
 
 def _year(text: str) -> int:
@@ -56,10 +45,6 @@ def _sent_args(export_id: str, sent_on: str) -> tuple[int, date]:
         ) from None
 
 
-def _service(request: Request, service: Lifecycle) -> ExchangeService:
-    return ExchangeService(service.engine, service.log, str(request.app.state.settings.office_name))
-
-
 def _page(
     user: ConsoleUser,
     exchange: ExchangeService,
@@ -77,7 +62,7 @@ def _page(
         done=done,
         error=error,
         exports=exchange.list_exports(),
-        choices=[(f"{f}/{k}", f"{FORMAT_ZH[f]}：{KIND_ZH[k]}") for f, k in CHOICES],
+        choices=[(f"{f}/{k}", f"{FORMAT_ZH[f]}：{KIND_ZH[k]}") for f, k in HEADERS],
         format_zh=FORMAT_ZH,
         kind_zh=KIND_ZH,
         year=today.year,
@@ -95,7 +80,7 @@ def exchange_list(
     message = ""
     if done.isascii() and done.isdigit() and len(done) < 19:
         message = f"导出 {int(done)} 已标记为已报送。"
-    return _page(user, _service(request, service), local_date(now), done=message)
+    return _page(user, exchange_service(request, service), local_date(now), done=message)
 
 
 @router.post("/exchange/export", response_model=None)
@@ -113,7 +98,7 @@ def exchange_export(
     """Make, log and download one export."""
     check_csrf(user, csrf)
     require(user, Perm.REPORT_WRITE)
-    exchange = _service(request, service)
+    exchange = exchange_service(request, service)
     fmt, _, kind = layout.partition("/")
     try:
         made = exchange.export(
@@ -123,7 +108,7 @@ def exchange_export(
         return _page(user, exchange, local_date(now), error=words.error_zh(exc), status=422)
     return Response(
         made.data,
-        media_type=MEDIA[made.row.file_type],
+        media_type=SPREADSHEET_MEDIA[made.row.file_type],
         headers={
             "Content-Disposition": f'attachment; filename="{made.filename}"',
             "Cache-Control": "no-store",
@@ -145,12 +130,11 @@ def exchange_sent(
     """Mark an export sent on a day."""
     check_csrf(user, csrf)
     require(user, Perm.REPORT_WRITE)
-    exchange = _service(request, service)
+    exchange = exchange_service(request, service)
     today = local_date(now)
     try:
         number, day = _sent_args(export_id, sent_on)
         row = exchange.mark_sent(number, day, now, actor=user.name, remote_addr=addr)
     except ExchangeError as exc:
         return _page(user, exchange, today, error=words.error_zh(exc), status=refusal_status(exc))
-    query = urlencode({"done": row.id})
-    return RedirectResponse(f"/console/exchange?{query}", status_code=303)
+    return redirect_done("/console/exchange", done=row.id)

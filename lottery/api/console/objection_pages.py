@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, objection_service
 from lottery.core.errors import LotteryError
 from lottery.service import org_scope
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.objections import OUTCOME_WORDS, ObjectionService
-from lottery.service.results import DIFFERENT_REVIEWER
+from lottery.service.objections import OUTCOME_WORDS
 from lottery.service.roles import Perm
 
 from . import words
-from .render import page, refusal_status
+from .render import page, redirect_done, refusal_status
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -32,18 +30,14 @@ DONE = {
     "record": "异议已登记（异议内容不公开），等待另一人处理。",
     "decide": "异议处理结果已公开。",
 }
-
-
-def _service(request: Request, service: Lifecycle) -> ObjectionService:
-    days = request.app.state.settings.objection_workdays
-    return ObjectionService(service.engine, service.log, days)
+OWN_RECORD = "异议须由登记人以外的另一人处理，您不能处理自己登记的异议，未作任何更改。"
 
 
 def _page(
     request: Request, user: ConsoleUser, service: Lifecycle, done: str = "", error: str = "",
     status: int = 200,
 ) -> HTMLResponse:  # fmt: skip
-    objections = _service(request, service)
+    objections = objection_service(request, service)
     rows = org_scope.rows_for(service, user.name, objections.listing(), lambda r: r.task)
     waiting = [r for r in rows if r.status == "received"]
     return page(
@@ -65,15 +59,12 @@ def _page(
 def _refused(
     request: Request, user: ConsoleUser, service: Lifecycle, exc: LotteryError
 ) -> HTMLResponse:
-    if DIFFERENT_REVIEWER in str(exc):
-        text = "异议须由登记人以外的另一人处理，您不能处理自己登记的异议，未作任何更改。"
-    else:
-        text = words.error_zh(exc)
+    text = words.own_record_zh(exc, OWN_RECORD)
     return _page(request, user, service, error=text, status=refusal_status(exc))
 
 
 def _done(kind: str) -> RedirectResponse:
-    return RedirectResponse(f"/console/objections?{urlencode({'done': kind})}", status_code=303)
+    return redirect_done("/console/objections", done=kind)
 
 
 @router.get("/objections")
@@ -105,7 +96,7 @@ def record(
     except ValueError:
         return _page(request, user, service, error="收到日期：请填写日期", status=422)
     try:
-        _service(request, service).record(
+        objection_service(request, service).record(
             result.strip(), day, text, now, actor=user.name, remote_addr=addr
         )
     except LotteryError as exc:
@@ -130,7 +121,7 @@ def decide(
     check_csrf(user, csrf)
     require(user, Perm.RESULT_REVIEW)
     try:
-        _service(request, service).decide(
+        objection_service(request, service).decide(
             number, outcome, now, reviewer=user.name, correction=correction.strip() or None,
             reason=reason, remote_addr=addr,
         )  # fmt: skip

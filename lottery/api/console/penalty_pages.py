@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,7 +35,7 @@ from lottery.storage.models import Penalty
 
 from . import words
 from .penalty_form import DATE_FIELDS, FORM_KEYS, TEXT_FIELDS, place_refusal, read_form
-from .render import page, refusal_status
+from .render import page, redirect_done, refusal_status
 from .session import ConsoleUser, Refused, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -143,8 +142,7 @@ def _posted(
 
 
 def _done(kind: str, penalty_id: int) -> RedirectResponse:
-    query = urlencode({"done": kind, "penalty": penalty_id})
-    return RedirectResponse(f"/console/penalties?{query}", status_code=303)
+    return redirect_done("/console/penalties", done=kind, penalty=penalty_id)
 
 
 def _expired_done(count: str) -> str:
@@ -412,8 +410,7 @@ def withdraw_expired(
         records = _service(service).withdraw_expired(now, actor=user.name, remote_addr=addr)
     except LotteryError as exc:
         return _refusal(user, exc)
-    query = urlencode({"done": "withdraw-expired", "count": len(records)})
-    return RedirectResponse(f"/console/penalties?{query}", status_code=303)
+    return redirect_done("/console/penalties", done="withdraw-expired", count=len(records))
 
 
 @router.post("/penalties/{penalty_id}/revoked", response_model=None)

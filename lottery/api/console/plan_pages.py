@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.schemas import SPREADSHEET_MEDIA
 from lottery.core.errors import LotteryError
 from lottery.service import plans, registries
 from lottery.service.lifecycle import Lifecycle
@@ -28,11 +29,6 @@ from .words import error_zh
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
-MAX_BYTES = 5 * 1024 * 1024
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _years(service: Lifecycle) -> list[dict[str, object]]:
@@ -117,8 +113,8 @@ def import_plan(
         return refused("计划年度：请填写四位数的年份，如 2026")
     if file is None or not file.filename:
         return refused("计划文件：请选择要导入的文件")
-    data = file.file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+    data = file.file.read(plans.MAX_PLAN_BYTES + 1)
+    if len(data) > plans.MAX_PLAN_BYTES:
         return refused("计划文件：文件超过 5 MB")
     try:
         _, file_reason, entries = plans.read_plan_file(data, name=file.filename)
@@ -161,4 +157,4 @@ def export_plan(
         return _page(user, service, status=404, error=error_zh(exc))
     name = f"plan-{year}-v{plan.version}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(data, media_type=MEDIA[format], headers=headers)
+    return Response(data, media_type=SPREADSHEET_MEDIA[format], headers=headers)

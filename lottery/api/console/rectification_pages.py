@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,11 +20,11 @@ from lottery.core.records import RECHECK_OUTCOMES
 from lottery.service import org_scope, users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.rectifications import OpenRectification, RectificationService
-from lottery.service.results import DIFFERENT_REVIEWER, local_date
+from lottery.service.results import local_date
 from lottery.service.roles import Perm
 
 from . import words
-from .render import page, refusal_status
+from .render import page, redirect_done, refusal_status
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -35,6 +34,7 @@ DONE = {
     "check": "复查结果已录入，等待另一人审核通过后公开。",
     "approve": "复查结果已审核通过并公开。",
 }
+OWN_RECORD = "复查结果须由录入人以外的另一人审核通过，您不能审核自己录入的复查结果，未作任何更改。"
 
 
 def _service(service: Lifecycle) -> RectificationService:
@@ -67,17 +67,12 @@ def _page(
 
 
 def _refused(user: ConsoleUser, service: Lifecycle, today: date, exc: LotteryError) -> HTMLResponse:
-    if DIFFERENT_REVIEWER in str(exc):
-        text = (
-            "复查结果须由录入人以外的另一人审核通过，您不能审核自己录入的复查结果，未作任何更改。"
-        )
-    else:
-        text = words.error_zh(exc)
+    text = words.own_record_zh(exc, OWN_RECORD)
     return _page(user, service, today, error=text, status=refusal_status(exc))
 
 
 def _done(kind: str) -> RedirectResponse:
-    return RedirectResponse(f"/console/rectifications?{urlencode({'done': kind})}", status_code=303)
+    return redirect_done("/console/rectifications", done=kind)
 
 
 @router.get("/rectifications")

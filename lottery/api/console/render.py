@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from lottery.api.errors import status_of
@@ -131,3 +132,9 @@ def refusal_page(user: ConsoleUser, exc: LotteryError, back: str, back_label: st
 def refusal_status(exc: LotteryError) -> int:
     """The JSON API's status for a service error, kept to 400-503 (a refusal is never a 500)."""
     return min(max(status_of(exc), 400), 503)
+
+
+def redirect_done(path: str, **query: object) -> RedirectResponse:
+    """The answer to a form's action that succeeded: 303 to the page at ``path`` with what was
+    done in its query (the page says it in words)."""
+    return RedirectResponse(f"{path}?{urlencode(query)}", status_code=303)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +21,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.service.password_policy import MAX_LENGTH, PasswordPolicyError
 from lottery.service.roles import ROLE_NAMES_ZH, Perm, Role
 
-from .render import page
+from .render import page, redirect_done
 from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -70,8 +69,7 @@ def _list_page(
 
 
 def _done(kind: str, name: str) -> RedirectResponse:
-    query = urlencode({"done": kind, "name": name})
-    return RedirectResponse(f"/console/users?{query}", status_code=303)
+    return redirect_done("/console/users", done=kind, name=name)
 
 
 def _exists(service: Lifecycle, name: str, actor: str | None = None) -> bool:

@@ -16,7 +16,7 @@ from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailabl
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.org_scope import OutOfScope
-from lottery.service.result_entry import CST
+from lottery.service.result_entry import CST, DIFFERENT_REVIEWER
 from lottery.service.roles import PERM_NAMES_ZH, ROLE_NAMES_ZH, Perm, Role, roles_with
 from lottery.service.users import Forbidden
 
@@ -123,3 +123,9 @@ def error_zh(exc: LotteryError) -> str:
     if _chinese(message):
         return f"{sentence}：{message}"
     return sentence + "。"
+
+
+def own_record_zh(exc: LotteryError, own: str) -> str:
+    """A service's refusal in Chinese: ``own`` when it refuses a reviewer who is the author
+    (:data:`~lottery.service.result_entry.DIFFERENT_REVIEWER`), else :func:`error_zh`."""
+    return own if DIFFERENT_REVIEWER in str(exc) else error_zh(exc)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
-from lottery.api.schemas import ERROR_RESPONSES, Strict
+from lottery.api.deps import NowDep, RemoteAddr, exchange_service, require
+from lottery.api.schemas import ERROR_RESPONSES, SPREADSHEET_MEDIA, Strict
 from lottery.service.exchange import ExchangeService
+from lottery.service.exchange_layouts import MAX_YEAR, MIN_YEAR
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
 from lottery.storage.models import ExchangeExport
@@ -21,10 +22,6 @@ router = APIRouter(prefix="/api/exchange", tags=["exchange"], responses=ERROR_RE
 Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
 Writer = Annotated[StaffUser, Depends(require(Perm.REPORT_WRITE))]
 ExportId = Annotated[int, Path(ge=1, le=2**62)]
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class ExportRequest(Strict):
@@ -32,7 +29,7 @@ class ExportRequest(Strict):
         description="national 全国双随机、一公开监管工作平台, credit 国家企业信用信息公示系统"
     )
     kind: Literal["tasks", "picks", "results"]
-    year: int = Field(ge=2000, le=2100, description="the year of the inspection dates")
+    year: int = Field(ge=MIN_YEAR, le=MAX_YEAR, description="the year of the inspection dates")
     file_type: Literal["csv", "xlsx"] = "xlsx"
 
 
@@ -59,12 +56,7 @@ class ExportPublic(BaseModel):
         return cls.model_validate(row, from_attributes=True)
 
 
-def _exchange(request: Request, service: ServiceDep) -> ExchangeService:
-    office = str(request.app.state.settings.office_name)
-    return ExchangeService(service.engine, service.log, office)
-
-
-Exchange = Annotated[ExchangeService, Depends(_exchange)]
+Exchange = Annotated[ExchangeService, Depends(exchange_service)]
 
 
 @router.get("/exports", response_model=list[ExportPublic])
@@ -76,7 +68,7 @@ def list_exports(user: Reader, exchange: Exchange) -> list[ExportPublic]:
 @router.post(
     "/exports",
     response_class=Response,
-    responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
+    responses={200: {"content": {SPREADSHEET_MEDIA["csv"]: {}, SPREADSHEET_MEDIA["xlsx"]: {}}}},
 )
 def make_export(
     body: ExportRequest, user: Writer, exchange: Exchange, now: NowDep, addr: RemoteAddr
@@ -88,7 +80,7 @@ def make_export(
     )
     return Response(
         made.data,
-        media_type=MEDIA[made.row.file_type],
+        media_type=SPREADSHEET_MEDIA[made.row.file_type],
         headers={
             "Content-Disposition": f'attachment; filename="{made.filename}"',
             "X-Lottery-Export": str(made.row.id),

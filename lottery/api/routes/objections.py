@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, objection_service, require
 from lottery.api.routes.results import RecordId
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.service import org_scope
@@ -23,12 +23,6 @@ router = APIRouter(prefix="/api", tags=["objections"], responses=ERROR_RESPONSES
 Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
 Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
-
-
-def objection_service(request: Request, service: ServiceDep) -> ObjectionService:
-    """The objection service with the office's period (``LOTTERY_OBJECTION_WORKDAYS``)."""
-    days = request.app.state.settings.objection_workdays
-    return ObjectionService(service.engine, service.log, days)
 
 
 Objections = Annotated[ObjectionService, Depends(objection_service)]

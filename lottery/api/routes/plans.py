@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import (
     ERROR_RESPONSES,
+    SPREADSHEET_MEDIA,
     ErrorBody,
     ImportRejectedBody,
-    ImportRowError,
     RecordPublic,
+    rejected_import,
 )
 from lottery.service import plans, registries
 from lottery.service.roles import Perm
@@ -28,10 +29,6 @@ router = APIRouter(prefix="/api/plans", tags=["plans"], responses=ERROR_RESPONSE
 Reader = Annotated[StaffUser, Depends(require(Perm.REGISTRY_READ))]
 Writer = Annotated[StaffUser, Depends(require(Perm.REGISTRY_WRITE))]
 Year = Annotated[int, Path(ge=2000, le=9999, description="the plan's year")]
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 REJECTED: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "the file is over 5 MB"},
     422: {
@@ -81,17 +78,6 @@ class PlanView(BaseModel):
     entries: list[EntryView]
 
 
-def _rejected(exc: registries.ImportRejected) -> JSONResponse:
-    rows = [
-        ImportRowError(
-            row=e.row_number, column=e.column, value=e.value, code=e.code, message=e.message
-        )
-        for e in exc.errors
-    ]
-    body = ImportRejectedBody(detail=str(exc), rows=rows)
-    return JSONResponse(body.model_dump(), status_code=422)
-
-
 def _publish(
     data: bytes,
     name: str,
@@ -105,7 +91,7 @@ def _publish(
     try:
         _, file_reason, rows = plans.read_plan_file(data, name=name)
     except registries.ImportRejected as exc:
-        return _rejected(exc)
+        return rejected_import(exc)
     record = plans.publish_plan(
         service,
         year,
@@ -179,9 +165,8 @@ def import_file(
     reason: str = "",
 ) -> RecordPublic | JSONResponse:
     """Publish a plan file as the next version of the year's plan."""
-    limit = 5 * 1024 * 1024
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
+    data = file.file.read(plans.MAX_PLAN_BYTES + 1)
+    if len(data) > plans.MAX_PLAN_BYTES:
         body = ErrorBody(detail="年度计划文件超过 5 MB", error="TooLarge")
         return JSONResponse(body.model_dump(), status_code=413)
     return _publish(data, file.filename or "", year, reason, user, service, now, addr)
@@ -190,7 +175,7 @@ def import_file(
 @router.get(
     "/{year}/export",
     response_class=Response,
-    responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
+    responses={200: {"content": {SPREADSHEET_MEDIA["csv"]: {}, SPREADSHEET_MEDIA["xlsx"]: {}}}},
 )
 def export(
     year: Year,
@@ -206,4 +191,4 @@ def export(
         data = out.read_bytes()
     name = f"plan-{year}-v{plan.version}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(data, media_type=MEDIA[format], headers=headers)
+    return Response(data, media_type=SPREADSHEET_MEDIA[format], headers=headers)

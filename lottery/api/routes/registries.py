@@ -16,12 +16,13 @@ from lottery import registry_io as rio
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
 from lottery.api.schemas import (
     ERROR_RESPONSES,
+    SPREADSHEET_MEDIA,
     ErrorBody,
     ImportCheckSummary,
     ImportRejectedBody,
-    ImportRowError,
     ImportSummary,
     RecordPublic,
+    rejected_import,
 )
 from lottery.api.upload_limit import UploadLimitRoute
 from lottery.api.upload_limit import too_large_response as _too_large
@@ -39,10 +40,6 @@ Kind = Annotated[
     Literal["targets", "inspectors", "items", "org-units", "conflicts", "history"], Path()
 ]
 SnapshotKind = Annotated[Literal["targets", "inspectors", "org-units"], Path()]
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _over_limit(kind: str, file: UploadFile) -> JSONResponse | None:
@@ -52,17 +49,6 @@ def _over_limit(kind: str, file: UploadFile) -> JSONResponse | None:
     if size is None:
         size = file.file.seek(0, os.SEEK_END)
     return _too_large(kind, size) if size > rio.limits_for(kind).max_bytes else None
-
-
-def _rejected(exc: registries.ImportRejected) -> JSONResponse:
-    rows = [
-        ImportRowError(
-            row=e.row_number, column=e.column, value=e.value, code=e.code, message=e.message
-        )
-        for e in exc.errors
-    ]
-    body = ImportRejectedBody(detail=str(exc), rows=rows)
-    return JSONResponse(body.model_dump(), status_code=422)
 
 
 Upload = Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX")]
@@ -78,7 +64,7 @@ def _read_upload(kind: str, file: UploadFile, read: Callable[[BinaryIO], T]) -> 
     try:
         return read(file.file)
     except registries.ImportRejected as exc:
-        return _rejected(exc)
+        return rejected_import(exc)
 
 
 def _upload_route(path: str, endpoint: Callable[..., Any], model: type[BaseModel]) -> None:
@@ -130,7 +116,7 @@ _upload_route("/{kind}/check", check_file, ImportCheckSummary)
 @router.get(
     "/{kind}/export",
     response_class=Response,
-    responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
+    responses={200: {"content": {SPREADSHEET_MEDIA["csv"]: {}, SPREADSHEET_MEDIA["xlsx"]: {}}}},
 )
 def export_file(
     kind: Kind, _: Reader, service: ServiceDep, format: Literal["csv", "xlsx"] = "xlsx"
@@ -141,7 +127,7 @@ def export_file(
         registry_view.export_registry(service, kind, out)
         data = out.read_bytes()
     headers = {"Content-Disposition": f'attachment; filename="{kind}.{format}"'}
-    return Response(data, media_type=MEDIA[format], headers=headers)
+    return Response(data, media_type=SPREADSHEET_MEDIA[format], headers=headers)
 
 
 @router.post("/{registry}/snapshot", response_model=RecordPublic)
