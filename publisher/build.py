@@ -84,7 +84,9 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     }
     # 统计与考评 and its downloads, from the same figures (docs/statistics.md).
     views = stats_pages.year_views(
-        model, stats_pages.collect(model, plan_pages.planned_counts(model) or None)
+        model,
+        stats_pages.collect(model, plan_pages.planned_counts(model) or None),
+        (office or Office()).name,
     )
     written[docs / "stats" / "index.md"] = stats_pages.stats_page(views)
     (docs / "stats").mkdir()

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from lottery.core.pool_membership import INSPECTOR_ACTIVE, TARGET_ACTIVE
 from lottery.core.statistics import OUTSIDE, Statistics, Workload, compute, percent
 from publisher.model import SiteModel
+from publisher.office import DEFAULT_NAME
 from publisher.render import escape, plain, render
 
 CSV_FILE = "statistics.csv"
@@ -70,13 +71,17 @@ def collect(model: SiteModel, planned: Mapping[tuple[int, str], int] | None = No
         key, region, status = (snap.column(c) for c in ("uscc", "region", "status"))
         targets = {r[key]: r[region] for r in snap.rows if r[status] == TARGET_ACTIVE}
     active: list[str] = []
+    departments = None
     people = model.latest_snapshot("inspectors")
     if people is not None:
         snap = people[1]
         key, status = snap.column("id"), snap.column("status")
         active = [r[key] for r in snap.rows if r[status] == INSPECTOR_ACTIVE]
+        departments = snap.mapping("department")
     records = ((r.id, r.body) for r in model.records)
-    return compute(records, targets=targets, inspectors=active, planned=planned)
+    return compute(
+        records, targets=targets, inspectors=active, planned=planned, departments=departments
+    )
 
 
 def _item_names(model: SiteModel) -> dict[str, str]:
@@ -118,10 +123,17 @@ def _median(value: Decimal) -> str:
     return str(value.normalize()) if value == value.to_integral() else f"{value:.1f}"
 
 
-def _workload_tables(work: Workload | None, names: dict[str, str]) -> list[Table]:
+def department_name(department: str | None, office_name: str) -> str:
+    """An inspector's department as the statistics name it: ``""`` is the office's own."""
+    if department is None:
+        return "不在最新名录中"
+    return department or office_name
+
+
+def _workload_tables(work: Workload | None, names: dict[str, str], office_name: str) -> list[Table]:
     if work is None or not work.counts:
         return []
-    return [
+    tables = [
         Table(
             "工作量概况",
             "检查人员工作量",
@@ -142,10 +154,27 @@ def _workload_tables(work: Workload | None, names: dict[str, str]) -> list[Table
             [[pid, names.get(pid, ""), n] for pid, n in work.counts],
         ),
     ]
+    if work.departments:
+        rows = [
+            [department_name(d.department, office_name), d.inspectors, d.inspections, d.results]
+            for d in work.departments
+        ]
+        tables.append(
+            Table(
+                "各部门工作量",
+                "各部门检查人员工作量",
+                ["所属部门", "人数", "检查人次", "参与检查户次"],
+                rows,
+            )
+        )
+    return tables
 
 
-def year_views(model: SiteModel, stats: Statistics) -> list[YearView]:
-    """Every year's tables and charts, newest year first."""
+def year_views(
+    model: SiteModel, stats: Statistics, office_name: str = DEFAULT_NAME
+) -> list[YearView]:
+    """Every year's tables and charts, newest year first (``office_name``: the department of
+    the office's own inspectors)."""
     items = _item_names(model)
     places = model.places()
     people = model.inspector_names()
@@ -211,7 +240,7 @@ def year_views(model: SiteModel, stats: Statistics) -> list[YearView]:
             charts["覆盖率"] = bar_chart(f"{year} 年度各区县抽查对象覆盖率", bars, top)
 
         work = rows["workload"] if inspected else None
-        tables += _workload_tables(work, people)
+        tables += _workload_tables(work, people, office_name)
         if work is not None and work.counts:
             spread = work.spread()
             top = max(n for _, n in spread)

@@ -42,6 +42,7 @@ SHOTS = (
     Shot("home", "", "首页"),
     Shot("task", "tasks/T2026-001/", "一个已公开的抽查任务"),
     Shot("results", "results/T2026-001/", "该任务的抽查结果和抽查报告"),
+    Shot("joint", "tasks/T2026-007/", "部门联合抽查任务（与住建、消防联合）"),
     Shot("penalties", "penalties/", "行政处罚"),
     Shot("stats", "stats/", "统计与考评"),
     Shot("verify", "verify/", "核验说明"),

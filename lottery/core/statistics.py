@@ -54,12 +54,30 @@ class CoverageRow:
 
 
 @dataclass(frozen=True)
+class DepartmentLoad:
+    """Inspections of one department's inspectors in one year (部门联合抽查, docs/teams.md §8)."""
+
+    department: str | None
+    """The inspectors snapshot's ``department``: ``""`` the office's own, ``None`` inspectors
+    the latest snapshot does not list."""
+    inspectors: int
+    """Inspectors of the department counted in the year (those who went and those in post)."""
+    inspections: int
+    """Their inspections added up (户次 per person: a result naming two of them counts twice)."""
+    results: int
+    """Current results naming at least one of them (户次 of the department)."""
+
+
+@dataclass(frozen=True)
 class Workload:
     """Inspections per inspector in one year."""
 
     year: int
     counts: tuple[tuple[str, int], ...]
     """(inspector id, inspections), most first, then by id."""
+    departments: tuple[DepartmentLoad, ...] = ()
+    """Per department: the office's own first, then by name, unlisted inspectors last; empty
+    when no inspectors snapshot is published."""
 
     @property
     def least(self) -> int:
@@ -249,11 +267,29 @@ def _coverage(year: int, seen: set[str], targets: Mapping[str, str]) -> list[Cov
     return rows
 
 
-def _workload(year: int, rows: list[RecordIn], active: list[str]) -> Workload:
+def _workload(
+    year: int, rows: list[RecordIn], active: list[str], departments: Mapping[str, str] | None
+) -> Workload:
     load: Counter[str] = Counter(dict.fromkeys(active, 0))
     for _, body in rows:
         load.update(dict.fromkeys((str(p["id"]) for p in body["inspectors"]), 1))
-    return Workload(year, tuple(sorted(load.items(), key=lambda kv: (-kv[1], kv[0]))))
+    counts = tuple(sorted(load.items(), key=lambda kv: (-kv[1], kv[0])))
+    if departments is None:
+        return Workload(year, counts)
+    people: Counter[str | None] = Counter()
+    person_inspections: Counter[str | None] = Counter()
+    for pid, n in counts:
+        people[departments.get(pid)] += 1
+        person_inspections[departments.get(pid)] += n
+    results: Counter[str | None] = Counter()
+    for _, body in rows:
+        results.update({departments.get(str(p["id"])) for p in body["inspectors"]})
+    order = sorted(people, key=lambda d: (d is None, d != "", d or ""))
+    return Workload(
+        year,
+        counts,
+        tuple(DepartmentLoad(d, people[d], person_inspections[d], results[d]) for d in order),
+    )
 
 
 def _results(year: int, rows: list[RecordIn], log: _Log, corrections: int) -> ResultRow:
@@ -287,6 +323,7 @@ def compute(
     targets: Mapping[str, str] | None = None,
     inspectors: Iterable[str] = (),
     planned: Mapping[tuple[int, str], int] | None = None,
+    departments: Mapping[str, str] | None = None,
 ) -> Statistics:
     """Every figure of docs/statistics.md.
 
@@ -298,6 +335,9 @@ def compute(
             ``在岗``: counted with 0 inspections in a year they did none.
         planned: planned task counts per (year, item code), from the annual plan when there is
             one; ``None``: no plan, the ``planned`` column stays empty.
+        departments: inspector id -> ``department`` of every row of the latest inspectors
+            snapshot (``""``: the office's own); ``None`` when no snapshot is published (no
+            per-department workload).
     """
     log = _Log()
     for rid, body in records:
@@ -319,7 +359,7 @@ def compute(
         tuple(newest_first),
         _task_rows(log, planned),
         tuple(coverage),
-        tuple(_workload(y, by_year.get(y, []), active) for y in newest_first),
+        tuple(_workload(y, by_year.get(y, []), active, departments) for y in newest_first),
         tuple(_results(y, by_year.get(y, []), log, corrections[y]) for y in newest_first),
         tuple(_rectifications(y, log) for y in newest_first),
         _timeliness(log),

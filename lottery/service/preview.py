@@ -37,6 +37,7 @@ from .pool_rules import (
     joint_refusal,
     load_registries,
 )
+from .risk_policy import current_rules
 
 PLACEHOLDER_COMMIT = bytes(32)
 """Stands in for the office secret's commitment: the preview publishes nothing."""
@@ -55,6 +56,9 @@ class StratumCount:
     risk: str
     candidates: int
     picks: int
+    risk_name: str = ""
+    """The class under the office's own label (``中（B类）``: risk_rules.labels); empty when
+    the office sets none."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
         targets = _target_names(session, excl_ids | {t for t, _ in conflicts})
         inspector_names = _inspector_names(session, {i for _, i in conflicts})
         region_names = _region_names(session)
+        rules = current_rules(session)
         year = params.window_start[:4]
         excluded_targets = [
             Excluded(
@@ -219,7 +224,12 @@ def preview_params(lc: Lifecycle, params: TaskParams, now: datetime) -> TaskPrev
         return dataclasses.replace(result, problem=_pool_problem_zh(exc))
     strata = [
         StratumCount(
-            st.region, region_names.get(st.region, ""), st.risk, len(st.candidates), st.count
+            st.region,
+            region_names.get(st.region, ""),
+            st.risk,
+            len(st.candidates),
+            st.count,
+            rules.label(st.risk) if rules.labels else "",
         )
         for st in pool.strata
     ]

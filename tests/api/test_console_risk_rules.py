@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.risk_policy import current_rules, current_version
+from tests.api.conftest import Clock, task_definition, token
 from tests.api.test_console import _csrf, login
 
 URL = "/console/items/risk-rules"
@@ -94,3 +95,37 @@ def test_the_office_names_the_classes_its_own_way(
     assert 'name="label_B" type="text" maxlength="24" value="中"' in shown
     wizard = app_client.get("/console/tasks/new").text  # the ratios by the office's words
     assert "风险等级 低（A类）" in wizard
+
+
+def test_the_targets_preview_and_sheets_name_the_classes_the_office_s_way(
+    app_client: TestClient, service: Lifecycle, clock: Clock
+) -> None:
+    from tests import lifecycle as lc
+    from tests.service.results_builder import TASK, drawn_task
+
+    drawn_task(service)
+    clock.now = lc.T_DRAW
+    login(app_client, "planner")
+    draft = task_definition("T2026-150")
+    assert (
+        app_client.post("/api/tasks", json=draft, headers=token(app_client, "planner")).status_code
+        == 201
+    )
+    login(app_client, "planner")
+    # Before: the codes as they were.
+    assert "<td>C类</td>" in app_client.get("/console/targets?risk=C").text
+    page = app_client.get(URL)
+    form = {"csrf": _csrf(page.text), "label_A": "低", "label_B": "中", "label_C": "<i>中高</i>"}
+    assert app_client.post(URL, data=form, follow_redirects=False).status_code == 303
+    label_c = "<td>&lt;i&gt;中高&lt;/i&gt;（C类）</td>"
+    targets = app_client.get("/console/targets?risk=C").text
+    assert label_c in targets and "<td>C类</td>" not in targets and "<i>中高" not in targets
+    assert '<option value="C" selected>&lt;i&gt;中高&lt;/i&gt;（C类）</option>' in targets
+    preview = app_client.get("/console/tasks/T2026-150/preview").text
+    assert "<td>低（A类）</td>" in preview and label_c in preview
+    sheets = app_client.get(f"/console/sheets/{TASK}").text
+    shown = {"低（A类）", "中（B类）", "&lt;i&gt;中高&lt;/i&gt;（C类）", "高风险（D类）"}
+    assert any(f"<td>{label}</td>" in sheets for label in shown)
+    assert not any(f"<td>{code}</td>" in sheets for code in "ABCD")
+    csv = app_client.get(f"/console/sheets/{TASK}/csv").content.decode("utf-8")
+    assert any(label.replace("&lt;", "<").replace("&gt;", ">") in csv for label in shown)

@@ -443,3 +443,76 @@ def test_cap_exceptions_through_the_api_and_the_wizard(
     wrong = _post(app_client, "/console/tasks/new", _form("T2026-214", cap_exceptions="没有竖线"))
     assert wrong.status_code == 422 and "第 1 行应写成“统一社会信用代码｜保留理由”" in wrong.text
     assert "T2026-214" not in _tasks(service)
+
+
+def _plan(service: Lifecycle) -> None:
+    """2026's plan in force (P01: RF-01, joint; P02: RF-01) and 2025's (P01)."""
+    from lottery.registry_io.layouts import PlanEntryRow
+    from lottery.service.plans import publish_plan
+
+    def row(entry: str, joint: bool) -> PlanEntryRow:
+        depts = ("市住房和城乡建设局",) if joint else ()
+        return PlanEntryRow(entry, ("RF-01",), 500, None, "Q1", 1, joint, depts, None)
+
+    at = T_ANNOUNCE - timedelta(days=30)
+    publish_plan(service, 2026, [row("P01", True), row("P02", False)], actor="admin", now=at)
+    publish_plan(service, 2025, [row("P01", False)], actor="admin", now=at)
+
+
+def test_the_plan_entry_and_joint_departments_make_the_task_the_api_makes(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    _plan(service)
+    joint = {"participants": ["市住房和城乡建设局", "市消防救援支队"], "one_per_team": True}
+    body = task_definition("T2026-101") | {
+        "plan": {"year": 2026, "entry": "P01"},
+        "departments": joint,
+        "team_size": 3,
+    }
+    api = app_client.post("/api/tasks", json=body, headers=token(app_client, "planner"))
+    assert api.status_code == 201, api.text
+    _login(app_client, "planner")
+    wizard = app_client.get("/console/tasks/new").text
+    assert '<label for="f-plan">' in wizard and '<label for="f-dept_participants">' in wizard
+    assert re.search(
+        r'<option value="2026:P01">2026 年（第 1 版）P01：RF-01，第一季度，联合', wizard
+    )
+    assert wizard.index('value="2026:P02"') < wizard.index('value="2025:P01"')  # newest first
+    form = _form(
+        plan="2026:P01",
+        team_size="3",
+        dept_participants="市住房和城乡建设局\n市消防救援支队",
+        dept_one_per_team="1",
+    )
+    assert _post(app_client, "/console/tasks/new", form).status_code == 303
+    made, reference = service.get_task("T2026-102"), service.get_task("T2026-101")
+    assert made.params == reference.params
+    assert made.params["departments"]["lead"] == "市人民防空办公室"
+    # The edit form shows them back.
+    edit = app_client.get("/console/tasks/T2026-102/edit").text
+    assert '<option value="2026:P01" selected>' in edit
+    assert "市住房和城乡建设局\n市消防救援支队</textarea>" in edit
+    assert 'name="dept_one_per_team" value="1" checked' in edit
+    # Each wrong value is named at its field, and nothing is created.
+    for changes, field, words in [
+        ({"plan": "2026:P09"}, "plan", "不在现行年度抽查计划中"),
+        ({"plan": "2025:P01"}, "plan", "不在计划年度 2025 年内"),
+        ({"dept_one_per_team": "1"}, "dept_participants", "至少一个配合部门"),
+        (
+            {"dept_participants": "市人民防空办公室、消防"},
+            "dept_participants",
+            "不能同时是配合部门",
+        ),
+        (
+            {"dept_participants": "住建\n消防", "dept_one_per_team": "1"},
+            "dept_participants",
+            "每组人数须不少于部门数",
+        ),
+    ]:
+        response = _post(app_client, "/console/tasks/new", _form("T2026-103", **changes))
+        assert response.status_code == 422, changes
+        error = re.search(
+            rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', response.text
+        )
+        assert error is not None and words in error.group(1), (changes, response.text)
+    assert _tasks(service) == ["T2026-101", "T2026-102"]

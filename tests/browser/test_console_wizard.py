@@ -115,6 +115,7 @@ def test_a_planner_creates_a_task_with_the_wizard(
     page.fill("#f-drand_round", str(QUICKNET_ROUND))
     deadline = ROUND_TIME + timedelta(hours=9)  # Beijing time, an hour after the round
     page.fill("#f-drand_deadline", deadline.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.fill("#f-dept_participants", "市住房和城乡建设局")  # a joint task, the office leading
     page.click("button:text-is('保存草稿并预览')")
     page.wait_for_url(f"{served.url}/console/tasks/T-wiz/preview?done=created")
     main = page.inner_text("main")
@@ -127,6 +128,10 @@ def test_a_planner_creates_a_task_with_the_wizard(
         "D": 2000,
     }
     assert task.params["beacon"]["primary"]["round"] == QUICKNET_ROUND
+    assert task.params["departments"] == {
+        "lead": "市人民防空办公室",
+        "participants": ["市住房和城乡建设局"],
+    }
     assert rec.errors == [] and offsite(rec.requests) == []
     rec.context.close()
 

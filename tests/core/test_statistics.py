@@ -172,3 +172,24 @@ def test_percent_rounds_half_up_to_one_decimal() -> None:
         "0.0%",
         "—",
     ]
+
+
+def test_workload_per_department_from_the_inspectors_snapshot() -> None:
+    # p1, p3: the office's own (""); p2, p4: 住建; p7: 消防 (in post, none); p5, p6 unlisted.
+    depts = {"p1": "", "p3": "", "p2": "住建", "p4": "住建", "p7": "消防"}
+    work = {w.year: w for w in compute(LOG, inspectors=ACTIVE, departments=depts).workload}
+    # 2026: r1 p1 p2, r3 p1 p4, r4 p2 p1. Own: p1 3 + p3 0 = 3, in r1 r3 r4 = 3 results;
+    # 住建: p2 2 + p4 1 = 3, r1 r3 r4 = 3; 消防: p7 0.
+    assert [
+        (d.department, d.inspectors, d.inspections, d.results) for d in work[2026].departments
+    ] == [
+        ("", 2, 3, 3),
+        ("住建", 2, 3, 3),
+        ("消防", 1, 0, 0),
+    ]
+    # 2025: r9 p5 p6 (both unlisted: one result, two person-inspections), last.
+    assert [(d.department, d.inspectors, d.inspections, d.results) for d in work[2025].departments][
+        -1
+    ] == (None, 2, 2, 1)
+    # No snapshot: no per-department rows.
+    assert compute(LOG, inspectors=ACTIVE).workload[0].departments == ()

@@ -45,8 +45,14 @@ class _Model:
 
 
 def _views() -> Any:
-    stats = compute(LOG, targets=TARGETS, inspectors=ACTIVE, planned={(2026, "A"): 3})
-    return year_views(_Model(), stats)  # type: ignore[arg-type]
+    stats = compute(
+        LOG,
+        targets=TARGETS,
+        inspectors=ACTIVE,
+        planned={(2026, "A"): 3},
+        departments={"p1": "", "p2": HOSTILE, "p3": "", "p4": "", "p7": ""},
+    )
+    return year_views(_Model(), stats, "青岚市人民防空办公室")  # type: ignore[arg-type]
 
 
 def test_names_from_records_are_text_on_the_page_and_in_the_charts() -> None:
@@ -64,6 +70,8 @@ def test_names_from_records_are_text_on_the_page_and_in_the_charts() -> None:
     # 4 charts a year (coverage, workload, categories, timeliness), 2 years.
     assert page.count('role="img"') == page.count("<title>") == 8
     assert "<td>计划任务</td>" not in page and "<th>计划任务</th>" in page
+    # The workload per department, the office's own under the office's name.
+    assert "### 各部门检查人员工作量" in page and "青岚市人民防空办公室" in page
 
 
 def test_a_chart_escapes_its_title_and_scales_to_the_top_value() -> None:
@@ -81,6 +89,11 @@ def test_the_csv_is_excel_ready_and_carries_the_page_s_figures() -> None:
     assert ["2026", "抽查对象覆盖率（按区县）", "全部", "覆盖率", "66.7%"] in rows
     assert ["2026", "整改完成情况", "全部", "复查为已整改", "1"] in rows
     assert ["2026", "公开时效", "抽查报告", "最长逾期（工作日）", "2"] in rows
+    # Per department: the office's own under its name (p1 3 + p3 p4 p7 0 + ... ).
+    assert ["2026", "各部门检查人员工作量", "青岚市人民防空办公室", "检查人次", "4"] in rows
+    assert ["2026", "各部门检查人员工作量", "青岚市人民防空办公室", "参与检查户次", "3"] in rows
+    assert ["2026", "各部门检查人员工作量", HOSTILE, "人数", "1"] in rows
+    assert ["2025", "各部门检查人员工作量", "不在最新名录中", "参与检查户次", "1"] in rows
     # A name that looks like a formula stays text.
     assert ["2026", "抽查任务（按抽查事项）", "'" + FORMULA + "（B）", "已公告", "1"] in rows
 
@@ -108,3 +121,9 @@ def test_the_workbook_has_a_sheet_per_table_and_the_same_bytes_each_time() -> No
     ]
     assert values[1] == [f"{HOSTILE}（A）", 3, 2, 2, 1, 1, 1]
     assert book["2026 工作量概况"]["C2"].value == "1"  # the median, as the page shows it
+    dept = [[c.value for c in row] for row in book["2026 各部门工作量"].iter_rows()]
+    assert dept == [
+        ["所属部门", "人数", "检查人次", "参与检查户次"],
+        ["青岚市人民防空办公室", 4, 4, 3],
+        [HOSTILE, 1, 2, 2],
+    ]

@@ -18,6 +18,7 @@ from lottery.api.deps import NowDep, ServiceDep
 from lottery.service import registry_browse as rb
 from lottery.service.registry_browse import PAGE_SIZE
 from lottery.service.result_entry import CST
+from lottery.service.risk_policy import current_rules
 from lottery.service.roles import Perm
 
 from .render import page
@@ -85,6 +86,9 @@ def targets_page(
         found = rb.find_targets(service, wanted, offset=(page_no - 1) * PAGE_SIZE)
     query = {"name": wanted.name, "uscc": wanted.uscc, "type": type_, "region": region}
     query = {k: v for k, v in {**query, "risk": risk}.items() if v}
+    with service.session() as session:
+        rules = current_rules(session)
+    names = rules.label_map() if rules.labels else {}  # the office's own labels, when set
     return page(
         "targets.html",
         user=user,
@@ -93,7 +97,8 @@ def targets_page(
         f=wanted,
         errors=errors,
         types=rb.TYPE_CHOICES,
-        risks=rb.RISK_CHOICES,
+        risks=[(code, names.get(code, label)) for code, label in rb.RISK_CHOICES],
+        risk_names=names,
         region_choices=[(r, r) for r in regions],
         found=found,
         show_private=user.can(Perm.REGISTRY_READ),

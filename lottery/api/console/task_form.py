@@ -26,10 +26,13 @@ from lottery.core.draw import TaskParams
 from lottery.core.errors import LotteryError
 from lottery.core.risk_rules import rules_or_none
 from lottery.service import org_scope
+from lottery.service.departments import own_department
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.plan_refs import latest_plan
+from lottery.service.plans import period_label
 from lottery.service.result_entry import CST
 from lottery.service.taskfile import TaskDefinition
-from lottery.storage.models import ItemListVersion, OrgUnit, Target, Task
+from lottery.storage.models import ItemListVersion, OrgUnit, PlanVersion, Target, Task
 
 SOURCES = 3  # rows offered for the public numbers' sources
 _ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}\Z")
@@ -50,6 +53,10 @@ class Choices:
     items: list[tuple[str, str]]
     # Risk class -> its name under the latest item list (低风险（A类）, or the office's own).
     risk_names: dict[str, str] = field(default_factory=dict)
+    # Entries of each year's plan in force: (``year:entry``, label), newest year first.
+    plans: list[tuple[str, str]] = field(default_factory=list)
+    # The office's own department: a joint task's lead when none is named.
+    own_department: str = ""
 
 
 @dataclass
@@ -77,6 +84,13 @@ def choices(lc: Lifecycle, task: Task | None = None, actor: str | None = None) -
         latest = session.exec(
             select(ItemListVersion).order_by(col(ItemListVersion.version).desc())
         ).first()
+        years = session.exec(select(PlanVersion.year).distinct()).all()
+        plans = [
+            (f"{plan.year}:{e['id']}", _entry_label(plan, e))
+            for year in sorted(set(years), reverse=True)
+            if (plan := latest_plan(session, year)) is not None
+            for e in plan.entries
+        ]
     version = latest.version if latest else 0
     items = [
         (f"{i.get('code')}@{version}", f"{i.get('code')}：{i.get('name', '')}")
@@ -90,8 +104,31 @@ def choices(lc: Lifecycle, task: Task | None = None, actor: str | None = None) -
             for c, v in task.params.get("items", [])
             if f"{c}@{v}" not in known
         ]
+        ref = task.params.get("plan")
+        if ref and f"{ref['year']}:{ref['entry']}" not in {v for v, _ in plans}:
+            plans.append(
+                (
+                    f"{ref['year']}:{ref['entry']}",
+                    f"{ref['year']} 年 {ref['entry']}（现行计划中没有）",
+                )
+            )
     rules = rules_or_none(latest.risk_rules if latest else None)
-    return Choices(units, sorted(risks), items, {r: rules.label(r) for r in risks})
+    return Choices(
+        units,
+        sorted(risks),
+        items,
+        {r: rules.label(r) for r in risks},
+        plans,
+        own_department(),
+    )
+
+
+def _entry_label(plan: PlanVersion, entry: Mapping[str, Any]) -> str:
+    """``2026 年（第 2 版）P01：RF-005、RF-006，第一季度，联合抽查（住建）``."""
+    parts = ["、".join(entry.get("items", [])), period_label(str(entry.get("period", "")))]
+    if entry.get("joint"):
+        parts.append(f"联合抽查（{'、'.join(entry.get('departments', []))}）")
+    return f"{plan.year} 年（第 {plan.version} 版）{entry['id']}：{'，'.join(parts)}"
 
 
 def _one(form: Form, name: str) -> str:
@@ -242,6 +279,44 @@ def _cap_exceptions(form: Form, body: dict[str, Any], errors: dict[str, str]) ->
         body["cap_exceptions"] = kept
 
 
+_DEPARTMENT_SPLIT = re.compile(r"[\n、,，;；]+")
+
+
+def _plan_and_departments(
+    form: Form, body: dict[str, Any], errors: dict[str, str], ch: Choices
+) -> None:
+    """The plan entry (``year:entry`` from the plan in force) and the joint departments."""
+    plan = _one(form, "plan")
+    if plan:
+        year, _, entry = plan.partition(":")
+        if plan not in {v for v, _ in ch.plans} or not year.isdigit():
+            errors["plan"] = "所选的计划条目不在现行年度抽查计划中"
+        else:
+            body["plan"] = {"year": int(year), "entry": entry}
+    names = [n.strip() for n in _DEPARTMENT_SPLIT.split(_one(form, "dept_participants"))]
+    participants = [n for n in names if n]
+    lead = _one(form, "dept_lead")
+    one_per_team = _one(form, "dept_one_per_team") == "1"
+    if not participants:
+        if lead or one_per_team:
+            errors["dept_participants"] = (
+                "联合抽查须填写至少一个配合部门；不是联合抽查的请清空牵头部门并取消勾选"
+            )
+        return
+    if len(participants) > 20:
+        errors["dept_participants"] = f"配合部门最多 20 个（现为 {len(participants)} 个）"
+    elif any(len(n) > 100 for n in (lead, *participants)):
+        errors["dept_participants"] = "部门名称最多 100 个字"
+    elif len(set(participants)) != len(participants):
+        errors["dept_participants"] = "配合部门有重复"
+    elif (lead or ch.own_department) in participants:
+        errors["dept_participants"] = f"牵头部门“{lead or ch.own_department}”不能同时是配合部门"
+    departments: dict[str, Any] = {"participants": participants, "one_per_team": one_per_team}
+    if lead:
+        departments["lead"] = lead
+    body["departments"] = departments
+
+
 def _drand(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
     chain = drand.QUICKNET
     round_text, time_text = _one(form, "drand_round"), _one(form, "drand_time")
@@ -342,6 +417,8 @@ _FIELD_OF = {  # where a model error is shown when the form's own checks let it 
     "cap_exceptions": "cap_exceptions",
     "cross_check": "cross_own_district",
     "beacon": "beacon_kind",
+    "plan": "plan",
+    "departments": "dept_participants",
 }
 
 
@@ -358,6 +435,7 @@ def definition_from_form(form: Form, ch: Choices) -> Parsed:
     _team(form, parsed.body, parsed.errors, ch)
     _times(form, parsed.body, parsed.errors)
     _cap_exceptions(form, parsed.body, parsed.errors)
+    _plan_and_departments(form, parsed.body, parsed.errors, ch)
     _beacon(form, parsed.body, parsed.errors)
     if parsed.errors:
         return parsed
@@ -370,7 +448,14 @@ def definition_from_form(form: Form, ch: Choices) -> Parsed:
         parsed.errors[_FIELD_OF.get(loc, "task")] = "此项的值不符合要求"
         return parsed
     except LotteryError as exc:  # the core's messages are English: said here in Chinese
-        if "beacon" in str(exc):
+        if str(exc).startswith("departments:"):
+            parsed.errors["dept_participants"] = (
+                f"每组各部门一人：每组人数须不少于部门数（牵头部门和配合部门共 "
+                f"{len(parsed.body['departments']['participants']) + 1} 个）"
+                if "team_size" in str(exc)
+                else "联合抽查的部门设置不符合要求：牵头部门不能同时是配合部门"
+            )
+        elif "beacon" in str(exc):
             parsed.errors["beacon_kind"] = (
                 "随机数来源的设置不符合要求：请检查 drand 轮次和截止时间、开奖日期，"
                 "以及号码来源的名称、期号（不能含特殊字符）和号码个数"
@@ -380,6 +465,14 @@ def definition_from_form(form: Form, ch: Choices) -> Parsed:
         return parsed
     parsed.definition, parsed.params = definition, params
     return parsed
+
+
+def service_errors(exc: LotteryError) -> dict[str, str]:
+    """A refusal by the service that names one of the form's fields, by field name (empty
+    when it names none): the plan check's ``字段「plan」：...`` is shown at the plan entry."""
+    prefix = "字段「plan」："
+    message = str(exc)
+    return {"plan": message.removeprefix(prefix)} if message.startswith(prefix) else {}
 
 
 def _beacon_form(beacon: Mapping[str, Any], values: dict[str, Any]) -> None:
@@ -433,6 +526,15 @@ def form_from_task(task: Task) -> dict[str, Any]:
         "cap_exceptions": "\n".join(f"{t}｜{r}" for t, r in p.get("cap_exceptions", [])),
     }
     values.update({f"ratio_{risk}": _percent(bp) for risk, bp in p["ratios"].items()})
+    if p.get("plan"):
+        values["plan"] = f"{p['plan']['year']}:{p['plan']['entry']}"
+    if p.get("departments"):
+        joint = p["departments"]
+        values.update(
+            dept_lead="" if joint["lead"] == own_department() else joint["lead"],
+            dept_participants="\n".join(joint["participants"]),
+            dept_one_per_team="1" if joint.get("one_per_team") else "",
+        )
     _beacon_form(p["beacon"], values)
     return values
 

@@ -107,6 +107,8 @@ async def create_task(
             announce_at=parsed.definition.announce_time(),
         )
     except LotteryError as exc:
+        if errors := task_form.service_errors(exc):
+            return _wizard(user, ch, values, errors=errors, status=422)
         return _wizard(user, ch, values, error=words.error_zh(exc), status=422)
     schedule(request, task_id=task.id)
     return RedirectResponse(f"/console/tasks/{task.id}/preview?done=created", status_code=303)
@@ -162,6 +164,8 @@ async def edit_task(
             announce_at=parsed.definition.announce_time(),
         )
     except LotteryError as exc:
+        if errors := task_form.service_errors(exc):
+            return _wizard(user, ch, values, task=task, errors=errors, status=422)
         return _wizard(user, ch, values, task=task, error=words.error_zh(exc), status=422)
     schedule(request, task_id=task_id)
     return RedirectResponse(f"/console/tasks/{task_id}/preview?done=edited", status_code=303)

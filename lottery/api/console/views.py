@@ -15,17 +15,21 @@ from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from lottery.core.canonical import parse_time
 from lottery.core.errors import LotteryError
 from lottery.core.outcome import decode_outcome
+from lottery.core.workdays import CalendarDataMissing
 from lottery.service import beacons, cancellations, org_scope
+from lottery.service.calendar import calendar_in
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
 from lottery.service.result_entry import CST, local_date
+from lottery.service.risk_policy import current_rules
 from lottery.storage.models import (
     CancelRequest,
     CheckpointRow,
     Inspector,
     ItemListVersion,
     LogEntry,
+    Objection,
     OrgUnit,
     Target,
     Task,
@@ -109,6 +113,25 @@ class Due:
 
 
 @dataclass(frozen=True)
+class OpenObjection:
+    """An objection recorded and not yet decided (docs/objections.md), with its period."""
+
+    number: int
+    task: str
+    target: str
+    target_name: str
+    received: date
+    due: date
+    left: int | None
+    """Working days from today to the period's last day (negative: past it; None: the
+    calendar of a year in between is missing)."""
+
+    @property
+    def overdue(self) -> bool:
+        return self.left is not None and self.left < 0
+
+
+@dataclass(frozen=True)
 class Dashboard:
     upcoming: list[Upcoming]
     sealed: list[Task]
@@ -116,6 +139,7 @@ class Dashboard:
     checkpoint: tuple[int, datetime] | None
     due: list[Due]
     cancellations: list[PendingCancel]
+    objections: list[OpenObjection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -258,6 +282,44 @@ def _in_scope(lc: Lifecycle, actor: str | None) -> list[Task]:
     return tasks if actor is None else org_scope.tasks_for(lc, actor, tasks)
 
 
+def open_objections(lc: Lifecycle, today: date, actor: str | None = None) -> list[OpenObjection]:
+    """Objections received and not decided, the period's earliest last day first, with the
+    working days left in it; with ``actor``, those of tasks within the actor's org unit."""
+    scope = None if actor is None else {t.id for t in _in_scope(lc, actor)}
+    with lc.session() as session:
+        rows = session.exec(
+            select(Objection)
+            .where(Objection.status == "received")
+            .order_by(col(Objection.period_due), col(Objection.id))
+        ).all()
+        rows = [r for r in rows if scope is None or r.task in scope]
+        names = {
+            t.uscc: t.name
+            for t in session.exec(
+                select(Target).where(col(Target.uscc).in_({r.target for r in rows}))
+            )
+        }
+        cal = calendar_in(session)
+    out = []
+    for row in rows:
+        try:
+            left: int | None = cal.workdays_between(today, row.period_due)
+        except CalendarDataMissing:
+            left = None
+        out.append(
+            OpenObjection(
+                row.id or 0,
+                row.task,
+                row.target,
+                names.get(row.target, ""),
+                row.received,
+                row.period_due,
+                left,
+            )
+        )
+    return out
+
+
 def dashboard(lc: Lifecycle, now: datetime, actor: str | None = None) -> Dashboard:
     """The 工作台: upcoming steps, sealed tasks, beacons and cancellations awaiting a second
     person, the latest checkpoint and the publications due (7 working days); with ``actor``,
@@ -289,6 +351,7 @@ def dashboard(lc: Lifecycle, now: datetime, actor: str | None = None) -> Dashboa
             for task, request in cancellations.pending_requests(lc)
             if actor is None or task.id in {t.id for t in tasks}
         ],
+        objections=open_objections(lc, local_date(now), actor),
     )
 
 
@@ -313,6 +376,8 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
         }
         people = {i.id: i.name for i in session.exec(select(Inspector))}
         regions = {u.region: u.name for u in session.exec(select(OrgUnit)) if u.region is not None}
+        rules = current_rules(session)
+    labels = rules.label_map() if rules.labels else {}
     rows = []
     for number, uscc in enumerate(picks, start=1):
         target = targets.get(uscc)
@@ -323,7 +388,7 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
                 name=target.name if target else "（名录中已无此对象）",
                 type=target.type if target else "—",
                 region=_region(regions, target.region) if target else "—",
-                risk=target.risk_class if target else "—",
+                risk=labels.get(target.risk_class, target.risk_class) if target else "—",
                 inspectors=[people.get(i, f"（编号 {i}）") for i in teams.get(uscc, ())],
                 inspector_ids=list(teams.get(uscc, ())),
             )
