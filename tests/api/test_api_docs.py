@@ -21,6 +21,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings
 from tests import lifecycle as lc
 from tests.api.conftest import OFFLINE_RELAY
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 PAGES = ("/docs", "/redoc")
 

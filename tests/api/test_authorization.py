@@ -16,7 +16,6 @@ the invariants that must never change whatever the table says (R6 and the audito
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
@@ -29,7 +28,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.storage.models import AuditEvent
 from tests import lifecycle as lc
 from tests.api.conftest import SIGNATURE, T_DRAW, Clock, task_definition, token
-from tests.storage.conftest import sqlite_database_url
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 ROLES = ("admin", "planner", "inspector", "reviewer", "auditor")
 ANONYMOUS = "anonymous"
@@ -288,9 +287,3 @@ def test_only_admin_planner_and_inspector_ever_read_a_sealed_outcome(
             concrete = path.replace("{task_id}", drawn_task)
             response = app_client.get(_url(concrete), headers=headers)
             assert seed not in response.text, (role, path)
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Authorization does not depend on the database: SQLite only, to keep the suite fast."""
-    return sqlite_database_url(request, tmp_path)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from lottery.service import cancellations
 from lottery.service.lifecycle import Lifecycle
 from tests.api.test_console import _audit, _csrf, _draft, _section, login
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 TASK = "T2026-101"
 REASON = "名录有误<b>请核对</b>"

@@ -14,6 +14,7 @@ from lottery.service.objections import ObjectionService
 from tests.api.conftest import Clock
 from tests.api.test_console import login
 from tests.service.results_builder import disclosed_task, entry, publish
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 # Published on Friday 3 April 2026 (Beijing): 20 working days end on 7 May (the demo's
 # objections, docs/objections.md "The demo").

@@ -13,6 +13,7 @@ from lottery.service.lifecycle import Lifecycle
 from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
 from tests.api.test_console_results import T_ENTER, TASK, _audit, _drawn
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def test_inspector_issues_and_downloads_own_team_documents(

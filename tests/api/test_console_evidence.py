@@ -17,6 +17,7 @@ from tests import lifecycle as lc
 from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
 from tests.api.test_console_results import T_ENTER, TASK, _audit, _drawn, _form, _results
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 PNG = b"\x89PNG\r\n\x1a\n test-only"
 HTML = b"<html><script>alert(1)</script></html>"

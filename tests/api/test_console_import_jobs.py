@@ -22,6 +22,7 @@ from lottery.storage.models import Target
 from tests.api.test_console import _csrf, login
 from tests.api.test_console_registries import _all_targets, _audit, _check, _count, _region
 from tests.registry_io.conftest import target, uscc
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 WAIT = 30.0  # seconds an event may take at most (a stuck job fails the test, never hangs it)
 

@@ -26,6 +26,7 @@ from tests.service.test_joint_visits import (
     _enter,
     _overlap,
 )
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def _form(team: tuple[str, ...], day: str, **over: str) -> dict[str, str]:

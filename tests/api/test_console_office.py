@@ -27,6 +27,7 @@ from tests.api.conftest import Clock, token
 from tests.api.test_console import _csrf
 from tests.api.test_console import login as _login
 from tests.service.test_results import T_ENTER, TASK, _publish_all, outcome  # noqa: F401
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 NOW = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 April 2026 in Beijing
 

@@ -17,6 +17,7 @@ from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
 from tests.service.results_builder import disclosed_task
 from tests.service.test_rectifications import TASK, _publish
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 T_ORDER = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)
 T_CHECK = datetime(2026, 4, 21, 2, 0, tzinfo=UTC)

@@ -35,6 +35,7 @@ from tests.api.conftest import token
 from tests.api.test_console import _csrf, login
 from tests.registry_io.conftest import ITEM_HEADER, TARGET_HEADER, item, target, uscc
 from tests.service.conftest import load_registries
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests import lifecycle as lc
 from tests.api.conftest import Clock
 from tests.api.test_console import _csrf, login
 from tests.service.results_builder import drawn_task
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 TASK = "T-res"
 T_ENTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)

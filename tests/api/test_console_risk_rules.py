@@ -9,6 +9,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.service.risk_policy import current_rules, current_version
 from tests.api.conftest import Clock, task_definition, token
 from tests.api.test_console import _csrf, login
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 URL = "/console/items/risk-rules"
 

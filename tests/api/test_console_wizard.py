@@ -32,6 +32,7 @@ from tests.api.conftest import (
 )
 from tests.api.test_console import _csrf, login
 from tests.service.conftest import ITEMS_PUBLISHED, TEST_ITEM
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def _login(client: TestClient, name: str) -> None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -18,13 +16,7 @@ from tests.api.conftest import Clock, token
 from tests.api.test_console import _csrf
 from tests.api.test_console import login as _login
 from tests.service.test_exchange import T_EXPORT, published  # noqa: F401 - fixture
-from tests.storage.conftest import sqlite_database_url
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """SQLite only (see the module's docstring)."""
-    return sqlite_database_url(request, tmp_path)
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def test_export_download_sent_mark_and_console(

@@ -29,6 +29,7 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.service.roles import Perm
 from lottery.service.users import AuthError, Forbidden, PasswordChangeRequired, StaffUser
 from tests.service.conftest import service, settings  # noqa: F401 - fixtures
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 from tests.storage.conftest import database_url  # noqa: F401 - fixture
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import task_definition, token
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def test_a_cancel_reason_with_a_bidi_override_changes_nothing(app_client: TestClient) -> None:

@@ -22,6 +22,7 @@ from lottery.registry_io import limits as rio_limits
 from tests.api.conftest import token
 from tests.registry_io.conftest import TARGET_HEADER, target
 from tests.registry_io.xlsx_parts import sheet_xml, workbook
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from lottery.api.validation_words import field_name, worded
 from tests.api.conftest import token
+from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 
 def test_the_field_is_named_as_staff_write_it() -> None:
