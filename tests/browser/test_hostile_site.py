@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from lottery.demo.city import run_demo
 from publisher.build import build_site
 from tests.browser.chromium import TIMEOUT_MS, StaticServer
 from tests.publisher.hostile import build_hostile_export
@@ -51,15 +50,13 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def servers(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator[dict[str, str]]:
     root = tmp_path_factory.mktemp("hostile-browser")
     hostile = build_hostile_export(root / "hostile-export")
     build_site(hostile.export, root / "hostile", work=root / "hostile-work")
-    demo = run_demo(root / "demo").export
-    build_site(demo, root / "demo-site", work=root / "demo-work")
     running = {
         "hostile": StaticServer(root / "hostile"),
-        "demo": StaticServer(root / "demo-site"),
+        "demo": StaticServer(demo_city / "site"),  # the run's demo site, only read
     }
     try:
         yield {name: server.url for name, server in running.items()}

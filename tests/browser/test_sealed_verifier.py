@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from lottery.demo.city import run_demo
-from publisher.build import build_site
 from publisher.model import load_model
 from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
 
@@ -20,11 +18,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator[dict[str, str]]:
     root = tmp_path_factory.mktemp("sealed-browser")
-    export = run_demo(root / "demo").export
+    export = demo_city / "export"
     good = root / "site"
-    build_site(export, good, work=root / "work")
+    shutil.copytree(demo_city / "site", good)  # the run's demo site, copied: forged/ goes in it
     model = load_model(export)
     [live] = [r for r in model.penalties if r.id not in model.withdrawals]
     blob = Path("export") / "blobs" / live.body["sealed"]

@@ -21,10 +21,9 @@ import pytest
 
 from lottery.core.canonical import canonical_json, sha256_hex
 from lottery.core.records import Record, make_record
-from lottery.demo.city import demo_settings, run_demo
+from lottery.demo.city import demo_settings
 from lottery.export.write import write_export
 from lottery.storage.keys import load_signer
-from publisher.build import build_site
 from publisher.check_words import CHECKS_ZH
 from publisher.model import load_model
 from publisher.names import risk_label
@@ -145,11 +144,11 @@ def _move(records: list[Record], which: Record, before: Record) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("browser")
-    export = run_demo(root / "demo").export
+    export = demo_city / "export"
     good = root / "site"
-    build_site(export, good, work=root / "work")
+    shutil.copytree(demo_city / "site", good)  # the run's demo site, copied: forged/ goes in it
     bad = root / "tampered"
     shutil.copytree(good, bad)
     changes = _tamper(bad, export)
@@ -169,7 +168,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     bundle.write_bytes(data[:at] + (b"0" if data[at : at + 1] != b"0" else b"1") + data[at + 1 :])
     # Whole logs re-signed with the demo office's key, under the good site's forged/<name>/.
     records = load_model(export).report.records
-    demo = root / "demo"
+    demo = demo_city
     left_out = _leave_out_a_candidate(demo, export, good / "forged" / "left-out", records)
     raised = _raise_min_ratio(demo, export, good / "forged" / "min-ratio", records)
     _claim_cross_check(demo, export, good / "forged" / "cross-check", records)
