@@ -79,6 +79,7 @@ FIELD_LABELS = {
     "documents": "执法文书",
     "joint_with": "联合检查（同日检查的其他任务）",
     "cap_exception": "超限理由（年度检查次数）",
+    "review": "保密审查",
     "entity": "当事人",
     "decided": "决定日期",
     "facts": "违法事实",

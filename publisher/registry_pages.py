@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lottery.core.publication_rules import ACTION_ZH, FIELD_ZH, parse_rules
 from lottery.core.records import Record
 from lottery.core.risk_rules import parse_risk_rules
 from publisher.model import SiteModel
@@ -57,7 +58,23 @@ def _version_body(model: SiteModel, record: Record, root: str) -> dict[str, Any]
         "log_link": log_link(model, record, root),
         "entries": [_item_section(item) for item in body["items"]],
         "risk_rules": _risk_words(body.get("risk_rules")),
+        "publication_rules": _publication_rows(body.get("publication_rules")),
     }
+
+
+def _publication_rows(value: Any) -> list[list[str]]:
+    """The version's publication rules as table rows: id, when, field, action, reason."""
+    rows = []
+    for rule in parse_rules(value):
+        cond = []
+        if rule.items:
+            cond.append("抽查事项含 " + "、".join(rule.items))
+        if rule.categories:
+            cond.append("检查结果为 " + "、".join(rule.categories))
+        where = "检查结果" + (f"（{'；'.join(cond)}）" if cond else "（全部）")
+        field = FIELD_ZH.get(rule.field, rule.field)
+        rows.append([rule.id, where, field, ACTION_ZH[rule.action], rule.reason])
+    return rows
 
 
 def _risk_words(value: Any) -> list[str]:

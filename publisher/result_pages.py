@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lottery.core.publication_rules import WITHHELD_ZH, PublicationRule, treatment
 from lottery.core.records import Record
 from publisher.model import SiteModel
 from publisher.names import Places
@@ -65,7 +66,30 @@ def _opened(model: SiteModel, record: Record) -> Record:
     content = model.report.sealed.contents.get(record.id, {})
     if record.type == "inspection-result":
         content = readable(content)  # the on-site record as text (issue #16)
-    return Record(record.note, record.text, record.body | content)
+    body = record.body | content
+    reviews = model.report.sealed.reviews
+    if "review" in record.body and record.id in reviews and content:
+        body |= reviewed_fields(record.body, content, reviews[record.id])
+    return Record(record.note, record.text, body)
+
+
+def reviewed_fields(
+    body: dict[str, Any], content: dict[str, Any], applied: list[PublicationRule]
+) -> dict[str, Any]:
+    """A reviewed result's fields as the site shows them (保密审查, docs/spec.md §2.3): a
+    withheld field says so with the rule's reason, a generalised one carries the reason
+    after its general text, and ``review`` names the reviewer and the rules applied."""
+    out: dict[str, Any] = {}
+    for name, rule in treatment(applied).items():
+        if rule.action == "withhold":
+            out[name] = f"{WITHHELD_ZH}理由：{rule.reason}（规则 {rule.id}）"
+        elif name in content:
+            out[name] = (
+                f"{content[name]}（保密审查：概括表述。理由：{rule.reason}；规则 {rule.id}）"
+            )
+    ids = "、".join(body["review"]["rules"]) or "无适用规则"
+    out["review"] = f"已经保密审查（审查人：{body['review']['by']}；适用公开规则：{ids}）"
+    return out
 
 
 def deadline_text(body: dict[str, Any]) -> tuple[Markup, Markup]:

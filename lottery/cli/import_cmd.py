@@ -167,10 +167,55 @@ def risk_rules_command(
         typer.echo(f"- {line}")
 
 
+def publication_rules_command(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A JSON file: a list of publication rules (docs/spec.md §2.3); without it, "
+            "show the rules in force."
+        ),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Show the item list's publication rules (保密审查), or publish a new item-list version
+    with FILE's rules."""
+    import json
+
+    from lottery.service.publication_review import parse_publication_rules, rules_in_force
+    from lottery.service.registries import set_publication_rules
+
+    rules = None
+    if file is not None:
+        try:
+            raw = json.loads(file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"{file}: 无法读取（{exc.strerror}）") from exc
+        except ValueError as exc:
+            raise InputError(f"{file}: 不是可读的 JSON 文件（{exc}）") from exc
+        rules = parse_publication_rules(raw)
+    lc = open_service(data_dir)
+    try:
+        if rules is not None:
+            record = set_publication_rules(lc, rules, actor=actor_name(actor), now=utc_now())
+            typer.echo(f"已发布抽查事项清单第 {record.body['version']} 版（记录 {record.id}）")
+        with lc.session() as session:
+            shown = rules_in_force(session, lc.log)
+    finally:
+        lc.engine.dispose()
+    if not shown:
+        typer.echo("（无公开规则：检查结果按原样公开）")
+        return
+    typer.echo("现行抽查事项清单的公开规则：")
+    for rule in shown:
+        typer.echo(f"- {rule.id}：{rule.zh()}。理由：{rule.reason}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``lottery import`` and ``lottery registry`` to ``app``."""
     app.command("import")(import_command)
     registry_app.command("export")(export_command)
     registry_app.command("publish")(publish_command)
     registry_app.command("risk-rules")(risk_rules_command)
+    registry_app.command("publication-rules")(publication_rules_command)
     app.add_typer(registry_app, name="registry")

@@ -99,6 +99,58 @@ def enter(
     typer.echo(f"result {rid} entered for {body.target}: waiting for a reviewer")
 
 
+@result_app.command("reviewing")
+def reviewing(data_dir: DataDir = Path("data")) -> None:
+    """List the approved results waiting for the publication review (保密审查), each with
+    the publication rules that apply to it."""
+    from lottery.service.results import ResultsService
+
+    with service_at(data_dir) as service:
+        results = ResultsService(service.engine, service.log)
+        rows = results.reviewing()
+        if not rows:
+            typer.echo("没有待保密审查的检查结果")
+        for row in rows:
+            rules = results.publication_rules(row.id or 0)
+            words = "；".join(f"{r.id} {r.zh()}" for r in rules) or "无适用规则"
+            typer.echo(f"{row.id}\t{row.task}/{row.target}\t{words}")
+
+
+@result_app.command("review")
+def review(
+    result_id: Annotated[int, typer.Argument(help="The id of the approved result.")],
+    generalise: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--generalise",
+            help="FIELD=TEXT: the general text of a field a generalising rule applies to "
+            "(findings, follow_up, place); repeat for each.",
+        ),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """The publication review (保密审查) of an approved result: apply the publication rules in
+    force and publish it (of a still-sealed task: kept for the disclosure)."""
+    from lottery.service.results import ResultsService
+
+    texts: dict[str, str] = {}
+    for item in generalise or []:
+        name, sep, text = item.partition("=")
+        if not sep or name.strip() not in ("findings", "follow_up", "place"):
+            raise InputError(
+                f"--generalise {item!r}：应写为 findings=概括内容（或 follow_up、place）"
+            )
+        texts[name.strip()] = text
+    with service_at(data_dir) as service:
+        results = ResultsService(service.engine, service.log)
+        record = results.review_publication(result_id, texts, utc_now(), reviewer=actor_name(actor))
+    if record is None:
+        typer.echo(f"检查结果 {result_id} 已完成保密审查，待抽取结果公开时发布")
+    else:
+        typer.echo(f"检查结果 {result_id} 已完成保密审查并公开（记录 {record.id}）")
+
+
 def register(app: typer.Typer) -> None:
     """Register ``result`` on ``app`` (idempotent)."""
     if any(info.name == "result" for info in app.registered_groups):

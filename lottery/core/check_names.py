@@ -105,6 +105,7 @@ class CheckName(StrEnum):
     SEALED_MISSING = "sealed.missing"
     SEALED_WITHDRAWN = "sealed.withdrawn"
     RESULT_ONSITE = "result.onsite"
+    PUBLICATION_REVIEW = "publication.review"
     RESULT_JOINT_WITH = "result.joint_with"
     RESULT_VISIT_CAP = "result.visit_cap"
     DEADLINE_PUBLISHED = "deadline.published"

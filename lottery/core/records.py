@@ -18,6 +18,7 @@ from .canonical import canonical_json, format_time, parse_canonical_json, sha256
 from .check_names import CheckName
 from .errors import EncodingError, VerificationError
 from .note import NoteVerifier, Signer, open_note, sign_note
+from .publication_rules import REVIEW_SCHEMA, rules_schema
 from .risk_rules import RISK_RULES_SCHEMA
 
 SPEC_VERSION = 1
@@ -372,7 +373,11 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
     },
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").
-    "item-list": {"risk_rules": RISK_RULES_SCHEMA},
+    # What published records of a type do not show, field by field, and why (spec §2.3).
+    "item-list": {
+        "risk_rules": RISK_RULES_SCHEMA,
+        "publication_rules": rules_schema(RESULT_CATEGORIES),
+    },
     # The documents issued for the inspected target: number and SHA-256 of each PDF.
     "inspection-result": {
         "documents": s.array(
@@ -385,6 +390,8 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         "joint_with": s.array(s.ident, min_len=1, max_len=100),
         # 超限理由: why a visit over the annual cap ("原则上") was made anyway.
         "cap_exception": s.text(500),
+        # 保密审查: who reviewed what the record shows and the publication rules applied.
+        "review": REVIEW_SCHEMA,
     },
 }
 """Members a record type may carry or leave out: absent in records made before they existed

@@ -15,7 +15,7 @@ commitment whose blob is gone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from . import schema as s
@@ -109,9 +109,13 @@ SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
 }
 
 
-def content_schema(record_type: str) -> s.Validator:
-    """The schema of the content a record of ``record_type`` seals."""
-    return s.obj(dict(SEALED_CONTENT[record_type]), dict(SEALED_OPTIONAL[record_type]))
+def content_schema(record_type: str, omit: Collection[str] = ()) -> s.Validator:
+    """The schema of the content a record of ``record_type`` seals; ``omit``: required
+    members a reviewed record may leave out (withheld by a publication rule, spec §2.3)."""
+    required = {k: v for k, v in SEALED_CONTENT[record_type].items() if k not in omit}
+    optional = dict(SEALED_OPTIONAL[record_type])
+    optional |= {k: v for k, v in SEALED_CONTENT[record_type].items() if k in omit}
+    return s.obj(required, optional)
 
 
 WITHDRAWALS: dict[str, tuple[str, str]] = {
@@ -125,18 +129,21 @@ WITHDRAWALS: dict[str, tuple[str, str]] = {
 _PREFIX = b'{"content":'  # canonical key order: content < record < salt < type < v
 
 
-def seal(record_type: str, content: Mapping[str, Any], salt: bytes) -> bytes:
+def seal(
+    record_type: str, content: Mapping[str, Any], salt: bytes, *, omit: Collection[str] = ()
+) -> bytes:
     """The sealed blob of ``content`` for a record of ``record_type``.
 
     Raises:
         EncodingError: for a record type that seals nothing, content that does not match its
-            schema, or a salt that is not 32 bytes.
+            schema (``omit``: required members it may leave out, withheld by the publication
+            review), or a salt that is not 32 bytes.
     """
     if record_type not in SEALED_CONTENT:
         raise EncodingError(f"a {record_type!r} record seals no content")
     if len(salt) != SALT_BYTES:
         raise EncodingError(f"the salt must be {SALT_BYTES} bytes, not {len(salt)}")
-    content_schema(record_type)(dict(content), f"{record_type} content")
+    content_schema(record_type, omit)(dict(content), f"{record_type} content")
     return canonical_json(
         {
             "content": dict(content),
@@ -153,8 +160,11 @@ def is_sealed_blob(data: bytes) -> bool:
     return data.startswith(_PREFIX)
 
 
-def open_sealed(data: bytes, digest: str, record_type: str) -> dict[str, Any]:
-    """Check a published sealed blob against its commitment and return its content.
+def open_sealed(
+    data: bytes, digest: str, record_type: str, omit: Collection[str] = ()
+) -> dict[str, Any]:
+    """Check a published sealed blob against its commitment and return its content
+    (``omit``: required members a reviewed record's content may leave out).
 
     Raises:
         VerificationError: ``sealed.content`` when the bytes do not hash to ``digest``, are
@@ -177,7 +187,7 @@ def open_sealed(data: bytes, digest: str, record_type: str) -> dict[str, Any]:
                 "v": s.const(SEALED_VERSION),
             }
         )(blob, "sealed blob")
-        content_schema(record_type)(blob["content"], f"{record_type} content")
+        content_schema(record_type, omit)(blob["content"], f"{record_type} content")
     except EncodingError as exc:
         raise VerificationError(
             CheckName.SEALED_CONTENT, f"blob {digest[:16]} is not a sealed {record_type}: {exc}"

@@ -17,7 +17,10 @@ Walked over the log's records in log order, with a ``get(digest) -> bytes`` that
   categories (:func:`lottery.core.onsite.content_problems`: a 不符合 point is no
   未发现问题, has a note; findings without evidence state a reason), and its answers are
   exactly the checklist points of the items its task's announcement cites, in the item-list
-  versions published before it.
+  versions published before it;
+- ``publication.review``: a result published after an item list with publication rules for
+  results carries ``review`` naming exactly the rules whose condition holds for it, and its
+  opened content leaves out every field those rules withhold (docs/spec.md §2.3).
 """
 
 from __future__ import annotations
@@ -30,6 +33,14 @@ from .canonical import beijing_date
 from .check_names import CheckName
 from .errors import VerificationError
 from .onsite import content_problems, expected_points
+from .publication_rules import (
+    REQUIRED_IN_CONTENT,
+    PublicationRule,
+    content_problem,
+    governs,
+    matching,
+    parse_rules,
+)
 from .records import Record
 from .sealed import WITHDRAWALS, open_sealed, sealed_digest
 from .verify import Check
@@ -52,12 +63,15 @@ class SealedAudit:
     Attributes:
         contents: the opened content of every record whose sealed blob is published, by id.
         withdrawn: every withdrawn commitment (by blob digest).
+        reviews: the publication rules applied to each reviewed record, by id (the rules of
+            the item list in force whose condition holds for it).
         checks: the passed checks (one ``sealed.withdrawn`` line per withdrawn commitment).
         failures: ``(scope, error)`` of each failed check.
     """
 
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)
     withdrawn: dict[str, Withdrawn] = field(default_factory=dict)
+    reviews: dict[str, list[PublicationRule]] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     failures: list[tuple[str, VerificationError]] = field(default_factory=list)
 
@@ -109,6 +123,7 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
                 fail(f"withdrawal {record.id[:16]}", CheckName.WITHDRAWAL_SEALED, problem)
     audit.withdrawn = withdrawn_blobs(valid)
     cited = _cited_points(records)
+    review_problems = _reviews(records, audit.reviews)
     opened = onsite = 0
     for record in sealed.values():
         digest = str(sealed_digest(record.body))
@@ -140,18 +155,21 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
                 f"withdrawal on {gone.date}",
             )
             continue
+        omit = REQUIRED_IN_CONTENT.get(record.type, ()) if "review" in record.body else ()
         try:
-            audit.contents[record.id] = open_sealed(data, digest, record.type)
+            audit.contents[record.id] = open_sealed(data, digest, record.type, omit)
             opened += 1
         except VerificationError as exc:
             fail(name, exc.check, f"{name}: {exc.detail}")
             continue
+        _review_content(record, audit, review_problems)
         if record.type == "inspection-result":
             onsite += _onsite(record, audit.contents[record.id], name, fail, cited)
     if opened and not any(e.check == CheckName.SEALED_CONTENT for _, e in audit.failures):
         audit.checks.append(
             Check(CheckName.SEALED_CONTENT, f"{opened} sealed blobs match their commitments")
         )
+    _report_reviews(audit, records, review_problems)
     if onsite and not any(e.check == CheckName.RESULT_ONSITE for _, e in audit.failures):
         audit.checks.append(
             Check(CheckName.RESULT_ONSITE, f"{onsite} on-site records agree with their results")
@@ -171,6 +189,72 @@ def _cited_points(records: Sequence[Record]) -> dict[str, list[tuple[str, str]]]
         elif record.type == "task-announcement":
             out[str(body["task"])] = expected_points(body["items"], item_lists)
     return out
+
+
+def _review_content(record: Record, audit: SealedAudit, problems: dict[str, str]) -> None:
+    """``publication.review`` of one opened content: what its rules withhold is left out."""
+    applied = audit.reviews.get(record.id)
+    if applied is not None and record.id not in problems:
+        problem = content_problem(record.type, audit.contents[record.id], applied)
+        if problem is not None:
+            problems[record.id] = problem
+
+
+def _report_reviews(
+    audit: SealedAudit, records: Sequence[Record], problems: dict[str, str]
+) -> None:
+    """One ``publication.review`` failure per record, or one passed line for all."""
+    by_id = {r.id: r for r in records}
+    for record_id, problem in problems.items():
+        name = _name(by_id[record_id])
+        audit.failures.append(
+            (name, VerificationError(CheckName.PUBLICATION_REVIEW, f"{name}: {problem}"))
+        )
+    if audit.reviews and not problems:
+        audit.checks.append(
+            Check(
+                CheckName.PUBLICATION_REVIEW,
+                f"{len(audit.reviews)} reviewed records follow the publication rules in force",
+            )
+        )
+
+
+def _reviews(
+    records: Sequence[Record], applied: dict[str, list[PublicationRule]]
+) -> dict[str, str]:
+    """``publication.review`` from the public records (log order): fills ``applied`` (record
+    id -> the rules that apply to it) for every record reviewed or needing a review, and
+    returns the problems by record id (the content is checked once opened)."""
+    rules: tuple[PublicationRule, ...] = ()
+    cited: dict[str, set[str]] = {}
+    problems: dict[str, str] = {}
+    for record in records:
+        body = record.body
+        if record.type == "item-list":
+            rules = parse_rules(body.get("publication_rules"))
+            continue
+        if record.type == "task-announcement":
+            cited[str(body["task"])] = {str(i["code"]) for i in body["items"]}
+            continue
+        if record.type != "inspection-result":
+            continue
+        if not governs(rules, record.type) and "review" not in body:
+            continue
+        due = matching(rules, record.type, cited.get(str(body["task"]), set()), body["categories"])
+        applied[record.id] = due
+        review = body.get("review")
+        if review is None:
+            problems[record.id] = (
+                "published without the review the publication rules in force require"
+            )
+            continue
+        named, expected = list(review["rules"]), sorted(r.id for r in due)
+        if named != expected:
+            problems[record.id] = (
+                f"the review applied rules {named or 'none'}, but the rules in force that apply "
+                f"are {expected or 'none'}"
+            )
+    return problems
 
 
 def _onsite(

@@ -32,6 +32,7 @@ from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.records import NO_PROBLEM
 from lottery.demo.recorded import numbers_beacon
 from lottery.demo.results import DRAFTER, LEADER, REVIEWER
+from lottery.demo.review import review
 from lottery.demo.synthetic import DEFAULT_RATIOS
 from lottery.registry_io import export_csv
 from lottery.registry_io.layouts import HistoryRow
@@ -151,6 +152,7 @@ def finish(
         at = T_ENTER + timedelta(minutes=i)
         rid = results.enter(entry, at, actor=f"检查员（{me}）", as_inspector=me)
         results.approve(rid, T_APPROVE + timedelta(minutes=i), reviewer=REVIEWER)
+        review(results, rid, T_APPROVE + timedelta(minutes=i))  # 保密审查, held till disclosed
     reveal = lc.disclose(TASK, T_DISCLOSE, actor=LEADER)
     reports = ReportService(lc.engine, lc.log)
     draft = reports.draft(TASK, T_REPORT, actor=DRAFTER)

@@ -25,6 +25,7 @@ from lottery.core.records import NO_PROBLEM
 from lottery.demo import cross
 from lottery.demo.recorded import numbers_beacon
 from lottery.demo.results import DRAFTER, LEADER, REVIEWER
+from lottery.demo.review import review
 from lottery.demo.synthetic import DEFAULT_RATIOS
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.onsite_record import checklist_of
@@ -119,6 +120,7 @@ def _run(lc: Lifecycle, units: Sequence[str], lines: list[str], inputs: Path) ->
         at = T_ENTER + timedelta(minutes=i)
         rid = results.enter(entry, at, actor=f"检查员（{me}）", as_inspector=me)
         results.approve(rid, T_APPROVE + timedelta(minutes=i), reviewer=REVIEWER)
+        review(results, rid, T_APPROVE + timedelta(minutes=i))  # 保密审查, held till disclosed
     reveal = lc.disclose(TASK, T_DISCLOSE, actor=LEADER)
     reports = ReportService(lc.engine, lc.log)
     draft = reports.draft(TASK, T_REPORT, actor=DRAFTER)

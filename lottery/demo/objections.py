@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import select
 
 from lottery.demo.onsite import with_onsite
+from lottery.demo.review import review
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.objections import ObjectionService
 from lottery.service.results import Present, ResultEntry, ResultsService, disclosed_outcome
@@ -80,7 +81,9 @@ def objections_phase(lc: Lifecycle, lines: list[str]) -> None:
     inspector = upheld_team.inspectors[0]
     actor = f"检查员 {names[inspector]}（{inspector}）"
     cid = results.correct(str(first.record_id), fixed, CORRECTION_REASON, T_CORRECT, actor=actor)
-    correction = results.approve(cid, T_CORRECT + timedelta(hours=1), reviewer=CLERK)
+    if results.approve(cid, T_CORRECT + timedelta(hours=1), reviewer=CLERK) is not None:
+        raise RuntimeError("the demo's correction was published without the publication review")
+    correction = review(results, cid, T_CORRECT + timedelta(hours=1))
     if correction is None:  # pragma: no cover - a disclosed task publishes at once
         raise RuntimeError("the demo's correction was held instead of published")
     one = service.decide(

@@ -30,6 +30,7 @@ from lottery.core.uscc import check_character
 from lottery.demo.objections import T_RECORD_UPHELD, objections_phase
 from lottery.demo.onsite import CORRECTED, with_onsite
 from lottery.demo.rectification import rectify
+from lottery.demo.review import review
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
 from lottery.service.reports import ReportService
@@ -189,6 +190,8 @@ def _entry(lc: Lifecycle, i: int, team: Team, day: date) -> ResultEntry:
             pending_reasons=list(found.pending),
             findings=found.findings,
             follow_up=found.follow_up,
+            # Where the shelter is: kept by the office, withheld by the publication rules.
+            place=f"青岚市云台区人防工程（{team.target[-6:]}）地下一层",
         )
     if i == EVIDENCE_AT:
         entry = replace(entry, evidence=[_evidence(team, day)])
@@ -216,6 +219,14 @@ def _shown(record: Record | None) -> Record:
     return record
 
 
+def _approved(service: ResultsService, rid: int, at: datetime) -> Record:
+    """Approve a result, then its 保密审查 (the publication rules govern results): the
+    published record."""
+    if service.approve(rid, at, reviewer=REVIEWER) is not None:
+        raise LotteryError("a result was published without the publication review")
+    return _shown(review(service, rid, at))
+
+
 def _results(lc: Lifecycle, lines: list[str]) -> Published:
     service = ResultsService(lc.engine, lc.log)
     with lc.session() as s:
@@ -230,9 +241,7 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
         actor = _actor(names, team.inspectors[0])
         ids.append(service.enter(entry, T_RESULTS + timedelta(minutes=i), actor=actor))
     published = {
-        team.target: _shown(
-            service.approve(rid, T_APPROVALS + timedelta(minutes=i), reviewer=REVIEWER)
-        )
+        team.target: _approved(service, rid, T_APPROVALS + timedelta(minutes=i))
         for (i, team, _), rid in zip(dated, ids, strict=True)
     }
     # The correction: a new record superseding the published one, with its reason.
@@ -248,7 +257,7 @@ def _results(lc: Lifecycle, lines: list[str]) -> Published:
     fixed = with_onsite(replace(fixed, evidence=[]), CORRECTED)
     actor = _actor(names, team.inspectors[0])
     cid = service.correct(old.id, fixed, CORRECTION_REASON, T_CORRECTION, actor=actor)
-    new = _shown(service.approve(cid, T_CORRECTION + timedelta(hours=1), reviewer=REVIEWER))
+    new = _approved(service, cid, T_CORRECTION + timedelta(hours=1))
     published[team.target] = new
     correction = (
         f"  correction: result {new.id[:16]}… supersedes {old.id[:16]}… ({team.target}: "

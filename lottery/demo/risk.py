@@ -2,7 +2,8 @@
 
 Published right after the first item list, as a new version with the same items: complaints
 and bad records raise a target's class, a serious violation puts it in the highest class, and
-the highest class is not held to the "原则上 2 次" annual cap.
+the highest class is not held to the "原则上 2 次" annual cap. The same version carries the
+office's publication rules (:mod:`lottery.demo.review`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lottery.core.risk_rules import RaiseRule, RiskRules
+from lottery.demo.review import DEMO_PUBLICATION_RULES, rule_lines
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import set_risk_rules
 
@@ -25,6 +27,9 @@ DEMO_RULES = RiskRules(
 
 def publish_demo_rules(lc: Lifecycle, actor: str, when: datetime) -> list[str]:
     """Publish the demo's risk rules; the lines the demo prints."""
-    record = set_risk_rules(lc, DEMO_RULES, actor=actor, now=when)
+    record = set_risk_rules(
+        lc, DEMO_RULES, actor=actor, now=when, publication_rules=DEMO_PUBLICATION_RULES
+    )
     version = record.body["version"]
-    return [f"risk rules: item list version {version} ({'; '.join(DEMO_RULES.zh_lines())})"]
+    lines = [f"risk rules: item list version {version} ({'; '.join(DEMO_RULES.zh_lines())})"]
+    return lines + rule_lines()

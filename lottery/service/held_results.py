@@ -26,6 +26,7 @@ from lottery.core.records import Record
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Task
 
+from . import publication_review
 from .audit_trail import record_audit
 from .integrity import stored
 from .log import PublicLog
@@ -51,7 +52,7 @@ def void_results(session: Session, task_id: str) -> list[int]:
         select(InspectionResult)
         .where(
             InspectionResult.task == task_id,
-            col(InspectionResult.status).in_(["entered", "held"]),
+            col(InspectionResult.status).in_(["entered", "held", "reviewing"]),
         )
         .order_by(col(InspectionResult.id))
     )
@@ -63,9 +64,14 @@ def void_results(session: Session, task_id: str) -> list[int]:
     return ids
 
 
-def missing_results(session: Session, task_id: str, picks: Sequence[str]) -> list[str]:
-    """The picks (in selection order) without an approved, held result."""
+def missing_results(
+    session: Session, task_id: str, picks: Sequence[str], log: PublicLog | None = None
+) -> list[str]:
+    """The picks (in selection order) without an approved, held result (with ``log``: also
+    one still waiting for the publication review the rules in force require)."""
     held = held_rows(session, task_id)
+    if log is not None:
+        held = {t: r for t, r in held.items() if publication_review.ready(session, log, r)}
     return [target for target in picks if target not in held]
 
 
@@ -90,6 +96,16 @@ def publish_held(
     for target in picks:
         row = held.get(target)
         if row is None:
+            continue
+        if not publication_review.ready(session, log, row):
+            # Not reviewed under the rules in force: it waits for the publication review.
+            row.status = "reviewing"
+            session.add(row)
+            detail_wait = {"result": row.id, "publication_review": "pending"}
+            where = f"{task_id}/{target}"
+            record_audit(
+                session, now, actor, "result.publish-held", where, detail_wait, remote_addr
+            )
             continue
         record = service.publish_row(session, row, row.approved_by or "", now, render=False)
         detail = {"result": row.id, "record": record.id}

@@ -473,8 +473,7 @@ class Lifecycle:
         issue_owed(self.engine, self.log, now, actor=actor, task=task_id)
         return record
 
-    @staticmethod
-    def _refuse_early(session: Session, task: Task, picks: Sequence[str]) -> None:
+    def _refuse_early(self, session: Session, task: Task, picks: Sequence[str]) -> None:
         """Refuse a disclosure before the announced time unless the task allows an early one
         and every pick has an approved, held result (docs/results.md).
 
@@ -487,7 +486,7 @@ class Lifecycle:
                 f"任务 {task.id} 公告的结果公开时间是 {when}，未选择“全部检查结果审核完毕时"
                 "提前公开”，不能提前公开"
             )
-        missing = missing_results(session, task.id, picks)
+        missing = missing_results(session, task.id, picks, self.log)
         if missing:
             raise InputError(
                 f"任务 {task.id} 还有 {len(missing)} 个抽中对象没有审核通过的检查结果，"

@@ -39,6 +39,7 @@ from sqlmodel import Session
 from lottery import registry_io as rio
 from lottery.core.canonical import sha256_hex
 from lottery.core.errors import InputError
+from lottery.core.publication_rules import PublicationRule, parse_rules
 from lottery.core.records import Record
 from lottery.core.risk_rules import RiskRules, rules_or_none
 from lottery.registry_io.cells import fmt_enum, fmt_ratio
@@ -63,7 +64,7 @@ from lottery.storage.models import (
 
 from . import maintained
 from .audit_trail import record_audit
-from .calendar import publish_record
+from .calendar import load_record, publish_record
 from .integrity import stored
 from .item_list import ItemListDiff, diff_items
 from .lifecycle import Lifecycle
@@ -667,18 +668,27 @@ def _publish_items(
     now: datetime,
     effective: date,
     risk_rules: RiskRules | None = None,
+    publication_rules: Sequence[PublicationRule] | None = None,
 ) -> tuple[int, Record]:
-    """Append the next item-list version; ``risk_rules`` None keeps the last version's."""
+    """Append the next item-list version; ``risk_rules`` and ``publication_rules`` None keep
+    the last version's (the publication rules are read from its record)."""
     lc.log.lock(session)  # serializes version numbers with every other log writer
     t = table_of(ItemListVersion)
     last_row = (
         session.connection()
-        .execute(select(t.c.version, t.c.risk_rules).order_by(t.c.version.desc()).limit(1))
+        .execute(
+            select(t.c.version, t.c.risk_rules, t.c.record_id).order_by(t.c.version.desc()).limit(1)
+        )
         .one_or_none()
     )
     last = None if last_row is None else last_row.version
     if risk_rules is None:
         risk_rules = rules_or_none(None if last_row is None else last_row.risk_rules)
+    if publication_rules is None:
+        publication_rules = ()
+        if last_row is not None and last_row.record_id is not None:
+            body = load_record(lc.log, session, last_row.record_id).body
+            publication_rules = parse_rules(body.get("publication_rules"))
     version = (last or 0) + 1
     fields: dict[str, Any] = {
         "version": version,
@@ -687,6 +697,8 @@ def _publish_items(
     }
     if not risk_rules.empty:
         fields["risk_rules"] = risk_rules.to_json()
+    if publication_rules:
+        fields["publication_rules"] = [r.to_json() for r in publication_rules]
     record = publish_record(lc.log, session, "item-list", fields, now)
     session.add(
         ItemListVersion(
@@ -712,10 +724,11 @@ def publish_item_list(
     effective: date | None = None,
     remote_addr: str | None = None,
     risk_rules: RiskRules | None = None,
+    publication_rules: Sequence[PublicationRule] | None = None,
 ) -> Record:
     """Publish ``rows`` as the next version of the item list (one transaction), effective
     from ``effective`` (default: the office's day, in Beijing, at ``now``), with
-    ``risk_rules`` (None: the last version's rules carry over).
+    ``risk_rules`` and ``publication_rules`` (None: the last version's rules carry over).
 
     Raises:
         InputError: for an empty list.
@@ -727,7 +740,7 @@ def publish_item_list(
         require_whole_office(session, actor, "发布抽查事项清单")
         office_date = now.astimezone(OFFICE_TZ).date()  # as an import does: Beijing's day
         version, record = _publish_items(
-            lc, session, rows, now, effective or office_date, risk_rules
+            lc, session, rows, now, effective or office_date, risk_rules, publication_rules
         )
         detail = {"version": version, "record": record.id, "items": len(rows)}
         record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
@@ -741,9 +754,10 @@ def set_risk_rules(
     actor: str,
     now: datetime,
     remote_addr: str | None = None,
+    publication_rules: Sequence[PublicationRule] | None = None,
 ) -> Record:
     """Publish the next item-list version: the latest version's items with ``rules``
-    (``RiskRules()``: no rules).
+    (``RiskRules()``: no rules) and ``publication_rules`` (None: the last version's).
 
     Raises:
         InputError: when no item list is published yet, or the rules are those in force.
@@ -761,5 +775,59 @@ def set_risk_rules(
             raise InputError("风险规则与现行清单相同，无需公布新版本")
         rows = [item_row(d) for d in last[0]]
     return publish_item_list(
-        lc, rows, actor=actor, now=now, remote_addr=remote_addr, risk_rules=rules
+        lc,
+        rows,
+        actor=actor,
+        now=now,
+        remote_addr=remote_addr,
+        risk_rules=rules,
+        publication_rules=publication_rules,
     )
+
+
+def set_publication_rules(
+    lc: Lifecycle,
+    rules: Sequence[PublicationRule],
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> Record:
+    """Publish the next item-list version: the latest version's items and risk rules with
+    the publication rules ``rules`` (empty: none), audited ``items.publish`` like every
+    version (docs/spec.md §2.3).
+
+    Raises:
+        InputError: when no item list is published yet, or the rules are those in force.
+        EncodingError: when a rule does not fit the record format (e.g. names a field the
+            public needs).
+    """
+    t = table_of(ItemListVersion)
+    with lc.session() as session:
+        last = (
+            session.connection()
+            .execute(select(t.c["items"], t.c.record_id).order_by(t.c.version.desc()).limit(1))
+            .one_or_none()
+        )
+        if last is None or last.record_id is None:
+            raise InputError("尚未公布抽查事项清单：请先导入并公布清单，再设置公开规则")
+        current = parse_rules(
+            load_record(lc.log, session, last.record_id).body.get("publication_rules")
+        )
+        if tuple(current) == tuple(rules):
+            raise InputError("公开规则与现行清单相同，无需公布新版本")
+        rows = [item_row(d) for d in last[0]]
+    if not rows:
+        raise InputError("the item list needs at least one item")
+    with lc.session() as session, session.begin():
+        require_whole_office(session, actor, "发布抽查事项清单")
+        office_date = now.astimezone(OFFICE_TZ).date()
+        version, record = _publish_items(lc, session, rows, now, office_date, None, tuple(rules))
+        detail = {
+            "version": version,
+            "record": record.id,
+            "items": len(rows),
+            "publication_rules": [r.id for r in rules],
+        }
+        record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
+    return record

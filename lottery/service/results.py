@@ -43,7 +43,7 @@ from lottery.storage.models import (
     Task,
 )
 
-from . import document_issue, onsite_record, result_evidence, visit_cap
+from . import document_issue, onsite_record, publication_review, result_evidence, visit_cap
 from .audit_trail import record_audit
 from .calendar import load_record, load_sealed, publish_record
 from .integrity import stored
@@ -226,7 +226,7 @@ class ResultsService:
                 select(InspectionResult).where(
                     InspectionResult.task == task,
                     InspectionResult.target == target,
-                    col(InspectionResult.status).in_(["entered", "held", "published"]),
+                    col(InspectionResult.status).in_(["entered", "held", "reviewing", "published"]),
                 )
             )
         )
@@ -346,6 +346,15 @@ class ResultsService:
                 return None
             if task.state not in ("disclosed", "closed"):
                 raise ReviewError(f"task {row.task} is {task.state}: its results are not published")
+            if not publication_review.ready(session, self.log, row):
+                # 保密审查: the publication rules in force govern results; a person holding
+                # publication.review decides what the record shows (publication_review.py).
+                row.status, row.approved_by = "reviewing", reviewer.strip()
+                session.add(row)
+                detail = {"result": result_id, "publication_review": "pending"}
+                where = f"{row.task}/{row.target}"
+                record_audit(session, now, reviewer, "result.approve", where, detail, remote_addr)
+                return None
             record = self.publish_row(session, row, reviewer, now)
             record_audit(
                 session,
@@ -373,14 +382,24 @@ class ResultsService:
         event and no checkpoint: the caller adds them. ``render``: issue the 检查结果告知书
         now (an approval); False for the disclosure of a held result, which traces a 告知书
         only if one was issued already (:func:`.document_issue.on_approval`)."""
+        if not publication_review.ready(session, self.log, row):
+            raise ReviewError(
+                f"result {row.id} needs the publication review (保密审查) before it is published"
+            )
+        # The publication review's decision: withheld fields out, general texts in (§2.3).
+        shown, review, withheld = publication_review.apply(row.fields)
         fields = dict(row.fields) | {"approved_by": reviewer.strip()}
+        fields.pop(publication_review.DECISION, None)
+        shown["approved_by"] = reviewer.strip()
         # The findings, follow-up and evidence names are sealed (docs/spec.md §2.1).
-        content = {k: fields[k] for k in SEALED_FIELDS}
-        content |= {k: fields[k] for k in SEALED_IF_GIVEN if fields.get(k)}
-        blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES))
+        content = {k: shown[k] for k in SEALED_FIELDS if k in shown}
+        content |= {k: shown[k] for k in SEALED_IF_GIVEN if shown.get(k)}
+        blob = seal("inspection-result", content, secrets.token_bytes(SALT_BYTES), omit=withheld)
         sealed = (*SEALED_FIELDS, *SEALED_IF_GIVEN)
-        public = {k: v for k, v in fields.items() if k not in sealed}
+        public = {k: v for k, v in shown.items() if k not in sealed}
         public["sealed"] = self.log.put_blob(session, blob)
+        if review is not None:
+            public["review"] = review
         # A joint visit names the other tasks already published for the target (spec §2).
         joint = visit_cap.joint_with(session, row)
         if joint:
@@ -406,6 +425,83 @@ class ResultsService:
         session.add(row)
         self._feed_history(session, row.task, row.target, fields, old_fields)
         return record
+
+    def review_publication(
+        self,
+        result_id: int,
+        generalised: dict[str, str],
+        now: datetime,
+        *,
+        reviewer: str,
+        remote_addr: str | None = None,
+    ) -> Record | None:
+        """The publication review (保密审查) of an approved result: apply the publication
+        rules in force (withheld fields left out, ``generalised``: field -> the general text
+        that replaces it), audited ``result.publication-review``. A result waiting for it
+        (``reviewing``) is published at once (the record returned); a held one (its task
+        still sealed) keeps the decision and the disclosure publishes it (None returned).
+
+        Raises:
+            ResultNotFound: for an unknown result.
+            ReviewError: when it is not waiting for the review, no rule in force governs
+                results, or the reviewer entered it.
+            PublicationReviewError: a general text missing, too long or for another field.
+        """
+        with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double publication
+            row = session.get(InspectionResult, result_id)
+            if row is None:
+                raise ResultNotFound(f"no result {result_id}")
+            require_task(session, reviewer, row.task)
+            if row.status not in ("reviewing", "held"):
+                raise ReviewError(
+                    f"result {result_id} is {row.status}, not waiting for the publication review"
+                )
+            refuse_author(reviewer, row.entered_by, ReviewError, f"result {result_id} was entered")
+            if publication_review.rules_for(session, self.log, row) is None:
+                raise ReviewError("现行抽查事项清单没有检查结果的公开规则，无需保密审查")
+            decision = publication_review.decide(session, self.log, row, generalised, reviewer)
+            row.fields = dict(row.fields) | {publication_review.DECISION: decision}
+            session.add(row)
+            where = f"{row.task}/{row.target}"
+            detail: dict[str, Any] = {
+                "result": result_id,
+                "rules": decision["rules"],
+                "withheld": decision["withheld"],
+                "generalised": sorted(decision["generalised"]),
+            }
+            if row.status == "held":
+                record_audit(
+                    session, now, reviewer, "result.publication-review", where, detail, remote_addr
+                )
+                return None
+            record = self.publish_row(session, row, row.approved_by or reviewer, now)
+            detail["record"] = record.id
+            record_audit(
+                session, now, reviewer, "result.publication-review", where, detail, remote_addr
+            )
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def reviewing(self) -> list[InspectionResult]:
+        """Approved results waiting for the publication review (oldest first)."""
+        with new_session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(InspectionResult)
+                    .where(InspectionResult.status == "reviewing")
+                    .order_by(col(InspectionResult.created_at), col(InspectionResult.id))
+                )
+            )
+
+    def publication_rules(self, result_id: int) -> list[Any]:
+        """The publication rules that apply to a result (empty when none or no rule in force
+        governs results)."""
+        with new_session(self.engine) as session:
+            row = session.get(InspectionResult, result_id)
+            if row is None:
+                raise ResultNotFound(f"no result {result_id}")
+            return publication_review.rules_for(session, self.log, row) or []
 
     def send_back(
         self,
@@ -438,7 +534,7 @@ class ResultsService:
             if row is None:
                 raise ResultNotFound(f"no result {result_id}")
             require_task(session, reviewer, row.task)
-            if row.status not in ("entered", "held"):
+            if row.status not in ("entered", "held", "reviewing"):
                 raise ReviewError(f"result {result_id} is {row.status}, not waiting for approval")
             refuse_author(
                 reviewer,

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     BEACON_CONFIRM = "beacon.confirm"  # public numbers, second person
     RESULT_ENTER = "result.enter"
     RESULT_REVIEW = "result.review"  # approve results, task reports and penalties
+    PUBLICATION_REVIEW = "publication.review"  # 保密审查: what a published result shows
     REPORT_WRITE = "report.write"  # draft and complete task reports
     PENALTY_WRITE = "penalty.write"  # enter and withdraw penalty decisions
     CALENDAR_WRITE = "calendar.write"  # the office's holiday / adjusted-workday table
@@ -69,7 +70,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     # Reviewers may disclose: the outcome is already fixed and sealed, and the person who
     # reveals it need not be the planner who drew it (docs/decisions.md).
     Role.REVIEWER: frozenset(
-        _STAFF_READ | {Perm.RESULT_REVIEW, Perm.BEACON_CONFIRM, Perm.TASK_DISCLOSE}
+        _STAFF_READ
+        | {Perm.RESULT_REVIEW, Perm.PUBLICATION_REVIEW, Perm.BEACON_CONFIRM, Perm.TASK_DISCLOSE}
     ),
     Role.AUDITOR: frozenset(_STAFF_READ | {Perm.AUDIT_READ}),
 }
@@ -97,6 +99,7 @@ PERM_NAMES_ZH = {
     Perm.BEACON_CONFIRM: "复核开奖号码",
     Perm.RESULT_ENTER: "录入检查结果",
     Perm.RESULT_REVIEW: "审核检查结果、抽查报告和行政处罚",
+    Perm.PUBLICATION_REVIEW: "对拟公开的检查结果进行保密审查",
     Perm.REPORT_WRITE: "编写抽查报告",
     Perm.PENALTY_WRITE: "录入和撤回行政处罚",
     Perm.CALENDAR_WRITE: "维护节假日安排",

@@ -48,7 +48,7 @@ from .text_input import refuse_unsafe_text
 
 MAX_CAP_EXCEPTION = 500  # characters, as an announcement's cap exception reason
 # The states of a result that count as a recorded visit (returned and superseded do not).
-RECORDED = ("entered", "held", "published")
+RECORDED = ("entered", "held", "reviewing", "published")
 
 
 def other_visits(session: Session, log: PublicLog, task: str, target: str) -> list[Dated]:

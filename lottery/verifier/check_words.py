@@ -113,6 +113,9 @@ CHECKS_ZH: dict[str, str] = {
     "sealed.content": "公开的内容与记录中的承诺值相符",
     "sealed.missing": "内容缺失的，都有撤回记录",
     "sealed.withdrawn": "已撤回的内容确已删除，并列明撤回日期和原因",
+    "publication.review": (
+        "公开的检查结果都经过保密审查，适用了现行抽查事项清单的公开规则：规定不公开的内容确未公开"
+    ),
     "result.onsite": (
         "检查结果与现场记录一致：有“不符合”的要点不能是“未发现问题”，发现问题没有证据的说明了原因"
     ),

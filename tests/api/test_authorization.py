@@ -74,6 +74,8 @@ GET    /api/registries/{kind}/export          registry.read   ok   ok   ok   ok 
 POST   /api/registries/{registry}/snapshot    registry.write  ok   ok   403  403  403  401
 GET    /api/registries/items/risk-rules       registry.read   ok   ok   ok   ok   ok   401
 PUT    /api/registries/items/risk-rules       registry.write  ok   ok   403  403  403  401
+GET    /api/registries/items/publication-rules registry.read  ok   ok   ok   ok   ok   401
+PUT    /api/registries/items/publication-rules registry.write ok   ok   403  403  403  401
 GET    /api/plans                             registry.read   ok   ok   ok   ok   ok   401
 GET    /api/plans/{year}                      registry.read   ok   ok   ok   ok   ok   401
 POST   /api/plans/{year}                      registry.write  ok   ok   403  403  403  401
@@ -86,6 +88,8 @@ POST   /api/results/{record_id}/corrections   result.enter    ok   403  ok   403
 POST   /api/results/{result_id}/approve       result.review   ok   403  403  ok   403  401
 GET    /api/results/waiting                   result.review   ok   403  403  ok   403  401
 POST   /api/results/{result_id}/send-back     result.review   ok   403  403  ok   403  401
+GET    /api/results/reviewing                 publication.review ok 403 403  ok   403  401
+POST   /api/results/{result_id}/publication-review publication.review ok 403 403 ok 403 401
 GET    /api/rectifications                    task.read       ok   ok   ok   ok   ok   401
 GET    /api/tasks/{task_id}/rectifications    task.read       ok   ok   ok   ok   ok   401
 POST   /api/results/{record_id}/rectification result.review   ok   403  403  ok   403  401

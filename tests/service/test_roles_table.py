@@ -26,6 +26,7 @@ beacon.enter     admin planner
 beacon.confirm   admin planner reviewer
 result.enter     admin inspector
 result.review    admin reviewer
+publication.review admin reviewer
 report.write     admin planner
 penalty.write    admin planner
 calendar.write   admin planner

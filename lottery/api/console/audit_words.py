@@ -77,6 +77,7 @@ ACTIONS_ZH: dict[str, str] = {
     "objection.decide": "处理异议并公开处理结果",
     "plan.publish": "公开年度抽查计划",
     "result.publish-held": "公开时发布已审核的检查结果",
+    "result.publication-review": "检查结果保密审查",
 }
 
 
@@ -153,6 +154,11 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "received": "异议收到日期",
     "decision": "异议处理结果",
     "held": "已审核，待公开后发布",
+    "publication_review": "保密审查",
+    "rules": "适用的公开规则",
+    "withheld": "不公开的字段",
+    "generalised": "概括表述的字段",
+    "publication_rules": "公开规则",
     "results_void": "作废的检查结果（编号）",
     "result_notice": "检查结果告知书",
     "purpose": "用途",
@@ -163,6 +169,7 @@ DETAIL_KEYS_ZH: dict[str, str] = {
 # Values that are codes, by key: shown by their Chinese name (other values as they are).
 _VALUES_ZH: dict[str, dict[str, str]] = {
     "result_notice": {"pending": "暂未能生成，稍后自动出具"},
+    "publication_review": {"pending": "待保密审查"},
     "ground": {
         "expired": "公示期满",
         "revoked": "决定被撤销、变更，或被确认违法、无效",

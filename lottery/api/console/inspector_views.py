@@ -18,6 +18,7 @@ from lottery.storage.models import InspectionResult, Inspector, Target
 STATUS_ZH = {
     "entered": "已录入，等待审核",
     "held": HELD_ZH,
+    "reviewing": "已审核，待保密审查后公开",
     "published": "已审核并公开",
     "superseded": "已被更正取代",
     "returned": "已退回",
@@ -53,7 +54,7 @@ class MyRow:
     @property
     def waiting(self) -> bool:
         """Whether a version waits for a reviewer."""
-        return any(v.status == "entered" for v in self.versions)
+        return any(v.status in ("entered", "reviewing") for v in self.versions)
 
     @property
     def can_enter(self) -> bool:

@@ -49,6 +49,7 @@ NAV = (
     NavItem("sealed", "封存结果", "/console/sealed", Perm.OUTCOME_READ),
     NavItem("my", "我的检查任务", "/console/my", Perm.RESULT_ENTER),
     NavItem("review", "结果审核", "/console/review", Perm.RESULT_REVIEW),
+    NavItem("publication", "保密审查", "/console/publication-review", Perm.PUBLICATION_REVIEW),
     NavItem("registries", "名录管理", "/console/registries", Perm.REGISTRY_READ),
     NavItem("items", "抽查事项清单", "/console/items", Perm.REGISTRY_READ),
     NavItem("plans", "年度抽查计划", "/console/plans", Perm.REGISTRY_READ),

@@ -28,6 +28,7 @@ from lottery.api.console import (
     objection_pages,
     penalty_pages,
     plan_pages,
+    publication_pages,
     rectification_pages,
     registry_pages,
     report_pages,
@@ -73,6 +74,7 @@ router.include_router(snapshot_pages.router)
 router.include_router(sheet_pages.router)
 router.include_router(my_pages.router)
 router.include_router(review_pages.router)
+router.include_router(publication_pages.router)
 router.include_router(evidence_pages.router)
 router.include_router(document_pages.router)
 router.include_router(registry_pages.router)

@@ -22,6 +22,7 @@ from lottery.api.schemas import (
     ImportRejectedBody,
     ImportSummary,
     RecordPublic,
+    Strict,
     rejected_import,
 )
 from lottery.api.upload_limit import UploadLimitRoute
@@ -29,6 +30,7 @@ from lottery.api.upload_limit import too_large_response as _too_large
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.risk_rules import RiskRules, label_problem, parse_risk_rules
 from lottery.service import registries, registry_view
+from lottery.service.publication_review import parse_publication_rules, rules_in_force
 from lottery.service.risk_policy import current_rules, current_version
 from lottery.service.roles import Perm
 from lottery.service.users import StaffUser
@@ -210,5 +212,45 @@ def put_risk_rules(
     """Publish the next item-list version: the same items with these risk rules."""
     record = registries.set_risk_rules(
         service, body.rules(), actor=user.name, now=now, remote_addr=addr
+    )
+    return RecordPublic.of(record)
+
+
+class PublicationRulesBody(Strict):
+    """The publication rules of the next item-list version (docs/spec.md §2.3): each
+    ``{id, record, field, action, reason, when?}``; an empty list removes them."""
+
+    rules: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+
+
+class PublicationRulesView(BaseModel):
+    """The publication rules in force, each with its words."""
+
+    version: int | None
+    rules: list[dict[str, Any]]
+    words: list[str]
+
+
+@router.get("/items/publication-rules", response_model=PublicationRulesView)
+def get_publication_rules(_: Reader, service: ServiceDep) -> PublicationRulesView:
+    """The publication rules of the latest item-list version (none: an empty list)."""
+    with service.session() as session:
+        rules = rules_in_force(session, service.log)
+        version = current_version(session)
+    return PublicationRulesView(
+        version=version,
+        rules=[r.to_json() for r in rules],
+        words=[f"{r.id}：{r.zh()}。理由：{r.reason}" for r in rules],
+    )
+
+
+@router.put("/items/publication-rules", response_model=RecordPublic)
+def put_publication_rules(
+    body: PublicationRulesBody, user: Writer, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> RecordPublic:
+    """Publish the next item-list version: the same items with these publication rules."""
+    rules = parse_publication_rules(body.rules)
+    record = registries.set_publication_rules(
+        service, rules, actor=user.name, now=now, remote_addr=addr
     )
     return RecordPublic.of(record)

@@ -39,6 +39,7 @@ TaskId = Annotated[str, Path(pattern=ID)]
 Reader = Annotated[StaffUser, Depends(require(Perm.TASK_READ))]
 Enterer = Annotated[StaffUser, Depends(require(Perm.RESULT_ENTER))]
 Reviewer = Annotated[StaffUser, Depends(require(Perm.RESULT_REVIEW))]
+Censor = Annotated[StaffUser, Depends(require(Perm.PUBLICATION_REVIEW))]
 Writer = Annotated[StaffUser, Depends(require(Perm.REPORT_WRITE))]
 
 
@@ -286,6 +287,76 @@ def approve_result(
     task, approve and hold it until the disclosure (``status: held``)."""
     record = results.approve(result_id, now, reviewer=user.name, remote_addr=addr)
     return HeldPublic(id=result_id) if record is None else RecordPublic.of(record)
+
+
+class RulePublic(BaseModel):
+    """A publication rule that applies to a result, with its words (docs/spec.md §2.3)."""
+
+    id: str
+    field: str
+    action: str
+    reason: str
+    words: str
+
+
+class ReviewingPublic(ResultPublic):
+    """An approved result waiting for the publication review, with the rules that apply."""
+
+    rules: list[RulePublic]
+
+
+class PublicationReviewBody(Strict):
+    """The publication review: the general text of each field a generalising rule applies
+    to (``findings``, ``follow_up``, ``place``); withheld fields need nothing."""
+
+    generalised: dict[Literal["findings", "follow_up", "place"], str] = Field(default_factory=dict)
+
+
+class ReviewedPublic(BaseModel):
+    """A held result reviewed before its task's disclosure: published with it."""
+
+    id: int
+    status: str = "held"
+    message: str = "已完成保密审查，待公开后发布"
+
+
+@router.get("/results/reviewing", response_model=list[ReviewingPublic])
+def reviewing_results(user: Censor, service: ServiceDep, results: Results) -> list[ReviewingPublic]:
+    """Approved results waiting for the publication review (保密审查), oldest first, each
+    with the publication rules that apply to it (tasks within the user's org unit)."""
+    rows = org_scope.rows_for(service, user.name, results.reviewing(), lambda r: r.task)
+    out = []
+    for row in rows:
+        rules = [
+            RulePublic(id=r.id, field=r.field, action=r.action, reason=r.reason, words=r.zh())
+            for r in results.publication_rules(row.id or 0)
+        ]
+        out.append(ReviewingPublic(**ResultPublic.of(row).model_dump(), rules=rules))
+    return out
+
+
+@router.post(
+    "/results/{result_id}/publication-review", response_model=RecordPublic | ReviewedPublic
+)
+def review_publication(
+    result_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: PublicationReviewBody,
+    user: Censor,
+    results: Results,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic | ReviewedPublic:
+    """The publication review of an approved result: the rules in force applied, with the
+    reviewer's general texts; publishes it (of a still-sealed task: kept for the
+    disclosure). Not by the person who entered it."""
+    record = results.review_publication(
+        result_id,
+        {str(k): v for k, v in body.generalised.items()},
+        now,
+        reviewer=user.name,
+        remote_addr=addr,
+    )
+    return ReviewedPublic(id=result_id) if record is None else RecordPublic.of(record)
 
 
 class SendBack(Strict):
