@@ -1,8 +1,9 @@
 """The publisher on the demo: a site built from the export alone, in Chinese, without secrets.
 
-The demo (lottery/demo/city.py) runs on the service; the synthetic exports of tests/publisher/
-cover each page in detail. Here: the demo's own data reaches the right pages, Chinese search
-segments its words, and nothing of a sealed draw (its seed, its tickets) shows.
+The demo (lottery/demo/city.py) runs on the service, once per run (the ``demo_city`` fixture
+of tests/conftest.py, shared with the other demo tests); the synthetic exports of
+tests/publisher/ cover each page in detail. Here: the demo's own data reaches the right pages,
+Chinese search segments its words, and nothing of a sealed draw (its seed, its tickets) shows.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from lottery.demo.city import run_demo, undisclosed_secrets
+from lottery.demo.city import undisclosed_secrets
 from publisher.build import build_site
 from publisher.model import PublishError, load_model
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    root = tmp_path_factory.mktemp("publisher")
-    result = run_demo(root / "demo")
-    site = root / "site"
-    build_site(result.export, site, work=root / "work")
-    return root / "demo", result.export, site
+def demo(demo_city: Path) -> tuple[Path, Path, Path]:
+    """The session's demo city (tests/conftest.py, built once per run and read only): its
+    directory, its export and its site. A test that changes a file copies it first."""
+    return demo_city, demo_city / "export", demo_city / "site"
 
 
 def _article(site: Path, path: str) -> str:

@@ -30,7 +30,7 @@ from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
 from lottery.service.org_scope import OutOfScope
-from lottery.service.penalties import PenaltyNotFound
+from lottery.service.penalties import PenaltyNotFound, PenaltyStateError
 from lottery.service.results import ContentWithdrawn, NotAssigned, ResultNotFound, ReviewError
 from lottery.service.users import AuthError, Forbidden, LastAdmin, UserExists
 
@@ -55,6 +55,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ContentWithdrawn, 410),  # a result's sealed content (and its evidence) was withdrawn
     (ResultNotFound, 404),
     (PenaltyNotFound, 404),
+    (PenaltyStateError, 409),  # approved, withdrawn meanwhile: perhaps by someone else
     (ExchangeNotFound, 404),
     (TaskNotFound, 404),
     (StateError, 409),

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.types import Message, Receive
 
 from lottery import registry_io as rio
+from lottery.api.digits import ascii_int
 
 #: Room for the multipart boundaries and part headers around the file.
 MULTIPART_SLACK = 64 * 1024
@@ -75,7 +76,7 @@ class UploadLimitRoute(APIRoute):
                 return await handler(request)  # an unknown kind: the usual 422
             cap = limit + MULTIPART_SLACK
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > cap:
+            if (ascii_int(length, 19) or 0) > cap:
                 return self.refuse(kind, None)
             try:
                 return await handler(Request(request.scope, _counting(request.receive, cap)))

@@ -433,7 +433,8 @@ def validate_body(body: Any) -> None:
 
 def _plan_rules(body: Mapping[str, Any]) -> None:
     """Entry ids are unique; a joint entry names its departments, another names none; the
-    first version replaces nothing and a later one names the version it replaces."""
+    first version replaces nothing and has no reason, a later one names the version it
+    replaces."""
     ids = [e["id"] for e in body["entries"]]
     if len(set(ids)) != len(ids):
         raise EncodingError("plan.entries names an entry id twice")
@@ -444,6 +445,8 @@ def _plan_rules(body: Mapping[str, Any]) -> None:
             )
     if (body["version"] == 1) != (body["supersedes"] is None):
         raise EncodingError("plan.supersedes must be null exactly for version 1")
+    if body["version"] == 1 and body["reason"]:
+        raise EncodingError("plan.reason must be empty for version 1")
 
 
 def _objection_rules(body: Mapping[str, Any]) -> None:

@@ -45,6 +45,32 @@ REVOKED_ON = "revoked_on"  # the private row's note of a revocation not yet with
 SEALED_FIELDS = tuple(SEALED_CONTENT["penalty"])  # under the commitment (docs/spec.md §2.1)
 # The 双公示 fields, sealed when given (an entry without them seals none: older format).
 SEALED_IF_GIVEN = tuple(SEALED_OPTIONAL["penalty"])
+FIELDS_ZH = {
+    "decision": "处罚决定书文号",
+    "target": "当事人统一社会信用代码",
+    "decided": "处罚决定日期",
+    "facts": "违法事实",
+    "basis": "处罚依据",
+    "kind": "处罚类别",
+    "content": "处罚内容",
+    "authority": "处罚机关",
+    "amounts": "金额",
+    "result": "所依据的检查结果记录编号",
+    "publish_until": "公示截止日期",
+    "address": "当事人住所（经营场所）",
+    "representative": "法定代表人（负责人）",
+    "authority_code": "处罚机关统一社会信用代码",
+    "violation": "违法行为类型",
+    "licence": "暂扣或吊销证照名称及编号",
+}
+"""The entry's fields as staff name them: a refusal reads ``处罚依据（basis）：不能为空``."""
+
+
+def _refused(name: str, what: str) -> PenaltyError:
+    """A refusal naming the field (in Chinese and by its key) and what is wrong with it."""
+    return PenaltyError(f"{FIELDS_ZH[name]}（{name}）：{what}")
+
+
 DOUBLE_PUBLICITY_LIMITS = {
     "address": 500,
     "representative": 100,
@@ -59,6 +85,26 @@ class PenaltyError(InputError):
 
 class PenaltyNotFound(PenaltyError):
     """No such penalty."""
+
+
+class PenaltyStateError(PenaltyError):
+    """The penalty is not in the state the operation needs (e.g. approving one already
+    published, withdrawing one not published or already withdrawn): perhaps someone else
+    acted first."""
+
+
+STATUS_ZH = {"entered": "待审核", "published": "已公开", "withdrawn": "已撤回"}
+"""A penalty row's ``status`` as staff read it."""
+
+
+def _in_state(row: Penalty, needed: str, action: str) -> None:
+    """Refuse ``action`` on ``row`` unless its status is ``needed``."""
+    if row.status != needed:
+        status = STATUS_ZH.get(row.status, row.status)
+        raise PenaltyStateError(
+            f"处罚决定 {row.decision} 当前为“{status}”，"
+            f"只有“{STATUS_ZH[needed]}”的处罚决定才能{action}"
+        )
 
 
 @dataclass(frozen=True)
@@ -99,31 +145,31 @@ def _double_publicity(entry: PenaltyEntry) -> dict[str, str]:
     for name, limit in DOUBLE_PUBLICITY_LIMITS.items():
         value = str(getattr(entry, name)).strip()
         if len(value) > limit:
-            raise PenaltyError(f"the {name} is longer than {limit} characters")
+            raise _refused(name, f"最多 {limit} 个字")
         if value:
             out[name] = value
     if entry.authority_code.strip():
         try:
             out["authority_code"] = uscc.validate(entry.authority_code)
         except InputError as exc:
-            raise PenaltyError(f"authority_code: {exc}") from None
+            raise _refused("authority_code", f"不是有效的统一社会信用代码（{exc}）") from None
     return out
 
 
 def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object]:
     for name in ("decision", "facts", "basis", "kind", "content", "authority"):
         if not str(getattr(entry, name)).strip():
-            raise PenaltyError(f"a penalty needs its {name}")
+            raise _refused(name, "不能为空")
     if len(entry.decision.strip()) > 100:
-        raise PenaltyError("the decision number is longer than 100 characters")
+        raise _refused("decision", "最多 100 个字")
     if entry.publish_until <= entry.decided:
-        raise PenaltyError("the publication period must end after the decision date")
+        raise _refused("publish_until", "须晚于处罚决定日期")
     amounts = []
     for a in entry.amounts:
         if isinstance(a.fen, bool) or not isinstance(a.fen, int) or a.fen < 0:
-            raise PenaltyError(f"amount {a.kind!r} must be a non-negative integer of fen")
+            raise _refused("amounts", f"“{a.kind}”的金额须是以分为单位的非负整数")
         if not a.kind.strip():
-            raise PenaltyError("an amount needs its kind (e.g. 罚款)")
+            raise _refused("amounts", "须写明金额类别（如 罚款）")
         item: dict[str, object] = {"kind": a.kind.strip(), "fen": a.fen}
         if a.text:
             item["text"] = a.text.strip()
@@ -149,8 +195,15 @@ def _fields(entry: PenaltyEntry, target: Target, actor: str) -> dict[str, object
 def _row(session: Session, penalty_id: int) -> Penalty:
     row = session.get(Penalty, penalty_id)
     if row is None:
-        raise PenaltyNotFound(f"no penalty {penalty_id}")
+        raise PenaltyNotFound(f"没有编号为 {penalty_id} 的处罚决定")
     return row
+
+
+def _revoked_after_decision(row: Penalty, revoked: date | None) -> None:
+    if revoked is not None and revoked < row.decided:
+        raise PenaltyError(
+            f"撤销日期（revoked）：{revoked.isoformat()} 早于处罚决定日期 {row.decided.isoformat()}"
+        )
 
 
 class PenaltyService:
@@ -172,26 +225,26 @@ class PenaltyService:
                 result of this target.
         """
         if entry.decided > local_date(now):
-            raise PenaltyError(f"decision date {entry.decided.isoformat()} is in the future")
+            raise _refused("decided", f"{entry.decided.isoformat()} 晚于今天")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
             require_target(session, actor, entry.target)
             target = session.get(Target, entry.target)
             if target is None:
-                raise PenaltyError(f"no target {entry.target} in the registry")
+                raise _refused("target", f"名录中没有 {entry.target} 这个检查对象")
             fields = _fields(entry, target, actor)
             dup = session.exec(
                 select(Penalty).where(Penalty.decision == fields["decision"])
             ).first()
             if dup is not None:
-                raise PenaltyError(f"decision {fields['decision']} is already entered")
+                raise _refused("decision", f"{fields['decision']} 已经录入过")
             if entry.result is not None:
                 res = session.exec(
                     select(InspectionResult).where(InspectionResult.record_id == entry.result)
                 ).one_or_none()
                 if res is None or res.target != entry.target:
-                    raise PenaltyError(
-                        f"{entry.result} is not a published inspection result of {entry.target}"
+                    raise _refused(
+                        "result", f"{entry.result} 不是 {entry.target} 已公开的检查结果记录"
                     )
             row = Penalty(
                 decision=entry.decision.strip(),
@@ -223,15 +276,15 @@ class PenaltyService:
 
         Raises:
             PenaltyNotFound: for an unknown id.
-            PenaltyError: when the reviewer entered it, or it is not waiting for approval.
+            PenaltyStateError: when it is not waiting for approval.
+            PenaltyError: when the reviewer entered it.
             CalendarDataMissing: when the deadline reaches a year without calendar data.
         """
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
             row = _row(session, penalty_id)
             require_target(session, reviewer, row.target)
-            if row.status != "entered":
-                raise PenaltyError(f"penalty {row.decision} is {row.status}, not waiting")
+            _in_state(row, "entered", "审核通过")
             refuse_author(
                 reviewer, row.entered_by, PenaltyError, f"penalty {row.decision} was entered"
             )
@@ -289,36 +342,36 @@ class PenaltyService:
             PenaltyNotFound: for an unknown id.
             PenaltyError: for an empty reason, an unknown ground, a revocation day missing,
                 given without ground ``revoked``, in the future or before the decision, or
-                other than the day noted (:meth:`note_revocation`), or a penalty that is not
-                published.
+                other than the day noted (:meth:`note_revocation`).
+            PenaltyStateError: a penalty that is not published.
             CalendarDataMissing: when a revoked decision's deadline reaches a year without
                 calendar data.
         """
         if not reason.strip():
-            raise PenaltyError("a withdrawal needs a reason")
+            raise PenaltyError("撤回原因（reason）：不能为空")
         if ground not in WITHDRAWAL_GROUNDS:
-            raise PenaltyError(f"unknown withdrawal ground {ground!r}")
+            raise PenaltyError(f"撤回依据（ground）：不认识 {ground!r}")
         if (ground == "revoked") != (revoked is not None):
-            raise PenaltyError("the day of the revocation goes with ground 'revoked', and only so")
+            raise PenaltyError(
+                "撤销日期（revoked）：撤回依据为“处罚决定被撤销、变更”（revoked）时须填写，"
+                "其他依据不填写"
+            )
         if revoked is not None and revoked > local_date(now):
-            raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
+            raise PenaltyError(f"撤销日期（revoked）：{revoked.isoformat()} 晚于今天")
         with new_session(self.engine) as session, session.begin():
             self.log.lock(session)  # one writer at a time: no double approval
             row = _row(session, penalty_id)
             require_target(session, actor, row.target)
-            if row.status != "published" or row.record_id is None:
-                raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot withdraw")
+            _in_state(row, "published", "撤回")
+            if row.record_id is None:
+                raise PenaltyStateError(f"处罚决定 {row.decision} 尚未公开，不能撤回")
             noted = row.fields.get(REVOKED_ON)
             if noted is not None and (revoked is None or revoked.isoformat() != noted):
                 raise PenaltyError(
-                    f"penalty {row.decision} was noted revoked on {noted}: withdraw it with "
-                    f"ground 'revoked' and that day"
+                    f"撤销日期（revoked）：处罚决定 {row.decision} 已登记于 {noted} 被撤销，"
+                    f"撤回时撤回依据须为“处罚决定被撤销、变更”（revoked），日期须为 {noted}"
                 )
-            if revoked is not None and revoked < row.decided:
-                raise PenaltyError(
-                    f"revocation day {revoked.isoformat()} is before the decision "
-                    f"{row.decided.isoformat()}"
-                )
+            _revoked_after_decision(row, revoked)
             digest = str(load_record(self.log, session, row.record_id).body["sealed"])
             due = (
                 None
@@ -369,21 +422,16 @@ class PenaltyService:
 
         Raises:
             PenaltyNotFound: for an unknown id.
-            PenaltyError: a day in the future or before the decision, or a penalty that is
-                not published.
+            PenaltyError: a day in the future or before the decision.
+            PenaltyStateError: a penalty that is not published.
         """
         if revoked > local_date(now):
-            raise PenaltyError(f"revocation day {revoked.isoformat()} is in the future")
+            raise PenaltyError(f"撤销日期（revoked）：{revoked.isoformat()} 晚于今天")
         with new_session(self.engine) as session, session.begin():
             row = _row(session, penalty_id)
             require_target(session, actor, row.target)
-            if row.status != "published":
-                raise PenaltyError(f"penalty {row.decision} is {row.status}: cannot note")
-            if revoked < row.decided:
-                raise PenaltyError(
-                    f"revocation day {revoked.isoformat()} is before the decision "
-                    f"{row.decided.isoformat()}"
-                )
+            _in_state(row, "published", "登记被撤销")
+            _revoked_after_decision(row, revoked)
             row.fields = row.fields | {REVOKED_ON: revoked.isoformat()}
             session.add(row)
             record_audit(

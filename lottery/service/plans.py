@@ -218,7 +218,8 @@ def publish_plan(
 
     Raises:
         InputError: no entry, a year out of range, an item not in the item list, a later
-            version without a reason, or the same entries as the version in force.
+            version without a reason, a first version with one, or the same entries as the
+            version in force.
         OutOfScope: an account that is not the whole office's.
     """
     if not 2000 <= year <= 9999:
@@ -238,6 +239,11 @@ def publish_plan(
             raise InputError(f"与 {year} 年度计划现行第 {last.version} 版相同，无需发布新版本")
         if last is not None and not reason:
             raise InputError("字段「reason」：调整年度计划须写明调整原因（随新版本公开）")
+        if last is None and reason:
+            raise InputError(
+                f"字段「reason」：{year} 年度计划的第 1 版不填写调整原因"
+                "（调整原因只用于以后的版本）"
+            )
         version = 1 if last is None else last.version + 1
         fields = {
             "year": year,

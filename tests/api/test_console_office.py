@@ -261,6 +261,17 @@ def test_a_reviewer_approves_then_a_planner_withdraws_through_the_confirmation(
     assert "已撤回" in app_client.get(done.headers["location"]).text
     # The sealed content is gone from /log/blobs/ (issue #24).
     assert PenaltyService(service.engine, service.log).content(published.record_id or "") is None
+    # A second withdrawal (another tab, another person) is a state refusal, not a date error.
+    again = app_client.post(url, data=undated | {"revoked": "2026-04-01"})
+    assert again.status_code == 409 and "当前的状态不允许这项操作" in again.text
+    assert "撤销（变更）决定的日期" not in again.text
+    # The API says the same in Chinese: 409 for the state, 404 for an unknown id.
+    reviewer = token(app_client, "reviewer")
+    twice = app_client.post(f"/api/penalties/{row.id}/approve", headers=reviewer)
+    assert twice.status_code == 409
+    assert "当前为“已撤回”，只有“待审核”的处罚决定才能审核通过" in twice.json()["detail"]
+    unknown = app_client.post("/api/penalties/999999/approve", headers=reviewer)
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "没有编号为 999999 的处罚决定")
 
 
 def test_the_withdrawal_page_proposes_the_end_of_the_period_as_reason(

@@ -21,7 +21,9 @@ from lottery.service.penalties import (
     Amount,
     PenaltyEntry,
     PenaltyError,
+    PenaltyNotFound,
     PenaltyService,
+    PenaltyStateError,
     pending_deadlines,
 )
 from lottery.storage.models import AuditEvent, Penalty, Target
@@ -122,21 +124,34 @@ def test_review_and_input_rules(penalties: PenaltyService, target: str) -> None:
     pid = penalties.enter(_entry(target, "2026-09-30"), when, actor="clerk-chen")
     with pytest.raises(PenaltyError, match="different reviewer"):
         penalties.approve(pid, when, reviewer="clerk-chen")
-    with pytest.raises(PenaltyError, match="already entered"):
+    with pytest.raises(
+        PenaltyError, match="处罚决定书文号（decision）：武人防罚〔2026〕1号 已经录入过"
+    ):
         penalties.enter(_entry(target, "2026-09-30"), when, actor="clerk-chen")
     bad = _entry(target, "2026-09-30", "号2")
-    with pytest.raises(PenaltyError, match="in the future"):
+    with pytest.raises(PenaltyError, match="处罚决定日期（decided）：2026-10-10 晚于今天"):
         penalties.enter(replace(bad, decided=date(2026, 10, 10)), when, actor="x")
-    with pytest.raises(PenaltyError, match="basis"):
+    with pytest.raises(PenaltyError, match="处罚依据（basis）：不能为空"):
         penalties.enter(replace(bad, basis=" "), when, actor="x")
-    with pytest.raises(PenaltyError, match="fen"):
+    with pytest.raises(PenaltyError, match="金额（amounts）：“罚款”的金额须是以分为单位的非负整数"):
         penalties.enter(replace(bad, amounts=[Amount("罚款", -1)]), when, actor="x")
-    with pytest.raises(PenaltyError, match="publication period"):
+    with pytest.raises(PenaltyError, match="公示截止日期（publish_until）：须晚于处罚决定日期"):
         penalties.enter(replace(bad, publish_until=date(2026, 9, 30)), when, actor="x")
-    with pytest.raises(PenaltyError, match="no target"):
+    with pytest.raises(
+        PenaltyError, match="当事人统一社会信用代码（target）：名录中没有 NOPE 这个检查对象"
+    ):
         penalties.enter(replace(bad, target="NOPE"), when, actor="x")
-    with pytest.raises(PenaltyError, match="not a published inspection result"):
+    with pytest.raises(
+        PenaltyError, match=r"\A所依据的检查结果记录编号（result）：(ab){32} 不是 \w+ 已公开"
+    ):
         penalties.enter(replace(bad, result="ab" * 32), when, actor="x")
+    with pytest.raises(PenaltyNotFound, match="没有编号为 999999 的处罚决定"):
+        penalties.approve(999999, when, reviewer="director-zhao")
+    penalties.approve(pid, when, reviewer="director-zhao")
+    with pytest.raises(
+        PenaltyStateError, match="当前为“已公开”，只有“待审核”的处罚决定才能审核通过"
+    ):
+        penalties.approve(pid, when, reviewer="director-zhao")
 
 
 def test_withdrawal_when_publication_period_ends(
@@ -168,7 +183,7 @@ def test_withdrawal_when_publication_period_ends(
         "expired",
     )
     assert penalties.withdraw_expired(_at("2026-12-02")) == []
-    with pytest.raises(PenaltyError, match="cannot withdraw"):
+    with pytest.raises(PenaltyStateError, match="当前为“已撤回”，只有“已公开”的处罚决定才能撤回"):
         penalties.withdraw(pid, "again", _at("2026-12-02"), actor="x")
     # The penalty record itself stays in the log (its hash too): withdrawal adds, never deletes.
     assert penalties.record(record.id).body["decision"] == entry.decision
@@ -231,13 +246,15 @@ def test_double_publicity_fields_are_sealed_and_checked(
         authority_code="1137990000000001xm",  # normalised to upper case
         violation="改变人防工程主体结构",
     )
-    with pytest.raises(PenaltyError, match="authority_code"):
+    with pytest.raises(
+        PenaltyError, match="处罚机关统一社会信用代码（authority_code）：不是有效的统一社会信用代码"
+    ):
         penalties.enter(
             replace(entry, authority_code="1137990000000001XA"),
             _at("2026-04-09"),
             actor="clerk-chen",
         )
-    with pytest.raises(PenaltyError, match="representative"):
+    with pytest.raises(PenaltyError, match="法定代表人（负责人）（representative）：最多 100 个字"):
         penalties.enter(
             replace(entry, representative="王" * 101), _at("2026-04-09"), actor="clerk-chen"
         )
@@ -270,9 +287,9 @@ def test_a_noted_revocation_is_due_within_3_working_days_until_withdrawn(
     (row,) = penalties.list_penalties(status="published")
     pid = row.id or 0
     now = _at("2026-10-12")
-    with pytest.raises(PenaltyError, match="in the future"):
+    with pytest.raises(PenaltyError, match="撤销日期（revoked）：2026-10-13 晚于今天"):
         penalties.note_revocation(pid, date(2026, 10, 13), now, actor="clerk-chen")
-    with pytest.raises(PenaltyError, match="before the decision"):
+    with pytest.raises(PenaltyError, match="2026-04-01 早于处罚决定日期 2026-04-08"):
         penalties.note_revocation(pid, date(2026, 4, 1), now, actor="clerk-chen")
     penalties.note_revocation(pid, date(2026, 10, 9), now, actor="clerk-chen")
     # Fri 9 Oct 2026: Sat 10 Oct is a worked day (调休), then Mon 12, Tue 13: due 13 Oct.
@@ -285,9 +302,9 @@ def test_a_noted_revocation_is_due_within_3_working_days_until_withdrawn(
     )
     assert item.overdue and item.left == -1
     # The withdrawal must state the noted day: no other ground, no later day.
-    with pytest.raises(PenaltyError, match="noted revoked on 2026-10-09"):
+    with pytest.raises(PenaltyError, match="已登记于 2026-10-09 被撤销"):
         penalties.withdraw(pid, "公示期满", now, actor="clerk-chen", ground="other")
-    with pytest.raises(PenaltyError, match="noted revoked on 2026-10-09"):
+    with pytest.raises(PenaltyError, match="已登记于 2026-10-09 被撤销"):
         penalties.withdraw(
             pid, "复议撤销", now, actor="clerk-chen", ground="revoked", revoked=date(2026, 10, 12)
         )

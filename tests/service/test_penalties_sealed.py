@@ -93,11 +93,11 @@ def test_withdrawal_rules(penalties: PenaltyService, targets: list[tuple[str, st
     pid, _ = _publish(penalties, targets[0][0], 1, KEPT, date(2027, 4, 8))
     when = _at("2026-10-12")
     for kwargs, match in [
-        ({"ground": "nope"}, "unknown withdrawal ground"),
-        ({"ground": "revoked"}, "day of the revocation"),
-        ({"ground": "expired", "revoked": date(2026, 10, 9)}, "day of the revocation"),
-        ({"ground": "revoked", "revoked": date(2026, 10, 13)}, "in the future"),
-        ({"ground": "revoked", "revoked": date(2026, 4, 1)}, "before the decision"),
+        ({"ground": "nope"}, "撤回依据（ground）：不认识 'nope'"),
+        ({"ground": "revoked"}, "撤销日期（revoked）：撤回依据为“处罚决定被撤销、变更”"),
+        ({"ground": "expired", "revoked": date(2026, 10, 9)}, "其他依据不填写"),
+        ({"ground": "revoked", "revoked": date(2026, 10, 13)}, "晚于今天"),
+        ({"ground": "revoked", "revoked": date(2026, 4, 1)}, "早于处罚决定日期"),
     ]:
         with pytest.raises(PenaltyError, match=match):
             penalties.withdraw(pid, "撤销", when, actor="leader", **kwargs)  # type: ignore[arg-type]

@@ -38,6 +38,17 @@ def _publish_v1(service: Lifecycle, tmp_path: Path) -> tuple[int | None, list[Pl
     return year, rows
 
 
+def test_a_first_version_has_no_reason(service: Lifecycle, tmp_path: Path) -> None:
+    """docs/spec.md: a plan's ``reason`` is empty for version 1; the service says so in
+    Chinese before the record format would refuse it."""
+    path = tmp_path / "计划.csv"
+    path.write_text(PLAN_CSV, encoding="utf-8-sig")
+    _, _, rows = plans.read_plan_file(path)
+    with pytest.raises(InputError, match="字段「reason」：2026 年度计划的第 1 版不填写调整原因"):
+        plans.publish_plan(service, 2026, rows, actor="planner", now=T_PLAN, reason="首次制定")
+    assert plans.plan_versions(service, 2026) == []
+
+
 def test_versions_are_records_naming_the_one_they_replace(
     service: Lifecycle, tmp_path: Path
 ) -> None:

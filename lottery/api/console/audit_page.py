@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from lottery.api.deps import NowDep, ServiceDep
+from lottery.api.digits import ascii_int
 from lottery.service.audit_masking import sealed_tasks
 from lottery.service.result_entry import CST
 from lottery.service.roles import Perm
@@ -30,7 +31,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 def _page_number(raw: str) -> int:
     """The ``page`` field: a positive number; anything else is the first page."""
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    value = ascii_int(raw, 6)
+    return value if value else 1
 
 
 @dataclass(frozen=True)

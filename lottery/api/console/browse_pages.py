@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from lottery.api.deps import NowDep, ServiceDep
+from lottery.api.digits import ascii_int
 from lottery.service import registry_browse as rb
 from lottery.service.registry_browse import PAGE_SIZE
 from lottery.service.result_entry import CST
@@ -31,7 +32,8 @@ PageRaw = Annotated[str, Query(alias="page")]
 
 def page_number(raw: str) -> int:
     """The ``page`` field: a positive number; anything else is the first page."""
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    value = ascii_int(raw, 6)
+    return value if value else 1
 
 
 def pager(base: str, query: dict[str, str], page_no: int, total: int) -> dict[str, Any]:

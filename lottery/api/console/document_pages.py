@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import row_id
 from lottery.core.errors import LotteryError
 from lottery.service import users
 from lottery.service.document_issue import DocumentConfig
@@ -133,11 +134,12 @@ def download(
     allowed, inspector = _reader(service, user)
     if not allowed:
         return _message(user, 403, "您的账号尚未关联执法检查人员编号，不能下载执法文书。")
-    if not doc_id.isdigit() or len(doc_id) > 18:
+    number = row_id(doc_id)
+    if number is None:
         return _message(user, 404, "找不到这份执法文书。")
     try:
         doc = _documents(request, service).download(
-            int(doc_id), now, actor=user.name, as_inspector=inspector, remote_addr=addr
+            number, now, actor=user.name, as_inspector=inspector, remote_addr=addr
         )
     except NotAssigned:
         return _message(user, 403, "这份执法文书不属于您所在的检查组。")

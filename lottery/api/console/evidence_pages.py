@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import row_id
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.results import (
@@ -72,7 +73,8 @@ def download(
     """One evidence file of a result, as an attachment; audited."""
     everyone, inspector = reader_inspector(service, user)
     missing = _message(user, 404, "找不到这个证据文件", "找不到这个证据文件：地址可能有误。")
-    if not result_id.isdigit() or len(result_id) > 18 or not _SHA256.fullmatch(sha256):
+    number = row_id(result_id)
+    if number is None or not _SHA256.fullmatch(sha256):
         return missing
     if not everyone and inspector is None:
         return _message(

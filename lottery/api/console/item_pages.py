@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import ascii_int
 from lottery.core.errors import InputError
 from lottery.registry_io.layouts import ITEMS
 from lottery.service import item_list, registries
@@ -130,7 +131,7 @@ def edit_form(user: User, service: ServiceDep) -> HTMLResponse:
 
 def _blocks(form: FormData) -> list[Block]:
     raw = str(form.get("count", ""))
-    count = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    count = ascii_int(raw, 5) or 0
     blocks = []
     for n in range(min(count, item_list.MAX_FORM_ITEMS + 1)):
         cells = {k: str(form.get(f"i{n}-{k}", ""))[:5000] for k in TEXT_KEYS}
@@ -168,7 +169,8 @@ def _respond(
 ) -> Response:
     blocks = _blocks(form)
     raw_base = str(form.get("base", ""))
-    base = int(raw_base) if raw_base.isdigit() and len(raw_base) < 9 else -1
+    parsed = ascii_int(raw_base, 8)
+    base = -1 if parsed is None else parsed
     if len(blocks) > item_list.MAX_FORM_ITEMS:
         error = f"一次最多编辑 {item_list.MAX_FORM_ITEMS} 个事项；更长的清单请用文件导入。"
         return _edit_page(user, service, blocks[:0], base=base, status=422, error=error)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, schedule
+from lottery.api.digits import ascii_int
 from lottery.core.beacon import PublicNumbersBeacon
 from lottery.core.errors import LotteryError
 from lottery.service import beacons
@@ -48,11 +49,12 @@ def parse_numbers(
     errors: dict[str, str] = {}
     for i, (source, text) in enumerate(zip(beacon.sources, fields, strict=True), start=1):
         parts = [p for p in _SPLIT.split(text.strip()) if p]
-        if not all(p.isdigit() and len(p) <= 9 for p in parts):
+        numbers = [ascii_int(p, 9) for p in parts]
+        if None in numbers:
             errors[f"n{i}"] = "只能填写非负整数，用空格或逗号隔开"
         elif len(parts) != source.count:
             errors[f"n{i}"] = f"须填写 {source.count} 个号码（现为 {len(parts)} 个）"
-        values.append([int(p) for p in parts if p.isdigit() and len(p) <= 9])
+        values.append([n for n in numbers if n is not None])
     return values, errors
 
 

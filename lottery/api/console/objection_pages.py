@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, objection_service
+from lottery.api.digits import MAX_ID
 from lottery.core.errors import LotteryError
 from lottery.service import org_scope
 from lottery.service.lifecycle import Lifecycle
@@ -106,7 +107,7 @@ def record(
 
 @router.post("/objections/{number}/decide", response_model=None)
 def decide(
-    number: int,
+    number: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     user: User,
     service: ServiceDep,

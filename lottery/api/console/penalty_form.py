@@ -138,14 +138,14 @@ def read_form(raw: Mapping[str, str]) -> tuple[PenaltyForm, PenaltyEntry | None]
     return form, entry
 
 
-# The service's refusals of an entry (English, for engineers), by the words they contain.
+# The service's refusals of an entry, by the field they name (``处罚依据（basis）：…``).
 _REFUSALS: tuple[tuple[str, str, str], ...] = (
-    ("no target", "target", "名录中没有这个统一社会信用代码的检查对象"),
-    ("already entered", "decision", "这个文号的处罚决定已经录入过"),
-    ("in the future", "decided", "处罚决定日期不能晚于今天"),
-    ("publication period", "publish_until", "公示截止日期须晚于处罚决定日期"),
-    ("not a published inspection result", "result", "这不是该检查对象已公开的检查结果记录"),
-    ("authority_code", "authority_code", "不是有效的统一社会信用代码（18 位，末位为校验码）"),
+    ("（target）", "target", "名录中没有这个统一社会信用代码的检查对象"),
+    ("已经录入过", "decision", "这个文号的处罚决定已经录入过"),
+    ("（decided）", "decided", "处罚决定日期不能晚于今天"),
+    ("（publish_until）", "publish_until", "公示截止日期须晚于处罚决定日期"),
+    ("（result）", "result", "这不是该检查对象已公开的检查结果记录"),
+    ("（authority_code）", "authority_code", "不是有效的统一社会信用代码（18 位，末位为校验码）"),
 )
 
 

@@ -18,15 +18,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import ascii_int, row_id
 from lottery.core.errors import LotteryError
 from lottery.core.workdays import CalendarDataMissing
 from lottery.service.integrity import stored
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.penalties import (
     REVOKED_ON,
+    STATUS_ZH,
     PenaltyError,
     PenaltyNotFound,
     PenaltyService,
+    PenaltyStateError,
     pending_deadlines,
 )
 from lottery.service.results import DIFFERENT_REVIEWER, local_date, same_person
@@ -41,7 +44,6 @@ from .session import ConsoleUser, Refused, User, check_csrf, require
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
 MAX_REASON = 2000
-STATUS_ZH = {"entered": "待审核", "published": "已公开", "withdrawn": "已撤回"}
 DONE = {
     "enter": "已录入处罚决定 {ref}，等待另一人审核通过后公开。",
     "approve": "处罚决定 {ref} 已审核通过并公开。",
@@ -113,7 +115,7 @@ def _refusal(user: ConsoleUser, exc: LotteryError, reviewer: str | None = None) 
         return _message(
             user, 409, "无法计算公示期限", words.calendar_missing_zh(exc.year) + "未作任何更改。"
         )
-    if isinstance(exc, PenaltyError) and ("not waiting" in str(exc) or "cannot" in str(exc)):
+    if isinstance(exc, PenaltyStateError):
         text = "这项处罚决定当前的状态不允许这项操作（可能已由他人处理），未作任何更改。"
         return _message(user, 409, "操作未完成", text)
     status = refusal_status(exc)
@@ -122,10 +124,11 @@ def _refusal(user: ConsoleUser, exc: LotteryError, reviewer: str | None = None) 
 
 def _get(penalties: PenaltyService, penalty_id: str) -> Penalty | None:
     """The penalty of an address's id (None for a malformed or unknown one)."""
-    if not penalty_id.isascii() or not penalty_id.isdigit() or len(penalty_id) > 18:
+    number = row_id(penalty_id)
+    if number is None:
         return None
     try:
-        return penalties.get(int(penalty_id))
+        return penalties.get(number)
     except PenaltyNotFound:
         return None
 
@@ -147,13 +150,12 @@ def _done(kind: str, penalty_id: int) -> RedirectResponse:
 
 def _expired_done(count: str) -> str:
     """The notice after a bulk withdrawal of ``count`` decisions ("" for a bad count)."""
-    if not count.isascii() or not count.isdigit() or len(count) > MAX_COUNT_DIGITS:
+    number = ascii_int(count, MAX_COUNT_DIGITS)
+    if number is None:
         return ""
-    if int(count) == 0:
+    if number == 0:
         return "没有需要撤回的处罚决定（可能已由他人或系统撤回），未作任何更改。"
-    return (
-        f"已撤回 {int(count)} 项公示期满的处罚决定：其内容已从公开网站、导出文件和日志服务中删除。"
-    )
+    return f"已撤回 {number} 项公示期满的处罚决定：其内容已从公开网站、导出文件和日志服务中删除。"
 
 
 @router.get("/penalties")
@@ -372,6 +374,8 @@ def withdraw(
         _service(service).withdraw(
             row.id or 0, reason, now, actor=user.name, remote_addr=addr, ground=ground, revoked=day
         )
+    except PenaltyStateError as exc:  # withdrawn meanwhile, perhaps by someone else
+        return _refusal(user, exc)
     except PenaltyError as exc:  # e.g. a revocation day in the future or before the decision
         if day is not None:
             form.errors["revoked"] = "撤销（变更）决定的日期不能晚于今天，也不能早于处罚决定日期"

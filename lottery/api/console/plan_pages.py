@@ -13,10 +13,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import MAX_ID, ascii_int
 from lottery.api.schemas import SPREADSHEET_MEDIA
 from lottery.core.errors import LotteryError
 from lottery.service import plans, registries
@@ -85,8 +87,9 @@ def plans_page(user: User, service: ServiceDep, published: str = "") -> HTMLResp
     require(user, Perm.REGISTRY_READ)
     done = ""
     year, _, version = published.partition("-")
-    if year.isdigit() and version.isdigit():
-        done = f"已发布 {int(year)} 年度抽查计划第 {int(version)} 版。"
+    year_no, version_no = ascii_int(year, 4), ascii_int(version, 9)
+    if year_no is not None and version_no is not None:
+        done = f"已发布 {year_no} 年度抽查计划第 {version_no} 版。"
     return _page(user, service, done=done)
 
 
@@ -109,7 +112,8 @@ def import_plan(
     def refused(message: str, rows: list[str] | None = None) -> HTMLResponse:
         return _page(user, service, status=422, error=message, rows=rows, form=form)
 
-    if not year.strip().isdigit() or not 2000 <= int(year) <= 9999:
+    year_no = ascii_int(year.strip(), 4)
+    if year_no is None or not 2000 <= year_no <= 9999:
         return refused("计划年度：请填写四位数的年份，如 2026")
     if file is None or not file.filename:
         return refused("计划文件：请选择要导入的文件")
@@ -120,7 +124,7 @@ def import_plan(
         _, file_reason, entries = plans.read_plan_file(data, name=file.filename)
         record = plans.publish_plan(
             service,
-            int(year),
+            year_no,
             entries,
             actor=user.name,
             now=now,
@@ -140,10 +144,10 @@ def import_plan(
 
 @router.get("/plans/{year}/export")
 def export_plan(
-    year: int,
+    year: Annotated[int, PathParam(ge=2000, le=9999)],
     user: User,
     service: ServiceDep,
-    version: int | None = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     format: Literal["csv", "xlsx"] = "xlsx",
 ) -> Response:
     """Download a version of the plan with Chinese column headers (报上级备案)."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import MAX_ID
 from lottery.core.errors import LotteryError
 from lottery.core.records import RECHECK_OUTCOMES
 from lottery.service import org_scope, users
@@ -29,6 +30,7 @@ from .session import ConsoleUser, User, check_csrf, require
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
+RowNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
 DONE = {
     "order": "整改要求已下达并公开。",
     "check": "复查结果已录入，等待另一人审核通过后公开。",
@@ -114,7 +116,7 @@ def order(
 
 @router.post("/rectifications/{number}/check", response_model=None)
 def check(
-    number: int,
+    number: RowNumber,
     user: User,
     service: ServiceDep,
     now: NowDep,
@@ -150,7 +152,7 @@ def check(
 
 @router.post("/rectifications/{number}/approve", response_model=None)
 def approve(
-    number: int, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr,
+    number: RowNumber, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr,
     csrf: FormText = "",
 ) -> Response:  # fmt: skip
     """Approve an entered re-check and publish it (another person than who entered it)."""

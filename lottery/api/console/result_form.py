@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
+from lottery.api.digits import ascii_int
 from lottery.core.canonical import parse_time
 from lottery.service.onsite_record import Point
 from lottery.service.result_entry import ChecklistAnswer
@@ -71,7 +72,7 @@ async def _files(form: FormData, out: ResultForm) -> None:
 async def read_form(request: Request) -> ResultForm:
     """A dependency: the POSTed form, or ``too_large`` when the body is over the limit."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_REQUEST:
+    if (ascii_int(length, 19) or 0) > MAX_REQUEST:
         return ResultForm(too_large=True)
     form = await request.form(max_files=MAX_FILES, max_fields=200 + 2 * 1000)  # 1000 points
     out = ResultForm()

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import row_id
 from lottery.core.errors import LotteryError
 from lottery.service import org_scope
 from lottery.service.held_results import audit_sealed_reads
@@ -108,10 +109,11 @@ def _detail(
 
 
 def _load(service: Lifecycle, result_id: str) -> InspectionResult | None:
-    if not result_id.isdigit() or len(result_id) > 18:
+    number = row_id(result_id)
+    if number is None:
         return None
     try:
-        return _results(service).get(int(result_id))
+        return _results(service).get(number)
     except ResultNotFound:
         return None
 

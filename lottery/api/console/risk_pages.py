@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
+from lottery.api.digits import ascii_int
 from lottery.core.errors import LotteryError
 from lottery.core.risk_rules import (
     CONDITIONS,
@@ -71,7 +72,7 @@ class RiskForm:
                 continue
             if to not in RISK_ORDER:
                 self.errors[f"to_{when}"] = f"{name}：请选择风险等级"
-            elif not count.isdigit() or not 1 <= int(count) <= 1_000_000:
+            elif not 1 <= (ascii_int(count, 7) or 0) <= 1_000_000:
                 self.errors[f"at_least_{when}"] = f"{name}：次数须为 1 到 1000000 的整数"
             else:
                 found.append(RaiseRule(when, int(count), to))

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from lottery.api.digits import ascii_int
 from lottery.core import drand
 from lottery.core.canonical import parse_time
 from lottery.core.draw import TaskParams
@@ -164,10 +165,8 @@ def to_beijing(text: str) -> str:
 
 
 def _int(text: str, low: int, high: int) -> int | None:
-    if not re.fullmatch(r"\d{1,6}", text):
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
+    value = ascii_int(text, 6)
+    return value if value is not None and low <= value <= high else None
 
 
 def _ratio_bp(text: str) -> int | None:
@@ -237,10 +236,11 @@ def _team(form: Form, body: dict[str, Any], errors: dict[str, str], ch: Choices)
     items = []
     for value in _many(form, "items"):
         code, _, version = value.partition("@")
-        if value not in known or not version.isdigit():
+        number = ascii_int(version)
+        if value not in known or number is None:
             errors["items"] = "所选的抽查事项不在清单中"
             break
-        items.append({"code": code, "version": int(version)})
+        items.append({"code": code, "version": number})
     body.update(team_size=size or 2, cap=cap, items=items)
 
 
@@ -289,10 +289,11 @@ def _plan_and_departments(
     plan = _one(form, "plan")
     if plan:
         year, _, entry = plan.partition(":")
-        if plan not in {v for v, _ in ch.plans} or not year.isdigit():
+        year_no = ascii_int(year, 4)
+        if plan not in {v for v, _ in ch.plans} or year_no is None:
             errors["plan"] = "所选的计划条目不在现行年度抽查计划中"
         else:
-            body["plan"] = {"year": int(year), "entry": entry}
+            body["plan"] = {"year": year_no, "entry": entry}
     names = [n.strip() for n in _DEPARTMENT_SPLIT.split(_one(form, "dept_participants"))]
     participants = [n for n in names if n]
     lead = _one(form, "dept_lead")
@@ -322,7 +323,7 @@ def _drand(form: Form, errors: dict[str, str]) -> dict[str, Any] | None:
     round_text, time_text = _one(form, "drand_round"), _one(form, "drand_time")
     number: int | None = None
     if round_text:
-        number = int(round_text) if re.fullmatch(r"\d{1,15}", round_text) else None
+        number = ascii_int(round_text, 15)
         if not number:
             errors["drand_round"] = "轮次须是正整数"
     elif time_text:

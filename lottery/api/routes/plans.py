@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
+from lottery.api.digits import MAX_ID
 from lottery.api.schemas import (
     ERROR_RESPONSES,
     SPREADSHEET_MEDIA,
@@ -29,6 +30,9 @@ router = APIRouter(prefix="/api/plans", tags=["plans"], responses=ERROR_RESPONSE
 Reader = Annotated[StaffUser, Depends(require(Perm.REGISTRY_READ))]
 Writer = Annotated[StaffUser, Depends(require(Perm.REGISTRY_WRITE))]
 Year = Annotated[int, Path(ge=2000, le=9999, description="the plan's year")]
+Version = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="the version (default: the one in force)")
+]
 REJECTED: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "the file is over 5 MB"},
     422: {
@@ -120,7 +124,7 @@ def list_versions(_: Reader, service: ServiceDep) -> list[VersionSummary]:
 
 
 @router.get("/{year}", response_model=PlanView)
-def show(year: Year, _: Reader, service: ServiceDep, version: int | None = None) -> PlanView:
+def show(year: Year, _: Reader, service: ServiceDep, version: Version = None) -> PlanView:
     """A version of the year's plan (default: in force); the one in force with its execution."""
     plan = plans.plan_version(service, year, version)
     latest = plans.plan_versions(service, year)[0].version
@@ -181,7 +185,7 @@ def export(
     year: Year,
     _: Reader,
     service: ServiceDep,
-    version: int | None = None,
+    version: Version = None,
     format: Literal["csv", "xlsx"] = "xlsx",
 ) -> Response:
     """Download a version of the plan with Chinese column headers (报上级备案)."""

@@ -134,6 +134,8 @@ def plan_ok(body: Any) -> bool:
     ids = [e["id"] for e in entries]
     if len(set(ids)) != len(ids):  # unique in the record
         return False
+    if body["version"] == 1 and body["reason"] != "":  # "empty for version 1"
+        return False
     return (body["version"] == 1) == (body["supersedes"] is None)  # null exactly for version 1
 
 
@@ -310,6 +312,7 @@ def _format_cases() -> list[dict[str, Any]]:
             plan(2026, 1, None, [{k: v for k, v in entry("P01").items() if k != "note"}]),
         ),
         ("reason-too-long", plan(2026, 2, V1_ID, [entry("P01")], reason="理" * 2001)),
+        ("reason-on-version-1", plan(2026, 1, None, [entry("P01")], reason="首次制定")),
         ("frequency-too-long", plan(2026, 1, None, [entry("P01", frequency="每" * 201)])),
         ("note-too-long", plan(2026, 1, None, [entry("P01", note="注" * 1001)])),
         ("unknown-field", plan(2026, 1, None, [entry("P01")], owner="x")),
