@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test lint typecheck pytest demo bench clean mutation mutation-changed mutation-report
+.PHONY: venv test lint typecheck pytest coverage demo bench clean mutation mutation-changed mutation-report
 
 venv: $(STAMP)
 
@@ -22,16 +22,22 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy lottery publisher
 
-# pytest under coverage (branch; subprocesses and forked workers included: pyproject.toml's
-# [tool.coverage.run]), then one line per package checked against its floor
-# (tests/coverage_floors.py; docs/testing.md, "Coverage"). pytest's summary stays the last
-# line pytest prints; the coverage table follows it. PYTEST_ARGS: extra pytest arguments.
-# PYTEST_WORKERS: pytest-xdist processes (three on two cores: the suite waits on PostgreSQL,
-# Chromium and subprocesses much of the time; `PYTEST_WORKERS=0` runs in one process).
+# The whole suite (PostgreSQL and browser suites included when present: docs/testing.md).
+# PYTEST_ARGS: extra pytest arguments. PYTEST_WORKERS: pytest-xdist processes (three on two
+# cores: the suite waits on PostgreSQL, Chromium and subprocesses much of the time;
+# `PYTEST_WORKERS=0` runs in one process).
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 3
 
 pytest: venv
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The same suite under coverage (branch; subprocesses and forked workers included:
+# pyproject.toml's [tool.coverage.run]), then one line per package checked against its floor
+# (tests/coverage_floors.py; docs/testing.md, "Coverage"). Not part of `make test`: tracing
+# doubles the suite's CPU time. pytest's summary stays the last line pytest prints; the
+# coverage table follows it.
+coverage: venv
 	@rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 	@$(BIN)/python -m coverage combine -q
