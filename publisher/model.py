@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lottery.core.audit import AuditReport, audit_export, checkpoint_origin
+from lottery.core.committed import Opening
 from lottery.core.errors import EncodingError, LotteryError
 from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
@@ -179,6 +180,20 @@ class SiteModel:
     def target_names(self) -> dict[str, str]:
         """USCC -> name from the latest targets snapshot (empty when none is published)."""
         return self.names("targets")
+
+    def opened_targets(self) -> dict[str, Opening]:
+        """USCC -> opening of every committed pick a reveal opened (spec §4 "Committed
+        pools")."""
+        return {
+            o.uscc: o
+            for view in self.tasks.values()
+            if view.verification is not None
+            for o in view.verification.openings.values()
+        }
+
+    def opened_names(self) -> dict[str, str]:
+        """USCC -> name of every committed pick a reveal opened."""
+        return {uscc: o.name for uscc, o in self.opened_targets().items()}
 
     def inspector_names(self) -> dict[str, str]:
         """Inspector id -> name from the latest inspectors snapshot (empty when none)."""

@@ -103,9 +103,11 @@ def _draws(model: SiteModel, facts: Callable[[Any], TargetFacts | None]) -> None
         if outcome is None or view.status not in ("disclosed", "cancelled"):
             continue
         teams = {t.target: t.inspectors for t in outcome.teams}
+        opened = view.verification.openings if view.verification else {}
         for key, picks in outcome.strata:
             for p in picks:
-                entry = facts(p.target)
+                # A committed pick's page is its opened USCC's (spec §4 "Committed pools").
+                entry = facts(opened[p.target].uscc if p.target in opened else p.target)
                 if entry is None:
                     continue
                 team = [f"{i} {people[i]}" if i in people else i for i in teams.get(p.target, ())]
@@ -233,6 +235,9 @@ def _name(model: SiteModel, target: str, facts: TargetFacts) -> str:
     names = model.target_names()
     if names.get(target):
         return names[target]
+    opened = model.opened_names()
+    if opened.get(target):
+        return opened[target]
     for r in facts.results:
         if r.body.get("target_name"):
             return str(r.body["target_name"])
@@ -261,9 +266,14 @@ def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str,
     fields, rows = _registry_rows(model)
     region = fields.index("region") if "region" in fields else None
     places = model.places()
+    opened = model.opened_targets()
     out = {}
     for target, facts in targets.items():
         row = rows.get(target)
+        if row is None and target in opened:
+            # An opened pick's row is under its commitment id, without a name (spec §4).
+            committed = rows.get(opened[target].id)
+            row = (target, opened[target].name, *committed[2:]) if committed else None
         registry = (
             [
                 [FIELD_NAMES.get(f, f), _registry_value(places, f, v)]

@@ -6,6 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lottery.core.committed import is_commitment_id
 from lottery.core.errors import EncodingError
 from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
@@ -160,11 +161,13 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
         t.target: [f"{i} {people[i]}" if i in people else i for i in t.inspectors]
         for t in outcome.teams
     }
+    # A committed pool's picks are named by their openings (spec §4 "Committed pools").
+    opened = view.verification.openings if view.verification else {}
     rows = [
         [
             places.stratum(key),
-            target_link(p.target, "../../"),
-            names.get(p.target, ""),
+            target_link(opened[p.target].uscc if p.target in opened else p.target, "../../"),
+            opened[p.target].name if p.target in opened else names.get(p.target, ""),
             short(p.ticket.hex()),
             "、".join(teams.get(p.target, ())),
         ]
@@ -289,4 +292,17 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         outcome=_outcome(model, view),
         results_count=len(results) if shown else None,
         checks=view.verification.checks if view.verification is not None else None,
+        committed=_committed(model, a),
+    )
+
+
+def _committed(model: SiteModel, a: dict[str, Any]) -> bool:
+    """Whether the task's pool names targets by commitment ids (spec §4 "Committed pools")."""
+    pool = model.blob_json(a["pool"]["sha256"])
+    strata = pool.get("strata", []) if isinstance(pool, dict) else []
+    return any(
+        isinstance(c, str) and is_commitment_id(c)
+        for st in strata
+        if isinstance(st, dict)
+        for c in st.get("candidates", [])
     )

@@ -168,6 +168,7 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
             "T2026-003": "cancelled",
             "T2026-004": "announced",
             "T2026-007": "disclosed",  # the joint task (部门联合抽查)
+            "T2026-008": "disclosed",  # the committed pool (承诺值名单)
         }
         build_site(result.export, out / "site", work=out / "build", office=demo_office())
         done.touch()

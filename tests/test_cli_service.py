@@ -228,3 +228,16 @@ def test_risk_rules_shown_published_and_bad_files_refused(data: Path, tmp_path: 
     assert bad.returncode != 0 and "uncapped" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     assert "第 2 版的风险规则" in run("registry", "risk-rules", data=data).stdout
+
+
+def test_withheld_target_types_set_listed_released_and_bad_types_refused(data: Path) -> None:
+    """Committed pools (docs/spec.md §4): staff withhold a type's identity from the CLI."""
+    assert "（无）" in run("registry", "withhold", data=data).stdout
+    done = run("registry", "withhold", "人防工程平时使用", "--actor", "alice", data=data).stdout
+    assert "以承诺值公开" in done and "平时使用" in done
+    assert "平时使用" in run("registry", "withhold", data=data).stdout
+    bad = run("registry", "withhold", "不存在的类型", data=data, ok=False)
+    assert bad.returncode != 0 and "未知的检查对象类型" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    gone = run("registry", "withhold", "peacetime_use", "--release", data=data).stdout
+    assert "（无）" in gone

@@ -211,6 +211,36 @@ def publication_rules_command(
         typer.echo(f"- {rule.id}：{rule.zh()}。理由：{rule.reason}")
 
 
+def withhold_command(
+    target_type: Annotated[
+        str | None,
+        typer.Argument(help="A target type (code or Chinese label, e.g. 人防工程平时使用)."),
+    ] = None,
+    release: Annotated[
+        bool, typer.Option("--release", help="Publish the type's targets by name again.")
+    ] = False,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """Publish a target type's targets as commitments, opened only when picked (committed
+    pools, docs/spec.md §4); without TYPE, list the withheld types."""
+    from lottery.service.committed_pool import TYPE_LABELS, withheld_types, withhold_type
+
+    lc = open_service(data_dir)
+    try:
+        if target_type is None:
+            with lc.session() as session:
+                codes = sorted(withheld_types(session))
+        else:
+            codes = withhold_type(
+                lc, target_type, not release, actor=actor_name(actor), now=utc_now()
+            )
+    finally:
+        lc.engine.dispose()
+    shown = "、".join(TYPE_LABELS.get(c, c) for c in codes) or "（无）"
+    typer.echo(f"以承诺值公开（仅公开被抽中对象）的检查对象类型：{shown}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``lottery import`` and ``lottery registry`` to ``app``."""
     app.command("import")(import_command)
@@ -218,4 +248,6 @@ def register(app: typer.Typer) -> None:
     registry_app.command("publish")(publish_command)
     registry_app.command("risk-rules")(risk_rules_command)
     registry_app.command("publication-rules")(publication_rules_command)
+
+    registry_app.command("withhold")(withhold_command)
     app.add_typer(registry_app, name="registry")

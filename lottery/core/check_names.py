@@ -84,6 +84,7 @@ class CheckName(StrEnum):
     ANNOUNCEMENT_ITEMS = "announcement.items"
     ANNOUNCEMENT_REGISTRIES = "announcement.registries"
     POOL_MEMBERSHIP = "pool.membership"
+    POOL_OPENINGS = "pool.openings"
     INSPECTORS_MEMBERSHIP = "inspectors.membership"
     INSPECTORS_CROSS_CHECK = "inspectors.cross_check"
     ANNOUNCEMENT_MIN_RATIO = "announcement.min_ratio"

@@ -300,9 +300,19 @@ def draw_fields(
     }
 
 
-def reveal_fields(task: str, draw_id: str, secret: bytes, outcome_sha256: str) -> dict[str, Any]:
-    """Fields of the ``task-reveal`` record published at the disclosure time."""
-    return {"task": task, "draw": draw_id, "secret": secret.hex(), "outcome": outcome_sha256}
+def reveal_fields(
+    task: str,
+    draw_id: str,
+    secret: bytes,
+    outcome_sha256: str,
+    openings_sha256: str | None = None,
+) -> dict[str, Any]:
+    """Fields of the ``task-reveal`` record published at the disclosure time; ``openings``
+    only for a task with committed picks (spec §4, "Committed pools")."""
+    fields = {"task": task, "draw": draw_id, "secret": secret.hex(), "outcome": outcome_sha256}
+    if openings_sha256 is not None:
+        fields["openings"] = openings_sha256
+    return fields
 
 
 def cancellation_fields(

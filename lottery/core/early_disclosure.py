@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .canonical import parse_time, sha256_hex
 from .check_names import CheckName
+from .committed import decode_openings, named_picks
 from .errors import LotteryError, VerificationError
 from .outcome import decode_outcome
 from .records import Record
@@ -84,6 +86,7 @@ def _check_one(
         picks = decode_outcome(data).picks()
     except LotteryError as exc:
         raise _fail(f"{when}: its outcome blob does not parse ({exc})") from exc
+    picks = named_picks(picks, _openings(reveal, blob))
     following = [r for r in later if r.body.get("task") == task][: len(picks)]
     targets = [r.body["target"] for r in following if r.type == "inspection-result"]
     superseding = [r for r in following if r.body.get("supersedes") is not None]
@@ -102,3 +105,16 @@ def _check_one(
             "reviewed before it"
         )
     return len(picks)
+
+
+def _openings(reveal: Record, blob: Callable[[str], bytes]) -> dict[str, Any]:
+    """A committed pool's openings by id (results name the opened USCC); empty when the
+    reveal has none or they cannot be read (``pool.openings`` reports that)."""
+    digest = reveal.body.get("openings")
+    if digest is None:
+        return {}
+    try:
+        data = blob(digest)
+        return {o.id: o for o in decode_openings(data)[1]} if sha256_hex(data) == digest else {}
+    except (KeyError, LotteryError):
+        return {}

@@ -371,6 +371,9 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
             {"one_per_team": s.const(True)},
         ),
     },
+    # A committed pool (spec section 4, "Committed pools"): the SHA-256 of the openings blob
+    # naming the picked targets behind their commitment ids; absent when no pick is one.
+    "task-reveal": {"openings": s.hex32},
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").
     # What published records of a type do not show, field by field, and why (spec §2.3).

@@ -9,6 +9,7 @@ check that fails (the checks that passed before it are attached to the error as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -19,6 +20,7 @@ from . import teams as team_mod
 from .beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
 from .canonical import hex_to_bytes, parse_time, sha256_hex
 from .check_names import CheckName
+from .committed import Opening, check_openings
 from .draw import DrawResult, compute_outcome
 from .errors import LotteryError, VerificationError
 from .joint import Departments, joint_problem
@@ -31,6 +33,9 @@ from .seed import check_commitment, derive_seed
 from .sharing import SERIAL, Workers
 
 T = TypeVar("T")
+
+# A pick named by a commitment id in an outcome blob's canonical bytes (spec §4, §7).
+_COMMITTED_PICK = re.compile(rb'"target":"[0-9a-f]{64}"')
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class TaskVerification:
     status: str = "announced"
     checks: list[Check] = field(default_factory=list)
     outcome_source: Callable[[], Outcome] | None = field(default=None, repr=False, compare=False)
+    openings: dict[str, Opening] = field(default_factory=dict)
+    """A committed pool's opened picks by commitment id (spec §4 "Committed pools")."""
 
     @cached_property
     def outcome(self) -> Outcome | None:
@@ -241,6 +248,32 @@ def _verify_steps(
     _check_rerun(
         ck, ann, draw, pool, team_input, beacon_value, secret, commit, spec_run, workers, blobs
     )
+    if reveal is not None:
+        _check_openings(ck, reveal, blobs)
+
+
+def _check_openings(ck: _Checker, reveal: Record, blobs: Mapping[str, bytes]) -> None:
+    """A committed pool's reveal opens exactly its picked commitments (spec §4). A reveal
+    without openings whose outcome names no commitment id is not concerned: the bytes say so
+    without building the outcome's objects."""
+    published = blobs.get(reveal.body["outcome"], b"")
+    if "openings" not in reveal.body and not _COMMITTED_PICK.search(published):
+        return
+    outcome = ck.report.outcome
+    picks = outcome.picks() if outcome is not None else []
+    opened = ck.guard(
+        CheckName.POOL_OPENINGS,
+        lambda: check_openings(ck.report.task, picks, reveal.body, blobs),
+    )
+    if opened or "openings" in reveal.body:
+        ck.report.openings = opened
+        ck.report.checks.append(
+            Check(
+                CheckName.POOL_OPENINGS,
+                f"{len(opened)} picked commitments opened, each hashing to its id; "
+                "nothing else opened",
+            )
+        )
 
 
 def _check_beacon_schedule(ck: _Checker, a: Mapping[str, Any]) -> BeaconSpec:

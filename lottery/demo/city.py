@@ -53,6 +53,7 @@ from lottery.demo.risk import publish_demo_rules
 from lottery.demo.synthetic import CITY, DEFAULT_RATIOS, FIRE, HOUSING, City, make_city
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.service import cancellations
+from lottery.service.committed_pool import withhold_type
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.registries import import_registry, publish_snapshot
 from lottery.service.risk_policy import current_version
@@ -104,10 +105,14 @@ class DemoTask:
     org_units: tuple[str, ...] = ()  # empty: the whole city (every unit's inspectors too)
     team_size: int = 2
     departments: Departments | None = None  # 部门联合抽查: the other departments that join
+    # Target types whose identity the office withholds from this task's announcement on
+    # (committed pools, docs/spec.md §4): published as commitments, only the picks opened.
+    withhold: tuple[str, ...] = ()
 
 
 def demo_tasks() -> list[DemoTask]:
-    """Six tasks covering every state, one of them a joint task with 住建 and 消防."""
+    """Seven tasks covering every state, one of them a joint task with 住建 and 消防, one a
+    committed pool."""
     quicknet = drand.QUICKNET
     return [
         DemoTask(
@@ -184,6 +189,20 @@ def demo_tasks() -> list[DemoTask]:
             items=("RF-007",),
             team_size=3,
             departments=Departments(OFFICE_NAME, (HOUSING, FIRE), one_per_team=True),
+        ),
+        DemoTask(  # a committed pool: shelter users published as commitments (issue #18)
+            "T2026-008",
+            "2026年第四季度人防工程平时使用单位抽查（承诺值名单）",
+            _numbers("2026-10-13", "平时使用"),
+            PublicNumbersValue.from_values([[615], [3, 6, 12, 18, 25, 29]]),
+            "2026-10-12T02:00:00Z",
+            ("2026-10-19", "2026-10-30"),
+            "2026-11-02T00:00:00Z",
+            draw="2026-10-13T14:00:00Z",
+            reveal="2026-11-02T00:00:00Z",
+            beacon_note="fictional public numbers; a committed pool, only the picks named",
+            items=("RF-005",),
+            withhold=("peacetime_use",),
         ),
         DemoTask(
             "T2026-004",
@@ -310,6 +329,8 @@ def _snapshots(lc: Lifecycle, result: DemoResult, when: str) -> None:
 
 
 def _run_task(lc: Lifecycle, demo: DemoTask, params: TaskParams) -> str:
+    for kind in demo.withhold:
+        withhold_type(lc, kind, True, actor=ACTOR, now=_t(demo.announce))
     lc.create_task(params, _t(demo.announce), actor=ACTOR)
     lc.announce(demo.task, _t(demo.announce), actor=ACTOR)
     if demo.draw and demo.value is not None:

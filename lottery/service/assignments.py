@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from lottery.core.outcome import decode_outcome
 from lottery.storage.models import SealedOutcome, Task
 
 from .audit_trail import record_audit
+from .committed_pool import staff_outcome
 from .lifecycle import Lifecycle
 
 SEALED_STATES = ("drawn",)
@@ -63,7 +63,7 @@ def assignments_of(
             if session.get(SealedOutcome, task.id) is None:
                 continue
             digest, blob = lc.open_outcome(session, task.id)
-            outcome = decode_outcome(blob)
+            outcome = staff_outcome(session, blob)
             teams = {t.target: tuple(t.inspectors) for t in outcome.teams}
             mine = [
                 Assignment(task, target, teams[target])

@@ -22,12 +22,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError
-from lottery.core.outcome import decode_outcome
 from lottery.documents import content
 from lottery.documents.render import render_png
 from lottery.storage.models import Document, InspectionResult, Task
 
 from .audit_trail import record_audit
+from .committed_pool import staff_outcome
 from .document_issue import (
     DocumentConfig,
     DocumentNotFound,
@@ -63,7 +63,9 @@ class DocumentsService:
         if row.state not in ISSUED_STATES:
             raise InputError(f"抽查任务 {task} 尚未抽取（{row.state}），还没有检查对象和检查人员")
         _, blob = self.lc.open_outcome(session, task)
-        team = next((t.inspectors for t in decode_outcome(blob).teams if t.target == target), None)
+        team = next(
+            (t.inspectors for t in staff_outcome(session, blob).teams if t.target == target), None
+        )
         if team is None:
             raise DocumentNotFound(f"字段「target」：{target} 不是抽查任务 {task} 的检查对象")
         return tuple(team)

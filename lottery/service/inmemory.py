@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lottery.core.beacon import BeaconValue, beacon_value_bytes
+from lottery.core.canonical import sha256_hex
 from lottery.core.draw import (
     DrawResult,
     InspectorRow,
@@ -113,16 +114,20 @@ def draw(
     return run.draw
 
 
-def reveal(run: TaskRun, at: datetime) -> Record:
-    """Publish the secret and the outcome at the disclosure time."""
+def reveal(run: TaskRun, at: datetime, *, openings: bytes | None = None) -> Record:
+    """Publish the secret and the outcome at the disclosure time; ``openings``: a committed
+    pool's openings blob (docs/spec.md §4 "Committed pools"), published and named."""
     if run.draw is None or run.result is None:
         raise InputError(f"task {run.announcement.body['task']} has not been drawn yet")
+    digest = None if openings is None else sha256_hex(openings)
     fields = reveal_fields(
-        run.announcement.body["task"], run.draw.id, run.secret, run.result.outcome_sha256
+        run.announcement.body["task"], run.draw.id, run.secret, run.result.outcome_sha256, digest
     )
     note = make_record("task-reveal", run.log, at, fields, [run.signer])
     run.published.notes.append(note)
     run.published.blobs[run.result.outcome_sha256] = run.result.outcome_blob
+    if openings is not None and digest is not None:
+        run.published.blobs[digest] = openings
     return open_record(note, [run.signer.verifier()], log=run.log)
 
 

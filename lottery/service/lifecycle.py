@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lottery.core.beacon import BeaconSpec, BeaconValue, verify_beacon_value
-from lottery.core.canonical import format_time, parse_time
+from lottery.core.canonical import format_time, parse_time, sha256_hex
 from lottery.core.checkpoint import Checkpoint
 from lottery.core.draw import (
     TaskParams,
@@ -59,6 +59,7 @@ from lottery.storage.models import (
 )
 
 from .audit_trail import record_audit
+from .committed_pool import commit_registries, openings_blob, staff_outcome
 from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs, check_minimums
@@ -277,7 +278,8 @@ class Lifecycle:
             params.beacon.check_schedule(now)
             # The plan entry it carries out, in the year's plan in force (docs/plans.md).
             plan = check_plan_ref(session, params)
-            regs = load_registries(session, params)
+            # A withheld type's targets go by their commitment ids (spec §4, committed pools).
+            regs = commit_registries(session, load_registries(session, params))
             # The announcement names the scope with its sub-units expanded (spec section 4):
             # their inspectors may go, as their targets may be drawn.
             params = dataclasses.replace(params, org_units=regs.org_units)
@@ -445,13 +447,24 @@ class Lifecycle:
             early = now < parse_time(task.params["disclosure"])
             # The picks, in selection order, only when they are needed (a large outcome is
             # not parsed for a disclosure on time without held results).
-            picks = decode_outcome(outcome).picks() if early or held_rows(session, task_id) else []
+            picks = (
+                staff_outcome(session, outcome).picks()
+                if early or held_rows(session, task_id)
+                else []
+            )
             if early:
                 self._refuse_early(session, task, picks)
+            # A committed pool opens its picks, and nothing else (spec §4).
+            opened = openings_blob(session, task_id, lambda: decode_outcome(outcome).picks())
             fields = reveal_fields(
-                task_id, task.draw_record or "", self._secret(session, task_id), digest
+                task_id,
+                task.draw_record or "",
+                self._secret(session, task_id),
+                digest,
+                None if opened is None else sha256_hex(opened),
             )
-            record = self._publish(session, task, "task-reveal", "reveal", fields, now, [outcome])
+            blobs = [outcome] if opened is None else [outcome, opened]
+            record = self._publish(session, task, "task-reveal", "reveal", fields, now, blobs)
             publish_held(
                 self.engine,
                 self.log,

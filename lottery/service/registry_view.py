@@ -49,6 +49,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .calendar import publish_record
+from .committed_pool import withheld_ids
 from .log import PublicLog
 from .org_scope import require_whole_office
 from .risk_policy import current_rules, effective_class
@@ -217,6 +218,11 @@ def snapshot_blob_in(session: Session, registry: str) -> tuple[bytes, int]:
         # The class the draws use: raised by the item list's risk rules (spec section 4).
         rules = current_rules(session)
         rows = [dataclasses.replace(r, risk_class=effective_class(r, rules)) for r in rows]
+        # A withheld type's targets by their commitment ids, without a name (spec §4).
+        ids = withheld_ids(session, ((r.uscc, r.name, r.type) for r in rows if r.status != REMOVED))
+        rows = [
+            dataclasses.replace(r, uscc=ids[r.uscc], name="") if r.uscc in ids else r for r in rows
+        ]
     fields = SNAPSHOT_FIELDS[registry]
     # Each column's export formatter gives the canonical Chinese label staff and the public
     # read (工程设计, 正常, 市级...), dates as dates, lists joined with 、.

@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 
 from lottery.core.canonical import parse_time
 from lottery.core.errors import InputError
-from lottery.core.outcome import Outcome, decode_outcome
+from lottery.core.outcome import Outcome
 from lottery.core.records import CHECK_METHODS, NO_PROBLEM, PENDING, RESULT_CATEGORIES
 from lottery.storage.models import InspectionResult, SealedOutcome, Task
 
 from .audit_trail import record_audit
+from .committed_pool import staff_outcome
 from .inspector_checks import inspector_problem
 from .log import PublicLog
 from .secrets import SecretKeeper
@@ -175,7 +176,7 @@ def disclosed_outcome(session: Session, log: PublicLog, task_id: str) -> tuple[T
     if task.state not in ("disclosed", "closed") or reveal is None:
         raise ResultError(f"task {task_id} is {task.state}: results need a disclosed task")
     digest = reveal.body["outcome"]
-    return task, decode_outcome(log.blobs_by_digest(session, [digest])[digest])
+    return task, staff_outcome(session, log.blobs_by_digest(session, [digest])[digest])
 
 
 # The task states whose picks are still sealed: results are entered, reviewed and held.
@@ -214,7 +215,7 @@ def entry_outcome(
     blob = keeper.open("outcome", task_id, row.ciphertext)
     detail = {"sha256": row.sha256, "purpose": "result", "target": target}
     record_audit(session, now, actor, "outcome.read", task_id, detail, remote_addr)
-    return decode_outcome(blob)
+    return staff_outcome(session, blob)
 
 
 def check_lists(entry: ResultEntry) -> tuple[list[str], list[str]]:

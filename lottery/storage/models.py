@@ -690,3 +690,27 @@ class ExchangeExport(SQLModel, table=True):
     sent_on: date | None = None
     sent_by: str | None = Field(default=None, max_length=100)
     sent_marked_at: datetime | None = _utc(nullable=True)
+
+
+class WithheldTargetType(SQLModel, table=True):
+    """A target type whose identity the office withholds (docs/spec.md §4 "Committed pools"):
+    its targets are published as salted commitments, opened only when picked."""
+
+    __tablename__ = "withheld_target_type"
+
+    type: str = Field(primary_key=True, max_length=64)  # the registry's type code
+    set_by: str = Field(max_length=100)
+    set_at: datetime = _utc(nullable=False)
+
+
+class TargetCommitment(SQLModel, table=True):
+    """The stable commitment of a withheld target: its id is SHA-256 of the commitment of
+    (uscc, name, salt) (docs/spec.md §4). Confidential like the registry's private columns:
+    the salt opens the id (docs/secrets.md)."""
+
+    __tablename__ = "target_commitment"
+
+    uscc: str = Field(primary_key=True, max_length=18)
+    id: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)  # the name committed to (the registry's at the time)
+    salt: bytes = _bytes(nullable=False)

@@ -487,6 +487,16 @@
         } catch (e) {
           fail(`${when}，但抽取结果文件无法解析`);
         }
+        // A committed pool's results name the opened USCC of each pick (docs/spec.md §4).
+        if (reveal.body.openings !== undefined) {
+          const opened = await fetchOptional(base, `blobs/${reveal.body.openings}`);
+          try {
+            const byId = new Map(JSON.parse(strictUtf8.decode(opened)).openings.map((o) => [o.id, o.uscc]));
+            picks = picks.map((p) => byId.get(p) || p);
+          } catch (e) {
+            // pool.openings reports an unreadable openings blob
+          }
+        }
         const following = all
           .filter((r) => r.index > reveal.index && r.body.task === task)
           .sort((x, y) => x.index - y.index)
@@ -959,7 +969,93 @@
       report.skip("draw.outcome_bytes", "分组未通过，不再比对结果文件");
     }
     ctx.timings.rerun = Math.round(performance.now() - rerunStart);
+    if (closing.body.type === "task-reveal") {
+      const picks = outcome && Array.isArray(outcome.strata)
+        ? outcome.strata.flatMap((st) => (Array.isArray(st.picks) ? st.picks : []).map((p) => p && p.target))
+        : [];
+      await checkOpenings(base, report, task, closing.body, picks);
+    }
     return ctx;
+  }
+
+  // ---------------------------------------------------------------- committed pools
+
+  // docs/spec.md §4 "Committed pools": a target of a withheld type goes by its commitment id
+  // (64 lower-case hex digits); the reveal's openings blob opens exactly the picked ones.
+  const COMMITMENT_ID = /^[0-9a-f]{64}$/;
+  const USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+  function validUscc(code) {
+    if (typeof code !== "string" || code.length !== 18) return false;
+    let total = 0;
+    for (let i = 0; i < 17; i++) {
+      const v = USCC_ALPHABET.indexOf(code[i]);
+      if (v < 0) return false;
+      total += v * USCC_WEIGHTS[i];
+    }
+    return code[17] === USCC_ALPHABET[(31 - (total % 31)) % 31];
+  }
+
+  async function commitmentId(o) {
+    const body = { name: o.name, salt: o.salt, type: "lottery-target-commitment", uscc: o.uscc, v: 1 };
+    return sha256Hex(utf8.encode(canonical(body)));
+  }
+
+  function checkOpeningsShape(body, task) {
+    const keys = (o) => canonical(Object.keys(o).sort());
+    if (!body || typeof body !== "object" || Array.isArray(body) ||
+        keys(body) !== canonical(["openings", "task", "type", "v"]) ||
+        body.type !== "lottery-openings" || body.v !== 1 || !Array.isArray(body.openings) || !body.openings.length) {
+      fail("承诺值打开文件的格式不对");
+    }
+    if (body.task !== task) fail(`承诺值打开文件属于任务 ${body.task}，不是本任务`);
+    let last = "";
+    for (const o of body.openings) {
+      if (!o || typeof o !== "object" || keys(o) !== canonical(["id", "name", "salt", "uscc"]) ||
+          !COMMITMENT_ID.test(o.id) || !COMMITMENT_ID.test(o.salt) || typeof o.name !== "string" ||
+          !o.name.length || o.name.length > 200 || !validUscc(o.uscc)) {
+        fail("承诺值打开文件中有一项格式不对");
+      }
+      if (o.id <= last) fail("承诺值打开文件未按编号排序或有重复");
+      last = o.id;
+    }
+  }
+
+  async function checkOpenings(base, report, task, reveal, picks) {
+    const committed = [...new Set(picks.filter((p) => typeof p === "string" && COMMITMENT_ID.test(p)))].sort();
+    if (reveal.openings === undefined && !committed.length) return;
+    await report.run(
+      "pool.openings",
+      async () => {
+        const bytes = reveal.openings === undefined ? null : await fetchOptional(base, `blobs/${reveal.openings}`);
+        return openedPicks(task, picks, reveal, bytes);
+      },
+      (n) => `${n} 个以承诺值公开的抽中对象已公开名称和统一社会信用代码，均与承诺值相符；未被抽中的对象没有公开`,
+    );
+  }
+
+  // pool.openings on the fetched openings blob (`bytes`, null when not published): the number
+  // of opened picks, or a failure naming the first fault (the order of lottery.core.committed).
+  async function openedPicks(task, picks, reveal, bytes) {
+    const committed = [...new Set(picks.filter((p) => typeof p === "string" && COMMITMENT_ID.test(p)))].sort();
+    if (reveal.openings === undefined) {
+      if (!committed.length) return 0;
+      fail(`${committed.length} 个抽中对象以承诺值公开，但公开记录没有打开它们（第一个 ${committed[0]}）`);
+    }
+    if (bytes === null) fail(`承诺值打开文件 ${reveal.openings} 未公开`);
+    if ((await sha256Hex(bytes)) !== reveal.openings) fail("承诺值打开文件与其 SHA-256 不符");
+    const body = parseCanonical(bytes, "承诺值打开文件");
+    checkOpeningsShape(body, task);
+    for (const o of body.openings) {
+      if ((await commitmentId(o)) !== o.id) fail(`打开的 ${o.id.slice(0, 16)}… 与其承诺值不符（盐值、名称或代码不对）`);
+    }
+    const opened = new Set(body.openings.map((o) => o.id));
+    const extra = [...opened].filter((id) => !committed.includes(id));
+    if (extra.length) fail(`打开了 ${extra.length} 个未被抽中的对象（第一个 ${extra[0]}）：只能公开被抽中的对象`);
+    const unopened = committed.filter((id) => !opened.has(id));
+    if (unopened.length) fail(`${unopened.length} 个抽中对象的承诺值没有打开（第一个 ${unopened[0]}）`);
+    return body.openings.length;
   }
 
   // ---------------------------------------------------------------- sealed content
@@ -2052,6 +2148,7 @@
   const testHook = globalThis.__LOTTERY_VERIFIER_TEST__;
   if (testHook && typeof testHook === "object") {
     testHook.api = {
+      openedPicks,
       selectStratum,
       assignTeams,
       groupPairs,

@@ -76,6 +76,8 @@ GET    /api/registries/items/risk-rules       registry.read   ok   ok   ok   ok 
 PUT    /api/registries/items/risk-rules       registry.write  ok   ok   403  403  403  401
 GET    /api/registries/items/publication-rules registry.read  ok   ok   ok   ok   ok   401
 PUT    /api/registries/items/publication-rules registry.write ok   ok   403  403  403  401
+GET    /api/registries/targets/withheld-types registry.read   ok   ok   ok   ok   ok   401
+PUT    /api/registries/targets/withheld-types registry.write  ok   ok   403  403  403  401
 GET    /api/plans                             registry.read   ok   ok   ok   ok   ok   401
 GET    /api/plans/{year}                      registry.read   ok   ok   ok   ok   ok   401
 POST   /api/plans/{year}                      registry.write  ok   ok   403  403  403  401

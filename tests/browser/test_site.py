@@ -136,6 +136,23 @@ def _raise_min_ratio(demo: Path, export: Path, out: Path, records: list[Record])
     return str(ref["code"])
 
 
+def _drop_an_opening(demo: Path, export: Path, out: Path, records: list[Record]) -> str:
+    """T2026-008 (a committed pool): its reveal re-signed naming an openings blob without
+    its first opening, a pick left unopened (pool.openings). Return that pick's id."""
+    reveal = next(r for r in records if r.type == "task-reveal" and r.body["task"] == "T2026-008")
+    body = json.loads((export / "blobs" / reveal.body["openings"]).read_bytes())
+    dropped = body["openings"].pop(0)["id"]
+    blob = canonical_json(body)
+    fields = {k: v for k, v in reveal.body.items() if k not in ("type", "v", "log", "time")}
+    fields["openings"] = sha256_hex(blob)
+    signer = load_signer(demo_settings(demo).office_key_file)
+    when = datetime.fromisoformat(reveal.body["time"].replace("Z", "+00:00"))
+    forged = make_record("task-reveal", reveal.body["log"], when, fields, [signer])
+    _republish(demo, export, out, [forged if r is reveal else r.note for r in records])
+    (out / "blobs" / sha256_hex(blob)).write_bytes(blob)
+    return str(dropped)
+
+
 def _move(records: list[Record], which: Record, before: Record) -> list[bytes]:
     """The log's notes with ``which`` moved to just before ``before``."""
     rest = [r for r in records if r is not which]
@@ -172,6 +189,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
     left_out = _leave_out_a_candidate(demo, export, good / "forged" / "left-out", records)
     raised = _raise_min_ratio(demo, export, good / "forged" / "min-ratio", records)
     _claim_cross_check(demo, export, good / "forged" / "cross-check", records)
+    unopened = _drop_an_opening(demo, export, good / "forged" / "openings", records)
     # T2026-005 revealed early: one of its results moved from after the reveal to before it.
     reveal = next(r for r in records if r.type == "task-reveal" and r.body["task"] == "T2026-005")
     result = next(r for r in records[records.index(reveal) :] if r.type == "inspection-result")
@@ -186,7 +204,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
     }
     try:
         yield {name: server.url for name, server in servers.items()} | {
-            "changes": changes | {"left-out": left_out, "min-ratio": raised},
+            "changes": changes | {"left-out": left_out, "min-ratio": raised, "unopened": unopened},
             "model": load_model(export),
         }
     finally:
@@ -399,6 +417,34 @@ def test_the_joint_task_names_its_departments_and_the_verifier_checks_the_team_r
         "青岚市住房和城乡建设局、青岚市消防救援支队",
     ):
         assert words in params, words
+
+
+def test_the_committed_pool_task_names_only_its_picks_and_the_verifier_opens_them(
+    page: Any, sites: dict[str, Any]
+) -> None:
+    """T2026-008 (承诺值名单, docs/spec.md §4 "Committed pools"): the page says the pool is
+    published as commitments; the verifier checks that the reveal opens exactly the picks;
+    the picks table names each pick by its opened USCC and name."""
+    result = _verify(page, sites["good"], "T2026-008")
+    assert result["verdict"] == "pass", result["text"]
+    for name in ("pool.openings", "pool.membership", "draw.outcome_bytes"):
+        assert result["checks"].get(name) == "pass", (name, result["text"])
+    main = page.locator("main").inner_text()
+    assert "本任务抽查对象名单以承诺值公开，仅公开被抽中的对象" in main
+    view = sites["model"].tasks["T2026-008"]
+    opened = view.verification.openings
+    assert opened and len(opened) == view.announcement["pool"]["picks"]
+    first = next(iter(opened.values()))
+    assert first.uscc in main and first.name in main
+    # Another task's page does not say so.
+    page.goto(f"{sites['good']}tasks/T2026-001/")
+    assert "以承诺值公开" not in page.locator("main").inner_text()
+
+
+def test_a_pick_left_unopened_fails_pool_openings(page: Any, sites: dict[str, Any]) -> None:
+    result = _verify(page, sites["good"], "T2026-008", "../../forged/openings/")
+    assert result["failed"] == ["pool.openings"], result["text"]
+    assert sites["changes"]["unopened"] in result["text"]
 
 
 def test_verifier_passes_on_the_drand_task_and_defers_bls(page: Any, sites: dict[str, Any]) -> None:

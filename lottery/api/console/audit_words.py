@@ -45,6 +45,8 @@ ACTIONS_ZH: dict[str, str] = {
     "beacon.fallback": "启用备用随机数来源",
     "registry.import": "导入名录",
     "registry.publish": "发布名录快照",
+    "target-type.withhold": "设置检查对象类型以承诺值公开（仅公开被抽中对象）",
+    "target-type.publish": "取消检查对象类型的承诺值公开",
     "items.publish": "发布抽查事项清单",
     "conflict.declare": "登记回避关系",
     "conflict.remove": "删除回避关系",

@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from lottery.core.beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from lottery.core.canonical import parse_time
 from lottery.core.errors import LotteryError
-from lottery.core.outcome import decode_outcome
 from lottery.core.workdays import CalendarDataMissing
 from lottery.service import beacons, cancellations, org_scope
 from lottery.service.calendar import calendar_in
+from lottery.service.committed_pool import staff_outcome
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
@@ -367,7 +367,8 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
     Raises:
         EncodingError: when the blob is malformed.
     """
-    outcome = decode_outcome(blob)
+    with lc.session() as session:
+        outcome = staff_outcome(session, blob)  # committed picks by their USCC
     teams = {t.target: t.inspectors for t in outcome.teams}
     picks = outcome.picks()
     with lc.session() as session:

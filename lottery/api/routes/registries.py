@@ -29,7 +29,7 @@ from lottery.api.upload_limit import UploadLimitRoute
 from lottery.api.upload_limit import too_large_response as _too_large
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.risk_rules import RiskRules, label_problem, parse_risk_rules
-from lottery.service import registries, registry_view
+from lottery.service import committed_pool, registries, registry_view
 from lottery.service.publication_review import parse_publication_rules, rules_in_force
 from lottery.service.risk_policy import current_rules, current_version
 from lottery.service.roles import Perm
@@ -254,3 +254,42 @@ def put_publication_rules(
         service, rules, actor=user.name, now=now, remote_addr=addr
     )
     return RecordPublic.of(record)
+
+
+class WithheldTypes(BaseModel):
+    """The target types whose targets are published as salted commitments, only the picks
+    opened (docs/spec.md §4 "Committed pools"): codes, and their Chinese labels."""
+
+    types: list[str]
+    labels: list[str]
+
+
+class WithheldTypeBody(BaseModel):
+    """Withhold a target type's identity (``withheld: false``: name its targets again)."""
+
+    model_config = {"extra": "forbid"}
+
+    type: str = Field(min_length=1, max_length=64, description="code or Chinese label")
+    withheld: bool = True
+
+
+def _withheld_view(codes: list[str]) -> WithheldTypes:
+    return WithheldTypes(types=codes, labels=[committed_pool.TYPE_LABELS[c] for c in codes])
+
+
+@router.get("/targets/withheld-types", response_model=WithheldTypes)
+def get_withheld_types(_: Reader, service: ServiceDep) -> WithheldTypes:
+    """The target types published as commitments (from the next snapshot and announcement)."""
+    with service.session() as session:
+        return _withheld_view(sorted(committed_pool.withheld_types(session)))
+
+
+@router.put("/targets/withheld-types", response_model=WithheldTypes)
+def put_withheld_type(
+    body: WithheldTypeBody, user: Writer, service: ServiceDep, now: NowDep
+) -> WithheldTypes:
+    """Withhold (or name again) one target type's identity; the withheld types now."""
+    codes = committed_pool.withhold_type(
+        service, body.type, body.withheld, actor=user.name, now=now
+    )
+    return _withheld_view(codes)
