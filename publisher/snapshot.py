@@ -20,7 +20,7 @@ from typing import Any
 
 from lottery.core.canonical import canonical_json, parse_canonical_json, sha256_hex
 from lottery.core.errors import EncodingError
-from lottery.core.pool_membership import SNAPSHOT_FIELDS, legacy_padding
+from lottery.core.pool_membership import SNAPSHOT_FIELDS, legacy_padding, named_commitment
 
 SNAPSHOT_TYPE = "registry-snapshot"
 PUBLIC_FIELDS: Mapping[str, tuple[str, ...]] = SNAPSHOT_FIELDS  # docs/export.md, one list
@@ -125,6 +125,8 @@ def decode_snapshot(
         parsed = tuple(row + ("",) * pad for row in parsed)
     if rows is not None and len(parsed) != rows:
         raise EncodingError(f"{registry} snapshot has {len(parsed)} rows, the record says {rows}")
+    if registry == "targets":
+        named_commitment(parsed)
     return Snapshot(registry, fields, parsed)
 
 

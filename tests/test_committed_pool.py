@@ -175,3 +175,29 @@ def decode_outcome_picks(blob: bytes) -> list[str]:
     from lottery.core.outcome import decode_outcome
 
     return decode_outcome(blob).picks()
+
+
+def test_a_withheld_row_that_keeps_its_name_is_refused_by_both_readers() -> None:
+    """A targets snapshot naming a commitment id's target would undo the withholding: the
+    verifier's reader and the publisher's both refuse it (spec §4 "Committed pools")."""
+    from lottery.core.canonical import canonical_json
+    from lottery.core.committed import commitment_id
+    from lottery.core.errors import EncodingError
+    from lottery.core.pool_membership import snapshot_rows
+    from publisher.snapshot import decode_snapshot
+
+    cid = commitment_id("91419901MA4L0000X1", "某人防工程使用单位", bytes(32))
+    fields = ["uscc", "name", "type", "region", "risk_class", "status"]
+
+    def blob(name: str) -> bytes:
+        row = [cid, name, "人防工程平时使用", "419901", "B", "正常"]
+        return canonical_json(
+            {"fields": fields, "registry": "targets", "rows": [row], "type": "registry-snapshot"}
+        )
+
+    assert snapshot_rows(blob(""), "targets")[0][0] == cid
+    assert decode_snapshot(blob(""), "targets").rows[0][1] == ""
+    with pytest.raises(EncodingError, match="commitment id must have the name"):
+        snapshot_rows(blob("某人防工程使用单位"), "targets")
+    with pytest.raises(EncodingError, match="commitment id must have the name"):
+        decode_snapshot(blob("某人防工程使用单位"), "targets")

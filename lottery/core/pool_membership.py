@@ -32,6 +32,7 @@ from typing import Any
 from . import schema as s
 from .canonical import sha256_hex
 from .check_names import CheckName
+from .committed import is_commitment_id
 from .cross_check import (
     CrossCheck,
     has_specialties,
@@ -122,7 +123,21 @@ def snapshot_rows(data: bytes, registry: str) -> list[list[str]]:
         or {type(v) for row in rows for v in row} - {str}
     ):
         raise EncodingError(f"snapshot of {registry}: rows must be {width} strings each")
+    if registry == "targets":
+        named_commitment(rows)
     return [row + [""] * pad for row in rows] if pad else rows
+
+
+def named_commitment(rows: Sequence[Sequence[str]]) -> None:
+    """Refuse a ``targets`` snapshot row keyed by a commitment id that still carries a name
+    (spec §4 "Committed pools": a withheld target's ``name`` is ``""``)."""
+    name = SNAPSHOT_FIELDS["targets"].index("name")
+    for row in rows:
+        if is_commitment_id(row[0]) and row[name]:
+            raise EncodingError(
+                f"snapshot of targets: the withheld target {row[0]} has a name; "
+                'a row keyed by a commitment id must have the name ""'
+            )
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lottery.core.committed import (
@@ -93,9 +94,16 @@ def commitment_ids(session: Session, targets: Iterable[tuple[str, str]]) -> dict
         salt = secrets.token_bytes(SALT_BYTES)
         name = wanted[uscc]
         cid = commitment_id(uscc, name, salt)
-        session.add(TargetCommitment(uscc=uscc, id=cid, name=name, salt=salt))
+        try:
+            with session.begin_nested():  # a savepoint: losing the race below undoes only this
+                session.add(TargetCommitment(uscc=uscc, id=cid, name=name, salt=salt))
+        except IntegrityError:
+            # Another transaction (a second instance announcing at the same moment, on
+            # PostgreSQL) made this target's commitment first: it is the one, ours is dropped.
+            cid = session.exec(
+                select(TargetCommitment.id).where(TargetCommitment.uscc == uscc)
+            ).one()
         known[uscc] = cid
-    session.flush()
     return known
 
 

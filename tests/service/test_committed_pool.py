@@ -61,3 +61,49 @@ def test_a_committed_task_end_to_end(service: Lifecycle, tmp_path: Path) -> None
     everything = b"".join(p.read_bytes() for p in (tmp_path / "export").rglob("*") if p.is_file())
     quiet = [t for u, t in targets.items() if u not in picked][:25]
     assert all(t.uscc.encode() not in everything for t in quiet)
+
+
+def test_two_transactions_making_the_same_commitment_agree_on_one(
+    service: Lifecycle,
+) -> None:
+    """Two instances announcing at once may both make a target's first commitment: on
+    PostgreSQL the second insert waits for the first transaction, then loses on the unique
+    key; it must take the first's commitment, not fail the announcement. (SQLite's BEGIN
+    IMMEDIATE serializes the two, so the second simply finds the row.)"""
+    import threading
+
+    from sqlalchemy import text
+
+    from lottery.service.committed_pool import commitment_ids
+
+    pair = [("91419901MA4L0000X1", "某人防工程使用单位")]
+    first = service.session()
+    first.begin()
+    mine = commitment_ids(first, pair)  # made, not yet committed
+    got: list[dict[str, str]] = []
+    failed: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with service.session() as s, s.begin():
+                got.append(commitment_ids(s, pair))
+        except BaseException as exc:  # handed to the test's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    if service.engine.dialect.name == "postgresql":
+        # Wait (without a clock) until the second transaction is blocked on the first's row.
+        with service.engine.connect() as probe:
+            while thread.is_alive():
+                waiting = probe.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                ).scalar_one()
+                probe.rollback()
+                if waiting:
+                    break
+    first.commit()
+    first.close()
+    thread.join(timeout=60)
+    assert not failed, failed
+    assert got == [mine]
