@@ -7,7 +7,7 @@ an export that verifies, so the site can never show something the log does not p
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,15 @@ class SiteModel:
         published = self.snapshots.get(registry)
         if not published:
             return None
-        record = published[-1]
+        return published[-1], self.parsed_snapshot(published[-1])
+
+    def parsed_snapshot(self, record: Record) -> Snapshot:
+        """The blob of the ``registry-snapshot`` ``record``, parsed strictly (cached).
+
+        Raises:
+            PublishError: when its blob is missing or not in the snapshot format.
+        """
+        registry = record.body["registry"]
         if record.id not in self._parsed:
             body = record.body
             try:
@@ -124,7 +132,7 @@ class SiteModel:
                 )
             except EncodingError as exc:
                 raise PublishError(f"record {record.id[:16]}: {exc}") from exc
-        return record, self._parsed[record.id]
+        return self._parsed[record.id]
 
     def names(self, registry: str) -> dict[str, str]:
         """Key -> name from the latest snapshot of ``registry`` (empty when none; cached).
@@ -180,6 +188,22 @@ class SiteModel:
     def target_names(self) -> dict[str, str]:
         """USCC -> name from the latest targets snapshot (empty when none is published)."""
         return self.names("targets")
+
+    def task_target_names(self, announcement: Mapping[str, Any] | None) -> dict[str, str]:
+        """The names a task's page shows: the latest targets snapshot's, and for a target it
+        no longer names (its type withheld since: committed pools) the name in the snapshot
+        the task's pools were read from (``registries.targets``), which the log published
+        with the task and cannot take back."""
+        names = self.target_names()
+        ref = (announcement.get("registries") or {}).get("targets") if announcement else None
+        frozen = next((r for r in self.snapshots.get("targets", []) if r.id == ref), None)
+        if frozen is None:
+            return names
+        try:
+            then = self.parsed_snapshot(frozen).mapping("name")
+        except PublishError:
+            return names  # the task's own checks report the bad snapshot
+        return {k: v for k, v in then.items() if v} | names
 
     def opened_targets(self) -> dict[str, Opening]:
         """USCC -> opening of every committed pick a reveal opened (spec §4 "Committed

@@ -117,7 +117,7 @@ def _exclusions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
         excluded = decode_exclusions(model.get(f"blobs/{a['exclusions']['sha256']}"))
     except (KeyError, EncodingError):
         return []
-    names = model.target_names()
+    names = model.task_target_names(a)
     return [
         [
             h(ex.target),
@@ -131,7 +131,7 @@ def _exclusions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
 
 def _cap_exceptions(model: SiteModel, a: dict[str, Any]) -> list[list[Any]]:
     """Targets kept in the pool although the annual cap would exclude them, with the reason."""
-    names = model.target_names()
+    names = model.task_target_names(a)
     return [
         [h(e["target"]), h(names.get(e["target"], "")), h(e["reason"])]
         for e in a.get("cap_exceptions", [])
@@ -154,7 +154,7 @@ def _outcome(model: SiteModel, view: TaskView) -> dict[str, Any] | None:
     outcome = view.verification.outcome if view.verification else None
     if outcome is None:
         return None
-    names = model.target_names()
+    names = model.task_target_names(view.announcement)
     people = model.inspector_names()
     places = model.task_places(view.announcement)
     teams = {

@@ -39,11 +39,15 @@ def test_site_pages(demo: tuple[Path, Path, Path]) -> None:
     assert "双随机、一公开" in home and "T2026-001" in home
     disclosed = _article(site, "tasks/T2026-001")
     assert "已公开" in disclosed and "检查组" in disclosed and "draw.selection" in disclosed
-    # Picked targets carry their names from the latest targets snapshot.
-    names = model.target_names()
+    # Picked targets carry their names: from the latest targets snapshot, or, for a type
+    # the office withheld since (committed pools, T2026-008: every pick of T2026-001), from
+    # the snapshot the task was drawn from, which the log published with it.
+    latest = model.target_names()
+    names = model.task_target_names(model.tasks["T2026-001"].announcement)
     outcome = model.tasks["T2026-001"].verification.outcome  # type: ignore[union-attr]
-    assert outcome is not None and names
+    assert outcome is not None and latest
     assert all(names[p] in disclosed for p in outcome.picks())
+    assert not any(p in latest for p in outcome.picks())
     sealed = _article(site, "tasks/T2026-002")
     assert "结果封存" in sealed and "检查组" not in sealed
     cancelled = _article(site, "tasks/T2026-003")
@@ -55,7 +59,7 @@ def test_site_pages(demo: tuple[Path, Path, Path]) -> None:
     assert "第 1 版" in _article(site, "items") and (site / "items" / "v1" / "index.html").is_file()
     assert set(model.snapshots) == {"targets", "inspectors", "org-units"}
     manifest = json.loads((site / "targets" / "data" / "manifest.json").read_bytes())
-    assert manifest["rows"] == len(names)
+    assert manifest["rows"] == len(latest)
 
 
 def test_sealed_draw_shows_no_seed_or_ticket(demo: tuple[Path, Path, Path]) -> None:
