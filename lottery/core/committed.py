@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import schema as s
-from . import uscc
 from .canonical import canonical_json, parse_canonical_json, sha256_hex
 from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
@@ -80,18 +79,7 @@ class Opening:
         return commitment_id(self.uscc, self.name, self.salt) == self.id
 
 
-def _uscc(value: Any, path: str) -> None:
-    if not isinstance(value, str):
-        raise EncodingError(f"{path} must be a string")
-    try:
-        normal = uscc.validate(value)
-    except InputError as exc:
-        raise EncodingError(f"{path}: {exc}") from None
-    if normal != value:
-        raise EncodingError(f"{path} must be upper case without spaces")
-
-
-_OPENING = s.obj({"id": s.hex32, "name": s.text(200), "salt": s.hex32, "uscc": _uscc})
+_OPENING = s.obj({"id": s.hex32, "name": s.text(200), "salt": s.hex32, "uscc": s.uscc})
 _OPENINGS = s.obj(
     {
         "type": s.const(OPENINGS_TYPE),

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import uscc as _uscc_rules
 from .canonical import check_date, parse_time
-from .errors import EncodingError
+from .errors import EncodingError, InputError
 
 Validator = Callable[[Any, str], None]
 
@@ -66,6 +67,19 @@ def hex32(value: Any, path: str) -> None:
     """32 bytes as 64 lower-case hex digits."""
     if not isinstance(value, str) or not HEX32_RE.match(value):
         raise EncodingError(f"{path} must be 64 lower-case hex digits")
+
+
+def uscc(value: Any, path: str) -> None:
+    """A 统一社会信用代码: 18 characters of the standard's set with a right check character,
+    written upper case without spaces."""
+    if not isinstance(value, str):
+        raise EncodingError(f"{path} must be a string")
+    try:
+        normal = _uscc_rules.validate(value)
+    except InputError as exc:
+        raise EncodingError(f"{path}: {exc}") from None
+    if normal != value:
+        raise EncodingError(f"{path} must be upper case without spaces")
 
 
 def time(value: Any, path: str) -> None:

@@ -19,10 +19,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from . import schema as s
-from . import uscc
 from .canonical import canonical_json, parse_canonical_json, sha256_hex
 from .check_names import CheckName
-from .errors import EncodingError, InputError, VerificationError
+from .errors import EncodingError, VerificationError
 from .onsite import ANSWERS, EVIDENCE_KINDS
 
 SEALED_TYPE = "lottery-sealed"
@@ -44,18 +43,6 @@ _ANSWER = s.obj(
         "note": s.text(2000, empty=True),
     }
 )
-
-
-def _uscc(value: Any, path: str) -> None:
-    """A 统一社会信用代码: 18 characters of the standard's set with a right check character."""
-    if not isinstance(value, str):
-        raise EncodingError(f"{path} must be a string")
-    try:
-        normal = uscc.validate(value)
-    except InputError as exc:
-        raise EncodingError(f"{path}: {exc}") from None
-    if normal != value:
-        raise EncodingError(f"{path} must be upper case without spaces")
 
 
 # The content each record type seals (docs/spec.md §2.1 gives the legal reason per field).
@@ -91,7 +78,7 @@ SEALED_OPTIONAL: dict[str, Mapping[str, s.Validator]] = {
     "penalty": {
         "address": s.text(500),
         "representative": s.text(100),
-        "authority_code": _uscc,
+        "authority_code": s.uscc,
         "violation": s.text(200),
         "licence": s.text(500),
     },

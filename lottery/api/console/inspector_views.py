@@ -74,6 +74,15 @@ def target_of(lc: Lifecycle, uscc: str) -> Target | None:
         return session.get(Target, uscc)
 
 
+GONE_ZH = "（名录中已无此对象）"
+
+
+def target_name(lc: Lifecycle, uscc: str) -> str:
+    """A target's registry name, or words saying it left the registry."""
+    target = target_of(lc, uscc)
+    return target.name if target else GONE_ZH
+
+
 def names_of(lc: Lifecycle, ids: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Inspector names by id (an id missing from the registry maps to itself)."""
     with lc.session() as session:
@@ -92,7 +101,7 @@ def my_rows(lc: Lifecycle, results: ResultsService, mine: list[Assignment]) -> l
         rows.append(
             MyRow(
                 assignment=a,
-                name=target.name if target else "（名录中已无此对象）",
+                name=target.name if target else GONE_ZH,
                 region=target.region if target else "—",
                 team=[f"{names[i]}（{i}）" for i in a.team],
                 versions=versions,

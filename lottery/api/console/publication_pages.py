@@ -24,7 +24,7 @@ from lottery.service.roles import Perm
 from lottery.storage.models import InspectionResult
 
 from . import words
-from .inspector_views import names_of, target_of
+from .inspector_views import names_of, target_name
 from .render import page
 from .session import ConsoleUser, User, check_csrf, require
 
@@ -37,17 +37,12 @@ def _results(service: Lifecycle) -> ResultsService:
     return ResultsService(service.engine, service.log, service.keeper)
 
 
-def _name(service: Lifecycle, uscc: str) -> str:
-    target = target_of(service, uscc)
-    return target.name if target else "（名录中已无此对象）"
-
-
 @router.get("/publication-review")
 def queue(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
     """Every approved result waiting for the publication review, oldest first."""
     require(user, Perm.PUBLICATION_REVIEW)
     rows = org_scope.rows_for(service, user.name, _results(service).reviewing(), lambda r: r.task)
-    shown = [(r, _name(service, r.target)) for r in rows]
+    shown = [(r, target_name(service, r.target)) for r in rows]
     notice = "已完成保密审查并公开。" if done == "published" else ""
     return page("publication_review.html", user=user, active="publication", rows=shown, done=notice)
 
@@ -88,7 +83,7 @@ def _detail(
         active="publication",
         status=status,
         r=row,
-        name=_name(service, row.target),
+        name=target_name(service, row.target),
         people=names_of(service, [p["id"] for p in row.fields.get("inspectors", [])]),
         rules=[{"id": x.id, "words": x.zh(), "reason": x.reason} for x in rules],
         fields=_fields(row, rules),

@@ -32,7 +32,7 @@ from lottery.storage.models import InspectionResult
 
 from . import words
 from .evidence_pages import reader_inspector
-from .inspector_views import names_of, status_zh, target_of
+from .inspector_views import names_of, status_zh, target_name
 from .render import page
 from .session import ConsoleUser, Refused, User, check_csrf, require
 
@@ -49,11 +49,6 @@ def _results(service: Lifecycle) -> ResultsService:
     return ResultsService(service.engine, service.log, service.keeper)
 
 
-def _target_name(service: Lifecycle, uscc: str) -> str:
-    target = target_of(service, uscc)
-    return target.name if target else "（名录中已无此对象）"
-
-
 @router.get("/review")
 def queue(
     user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr, done: str = ""
@@ -62,7 +57,7 @@ def queue(
     require(user, Perm.RESULT_REVIEW)
     waiting = org_scope.rows_for(service, user.name, _results(service).waiting(), lambda r: r.task)
     audit_sealed_reads(service.engine, waiting, now, actor=user.name, remote_addr=addr)
-    rows = [(r, _target_name(service, r.target)) for r in waiting]
+    rows = [(r, target_name(service, r.target)) for r in waiting]
     return page("review.html", user=user, active="review", rows=rows, done=DONE.get(done, ""))
 
 
@@ -96,7 +91,7 @@ def _detail(
         status=status,
         r=row,
         f=row.fields,
-        name=_target_name(service, row.target),
+        name=target_name(service, row.target),
         people=people,
         own=same_person(user.name, row.entered_by),
         sealed=service.get_task(row.task).state in SEALED_STATES,
@@ -248,7 +243,7 @@ def history(
         versions=versions,
         task_id=task_id,
         target=target,
-        name=_target_name(service, target),
+        name=target_name(service, target),
         status_zh=status_zh,
         can_review=user.can(Perm.RESULT_REVIEW),
         readable=readable,

@@ -35,6 +35,8 @@ from lottery.storage.models import (
     Task,
 )
 
+from .inspector_views import GONE_ZH
+
 ACTIVE_STATES = ("draft", "announced", "drawn")
 DEADLINE_KINDS_ZH = {
     "task-report": "抽查报告",
@@ -386,7 +388,7 @@ def outcome_rows(lc: Lifecycle, blob: bytes) -> list[PickedRow]:
             PickedRow(
                 number=number,
                 uscc=uscc,
-                name=target.name if target else "（名录中已无此对象）",
+                name=target.name if target else GONE_ZH,
                 type=target.type if target else "—",
                 region=_region(regions, target.region) if target else "—",
                 risk=labels.get(target.risk_class, target.risk_class) if target else "—",
