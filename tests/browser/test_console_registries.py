@@ -42,6 +42,7 @@ PAGES = (
     "/console/items",
     "/console/items/edit",
     "/console/items/risk-rules",
+    "/console/targets/withheld-types",
 )
 
 

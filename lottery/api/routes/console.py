@@ -41,6 +41,7 @@ from lottery.api.console import (
     task_pages,
     task_wizard,
     user_pages,
+    withheld_pages,
     words,
 )
 from lottery.api.console.render import page
@@ -78,6 +79,7 @@ router.include_router(publication_pages.router)
 router.include_router(evidence_pages.router)
 router.include_router(document_pages.router)
 router.include_router(registry_pages.router)
+router.include_router(withheld_pages.router)  # before browse_pages' /targets
 router.include_router(browse_pages.router)
 router.include_router(conflict_pages.router)
 router.include_router(risk_pages.router)  # before item_pages: /items/risk-rules
