@@ -1214,6 +1214,13 @@
     if (onsite && !onsiteFailed) {
       report.add("result.onsite", true, `${onsite} 条检查结果的现场记录（检查要点、证据）与公开的结果一致`);
     }
+    // publication.review (docs/spec.md §2.3): the review each result carries under the
+    // publication rules in force, and what its opened content leaves out.
+    const reviews = reviewProblems(log, contents);
+    for (const x of reviews.problems) report.add("publication.review", false, `${x.who}：${x.problem}`);
+    if (reviews.count && !reviews.problems.length) {
+      report.add("publication.review", true, `${reviews.count} 条经保密审查的检查结果遵守现行公开规则`);
+    }
     const refs = rectificationProblems(log);
     for (const name of ["rectification.order", "rectification.check"]) {
       const mine = refs.filter((x) => x.name === name);
@@ -1926,6 +1933,114 @@
     return problems;
   }
 
+  // ---------------------------------------------------------------- publication rules (spec §2.3)
+
+  // The same rule as lottery/core/publication_rules.py and lottery/core/sealed_audit.py.
+  const REQUIRED_IN_CONTENT = { "inspection-result": ["findings", "follow_up"] };
+  const FIELD_ZH = { findings: "发现的问题", follow_up: "后续处理", place: "检查地点" };
+  const hasOwn = (o, k) => o !== null && typeof o === "object" && Object.prototype.hasOwnProperty.call(o, k);
+  const fieldZh = (name) => (hasOwn(FIELD_ZH, name) ? `“${FIELD_ZH[name]}”（${name}）` : `“${name}”`);
+
+  // An item list's publication_rules (absent or empty: none), already valid (record.format).
+  function parseRules(value) {
+    if (!Array.isArray(value) || !value.length) return [];
+    return value.map((x) => {
+      const when = (x && x.when) || {};
+      return {
+        id: String(x.id),
+        record: String(x.record),
+        field: String(x.field),
+        action: String(x.action),
+        items: (when.items || []).map(String),
+        categories: (when.categories || []).map(String),
+      };
+    });
+  }
+
+  // Whether a rule governs a record of type `type`, of a task citing `cited` (a Set of item
+  // codes), with these result categories.
+  function ruleApplies(rule, type, cited, categories) {
+    if (rule.record !== type) return false;
+    if (rule.items.length && !rule.items.some((c) => cited.has(c))) return false;
+    return !rule.categories.length || rule.categories.some((c) => categories.includes(c));
+  }
+
+  // Field -> the applied rule that decides it: withholding wins over generalising, then the
+  // first in the item list's order.
+  function treatment(applied) {
+    const out = new Map();
+    for (const rule of applied) {
+      const held = out.get(rule.field);
+      if (!held || (held.action === "generalise" && rule.action === "withhold")) out.set(rule.field, rule);
+    }
+    return out;
+  }
+
+  // What is wrong with a reviewed record's opened content under the rules it applied (null: nothing).
+  function contentProblem(type, content, applied) {
+    const decided = treatment(applied);
+    for (const [name, rule] of decided) {
+      if (rule.action === "withhold" && hasOwn(content, name)) {
+        return `规则 ${rule.id} 规定${fieldZh(name)}不公开，但内容中公开了该字段`;
+      }
+    }
+    for (const name of REQUIRED_IN_CONTENT[type] || []) {
+      if (hasOwn(content, name)) continue;
+      const held = decided.get(name);
+      if (!held) return `内容中没有${fieldZh(name)}，但所适用的规则中没有规定其不公开的`;
+      if (held.action !== "withhold") return `内容中没有${fieldZh(name)}，但规则 ${held.id} 只规定概括表述`;
+    }
+    return null;
+  }
+
+  // publication.review over the log (records in log order; contents: record id -> opened
+  // sealed content). count: the results reviewed or needing a review; problems: one per record.
+  function reviewProblems(records, contents) {
+    let rules = [];
+    const cited = new Map(); // task -> the item codes its announcement cites
+    const problems = [];
+    let count = 0;
+    for (const r of records) {
+      const b = r.body;
+      if (b.type === "item-list") {
+        rules = parseRules(b.publication_rules);
+        continue;
+      }
+      if (b.type === "task-announcement") {
+        cited.set(String(b.task), new Set((b.items || []).map((i) => String(i.code))));
+        continue;
+      }
+      if (b.type !== "inspection-result") continue;
+      if (!rules.some((x) => x.record === b.type) && !hasOwn(b, "review")) continue;
+      count += 1;
+      const categories = (b.categories || []).map(String);
+      const due = rules.filter((x) => ruleApplies(x, b.type, cited.get(String(b.task)) || new Set(), categories));
+      const who = sealedName(b);
+      const review = b.review;
+      if (review === undefined || review === null) {
+        problems.push({ id: r.id, who, problem: "在现行公开规则下公开，却没有经过保密审查（没有 review）" });
+        continue;
+      }
+      const named = (review.rules || []).map(String);
+      const expected = due.map((x) => x.id).sort();
+      if (canonical(named) !== canonical(expected)) {
+        problems.push({
+          id: r.id,
+          who,
+          problem:
+            `保密审查适用的规则为 ${named.join("、") || "无"}，` +
+            `但现行公开规则中适用于该结果的是 ${expected.join("、") || "无"}`,
+        });
+        continue;
+      }
+      const content = contents.get(r.id);
+      if (content === undefined) continue; // not opened: sealed.* report why
+      const problem = contentProblem(b.type, content, due);
+      if (problem) problems.push({ id: r.id, who, problem });
+    }
+    return { count, problems };
+  }
+
   // rectification.order / rectification.check over the log (records in log order).
   function rectificationProblems(records) {
     const results = new Map();
@@ -2162,6 +2277,7 @@
       expectedPoints,
       rectificationProblems,
       objectionProblems,
+      reviewProblems,
       requiredSpecialties,
       splitSpecialties,
       ownDistrictPairs,

@@ -33,6 +33,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
     shutil.copytree(good, missing)
     (missing / blob).unlink()
     _forge_withdrawal_without_commitment(good / "forged" / "no-commitment")
+    _forge_reviewed_result_showing_a_withheld_field(good / "forged" / "withheld-place")
     servers = {
         name: StaticServer(path)
         for name, path in (("good", good), ("tampered", tampered), ("missing", missing))
@@ -76,6 +77,47 @@ def _forge_withdrawal_without_commitment(out: Path) -> None:
         },
     )
     write_forged_export(out, [penalty, other, withdrawal], {sha256_hex(blob): blob})
+
+
+def _forge_reviewed_result_showing_a_withheld_field(out: Path) -> None:
+    """A log (signed with the TEST-ONLY key) of an item list whose publication rule withholds
+    the place of every result, then a result reviewed under that rule whose sealed content
+    still shows the place: its blob matches its commitment, so only ``publication.review``
+    may fail."""
+    from datetime import UTC, datetime
+
+    from lottery.core.canonical import sha256_hex
+    from lottery.core.sealed import seal
+    from tests.forge import sign, write_forged_export
+    from tests.test_publication_vectors import VECTORS, _item_list
+
+    rules = [VECTORS["rules"][0]]  # P1: withhold place, no condition
+    item_list = {
+        k: v for k, v in _item_list(rules).items() if k not in ("type", "v", "log", "time")
+    }
+    content = {"findings": "", "follow_up": "", "evidence": [], "place": "某人防工程地下二层"}
+    blob = seal("inspection-result", content, bytes(32))
+    result = {
+        "task": "T2026-099",
+        "target": "91430000MA4L0Q1X2B",
+        "target_name": "某物业管理有限公司",
+        "dates": ["2026-04-10"],
+        "inspectors": [{"id": i, "role": "drawn"} for i in ("INS-001", "INS-002")],
+        "methods": ["实地检查"],
+        "categories": ["未发现问题"],
+        "pending_reasons": [],
+        "sealed": sha256_hex(blob),
+        "entered_by": "录入员",
+        "approved_by": "审核员",
+        "supersedes": None,
+        "correction_reason": None,
+        "review": {"by": "保密审查员", "rules": ["P1"]},
+    }
+    notes = [
+        sign("item-list", datetime(2026, 3, 1, tzinfo=UTC), item_list),
+        sign("inspection-result", datetime(2026, 4, 12, 2, tzinfo=UTC), result),
+    ]
+    write_forged_export(out, notes, {sha256_hex(blob): blob})
 
 
 @pytest.fixture
@@ -155,3 +197,17 @@ def test_the_results_page_checks_every_results_sealed_findings(
     # (the cross-check, tests/test_demo_cross_check.py).
     assert len(passed) == 88 + 1 + 27 + 36
     assert ("sealed.withdrawn", "pass") not in out["checks"]  # penalties are not listed here
+    # The cross-check task's results were published after the demo's publication rules, each
+    # with its 保密审查 (lottery/demo/review.py): one passed publication.review line.
+    assert [c for c in out["checks"] if c[0] == "publication.review"] == [
+        ("publication.review", "pass")
+    ]
+
+
+def test_a_reviewed_result_showing_a_withheld_field_fails_publication_review(
+    page: Any, sites: dict[str, str]
+) -> None:
+    out = _verify(page, sites["good"], "../forged/withheld-place/", path="results/")
+    assert out["verdict"] == "fail" and out["failed"] == ["publication.review"], out
+    assert ("sealed.content", "pass") in out["checks"]  # the blob matches its commitment
+    assert "规则 P1 规定“检查地点”（place）不公开" in out["text"]

@@ -1,0 +1,104 @@
+"""The in-browser verifier's ``publication.review`` agrees with ``lottery verify`` (docs/spec.md
+§2.3, docs/browser-verifier.md).
+
+verify.js runs ``publication.review`` on the 抽查结果 page. Here it runs in Debian's Chromium
+(one page load, through the test hook) on the known answers of
+tests/vectors/publication/cases.json (worked by hand from the spec, re-checked by the core and
+a second implementation in tests/test_publication_vectors.py) and must give each case's
+verdict: no problem for ``pass``, else one problem of the case's kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.test_publication_vectors import CASES, VECTORS
+
+pytestmark = pytest.mark.browser
+
+JS = """(cases) => {
+  const api = globalThis.__LOTTERY_VERIFIER_TEST__.api;
+  return cases.map(({ records, content }) => {
+    const contents = new Map([["result", content]]);
+    return api.reviewProblems(records, contents);
+  });
+}"""
+
+# The kind of problem (the vector file's verdicts) by the words of verify.js's detail.
+KINDS = {
+    "没有经过保密审查": "unreviewed",
+    "保密审查适用的规则为": "rules",
+    "但内容中公开了该字段": "withheld-present",
+    "内容中没有": "left-out",
+}
+
+
+def _log(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item list with the rules, the announcements, then the case's result (log order)."""
+    bodies: list[dict[str, Any]] = [
+        {
+            "type": "item-list",
+            "version": 1,
+            "publication_rules": VECTORS["rules"],
+            "items": [{"code": "RF-01"}, {"code": "RF-03"}],
+        },
+    ]
+    for task, codes in VECTORS["announcements"].items():
+        refs = [{"code": c, "version": 1} for c in codes]
+        bodies.append({"type": "task-announcement", "task": task, "items": refs})
+    result = {
+        "type": "inspection-result",
+        "task": case["task"],
+        "target": "X1",
+        "categories": case["categories"],
+    }
+    if case["review"] is not None:
+        result["review"] = case["review"]
+    bodies.append(result)
+    ids = [f"r{i}" for i in range(len(bodies) - 1)] + ["result"]
+    pairs = zip(ids, bodies, strict=True)
+    return [{"index": i, "id": rid, "body": b} for i, (rid, b) in enumerate(pairs)]
+
+
+@pytest.fixture(scope="module")
+def js(browser: Browser) -> Iterator[Page]:
+    page, requests, errors = _open(browser, hook=True)
+    yield page
+    assert errors == []
+    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
+    page.close()
+
+
+def test_js_gives_every_publication_vector_its_verdict(js: Page) -> None:
+    given = [{"records": _log(c), "content": c["content"]} for c in CASES]
+    got = js.evaluate(JS, given)
+    assert {c["verdict"] for c in CASES} == {"pass", *KINDS.values()}  # every kind is covered
+    for case, out in zip(CASES, got, strict=True):
+        assert out["count"] == 1, case["name"]
+        problems = out["problems"]
+        if case["verdict"] == "pass":
+            assert problems == [], case["name"]
+            continue
+        [problem] = problems
+        assert (
+            problem["id"] == "result" and problem["who"] == f"inspection-result {case['task']}/X1"
+        )
+        kinds = [k for words, k in KINDS.items() if words in problem["problem"]]
+        assert kinds == [case["verdict"]], (case["name"], problem)
+
+
+def test_a_result_under_no_rule_needs_no_review_and_a_voluntary_one_names_none(js: Page) -> None:
+    case = {"task": "T2", "categories": ["未发现问题"], "review": None,
+            "content": {"findings": "", "follow_up": ""}}  # fmt: skip
+    records = _log(case)
+    records[0]["body"].pop("publication_rules")  # no rules in force: nothing to review
+    [out] = js.evaluate(JS, [{"records": records, "content": case["content"]}])
+    assert out == {"count": 0, "problems": []}
+    records[-1]["body"]["review"] = {"by": "x", "rules": ["P1"]}  # voluntary, names a rule
+    [out] = js.evaluate(JS, [{"records": records, "content": case["content"]}])
+    assert out["count"] == 1 and "保密审查适用的规则为 P1" in out["problems"][0]["problem"]
