@@ -488,7 +488,8 @@ class Lifecycle:
 
     def _refuse_early(self, session: Session, task: Task, picks: Sequence[str]) -> None:
         """Refuse a disclosure before the announced time unless the task allows an early one
-        and every pick has an approved, held result (docs/results.md).
+        and every pick has an approved, held result, reviewed (保密审查) when the rules in force
+        require it (docs/results.md).
 
         Raises:
             InputError: in Chinese, saying why.
@@ -499,10 +500,16 @@ class Lifecycle:
                 f"任务 {task.id} 公告的结果公开时间是 {when}，未选择“全部检查结果审核完毕时"
                 "提前公开”，不能提前公开"
             )
-        missing = missing_results(session, task.id, picks, self.log)
+        missing = missing_results(session, task.id, picks)
         if missing:
             raise InputError(
                 f"任务 {task.id} 还有 {len(missing)} 个抽中对象没有审核通过的检查结果，"
+                f"不能在公告的公开时间 {when} 之前公开"  # no pick named: R6
+            )
+        unreviewed = missing_results(session, task.id, picks, self.log)
+        if unreviewed:
+            raise InputError(
+                f"任务 {task.id} 还有 {len(unreviewed)} 条审核通过的检查结果未完成保密审查，"
                 f"不能在公告的公开时间 {when} 之前公开"  # no pick named: R6
             )
 

@@ -494,6 +494,19 @@ class ResultsService:
                 )
             )
 
+    def held_unreviewed(self) -> list[InspectionResult]:
+        """Held results (their task still sealed) that the publication review the rules in
+        force require has not decided yet, oldest first: they may be reviewed before the
+        disclosure, and an early disclosure waits for them. They name sealed picks (R6): a
+        caller showing them audits the read (:func:`.held_results.audit_sealed_reads`)."""
+        with new_session(self.engine) as session:
+            rows = session.exec(
+                select(InspectionResult)
+                .where(InspectionResult.status == "held")
+                .order_by(col(InspectionResult.created_at), col(InspectionResult.id))
+            )
+            return [r for r in rows if not publication_review.ready(session, self.log, r)]
+
     def publication_rules(self, result_id: int) -> list[Any]:
         """The publication rules that apply to a result (empty when none or no rule in force
         governs results)."""

@@ -18,6 +18,7 @@ from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.publication_review import (
+    DECISION,
     PublicationReviewError,
     parse_publication_rules,
 )
@@ -25,7 +26,14 @@ from lottery.service.registries import set_publication_rules
 from lottery.service.results import ResultsService, ReviewError
 from lottery.storage.models import AuditEvent
 from tests import lifecycle as lc
-from tests.service.results_builder import REVIEWER, disclosed_task, drawn_task, entry, hold
+from tests.service.results_builder import (
+    REVIEWER,
+    T_HELD,
+    disclosed_task,
+    drawn_task,
+    entry,
+    hold,
+)
 
 RULES = [
     {
@@ -134,6 +142,33 @@ def test_held_results_reviewed_before_the_disclosure_are_published_with_it(
     # The one not reviewed waits for the review instead of being published unreviewed.
     assert results.get(second).status == "reviewing"
     assert [r.id for r in results.reviewing()] == [second]
+
+
+def test_an_early_disclosure_waits_for_the_review_of_every_held_result(
+    service: Lifecycle,
+) -> None:
+    outcome = drawn_task(service, early=True)
+    rules = parse_publication_rules(RULES)
+    set_publication_rules(service, rules, actor="planner", now=T_HELD - timedelta(hours=1))
+    ids = hold(service, outcome)
+    results = ResultsService(service.engine, service.log, service.keeper)
+    early = T_HELD + timedelta(hours=1)
+    with service.session() as s:
+        before = service.log.size(s)
+    for unreviewed in (ids, ids[-1:]):
+        with pytest.raises(InputError, match=f"还有 {len(unreviewed)} 条.*未完成保密审查"):
+            service.disclose("T2026-001", early, actor=REVIEWER)
+        assert service.get_task("T2026-001").state == "drawn"
+        for rid in unreviewed[:-1]:
+            assert results.review_publication(rid, {}, early, reviewer="censor-zhao") is None
+    with service.session() as s:
+        assert service.log.size(s) == before  # the refusals published nothing
+    results.review_publication(ids[-1], {}, early, reviewer="censor-zhao")
+    service.disclose("T2026-001", early, actor=REVIEWER)
+    assert service.get_task("T2026-001").state == "disclosed"
+    published = [results.get(rid) for rid in ids]
+    assert [r.status for r in published] == ["published"] * len(ids)
+    assert all(r.fields[DECISION]["withheld"] == ["place"] for r in published)
 
 
 def test_rules_naming_a_field_the_public_needs_are_refused(service: Lifecycle) -> None:

@@ -1,9 +1,11 @@
-"""保密审查 (publication.review): the approved results waiting for the publication review,
+"""保密审查 (publication.review): the approved results waiting for the publication review
+(with the held results of still-sealed tasks not reviewed yet, which the disclosure publishes),
 and the review of one: the publication rules that apply, with the general text the reviewer
 writes for each generalised field (docs/results.md, "The publication review").
 
 Reviewing calls ``ResultsService.review_publication`` (publishes the result, audited), as the
-JSON API does; the person who entered the result may not review it.
+JSON API does; the person who entered the result may not review it. A held result names a
+still-sealed pick (R6): showing it is audited ``outcome.read`` as on the review pages.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from lottery.api.deps import NowDep, RemoteAddr, ServiceDep
 from lottery.core.errors import LotteryError
 from lottery.core.publication_rules import ACTION_ZH, FIELD_ZH, PublicationRule, treatment
 from lottery.service import org_scope
+from lottery.service.held_results import audit_sealed_reads
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.result_entry import same_person
 from lottery.service.results import DIFFERENT_REVIEWER, ResultNotFound, ResultsService
@@ -31,6 +34,11 @@ from .session import ConsoleUser, User, check_csrf, require
 router = APIRouter(prefix="/console", include_in_schema=False)
 FormText = Annotated[str, Form()]
 BASE = "/console/publication-review"
+HELD_NOTE = "结果封存中：抽取结果公开时随之公开"
+DONE = {
+    "published": "已完成保密审查并公开。",
+    "held": f"已完成保密审查。{HELD_NOTE}。",
+}
 
 
 def _results(service: Lifecycle) -> ResultsService:
@@ -38,13 +46,25 @@ def _results(service: Lifecycle) -> ResultsService:
 
 
 @router.get("/publication-review")
-def queue(user: User, service: ServiceDep, done: str = "") -> HTMLResponse:
-    """Every approved result waiting for the publication review, oldest first."""
+def queue(
+    user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr, done: str = ""
+) -> HTMLResponse:
+    """Every approved result waiting for the publication review, oldest first, then the held
+    results of still-sealed tasks not reviewed yet (audited: they name sealed picks)."""
     require(user, Perm.PUBLICATION_REVIEW)
-    rows = org_scope.rows_for(service, user.name, _results(service).reviewing(), lambda r: r.task)
-    shown = [(r, target_name(service, r.target)) for r in rows]
-    notice = "已完成保密审查并公开。" if done == "published" else ""
-    return page("publication_review.html", user=user, active="publication", rows=shown, done=notice)
+    results = _results(service)
+    rows = org_scope.rows_for(service, user.name, results.reviewing(), lambda r: r.task)
+    held = org_scope.rows_for(service, user.name, results.held_unreviewed(), lambda r: r.task)
+    audit_sealed_reads(service.engine, held, now, actor=user.name, remote_addr=addr)
+    shown = [(r, target_name(service, r.target)) for r in [*rows, *held]]
+    return page(
+        "publication_review.html",
+        user=user,
+        active="publication",
+        rows=shown,
+        held_note=HELD_NOTE,
+        done=DONE.get(done, ""),
+    )
 
 
 def _fields(row: InspectionResult, rules: list[PublicationRule]) -> list[dict[str, str]]:
@@ -88,6 +108,7 @@ def _detail(
         rules=[{"id": x.id, "words": x.zh(), "reason": x.reason} for x in rules],
         fields=_fields(row, rules),
         own=same_person(user.name, row.entered_by),
+        held_note=HELD_NOTE if row.status == "held" else "",
         error=error,
         values=values or {},
     )
@@ -100,7 +121,7 @@ def _load(user: ConsoleUser, service: Lifecycle, result_id: str) -> InspectionRe
         row = _results(service).get(int(result_id))
     except ResultNotFound:
         return None
-    if row.status != "reviewing":
+    if row.status not in ("reviewing", "held"):
         return None
     org_scope.check_task(service, user.name, row.task)  # a refusal: the console's 403 page
     return row
@@ -119,11 +140,17 @@ def _missing(user: ConsoleUser) -> HTMLResponse:
 
 
 @router.get("/publication-review/{result_id}", response_model=None)
-def review_one(result_id: str, user: User, service: ServiceDep) -> Response:
-    """One result waiting for the publication review, with the rules and the form."""
+def review_one(
+    result_id: str, user: User, service: ServiceDep, now: NowDep, addr: RemoteAddr
+) -> Response:
+    """One result waiting for the publication review (or held), with the rules and the form
+    (a held one: audited)."""
     require(user, Perm.PUBLICATION_REVIEW)
     row = _load(user, service, result_id)
-    return _missing(user) if row is None else _detail(user, service, row)
+    if row is None:
+        return _missing(user)
+    audit_sealed_reads(service.engine, [row], now, actor=user.name, remote_addr=addr)
+    return _detail(user, service, row)
 
 
 @router.post("/publication-review/{result_id}", response_model=None)
@@ -149,7 +176,7 @@ def review(
               if f["write"]}  # fmt: skip
     texts = {k: v for k, v in given.items() if k in wanted}
     try:
-        _results(service).review_publication(
+        record = _results(service).review_publication(
             row.id or 0, texts, now, reviewer=user.name, remote_addr=addr
         )
     except org_scope.OutOfScope:
@@ -161,4 +188,5 @@ def review(
             else words.error_zh(exc)
         )
         return _detail(user, service, row, status=409, error=why, values=texts)
-    return RedirectResponse(f"{BASE}?done=published", status_code=303)
+    done = "held" if record is None else "published"
+    return RedirectResponse(f"{BASE}?done={done}", status_code=303)
