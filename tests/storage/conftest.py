@@ -60,7 +60,10 @@ def _drop_later(name: str) -> None:
     checkpoint (0.5-2 s on a loaded machine), which the next test need not wait for. The
     process waits for every drop before it exits."""
     if not _DROPPER:
-        _DROPPER.append(threading.Thread(target=_drop_in_turn, name="drop-databases"))
+        # A daemon: the interpreter's shutdown waits for non-daemon threads BEFORE the exit
+        # handlers run, so a plain thread would hang the worker (and lose its coverage data,
+        # which coverage saves in its own exit handler); the handler below ends it instead.
+        _DROPPER.append(threading.Thread(target=_drop_in_turn, name="drop-databases", daemon=True))
         _DROPPER[0].start()
         atexit.register(_finish_drops)
     _TO_DROP.put(name)
