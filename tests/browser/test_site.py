@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jieba
 import pytest
 
 from lottery.core.canonical import canonical_json, sha256_hex
@@ -206,6 +205,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
         yield {name: server.url for name, server in servers.items()} | {
             "changes": changes | {"left-out": left_out, "min-ratio": raised, "unopened": unopened},
             "model": load_model(export),
+            "index": _index_words(good),
         }
     finally:
         for server in servers.values():
@@ -279,14 +279,28 @@ def test_browse_home_task_list_task_page(page: Any, sites: dict[str, Any]) -> No
 NAMED_TASK = "T2026-007"
 
 
-def _rare_middle_word(model: Any, task: str) -> tuple[str, str, str]:
-    """(word, name, USCC): a word from the middle of a picked company's name, one that few
-    other company names contain, so the search and the lookup have a short answer."""
+def _index_words(site: Path) -> dict[str, list[str]]:
+    """USCC -> the words of its company page's title in the site's search index. The build
+    segments Chinese (jieba, with the page's text around the name), and the search finds only
+    whole words of the index: a word segmented from the name alone may not be one of them."""
+    docs = json.loads((site / "search" / "search_index.json").read_bytes())["docs"]
+    return {
+        d["location"].split("/")[1]: d["title"].split("\u200b")
+        for d in docs
+        if re.fullmatch(r"targets/[0-9A-Z]{18}/", d["location"])
+    }
+
+
+def _rare_middle_word(sites: dict[str, Any], task: str) -> tuple[str, str, str]:
+    """(word, name, USCC): a word from the middle of a picked company's name, as the search
+    index holds it, one that few other company names contain, so the search and the lookup
+    have a short answer."""
+    model = sites["model"]
     names = model.target_names()
     outcome = model.tasks[task].verification.outcome
     best = None
     for target in outcome.picks():
-        tokens = list(jieba.cut(names[target]))
+        tokens = sites["index"].get(target, [])
         for word in tokens[1:-1]:
             if len(word) < 2 or word in ("有限公司", "有限责任公司"):
                 continue
@@ -300,7 +314,7 @@ def _rare_middle_word(model: Any, task: str) -> tuple[str, str, str]:
 def test_search_finds_a_company_by_a_word_from_the_middle_of_its_name(
     page: Any, sites: dict[str, Any]
 ) -> None:
-    word, name, uscc = _rare_middle_word(sites["model"], NAMED_TASK)
+    word, name, uscc = _rare_middle_word(sites, NAMED_TASK)
     assert not name.startswith(word) and not name.endswith(word)
     page.goto(sites["good"])
     box = page.locator("input.md-search__input")
@@ -333,7 +347,7 @@ def _lookup(page: Any, base: str, query: str) -> dict[str, Any]:
 def test_lookup_finds_a_company_by_uscc_and_by_a_word_of_its_name(
     page: Any, sites: dict[str, Any]
 ) -> None:
-    word, name, uscc = _rare_middle_word(sites["model"], NAMED_TASK)
+    word, name, uscc = _rare_middle_word(sites, NAMED_TASK)
     by_code = _lookup(page, sites["good"], uscc.lower())
     assert [r[:2] for r in by_code["rows"]] == [[uscc, name]], by_code
     # A USCC reads one shard only (of several), by binary search over the manifest.
