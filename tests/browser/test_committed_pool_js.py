@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.browser.test_teams_js import hooked_page
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +40,7 @@ JS_OPENINGS = """async ({ task, picks, reveal, text }) => {
 
 @pytest.fixture(scope="module")
 def js(browser: Browser) -> Iterator[Page]:
-    page, requests, errors = _open(browser, hook=True)
-    yield page
-    assert errors == []
-    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
-    page.close()
+    yield from hooked_page(browser)
 
 
 def _run(js: Page, picks: list[str], text: str | None, task: str | None = None) -> Any:

@@ -26,7 +26,7 @@ from lottery.core.cross_check import own_district_pairs, required_specialties
 from lottery.core.pool_membership import cross_check_problem, expected_inspectors
 from lottery.core.records import Record
 from lottery.core.visit_audit import audit_visits
-from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.browser.test_teams_js import hooked_page
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +81,7 @@ JS_VISITS = """async ({ records, pools }) => {
 
 @pytest.fixture(scope="module")
 def js(browser: Browser) -> Iterator[Page]:
-    page, requests, errors = _open(browser, hook=True)
-    yield page
-    assert errors == []
-    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
-    page.close()
+    yield from hooked_page(browser)
 
 
 # --- inspectors.cross_check ---------------------------------------------------------------

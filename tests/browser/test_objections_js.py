@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from lottery.core.deadline_audit import audit_publications
 from lottery.core.records import Record
-from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.browser.test_teams_js import hooked_page
 from tests.core.test_deadline_audit import BUILTIN
 from tests.core.test_objection_refs import DISMISSED, FIXED, OTHER, RESULT, UPHELD, _outcome
 
@@ -50,11 +50,7 @@ CASES: dict[str, list[Record]] = {
 
 @pytest.fixture(scope="module")
 def js(browser: Browser) -> Iterator[Page]:
-    page, requests, errors = _open(browser, hook=True)
-    yield page
-    assert errors == []
-    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
-    page.close()
+    yield from hooked_page(browser)
 
 
 def test_js_and_python_fail_the_same_objection_check(js: Page) -> None:

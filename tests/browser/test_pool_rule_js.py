@@ -28,7 +28,7 @@ from lottery.core.pool_membership import (
     pool_problem,
     snapshot_rows,
 )
-from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.browser.test_teams_js import hooked_page
 
 pytestmark = pytest.mark.browser
 
@@ -76,11 +76,7 @@ JS_ONSITE = """({ categories, content, expected }) => {
 
 @pytest.fixture(scope="module")
 def js(browser: Browser) -> Iterator[Page]:
-    page, requests, errors = _open(browser, hook=True)
-    yield page
-    assert errors == []
-    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
-    page.close()
+    yield from hooked_page(browser)
 
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=[c["name"] for c in VECTORS["cases"]])

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.test_teams_js import PAGE_URL, SCRIPT_URL, _open
+from tests.browser.test_teams_js import hooked_page
 from tests.test_publication_vectors import CASES, VECTORS
 
 pytestmark = pytest.mark.browser
@@ -67,11 +67,7 @@ def _log(case: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def js(browser: Browser) -> Iterator[Page]:
-    page, requests, errors = _open(browser, hook=True)
-    yield page
-    assert errors == []
-    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
-    page.close()
+    yield from hooked_page(browser)
 
 
 def test_js_gives_every_publication_vector_its_verdict(js: Page) -> None:

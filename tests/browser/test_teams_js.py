@@ -100,6 +100,16 @@ JS_LOTTERY_V1 = (
 # The browser (the ``browser`` fixture: tests/browser/conftest.py)
 
 
+def hooked_page(browser: Browser) -> Iterator[Page]:
+    """The verifier page with its test hook, for a module-scoped ``js`` fixture: after the
+    module, no script error and no request but the page and verify.js."""
+    page, requests, errors = _open(browser, hook=True)
+    yield page
+    assert errors == []
+    assert requests == [PAGE_URL, SCRIPT_URL], "the page asked for something else"
+    page.close()
+
+
 def _open(browser: Browser, *, hook: bool) -> tuple[Page, list[str], list[str]]:
     """A page with verify.js loaded; return it, every URL it requested and its JS errors."""
     page = browser.new_page()
