@@ -77,7 +77,12 @@ def fresh_postgres(template: str | None = None) -> Iterator[str]:
     copy = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
     try:
         with admin.connect() as conn:
+            # A test database is thrown away: its commits need not wait for the disk (3.3 ms
+            # a commit on this machine against 0.1 ms; about 50 commits a test). What other
+            # connections see is the same; only a crash of the server itself could lose them.
+            conn.exec_driver_sql("SET synchronous_commit = off")
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         admin.dispose()
     try:
