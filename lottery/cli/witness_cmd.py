@@ -1,10 +1,15 @@
-"""``lottery witness keygen`` and ``lottery witness cosign``: run an independent witness.
+"""``lottery witness keygen``, ``cosign``, ``push`` (``serve``: witness_serve.py).
 
 A witness (docs/witness.md) keeps one private key and a small state file: the largest tree of
 the log it has cosigned (origin, size, root hash). ``cosign`` fetches the log's latest
 checkpoint, verifies the office signature, rebuilds the tree from the published tiles, checks
 that it extends the remembered tree, records the new tree and only then prints the checkpoint
 with its cosignature line. The timestamp is this machine's clock.
+
+``push`` is the office's side of a witness *server* (``lottery witness serve``, C2SP
+tlog-witness): it sends the log's latest checkpoint with a consistency proof from the size
+the witness last cosigned and prints the checkpoint with the witness's cosignature line, ready
+for ``lottery checkpoint add-cosignature``.
 """
 
 from __future__ import annotations
@@ -20,14 +25,16 @@ import typer
 from lottery.core.audit import Getter, checkpoint_origin
 from lottery.core.canonical import b64decode, b64encode
 from lottery.core.checkpoint import Checkpoint, open_checkpoint
-from lottery.core.cosignature import Cosigner, cosign
+from lottery.core.cosignature import CosignatureVerifier, Cosigner, cosign
 from lottery.core.errors import EncodingError, InputError, VerificationError
 from lottery.core.note import NoteVerifier
 from lottery.core.tiles import check_tiles
-from lottery.storage.keys import _create_exclusive, _read_text
+from lottery.service.witness_client import export_log, request_cosignature
+from lottery.storage.keys import _create_exclusive
 
 from .common import utc_now
 from .verify_cmd import open_export
+from .witness_serve import load_cosigner, serve_command
 
 app = typer.Typer(help="Witness a log: keep a key, cosign consistent checkpoints.")
 
@@ -116,19 +123,6 @@ def _strict(get: Getter) -> Getter:
             raise VerificationError("log.tiles", f"{path} is not published") from exc
 
     return fetch
-
-
-def load_cosigner(path: Path) -> Cosigner:
-    """Load a witness private key file (mode 0600 required).
-
-    Raises:
-        InputError: when the file is missing, readable by others, or not a witness key.
-    """
-    text = _read_text(path, private=True)
-    try:
-        return Cosigner.from_private_key_string(text)
-    except EncodingError as exc:
-        raise InputError(f"{path}: {exc}") from exc
 
 
 def witness_checkpoint(
@@ -236,8 +230,40 @@ def cosign_command(
         typer.echo(f"cosigned checkpoint {checkpoint.size} of {checkpoint.origin} -> {out}")
 
 
+def push_command(
+    log: Annotated[str, typer.Argument(help="The office's log: export or site directory, or URL.")],
+    url: Annotated[str, typer.Option("--url", help="The witness's submission prefix.")],
+    size: Annotated[int, typer.Option(help="The size the witness cosigned last (0: ask it).")] = 0,
+    witness: Annotated[
+        str | None, typer.Option(help="The witness's vkey: keep only its verified lines.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the cosigned checkpoint here.")
+    ] = None,
+) -> None:
+    """Ask a witness server (C2SP tlog-witness) to cosign the log's latest checkpoint."""
+    verifier = None
+    if witness is not None:
+        try:
+            verifier = CosignatureVerifier.from_vkey(witness)
+        except EncodingError as exc:
+            raise InputError(f"--witness: {exc}") from exc
+    if size < 0:
+        raise InputError(f"--size must be at least 0, got {size}")
+    note, tree = export_log(open_export(log))
+    answer = request_cosignature(url, note, tree, size, witness=verifier)
+    cosigned = answer.cosigned(note)
+    if out is None:
+        typer.echo(cosigned.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(cosigned)
+        typer.echo(f"cosigned checkpoint {answer.size} -> {out}")
+
+
 def register(root: typer.Typer) -> None:
     """Add ``lottery witness`` to ``root``."""
     app.command("keygen")(keygen_command)
     app.command("cosign")(cosign_command)
+    app.command("serve")(serve_command)
+    app.command("push")(push_command)
     root.add_typer(app, name="witness")
