@@ -91,9 +91,15 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert b'"task":"T2026-002","teams"' not in everything  # no sealed outcome blob
     assert b'"task":"T2026-001","teams"' in everything
     assert b'"type":"registry-snapshot"' in everything and b'"type":"item-list"' in everything
-    # Running it again starts from nothing and gives an export that verifies again.
-    again = run("demo", "--out", str(demo))
+    # Running it again starts from nothing and gives an export that verifies again (without
+    # the PDFs this time: the first run showed them).
+    pdfs = sorted((demo / "data" / "documents").rglob("*.pdf"))
+    assert pdfs and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+    again = run("demo", "--out", str(demo), "--no-documents")
     assert again.returncode == 0, again.stderr
+    assert not (demo / "data" / "documents").exists() or not any(
+        (demo / "data" / "documents").rglob("*.pdf")
+    )
     assert any(line.startswith("VERIFIED") for line in again.stdout.splitlines())
     # New passwords on each run: none is fixed anywhere.
     again_logins = again.stdout.strip().splitlines()[-5:]

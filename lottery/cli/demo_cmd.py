@@ -10,6 +10,13 @@ import typer
 
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where to write the demo's output.")] = Path("demo"),
+    documents: Annotated[
+        bool,
+        typer.Option(
+            "--documents/--no-documents",
+            help="Issue the notices and records as PDFs (about 45 s of rendering).",
+        ),
+    ] = True,
 ) -> None:
     """Import a sample city's registries, run eight tasks, publish results, build, verify."""
     from lottery.cli.verify_cmd import verify_command
@@ -23,7 +30,7 @@ def demo_command(
         f"imported through the import service; tasks run through the lifecycle at fixed past "
         f"times; private state stays in {out / 'data'}."
     )
-    result = run_demo(out)
+    result = run_demo(out, documents=documents)
     for line in result.lines:
         typer.echo(f"  {line}")
     site = out / "site"
