@@ -59,6 +59,7 @@ def make_app() -> typer.Typer:
         documents_cmd,
         exchange_cmd,
         import_cmd,
+        monitor_cmd,
         objection_cmd,
         plan_cmd,
         publish_cmd,
@@ -105,6 +106,7 @@ def make_app() -> typer.Typer:
         objection_cmd,
         result_cmd,
         witness_cmd,
+        monitor_cmd,
         checkpoint_cmd,
     ):
         module.register(app)

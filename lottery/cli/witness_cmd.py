@@ -15,7 +15,6 @@ for ``lottery checkpoint add-cosignature``.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -27,12 +26,14 @@ from lottery.core.canonical import b64decode, b64encode
 from lottery.core.checkpoint import Checkpoint, open_checkpoint
 from lottery.core.cosignature import CosignatureVerifier, Cosigner, cosign
 from lottery.core.errors import EncodingError, InputError, VerificationError
+from lottery.core.monitor import Verdict, tree_verdict
 from lottery.core.note import NoteVerifier
 from lottery.core.tiles import check_tiles
 from lottery.service.witness_client import export_log, request_cosignature
 from lottery.storage.keys import _create_exclusive
 
 from .common import utc_now
+from .state_file import save_atomic
 from .verify_cmd import open_export
 from .witness_serve import load_cosigner, serve_command
 
@@ -94,12 +95,7 @@ class WitnessState:
 
     def save(self, path: Path) -> None:
         """Replace the state file atomically (a crash leaves the old or the new state)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        save_atomic(path, self.to_json())
 
 
 def _office_verifiers(keys: list[str]) -> list[NoteVerifier]:
@@ -153,12 +149,13 @@ def witness_checkpoint(
                 f"this state file is for log {state.origin!r}, not {origin!r}: "
                 "use one state file per log"
             )
-        if checkpoint.size < state.size:
+        verdict = tree_verdict(state.size, state.root_hash, checkpoint.size, tree.root)
+        if verdict is Verdict.ROLLBACK:
             raise WitnessRefusal(
                 f"refusing to cosign: the log now has {checkpoint.size} entries but this witness "
                 f"already cosigned a tree of {state.size} (the log shrank or forked)"
             )
-        if tree.root(state.size) != state.root_hash:
+        if verdict is Verdict.FORK:
             raise WitnessRefusal(
                 f"refusing to cosign: the log's tree of {checkpoint.size} entries is not "
                 f"consistent with the tree of {state.size} this witness cosigned "
