@@ -19,7 +19,6 @@ from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
 from lottery.core.risk_rules import parse_risk_rules
 from lottery.core.verify import TaskVerification
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from publisher.names import Places, region_names
 from publisher.snapshot import Snapshot, decode_snapshot
@@ -243,9 +242,9 @@ def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
     verifiers = [NoteVerifier.from_vkey(k) for k in keys]
     checkpoint = get("checkpoint")
     origin = checkpoint_origin(checkpoint)
-    # The same checks as `lottery verify`, publication deadlines included (built-in years
-    # from chinese-calendar, overridden by the office's published calendar records).
-    report = audit_export(get, verifiers, origin=origin, calendar_years=builtin_years())
+    # The same checks as `lottery verify`, publication deadlines included (with the log's
+    # own calendar records only: the site needs no calendar data from outside the export).
+    report = audit_export(get, verifiers, origin=origin, deadlines=True)
     if not report.ok:
         scope, exc = report.failures[0]
         raise PublishError(f"the export does not verify ({scope}: {exc.check}: {exc.detail})")

@@ -178,10 +178,9 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_audit(demo_city: Path) -> AuditReport:
     """The checks of ``lottery verify`` on the demo city's export (its office keys, its log
-    origin, the built-in holiday calendars), once per test process."""
+    origin, deadlines from its calendar records), once per test process."""
     from lottery.core.audit import audit_export
     from lottery.core.note import NoteVerifier
-    from lottery.export.holidays import builtin_years
     from lottery.export.read import file_getter
 
     export = demo_city / "export"
@@ -191,5 +190,5 @@ def demo_audit(demo_city: Path) -> AuditReport:
         file_getter(export),
         [NoteVerifier.from_vkey(k) for k in keys],
         origin=origin,
-        calendar_years=builtin_years(),
+        deadlines=True,
     )

@@ -169,7 +169,7 @@ def test_verify_reports_deadlines_of_a_service_export(service: Lifecycle, tmp_pa
     assert report["status"] == "late" and report["recomputed"]["late_by"] == 2
     assert by_name["penalty 武人防罚〔2026〕2号"]["recomputed"]["due"] == "2027-01-07"
     assert body["calendar"]["2027"].startswith("calendar record ")
-    assert body["calendar"]["2026"].startswith("chinese-calendar")
+    assert body["calendar"]["2026"].startswith("calendar record ")  # the built-in year, published
 
     narrowed = json.loads(_verify(export, "--json", "--task", TASK).stdout)
     assert [p["name"] for p in narrowed["publications"]] == [
@@ -229,7 +229,7 @@ def test_verify_fails_on_a_misstated_deadline_and_skips_a_year_without_data(
     assert "claims on_time true" in fail[0] and "late by 1 working day" in fail[0]
     assert (
         "skip  [deadline] penalty 武人防罚〔2027〕9号: published 2028-01-06, deadline from "
-        "2027-12-28: cannot check: no calendar data for 2028"
+        "2027-12-28: cannot check: no calendar record in the log for 2028"
     ) in out.stdout.splitlines()
     assert out.stdout.splitlines()[-1].startswith("FAILED: 1 problem")
     body = json.loads(_verify(export, "--json").stdout)

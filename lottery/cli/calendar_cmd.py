@@ -104,9 +104,10 @@ def set_command(
     )
 
 
-def _show(data: YearCalendar, record: str | None) -> str:
+def _show(data: YearCalendar, record: str | None, builtin: bool = False) -> str:
+    origin = "系统内置数据（已公开）" if builtin else "办公室录入"
     lines = [
-        f"{data.year}年 来源: {'办公室录入' if record else data.source}"
+        f"{data.year}年 来源: {origin if record else data.source}"
         + (f" (record {record})" if record else ""),
         "节假日: " + " ".join(sorted(d.isoformat() for d in data.holidays)),
         "调休上班: " + " ".join(sorted(d.isoformat() for d in data.workdays)),

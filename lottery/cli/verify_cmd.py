@@ -81,8 +81,6 @@ def verify_command(
     policy = run.witness_policy(witness or [], quorum, said)
     get = open_export(location, said)
     verifiers, pinned = run.office_verifiers(key or [], get, said)
-    from lottery.export.holidays import builtin_years
-
     with gc_paused():  # a command line runs one thread: forking and pausing are safe here
         audit = run.run_audit(
             get,
@@ -90,7 +88,6 @@ def verify_command(
             pinned=pinned,
             policy=policy,
             task=task,
-            calendar_years=builtin_years(),
             workers=fork_workers(workers),
             lang=said,
         )

@@ -35,7 +35,6 @@ from .tiles import check_tiles, entries_from_bundles
 from .verify import Check, TaskVerification, verify_task
 from .visit_audit import audit_visits
 from .witness_audit import WitnessPolicy, check_witnessed
-from .workdays import YearCalendar
 
 Getter = Callable[[str], bytes]
 
@@ -107,7 +106,7 @@ def audit_export(
     origin: str,
     task: str | None = None,
     witnesses: WitnessPolicy | None = None,
-    calendar_years: Mapping[int, YearCalendar] | None = None,
+    deadlines: bool = False,
     workers: Workers = SERIAL,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
@@ -116,9 +115,9 @@ def audit_export(
 
     With ``witnesses``, each announcement must also be covered by a cosigned checkpoint dated
     before its beacon (``announcement.witnessed``, :mod:`lottery.core.witness_audit`).
-    With ``calendar_years`` (the built-in years), the deadlines of reports and penalties are
-    recomputed and withdrawals and corrections checked (``report.publications``,
-    :mod:`lottery.core.deadline_audit`).
+    With ``deadlines``, the deadlines of reports and penalties are recomputed with the log's
+    own ``calendar`` records (nothing from outside the log) and withdrawals and corrections
+    checked (``report.publications``, :mod:`lottery.core.deadline_audit`).
 
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
@@ -192,9 +191,9 @@ def audit_export(
     report.failures += visited.failures
     if witnesses is not None:
         _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
-    if calendar_years is not None:
+    if deadlines:
         report.publications = audit_publications(
-            report.records, calendar_years, task=task, contents=report.sealed.contents
+            report.records, task=task, contents=report.sealed.contents
         )
         report.checks += report.publications.checks
         report.failures += report.publications.failures

@@ -1,10 +1,11 @@
 """The publication checks of ``lottery verify``: deadlines, withdrawals and corrections (R8).
 
-From the log's records (in log order) and the built-in calendar years (passed in as data: the
-core reads no library tables), this module
+From the log's records (in log order) alone, this module
 
-- builds the calendar a verifier can trust: the built-in years, each overridden as a whole by
-  the latest ``calendar`` record the office published for that year;
+- builds the calendar a verifier can trust: for each year, the latest ``calendar`` record of
+  that year in the log (the service publishes a built-in year as a record before the first
+  record whose deadline needs it; the office's own entry of a year supersedes it). No
+  calendar data from outside the log is used, so a verifier needs nothing but the log;
 - recomputes, for every ``task-report`` and ``penalty``, its deadline from the facts in the
   record (the start day: the report's ``completed``, the penalty's ``decided``; 7 working
   days) and the publication date (the record's ``time`` as a Beijing date), and compares it
@@ -16,7 +17,8 @@ core reads no library tables), this module
 
 A late publication is a *finding* (the log is still valid); a claim that does not match the
 recomputation is a *failure* naming the record (the office misstated its own lateness). A
-deadline that reaches a year with no data in either source cannot be checked, and says so.
+deadline that reaches a year with no ``calendar`` record in the log cannot be checked, and says
+so (an older log, written before built-in years were published, reports those years so).
 If a claim matches only the calendar that was in force when the record was published (the
 office re-entered that year later), the record is reported with the difference, not failed:
 the office used its own published calendar. Counting rules: docs/workdays.md.
@@ -90,7 +92,7 @@ class Publication:
         recomputed: the deadline recomputed with the trusted calendar (None: cannot check).
         detail: one line saying what was found.
         check: the failed check's name (``deadline.late_by`` ...) when misstated, else None.
-        missing_year: the year without calendar data when it cannot be checked.
+        missing_year: the year without a calendar record when it cannot be checked.
     """
 
     record: str
@@ -150,7 +152,7 @@ class PublicationAudit:
         parts = [f"{self.count(ON_TIME)} on time", f"{len(late)} late ({days} working days in all)"]
         if missing:
             parts.append(
-                f"{self.count(UNCHECKED)} cannot be checked (no calendar data for "
+                f"{self.count(UNCHECKED)} cannot be checked (no calendar record in the log for "
                 f"{', '.join(missing)})"
             )
         if self.count(CALENDAR_CHANGED):
@@ -163,12 +165,16 @@ class PublicationAudit:
 
 def audit_publications(
     records: Sequence[Record],
-    builtin: Mapping[int, YearCalendar],
+    assumed: Mapping[int, YearCalendar] | None = None,
     *,
     task: str | None = None,
     contents: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PublicationAudit:
     """Check the deadlines, withdrawals and corrections of ``records`` (log order).
+
+    The calendar is the log's ``calendar`` records alone. ``assumed``: years taken as known
+    beside the log, each still replaced by a record of its year (for tests of the counting
+    rules only: ``lottery verify``, the standalone verifier and the site pass none).
 
     ``contents``: the opened sealed content of records by id (a penalty's ``target`` and
     ``result``; :mod:`lottery.core.sealed_audit`); a withdrawn penalty has none.
@@ -180,9 +186,9 @@ def audit_publications(
         Nothing for verification failures: they are collected in ``failures``.
     """
     audit = PublicationAudit()
-    base = dict(builtin)
+    base = dict(assumed or {})
     office: dict[int, YearCalendar] = {}
-    sources = {year: data.source for year, data in builtin.items()}
+    sources = {year: data.source for year, data in base.items()}
     latest: dict[int, str] = {}
     at_publication: dict[str, dict[int, YearCalendar]] = {}
     refs = References(task, contents=dict(contents or {}))
@@ -339,7 +345,7 @@ def check_deadline(
             UNCHECKED,
             None,
             f"{name}: published {published.isoformat()}, deadline from {start.isoformat()}: "
-            f"cannot check: no calendar data for {exc.year}",
+            f"cannot check: no calendar record in the log for {exc.year}",
             year=exc.year,
         )
     mismatch = _mismatch(claimed, due)

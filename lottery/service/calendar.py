@@ -9,11 +9,19 @@ The office enters a year (holidays and adjusted workdays) through :meth:`Calenda
 set_year`; the entry is published as a ``calendar`` record and replaces the built-in data of
 that year as a whole (an entry is the office's reading of one State Council notice, not a
 patch). Entering a year again publishes a new record that names the one it supersedes.
+
+A built-in year is published too, as a ``calendar`` record whose ``notice`` says it is the
+State Council's notice as built in (:func:`publish_builtin_years`), in the transaction of the
+first record whose deadline needs it (a task report, a penalty, a withdrawal of a revoked
+penalty, an objection outcome): a verifier then reads every year it needs from the log alone.
+The record is kept in ``calendar_year`` like the office's entry, so an office entry of that
+year later supersedes it (docs/workdays.md).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +34,7 @@ from lottery.core.canonical import check_date
 from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.sealed import open_sealed
-from lottery.core.workdays import WorkCalendar, YearCalendar
+from lottery.core.workdays import Deadline, WorkCalendar, YearCalendar, deadline
 from lottery.export.holidays import builtin_years
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
@@ -104,8 +112,9 @@ def _year_from_row(row: CalendarYear) -> YearCalendar:
     )
 
 
-def office_entry(settings: Settings, year: int) -> tuple[YearCalendar, str] | None:
-    """The office's entry for ``year`` and its record id, or None (opens the database).
+def office_entry(settings: Settings, year: int) -> tuple[YearCalendar, str, bool] | None:
+    """The published entry for ``year``, its record id and whether it is a built-in year the
+    service published (not the office's entry), or None (opens the database).
 
     Raises:
         InputError: when the data directory does not exist.
@@ -117,7 +126,9 @@ def office_entry(settings: Settings, year: int) -> tuple[YearCalendar, str] | No
         upgrade_to_head(engine)
         with new_session(engine) as session:
             row = session.get(CalendarYear, year)
-            return None if row is None else (_year_from_row(row), row.record_id)
+            if row is None:
+                return None
+            return _year_from_row(row), row.record_id, row.entered_by == BUILTIN_ACTOR
     finally:
         engine.dispose()
 
@@ -128,6 +139,71 @@ def calendar_in(session: Session) -> WorkCalendar:
     for row in session.exec(select(CalendarYear)):
         years[row.year] = _year_from_row(row)
     return WorkCalendar(years)
+
+
+BUILTIN_ACTOR = "system"
+"""Who ``calendar_year`` says entered a built-in year the service published itself."""
+
+
+def builtin_notice(year: int, source: str) -> str:
+    """The ``notice`` of a published built-in year: the State Council's notice, as built in."""
+    return f"国务院办公厅关于{year}年部分节假日安排的通知（系统内置数据：{source}）"
+
+
+def publish_builtin_years(
+    log: PublicLog, session: Session, years: Iterable[int], now: datetime
+) -> list[Record]:
+    """Publish each built-in year of ``years`` the log has no ``calendar`` record for yet.
+
+    Runs in the caller's transaction, under the log lock (taken here too), before the record
+    whose deadline needs those years. A year already published (built in or entered by the
+    office) and a year with no built-in data are left alone, so calling it twice publishes
+    nothing new. Returns the records published.
+    """
+    log.lock(session)
+    builtin = builtin_years()
+    published = []
+    for year in sorted(set(years)):
+        data = builtin.get(year)
+        if data is None or session.get(CalendarYear, year) is not None:
+            continue
+        holidays = sorted(d.isoformat() for d in data.holidays)
+        workdays = sorted(d.isoformat() for d in data.workdays)
+        notice = builtin_notice(year, data.source)
+        fields = {
+            "year": year,
+            "holidays": holidays,
+            "workdays": workdays,
+            "notice": notice,
+            "supersedes": None,
+        }
+        record = publish_record(log, session, "calendar", fields, now)
+        row = CalendarYear(year=year, record_id=record.id, entered_by=BUILTIN_ACTOR)
+        row.holidays, row.workdays, row.notice, row.updated_at = holidays, workdays, notice, now
+        session.add(row)
+        session.flush()
+        published.append(record)
+    return published
+
+
+def published_deadline(
+    log: PublicLog,
+    session: Session,
+    start: date,
+    workdays: int,
+    published: date,
+    now: datetime,
+) -> Deadline:
+    """The deadline a record published on ``published`` claims, with every calendar year it
+    was computed from published in the log first (:func:`publish_builtin_years`).
+
+    Raises:
+        CalendarDataMissing: when a year on the way has no data (nothing is published).
+    """
+    due = deadline(calendar_in(session), start, workdays, published)
+    last = max(due.due, published)
+    publish_builtin_years(log, session, range(start.year, last.year + 1), now)
+    return due
 
 
 def _dates(value: Any, what: str, year: int) -> list[date]:

@@ -33,7 +33,7 @@ from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Objection
 
 from .audit_trail import record_audit
-from .calendar import calendar_in, load_record, publish_record
+from .calendar import calendar_in, load_record, publish_builtin_years, publish_record
 from .log import PublicLog
 from .org_scope import require_task
 from .result_entry import ResultError, ResultNotFound, ReviewError, local_date, published_result
@@ -233,6 +233,9 @@ class ObjectionService:
                 "recorded_by": row.recorded_by,
                 "decided_by": reviewer.strip(),
             }
+            # The period was counted with these years: they go to the log first (workdays.md).
+            years = range(row.period_start.year, row.period_due.year + 1)
+            publish_builtin_years(self.log, session, years, now)
             record = publish_record(self.log, session, "objection-outcome", fields, now)
             row.status, row.outcome = "decided", outcome
             row.correction_record, row.reason = fix, answer

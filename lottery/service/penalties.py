@@ -27,12 +27,18 @@ from lottery.core.deadline_audit import WITHDRAWAL_WORKDAYS
 from lottery.core.errors import InputError
 from lottery.core.records import WITHDRAWAL_GROUNDS, Record
 from lottery.core.sealed import SALT_BYTES, SEALED_CONTENT, SEALED_OPTIONAL, seal
-from lottery.core.workdays import CalendarDataMissing, WorkCalendar, deadline
+from lottery.core.workdays import CalendarDataMissing, WorkCalendar
 from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Penalty, Target, Task, TaskReport
 
 from .audit_trail import record_audit
-from .calendar import calendar_in, load_record, load_sealed, publish_record
+from .calendar import (
+    calendar_in,
+    load_record,
+    load_sealed,
+    publish_record,
+    published_deadline,
+)
 from .integrity import stored
 from .log import PublicLog
 from .org_scope import require_target
@@ -288,7 +294,9 @@ class PenaltyService:
             refuse_author(
                 reviewer, row.entered_by, PenaltyError, f"penalty {row.decision} was entered"
             )
-            due = deadline(calendar_in(session), row.decided, PENALTY_WORKDAYS, local_date(now))
+            due = published_deadline(
+                self.log, session, row.decided, PENALTY_WORKDAYS, local_date(now), now
+            )
             content = {k: row.fields[k] for k in SEALED_FIELDS}
             content |= {k: row.fields[k] for k in SEALED_IF_GIVEN if row.fields.get(k)}
             blob = seal("penalty", content, secrets.token_bytes(SALT_BYTES))
@@ -376,8 +384,8 @@ class PenaltyService:
             due = (
                 None
                 if revoked is None
-                else deadline(
-                    calendar_in(session), revoked, WITHDRAWAL_WORKDAYS, local_date(now)
+                else published_deadline(
+                    self.log, session, revoked, WITHDRAWAL_WORKDAYS, local_date(now), now
                 ).to_dict()
             )
             fields = {

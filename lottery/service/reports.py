@@ -26,7 +26,7 @@ from lottery.storage.engine import new_session
 from lottery.storage.models import InspectionResult, Task, TaskReport
 
 from .audit_trail import record_audit
-from .calendar import calendar_in, publish_record
+from .calendar import calendar_in, publish_record, published_deadline
 from .log import PublicLog
 from .org_scope import require_task
 from .result_entry import refuse_author
@@ -198,7 +198,9 @@ class ReportService:
                     f"the report of task {task_id} still holds the placeholder {PLACEHOLDER}: "
                     "complete the text before approving it"
                 )
-            due = deadline(calendar_in(session), completed, REPORT_WORKDAYS, local_date(now))
+            due = published_deadline(
+                self.log, session, completed, REPORT_WORKDAYS, local_date(now), now
+            )
             fields = {
                 "task": task_id,
                 "completed": completed.isoformat(),

@@ -5,7 +5,9 @@ The file is a zip application (``python -m zipapp`` format: a ``#!`` line, then 
 modules (the pure core, the export reader, the worker plumbing, this package) and the
 pure-Python packages they import, copied from the running installation with their licences:
 ``rfc8785``, ``py_ecc`` (drand's BLS signatures), ``eth_typing`` and ``typing_extensions``
-(which py_ecc imports), ``chinese_calendar`` (the holiday calendar). ``eth_utils``, of which
+(which py_ecc imports). No holiday calendar: deadlines are checked with the log's own
+``calendar`` records (docs/spec.md §8), so ``chinese_calendar`` and ``export/holidays.py``
+are left out. ``eth_utils``, of which
 py_ecc's BLS module imports only an exception class but which pulls in pydantic's compiled
 core, is replaced by a two-line stand-in. PyNaCl (compiled) is not shipped: Ed25519 is
 verified in pure Python then (:mod:`lottery.core.ed25519`).
@@ -30,13 +32,13 @@ FILE_NAME = "lottery-verify.pyz"
 SHEBANG = b"#!/usr/bin/env python3\n"
 _DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no build time in the file
 _LOTTERY_PARTS = ("__init__.py", "core", "export", "runtime", "verifier")
-_LEFT_OUT = {"export/write.py", "verifier/bundle.py"}  # the office's side, and this builder
+# The office's side (the writer, the built-in calendar the service publishes), and this builder.
+_LEFT_OUT = {"export/write.py", "export/holidays.py", "verifier/bundle.py"}
 _THIRD_PARTY = {  # distribution -> the top-level modules it provides
     "rfc8785": ("rfc8785",),
     "py-ecc": ("py_ecc",),
     "eth-typing": ("eth_typing",),
     "typing_extensions": ("typing_extensions",),
-    "chinesecalendar": ("chinese_calendar",),
 }
 _ETH_UTILS = (
     '"""Stand-in for eth-utils in lottery-verify.pyz: py_ecc.bls imports only this class."""\n'

@@ -111,7 +111,7 @@ def _publication_zh(p: Publication) -> str:
     kind, _, rest = p.name.partition(" ")
     name = f"{KIND_ZH.get(kind, kind)} {rest}".strip()
     if p.status == UNCHECKED:
-        return f"{name}：没有 {p.missing_year} 年的节假日数据，无法核对期限"
+        return f"{name}：公开日志中没有 {p.missing_year} 年的节假日安排，无法核对期限"
     if p.status == CALENDAR_CHANGED:
         return f"{name}：所填期限依据的节假日安排此后已被替换"
     d = p.recomputed
@@ -130,7 +130,7 @@ def _summary_zh(audit: PublicationAudit) -> str:
     days = sum(p.recomputed.late_by for p in late if p.recomputed is not None)
     parts = [f"按时 {audit.count(ON_TIME)} 项", f"逾期 {len(late)} 项（共 {days} 个工作日）"]
     if audit.count(UNCHECKED):
-        parts.append(f"无法核对 {audit.count(UNCHECKED)} 项（缺少节假日数据）")
+        parts.append(f"无法核对 {audit.count(UNCHECKED)} 项（公开日志中缺少相应年份的节假日安排）")
     if audit.count(CALENDAR_CHANGED):
         parts.append(f"依据已被替换的节假日安排 {audit.count(CALENDAR_CHANGED)} 项")
     parts.append(f"填写不实 {audit.count('misstated')} 项")

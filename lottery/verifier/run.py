@@ -6,7 +6,7 @@ Errors are :class:`~lottery.core.errors.InputError` in the language asked for (`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,6 @@ from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
 from lottery.core.sharing import Workers
 from lottery.core.witness_audit import WitnessPolicy
-from lottery.core.workdays import YearCalendar
 from lottery.export.read import file_getter
 
 HttpGetter = Callable[[str], Getter]
@@ -135,7 +134,6 @@ def run_audit(
     pinned: bool,
     policy: WitnessPolicy | None,
     task: str | None,
-    calendar_years: Mapping[int, YearCalendar],
     workers: Workers,
     lang: str = "en",
 ) -> Audit:
@@ -154,7 +152,7 @@ def run_audit(
         origin=origin,
         task=task,
         witnesses=policy,
-        calendar_years=calendar_years,
+        deadlines=True,
         workers=workers,
     )
     return Audit(report, origin, pinned, policy)

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from lottery.core.audit import Getter
 from lottery.core.errors import LotteryError, VerificationError
-from lottery.export.holidays import builtin_years
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 
@@ -100,7 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pinned=pinned,
                 policy=policy,
                 task=args.task,
-                calendar_years=builtin_years(),
                 workers=fork_workers(args.workers),
                 lang=lang,
             )

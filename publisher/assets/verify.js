@@ -466,7 +466,7 @@
 
   // Record types the task page's checks read besides the task's own (any task's announcement:
   // an earlier one naming its snapshots forbids a later one to drop them).
-  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement", "plan"]);
+  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement", "plan", "calendar"]);
 
   // reveal.early (docs/spec.md §8 item 11): a reveal dated before the disclosure time needs
   // `disclose_early: true`, and the task's next records in the log are one inspection result
@@ -634,6 +634,13 @@
       },
       "日志中先有公告，再有抽取记录，最后是公开/取消记录",
     );
+    // The task report's publication deadline, from the log's calendar records alone (spec §8).
+    for (const x of reportDeadlines([...records, ...context].sort((p, q) => p.index - q.index))) {
+      if (x.state === "pass") report.add(x.name, true, x.detail);
+      else if (x.state === "fail") report.add(x.name, false, x.detail);
+      else if (x.state === "note") report.note(x.name, x.detail);
+      else report.skip(x.name, x.detail);
+    }
     if (closing) {
       await report.run(
         "task.links",
@@ -2126,6 +2133,159 @@
     return { count, problems };
   }
 
+  // ---------------------------------------------------------------- publication deadlines (spec §8)
+
+  // docs/spec.md §8 "Publication deadlines", docs/workdays.md: the calendar is the log's own
+  // `calendar` records (the latest of each year, as a whole), nothing from outside the log.
+  const DAY_MS = 86400000;
+  const REPORT_WORKDAYS = 7;
+  const dayMs = (text) => Date.UTC(+text.slice(0, 4), +text.slice(5, 7) - 1, +text.slice(8, 10));
+  const dayText = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+  class MissingYear extends Error {
+    constructor(year) {
+      super(`no calendar record in the log for ${year}`);
+      this.year = year;
+    }
+  }
+
+  // The problem of a calendar record's data (calendar.data), or null.
+  function calendarDataProblem(b) {
+    const year = String(b.year);
+    const days = [...b.holidays, ...b.workdays];
+    const outside = days.find((d) => typeof d !== "string" || d.slice(0, 4) !== year);
+    if (outside !== undefined) return `日期 ${outside} 不在 ${year} 年内`;
+    const both = b.holidays.find((d) => b.workdays.includes(d));
+    if (both !== undefined) return `${both} 既是节假日又是调休上班日`;
+    const weekday = b.workdays.find((d) => ![0, 6].includes(new Date(dayMs(d)).getUTCDay()));
+    if (weekday !== undefined) return `调休上班日 ${weekday} 不是星期六或星期日`;
+    return null;
+  }
+
+  class LogCalendar {
+    constructor() {
+      this.years = new Map();
+    }
+    add(body) {
+      this.years.set(body.year, { holidays: new Set(body.holidays), workdays: new Set(body.workdays) });
+    }
+    copy() {
+      const other = new LogCalendar();
+      other.years = new Map(this.years);
+      return other;
+    }
+    data(ms) {
+      const year = new Date(ms).getUTCFullYear();
+      const data = this.years.get(year);
+      if (!data) throw new MissingYear(year);
+      return data;
+    }
+    isWorkday(ms) {
+      const data = this.data(ms);
+      const text = dayText(ms);
+      if (data.workdays.has(text)) return true;
+      const weekday = new Date(ms).getUTCDay();
+      return weekday !== 0 && weekday !== 6 && !data.holidays.has(text);
+    }
+    // The n-th working day after `start` (start itself never counts).
+    addWorkdays(start, n) {
+      this.data(start);
+      let day = start;
+      for (let left = n; left > 0; ) {
+        day += DAY_MS;
+        if (this.isWorkday(day)) left -= 1;
+      }
+      return day;
+    }
+    // Working days w with a < w <= b.
+    between(a, b) {
+      this.data(a);
+      let count = 0;
+      for (let day = a; day < b; ) {
+        day += DAY_MS;
+        if (this.isWorkday(day)) count += 1;
+      }
+      return count;
+    }
+    deadline(start, workdays, published) {
+      const due = this.addWorkdays(start, workdays);
+      const lateBy = published <= due ? 0 : this.between(due, published) + (this.isWorkday(published) ? 0 : 1);
+      return { due: dayText(due), on_time: lateBy === 0, late_by: lateBy };
+    }
+  }
+
+  // The deadline lines of the task reports among `records` (log order, with the log's calendar
+  // records): {name, state: pass | fail | note | skip, detail}, as `lottery verify` reports
+  // them (check names deadline.*, calendar.*).
+  function reportDeadlines(records) {
+    const out = [];
+    const calendar = new LogCalendar();
+    const latest = new Map();
+    for (const r of records) {
+      const b = r.body;
+      if (b.type === "calendar") {
+        const short = r.id.slice(0, 16);
+        if ((b.supersedes ?? null) !== (latest.get(b.year) ?? null)) {
+          out.push({ name: "calendar.supersedes", state: "fail", detail: `${b.year} 年节假日安排 ${short}… 所替换的不是此前最新的一版` });
+        }
+        const problem = calendarDataProblem(b);
+        if (problem !== null) {
+          out.push({ name: "calendar.data", state: "fail", detail: `${b.year} 年节假日安排 ${short}…：${problem}` });
+          continue;
+        }
+        latest.set(b.year, r.id);
+        calendar.add(b);
+        continue;
+      }
+      if (b.type === "task-report") out.push({ record: r, then: calendar.copy() });
+    }
+    return out.map((x) => (x.record ? reportDeadline(x.record, calendar, x.then) : x));
+  }
+
+  function reportDeadline(r, calendar, then) {
+    const b = r.body;
+    const claimed = b.deadline;
+    const name = `抽查报告 ${b.task}`;
+    const published = beijingDate(b.time);
+    const facts = { start: b.completed, workdays: REPORT_WORKDAYS, published };
+    for (const key of ["start", "workdays", "published"]) {
+      if (claimed[key] !== facts[key]) {
+        return { name: `deadline.${key}`, state: "fail", detail: `${name}：所填 ${key} 为 ${claimed[key]}，应为 ${facts[key]}` };
+      }
+    }
+    if (published < b.completed) {
+      return { name: "deadline.published", state: "fail", detail: `${name}：公开之日 ${published} 早于检查完成之日 ${b.completed}` };
+    }
+    const compute = (cal) => cal.deadline(dayMs(b.completed), REPORT_WORKDAYS, dayMs(published));
+    let due;
+    try {
+      due = compute(calendar);
+    } catch (e) {
+      if (!(e instanceof MissingYear)) throw e;
+      return { name: "deadline.published", state: "skip", detail: `${name}：公开日志中没有 ${e.year} 年的节假日安排，无法核对期限` };
+    }
+    const mismatch = (d) => ["due", "on_time", "late_by"].find((key) => claimed[key] !== d[key]);
+    const status = (d) => (d.late_by ? `迟了 ${d.late_by} 个工作日` : "按时");
+    const wrong = mismatch(due);
+    if (wrong !== undefined) {
+      let old = null;
+      try {
+        old = compute(then);
+      } catch (e) {
+        if (!(e instanceof MissingYear)) throw e;
+      }
+      if (old !== null && mismatch(old) === undefined) {
+        return { name: "deadline.published", state: "note", detail: `${name}：所填期限依据的节假日安排此后已被替换` };
+      }
+      return {
+        name: `deadline.${wrong}`,
+        state: "fail",
+        detail: `${name}：所填 ${wrong} 为 ${claimed[wrong]}，按公开的节假日安排重新计算为 ${due[wrong]}（应在 ${due.due} 前公示，于 ${published} 公示，${status(due)}）`,
+      };
+    }
+    return { name: "deadline.published", state: "pass", detail: `${name}：应在 ${due.due} 前公示，于 ${published} 公示，${status(due)}` };
+  }
+
   // ---------------------------------------------------------------- the page
 
   // Words, not emoji: the fonts a Chinese reader has draw most emoji as empty boxes (docs/site.md,
@@ -2286,6 +2446,7 @@
       ratioShortfall,
       percent,
       visitProblems,
+      reportDeadlines,
     };
   }
 })();

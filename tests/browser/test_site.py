@@ -426,6 +426,13 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
     for name in ("pool.membership", "inspectors.membership", "commit.reveal"):
         assert f"{CHECKS_ZH[name]}（{name}）" in result["text"], name
     assert "执行 2026 年度抽查计划第 1 版的条目 P2026-01（计划 1 次）" in result["text"]
+    # The report's deadline, from the log's 2026 calendar record alone (issue #19): inspections
+    # completed Tue 31 Mar 2026, Qingming 4-6 Apr off (tests/test_demo_results.py).
+    assert result["checks"].get("deadline.published") == "pass", result["text"]
+    assert (
+        "抽查报告 T2026-001：应在 2026-04-10 前公示，于 2026-04-14 公示，迟了 2 个工作日"
+        in (result["text"])
+    )
     # 1,093 candidates re-derived from the snapshots (the 2 excluded ones too).
     assert "1095 户符合条件的对象（1093 户在名单中，2 户列明了排除理由）" in result["text"]
     assert result["timings"]["membership"] >= 0 and result["timings"]["rerun"] >= 0

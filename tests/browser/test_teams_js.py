@@ -4,7 +4,7 @@
 §2 (``assignTeams``) on its own, in JavaScript with WebCrypto and BigInt, sharing no code with
 ``lottery/core``. Here it runs in Debian's Chromium on
 
-- the three vectors of docs/teams.md §7: inputs transcribed from the document's prose, the
+- the five vectors of docs/teams.md §7: inputs transcribed from the document's prose, the
   expected teams and digests read out of the document itself (so the document, not a copy of
   it, is what is checked);
 - the lottery-v1 vectors (tests/vectors/lottery-v1/task-*.json): the file text goes to the page
@@ -179,7 +179,7 @@ def _vector_paragraphs() -> dict[int, str]:
         match = re.match(r"\*\*Vector (\d)\*\*", part)
         if match:
             out[int(match.group(1))] = part
-    assert sorted(out) == [1, 2, 3], "docs/teams.md §7 should hold vectors 1 to 3"
+    assert sorted(out) == [1, 2, 3, 4, 5], "docs/teams.md §7 should hold vectors 1 to 5"
     return out
 
 
@@ -280,6 +280,46 @@ def test_teams_md_vector_3(js: Page) -> None:
     # "targets Sk and S(k+150) can only repeat each other's pair"
     for k, team in enumerate(got["teams"]):
         assert set(team["inspectors"]) == {ids[k % 150], ids[(7 * k + 1) % 150]}
+    assert hashlib.sha256(got["canonical"].encode()).hexdigest() == _digest_in(doc)
+
+
+def test_teams_md_vector_4(js: Page) -> None:
+    doc = _vector_paragraphs()[4]
+    ids = ["AaBbCc"[k % 6] + str(k) for k in range(150)]
+    picks = [f"S{k:03d}" for k in range(300)]
+    conflicts = {
+        f"S{k:03d}": [i for i in ids if i not in (ids[k % 150], ids[(7 * k + 1) % 150])]
+        for k in range(300)
+    }
+    seed = _seed_of("lottery-v1 teams.md vector 4/1788")
+    assert f"`{seed.hex()}`" in doc
+    got = assign(js, seed, picks, _team_input(ids, conflicts, {}), size=2, cap=300)
+    first = _teams_in(doc.split("First teams", 1)[1].split(";", 1)[0])
+    assert len(first) == 3
+    assert _as_tuples(got["teams"][:3]) == first
+    assert _as_tuples(got["teams"][107:108]) == _teams_in(doc.split("takes it (", 1)[1])[:1]
+    assert hashlib.sha256(got["canonical"].encode()).hexdigest() == _digest_in(doc)
+
+
+def test_teams_md_vector_5(js: Page) -> None:
+    doc = _vector_paragraphs()[5]
+    ids = ["AaBbCc"[k % 6] + str(k) for k in range(150)]
+    picks = [f"S{k:03d}" for k in range(300)]
+    conflicts = {
+        f"S{k:03d}": [
+            i
+            for i in ids
+            if i not in (ids[k % 150], ids[(7 * k + 1) % 150], ids[(13 * k + 2) % 150])
+        ]
+        for k in range(300)
+    }
+    seed = _seed_of("lottery-v1 teams.md vector 5/33")
+    assert f"`{seed.hex()}`" in doc
+    got = assign(js, seed, picks, _team_input(ids, conflicts, {}), size=2, cap=300)
+    first = _teams_in(doc.split("First teams", 1)[1].split(";", 1)[0])
+    assert len(first) == 3
+    assert _as_tuples(got["teams"][:3]) == first
+    assert _as_tuples(got["teams"][53:54]) == _teams_in(doc.split("`c53`), so ", 1)[1])[:1]
     assert hashlib.sha256(got["canonical"].encode()).hexdigest() == _digest_in(doc)
 
 

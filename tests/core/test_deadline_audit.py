@@ -194,9 +194,9 @@ def test_a_year_without_data_cannot_be_checked_and_says_so() -> None:
     audit = audit_publications([record], BUILTIN)
     status, detail = _only(audit)
     assert status == UNCHECKED
-    assert detail.endswith("cannot check: no calendar data for 2027")
+    assert detail.endswith("cannot check: no calendar record in the log for 2027")
     assert not audit.failures
-    assert "1 cannot be checked (no calendar data for 2027)" in audit.summary()
+    assert "1 cannot be checked (no calendar record in the log for 2027)" in audit.summary()
 
 
 def test_an_office_calendar_record_overrides_the_builtin_year() -> None:
@@ -358,3 +358,36 @@ def test_a_task_narrows_the_publications() -> None:
         p.name for p in audit_publications(records, BUILTIN, task="T2026-001").publications
     ] == ["task-report T2026-001"]
     assert audit_publications(records, BUILTIN, task="T2026-999").publications == []
+
+
+def test_with_nothing_assumed_the_log_s_calendar_records_alone_decide_a_deadline() -> None:
+    # What `lottery verify` does (docs/spec.md): no calendar data from outside the log.
+    # Decided Wed 30 Sep 2026; the 2026 notice makes 1-7 Oct off and Sat 10 Oct worked: due
+    # Thu 15 Oct. Published Fri 16 Oct but claimed on time: the record decides it is late.
+    claim = _deadline("2026-09-30", "2026-10-15", "2026-10-16", 0)
+    penalty = _penalty("2026-09-30", "2026-10-16T03:00:00Z", claim)
+    entry = _calendar(NOTICE_2026, "2026-01-05T00:00:00Z")
+    [(_, failure)] = audit_publications([entry, penalty]).failures
+    assert failure.check == "deadline.on_time"
+    assert "late by 1 working day" in failure.detail
+    honest = _penalty(
+        "2026-09-30", "2026-10-16T03:00:00Z", claim | {"on_time": False, "late_by": 1}
+    )
+    audit = audit_publications([entry, honest])
+    assert _only(audit)[0] == LATE and not audit.failures
+    assert audit.calendar_sources == {2026: f"calendar record {entry.id[:16]}"}
+
+
+def test_with_nothing_assumed_a_year_without_a_record_is_not_checked() -> None:
+    # The same misstated claim in a log without the 2026 record (an older log): not checked,
+    # neither passed nor failed, and the line says which year is missing.
+    claim = _deadline("2026-09-30", "2026-10-15", "2026-10-16", 0)
+    penalty = _penalty("2026-09-30", "2026-10-16T03:00:00Z", claim)
+    audit = audit_publications([penalty])
+    status, detail = _only(audit)
+    assert status == UNCHECKED and not audit.failures
+    assert detail.endswith("cannot check: no calendar record in the log for 2026")
+    assert audit.calendar_sources == {}
+    # A record of another year does not help.
+    audit = audit_publications([_calendar(NOTICE_2025, "2025-01-05T00:00:00Z"), penalty])
+    assert _only(audit)[0] == UNCHECKED

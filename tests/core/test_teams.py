@@ -510,6 +510,55 @@ def test_vectors_2_and_3() -> None:
     assert hashlib.sha256(canonical_json(teams_to_json(got))).hexdigest() == V3_DIGEST
 
 
+V4_DIGEST = "9079b653b67f7b56058f4c234e406d4e62bf8fc876ebcb47fc22186075870e71"
+
+
+def test_vector_4_scan_start_by_the_core_and_by_the_reference() -> None:
+    """docs/teams.md vector 4: vector 3's shape with mixed-case, unpadded ids; slot 1 of S107
+    ends in a scan that starts on one of its two eligible inspectors (c107)."""
+    pool = ["AaBbCc"[k % 6] + str(k) for k in range(150)]
+    assert sorted(pool, key=lambda i: i.encode())[:5] == ["A0", "A102", "A108", "A114", "A12"]
+    picks = [f"S{k:03d}" for k in range(300)]
+    conflicts = {
+        t: frozenset(pool) - {pool[k % 150], pool[(7 * k + 1) % 150]} for k, t in enumerate(picks)
+    }
+    seed = hashlib.sha256(b"lottery-v1 teams.md vector 4/1788").digest()
+    assert seed.hex() == "3422793dea3228edc546c71c190b0d4a381a23126c9b844fe33edf62078012dc"
+    stats: Counter[str] = Counter()
+    want = reference_assign(seed, picks, pool, conflicts, {}, 2, 300, stats=stats)
+    assert stats["scan"] == 5
+    got = assign_teams(seed, picks, pool, conflicts, {}, 2, 300)
+    assert got == want
+    assert [t.inspectors for t in got[:3]] == [("a1", "A0"), ("a1", "B8"), ("b15", "B2")]
+    assert got[107].inspectors == ("c107", "A0")
+    assert hashlib.sha256(canonical_json(teams_to_json(got))).hexdigest() == V4_DIGEST
+
+
+V5_DIGEST = "df96914f70c787eea11e516a274f54bc3bafa9a527ea07770c0efbe7ba58f8c2"
+
+
+def test_vector_5_one_counter_per_target_by_the_core_and_by_the_reference() -> None:
+    """docs/teams.md vector 5: three eligible inspectors per target; slot 2 of S053 draws its
+    inspector at counter 714, past the 664 counter values a restarted counter would try."""
+    pool = ["AaBbCc"[k % 6] + str(k) for k in range(150)]
+    picks = [f"S{k:03d}" for k in range(300)]
+    conflicts = {
+        t: frozenset(pool) - {pool[k % 150], pool[(7 * k + 1) % 150], pool[(13 * k + 2) % 150]}
+        for k, t in enumerate(picks)
+    }
+    seed = hashlib.sha256(b"lottery-v1 teams.md vector 5/33").digest()
+    assert seed.hex() == "065b1b3c939cff26ab9d9a45119118aac54a2319dba0c343c63c6d31fc4f7e02"
+    stats: Counter[str] = Counter()
+    want = reference_assign(seed, picks, pool, conflicts, {}, 2, 300, stats=stats)
+    assert stats["scan"] == 0
+    assert stats["pair_skip"] == 12
+    got = assign_teams(seed, picks, pool, conflicts, {}, 2, 300)
+    assert got == want
+    assert [t.inspectors for t in got[:3]] == [("A0", "B2"), ("B8", "b15"), ("b15", "C28")]
+    assert got[53].inspectors == ("A72", "c53")
+    assert hashlib.sha256(canonical_json(teams_to_json(got))).hexdigest() == V5_DIGEST
+
+
 # ---------------------------------------------------------------------------------------------
 # Properties
 

@@ -16,7 +16,6 @@ from lottery.core.audit import audit_export
 from lottery.core.errors import InputError
 from lottery.core.outcome import Outcome
 from lottery.core.records import open_record
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.assignments import assignments_of
 from lottery.service.lifecycle import Lifecycle
@@ -87,7 +86,7 @@ def _verify(service: Lifecycle, tmp_path: Path) -> Any:
         file_getter(export),
         [service.log.verifier],
         origin=lc.LOG,
-        calendar_years=builtin_years(),
+        deadlines=True,
     )
 
 

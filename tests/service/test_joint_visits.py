@@ -27,7 +27,6 @@ from lottery.core.records import open_record
 from lottery.core.risk_rules import RiskRules
 from lottery.core.visits import Dated
 from lottery.demo.recorded import numbers_beacon
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service import visit_cap
 from lottery.service.lifecycle import Lifecycle
@@ -161,9 +160,7 @@ def _verify(service: Lifecycle, tmp_path: Path, forge: Callable[[Path], None] | 
     service.export_to(export)
     if forge is not None:
         forge(export)
-    return audit_export(
-        file_getter(export), [service.log.verifier], origin=lc.LOG, calendar_years=builtin_years()
-    )
+    return audit_export(file_getter(export), [service.log.verifier], origin=lc.LOG, deadlines=True)
 
 
 def _checks(report: Any) -> dict[str, list[str]]:

@@ -18,7 +18,6 @@ from sqlmodel import select
 from lottery.core.audit import audit_export
 from lottery.core.outcome import Outcome
 from lottery.core.tiles import TILE_WIDTH
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.log import LogIntegrityError
@@ -177,9 +176,7 @@ def test_withdrawn_content_leaves_the_export_and_the_log_service(
 
     # The log verifies and says what was withdrawn, when and why.
     get = file_getter(export)
-    report = audit_export(
-        get, [service.log.verifier], origin=lc.LOG, calendar_years=builtin_years()
-    )
+    report = audit_export(get, [service.log.verifier], origin=lc.LOG, deadlines=True)
     assert report.ok, report.failures
     assert report.size == checkpoint.size
     withdrawn = sorted(c.detail for c in report.checks if c.name == "sealed.withdrawn")

@@ -14,7 +14,6 @@ from sqlmodel import select
 from lottery.core.audit import audit_export
 from lottery.core.check_names import CheckName
 from lottery.core.errors import InputError
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.publication_review import (
@@ -73,7 +72,7 @@ def _verify(service: Lifecycle, tmp_path: Path) -> object:
         file_getter(tmp_path / "export"),
         [service.log.verifier],
         origin=lc.LOG,
-        calendar_years=builtin_years(),
+        deadlines=True,
     )
 
 

@@ -12,7 +12,6 @@ from sqlmodel import select
 from lottery.cli import rectification_cmd
 from lottery.core.audit import audit_export
 from lottery.core.outcome import Outcome
-from lottery.export.holidays import builtin_years
 from lottery.export.read import file_getter
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.rectifications import (
@@ -131,7 +130,7 @@ def test_order_recheck_publish_and_verify(
         file_getter(export),
         [service.log.verifier],
         origin=lc.LOG,
-        calendar_years=builtin_years(),
+        deadlines=True,
     )
     assert report.ok, report.failures
     names = {c.name for c in report.checks}
@@ -156,7 +155,7 @@ def test_order_recheck_publish_and_verify(
     service.export_to(export)
     assert not (export / "blobs" / order.body["sealed"]).exists()
     report = audit_export(
-        file_getter(export), [service.log.verifier], origin=lc.LOG, calendar_years=builtin_years()
+        file_getter(export), [service.log.verifier], origin=lc.LOG, deadlines=True
     )
     assert report.ok, report.failures
     assert any("withdrawn on" in c.detail for c in report.checks)
