@@ -133,10 +133,10 @@ def audit_export(
     )
     try:
         tree = check_tiles(
-            latest.size, latest.root_hash, _as_verification(get, CheckName.LOG_TILES)
+            latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES)
         )
         report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
-        entries = entries_from_bundles(latest.size, _as_verification(get, CheckName.LOG_ENTRIES))
+        entries = entries_from_bundles(latest.size, as_verification(get, CheckName.LOG_ENTRIES))
         _check_entries(entries, tree.leaf_hash)
         report.checks.append(Check(CheckName.LOG_ENTRIES, f"{len(entries)} entries match the tree"))
         _check_archive(get, verifiers, origin, latest, tree.root, report)
@@ -264,7 +264,9 @@ def _fetch(get: Getter, path: str) -> bytes:
         raise VerificationError(CheckName.LOG_MISSING, f"{path} is not published") from exc
 
 
-def _as_verification(get: Getter, check: str) -> Getter:
+def as_verification(get: Getter, check: str) -> Getter:
+    """``get`` whose missing path fails ``check`` (a :class:`VerificationError` naming it)."""
+
     def fetch(path: str) -> bytes:
         try:
             return get(path)

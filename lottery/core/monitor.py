@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .audit import Getter, LazyBlobs, checkpoint_origin
+from .audit import Getter, LazyBlobs, as_verification, checkpoint_origin
 from .canonical import b64decode, b64encode
 from .check_names import CheckName
 from .checkpoint import Checkpoint, open_checkpoint
@@ -186,16 +186,6 @@ def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
     return [NoteVerifier.from_vkey(k) for k in keys]
 
 
-def _strict(get: Getter, check: str) -> Getter:
-    def fetch(path: str) -> bytes:
-        try:
-            return get(path)
-        except KeyError as exc:
-            raise VerificationError(check, f"{path} is not published") from exc
-
-    return fetch
-
-
 def entries_from(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
     """The entries with index ``start..size-1``, reading only the bundles that hold them.
 
@@ -218,7 +208,7 @@ def entries_from(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
 
 def _entries(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
     try:
-        return entries_from(start, size, _strict(get, CheckName.LOG_ENTRIES))
+        return entries_from(start, size, as_verification(get, CheckName.LOG_ENTRIES))
     except EncodingError as exc:
         raise VerificationError(CheckName.LOG_ENTRIES, str(exc)) from exc
 
@@ -334,7 +324,7 @@ def rebuild_tree(get: Getter, size: int, root: bytes) -> MerkleTree:
             ``tiles.hash`` when the tiles do not give ``root``.
     """
     try:
-        return check_tiles(size, root, _strict(get, CheckName.LOG_TILES))
+        return check_tiles(size, root, as_verification(get, CheckName.LOG_TILES))
     except EncodingError as exc:
         raise VerificationError(CheckName.LOG_TILES, str(exc)) from exc
 
@@ -438,7 +428,7 @@ def _archived_roots(
     roots: dict[int, bytes] = {}
     for size in sizes:
         if size > old_size and size != latest.size:
-            fetch = _strict(get, CheckName.LOG_MISSING)
+            fetch = as_verification(get, CheckName.LOG_MISSING)
             old = open_checkpoint(fetch(f"checkpoints/{size}"), verifiers, origin=origin)
             if old.size != size or old.root_hash != root_at(size):
                 raise VerificationError(
