@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lottery.core.publication_rules import ACTION_ZH, FIELD_ZH, parse_rules
+from lottery.core.publication_rules import ACTION_ZH, FIELD_ZH, RECORD_ZH, parse_rules
 from lottery.core.records import Record
 from lottery.core.risk_rules import parse_risk_rules
 from publisher.model import SiteModel
@@ -70,8 +70,10 @@ def _publication_rows(value: Any) -> list[list[str]]:
         if rule.items:
             cond.append("抽查事项含 " + "、".join(rule.items))
         if rule.categories:
-            cond.append("检查结果为 " + "、".join(rule.categories))
-        where = "检查结果" + (f"（{'；'.join(cond)}）" if cond else "（全部）")
+            whose = "检查结果" if rule.record == "inspection-result" else "所依据的检查结果"
+            cond.append(f"{whose}为 " + "、".join(rule.categories))
+        kind = RECORD_ZH.get(rule.record, rule.record)
+        where = kind + (f"（{'；'.join(cond)}）" if cond else "（全部）")
         field = FIELD_ZH.get(rule.field, rule.field)
         rows.append([rule.id, where, field, ACTION_ZH[rule.action], rule.reason])
     return rows

@@ -76,7 +76,7 @@ def _opened(model: SiteModel, record: Record) -> Record:
 def reviewed_fields(
     body: dict[str, Any], content: dict[str, Any], applied: list[PublicationRule]
 ) -> dict[str, Any]:
-    """A reviewed result's fields as the site shows them (保密审查, docs/spec.md §2.3): a
+    """A reviewed record's fields as the site shows them (保密审查, docs/spec.md §2.3): a
     withheld field says so with the rule's reason, a generalised one carries the reason
     after its general text, and ``review`` names the reviewer and the rules applied."""
     out: dict[str, Any] = {}
@@ -194,24 +194,21 @@ def rectification_rows(
     rows = []
     for order in (r for r in records if r.type == "rectification-order"):
         body = order.body
-        sealed = model.report.sealed.contents.get(order.id, {})
         check = checks.get(order.id)
         done: list[Any] = ["未复查", "", "", "", ""]
         if check is not None:
-            opened = model.report.sealed.contents.get(check.id)
-            note = "（已撤回）" if opened is None else opened.get("note", "")
             done = [
                 check.body["outcome"],
                 check.body["date"],
                 cell(check.body["inspectors"]),
-                note,
+                _sealed_text(model, check, "note"),
                 log_link(model, check, "../../"),
             ]
         rows.append(
             [
                 target_link(body["target"], "../../"),
                 names.get(body["target"], ""),
-                sealed.get("requirements", "（已撤回）"),
+                _sealed_text(model, order, "requirements"),
                 body["due"],
                 beijing(body["time"]),
                 log_link(model, order, "../../"),
@@ -219,6 +216,20 @@ def rectification_rows(
             ]
         )
     return rows
+
+
+def _sealed_text(model: SiteModel, record: Record, name: str) -> str:
+    """A rectification record's sealed ``name`` as the site shows it: "（已撤回）" once
+    withdrawn; after its 保密审查 (§2.3) the general text with the rule's reason, or
+    "（保密审查：不公开）" with the reason, and who reviewed it."""
+    opened = model.report.sealed.contents.get(record.id)
+    if opened is None:
+        return "（已撤回）"
+    applied = model.report.sealed.reviews.get(record.id)
+    if "review" in record.body and applied is not None:
+        shown = reviewed_fields(record.body, opened, applied)
+        return f"{shown.get(name, opened.get(name, ''))}（{shown['review']}）"
+    return str(opened.get(name, ""))
 
 
 RECTIFICATION_HEADERS = [

@@ -40,3 +40,16 @@ def test_rules_shown_published_and_bad_input_refused(data: Path, tmp_path: Path)
         refused = run(*args, data=data, ok=False)
         assert refused.returncode != 0 and words in refused.stderr, refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+
+
+def test_rectification_review_commands_answer_in_chinese(data: Path) -> None:  # noqa: F811
+    assert (
+        "没有待保密审查的整改通知或复查结果" in run("rectification", "reviewing", data=data).stdout
+    )
+    for args, words in (
+        (("rectification", "review", "7", "--kind", "order"), "没有编号为 7 的整改要求"),
+        (("rectification", "review", "7", "--kind", "result"), "--kind"),
+    ):
+        refused = run(*args, data=data, ok=False)
+        assert refused.returncode != 0 and words in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr

@@ -62,3 +62,29 @@ def test_the_site_shows_what_is_withheld_and_why(demo_city: Path, service: Lifec
         assert row.fields["findings"] not in results
     places = [r.fields["place"] for r in rows if r.fields.get("place")]
     assert places and not any(p in results for p in places)
+
+
+def test_the_demo_rectification_order_was_reviewed_and_shows_its_general_text(
+    demo_city: Path, service: Lifecycle
+) -> None:
+    """PUB-4 (lottery/demo/review.py) governs orders on RF-005 results with problems: the
+    demo's order went through the 保密审查; the results page and the target's page show the
+    general text with the rule's reason, never the original requirements."""
+    from lottery.demo.rectification import REQUIREMENTS
+    from lottery.demo.review import GENERAL_REQUIREMENTS
+    from lottery.service.rectifications import RectificationService
+
+    [row] = RectificationService(service.engine, service.log).of_task(TASK)
+    assert (row.order_status, row.requirements) == ("published", REQUIREMENTS)
+    assert row.order_review is not None and row.order_review["rules"] == ["PUB-4"]
+    shown = f"{GENERAL_REQUIREMENTS}（保密审查：概括表述。理由：整改要求逐项写明了具名人防工程"
+    for page in (f"results/{TASK}", f"targets/{row.target}"):
+        text = _page(demo_city, page)
+        assert shown in text and "规则 PUB-4" in text, page
+        assert REQUIREMENTS not in text, page
+    assert "PUB-4" in _page(demo_city, "items")
+    with service.session() as s:
+        [event] = s.exec(
+            select(AuditEvent).where(AuditEvent.action == "rectification.order-publication-review")
+        )
+    assert event.actor == CENSOR and event.detail["generalised"] == ["requirements"]

@@ -25,7 +25,12 @@ VECTORS = json.loads(
     (Path(__file__).parent / "vectors" / "publication" / "cases.json").read_text(encoding="utf-8")
 )
 CASES = VECTORS["cases"]
-REQUIRED = ("findings", "follow_up")
+# "findings and follow_up of a result, requirements of an order, note of a re-check"
+REQUIRED = {
+    "inspection-result": ("findings", "follow_up"),
+    "rectification-order": ("requirements",),
+    "rectification-check": ("note",),
+}
 
 
 # --- the second implementation, from docs/spec.md section 2.3 -----------------------------
@@ -34,12 +39,14 @@ REQUIRED = ("findings", "follow_up")
 def spec_verdict(case: dict[str, Any]) -> str:
     # "a rule applies to a record of its type whose task's announcement cites one of
     # when.items (if given) and whose categories include one of when.categories (if given)"
+    # (for an order: the categories of its result; for a re-check: of its order's result)
+    kind = case.get("record", "inspection-result")
     cited = set(VECTORS["announcements"][case["task"]])
     cats = set(case["categories"])
     applies = []
     for rule in VECTORS["rules"]:
         when = rule.get("when", {})
-        if rule["record"] != "inspection-result":
+        if rule["record"] != kind:
             continue
         if "items" in when and not cited.intersection(when["items"]):
             continue
@@ -60,7 +67,7 @@ def spec_verdict(case: dict[str, Any]) -> str:
     content = case["content"]
     if any(a == "withhold" and f in content for f, a in action.items()):
         return "withheld-present"
-    if any(f not in content and action.get(f) != "withhold" for f in REQUIRED):
+    if any(f not in content and action.get(f) != "withhold" for f in REQUIRED[kind]):
         return "left-out"
     return "pass"
 
@@ -83,31 +90,37 @@ KINDS = {
 
 
 def core_verdict(case: dict[str, Any]) -> str:
-    """``audit_sealed`` on a log of the item list, the announcements and the case's result:
-    "pass" (one passed ``publication.review`` line) or the kind of its one failure."""
+    """``audit_sealed`` on a log of the item list, the announcements and the case's record:
+    "pass" (one passed ``publication.review`` line) or the kind of its one failure. An order
+    (re-check) follows a result (and an order) published before the item list."""
+    kind = case.get("record", "inspection-result")
     items = [{"code": c} for c in ("RF-01", "RF-03")]
-    log = [_record({"type": "item-list", "version": 1, "items": items,
-                    "publication_rules": VECTORS["rules"]})]  # fmt: skip
+    log = []
     for task, codes in VECTORS["announcements"].items():
         refs = [{"code": c, "version": 1} for c in codes]
         log.append(_record({"type": "task-announcement", "task": task, "items": refs}))
+    body: dict[str, Any] = {"type": kind, "task": case["task"], "target": "X1"}
+    if kind == "inspection-result":
+        body["categories"] = case["categories"]
+    else:
+        result = _record({"type": "inspection-result", "task": case["task"], "target": "X1",
+                          "categories": case["categories"]})  # fmt: skip
+        log.append(result)
+        body["result"] = result.id
+        if kind == "rectification-check":
+            order = _record({"type": "rectification-order", "task": case["task"],
+                             "target": "X1", "result": result.id})  # fmt: skip
+            log.append(order)
+            del body["result"]
+            body["order"] = order.id
+    log.append(_record({"type": "item-list", "version": 1, "items": items,
+                        "publication_rules": VECTORS["rules"]}))  # fmt: skip
     blob = canonical_json(
-        {
-            "content": case["content"],
-            "record": "inspection-result",
-            "salt": "00" * 32,
-            "type": "lottery-sealed",
-            "v": 1,
-        }
-    )
+        {"content": case["content"], "record": kind, "salt": "00" * 32,
+         "type": "lottery-sealed", "v": 1}
+    )  # fmt: skip
     digest = hashlib.sha256(blob).hexdigest()
-    body: dict[str, Any] = {
-        "type": "inspection-result",
-        "task": case["task"],
-        "target": "X1",
-        "categories": case["categories"],
-        "sealed": digest,
-    }
+    body["sealed"] = digest
     if case["review"] is not None:
         body["review"] = case["review"]
     log.append(_record(body))
@@ -149,6 +162,10 @@ def test_the_record_format_takes_the_rules_and_refuses_fields_the_public_needs()
             validate_body(_item_list(wrong))
     for bad, words in (
         ([dict(VECTORS["rules"][0], record="penalty")], "record must be one of"),
+        # An order must say what to rectify: its requirements are generalised, never withheld.
+        ([dict(VECTORS["rules"][3], action="withhold")], "must be generalise"),
+        ([dict(VECTORS["rules"][3], field="note")], "field must be one of"),
+        ([dict(VECTORS["rules"][4], field="outcome")], "field must be one of"),
         ([VECTORS["rules"][0], VECTORS["rules"][0]], "used twice"),
         ([dict(VECTORS["rules"][0], action="hide")], "action must be one of"),
         ([dict(VECTORS["rules"][0], when={})], "when must name"),

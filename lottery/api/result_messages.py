@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from lottery.core.errors import InputError
+from lottery.service.result_entry import DIFFERENT_REVIEWER
 from lottery.service.results import ResultError
 
 # (fragment of the service's message, field, Chinese sentence); most specific first.
@@ -50,6 +52,10 @@ BY_MESSAGE: tuple[tuple[str, str, str], ...] = (
 )
 
 
+SELF_REVIEW = "您是录入（起草）这项内容的人，须由另一名人员审核，未作任何更改"
+"""The refusal of an approval (or review) by the person who entered or drafted what it
+approves, whatever the service (:data:`lottery.service.result_entry.DIFFERENT_REVIEWER`)."""
+
 NAMED = re.compile(r"字段「([a-z_]+)」：(.+)\Z", re.S)
 
 
@@ -67,6 +73,9 @@ def api_detail(exc: Exception) -> str:
     the field first, the service's own words after it in brackets (programs and logs that
     match them keep working); any other message as it is."""
     message = str(exc)
+    if DIFFERENT_REVIEWER in message and isinstance(exc, InputError):
+        # Results, re-checks, penalties, reports, 保密审查: never by their own author.
+        return f"{SELF_REVIEW}（{message}）"
     if not isinstance(exc, ResultError) or NAMED.match(message):
         return message
     worded = worded_by_message(message)

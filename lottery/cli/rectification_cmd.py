@@ -1,4 +1,4 @@
-"""``lottery rectification order|check|approve|list``: rectification orders (整改) on
+"""``lottery rectification order|check|approve|reviewing|review|list``: rectification orders
 published results and their re-checks (复查), approved by a different ``--actor``
 (:mod:`lottery.service.rectifications`)."""
 
@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from lottery.core.errors import InputError
 
 from .common import Actor, DataDir, actor_name, parse_day, service_at, utc_now
 
@@ -19,7 +21,7 @@ rect_app = typer.Typer(
     help="Rectification: order it on a published result, record and approve its re-check.",
     no_args_is_help=True,
 )
-_STATUS_ZH = {"none": "未录入", "entered": "待审核"}
+_STATUS_ZH = {"none": "未录入", "entered": "待审核", "reviewing": "待保密审查"}
 RowId = Annotated[int, typer.Argument(help="Rectification order number (see list).", min=1)]
 
 
@@ -42,6 +44,9 @@ def order(
     with service_at(data_dir) as service:
         rect = _service(service)
         record = rect.order(result, requirements, due_date, utc_now(), actor=actor_name(actor))
+    if record is None:
+        typer.echo("整改通知已下达，待保密审查后公开（lottery rectification reviewing）")
+        return
     typer.echo(f"rectification-order {record.id} published: {record.body['target']} by {due}")
 
 
@@ -71,7 +76,54 @@ def approve(number: RowId, data_dir: DataDir = Path("data"), actor: Actor = None
     with service_at(data_dir) as service:
         rect = _service(service)
         record = rect.approve_check(number, utc_now(), reviewer=actor_name(actor))
+    if record is None:
+        typer.echo(f"整改要求 {number} 的复查结果已审核通过，待保密审查后公开")
+        return
     typer.echo(f"rectification-check {record.id} published: {record.body['outcome']}")
+
+
+@rect_app.command("reviewing")
+def reviewing(data_dir: DataDir = Path("data")) -> None:
+    """List the orders and re-checks waiting for the publication review (保密审查), each with
+    the publication rules that apply to it."""
+    from lottery.service.rectification_review import WHAT
+
+    with service_at(data_dir) as service:
+        rect = _service(service)
+        rows = rect.reviewing()
+        if not rows:
+            typer.echo("没有待保密审查的整改通知或复查结果")
+        for row, kind in rows:
+            rules = rect.publication_rules(row.id or 0, kind)
+            words = "；".join(f"{r.id} {r.zh()}" for r in rules) or "无适用规则"
+            typer.echo(f"{row.id}\t{WHAT[kind]}（{kind}）\t{row.task}/{row.target}\t{words}")
+
+
+@rect_app.command("review")
+def review(
+    number: RowId,
+    kind: Annotated[
+        str, typer.Option("--kind", help="order (the order's requirements) or check (its note).")
+    ],
+    generalise: Annotated[
+        str | None,
+        typer.Option("--generalise", help="The general text that replaces the original."),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+) -> None:
+    """The publication review (保密审查) of an order or an approved re-check: apply the
+    publication rules in force and publish it (not by who ordered or entered it)."""
+    from lottery.service.rectification_review import KINDS
+
+    if kind not in KINDS:
+        raise InputError(f"--kind {kind!r}：应为 order（整改通知）或 check（复查结果）")
+    field = "requirements" if kind == "order" else "note"
+    texts = {} if generalise is None else {field: generalise}
+    with service_at(data_dir) as service:
+        rect = _service(service)
+        record = rect.review_publication(number, kind, texts, utc_now(), reviewer=actor_name(actor))
+    typer.echo(f"整改要求 {number} 已完成保密审查并公开（记录 {record.id}）")
 
 
 @rect_app.command("withdraw")
@@ -99,6 +151,8 @@ def list_(data_dir: DataDir = Path("data")) -> None:
         rows = rect.open_orders(local_date(utc_now()))
     for o in rows:
         flag = "已逾期" if o.overdue else f"剩余 {o.days_left} 天"
+        if o.row.order_status == "reviewing":
+            flag += "（整改通知待保密审查，尚未公开）"
         typer.echo(
             f"{o.row.id}\t{o.row.task}\t{o.row.target}\t{o.row.due.isoformat()}\t{flag}\t"
             f"复查：{_STATUS_ZH.get(o.row.check_status, o.row.check_status)}"

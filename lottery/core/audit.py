@@ -132,9 +132,7 @@ def audit_export(
         Check(CheckName.LOG_CHECKPOINT, f"signed checkpoint of {origin}: {latest.size} records")
     )
     try:
-        tree = check_tiles(
-            latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES)
-        )
+        tree = check_tiles(latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES))
         report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
         entries = entries_from_bundles(latest.size, as_verification(get, CheckName.LOG_ENTRIES))
         _check_entries(entries, tree.leaf_hash)

@@ -6,7 +6,9 @@ does not show, field by field, and why. Each rule is ::
     {"id": "R1", "record": "inspection-result", "field": "findings",
      "action": "generalise", "reason": "...", "when": {"items": ["RF-003"]}}
 
-- ``record``: the record type the rule governs (today only ``inspection-result``);
+- ``record``: the record type the rule governs: ``inspection-result``,
+  ``rectification-order`` (its ``requirements``; generalise only: the requirement must
+  exist) or ``rectification-check`` (its ``note``);
 - ``field``: a field of that record's sealed content (docs/spec.md §2.1) that a rule may
   govern: :data:`REVIEWABLE`. A field the public needs to re-run a draw or to count results
   (ids, dates, inspectors, categories, a target's risk class...) is never one: a rule naming
@@ -15,8 +17,9 @@ does not show, field by field, and why. Each rule is ::
   sealed content carries general text written by the reviewer instead of the original);
 - ``reason``: why, published with the rule (text of at most 500 characters);
 - ``when`` (optional): the rule applies only to a record whose task's announcement cites one
-  of ``items`` (item codes), and/or whose ``categories`` include one of ``categories``.
-  Absent: the rule applies to every record of its type.
+  of ``items`` (item codes), and/or whose ``categories`` include one of ``categories`` (for a
+  rectification order: the categories of the result it follows from; for a re-check: those
+  of its order's result). Absent: the rule applies to every record of its type.
 
 A record of a governed type published after an item list with rules for that type carries
 ``review``: ``{"by": reviewer, "rules": [the ids of the rules applied]}`` (sorted, each once),
@@ -38,16 +41,36 @@ ACTION_ZH = {"withhold": "不公开", "generalise": "概括表述"}
 
 REVIEWABLE: dict[str, tuple[str, ...]] = {
     "inspection-result": ("findings", "follow_up", "place"),
+    "rectification-order": ("requirements",),
+    "rectification-check": ("note",),
 }
 """Record type -> the sealed-content fields a publication rule may withhold or generalise
 (all text)."""
 
 REQUIRED_IN_CONTENT: dict[str, tuple[str, ...]] = {
     "inspection-result": ("findings", "follow_up"),
+    "rectification-order": ("requirements",),
+    "rectification-check": ("note",),
 }
 """The reviewable fields a content must carry unless a rule applied withholds them."""
 
-FIELD_ZH = {"findings": "发现的问题", "follow_up": "后续处理", "place": "检查地点"}
+GENERALISE_ONLY: dict[str, tuple[str, ...]] = {"rectification-order": ("requirements",)}
+"""Fields a rule may only generalise, never withhold: an order must say what to rectify."""
+
+FIELD_ZH = {
+    "findings": "发现的问题",
+    "follow_up": "后续处理",
+    "place": "检查地点",
+    "requirements": "整改要求",
+    "note": "复查情况",
+}
+
+RECORD_ZH = {
+    "inspection-result": "检查结果",
+    "rectification-order": "整改通知",
+    "rectification-check": "复查结果",
+}
+"""What the site and console call each governed record type."""
 
 NEVER_WITHHELD = (
     "task",
@@ -120,6 +143,10 @@ def rules_schema(categories: Sequence[str]) -> s.Validator:
                 raise EncodingError(
                     f"{where}.field must be one of {', '.join(REVIEWABLE[kind])}, got {name!r}"
                 )
+            if item["action"] == "withhold" and name in GENERALISE_ONLY.get(kind, ()):
+                raise EncodingError(
+                    f"{where}.action of {kind}.{name} must be generalise: the record must say it"
+                )
             when = item.get("when")
             if when is not None and not when:
                 raise EncodingError(f"{where}.when must name items or categories")
@@ -179,12 +206,14 @@ class PublicationRule:
 
     def zh(self) -> str:
         """The rule in plain Chinese (what, when), without its reason."""
-        what = f"检查结果的“{FIELD_ZH.get(self.field, self.field)}”{ACTION_ZH[self.action]}"
+        field = FIELD_ZH.get(self.field, self.field)
+        what = f"{RECORD_ZH.get(self.record, self.record)}的“{field}”{ACTION_ZH[self.action]}"
         cond = []
         if self.items:
             cond.append("任务抽查事项含 " + "、".join(self.items))
         if self.categories:
-            cond.append("检查结果为 " + "、".join(self.categories))
+            whose = "检查结果" if self.record == "inspection-result" else "所依据的检查结果"
+            cond.append(f"{whose}为 " + "、".join(self.categories))
         return (f"{'且'.join(cond)}的，" if cond else "") + what
 
 
@@ -258,7 +287,9 @@ __all__ = [
     "ACTIONS",
     "ACTION_ZH",
     "FIELD_ZH",
+    "GENERALISE_ONLY",
     "NEVER_WITHHELD",
+    "RECORD_ZH",
     "REQUIRED_IN_CONTENT",
     "REVIEWABLE",
     "REVIEW_SCHEMA",

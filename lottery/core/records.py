@@ -396,6 +396,9 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
         # 保密审查: who reviewed what the record shows and the publication rules applied.
         "review": REVIEW_SCHEMA,
     },
+    # 保密审查 of a rectification order's requirements / a re-check's note (spec §2.3).
+    "rectification-order": {"review": REVIEW_SCHEMA},
+    "rectification-check": {"review": REVIEW_SCHEMA},
 }
 """Members a record type may carry or leave out: absent in records made before they existed
 (old logs still verify); docs/spec.md says when each is present."""

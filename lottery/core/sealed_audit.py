@@ -18,9 +18,10 @@ Walked over the log's records in log order, with a ``get(digest) -> bytes`` that
   未发现问题, has a note; findings without evidence state a reason), and its answers are
   exactly the checklist points of the items its task's announcement cites, in the item-list
   versions published before it;
-- ``publication.review``: a result published after an item list with publication rules for
-  results carries ``review`` naming exactly the rules whose condition holds for it, and its
-  opened content leaves out every field those rules withhold (docs/spec.md §2.3).
+- ``publication.review``: a result, rectification order or re-check published after an item
+  list with publication rules for its type carries ``review`` naming exactly the rules whose
+  condition holds for it, and its opened content leaves out every field those rules withhold
+  (docs/spec.md §2.3).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .errors import VerificationError
 from .onsite import content_problems, expected_points
 from .publication_rules import (
     REQUIRED_IN_CONTENT,
+    REVIEWABLE,
     PublicationRule,
     content_problem,
     governs,
@@ -44,6 +46,9 @@ from .publication_rules import (
 from .records import Record
 from .sealed import WITHDRAWALS, open_sealed, sealed_digest
 from .verify import Check
+
+REVIEWED_TYPES = tuple(REVIEWABLE)
+"""The record types publication rules may govern (results, rectification orders, re-checks)."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,9 @@ def _reviews(
     rules: tuple[PublicationRule, ...] = ()
     cited: dict[str, set[str]] = {}
     problems: dict[str, str] = {}
+    # Record id -> the result categories a rule's ``when.categories`` looks at: a result's
+    # own, an order's result's, a re-check's order's result's (§2.3).
+    categories: dict[str, list[str]] = {}
     for record in records:
         body = record.body
         if record.type == "item-list":
@@ -236,11 +244,14 @@ def _reviews(
         if record.type == "task-announcement":
             cited[str(body["task"])] = {str(i["code"]) for i in body["items"]}
             continue
-        if record.type != "inspection-result":
+        if record.type not in REVIEWED_TYPES:
             continue
+        source = {"rectification-order": "result", "rectification-check": "order"}.get(record.type)
+        cats = body["categories"] if source is None else categories.get(str(body[source]), [])
+        categories[record.id] = [str(c) for c in cats]
         if not governs(rules, record.type) and "review" not in body:
             continue
-        due = matching(rules, record.type, cited.get(str(body["task"]), set()), body["categories"])
+        due = matching(rules, record.type, cited.get(str(body["task"]), set()), cats)
         applied[record.id] = due
         review = body.get("review")
         if review is None:

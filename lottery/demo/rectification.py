@@ -2,10 +2,12 @@
 
 The result of the third picked target (found: no maintenance system, filter ventilation not
 maintained, rusty airtight valves; 发现问题已责令改正) gets a rectification order after the
-task report (15 Apr 2026, due 8 May); two of its drawn inspectors re-check it on 28 Apr and find
-it rectified (已整改); the reviewer approves, and the re-check is published the next day. Both
-records pass ``lottery verify`` (rectification.order, rectification.check) and show on the
-task's results page.
+task report (15 Apr 2026, due 8 May), published after the 保密审查 of its requirements the
+same day (rule PUB-4: general words instead of the shelter's defects); two of its drawn
+inspectors re-check it on 28 Apr and find it rectified (已整改); the reviewer approves, and
+the re-check is published the next day. Both records pass ``lottery verify``
+(rectification.order, rectification.check, publication.review) and show on the task's results
+page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from lottery.demo.review import CENSOR, GENERAL_REQUIREMENTS
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.rectifications import RectificationService
 from lottery.service.results import ResultsService, disclosed_outcome
@@ -23,6 +26,7 @@ TASK = "T2026-001"
 AT = 2  # the picked target (its result: 限期30日内整改; docs/demo.md)
 REVIEWER = "执法科科长 周文彬"
 T_ORDER = datetime(2026, 4, 15, 2, 0, tzinfo=UTC)
+T_ORDER_REVIEW = datetime(2026, 4, 15, 6, 0, tzinfo=UTC)  # the 保密审查 (rule PUB-4)
 DUE = date(2026, 5, 8)
 RECHECKED = date(2026, 4, 28)
 T_CHECK_ENTER = datetime(2026, 4, 28, 8, 0, tzinfo=UTC)
@@ -45,8 +49,17 @@ def rectify(lc: Lifecycle, lines: list[str]) -> None:
         r for r in ResultsService(lc.engine, lc.log).current(TASK) if r.target == team.target
     ]
     service = RectificationService(lc.engine, lc.log)
-    order = service.order(str(result.record_id), REQUIREMENTS, DUE, T_ORDER, actor=REVIEWER)
-    [row] = [r for r in service.of_task(TASK) if r.order_record == order.id]
+    pending = service.order(str(result.record_id), REQUIREMENTS, DUE, T_ORDER, actor=REVIEWER)
+    if pending is not None:  # PUB-4 governs orders on RF-005 results: the 保密审查 first
+        raise RuntimeError("the demo's rectification order skipped the 保密审查")
+    [row] = [r for r, kind in service.reviewing() if kind == "order" and r.task == TASK]
+    order = service.review_publication(
+        int(row.id or 0),
+        "order",
+        {"requirements": GENERAL_REQUIREMENTS},
+        T_ORDER_REVIEW,
+        reviewer=CENSOR,
+    )
     first = team.inspectors[0]
     actor = f"检查员 {names[first]}（{first}）"
     service.enter_check(
@@ -54,6 +67,8 @@ def rectify(lc: Lifecycle, lines: list[str]) -> None:
         actor=actor,
     )  # fmt: skip
     check = service.approve_check(int(row.id or 0), T_CHECK_APPROVE, reviewer=REVIEWER)
+    if check is None:  # no rule governs re-checks
+        raise RuntimeError("the demo's re-check waits for a 保密审查 no rule asks for")
     lines.append(
         f"rectification: {team.target} ordered {order.body['time'][:10]}, due {DUE}; "
         f"re-checked {RECHECKED}: {check.body['outcome']} (record {check.id[:16]}…)"

@@ -4,9 +4,10 @@ docs/demo.md).
 Published with the risk rules (the same item-list version): results of a task citing RF-005
 (人防工程平时使用和维护管理, the shelters' operators) do not publish the place of the
 inspection, which locates a named shelter, and publish problems found there (the findings
-and the follow-up) in general words instead of the description of the defect. Every result
-published after the rules goes through the review (the rules govern results); the reviewer
-writes the general text.
+and the follow-up) in general words instead of the description of the defect; so do the
+requirements of a rectification order on such a result (PUB-4). Every result and every
+rectification order published after the rules goes through the review (the rules govern both
+types); the reviewer writes the general text.
 """
 
 from __future__ import annotations
@@ -48,11 +49,24 @@ DEMO_PUBLICATION_RULES = (
         items=(SHELTER_ITEM,),
         categories=PROBLEMS,
     ),
+    PublicationRule(
+        id="PUB-4",
+        record="rectification-order",
+        field="requirements",
+        action="generalise",
+        reason="整改要求逐项写明了具名人防工程的防护设施缺陷及其部位，以概括表述公开",
+        items=(SHELTER_ITEM,),
+        categories=PROBLEMS,
+    ),
 )
 GENERAL = {
     "findings": "发现人防工程维护管理方面的问题，已依法责令改正",
     "follow_up": "已依法责令整改，并跟踪复查",
 }
+GENERAL_REQUIREMENTS = (
+    "按人防工程维护管理规定完善管理制度、维护保养防护设备设施，整改完成后书面报告"
+)
+"""The general text of the demo's reviewed rectification order (rule PUB-4)."""
 
 
 def review(results: ResultsService, result_id: int, at: datetime) -> Record | None:
@@ -74,4 +88,4 @@ def rule_lines() -> list[str]:
     ]
 
 
-__all__ = ["CENSOR", "DEMO_PUBLICATION_RULES", "review", "rule_lines"]
+__all__ = ["CENSOR", "DEMO_PUBLICATION_RULES", "GENERAL_REQUIREMENTS", "review", "rule_lines"]

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 from lottery.core.canonical import check_date
 from lottery.core.errors import EncodingError, InputError, LotteryError
+from lottery.core.publication_rules import REQUIRED_IN_CONTENT
 from lottery.core.records import Record, make_record, open_record
 from lottery.core.sealed import open_sealed
 from lottery.core.workdays import Deadline, WorkCalendar, YearCalendar, deadline
@@ -93,9 +94,12 @@ def load_sealed(
         LotteryError: when the log has no such record.
         VerificationError: when the stored blob does not match the commitment.
     """
-    digest = str(load_record(log, session, record_id).body["sealed"])
+    body = load_record(log, session, record_id).body
+    digest = str(body["sealed"])
     blob = session.get(Blob, digest)
-    return None if blob is None else open_sealed(blob.data, digest, kind)
+    # A reviewed record's content may leave out what a publication rule withholds (§2.3).
+    omit = REQUIRED_IN_CONTENT.get(kind, ()) if "review" in body else ()
+    return None if blob is None else open_sealed(blob.data, digest, kind, omit)
 
 
 def builtin_calendar() -> WorkCalendar:

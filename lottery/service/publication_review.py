@@ -1,5 +1,7 @@
 """The safe-publication review (保密审查) of inspection results (docs/results.md, "The
-publication review"; docs/spec.md §2.3).
+publication review"; docs/spec.md §2.3), and the helpers rectification orders and re-checks
+share with it (:func:`rules_for_record`, :func:`decide_texts`, :func:`shown`;
+``rectification_review.py``).
 
 When the item list in force carries publication rules for ``inspection-result`` records, an
 approved result is not published at once: it waits (status ``reviewing``, or stays ``held``
@@ -13,7 +15,7 @@ The published record names the reviewer and the rules applied (``review``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -36,7 +38,13 @@ from .log import PublicLog
 KIND = "inspection-result"
 DECISION = "publication_review"
 """The key of the stored decision in a result's ``fields`` (never published as such)."""
-MAX_TEXT = {"findings": 10_000, "follow_up": 10_000, "place": 500}
+MAX_TEXT = {
+    "findings": 10_000,
+    "follow_up": 10_000,
+    "place": 500,
+    "requirements": 10_000,
+    "note": 10_000,
+}
 
 
 class PublicationReviewError(InputError):
@@ -69,17 +77,26 @@ def rules_in_force(session: Session, log: PublicLog) -> tuple[PublicationRule, .
     return parse_rules(load_record(log, session, row.record_id).body.get("publication_rules"))
 
 
+def rules_for_record(
+    session: Session, log: PublicLog, kind: str, task: str, categories: Iterable[str]
+) -> list[PublicationRule] | None:
+    """The rules in force that apply to a record of type ``kind`` of ``task`` whose rules look
+    at these result ``categories``, or None when no rule in force governs the type (no review
+    needed)."""
+    rules = rules_in_force(session, log)
+    if not governs(rules, kind):
+        return None
+    row = session.get(Task, task)
+    cited = {str(c) for c, _ in (row.params.get("items", []) if row else [])}
+    return matching(rules, kind, cited, categories)
+
+
 def rules_for(
     session: Session, log: PublicLog, row: InspectionResult
 ) -> list[PublicationRule] | None:
     """The rules that apply to ``row``, or None when no rule in force governs results (no
     review needed)."""
-    rules = rules_in_force(session, log)
-    if not governs(rules, KIND):
-        return None
-    task = session.get(Task, row.task)
-    cited = {str(c) for c, _ in (task.params.get("items", []) if task else [])}
-    return matching(rules, KIND, cited, row.fields.get("categories", []))
+    return rules_for_record(session, log, KIND, row.task, row.fields.get("categories", []))
 
 
 def ready(session: Session, log: PublicLog, row: InspectionResult) -> bool:
@@ -99,20 +116,31 @@ def decide(
     generalised: Mapping[str, str],
     reviewer: str,
 ) -> dict[str, Any]:
-    """Check the reviewer's general texts against the rules that apply to ``row`` and return
-    the decision to store: ``{"by", "rules", "generalised": {field: text}, "withheld": [...]}``.
+    """The decision to store for ``row`` under the rules that apply to it
+    (:func:`decide_texts`)."""
+    return decide_texts(rules_for(session, log, row) or [], row.fields, generalised, reviewer)
+
+
+def decide_texts(
+    due: Sequence[PublicationRule],
+    original: Mapping[str, Any],
+    generalised: Mapping[str, str],
+    reviewer: str,
+) -> dict[str, Any]:
+    """Check the reviewer's general texts against the rules ``due`` (those that apply to a
+    record whose reviewable fields are ``original``) and return the decision to store:
+    ``{"by", "rules", "generalised": {field: text}, "withheld": [...]}``.
 
     Raises:
         PublicationReviewError: a generalised field without text (or too long), or text for a
             field no rule applied generalises.
     """
-    due = rules_for(session, log, row) or []
     decided = treatment(due)
     # A field left empty (no findings) or not entered (no place) needs no general text.
     wanted = {
         name
         for name, rule in decided.items()
-        if rule.action == "generalise" and str(row.fields.get(name, "")).strip()
+        if rule.action == "generalise" and str(original.get(name, "")).strip()
     }
     texts: dict[str, str] = {}
     for name, text in generalised.items():
@@ -138,12 +166,13 @@ def decide(
     }
 
 
-def apply(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
-    """Split a stored result's ``fields`` into (the fields without the decision, the
-    ``review`` member to publish or None, the withheld fields) and put the general texts in
-    place of the originals (in the returned copy)."""
-    out = dict(fields)
-    decision = out.pop(DECISION, None)
+def shown(
+    content: Mapping[str, Any], decision: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    """``content`` as a ``decision`` lets it be published: (the content with the withheld
+    fields left out and the general texts in place of the originals, the ``review`` member
+    to publish or None, the withheld fields)."""
+    out = dict(content)
     if decision is None:
         return out, None, []
     for name in decision["withheld"]:
@@ -153,13 +182,24 @@ def apply(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None
     return out, review, list(decision["withheld"])
 
 
+def apply(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    """Split a stored result's ``fields`` into (the fields without the decision, the
+    ``review`` member to publish or None, the withheld fields) and put the general texts in
+    place of the originals (in the returned copy)."""
+    out = dict(fields)
+    return shown(out, out.pop(DECISION, None))
+
+
 __all__ = [
     "DECISION",
     "PublicationReviewError",
     "apply",
     "decide",
+    "decide_texts",
     "parse_publication_rules",
     "ready",
     "rules_for",
+    "rules_for_record",
     "rules_in_force",
+    "shown",
 ]

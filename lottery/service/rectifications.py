@@ -16,7 +16,7 @@ message naming the field) and changes nothing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from lottery.core.publication_rules import PublicationRule
 from lottery.core.records import NO_PROBLEM, RECHECK_OUTCOMES, Record
 from lottery.core.sealed import SALT_BYTES, seal
 from lottery.storage.engine import new_session
@@ -31,11 +32,13 @@ from lottery.storage.models import (
     Rectification,
 )
 
+from . import rectification_review as review
 from .audit_trail import record_audit
 from .calendar import load_sealed, publish_record
 from .inspector_checks import inspector_problem
 from .log import PublicLog
 from .org_scope import require_task
+from .publication_review import decide_texts, shown
 from .result_entry import (
     NotAssigned,
     ResultError,
@@ -118,9 +121,10 @@ class RectificationService:
         *,
         actor: str,
         remote_addr: str | None = None,
-    ) -> Record:
+    ) -> Record | None:
         """Order the party of the published result ``result_record`` to rectify by ``due``;
-        publishes the ``rectification-order`` record.
+        publishes the ``rectification-order`` record (None when publication rules govern
+        orders: it waits for the 保密审查, :meth:`review_publication`).
 
         Raises:
             RectificationNotFound: when ``result_record`` is not a current published result.
@@ -149,21 +153,6 @@ class RectificationService:
                 raise RectificationError(
                     f"检查结果（result）：{result.target} 已有尚未复查的整改要求，请先复查"
                 )
-            digest = self.log.put_blob(
-                session,
-                seal(
-                    "rectification-order", {"requirements": text}, secrets.token_bytes(SALT_BYTES)
-                ),
-            )
-            fields = {
-                "task": result.task,
-                "target": result.target,
-                "result": result_record,
-                "due": due.isoformat(),
-                "sealed": digest,
-                "ordered_by": actor.strip(),
-            }
-            record = publish_record(self.log, session, "rectification-order", fields, now)
             row = Rectification(
                 task=result.task,
                 target=result.target,
@@ -172,14 +161,43 @@ class RectificationService:
                 due=due,
                 ordered_by=actor.strip(),
                 ordered_at=now,
-                order_record=record.id,
             )
+            where = f"{result.task}/{result.target}"
+            detail: dict[str, Any] = {"due": due.isoformat()}
+            record: Record | None = None
+            if review.order_rules(session, self.log, row) is not None:
+                # 保密审查: publication rules govern orders; publication.review decides what
+                # the record shows (review_publication), then it is published.
+                row.order_status = "reviewing"
+                detail["publication_review"] = "pending"
+            else:
+                record = self._publish_order(session, row, now)
+                detail["record"] = record.id
             session.add(row)
             session.flush()
-            where = f"{result.task}/{result.target}"
-            detail = {"rectification": row.id, "record": record.id, "due": due.isoformat()}
+            detail["rectification"] = row.id
             record_audit(session, now, actor, "rectification.order", where, detail, remote_addr)
-            self.log.sign_checkpoint(session, now)
+            if record is not None:
+                self.log.sign_checkpoint(session, now)
+        return record
+
+    def _publish_order(self, session: Session, row: Rectification, now: datetime) -> Record:
+        """Publish ``row``'s ``rectification-order`` record (its requirements sealed, as its
+        review, if any, lets them be shown) in the caller's transaction."""
+        content, seen, withheld = shown({"requirements": row.requirements}, row.order_review)
+        blob = seal("rectification-order", content, secrets.token_bytes(SALT_BYTES), omit=withheld)
+        fields: dict[str, Any] = {
+            "task": row.task,
+            "target": row.target,
+            "result": row.result_record,
+            "due": row.due.isoformat(),
+            "sealed": self.log.put_blob(session, blob),
+            "ordered_by": row.ordered_by,
+        }
+        if seen is not None:
+            fields["review"] = seen
+        record = publish_record(self.log, session, "rectification-order", fields, now)
+        row.order_status, row.order_record = "published", record.id
         return record
 
     def _open(self, session: Session, task: str, target: str) -> list[Rectification]:
@@ -228,6 +246,10 @@ class RectificationService:
             row = self._row(session, rectification_id)
             if as_inspector is None:  # a re-check's own inspector enters wherever they went
                 require_task(session, actor, row.task)
+            if row.order_status != "published":
+                raise RectificationError(
+                    f"整改要求 {rectification_id} 尚在保密审查，公开后才能录入复查结果"
+                )
             if row.check_status != "none":
                 raise RectificationError(f"整改要求 {rectification_id} 已有复查结果，不能再录入")
             ordered = local_date(row.ordered_at)
@@ -266,8 +288,9 @@ class RectificationService:
         *,
         reviewer: str,
         remote_addr: str | None = None,
-    ) -> Record:
-        """Approve the entered re-check and publish its ``rectification-check`` record.
+    ) -> Record | None:
+        """Approve the entered re-check and publish its ``rectification-check`` record (None
+        when publication rules govern re-checks: it waits for the 保密审查).
 
         Raises:
             RectificationNotFound: for an unknown order.
@@ -286,36 +309,133 @@ class RectificationService:
                 ReviewError,
                 f"the re-check of rectification {rectification_id} was entered",
             )
-            entered: dict[str, Any] = dict(row.check_fields)
-            blob = seal(
-                "rectification-check", {"note": entered["note"]}, secrets.token_bytes(SALT_BYTES)
-            )
-            fields = {
-                "task": row.task,
-                "target": row.target,
-                "order": row.order_record,
-                "date": entered["date"],
-                "inspectors": entered["inspectors"],
-                "outcome": entered["outcome"],
-                "sealed": self.log.put_blob(session, blob),
-                "entered_by": row.check_entered_by,
-                "approved_by": reviewer.strip(),
-            }
-            record = publish_record(self.log, session, "rectification-check", fields, now)
-            row.check_status, row.check_approved_by = "published", reviewer.strip()
-            row.check_record, row.check_published_at = record.id, now
-            session.add(row)
+            row.check_approved_by = reviewer.strip()
+            where = f"{row.task}/{row.target}"
+            detail: dict[str, Any] = {"rectification": rectification_id}
+            if review.check_rules(session, self.log, row) is not None:
+                # 保密审查 of the note before the re-check is published (review_publication).
+                row.check_status = "reviewing"
+                detail["publication_review"] = "pending"
+                session.add(row)
+                action = "rectification.check-approve"
+                record_audit(session, now, reviewer, action, where, detail, remote_addr)
+                return None
+            record = self._publish_check(session, row, now)
+            detail["record"] = record.id
             record_audit(
-                session,
-                now,
-                reviewer,
-                "rectification.check-approve",
-                f"{row.task}/{row.target}",
-                {"rectification": rectification_id, "record": record.id},
-                remote_addr,
+                session, now, reviewer, "rectification.check-approve", where, detail, remote_addr
             )
             self.log.sign_checkpoint(session, now)
         return record
+
+    def _publish_check(self, session: Session, row: Rectification, now: datetime) -> Record:
+        """Publish ``row``'s approved re-check as a ``rectification-check`` record (its note
+        sealed, as its review, if any, lets it be shown) in the caller's transaction."""
+        entered: dict[str, Any] = dict(row.check_fields or {})
+        content, seen, withheld = shown({"note": entered["note"]}, row.check_review)
+        blob = seal("rectification-check", content, secrets.token_bytes(SALT_BYTES), omit=withheld)
+        fields: dict[str, Any] = {
+            "task": row.task,
+            "target": row.target,
+            "order": row.order_record,
+            "date": entered["date"],
+            "inspectors": entered["inspectors"],
+            "outcome": entered["outcome"],
+            "sealed": self.log.put_blob(session, blob),
+            "entered_by": row.check_entered_by,
+            "approved_by": row.check_approved_by,
+        }
+        if seen is not None:
+            fields["review"] = seen
+        record = publish_record(self.log, session, "rectification-check", fields, now)
+        row.check_status, row.check_record, row.check_published_at = "published", record.id, now
+        session.add(row)
+        return record
+
+    def review_publication(
+        self,
+        rectification_id: int,
+        kind: str,
+        generalised: Mapping[str, str],
+        now: datetime,
+        *,
+        reviewer: str,
+        remote_addr: str | None = None,
+    ) -> Record:
+        """The publication review (保密审查) of an order (``kind`` ``order``) or an approved
+        re-check (``check``) waiting for it: the rules in force applied (``generalised``:
+        field -> the general text that replaces it), then published, audited
+        ``rectification.publication-review``. Not by the person who ordered (entered) it.
+
+        Raises:
+            RectificationNotFound: for an unknown order.
+            RectificationError: when it is not waiting for the review.
+            ReviewError: when the reviewer made the order (entered the re-check).
+            PublicationReviewError: a general text missing, too long or for another field.
+        """
+        if kind not in review.KINDS:
+            raise RectificationError(f"审查对象（kind）：须是 order 或 check，填写的是 {kind!r}")
+        with new_session(self.engine) as session, session.begin():
+            self.log.lock(session)  # one writer at a time: no double publication
+            row = self._row(session, rectification_id)
+            require_task(session, reviewer, row.task)
+            if review.status(row, kind) != "reviewing":
+                raise RectificationError(
+                    f"整改要求 {rectification_id} 的{review.WHAT[kind]}没有等待保密审查"
+                )
+            author = row.ordered_by if kind == "order" else row.check_entered_by or ""
+            what = f"the {review.KINDS[kind]} of rectification {rectification_id} was made"
+            _refuse_author(reviewer, author, ReviewError, what)
+            original = review.original(row, kind)
+            due = review.rules_of(session, self.log, row, kind)
+            decision = decide_texts(due or [], original, generalised, reviewer)
+            if kind == "order":
+                row.order_review = decision if due is not None else None
+                record = self._publish_order(session, row, now)
+            else:
+                row.check_review = decision if due is not None else None
+                record = self._publish_check(session, row, now)
+            session.add(row)
+            detail = {
+                "rectification": rectification_id,
+                "record": record.id,
+                "rules": decision["rules"],
+                "withheld": decision["withheld"],
+                "generalised": sorted(decision["generalised"]),
+            }
+            where = f"{row.task}/{row.target}"
+            if kind == "order":
+                action = "rectification.order-publication-review"
+            else:
+                action = "rectification.check-publication-review"
+            record_audit(session, now, reviewer, action, where, detail, remote_addr)
+            self.log.sign_checkpoint(session, now)
+        return record
+
+    def reviewing(self) -> list[tuple[Rectification, str]]:
+        """Orders and approved re-checks waiting for the publication review, with their kind
+        (``order`` or ``check``), oldest order first."""
+        with new_session(self.engine) as session:
+            rows = session.exec(
+                select(Rectification)
+                .where(
+                    (col(Rectification.order_status) == "reviewing")
+                    | (col(Rectification.check_status) == "reviewing")
+                )
+                .order_by(col(Rectification.ordered_at), col(Rectification.id))
+            )
+            return [(r, "order" if r.order_status == "reviewing" else "check") for r in rows]
+
+    def publication_rules(self, rectification_id: int, kind: str) -> list[PublicationRule]:
+        """The publication rules that apply to an order's (re-check's) record (empty when
+        none, or no rule in force governs the type).
+
+        Raises:
+            RectificationNotFound: for an unknown order.
+        """
+        with new_session(self.engine) as session:
+            row = self._row(session, rectification_id)
+            return review.rules_of(session, self.log, row, kind) or []
 
     def withdraw(
         self,

@@ -597,10 +597,13 @@ class Document(SQLModel, table=True):
 class Rectification(SQLModel, table=True):
     """A rectification order (整改) on a published result with findings, and its re-check (复查).
 
-    The order is published when it is made (``rectification-order``, ``order_record``); the
+    The order is published when it is made (``rectification-order``, ``order_record``), or,
+    under publication rules for orders, once the 保密审查 decides what it shows
+    (``order_status`` reviewing, then published; the decision in ``order_review``); the
     re-check is entered (``check_status`` entered), then approved by someone else and published
-    (``rectification-check``, ``check_record``). ``check_fields`` holds what was entered: the
-    re-check date, the inspectors present, the outcome and the (sealed) note.
+    (``rectification-check``, ``check_record``), after its own review when rules govern
+    re-checks (``check_status`` reviewing, ``check_review``). ``check_fields`` holds what was
+    entered: the re-check date, the inspectors present, the outcome and the (sealed) note.
     """
 
     __tablename__ = "rectification"
@@ -613,9 +616,13 @@ class Rectification(SQLModel, table=True):
     due: date
     ordered_by: str = Field(max_length=100)
     ordered_at: datetime = _utc(nullable=False)
-    order_record: str = Field(max_length=64, index=True)
-    check_status: str = Field(default="none", max_length=16)  # none | entered | published
+    order_record: str | None = Field(default=None, max_length=64, index=True)
+    order_status: str = Field(default="published", max_length=16)  # published | reviewing
+    order_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # none | entered | reviewing (waiting for the 保密审查) | published
+    check_status: str = Field(default="none", max_length=16)
     check_fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    check_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     check_entered_by: str | None = Field(default=None, max_length=100)
     check_approved_by: str | None = Field(default=None, max_length=100)
     check_record: str | None = Field(default=None, max_length=64)

@@ -1223,10 +1223,29 @@
     }
     // publication.review (docs/spec.md §2.3): the review each result carries under the
     // publication rules in force, and what its opened content leaves out.
+    // The reviewed rectification orders and re-checks are read for their review; their
+    // opened content is checked too (their sealed.* checks are lottery verify's).
+    for (const r of context) {
+      const digest = r.body.sealed;
+      if (!CATEGORY_SOURCE[r.body.type] || !hasOwn(r.body, "review") || typeof digest !== "string") continue;
+      const bytes = await fetchOptional(base, `blobs/${digest}`);
+      if (bytes === null || (await sha256Hex(bytes)) !== digest) continue;
+      try {
+        const blob = parseCanonical(bytes, sealedName(r.body));
+        checkSealedBlob(blob, r.body.type);
+        contents.set(r.id, blob.content);
+      } catch (e) {
+        continue;
+      }
+    }
     const reviews = reviewProblems(log, contents);
     for (const x of reviews.problems) report.add("publication.review", false, `${x.who}：${x.problem}`);
     if (reviews.count && !reviews.problems.length) {
-      report.add("publication.review", true, `${reviews.count} 条经保密审查的检查结果遵守现行公开规则`);
+      report.add(
+        "publication.review",
+        true,
+        `${reviews.count} 条经保密审查的检查结果、整改通知和复查结果遵守现行公开规则`,
+      );
     }
     const refs = rectificationProblems(log);
     for (const name of ["rectification.order", "rectification.check"]) {
@@ -1943,8 +1962,17 @@
   // ---------------------------------------------------------------- publication rules (spec §2.3)
 
   // The same rule as lottery/core/publication_rules.py and lottery/core/sealed_audit.py.
-  const REQUIRED_IN_CONTENT = { "inspection-result": ["findings", "follow_up"] };
-  const FIELD_ZH = { findings: "发现的问题", follow_up: "后续处理", place: "检查地点" };
+  const REQUIRED_IN_CONTENT = {
+    "inspection-result": ["findings", "follow_up"],
+    "rectification-order": ["requirements"],
+    "rectification-check": ["note"],
+  };
+  const FIELD_ZH = {
+    findings: "发现的问题", follow_up: "后续处理", place: "检查地点", requirements: "整改要求", note: "复查情况",
+  };
+  // The record a rectification record's rules look at for when.categories: an order's result,
+  // a re-check's order (whose own categories are its result's).
+  const CATEGORY_SOURCE = { "rectification-order": "result", "rectification-check": "order" };
   const hasOwn = (o, k) => o !== null && typeof o === "object" && Object.prototype.hasOwnProperty.call(o, k);
   const fieldZh = (name) => (hasOwn(FIELD_ZH, name) ? `“${FIELD_ZH[name]}”（${name}）` : `“${name}”`);
 
@@ -2001,10 +2029,12 @@
   }
 
   // publication.review over the log (records in log order; contents: record id -> opened
-  // sealed content). count: the results reviewed or needing a review; problems: one per record.
+  // sealed content). count: the results, rectification orders and re-checks reviewed or
+  // needing a review; problems: one per record.
   function reviewProblems(records, contents) {
     let rules = [];
     const cited = new Map(); // task -> the item codes its announcement cites
+    const categoriesOf = new Map(); // record id -> the result categories its rules look at
     const problems = [];
     let count = 0;
     for (const r of records) {
@@ -2017,10 +2047,12 @@
         cited.set(String(b.task), new Set((b.items || []).map((i) => String(i.code))));
         continue;
       }
-      if (b.type !== "inspection-result") continue;
+      if (!hasOwn(REQUIRED_IN_CONTENT, b.type)) continue;
+      const source = CATEGORY_SOURCE[b.type];
+      const categories = source ? categoriesOf.get(String(b[source])) || [] : (b.categories || []).map(String);
+      categoriesOf.set(r.id, categories);
       if (!rules.some((x) => x.record === b.type) && !hasOwn(b, "review")) continue;
       count += 1;
-      const categories = (b.categories || []).map(String);
       const due = rules.filter((x) => ruleApplies(x, b.type, cited.get(String(b.task)) || new Set(), categories));
       const who = sealedName(b);
       const review = b.review;
@@ -2036,7 +2068,7 @@
           who,
           problem:
             `保密审查适用的规则为 ${named.join("、") || "无"}，` +
-            `但现行公开规则中适用于该结果的是 ${expected.join("、") || "无"}`,
+            `但现行公开规则中适用于该记录的是 ${expected.join("、") || "无"}`,
         });
         continue;
       }

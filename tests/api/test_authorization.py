@@ -97,6 +97,8 @@ GET    /api/tasks/{task_id}/rectifications    task.read       ok   ok   ok   ok 
 POST   /api/results/{record_id}/rectification result.review   ok   403  403  ok   403  401
 POST   /api/rectifications/{rectification_id}/check result.enter ok 403 ok   403  403  401
 POST   /api/rectifications/{rectification_id}/check/approve result.review ok 403 403 ok 403 401
+GET    /api/rectifications/reviewing          publication.review ok 403 403  ok   403  401
+POST   /api/rectifications/{row_id}/publication-review publication.review ok 403 403 ok 403 401
 POST   /api/results/{record_id}/withdraw      result.review   ok   403  403  ok   403  401
 POST   /api/rectifications/records/{record_id}/withdraw result.review ok 403 403 ok 403 401
 GET    /api/objections                        task.read       ok   ok   ok   ok   ok   401

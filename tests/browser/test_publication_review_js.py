@@ -39,30 +39,37 @@ KINDS = {
 
 
 def _log(case: dict[str, Any]) -> list[dict[str, Any]]:
-    """The item list with the rules, the announcements, then the case's result (log order)."""
-    bodies: list[dict[str, Any]] = [
-        {
-            "type": "item-list",
-            "version": 1,
-            "publication_rules": VECTORS["rules"],
-            "items": [{"code": "RF-01"}, {"code": "RF-03"}],
-        },
-    ]
+    """The announcements, (for an order or re-check: the result and order it follows, before
+    the rules), the item list with the rules, then the case's record (log order), as
+    tests/test_publication_vectors.py builds it for the core."""
+    kind = case.get("record", "inspection-result")
+    bodies: list[tuple[str, dict[str, Any]]] = []
     for task, codes in VECTORS["announcements"].items():
         refs = [{"code": c, "version": 1} for c in codes]
-        bodies.append({"type": "task-announcement", "task": task, "items": refs})
-    result = {
-        "type": "inspection-result",
-        "task": case["task"],
-        "target": "X1",
-        "categories": case["categories"],
+        bodies.append((f"a-{task}", {"type": "task-announcement", "task": task, "items": refs}))
+    record: dict[str, Any] = {"type": kind, "task": case["task"], "target": "X1"}
+    if kind == "inspection-result":
+        record["categories"] = case["categories"]
+    else:
+        bodies.append(("res", {"type": "inspection-result", "task": case["task"], "target": "X1",
+                               "categories": case["categories"]}))  # fmt: skip
+        record["result"] = "res"
+        if kind == "rectification-check":
+            bodies.append(("ord", {"type": "rectification-order", "task": case["task"],
+                                   "target": "X1", "result": "res"}))  # fmt: skip
+            del record["result"]
+            record["order"] = "ord"
+    item_list = {
+        "type": "item-list",
+        "version": 1,
+        "publication_rules": VECTORS["rules"],
+        "items": [{"code": "RF-01"}, {"code": "RF-03"}],
     }
+    bodies.append(("list", item_list))
     if case["review"] is not None:
-        result["review"] = case["review"]
-    bodies.append(result)
-    ids = [f"r{i}" for i in range(len(bodies) - 1)] + ["result"]
-    pairs = zip(ids, bodies, strict=True)
-    return [{"index": i, "id": rid, "body": b} for i, (rid, b) in enumerate(pairs)]
+        record["review"] = case["review"]
+    bodies.append(("result", record))
+    return [{"index": i, "id": rid, "body": b} for i, (rid, b) in enumerate(bodies)]
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +88,8 @@ def test_js_gives_every_publication_vector_its_verdict(js: Page) -> None:
             assert problems == [], case["name"]
             continue
         [problem] = problems
-        assert (
-            problem["id"] == "result" and problem["who"] == f"inspection-result {case['task']}/X1"
-        )
+        kind = case.get("record", "inspection-result")
+        assert problem["id"] == "result" and problem["who"] == f"{kind} {case['task']}/X1"
         kinds = [k for words, k in KINDS.items() if words in problem["problem"]]
         assert kinds == [case["verdict"]], (case["name"], problem)
 
@@ -92,7 +98,8 @@ def test_a_result_under_no_rule_needs_no_review_and_a_voluntary_one_names_none(j
     case = {"task": "T2", "categories": ["未发现问题"], "review": None,
             "content": {"findings": "", "follow_up": ""}}  # fmt: skip
     records = _log(case)
-    records[0]["body"].pop("publication_rules")  # no rules in force: nothing to review
+    [listed] = [r for r in records if r["body"]["type"] == "item-list"]
+    listed["body"].pop("publication_rules")  # no rules in force: nothing to review
     [out] = js.evaluate(JS, [{"records": records, "content": case["content"]}])
     assert out == {"count": 0, "problems": []}
     records[-1]["body"]["review"] = {"by": "x", "rules": ["P1"]}  # voluntary, names a rule

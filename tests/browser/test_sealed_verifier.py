@@ -13,6 +13,7 @@ import pytest
 
 from publisher.model import load_model
 from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.test_rectification_review_attack import forge_order
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
     (missing / blob).unlink()
     _forge_withdrawal_without_commitment(good / "forged" / "no-commitment")
     _forge_reviewed_result_showing_a_withheld_field(good / "forged" / "withheld-place")
+    forge_order(good / "forged" / "unreviewed-order", reviewed=False)
     servers = {
         name: StaticServer(path)
         for name, path in (("good", good), ("tampered", tampered), ("missing", missing))
@@ -211,3 +213,14 @@ def test_a_reviewed_result_showing_a_withheld_field_fails_publication_review(
     assert out["verdict"] == "fail" and out["failed"] == ["publication.review"], out
     assert ("sealed.content", "pass") in out["checks"]  # the blob matches its commitment
     assert "规则 P1 规定“检查地点”（place）不公开" in out["text"]
+
+
+def test_a_governed_rectification_order_without_its_review_fails_publication_review(
+    page: Any, sites: dict[str, str]
+) -> None:
+    """The attack of tests/test_rectification_review_attack.py (lottery verify's side): an
+    order published under rules governing orders, without its 保密审查."""
+    out = _verify(page, sites["good"], "../forged/unreviewed-order/", path="results/")
+    assert out["verdict"] == "fail" and out["failed"] == ["publication.review"], out
+    assert "rectification-order T2026-099/" in out["text"]
+    assert "在现行公开规则下公开，却没有经过保密审查" in out["text"]

@@ -50,3 +50,42 @@ def test_the_item_list_page_lists_the_rules_escaped() -> None:
     page = render("items_version.md", version=2, is_current=True, body=body)
     assert "公开规则（保密审查）" in page and "PUB-1" in page
     assert HOSTILE not in page and "&lt;img" in page
+
+
+RECTIFICATION_RULES = [
+    {"id": "PUB-4", "record": "rectification-order", "field": "requirements",
+     "action": "generalise", "reason": "整改要求写明了防护缺陷",
+     "when": {"categories": ["发现问题已责令改正"]}},
+    {"id": "PUB-5", "record": "rectification-check", "field": "note", "action": "withhold",
+     "reason": "复查情况写明了缺陷部位"},
+]  # fmt: skip
+
+
+def test_reviewed_rectification_records_show_the_general_text_or_withheld_and_why() -> None:
+    from types import SimpleNamespace
+
+    from lottery.core.records import Record
+    from publisher.result_pages import _sealed_text
+
+    rules = list(parse_rules(RECTIFICATION_RULES))
+    review = {"by": "保密审查员", "rules": ["PUB-4"]}
+    order = Record(b"", b"", {"review": review})
+    check = Record(b"x", b"x", {"review": {"by": "保密审查员", "rules": ["PUB-5"]}})
+    sealed = SimpleNamespace(
+        contents={order.id: {"requirements": "按规定整改" + HOSTILE}, check.id: {}},
+        reviews={order.id: rules[:1], check.id: rules[1:]},
+    )
+    model = SimpleNamespace(report=SimpleNamespace(sealed=sealed))
+    assert _sealed_text(model, order, "requirements") == (  # type: ignore[arg-type]
+        f"按规定整改{HOSTILE}（保密审查：概括表述。理由：整改要求写明了防护缺陷；规则 PUB-4）"
+        "（已经保密审查（审查人：保密审查员；适用公开规则：PUB-4））"
+    )
+    assert _sealed_text(model, check, "note") == (  # type: ignore[arg-type]
+        f"{WITHHELD_ZH}理由：复查情况写明了缺陷部位（规则 PUB-5）"
+        "（已经保密审查（审查人：保密审查员；适用公开规则：PUB-5））"
+    )
+    rows = _publication_rows(RECTIFICATION_RULES)
+    assert rows[0][:4] == [
+        "PUB-4", "整改通知（所依据的检查结果为 发现问题已责令改正）", "整改要求", "概括表述"
+    ]  # fmt: skip
+    assert rows[1][:4] == ["PUB-5", "复查结果（全部）", "复查情况", "不公开"]

@@ -74,6 +74,8 @@ ACTIONS_ZH: dict[str, str] = {
     "rectification.check-enter": "录入复查结果",
     "rectification.check-approve": "审核并公开复查结果",
     "rectification.withdraw": "撤回整改或复查内容",
+    "rectification.order-publication-review": "整改通知保密审查并公开",
+    "rectification.check-publication-review": "复查结果保密审查并公开",
     "report.target-edit": "修改单户抽查报告",
     "objection.record": "登记异议",
     "objection.decide": "处理异议并公开处理结果",

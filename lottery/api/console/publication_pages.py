@@ -1,5 +1,6 @@
 """保密审查 (publication.review): the approved results waiting for the publication review
-(with the held results of still-sealed tasks not reviewed yet, which the disclosure publishes),
+(with the held results of still-sealed tasks not reviewed yet, which the disclosure publishes,
+and the rectification orders and re-checks waiting for it: rectification_review_pages.py),
 and the review of one: the publication rules that apply, with the general text the reviewer
 writes for each generalised field (docs/results.md, "The publication review").
 
@@ -10,7 +11,8 @@ still-sealed pick (R6): showing it is audited ``outcome.read`` as on the review 
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +23,8 @@ from lottery.core.publication_rules import ACTION_ZH, FIELD_ZH, PublicationRule,
 from lottery.service import org_scope
 from lottery.service.held_results import audit_sealed_reads
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.rectification_review import WHAT
+from lottery.service.rectifications import RectificationService
 from lottery.service.result_entry import same_person
 from lottery.service.results import DIFFERENT_REVIEWER, ResultNotFound, ResultsService
 from lottery.service.roles import Perm
@@ -57,22 +61,31 @@ def queue(
     held = org_scope.rows_for(service, user.name, results.held_unreviewed(), lambda r: r.task)
     audit_sealed_reads(service.engine, held, now, actor=user.name, remote_addr=addr)
     shown = [(r, target_name(service, r.target)) for r in [*rows, *held]]
+    rect = RectificationService(service.engine, service.log).reviewing()
+    rect = org_scope.rows_for(service, user.name, rect, lambda r: r[0].task)
     return page(
         "publication_review.html",
         user=user,
         active="publication",
         rows=shown,
+        rectifications=[(r, kind, WHAT[kind], target_name(service, r.target)) for r, kind in rect],
         held_note=HELD_NOTE,
         done=DONE.get(done, ""),
     )
 
 
 def _fields(row: InspectionResult, rules: list[PublicationRule]) -> list[dict[str, str]]:
+    return decided_fields(row.fields, rules)
+
+
+def decided_fields(
+    originals: Mapping[str, Any], rules: list[PublicationRule]
+) -> list[dict[str, str]]:
     """What the review decides, field by field: the rule, its action and reason, the
-    original text, and whether the reviewer writes a general text."""
+    original text (from ``originals``), and whether the reviewer writes a general text."""
     out = []
     for name, rule in treatment(rules).items():
-        original = str(row.fields.get(name, ""))
+        original = str(originals.get(name, ""))
         out.append(
             {
                 "name": name,

@@ -35,6 +35,8 @@ DONE = {
     "order": "整改要求已下达并公开。",
     "check": "复查结果已录入，等待另一人审核通过后公开。",
     "approve": "复查结果已审核通过并公开。",
+    "order-review": "整改要求已下达，须经保密审查后公开。",
+    "approve-review": "复查结果已审核通过，须经保密审查后公开。",
 }
 OWN_RECORD = "复查结果须由录入人以外的另一人审核通过，您不能审核自己录入的复查结果，未作任何更改。"
 
@@ -97,7 +99,8 @@ def order(
     requirements: FormText = "",
     due: FormText = "",
 ) -> Response:
-    """Order rectification on a published result (published at once)."""
+    """Order rectification on a published result (published at once, or after the 保密审查
+    under publication rules for orders)."""
     check_csrf(user, csrf)
     require(user, Perm.RESULT_REVIEW)
     today = local_date(now)
@@ -106,12 +109,12 @@ def order(
     except ValueError:
         return _page(user, service, today, error="整改期限：请填写日期", status=422)
     try:
-        _service(service).order(
+        record = _service(service).order(
             result.strip(), requirements, due_date, now, actor=user.name, remote_addr=addr
         )
     except LotteryError as exc:
         return _refused(user, service, today, exc)
-    return _done("order")
+    return _done("order" if record is not None else "order-review")
 
 
 @router.post("/rectifications/{number}/check", response_model=None)
@@ -159,7 +162,7 @@ def approve(
     check_csrf(user, csrf)
     require(user, Perm.RESULT_REVIEW)
     try:
-        _service(service).approve_check(number, now, reviewer=user.name, remote_addr=addr)
+        record = _service(service).approve_check(number, now, reviewer=user.name, remote_addr=addr)
     except LotteryError as exc:
         return _refused(user, service, local_date(now), exc)
-    return _done("approve")
+    return _done("approve" if record is not None else "approve-review")

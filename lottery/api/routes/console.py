@@ -30,6 +30,7 @@ from lottery.api.console import (
     plan_pages,
     publication_pages,
     rectification_pages,
+    rectification_review_pages,
     registry_pages,
     report_pages,
     review_pages,
@@ -76,6 +77,7 @@ router.include_router(sheet_pages.router)
 router.include_router(my_pages.router)
 router.include_router(review_pages.router)
 router.include_router(publication_pages.router)
+router.include_router(rectification_review_pages.router)
 router.include_router(evidence_pages.router)
 router.include_router(document_pages.router)
 router.include_router(registry_pages.router)

@@ -4,16 +4,23 @@ findings, re-checked by at least two inspectors, approved by another person, pub
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require
-from lottery.api.routes.results import ID, ContentWithdrawal, OwnInspector, RecordId
+from lottery.api.routes.results import (
+    ID,
+    Censor,
+    ContentWithdrawal,
+    OwnInspector,
+    RecordId,
+    RulePublic,
+)
 from lottery.api.schemas import ERROR_RESPONSES, RecordPublic, Strict
 from lottery.core.records import RECHECK_OUTCOMES
-from lottery.service import org_scope
+from lottery.service import org_scope, rectification_review
 from lottery.service.rectifications import MAX_TEXT, RectificationService
 from lottery.service.result_entry import local_date
 from lottery.service.roles import Perm
@@ -57,7 +64,8 @@ class RectificationPublic(BaseModel):
     result_record: str
     due: dt.date
     ordered_by: str
-    order_record: str
+    order_record: str | None
+    order_status: str
     check_status: str
     check: dict[str, Any] | None
     check_record: str | None
@@ -73,6 +81,7 @@ class RectificationPublic(BaseModel):
             due=row.due,
             ordered_by=row.ordered_by,
             order_record=row.order_record,
+            order_status=row.order_status,
             check_status=row.check_status,
             check=None if row.check_fields is None else dict(row.check_fields),
             check_record=row.check_record,
@@ -106,7 +115,20 @@ def task_rectifications(
     return [RectificationPublic.of(r, today) for r in rect.of_task(task_id)]
 
 
-@router.post("/results/{record_id}/rectification", response_model=RecordPublic, status_code=201)
+class PendingPublic(BaseModel):
+    """An order (an approved re-check) waiting for the 保密审查 before it is published."""
+
+    id: int
+    kind: Literal["order", "check"]
+    status: str = "reviewing"
+    message: str = "已提交，待保密审查后公开"
+
+
+@router.post(
+    "/results/{record_id}/rectification",
+    response_model=RecordPublic | PendingPublic,
+    status_code=201,
+)
 def order_rectification(
     record_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
     body: OrderBody,
@@ -114,10 +136,14 @@ def order_rectification(
     rect: Rectifications,
     now: NowDep,
     addr: RemoteAddr,
-) -> RecordPublic:
-    """Order rectification on a published result with findings; publishes the order."""
+) -> RecordPublic | PendingPublic:
+    """Order rectification on a published result with findings; publishes the order (under
+    publication rules for orders: it waits for the 保密审查)."""
     record = rect.order(record_id, body.requirements, body.due, now, actor=user.name,
                         remote_addr=addr)  # fmt: skip
+    if record is None:
+        [row] = [r for r, k in rect.reviewing() if k == "order" and r.result_record == record_id]
+        return PendingPublic(id=row.id or 0, kind="order")
     return RecordPublic.of(record)
 
 
@@ -146,14 +172,81 @@ def enter_check(
     )
 
 
-@router.post("/rectifications/{rectification_id}/check/approve", response_model=RecordPublic)
+@router.post(
+    "/rectifications/{rectification_id}/check/approve",
+    response_model=RecordPublic | PendingPublic,
+)
 def approve_check(
     rectification_id: RowId, user: Reviewer, rect: Rectifications, now: NowDep, addr: RemoteAddr
-) -> RecordPublic:
-    """Approve the entered re-check and publish it (another person than who entered it)."""
-    return RecordPublic.of(
-        rect.approve_check(rectification_id, now, reviewer=user.name, remote_addr=addr)
+) -> RecordPublic | PendingPublic:
+    """Approve the entered re-check and publish it (another person than who entered it; under
+    publication rules for re-checks: it waits for the 保密审查)."""
+    record = rect.approve_check(rectification_id, now, reviewer=user.name, remote_addr=addr)
+    return (
+        PendingPublic(id=rectification_id, kind="check")
+        if record is None
+        else (RecordPublic.of(record))
     )
+
+
+class RectificationReviewingPublic(RectificationPublic):
+    """An order or re-check waiting for the 保密审查: what it is of, the text as entered (not
+    published) and the publication rules that apply."""
+
+    kind: Literal["order", "check"]
+    original: dict[str, str]
+    rules: list[RulePublic]
+
+
+class RectificationReviewBody(Strict):
+    """The 保密审查 of an order (``requirements``) or re-check (``note``): the general text of
+    the field a generalising rule applies to; a withheld note needs nothing."""
+
+    kind: Literal["order", "check"]
+    generalised: dict[Literal["requirements", "note"], str] = Field(default_factory=dict)
+
+
+@router.get("/rectifications/reviewing", response_model=list[RectificationReviewingPublic])
+def reviewing_rectifications(
+    user: Censor, service: ServiceDep, rect: Rectifications, now: NowDep
+) -> list[RectificationReviewingPublic]:
+    """Orders and approved re-checks waiting for the 保密审查, oldest order first (tasks
+    within the user's org unit), each with the publication rules that apply."""
+    today = local_date(now)
+    rows = org_scope.rows_for(service, user.name, rect.reviewing(), lambda r: r[0].task)
+    out = []
+    for row, kind in rows:
+        rules = [
+            RulePublic(id=r.id, field=r.field, action=r.action, reason=r.reason, words=r.zh())
+            for r in rect.publication_rules(row.id or 0, kind)
+        ]
+        base = RectificationPublic.of(row, today).model_dump()
+        original = {k: str(v) for k, v in rectification_review.original(row, kind).items()}
+        which: Literal["order", "check"] = "order" if kind == "order" else "check"
+        out.append(RectificationReviewingPublic(**base, kind=which, original=original, rules=rules))
+    return out
+
+
+@router.post("/rectifications/{row_id}/publication-review", response_model=RecordPublic)
+def review_rectification(
+    row_id: RowId,
+    body: RectificationReviewBody,
+    user: Censor,
+    rect: Rectifications,
+    now: NowDep,
+    addr: RemoteAddr,
+) -> RecordPublic:
+    """The 保密审查 of an order or approved re-check: the rules in force applied with the
+    reviewer's general text; publishes it. Not by who ordered (entered) it."""
+    record = rect.review_publication(
+        row_id,
+        body.kind,
+        {str(k): v for k, v in body.generalised.items()},
+        now,
+        reviewer=user.name,
+        remote_addr=addr,
+    )
+    return RecordPublic.of(record)
 
 
 @router.post("/rectifications/records/{record_id}/withdraw", response_model=RecordPublic)
