@@ -6,10 +6,11 @@ needed (the CLI, the app factory, tests), optionally with overrides.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DRAND_RELAYS = [
@@ -45,6 +46,15 @@ class Settings(BaseSettings):
         objection_workdays: the objection period (异议期限) in working days from the Beijing
             day a result is published (``LOTTERY_OBJECTION_WORKDAYS``, default 20;
             docs/objections.md).
+        publication_lag_limit: how many seconds the oldest record not yet on the public site
+            may wait before ``/readyz`` reports publication as behind
+            (``LOTTERY_PUBLICATION_LAG_LIMIT``, default 3600; docs/operations.md).
+        metrics_allow: the client addresses or networks that may read ``/metrics``
+            (``LOTTERY_METRICS_ALLOW``, JSON list; default the loopback addresses).
+        metrics_token: when set, ``/metrics`` also needs ``Authorization: Bearer <token>``
+            (``LOTTERY_METRICS_TOKEN``; never shown or logged).
+        log_format: ``text`` (uvicorn's lines) or ``json`` (one JSON object a line) for
+            ``lottery serve`` (``LOTTERY_LOG_FORMAT``).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -68,6 +78,27 @@ class Settings(BaseSettings):
     }
     font_dirs: list[Path] = []
     objection_workdays: int = 20
+    publication_lag_limit: int = 3600
+    metrics_allow: list[str] = ["127.0.0.1", "::1"]
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("publication_lag_limit")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive number of seconds")
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -241,3 +241,58 @@ def test_withheld_target_types_set_listed_released_and_bad_types_refused(data: P
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     gone = run("registry", "withhold", "peacetime_use", "--release", data=data).stdout
     assert "（无）" in gone
+
+
+def test_serve_logs_json_lines_with_request_ids_and_no_secrets(data: Path) -> None:
+    """``lottery serve --log-format json``: every line on standard error is one JSON object
+    (docs/operations.md); uvicorn's access lines carry the request's id, which the response
+    names too; a login's password and token appear nowhere; /readyz and /metrics answer."""
+    port = _free_port()
+    env = {**os.environ, "LOTTERY_LOG_ORIGIN": lc.LOG}
+    env.pop("LOTTERY_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [*LOTTERY, "serve", "--data-dir", str(data), "--port", str(port), "--log-format", "json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120  # only a guard against a server that never answers
+        while not _answers(f"{base}/healthz"):
+            assert proc.poll() is None, "lottery serve exited"
+            assert time.monotonic() < deadline, "lottery serve did not answer within 120 s"
+            time.sleep(0.1)
+        wrong = httpx.post(f"{base}/api/auth/login", json={"name": "boss", "password": "wrong-1"})
+        assert wrong.status_code == 401
+        login = httpx.post(f"{base}/api/auth/login", json={"name": "boss", "password": PASSWORD})
+        assert login.status_code == 200
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["scheduler"]["status"] == "ok"
+        metrics = httpx.get(f"{base}/metrics")  # from this host: allowed by default
+        assert metrics.status_code == 200
+        assert 'lottery_login_failures_total{reason="wrong_password"} 1.0' in metrics.text
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert lines, "no log lines"
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= set(line), line
+        assert line["time"].endswith("+00:00")
+    access = {
+        line["request_id"]: line["message"] for line in lines if line["logger"] == "uvicorn.access"
+    }
+    assert "POST /api/auth/login" in access[login.headers["x-request-id"]]
+    assert "GET /readyz" in access[ready.headers["x-request-id"]]
+    assert PASSWORD not in stderr and "wrong-1" not in stderr
+    assert login.json()["token"] not in stderr
+
+
+def test_a_bad_log_format_setting_is_one_line(data: Path) -> None:
+    proc = run("serve", data=data, ok=False, LOTTERY_LOG_FORMAT="xml")
+    assert proc.returncode != 0
+    assert "LOTTERY_LOG_FORMAT" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

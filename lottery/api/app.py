@@ -8,20 +8,26 @@ API.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
 
 from fastapi import APIRouter, Depends, FastAPI
+from prometheus_client import CollectorRegistry, ProcessCollector
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 
 from lottery.service.drand_client import DrandClient
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.logview import LogView
+from lottery.service.metrics import ServiceMetrics
+from lottery.service.state_metrics import StateCollector
 from lottery.settings import Settings
 
 from . import errors
+from .request_id import RequestId
 from .routes import (
     api_docs,
     audit,
@@ -30,6 +36,7 @@ from .routes import (
     console,
     documents,
     exchange,
+    health,
     objections,
     penalties,
     plans,
@@ -78,9 +85,38 @@ def _routes() -> tuple[BaseRoute, ...]:
     the app-wide guard against unsafe characters in JSON bodies (docs/security.md).
     """
     shared = APIRouter(dependencies=[Depends(refuse_unsafe_json)])
-    for router in (*ROUTERS, console.router, api_docs.router):
+    for router in (*ROUTERS, console.router, api_docs.router, health.router):
         shared.include_router(router)
     return tuple(shared.routes)
+
+
+class _Registry(Collector):
+    """Another registry's metrics, collected into the app's (the service's own counters)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.registry.collect()
+
+
+def metrics_registry(app: FastAPI, settings: Settings, svc: Lifecycle) -> CollectorRegistry:
+    """The app's own registry (never the library's global one: a test process builds many
+    apps): the service's counters, the database's state at scrape time, the process's."""
+    if svc.metrics is None:
+        svc.metrics = ServiceMetrics()
+    registry = CollectorRegistry()
+    registry.register(_Registry(svc.metrics.registry))
+    registry.register(
+        StateCollector(
+            svc,
+            publishes_site=settings.site_dir is not None,
+            scheduler=lambda: app.state.scheduler,
+            clock=app.state.clock,
+        )
+    )
+    ProcessCollector(registry=registry)
+    return registry
 
 
 def utc_now() -> datetime:
@@ -146,9 +182,12 @@ def create_app(
     drand = DrandClient(settings.drand_relays, clock=clock)
     app.state.fetch_drand = drand.fetch_for
     app.state.scheduler = None
+    app.state.metrics_registry = metrics_registry(app, settings, svc)
     errors.install(app)
     app.router.routes.extend(_routes())
     console.install(app)  # the console's redirects and Chinese refusal pages
     # CSP, nosniff, no-referrer, no framing on every response (docs/security.md).
     app.add_middleware(SecurityHeaders)
+    # Outermost: the request id is set for everything below, and uvicorn's access line.
+    app.add_middleware(RequestId)
     return app

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from lottery.core.errors import InputError
 from lottery.service.lifecycle import Lifecycle
@@ -58,8 +59,17 @@ def actor_name(actor: str | None) -> str:
 
 
 def settings_for(data_dir: Path) -> Settings:
-    """Settings for ``data_dir`` (the environment may still set the database URL)."""
-    return get_settings(data_dir=data_dir)
+    """Settings for ``data_dir`` (the environment may still set the database URL).
+
+    Raises:
+        InputError: naming the first ``LOTTERY_*`` variable whose value is not valid.
+    """
+    try:
+        return get_settings(data_dir=data_dir)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "LOTTERY_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise InputError(f"{name}: {first['msg']}") from None
 
 
 def output_file(path: Path) -> Path:

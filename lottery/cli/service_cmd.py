@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,13 @@ from .common import DataDir, require_initialised, service_at, settings_for, utc_
 from .password_input import read_new_password
 
 PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+
+
+class LogFormat(StrEnum):
+    """``lottery serve --log-format``."""
+
+    text = "text"
+    json = "json"
 
 
 def init_command(
@@ -46,17 +54,33 @@ def serve_command(
     scheduler: Annotated[
         bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduled jobs.")
     ] = True,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="text (default) or json: one JSON object a line (LOTTERY_LOG_FORMAT).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the API, the staff console (/console/) and the scheduler."""
+    """Run the API, the staff console (/console/) and the scheduler.
+
+    Health and metrics: /healthz, /readyz, /metrics (docs/operations.md).
+    """
     import uvicorn
 
     from lottery.api import create_app
+    from lottery.runtime.logs import uvicorn_log_config
 
     settings = settings_for(data_dir)
     require_initialised(settings)
+    chosen = log_format.value if log_format is not None else settings.log_format
     app = create_app(settings, scheduler=scheduler)
     typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    config = uvicorn_log_config(chosen)
+    if config is None:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=config)
 
 
 def export_command(

@@ -21,10 +21,11 @@ crash between the two loses nothing and a retry commits to the same secret.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -73,6 +74,9 @@ from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
 from .text_input import refuse_unsafe_text
 
+if TYPE_CHECKING:
+    from .metrics import ServiceMetrics
+
 
 class TaskNotFound(InputError):
     """No task with this id."""
@@ -95,6 +99,8 @@ class Lifecycle:
         self.engine = engine
         self.log = log
         self.keeper = keeper
+        # Set by the app factory (docs/operations.md); a command line measures nothing.
+        self.metrics: ServiceMetrics | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Lifecycle:
@@ -365,6 +371,7 @@ class Lifecycle:
             TaskNotFound, StateError: for a missing task or one not announced.
             VerificationError: ``beacon`` when the value does not fit the announced beacon.
         """
+        started = time.perf_counter()
         with self.session() as session, session.begin():
             require_task(session, actor, task_id)
             task = self._claim(session, task_id, ["announced"], "drawn", now)
@@ -407,6 +414,8 @@ class Lifecycle:
                 session, now, actor, "task.draw", task_id, {"record": record.id}, remote_addr
             )
             self.log.sign_checkpoint(session, now)
+        if self.metrics is not None:  # committed: a draw that happened
+            self.metrics.drew(time.perf_counter() - started)
         return record
 
     def _sealed_outcome(self, session: Session, task_id: str) -> tuple[str, bytes]:

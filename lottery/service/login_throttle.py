@@ -96,9 +96,10 @@ _ADDRESS_LOCKS_GUARD = threading.Lock()
 class Throttled(LotteryError):
     """Too many failed logins, or too many at once (HTTP 429 with ``Retry-After``)."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, reason: str = "locked") -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.reason = reason  # "locked", or "busy": no hashing slot (the login metrics)
 
 
 def address_key(remote_addr: str | None) -> str | None:
@@ -286,7 +287,7 @@ def at_low_priority(work: Callable[[], T]) -> T:
 
 
 def _busy() -> Throttled:
-    return Throttled("登录请求过多，服务器正忙，请稍后再试", BUSY_RETRY_AFTER)
+    return Throttled("登录请求过多，服务器正忙，请稍后再试", BUSY_RETRY_AFTER, "busy")
 
 
 @contextmanager

@@ -21,6 +21,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -90,6 +91,10 @@ class Scheduler:
     site: SitePublisher | None = None
     running: int = 0
     idle: threading.Condition = field(default_factory=threading.Condition)
+    sweep_every: timedelta = SWEEP_EVERY
+    started: float = field(default_factory=time.monotonic)
+    last_sweep: float | None = None
+    """When the last sweep ended (``time.monotonic``): the heartbeat /readyz reads."""
 
     def wall_time(self, moment: datetime) -> datetime:
         """When APScheduler (on the wall clock) must fire for ``moment`` on our clock."""
@@ -124,8 +129,13 @@ class _Executor(ThreadPoolExecutor):  # type: ignore[misc]
         super()._do_submit_job(_WithScheduler(job, self.scheduler), run_times)
 
 
-def _run(rt: Scheduler | None, step: Callable[[Scheduler], None]) -> None:
-    """Run a job's ``step`` on ``rt``, counted so :func:`stop_scheduler` can wait for it.
+Outcome = str
+"""How a job run ended, for the metrics (lottery/service/metrics.py, ``JOB_OUTCOMES``)."""
+
+
+def _run(rt: Scheduler | None, kind: str, step: Callable[[Scheduler], Outcome]) -> None:
+    """Run a job's ``step`` on ``rt``, counted so :func:`stop_scheduler` can wait for it, and
+    counted by outcome in the service's metrics (a step that raises: ``failed``).
 
     Raises:
         LotteryError: when the job was called without its scheduler.
@@ -134,9 +144,12 @@ def _run(rt: Scheduler | None, step: Callable[[Scheduler], None]) -> None:
         raise LotteryError("a scheduler job was run without its scheduler (rt=)")
     with rt.idle:
         rt.running += 1
+    outcome = "failed"
     try:
-        step(rt)
+        outcome = step(rt)
     finally:
+        if rt.lc.metrics is not None:
+            rt.lc.metrics.job(kind, outcome)
         with rt.idle:
             rt.running -= 1
             rt.idle.notify_all()
@@ -183,7 +196,9 @@ def start_scheduler(
         client = DrandClient(settings.drand_relays, clock=clock)
         fetch = client.fetch_for
     site = SitePublisher.from_settings(settings, lc, clock)
-    scheduler = Scheduler(lc, aps, clock, fetch, draw_delay, retry, client, site)
+    scheduler = Scheduler(
+        lc, aps, clock, fetch, draw_delay, retry, client, site, sweep_every=sweep_every
+    )
     executor.scheduler = scheduler
     if site is not None:
         # In the memory store: the log and the site_publication table say what is due, so
@@ -322,7 +337,7 @@ def _load(rt: Scheduler, step: str, task_id: str, state: str) -> Task | None:
 
 def run_announce(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: announce ``task_id`` at its planned time."""
-    _run(rt, lambda bound: _announce(bound, task_id))
+    _run(rt, "announce", lambda bound: _announce(bound, task_id))
 
 
 def _at_planned_time(
@@ -332,32 +347,33 @@ def _at_planned_time(
     state: str,
     planned: str,
     run: Callable[[datetime], object],
-) -> None:
+) -> Outcome:
     """``run(now)`` once the time in the task's ``planned`` parameter has come, while the task
     is still in ``state``; before it, the job comes back then. A task that moved on meanwhile
     (another instance, staff, a cancellation) ends the job; any other refusal (a round already
     due, infeasible pools...) is for staff: audited, and the job ends."""
     task = _load(rt, step, task_id, state)
     if task is None:
-        return
+        return "done"
     now = rt.clock()
     at = parse_time(task.params[planned])
     if now < at:
         _later(rt, step, task_id, at)
-        return
+        return "waiting"
     try:
         run(now)
     except StateError:  # moved on meanwhile
         _finish(rt, step, task_id)
-        return
+        return "done"
     except InputError as exc:  # staff must act
         _give_up(rt, step, task_id, now, exc)
-        return
+        return "refused"
     _finish(rt, step, task_id)
+    return "done"
 
 
-def _announce(rt: Scheduler, task_id: str) -> None:
-    _at_planned_time(
+def _announce(rt: Scheduler, task_id: str) -> Outcome:
+    return _at_planned_time(
         rt,
         "announce",
         task_id,
@@ -370,43 +386,45 @@ def _announce(rt: Scheduler, task_id: str) -> None:
 def run_draw(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: at the round's time, draw through :func:`draw_task` (which fetches the round, or
     declares the fallback); retry while the round is not out or the relays are down."""
-    _run(rt, lambda bound: _draw(bound, task_id))
+    _run(rt, "draw", lambda bound: _draw(bound, task_id))
 
 
-def _draw(rt: Scheduler, task_id: str) -> None:
+def _draw(rt: Scheduler, task_id: str) -> Outcome:
     task = _load(rt, "draw", task_id, "announced")
     if task is None:
-        return
+        return "done"
     now = rt.clock()
     primary = params_from_task(task).beacon.primary
     if isinstance(primary, DrandBeacon) and now < primary.due_time() + rt.draw_delay:
         _later(rt, "draw", task_id, primary.due_time() + rt.draw_delay)
-        return
+        return "waiting"
     try:
         outcome = draw_task(rt.lc, task_id, now, actor=ACTOR, fetch=rt.fetch, clock=rt.clock)
     except (TaskNotFound, StateError, PublicNumbersDraw):
         # Moved on meanwhile (another instance, staff, a cancellation), or staff enter the
         # public numbers: nothing for this job to do.
         _finish(rt, "draw", task_id)
-        return
+        return "done"
     except (InputError, VerificationError) as exc:
         _give_up(rt, "draw", task_id, now, exc)
-        return
+        return "refused"
     if outcome.status is DrawStatus.NOT_YET:
         logger.info("drand round for %s not out yet: %s", task_id, outcome.error)
-    elif outcome.status is DrawStatus.RELAYS_DOWN:
+        return "waiting"
+    if outcome.status is DrawStatus.RELAYS_DOWN:
         logger.warning("drand relays unavailable for %s: %s", task_id, outcome.error)
-    else:  # drawn, or the fallback declared: staff enter its numbers, no draw job
-        _finish(rt, "draw", task_id)
+        return "waiting"
+    _finish(rt, "draw", task_id)  # drawn, or the fallback declared: staff enter its numbers
+    return "done"
 
 
 def run_disclose(task_id: str, rt: Scheduler | None = None) -> None:
     """Job: reveal ``task_id``'s secret and outcome at the disclosure time."""
-    _run(rt, lambda bound: _disclose(bound, task_id))
+    _run(rt, "disclose", lambda bound: _disclose(bound, task_id))
 
 
-def _disclose(rt: Scheduler, task_id: str) -> None:
-    _at_planned_time(
+def _disclose(rt: Scheduler, task_id: str) -> Outcome:
+    return _at_planned_time(
         rt,
         "disclose",
         task_id,
@@ -420,39 +438,48 @@ def run_sweep(rt: Scheduler | None = None) -> None:
     """Job: schedule the next step of every task that has one (at start, then periodically),
     withdraw every penalty whose publication period has ended (its sealed content is
     deleted: docs/results.md), and issue the 检查结果告知书 still owed (docs/documents.md)."""
-    _run(rt, _sweep)
+    _run(rt, "sweep", _sweep)
 
 
-def _sweep(rt: Scheduler) -> None:
+def _sweep(rt: Scheduler) -> Outcome:
     with rt.lc.session() as session:
         tasks = list(
             session.exec(select(Task).where(col(Task.state).in_(["draft", "announced", "drawn"])))
         )
+    outcome = "done"
     for task in tasks:
         try:
             schedule_task(rt, task)
         except LotteryError as exc:
             logger.error("cannot schedule %s: %s", task.id, exc)  # noqa: TRY400 - expected
+            outcome = "failed"
     try:
         PenaltyService(rt.lc.engine, rt.lc.log).withdraw_expired(rt.clock())
     except (LotteryError, SQLAlchemyError) as exc:
         logger.error("cannot withdraw expired penalties: %s", exc)  # noqa: TRY400 - retried
+        outcome = "failed"
     issue_owed(rt.lc.engine, rt.lc.log, rt.clock(), actor=ACTOR)  # logs its own failures
+    rt.last_sweep = time.monotonic()
+    return outcome
 
 
 def run_site_publish(rt: Scheduler | None = None) -> None:
     """Job: publish the public site when the log has grown past the last publication (or
     staff asked); one build at a time across instances (the lease in ``site_lease``)."""
-    _run(rt, _publish_site)
+    _run(rt, "site", _publish_site)
 
 
-def _publish_site(rt: Scheduler) -> None:
+def _publish_site(rt: Scheduler) -> Outcome:
     if rt.site is None:
-        return
+        return "idle"
     try:
-        rt.site.publish_if_due(ACTOR)
+        run = rt.site.publish_if_due(ACTOR)
     except (LotteryError, SQLAlchemyError) as exc:  # the database away...: the next run retries
         logger.error("site publication not started: %s", exc)  # noqa: TRY400 - expected
+        return "failed"
+    if run is None:
+        return "idle"  # not due, or another instance is publishing
+    return "done" if run.error is None else "failed"
 
 
 def stop_scheduler(rt: Scheduler, *, wait: bool = True, timeout: float = 30.0) -> None:

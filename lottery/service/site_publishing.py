@@ -152,7 +152,7 @@ class SitePublisher:
             last = session.exec(
                 select(SitePublication).order_by(col(SitePublication.id).desc()).limit(1)
             ).first()
-            success = _last_success(session)
+            success = last_success(session)
         published = success.size if success is not None else None
         return SiteStatus(
             configured=True,
@@ -171,7 +171,7 @@ class SitePublisher:
         with self.lc.session() as session:
             size = self.lc.log.size(session)
             lease = _lease(session)
-            success = _last_success(session)
+            success = last_success(session)
             last = session.exec(
                 select(SitePublication)
                 .where(col(SitePublication.finished_at).is_not(None))
@@ -241,6 +241,8 @@ class SitePublisher:
             run.error = f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
         run.duration_s = time.perf_counter() - started
         self._release(holder, run)
+        if self.lc.metrics is not None:
+            self.lc.metrics.published(run.duration_s, ok=run.error is None)
         return run
 
     def _acquire(self, holder: str, actor: str) -> SitePublication:
@@ -292,7 +294,8 @@ def _lease(session: Session, *, lock: bool = False, skip_locked: bool = False) -
     return lease
 
 
-def _last_success(session: Session) -> SitePublication | None:
+def last_success(session: Session) -> SitePublication | None:
+    """The newest publication that finished and swapped a build in (None: never)."""
     return session.exec(
         select(SitePublication)
         .where(col(SitePublication.error).is_(None), col(SitePublication.build).is_not(None))

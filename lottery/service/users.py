@@ -220,6 +220,10 @@ def login(
             rehash: str | None = login_throttle.at_low_priority(lambda: _HASHER.hash(password))
         else:
             rehash = None
+    # The metrics' reason (never the name): the audit trail keeps who.
+    failure = (
+        "wrong_password" if stored else "unknown_account" if user is None else "disabled_account"
+    )
     with lc.session() as session, session.begin():
         if not ok:
             login_throttle.record_failure(session, now, name, remote_addr)
@@ -252,6 +256,8 @@ def login(
                 user.name, tuple(user.roles), user.must_change_password, user.org_unit
             )
     if not ok:
+        if lc.metrics is not None:
+            lc.metrics.login_failed(failure)
         raise AuthError("wrong user name or password")
     return token, expires, staff
 
@@ -319,6 +325,8 @@ def change_own_password(
             detail = {"other_sessions_ended": ended}
             record_audit(session, now, name, "user.password-change", name, detail, remote_addr)
     if not ok:
+        if lc.metrics is not None:
+            lc.metrics.login_failed("wrong_old_password")
         raise WrongPassword("当前密码不正确，密码未修改")
     return ended
 

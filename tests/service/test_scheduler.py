@@ -24,6 +24,7 @@ from lottery.service.beacons import fallback_declared
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.jobstore import SharedJobStore
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.metrics import ServiceMetrics
 from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, LogEntry, SchedulerJob
 from tests.service import drand_tasks as dt
@@ -205,6 +206,7 @@ def test_not_yet_available_retries_then_the_fallback_rule(
     _create(service, task)
     service.announce(task, dt.ROUND_DUE - timedelta(seconds=5))
     clock, fetch = Clock(dt.ROUND_DUE + timedelta(minutes=5)), Fetch()
+    service.metrics = ServiceMetrics()  # each run is counted by outcome (docs/operations.md)
     scheduler = _paused(settings, service, clock, fetch, started)
     job = sch.schedule_task(scheduler, service.get_task(task))
     assert job == f"draw:{task}"
@@ -228,6 +230,9 @@ def test_not_yet_available_retries_then_the_fallback_rule(
     assert event.actor == "scheduler" and event.detail["round"] == 123
     assert sch.schedule_task(scheduler, service.get_task(task)) is None  # no new draw job
     assert _steps(service, task) == ["announce"]
+    runs = service.metrics.registry.get_sample_value
+    assert runs("lottery_scheduler_jobs_total", {"job": "draw", "outcome": "waiting"}) == 2
+    assert runs("lottery_scheduler_jobs_total", {"job": "draw", "outcome": "done"}) == 1
 
 
 def test_refused_step_is_reported_not_retried(
@@ -239,8 +244,11 @@ def test_refused_step_is_reported_not_retried(
     # round that already exists, which the lifecycle refuses.
     clock = Clock(dt.ROUND_DUE + timedelta(seconds=1))
     scheduler = _paused(settings, service, clock, Fetch(), started)
+    service.metrics = ServiceMetrics()
     assert sch.schedule_task(scheduler, service.get_task(task)) == f"announce:{task}"
     sch.run_announce(task, scheduler)
+    refused = {"job": "announce", "outcome": "refused"}
+    assert service.metrics.registry.get_sample_value("lottery_scheduler_jobs_total", refused) == 1
     assert service.get_task(task).state == "draft"
     assert scheduler.aps.get_job(f"announce:{task}") is None
     with service.session() as s:

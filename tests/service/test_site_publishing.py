@@ -21,6 +21,7 @@ from lottery.export.read import file_getter
 from lottery.service import scheduler as sch
 from lottery.service import site_swap
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.metrics import ServiceMetrics
 from lottery.service.site_publishing import (
     PublicationBusy,
     SitePublisher,
@@ -250,6 +251,7 @@ def test_a_failed_build_is_recorded_and_the_previous_site_stays(
     service: Lifecycle, site_settings: Settings, clock: Clock, started: list[sch.Scheduler]
 ) -> None:
     site = site_settings.site_dir or Path()
+    service.metrics = ServiceMetrics()  # runs are measured by outcome (docs/operations.md)
     rt, fake = _published_once(site_settings, service, clock, started)
     before = _served(site)
     good = site_swap.current_build(site)
@@ -275,6 +277,14 @@ def test_a_failed_build_is_recorded_and_the_previous_site_stays(
     sch.run_site_publish(rt=rt)  # retried after the pause
     assert _runs(service)[-1].error is None
     assert _served(site) != before
+    sample = service.metrics.registry.get_sample_value
+    duration = "lottery_site_publication_duration_seconds_count"
+    assert sample(duration, {"outcome": "ok"}) == 2
+    assert sample(duration, {"outcome": "failed"}) == 1
+    jobs = "lottery_scheduler_jobs_total"
+    assert sample(jobs, {"job": "site", "outcome": "done"}) == 2
+    assert sample(jobs, {"job": "site", "outcome": "failed"}) == 1
+    assert sample(jobs, {"job": "site", "outcome": "idle"}) == 1  # the run during the pause
 
 
 def test_the_swap_never_shows_a_half_built_site(

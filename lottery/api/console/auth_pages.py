@@ -123,6 +123,8 @@ async def login(
                 users.login, service, name, password, now, remote_addr=addr, slot_held=True
             )
     except login_throttle.Throttled as exc:
+        if service.metrics is not None:
+            service.metrics.login_failed(exc.reason)
         await asyncio.sleep(login_throttle.TARPIT_SECONDS)
         return _login_page(
             status=429, name=name, error=str(exc), headers={"Retry-After": str(exc.retry_after)}

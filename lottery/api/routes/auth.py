@@ -67,7 +67,9 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
                 remote_addr=addr,
                 slot_held=True,
             )
-    except login_throttle.Throttled:
+    except login_throttle.Throttled as exc:
+        if service.metrics is not None:
+            service.metrics.login_failed(exc.reason)
         await asyncio.sleep(login_throttle.TARPIT_SECONDS)
         raise
     set_session_cookie(response, token)
