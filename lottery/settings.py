@@ -10,7 +10,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import BaseModel, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DRAND_RELAYS = [
@@ -18,6 +18,20 @@ DEFAULT_DRAND_RELAYS = [
     "https://api2.drand.sh",
     "https://drand.cloudflare.com",
 ]
+
+
+class WitnessConfig(BaseModel):
+    """One witness the service pushes its checkpoints to (docs/witness.md, "The pusher").
+
+    Attributes:
+        name: the witness's name in the published policy (a short label, e.g. ``jiwei``).
+        url: its C2SP tlog-witness submission prefix (``POST <url>/add-checkpoint``).
+        vkey: its cosigner public key (type 0x04 vkey).
+    """
+
+    name: str
+    url: str
+    vkey: str
 
 
 class Settings(BaseSettings):
@@ -55,6 +69,15 @@ class Settings(BaseSettings):
             (``LOTTERY_METRICS_TOKEN``; never shown or logged).
         log_format: ``text`` (uvicorn's lines) or ``json`` (one JSON object a line) for
             ``lottery serve`` (``LOTTERY_LOG_FORMAT``).
+        witnesses: the witnesses the service pushes each new checkpoint to
+            (``LOTTERY_WITNESSES``, JSON: a list of ``{name, url, vkey}``; docs/witness.md).
+        witness_quorum: how many of them must cosign (k of n) for the published policy and
+            for the site to publish a checkpoint (``LOTTERY_WITNESS_QUORUM``); unset: all.
+        witness_margin: seconds a quorum's cosignatures must precede a beacon's time under the
+            published policy (``LOTTERY_WITNESS_MARGIN``, default 300).
+        witness_alert_after: seconds without a cosignature from a witness, while a newer
+            checkpoint waits for it, before staff are warned (``LOTTERY_WITNESS_ALERT_AFTER``,
+            default 3600).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -82,6 +105,10 @@ class Settings(BaseSettings):
     metrics_allow: list[str] = ["127.0.0.1", "::1"]
     metrics_token: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
+    witnesses: list[WitnessConfig] = []
+    witness_quorum: int | None = None
+    witness_margin: int = 300
+    witness_alert_after: int = 3600
 
     @field_validator("metrics_allow")
     @classmethod
@@ -105,6 +132,11 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'lottery.db'}"
         return self
+
+    @property
+    def quorum(self) -> int:
+        """The witness quorum k (``witness_quorum``, default every configured witness)."""
+        return len(self.witnesses) if self.witness_quorum is None else self.witness_quorum
 
     @property
     def url(self) -> str:

@@ -44,6 +44,7 @@ RECORD_NAMES = {
     "penalty-withdrawal": "行政处罚撤销",
     "calendar": "工作日历",
     "key-change": "密钥变更",
+    "witness-policy": "见证方策略",
 }
 REGISTRY_NAMES = {
     "targets": "抽查对象名录",

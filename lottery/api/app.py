@@ -48,6 +48,7 @@ from .routes import (
     target_reports,
     tasks,
     users,
+    witnesses,
 )
 from .security_headers import SecurityHeaders
 from .text_guard import refuse_unsafe_json
@@ -69,6 +70,7 @@ ROUTERS = (
     calendar.router,
     audit.router,
     site.router,
+    witnesses.router,
     public.router,
 )
 

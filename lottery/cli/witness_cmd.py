@@ -35,6 +35,7 @@ from lottery.storage.keys import _create_exclusive
 from .common import utc_now
 from .state_file import save_atomic
 from .verify_cmd import open_export
+from .witness_office import policy_app, status_command
 from .witness_serve import load_cosigner, serve_command
 
 app = typer.Typer(help="Witness a log: keep a key, cosign consistent checkpoints.")
@@ -263,4 +264,6 @@ def register(root: typer.Typer) -> None:
     app.command("cosign")(cosign_command)
     app.command("serve")(serve_command)
     app.command("push")(push_command)
+    app.command("status")(status_command)
+    app.add_typer(policy_app, name="policy")
     root.add_typer(app, name="witness")

@@ -72,6 +72,8 @@ class AuditReport:
     sealed: SealedAudit = field(default_factory=SealedAudit)
     not_applicable: list[tuple[str, Check]] = field(default_factory=list)
     """Checks that do not apply, by scope, with why (neither passed nor failed)."""
+    policies: int = 0
+    """How many ``witness-policy`` records the log holds (each enforced, spec §8)."""
 
     @property
     def ok(self) -> bool:
@@ -107,14 +109,18 @@ def audit_export(
     task: str | None = None,
     witnesses: WitnessPolicy | None = None,
     deadlines: bool = False,
+    published_policy: bool = True,
     workers: Workers = SERIAL,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
 
     ``workers`` may share each task's re-draw with a second process (:func:`verify_task`).
 
-    With ``witnesses``, each announcement must also be covered by a cosigned checkpoint dated
-    before its beacon (``announcement.witnessed``, :mod:`lottery.core.witness_audit`).
+    Each announcement after a ``witness-policy`` record must be covered by a checkpoint
+    cosigned by that policy's quorum at least its margin before the beacon; with
+    ``witnesses`` (the reader's), also by those (``announcement.witnessed``,
+    :mod:`lottery.core.witness_audit`). ``published_policy=False`` skips the published
+    policy (the site builder: a late cosignature must not stop the site from publishing).
     With ``deadlines``, the deadlines of reports and penalties are recomputed with the log's
     own ``calendar`` records (nothing from outside the log) and withdrawals and corrections
     checked (``report.publications``, :mod:`lottery.core.deadline_audit`).
@@ -145,6 +151,7 @@ def audit_export(
 
     by_task: dict[str, list[bytes]] = {}
     announcements: list[tuple[int, Record]] = []
+    policies: list[tuple[int, WitnessPolicy]] = []
     for i, entry in enumerate(entries):
         try:
             record = open_record(entry, verifiers, log=origin)
@@ -156,6 +163,8 @@ def audit_export(
             by_task.setdefault(record.body["task"], []).append(entry)
         if record.type == "task-announcement" and task in (None, record.body.get("task")):
             announcements.append((i, record))
+        if record.type == "witness-policy":
+            policies.append((i, WitnessPolicy.published(i, record.body)))
     report.checks.append(
         Check(
             CheckName.RECORDS_SIGNATURE, f"{len(report.records)} of {len(entries)} records verify"
@@ -187,8 +196,11 @@ def audit_export(
     visited = audit_visits(report.records, lambda digest: get(f"blobs/{digest}"), task)
     report.checks += visited.checks
     report.failures += visited.failures
-    if witnesses is not None:
-        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements)
+    report.policies = len(policies)
+    if not published_policy:
+        policies = []
+    if witnesses is not None or policies:
+        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements, policies)
     if deadlines:
         report.publications = audit_publications(
             report.records, task=task, contents=report.sealed.contents
@@ -225,9 +237,10 @@ def _add_witnessed(
     report: AuditReport,
     get: Getter,
     verifiers: Sequence[NoteVerifier],
-    policy: WitnessPolicy,
+    policy: WitnessPolicy | None,
     root_at: Callable[[int], bytes],
     announcements: Sequence[tuple[int, Record]],
+    published: Sequence[tuple[int, WitnessPolicy]],
 ) -> None:
     result = check_witnessed(
         get,
@@ -237,6 +250,7 @@ def _add_witnessed(
         log_size=report.size,
         root_at=root_at,
         announcements=announcements,
+        published=published,
     )
     report.checks += result.log_checks
     report.failures += result.failures

@@ -20,6 +20,8 @@ from .errors import EncodingError, VerificationError
 from .note import NoteVerifier, Signer, open_note, sign_note
 from .publication_rules import REVIEW_SCHEMA, rules_schema
 from .risk_rules import RISK_RULES_SCHEMA
+from .witness_policy import FIELDS as WITNESS_POLICY_FIELDS
+from .witness_policy import check_policy_body
 
 SPEC_VERSION = 1
 """The format version of every record type not listed in :data:`RECORD_VERSIONS`."""
@@ -339,6 +341,10 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "reason": s.text(2000, empty=True),
         "entries": s.array(_PLAN_ENTRY, min_len=1, max_len=2000),
     },
+    # The witness policy (docs/witness.md): the witnesses, the quorum k of n and the margin
+    # before a beacon; C2SP tlog-policy's content as JSON. The latest one before an
+    # announcement applies to it (spec section 8, announcement.witnessed).
+    "witness-policy": WITNESS_POLICY_FIELDS,
 }
 
 RECORD_TYPES = tuple(sorted(SCHEMAS))
@@ -424,6 +430,8 @@ def validate_body(body: Any) -> None:
         _plan_rules(body)
     if kind == "objection-outcome":
         _objection_rules(body)
+    if kind == "witness-policy":
+        check_policy_body(body)
     if "documents" in body:
         _document_rules(body["documents"])
     if "joint_with" in body:

@@ -13,9 +13,10 @@ each announcement, that one such checkpoint of this log with ``size > index`` ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from .beacon import BeaconSpec, DrandBeacon, PublicNumbersBeacon
 from .canonical import CHINA_STANDARD_TIME, format_time
@@ -26,6 +27,7 @@ from .errors import EncodingError, InputError, LotteryError, VerificationError
 from .note import NoteVerifier
 from .records import Record
 from .verify import Check
+from .witness_policy import witness_keys
 
 Getter = Callable[[str], bytes]
 
@@ -45,6 +47,10 @@ class WitnessPolicy:
 
     witnesses: tuple[CosignatureVerifier, ...]
     quorum: int
+    margin: int = 0
+    """Seconds the cosignatures must precede the beacon (a published policy's ``margin``)."""
+    source: str = "--witness"
+    """Where it comes from: ``--witness`` (the reader) or ``witness-policy at log index N``."""
 
     def __post_init__(self) -> None:
         """Validate the quorum against the witnesses."""
@@ -58,6 +64,35 @@ class WitnessPolicy:
                 f"the quorum must be in 1..{len(self.witnesses)} (the witnesses given), "
                 f"got {self.quorum!r}"
             )
+
+    @classmethod
+    def published(cls, index: int, body: Mapping[str, Any]) -> WitnessPolicy:
+        """The policy of a ``witness-policy`` record at log ``index`` (already validated).
+
+        Raises:
+            EncodingError: when a vkey is not a cosigner key.
+        """
+        source = f"witness-policy at log index {index}"
+        return cls(witness_keys(body), body["quorum"], body["margin"], source)
+
+    def trusts(self, cosig: Cosignature) -> bool:
+        """Whether ``cosig`` is by one of these witnesses."""
+        return any((w.name, w.key_id) == (cosig.name, cosig.key_id) for w in self.witnesses)
+
+
+def union(policies: Sequence[WitnessPolicy]) -> WitnessPolicy:
+    """Every witness of ``policies``, once (to read the cosigned checkpoints)."""
+    seen: dict[tuple[str, bytes], CosignatureVerifier] = {}
+    for policy in policies:
+        for w in policy.witnesses:
+            seen.setdefault((w.name, w.key_id), w)
+    return WitnessPolicy(tuple(seen.values()), 1)
+
+
+def in_force(index: int, published: Sequence[tuple[int, WitnessPolicy]]) -> WitnessPolicy | None:
+    """The published policy that applies to the entry at ``index``: the last one before it."""
+    before = [policy for at, policy in published if at < index]
+    return before[-1] if before else None
 
 
 @dataclass(frozen=True)
@@ -197,9 +232,12 @@ def witnessed(
     Raises:
         VerificationError: ``announcement.witnessed`` naming what is missing.
     """
-    limit = before.timestamp()
+    due = before - timedelta(seconds=policy.margin)
+    limit = due.timestamp()
     best: Evidence | None = None
     best_early: list[Cosignature] = []
+    evidence = [Evidence(e.size, tuple(filter(policy.trusts, e.cosignatures))) for e in evidence]
+    by = f" ({policy.source}, margin {policy.margin} s)" if policy.margin else ""
     for ev in evidence:
         if ev.size <= index:
             continue
@@ -209,13 +247,19 @@ def witnessed(
         if len(early) >= policy.quorum:
             names = ", ".join(f"{c.name} at {_at(c.timestamp)}" for c in early)
             return (
-                f"log index {index} is in checkpoint {ev.size}, cosigned before the beacon "
-                f"({format_time(before)}) by {len(early)} of {len(policy.witnesses)} witnesses "
-                f"(quorum {policy.quorum}): {names}"
+                f"log index {index} is in checkpoint {ev.size}, cosigned before "
+                f"{format_time(due)} by {len(early)} of {len(policy.witnesses)} witnesses "
+                f"(quorum {policy.quorum}{by}): {names}"
             )
     need = (
-        f"needs {policy.quorum} witness cosignature(s) dated before the beacon "
-        f"({format_time(before)}) on a checkpoint of size > {index}"
+        f"needs {policy.quorum} witness cosignature(s) dated before "
+        + (
+            f"{format_time(due)} (the beacon at {format_time(before)} less the margin of "
+            f"{policy.margin} s, {policy.source})"
+            if policy.margin
+            else f"the beacon ({format_time(before)})"
+        )
+        + f" on a checkpoint of size > {index}"
     )
     if best is None:
         raise VerificationError(CHECK, f"announcement at log index {index} {need}; none found")
@@ -234,27 +278,46 @@ def witnessed(
 def check_witnessed(
     get: Getter,
     office: Sequence[NoteVerifier],
-    policy: WitnessPolicy,
+    policy: WitnessPolicy | None,
     *,
     origin: str,
     log_size: int,
     root_at: Callable[[int], bytes],
     announcements: Sequence[tuple[int, Record]],
+    published: Sequence[tuple[int, WitnessPolicy]] = (),
 ) -> WitnessResult:
     """Check every announcement (log index, record) against the cosigned checkpoints.
+
+    Each announcement must meet the published policy in force for it (the last
+    ``witness-policy`` before it in the log, ``published``: (log index, policy)) and, when
+    given, the reader's ``policy``: both, so a reader's flags can only add to the published
+    rule. An announcement with neither is not checked.
 
     Raises:
         Nothing for verification failures: they are collected in the result.
     """
     result = WitnessResult()
+    everyone = [p for _, p in published] + ([policy] if policy is not None else [])
+    if not everyone:
+        return result
     evidence = load_evidence(
-        get, office, policy, origin=origin, log_size=log_size, root_at=root_at, result=result
+        get,
+        office,
+        union(everyone),
+        origin=origin,
+        log_size=log_size,
+        root_at=root_at,
+        result=result,
     )
     for index, record in announcements:
         task = str(record.body.get("task", f"entry {index}"))
+        rules = [p for p in (in_force(index, published), policy) if p is not None]
+        if not rules:
+            continue
         try:
             before = beacon_time(BeaconSpec.from_dict(record.body["beacon"]))
-            result.tasks[task] = Check(CHECK, witnessed(index, before, evidence, policy))
+            found = [witnessed(index, before, evidence, rule) for rule in rules]
+            result.tasks[task] = Check(CHECK, "; ".join(found))
         except VerificationError as exc:
             result.failures.append((task, exc))
         except (LotteryError, KeyError) as exc:

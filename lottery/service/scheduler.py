@@ -51,6 +51,8 @@ from .params import params_from_task
 from .penalties import PenaltyService
 from .result_notices import issue_owed
 from .site_publishing import SitePublisher
+from .witness_client import Post
+from .witness_push import push_once
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ RETRY = timedelta(seconds=30)
 SWEEP_EVERY = timedelta(seconds=60)
 PUBLISH_EVERY = timedelta(seconds=5)
 """How often the ``site`` job compares the log with the published site (docs/site-publishing.md)."""
+PUSH_EVERY = timedelta(seconds=5)
+"""How often the ``witness`` job looks for a checkpoint a witness has not cosigned yet."""
 JOB_TABLE = "scheduler_job"
 FAILED_ACTION = "schedule.failed"
 
@@ -89,6 +93,8 @@ class Scheduler:
     retry: timedelta
     client: DrandClient | None = None
     site: SitePublisher | None = None
+    settings: Settings | None = None
+    witness_post: Post | None = None
     running: int = 0
     idle: threading.Condition = field(default_factory=threading.Condition)
     sweep_every: timedelta = SWEEP_EVERY
@@ -165,6 +171,8 @@ def start_scheduler(
     retry: timedelta = RETRY,
     sweep_every: timedelta = SWEEP_EVERY,
     publish_every: timedelta = PUBLISH_EVERY,
+    push_every: timedelta = PUSH_EVERY,
+    witness_post: Post | None = None,
     start: bool = True,
 ) -> Scheduler:
     """Create (and start) a scheduler on ``lc``'s database.
@@ -178,6 +186,8 @@ def start_scheduler(
         retry: how often a job whose step is not done yet runs again.
         sweep_every: how often task states are swept for steps to schedule.
         publish_every: how often the ``site`` job runs (only with ``settings.site_dir``).
+        push_every: how often the ``witness`` job runs (only with ``settings.witnesses``).
+        witness_post: how the pusher posts to a witness (tests); default: ``httpx``.
         start: start the scheduler thread (the sweep runs at once).
     """
     clock = clock or _utc_now
@@ -197,9 +207,30 @@ def start_scheduler(
         fetch = client.fetch_for
     site = SitePublisher.from_settings(settings, lc, clock)
     scheduler = Scheduler(
-        lc, aps, clock, fetch, draw_delay, retry, client, site, sweep_every=sweep_every
+        lc,
+        aps,
+        clock,
+        fetch,
+        draw_delay,
+        retry,
+        client,
+        site,
+        settings,
+        witness_post,
+        sweep_every=sweep_every,
     )
     executor.scheduler = scheduler
+    if settings.witnesses:
+        # In the memory store, like ``site``: the witness_state table says what each witness
+        # has cosigned and when to try again, so a restart loses nothing.
+        aps.add_job(
+            run_witness_push,
+            IntervalTrigger(seconds=push_every.total_seconds(), timezone=UTC),
+            id="witness",
+            jobstore="local",
+            next_run_time=_utc_now(),
+            replace_existing=True,
+        )
     if site is not None:
         # In the memory store: the log and the site_publication table say what is due, so
         # nothing is lost at a restart; the job's first run catches up at once. A run during
@@ -480,6 +511,23 @@ def _publish_site(rt: Scheduler) -> Outcome:
     if run is None:
         return "idle"  # not due, or another instance is publishing
     return "done" if run.error is None else "failed"
+
+
+def run_witness_push(rt: Scheduler | None = None) -> None:
+    """Job: push the latest checkpoint to every configured witness that has not cosigned it
+    (docs/witness.md, "The pusher")."""
+    _run(rt, "witness", _push_witnesses)
+
+
+def _push_witnesses(rt: Scheduler) -> Outcome:
+    if rt.settings is None:
+        return "idle"
+    try:
+        push_once(rt.lc, rt.settings, rt.clock(), post=rt.witness_post)
+    except (LotteryError, SQLAlchemyError) as exc:  # the database away...: the next run retries
+        logger.error("witness push not done: %s", exc)  # noqa: TRY400 - expected
+        return "failed"
+    return "done"
 
 
 def stop_scheduler(rt: Scheduler, *, wait: bool = True, timeout: float = 30.0) -> None:

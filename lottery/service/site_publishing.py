@@ -29,6 +29,7 @@ from lottery.storage.models import SiteLease, SitePublication
 
 from . import site_swap
 from .audit_trail import record_audit
+from .witness_push import quorum_size
 
 if TYPE_CHECKING:
     from publisher.office import Office
@@ -97,6 +98,8 @@ class SiteStatus:
     requested: bool
     last: SitePublication | None
     last_success: SitePublication | None
+    waiting_for_witnesses: bool = False
+    """The log's latest checkpoint lacks the witness quorum: the job does not publish yet."""
 
 
 def unconfigured_status(lc: Lifecycle) -> SiteStatus:
@@ -119,6 +122,7 @@ class SitePublisher:
         build: Build = build_site,
         lease_time: timedelta = LEASE_TIME,
         retry_after_failure: timedelta = RETRY_AFTER_FAILURE,
+        witnesses: Settings | None = None,
     ) -> None:
         self.lc = lc
         self.site_dir = Path(site_dir).absolute()
@@ -127,6 +131,7 @@ class SitePublisher:
         self.build = build
         self.lease_time = lease_time
         self.retry_after_failure = retry_after_failure
+        self.witnesses = witnesses if witnesses is not None and witnesses.witnesses else None
 
     @classmethod
     def from_settings(cls, settings: Settings, lc: Lifecycle, clock: Clock) -> SitePublisher | None:
@@ -139,6 +144,7 @@ class SitePublisher:
             settings.site_export,
             clock=clock,
             build=lambda export, out, work: build_site(export, out, work, settings),
+            witnesses=settings,
         )
 
     # -- reading --------------------------------------------------------------------------
@@ -163,7 +169,15 @@ class SitePublisher:
             requested=lease.requested_at is not None,
             last=last,
             last_success=success,
+            waiting_for_witnesses=not self._quorum_met(size),
         )
+
+    def _quorum_met(self, size: int) -> bool:
+        """Whether the checkpoint of ``size`` carries the configured witness quorum (always,
+        without witnesses)."""
+        if self.witnesses is None or size == 0:
+            return True
+        return quorum_size(self.lc, self.witnesses) == size
 
     def due(self) -> bool:
         """Whether the job should publish now."""
@@ -185,6 +199,8 @@ class SitePublisher:
         behind = success is None or (success.size or 0) < size
         if not behind and (self.site_dir / "index.html").is_file():
             return False
+        if behind and not self._quorum_met(size):
+            return False  # the witnesses have not cosigned it yet (docs/witness.md)
         recent_failure = (
             last is not None
             and last.error is not None

@@ -452,6 +452,28 @@ class CosignatureRow(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
 
 
+class WitnessStateRow(SQLModel, table=True):
+    """What the pusher knows of one configured witness (docs/witness.md, "The pusher").
+
+    ``size``: the size the witness cosigned last for us (0: none yet); ``failing_since``: the
+    first failed attempt since the last success (staff are warned when it is older than the
+    configured time); ``next_attempt``: the backoff after ``failures`` failures in a row.
+    """
+
+    __tablename__ = "witness_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    vkey: str = Field(max_length=300)
+    url: str = Field(max_length=500)
+    size: int = 0
+    last_success: datetime | None = _utc(nullable=True)
+    last_attempt: datetime | None = _utc(nullable=True)
+    last_error: str | None = Field(default=None, max_length=1000)
+    failures: int = 0
+    failing_since: datetime | None = _utc(nullable=True)
+    next_attempt: datetime | None = _utc(nullable=True)
+
+
 # --- people and accountability -----------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ def report_json(audit: Audit) -> str:
             "ok": report.ok,
             "witnesses": [w.vkey for w in policy.witnesses] if policy else [],
             "quorum": policy.quorum if policy else None,
+            "witness_policies": report.policies,
             "log": report.origin,
             "size": report.size,
             "keys_pinned": audit.pinned,
@@ -90,7 +91,7 @@ def notes(audit: Audit, lang: str) -> list[str]:
             if zh
             else "note: keys taken from the export itself; pin them with --key"
         )
-    if audit.policy is None:
+    if audit.policy is None and not audit.report.policies:
         lines.append(
             "提示：公告时间只是本单位的说法；可用 --witness 核对见证方的副署（docs/witness.md）"
             if zh

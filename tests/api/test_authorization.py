@@ -124,6 +124,8 @@ GET    /api/deadlines                         task.read       ok   ok   ok   ok 
 GET    /api/audit                             audit.read      ok   403  403  403  ok   401
 GET    /api/site/status                       task.read       ok   ok   ok   ok   ok   401
 POST   /api/site/publish                      task.disclose   ok   ok   403  ok   403  401
+GET    /api/witnesses                         audit.read      ok   403  403  403  ok   401
+POST   /api/witnesses/policy                  users.manage    ok   403  403  403  403  401
 """
 
 # The roles docs/service.md lets read the sealed picked list (R6: "access to it is restricted").

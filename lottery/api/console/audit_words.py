@@ -80,6 +80,7 @@ ACTIONS_ZH: dict[str, str] = {
     "objection.record": "登记异议",
     "objection.decide": "处理异议并公开处理结果",
     "plan.publish": "公开年度抽查计划",
+    "witness.policy": "公开见证方策略",
     "result.publish-held": "公开时发布已审核的检查结果",
     "result.publication-review": "检查结果保密审查",
 }
@@ -139,6 +140,9 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "seconds": "锁定秒数",
     "until": "锁定至",
     "added": "新增联署签名",
+    "witnesses": "见证方",
+    "quorum": "法定数",
+    "margin": "余量（秒）",
     "request": "取消申请编号",
     "requested_in": "申请时的任务状态",
     "now": "现在的任务状态",

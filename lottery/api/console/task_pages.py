@@ -24,6 +24,7 @@ from lottery.service.lifecycle import Lifecycle, TaskNotFound
 from lottery.service.preview import TaskPreview, preview_task
 from lottery.service.result_entry import local_date
 from lottery.service.roles import Perm
+from lottery.service.witness_push import witness_status
 from lottery.storage.models import Task
 
 from . import views, words
@@ -52,13 +53,21 @@ def not_found(user: ConsoleUser | None, what: str = "页面") -> HTMLResponse:
 
 
 @router.get("/")
-def dashboard(user: User, service: ServiceDep, now: NowDep) -> HTMLResponse:
-    """The 工作台."""
+def dashboard(user: User, service: ServiceDep, now: NowDep, request: Request) -> HTMLResponse:
+    """The 工作台 (with the witnesses' state when witnesses are configured)."""
     require(user, Perm.TASK_READ)
     board = views.dashboard(service, now, user.name)
     rectifications = open_rectifications(service, local_date(now), user.name)
+    settings = request.app.state.settings
+    witnesses = witness_status(service, settings, now) if settings.witnesses else None
     return page(
-        "dashboard.html", user=user, active="dashboard", board=board, rectifications=rectifications
+        "dashboard.html",
+        user=user,
+        active="dashboard",
+        board=board,
+        rectifications=rectifications,
+        witnesses=witnesses,
+        alert_minutes=settings.witness_alert_after // 60,
     )
 
 

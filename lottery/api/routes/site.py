@@ -61,6 +61,7 @@ class SiteStatusPublic(BaseModel):
     log_size: int
     published_size: int | None
     up_to_date: bool
+    waiting_for_witnesses: bool
     running: bool
     requested: bool
     last: PublicationPublic | None
@@ -73,6 +74,7 @@ class SiteStatusPublic(BaseModel):
             log_size=status.log_size,
             published_size=status.published_size,
             up_to_date=status.up_to_date,
+            waiting_for_witnesses=status.waiting_for_witnesses,
             running=status.running,
             requested=status.requested,
             last=PublicationPublic.of(status.last),
