@@ -16,6 +16,9 @@ from functools import cache
 from pathlib import Path
 
 from lottery.core import serving
+from lottery.core.cosignature import CosignatureVerifier
+from lottery.core.errors import LotteryError
+from lottery.core.witness_audit import WitnessPolicy
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
 from publisher import (
@@ -43,6 +46,7 @@ ASSETS_DIR = "assets/lottery"
 SCRIPTS = (f"{ASSETS_DIR}/verify.js", f"{ASSETS_DIR}/lookup.js", f"{ASSETS_DIR}/accessibility.js")
 STYLES = (f"{ASSETS_DIR}/site.css",)
 CHECK_WORDS = "check-words.json"
+WITNESSES = "witnesses.json"
 TARGET_DATA = "targets/data"
 HEADERS_FILE = "_headers"
 
@@ -120,6 +124,30 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     return Written(len(written) - bool(companies) + len(companies), companies)
 
 
+def witness_config(witnesses: list[str], quorum: int | None) -> str | None:
+    """witnesses.json for verify.js: ``{"quorum": N, "witnesses": [vkey, ...]}``; None for none.
+
+    Raises:
+        PublishError: for a malformed witness vkey or a quorum outside ``1..len(witnesses)``.
+    """
+    if not witnesses:
+        if quorum is not None:
+            raise PublishError("a witness quorum needs at least one witness key")
+        return None
+    try:
+        policy = WitnessPolicy(
+            tuple(CosignatureVerifier.from_vkey(v) for v in witnesses),
+            len(witnesses) if quorum is None else quorum,
+        )
+    except LotteryError as exc:
+        raise PublishError(f"witness keys: {exc}") from exc
+    return json.dumps(
+        {"quorum": policy.quorum, "witnesses": [w.vkey for w in policy.witnesses]},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
 def build_site(
     export: Path,
     out: Path,
@@ -127,8 +155,16 @@ def build_site(
     work: Path | None = None,
     vkeys: list[str] | None = None,
     office: Office | None = None,
+    witnesses: list[str] | None = None,
+    quorum: int | None = None,
 ) -> int:
     """Audit ``export``, write the pages and build the site into ``out``; return page count.
+
+    ``witnesses``: the witness vkeys (docs/witness.md) whose cosignatures the in-browser
+    verifier checks for ``announcement.witnessed``, with ``quorum`` (default: all of them);
+    written next to verify.js as witnesses.json (docs/browser-verifier.md "Witnesses").
+    None or empty: the check says it was not checked, as ``lottery verify`` without
+    ``--witness``.
 
     ``office``: who runs the site, for 关于本站 and every page's footer (publisher/office.py);
     default: the office's name only, no contact details.
@@ -140,6 +176,7 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    witness_file = witness_config(witnesses or [], quorum)
     model = load_model(export, vkeys)
     docs = (work or ROOT / "build") / "pages"
     office = office or Office()
@@ -150,6 +187,8 @@ def build_site(
     (docs / ASSETS_DIR / CHECK_WORDS).write_text(
         json.dumps(CHECKS_ZH, ensure_ascii=False, sort_keys=True), encoding="utf-8"
     )
+    if witness_file is not None:
+        (docs / ASSETS_DIR / WITNESSES).write_text(witness_file, encoding="utf-8")
     config = load_config(
         str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(out.resolve()), strict=True
     )

@@ -48,11 +48,18 @@ SHOTS = (
     Shot("registries.png", "planner", "/console/registries", "名录管理：上传、先检查后导入"),
     Shot("targets.png", "planner", "/console/targets?risk_class=high", "检查对象名录，按条件筛选"),
     Shot("items.png", "planner", "/console/items", "抽查事项清单"),
+    Shot("risk-rules.png", "planner", "/console/items/risk-rules", "风险规则（抽查比例和频次）"),
     Shot("penalties.png", "planner", "/console/penalties", "行政处罚：待审核、已公开、已撤回"),
     Shot("calendar.png", "planner", "/console/calendar?year=2026", "节假日安排"),
     Shot("my.png", "inspector", "/console/my", "我的检查任务（平板宽度）", 768),
     Shot("result-form.png", "inspector", "{target}", "录入检查结果（平板宽度）", 768),
     Shot("review.png", "reviewer", "/console/review", "结果审核"),
+    Shot(
+        "publication-review.png",
+        "reviewer",
+        "/console/publication-review",
+        "保密审查：待审查的检查结果、整改通知和复查结果",
+    ),
     Shot("users.png", "admin", "/console/users", "用户管理"),
     Shot("audit.png", "auditor", "/console/audit", "审计记录"),
 )

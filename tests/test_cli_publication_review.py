@@ -31,7 +31,12 @@ def test_rules_shown_published_and_bad_input_refused(data: Path, tmp_path: Path)
     not_json = tmp_path / "bad.json"
     not_json.write_text("[", encoding="utf-8")
     for args, words in (
-        (("registry", "publication-rules", str(wrong)), "can never be withheld"),
+        (
+            ("registry", "publication-rules", str(wrong)),
+            "公开规则有误：第 1 条规则（PUB-1）：“检查结论”（categories）是公众重新抽取或统计"
+            "结果所需的内容，不能规定不公开或概括表述（publication_rules[0].field 'categories' "
+            "can never be withheld",
+        ),
         (("registry", "publication-rules", str(not_json)), "不是可读的 JSON 文件"),
         (("registry", "publication-rules", str(rules)), "公开规则与现行清单相同"),
         (("result", "review", "7"), "no result 7"),

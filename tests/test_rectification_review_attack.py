@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
+from lottery.cli import main
 from lottery.core.canonical import sha256_hex
 from lottery.core.records import open_record
 from lottery.core.sealed import seal
+from lottery.verifier.check_words import CHECKS_ZH
 from tests.forge import VERIFIERS, sign, write_forged_export
+from tests.lifecycle import office_signer
 from tests.test_publication_vectors import VECTORS, _item_list
 from tests.test_verify_attacks_cli import run_cli
 
@@ -85,3 +88,34 @@ def test_an_order_published_without_its_review_fails_publication_review(
     assert code == 1 and len(fails) == 1, out
     assert fails[0].startswith(f"FAIL  [rectification-order T2026-099/{TARGET}] publication.review")
     assert "published without the review the publication rules in force require" in fails[0]
+
+
+def _verify_zh(export: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as info:
+        main(
+            ["verify", str(export), "--key", office_signer().vkey, "--workers", "1", "--lang", "zh"]
+        )
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return int(info.value.code or 0), out.out
+
+
+def test_publication_review_is_said_in_chinese_under_lang_zh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/verifier.md "Language": a passed check is its sentence and name, without the
+    English detail ("N reviewed records follow ..."); a failure keeps its English detail
+    (it quotes record names and fields) after the sentence."""
+    sentence = CHECKS_ZH["publication.review"]
+    code, out = _verify_zh(forge_order(tmp_path / "honest", reviewed=True), capsys)
+    assert code == 0, out
+    assert f"通过  {sentence}（publication.review）" in out.splitlines()
+    assert "reviewed records" not in out and "ok    " not in out
+    code, out = _verify_zh(forge_order(tmp_path / "forged", reviewed=False), capsys)
+    fails = [line for line in out.splitlines() if line.startswith("未通过 ")]
+    assert code == 1 and len(fails) == 1, out
+    assert fails[0].startswith(
+        f"未通过 [rectification-order T2026-099/{TARGET}] {sentence}（publication.review）："
+    )
+    assert out.splitlines()[-1].startswith("核验未通过：")

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lottery.api.result_messages import api_detail
+from lottery.api.uscc_words import with_uscc_words
 from lottery.api.validation_words import worded_all
 from lottery.core.errors import (
     EncodingError,
@@ -90,7 +91,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Throttled):
             headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
-            {"detail": api_detail(exc), "error": type(exc).__name__},
+            {"detail": with_uscc_words(api_detail(exc)), "error": type(exc).__name__},
             status_code=status,
             headers=headers,
         )

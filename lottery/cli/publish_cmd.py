@@ -11,14 +11,30 @@ import typer
 def publish_command(
     export: Annotated[Path, typer.Option(help="The public export directory.")],
     out: Annotated[Path, typer.Option(help="Where to write the site.")] = Path("site"),
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Witness key (type 0x04 vkey) the in-browser verifier checks; repeatable."
+        ),
+    ] = None,
+    quorum: Annotated[
+        int | None, typer.Option(help="Witnesses that must agree (default: all given).")
+    ] = None,
 ) -> None:
     """Audit the export, then build the MkDocs Material site from it alone (the office's
-    name and contact for 关于本站 from LOTTERY_OFFICE_*, docs/site.md)."""
+    name and contact for 关于本站 from LOTTERY_OFFICE_*, docs/site.md; the witnesses the
+    in-browser verifier checks from --witness, docs/browser-verifier.md)."""
     from lottery.service.site_publishing import office_from_settings
     from lottery.settings import get_settings
     from publisher.build import build_site
 
-    count = build_site(export, out, office=office_from_settings(get_settings()))
+    count = build_site(
+        export,
+        out,
+        office=office_from_settings(get_settings()),
+        witnesses=witness or [],
+        quorum=quorum,
+    )
     typer.echo(f"site built in {out} ({count} pages, export copied to {out / 'export'})")
 
 

@@ -34,6 +34,7 @@ from lottery.storage.models import InspectionResult, ItemListVersion, Task
 
 from .calendar import load_record
 from .log import PublicLog
+from .publication_rule_words import rules_refusal
 
 KIND = "inspection-result"
 DECISION = "publication_review"
@@ -56,14 +57,16 @@ def parse_publication_rules(value: Any) -> tuple[PublicationRule, ...]:
     the record format.
 
     Raises:
-        InputError: naming the rule and field at fault (e.g. a field the public needs).
+        InputError: naming the rule and field at fault (e.g. a field the public needs), in
+            Chinese with the record format's English in brackets
+            (:func:`~lottery.service.publication_rule_words.rules_refusal`).
     """
     if value in (None, []):
         return ()
     try:
         OPTIONAL_FIELDS["item-list"]["publication_rules"](value, "publication_rules")
     except EncodingError as exc:
-        raise InputError(f"公开规则有误：{exc}") from None
+        raise InputError(f"公开规则有误：{rules_refusal(str(exc), value)}") from None
     return parse_rules(value)
 
 

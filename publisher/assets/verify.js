@@ -188,6 +188,31 @@
     return node(0, level.length);
   }
 
+  // RFC 6962 roots of the first `size` leaves, for several sizes: the leaf hashes are computed
+  // once and every subtree at most once (the cosigned checkpoints share their left subtrees).
+  function rootsOf(leaves) {
+    let level = null;
+    const memo = new Map();
+    const node = async (lo, hi) => {
+      if (hi - lo === 1) return level[lo];
+      const key = `${lo} ${hi}`;
+      if (!memo.has(key)) {
+        let k = 1;
+        while (k * 2 < hi - lo) k *= 2;
+        memo.set(key, (async () => sha256(concat(new Uint8Array([1]), await node(lo, lo + k), await node(lo + k, hi))))());
+      }
+      return memo.get(key);
+    };
+    return async (size) => {
+      if (size === 0) return sha256(new Uint8Array(0));
+      if (level === null) {
+        level = [];
+        for (const e of leaves) level.push(await sha256(concat(new Uint8Array([0]), e)));
+      }
+      return node(0, size);
+    };
+  }
+
   // ---------------------------------------------------------------- keys and signed notes
 
   async function parseVkey(line) {
@@ -249,6 +274,198 @@
     }
     if (verified === 0) fail(`${what} 没有公示公钥的签名（名称与密钥编号均不匹配）`);
     return { text, textBytes, keyIds };
+  }
+
+  // ---------------------------------------------------------------- witness cosignatures
+
+  // docs/witness.md, C2SP cosignature/v1: a witness key is `<name>+<key id>+<base64(0x04 ||
+  // 32-byte Ed25519 key)>`, key id = SHA-256(name || 0x0A || 0x04 || key)[:4]; a cosignature
+  // line's signature is key id || u64 big-endian timestamp || Ed25519 signature of
+  // "cosignature/v1\ntime <timestamp>\n" followed by the checkpoint's note text.
+  const COSIGNATURE_HEADER = "cosignature/v1\n";
+  const MAX_TIMESTAMP = (1n << 63n) - 1n;
+
+  async function parseWitnessKey(line) {
+    const first = line.indexOf("+");
+    const second = line.indexOf("+", first + 1);
+    if (first <= 0 || second < 0) fail(`见证方公钥格式错误：${line}`);
+    const name = line.slice(0, first);
+    const idHex = line.slice(first + 1, second).toLowerCase();
+    if (!/^[0-9a-f]{8}$/.test(idHex)) fail("见证方公钥编号应为 8 位十六进制");
+    const raw = fromBase64(line.slice(second + 1), "见证方公钥");
+    if (raw.length !== 33 || raw[0] !== 4) fail("见证方公钥应为 0x04 加 32 字节 Ed25519 公钥");
+    const expected = (await sha256(concat(utf8.encode(name), new Uint8Array([10]), raw))).slice(0, 4);
+    if (toHex(expected) !== idHex) fail("见证方公钥编号与公钥不符");
+    const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    return { name, id: idHex, key, vkey: line };
+  }
+
+  // The witnesses this page trusts and their quorum, from witnesses.json next to this script
+  // (written by the publisher, docs/browser-verifier.md "Witnesses"): null when none are named.
+  const WITNESSES_URL = new URL("witnesses.json", SCRIPT_URL).href;
+  async function loadWitnessPolicy() {
+    const response = await fetch(WITNESSES_URL, { cache: "no-store" });
+    if (response.status === 404) return null;
+    if (!response.ok) fail(`无法读取见证方名单（HTTP ${response.status}）`);
+    let config;
+    try {
+      config = await response.json();
+    } catch (e) {
+      fail("见证方名单不是有效的 JSON");
+    }
+    const vkeys = config && Array.isArray(config.witnesses) ? config.witnesses : null;
+    if (!vkeys || !vkeys.every((v) => typeof v === "string")) fail("见证方名单格式错误");
+    if (!vkeys.length) return null;
+    const witnesses = await Promise.all(vkeys.map(parseWitnessKey));
+    if (new Set(witnesses.map((w) => `${w.name} ${w.id}`)).size !== witnesses.length) fail("同一见证方公钥列出了两次");
+    const quorum = config.quorum === undefined || config.quorum === null ? witnesses.length : config.quorum;
+    if (!Number.isInteger(quorum) || quorum < 1 || quorum > witnesses.length) {
+      fail(`见证方法定人数应在 1 到 ${witnesses.length} 之间`);
+    }
+    return { witnesses, quorum };
+  }
+
+  // The valid cosignatures by trusted witnesses on one signed checkpoint (bytes), earliest per
+  // witness, in note order; a line of a trusted witness that is malformed or does not verify
+  // fails (fail closed), lines of other keys are ignored.
+  async function verifyCosignatures(text, lines, witnesses, what) {
+    const found = new Map();
+    for (const line of lines) {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!m) fail(`${what} 签名行格式错误`);
+      const sig = fromBase64(m[2], "签名");
+      if (sig.length < 5) fail(`${what} 签名过短`);
+      const id = toHex(sig.slice(0, 4));
+      const w = witnesses.find((k) => k.name === m[1] && k.id === id);
+      if (!w) continue;
+      const who = `${w.name}（${id}）`;
+      if (sig.length !== 4 + 8 + 64) fail(`${what}：${who} 的副署为 ${sig.length - 4} 字节，不是 8 + 64 字节`);
+      let ts = 0n;
+      for (const b of sig.slice(4, 12)) ts = (ts << 8n) | BigInt(b);
+      if (ts > MAX_TIMESTAMP) fail(`${what}：${who} 的副署时间超过 2^63-1`);
+      const message = concat(utf8.encode(`${COSIGNATURE_HEADER}time ${ts}\n`), text);
+      if (!(await crypto.subtle.verify({ name: "Ed25519" }, w.key, sig.slice(12), message))) {
+        fail(`${what}：${w.name}（${id}）的副署验证失败`);
+      }
+      const key = `${w.name} ${id}`;
+      if (!found.has(key) || ts < found.get(key).timestamp) found.set(key, { name: w.name, timestamp: ts });
+    }
+    return [...found.values()];
+  }
+
+  // cosigned/list and every cosigned/<size>: each must be a checkpoint the office signed, of
+  // the audited log (same root at its size), every trusted witness's line valid. Any failure
+  // fails the check, as `lottery verify --witness` fails for it (docs/witness.md).
+  async function loadCosigned(base, log, witnesses) {
+    const listing = await fetchOptional(base, "cosigned/list");
+    if (listing === null) return [];
+    let sizes;
+    try {
+      sizes = strictUtf8.decode(listing).split(/\s+/).filter(Boolean);
+    } catch (e) {
+      fail("cosigned/list 格式错误");
+    }
+    if (!sizes.every((s) => /^[0-9]+$/.test(s))) fail("cosigned/list 格式错误");
+    sizes = sizes.map(Number);
+    if (sizes.some((s, i) => i > 0 && s <= sizes[i - 1])) fail("cosigned/list 应严格递增");
+    const evidence = [];
+    const rootAt = rootsOf(log.entries);
+    for (const size of sizes) {
+      const path = `cosigned/${size}`;
+      const bytes = await fetchOptional(base, path);
+      if (bytes === null) fail(`${path} 列于 cosigned/list 但未公开`);
+      const note = await openNote(bytes, log.keys, path);
+      const lines = note.text.split("\n");
+      if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) fail(`${path} 不是检查点`);
+      const root = fromBase64(lines[2], "树根");
+      if (
+        lines[0] !== log.origin ||
+        Number(lines[1]) !== size ||
+        size > log.entries.length ||
+        !equalBytes(await rootAt(size), root)
+      ) {
+        fail(`${path} 不是所核验日志的检查点`);
+      }
+      const all = strictUtf8.decode(bytes);
+      const sigLines = all.slice(note.text.length + 1, -1).split("\n");
+      evidence.push({ size, cosignatures: await verifyCosignatures(note.textBytes, sigLines, witnesses, path) });
+    }
+    return evidence;
+  }
+
+  // When the announcement's randomness could first be known (POSIX seconds): a drand round's
+  // scheduled time; public numbers: 00:00 Asia/Shanghai of the draw date; the earlier of the
+  // primary and the fallback (docs/witness.md).
+  function beaconDue(beacon) {
+    const at = (b) => {
+      if (b.kind === "drand") {
+        if (b.chain_hash !== QUICKNET.chain_hash) fail("无法确定随机数产生时间：drand 链不是固定的 quicknet 链");
+        return roundTime(b.round);
+      }
+      const t = Date.parse(`${b.draw_date}T00:00:00+08:00`);
+      if (!Number.isFinite(t)) fail("无法确定随机数产生时间：开奖日期格式错误");
+      return t / 1000;
+    };
+    if (!beacon || !beacon.primary) fail("无法确定随机数产生时间：公告没有随机源");
+    return Math.min(at(beacon.primary), ...(beacon.fallback ? [at(beacon.fallback)] : []));
+  }
+
+  function beijingTime(seconds) {
+    return `${new Date((Number(seconds) + 8 * 3600) * 1000).toISOString().slice(0, 19).replace("T", " ")}（北京时间）`;
+  }
+
+  // announcement.witnessed for the announcement at log index `index`: one cosigned
+  // checkpoint of size > index with at least `quorum` trusted cosignatures dated before the
+  // beacon. Returns the pass sentence; fails naming what is missing.
+  function witnessedDetail(index, before, evidence, policy) {
+    const limit = BigInt(before);
+    let best = null;
+    let bestEarly = [];
+    for (const ev of evidence) {
+      if (ev.size <= index) continue;
+      const early = ev.cosignatures.filter((c) => c.timestamp < limit);
+      if (best === null || early.length > bestEarly.length) [best, bestEarly] = [ev, early];
+      if (early.length >= policy.quorum) {
+        return (
+          `公告（第 ${index} 条）在含 ${ev.size} 条记录的检查点中，随机数产生（${beijingTime(before)}）之前已由 ` +
+          `${policy.witnesses.length} 个见证方中的 ${early.length} 个副署（法定人数 ${policy.quorum}）：` +
+          early.map((c) => `${c.name} 于 ${beijingTime(c.timestamp)}`).join("；")
+        );
+      }
+    }
+    const need =
+      `需要至少 ${policy.quorum} 个见证方在随机数产生（${beijingTime(before)}）之前副署一个多于 ${index} 条记录的检查点`;
+    if (best === null) fail(`公告（第 ${index} 条）${need}；没有这样的副署`);
+    const have = new Set(best.cosignatures.map((c) => c.name));
+    const missing = policy.witnesses.filter((w) => !have.has(w.name)).map((w) => w.name);
+    const late = best.cosignatures.filter((c) => !bestEarly.includes(c)).map((c) => `${c.name} 于 ${beijingTime(c.timestamp)}`);
+    fail(
+      `公告（第 ${index} 条）${need}；最多的是含 ${best.size} 条记录的检查点，有 ${bestEarly.length} 个` +
+        (missing.length ? `；未副署：${missing.join("、")}` : "") +
+        (late.length ? `；副署太晚：${late.join("、")}` : ""),
+    );
+  }
+
+  async function checkWitnessed(base, report, log, ann) {
+    let policy;
+    try {
+      policy = await loadWitnessPolicy();
+    } catch (e) {
+      report.add("announcement.witnessed", false, e instanceof CheckError ? e.message : `出错：${e}`);
+      return;
+    }
+    if (!policy) {
+      report.skip(
+        "announcement.witnessed",
+        "本站没有列出见证方公钥，未核对见证方副署；公告时间只是本单位的说法，" +
+          "可用 `lottery verify --witness` 核对（docs/witness.md）",
+      );
+      return;
+    }
+    await report.run("announcement.witnessed", async () => {
+      const evidence = await loadCosigned(base, log, policy.witnesses);
+      return witnessedDetail(ann.index, beaconDue(ann.body.beacon), evidence, policy);
+    }, (detail) => detail);
   }
 
   // ---------------------------------------------------------------- beacons
@@ -531,8 +748,10 @@
   }
 
   async function verifyTaskRecords(task, base, report) {
-    const ctx = {};
+    const ctx = { timings: {} };
+    const logStart = performance.now();
     const log = await verifyLog(base, report);
+    ctx.timings.log = Math.round(performance.now() - logStart);
     if (!log) return ctx;
     const { keys, origin } = log;
     const entries = { value: log.entries };
@@ -758,7 +977,7 @@
     }
     const membershipStart = performance.now();
     await checkMembership(base, report, ann, context, pool, exclusions, teamInput);
-    ctx.timings = { membership: Math.round(performance.now() - membershipStart) };
+    ctx.timings.membership = Math.round(performance.now() - membershipStart);
     checkMinRatio(report, ann, context);
     checkPlan(report, ann, context);
 
@@ -794,6 +1013,7 @@
       },
       "公告时随机源尚不存在（轮次/开奖日期在公告之后）",
     );
+    await checkWitnessed(base, report, log, ann);
     if (draw) {
       const d = draw.body;
       const spec = d.fallback ? a.beacon.fallback : a.beacon.primary;
@@ -2396,7 +2616,8 @@
     }
     verdict.textContent = text;
     container.dataset.failed = failed.map((f) => f.name).join(" ");
-    // Milliseconds of the pool re-derivation and of the draw re-run (docs/benchmarks.md).
+    // Milliseconds of the whole verification (total), of the log (keys, checkpoint, entries,
+    // root), of the pool re-derivation and of the draw re-run (docs/benchmarks.md).
     container.dataset.timings = JSON.stringify((ctx && ctx.timings) || {});
     container.append(verdict, list);
   }
@@ -2417,9 +2638,11 @@
       if (!window.isSecureContext || !crypto.subtle) {
         throw new Error("浏览器未提供 WebCrypto（需通过 https 或本机地址访问）");
       }
+      const start = performance.now();
       ctx = sealedMode
         ? await verifySealed(base, report, root.dataset.sealed.split(" ").filter(Boolean))
         : await verifyTask(task, base, report);
+      ctx.timings = { ...(ctx.timings || {}), total: Math.round(performance.now() - start) };
     } catch (e) {
       error = String(e && e.message ? e.message : e);
     }
@@ -2479,6 +2702,7 @@
       percent,
       visitProblems,
       reportDeadlines,
+      beaconDue,
     };
   }
 })();

@@ -166,6 +166,52 @@ def test_a_bad_penalty_field_is_shown_next_to_it_and_nothing_is_stored(
     assert _penalties(service) == [] and _audit(service, "penalty.enter") == []
 
 
+@pytest.mark.parametrize(
+    ("code", "sentence", "english"),
+    [
+        (
+            "1137990000000001XA",
+            "：统一社会信用代码的最后一位（校验码）与前 17 位不符（应为 M），请核对是否抄错",
+            "has a wrong check character (expected M)",
+        ),
+        (
+            "1137990000000001",
+            "：统一社会信用代码应为 18 位，填写的是 16 位",
+            "must have 18 characters, has 16",
+        ),
+        (
+            "1137990000000001IM",
+            "：统一社会信用代码中有不能使用的字符“I”：只能是数字 0-9 和除 I、O、S、V、Z 以外的"
+            "大写英文字母",
+            "holds a character outside the standard's set: 'I'",
+        ),
+    ],
+)
+def test_a_bad_authority_code_is_refused_by_the_api_in_chinese(
+    app_client: TestClient,
+    service: Lifecycle,
+    at_now: Clock,
+    code: str,
+    sentence: str,
+    english: str,
+) -> None:
+    body: dict[str, Any] = {
+        k: v for k, v in _penalty_form(_first_target(service).uscc).items() if k != "result"
+    }
+    amount = {"kind": body.pop("amount_kind"), "text": body.pop("amount_text"), "fen": 500_050}
+    body.pop("amount_yuan")
+    body |= {"amounts": [amount], "authority_code": code}
+    refused = app_client.post("/api/penalties", json=body, headers=token(app_client, "planner"))
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    # The field, what is wrong in Chinese, then the check's English in brackets.
+    assert detail.startswith(
+        f"处罚机关统一社会信用代码（authority_code）：不是有效的统一社会信用代码{sentence}（USCC "
+    )
+    assert detail.endswith(f"{english}）")
+    assert _penalties(service) == []
+
+
 def _entered(app_client: TestClient, service: Lifecycle, who: str) -> Penalty:
     login(app_client, who)
     csrf = _csrf(app_client.get("/console/penalties/new").text)

@@ -48,6 +48,11 @@ def test_rules_the_queue_and_the_review_through_the_api(
     wrong = [dict(RULES[0], field="categories")]
     refused = app_client.put(URL, json={"rules": wrong}, headers=planner)
     assert refused.status_code == 422 and "can never be withheld" in refused.text
+    # Chinese first (naming the rule and the field), the record format's English in brackets.
+    assert refused.json()["detail"].startswith(
+        "公开规则有误：第 1 条规则（PUB-1）：“检查结论”（categories）是公众重新抽取或统计结果"
+        "所需的内容，不能规定不公开或概括表述（publication_rules[0].field 'categories' "
+    )
     put = app_client.put(URL, json={"rules": RULES}, headers=planner)
     assert put.status_code == 200, put.text
     shown = app_client.get(URL, headers=planner).json()

@@ -420,6 +420,10 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
         "announcement.plan",
     ):
         assert result["checks"].get(name) == "pass", (name, result["text"])
+    # The demo site names no witness (and the demo log has no cosignatures): the witness
+    # check says it was not checked, as `lottery verify` without --witness; all else passes.
+    assert result["checks"].pop("announcement.witnessed") == "skip", result["text"]
+    assert "未核对见证方副署" in result["text"]
     assert set(result["checks"].values()) == {"pass"}
     assert "RFC 3797" in result["text"] and "核验通过" in result["text"]
     # The same plain-Chinese sentences as the site's pages (publisher/check_words.py).
