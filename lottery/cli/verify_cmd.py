@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lottery.core.audit import Getter
-from lottery.core.errors import InputError
+from lottery.core.audit import Getter, checkpoint_origin, state_after
+from lottery.core.audit_state import AuditState
+from lottery.core.errors import EncodingError, InputError
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
 from lottery.verifier.run import witness_policy
 
 from .lang import cli_lang
+from .state_file import save_atomic
 
 __all__ = ["open_export", "verify_command", "witness_policy"]
 
@@ -69,6 +73,13 @@ def verify_command(
         str | None,
         typer.Option(help="en or zh (中文); default: zh when the locale is Chinese, else en."),
     ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="State file: go on from the last passing run, saved again after a passing "
+            "run (docs/verifier.md)."
+        ),
+    ] = None,
 ) -> None:
     """Audit a published log: checkpoints, every record, every task's draw."""
     said = cli_lang(lang)
@@ -80,7 +91,11 @@ def verify_command(
         )
     policy = run.witness_policy(witness or [], quorum, said)
     get = open_export(location, said)
-    verifiers, pinned = run.office_verifiers(key or [], get, said)
+    previous = _load_state(state, task, said)
+    if previous is None:
+        verifiers, pinned = run.office_verifiers(key or [], get, said)
+    else:
+        verifiers, pinned = run.state_keys(previous, key or [], _origin(get), said)
     with gc_paused():  # a command line runs one thread: forking and pausing are safe here
         audit = run.run_audit(
             get,
@@ -90,7 +105,13 @@ def verify_command(
             task=task,
             workers=fork_workers(workers),
             lang=said,
+            prior=previous.prior() if previous is not None else None,
         )
+    if state is not None and audit.report.ok:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        keys = [v.vkey for v in verifiers]
+        kept = state_after(audit.report, keys, pinned=pinned, previous=previous, checked=now)
+        save_atomic(state, kept.to_json())
     if as_json:
         typer.echo(output.report_json(audit))
         sys.exit(0 if audit.report.ok else 1)
@@ -100,6 +121,40 @@ def verify_command(
         typer.echo(line)
     if not audit.report.ok:
         sys.exit(1)
+
+
+def _load_state(path: Path | None, task: str | None, lang: str) -> AuditState | None:
+    """The state of the last passing run, or None (no ``--state``, or no file there yet)."""
+    if path is None:
+        return None
+    if task is not None:
+        raise InputError(
+            "--state 核验整个日志，不能与 --task 同用"
+            if lang == "zh"
+            else "--state audits the whole log: it cannot be used with --task"
+        )
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--state {path}: {exc}") from exc
+    try:
+        return AuditState.from_json(text)
+    except InputError as exc:
+        if lang != "zh":
+            raise
+        raise InputError(
+            f"状态文件 {path} 不可用（内容与其中的摘要不符，或格式不对），不能据此接续核验；"
+            f"删除它即可重新完整核验。原因：{exc}"
+        ) from exc
+
+
+def _origin(get: Getter) -> str:
+    try:
+        return checkpoint_origin(get("checkpoint"))
+    except (KeyError, EncodingError) as exc:
+        raise InputError(f"checkpoint: {exc}") from exc
 
 
 def register(app: typer.Typer) -> None:

@@ -20,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .audit_state import AuditState, KnownTask, PriorAudit, task_digest
 from .check_names import CheckName
 from .checkpoint import Checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
 from .early_disclosure import audit_early_reveals
 from .errors import EncodingError, VerificationError
 from .merkle import leaf_hash
-from .note import NoteVerifier
+from .note import NoteVerifier, parse_note
 from .pool_membership import MembershipAudit
-from .records import Record, open_record
+from .records import Record, open_record, parse_record_text
 from .sealed_audit import SealedAudit, audit_sealed
 from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from_bundles
@@ -74,6 +75,18 @@ class AuditReport:
     """Checks that do not apply, by scope, with why (neither passed nor failed)."""
     policies: int = 0
     """How many ``witness-policy`` records the log holds (each enforced, spec §8)."""
+    roots: dict[int, bytes] = field(default_factory=dict)
+    """The tree's root at every archived checkpoint size and at ``size``."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Each task's entry digest (:func:`~lottery.core.audit_state.task_digest`)."""
+    task_checks: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    """Each verified task's own checks, before the log-wide checks added theirs."""
+    membership: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Tasks whose pool membership passed: its summary and cross-check summary."""
+    carried: dict[str, KnownTask] = field(default_factory=dict)
+    """Tasks not verified again: unchanged since the prior run (``prior``)."""
+    reopened: int = 0
+    """Records whose signatures were verified by this run (all of them without ``prior``)."""
 
     @property
     def ok(self) -> bool:
@@ -111,8 +124,16 @@ def audit_export(
     deadlines: bool = False,
     published_policy: bool = True,
     workers: Workers = SERIAL,
+    prior: PriorAudit | None = None,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
+
+    With ``prior`` (a passing run of an earlier tree of this log, docs/verifier.md
+    "Incremental runs"), the tree must extend the prior one (``log.consistency``: a smaller
+    tree is a rollback, another root at a prior size a rewritten history); records below
+    ``prior.size`` are read without checking their signatures again, a task whose entries are
+    unchanged keeps its prior checks (``report.carried``) and so does its pool membership;
+    everything else runs as without ``prior``.
 
     ``workers`` may share each task's re-draw with a second process (:func:`verify_task`).
 
@@ -134,12 +155,24 @@ def audit_export(
     except VerificationError as exc:
         return _fail(report, "log", exc)
     report.size = latest.size
+    if prior is not None and latest.size < prior.size:
+        return _fail(
+            report,
+            "log",
+            VerificationError(
+                CheckName.LOG_CONSISTENCY,
+                f"rollback: the checkpoint shows {latest.size} records, but an earlier run "
+                f"verified {prior.size}",
+            ),
+        )
     report.checks.append(
         Check(CheckName.LOG_CHECKPOINT, f"signed checkpoint of {origin}: {latest.size} records")
     )
     try:
         tree = check_tiles(latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES))
         report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
+        if prior is not None:
+            _check_prior(prior, tree.root)
         entries = entries_from_bundles(latest.size, as_verification(get, CheckName.LOG_ENTRIES))
         _check_entries(entries, tree.leaf_hash)
         report.checks.append(Check(CheckName.LOG_ENTRIES, f"{len(entries)} entries match the tree"))
@@ -149,22 +182,10 @@ def audit_export(
     except VerificationError as exc:
         return _fail(report, "log", exc)
 
-    by_task: dict[str, list[bytes]] = {}
-    announcements: list[tuple[int, Record]] = []
-    policies: list[tuple[int, WitnessPolicy]] = []
-    for i, entry in enumerate(entries):
-        try:
-            record = open_record(entry, verifiers, log=origin)
-        except VerificationError as exc:
-            _fail(report, f"entry {i}", exc)
-            continue
-        report.records.append(record)
-        if "task" in record.body and record.type.startswith("task-"):
-            by_task.setdefault(record.body["task"], []).append(entry)
-        if record.type == "task-announcement" and task in (None, record.body.get("task")):
-            announcements.append((i, record))
-        if record.type == "witness-policy":
-            policies.append((i, WitnessPolicy.published(i, record.body)))
+    known = prior.size if prior is not None else 0
+    by_task, announcements, policies = _open_records(
+        report, entries, verifiers, origin, known, task
+    )
     report.checks.append(
         Check(
             CheckName.RECORDS_SIGNATURE, f"{len(report.records)} of {len(entries)} records verify"
@@ -179,42 +200,107 @@ def audit_export(
     report.checks += report.sealed.checks
     report.failures += report.sealed.failures
     for name in sorted(by_task) if task is None else [task]:
-        try:
-            report.tasks[name] = verify_task(
-                by_task[name], blobs, verifiers, log=origin, workers=workers
-            )
-        except VerificationError as exc:
-            _fail(report, name, exc)
+        _task(report, name, by_task[name], blobs, verifiers, workers, prior)
     _add_membership(report, get, task)
-    # An early reveal (docs/spec.md §8 reveal.early); a task that failed already is reported
-    # once, by its first failed check.
+    _add_log_wide(report, get, task)
+    report.policies = len(policies)
+    enforced = policies if published_policy else []
+    if witnesses is not None or enforced:
+        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements, enforced)
+    if deadlines:
+        _add_deadlines(report, task)
+    return report
+
+
+def _open_records(
+    report: AuditReport,
+    entries: Sequence[bytes],
+    verifiers: Sequence[NoteVerifier],
+    origin: str,
+    known: int,
+    task: str | None,
+) -> tuple[dict[str, list[bytes]], list[tuple[int, Record]], list[tuple[int, WitnessPolicy]]]:
+    """Open every entry into ``report.records`` (the first ``known`` without checking their
+    signatures again): each task's entries, the announcements (of ``task`` only, when
+    given) and the published witness policies, each with its log index."""
+    by_task: dict[str, list[bytes]] = {}
+    announcements: list[tuple[int, Record]] = []
+    policies: list[tuple[int, WitnessPolicy]] = []
+    for i, entry in enumerate(entries):
+        try:
+            record = _open_known(entry, origin) if i < known else None
+            if record is None:
+                record = open_record(entry, verifiers, log=origin)
+                report.reopened += 1
+        except VerificationError as exc:
+            _fail(report, f"entry {i}", exc)
+            continue
+        report.records.append(record)
+        if "task" in record.body and record.type.startswith("task-"):
+            by_task.setdefault(record.body["task"], []).append(entry)
+        if record.type == "task-announcement" and task in (None, record.body.get("task")):
+            announcements.append((i, record))
+        if record.type == "witness-policy":
+            policies.append((i, WitnessPolicy.published(i, record.body)))
+    return by_task, announcements, policies
+
+
+def _add_deadlines(report: AuditReport, task: str | None) -> None:
+    """The publication deadlines, withdrawals and corrections (docs/spec.md §8)."""
+    report.publications = audit_publications(
+        report.records, task=task, contents=report.sealed.contents
+    )
+    report.checks += report.publications.checks
+    report.failures += report.publications.failures
+
+
+def _add_log_wide(report: AuditReport, get: Getter, task: str | None) -> None:
+    """The early reveals and the visits over the whole log (docs/spec.md §8)."""
+    # An early reveal (reveal.early); a task that failed already is reported once, by its
+    # first failed check.
     early = audit_early_reveals(report.records, lambda digest: get(f"blobs/{digest}"), task)
     failed = {scope for scope, _ in report.failures}
     report.checks += early.checks
     report.failures += [(scope, exc) for scope, exc in early.failures if scope not in failed]
-    # Joint visits and the annual cap over the published results (docs/spec.md §8).
+    # Joint visits and the annual cap over the published results.
     visited = audit_visits(report.records, lambda digest: get(f"blobs/{digest}"), task)
     report.checks += visited.checks
     report.failures += visited.failures
-    report.policies = len(policies)
-    if not published_policy:
-        policies = []
-    if witnesses is not None or policies:
-        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements, policies)
-    if deadlines:
-        report.publications = audit_publications(
-            report.records, task=task, contents=report.sealed.contents
+
+
+def _task(
+    report: AuditReport,
+    name: str,
+    entries: Sequence[bytes],
+    blobs: Mapping[str, bytes],
+    verifiers: Sequence[NoteVerifier],
+    workers: Workers,
+    prior: PriorAudit | None,
+) -> None:
+    """Verify one task, or carry its prior result over when its entries are unchanged."""
+    digest = report.digests[name] = task_digest(entries)
+    was = prior.tasks.get(name) if prior is not None else None
+    if was is not None and was.digest == digest:
+        report.carried[name] = was
+        report.tasks[name] = TaskVerification(name, was.status, list(was.checks))
+        report.task_checks[name] = was.checks
+        return
+    try:
+        report.tasks[name] = verify_task(
+            entries, blobs, verifiers, log=report.origin, workers=workers
         )
-        report.checks += report.publications.checks
-        report.failures += report.publications.failures
-    return report
+        report.task_checks[name] = tuple(report.tasks[name].checks)
+    except VerificationError as exc:
+        _fail(report, name, exc)
 
 
 def _add_membership(report: AuditReport, get: Getter, task: str | None) -> None:
     """Re-derive the pools of announcements that name their registry snapshots (spec §4)."""
-    audit = MembershipAudit(lambda digest: get(f"blobs/{digest}"), task=task)
+    known = {n: t.membership for n, t in report.carried.items() if t.membership is not None}
+    audit = MembershipAudit(lambda digest: get(f"blobs/{digest}"), task=task, known=known)
     for record in report.records:
         audit.add(record)
+    report.membership = {n: (s, audit.cross_checked.get(n)) for n, s in audit.passed.items()}
     for name, check, detail in audit.failures:
         _fail(report, name, VerificationError(check, f"task {name}: {detail}"))
     for name, why in audit.not_applicable.items():
@@ -259,6 +345,28 @@ def _add_witnessed(
             report.tasks[name].checks.append(check)
         else:  # the task failed another check; still say that it was witnessed
             report.checks.append(Check(check.name, f"[{name}] {check.detail}"))
+
+
+def _open_known(entry: bytes, origin: str) -> Record | None:
+    """A record a prior run verified (its leaf is in the prior tree): parsed, its signatures
+    not checked again; None when it does not parse (then it is opened in full)."""
+    try:
+        text = parse_note(entry).text
+        body = parse_record_text(text)
+    except (EncodingError, ValueError):
+        return None
+    return Record(note=entry, text=text, body=body) if body.get("log") == origin else None
+
+
+def _check_prior(prior: PriorAudit, root_at: Callable[[int], bytes]) -> None:
+    """The tree must have the prior run's root at every size it remembers."""
+    for size, root in sorted(prior.roots.items()):
+        if size <= prior.size and root_at(size) != root:
+            raise VerificationError(
+                CheckName.LOG_CONSISTENCY,
+                f"history rewritten: the log's first {size} records are not the ones an "
+                "earlier run verified (a fork)",
+            )
 
 
 def _check_entries(entries: Sequence[bytes], leaf_at: Callable[[int], bytes]) -> None:
@@ -308,6 +416,8 @@ def _check_archive(
         raise VerificationError(
             CheckName.LOG_ARCHIVE, "checkpoint sizes must ascend and end with the latest checkpoint"
         )
+    report.roots = {size: root_at(size) for size in sizes}
+    report.roots[latest.size] = latest.root_hash
     for size in sizes:
         old = open_checkpoint(_fetch(get, f"checkpoints/{size}"), verifiers, origin=origin)
         if old.size != size or old.root_hash != root_at(size):
@@ -320,3 +430,49 @@ def _check_archive(
             CheckName.LOG_CONSISTENCY, f"{len(sizes)} archived checkpoints are prefixes of the log"
         )
     )
+
+
+def state_after(
+    report: AuditReport,
+    keys: Sequence[str],
+    *,
+    pinned: bool,
+    previous: AuditState | None = None,
+    checked: str = "",
+) -> AuditState:
+    """The state to keep after a passing audit of the whole log (``report.ok``): the tree,
+    the keys, every root seen (this run's and ``previous``'s) and each task's results.
+
+    Raises:
+        ValueError: when the report failed (a failed run leaves the state as it was).
+    """
+    if not report.ok:
+        raise ValueError("only a passing audit leaves a state")
+    roots = dict(previous.roots) if previous is not None else {}
+    roots.update(report.roots)
+    tasks = {}
+    for name, result in report.tasks.items():
+        was = report.carried.get(name)
+        picks = was.picks if was is not None else _picks(result)
+        tasks[name] = KnownTask(
+            report.digests[name],
+            result.status,
+            report.task_checks[name],
+            picks,
+            report.membership.get(name),
+        )
+    return AuditState(
+        report.origin,
+        report.size,
+        roots[report.size],
+        tuple(keys),
+        pinned,
+        roots,
+        tasks,
+        checked,
+    )
+
+
+def _picks(result: TaskVerification) -> int | None:
+    outcome = result.outcome
+    return len(outcome.picks()) if outcome is not None else None

@@ -17,7 +17,7 @@ from lottery.core.deadline_audit import (
     Publication,
     PublicationAudit,
 )
-from lottery.core.verify import Check
+from lottery.core.verify import Check, TaskVerification
 from lottery.verifier.check_words import check_zh
 
 from .run import Audit
@@ -60,7 +60,7 @@ def report_json(audit: Audit) -> str:
                 name: {
                     "status": t.status,
                     "checks": [{"check": c.name, "detail": c.detail} for c in t.checks],
-                    "picks": len(t.outcome.picks()) if t.outcome else None,
+                    "picks": _picks(audit, name, t),
                 }
                 for name, t in sorted(report.tasks.items())
             },
@@ -75,9 +75,45 @@ def report_json(audit: Audit) -> str:
             "publications": [p.to_dict() for p in publications.publications],
             "publications_summary": publications.summary(),
             "calendar": {str(y): src for y, src in publications.calendar_sources.items()},
+            "incremental": None
+            if audit.prior is None
+            else {
+                "previous_size": audit.prior.size,
+                "records_verified": report.reopened,
+                "tasks_carried_over": sorted(report.carried),
+            },
         },
         ensure_ascii=False,
         sort_keys=True,
+    )
+
+
+def _picks(audit: Audit, name: str, task: TaskVerification) -> int | None:
+    carried = audit.report.carried.get(name)
+    if carried is not None:
+        return carried.picks
+    return len(task.outcome.picks()) if task.outcome else None
+
+
+def incremental_note(audit: Audit, lang: str) -> str | None:
+    """What a run with ``--state`` carried over from the previous run, or None."""
+    if audit.prior is None:
+        return None
+    report, prior = audit.report, audit.prior
+    carried, tasks = len(report.carried), len(report.tasks)
+    if lang == "zh":
+        return (
+            f"提示：接续上次核验（{prior.size} 条记录）："
+            f"本次核验了 {report.reopened} 条记录的签名，"
+            f"重新核验了 {tasks - carried} 个任务，沿用上次结果的任务 {carried} 个；"
+            "日志的一致性和全日志范围的检查均已对整个日志重新进行"
+            "（未变任务的抽查对象范围核对沿用上次结果）"
+        )
+    return (
+        f"note: incremental: went on from a run of {prior.size} records; verified "
+        f"{report.reopened} record signatures and {tasks - carried} tasks, carried over "
+        f"{carried} unchanged tasks; log consistency and the log-wide checks ran over the whole "
+        "log (an unchanged task's pool membership is carried over)"
     )
 
 
@@ -85,6 +121,9 @@ def notes(audit: Audit, lang: str) -> list[str]:
     """The warnings printed before the report (on standard error)."""
     zh = lang == "zh"
     lines = []
+    said = incremental_note(audit, lang)
+    if said is not None:
+        lines.append(said)
     if not audit.pinned:
         lines.append(
             "提示：公钥取自被核验的数据本身；请用 --key 指定从其他渠道（如政府网站公告）得到的公钥"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lottery.core.audit import AuditReport, Getter, audit_export, checkpoint_origin
+from lottery.core.audit_state import AuditState, PriorAudit
 from lottery.core.cosignature import CosignatureVerifier
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
@@ -125,6 +126,8 @@ class Audit:
     origin: str
     pinned: bool
     policy: WitnessPolicy | None
+    prior: PriorAudit | None = None
+    """The earlier run this one went on from (``--state``), or None for a full run."""
 
 
 def run_audit(
@@ -136,8 +139,10 @@ def run_audit(
     task: str | None,
     workers: Workers,
     lang: str = "en",
+    prior: PriorAudit | None = None,
 ) -> Audit:
-    """Audit the export behind ``get`` (:func:`lottery.core.audit.audit_export`).
+    """Audit the export behind ``get`` (:func:`lottery.core.audit.audit_export`), going on
+    from ``prior`` when given (docs/verifier.md "Incremental runs").
 
     Raises:
         InputError: when the export has no checkpoint.
@@ -154,5 +159,36 @@ def run_audit(
         witnesses=policy,
         deadlines=True,
         workers=workers,
+        prior=prior,
     )
-    return Audit(report, origin, pinned, policy)
+    return Audit(report, origin, pinned, policy, prior)
+
+
+def state_keys(
+    state: AuditState, keys: list[str], origin: str, lang: str = "en"
+) -> tuple[list[NoteVerifier], bool]:
+    """The keys of a run that goes on from ``state``: the state's own; ``--key`` may only
+    repeat them (a state is of one log, verified with one set of keys).
+
+    Raises:
+        InputError: when the state is of another log or ``--key`` names other keys.
+    """
+    if state.origin != origin:
+        raise InputError(
+            _say(
+                lang,
+                f"the state file is for log {state.origin!r}, not {origin!r}",
+                f"状态文件属于日志 {state.origin!r}，而不是 {origin!r}",
+            )
+        )
+    given = _key_lines(keys)
+    if given and set(given) != set(state.keys):
+        raise InputError(
+            _say(
+                lang,
+                "--key differs from the keys in the state file; start a new state file to "
+                "verify with other keys",
+                "--key 与状态文件中的公钥不同；如要用其他公钥核验，请另用一个新的状态文件",
+            )
+        )
+    return [NoteVerifier.from_vkey(k) for k in state.keys], state.pinned or bool(given)

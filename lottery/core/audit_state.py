@@ -1,0 +1,178 @@
+"""What ``lottery verify --state`` remembers between runs (docs/verifier.md "Incremental runs").
+
+After a passing audit of a whole log, :func:`state_of` keeps: the log (origin, size, root),
+the office keys the audit used, the root at every size the archive listed, and per task the
+digest of its entries with what :func:`~lottery.core.verify.verify_task` and the pool
+membership check established. :func:`prior_of` turns a state into what
+:func:`~lottery.core.audit.audit_export` needs to go on from it. The file carries a SHA-256
+digest of its own content: a state that does not match it is refused, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .canonical import b64decode, b64encode
+from .checkpoint import Checkpoint
+from .errors import EncodingError, InputError
+from .merkle import leaf_hash
+from .note import NoteVerifier
+from .verify import Check
+
+STATE_KIND = "lottery-verify-state"
+STATE_VERSION = 1
+
+
+def task_digest(entries: Sequence[bytes]) -> str:
+    """Lower-case hex SHA-256 over the leaf hashes of a task's entries, in log order: a task
+    whose digest is unchanged has exactly the records it had."""
+    h = hashlib.sha256()
+    for entry in entries:
+        h.update(leaf_hash(entry))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class KnownTask:
+    """One task as the last passing run left it."""
+
+    digest: str
+    status: str
+    checks: tuple[Check, ...]
+    """The checks of ``verify_task`` (not those added by the log-wide checks)."""
+    picks: int | None
+    membership: tuple[str, str | None] | None = None
+    """Pool membership passed: its summary and the cross-check summary (or None)."""
+
+
+@dataclass(frozen=True)
+class PriorAudit:
+    """What an audit may carry over: records below ``size`` were verified, and tasks whose
+    entry digest is unchanged keep their results."""
+
+    size: int
+    roots: Mapping[int, bytes] = field(default_factory=dict)
+    """The prior tree's root at sizes up to ``size`` (including ``size``)."""
+    tasks: Mapping[str, KnownTask] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditState:
+    """The state file of ``lottery verify --state``."""
+
+    origin: str
+    size: int
+    root_hash: bytes
+    keys: tuple[str, ...]
+    pinned: bool
+    roots: Mapping[int, bytes]
+    tasks: Mapping[str, KnownTask]
+    checked: str = ""
+    """When the run that wrote it ended (RFC 3339 UTC), for people; never compared."""
+
+    def prior(self) -> PriorAudit:
+        """What the next audit may carry over."""
+        return PriorAudit(self.size, self.roots, self.tasks)
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "kind": STATE_KIND,
+            "version": STATE_VERSION,
+            "origin": self.origin,
+            "size": self.size,
+            "root": b64encode(self.root_hash),
+            "keys": list(self.keys),
+            "pinned": self.pinned,
+            "roots": {str(s): b64encode(r) for s, r in sorted(self.roots.items())},
+            "tasks": {
+                name: {
+                    "digest": t.digest,
+                    "status": t.status,
+                    "checks": [[c.name, c.detail] for c in t.checks],
+                    "picks": t.picks,
+                    "membership": list(t.membership) if t.membership else None,
+                }
+                for name, t in sorted(self.tasks.items())
+            },
+            "checked": self.checked,
+        }
+
+    def to_json(self) -> str:
+        """The file's text: sorted keys, two-space indent, with ``digest`` (SHA-256 of the
+        compact sorted JSON of every other member)."""
+        body = self._body()
+        body["digest"] = _digest(body)
+        return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditState:
+        """Parse a state file strictly, its digest first.
+
+        Raises:
+            InputError: naming what is wrong (the digest does not match, a member is missing
+                or malformed).
+        """
+        try:
+            return cls._parse(_checked(json.loads(text)))
+        except InputError as exc:
+            raise InputError(f"state file refused: {exc}") from exc
+        except (ValueError, KeyError, TypeError, EncodingError) as exc:
+            raise InputError(f"state file refused: malformed ({exc})") from exc
+
+    @classmethod
+    def _parse(cls, body: dict[str, Any]) -> AuditState:
+        if body.get("version") != STATE_VERSION:
+            raise InputError(f"unknown version {body.get('version')!r}")
+        keys = body["keys"]
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            raise InputError("keys must be a non-empty list of vkeys")
+        for key in keys:
+            NoteVerifier.from_vkey(key)
+        roots = {int(s): b64decode(r, what="root") for s, r in dict(body["roots"]).items()}
+        tasks = {str(name): _task(t) for name, t in dict(body["tasks"]).items()}
+        state = cls(
+            str(body["origin"]),
+            int(body["size"]),
+            b64decode(body["root"], what="root"),
+            tuple(keys),
+            bool(body["pinned"]),
+            roots,
+            tasks,
+            str(body.get("checked", "")),
+        )
+        Checkpoint(state.origin, state.size, state.root_hash)  # validates the fields
+        if roots.get(state.size) != state.root_hash:
+            raise InputError("roots disagree with root")
+        return state
+
+
+def _checked(body: Any) -> dict[str, Any]:
+    """The members of a state file whose ``digest`` matches them (without ``digest``)."""
+    if not isinstance(body, dict) or body.get("kind") != STATE_KIND:
+        raise InputError("not a verify state file")
+    claimed = body.pop("digest", None)
+    if claimed != _digest(body):
+        raise InputError("its digest does not match its content (changed or damaged)")
+    return body
+
+
+def _task(t: Any) -> KnownTask:
+    membership = t["membership"]
+    return KnownTask(
+        digest=str(t["digest"]),
+        status=str(t["status"]),
+        checks=tuple(Check(str(n), str(d)) for n, d in t["checks"]),
+        picks=None if t["picks"] is None else int(t["picks"]),
+        membership=None
+        if membership is None
+        else (str(membership[0]), None if membership[1] is None else str(membership[1])),
+    )
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    compact = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(compact.encode("utf-8")).hexdigest()

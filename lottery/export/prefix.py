@@ -1,0 +1,34 @@
+"""A copy of an export cut at an earlier size, or grown again: the same log as it stood then.
+
+For tests and benchmarks of the tools that go on from an earlier run (``lottery verify
+--state``, ``lottery monitor``): the office's key signs a checkpoint at the cut size. Blobs are
+copied as published (a blob withdrawn since stays withdrawn).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lottery.core.note import Signer
+from lottery.core.tiles import entries_from_bundles
+
+from .read import file_getter
+from .write import write_export
+
+
+def log_entries(export: Path) -> list[bytes]:
+    """Every entry of the export's log, in order (unverified: read its bundles)."""
+    get = file_getter(export)
+    size = int(get("checkpoint").split(b"\n")[1])
+    return entries_from_bundles(size, get)
+
+
+def write_prefix(
+    export: Path, out: Path, entries: list[bytes], signer: Signer, *, origin: str
+) -> Path:
+    """Write (or grow) at ``out`` an export of ``entries`` with ``export``'s blobs and keys,
+    its checkpoints signed by ``signer``; return ``out``."""
+    blobs = {p.name: p.read_bytes() for p in (export / "blobs").iterdir() if p.is_file()}
+    public_keys = (export / "keys" / "office.vkey").read_text("utf-8").split()
+    write_export(out, entries, blobs, signer, origin=origin, public_keys=public_keys)
+    return out
