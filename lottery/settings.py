@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         witness_alert_after: seconds without a cosignature from a witness, while a newer
             checkpoint waits for it, before staff are warned (``LOTTERY_WITNESS_ALERT_AFTER``,
             default 3600).
+        trusted_proxies: the reverse proxies whose ``X-Forwarded-For`` and
+            ``X-Forwarded-Proto`` are believed (``LOTTERY_TRUSTED_PROXIES``: addresses or
+            networks, comma separated, e.g. ``127.0.0.1,::1``); default none: the address
+            recorded and throttled is always the TCP peer's (lottery/api/proxy_headers.py).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -126,6 +130,8 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError("must be a positive number of seconds")
         return value
+
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

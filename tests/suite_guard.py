@@ -3,9 +3,11 @@
 tests/conftest.py registers it (``pytest_plugins``); tests/test_suite_guard.py loads it into
 pytest runs on generated test directories (``-p tests.suite_guard``).
 
-Suites that need real services are marked ``postgres`` (a server at LOTTERY_TEST_POSTGRES_URL)
-or ``browser`` (Playwright and Debian's Chromium at /usr/bin/chromium, or the executable named
-by LOTTERY_TEST_CHROMIUM). Every test under tests/browser is a browser test, marked or not.
+Suites that need real services are marked ``postgres`` (a server at LOTTERY_TEST_POSTGRES_URL),
+``browser`` (Playwright and Debian's Chromium at /usr/bin/chromium, or the executable named
+by LOTTERY_TEST_CHROMIUM) or ``nginx`` (Debian's nginx at /usr/sbin/nginx, or the executable
+named by LOTTERY_TEST_NGINX; tests/deploy). Every test under tests/browser is a browser test,
+marked or not.
 
 Outside CI a suite that cannot run is skipped, and the summary says plainly which suites did
 not run and why. With LOTTERY_REQUIRE_ALL_SUITES=1 (set by .ci/run):
@@ -31,7 +33,9 @@ import pytest
 REQUIRE_ENV = "LOTTERY_REQUIRE_ALL_SUITES"
 CHROMIUM_ENV = "LOTTERY_TEST_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-SUITES = ("postgres", "browser")
+NGINX_ENV = "LOTTERY_TEST_NGINX"
+DEFAULT_NGINX = "/usr/sbin/nginx"
+SUITES = ("postgres", "browser", "nginx")
 
 # Suites that did not run in this session, with the reason: for the summary.
 _MISSING: dict[str, str] = {}
@@ -62,6 +66,18 @@ def chromium_path() -> str | None:
     return DEFAULT_CHROMIUM if os.path.exists(DEFAULT_CHROMIUM) else shutil.which("chromium")
 
 
+def nginx_path() -> str | None:
+    """The nginx executable for the ``nginx`` suite, or None when there is none.
+
+    LOTTERY_TEST_NGINX, when set, is the only candidate; otherwise Debian's /usr/sbin/nginx,
+    else ``nginx`` on the PATH (/usr/sbin is not on every user's PATH).
+    """
+    override = os.environ.get(NGINX_ENV)
+    if override is not None:
+        return override if os.path.isfile(override) and os.access(override, os.X_OK) else None
+    return DEFAULT_NGINX if os.path.exists(DEFAULT_NGINX) else shutil.which("nginx")
+
+
 def playwright_missing() -> str | None:
     """Why Playwright cannot be used here, or None when it imports."""
     try:
@@ -80,6 +96,9 @@ def unavailable(suite: str) -> str | None:
             path = os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM)
             no_chromium = None if chromium_path() else f"Chromium not found at {path}"
             _REASONS[suite] = playwright_missing() or no_chromium
+        elif suite == "nginx":
+            path = os.environ.get(NGINX_ENV, DEFAULT_NGINX)
+            _REASONS[suite] = None if nginx_path() else f"nginx not found at {path}"
         else:
             raise ValueError(f"unknown suite {suite!r}")
     return _REASONS[suite]
@@ -104,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for suite, needs in (
         ("postgres", "the PostgreSQL server named by LOTTERY_TEST_POSTGRES_URL"),
         ("browser", "Playwright and Debian's Chromium"),
+        ("nginx", "Debian's nginx"),
     ):
         config.addinivalue_line("markers", f"{suite}: needs {needs}")
 

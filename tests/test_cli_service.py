@@ -296,3 +296,15 @@ def test_a_bad_log_format_setting_is_one_line(data: Path) -> None:
     assert proc.returncode != 0
     assert "LOTTERY_LOG_FORMAT" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(tmp_path: Path) -> None:
+    """docs/service.md: a wrong LOTTERY_TRUSTED_PROXIES stops `lottery serve` with one line,
+    before anything is opened or created."""
+    data = tmp_path / "data"
+    done = run("serve", data=data, ok=False, LOTTERY_TRUSTED_PROXIES="127.0.0.1, proxy.lan")
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LOTTERY_TRUSTED_PROXIES" in lines[0] and "proxy.lan" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not data.exists()

@@ -70,6 +70,13 @@ import pytest
 def test_needs_a_database(postgres_url):
     assert postgres_url
 """
+NGINX = """
+import pytest
+
+@pytest.mark.nginx
+def test_needs_nginx():
+    assert True
+"""
 BROWSER = """
 import pytest
 from playwright.sync_api import sync_playwright
@@ -184,6 +191,16 @@ CASES = {
         ],
         "NOT RUN: browser suite (Chromium not found at /nonexistent/chromium)",
         env={"LOTTERY_TEST_CHROMIUM": "/nonexistent/chromium"},
+    ),
+    "nginx": Case(
+        {"test_proxy.py": NGINX},
+        [
+            "nginx suite required (LOTTERY_REQUIRE_ALL_SUITES=1)",
+            "nginx not found at /nonexistent/nginx",
+            "test_proxy.py::test_needs_nginx",
+        ],
+        "NOT RUN: nginx suite (nginx not found at /nonexistent/nginx)",
+        env={"LOTTERY_TEST_NGINX": "/nonexistent/nginx"},
     ),
     "playwright": Case(
         {"browser/test_page.py": BROWSER},

@@ -27,6 +27,7 @@ from lottery.service.state_metrics import StateCollector
 from lottery.settings import Settings
 
 from . import errors
+from .proxy_headers import TrustedProxyHeaders, parse_trusted
 from .request_id import RequestId
 from .routes import (
     api_docs,
@@ -190,6 +191,11 @@ def create_app(
     console.install(app)  # the console's redirects and Chinese refusal pages
     # CSP, nosniff, no-referrer, no framing on every response (docs/security.md).
     app.add_middleware(SecurityHeaders)
-    # Outermost: the request id is set for everything below, and uvicorn's access line.
+    # The request id is set for everything below, and uvicorn's access line.
     app.add_middleware(RequestId)
+    # Outermost: the client's address from a trusted proxy's X-Forwarded-For (docs/deploy.md),
+    # so that everything below (the audit trail, the throttle, /metrics's allow-list) sees it.
+    trusted = parse_trusted(settings.trusted_proxies)
+    if trusted:
+        app.add_middleware(TrustedProxyHeaders, trusted=trusted)
     return app

@@ -65,22 +65,30 @@ def serve_command(
     """Run the API, the staff console (/console/) and the scheduler.
 
     Health and metrics: /healthz, /readyz, /metrics (docs/operations.md).
+
+    Behind a reverse proxy, set LOTTERY_TRUSTED_PROXIES to its address (docs/deploy.md).
     """
     import uvicorn
 
     from lottery.api import create_app
+    from lottery.api.proxy_headers import parse_trusted
     from lottery.runtime.logs import uvicorn_log_config
 
     settings = settings_for(data_dir)
+    parse_trusted(settings.trusted_proxies)  # a wrong address: one line, before anything starts
     require_initialised(settings)
     chosen = log_format.value if log_format is not None else settings.log_format
     app = create_app(settings, scheduler=scheduler)
     typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
+    # The app itself reads X-Forwarded-For, from LOTTERY_TRUSTED_PROXIES only: uvicorn's own
+    # reading (on by default for 127.0.0.1) is turned off so that nothing else is trusted.
     config = uvicorn_log_config(chosen)
     if config is None:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     else:
-        uvicorn.run(app, host=host, port=port, log_level="info", log_config=config)
+        uvicorn.run(
+            app, host=host, port=port, log_level="info", log_config=config, proxy_headers=False
+        )
 
 
 def export_command(
