@@ -47,6 +47,11 @@ class Settings(BaseSettings):
             service publishes nothing by itself (docs/site-publishing.md).
         site_export_dir: the public export the site is built from
             (``LOTTERY_SITE_EXPORT_DIR``); default ``<data_dir>/site-export``.
+        published: where the public reads the office's log, a site or export directory or a
+            URL (``LOTTERY_PUBLISHED``, e.g. ``https://site.example/``); ``lottery serve``
+            reads its checkpoint at start and refuses to sign a fork of it
+            (docs/operations.md, "Never sign a fork"). Unset: only ``site_dir`` and the
+            site export are read.
         office_name: the office named on its documents and the public site
             (``LOTTERY_OFFICE_NAME``).
         office_address, office_phone, office_email, office_hours: how the public reaches the
@@ -92,6 +97,7 @@ class Settings(BaseSettings):
     drand_relays: list[str] = DEFAULT_DRAND_RELAYS
     site_dir: Path | None = None
     site_export_dir: Path | None = None
+    published: str | None = None
     office_name: str = "市人民防空办公室"
     office_address: str = ""
     office_phone: str = ""

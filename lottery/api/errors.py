@@ -27,6 +27,7 @@ from lottery.documents.render import DocumentError
 from lottery.service.cancellations import SamePerson
 from lottery.service.drand_client import BeaconNotYetAvailable, RelaysUnavailable
 from lottery.service.exchange import ExchangeNotFound
+from lottery.service.fork_guard import LogForkError
 from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.login_throttle import Throttled
@@ -69,6 +70,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (BeaconNotYetAvailable, 409),
     (RelaysUnavailable, 503),
     (DocumentError, 503),  # no CJK font or Typst failed: the message says which
+    (LogForkError, 503),  # a restored database behind the published log: `lottery recover`
 )
 
 

@@ -51,6 +51,7 @@ def _lang_of(argv: Sequence[str]) -> str:
 def make_app() -> typer.Typer:
     """The ``lottery`` command with every subcommand registered (a new app on each call)."""
     from . import (
+        backup_cmd,
         beacon_cmd,
         bench_cmd,
         calendar_cmd,
@@ -108,6 +109,7 @@ def make_app() -> typer.Typer:
         witness_cmd,
         monitor_cmd,
         checkpoint_cmd,
+        backup_cmd,
     ):
         module.register(app)
     return app

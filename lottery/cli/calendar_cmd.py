@@ -40,13 +40,13 @@ def _settings(data_dir: Path | None) -> Settings:
 def _office_calendar(data_dir: Path) -> WorkCalendar:
     from lottery.service.calendar import calendar_in
     from lottery.storage.engine import make_engine, new_session
-    from lottery.storage.migrate import upgrade_to_head
+    from lottery.storage.migrate import prepare_schema
 
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist")
     engine = make_engine(_settings(data_dir))
     try:
-        upgrade_to_head(engine)
+        prepare_schema(engine)
         with new_session(engine) as session:
             return calendar_in(session)
     finally:

@@ -54,7 +54,7 @@ def export_credit_command(
     """Export failed inspection results for the credit information platform."""
     from lottery.service.credit import check_categories, credit_rows, write_credit_export
     from lottery.storage.engine import make_engine
-    from lottery.storage.migrate import upgrade_to_head
+    from lottery.storage.migrate import prepare_schema
 
     start = _date(since, "--since")
     categories = check_categories(category or None)
@@ -63,7 +63,7 @@ def export_credit_command(
     output_file(out)
     engine = make_engine(_settings(data_dir))
     try:
-        upgrade_to_head(engine)
+        prepare_schema(engine)
         rows = credit_rows(engine, since=start, categories=categories)
     finally:
         engine.dispose()

@@ -11,6 +11,7 @@ import typer
 
 from lottery.core.errors import InputError
 from lottery.service import users
+from lottery.service.lifecycle import Lifecycle
 from lottery.service.password_policy import check_password
 
 from .common import DataDir, require_initialised, service_at, settings_for, utc_now
@@ -77,6 +78,13 @@ def serve_command(
     settings = settings_for(data_dir)
     parse_trusted(settings.trusted_proxies)  # a wrong address: one line, before anything starts
     require_initialised(settings)
+    with service_at(data_dir) as service:
+        if settings.published:
+            _read_published(service, settings.published)
+        with service.session() as session:
+            problem = service.log.fork_problem(session)  # never start to sign a fork
+    if problem is not None:
+        raise InputError(problem)
     chosen = log_format.value if log_format is not None else settings.log_format
     app = create_app(settings, scheduler=scheduler)
     typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
@@ -88,6 +96,26 @@ def serve_command(
     else:
         uvicorn.run(
             app, host=host, port=port, log_level="info", log_config=config, proxy_headers=False
+        )
+
+
+def _read_published(service: Lifecycle, location: str) -> None:
+    """Keep the checkpoint published at ``location`` (``LOTTERY_PUBLISHED``) as a floor of the
+    log: written to the service's checkpoint file when it is the office's and larger."""
+    from lottery.core.errors import LotteryError
+
+    from .verify_cmd import open_export
+
+    log = service.log
+    try:
+        note = open_export(location)("checkpoint")
+        if log.guard is not None:
+            log.guard.remember(note, log.origin, log.verifier)
+    except (LotteryError, KeyError, OSError) as exc:
+        typer.echo(
+            f"warning: cannot read the published checkpoint at {location} ({exc}); "
+            f"警告：无法读取已公开的检查点",
+            err=True,
         )
 
 

@@ -39,7 +39,7 @@ from lottery.core.workdays import Deadline, WorkCalendar, YearCalendar, deadline
 from lottery.export.holidays import builtin_years
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
-from lottery.storage.migrate import upgrade_to_head
+from lottery.storage.migrate import prepare_schema
 from lottery.storage.models import Blob, CalendarYear, LogEntry
 
 from .audit_trail import record_audit
@@ -127,7 +127,7 @@ def office_entry(settings: Settings, year: int) -> tuple[YearCalendar, str, bool
         raise InputError(f"data directory {settings.data_dir} does not exist")
     engine = make_engine(settings)
     try:
-        upgrade_to_head(engine)
+        prepare_schema(engine)
         with new_session(engine) as session:
             row = session.get(CalendarYear, year)
             if row is None:

@@ -51,7 +51,7 @@ from lottery.runtime.gcpause import gc_paused
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
 from lottery.storage.keys import load_or_create_office_key
-from lottery.storage.migrate import upgrade_to_head
+from lottery.storage.migrate import prepare_schema
 from lottery.storage.models import (
     OrgUnit,
     SealedOutcome,
@@ -61,6 +61,7 @@ from lottery.storage.models import (
 
 from .audit_trail import record_audit
 from .committed_pool import commit_registries, openings_blob, staff_outcome
+from .fork_guard import ForkGuard
 from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs, check_minimums
@@ -104,12 +105,25 @@ class Lifecycle:
 
     @classmethod
     def open(cls, settings: Settings) -> Lifecycle:
-        """Open the service's state from settings: engine, migrations, keys, secrets key."""
+        """Open the service's state from settings: engine, schema, keys, secrets key, and the
+        checkpoints outside the database that the log must extend (:mod:`.fork_guard`).
+
+        A new database gets the schema; one at an older revision is refused
+        (``lottery db upgrade``, docs/operations.md).
+
+        Raises:
+            SchemaOutdated: the database's schema is not this code's.
+            LogIdentityError: the settings name another log or key than the stored log's.
+        """
         engine = make_engine(settings)
-        upgrade_to_head(engine)
+        try:
+            prepare_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         signer = load_or_create_office_key(settings)
         keeper = SecretKeeper.from_data_dir(settings.data_dir)
-        log = PublicLog(settings.log_origin, signer)
+        log = PublicLog(settings.log_origin, signer, ForkGuard.from_settings(settings))
         with new_session(engine) as session:
             log.check_identity(session)
         return cls(engine, log, keeper)

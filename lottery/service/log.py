@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from lottery.core.canonical import parse_time, sha256_hex
@@ -44,7 +44,10 @@ from lottery.storage.models import (
     WithdrawnBlob,
 )
 
+from .fork_guard import ForkGuard
 from .text_input import refuse_unsafe_text
+
+_PENDING = "fork_guard_pending"
 
 
 class LogIntegrityError(LotteryError):
@@ -58,11 +61,42 @@ class LogIdentityError(LotteryError):
 class PublicLog:
     """The office's log: appends signed records and signs checkpoints with ``signer``."""
 
-    def __init__(self, origin: str, signer: Signer) -> None:
-        """Serve the log named ``origin``; records must be signed by ``signer``."""
+    def __init__(self, origin: str, signer: Signer, guard: ForkGuard | None = None) -> None:
+        """Serve the log named ``origin``; records must be signed by ``signer``.
+
+        ``guard``: the checkpoints outside the database every new checkpoint must extend
+        (:mod:`lottery.service.fork_guard`); None only for logs without a data directory.
+        """
         self.origin = origin
         self.signer = signer
         self.verifier = signer.verifier()
+        self.guard = guard
+
+    def fork_problem(self, session: Session) -> str | None:
+        """Why the next checkpoint would be refused as a fork of the published log, or None."""
+        if self.guard is None:
+            return None
+        tree = MerkleTree.from_entries(self.entries(session))
+        return self.guard.problem(tree, self.origin, self.verifier)
+
+    def _remember_after_commit(self, session: Session, note: bytes) -> None:
+        """Write ``note`` to the guard's file once this transaction has committed."""
+        if self.guard is None:
+            return
+        guard = self.guard
+        if _PENDING not in session.info:
+
+            def committed(sess: Session) -> None:
+                pending = sess.info.pop(_PENDING, None)
+                if pending is not None:
+                    guard.remember(pending, self.origin, self.verifier)
+
+            def rolled_back(sess: Session) -> None:
+                sess.info.pop(_PENDING, None)
+
+            event.listen(session, "after_commit", committed)
+            event.listen(session, "after_rollback", rolled_back)
+        session.info[_PENDING] = note
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -215,9 +249,12 @@ class PublicLog:
                 ) from exc
             if old.size == tree.size:
                 return last.note
+        if self.guard is not None:
+            self.guard.check(tree, self.origin, self.verifier)
         signed = sign_checkpoint(new, [self.signer])
         session.add(CheckpointRow(size=tree.size, note=signed, created_at=now))
         session.flush()
+        self._remember_after_commit(session, signed)
         return signed
 
     # -- reading ---------------------------------------------------------------------------
@@ -282,6 +319,12 @@ class PublicLog:
             entries = self.entries(session)
             blobs = self.blobs(session)
             cosigned = cosigned_notes(session)  # witness cosignatures (docs/witness.md)
+        if self.guard is not None and entries:
+            # What leaves the service is first kept where a database restore cannot reach.
+            tree = MerkleTree.from_entries(entries)
+            self.guard.check(tree, self.origin, self.verifier)
+            note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), [self.signer])
+            self.guard.remember(note, self.origin, self.verifier)
         return write_export(
             Path(out),
             entries,

@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from lottery.core.errors import InputError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 0x10771E7  # an arbitrary, fixed advisory lock id
 
@@ -47,3 +49,41 @@ def upgrade_to_head(engine: Engine) -> None:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+class SchemaOutdated(InputError):
+    """The database's schema is not the one this code was written for; nothing was changed."""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, or None for a database never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def prepare_schema(engine: Engine) -> None:
+    """Create the schema of a new (never migrated) database; refuse any other that is not at
+    the head. Upgrading an office's database is a decision: ``lottery db upgrade``.
+
+    Raises:
+        SchemaOutdated: naming both revisions and the command to run, in Chinese and English.
+    """
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None:
+        upgrade_to_head(engine)
+        return
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current in known:
+        raise SchemaOutdated(
+            f"数据库结构版本 {current} 旧于程序要求的 {head}：请先备份（lottery backup），"
+            f"再运行 `lottery db upgrade` / the database schema is at revision {current}, older "
+            f"than this code's {head}: back it up, then run `lottery db upgrade`"
+        )
+    raise SchemaOutdated(
+        f"数据库结构版本 {current} 比本程序（{head}）新：请使用更新版本的程序 / the database "
+        f"schema is at revision {current}, which this code does not know (its newest is "
+        f"{head}): run the newer release that migrated it"
+    )
