@@ -186,8 +186,20 @@ def test_key_change_signed_by_the_pinned_key_is_accepted(cli, tmp_path: Path, ta
         lc.LOG,
         T_CHANGE,
         {"keys": [NEW_KEY.vkey], "reason": "密钥定期更换"},
+        [lc.office_signer(), NEW_KEY],
+    )
+    # Signed by the pinned key alone, without the new key's signature: not lawful.
+    alone = make_record(
+        "key-change",
+        lc.LOG,
+        T_CHANGE,
+        {"keys": [NEW_KEY.vkey], "reason": "x"},
         [lc.office_signer()],
     )
+    single = publish(tmp_path / "single", [ann, draw, reveal, alone], {}, NEW_KEY)
+    refused_single = monitor(cli, single, state, "--json", "--lang", "en")
+    assert refused_single.code == 1 and refused_single.json()["check"] == "log.key_change"
+    assert json.loads(state.read_text())["size"] == 3
     rotated = publish(tmp_path / "rotated", [ann, draw, reveal, change], {}, NEW_KEY)
     result = monitor(cli, rotated, state, "--json", "--lang", "en")
     assert result.code == 0, result.out + result.err

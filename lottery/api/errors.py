@@ -30,6 +30,7 @@ from lottery.service.exchange import ExchangeNotFound
 from lottery.service.fork_guard import LogForkError
 from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
+from lottery.service.log import LogIdentityError
 from lottery.service.login_throttle import Throttled
 from lottery.service.org_scope import OutOfScope
 from lottery.service.penalties import PenaltyNotFound, PenaltyStateError
@@ -71,6 +72,8 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (RelaysUnavailable, 503),
     (DocumentError, 503),  # no CJK font or Typst failed: the message says which
     (LogForkError, 503),  # a restored database behind the published log: `lottery recover`
+    # The office key was rotated by `lottery key rotate` while this process ran: restart it.
+    (LogIdentityError, 503),
 )
 
 

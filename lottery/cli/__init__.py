@@ -60,6 +60,7 @@ def make_app() -> typer.Typer:
         documents_cmd,
         exchange_cmd,
         import_cmd,
+        key_cmd,
         monitor_cmd,
         objection_cmd,
         plan_cmd,
@@ -110,6 +111,7 @@ def make_app() -> typer.Typer:
         monitor_cmd,
         checkpoint_cmd,
         backup_cmd,
+        key_cmd,
     ):
         module.register(app)
     return app

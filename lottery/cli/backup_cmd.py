@@ -86,7 +86,7 @@ def recover_command(
             result = recover_from(service.log, session, get, utc_now(), service.keeper)
             note = service.log.latest_checkpoint(session)
         if note is not None and service.log.guard is not None:
-            service.log.guard.remember(note, service.log.origin, service.log.verifier)
+            service.log.guard.remember(note, service.log.origin, service.log.office_keys)
     added = result.after - result.before
     typer.echo(
         f"recovered {added} records ({result.before} -> {result.after}) and {result.blobs} "

@@ -26,7 +26,8 @@ from .checkpoint import Checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
 from .early_disclosure import audit_early_reveals
 from .errors import EncodingError, VerificationError
-from .merkle import leaf_hash
+from .key_schedule import KeySchedule, follow_key_changes
+from .merkle import MerkleTree, leaf_hash
 from .note import NoteVerifier, parse_note
 from .pool_membership import MembershipAudit
 from .records import Record, open_record, parse_record_text
@@ -150,42 +151,14 @@ def audit_export(
         Nothing for verification failures: they are collected in ``report.failures``.
     """
     report = AuditReport(origin)
-    try:
-        latest = open_checkpoint(_fetch(get, "checkpoint"), verifiers, origin=origin)
-    except VerificationError as exc:
-        return _fail(report, "log", exc)
-    report.size = latest.size
-    if prior is not None and latest.size < prior.size:
-        return _fail(
-            report,
-            "log",
-            VerificationError(
-                CheckName.LOG_CONSISTENCY,
-                f"rollback: the checkpoint shows {latest.size} records, but an earlier run "
-                f"verified {prior.size}",
-            ),
-        )
-    report.checks.append(
-        Check(CheckName.LOG_CHECKPOINT, f"signed checkpoint of {origin}: {latest.size} records")
-    )
-    try:
-        tree = check_tiles(latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES))
-        report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
-        if prior is not None:
-            _check_prior(prior, tree.root)
-        entries = entries_from_bundles(latest.size, as_verification(get, CheckName.LOG_ENTRIES))
-        _check_entries(entries, tree.leaf_hash)
-        report.checks.append(Check(CheckName.LOG_ENTRIES, f"{len(entries)} entries match the tree"))
-        _check_archive(get, verifiers, origin, latest, tree.root, report)
-    except EncodingError as exc:
-        return _fail(report, "log", VerificationError(CheckName.LOG_FORMAT, str(exc)))
-    except VerificationError as exc:
-        return _fail(report, "log", exc)
+    opened = _open_log(get, verifiers, origin, report, prior)
+    if opened is None:
+        return report
+    tree, entries, schedule = opened
+    every_key = schedule.every_key()
 
     known = prior.size if prior is not None else 0
-    by_task, announcements, policies = _open_records(
-        report, entries, verifiers, origin, known, task
-    )
+    by_task, announcements, policies = _open_records(report, entries, schedule, origin, known, task)
     report.checks.append(
         Check(
             CheckName.RECORDS_SIGNATURE, f"{len(report.records)} of {len(entries)} records verify"
@@ -200,13 +173,13 @@ def audit_export(
     report.checks += report.sealed.checks
     report.failures += report.sealed.failures
     for name in sorted(by_task) if task is None else [task]:
-        _task(report, name, by_task[name], blobs, verifiers, workers, prior)
+        _task(report, name, by_task[name], blobs, every_key, workers, prior)
     _add_membership(report, get, task)
     _add_log_wide(report, get, task)
     report.policies = len(policies)
     enforced = policies if published_policy else []
     if witnesses is not None or enforced:
-        _add_witnessed(report, get, verifiers, witnesses, tree.root, announcements, enforced)
+        _add_witnessed(report, get, every_key, witnesses, tree.root, announcements, enforced)
     if deadlines:
         _add_deadlines(report, task)
     return report
@@ -215,14 +188,15 @@ def audit_export(
 def _open_records(
     report: AuditReport,
     entries: Sequence[bytes],
-    verifiers: Sequence[NoteVerifier],
+    schedule: KeySchedule,
     origin: str,
     known: int,
     task: str | None,
 ) -> tuple[dict[str, list[bytes]], list[tuple[int, Record]], list[tuple[int, WitnessPolicy]]]:
-    """Open every entry into ``report.records`` (the first ``known`` without checking their
-    signatures again): each task's entries, the announcements (of ``task`` only, when
-    given) and the published witness policies, each with its log index."""
+    """Open every entry into ``report.records`` with the keys in force at its index (the
+    first ``known`` without checking their signatures again): each task's entries, the
+    announcements (of ``task`` only, when given) and the published witness policies, each
+    with its log index."""
     by_task: dict[str, list[bytes]] = {}
     announcements: list[tuple[int, Record]] = []
     policies: list[tuple[int, WitnessPolicy]] = []
@@ -230,7 +204,7 @@ def _open_records(
         try:
             record = _open_known(entry, origin) if i < known else None
             if record is None:
-                record = open_record(entry, verifiers, log=origin)
+                record = open_record(entry, schedule.at(i), log=origin)
                 report.reopened += 1
         except VerificationError as exc:
             _fail(report, f"entry {i}", exc)
@@ -396,9 +370,118 @@ def as_verification(get: Getter, check: str) -> Getter:
     return fetch
 
 
-def _check_archive(
+def _open_log(
     get: Getter,
     verifiers: Sequence[NoteVerifier],
+    origin: str,
+    report: AuditReport,
+    prior: PriorAudit | None = None,
+) -> tuple[MerkleTree, list[bytes], KeySchedule] | None:
+    """The log of the export: its tree, entries and the keys in force along it (following
+    lawful key changes from ``verifiers``); None after recording a failure in ``report``.
+    With ``prior``, the tree must extend the prior run's (``log.consistency``)."""
+    try:
+        note = _fetch(get, "checkpoint")
+        unverified: VerificationError | None = None
+        try:
+            latest = open_checkpoint(note, verifiers, origin=origin)
+        except VerificationError as exc:
+            # Perhaps signed by a later key: known once the log's key changes are followed.
+            latest, unverified = _unverified_checkpoint(note, origin, exc), exc
+    except VerificationError as exc:
+        _fail(report, "log", exc)
+        return None
+    if prior is not None and latest.size < prior.size:
+        _fail(
+            report,
+            "log",
+            VerificationError(
+                CheckName.LOG_CONSISTENCY,
+                f"rollback: the checkpoint shows {latest.size} records, but an earlier run "
+                f"verified {prior.size}",
+            ),
+        )
+        return None
+    if unverified is None:
+        _checkpoint_ok(report, latest)
+    try:
+        tree = check_tiles(latest.size, latest.root_hash, as_verification(get, CheckName.LOG_TILES))
+        if prior is not None:
+            _check_prior(prior, tree.root)
+        entries = entries_from_bundles(latest.size, as_verification(get, CheckName.LOG_ENTRIES))
+        _check_entries(entries, tree.leaf_hash)
+    except (EncodingError, VerificationError) as exc:
+        failure = (
+            unverified
+            if unverified is not None
+            else VerificationError(CheckName.LOG_FORMAT, str(exc))
+            if isinstance(exc, EncodingError)
+            else exc
+        )
+        _fail(report, "log", failure)
+        return None
+    try:
+        schedule = follow_key_changes(entries, verifiers, origin)
+    except VerificationError as exc:
+        _fail(report, "log", exc)
+        return None
+    if unverified is not None and not schedule.changes:
+        _fail(report, "log", unverified)
+        return None
+    try:
+        if schedule.changes:
+            latest = open_checkpoint(note, schedule.for_checkpoint(latest.size), origin=origin)
+    except VerificationError as exc:
+        _fail(report, "log", exc)
+        return None
+    if unverified is not None:
+        _checkpoint_ok(report, latest)
+    report.checks.append(Check(CheckName.LOG_TILES, "every tile matches the checkpoint root"))
+    report.checks.append(Check(CheckName.LOG_ENTRIES, f"{len(entries)} entries match the tree"))
+    if schedule.changes:
+        at = ", ".join(str(index) for index, _ in schedule.changes)
+        report.checks.append(
+            Check(
+                CheckName.LOG_KEY_CHANGE,
+                f"{len(schedule.changes)} key change(s) signed by the old and the new key "
+                f"(log index {at})",
+            )
+        )
+    try:
+        _check_archive(get, schedule, origin, latest, tree.root, report)
+    except EncodingError as exc:
+        _fail(report, "log", VerificationError(CheckName.LOG_FORMAT, str(exc)))
+        return None
+    except VerificationError as exc:
+        _fail(report, "log", exc)
+        return None
+    return tree, entries, schedule
+
+
+def _checkpoint_ok(report: AuditReport, latest: Checkpoint) -> None:
+    report.size = latest.size
+    report.checks.append(
+        Check(
+            CheckName.LOG_CHECKPOINT,
+            f"signed checkpoint of {report.origin}: {latest.size} records",
+        )
+    )
+
+
+def _unverified_checkpoint(note: bytes, origin: str, error: VerificationError) -> Checkpoint:
+    """The checkpoint's claims before its signature is checked (``error`` when unreadable)."""
+    try:
+        checkpoint = Checkpoint.from_text(parse_note(note).text)
+    except EncodingError:
+        raise error from None
+    if checkpoint.origin != origin:
+        raise error
+    return checkpoint
+
+
+def _check_archive(
+    get: Getter,
+    schedule: KeySchedule,
     origin: str,
     latest: Checkpoint,
     root_at: Callable[[int], bytes],
@@ -419,7 +502,8 @@ def _check_archive(
     report.roots = {size: root_at(size) for size in sizes}
     report.roots[latest.size] = latest.root_hash
     for size in sizes:
-        old = open_checkpoint(_fetch(get, f"checkpoints/{size}"), verifiers, origin=origin)
+        note = _fetch(get, f"checkpoints/{size}")
+        old = open_checkpoint(note, schedule.for_checkpoint(size), origin=origin)
         if old.size != size or old.root_hash != root_at(size):
             raise VerificationError(
                 CheckName.LOG_CONSISTENCY,

@@ -24,6 +24,7 @@ class CheckName(StrEnum):
     LOG_COSIGNED = "log.cosigned"
     LOG_ENTRIES = "log.entries"
     LOG_FORMAT = "log.format"
+    LOG_KEY_CHANGE = "log.key_change"
     LOG_MISSING = "log.missing"
     LOG_TILES = "log.tiles"
     CHECKPOINT_CONSISTENCY = "checkpoint.consistency"

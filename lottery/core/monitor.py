@@ -7,7 +7,8 @@ seen. On each run, :func:`monitor_log` reads the log's latest checkpoint and dec
 - ``first``: no state yet; the keys are pinned (given, or the log's own on first use);
 - ``same``: the same tree as last time;
 - ``grown``: a larger tree whose prefix is the remembered tree; the new records are checked;
-- ``key-change``: grown, and a ``key-change`` record signed by a pinned key moved the pins;
+- ``key-change``: grown, and a lawful ``key-change`` record (signed by a pinned key and by
+  every new key) moved the pins;
 - an alarm (:class:`MonitorAlarm`): ``other-log``, ``rollback`` (smaller tree), ``fork``
   (a remembered root differs: history rewritten), ``key-replaced`` (the checkpoint is not
   signed by a pinned key and no pinned key announced the new one);
@@ -32,6 +33,7 @@ from .canonical import b64decode, b64encode
 from .check_names import CheckName
 from .checkpoint import Checkpoint, open_checkpoint
 from .errors import EncodingError, InputError, VerificationError
+from .key_schedule import lawful_change
 from .merkle import MerkleTree, leaf_hash
 from .monitor_words import Said, key_change_words, record_words
 from .note import NoteVerifier, parse_note
@@ -372,11 +374,11 @@ def _key_changes(
             continue
         try:
             record = open_record(entry, _verifiers(keys), log=origin)
-            new = tuple(dict.fromkeys(str(k) for k in record.body["keys"]))
-            _verifiers(new)
         except (VerificationError, EncodingError, InputError):
-            continue  # not an authorised change: its record fails below, or is ignored
-        keys = new
+            continue  # not signed by a key in force: its record fails below, or is ignored
+        # Signed by a key in force: it must be lawful (signed by every new key too), else
+        # log.key_change (docs/spec.md §2 "Key changes").
+        keys = tuple(v.vkey for v in lawful_change(index, entry, _verifiers(keys), origin))
         changes.append((index, keys, record))
     return changes
 

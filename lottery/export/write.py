@@ -15,7 +15,7 @@ from lottery.core.canonical import sha256_hex
 from lottery.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from lottery.core.errors import InputError, LotteryError
 from lottery.core.merkle import MerkleTree
-from lottery.core.note import Signer
+from lottery.core.note import NoteVerifier, Signer
 from lottery.core.tiles import entry_bundles_to_write, tiles_to_write
 
 
@@ -49,12 +49,17 @@ def write_export(
     public_keys: Sequence[str],
     cosigned: Mapping[int, bytes] | None = None,
     withdrawn: Collection[str] = (),
+    known: Sequence[NoteVerifier] = (),
+    signed: bytes | None = None,
 ) -> Checkpoint:
     """Bring the export at ``out`` up to the log ``entries``; return the new checkpoint.
 
     ``withdrawn`` names sealed blobs that a withdrawal record removed (docs/spec.md §2.1):
     their files are deleted, the one exception to "the export only grows"; the log itself
     (tiles, bundles, checkpoints) is never touched.
+
+    ``signed``: a checkpoint of exactly these entries signed already (the service's stored
+    one), published instead of a new signature by ``signer``.
 
     ``cosigned`` maps checkpoint sizes to the office's checkpoint note with the witness
     cosignature lines received (docs/witness.md); each is written to ``cosigned/<size>``,
@@ -71,8 +76,9 @@ def write_export(
     old_size = 0
     current = out / "checkpoint"
     if current.exists():
-        verifier = signer.verifier()
-        old = open_checkpoint(current.read_bytes(), [verifier], origin=origin)
+        # ``known``: the office's earlier keys, which signed the checkpoints before a rotation.
+        keys = [signer.verifier(), *known]
+        old = open_checkpoint(current.read_bytes(), keys, origin=origin)
         if old.size > tree.size or tree.root(old.size) != old.root_hash:
             raise ExportError(
                 f"the export at {out} holds a log of {old.size} records that the new log does "
@@ -93,7 +99,14 @@ def write_export(
     for path, data in entry_bundles_to_write(old_size, tree.size, entries).items():
         _write_once(out / path, data)
     checkpoint = Checkpoint(origin, tree.size, tree.root())
-    signed = sign_checkpoint(checkpoint, [signer])
+    if signed is not None:
+        # The service's own signed checkpoint of this size (the one first covering a key
+        # change carries the old and the new key's signatures): published as it is.
+        stored = open_checkpoint(signed, [signer.verifier(), *known], origin=origin)
+        if stored != checkpoint:
+            raise InputError(f"the stored checkpoint is not the checkpoint of these {tree.size}")
+    else:
+        signed = sign_checkpoint(checkpoint, [signer])
     archive = out / "checkpoints"
     if old_size != tree.size or not (archive / str(tree.size)).exists():
         _write_once(archive / str(tree.size), signed)
@@ -105,16 +118,20 @@ def write_export(
         _write(current, signed)
     _write(out / "keys" / "office.vkey", ("\n".join(public_keys) + "\n").encode("utf-8"))
     if cosigned:
-        _write_cosigned(out, cosigned, tree, signer, origin)
+        _write_cosigned(out, cosigned, tree, [signer.verifier(), *known], origin)
     return checkpoint
 
 
 def _write_cosigned(
-    out: Path, cosigned: Mapping[int, bytes], tree: MerkleTree, signer: Signer, origin: str
+    out: Path,
+    cosigned: Mapping[int, bytes],
+    tree: MerkleTree,
+    keys: Sequence[NoteVerifier],
+    origin: str,
 ) -> None:
     """Write ``cosigned/<size>`` (growing only by appended lines) and ``cosigned/list``."""
     for size, note in sorted(cosigned.items()):
-        office = open_checkpoint(note, [signer.verifier()], origin=origin)
+        office = open_checkpoint(note, keys, origin=origin)
         if office.size != size or size > tree.size or office.root_hash != tree.root(size):
             raise InputError(f"cosigned checkpoint {size} is not a checkpoint of this log")
         path = out / "cosigned" / str(size)

@@ -68,7 +68,7 @@ def publish_record(
     """
     note = make_record(kind, log.origin, now, fields, [log.signer])
     log.append(session, note, task=task, step=step)
-    return open_record(note, [log.verifier], log=log.origin)
+    return open_record(note, log.office_keys, log=log.origin)
 
 
 def load_record(log: PublicLog, session: Session, record_id: str) -> Record:
@@ -80,7 +80,7 @@ def load_record(log: PublicLog, session: Session, record_id: str) -> Record:
     note = session.exec(select(LogEntry.note).where(LogEntry.record_id == record_id)).one_or_none()
     if note is None:
         raise LotteryError(f"record {record_id} is missing from the log")
-    return open_record(note, [log.verifier], log=log.origin)
+    return open_record(note, log.office_keys, log=log.origin)
 
 
 def load_sealed(

@@ -17,6 +17,7 @@ refused. The largest floor must be a prefix of the log being signed, with the sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +79,7 @@ class ForkGuard:
             published += [settings.site_dir / "export", settings.site_dir]
         return cls(checkpoint_path(settings.data_dir), tuple(published))
 
-    def floors(self, origin: str, verifier: NoteVerifier) -> list[Floor]:
+    def floors(self, origin: str, verifiers: Sequence[NoteVerifier]) -> list[Floor]:
         """Every checkpoint found, opened with the office key.
 
         Raises:
@@ -89,7 +90,9 @@ class ForkGuard:
         if note is not None:
             try:
                 found.append(
-                    Floor(str(self.file), open_checkpoint(note, [verifier], origin=origin), note)
+                    Floor(
+                        str(self.file), open_checkpoint(note, list(verifiers), origin=origin), note
+                    )
                 )
             except VerificationError as exc:
                 raise LogForkError(
@@ -100,20 +103,20 @@ class ForkGuard:
             path = directory / "checkpoint"
             try:
                 data = path.read_bytes()
-                checkpoint = open_checkpoint(data, [verifier], origin=origin)
+                checkpoint = open_checkpoint(data, list(verifiers), origin=origin)
             except (OSError, VerificationError):
                 continue
             found.append(Floor(str(path), checkpoint, data))
         return found
 
-    def check(self, tree: MerkleTree, origin: str, verifier: NoteVerifier) -> None:
+    def check(self, tree: MerkleTree, origin: str, verifiers: Sequence[NoteVerifier]) -> None:
         """Refuse a log ``tree`` that does not extend every floor.
 
         Raises:
             LogForkError: naming the floor, what to do (``lottery recover``), in Chinese and
                 English.
         """
-        for floor in self.floors(origin, verifier):
+        for floor in self.floors(origin, verifiers):
             cp = floor.checkpoint
             if cp.size > tree.size:
                 raise LogForkError(
@@ -130,25 +133,27 @@ class ForkGuard:
                     f"log. {RECOVER_HINT_EN}"
                 )
 
-    def problem(self, tree: MerkleTree, origin: str, verifier: NoteVerifier) -> str | None:
+    def problem(
+        self, tree: MerkleTree, origin: str, verifiers: Sequence[NoteVerifier]
+    ) -> str | None:
         """Why signing would be refused now, or None."""
         try:
-            self.check(tree, origin, verifier)
+            self.check(tree, origin, verifiers)
         except LogForkError as exc:
             return str(exc)
         return None
 
-    def remember(self, note: bytes, origin: str, verifier: NoteVerifier) -> None:
+    def remember(self, note: bytes, origin: str, verifiers: Sequence[NoteVerifier]) -> None:
         """Keep ``note`` (a checkpoint the office signed and committed) in the file when it is
         larger than the one there; fsynced before returning."""
-        checkpoint = open_checkpoint(note, [verifier], origin=origin)
+        checkpoint = open_checkpoint(note, list(verifiers), origin=origin)
         if checkpoint.size <= self._written:
             return
         with locked(self.file):
             old = read_checkpoint_file(self.file)
             if old is not None:
                 try:
-                    if open_checkpoint(old, [verifier], origin=origin).size >= checkpoint.size:
+                    if open_checkpoint(old, list(verifiers), origin=origin).size >= checkpoint.size:
                         self._written = checkpoint.size
                         return
                 except VerificationError:

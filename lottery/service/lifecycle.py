@@ -50,7 +50,7 @@ from lottery.core.seed import commitment
 from lottery.runtime.gcpause import gc_paused
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
-from lottery.storage.keys import load_or_create_office_key
+from lottery.storage.keys import archived_office_keys, load_or_create_office_key
 from lottery.storage.migrate import prepare_schema
 from lottery.storage.models import (
     OrgUnit,
@@ -66,6 +66,7 @@ from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs, check_minimums
 from .log import PublicLog
+from .office_key import settle_office_key
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
 from .plan_refs import check_plan_ref
@@ -73,6 +74,7 @@ from .pool_rules import cross_check_refusal, joint_refusal, load_registries
 from .registry_view import publish_snapshot_in
 from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
+from .secrets_rotation import settle_secrets_key
 from .text_input import refuse_unsafe_text
 
 if TYPE_CHECKING:
@@ -121,9 +123,16 @@ class Lifecycle:
         except BaseException:
             engine.dispose()
             raise
+        settle_office_key(settings, engine)  # a rotation a crash interrupted
+        settle_secrets_key(engine, settings.data_dir)
         signer = load_or_create_office_key(settings)
         keeper = SecretKeeper.from_data_dir(settings.data_dir)
-        log = PublicLog(settings.log_origin, signer, ForkGuard.from_settings(settings))
+        log = PublicLog(
+            settings.log_origin,
+            signer,
+            ForkGuard.from_settings(settings),
+            archived_office_keys(settings.keys_dir),
+        )
         with new_session(engine) as session:
             log.check_identity(session)
         return cls(engine, log, keeper)

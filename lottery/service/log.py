@@ -29,7 +29,7 @@ from lottery.core.checkpoint import (
 )
 from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
-from lottery.core.note import Signer, parse_note
+from lottery.core.note import NoteVerifier, Signer, parse_note
 from lottery.core.records import Record, open_record, parse_record_text
 from lottery.core.sealed import WITHDRAWALS
 from lottery.core.sealed_audit import withdrawn_blobs
@@ -61,15 +61,25 @@ class LogIdentityError(LotteryError):
 class PublicLog:
     """The office's log: appends signed records and signs checkpoints with ``signer``."""
 
-    def __init__(self, origin: str, signer: Signer, guard: ForkGuard | None = None) -> None:
-        """Serve the log named ``origin``; records must be signed by ``signer``.
+    def __init__(
+        self,
+        origin: str,
+        signer: Signer,
+        guard: ForkGuard | None = None,
+        archived: Sequence[NoteVerifier] = (),
+    ) -> None:
+        """Serve the log named ``origin``; new records must be signed by ``signer``.
 
         ``guard``: the checkpoints outside the database every new checkpoint must extend
         (:mod:`lottery.service.fork_guard`); None only for logs without a data directory.
+        ``archived``: the office's earlier keys, oldest first (after ``lottery key rotate``):
+        they open the stored records they signed; they never sign again.
         """
         self.origin = origin
         self.signer = signer
         self.verifier = signer.verifier()
+        self.archived = tuple(archived)
+        self.office_keys: tuple[NoteVerifier, ...] = (self.verifier, *self.archived)
         self.guard = guard
 
     def fork_problem(self, session: Session) -> str | None:
@@ -77,7 +87,7 @@ class PublicLog:
         if self.guard is None:
             return None
         tree = MerkleTree.from_entries(self.entries(session))
-        return self.guard.problem(tree, self.origin, self.verifier)
+        return self.guard.problem(tree, self.origin, self.office_keys)
 
     def _remember_after_commit(self, session: Session, note: bytes) -> None:
         """Write ``note`` to the guard's file once this transaction has committed."""
@@ -89,7 +99,7 @@ class PublicLog:
             def committed(sess: Session) -> None:
                 pending = sess.info.pop(_PENDING, None)
                 if pending is not None:
-                    guard.remember(pending, self.origin, self.verifier)
+                    guard.remember(pending, self.origin, self.office_keys)
 
             def rolled_back(sess: Session) -> None:
                 sess.info.pop(_PENDING, None)
@@ -140,6 +150,30 @@ class PublicLog:
                 f"the office key ({self.signer.name} {self.signer.key_id.hex()}) did not sign "
                 f"the stored log (signed by {theirs}): keys/office.key is not this log's key"
             )
+        self.require_in_force(session, [self.verifier])
+
+    def require_in_force(self, session: Session, keys: Sequence[NoteVerifier]) -> None:
+        """Refuse to sign with ``keys`` when the log's last ``key-change`` record put none of
+        them in force (a process still holding a rotated key: docs/operations.md).
+
+        Raises:
+            LogIdentityError: naming the log index of that key change.
+        """
+        last = session.exec(
+            select(LogEntry.idx, LogEntry.note)
+            .where(LogEntry.type == "key-change")
+            .order_by(col(LogEntry.idx).desc())
+            .limit(1)
+        ).one_or_none()
+        if last is None:
+            return
+        index, note = last
+        in_force = set(parse_record_text(parse_note(note).text)["keys"])
+        if not any(k.vkey in in_force for k in keys):
+            raise LogIdentityError(
+                f"the office key was rotated at log index {index}; this process still holds "
+                f"the old key ({self.verifier.name} {self.verifier.key_id.hex()}): restart it"
+            )
 
     # -- writing (inside the caller's transaction) ----------------------------------------
 
@@ -166,6 +200,7 @@ class PublicLog:
         fields = {k: v for k, v in record.body.items() if k not in ("type", "v", "log", "time")}
         refuse_unsafe_text(fields)
         head = self.lock(session)
+        self.require_in_force(session, [self.verifier])
         existing = session.exec(
             select(LogEntry).where(LogEntry.record_id == record.id)
         ).one_or_none()
@@ -214,8 +249,13 @@ class PublicLog:
             session.delete(blob)
             session.flush()
 
-    def sign_checkpoint(self, session: Session, now: datetime) -> bytes:
+    def sign_checkpoint(
+        self, session: Session, now: datetime, *, cosigners: Sequence[Signer] = ()
+    ) -> bytes:
         """Sign a checkpoint of the whole log, refusing one that does not extend the last.
+
+        ``cosigners`` sign it too: the new key, when the checkpoint first covers a key change
+        (docs/spec.md §2 "Key changes").
 
         The tree is rebuilt from the stored note bytes (not from stored hashes), so an entry
         edited in the database makes the tree inconsistent with the last checkpoint.
@@ -225,6 +265,7 @@ class PublicLog:
                 (an entry edited, deleted or reordered) or the head size is wrong.
         """
         head = self.lock(session)
+        self.require_in_force(session, [self.verifier, *(c.verifier() for c in cosigners)])
         notes = self.entries(session)
         if len(notes) != head.size:
             raise LogIntegrityError(f"log head says {head.size} entries, found {len(notes)}")
@@ -234,7 +275,7 @@ class PublicLog:
             select(CheckpointRow).order_by(col(CheckpointRow.size).desc()).limit(1)
         ).one_or_none()
         if last is not None:
-            old = open_checkpoint(last.note, [self.verifier], origin=self.origin)
+            old = open_checkpoint(last.note, self.office_keys, origin=self.origin)
             if old.size > tree.size:
                 raise LogIntegrityError(
                     f"refusing to sign: the log holds {tree.size} entries but the last "
@@ -250,8 +291,8 @@ class PublicLog:
             if old.size == tree.size:
                 return last.note
         if self.guard is not None:
-            self.guard.check(tree, self.origin, self.verifier)
-        signed = sign_checkpoint(new, [self.signer])
+            self.guard.check(tree, self.origin, self.office_keys)
+        signed = sign_checkpoint(new, [self.signer, *cosigners])
         session.add(CheckpointRow(size=tree.size, note=signed, created_at=now))
         session.flush()
         self._remember_after_commit(session, signed)
@@ -301,7 +342,7 @@ class PublicLog:
         note = session.exec(
             select(LogEntry.note).where(LogEntry.task == task, LogEntry.step == step)
         ).one_or_none()
-        return None if note is None else open_record(note, [self.verifier], log=self.origin)
+        return None if note is None else open_record(note, self.office_keys, log=self.origin)
 
     def latest_checkpoint(self, session: Session) -> bytes | None:
         """The last signed checkpoint, or None before the first."""
@@ -319,19 +360,31 @@ class PublicLog:
             entries = self.entries(session)
             blobs = self.blobs(session)
             cosigned = cosigned_notes(session)  # witness cosignatures (docs/witness.md)
+            last = session.exec(
+                select(CheckpointRow.size, CheckpointRow.note)
+                .order_by(col(CheckpointRow.size).desc())
+                .limit(1)
+            ).one_or_none()
         if self.guard is not None and entries:
             # What leaves the service is first kept where a database restore cannot reach.
             tree = MerkleTree.from_entries(entries)
-            self.guard.check(tree, self.origin, self.verifier)
-            note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), [self.signer])
-            self.guard.remember(note, self.origin, self.verifier)
+            self.guard.check(tree, self.origin, self.office_keys)
+            if last is not None and last[0] == len(entries):
+                note = last[1]
+            else:
+                note = sign_checkpoint(
+                    Checkpoint(self.origin, tree.size, tree.root()), [self.signer]
+                )
+            self.guard.remember(note, self.origin, self.office_keys)
         return write_export(
             Path(out),
             entries,
             blobs,
             self.signer,
             origin=self.origin,
-            public_keys=[self.signer.vkey],
+            public_keys=[*(k.vkey for k in self.archived), self.signer.vkey],
+            known=self.office_keys,
+            signed=last[1] if last is not None and last[0] == len(entries) else None,
             cosigned=cosigned,
             withdrawn=self.withdrawn(entries),
         )

@@ -258,7 +258,7 @@ def latest_snapshot_in(session: Session, log: PublicLog, registry: str) -> Recor
         select(t.c.note).where(t.c.type == "registry-snapshot").order_by(t.c.idx.desc())
     )
     for note in notes.scalars():
-        record = open_record(note, [log.verifier], log=log.origin)
+        record = open_record(note, log.office_keys, log=log.origin)
         if record.body["registry"] == registry:
             return record
     return None

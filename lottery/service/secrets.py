@@ -22,6 +22,8 @@ from lottery.core.errors import InputError, LotteryError
 from lottery.core.seed import SECRET_LEN
 
 KEY_FILE = "secrets.key"
+NEXT_KEY_FILE = "secrets-next.key"
+"""The new key of a rotation in progress (``lottery secrets rotate``, docs/operations.md)."""
 _KEY_MODE = 0o600
 
 
@@ -64,6 +66,19 @@ def _create_key_file(path: Path) -> None:
         os.close(dir_fd)
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def create_key_file(path: Path) -> None:
+    """Create a new random key file at ``path`` (as for ``secrets.key``); never overwrite."""
+    _create_key_file(path)
+
+
 def _read_key_file(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -93,9 +108,19 @@ def _read_key_file(path: Path) -> bytes:
 class SecretKeeper:
     """Seals and opens private values under the data directory's secrets key."""
 
-    def __init__(self, key: bytes) -> None:
-        """Use ``key`` (32 bytes); prefer :meth:`from_data_dir`."""
+    def __init__(self, key: bytes, path: Path | None = None) -> None:
+        """Use ``key`` (32 bytes); prefer :meth:`from_data_dir`. With ``path`` (the file it was
+        read from), sealing and opening refuse once that file was replaced (a rotation)."""
         self._box = SecretBox(key)
+        self._path = path
+        self._file = _identity(path) if path is not None else None
+
+    def _check_current(self) -> None:
+        if self._path is not None and _identity(self._path) != self._file:
+            raise SecretStoreError(
+                f"the secrets key file {self._path} was replaced (lottery secrets rotate) after "
+                "this process read it: restart the process"
+            )
 
     def __repr__(self) -> str:
         return "SecretKeeper(<key hidden>)"
@@ -110,18 +135,34 @@ class SecretKeeper:
         path = Path(data_dir) / "keys" / KEY_FILE
         if not path.exists():
             _create_key_file(path)
+        return cls(_read_key_file(path), path)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SecretKeeper:
+        """Load an existing key file (e.g. a rotation's new key), without watching it.
+
+        Raises:
+            InputError: when the file is unreadable, not private (0600) or malformed.
+        """
         return cls(_read_key_file(path))
 
     def seal(self, purpose: str, task: str, value: bytes) -> bytes:
-        """Encrypt ``value`` bound to ``purpose`` and ``task`` (nonce || ciphertext)."""
+        """Encrypt ``value`` bound to ``purpose`` and ``task`` (nonce || ciphertext).
+
+        Raises:
+            SecretStoreError: when the key file was rotated after this keeper read it.
+        """
+        self._check_current()
         return bytes(self._box.encrypt(_label(purpose, task) + value))
 
     def open(self, purpose: str, task: str, sealed: bytes) -> bytes:
         """Decrypt a value sealed by :meth:`seal` for the same purpose and task.
 
         Raises:
-            SecretStoreError: when it does not decrypt or carries another label.
+            SecretStoreError: when it does not decrypt or carries another label, or the key
+                file was rotated after this keeper read it.
         """
+        self._check_current()
         try:
             plain = self._box.decrypt(sealed)
         except CryptoError:

@@ -144,3 +144,75 @@ def load_or_create_office_key(settings: Settings) -> Signer:
             if not path.exists():
                 raise
     return load_signer(path)
+
+
+# -- office key rotation (docs/operations.md "Key ceremony") -----------------------------------
+
+OFFICE_STEM = "office"
+NEXT_STEM = "office-next"
+ARCHIVE_DIR = "archive"
+
+
+def archived_office_keys(keys_dir: Path) -> list[NoteVerifier]:
+    """The office's earlier public keys (``archive/office-<n>-<key id>.pub``), oldest first."""
+    archive = Path(keys_dir) / ARCHIVE_DIR
+    if not archive.is_dir():
+        return []
+    found: list[tuple[int, Path]] = []
+    for path in archive.glob(f"{OFFICE_STEM}-*{PUBLIC_SUFFIX}"):
+        number = path.name.split("-")[1]
+        if number.isdigit():
+            found.append((int(number), path))
+    return [load_verifier(path) for _, path in sorted(found)]
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def archive_and_switch(keys_dir: Path) -> None:
+    """Put ``office-next`` in place of ``office``: the current pair is first hard-linked into
+    ``archive/office-<n>-<key id>.*`` (mode 0700 directory, the private key stays 0600 and is
+    never exported), then each next file renamed over the current one. Every step is
+    idempotent, so a crash at any point is finished by calling this again."""
+    directory = Path(keys_dir)
+    next_key, next_pub = (
+        directory / f"{NEXT_STEM}{PRIVATE_SUFFIX}",
+        directory / f"{NEXT_STEM}{PUBLIC_SUFFIX}",
+    )
+    current = directory / f"{OFFICE_STEM}{PRIVATE_SUFFIX}"
+    if next_key.exists():
+        old = load_signer(current)
+        archive = directory / ARCHIVE_DIR
+        archive.mkdir(mode=0o700, exist_ok=True)
+        kid = old.key_id.hex()
+        done = sorted(archive.glob(f"{OFFICE_STEM}-*-{kid}.*"))
+        if done:
+            stem = done[0].name.rsplit(".", 1)[0]
+        else:
+            numbers = [
+                int(p.name.split("-")[1])
+                for p in archive.glob(f"{OFFICE_STEM}-*")
+                if p.name.split("-")[1].isdigit()
+            ]
+            stem = f"{OFFICE_STEM}-{max(numbers, default=0) + 1}-{kid}"
+        for suffix in (PRIVATE_SUFFIX, PUBLIC_SUFFIX):
+            with contextlib.suppress(FileExistsError):
+                os.link(directory / f"{OFFICE_STEM}{suffix}", archive / f"{stem}{suffix}")
+        _fsync_dir(archive)
+        os.replace(next_key, current)
+    if next_pub.exists():
+        os.replace(next_pub, directory / f"{OFFICE_STEM}{PUBLIC_SUFFIX}")
+    _fsync_dir(directory)
+
+
+def discard_next(keys_dir: Path) -> None:
+    """Remove a ``office-next`` pair that no key change put in force (a rotation that did not
+    commit)."""
+    for suffix in (PRIVATE_SUFFIX, PUBLIC_SUFFIX):
+        with contextlib.suppress(FileNotFoundError):
+            (Path(keys_dir) / f"{NEXT_STEM}{suffix}").unlink()

@@ -393,7 +393,7 @@ class LogEntry(SQLModel, table=True):
 
     idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     record_id: str = Field(unique=True, max_length=64)
-    type: str = Field(max_length=64)
+    type: str = Field(index=True, max_length=64)
     task: str | None = Field(default=None, index=True, max_length=64)
     step: str | None = Field(default=None, max_length=16)
     note: bytes = _bytes(nullable=False)

@@ -19,6 +19,7 @@ CHECKS_ZH: dict[str, str] = {
     "log.cosigned": "见证方副署的检查点与日志一致",
     "log.entries": "日志中的每条记录都与检查点的根哈希相符",
     "log.format": "日志文件的格式正确",
+    "log.key_change": "机关密钥的每次更换都有旧密钥和新密钥的共同签名，之后的记录用新密钥核验",
     "log.missing": "日志所需的文件齐全",
     "log.tiles": "日志的哈希树各分片都与检查点相符",
     "checkpoint.consistency": "检查点之间前后一致",

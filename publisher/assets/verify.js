@@ -678,7 +678,74 @@
       },
       "由全部条目重新计算的树根与已签名检查点一致",
     );
-    return { keys, origin, entries: entries.value };
+    const schedule = await followKeyChanges(entries.value, keys, origin, size, base, report);
+    if (!schedule) return null;
+    return { keys, keysAt: schedule, origin, entries: entries.value };
+  }
+
+  // Key changes (docs/spec.md §2 "Key changes"): a `key-change` record at index c counts only
+  // when signed by a key in force at c and by every key it names; its keys sign from c + 1 on.
+  // The checkpoint of size n is signed by a key in force at n (at n - 1 too when n - 1 is a
+  // change). Returns keysAt(index), or null after marking `log.key_change` failed. No check is
+  // shown for a log without key changes.
+  async function followKeyChanges(entries, published, origin, size, base, report) {
+    let inForce = published;
+    const changes = [];
+    let problem = null;
+    for (const [index, entry] of entries.entries()) {
+      let body;
+      try {
+        const raw = strictUtf8.decode(entry);
+        body = JSON.parse(raw.slice(0, raw.lastIndexOf("\n\n") + 1));
+      } catch (e) {
+        continue;
+      }
+      if (!body || body.type !== "key-change") continue;
+      try {
+        await openNote(entry, inForce, `第 ${index} 条记录（密钥变更）`);
+      } catch (e) {
+        problem = `第 ${index} 条记录（密钥变更）没有当时有效密钥的签名`;
+        break;
+      }
+      let next;
+      try {
+        if (!Array.isArray(body.keys) || !body.keys.length) fail("没有新公钥");
+        next = await Promise.all(body.keys.map((k) => parseVkey(String(k))));
+        for (const k of next) await openNote(entry, [k], `第 ${index} 条记录（密钥变更）`);
+      } catch (e) {
+        problem = `第 ${index} 条记录（密钥变更）没有其中每把新密钥的签名，或新公钥格式错误`;
+        break;
+      }
+      changes.push({ index, keys: next });
+      inForce = next;
+    }
+    const keysAt = (i) => {
+      let keys = published;
+      for (const c of changes) if (c.index < i) keys = c.keys;
+      return keys;
+    };
+    if (problem === null && changes.length) {
+      let allowed = keysAt(size);
+      if (changes.some((c) => c.index === size - 1)) allowed = [...allowed, ...keysAt(size - 1)];
+      try {
+        await openNote(await fetchBytes(base, "checkpoint"), allowed, "检查点");
+      } catch (e) {
+        problem = `检查点不是由第 ${changes[changes.length - 1].index} 条记录变更后有效的密钥签名`;
+      }
+    }
+    if (problem !== null) {
+      report.add("log.key_change", false, `${problem}：机关密钥的更换不合规`);
+      return null;
+    }
+    if (changes.length) {
+      report.add(
+        "log.key_change",
+        true,
+        `机关密钥更换了 ${changes.length} 次（日志第 ${changes.map((c) => c.index).join("、")} 条），` +
+          "每次都有旧密钥和新密钥的共同签名；之后的记录和检查点用新密钥核验",
+      );
+    }
+    return keysAt;
   }
 
   // Record types the task page's checks read besides the task's own (any task's announcement:
@@ -753,7 +820,7 @@
     const log = await verifyLog(base, report);
     ctx.timings.log = Math.round(performance.now() - logStart);
     if (!log) return ctx;
-    const { keys, origin } = log;
+    const { keysAt, origin } = log;
     const entries = { value: log.entries };
 
     // (b) (c) the task's records: signature, key id, canonical JSON, record id. Also the
@@ -781,7 +848,7 @@
           if (!peek || typeof peek !== "object") continue;
           const own = peek.task === task && String(peek.type).startsWith("task-");
           if (!own && peek.task !== task && !CONTEXT_TYPES.has(peek.type)) continue;
-          const note = await openNote(entry, keys, `第 ${index} 条记录`);
+          const note = await openNote(entry, keysAt(index), `第 ${index} 条记录`);
           const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
           if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
           if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);
@@ -1321,7 +1388,7 @@
     const ctx = {};
     const log = await verifyLog(base, report);
     if (!log) return ctx;
-    const { keys, origin, entries } = log;
+    const { keysAt, origin, entries } = log;
     const sealed = [];
     const withdrawals = [];
     // The results page also checks the on-site records and the rectification references,
@@ -1343,7 +1410,7 @@
           const withdrawal = WITHDRAWAL_OF[kind];
           const extra = withResults && RESULT_CONTEXT.has(kind);
           if (!types.includes(kind) && !(withdrawal && types.includes(withdrawal[1])) && !extra) continue;
-          const note = await openNote(entry, keys, `第 ${index} 条记录`);
+          const note = await openNote(entry, keysAt(index), `第 ${index} 条记录`);
           const body = parseCanonical(note.textBytes.slice(0, -1), `第 ${index} 条记录`);
           if (note.text !== canonical(body) + "\n") fail(`第 ${index} 条记录不是单行规范 JSON`);
           if (body.log !== origin) fail(`第 ${index} 条记录不属于日志 ${origin}`);

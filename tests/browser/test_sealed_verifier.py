@@ -64,7 +64,16 @@ def _forge_withdrawal_without_commitment(out: Path) -> None:
         datetime(2026, 4, 9, 2, tzinfo=UTC),
         penalty_fields(sha256_hex(blob), "青人防罚〔2026〕9号"),
     )
-    other = sign("key-change", datetime(2026, 5, 1, tzinfo=UTC), {"keys": ["k"], "reason": "x"})
+    # A record that carries no commitment (a calendar; not a key-change, whose invalid key
+    # would fail log.key_change first: docs/spec.md §2 "Key changes").
+    year = {
+        "year": 2026,
+        "holidays": ["2026-01-01"],
+        "workdays": [],
+        "notice": "",
+        "supersedes": None,
+    }
+    other = sign("calendar", datetime(2026, 5, 1, tzinfo=UTC), year)
     withdrawal = sign(
         "penalty-withdrawal",
         datetime(2026, 10, 12, 1, tzinfo=UTC),

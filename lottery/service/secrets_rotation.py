@@ -1,0 +1,154 @@
+"""``lottery secrets rotate``: re-encrypt every sealed row under a new secrets key
+(docs/secrets.md "Rotation", docs/operations.md).
+
+The new key is written to ``keys/secrets-next.key``; one transaction opens every
+``task_secret`` and ``sealed_outcome`` row with the old key, seals it again with the new one
+(checking that it opens) and records the audit event; only after the commit is the old key
+hard-linked into ``keys/archive/`` and the new one renamed over ``keys/secrets.key``. Until
+then the old key stays in force. A crash leaves ``secrets-next.key`` behind, and
+:func:`settle_secrets_key` (run at every start) decides from the rows which key they open with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from lottery.core.errors import InputError
+from lottery.storage.engine import new_session
+from lottery.storage.models import SealedOutcome, TaskSecret
+
+from .audit_trail import record_audit
+from .secrets import (
+    KEY_FILE,
+    NEXT_KEY_FILE,
+    SecretKeeper,
+    SecretStoreError,
+    create_key_file,
+)
+
+_PURPOSES: tuple[tuple[Any, str], ...] = (
+    (TaskSecret, "office-secret"),
+    (SealedOutcome, "outcome"),
+)
+
+
+@dataclass(frozen=True)
+class SecretsRotation:
+    """What a rotation re-encrypted."""
+
+    secrets: int
+    outcomes: int
+
+
+def _keys_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "keys"
+
+
+def _switch(keys_dir: Path) -> None:
+    """Archive the current key (hard link) and rename the next key over it; idempotent."""
+    current, pending = keys_dir / KEY_FILE, keys_dir / NEXT_KEY_FILE
+    if not pending.exists():
+        return
+    archive = keys_dir / "archive"
+    archive.mkdir(mode=0o700, exist_ok=True)
+    if not any(os.path.samefile(current, p) for p in archive.glob("secrets-*.key")):
+        numbers = [int(p.stem.split("-")[1]) for p in archive.glob("secrets-*.key")]
+        os.link(current, archive / f"secrets-{max(numbers, default=0) + 1}.key")
+    os.replace(pending, current)
+    fd = os.open(keys_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _first_row(session: Session) -> tuple[str, str, bytes] | None:
+    for model, purpose in _PURPOSES:
+        row = session.exec(select(model).order_by(col(model.task)).limit(1)).one_or_none()
+        if row is not None:
+            return purpose, row.task, row.ciphertext
+    return None
+
+
+def _reseal(new: SecretKeeper, purpose: str, task: str, plain: bytes) -> bytes:
+    sealed = new.seal(purpose, task, plain)
+    if new.open(purpose, task, sealed) != plain:  # pragma: no cover - a broken library
+        raise SecretStoreError(f"re-sealing the {purpose} of task {task} failed")
+    return sealed
+
+
+def settle_secrets_key(engine: Engine, data_dir: Path) -> str | None:
+    """Finish or undo a rotation a crash interrupted: what was done (None: nothing pending).
+
+    The rows decide: when they open with the pending key the switch is finished, otherwise the
+    pending key is removed.
+    """
+    keys_dir = _keys_dir(data_dir)
+    pending = keys_dir / NEXT_KEY_FILE
+    if not pending.exists():
+        return None
+    with new_session(engine) as session:
+        row = _first_row(session)
+    if row is not None:
+        with contextlib.suppress(SecretStoreError):
+            SecretKeeper.from_file(pending).open(*row)
+            _switch(keys_dir)
+            return "finished"
+    pending.unlink()
+    return "undone"
+
+
+def rotate_secrets_key(
+    engine: Engine, data_dir: Path, now: datetime, *, actor: str
+) -> SecretsRotation:
+    """Re-encrypt every sealed row under a new key (module docstring). Run it with the service
+    stopped: a process still holding the old key refuses to seal or open afterwards.
+
+    Raises:
+        InputError: when the current key file is missing or unreadable.
+        SecretStoreError: when a row does not open with the current key (nothing changes).
+    """
+    keys_dir = _keys_dir(data_dir)
+    settle_secrets_key(engine, data_dir)
+    if not (keys_dir / KEY_FILE).is_file():
+        raise InputError(f"no secrets key file {keys_dir / KEY_FILE}: nothing to rotate")
+    old = SecretKeeper.from_data_dir(data_dir)
+    create_key_file(keys_dir / NEXT_KEY_FILE)
+    new = SecretKeeper.from_file(keys_dir / NEXT_KEY_FILE)
+    counts: dict[str, int] = {}
+    committing = False
+    try:
+        with new_session(engine) as session:
+            session.begin()
+            for model, purpose in _PURPOSES:
+                rows = session.exec(select(model).order_by(col(model.task)).with_for_update()).all()
+                for row in rows:
+                    plain = old.open(purpose, row.task, row.ciphertext)
+                    row.ciphertext = _reseal(new, purpose, row.task, plain)
+                    session.add(row)
+                counts[purpose] = len(rows)
+            session.flush()
+            record_audit(
+                session,
+                now,
+                actor,
+                "secrets-key.rotate",
+                f"keys/{KEY_FILE}",
+                {"secrets": counts["office-secret"], "outcomes": counts["outcome"]},
+            )
+            committing = True
+            session.commit()
+    except BaseException:
+        if not committing:
+            (keys_dir / NEXT_KEY_FILE).unlink(missing_ok=True)  # the old key stays in force
+        raise
+    _switch(keys_dir)
+    return SecretsRotation(counts["office-secret"], counts["outcome"])
