@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lottery.core import serving
 from lottery.core.cosignature import CosignatureVerifier
@@ -22,10 +23,12 @@ from lottery.core.witness_audit import WitnessPolicy
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
 from publisher import (
+    mkdocs_run,
     pages,
     plan_pages,
     registry_pages,
     result_pages,
+    site_cache,
     stats_pages,
     target_pages,
     target_shell,
@@ -157,6 +160,7 @@ def build_site(
     office: Office | None = None,
     witnesses: list[str] | None = None,
     quorum: int | None = None,
+    cache: Path | None = None,
 ) -> int:
     """Audit ``export``, write the pages and build the site into ``out``; return page count.
 
@@ -169,19 +173,35 @@ def build_site(
     ``office``: who runs the site, for 关于本站 and every page's footer (publisher/office.py);
     default: the office's name only, no contact details.
 
+    ``cache``: the verified-state cache of the last build (publisher/site_cache.py,
+    docs/site-publishing.md "Incremental builds"): tasks whose entries did not change are
+    not re-drawn, and when ``out`` is a new folder, MkDocs renders only the pages whose
+    source changed (the rest is linked from the last site); the result is byte for byte a
+    full build's. The cache is written again after the build.
+
     Raises:
-        PublishError: when the export does not verify or MkDocs fails.
+        PublishError: when the export does not verify, does not extend the log of the cached
+            site (a rollback or a fork), or MkDocs fails.
     """
-    from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     witness_file = witness_config(witnesses or [], quorum)
-    model = load_model(export, vkeys)
+    keys = vkeys or _office_keys(export)
+    loaded = site_cache.load(cache, keys) if cache is not None else site_cache.Loaded()
+    model = load_model(export, keys, loaded.known, site_cache.prior(loaded.state))
+    if loaded.state is not None:
+        site_cache.check_continues(loaded.state, model)
     docs = (work or ROOT / "build") / "pages"
     office = office or Office()
     written = write_pages(model, docs, office)
-    shutil.copytree(export, docs / "export", ignore=shutil.ignore_patterns("*.tmp"))
+    # Linked, not copied (MkDocs only reads them; the export replaces, never rewrites, a file).
+    shutil.copytree(
+        export,
+        docs / "export",
+        ignore=shutil.ignore_patterns("*.tmp"),
+        copy_function=site_cache.link_or_copy,
+    )
     shutil.copytree(ASSETS, docs / ASSETS_DIR)
     # The checks' Chinese sentences, for the in-browser verifier (the same the pages show).
     (docs / ASSETS_DIR / CHECK_WORDS).write_text(
@@ -200,12 +220,105 @@ def build_site(
     for style in STYLES:
         if style not in config.extra_css:
             config.extra_css.append(style)
+    plan = _plan(cache, loaded.state, config, docs, out, written) if cache else None
     try:
-        build(config)
+        recorded = mkdocs_run.run(
+            config,
+            changed=plan.changed if plan else None,
+            cached_search=loaded.state.search if plan and loaded.state else None,
+        )
     except MkDocsException as exc:
         raise PublishError(f"mkdocs build failed: {exc}") from exc
+    companies: dict[str, str] = {}
+    # The company search entries: the cached ones when the pages are the same.
+    entries = dict(loaded.state.company_search) if loaded.state else {}
     if written.targets:
-        target_shell.fill(out, written.targets)
+        companies = target_shell.fill(
+            out, written.targets, plan.companies if plan else None, entries
+        )
     # For static hosts that read a _headers file (docs/export.md "Serving the export").
     (out / HEADERS_FILE).write_text(serving.host_headers_file("/export"), encoding="utf-8")
+    if cache is not None:
+        state = site_cache.State(
+            origin=model.origin,
+            keys=keys,
+            size=model.report.size,
+            root=site_cache.root_of(model),
+            settings=plan.settings if plan else "",
+            sources=plan.sources if plan else {},
+            search=recorded.search,
+            companies=companies,
+            company_search={k: v for k, v in entries.items() if k in written.targets},
+        )
+        known = site_cache.storable(model.report.tasks, model.report.verified)
+        site_cache.save(cache, state, known, out)
     return written.count
+
+
+def _office_keys(export: Path) -> list[str]:
+    try:
+        return (export / "keys" / "office.vkey").read_text("utf-8").split()
+    except OSError:
+        return []  # load_model reports the missing export
+
+
+@dataclass
+class _Plan:
+    """How a build with a cache runs: ``changed`` is ``None`` for a full MkDocs run."""
+
+    settings: str
+    sources: dict[str, str]
+    changed: set[str] | None
+    companies: dict[str, str]
+
+
+def _plan(
+    cache: Path,
+    state: site_cache.State | None,
+    config: Any,
+    docs: Path,
+    out: Path,
+    written: Written,
+) -> _Plan:
+    """Compare the sources with the cache's; when the last site can be reused, link it into
+    ``out`` (a new, empty folder) without the files that will be written again."""
+    settings = site_cache.settings_digest(
+        ROOT / "mkdocs.yml",
+        ROOT / "publisher" / "overrides",
+        {
+            "extra": dict(config.extra),
+            "js": [str(s) for s in config.extra_javascript],
+            "css": [str(s) for s in config.extra_css],
+            "site_url": config.site_url,
+        },
+    )
+    sources = site_cache.digest_tree(docs)
+    mirror = cache / site_cache.MIRROR
+    changed = site_cache.changed(state, sources)
+    reusable = (
+        state is not None
+        and changed is not None
+        and state.settings == settings
+        and mirror.is_dir()
+        and not (out.exists() and any(out.iterdir()))
+        and set(state.companies) <= set(written.targets)
+        and not _nav_meta(config, docs)
+    )
+    if not reusable or state is None or changed is None:
+        return _Plan(settings, sources, None, {})
+    skip = {mkdocs_run.dest_of(config, src) for src in changed}
+    skip |= set(site_cache.ALWAYS_WRITTEN) | {HEADERS_FILE}
+    out.mkdir(parents=True, exist_ok=True)
+    site_cache.link_tree(mirror, out, skip)
+    return _Plan(settings, sources, changed, state.companies)
+
+
+def _nav_meta(config: Any, docs: Path) -> bool:
+    """True when a page of the nav starts with front matter (the nav might show it: such a
+    site is always built in full)."""
+    for item in config.nav or []:
+        for src in item.values() if isinstance(item, dict) else [item]:
+            path = docs / str(src)
+            if path.is_file() and path.read_bytes().startswith(b"---"):
+                return True
+    return False

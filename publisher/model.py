@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lottery.core.audit import AuditReport, audit_export, checkpoint_origin
+from lottery.core.audit_state import PriorAudit
 from lottery.core.committed import Opening
 from lottery.core.errors import EncodingError, LotteryError
 from lottery.core.note import NoteVerifier
@@ -228,8 +229,18 @@ class SiteModel:
         return self.item_lists[max(self.item_lists)] if self.item_lists else None
 
 
-def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
+def load_model(
+    export: Path,
+    vkeys: list[str] | None = None,
+    known: Mapping[str, tuple[str, TaskVerification]] | None = None,
+    prior: PriorAudit | None = None,
+) -> SiteModel:
     """Audit the export and gather what the pages need.
+
+    ``known``: task verifications of an earlier audit to reuse for tasks whose entries did
+    not change (:func:`lottery.core.audit.audit_export`; publisher/site_cache.py).
+    ``prior``: the log an earlier audit verified (its size and root): the export must extend
+    it, and the signatures of its records are not checked again.
 
     Raises:
         PublishError: when the export is missing or does not verify, or an item list version
@@ -246,7 +257,15 @@ def load_model(export: Path, vkeys: list[str] | None = None) -> SiteModel:
     # own calendar records only: the site needs no calendar data from outside the export).
     # The published witness policy is not enforced here: an announcement its witnesses
     # cosigned late must not stop the site from publishing (readers check it: docs/witness.md).
-    report = audit_export(get, verifiers, origin=origin, deadlines=True, published_policy=False)
+    report = audit_export(
+        get,
+        verifiers,
+        origin=origin,
+        deadlines=True,
+        published_policy=False,
+        known=known,
+        prior=prior,
+    )
     if not report.ok:
         scope, exc = report.failures[0]
         raise PublishError(f"the export does not verify ({scope}: {exc.check}: {exc.detail})")

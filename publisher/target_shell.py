@@ -17,6 +17,7 @@ workload) would take about 15 minutes and a search index of hundreds of MB (docs
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import json
 import shutil
@@ -81,12 +82,29 @@ def search_entry(target: str, page: TargetPage) -> dict[str, Any]:
     }
 
 
-def _write_search_index(site: Path, pages: Mapping[str, TargetPage]) -> None:
+def _entry_key(target: str, page: TargetPage) -> str:
+    """What a company's search entry is made of, hashed."""
+    parts = (target, page.name, page.search_text, str(SEARCH_BOOST))
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _write_search_index(
+    site: Path,
+    pages: Mapping[str, TargetPage],
+    entries: dict[str, tuple[str, dict[str, Any]]],
+) -> None:
+    """The company entries at the end of the index; ``entries`` (by USCC: key and entry)
+    holds those of the last build, and is brought up to date (the segmentation is the
+    costly part)."""
     path = site / SEARCH_INDEX
     index = json.loads(path.read_text("utf-8"))
     shell = f"targets/{SHELL}/"
     index["docs"] = [d for d in index["docs"] if not d["location"].startswith(shell)]
-    index["docs"] += [search_entry(target, page) for target, page in pages.items()]
+    for target, page in pages.items():
+        key = _entry_key(target, page)
+        if target not in entries or entries[target][0] != key:
+            entries[target] = (key, search_entry(target, page))
+        index["docs"].append(entries[target][1])
     path.write_text(json.dumps(index, separators=(",", ":")), "utf-8")
 
 
@@ -117,9 +135,21 @@ def _fill(part: str, title: str, anchor: str, target: str) -> str:
     return part.replace(ANCHOR, anchor).replace(NAME, title).replace(SHELL, target)
 
 
-def fill(site: Path, pages: Mapping[str, TargetPage]) -> None:
+def fill(
+    site: Path,
+    pages: Mapping[str, TargetPage],
+    previous: Mapping[str, str] | None = None,
+    entries: dict[str, tuple[str, dict[str, Any]]] | None = None,
+) -> dict[str, str]:
     """Write every company page of ``pages`` (by USCC) into the built ``site`` from the
     shell page, then drop the shell, from the site, the search index and the sitemap.
+    Return each page's SHA-256.
+
+    ``previous``: the digests of the pages already in ``site`` (an incremental build,
+    publisher/site_cache.py): a page with the same digest is left as it is (it may be a
+    link to the last site's file); any other is replaced by a new file. ``entries``: the
+    company search entries of the last build (by USCC: what they were made of, hashed, and
+    the entry), reused when unchanged and brought up to date.
 
     Raises:
         PublishError: when the shell page is missing or has no article to fill.
@@ -129,16 +159,22 @@ def fill(site: Path, pages: Mapping[str, TargetPage]) -> None:
         before, after = _cut((folder / "index.html").read_text("utf-8"))
     except OSError as exc:
         raise PublishError(f"target page shell: {exc}") from exc
+    digests: dict[str, str] = {}
     for target, page in pages.items():
         # The name is in the <title> and the header: as text (the theme escapes it there).
         # The h1's id is in the skip link.
         title, anchor = html.escape(page.name), html.escape(page.anchor)
-        out = site / "targets" / target
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "index.html").write_text(
-            _fill(before, title, anchor, target) + page.body + _fill(after, title, anchor, target),
-            "utf-8",
-        )
+        data = (
+            _fill(before, title, anchor, target) + page.body + _fill(after, title, anchor, target)
+        ).encode("utf-8")
+        digest = digests[target] = hashlib.sha256(data).hexdigest()
+        path = site / "targets" / target / "index.html"
+        if previous and previous.get(target) == digest and path.is_file():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # never written through a link to the last site
+        path.write_bytes(data)
     shutil.rmtree(folder)
-    _write_search_index(site, pages)
+    _write_search_index(site, pages, entries if entries is not None else {})
     _write_sitemap(site, pages)
+    return digests

@@ -58,6 +58,24 @@ def test_good_export_verifies(export: Path) -> None:
     assert (export / "checkpoints" / "list").read_text().split() == ["2", "4"]
 
 
+def test_known_verifications_are_reused_only_for_the_same_entries(export: Path) -> None:
+    """A verification kept from an earlier audit stands in for a re-draw only while the
+    task's entries are the same; the log's checks still run and add to a copy."""
+    first = audit(export)
+    digest, kept = first.verified["T2026-001"]
+    count = len(kept.checks)
+    get, verifiers = file_getter(export), [office_signer().verifier()]
+    again = audit_export(get, verifiers, origin=LOG, known=first.verified)
+    assert again.ok and again.verified["T2026-001"] == (digest, kept)
+    assert again.tasks["T2026-001"].checks == first.tasks["T2026-001"].checks
+    assert len(kept.checks) == count  # the kept one is not added to
+    # A kept verification under another digest (other entries) is not used: re-drawn.
+    stale = {"T2026-001": ("0" * 64, kept)}
+    redrawn = audit_export(get, verifiers, origin=LOG, known=stale)
+    assert redrawn.verified["T2026-001"][0] == digest
+    assert redrawn.verified["T2026-001"][1] is not kept
+
+
 def test_cli_verify_json_and_lines(export: Path) -> None:
     vkey = office_signer().vkey
     out = subprocess.run(

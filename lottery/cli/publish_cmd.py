@@ -20,6 +20,13 @@ def publish_command(
     quorum: Annotated[
         int | None, typer.Option(help="Witnesses that must agree (default: all given).")
     ] = None,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the verified-state cache beside the site (<out>.cache) and rebuild "
+            "only what changed; the site is built beside and swapped in."
+        ),
+    ] = True,
 ) -> None:
     """Audit the export, then build the MkDocs Material site from it alone (the office's
     name and contact for 关于本站 from LOTTERY_OFFICE_*, docs/site.md; the witnesses the
@@ -27,14 +34,19 @@ def publish_command(
     from lottery.service.site_publishing import office_from_settings
     from lottery.settings import get_settings
     from publisher.build import build_site
+    from publisher.site_cache import build_beside, cache_for
 
-    count = build_site(
-        export,
-        out,
-        office=office_from_settings(get_settings()),
-        witnesses=witness or [],
-        quorum=quorum,
-    )
+    office = office_from_settings(get_settings())
+
+    def build(target: Path, state: Path | None = None) -> int:
+        return build_site(
+            export, target, office=office, witnesses=witness or [], quorum=quorum, cache=state
+        )
+
+    if cache:
+        count = build_beside(out, lambda partial: build(partial, cache_for(out)))
+    else:
+        count = build(out)
     typer.echo(f"site built in {out} ({count} pages, export copied to {out / 'export'})")
 
 

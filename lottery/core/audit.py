@@ -18,7 +18,7 @@ does not verify can be trusted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .audit_state import AuditState, KnownTask, PriorAudit, task_digest
 from .check_names import CheckName
@@ -88,6 +88,10 @@ class AuditReport:
     """Tasks not verified again: unchanged since the prior run (``prior``)."""
     reopened: int = 0
     """Records whose signatures were verified by this run (all of them without ``prior``)."""
+    verified: dict[str, tuple[str, TaskVerification]] = field(default_factory=dict)
+    """Per task, the digest of its lifecycle entries (:func:`task_digest`) and its
+    verification as the re-draw gave it (before the checks over the whole log are added):
+    what a caller may keep for a later audit (``known``)."""
 
     @property
     def ok(self) -> bool:
@@ -98,6 +102,16 @@ class AuditReport:
 def _fail(report: AuditReport, scope: str, exc: VerificationError) -> AuditReport:
     report.failures.append((scope, exc))
     return report
+
+
+def _copy(verification: TaskVerification) -> TaskVerification:
+    """A copy the later checks can add to without changing ``verification``."""
+    copy = replace(
+        verification, checks=list(verification.checks), openings=dict(verification.openings)
+    )
+    if "outcome" in verification.__dict__:  # computed already (cached_property)
+        copy.__dict__["outcome"] = verification.__dict__["outcome"]
+    return copy
 
 
 def checkpoint_origin(data: bytes) -> str:
@@ -126,6 +140,7 @@ def audit_export(
     published_policy: bool = True,
     workers: Workers = SERIAL,
     prior: PriorAudit | None = None,
+    known: Mapping[str, tuple[str, TaskVerification]] | None = None,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
 
@@ -147,6 +162,10 @@ def audit_export(
     own ``calendar`` records (nothing from outside the log) and withdrawals and corrections
     checked (``report.publications``, :mod:`lottery.core.deadline_audit`).
 
+    ``known``: verifications of earlier audits with the same keys and origin, by task, with
+    the :func:`task_digest` they were made from; a task whose entries have that digest is not
+    re-drawn (its verification is reused: the same entries and blobs give the same answer).
+
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
     """
@@ -157,8 +176,10 @@ def audit_export(
     tree, entries, schedule = opened
     every_key = schedule.every_key()
 
-    known = prior.size if prior is not None else 0
-    by_task, announcements, policies = _open_records(report, entries, schedule, origin, known, task)
+    verified_size = prior.size if prior is not None else 0
+    by_task, announcements, policies = _open_records(
+        report, entries, schedule, origin, verified_size, task
+    )
     report.checks.append(
         Check(
             CheckName.RECORDS_SIGNATURE, f"{len(report.records)} of {len(entries)} records verify"
@@ -173,7 +194,7 @@ def audit_export(
     report.checks += report.sealed.checks
     report.failures += report.sealed.failures
     for name in sorted(by_task) if task is None else [task]:
-        _task(report, name, by_task[name], blobs, every_key, workers, prior)
+        _task(report, name, by_task[name], blobs, every_key, workers, prior, known)
     _add_membership(report, get, task)
     _add_log_wide(report, get, task)
     report.policies = len(policies)
@@ -250,9 +271,17 @@ def _task(
     verifiers: Sequence[NoteVerifier],
     workers: Workers,
     prior: PriorAudit | None,
+    known: Mapping[str, tuple[str, TaskVerification]] | None = None,
 ) -> None:
-    """Verify one task, or carry its prior result over when its entries are unchanged."""
+    """Verify one task, or carry its prior result over when its entries are unchanged
+    (``prior``: its checks and status; ``known``: its whole verification, outcome included)."""
     digest = report.digests[name] = task_digest(entries)
+    earlier = (known or {}).get(name)
+    if earlier is not None and earlier[0] == digest:
+        report.tasks[name] = _copy(earlier[1])
+        report.task_checks[name] = tuple(earlier[1].checks)
+        report.verified[name] = earlier
+        return
     was = prior.tasks.get(name) if prior is not None else None
     if was is not None and was.digest == digest:
         report.carried[name] = was
@@ -266,6 +295,8 @@ def _task(
         report.task_checks[name] = tuple(report.tasks[name].checks)
     except VerificationError as exc:
         _fail(report, name, exc)
+    else:
+        report.verified[name] = (digest, _copy(report.tasks[name]))
 
 
 def _add_membership(report: AuditReport, get: Getter, task: str | None) -> None:

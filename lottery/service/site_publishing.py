@@ -65,11 +65,16 @@ class LeaseLost(StateError):
 
 def build_site(export: Path, out: Path, work: Path, settings: Settings | None = None) -> int:
     """The publisher's :func:`publisher.build.build_site` (audit, pages, MkDocs), the office
-    that runs the site as ``settings`` name it (:func:`office_from_settings`)."""
+    that runs the site as ``settings`` name it (:func:`office_from_settings`), with the
+    verified-state cache ``<site>.cache`` beside the site path (an incremental build:
+    docs/site-publishing.md) when ``settings`` name one."""
     from publisher.build import build_site as build
+    from publisher.site_cache import cache_for
 
     office = office_from_settings(settings) if settings is not None else None
-    return build(export, out, work=work, office=office)
+    site_dir = settings.site_dir if settings is not None else None
+    cache = cache_for(Path(site_dir).absolute()) if site_dir is not None else None
+    return build(export, out, work=work, office=office, cache=cache)
 
 
 def office_from_settings(settings: Settings) -> Office:

@@ -76,3 +76,18 @@ def test_publish_refuses_bad_witnesses_in_one_line(tmp_path: Path) -> None:
         assert result.returncode != 0 and words in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert not (tmp_path / "site").exists()
+
+
+def test_publish_again_reuses_the_cached_site(tmp_path: Path) -> None:
+    built = build_export(tmp_path / "export", tasks=2, targets=400, pool=300, results=3)
+    site = tmp_path / "site"
+    assert _publish(built.export, site).returncode == 0
+    page = site / "tasks" / "T2026-0001" / "index.html"
+    first = page.stat().st_ino
+    assert (tmp_path / "site.cache" / "state.json").is_file()
+    again = _publish(built.export, site)
+    assert again.returncode == 0, again.stderr
+    # Built beside and swapped in; the unchanged page is the last build's file, not rendered
+    # again; nothing is left beside the site but its cache.
+    assert page.stat().st_ino == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "site", "site.cache"]

@@ -1,0 +1,159 @@
+"""Run MkDocs for the site: in full, or only for the pages whose source changed (issue #19).
+
+Both runs use MkDocs' own build (:func:`mkdocs.commands.build.build`). A full run renders
+every page. An incremental run starts from the last built site (hard links from the cache,
+publisher/site_cache.py) and uses MkDocs' ``dirty`` mode: a page or static file whose
+source did not change is neither read nor rendered nor copied (its file says it is not
+modified), the others are, and the theme's templates (404, sitemap) are
+written again. What a page's HTML depends on besides its own source is the same by then
+(the nav is fixed in ``mkdocs.yml``, no page has front matter the nav shows, and the
+settings digest covers the rest), so its HTML is the last build's. The search index, which
+MkDocs writes from the pages it rendered only, is put together again in the full build's
+order from each page's entries (new ones for rendered pages, the cached ones for the rest).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+SEARCH_INDEX = Path("search") / "search_index.json"
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+@dataclass
+class Recorded:
+    """What a run saw: the pages in build order and each page's search-index entries."""
+
+    order: list[str] = field(default_factory=list)
+    search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rendered: set[str] = field(default_factory=set)
+
+
+class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    """Records each rendered page's search entries (after the search plugin added them)."""
+
+    def __init__(
+        self,
+        index: Callable[[], list[dict[str, Any]]],
+        out: Recorded,
+        changed: set[str] | None,
+    ) -> None:
+        super().__init__()
+        self._index = index
+        self._out = out
+        self._seen = 0
+        self._changed = changed
+
+    @event_priority(-200)  # after every other plugin's on_files
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        """Incremental: a source is modified when it changed, whatever the files' times
+        (MkDocs' ``dirty`` mode asks :meth:`File.is_modified`)."""
+        if self._changed is not None:
+            docs = Path(config.docs_dir)
+            for file in files:
+                src = file.abs_src_path
+                if src is None or not Path(src).is_relative_to(docs):
+                    continue  # the theme's files: the settings digest covers them
+                # Changed, or not in the last site (the company pages' shell, removed
+                # from every built site after use).
+                modified = file.src_uri in self._changed or not Path(file.abs_dest_path).is_file()
+                file.is_modified = (lambda m: lambda: m)(modified)  # type: ignore[method-assign]
+            site = Path(config.site_dir)
+            for file in files:
+                if file.is_modified():  # written again: never through a link to the last site
+                    (site / file.dest_uri).unlink(missing_ok=True)
+        return files
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        self._out.order = [f.src_uri for f in files.documentation_pages()]
+        return env
+
+    @event_priority(-100)  # after the search plugin's own on_page_context
+    def on_page_context(
+        self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> Any:
+        entries = self._index()
+        self._out.search[page.file.src_uri] = entries[self._seen :]
+        self._out.rendered.add(page.file.src_uri)
+        self._seen = len(entries)
+        return context
+
+
+class _DropDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_DIRTY_WARNING)
+
+
+def _search_plugin(config: MkDocsConfig) -> Any:
+    from material.plugins.search.plugin import SearchPlugin
+
+    for plugin in config.plugins.values():
+        if isinstance(plugin, SearchPlugin):
+            return plugin
+    return None
+
+
+def dest_of(config: MkDocsConfig, src_uri: str) -> str:
+    """The site path (POSIX, relative) MkDocs writes the source ``src_uri`` to."""
+    file = File(src_uri, config.docs_dir, config.site_dir, config.use_directory_urls)
+    return file.dest_uri
+
+
+def run(
+    config: MkDocsConfig,
+    *,
+    changed: set[str] | None = None,
+    cached_search: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> Recorded:
+    """Build with MkDocs into ``config.site_dir``.
+
+    ``changed`` (incremental): the sources (relative to ``docs_dir``) that are new or differ
+    from the last build, whose site (``site_dir``) is already in place without their files;
+    every other source's file in the site is the last build's. ``None``: a full build.
+    """
+    from mkdocs.commands.build import build
+
+    recorded = Recorded()
+    # The search plugin makes its index in its on_config: read it through the plugin.
+    search = _search_plugin(config)
+    config.plugins["lottery/cache-recorder"] = _Recorder(
+        lambda: search.search_index.entries if search is not None else [], recorded, changed
+    )
+    dirty = changed is not None
+    quiet = _DropDirtyWarning()
+    logger = logging.getLogger("mkdocs.commands.build")
+    if dirty:
+        logger.addFilter(quiet)
+    try:
+        build(config, dirty=dirty)
+    finally:
+        logger.removeFilter(quiet)
+    if dirty:
+        _merge_search(Path(config.site_dir), recorded, cached_search or {})
+    return recorded
+
+
+def _merge_search(
+    site: Path, recorded: Recorded, cached: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    """The search index of every page, in the full build's order: the rendered pages'
+    new entries, the cached entries of the others (serialised as the search plugin does)."""
+    path = site / SEARCH_INDEX
+    index = json.loads(path.read_text("utf-8"))
+    docs: list[dict[str, Any]] = []
+    for src in recorded.order:
+        entries = recorded.search[src] if src in recorded.rendered else cached.get(src, [])
+        recorded.search[src] = entries
+        docs += entries
+    data = {"config": index["config"], "docs": docs}
+    path.write_bytes(json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
