@@ -38,7 +38,7 @@ class Perm(StrEnum):
     BEACON_CONFIRM = "beacon.confirm"  # public numbers, second person
     RESULT_ENTER = "result.enter"
     RESULT_REVIEW = "result.review"  # approve results, task reports and penalties
-    PUBLICATION_REVIEW = "publication.review"  # 保密审查: what a published result shows
+    PUBLICATION_REVIEW = "publication.review"  # 保密审查 of results, orders, re-checks
     REPORT_WRITE = "report.write"  # draft and complete task reports
     PENALTY_WRITE = "penalty.write"  # enter and withdraw penalty decisions
     CALENDAR_WRITE = "calendar.write"  # the office's holiday / adjusted-workday table
@@ -99,7 +99,7 @@ PERM_NAMES_ZH = {
     Perm.BEACON_CONFIRM: "复核开奖号码",
     Perm.RESULT_ENTER: "录入检查结果",
     Perm.RESULT_REVIEW: "审核检查结果、抽查报告和行政处罚",
-    Perm.PUBLICATION_REVIEW: "对拟公开的检查结果进行保密审查",
+    Perm.PUBLICATION_REVIEW: "对拟公开的检查结果、责令整改和复查记录进行保密审查",
     Perm.REPORT_WRITE: "编写抽查报告",
     Perm.PENALTY_WRITE: "录入和撤回行政处罚",
     Perm.CALENDAR_WRITE: "维护节假日安排",
