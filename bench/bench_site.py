@@ -156,18 +156,24 @@ def child_baseline(work: Path, pages: int) -> dict[str, float]:
     }
 
 
-def _child(*args: str) -> dict[str, float]:
+def run_child(script: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run ``script --child ARGS`` in a fresh interpreter; its last line is its JSON result."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
+        [sys.executable, script, "--child", *args],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
+        env=env,
     )
     if out.returncode != 0:
         sys.exit(f"child {args[0]} failed:\n{out.stdout}\n{out.stderr}")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def _child(*args: str) -> dict[str, float]:
+    return run_child(__file__, *args)
 
 
 def main() -> None:

@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,9 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_site import _cpu_s, _peak_mb, _size, child_baseline  # noqa: E402
+from bench.bench_site import _cpu_s, _peak_mb, _size, child_baseline, run_child  # noqa: E402
 
-HEX = re.compile(rb"[0-9a-f]{64}")
 # One build time for every build: the sitemap's dates and its .gz header are the same.
 EPOCH = "1767225600"
 
@@ -65,27 +63,22 @@ def _last_publication(entries: list[bytes]) -> int:
 
 
 def child_export(work: Path, tasks: int, targets: int, results: int) -> dict[str, float]:
-    from lottery.core.tiles import entries_from_bundles
+    from lottery.export.prefix import log_entries, write_prefix
     from lottery.export.read import file_getter
-    from lottery.export.write import write_export
     from tests.lifecycle import office_signer
     from tests.publisher.factory import build_office_export
 
     start = time.perf_counter()
     full = build_office_export(work / "full", tasks=tasks, targets=targets, results=results)
-    get = file_getter(full.export)
-    size = int(get("checkpoint").split(b"\n")[1])
-    entries = entries_from_bundles(size, get)
+    entries = log_entries(full.export)
+    size = len(entries)
     cut = _last_publication(entries)
-    later = set(HEX.findall(b"".join(entries[cut:]))) - set(HEX.findall(b"".join(entries[:cut])))
-    blobs = {p.name: p.read_bytes() for p in (full.export / "blobs").iterdir()}
     signer = office_signer()
-    origin = get("checkpoint").split(b"\n", 1)[0].decode()
-    keys = get("keys/office.vkey").decode().split()
-    before = {k: v for k, v in blobs.items() if k.encode() not in later}
-    write_export(work / "grown", entries[:cut], before, signer, origin=origin, public_keys=keys)
-    shutil.copytree(work / "grown", work / "before")
-    write_export(work / "grown", entries, blobs, signer, origin=origin, public_keys=keys)
+    origin = file_getter(full.export)("checkpoint").split(b"\n", 1)[0].decode()
+    grown = work / "grown"
+    write_prefix(full.export, grown, entries[:cut], signer, origin=origin, later=entries[cut:])
+    shutil.copytree(grown, work / "before")
+    write_prefix(full.export, grown, entries, signer, origin=origin)
     files, nbytes = _size(work / "grown")
     return {
         "seconds": time.perf_counter() - start,
@@ -113,18 +106,7 @@ def child_build(work: Path, export: str, out: str, cached: int) -> dict[str, flo
 
 
 def _child(*args: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-    )
-    if out.returncode != 0:
-        sys.exit(f"child {args[0]} failed:\n{out.stdout}\n{out.stderr}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_child(__file__, *args, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
 
 
 def _same(a: Path, b: Path) -> bool:

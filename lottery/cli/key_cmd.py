@@ -13,12 +13,10 @@ from lottery.service.key_rotation import rotate_office_key
 from lottery.service.secrets_rotation import rotate_secrets_key
 
 from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
-from .lang import cli_lang
+from .lang import LangOption, cli_lang
 
 key_app = typer.Typer(help="The office's signing key (机关签名密钥).")
 secrets_app = typer.Typer(help="The secrets key that encrypts sealed rows (加密密钥).")
-
-Lang = Annotated[str | None, typer.Option(help="en or zh (中文); default: the locale.")]
 
 
 def _fingerprint(vkey: str) -> str:
@@ -30,7 +28,7 @@ def rotate_command(
     reason: Annotated[str, typer.Option(help="Why the key changes (published in the record).")],
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
-    lang: Lang = None,
+    lang: LangOption = None,
 ) -> None:
     """Generate a new office key, publish the key-change record signed by the old and the new
     key and a checkpoint signed by both, then switch to the new key (the old one archived)."""
@@ -68,7 +66,7 @@ def rotate_command(
 def secrets_rotate_command(
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
-    lang: Lang = None,
+    lang: LangOption = None,
 ) -> None:
     """Re-encrypt every sealed secret and outcome under a new secrets key, in one transaction;
     the old key stays in force until it commits, then is archived. Stop the service first."""

@@ -38,19 +38,15 @@ from lottery.runtime.gcpause import gc_paused
 from lottery.verifier.run import office_verifiers
 
 from .common import utc_now
-from .lang import cli_lang
+from .lang import LangOption, cli_lang, say
 from .state_file import save_atomic
-from .verify_cmd import open_export
+from .verify_cmd import WorkersOption, open_export
 from .witness_cmd import WitnessState
 
 ALARM_EXIT = 3
 """Exit status of an alarm (the log is not consistent with what was seen before)."""
 UNDECIDED_EXIT = 4
 """Exit status of ``compare`` when the states alone cannot decide (give ``--log``)."""
-
-
-def _say(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def load_state(path: Path, lang: str) -> MonitorState | None:
@@ -66,24 +62,24 @@ def load_state(path: Path, lang: str) -> MonitorState | None:
     try:
         return MonitorState.from_json(text)
     except InputError as exc:
-        raise InputError(_say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")) from exc
+        raise InputError(say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")) from exc
 
 
 def _notes_of(path: Path, lang: str) -> MonitorState:
     """A monitor state, or a witness state read as one (its one tree)."""
     text = path.read_text("utf-8") if path.is_file() else None
     if text is None:
-        raise InputError(_say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
+        raise InputError(say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
     if '"roots"' in text:
         try:
             return MonitorState.from_json(text)
         except InputError as exc:
             raise InputError(
-                _say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")
+                say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")
             ) from exc
     witness = WitnessState.load(path)
     if witness is None:  # pragma: no cover - removed since it was read
-        raise InputError(_say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
+        raise InputError(say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
     roots = {witness.size: witness.root_hash}
     return MonitorState(witness.origin, witness.size, witness.root_hash, (), roots)
 
@@ -95,7 +91,7 @@ def _pins(keys: list[str], state: MonitorState | None, get: Any, lang: str) -> t
     vkeys = tuple(v.vkey for v in verifiers)
     if state is not None and pinned and set(vkeys) != set(state.keys):
         raise InputError(
-            _say(
+            say(
                 lang,
                 "--key differs from the keys pinned in the state file; "
                 "a changed key is accepted only through a key-change record in the log",
@@ -134,7 +130,7 @@ def _run_lines(run: MonitorRun, lang: str, first_use: bool) -> list[str]:
     lines = [heads[run.verdict.value][i]]
     if first_use:
         lines.append(
-            _say(
+            say(
                 lang,
                 "note: the keys were taken from the log itself (trust on first use); "
                 "compare them with the office's published key: " + " ".join(s.keys),
@@ -149,14 +145,14 @@ def _run_lines(run: MonitorRun, lang: str, first_use: bool) -> list[str]:
     if counts:
         en = ", ".join(f"{t} {n}" for t, n in counts.items())
         zh = "，".join(f"{TYPE_NAMES_ZH.get(t, t)} {n} 条" for t, n in counts.items())
-        lines.append(_say(lang, f"new records by type: {en}", f"新记录按类型：{zh}"))
+        lines.append(say(lang, f"new records by type: {en}", f"新记录按类型：{zh}"))
     late = [e for e in run.events if e.late_by]
     if late:
-        lines.append(_say(lang, f"late publications: {len(late)}", f"逾期公布：{len(late)} 条"))
+        lines.append(say(lang, f"late publications: {len(late)}", f"逾期公布：{len(late)} 条"))
     if run.rerun:
         tasks = ", ".join(run.rerun)
         lines.append(
-            _say(
+            say(
                 lang,
                 f"tasks re-verified (draws re-run where disclosed): {tasks}",
                 f"已重新核验的任务（已公开的重新抽取）：{tasks}",
@@ -231,7 +227,7 @@ def _larger_root_at(
 def _compare(paths: list[str], as_json: bool, lang: str, log: str | None) -> None:
     if len(paths) != 2:
         raise InputError(
-            _say(
+            say(
                 lang,
                 "usage: lottery monitor compare STATE_A STATE_B",
                 "用法：lottery monitor compare 状态文件A 状态文件B",
@@ -275,13 +271,8 @@ def monitor_command(
         str | None,
         typer.Option("--log", help="compare only: a copy of the log, for a root the states lack."),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(help="Processes for re-running the draws (1 = this process only).")
-    ] = 2,
-    lang: Annotated[
-        str | None,
-        typer.Option(help="en or zh (中文); default: zh when the locale is Chinese, else en."),
-    ] = None,
+    workers: WorkersOption = 2,
+    lang: LangOption = None,
 ) -> None:
     """Check only what is new in a log since the last run; alarm on rollback, fork, new key."""
     said = cli_lang(lang)
@@ -289,11 +280,11 @@ def monitor_command(
         _compare(target[1:], as_json, said, log)
         return
     if len(target) != 1:
-        raise InputError(_say(said, "give one log location", "只能指定一个日志位置"))
+        raise InputError(say(said, "give one log location", "只能指定一个日志位置"))
     if state is None:
-        raise InputError(_say(said, "--state FILE is required", "需要用 --state 指定状态文件"))
+        raise InputError(say(said, "--state FILE is required", "需要用 --state 指定状态文件"))
     if workers < 1:
-        raise InputError(_say(said, "--workers must be at least 1", "--workers 至少为 1"))
+        raise InputError(say(said, "--workers must be at least 1", "--workers 至少为 1"))
     previous = load_state(state, said)
     get = open_export(target[0], said)
     pins = _pins(key or [], previous, get, said)
@@ -302,7 +293,7 @@ def monitor_command(
         with gc_paused():
             run = monitor_log(get, previous, pins, now=now, workers=fork_workers(workers))
     except MonitorAlarm as alarm:
-        line = _say(said, "ALARM: ", "警报：") + alarm.said[1 if said == "zh" else 0]
+        line = say(said, "ALARM: ", "警报：") + alarm.said[1 if said == "zh" else 0]
         _fail(as_json, ALARM_EXIT, alarm.verdict.value, line)
         return
     except VerificationError as exc:

@@ -17,8 +17,13 @@ from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
 from lottery.verifier.run import witness_policy
 
-from .lang import cli_lang
+from .lang import LangOption, cli_lang
 from .state_file import save_atomic
+
+WorkersOption = Annotated[
+    int, typer.Option(help="Processes for re-running the draws (1 = this process only).")
+]
+"""``--workers`` of the commands that re-run draws."""
 
 __all__ = ["open_export", "verify_command", "witness_policy"]
 
@@ -66,13 +71,8 @@ def verify_command(
     quorum: Annotated[
         int | None, typer.Option(help="Witnesses that must agree (default: all given).")
     ] = None,
-    workers: Annotated[
-        int, typer.Option(help="Processes for re-running the draws (1 = this process only).")
-    ] = 2,
-    lang: Annotated[
-        str | None,
-        typer.Option(help="en or zh (中文); default: zh when the locale is Chinese, else en."),
-    ] = None,
+    workers: WorkersOption = 2,
+    lang: LangOption = None,
     state: Annotated[
         Path | None,
         typer.Option(

@@ -7,6 +7,8 @@ copied as published (a blob withdrawn since stays withdrawn).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from lottery.core.note import Signer
@@ -14,6 +16,8 @@ from lottery.core.tiles import entries_from_bundles
 
 from .read import file_getter
 from .write import write_export
+
+_DIGEST = re.compile(rb"[0-9a-f]{64}")
 
 
 def log_entries(export: Path) -> list[bytes]:
@@ -24,11 +28,23 @@ def log_entries(export: Path) -> list[bytes]:
 
 
 def write_prefix(
-    export: Path, out: Path, entries: list[bytes], signer: Signer, *, origin: str
+    export: Path,
+    out: Path,
+    entries: list[bytes],
+    signer: Signer,
+    *,
+    origin: str,
+    later: Sequence[bytes] = (),
 ) -> Path:
     """Write (or grow) at ``out`` an export of ``entries`` with ``export``'s blobs and keys,
-    its checkpoints signed by ``signer``; return ``out``."""
-    blobs = {p.name: p.read_bytes() for p in (export / "blobs").iterdir() if p.is_file()}
+    its checkpoints signed by ``signer``; return ``out``. ``later``: the entries after the
+    cut; blobs that only they name are left out, as the export of that day would hold."""
+    only_later = set(_DIGEST.findall(b"".join(later))) - set(_DIGEST.findall(b"".join(entries)))
+    blobs = {
+        p.name: p.read_bytes()
+        for p in (export / "blobs").iterdir()
+        if p.is_file() and p.name.encode() not in only_later
+    }
     public_keys = (export / "keys" / "office.vkey").read_text("utf-8").split()
     write_export(out, entries, blobs, signer, origin=origin, public_keys=public_keys)
     return out

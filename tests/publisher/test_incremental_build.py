@@ -5,21 +5,17 @@ does not extend the cached one is refused."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from lottery.core.tiles import entries_from_bundles
+from lottery.export.prefix import log_entries, write_prefix
 from lottery.export.read import file_getter
-from lottery.export.write import write_export
 from lottery.storage.keys import load_signer
 from publisher.build import build_site
 from publisher.model import PublishError
 from publisher.site_cache import STATE, VERSION, State, cache_for
-
-HEX = re.compile(rb"[0-9a-f]{64}")
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -30,19 +26,11 @@ def _export(demo: Path, out: Path, size: int | None = None) -> Path:
     """The demo's log, or its first ``size`` records, exported anew with the demo's key
     (blobs named only by later records left out, as an export of that day would)."""
     export = demo / "export"
-    get = file_getter(export)
-    total = int((export / "checkpoints" / "list").read_text("ascii").split()[-1])
-    entries = entries_from_bundles(total, get)
-    kept = entries[: size or total]
-    later = set(HEX.findall(b"".join(entries[len(kept) :]))) - set(HEX.findall(b"".join(kept)))
-    blobs = {
-        p.name: p.read_bytes() for p in (export / "blobs").iterdir() if p.name.encode() not in later
-    }
+    entries = log_entries(export)
+    kept = entries[: size or len(entries)]
     signer = load_signer(demo / "data" / "keys" / "office.key")
-    origin = get("checkpoint").split(b"\n", 1)[0].decode()
-    keys = get("keys/office.vkey").decode().split()
-    write_export(out, kept, blobs, signer, origin=origin, public_keys=keys)
-    return out
+    origin = file_getter(export)("checkpoint").split(b"\n", 1)[0].decode()
+    return write_prefix(export, out, kept, signer, origin=origin, later=entries[len(kept) :])
 
 
 def test_incremental_build_is_the_full_build(
