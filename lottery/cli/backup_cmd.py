@@ -81,12 +81,8 @@ def recover_command(
     from .verify_cmd import open_export
 
     get = open_export(source)
-    with service_at(data_dir) as service:
-        with service.session() as session, session.begin():
-            result = recover_from(service.log, session, get, utc_now(), service.keeper)
-            note = service.log.latest_checkpoint(session)
-        if note is not None and service.log.guard is not None:
-            service.log.guard.remember(note, service.log.origin, service.log.office_keys)
+    with service_at(data_dir) as service, service.session() as session, session.begin():
+        result = recover_from(service.log, session, get, utc_now(), service.keeper)
     added = result.after - result.before
     typer.echo(
         f"recovered {added} records ({result.before} -> {result.after}) and {result.blobs} "

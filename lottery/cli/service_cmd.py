@@ -108,9 +108,7 @@ def _read_published(service: Lifecycle, location: str) -> None:
 
     log = service.log
     try:
-        note = open_export(location)("checkpoint")
-        if log.guard is not None:
-            log.guard.remember(note, log.origin, log.office_keys)
+        log.remember(open_export(location)("checkpoint"))
     except (LotteryError, KeyError, OSError) as exc:
         typer.echo(
             f"warning: cannot read the published checkpoint at {location} ({exc}); "

@@ -58,6 +58,17 @@ class LogIdentityError(LotteryError):
     """The settings name another log or key than the stored log's; the service does not start."""
 
 
+def last_entry_of_type(session: Session, kind: str) -> tuple[int, bytes] | None:
+    """(index, signed note) of the log's last record of type ``kind``, unopened, or None."""
+    row = session.exec(
+        select(LogEntry.idx, LogEntry.note)
+        .where(LogEntry.type == kind)
+        .order_by(col(LogEntry.idx).desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 class PublicLog:
     """The office's log: appends signed records and signs checkpoints with ``signer``."""
 
@@ -89,17 +100,22 @@ class PublicLog:
         tree = MerkleTree.from_entries(self.entries(session))
         return self.guard.problem(tree, self.origin, self.office_keys)
 
-    def _remember_after_commit(self, session: Session, note: bytes) -> None:
-        """Write ``note`` to the guard's file once this transaction has committed."""
+    def remember(self, note: bytes) -> None:
+        """Keep the office checkpoint ``note`` where a database restore cannot reach, as a floor
+        every later checkpoint must extend (nothing without a guard)."""
+        if self.guard is not None:
+            self.guard.remember(note, self.origin, self.office_keys)
+
+    def remember_after_commit(self, session: Session, note: bytes) -> None:
+        """:meth:`remember` ``note`` once this transaction has committed."""
         if self.guard is None:
             return
-        guard = self.guard
         if _PENDING not in session.info:
 
             def committed(sess: Session) -> None:
                 pending = sess.info.pop(_PENDING, None)
                 if pending is not None:
-                    guard.remember(pending, self.origin, self.office_keys)
+                    self.remember(pending)
 
             def rolled_back(sess: Session) -> None:
                 sess.info.pop(_PENDING, None)
@@ -159,12 +175,7 @@ class PublicLog:
         Raises:
             LogIdentityError: naming the log index of that key change.
         """
-        last = session.exec(
-            select(LogEntry.idx, LogEntry.note)
-            .where(LogEntry.type == "key-change")
-            .order_by(col(LogEntry.idx).desc())
-            .limit(1)
-        ).one_or_none()
+        last = last_entry_of_type(session, "key-change")
         if last is None:
             return
         index, note = last
@@ -295,7 +306,7 @@ class PublicLog:
         signed = sign_checkpoint(new, [self.signer, *cosigners])
         session.add(CheckpointRow(size=tree.size, note=signed, created_at=now))
         session.flush()
-        self._remember_after_commit(session, signed)
+        self.remember_after_commit(session, signed)
         return signed
 
     # -- reading ---------------------------------------------------------------------------
@@ -365,17 +376,16 @@ class PublicLog:
                 .order_by(col(CheckpointRow.size).desc())
                 .limit(1)
             ).one_or_none()
+        signed = last[1] if last is not None and last[0] == len(entries) else None
         if self.guard is not None and entries:
             # What leaves the service is first kept where a database restore cannot reach.
             tree = MerkleTree.from_entries(entries)
             self.guard.check(tree, self.origin, self.office_keys)
-            if last is not None and last[0] == len(entries):
-                note = last[1]
-            else:
-                note = sign_checkpoint(
+            if signed is None:
+                signed = sign_checkpoint(
                     Checkpoint(self.origin, tree.size, tree.root()), [self.signer]
                 )
-            self.guard.remember(note, self.origin, self.office_keys)
+            self.remember(signed)
         return write_export(
             Path(out),
             entries,
@@ -384,7 +394,7 @@ class PublicLog:
             origin=self.origin,
             public_keys=[*(k.vkey for k in self.archived), self.signer.vkey],
             known=self.office_keys,
-            signed=last[1] if last is not None and last[0] == len(entries) else None,
+            signed=signed,
             cosigned=cosigned,
             withdrawn=self.withdrawn(entries),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
 
 from lottery.core.note import NoteVerifier, parse_note
 from lottery.core.records import parse_record_text
@@ -17,20 +16,16 @@ from lottery.storage.keys import (
     discard_next,
     load_verifier,
 )
-from lottery.storage.models import LogEntry
+
+from .log import last_entry_of_type
 
 
 def _last_change_keys(engine: Engine) -> list[str]:
     with new_session(engine) as session:
-        note = session.exec(
-            select(LogEntry.note)
-            .where(LogEntry.type == "key-change")
-            .order_by(col(LogEntry.idx).desc())
-            .limit(1)
-        ).one_or_none()
-    if note is None:
+        last = last_entry_of_type(session, "key-change")
+    if last is None:
         return []
-    return [str(k) for k in parse_record_text(parse_note(note).text)["keys"]]
+    return [str(k) for k in parse_record_text(parse_note(last[1]).text)["keys"]]
 
 
 def settle_office_key(settings: Settings, engine: Engine) -> str | None:

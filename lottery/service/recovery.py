@@ -113,7 +113,7 @@ def _published(log: PublicLog, get: Getter) -> tuple[Checkpoint, bytes, list[byt
     except KeyError:
         raise RecoveryError("the published log has no checkpoint") from None
     try:
-        checkpoint = open_checkpoint(note, [log.verifier], origin=log.origin)
+        checkpoint = open_checkpoint(note, log.office_keys, origin=log.origin)
         entries = entries_from_bundles(checkpoint.size, get)
     except (VerificationError, EncodingError, KeyError) as exc:
         raise RecoveryError(f"the published log does not verify: {exc}") from exc
@@ -166,7 +166,7 @@ def recover_from(
     records: list[Record] = []
     for idx in range(len(ours), checkpoint.size):
         try:
-            record = open_record(entries[idx], [log.verifier], log=log.origin)
+            record = open_record(entries[idx], log.office_keys, log=log.origin)
         except (VerificationError, EncodingError) as exc:
             raise RecoveryError(
                 f"published entry {idx} is not a record of this log: {exc}"
@@ -182,6 +182,7 @@ def recover_from(
     session.add(head)
     if session.get(CheckpointRow, checkpoint.size) is None:
         session.add(CheckpointRow(size=checkpoint.size, note=note, created_at=now))
+    log.remember_after_commit(session, note)
     session.flush()
     if keeper is not None:
         for record in records:

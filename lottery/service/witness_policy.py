@@ -10,17 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from lottery.core.errors import EncodingError, InputError
 from lottery.core.records import Record, open_record
 from lottery.settings import Settings
-from lottery.storage.models import LogEntry, User
+from lottery.storage.models import User
 
 from .audit_trail import record_audit
 from .calendar import publish_record
 from .lifecycle import Lifecycle
-from .log import PublicLog
+from .log import PublicLog, last_entry_of_type
 
 KIND = "witness-policy"
 
@@ -45,15 +45,10 @@ def policy_fields(settings: Settings) -> dict[str, Any]:
 
 def latest_policy(session: Session, log: PublicLog) -> Record | None:
     """The latest published ``witness-policy`` record, opened, or None."""
-    note = session.exec(
-        select(LogEntry.note)
-        .where(LogEntry.type == KIND)
-        .order_by(col(LogEntry.idx).desc())
-        .limit(1)
-    ).one_or_none()
-    if note is None:
+    last = last_entry_of_type(session, KIND)
+    if last is None:
         return None
-    return open_record(note, [log.verifier], log=log.origin)
+    return open_record(last[1], log.office_keys, log=log.origin)
 
 
 def publish_policy(
