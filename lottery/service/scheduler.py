@@ -51,7 +51,7 @@ from .params import params_from_task
 from .penalties import PenaltyService
 from .result_notices import issue_owed
 from .site_publishing import SitePublisher
-from .witness_client import Post
+from .witness_client import Post, httpx_post
 from .witness_push import push_once
 
 logger = logging.getLogger(__name__)
@@ -206,6 +206,8 @@ def start_scheduler(
         client = DrandClient(settings.drand_relays, clock=clock)
         fetch = client.fetch_for
     site = SitePublisher.from_settings(settings, lc, clock)
+    if witness_post is None and settings.witnesses:
+        witness_post = httpx_post()  # one keep-alive client for every push of this process
     scheduler = Scheduler(
         lc,
         aps,
