@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lottery.core.canonical import format_time
 from lottery.core.errors import InputError, VerificationError
 from lottery.core.merkle import MerkleTree
 from lottery.core.monitor import (
@@ -288,7 +289,7 @@ def monitor_command(
     previous = load_state(state, said)
     get = open_export(target[0], said)
     pins = _pins(key or [], previous, get, said)
-    now = utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = format_time(utc_now())
     try:
         with gc_paused():
             run = monitor_log(get, previous, pins, now=now, workers=fork_workers(workers))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +10,14 @@ import typer
 
 from lottery.core.audit import Getter, checkpoint_origin, state_after
 from lottery.core.audit_state import AuditState
+from lottery.core.canonical import format_time
 from lottery.core.errors import EncodingError, InputError
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
 from lottery.verifier.run import witness_policy
 
+from .common import utc_now
 from .lang import LangOption, cli_lang
 from .state_file import save_atomic
 
@@ -108,7 +109,7 @@ def verify_command(
             prior=previous.prior() if previous is not None else None,
         )
     if state is not None and audit.report.ok:
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = format_time(utc_now())
         keys = [v.vkey for v in verifiers]
         kept = state_after(audit.report, keys, pinned=pinned, previous=previous, checked=now)
         save_atomic(state, kept.to_json())

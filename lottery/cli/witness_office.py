@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from .common import Actor, DataDir, open_service, settings_for, utc_now
+from .common import Actor, DataDir, service_at, settings_for, utc_now
 
 policy_app = typer.Typer(help="The published witness policy (k of n witnesses, margin).")
 
@@ -31,11 +31,8 @@ def publish_command(data_dir: DataDir = Path("data"), actor: Actor = None) -> No
     from lottery.service.witness_policy import publish_policy
 
     who = _actor(actor)
-    lc = open_service(data_dir)
-    try:
+    with service_at(data_dir) as lc:
         record = publish_policy(lc, settings_for(data_dir), actor=who, now=utc_now())
-    finally:
-        lc.engine.dispose()
     body = record.body
     typer.echo(
         f"见证方策略已发布：{len(body['witnesses'])} 个见证方中至少 {body['quorum']} 个副署，"
@@ -50,13 +47,9 @@ def show_command(data_dir: DataDir = Path("data")) -> None:
     from lottery.core.witness_policy import policy_text
     from lottery.service.witness_policy import latest_policy
 
-    lc = open_service(data_dir)
-    try:
-        with lc.session() as session:
-            record = latest_policy(session, lc.log)
+    with service_at(data_dir) as lc, lc.session() as session:
+        record = latest_policy(session, lc.log)
         vkey = lc.log.signer.vkey
-    finally:
-        lc.engine.dispose()
     if record is None:
         raise InputError("尚未发布见证方策略")
     typer.echo(policy_text(record.body, vkey), nl=False)
@@ -67,11 +60,8 @@ def status_command(data_dir: DataDir = Path("data")) -> None:
     from lottery.service.witness_push import witness_status
 
     settings = settings_for(data_dir)
-    lc = open_service(data_dir)
-    try:
+    with service_at(data_dir) as lc:
         status = witness_status(lc, settings, utc_now())
-    finally:
-        lc.engine.dispose()
     if not status.witnesses:
         typer.echo("没有配置见证方（LOTTERY_WITNESSES）")
         return

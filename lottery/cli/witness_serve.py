@@ -10,7 +10,6 @@ remembers a tree it never vouched for, never the reverse.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -38,6 +37,7 @@ from lottery.core.witness_protocol import (
 from lottery.storage.keys import _read_text
 
 from .common import utc_now
+from .state_file import save_atomic
 
 MAX_BODY = 64 * 1024
 """Largest request body accepted: a checkpoint, 63 proof lines and 100 signature lines fit."""
@@ -88,13 +88,7 @@ def save_states(path: Path, states: Mapping[str, LogState]) -> None:
         for origin, s in sorted(states.items())
     }
     text = json.dumps({"version": STATE_VERSION, "logs": logs}, indent=2, sort_keys=True) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    save_atomic(path, text)
 
 
 class Witness:
