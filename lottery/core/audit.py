@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from .audit_state import AuditState, KnownTask, PriorAudit, task_digest
 from .check_names import CheckName
-from .checkpoint import Checkpoint, open_checkpoint
+from .checkpoint import Checkpoint, claimed_checkpoint, open_checkpoint
 from .deadline_audit import PublicationAudit, audit_publications
 from .early_disclosure import audit_early_reveals
 from .errors import EncodingError, VerificationError
@@ -502,7 +502,7 @@ def _checkpoint_ok(report: AuditReport, latest: Checkpoint) -> None:
 def _unverified_checkpoint(note: bytes, origin: str, error: VerificationError) -> Checkpoint:
     """The checkpoint's claims before its signature is checked (``error`` when unreadable)."""
     try:
-        checkpoint = Checkpoint.from_text(parse_note(note).text)
+        checkpoint = claimed_checkpoint(note)
     except EncodingError:
         raise error from None
     if checkpoint.origin != origin:

@@ -22,7 +22,7 @@ from .canonical import b64decode, b64encode
 from .check_names import CheckName
 from .errors import EncodingError, InputError, VerificationError
 from .merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
-from .note import NoteVerifier, Signer, open_note, sign_note
+from .note import NoteVerifier, Signer, open_note, parse_note, sign_note
 
 MAX_TREE_SIZE = 2**64 - 1
 """Largest tree size accepted (the size is a uint64 in every implementation)."""
@@ -176,3 +176,12 @@ def check_checkpoint_successor(old: Checkpoint, new: Checkpoint, proof: Sequence
         raise VerificationError(
             check, f"tree {new.size} does not extend tree {old.size}: {exc.detail}"
         ) from exc
+
+
+def claimed_checkpoint(note: bytes) -> Checkpoint:
+    """The checkpoint a signed note claims, its signatures not checked.
+
+    Raises:
+        EncodingError: when the note or its checkpoint text is malformed.
+    """
+    return Checkpoint.from_text(parse_note(note).text)

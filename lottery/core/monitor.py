@@ -31,7 +31,7 @@ from typing import Any
 from .audit import Getter, LazyBlobs, as_verification, checkpoint_origin
 from .canonical import b64decode, b64encode
 from .check_names import CheckName
-from .checkpoint import Checkpoint, open_checkpoint
+from .checkpoint import Checkpoint, claimed_checkpoint, open_checkpoint
 from .errors import EncodingError, InputError, VerificationError
 from .key_schedule import lawful_change
 from .merkle import MerkleTree, leaf_hash
@@ -39,7 +39,7 @@ from .monitor_words import Said, key_change_words, record_words
 from .note import NoteVerifier, parse_note
 from .records import Record, open_record, parse_record_text
 from .sharing import SERIAL, Workers
-from .tiles import TILE_WIDTH, check_tiles, decode_entry_bundle, entries_path, tiles_for_size
+from .tiles import check_tiles, entries_from
 from .verify import verify_task
 
 STATE_VERSION = 1
@@ -188,31 +188,18 @@ def _verifiers(keys: Sequence[str]) -> list[NoteVerifier]:
     return [NoteVerifier.from_vkey(k) for k in keys]
 
 
-def entries_from(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
-    """The entries with index ``start..size-1``, reading only the bundles that hold them.
-
-    Raises:
-        EncodingError: when a bundle is malformed or holds the wrong number of entries.
-    """
-    found: list[tuple[int, bytes]] = []
-    for t in tiles_for_size(size):
-        first = t.index * TILE_WIDTH
-        if t.level != 0 or first + t.width <= start:
-            continue
-        path = entries_path(t.index, t.width)
-        try:
-            bundle = decode_entry_bundle(get(path), count=t.width)
-        except EncodingError as exc:
-            raise EncodingError(f"{path}: {exc}") from exc
-        found += [(first + i, e) for i, e in enumerate(bundle) if first + i >= start]
-    return found
-
-
-def _entries(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
+def _entries(start: int, size: int, get: Getter, tree: MerkleTree) -> list[tuple[int, bytes]]:
+    """The entries ``start..size-1``, each checked against the verified ``tree``."""
     try:
-        return entries_from(start, size, as_verification(get, CheckName.LOG_ENTRIES))
+        entries = entries_from(start, size, as_verification(get, CheckName.LOG_ENTRIES))
     except EncodingError as exc:
         raise VerificationError(CheckName.LOG_ENTRIES, str(exc)) from exc
+    for index, entry in entries:
+        if leaf_hash(entry) != tree.leaf_hash(index):
+            raise VerificationError(
+                CheckName.LOG_ENTRIES, f"entry {index} does not match its leaf hash"
+            )
+    return entries
 
 
 def _alarm(verdict: Verdict, en: str, zh: str) -> MonitorAlarm:
@@ -221,7 +208,7 @@ def _alarm(verdict: Verdict, en: str, zh: str) -> MonitorAlarm:
 
 def _unverified_checkpoint(note: bytes) -> Checkpoint | None:
     try:
-        return Checkpoint.from_text(parse_note(note).text)
+        return claimed_checkpoint(note)
     except (EncodingError, InputError):
         return None
 
@@ -283,12 +270,7 @@ def monitor_log(
                     "monitor verified before (a fork)",
                     f"历史被改写：日志的前 {size} 条记录与本监测此前核验的不同（分叉）",
                 )
-    entries = _entries(old_size, claimed.size, get)
-    for index, entry in entries:
-        if leaf_hash(entry) != tree.leaf_hash(index):
-            raise VerificationError(
-                CheckName.LOG_ENTRIES, f"entry {index} does not match its leaf hash"
-            )
+    entries = _entries(old_size, claimed.size, get, tree)
     changes = _key_changes(entries, pinned, origin)
     final_keys = changes[-1][1] if changes else pinned
     # The checkpoint that first covers a key change may be signed by the old or the new key.
@@ -314,7 +296,7 @@ def monitor_log(
         {str(r.body["task"]) for _, r in records if "task" in r.body and r.type.startswith("task-")}
     )
     if touched:
-        run.rerun = _rerun_tasks(get, claimed.size, touched, all_keys, origin, workers)
+        run.rerun = _rerun_tasks(get, tree, touched, all_keys, origin, workers)
     return run
 
 
@@ -455,7 +437,7 @@ def _cosigned_roots(get: Getter, size: int, root_at: Callable[[int], bytes]) -> 
 
 def _rerun_tasks(
     get: Getter,
-    size: int,
+    tree: MerkleTree,
     tasks: Sequence[str],
     keys: Sequence[str],
     origin: str,
@@ -468,7 +450,7 @@ def _rerun_tasks(
     """
     wanted = set(tasks)
     by_task: dict[str, list[bytes]] = {}
-    for _, entry in _entries(0, size, get):
+    for _, entry in _entries(0, tree.size, get, tree):
         body = _body(entry)
         kind = str(body.get("type")) if body is not None else ""
         if body is not None and kind.startswith("task-") and body.get("task") in wanted:

@@ -323,16 +323,30 @@ def entries_from_bundles(size: int, get: Getter) -> list[bytes]:
         InputError: for a negative size.
         EncodingError: when a bundle is malformed or holds the wrong number of entries.
     """
+    return [entry for _, entry in entries_from(0, size, get)]
+
+
+def entries_from(start: int, size: int, get: Getter) -> list[tuple[int, bytes]]:
+    """The entries with index ``start..size-1`` and their indexes, reading only the bundles
+    that hold them.
+
+    Raises:
+        InputError: for a negative size.
+        EncodingError: when a bundle is malformed or holds the wrong number of entries.
+    """
     size = _check_int(size, 0, None, "tree size")
-    entries: list[bytes] = []
+    found: list[tuple[int, bytes]] = []
     for t in tiles_for_size(size):
-        if t.level == 0:
-            path = entries_path(t.index, t.width)
-            try:
-                entries.extend(decode_entry_bundle(get(path), count=t.width))
-            except EncodingError as exc:
-                raise EncodingError(f"{path}: {exc}") from exc
-    return entries
+        first = t.index * TILE_WIDTH
+        if t.level != 0 or first + t.width <= start:
+            continue
+        path = entries_path(t.index, t.width)
+        try:
+            bundle = decode_entry_bundle(get(path), count=t.width)
+        except EncodingError as exc:
+            raise EncodingError(f"{path}: {exc}") from exc
+        found += [(first + i, e) for i, e in enumerate(bundle) if first + i >= start]
+    return found
 
 
 def check_tiles(size: int, root: bytes, get: Getter) -> MerkleTree:

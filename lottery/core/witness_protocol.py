@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .canonical import b64encode
-from .checkpoint import Checkpoint
+from .checkpoint import Checkpoint, claimed_checkpoint
 from .cosignature import Cosigner
 from .errors import EncodingError, InputError, VerificationError
 from .merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
@@ -126,7 +126,7 @@ def parse_request(body: bytes) -> AddCheckpoint:
             raise EncodingError(f"more than {MAX_PROOF_LINES} consistency proof lines")
         proof.append(_b64_hash(line, len(proof) + 1))
     note = body[pos:]
-    Checkpoint.from_text(parse_note(note).text)
+    claimed_checkpoint(note)
     return AddCheckpoint(old_size, tuple(proof), note)
 
 

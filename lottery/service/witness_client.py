@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from lottery.core.audit import Getter
-from lottery.core.checkpoint import Checkpoint
+from lottery.core.checkpoint import claimed_checkpoint
 from lottery.core.cosignature import CosignatureVerifier
 from lottery.core.errors import EncodingError, InputError, VerificationError
 from lottery.core.merkle import MerkleTree
@@ -75,7 +75,7 @@ def export_log(get: Getter) -> tuple[bytes, MerkleTree]:
         note = get("checkpoint")
     except KeyError as exc:
         raise InputError("the log publishes no checkpoint") from exc
-    checkpoint = Checkpoint.from_text(parse_note(note).text)
+    checkpoint = claimed_checkpoint(note)
     return note, check_tiles(checkpoint.size, checkpoint.root_hash, get)
 
 
@@ -122,7 +122,7 @@ def request_cosignature(
             sent, or a size above the checkpoint's, is a split view or a rollback: refused).
         InputError: when the witness cannot be reached or its answer is malformed.
     """
-    checkpoint = Checkpoint.from_text(parse_note(note).text)
+    checkpoint = claimed_checkpoint(note)
     if tree.size < checkpoint.size or tree.root(checkpoint.size) != checkpoint.root_hash:
         raise InputError("the tree given is not the checkpoint's tree")
     send = post or httpx_post()

@@ -21,11 +21,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from lottery.core.checkpoint import Checkpoint
+from lottery.core.checkpoint import claimed_checkpoint
 from lottery.core.cosignature import CosignatureVerifier
 from lottery.core.errors import LotteryError
 from lottery.core.merkle import MerkleTree
-from lottery.core.note import parse_note
 from lottery.settings import Settings, WitnessConfig
 from lottery.storage.models import CheckpointRow, CosignatureRow, WitnessStateRow
 
@@ -103,7 +102,7 @@ def _latest(lc: Lifecycle) -> tuple[bytes, MerkleTree] | None:
         note = lc.log.latest_checkpoint(session)
         if note is None:
             return None
-        size = Checkpoint.from_text(parse_note(note).text).size
+        size = claimed_checkpoint(note).size
         entries = lc.log.entries(session)[:size]
     return note, MerkleTree.from_entries(entries)
 
