@@ -32,9 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from lottery.core.audit_state import PriorAudit
-from lottery.core.checkpoint import open_checkpoint
-from lottery.core.errors import LotteryError
-from lottery.core.note import NoteVerifier
 from lottery.core.verify import TaskVerification
 from publisher.model import PublishError, SiteModel
 
@@ -97,20 +94,6 @@ def load(cache: Path, keys: list[str]) -> Loaded:
     return Loaded(state, known if isinstance(known, dict) else {})
 
 
-def _root(model: SiteModel, size: int) -> str:
-    """The root (hex) of the export's archived checkpoint of ``size`` (the audit checked
-    that every archived checkpoint is a prefix of the log)."""
-    verifiers = [NoteVerifier.from_vkey(k) for k in model.vkeys]
-    try:
-        data = model.get(f"checkpoints/{size}")
-        return open_checkpoint(data, verifiers, origin=model.origin).root_hash.hex()
-    except (KeyError, LotteryError):
-        raise PublishError(
-            f"the export does not continue the published log: it has no checkpoint of the "
-            f"{size} records the site was built from (a rollback or a fork)"
-        ) from None
-
-
 def prior(state: State | None) -> PriorAudit | None:
     """What the audit may take from the cached log: its size and root (the export must
     extend it: a rollback or a fork fails ``log.consistency``), and that the signatures of
@@ -125,31 +108,21 @@ def prior(state: State | None) -> PriorAudit | None:
 
 
 def check_continues(state: State, model: SiteModel) -> None:
-    """The audited export must extend the log the cached site was built from.
+    """The audited export must be of the log the cached site was built from. (That it
+    extends it, neither shorter nor forked, the audit checked with :func:`prior`.)
 
     Raises:
-        PublishError: when it is shorter (a rollback), another log, or its tree at the cached
-            size has another root (a fork).
+        PublishError: when it is another log.
     """
     if state.origin != model.origin:
         raise PublishError(
             f"the export is of log {model.origin}, the site was built from {state.origin}"
         )
-    if model.report.size < state.size:
-        raise PublishError(
-            f"the export has {model.report.size} records, the site was built from "
-            f"{state.size}: a rollback"
-        )
-    if _root(model, state.size) != state.root:
-        raise PublishError(
-            f"the export's first {state.size} records differ from those the site was built "
-            "from: a fork"
-        )
 
 
 def root_of(model: SiteModel) -> str:
-    """The root (hex) of the export's latest checkpoint."""
-    return _root(model, model.report.size)
+    """The root (hex) of the export's latest checkpoint, as the audit verified it."""
+    return model.report.roots[model.report.size].hex()
 
 
 def digest_file(path: Path) -> str:
