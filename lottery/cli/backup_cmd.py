@@ -90,6 +90,11 @@ def recover_command(
     )
     for kind, count in sorted(result.types.items()):
         typer.echo(f"  {kind}: {count}")
+    if result.rows or result.not_rebuilt:
+        rows = ", ".join(f"{kind} {count}" for kind, count in sorted(result.rows.items()))
+        typer.echo(f"重建的工作记录 / office rows rebuilt: {rows or '-'}")
+    for skipped in result.not_rebuilt:
+        typer.echo(f"  未重建 / not rebuilt: {skipped}")
     if result.lost:
         typer.echo(
             "以下任务的保密数据产生于备份之后，无法从公开日志恢复 / tasks that lost secrets:"

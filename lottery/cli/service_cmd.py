@@ -13,8 +13,16 @@ from lottery.core.errors import InputError
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.password_policy import check_password
+from lottery.settings import Settings
 
-from .common import DataDir, require_initialised, service_at, settings_for, utc_now
+from .common import (
+    DataDir,
+    open_service,
+    require_initialised,
+    service_at,
+    settings_for,
+    utc_now,
+)
 from .password_input import read_new_password
 
 PASSWORD_ENV = "LOTTERY_ADMIN_PASSWORD"  # noqa: S105 - a variable name
@@ -78,15 +86,10 @@ def serve_command(
     settings = settings_for(data_dir)
     parse_trusted(settings.trusted_proxies)  # a wrong address: one line, before anything starts
     require_initialised(settings)
-    with service_at(data_dir) as service:
-        if settings.published:
-            _read_published(service, settings.published)
-        with service.session() as session:
-            problem = service.log.fork_problem(session)  # never start to sign a fork
-    if problem is not None:
-        raise InputError(problem)
+    service = _started(data_dir, settings)
     chosen = log_format.value if log_format is not None else settings.log_format
-    app = create_app(settings, scheduler=scheduler)
+    # The same service: its fork guard keeps what the witnesses said at start.
+    app = create_app(settings, service=service, scheduler=scheduler)
     typer.echo(f"serving on http://{host}:{port}/ (console /console/, API docs /docs)")
     # The app itself reads X-Forwarded-For, from LOTTERY_TRUSTED_PROXIES only: uvicorn's own
     # reading (on by default for 127.0.0.1) is turned off so that nothing else is trusted.
@@ -96,6 +99,41 @@ def serve_command(
     else:
         uvicorn.run(
             app, host=host, port=port, log_level="info", log_config=config, proxy_headers=False
+        )
+
+
+def _started(data_dir: Path, settings: Settings) -> Lifecycle:
+    """The service, once it is sure it would not sign a fork (docs/operations.md).
+
+    Raises:
+        InputError: naming the floor the log does not extend and ``lottery recover``.
+    """
+    service = open_service(data_dir)
+    try:
+        if settings.published:
+            _read_published(service, settings.published)
+        _ask_witnesses(service, settings)
+        with service.session() as session:
+            problem = service.log.fork_problem(session)  # never start to sign a fork
+    except BaseException:
+        service.engine.dispose()
+        raise
+    if problem is not None:
+        service.engine.dispose()
+        raise InputError(problem)
+    return service
+
+
+def _ask_witnesses(service: Lifecycle, settings: Settings) -> None:
+    """Ask the configured witnesses for their sizes of the log: floors of the fork guard
+    (docs/operations.md, "Never sign a fork"); a witness not heard is a warning."""
+    from lottery.service.witness_floor import ask_witnesses
+
+    for warning in ask_witnesses(service, settings, utc_now()).warnings:
+        typer.echo(
+            f"warning: {warning} (no floor from it this time); "
+            f"警告：未能向该见证方核对其已联署的日志长度，本次启动未以其为下限",
+            err=True,
         )
 
 

@@ -13,6 +13,12 @@ checkpoints that a database restore does not reach (docs/operations.md, "Restore
 A checkpoint that is not the office's (another origin, another key, unreadable) is not a
 floor and is ignored, except the file, which only the service writes: an unreadable file is
 refused. The largest floor must be a prefix of the log being signed, with the same root.
+
+The witnesses' latest cosigned sizes are floors too (:class:`WitnessFloor`): asked once at
+start (:mod:`lottery.service.witness_floor`) and kept in :attr:`ForkGuard.witnesses` for
+every later check of that process. A witness gives a size, not a root: the log must be at
+least that long; a witness that has cosigned another tree than the log's (a split view or a
+consistency proof it refuses) is a fork already, and nothing is signed.
 """
 
 from __future__ import annotations
@@ -59,16 +65,42 @@ class Floor:
     note: bytes
 
 
+WITNESS_CONFLICT_ZH = (
+    "见证方已联署的日志与数据库中的日志不同（分叉）：已停止签名。请勿再签名或发布，"
+    "保留数据目录和网站，联系开发人员（见 docs/operations.md“永不签署分叉”）。"
+)
+WITNESS_CONFLICT_EN = (
+    "a witness has cosigned a log that differs from the database's (a fork): signing is "
+    "refused. Do not sign or publish; keep the data directory and the site and call the "
+    "developers (docs/operations.md, 'Never sign a fork')."
+)
+
+
+@dataclass(frozen=True)
+class WitnessFloor:
+    """A witness's latest cosigned size of this log, as it answered at start.
+
+    ``conflict``: the witness's refusal when it has cosigned a tree the log does not extend
+    (no size makes that right); None otherwise.
+    """
+
+    source: str  # the witness's name and URL
+    size: int
+    conflict: str | None = None
+
+
 @dataclass
 class ForkGuard:
     """The checkpoints outside the database that the log must extend.
 
     ``file``: the service's own last-checkpoint file; ``published``: export directories whose
-    ``checkpoint`` is a floor when present.
+    ``checkpoint`` is a floor when present; ``witnesses``: the witnesses' sizes asked at
+    start (none until :func:`lottery.service.witness_floor.ask_witnesses` ran).
     """
 
     file: Path
     published: tuple[Path, ...] = ()
+    witnesses: tuple[WitnessFloor, ...] = ()
     _written: int = field(default=-1, repr=False)
 
     @classmethod
@@ -131,6 +163,19 @@ class ForkGuard:
                     f"签名将造成分叉。{RECOVER_HINT_ZH} / the database log differs from the "
                     f"checkpoint of {cp.size} entries in {floor.source}: signing would fork the "
                     f"log. {RECOVER_HINT_EN}"
+                )
+        for witness in self.witnesses:
+            if witness.conflict is not None:
+                raise LogForkError(
+                    f"见证方 {witness.source}：{WITNESS_CONFLICT_ZH} / witness {witness.source}: "
+                    f"{witness.conflict}: {WITNESS_CONFLICT_EN}"
+                )
+            if witness.size > tree.size:
+                raise LogForkError(
+                    f"数据库中的日志只有 {tree.size} 条记录，但见证方 {witness.source} 已联署 "
+                    f"{witness.size} 条的检查点。{RECOVER_HINT_ZH} / the database log holds "
+                    f"{tree.size} entries but the witness {witness.source} has cosigned a "
+                    f"checkpoint of {witness.size}: {RECOVER_HINT_EN}"
                 )
 
     def problem(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from lottery.core.beacon import BeaconSpec, BeaconValue, verify_beacon_value
 from lottery.core.canonical import format_time, parse_time, sha256_hex
 from lottery.core.checkpoint import Checkpoint
 from lottery.core.draw import (
+    DrawResult,
     TaskParams,
     cancellation_fields,
     compute_outcome,
@@ -91,6 +92,44 @@ class StateError(InputError):
 
 ANNOUNCED_REGISTRIES = ("org-units", "targets", "inspectors")
 """The registries whose snapshots an announcement names (``registries``, spec section 4)."""
+
+
+def draw_outcome(
+    log: PublicLog,
+    session: Session,
+    ann: Record,
+    value: BeaconValue,
+    *,
+    fallback: bool,
+    drawn_at: datetime,
+    secret: Callable[[], bytes],
+) -> DrawResult:
+    """The draw of the task announced by ``ann``: the beacon ``value`` checked against the
+    announced beacon (drawn at ``drawn_at``, ``fallback`` or not), the announced pools read
+    from the log's blobs, and the outcome computed with the office secret ``secret()``.
+
+    Shared by :meth:`Lifecycle.draw` and ``lottery recover`` (which re-runs a draw published
+    after the backup from the stored secret: :mod:`.recovery`).
+
+    Raises:
+        VerificationError: ``beacon`` when the value does not fit the announced beacon.
+        LogIntegrityError: when an announced pool blob is missing.
+    """
+    body = ann.body
+    spec = BeaconSpec.from_dict(body["beacon"])
+    beacon = verify_beacon_value(spec, value, used_fallback=fallback, drawn_at=drawn_at)
+    blobs = log.blobs_by_digest(session, [body["pool"]["sha256"], body["inspector_pool"]["sha256"]])
+    with gc_paused():  # only when this process runs one thread (a command line)
+        return compute_outcome(
+            ann.digest,
+            decode_pool(blobs[body["pool"]["sha256"]]),
+            decode_team_input(blobs[body["inspector_pool"]["sha256"]]),
+            body["team_size"],
+            body["cap"],
+            beacon,
+            secret(),
+            bytes.fromhex(body["commit"]),
+        )
 
 
 class Lifecycle:
@@ -404,23 +443,15 @@ class Lifecycle:
                 self.log.task_record(session, task_id, "announce"),
                 f"the announcement record of task {task_id}",
             )
-            body = ann.body
-            spec = BeaconSpec.from_dict(body["beacon"])
-            beacon = verify_beacon_value(spec, value, used_fallback=fallback, drawn_at=now)
-            blobs = self.log.blobs_by_digest(
-                session, [body["pool"]["sha256"], body["inspector_pool"]["sha256"]]
+            result = draw_outcome(
+                self.log,
+                session,
+                ann,
+                value,
+                fallback=fallback,
+                drawn_at=now,
+                secret=lambda: self._secret(session, task_id),
             )
-            with gc_paused():  # only when this process runs one thread (a command line)
-                result = compute_outcome(
-                    ann.digest,
-                    decode_pool(blobs[body["pool"]["sha256"]]),
-                    decode_team_input(blobs[body["inspector_pool"]["sha256"]]),
-                    body["team_size"],
-                    body["cap"],
-                    beacon,
-                    self._secret(session, task_id),
-                    bytes.fromhex(body["commit"]),
-                )
             fields = draw_fields(task_id, ann.id, value.to_dict(), fallback, result)
             record = self._publish(session, task, "task-draw", "draw", fields, now)
             session.add(

@@ -69,6 +69,24 @@ def last_entry_of_type(session: Session, kind: str) -> tuple[int, bytes] | None:
     return None if row is None else (row[0], row[1])
 
 
+def log_entry(
+    idx: int, record: Record, *, task: str | None = None, step: str | None = None
+) -> LogEntry:
+    """The ``log_entry`` row of the opened ``record`` at index ``idx`` (its id, type, note,
+    leaf hash and time); ``task`` and ``step`` name a lifecycle record. Shared by
+    :meth:`PublicLog.append` and ``lottery recover`` (:mod:`.recovery`)."""
+    return LogEntry(
+        idx=idx,
+        record_id=record.id,
+        type=record.type,
+        task=task,
+        step=step,
+        note=record.note,
+        leaf_hash=leaf_hash(record.note),
+        time=parse_time(record.body["time"]),
+    )
+
+
 class PublicLog:
     """The office's log: appends signed records and signs checkpoints with ``signer``."""
 
@@ -217,16 +235,7 @@ class PublicLog:
         ).one_or_none()
         if existing is not None:
             return existing
-        entry = LogEntry(
-            idx=head.size,
-            record_id=record.id,
-            type=record.type,
-            task=task,
-            step=step,
-            note=note,
-            leaf_hash=leaf_hash(note),
-            time=parse_time(record.body["time"]),
-        )
+        entry = log_entry(head.size, record, task=task, step=step)
         session.add(entry)
         head.size += 1
         session.add(head)

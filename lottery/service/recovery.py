@@ -11,7 +11,9 @@ re-ingests everything published after it, each piece verified before it is accep
    record names is fetched from ``blobs/<sha256>`` and must hash to its name.
 
 Then the entries, their blobs and the published checkpoint are written in one transaction,
-the tasks' states follow their lifecycle records, a task drawn after the backup but
+the tasks' states follow their lifecycle records, the office's rows of published results,
+penalties, task reports and plans are rebuilt from their records (:mod:`.recovery_rows`, which
+says what is not), a task drawn after the backup but
 announced before it gets its sealed outcome back (re-drawn from its stored secret and the
 published beacon value, checked against the published hash), and the service's own
 checkpoint file is raised to the published checkpoint. Nothing confidential is in the public
@@ -30,14 +32,11 @@ from typing import Any
 from sqlmodel import Session
 
 from lottery.core.audit import Getter
-from lottery.core.beacon import BeaconSpec, beacon_value_from_dict, verify_beacon_value
+from lottery.core.beacon import beacon_value_from_dict
 from lottery.core.canonical import parse_time, sha256_hex
 from lottery.core.checkpoint import Checkpoint, open_checkpoint
-from lottery.core.draw import compute_outcome
 from lottery.core.errors import EncodingError, InputError, VerificationError
-from lottery.core.merkle import MerkleTree, leaf_hash
-from lottery.core.outcome import decode_team_input
-from lottery.core.pool_blob import decode_pool
+from lottery.core.merkle import MerkleTree
 from lottery.core.records import Record, open_record
 from lottery.core.sealed_audit import withdrawn_blobs
 from lottery.core.tiles import entries_from_bundles
@@ -46,7 +45,6 @@ from lottery.storage.models import (
     Blob,
     CalendarYear,
     CheckpointRow,
-    LogEntry,
     SealedOutcome,
     Task,
     TaskSecret,
@@ -54,7 +52,9 @@ from lottery.storage.models import (
 )
 
 from .calendar import BUILTIN_ACTOR, builtin_notice
-from .log import PublicLog
+from .lifecycle import draw_outcome
+from .log import PublicLog, log_entry
+from .recovery_rows import rebuild_rows
 from .secrets import SecretKeeper
 
 STEPS = {
@@ -91,6 +91,10 @@ class Recovery:
     blobs: int = 0
     types: dict[str, int] = field(default_factory=dict)
     lost: list[LostTask] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    """Working rows rebuilt from the records, per record type (:mod:`.recovery_rows`)."""
+    not_rebuilt: list[str] = field(default_factory=list)
+    """The records whose row could not be rebuilt, and why."""
 
 
 def _digests(value: Any) -> Iterator[str]:
@@ -184,6 +188,8 @@ def recover_from(
         session.add(CheckpointRow(size=checkpoint.size, note=note, created_at=now))
     log.remember_after_commit(session, note)
     session.flush()
+    rebuilt = rebuild_rows(log, session, records)
+    result.rows, result.not_rebuilt = rebuilt.rows, rebuilt.skipped
     if keeper is not None:
         for record in records:
             if record.type == "task-draw":
@@ -205,24 +211,14 @@ def _reseal(
     ann = log.task_record(session, task_id, "announce")
     if ann is None:
         return
-    body = ann.body
-    spec = BeaconSpec.from_dict(body["beacon"])
-    beacon = verify_beacon_value(
-        spec,
+    outcome = draw_outcome(
+        log,
+        session,
+        ann,
         beacon_value_from_dict(record.body["beacon_value"]),
-        used_fallback=bool(record.body["fallback"]),
+        fallback=bool(record.body["fallback"]),
         drawn_at=parse_time(record.body["time"]),
-    )
-    pools = log.blobs_by_digest(session, [body["pool"]["sha256"], body["inspector_pool"]["sha256"]])
-    outcome = compute_outcome(
-        ann.digest,
-        decode_pool(pools[body["pool"]["sha256"]]),
-        decode_team_input(pools[body["inspector_pool"]["sha256"]]),
-        body["team_size"],
-        body["cap"],
-        beacon,
-        keeper.open("office-secret", task_id, row.ciphertext),
-        bytes.fromhex(body["commit"]),
+        secret=lambda: keeper.open("office-secret", task_id, row.ciphertext),
     )
     if outcome.outcome_sha256 != record.body["outcome"]:
         raise RecoveryError(
@@ -259,15 +255,11 @@ def _take_entry(session: Session, idx: int, record: Record, now: datetime) -> No
     step = STEPS.get(record.type)
     task = str(record.body["task"]) if step is not None and "task" in record.body else None
     session.add(
-        LogEntry(
-            idx=idx,
-            record_id=record.id,
-            type=record.type,
+        log_entry(
+            idx,
+            record,
             task=task,
             step=step[0] if step is not None and task is not None else None,
-            note=record.note,
-            leaf_hash=leaf_hash(record.note),
-            time=parse_time(record.body["time"]),
         )
     )
     session.flush()

@@ -136,6 +136,44 @@ def _tell_held(session: Session, row: InspectionResult, now: datetime, reviewer:
     return True
 
 
+def feed_history(
+    session: Session,
+    task: str,
+    target_id: str,
+    fields: dict[str, Any],
+    old: dict[str, Any] | None,
+) -> None:
+    """What a published result feeds (``fields``: its dates, inspectors present and
+    categories; ``old``: those of the result it supersedes): the target's inspection history
+    (the annual cap), its bad records, serious violation and status (R4). Also run by
+    ``lottery recover`` for a result published after the backup (:mod:`.recovery_rows`)."""
+    # One history row per (task, target): a correction updates it rather than counting
+    # the same inspection twice toward the annual cap.
+    first = date.fromisoformat(fields["dates"][0])
+    present = [p["id"] for p in fields["inspectors"]]
+    row = session.exec(
+        select(InspectionHistory).where(
+            InspectionHistory.task == task, InspectionHistory.target == target_id
+        )
+    ).first()
+    if row is None:
+        row = InspectionHistory(target=target_id, date=first, task=task, inspectors=present)
+    row.date, row.inspectors = first, present
+    session.add(row)
+    target = stored(session.get(Target, target_id), f"target {target_id}")
+    cats = set(fields["categories"])
+    # A bad record counts once per inspection: a correction only changes the count when
+    # it turns a clean result into a bad one or back.
+    was_bad = old is not None and bool(set(old["categories"]) & BAD_RECORD)
+    target.bad_records = max(0, target.bad_records + bool(cats & BAD_RECORD) - was_bad)
+    if cats & SERIOUS:
+        target.serious_violation = True
+    for cat, status in CLOSED.items():
+        if cat in cats:
+            target.status = status
+    session.add(target)
+
+
 class ResultsService:
     """Entering, approving, correcting and publishing inspection results."""
 
@@ -423,7 +461,7 @@ class ResultsService:
         row.status, row.approved_by = "published", reviewer.strip()
         row.record_id, row.published_at = record.id, now
         session.add(row)
-        self._feed_history(session, row.task, row.target, fields, old_fields)
+        feed_history(session, row.task, row.target, fields, old_fields)
         return record
 
     def review_publication(
@@ -567,40 +605,6 @@ class ResultsService:
                 {"result": result_id, "reason": note},
                 remote_addr,
             )
-
-    def _feed_history(
-        self,
-        session: Session,
-        task: str,
-        target_id: str,
-        fields: dict[str, Any],
-        old: dict[str, Any] | None,
-    ) -> None:
-        # One history row per (task, target): a correction updates it rather than counting
-        # the same inspection twice toward the annual cap.
-        first = date.fromisoformat(fields["dates"][0])
-        present = [p["id"] for p in fields["inspectors"]]
-        row = session.exec(
-            select(InspectionHistory).where(
-                InspectionHistory.task == task, InspectionHistory.target == target_id
-            )
-        ).first()
-        if row is None:
-            row = InspectionHistory(target=target_id, date=first, task=task, inspectors=present)
-        row.date, row.inspectors = first, present
-        session.add(row)
-        target = stored(session.get(Target, target_id), f"target {target_id}")
-        cats = set(fields["categories"])
-        # A bad record counts once per inspection: a correction only changes the count when
-        # it turns a clean result into a bad one or back.
-        was_bad = old is not None and bool(set(old["categories"]) & BAD_RECORD)
-        target.bad_records = max(0, target.bad_records + bool(cats & BAD_RECORD) - was_bad)
-        if cats & SERIOUS:
-            target.serious_violation = True
-        for cat, status in CLOSED.items():
-            if cat in cats:
-                target.status = status
-        session.add(target)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -28,11 +28,13 @@ Post = Callable[[str, bytes], tuple[int, str, bytes]]
 
 
 class WitnessRefused(InputError):
-    """The witness did not cosign: its status and one-line reason."""
+    """The witness did not cosign: its status, one-line reason and, when it named one (409),
+    the size it has cosigned."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, size: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.size = size
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def request_cosignature(
                 409,
                 f"the witness at {url} has cosigned a tree of size {old}, larger than "
                 f"this checkpoint's {checkpoint.size}",
+                old,
             )
         body = format_request(old, _proof(tree, old, checkpoint.size), note)
         status, _content_type, answer = send(endpoint, body)
@@ -150,6 +153,7 @@ def request_cosignature(
             raise WitnessRefused(
                 409,
                 f"the witness at {url} refuses: it cosigned a different tree of size {size}",
+                size,
             )
         reason = answer.decode("utf-8", "replace").strip().splitlines()[:1]
         raise WitnessRefused(status, f"the witness at {url} answered {status}: {''.join(reason)}")

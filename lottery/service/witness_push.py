@@ -97,7 +97,14 @@ def _state(session: Session, w: WitnessConfig) -> WitnessStateRow:
     return row
 
 
-def _latest(lc: Lifecycle) -> tuple[bytes, MerkleTree] | None:
+def believed_size(lc: Lifecycle, w: WitnessConfig) -> int:
+    """The size the office last saw witness ``w`` cosign (its ``witness_state`` row; 0)."""
+    with lc.session() as session:
+        return _state(session, w).size
+
+
+def latest_tree(lc: Lifecycle) -> tuple[bytes, MerkleTree] | None:
+    """The latest signed checkpoint of the database and the tree it covers, or None."""
     with lc.session() as session:
         note = lc.log.latest_checkpoint(session)
         if note is None:
@@ -137,7 +144,7 @@ def push_once(
     due = _due(lc, settings, now)
     if not due:
         return {}  # the common case, every few seconds: no tree is rebuilt
-    latest = _latest(lc)
+    latest = latest_tree(lc)
     if latest is None:
         return {}
     note, tree = latest
@@ -151,28 +158,50 @@ def push_once(
             if row.size >= size or (row.next_attempt is not None and now < row.next_attempt):
                 continue
             known = row.size
-        try:
-            answer = request_cosignature(w.url, note, tree, known, witness=_verifier(w), post=post)
-            add_cosignatures(lc, answer.cosigned(note), now, witnesses=[_verifier(w)], actor=ACTOR)
-            error = None
-        except LotteryError as exc:
-            error = str(exc)[:1000]
-        with lc.session() as session, session.begin():
-            row = _state(session, w)
-            row.last_attempt = now
-            if error is None:
-                row.size, row.last_success, row.last_error = size, now, None
-                row.failures, row.failing_since, row.next_attempt = 0, None, None
-                done[w.name] = f"cosigned {size}"
-            else:
-                row.failures += 1
-                row.last_error = error
-                row.failing_since = row.failing_since or now
-                row.next_attempt = now + backoff(row.failures)
-                done[w.name] = error
-                logger.warning("witness %s: %s", w.name, error)
-            session.add(row)
+        error = attempt(lc, w, note, tree, known, now, post=post)
+        done[w.name] = f"cosigned {size}" if error is None else str(error)[:1000]
     return done
+
+
+def attempt(
+    lc: Lifecycle,
+    w: WitnessConfig,
+    note: bytes,
+    tree: MerkleTree,
+    known: int,
+    now: datetime,
+    *,
+    post: Post | None = None,
+) -> LotteryError | None:
+    """Ask witness ``w`` to cosign ``note`` (the tree ``tree``) from the size ``known``, store
+    its cosignature, and record the outcome in its ``witness_state`` row (what the console,
+    ``GET /api/witnesses`` and the metrics show): a failure counts, is logged and backs off.
+
+    Returns:
+        None when it cosigned, else the error (:class:`.witness_client.WitnessRefused` carries
+        the witness's status and, for a 409, its size).
+    """
+    size = claimed_checkpoint(note).size
+    error: LotteryError | None = None
+    try:
+        answer = request_cosignature(w.url, note, tree, known, witness=_verifier(w), post=post)
+        add_cosignatures(lc, answer.cosigned(note), now, witnesses=[_verifier(w)], actor=ACTOR)
+    except LotteryError as exc:
+        error = exc
+    with lc.session() as session, session.begin():
+        row = _state(session, w)
+        row.last_attempt = now
+        if error is None:
+            row.size, row.last_success, row.last_error = size, now, None
+            row.failures, row.failing_since, row.next_attempt = 0, None, None
+        else:
+            row.failures += 1
+            row.last_error = str(error)[:1000]
+            row.failing_since = row.failing_since or now
+            row.next_attempt = now + backoff(row.failures)
+            logger.warning("witness %s: %s", w.name, row.last_error)
+        session.add(row)
+    return error
 
 
 def _cosigned_counts(session: Session, witnesses: Sequence[WitnessConfig]) -> dict[int, int]:
