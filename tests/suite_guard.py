@@ -5,9 +5,10 @@ pytest runs on generated test directories (``-p tests.suite_guard``).
 
 Suites that need real services are marked ``postgres`` (a server at LOTTERY_TEST_POSTGRES_URL),
 ``browser`` (Playwright and Debian's Chromium at /usr/bin/chromium, or the executable named
-by LOTTERY_TEST_CHROMIUM) or ``nginx`` (Debian's nginx at /usr/sbin/nginx, or the executable
-named by LOTTERY_TEST_NGINX; tests/deploy). Every test under tests/browser is a browser test,
-marked or not.
+by LOTTERY_TEST_CHROMIUM), ``nginx`` (Debian's nginx at /usr/sbin/nginx, or the executable
+named by LOTTERY_TEST_NGINX; tests/deploy) or ``rsync`` (Debian's rsync on the PATH, or the
+executable named by LOTTERY_TEST_RSYNC; tests/deploy, the site push and pull scripts).
+Every test under tests/browser is a browser test, marked or not.
 
 Outside CI a suite that cannot run is skipped, and the summary says plainly which suites did
 not run and why. With LOTTERY_REQUIRE_ALL_SUITES=1 (set by .ci/run):
@@ -35,7 +36,8 @@ CHROMIUM_ENV = "LOTTERY_TEST_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 NGINX_ENV = "LOTTERY_TEST_NGINX"
 DEFAULT_NGINX = "/usr/sbin/nginx"
-SUITES = ("postgres", "browser", "nginx")
+RSYNC_ENV = "LOTTERY_TEST_RSYNC"
+SUITES = ("postgres", "browser", "nginx", "rsync")
 
 # Suites that did not run in this session, with the reason: for the summary.
 _MISSING: dict[str, str] = {}
@@ -78,6 +80,18 @@ def nginx_path() -> str | None:
     return DEFAULT_NGINX if os.path.exists(DEFAULT_NGINX) else shutil.which("nginx")
 
 
+def rsync_path() -> str | None:
+    """The rsync executable for the ``rsync`` suite, or None when there is none.
+
+    LOTTERY_TEST_RSYNC, when set, is the only candidate (tests use it to make rsync
+    unavailable); otherwise ``rsync`` on the PATH (the scripts under test call it by name).
+    """
+    override = os.environ.get(RSYNC_ENV)
+    if override is not None:
+        return override if os.path.isfile(override) and os.access(override, os.X_OK) else None
+    return shutil.which("rsync")
+
+
 def playwright_missing() -> str | None:
     """Why Playwright cannot be used here, or None when it imports."""
     try:
@@ -99,6 +113,9 @@ def unavailable(suite: str) -> str | None:
         elif suite == "nginx":
             path = os.environ.get(NGINX_ENV, DEFAULT_NGINX)
             _REASONS[suite] = None if nginx_path() else f"nginx not found at {path}"
+        elif suite == "rsync":
+            where = os.environ.get(RSYNC_ENV, "the PATH")
+            _REASONS[suite] = None if rsync_path() else f"rsync not found on {where}"
         else:
             raise ValueError(f"unknown suite {suite!r}")
     return _REASONS[suite]
@@ -124,6 +141,7 @@ def pytest_configure(config: pytest.Config) -> None:
         ("postgres", "the PostgreSQL server named by LOTTERY_TEST_POSTGRES_URL"),
         ("browser", "Playwright and Debian's Chromium"),
         ("nginx", "Debian's nginx"),
+        ("rsync", "Debian's rsync"),
     ):
         config.addinivalue_line("markers", f"{suite}: needs {needs}")
 

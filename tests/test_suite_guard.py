@@ -77,6 +77,13 @@ import pytest
 def test_needs_nginx():
     assert True
 """
+RSYNC = """
+import pytest
+
+@pytest.mark.rsync
+def test_needs_rsync():
+    assert True
+"""
 BROWSER = """
 import pytest
 from playwright.sync_api import sync_playwright
@@ -201,6 +208,16 @@ CASES = {
         ],
         "NOT RUN: nginx suite (nginx not found at /nonexistent/nginx)",
         env={"LOTTERY_TEST_NGINX": "/nonexistent/nginx"},
+    ),
+    "rsync": Case(
+        {"test_push.py": RSYNC},
+        [
+            "rsync suite required (LOTTERY_REQUIRE_ALL_SUITES=1)",
+            "rsync not found on /nonexistent/rsync",
+            "test_push.py::test_needs_rsync",
+        ],
+        "NOT RUN: rsync suite (rsync not found on /nonexistent/rsync)",
+        env={"LOTTERY_TEST_RSYNC": "/nonexistent/rsync"},
     ),
     "playwright": Case(
         {"browser/test_page.py": BROWSER},

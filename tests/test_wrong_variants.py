@@ -275,6 +275,10 @@ class Flaw:
     scan_from_zero: bool = False  # the scan starts at P[0], not at the drawn index
     scan_start_plus_one: bool = False  # off by one in the rotation: the scan starts one later
     scan_counter_reused: bool = False  # the scan's counter is not used up: next slot reuses it
+    scan_prefers_unpaired: bool = False  # the scan takes an unpaired acceptable one first
+    scan_skips_paired: bool = False  # the scan passes over paired ones (and may fail)
+    scan_backwards: bool = False  # the scan runs P[start], P[start - 1], ... (mod n)
+    pair_with: str = "any"  # the pair preference looks at "any" member, or the "first" or "last"
     phase_4n: bool = False  # the random phase is 4n counter values, not 4n + 64
     pair_bound: int = 64  # the pair preference holds while d < pair_bound
     sort: Callable[[list[str]], list[str]] | None = None  # a different order of the pool P
@@ -347,8 +351,9 @@ class _Run:
             x = self.index(t, d)
             if x is None or not self.acceptable(t, team, wanted, self.pool[x], False):
                 continue
+            members = {"any": team, "first": team[:1], "last": team[-1:]}[self.f.pair_with]
             if d < self.f.pair_bound and any(
-                frozenset((self.pool[x], m)) in self.paired for m in team
+                frozenset((self.pool[x], m)) in self.paired for m in members
             ):
                 continue
             return self.pool[x], c
@@ -357,11 +362,13 @@ class _Run:
             c += 1
         start = 0 if (x is None or self.f.scan_from_zero) else x
         start += 1 if self.f.scan_start_plus_one else 0
-        for q in range(self.n):
-            i = self.pool[(start + q) % self.n]
-            if self.acceptable(t, team, wanted, i, True):
-                return i, c
-        return None, c
+        step = -1 if self.f.scan_backwards else 1
+        order = [self.pool[(start + step * q) % self.n] for q in range(self.n)]
+        found = [i for i in order if self.acceptable(t, team, wanted, i, True)]
+        if self.f.scan_prefers_unpaired or self.f.scan_skips_paired:
+            unpaired = [i for i in found if all(frozenset((i, m)) not in self.paired for m in team)]
+            found = unpaired + ([] if self.f.scan_skips_paired else found)
+        return (found[0] if found else None), c
 
     def teams(self) -> list[list[str]] | None:
         out = []
@@ -402,6 +409,11 @@ TEAM_VARIANTS: dict[str, Flaw] = {
     "scan starts at index 0": Flaw(scan_from_zero=True),
     "scan starts one after the drawn index": Flaw(scan_start_plus_one=True),
     "scan counter not used up": Flaw(scan_counter_reused=True),
+    "scan prefers unpaired inspectors": Flaw(scan_prefers_unpaired=True),
+    "scan passes over paired inspectors": Flaw(scan_skips_paired=True),
+    "scan runs backwards from the drawn index": Flaw(scan_backwards=True),
+    "pair preference with the first member only": Flaw(pair_with="first"),
+    "pair preference with the last member only": Flaw(pair_with="last"),
     "random phase of 4n counter values": Flaw(phase_4n=True),
     "pair preference while d <= 64": Flaw(pair_bound=65),
     "pair preference while d < 63": Flaw(pair_bound=63),

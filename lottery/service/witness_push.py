@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lottery.core.checkpoint import claimed_checkpoint
@@ -188,20 +189,32 @@ def attempt(
         add_cosignatures(lc, answer.cosigned(note), now, witnesses=[_verifier(w)], actor=ACTOR)
     except LotteryError as exc:
         error = exc
+        logger.warning("witness %s: %s", w.name, str(exc)[:1000])
+    message = None if error is None else str(error)[:1000]
+    try:
+        _record(lc, w, now, size, message)
+    except IntegrityError:
+        # Another instance on the database wrote this witness's first row meanwhile (both
+        # found none): it exists now, so the second attempt updates it.
+        _record(lc, w, now, size, message)
+    return error
+
+
+def _record(lc: Lifecycle, w: WitnessConfig, now: datetime, size: int, error: str | None) -> None:
+    """Store one attempt's outcome in the witness's ``witness_state`` row (never lowering the
+    size another instance stored)."""
     with lc.session() as session, session.begin():
         row = _state(session, w)
         row.last_attempt = now
         if error is None:
-            row.size, row.last_success, row.last_error = size, now, None
+            row.size, row.last_success, row.last_error = max(row.size, size), now, None
             row.failures, row.failing_since, row.next_attempt = 0, None, None
         else:
             row.failures += 1
-            row.last_error = str(error)[:1000]
+            row.last_error = error
             row.failing_since = row.failing_since or now
             row.next_attempt = now + backoff(row.failures)
-            logger.warning("witness %s: %s", w.name, row.last_error)
         session.add(row)
-    return error
 
 
 def _cosigned_counts(session: Session, witnesses: Sequence[WitnessConfig]) -> dict[int, int]:
