@@ -46,6 +46,13 @@ class TaskView:
         return next((r for r in self.records if r.type == kind), None)
 
     @property
+    def secret_lost(self) -> bool:
+        """Cancelled by a cancellation that says the secret is lost (spec §7): the draw
+        cannot be checked, which the pages say wherever the task's status is shown."""
+        cancel = self.record("task-cancellation")
+        return cancel is not None and cancel.body.get("secret_lost") is True
+
+    @property
     def announcement(self) -> dict[str, Any]:
         """The announcement body (every task has one)."""
         record = self.record("task-announcement")

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from lottery.core.note import NoteVerifier
 from lottery.core.records import Record
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
-from publisher.model import SiteModel
+from publisher.model import SiteModel, TaskView
 from publisher.render import beijing, code, environment, escape, render, url_part
 from publisher.render import link as render_link
 
@@ -30,6 +30,17 @@ STATUS = {
     "disclosed": "已公开",
     "cancelled": "已取消",
 }
+LOST_STATUS = "已取消（秘密值遗失，抽取结果无法公开核验）"
+"""The status of a task cancelled with its secret lost (spec §7, "Cancelled, secret lost")."""
+
+
+def status_text(view: TaskView) -> str:
+    """A task's status in plain Chinese, the secret-lost notice included."""
+    if view.secret_lost:
+        return LOST_STATUS
+    return STATUS.get(view.status, view.status)
+
+
 RECORD_NAMES = {
     "task-announcement": "抽查任务公告",
     "task-draw": "抽取记录（结果封存）",
@@ -231,7 +242,7 @@ def index_page(model: SiteModel) -> str:
         [
             link(t.task, f"tasks/{t.task}/"),
             h(t.announcement["title"]),
-            h(STATUS.get(t.status, t.status)),
+            h(status_text(t)),
             beijing(t.announcement["time"])[:10],
         ]
         for t in by_time[:LATEST]
@@ -246,7 +257,7 @@ def index_page(model: SiteModel) -> str:
             link(r.body["task"], f"tasks/{r.body['task']}/"),
             h(model.tasks[r.body["task"]].announcement["title"]),
             beijing(r.body["time"]),
-            h(STATUS.get(model.tasks[r.body["task"]].status, "")),
+            h(status_text(model.tasks[r.body["task"]])),
         ]
         for r in draws[:LATEST]
     ]

@@ -11,7 +11,16 @@ from lottery.core.errors import EncodingError
 from lottery.core.pool import EXCLUSION_REASONS, decode_exclusions
 from lottery.core.records import Record
 from publisher.model import SiteModel, TaskView
-from publisher.pages import RECORD_NAMES, STATUS, h, link, log_link, md, short, target_link
+from publisher.pages import (
+    RECORD_NAMES,
+    h,
+    link,
+    log_link,
+    md,
+    short,
+    status_text,
+    target_link,
+)
 from publisher.plan_pages import plan_cell
 from publisher.render import beijing, code, render
 
@@ -50,7 +59,7 @@ def tasks_index(model: SiteModel) -> str:
         [
             link(t.task, f"{t.task}/"),
             h(t.announcement["title"]),
-            h(STATUS.get(t.status, t.status)),
+            h(status_text(t)),
             str(t.announcement["pool"]["candidates"]),
             str(t.announcement["pool"]["picks"]),
         ]
@@ -94,7 +103,14 @@ def _plain(view: TaskView, draw: Record | None, closing: Record | None) -> str:
         "本单位公告时已用承诺值锁定自己的秘密值，事后不能更改。"
     )
     if closing is not None and closing.type == "task-cancellation":
-        return text + f"本任务已于北京时间 {beijing(closing.body['time'])} 取消，原因见下方时间线。"
+        text += f"本任务已于北京时间 {beijing(closing.body['time'])} 取消，原因见下方时间线。"
+        if closing.body.get("secret_lost") is True:
+            text += (
+                "本单位声明已遗失本任务的秘密值，取消时未公开秘密值"
+                + ("和抽取结果" if draw is not None else "")
+                + "，因此无法公开核验抽取是否公正（见下方“请注意”）。"
+            )
+        return text
     if draw is not None:
         text += f"已于北京时间 {beijing(draw.body['time'])} 抽取"
         if closing is not None:
@@ -278,7 +294,8 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         "task.md",
         view=view,
         a=a,
-        status=STATUS.get(view.status, view.status),
+        status=status_text(view),
+        secret_lost=view.secret_lost,
         params=params,
         plain=_plain(view, draw, closing),
         items=_items(model, a["items"]),

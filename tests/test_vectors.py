@@ -208,6 +208,43 @@ def test_core_verifier_accepts_the_vectors(name: str) -> None:
     assert report.status == "disclosed"
 
 
+# --- Cancelled, secret lost (docs/spec.md §7, §8): lottery-v1/task-secret-lost.json -------
+
+LOST = json.loads((HERE / "task-secret-lost.json").read_text(encoding="utf-8"))
+
+
+def test_secret_lost_vector_regenerates_byte_for_byte() -> None:
+    spec = importlib.util.spec_from_file_location("make_lost", HERE / "make_secret_lost.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.render() == (HERE / "task-secret-lost.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", [c["name"] for c in LOST["cases"]])
+def test_the_verifier_gives_each_secret_lost_verdict(case: str) -> None:
+    from lottery.core.errors import VerificationError
+    from lottery.core.verify import secret_lost
+
+    c = next(c for c in LOST["cases"] if c["name"] == case)
+    blobs = {hashlib.sha256(b.encode()).hexdigest(): b.encode() for b in LOST["blobs"].values()}
+    if case == "lost-after-reveal":  # the reveal publishes the outcome
+        blob = LOST["outcome_blob"].encode()
+        blobs[hashlib.sha256(blob).hexdigest()] = blob
+    args = ([n.encode() for n in c["notes"]], blobs, [NoteVerifier.from_vkey(LOST["vkey"])])
+    if c["verdict"] == "fail":
+        with pytest.raises(VerificationError) as failed:
+            verify_task(*args, log=LOST["log"])
+        assert failed.value.check == c["check"]
+        return
+    report = verify_task(*args, log=LOST["log"])
+    assert report.status == "cancelled" and secret_lost(report)
+    assert report.outcome is None  # nothing re-drawn, nothing claimed
+    assert [ch.name for ch in report.checks][-1] == c["check"] == "cancel.secret_lost"
+    # The lawful case's records are those of task-drand.json (v1 vectors unchanged).
+    assert c["notes"][0] == load("drand")["announcement"]["note"]
+
+
 # --- Sealed content (docs/spec.md §2.1): tests/vectors/sealed/ ------------------------------
 
 SEALED = Path(__file__).resolve().parent / "vectors" / "sealed"

@@ -172,6 +172,13 @@ class CancelRequest(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class CancelAsk(CancelRequest):
+    """A cancellation request; ``secret_lost``: the service cannot open the task's secret
+    (docs/operations.md), so the cancellation will publish none (refused when it opens)."""
+
+    secret_lost: bool = False
+
+
 class CancelRequestPublic(BaseModel):
     """A cancellation request: ``pending`` until a second person confirms it (``confirmed``),
     or ``rejected`` (withdrawn or refused) or ``void`` (the task changed state meanwhile)."""

@@ -23,6 +23,15 @@ task_app = typer.Typer(
     help="Tasks: plan, announce, draw, disclose, cancel (two people).", no_args_is_help=True
 )
 TaskId = Annotated[str, typer.Argument(help="Task id.")]
+SecretLost = Annotated[
+    bool,
+    typer.Option(
+        "--secret-lost",
+        help="The service cannot open the task's secret (lost with a restored database or the "
+        "secrets key): the cancellation publishes no secret and says so (docs/operations.md). "
+        "Refused when the secret opens.",
+    ),
+]
 
 
 @task_app.command("create")
@@ -135,28 +144,41 @@ def cancel(
     reason: Annotated[str, typer.Option(help="Why (published once confirmed).")],
     data_dir: DataDir = Path("data"),
     actor: Actor = None,
+    secret_lost: SecretLost = False,
 ) -> None:
     """Ask for the cancellation of an announced or drawn task; another person confirms it.
 
     Nothing is published yet: ``lottery task cancel-confirm`` by a different ``--actor``
-    cancels the task (its secret, and outcome, are then revealed).
+    cancels the task (its secret, and outcome, are then revealed; with ``--secret-lost``,
+    nothing is revealed and the record says the secret is lost).
     """
     with service_at(data_dir) as service:
         request = cancellations.request_cancel(
-            service, task_id, reason, actor_name(actor), utc_now()
+            service, task_id, reason, actor_name(actor), utc_now(), secret_lost=secret_lost
         )
+    confirm = "lottery task cancel-confirm" + (" --secret-lost" if secret_lost else "")
     typer.echo(
         f"task {task_id}: cancellation requested by {request.requested_by}, pending; "
-        "another person must confirm it (lottery task cancel-confirm)"
+        f"another person must confirm it ({confirm})"
     )
 
 
 @task_app.command("cancel-confirm")
-def cancel_confirm(task_id: TaskId, data_dir: DataDir = Path("data"), actor: Actor = None) -> None:
-    """Confirm the pending cancellation (not its author): the task is cancelled."""
+def cancel_confirm(
+    task_id: TaskId,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+    secret_lost: SecretLost = False,
+) -> None:
+    """Confirm the pending cancellation (not its author): the task is cancelled.
+
+    ``--secret-lost`` exactly when the request was made with it."""
     with service_at(data_dir) as service:
-        record = cancellations.confirm_cancel(service, task_id, actor_name(actor), utc_now())
-    typer.echo(f"task {task_id} cancelled: record {record.id}")
+        record = cancellations.confirm_cancel(
+            service, task_id, actor_name(actor), utc_now(), secret_lost=secret_lost
+        )
+    lost = " (secret lost: nothing revealed)" if secret_lost else ""
+    typer.echo(f"task {task_id} cancelled{lost}: record {record.id}")
 
 
 @task_app.command("cancel-reject")

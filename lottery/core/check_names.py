@@ -81,6 +81,7 @@ class CheckName(StrEnum):
     BEACON_SPEC = "beacon.spec"
     BEACON_VALUE = "beacon.value"
     COMMIT_REVEAL = "commit.reveal"
+    CANCEL_SECRET_LOST = "cancel.secret_lost"  # noqa: S105 - a check name, no secret
     ANNOUNCEMENT_WITNESSED = "announcement.witnessed"
     ANNOUNCEMENT_ITEMS = "announcement.items"
     ANNOUNCEMENT_REGISTRIES = "announcement.registries"

@@ -340,3 +340,32 @@ def cancellation_fields(
         "secret": secret.hex(),
         "outcome": outcome_sha256,
     }
+
+
+def secret_lost_cancellation_fields(
+    task: str,
+    announcement_id: str,
+    reason: str,
+    draw_id: str | None = None,
+    outcome_sha256: str | None = None,
+) -> dict[str, Any]:
+    """Fields of a ``task-cancellation`` record whose secret the office lost (spec §7,
+    "Cancelled, secret lost"): ``secret`` null and ``secret_lost`` true; ``outcome`` is the
+    hash the draw sealed (its blob is not published), null before the draw.
+
+    Raises:
+        InputError: when the reason is empty or only a draw or only an outcome is given.
+    """
+    if not reason.strip():
+        raise InputError("a cancellation needs a reason")
+    if (draw_id is None) != (outcome_sha256 is None):
+        raise InputError("a cancelled draw must name its outcome hash")
+    return {
+        "task": task,
+        "announcement": announcement_id,
+        "draw": draw_id,
+        "reason": reason,
+        "secret": None,
+        "secret_lost": True,
+        "outcome": outcome_sha256,
+    }

@@ -89,6 +89,9 @@ def record_words(body: dict[str, Any]) -> tuple[Said, int]:
     if kind == "penalty":
         decision = shown(str(body["decision"]))
         en, zh = f"{en}: {decision}", f"{zh}：{decision}"
+    if kind == "task-cancellation" and body.get("secret_lost") is True:  # spec §7
+        en += " WITH THE SECRET LOST: its draw can never be checked"
+        zh += "，声明秘密值遗失：其抽取永远无法核验"
     if kind == "task-announcement" and "title" in body:
         title = shown(str(body["title"]))
         en, zh = f"{en}: {title}", f"{zh}：{title}"

@@ -217,7 +217,8 @@ SCHEMAS: dict[str, Mapping[str, s.Validator]] = {
         "announcement": s.hex32,
         "draw": s.nullable(s.hex32),
         "reason": s.text(2000),
-        "secret": s.hex32,
+        # null exactly when ``secret_lost`` (spec section 7, "Cancelled, secret lost").
+        "secret": s.nullable(s.hex32),
         "outcome": s.nullable(s.hex32),
     },
     # Results, penalties, reports and the office calendar (docs/results.md, docs/workdays.md).
@@ -380,6 +381,10 @@ OPTIONAL_FIELDS: dict[str, dict[str, s.Validator]] = {
     # A committed pool (spec section 4, "Committed pools"): the SHA-256 of the openings blob
     # naming the picked targets behind their commitment ids; absent when no pick is one.
     "task-reveal": {"openings": s.hex32},
+    # The office can no longer open the task's secret (lost with a restored database or the
+    # secrets key): the cancellation reveals nothing (spec section 7, "Cancelled, secret
+    # lost"). Present only as ``true``, and then ``secret`` is null.
+    "task-cancellation": {"secret_lost": s.const(True)},
     # How complaints, bad records and serious violations raise a target's risk class, and
     # which classes the annual cap does not apply to (spec section 4, "Risk rules").
     # What published records of a type do not show, field by field, and why (spec §2.3).
@@ -432,6 +437,10 @@ def validate_body(body: Any) -> None:
         _objection_rules(body)
     if kind == "witness-policy":
         check_policy_body(body)
+    if kind == "task-cancellation" and ("secret_lost" in body) != (body["secret"] is None):
+        raise EncodingError(
+            "task-cancellation.secret must be null exactly when secret_lost is true"
+        )
     if "documents" in body:
         _document_rules(body["documents"])
     if "joint_with" in body:

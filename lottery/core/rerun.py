@@ -147,8 +147,8 @@ def start(
             return None
         draws = [r for r in others if r.type == "task-draw"]
         closing = [r for r in others if r.type in ("task-reveal", "task-cancellation")]
-        if len(draws) != 1 or len(closing) != 1:
-            return None
+        if len(draws) != 1 or len(closing) != 1 or closing[0].body.get("secret") is None:
+            return None  # nothing to re-draw: a cancellation whose secret is lost
         secret = hex_to_bytes(closing[0].body["secret"], length=32, what="secret")
         value = beacon_value_bytes(beacon_value_from_dict(draws[0].body["beacon_value"]))
         seed = derive_seed(ann.digest, value, secret)

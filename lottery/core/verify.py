@@ -38,6 +38,18 @@ T = TypeVar("T")
 _COMMITTED_PICK = re.compile(rb'"target":"[0-9a-f]{64}"')
 
 
+LOST_DETAIL = (
+    "WARNING: cancelled with the secret lost: the commitment is never opened and the draw "
+    "cannot be checked (spec section 7, 'Cancelled, secret lost')"
+)
+"""The detail of the ``cancel.secret_lost`` warning (a finding recorded with the checks)."""
+
+
+def secret_lost(task: TaskVerification) -> bool:
+    """Whether ``task`` was cancelled by a cancellation that says its secret is lost."""
+    return any(c.name == CheckName.CANCEL_SECRET_LOST for c in task.checks)
+
+
 @dataclass(frozen=True)
 class Check:
     """One passed check: a stable name and what was established."""
@@ -231,6 +243,9 @@ def _verify_steps(
         return
     report.status = "disclosed" if reveal is not None else "cancelled"
     _check_closing(ck, ann, draw, closing)
+    if closing.body.get("secret_lost") is True:
+        ck.report.checks.append(Check(CheckName.CANCEL_SECRET_LOST, LOST_DETAIL))
+        return
     secret, commit = ck.guard(
         CheckName.COMMIT_REVEAL,
         lambda: (

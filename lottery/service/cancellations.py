@@ -14,6 +14,12 @@ it alone (issue #15). As for public numbers (:mod:`lottery.service.beacons`):
 - :func:`reject_cancel`, by the request's author (a withdrawal) or by another staff member (a
   refusal), voids it with a reason.
 
+A cancellation whose secret is lost (spec §7, "Cancelled, secret lost"; after a restore or the
+loss of the secrets key, docs/operations.md) goes the same way with ``secret_lost``: the request
+is refused unless the service really cannot open the task's secret (an office must not choose
+to hide a secret it has), the choice is kept in the request's audit event, and the confirmer
+must make the same choice (checked again when the record is made).
+
 One pending request per task. A request is bound to the state it was asked in: when the task
 moves on before anyone confirms (the scheduler draws or discloses it), the request is *void*
 and confirming it fails, even where cancelling in the new state would still be lawful: a
@@ -32,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError
 from lottery.core.records import Record
-from lottery.storage.models import CancelRequest, Task
+from lottery.storage.models import AuditEvent, CancelRequest, Task
 
 from .audit_trail import record_audit
 from .beacons import lock_task, same_person
@@ -87,6 +93,47 @@ def _void(
     record_audit(session, now, "system", "task.cancel.void", task.id, detail, remote_addr)
 
 
+def _check_secret_choice(lc: Lifecycle, session: Session, task_id: str, secret_lost: bool) -> None:
+    """Refuse a lost-secret cancellation of a task whose secret opens, and an ordinary one of
+    a task whose secret is lost."""
+    lost = lc.secret_lost(session, task_id)
+    if secret_lost and lost is None:
+        raise InputError(
+            f"任务 {task_id} 的秘密值仍可打开：不能以“秘密值遗失”申请取消，取消时须公开秘密值"
+        )
+    if not secret_lost and lost is not None:
+        raise InputError(
+            f"任务 {task_id}：{lost}，取消时无法公开秘密值；确认遗失后请以“秘密值遗失”方式申请取消"
+            "（命令行 --secret-lost，docs/operations.md）"
+        )
+
+
+def request_secret_lost(session: Session, request: CancelRequest) -> bool:
+    """Whether ``request`` was made as a lost-secret cancellation (its audit event says so)."""
+    rows = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "task.cancel.request", AuditEvent.object == request.task
+        )
+    )
+    return any(
+        row.detail.get("request") == request.id and row.detail.get("secret_lost") is True
+        for row in rows
+    )
+
+
+def asked_secret_lost(lc: Lifecycle, request: CancelRequest) -> bool:
+    """:func:`request_secret_lost` in its own session (the console's task page)."""
+    with lc.session() as session:
+        return request_secret_lost(session, request)
+
+
+def secret_lost_reason(lc: Lifecycle, task_id: str) -> str | None:
+    """Why the service cannot open the task's secret, or ``None`` when it can (the console
+    offers a lost-secret cancellation only then)."""
+    with lc.session() as session:
+        return lc.secret_lost(session, task_id)
+
+
 def pending_request(lc: Lifecycle, task_id: str) -> CancelRequest | None:
     """The request waiting for a second person, if any (one asked in the task's current
     state; one the task has moved past is void, though not yet marked so)."""
@@ -121,16 +168,20 @@ def request_cancel(
     now: datetime,
     *,
     remote_addr: str | None = None,
+    secret_lost: bool = False,
 ) -> CancelRequest:
     """First person: ask for the cancellation of an announced or drawn task (pending).
 
-    A pending request the task has moved past is voided first.
+    A pending request the task has moved past is voided first. ``secret_lost``: ask for a
+    cancellation that says the secret is lost (module docstring).
 
     Raises:
         TaskNotFound: for an unknown task.
         StateError: a task that is not announced or drawn, or one with a request already
             pending (nothing changes).
-        InputError: an empty or too long reason, or one holding a refused character.
+        InputError: an empty or too long reason, or one holding a refused character; a
+            ``secret_lost`` request for a task whose secret opens, or an ordinary one for a
+            task whose secret is lost.
     """
     _check_reason(reason, "申请取消")
     with lc.session() as session, session.begin():
@@ -146,6 +197,7 @@ def request_cancel(
                 f"任务 {task_id} 已有 {waiting.requested_by} 提出的取消申请等待确认，"
                 "请由另一人确认或驳回"
             )
+        _check_secret_choice(lc, session, task_id, secret_lost)
         if waiting is not None:
             _void(session, waiting, task, now, remote_addr)
         request = CancelRequest(
@@ -157,7 +209,9 @@ def request_cancel(
         )
         session.add(request)
         session.flush()
-        detail = {"request": request.id, "reason": reason, "state": task.state}
+        detail: dict[str, object] = {"request": request.id, "reason": reason, "state": task.state}
+        if secret_lost:
+            detail["secret_lost"] = True
         record_audit(session, now, actor, "task.cancel.request", task_id, detail, remote_addr)
     return request
 
@@ -169,10 +223,12 @@ def confirm_cancel(
     now: datetime,
     *,
     remote_addr: str | None = None,
+    secret_lost: bool = False,
 ) -> Record:
     """Second, different person: confirm the pending request; the task is cancelled with its
     reason. Returns the cancellation record (the existing one when a confirmed request
     already cancelled the task: a repeated confirmation cancels nothing twice).
+    ``secret_lost`` must be the request's choice (module docstring).
 
     Raises:
         TaskNotFound: for an unknown task.
@@ -180,6 +236,8 @@ def confirm_cancel(
         SamePerson: the confirmer asked for it (nothing changes).
         StateError: the task left the state the request was made in: the request is now
             void (committed) and a new one is needed.
+        InputError: ``secret_lost`` differs from the request's, or does not fit the secret
+            (nothing changes).
     """
     voided: str | None = None
     with lc.session() as session, session.begin():
@@ -200,6 +258,13 @@ def confirm_cancel(
                 f"“{_state(task.state)}”，这份取消申请已作废；如仍需取消，请重新申请"
             )
         else:
+            asked = request_secret_lost(session, request)
+            if asked != secret_lost:
+                raise InputError(
+                    f"任务 {task_id} 的取消申请是按“秘密值遗失”提出的，确认时也须选择“秘密值遗失”"
+                    if asked
+                    else f"任务 {task_id} 的取消申请不是按“秘密值遗失”提出的，不能按遗失确认"
+                )
             extra = {"request": request.id, "requested_by": request.requested_by}
             record = lc.cancel_in(
                 session,
@@ -209,6 +274,7 @@ def confirm_cancel(
                 actor=actor,
                 remote_addr=remote_addr,
                 detail=extra,
+                secret_lost=secret_lost,
             )
             request.status, request.decided_by, request.decided_at = "confirmed", actor, now
             session.add(request)

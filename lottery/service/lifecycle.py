@@ -42,6 +42,7 @@ from lottery.core.draw import (
     draw_fields,
     prepare_announcement,
     reveal_fields,
+    secret_lost_cancellation_fields,
 )
 from lottery.core.errors import InfeasibleError, InputError, LotteryError
 from lottery.core.outcome import decode_outcome, decode_team_input
@@ -219,6 +220,21 @@ class Lifecycle:
         if row is None:
             raise StoredDataMissing(f"task {task_id} has no office secret")
         return self.keeper.open("office-secret", task_id, row.ciphertext)
+
+    def secret_lost(self, session: Session, task_id: str) -> str | None:
+        """Why the service cannot open the task's office secret (no row, or a row that does
+        not decrypt with the secrets key), or ``None`` when it can (spec §7, "Cancelled,
+        secret lost": only then may a cancellation say the secret is lost).
+
+        Raises:
+            SecretStoreError: the key file was rotated after this process read it.
+        """
+        row = session.get(TaskSecret, task_id)
+        if row is None:
+            return "数据库中没有该任务的秘密值"
+        if not self.keeper.opens("office-secret", task_id, row.ciphertext):
+            return "该任务的秘密值无法用当前的 secrets.key 解密"
+        return None
 
     def _publish(
         self,
@@ -584,8 +600,10 @@ class Lifecycle:
         *,
         actor: str = "system",
         remote_addr: str | None = None,
+        secret_lost: bool = False,
     ) -> Record:
-        """Cancel an announced or drawn task, revealing the secret (and the outcome if drawn).
+        """Cancel an announced or drawn task, revealing the secret (and the outcome if drawn);
+        with ``secret_lost``, one whose secret the service cannot open (:meth:`cancel_in`).
 
         One person's act: staff cancel through the two-person request and confirmation of
         :mod:`lottery.service.cancellations`, which calls :meth:`cancel_in`.
@@ -596,7 +614,13 @@ class Lifecycle:
         """
         with self.session() as session, session.begin():
             return self.cancel_in(
-                session, task_id, reason, now, actor=actor, remote_addr=remote_addr
+                session,
+                task_id,
+                reason,
+                now,
+                actor=actor,
+                remote_addr=remote_addr,
+                secret_lost=secret_lost,
             )
 
     def cancel_in(
@@ -609,14 +633,19 @@ class Lifecycle:
         actor: str = "system",
         remote_addr: str | None = None,
         detail: dict[str, Any] | None = None,
+        secret_lost: bool = False,
     ) -> Record:
         """:meth:`cancel` inside the caller's transaction ``session`` (which commits it).
 
         ``detail``: extra keys for the ``task.cancel`` audit event (who asked for it).
+        ``secret_lost``: publish a cancellation that says the secret is lost (no secret, no
+        outcome blob; spec §7), allowed only when :meth:`secret_lost` says the service really
+        cannot open it; a cancellation without it needs the secret.
 
         Raises:
             TaskNotFound, StateError: for a missing task or one in another state.
-            InputError: for an empty reason.
+            InputError: for an empty reason; a lost-secret cancellation of a task whose secret
+                opens, or an ordinary one of a task whose secret is lost (nothing changes).
         """
         if not reason.strip():
             raise InputError("a cancellation needs a reason")
@@ -624,16 +653,42 @@ class Lifecycle:
         task = self._claim(session, task_id, ["announced", "drawn"], "cancelled", now)
         if task is None:
             return self._done_or_refuse(session, task_id, "cancel", "cancel")
-        secret = self._secret(session, task_id)
+        lost = self.secret_lost(session, task_id)
+        if secret_lost and lost is None:
+            raise InputError(
+                f"任务 {task_id} 的秘密值仍可打开：不能以“秘密值遗失”取消，"
+                "取消时须公开秘密值（去掉 --secret-lost）"
+            )
+        if not secret_lost and lost is not None:
+            raise InputError(
+                f"任务 {task_id}：{lost}，无法公开秘密值；"
+                "确认遗失后请以“秘密值遗失”方式取消（--secret-lost，docs/operations.md）"
+            )
         draw_id = task.draw_record
         digest: str | None = None
         blobs: list[bytes] = []
-        if draw_id is not None:
-            digest, outcome = self._sealed_outcome(session, task_id)
-            blobs.append(outcome)
-        fields = cancellation_fields(
-            task_id, task.announcement_record or "", reason, secret, draw_id, digest
-        )
+        if secret_lost:
+            if draw_id is not None:
+                draw = stored(
+                    self.log.task_record(session, task_id, "draw"),
+                    f"the draw record of task {task_id}",
+                )
+                digest = str(draw.body["outcome"])  # its blob cannot be checked: not published
+            fields = secret_lost_cancellation_fields(
+                task_id, task.announcement_record or "", reason, draw_id, digest
+            )
+        else:
+            if draw_id is not None:
+                digest, outcome = self._sealed_outcome(session, task_id)
+                blobs.append(outcome)
+            fields = cancellation_fields(
+                task_id,
+                task.announcement_record or "",
+                reason,
+                self._secret(session, task_id),
+                draw_id,
+                digest,
+            )
         record = self._publish(session, task, "task-cancellation", "cancel", fields, now, blobs)
         task.closing_record = record.id
         task.cancel_reason = reason
@@ -648,6 +703,7 @@ class Lifecycle:
             {
                 "record": record.id,
                 "reason": reason,
+                **({"secret_lost": True} if secret_lost else {}),
                 **({"results_void": void} if void else {}),
                 **(detail or {}),
             },

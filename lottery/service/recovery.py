@@ -273,7 +273,18 @@ def _follow(session: Session, record: Record, task_id: str, state: str, now: dat
     """Move a task the database holds to the state its re-ingested record says."""
     task = session.get(Task, task_id)
     if task is None:
-        return  # created after the backup: listed by lost_tasks
+        if record.type != "task-announcement":
+            return
+        # Created after the backup: its row comes back from the announcement (so that it can
+        # be cancelled, its secret being lost: lost_tasks lists it).
+        task = Task(
+            id=task_id,
+            title=str(record.body["title"]),
+            params=params_from_announcement(record.body),
+            created_by="lottery recover",
+            created_at=now,
+            updated_at=now,
+        )
     task.state = state
     task.updated_at = now
     if record.type == "task-announcement":
@@ -285,6 +296,28 @@ def _follow(session: Session, record: Record, task_id: str, state: str, now: dat
         if record.type == "task-cancellation":
             task.cancel_reason = str(record.body.get("reason", ""))
     session.add(task)
+
+
+_ANNOUNCED_PARAMS = ("cross_check", "departments", "disclose_early")
+
+
+def params_from_announcement(body: dict[str, Any]) -> dict[str, Any]:
+    """The stored parameters (:mod:`.params`) of a task rebuilt from its announcement."""
+    params: dict[str, Any] = {
+        "org_units": list(body["org_units"]),
+        "window_start": body["window"]["start"],
+        "window_end": body["window"]["end"],
+        "ratios": dict(body["ratios"]),
+        "team_size": body["team_size"],
+        "disclosure": body["disclosure"],
+        "beacon": body["beacon"],
+        "cap": body["cap"],
+        "items": [[ref["code"], ref["version"]] for ref in body["items"]],
+    }
+    params |= {key: body[key] for key in _ANNOUNCED_PARAMS if key in body}
+    if "cap_exceptions" in body:
+        params["cap_exceptions"] = [[e["target"], e["reason"]] for e in body["cap_exceptions"]]
+    return params  # the plan entry is named by its record there, by year here: left out
 
 
 def _follow_calendar(session: Session, record: Record, now: datetime) -> None:
@@ -330,13 +363,17 @@ def lost_tasks(session: Session, records: list[Record]) -> list[LostTask]:
         if last == "task-draw" and session.get(SealedOutcome, task_id) is None:
             lost.append("sealed outcome / 密封的抽取结果")
         if lost:
+            command = (
+                f"lottery task cancel {task_id} --secret-lost --reason ...，"
+                f"再由另一人 lottery task cancel-confirm {task_id} --secret-lost"
+            )
             out.append(
                 LostTask(
                     task_id,
                     tuple(lost),
-                    "该任务无法揭示抽取结果：须以公开理由取消，并在网站上说明"
-                    "（docs/operations.md“数据库丢失”）/ it cannot be disclosed: it must be "
-                    "cancelled with a published reason (docs/operations.md)",
+                    "该任务无法揭示抽取结果：须以公开理由按“秘密值遗失”取消"
+                    f"（{command}；docs/operations.md“数据库丢失”）/ it cannot be disclosed: "
+                    "cancel it with a published reason and --secret-lost (docs/operations.md)",
                 )
             )
     return out

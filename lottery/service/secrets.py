@@ -155,6 +155,20 @@ class SecretKeeper:
         self._check_current()
         return bytes(self._box.encrypt(_label(purpose, task) + value))
 
+    def opens(self, purpose: str, task: str, sealed: bytes) -> bool:
+        """Whether :meth:`open` would give the value back (it decrypts, with its label).
+
+        Raises:
+            SecretStoreError: when the key file was rotated after this keeper read it (that
+                says nothing about the value: restart the process and ask again).
+        """
+        self._check_current()
+        try:
+            self.open(purpose, task, sealed)
+        except SecretStoreError:
+            return False
+        return True
+
     def open(self, purpose: str, task: str, sealed: bytes) -> bytes:
         """Decrypt a value sealed by :meth:`seal` for the same purpose and task.
 

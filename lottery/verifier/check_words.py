@@ -76,6 +76,9 @@ CHECKS_ZH: dict[str, str] = {
     "beacon.spec": "公告指定的随机数来源格式正确",
     "beacon.value": "抽取所用的随机数正是公告指定的那一个",
     "commit.reveal": "公开的秘密值与公告时的承诺相符：办公室事先无法改变它",
+    "cancel.secret_lost": (
+        "警告：办公室声明本任务的秘密值已遗失并取消了任务，抽取结果无法公开核验"
+    ),
     "announcement.witnessed": "公告在随机数产生之前已由见证方副署",
     "announcement.items": "公告所列的抽查事项都在此前公布的抽查事项清单之中",
     "exclusions.cap_exceptions": (

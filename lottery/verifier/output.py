@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from lottery.core.check_names import CheckName
 from lottery.core.deadline_audit import (
     CALENDAR_CHANGED,
     LATE,
@@ -17,7 +18,7 @@ from lottery.core.deadline_audit import (
     Publication,
     PublicationAudit,
 )
-from lottery.core.verify import Check, TaskVerification
+from lottery.core.verify import Check, TaskVerification, secret_lost
 from lottery.verifier.check_words import check_zh
 
 from .run import Audit
@@ -29,6 +30,10 @@ STATUS_ZH = {
     "cancelled": "已取消",
 }
 """A task's status as the Chinese output says it."""
+
+LOST_STATUS_ZH = "已取消（秘密值遗失，抽取结果无法公开核验）"
+LOST_STATUS_EN = "cancelled (secret lost: the draw cannot be checked)"
+"""The status of a task cancelled with its secret lost (spec §7), in each language."""
 
 KIND_ZH = {"task-report": "抽查报告", "penalty": "处罚决定", "penalty-withdrawal": "撤回处罚决定"}
 """The kinds of publication with a deadline, in Chinese."""
@@ -56,9 +61,11 @@ def report_json(audit: Audit) -> str:
             "size": report.size,
             "keys_pinned": audit.pinned,
             "checks": [{"check": c.name, "detail": c.detail} for c in report.checks],
+            "secret_lost": sorted(n for n, t in report.tasks.items() if secret_lost(t)),
             "tasks": {
                 name: {
                     "status": t.status,
+                    "secret_lost": secret_lost(t),
                     "checks": [{"check": c.name, "detail": c.detail} for c in t.checks],
                     "picks": _picks(audit, name, t),
                 }
@@ -197,6 +204,10 @@ def _publications(audit: PublicationAudit, lang: str) -> list[str]:
 
 def _ok(scope: str | None, check: Check, lang: str) -> str:
     where = f"[{scope}] " if scope else ""
+    if check.name == CheckName.CANCEL_SECRET_LOST:  # a warning, not a pass (spec §8)
+        if lang == "zh":
+            return f"警告  {where}{check_sentence(check.name)}"
+        return f"WARN  {where}{check.name:<20} {check.detail}"
     if lang == "zh":
         return f"通过  {where}{check_sentence(check.name)}"
     return f"ok    {where}{check.name:<20} {check.detail}"
@@ -210,6 +221,8 @@ def report_lines(audit: Audit, lang: str) -> list[str]:
     for name, result in sorted(report.tasks.items()):
         lines += [_ok(name, c, lang) for c in result.checks]
         status = STATUS_ZH.get(result.status, result.status) if zh else result.status
+        if secret_lost(result):
+            status = LOST_STATUS_ZH if zh else LOST_STATUS_EN
         lines.append(f"通过  [{name}] 状态：{status}" if zh else f"ok    [{name}] status: {status}")
     for scope, check in report.not_applicable:
         if zh:
@@ -225,11 +238,19 @@ def report_lines(audit: Audit, lang: str) -> list[str]:
         else:
             lines.append(f"FAIL  [{scope}] {failure.check:<20} {failure.detail}")
     n_tasks, size, origin = len(report.tasks), report.size, audit.origin
+    lost = sum(1 for t in report.tasks.values() if secret_lost(t))
     if report.ok:
         lines.append(
             f"核验通过：日志 {origin}，共 {size} 条记录、{n_tasks} 个任务"
+            + (f"；警告：{lost} 个任务因秘密值遗失而取消，其抽取结果无法核验" if lost else "")
             if zh
             else f"VERIFIED: log {origin}, {size} records, {n_tasks} tasks"
+            + (
+                f"; WARNING: {lost} task(s) cancelled with the secret lost, "
+                "their draws cannot be checked"
+                if lost
+                else ""
+            )
         )
     else:
         n = len(report.failures)

@@ -617,6 +617,10 @@
     skip(name, detail) {
       this.items.push({ name, state: "skip", detail });
     }
+    // A finding that is not a failure but must be seen (spec §8: cancel.secret_lost).
+    warn(name, detail) {
+      this.items.push({ name, state: "warn", detail });
+    }
     // Run one check; a CheckError (or any error) marks it failed with its message.
     async run(name, fn, okDetail) {
       try {
@@ -1141,6 +1145,30 @@
       },
       draw ? "公开/取消在抽取之后" : "取消在公告之后",
     );
+    // A cancellation that says the secret is lost (spec §7): secret null exactly then; nothing
+    // to open or re-draw, a counted warning instead of a pass (spec §8, cancel.secret_lost).
+    const cancelBody = closing.body;
+    const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+    if (cancelBody.type === "task-cancellation" && (has(cancelBody, "secret_lost") || cancelBody.secret === null)) {
+      const format = await report.run(
+        "record.format",
+        () => {
+          if (has(cancelBody, "secret_lost") && cancelBody.secret_lost !== true) fail("取消记录的 secret_lost 只能为 true");
+          if (cancelBody.secret_lost !== true) fail("取消记录没有公开秘密值，却未声明秘密值遗失");
+          if (cancelBody.secret !== null) fail("取消记录声明秘密值遗失，却又带有秘密值");
+        },
+        "取消记录声明秘密值遗失，且未带秘密值",
+      );
+      if (!format.ok) return ctx;
+      ctx.secretLost = true;
+      report.warn(
+        "cancel.secret_lost",
+        "本单位声明本任务的秘密值已遗失并取消了任务：承诺值无法打开，" +
+          (draw ? "封存的抽取结果没有公开，抽取无法核验" : "任务在抽取前取消") +
+          "。这不是日志的错误，但请留意。",
+      );
+      return ctx;
+    }
     const secretCheck = await report.run(
       "commit.reveal",
       async () => {
@@ -2609,7 +2637,7 @@
 
   // Words, not emoji: the fonts a Chinese reader has draw most emoji as empty boxes (docs/site.md,
   // "Glyphs"); the state is also in data-state, for styles and tests.
-  const ICON = { pass: "【通过】", fail: "【未通过】", note: "【说明】", skip: "【未核验】" };
+  const ICON = { pass: "【通过】", fail: "【未通过】", note: "【说明】", skip: "【未核验】", warn: "【警告】" };
   // Details quote record text (a source's name, a target): always through textContent, and
   // control and bidi characters shown as [U+XXXX] so they cannot reorder what is read
   // (docs/security.md, "Public site and console"; publisher/render.py does the same).
@@ -2677,6 +2705,10 @@
       } else if (ctx.sealed) {
         text += "任务已公告，尚未抽取；抽取结果封存至公开日。";
       }
+      if (ctx.secretLost) {
+        text += "警告：本任务以“秘密值遗失”取消，秘密值和抽取结果未公开，抽取无法核验。";
+        container.dataset.warnings = "cancel.secret_lost";
+      }
       if (report.items.some((i) => i.name === "beacon.drand_bls")) {
         text += "drand BLS 签名须用 `lottery verify` 核验。";
       }
@@ -2697,6 +2729,7 @@
     button.disabled = true;
     container.dataset.state = "running";
     delete container.dataset.verdict;
+    delete container.dataset.warnings;
     container.textContent = "正在核验……";
     const report = new Report();
     let ctx = {};

@@ -99,3 +99,34 @@ def test_withdraw_refuse_and_a_request_the_draw_overtook(
     assert _log_steps(service, task) == ["announce", "draw"]
     missing = app_client.post("/api/tasks/NOPE/cancel/confirm", headers=admin)
     assert missing.status_code == 404
+
+
+def test_a_secret_lost_cancellation_through_the_api(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    """docs/operations.md: ``secret_lost`` is refused (422, Chinese) while the secret opens;
+    once the service has lost it, both people say so and nothing is revealed."""
+    from lottery.storage.models import TaskSecret
+
+    planner, admin = token(app_client, "planner"), token(app_client, "admin")
+    task = _announced(app_client, planner)
+    lost = {"reason": REASON, "secret_lost": True}
+    refused = app_client.post(f"/api/tasks/{task}/cancel", json=lost, headers=planner)
+    assert refused.status_code == 422 and "仍可打开" in refused.json()["detail"], refused.text
+    with service.session() as s, s.begin():
+        row = s.get(TaskSecret, task)
+        assert row is not None
+        s.delete(row)
+    ordinary = app_client.post(
+        f"/api/tasks/{task}/cancel", json={"reason": REASON}, headers=planner
+    )
+    assert ordinary.status_code == 422 and "秘密值遗失" in ordinary.json()["detail"]
+    asked = app_client.post(f"/api/tasks/{task}/cancel", json=lost, headers=planner)
+    assert asked.status_code == 202, asked.text
+    wrong = app_client.post(f"/api/tasks/{task}/cancel/confirm", headers=admin)
+    assert wrong.status_code == 422 and "秘密值遗失" in wrong.json()["detail"]
+    assert _log_steps(service, task) == ["announce"]
+    done = app_client.post(f"/api/tasks/{task}/cancel/confirm?secret_lost=true", headers=admin)
+    assert done.status_code == 200, done.text
+    body = done.json()["body"]
+    assert body["secret"] is None and body["secret_lost"] is True

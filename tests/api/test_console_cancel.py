@@ -114,3 +114,46 @@ def test_the_author_withdraws_and_a_role_without_task_cancel_is_refused(
     )
     other = app_client.post(f"/console/tasks/{TASK}/cancel/other", data={"csrf": _csrf(after)})
     assert other.status_code == 404
+
+
+def test_a_lost_secret_is_offered_and_shown_in_the_console(
+    app_client: TestClient, service: Lifecycle
+) -> None:
+    """Only a task whose secret the service cannot open offers 按“秘密值遗失”取消; the pending
+    request says so and the admin's confirmation carries it (docs/operations.md)."""
+    from lottery.storage.models import TaskSecret
+
+    _announced(app_client, service)
+    login(app_client, "planner")
+    assert 'name="secret_lost"' not in app_client.get(f"/console/tasks/{TASK}/cancel").text
+    with service.session() as s, s.begin():
+        row = s.get(TaskSecret, TASK)
+        assert row is not None
+        s.delete(row)
+    confirm = app_client.get(f"/console/tasks/{TASK}/cancel").text
+    assert 'name="secret_lost"' in confirm and "系统无法打开本任务的秘密值" in confirm
+    unticked = app_client.post(
+        f"/console/tasks/{TASK}/cancel", data={"csrf": _csrf(confirm), "reason": REASON}
+    )
+    assert "--secret-lost" in unticked.text or "秘密值遗失" in unticked.text
+    assert cancellations.pending_request(service, TASK) is None
+    done = app_client.post(
+        f"/console/tasks/{TASK}/cancel",
+        data={"csrf": _csrf(confirm), "reason": REASON, "secret_lost": "1"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    app_client.cookies.clear()
+    login(app_client, "admin")
+    page = app_client.get(f"/console/tasks/{TASK}").text
+    pending = _section(page, "h-cancel")
+    assert "按“秘密值遗失”取消" in pending and 'name="secret_lost" value="1"' in pending
+    confirmed = app_client.post(
+        f"/console/tasks/{TASK}/cancel/confirm",
+        data={"csrf": _csrf(page), "secret_lost": "1"},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303, confirmed.text
+    assert service.get_task(TASK).state == "cancelled"
+    [event] = _audit(service, "task.cancel")
+    assert event.detail["secret_lost"] is True and event.detail["requested_by"] == "planner"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from lottery.cli import backup_cmd, main
+from lottery.cli import backup_cmd, main, task_cmd
 from lottery.core.checkpoint import check_checkpoint_successor, open_checkpoint
 from lottery.core.merkle import MerkleTree
 from lottery.core.tiles import entries_from_bundles, entries_path
@@ -95,7 +95,11 @@ def _restore_after_more(
 
 
 def test_restore_drill(
-    service: Lifecycle, settings: Settings, run_cli: CliRun, tmp_path: Path
+    service: Lifecycle,
+    settings: Settings,
+    run_cli: CliRun,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     office = service.log.verifier
     at_backup, kept = _restore_after_more(service, settings, run_cli, tmp_path)
@@ -122,6 +126,8 @@ def test_restore_drill(
     assert f"({at_backup} -> {public.size})" in out
     # The third task was announced and drawn after the backup: its secrets are gone.
     assert "T2026-003" in out and "office secret" in out and "sealed outcome" in out
+    # ... and the list names the way out: a cancellation that says the secret is lost.
+    assert "lottery task cancel T2026-003 --secret-lost" in out
     assert rb.TASK + ":" not in out  # disclosed: nothing confidential was left to lose
     assert "T2026-002:" not in out  # its outcome, re-drawn from the secret, is sealed again
 
@@ -134,14 +140,39 @@ def test_restore_drill(
         _penalty(recovered, "人防罚〔2026〕3号", LATER)  # the log continues
         recovered.disclose("T2026-002", lc.T_REVEAL)  # with the outcome sealed again
         assert _size(recovered) > public.size
+        # T2026-003's row came back from its announcement; its secret did not.
+        task3 = recovered.get_task("T2026-003")
+        assert task3.state == "drawn" and task3.created_by == "lottery recover"
+    finally:
+        recovered.engine.dispose()
+
+    # The office cancels the task that lost its secret, two people, with --secret-lost: the
+    # ordinary cancellation is refused (it would have to reveal a secret the service lacks).
+    reason = ("--reason", "数据库从备份恢复后，本任务的秘密值已遗失，依法取消")
+    code, _, err = run_cli(task_cmd, LATER, "task", "cancel", "T2026-003", *reason)
+    assert code != 0 and "--secret-lost" in err
+    code, out, err = run_cli(
+        task_cmd, LATER, "task", "cancel", "T2026-003", *reason, "--secret-lost", "--actor", "a"
+    )
+    assert code == 0 and "cancel-confirm --secret-lost" in out, err
+    code, out, err = run_cli(
+        task_cmd, LATER, "task", "cancel-confirm", "T2026-003", "--secret-lost", "--actor", "b"
+    )
+    assert code == 0 and "secret lost" in out, err
+    recovered = Lifecycle.open(settings)
+    try:
+        assert recovered.get_task("T2026-003").state == "cancelled"
         recovered.export_to(settings.site_export)
     finally:
         recovered.engine.dispose()
 
-    # `lottery verify` passes on the new export.
+    # `lottery verify` passes on the new export, with the lost-secret task counted as a warning.
     with pytest.raises(SystemExit) as verified:
         main(["verify", str(settings.site_export), "--workers", "1", "--key", office.vkey])
     assert verified.value.code in (0, None)
+    said = capsys.readouterr().out
+    assert "WARN  [T2026-003] cancel.secret_lost" in said
+    assert "VERIFIED:" in said and "WARNING: 1 task(s) cancelled with the secret lost" in said
     # The checkpoint kept from before the restore is consistent with the new one.
     get = file_getter(settings.site_export)
     new = open_checkpoint(get("checkpoint"), [office], origin=lc.LOG)

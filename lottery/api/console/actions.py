@@ -79,10 +79,17 @@ def _disclose(task: Task, now: datetime) -> list[str]:
     return lines
 
 
-def cancel_effects(task: Task) -> list[str]:
+def cancel_effects(task: Task, *, secret_lost: bool = False) -> list[str]:
     """What a confirmed cancellation publishes besides its reason (the request's page and the
-    pending request's confirmation both say it)."""
+    pending request's confirmation both say it); ``secret_lost``: one that says the secret
+    is lost (docs/operations.md)."""
     outcome = "和已抽取的结果" if task.state == "drawn" else ""
+    if secret_lost:
+        return [
+            f"按“秘密值遗失”取消：不公开秘密值{outcome}（系统已无法打开它们），"
+            "公开记录写明秘密值遗失；公众将看到本任务的抽取无法核验，核验程序会单独提示。",
+            "取消后不能恢复；如需重新抽查，须新建任务。",
+        ]
     return [
         f"同时公开本办公室的秘密{outcome}，证明取消不是因为看到了抽取结果。",
         "取消后不能恢复；如需重新抽查，须新建任务。",

@@ -155,6 +155,7 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "now": "现在的任务状态",
     "state": "任务状态",
     "requested_by": "申请人",
+    "secret_lost": "秘密值遗失（取消时未公开秘密值）",
     "withdrawn": "由申请人撤回",
     "name": "文件名",
     "size": "文件大小（字节）",

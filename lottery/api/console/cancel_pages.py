@@ -3,7 +3,9 @@
 The task page shows the pending request (who asked, when, why) with these two forms; the
 request itself is the ``cancel`` transition of :mod:`.task_pages`. Both call the service as
 the JSON API does (``cancellations.confirm_cancel`` / ``reject_cancel``); the service refuses
-the person who asked confirming it, and a request the task has moved past, in Chinese.
+the person who asked confirming it, and a request the task has moved past, in Chinese. A
+request made as a lost-secret cancellation (docs/operations.md) is shown as such and its
+confirmation form carries that choice (the confirmer sees it before pressing the button).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def decide(
     addr: RemoteAddr,
     csrf: FormText = "",
     reason: FormText = "",
+    secret_lost: FormText = "",
 ) -> Response:
     """Confirm (``step`` confirm: the task is cancelled) or reject (``step`` reject, with a
     reason: the author withdraws it, another person refuses it) the pending request."""
@@ -58,7 +61,14 @@ def decide(
             )
     try:
         if step == "confirm":
-            cancellations.confirm_cancel(service, task_id, user.name, now, remote_addr=addr)
+            cancellations.confirm_cancel(
+                service,
+                task_id,
+                user.name,
+                now,
+                remote_addr=addr,
+                secret_lost=bool(secret_lost),
+            )
         else:
             cancellations.reject_cancel(
                 service, task_id, user.name, reason.strip(), now, remote_addr=addr

@@ -112,6 +112,7 @@ def task_page_response(
     asked = detail.pending_cancel
     may_cancel = asked is not None and user.can(Perm.TASK_CANCEL)
     mine = asked is not None and same_person(asked.requested_by, user.name)
+    asked_lost = asked is not None and cancellations.asked_secret_lost(service, asked)
     actions = [a for a in offered(task, user.can) if not (a.key == "cancel" and asked is not None)]
     return page(
         "task.html",
@@ -129,7 +130,8 @@ def task_page_response(
         cancel_mine=mine,
         cancel_confirm=may_cancel and not mine,
         cancel_reject=may_cancel,
-        cancel_effects=cancel_effects(task),
+        cancel_effects=cancel_effects(task, secret_lost=asked_lost),
+        cancel_secret_lost=asked_lost,
         reject_error=reject_error,
         reject_reason=reject_reason,
     )
@@ -162,9 +164,11 @@ def _confirm(
     signature: str = "",
     error: str = "",
     preview: TaskPreview | None = None,
+    lost: str | None = None,
 ) -> HTMLResponse:
     return page(
         "confirm.html",
+        lost=lost,
         user=user,
         active="tasks",
         status=status,
@@ -231,7 +235,10 @@ def confirm_page(task_id: str, key: str, user: User, service: ServiceDep, now: N
             preview = preview_task(service, task_id, now)
         except LotteryError:
             preview = None  # the announcement itself will say why
-    return _confirm(user, task, action, action.explain(task, now), preview=preview)
+    lost = None
+    if action.key == "cancel":  # a secret the service cannot open: docs/operations.md
+        lost = cancellations.secret_lost_reason(service, task_id)
+    return _confirm(user, task, action, action.explain(task, now), preview=preview, lost=lost)
 
 
 def _check_form(action: Action, reason: str, signature: str) -> dict[str, str]:
@@ -256,6 +263,7 @@ def _run(
     addr: str | None,
     reason: str,
     signature: str,
+    secret_lost: bool = False,
 ) -> None:
     if action.key == "announce":
         service.announce(task_id, now, actor=user.name, remote_addr=addr)
@@ -274,7 +282,13 @@ def _run(
         service.disclose(task_id, now, actor=user.name, remote_addr=addr)
     else:  # a request only: another person confirms it (cancel_pages)
         cancellations.request_cancel(
-            service, task_id, reason.strip(), user.name, now, remote_addr=addr
+            service,
+            task_id,
+            reason.strip(),
+            user.name,
+            now,
+            remote_addr=addr,
+            secret_lost=secret_lost,
         )
     schedule(request, task_id=task_id)
 
@@ -291,6 +305,7 @@ def act(
     csrf: FormText = "",
     reason: FormText = "",
     drand_signature: FormText = "",
+    secret_lost: FormText = "",
 ) -> Response:
     """Carry out a confirmed transition, then show the task."""
     action = _action_or_none(key)
@@ -315,9 +330,13 @@ def act(
             errors=errors,
             reason=reason,
             signature=drand_signature,
+            lost=cancellations.secret_lost_reason(service, task_id)
+            if action.key == "cancel"
+            else None,
         )
+    lost = bool(secret_lost)  # the checkbox, sent only when ticked
     try:
-        _run(request, action, service, task_id, user, now, addr, reason, drand_signature)
+        _run(request, action, service, task_id, user, now, addr, reason, drand_signature, lost)
     except LotteryError as exc:
         return refusal_page(user, exc, f"/console/tasks/{task_id}", "返回任务")
     return RedirectResponse(f"/console/tasks/{task_id}?done={action.key}", status_code=303)

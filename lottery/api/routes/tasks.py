@@ -11,6 +11,7 @@ from pydantic import Field
 from lottery.api.deps import NowDep, RemoteAddr, ServiceDep, require, schedule
 from lottery.api.schemas import (
     ERROR_RESPONSES,
+    CancelAsk,
     CancelRequest,
     CancelRequestPublic,
     DrawRequest,
@@ -181,7 +182,7 @@ def disclose(
 @router.post("/{task_id}/cancel", response_model=CancelRequestPublic, status_code=202)
 def cancel(
     task_id: TaskId,
-    body: CancelRequest,
+    body: CancelAsk,
     user: Canceller,
     service: ServiceDep,
     now: NowDep,
@@ -191,21 +192,37 @@ def cancel(
 
     Nothing is published and the task does not change until a different staff member holding
     task.cancel confirms (``/cancel/confirm``). 409 when a request is already pending.
+    ``secret_lost``: the service cannot open the task's secret (docs/operations.md); 422
+    when it can.
     """
     request = cancellations.request_cancel(
-        service, task_id, body.reason, user.name, now, remote_addr=addr
+        service,
+        task_id,
+        body.reason,
+        user.name,
+        now,
+        remote_addr=addr,
+        secret_lost=body.secret_lost,
     )
     return _request_public(request)
 
 
 @router.post("/{task_id}/cancel/confirm", response_model=RecordPublic)
 def confirm_cancel(
-    task_id: TaskId, user: Canceller, service: ServiceDep, now: NowDep, addr: RemoteAddr
+    task_id: TaskId,
+    user: Canceller,
+    service: ServiceDep,
+    now: NowDep,
+    addr: RemoteAddr,
+    secret_lost: bool = False,
 ) -> RecordPublic:
     """Second, different person: cancel the task with the requested reason; its secret (and
     outcome) are revealed. 403 for the person who asked; 409 when the task changed state since
-    the request (the request is then void)."""
-    record = cancellations.confirm_cancel(service, task_id, user.name, now, remote_addr=addr)
+    the request (the request is then void). ``?secret_lost=true`` exactly when the request
+    said the secret is lost: nothing is revealed (422 otherwise)."""
+    record = cancellations.confirm_cancel(
+        service, task_id, user.name, now, remote_addr=addr, secret_lost=secret_lost
+    )
     return RecordPublic.of(record)
 
 
