@@ -63,8 +63,8 @@ def _last_publication(entries: list[bytes]) -> int:
 
 
 def child_export(work: Path, tasks: int, targets: int, results: int) -> dict[str, float]:
-    from lottery.export.prefix import log_entries, write_prefix
     from lottery.export.read import file_getter
+    from tests.export_prefix import log_entries, write_prefix
     from tests.lifecycle import office_signer
     from tests.publisher.factory import build_office_export
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,9 +26,13 @@ from lottery.core.audit_state import AuditState
 from lottery.core.note import NoteVerifier, Signer
 from lottery.core.sharing import SERIAL
 from lottery.demo.city import demo_settings, run_demo
-from lottery.export.prefix import log_entries, write_prefix
 from lottery.export.read import file_getter
 from lottery.verifier.run import Audit, run_audit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the tests' export helpers
+
+from tests.export_prefix import log_entries, write_prefix  # noqa: E402
 
 
 def _audit(export: Path, keys: list[str], state: AuditState | None) -> Audit:

@@ -6,12 +6,13 @@ needed (the CLI, the app factory, tests), optionally with overrides.
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lottery.core.net_addresses import Network, parse_networks, split_list
 
 DEFAULT_DRAND_RELAYS = [
     "https://api.drand.sh",
@@ -85,8 +86,9 @@ class Settings(BaseSettings):
             default 3600).
         trusted_proxies: the reverse proxies whose ``X-Forwarded-For`` and
             ``X-Forwarded-Proto`` are believed (``LOTTERY_TRUSTED_PROXIES``: addresses or
-            networks, comma separated, e.g. ``127.0.0.1,::1``); default none: the address
-            recorded and throttled is always the TCP peer's (lottery/api/proxy_headers.py).
+            networks, comma or space separated, e.g. ``127.0.0.1,::1``; a wrong entry is
+            refused when the settings are built); default none: the address recorded and
+            throttled is always the TCP peer's (lottery/api/proxy_headers.py).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -119,15 +121,18 @@ class Settings(BaseSettings):
     witness_quorum: int | None = None
     witness_margin: int = 300
     witness_alert_after: int = 3600
+    trusted_proxies: str = ""
 
     @field_validator("metrics_allow")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        parse_networks(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        parse_networks(split_list(value))
         return value
 
     @field_validator("publication_lag_limit")
@@ -137,13 +142,21 @@ class Settings(BaseSettings):
             raise ValueError("must be a positive number of seconds")
         return value
 
-    trusted_proxies: str = ""
-
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'lottery.db'}"
         return self
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        """``trusted_proxies`` parsed (validated when the settings were built)."""
+        return parse_networks(split_list(self.trusted_proxies))
+
+    @property
+    def metrics_networks(self) -> tuple[Network, ...]:
+        """``metrics_allow`` parsed (validated when the settings were built)."""
+        return parse_networks(self.metrics_allow)
 
     @property
     def quorum(self) -> int:

@@ -70,8 +70,7 @@ def _publication_rows(value: Any) -> list[list[str]]:
         if rule.items:
             cond.append("抽查事项含 " + "、".join(rule.items))
         if rule.categories:
-            whose = "检查结果" if rule.record == "inspection-result" else "所依据的检查结果"
-            cond.append(f"{whose}为 " + "、".join(rule.categories))
+            cond.append(f"{rule.categories_whose_zh()}为 " + "、".join(rule.categories))
         kind = RECORD_ZH.get(rule.record, rule.record)
         where = kind + (f"（{'；'.join(cond)}）" if cond else "（全部）")
         field = FIELD_ZH.get(rule.field, rule.field)

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from lottery.cli import main
+from lottery.cli.witness_serve import save_states
+from lottery.core.canonical import b64decode
 from lottery.core.errors import InputError
 from lottery.core.merkle import MerkleTree
 from lottery.core.monitor import MonitorState, Verdict, compare_states, tree_verdict
@@ -27,6 +29,7 @@ from lottery.core.monitor_words import shown
 from lottery.core.note import Signer
 from lottery.core.records import make_record
 from lottery.core.tiles import entries_from_bundles
+from lottery.core.witness_protocol import LogState
 from lottery.export.read import file_getter
 from lottery.export.write import write_export
 from lottery.service import inmemory
@@ -273,6 +276,31 @@ def test_compare_with_a_witness_state_and_bad_input(cli, tmp_path: Path, task) -
     assert "Traceback" not in broken.err and bad.read_text() == "{"
     other_key = monitor(cli, log, m, "--key", NEW_KEY.vkey, "--lang", "en")
     assert other_key.code == 2 and "--key differs" in other_key.err
+
+
+def test_compare_reads_a_served_witness_state_of_several_logs(cli, tmp_path: Path, task) -> None:
+    """``lottery witness serve`` writes version 2 (a tree per log); compare takes the log the
+    other file is of."""
+    ann, draw, _ = task.published.notes
+    log = publish(tmp_path / "log", [ann, draw], task.published.blobs, lc.office_signer())
+    m = tmp_path / "m.json"
+    assert monitor(cli, log, m, "--key", lc.office_signer().vkey).code == 0
+    root = b64decode(json.loads(m.read_text())["roots"]["2"], what="root")
+    elsewhere = LogState(5, hashlib.sha256(b"another log").digest(), 1)
+    served, forked = tmp_path / "served.json", tmp_path / "forked.json"
+    save_states(served, {lc.LOG: LogState(2, root, 1), "other.example/log": elsewhere})
+    save_states(forked, {lc.LOG: LogState(2, bytes(32), 1), "other.example/log": elsewhere})
+    assert json.loads(served.read_text())["version"] == 2
+    same = cli("monitor", "compare", str(m), str(served), "--lang", "en")
+    assert same.code == 0 and same.out.startswith("consistent: the tree of 2 records"), same.err
+    split = cli("monitor", "compare", str(forked), str(m), "--lang", "en")
+    assert split.code == 3 and "split view" in split.err
+    both = cli("monitor", "compare", str(served), str(forked), "--lang", "en")
+    assert both.code == 2 and "share 2 logs" in both.err
+    empty = tmp_path / "empty.json"
+    save_states(empty, {})
+    none = cli("monitor", "compare", str(m), str(empty), "--lang", "en")
+    assert none.code == 2 and "follows no log yet" in none.err
 
 
 def test_a_tampered_new_record_fails_verification(cli, tmp_path: Path, task) -> None:

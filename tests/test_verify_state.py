@@ -18,7 +18,7 @@ import pytest
 from lottery.cli import main
 from lottery.core.note import Signer, parse_note, sign_note
 from lottery.demo.city import demo_settings
-from lottery.export.prefix import log_entries, write_prefix
+from tests.export_prefix import log_entries, write_prefix
 
 CUT = 200
 

@@ -109,6 +109,10 @@ def test_three_witnesses_cosign_a_growing_log_and_verify_passes(
         body = json.loads(state.read_text())
         assert body["version"] == 2 and body["logs"][lc.LOG]["size"] == 3
     assert (office.out / "cosigned" / "list").read_text().split() == ["2", "3"]
+    # `lottery monitor compare` reads the served (version 2) state files.
+    same = cli("monitor", "compare", str(states[0]), str(states[2]), "--lang", "en")
+    assert same.code == 0, same.err
+    assert same.out.startswith("consistent: the tree of 3 records is a prefix of the tree of 3")
     code, body = _verify(cli, office.out, *vkeys)
     assert _witnessed(body, "T2026-001") and _witnessed(body, "T2026-002")
     # T2026-003 was only cosigned after the beacon: the one failure, and only for it.

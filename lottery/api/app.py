@@ -27,7 +27,7 @@ from lottery.service.state_metrics import StateCollector
 from lottery.settings import Settings
 
 from . import errors
-from .proxy_headers import TrustedProxyHeaders, parse_trusted
+from .proxy_headers import TrustedProxyHeaders
 from .request_id import RequestId
 from .routes import (
     api_docs,
@@ -195,7 +195,7 @@ def create_app(
     app.add_middleware(RequestId)
     # Outermost: the client's address from a trusted proxy's X-Forwarded-For (docs/deploy.md),
     # so that everything below (the audit trail, the throttle, /metrics's allow-list) sees it.
-    trusted = parse_trusted(settings.trusted_proxies)
+    trusted = settings.trusted_networks
     if trusted:
         app.add_middleware(TrustedProxyHeaders, trusted=trusted)
     return app

@@ -42,7 +42,7 @@ from .common import utc_now
 from .lang import LangOption, cli_lang, say
 from .state_file import save_atomic
 from .verify_cmd import WorkersOption, open_export
-from .witness_cmd import WitnessState
+from .witness_serve import load_states
 
 ALARM_EXIT = 3
 """Exit status of an alarm (the log is not consistent with what was seen before)."""
@@ -66,23 +66,51 @@ def load_state(path: Path, lang: str) -> MonitorState | None:
         raise InputError(say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")) from exc
 
 
-def _notes_of(path: Path, lang: str) -> MonitorState:
-    """A monitor state, or a witness state read as one (its one tree)."""
+def _views_of(path: Path, lang: str) -> dict[str, MonitorState]:
+    """The trees a state file holds, by log: a monitor's one, or a witness's read as
+    monitor states (``witness cosign``'s one-log version 1 or ``witness serve``'s version 2,
+    one tree a log it follows)."""
     text = path.read_text("utf-8") if path.is_file() else None
     if text is None:
         raise InputError(say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
     if '"roots"' in text:
         try:
-            return MonitorState.from_json(text)
+            state = MonitorState.from_json(text)
         except InputError as exc:
             raise InputError(
                 say(lang, f"{path}: {exc}", f"{path} 不是监测状态文件：{exc}")
             ) from exc
-    witness = WitnessState.load(path)
-    if witness is None:  # pragma: no cover - removed since it was read
-        raise InputError(say(lang, f"{path}: no such state file", f"{path}：没有这个状态文件"))
-    roots = {witness.size: witness.root_hash}
-    return MonitorState(witness.origin, witness.size, witness.root_hash, (), roots)
+        return {state.origin: state}
+    views = {
+        origin: MonitorState(origin, s.size, s.root_hash, (), {s.size: s.root_hash})
+        for origin, s in load_states(path).items()
+    }
+    if not views:
+        raise InputError(
+            say(
+                lang, f"{path}: the witness follows no log yet", f"{path}：该见证方尚未见证任何日志"
+            )
+        )
+    return views
+
+
+def _pair(paths: list[str], lang: str) -> tuple[MonitorState, MonitorState]:
+    """The two states to compare: each file's one tree, or, where a witness follows several
+    logs, its tree of the one log both files hold."""
+    a, b = (_views_of(Path(p), lang) for p in paths)
+    if len(a) == 1 and len(b) == 1:
+        return next(iter(a.values())), next(iter(b.values()))  # different logs: compare says
+    common = sorted(set(a) & set(b))
+    if len(common) == 1:
+        return a[common[0]], b[common[0]]
+    logs = ", ".join(common or sorted(set(a) | set(b)))
+    raise InputError(
+        say(
+            lang,
+            f"the state files share {len(common)} logs ({logs}): compare files that share one",
+            f"两个状态文件共有 {len(common)} 个日志（{logs}）：请比较只共有一个日志的状态文件",
+        )
+    )
 
 
 def _pins(keys: list[str], state: MonitorState | None, get: Any, lang: str) -> tuple[str, ...]:
@@ -234,7 +262,7 @@ def _compare(paths: list[str], as_json: bool, lang: str, log: str | None) -> Non
                 "用法：lottery monitor compare 状态文件A 状态文件B",
             )
         )
-    a, b = (_notes_of(Path(p), lang) for p in paths)
+    a, b = _pair(paths, lang)
     result: Comparison = compare_states(a, b, _larger_root_at(log, a, b, lang))
     line = result.said[1 if lang == "zh" else 0]
     ok = result.verdict.value == "consistent"

@@ -80,11 +80,10 @@ def serve_command(
     import uvicorn
 
     from lottery.api import create_app
-    from lottery.api.proxy_headers import parse_trusted
     from lottery.runtime.logs import uvicorn_log_config
 
-    settings = settings_for(data_dir)
-    parse_trusted(settings.trusted_proxies)  # a wrong address: one line, before anything starts
+    settings = settings_for(data_dir)  # a wrong setting (e.g. a proxy that is not an address):
+    # one line, before anything starts
     require_initialised(settings)
     service = _started(data_dir, settings)
     chosen = log_format.value if log_format is not None else settings.log_format

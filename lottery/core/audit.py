@@ -510,6 +510,25 @@ def _unverified_checkpoint(note: bytes, origin: str, error: VerificationError) -
     return checkpoint
 
 
+def archived_sizes(get: Getter, latest: Checkpoint) -> list[int]:
+    """The sizes ``checkpoints/list`` names: ascending, distinct, the last ``latest``'s.
+
+    Raises:
+        VerificationError: ``log.archive``, when the list is missing or malformed.
+    """
+    try:
+        sizes = [int(s) for s in get("checkpoints/list").decode("ascii").split()]
+    except KeyError as exc:
+        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is not published") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is malformed") from exc
+    if sizes != sorted(set(sizes)) or not sizes or sizes[-1] != latest.size:
+        raise VerificationError(
+            CheckName.LOG_ARCHIVE, "checkpoint sizes must ascend and end with the latest checkpoint"
+        )
+    return sizes
+
+
 def _check_archive(
     get: Getter,
     schedule: KeySchedule,
@@ -519,17 +538,7 @@ def _check_archive(
     report: AuditReport,
 ) -> None:
     """Every archived checkpoint must be a prefix of today's tree: nothing was rewritten."""
-    try:
-        listing = get("checkpoints/list").decode("ascii").split()
-        sizes = [int(s) for s in listing]
-    except KeyError as exc:
-        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is not published") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is malformed") from exc
-    if sizes != sorted(set(sizes)) or not sizes or sizes[-1] != latest.size:
-        raise VerificationError(
-            CheckName.LOG_ARCHIVE, "checkpoint sizes must ascend and end with the latest checkpoint"
-        )
+    sizes = archived_sizes(get, latest)
     report.roots = {size: root_at(size) for size in sizes}
     report.roots[latest.size] = latest.root_hash
     for size in sizes:
@@ -581,10 +590,10 @@ def state_after(
         report.size,
         roots[report.size],
         tuple(keys),
-        pinned,
         roots,
-        tasks,
-        checked,
+        pinned=pinned,
+        tasks=tasks,
+        checked=checked,
     )
 
 

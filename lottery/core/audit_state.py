@@ -16,11 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .canonical import b64decode, b64encode
-from .checkpoint import Checkpoint
 from .errors import EncodingError, InputError
 from .merkle import leaf_hash
-from .note import NoteVerifier
+from .tree_state import TreeState, parse_tree
 from .verify import Check
 
 STATE_KIND = "lottery-verify-state"
@@ -61,15 +59,11 @@ class PriorAudit:
 
 
 @dataclass(frozen=True)
-class AuditState:
-    """The state file of ``lottery verify --state``."""
+class AuditState(TreeState):
+    """The state file of ``lottery verify --state``: the tree the last passing audit verified
+    (:class:`~lottery.core.tree_state.TreeState`), whether its keys were pinned, its tasks."""
 
-    origin: str
-    size: int
-    root_hash: bytes
-    keys: tuple[str, ...]
     pinned: bool
-    roots: Mapping[int, bytes]
     tasks: Mapping[str, KnownTask]
     checked: str = ""
     """When the run that wrote it ended (RFC 3339 UTC), for people; never compared."""
@@ -82,12 +76,8 @@ class AuditState:
         return {
             "kind": STATE_KIND,
             "version": STATE_VERSION,
-            "origin": self.origin,
-            "size": self.size,
-            "root": b64encode(self.root_hash),
-            "keys": list(self.keys),
+            **self.tree_json(),
             "pinned": self.pinned,
-            "roots": {str(s): b64encode(r) for s, r in sorted(self.roots.items())},
             "tasks": {
                 name: {
                     "digest": t.digest,
@@ -127,27 +117,14 @@ class AuditState:
     def _parse(cls, body: dict[str, Any]) -> AuditState:
         if body.get("version") != STATE_VERSION:
             raise InputError(f"unknown version {body.get('version')!r}")
-        keys = body["keys"]
-        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            raise InputError("keys must be a non-empty list of vkeys")
-        for key in keys:
-            NoteVerifier.from_vkey(key)
-        roots = {int(s): b64decode(r, what="root") for s, r in dict(body["roots"]).items()}
+        tree = parse_tree(body, root_listed=True)
         tasks = {str(name): _task(t) for name, t in dict(body["tasks"]).items()}
-        state = cls(
-            str(body["origin"]),
-            int(body["size"]),
-            b64decode(body["root"], what="root"),
-            tuple(keys),
-            bool(body["pinned"]),
-            roots,
-            tasks,
-            str(body.get("checked", "")),
+        return cls(
+            **tree.tree_fields(),
+            pinned=bool(body["pinned"]),
+            tasks=tasks,
+            checked=str(body.get("checked", "")),
         )
-        Checkpoint(state.origin, state.size, state.root_hash)  # validates the fields
-        if roots.get(state.size) != state.root_hash:
-            raise InputError("roots disagree with root")
-        return state
 
 
 def _checked(body: Any) -> dict[str, Any]:

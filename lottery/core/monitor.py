@@ -23,13 +23,12 @@ one, is a split view. Pure: the log is read through ``get(path) -> bytes``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .audit import Getter, LazyBlobs, as_verification, checkpoint_origin
-from .canonical import b64decode, b64encode
+from .audit import Getter, LazyBlobs, archived_sizes, as_verification, checkpoint_origin
 from .check_names import CheckName
 from .checkpoint import Checkpoint, claimed_checkpoint, open_checkpoint
 from .errors import EncodingError, InputError, VerificationError
@@ -40,6 +39,7 @@ from .note import NoteVerifier, parse_note
 from .records import Record, open_record, parse_record_text
 from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from
+from .tree_state import TreeState, parse_tree
 from .verify import verify_task
 
 STATE_VERSION = 1
@@ -72,28 +72,16 @@ class MonitorAlarm(InputError):
 
 
 @dataclass(frozen=True)
-class MonitorState:
-    """What a monitor remembers between runs (docs/monitor.md "State file")."""
+class MonitorState(TreeState):
+    """What a monitor remembers between runs (docs/monitor.md "State file"): the tree it
+    verified last (:class:`~lottery.core.tree_state.TreeState`, its keys the pins)."""
 
-    origin: str
-    size: int
-    root_hash: bytes
-    keys: tuple[str, ...]
-    roots: Mapping[int, bytes]
     checked: str = ""
     """When the last successful check ended (RFC 3339 UTC), for people; never compared."""
 
     def to_json(self) -> str:
         """The state file's text (sorted keys, two-space indent, final newline)."""
-        body = {
-            "version": STATE_VERSION,
-            "origin": self.origin,
-            "size": self.size,
-            "root": b64encode(self.root_hash),
-            "keys": list(self.keys),
-            "roots": {str(s): b64encode(r) for s, r in sorted(self.roots.items())},
-            "checked": self.checked,
-        }
+        body = {"version": STATE_VERSION, **self.tree_json(), "checked": self.checked}
         return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
@@ -104,12 +92,9 @@ class MonitorState:
             InputError: naming what is wrong.
         """
         try:
-            state = cls._parse(json.loads(text))
+            return cls._parse(json.loads(text))
         except (ValueError, KeyError, TypeError, EncodingError, InputError) as exc:
             raise InputError(f"not a monitor state file: {exc}") from exc
-        if state.roots.get(state.size, state.root_hash) != state.root_hash:
-            raise InputError("not a monitor state file: roots disagree with root")
-        return state
 
     @classmethod
     def _parse(cls, body: Any) -> MonitorState:
@@ -117,24 +102,8 @@ class MonitorState:
             raise InputError("not a JSON object")
         if body.get("version") != STATE_VERSION:
             raise InputError(f"unknown version {body.get('version')!r}")
-        keys = body["keys"]
-        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            raise InputError("keys must be a non-empty list of vkeys")
-        for key in keys:
-            NoteVerifier.from_vkey(key)
-        roots = {int(s): b64decode(r, what="root") for s, r in dict(body["roots"]).items()}
-        state = cls(
-            str(body["origin"]),
-            int(body["size"]),
-            b64decode(body["root"], what="root"),
-            tuple(keys),
-            roots,
-            str(body.get("checked", "")),
-        )
-        Checkpoint(state.origin, state.size, state.root_hash)  # validates the fields
-        for size, root in roots.items():
-            Checkpoint(state.origin, size, root)
-        return state
+        tree = parse_tree(body, root_listed=False)
+        return cls(**tree.tree_fields(), checked=str(body.get("checked", "")))
 
 
 @dataclass(frozen=True)
@@ -398,16 +367,7 @@ def _archived_roots(
 ) -> dict[int, bytes]:
     """The root at every archived checkpoint size; those newer than ``old_size`` are
     verified (office signature, a prefix of today's tree)."""
-    try:
-        sizes = [int(s) for s in get("checkpoints/list").decode("ascii").split()]
-    except KeyError as exc:
-        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is not published") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise VerificationError(CheckName.LOG_ARCHIVE, "checkpoints/list is malformed") from exc
-    if sizes != sorted(set(sizes)) or not sizes or sizes[-1] != latest.size:
-        raise VerificationError(
-            CheckName.LOG_ARCHIVE, "checkpoint sizes must ascend and end with the latest checkpoint"
-        )
+    sizes = archived_sizes(get, latest)
     verifiers = _verifiers(keys)
     roots: dict[int, bytes] = {}
     for size in sizes:

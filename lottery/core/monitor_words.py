@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .record_names import RECORD_TYPES_ZH
 from .records import late_publication
 from .text_safety import classify
 
@@ -48,27 +49,9 @@ _WORDS: dict[str, Said] = {
 }
 
 
-TYPE_NAMES_ZH = {
-    "task-announcement": "抽查任务公告",
-    "task-draw": "抽取记录",
-    "task-reveal": "结果公开",
-    "task-cancellation": "任务取消",
-    "task-report": "抽查报告",
-    "inspection-result": "抽查结果",
-    "result-withdrawal": "抽查结果撤下",
-    "penalty": "行政处罚",
-    "penalty-withdrawal": "行政处罚撤下",
-    "rectification-order": "责令整改",
-    "rectification-check": "整改复查",
-    "rectification-withdrawal": "整改记录撤下",
-    "objection-outcome": "异议处理",
-    "item-list": "抽查事项清单",
-    "plan": "年度抽查计划",
-    "registry-snapshot": "名录快照",
-    "calendar": "工作日历",
-    "key-change": "密钥变更",
-}
-"""Record types in plain Chinese, for the monitor's summary."""
+TYPE_NAMES_ZH = RECORD_TYPES_ZH
+"""Record types in plain Chinese, for the monitor's summary (the one map of
+:mod:`lottery.core.record_names`)."""
 
 
 def shown(text: str) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import schema as s
 from .errors import EncodingError
+from .record_names import RECORD_TYPES_ZH
 
 ACTIONS = ("withhold", "generalise")
 ACTION_ZH = {"withhold": "不公开", "generalise": "概括表述"}
@@ -65,12 +66,9 @@ FIELD_ZH = {
     "note": "复查情况",
 }
 
-RECORD_ZH = {
-    "inspection-result": "检查结果",
-    "rectification-order": "整改通知",
-    "rectification-check": "复查结果",
-}
-"""What the site and console call each governed record type."""
+RECORD_ZH = {kind: RECORD_TYPES_ZH[kind] for kind in REVIEWABLE}
+"""What the site and console call each governed record type (from the one map of
+:mod:`lottery.core.record_names`)."""
 
 NEVER_WITHHELD = (
     "task",
@@ -212,9 +210,14 @@ class PublicationRule:
         if self.items:
             cond.append("任务抽查事项含 " + "、".join(self.items))
         if self.categories:
-            whose = "检查结果" if self.record == "inspection-result" else "所依据的检查结果"
-            cond.append(f"{whose}为 " + "、".join(self.categories))
+            cond.append(f"{self.categories_whose_zh()}为 " + "、".join(self.categories))
         return (f"{'且'.join(cond)}的，" if cond else "") + what
+
+    def categories_whose_zh(self) -> str:
+        """Whose result categories the rule's ``categories`` are, in plain Chinese: the
+        result's own, or (for a rectification record) those of the result it rests on."""
+        result = RECORD_ZH["inspection-result"]
+        return result if self.record == "inspection-result" else f"所依据的{result}"
 
 
 def parse_rules(value: Any) -> tuple[PublicationRule, ...]:

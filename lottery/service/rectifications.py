@@ -426,6 +426,28 @@ class RectificationService:
             )
             return [(r, "order" if r.order_status == "reviewing" else "check") for r in rows]
 
+    def pending_order(self, result_record: str) -> Rectification:
+        """The order on the result ``result_record`` that waits for the publication review
+        (at most one: a result's target has one open order at a time).
+
+        Raises:
+            RectificationNotFound: when no order on that result waits for it.
+        """
+        with new_session(self.engine) as session:
+            row = session.exec(
+                select(Rectification)
+                .where(
+                    Rectification.result_record == result_record,
+                    Rectification.order_status == "reviewing",
+                )
+                .order_by(col(Rectification.id).desc())
+            ).first()
+        if row is None:
+            raise RectificationNotFound(
+                f"检查结果（result）：{result_record[:16]} 没有待保密审查的整改通知"
+            )
+        return row
+
     def publication_rules(self, rectification_id: int, kind: str) -> list[PublicationRule]:
         """The publication rules that apply to an order's (re-check's) record (empty when
         none, or no rule in force governs the type).

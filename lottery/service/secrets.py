@@ -20,6 +20,7 @@ from nacl.secret import SecretBox
 
 from lottery.core.errors import InputError, LotteryError
 from lottery.core.seed import SECRET_LEN
+from lottery.storage.durable import fsync_dir
 
 KEY_FILE = "secrets.key"
 NEXT_KEY_FILE = "secrets-next.key"
@@ -59,11 +60,7 @@ def _create_key_file(path: Path) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(path.parent)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -12,7 +12,6 @@ then the old key stays in force. A crash leaves ``secrets-next.key`` behind, and
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from lottery.core.errors import InputError
 from lottery.storage.engine import new_session
+from lottery.storage.key_archive import archive_and_switch_files
 from lottery.storage.models import SealedOutcome, TaskSecret
 
 from .audit_trail import record_audit
@@ -54,20 +54,8 @@ def _keys_dir(data_dir: Path) -> Path:
 
 def _switch(keys_dir: Path) -> None:
     """Archive the current key (hard link) and rename the next key over it; idempotent."""
-    current, pending = keys_dir / KEY_FILE, keys_dir / NEXT_KEY_FILE
-    if not pending.exists():
-        return
-    archive = keys_dir / "archive"
-    archive.mkdir(mode=0o700, exist_ok=True)
-    if not any(os.path.samefile(current, p) for p in archive.glob("secrets-*.key")):
-        numbers = [int(p.stem.split("-")[1]) for p in archive.glob("secrets-*.key")]
-        os.link(current, archive / f"secrets-{max(numbers, default=0) + 1}.key")
-    os.replace(pending, current)
-    fd = os.open(keys_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    key, pending = Path(KEY_FILE), Path(NEXT_KEY_FILE)
+    archive_and_switch_files(keys_dir, key.stem, pending.stem, (key.suffix,))
 
 
 def _first_row(session: Session) -> tuple[str, str, bytes] | None:

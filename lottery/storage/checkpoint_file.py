@@ -20,6 +20,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .durable import fsync_dir
+
 STATE_DIR = "state"
 FILE_NAME = "last-checkpoint"
 
@@ -52,11 +54,7 @@ def write_checkpoint_file(path: Path, note: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(target.parent)
 
 
 @contextlib.contextmanager

@@ -22,6 +22,8 @@ from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier, Signer
 from lottery.settings import Settings
 
+from .key_archive import ARCHIVE_DIR, archive_and_switch_files
+
 PRIVATE_SUFFIX = ".key"
 PUBLIC_SUFFIX = ".pub"
 _PRIVATE_MODE = 0o600
@@ -150,7 +152,6 @@ def load_or_create_office_key(settings: Settings) -> Signer:
 
 OFFICE_STEM = "office"
 NEXT_STEM = "office-next"
-ARCHIVE_DIR = "archive"
 
 
 def archived_office_keys(keys_dir: Path) -> list[NoteVerifier]:
@@ -166,48 +167,21 @@ def archived_office_keys(keys_dir: Path) -> list[NoteVerifier]:
     return [load_verifier(path) for _, path in sorted(found)]
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def archive_and_switch(keys_dir: Path) -> None:
     """Put ``office-next`` in place of ``office``: the current pair is first hard-linked into
     ``archive/office-<n>-<key id>.*`` (mode 0700 directory, the private key stays 0600 and is
     never exported), then each next file renamed over the current one. Every step is
-    idempotent, so a crash at any point is finished by calling this again."""
+    idempotent, so a crash at any point is finished by calling this again
+    (:func:`~lottery.storage.key_archive.archive_and_switch_files`)."""
     directory = Path(keys_dir)
-    next_key, next_pub = (
-        directory / f"{NEXT_STEM}{PRIVATE_SUFFIX}",
-        directory / f"{NEXT_STEM}{PUBLIC_SUFFIX}",
-    )
     current = directory / f"{OFFICE_STEM}{PRIVATE_SUFFIX}"
-    if next_key.exists():
-        old = load_signer(current)
-        archive = directory / ARCHIVE_DIR
-        archive.mkdir(mode=0o700, exist_ok=True)
-        kid = old.key_id.hex()
-        done = sorted(archive.glob(f"{OFFICE_STEM}-*-{kid}.*"))
-        if done:
-            stem = done[0].name.rsplit(".", 1)[0]
-        else:
-            numbers = [
-                int(p.name.split("-")[1])
-                for p in archive.glob(f"{OFFICE_STEM}-*")
-                if p.name.split("-")[1].isdigit()
-            ]
-            stem = f"{OFFICE_STEM}-{max(numbers, default=0) + 1}-{kid}"
-        for suffix in (PRIVATE_SUFFIX, PUBLIC_SUFFIX):
-            with contextlib.suppress(FileExistsError):
-                os.link(directory / f"{OFFICE_STEM}{suffix}", archive / f"{stem}{suffix}")
-        _fsync_dir(archive)
-        os.replace(next_key, current)
-    if next_pub.exists():
-        os.replace(next_pub, directory / f"{OFFICE_STEM}{PUBLIC_SUFFIX}")
-    _fsync_dir(directory)
+    archive_and_switch_files(
+        directory,
+        OFFICE_STEM,
+        NEXT_STEM,
+        (PRIVATE_SUFFIX, PUBLIC_SUFFIX),
+        tag=lambda: f"-{load_signer(current).key_id.hex()}",
+    )
 
 
 def discard_next(keys_dir: Path) -> None:

@@ -7,12 +7,22 @@ behind a real nginx, with the audit trail and the login throttle).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lottery.api.proxy_headers import TrustedProxyHeaders, forwarded_client, parse_trusted
+from lottery.api.proxy_headers import TrustedProxyHeaders, forwarded_client
+from lottery.cli.common import settings_for
 from lottery.core.errors import InputError
+from lottery.core.net_addresses import Network
+from lottery.settings import get_settings
+
+
+def parse_trusted(text: str) -> tuple[Network, ...]:
+    """The networks of ``LOTTERY_TRUSTED_PROXIES=text``, as the app reads them."""
+    return get_settings(trusted_proxies=text).trusted_networks
+
 
 LOCAL = parse_trusted("127.0.0.1, ::1")
 
@@ -88,6 +98,10 @@ def test_websocket_scheme() -> None:
 
 
 @pytest.mark.parametrize("text", ["localhost", "127.0.0.1,10.0.0.300", "10.0.0.0/33"])
-def test_a_wrong_setting_is_refused_by_name(text: str) -> None:
-    with pytest.raises(InputError, match="LOTTERY_TRUSTED_PROXIES"):
-        parse_trusted(text)
+def test_a_wrong_setting_is_refused_by_name(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused when the settings are built, naming the variable and the entry."""
+    monkeypatch.setenv("LOTTERY_TRUSTED_PROXIES", text)
+    with pytest.raises(InputError, match=r"LOTTERY_TRUSTED_PROXIES: .*is not an IP address"):
+        settings_for(tmp_path)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.publication_review import parse_publication_rules
-from lottery.service.rectifications import RectificationService
+from lottery.service.rectifications import RectificationNotFound, RectificationService
 from lottery.service.registries import set_publication_rules
 from tests.api.conftest import Clock, token
 from tests.api.test_console import _csrf, login
@@ -41,6 +42,41 @@ def _waiting(service: Lifecycle, orderer: str) -> int:
     assert rect.order(result, HOSTILE, date(2026, 4, 20), T_ORDER, actor=orderer) is None
     [(row, _)] = rect.reviewing()
     return row.id or 0
+
+
+def test_an_order_made_through_the_api_under_rules_answers_with_its_queued_row(
+    app_client: TestClient, service: Lifecycle, clock: Clock
+) -> None:
+    """The order route names the row waiting for the review (looked up by its result)."""
+    clock.now = T_ORDER
+    outcome = disclosed_task(service)
+    results = [
+        publish(service, entry(outcome, i, day=date(2026, 3, 25), categories=["发现问题已责令改正"],
+                               findings="防护密闭门无法关闭",
+                               no_evidence_reason="测试：笔录另行归档"), T_ENTER)
+        for i in (0, 1)
+    ]  # fmt: skip
+    set_publication_rules(service, parse_publication_rules(RULES), actor="planner", now=T_ENTER)
+    rect = RectificationService(service.engine, service.log)
+    with pytest.raises(RectificationNotFound):
+        rect.pending_order(results[1])
+    # Another result's order waits first: the answer is the row of this result's order.
+    assert rect.order(results[0], "整改甲", date(2026, 4, 20), T_ORDER, actor="admin") is None
+    made = app_client.post(
+        f"/api/results/{results[1]}/rectification",
+        json={"requirements": HOSTILE, "due": "2026-04-20"},
+        headers=token(app_client, "reviewer"),
+    )
+    assert made.status_code == 201, made.text
+    [first, second] = rect.reviewing()
+    assert first[0].result_record == results[0] and second[0].result_record == results[1]
+    assert made.json() == {
+        "id": second[0].id,
+        "kind": "order",
+        "status": "reviewing",
+        "message": "已提交，待保密审查后公开",
+    }
+    assert rect.pending_order(results[1]).id == second[0].id
 
 
 def test_the_queue_and_the_review_through_the_api(

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from lottery.export.prefix import log_entries, write_prefix
 from lottery.export.read import file_getter
 from lottery.storage.keys import load_signer
 from publisher.build import build_site
 from publisher.model import PublishError
 from publisher.site_cache import STATE, VERSION, State, cache_for
+from tests.export_prefix import log_entries, write_prefix
 
 
 def _files(root: Path) -> dict[str, bytes]:

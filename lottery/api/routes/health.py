@@ -15,7 +15,6 @@ docs/operations.md, "Health and metrics", for the answers and the metric names.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from lottery.api.deps import get_now, get_remote_addr, get_service
+from lottery.core.net_addresses import allowed
 from lottery.service.health import Check, readiness
 from lottery.settings import Settings
 
@@ -57,18 +57,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failing else 200, headers=NO_STORE)
 
 
-def _address_allowed(address: str | None, allowed: list[str]) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False  # not an address (a test client's name): never allowed
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in allowed)
-
-
 def _token_given(request: Request, expected: str) -> bool:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     given = value.strip() if scheme.lower() == "bearer" else ""
@@ -79,7 +67,7 @@ def _token_given(request: Request, expected: str) -> bool:
 def metrics(request: Request) -> Response:
     """The app's registry in Prometheus's text format, for allowed callers only."""
     settings: Settings = request.app.state.settings
-    if not _address_allowed(get_remote_addr(request), settings.metrics_allow):
+    if not allowed(get_remote_addr(request), settings.metrics_networks):
         return JSONResponse(
             {"detail": "只允许从本机或配置的地址读取运行指标", "error": "MetricsForbidden"},
             status_code=403,

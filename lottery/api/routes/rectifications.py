@@ -142,8 +142,7 @@ def order_rectification(
     record = rect.order(record_id, body.requirements, body.due, now, actor=user.name,
                         remote_addr=addr)  # fmt: skip
     if record is None:
-        [row] = [r for r, k in rect.reviewing() if k == "order" and r.result_record == record_id]
-        return PendingPublic(id=row.id or 0, kind="order")
+        return PendingPublic(id=rect.pending_order(record_id).id or 0, kind="order")
     return RecordPublic.of(record)
 
 

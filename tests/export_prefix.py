@@ -13,9 +13,8 @@ from pathlib import Path
 
 from lottery.core.note import Signer
 from lottery.core.tiles import entries_from_bundles
-
-from .read import file_getter
-from .write import write_export
+from lottery.export.read import file_getter
+from lottery.export.write import write_export
 
 _DIGEST = re.compile(rb"[0-9a-f]{64}")
 
