@@ -89,6 +89,12 @@ class Settings(BaseSettings):
             networks, comma or space separated, e.g. ``127.0.0.1,::1``; a wrong entry is
             refused when the settings are built); default none: the address recorded and
             throttled is always the TCP peer's (lottery/api/proxy_headers.py).
+        signer_socket: the Unix socket of the office's signer process
+            (``LOTTERY_SIGNER_SOCKET``; ``lottery signer serve``, docs/deploy.md "The signer").
+            Set: every office signature is asked of that process and this process never reads
+            ``keys/office.key``. Unset (the default): the key file is loaded in process.
+        signer_timeout: seconds to wait for the signer's answer (``LOTTERY_SIGNER_TIMEOUT``,
+            default 10).
     """
 
     model_config = SettingsConfigDict(env_prefix="LOTTERY_", extra="ignore")
@@ -122,6 +128,8 @@ class Settings(BaseSettings):
     witness_margin: int = 300
     witness_alert_after: int = 3600
     trusted_proxies: str = ""
+    signer_socket: Path | None = None
+    signer_timeout: float = 10.0
 
     @field_validator("metrics_allow")
     @classmethod

@@ -32,6 +32,7 @@ from lottery.service.integrity import StoredDataMissing
 from lottery.service.lifecycle import StateError, TaskNotFound
 from lottery.service.log import LogIdentityError
 from lottery.service.login_throttle import Throttled
+from lottery.service.office_signer import SignerRefused, SignerUnavailable
 from lottery.service.org_scope import OutOfScope
 from lottery.service.penalties import PenaltyNotFound, PenaltyStateError
 from lottery.service.results import ContentWithdrawn, NotAssigned, ResultNotFound, ReviewError
@@ -74,6 +75,9 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (LogForkError, 503),  # a restored database behind the published log: `lottery recover`
     # The office key was rotated by `lottery key rotate` while this process ran: restart it.
     (LogIdentityError, 503),
+    # The office's signer process (LOTTERY_SIGNER_SOCKET) is down or refused: nothing signed.
+    (SignerUnavailable, 503),
+    (SignerRefused, 503),
 )
 
 

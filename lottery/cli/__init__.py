@@ -70,6 +70,7 @@ def make_app() -> typer.Typer:
         results_cmd,
         rfc3797_cmd,
         service_cmd,
+        signer_cmd,
         site_cmd,
         task_cmd,
         user_cmd,
@@ -112,6 +113,7 @@ def make_app() -> typer.Typer:
         checkpoint_cmd,
         backup_cmd,
         key_cmd,
+        signer_cmd,
     ):
         module.register(app)
     return app

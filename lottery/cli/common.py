@@ -98,6 +98,14 @@ def require_initialised(settings: Settings) -> None:
     Raises:
         InputError: naming the directory and the command that initialises it.
     """
+    if settings.signer_socket is not None:
+        # The key is the signer's: the secrets key `lottery init` made marks the directory.
+        if not (settings.keys_dir / "secrets.key").is_file():
+            raise InputError(
+                f"{settings.data_dir} is not an initialised data directory (no keys/secrets.key): "
+                f"check --data-dir, or run `lottery init --data-dir {settings.data_dir}` first"
+            )
+        return
     if not settings.office_key_file.is_file():
         raise InputError(
             f"{settings.data_dir} is not an initialised data directory (no office key): "

@@ -53,7 +53,7 @@ def init_command(
         password = read_new_password(PASSWORD_ENV, admin)
         users.create_user(service, admin, password, ["admin"], utc_now(), actor="lottery init")
     typer.echo(f"initialised {data_dir}: database, office key, admin {admin}")
-    typer.echo(f"office public key: {service.log.signer.vkey}")
+    typer.echo(f"office public key: {service.log.verifier.vkey}")
 
 
 def serve_command(

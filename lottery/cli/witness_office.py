@@ -49,7 +49,7 @@ def show_command(data_dir: DataDir = Path("data")) -> None:
 
     with service_at(data_dir) as lc, lc.session() as session:
         record = latest_policy(session, lc.log)
-        vkey = lc.log.signer.vkey
+        vkey = lc.log.verifier.vkey
     if record is None:
         raise InputError("尚未发布见证方策略")
     typer.echo(policy_text(record.body, vkey), nl=False)

@@ -18,7 +18,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "多余的参数：{0}"),
     (re.compile(r"Invalid value for '(.+?)': (.+)", re.S), "{0} 的值无效：{1}"),
     (
-        re.compile(r"(.+) is not an initialised data directory \(no office key\).*", re.S),
+        re.compile(
+            r"(.+) is not an initialised data directory \(no (?:office key|keys/secrets\.key)\).*",
+            re.S,
+        ),
         "{0} 不是已初始化的数据目录（其中没有本单位的密钥）：请检查 --data-dir，"
         "或先运行 lottery init --data-dir {0}",
     ),

@@ -43,7 +43,7 @@ def write_export(
     out: Path,
     entries: Sequence[bytes],
     blobs: Mapping[str, bytes],
-    signer: Signer,
+    signer: Signer | NoteVerifier,
     *,
     origin: str,
     public_keys: Sequence[str],
@@ -59,7 +59,8 @@ def write_export(
     (tiles, bundles, checkpoints) is never touched.
 
     ``signed``: a checkpoint of exactly these entries signed already (the service's stored
-    one), published instead of a new signature by ``signer``.
+    one), published instead of a new signature by ``signer``; required when ``signer`` is only
+    the office's public key (the key held by the signer process: docs/deploy.md).
 
     ``cosigned`` maps checkpoint sizes to the office's checkpoint note with the witness
     cosignature lines received (docs/witness.md); each is written to ``cosigned/<size>``,
@@ -73,11 +74,12 @@ def write_export(
         VerificationError: when a cosigned checkpoint does not carry the office signature.
     """
     tree = MerkleTree.from_entries(entries)
+    verifier = signer.verifier() if isinstance(signer, Signer) else signer
     old_size = 0
     current = out / "checkpoint"
     if current.exists():
         # ``known``: the office's earlier keys, which signed the checkpoints before a rotation.
-        keys = [signer.verifier(), *known]
+        keys = [verifier, *known]
         old = open_checkpoint(current.read_bytes(), keys, origin=origin)
         if old.size > tree.size or tree.root(old.size) != old.root_hash:
             raise ExportError(
@@ -102,11 +104,13 @@ def write_export(
     if signed is not None:
         # The service's own signed checkpoint of this size (the one first covering a key
         # change carries the old and the new key's signatures): published as it is.
-        stored = open_checkpoint(signed, [signer.verifier(), *known], origin=origin)
+        stored = open_checkpoint(signed, [verifier, *known], origin=origin)
         if stored != checkpoint:
             raise InputError(f"the stored checkpoint is not the checkpoint of these {tree.size}")
-    else:
+    elif isinstance(signer, Signer):
         signed = sign_checkpoint(checkpoint, [signer])
+    else:
+        raise InputError("an export signed elsewhere needs its signed checkpoint (signed=)")
     archive = out / "checkpoints"
     if old_size != tree.size or not (archive / str(tree.size)).exists():
         _write_once(archive / str(tree.size), signed)
@@ -118,7 +122,7 @@ def write_export(
         _write(current, signed)
     _write(out / "keys" / "office.vkey", ("\n".join(public_keys) + "\n").encode("utf-8"))
     if cosigned:
-        _write_cosigned(out, cosigned, tree, [signer.verifier(), *known], origin)
+        _write_cosigned(out, cosigned, tree, [verifier, *known], origin)
     return checkpoint
 
 

@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from lottery.core.canonical import check_date
 from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.core.publication_rules import REQUIRED_IN_CONTENT
-from lottery.core.records import Record, make_record, open_record
+from lottery.core.records import Record, open_record
 from lottery.core.sealed import open_sealed
 from lottery.core.workdays import Deadline, WorkCalendar, YearCalendar, deadline
 from lottery.export.holidays import builtin_years
@@ -66,7 +66,7 @@ def publish_record(
     Raises:
         EncodingError: when the fields do not match the type's schema.
     """
-    note = make_record(kind, log.origin, now, fields, [log.signer])
+    note = log.make_record(kind, now, fields)
     log.append(session, note, task=task, step=step)
     return open_record(note, log.office_keys, log=log.origin)
 

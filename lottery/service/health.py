@@ -6,7 +6,8 @@ ever reports an exception's text, a path, a URL or a key: the log of the process
 
 - ``database``: the database answers a query and its schema is at the newest migration;
 - ``scheduler``: when this instance runs one, it is running and its sweep ran recently;
-- ``signer``: the office key file loads, is the key the log is signed with, and signs;
+- ``signer``: the office key file loads (or, with ``LOTTERY_SIGNER_SOCKET``, the signer
+  process answers), is the key the log is signed with, and signs;
 - ``publication``: with ``LOTTERY_SITE_DIR``, no record has waited for the public site longer
   than ``LOTTERY_PUBLICATION_LAG_LIMIT``; without it, "not configured", which does not fail.
 """
@@ -17,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.base import STATE_RUNNING
 from sqlmodel import Session, col, func, select
@@ -28,6 +30,7 @@ from lottery.storage.migrate import head_revision
 from lottery.storage.models import LogEntry
 
 from .lifecycle import Lifecycle
+from .office_signer import SocketSigner
 from .scheduler import Scheduler
 from .site_publishing import last_success
 
@@ -124,10 +127,14 @@ def check_scheduler(rt: Scheduler | None) -> Check:
 
 
 def check_signer(settings: Settings, lc: Lifecycle) -> Check:
-    """The office key file loads, is the log's key, and its signature verifies."""
+    """The office key signs, is the log's key, and its signature verifies: loaded from the
+    key file, or, with ``LOTTERY_SIGNER_SOCKET``, asked of the signer process (it answers,
+    its key's fingerprint is the log's, and it signs a probe)."""
+    if settings.signer_socket is not None:
+        return _check_signer_process(settings.signer_socket, settings, lc)
     try:
         signer = load_signer(settings.office_key_file)
-        same = (signer.name, signer.key_id) == (lc.log.signer.name, lc.log.signer.key_id)
+        same = (signer.name, signer.key_id) == (lc.log.verifier.name, lc.log.verifier.key_id)
         signs = same and lc.log.verifier.verify(PROBE, signer.sign(PROBE))
     except (LotteryError, OSError) as exc:
         logger.warning("readiness: office key check failed: %s", exc)
@@ -135,6 +142,19 @@ def check_signer(settings: Settings, lc: Lifecycle) -> Check:
     if not signs:
         return Check("signer", False, "signer_mismatch", "机关签名密钥与日志使用的密钥不一致")
     return Check("signer", True, "ok", "机关签名密钥正常")
+
+
+def _check_signer_process(socket: Path, settings: Settings, lc: Lifecycle) -> Check:
+    try:
+        fresh = SocketSigner(socket, timeout=min(settings.signer_timeout, 5.0))
+        same = fresh.verifier.fingerprint == lc.log.verifier.fingerprint
+        signs = same and fresh.probe()
+    except LotteryError as exc:
+        logger.warning("readiness: office signer check failed: %s", exc)
+        return Check("signer", False, "signer_unavailable", "机关签名服务无法连接或无法签名")
+    if not signs:
+        return Check("signer", False, "signer_mismatch", "签名服务持有的密钥与日志使用的密钥不一致")
+    return Check("signer", True, "ok", "机关签名服务正常")
 
 
 def check_publication(settings: Settings, lc: Lifecycle, now: datetime) -> Check:

@@ -8,15 +8,22 @@ under ``keys/archive/``). A crash leaves one of two states, both settled at the 
 (:func:`lottery.service.office_key.settle_office_key`): no key change committed (the next
 pair is discarded, the old key stays in force) or committed (the switch is finished, the new
 key is in force). Never neither.
+
+With the office key in the signer process (``LOTTERY_SIGNER_SOCKET``) the same steps run
+inside the signer (:mod:`lottery.service.signer_server`): it makes the next pair and the
+key-change record signed by both keys, cosigns the checkpoint covering it, and switches its
+files when the transaction committed; :func:`lottery.service.office_key.settle_signer_rotation`
+settles a crash the same way, asking the log.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from lottery.core.errors import InputError
+from lottery.core.errors import InputError, LotteryError
 from lottery.core.records import make_record
 from lottery.settings import Settings
 from lottery.storage.keys import (
@@ -27,6 +34,7 @@ from lottery.storage.keys import (
 )
 
 from .audit_trail import record_audit
+from .office_signer import SocketSigner
 
 if TYPE_CHECKING:
     from .lifecycle import Lifecycle
@@ -56,6 +64,8 @@ def rotate_office_key(
     if not reason.strip():
         raise InputError("a key change needs a reason (--reason)")
     log = service.log
+    if isinstance(log.office, SocketSigner):
+        return _rotate_in_signer(service, log.office, reason, now, actor=actor)
     old = log.signer
     new = generate_keypair(settings.keys_dir, settings.log_origin, NEXT_STEM)
     committing = False
@@ -78,3 +88,30 @@ def rotate_office_key(
         raise
     archive_and_switch(settings.keys_dir)
     return Rotation(index, old.vkey, new.vkey, index + 1)
+
+
+def _rotate_in_signer(
+    service: Lifecycle, office: SocketSigner, reason: str, now: datetime, *, actor: str
+) -> Rotation:
+    """The rotation with the key in the signer process (module docstring)."""
+    log = service.log
+    old = office.vkey
+    note, new = office.rotate_begin(reason, now)
+    committing = False
+    try:
+        with service.session() as session:
+            session.begin()
+            index = log.append(session, note).idx
+            log.sign_checkpoint(session, now)  # cosigned by the next key in the signer
+            detail = {"old": old, "new": new.vkey, "reason": reason, "checkpoint": index + 1}
+            record_audit(session, now, actor, "office-key.rotate", f"log:{index}", detail)
+            committing = True
+            session.commit()
+    except BaseException:
+        if not committing:
+            # Refused when the cosigned checkpoint already left: settled at the next start.
+            with contextlib.suppress(LotteryError):
+                office.rotate_abort()
+        raise
+    office.rotate_finish()
+    return Rotation(index, old, new.vkey, index + 1)

@@ -47,12 +47,12 @@ from lottery.core.draw import (
 from lottery.core.errors import InfeasibleError, InputError, LotteryError
 from lottery.core.outcome import decode_outcome, decode_team_input
 from lottery.core.pool_blob import decode_pool
-from lottery.core.records import Record, make_record
+from lottery.core.records import Record
 from lottery.core.seed import commitment
 from lottery.runtime.gcpause import gc_paused
 from lottery.settings import Settings
 from lottery.storage.engine import make_engine, new_session
-from lottery.storage.keys import archived_office_keys, load_or_create_office_key
+from lottery.storage.keys import archived_office_keys
 from lottery.storage.migrate import prepare_schema
 from lottery.storage.models import (
     OrgUnit,
@@ -68,7 +68,8 @@ from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs, check_minimums
 from .log import PublicLog
-from .office_key import settle_office_key
+from .office_key import settle_office_key, settle_signer_rotation
+from .office_signer import SocketSigner, open_office_signer
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
 from .plan_refs import check_plan_ref
@@ -163,18 +164,25 @@ class Lifecycle:
         except BaseException:
             engine.dispose()
             raise
-        settle_office_key(settings, engine)  # a rotation a crash interrupted
-        settle_secrets_key(engine, settings.data_dir)
-        signer = load_or_create_office_key(settings)
-        keeper = SecretKeeper.from_data_dir(settings.data_dir)
-        log = PublicLog(
-            settings.log_origin,
-            signer,
-            ForkGuard.from_settings(settings),
-            archived_office_keys(settings.keys_dir),
-        )
-        with new_session(engine) as session:
-            log.check_identity(session)
+        try:
+            if settings.signer_socket is None:  # the signer process settles its own
+                settle_office_key(settings, engine)  # a rotation a crash interrupted
+            settle_secrets_key(engine, settings.data_dir)
+            signer = open_office_signer(settings)  # the key file, or the signer process
+            if isinstance(signer, SocketSigner) and settle_signer_rotation(signer, engine):
+                signer = open_office_signer(settings)  # the key in force changed
+            keeper = SecretKeeper.from_data_dir(settings.data_dir)
+            archived = archived_office_keys(settings.keys_dir)
+            known = {k.vkey for k in archived}
+            archived += [k for k in signer.archived() if k.vkey not in known]
+            log = PublicLog(
+                settings.log_origin, signer, ForkGuard.from_settings(settings), archived
+            )
+            with new_session(engine) as session:
+                log.check_identity(session)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine, log, keeper)
 
     def session(self) -> Session:
@@ -248,7 +256,7 @@ class Lifecycle:
     ) -> Record:
         for blob in blobs:
             self.log.put_blob(session, blob)
-        note = make_record(kind, self.log.origin, now, fields, [self.log.signer])
+        note = self.log.make_record(kind, now, fields)
         self.log.append(session, note, task=task.id, step=step)
         return stored(
             self.log.task_record(session, task.id, step), f"the {step} record just appended"

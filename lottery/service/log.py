@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
@@ -25,12 +26,11 @@ from lottery.core.checkpoint import (
     Checkpoint,
     check_checkpoint_successor,
     open_checkpoint,
-    sign_checkpoint,
 )
 from lottery.core.errors import EncodingError, LotteryError, VerificationError
 from lottery.core.merkle import MerkleTree, leaf_hash
 from lottery.core.note import NoteVerifier, Signer, parse_note
-from lottery.core.records import Record, open_record, parse_record_text
+from lottery.core.records import Record, open_record, parse_record_text, record_text
 from lottery.core.sealed import WITHDRAWALS
 from lottery.core.sealed_audit import withdrawn_blobs
 from lottery.export.write import write_export
@@ -45,6 +45,7 @@ from lottery.storage.models import (
 )
 
 from .fork_guard import ForkGuard
+from .office_signer import KeyFileSigner, OfficeSigner
 from .text_input import refuse_unsafe_text
 
 _PENDING = "fork_guard_pending"
@@ -93,11 +94,12 @@ class PublicLog:
     def __init__(
         self,
         origin: str,
-        signer: Signer,
+        signer: OfficeSigner | Signer,
         guard: ForkGuard | None = None,
         archived: Sequence[NoteVerifier] = (),
     ) -> None:
-        """Serve the log named ``origin``; new records must be signed by ``signer``.
+        """Serve the log named ``origin``; new records must be signed by ``signer`` (an
+        :class:`~lottery.service.office_signer.OfficeSigner`, or a key, which signs in process).
 
         ``guard``: the checkpoints outside the database every new checkpoint must extend
         (:mod:`lottery.service.fork_guard`); None only for logs without a data directory.
@@ -105,11 +107,31 @@ class PublicLog:
         they open the stored records they signed; they never sign again.
         """
         self.origin = origin
-        self.signer = signer
-        self.verifier = signer.verifier()
+        self.office: OfficeSigner = (
+            signer if isinstance(signer, OfficeSigner) else KeyFileSigner(signer)
+        )
+        self.verifier = self.office.verifier
         self.archived = tuple(archived)
         self.office_keys: tuple[NoteVerifier, ...] = (self.verifier, *self.archived)
         self.guard = guard
+
+    @property
+    def signer(self) -> Signer:
+        """The office key itself, when this process holds it (``lottery key rotate``).
+
+        Raises:
+            SignerRefused: the key is held by the signer process (``LOTTERY_SIGNER_SOCKET``).
+        """
+        return self.office.key
+
+    def make_record(self, kind: str, now: datetime, fields: dict[str, Any]) -> bytes:
+        """Build, validate and sign (through the office signer) a record of this log.
+
+        Raises:
+            EncodingError: when the fields do not match the type's schema.
+            SignerUnavailable, SignerRefused: the signer process did not sign it.
+        """
+        return self.office.sign_record(record_text(kind, self.origin, now, fields))
 
     def fork_problem(self, session: Session) -> str | None:
         """Why the next checkpoint would be refused as a fork of the published log, or None."""
@@ -177,11 +199,11 @@ class PublicLog:
                 f"LOTTERY_LOG_ORIGIN is {self.origin!r} but the stored log is {stored!r}: "
                 "set it to the stored log's origin (a log's origin never changes)"
             )
-        ours = (self.signer.name, self.signer.key_id)
+        ours = (self.verifier.name, self.verifier.key_id)
         if not any((sig.name, sig.key_id) == ours for sig in parsed.signatures):
             theirs = ", ".join(f"{sig.name} {sig.key_id.hex()}" for sig in parsed.signatures)
             raise LogIdentityError(
-                f"the office key ({self.signer.name} {self.signer.key_id.hex()}) did not sign "
+                f"the office key ({self.verifier.name} {self.verifier.key_id.hex()}) did not sign "
                 f"the stored log (signed by {theirs}): keys/office.key is not this log's key"
             )
         self.require_in_force(session, [self.verifier])
@@ -285,7 +307,9 @@ class PublicLog:
                 (an entry edited, deleted or reordered) or the head size is wrong.
         """
         head = self.lock(session)
-        self.require_in_force(session, [self.verifier, *(c.verifier() for c in cosigners)])
+        pending = [] if self.office.cosigning is None else [self.office.cosigning]
+        keys = [self.verifier, *(c.verifier() for c in cosigners), *pending]
+        self.require_in_force(session, keys)
         notes = self.entries(session)
         if len(notes) != head.size:
             raise LogIntegrityError(f"log head says {head.size} entries, found {len(notes)}")
@@ -312,7 +336,7 @@ class PublicLog:
                 return last.note
         if self.guard is not None:
             self.guard.check(tree, self.origin, self.office_keys)
-        signed = sign_checkpoint(new, [self.signer, *cosigners])
+        signed = self.office.sign_checkpoint(new, tree, cosigners)
         session.add(CheckpointRow(size=tree.size, note=signed, created_at=now))
         session.flush()
         self.remember_after_commit(session, signed)
@@ -386,22 +410,23 @@ class PublicLog:
                 .limit(1)
             ).one_or_none()
         signed = last[1] if last is not None and last[0] == len(entries) else None
+        tree = MerkleTree.from_entries(entries)
         if self.guard is not None and entries:
             # What leaves the service is first kept where a database restore cannot reach.
-            tree = MerkleTree.from_entries(entries)
             self.guard.check(tree, self.origin, self.office_keys)
-            if signed is None:
-                signed = sign_checkpoint(
-                    Checkpoint(self.origin, tree.size, tree.root()), [self.signer]
-                )
+        if signed is None:
+            signed = self.office.sign_checkpoint(
+                Checkpoint(self.origin, tree.size, tree.root()), tree
+            )
+        if self.guard is not None and entries:
             self.remember(signed)
         return write_export(
             Path(out),
             entries,
             blobs,
-            self.signer,
+            self.verifier,
             origin=self.origin,
-            public_keys=[*(k.vkey for k in self.archived), self.signer.vkey],
+            public_keys=[*(k.vkey for k in self.archived), self.verifier.vkey],
             known=self.office_keys,
             signed=signed,
             cosigned=cosigned,

@@ -102,7 +102,7 @@ class LogView:
                 ).one_or_none()
                 return note
         if path == "keys/office.vkey":
-            return (self.service.log.signer.vkey + "\n").encode("utf-8")
+            return (self.service.log.verifier.vkey + "\n").encode("utf-8")
         if path.startswith("tile/"):
             return self._tile(path)
         return None

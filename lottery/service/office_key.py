@@ -18,6 +18,7 @@ from lottery.storage.keys import (
 )
 
 from .log import last_entry_of_type
+from .office_signer import SocketSigner
 
 
 def _last_change_keys(engine: Engine) -> list[str]:
@@ -44,4 +45,18 @@ def settle_office_key(settings: Settings, engine: Engine) -> str | None:
         archive_and_switch(keys_dir)
         return "finished"
     discard_next(keys_dir)
+    return "undone"
+
+
+def settle_signer_rotation(signer: SocketSigner, engine: Engine) -> str | None:
+    """:func:`settle_office_key` for a rotation a crash interrupted inside the signer process:
+    finished when the log's last ``key-change`` names the signer's pending key, else aborted
+    (None: nothing pending)."""
+    pending = signer.pending()
+    if pending is None:
+        return None
+    if pending in _last_change_keys(engine):
+        signer.rotate_finish()
+        return "finished"
+    signer.rotate_abort()
     return "undone"

@@ -167,6 +167,21 @@ def test_readyz_503_when_the_office_key_cannot_sign(
     assert "PRIVATE" not in response.text and str(key) not in response.text
 
 
+def test_readyz_503_when_the_signer_process_is_down(
+    settings: Settings, service: Lifecycle, clock: Clock, tmp_path: Path
+) -> None:
+    """With LOTTERY_SIGNER_SOCKET, the signer check asks the process: none listens here
+    (tests/service/test_signer_lifecycle.py runs it up and down)."""
+    socket = tmp_path / "signer.sock"
+    with _client(settings, service, clock, signer_socket=socket) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["signer"]
+    assert body["checks"]["signer"]["code"] == "signer_unavailable"
+    assert str(socket) not in response.text
+
+
 def test_readyz_503_when_the_site_is_older_than_the_log(
     settings: Settings, service: Lifecycle, clock: Clock, tmp_path: Path
 ) -> None:

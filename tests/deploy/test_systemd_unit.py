@@ -58,14 +58,21 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:  # the options were checked above; systemd itself is not installed
         return
-    # verify wants the command to exist: the same unit, with an executable that does.
+    # verify wants the command to exist: the same units, with an executable that does; the
+    # signer's unit too, which the service requires (deploy/lottery-signer.service).
     unit = tmp_path / "lottery.service"
-    unit.write_text(
-        UNIT.read_text(encoding="utf-8").replace("/opt/lottery/venv/bin/lottery", "/bin/true"),
-        encoding="utf-8",
-    )
+    for source in (UNIT, UNIT.with_name("lottery-signer.service")):
+        (tmp_path / source.name).write_text(
+            source.read_text(encoding="utf-8").replace(
+                "/opt/lottery/venv/bin/lottery", "/bin/true"
+            ),
+            encoding="utf-8",
+        )
     verify = subprocess.run(
-        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
+        [analyze, "verify", str(unit), str(tmp_path / "lottery-signer.service")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
     security = subprocess.run(

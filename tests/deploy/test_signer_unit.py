@@ -1,0 +1,78 @@
+"""deploy/lottery-signer.service: the office key's own user, no network, and a socket the
+service's group can reach (docs/deploy.md "The signer"); deploy/lottery.service requires it.
+
+As for the service's unit, ``systemd-analyze verify`` must accept it and ``systemd-analyze
+security`` rate its exposure "OK" or better (below 2.0 of 10) where systemd's tools exist.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SIGNER = ROOT / "deploy" / "lottery-signer.service"
+SERVICE = ROOT / "deploy" / "lottery.service"
+SOCKET = "/run/lottery-signer/signer.sock"
+
+
+def _options(unit: Path) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for line in unit.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith(("#", "[")):
+            name, _, value = line.partition("=")
+            options.setdefault(name.strip(), []).append(value.strip())
+    return options
+
+
+def test_the_signer_has_its_own_user_and_no_network() -> None:
+    o = _options(SIGNER)
+    # Its own user (the key 0600 in a 0700 directory is its alone); the service's group, so
+    # that the 0660 socket in the 0750 runtime directory is reachable by the service only.
+    assert o["User"] == ["lottery-signer"] and o["Group"] == ["lottery"]
+    assert o["StateDirectory"] == ["lottery-signer"] and o["StateDirectoryMode"] == ["0700"]
+    assert o["RuntimeDirectory"] == ["lottery-signer"] and o["RuntimeDirectoryMode"] == ["0750"]
+    assert o["UMask"] == ["0077"]
+    (command,) = o["ExecStart"]
+    assert "lottery signer serve" in command
+    assert "--data-dir /var/lib/lottery-signer" in command and f"--socket {SOCKET}" in command
+    assert o["RestrictAddressFamilies"] == ["AF_UNIX"] and o["PrivateNetwork"] == ["yes"]
+    assert o["IPAddressDeny"] == ["any"]
+    assert o["CapabilityBoundingSet"] == [""] and o["NoNewPrivileges"] == ["yes"]
+    assert o["ProtectSystem"] == ["strict"]
+    assert o["ReadWritePaths"] == ["/var/lib/lottery-signer /run/lottery-signer"]
+
+
+def test_the_service_uses_the_signer_and_cannot_read_its_directory() -> None:
+    o = _options(SERVICE)
+    assert o["Requires"] == ["lottery-signer.service"]
+    assert "lottery-signer.service" in o["After"][0].split()
+    assert f"LOTTERY_SIGNER_SOCKET={SOCKET}" in o["Environment"]
+    assert o["User"] == ["lottery"]
+    assert "/var/lib/lottery-signer" not in " ".join(o["ReadWritePaths"])
+
+
+def test_systemd_accepts_the_signer_unit(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:  # the options were checked above; systemd itself is not installed
+        return
+    unit = tmp_path / "lottery-signer.service"
+    unit.write_text(
+        SIGNER.read_text(encoding="utf-8").replace("/opt/lottery/venv/bin/lottery", "/bin/true"),
+        encoding="utf-8",
+    )
+    verify = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
+    )
+    assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
+    security = subprocess.run(
+        [analyze, "security", "--offline=true", "--no-pager", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", security.stdout)
+    assert found is not None, security.stdout[-2000:] + security.stderr
+    assert float(found.group(1)) < 2.0 and found.group(2) in ("OK", "SAFE"), found.group(0)

@@ -1,0 +1,77 @@
+"""``lottery signer init`` and ``lottery signer serve`` as the signer's systemd unit runs them
+(deploy/lottery-signer.service): a separate process, a socket of mode 0660, a clean stop on
+SIGTERM, and a one-line refusal of a directory without the key."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lottery.service.office_signer import SocketSigner
+
+LOG = "test.example/lottery"
+
+
+def _lottery(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lottery", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_the_signer_process_serves_and_stops(tmp_path: Path) -> None:
+    signer = tmp_path / "signer"
+    made = _lottery("signer", "init", "--data-dir", str(signer), "--origin", LOG)
+    assert made.returncode == 0, made.stderr
+    vkey = (signer / "keys" / "office.pub").read_text().strip()
+    assert vkey in made.stdout
+    assert stat.S_IMODE((signer / "keys" / "office.key").stat().st_mode) == 0o600
+    again = _lottery("signer", "init", "--data-dir", str(signer), "--origin", LOG)
+    assert again.returncode != 0 and "refusing to overwrite" in again.stderr
+
+    sock = tmp_path / "s.sock"
+    cmd = [sys.executable, "-m", "lottery", "signer", "serve"]
+    proc = subprocess.Popen(
+        [*cmd, "--data-dir", str(signer), "--socket", str(sock)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert sock.exists(), proc.stderr.read() if proc.stderr else ""
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o660
+        client = SocketSigner(sock)
+        assert client.vkey == vkey and client.probe()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not sock.exists()
+    assert "PRIVATE" not in err and "fingerprint" in err
+
+
+def test_a_directory_without_the_key_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = _lottery(
+        "signer", "serve", "--data-dir", str(tmp_path), "--socket", str(tmp_path / "s.sock")
+    )
+    assert done.returncode != 0
+    assert "keys/office.key" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    reset = _lottery(
+        "signer", "reset-state", "--data-dir", str(tmp_path), "--to", str(tmp_path / "none"),
+        "--reason", "x",
+    )  # fmt: skip
+    assert reset.returncode != 0 and "cannot read" in reset.stderr
+    assert "Traceback" not in reset.stderr
