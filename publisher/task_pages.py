@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -23,6 +25,7 @@ from publisher.pages import (
 )
 from publisher.plan_pages import plan_cell
 from publisher.render import beijing, code, render
+from publisher.witness_status import Witnessing, witness_status
 
 
 def _beacon_text(beacon: dict[str, Any]) -> Markup:
@@ -261,9 +264,61 @@ def _disclosure_text(a: dict[str, Any]) -> str:
     return when
 
 
-def task_page(model: SiteModel, view: TaskView) -> str:
-    """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome."""
+def _margin_words(margin: int) -> str:
+    if margin == 0:
+        return "早于随机数产生"
+    if margin % 60 == 0:
+        return f"至少早于随机数产生 {margin // 60} 分钟"
+    return f"至少早于随机数产生 {margin} 秒"
+
+
+def _witness_rows(
+    statuses: Mapping[str, Witnessing | None], task: str, now: datetime
+) -> list[list[Any]]:
+    """见证方 and 见证结果: whether the quorum of the published witness policy cosigned the
+    announcement in time (docs/witness.md); nothing when the log publishes no policy. The
+    names come from the policy record: escaped."""
+    if task not in statuses:
+        return []
+    w = statuses[task]
+    if w is None:
+        return [["见证方联署", "本任务公告时日志中还没有公布见证方规则；公告时间只是本单位的说法"]]
+    rule = f"至少 {w.quorum} 个联署，{_margin_words(w.margin)}"
+    who = h(f"{'、'.join(w.names)}（日志第 {w.policy_index} 条记录公布的见证方规则：{rule}）")
+    n, k, got = len(w.names), w.quorum, len(w.in_time)
+    if w.met:
+        text = f"公告已在抽取前由 {n} 个见证方中的 {got} 个联署（规则：至少 {k} 个）：" + "、".join(
+            w.in_time
+        )
+    elif w.due is None:
+        text = "未满足见证规则：无法确定随机数产生的时间"
+    elif w.due > now:
+        text = (
+            f"尚待见证方联署：北京时间 {beijing(w.due)} 之前需要至少 {k} 个见证方联署，"
+            f"目前 {n} 个见证方中有 {got} 个"
+        )
+    else:
+        text = (
+            f"未满足见证规则：北京时间 {beijing(w.due)} 之前只有 {n} 个见证方中的 {got} 个"
+            f"联署了含本公告的检查点（规则：至少 {k} 个）"
+        )
+        if w.late:
+            text += f"；联署太晚：{'、'.join(w.late)}"
+    return [["见证方", who], ["见证方联署", h(text)]]
+
+
+def task_page(
+    model: SiteModel,
+    view: TaskView,
+    witnessing: Mapping[str, Witnessing | None] | None = None,
+) -> str:
+    """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome.
+
+    ``witnessing``: :func:`publisher.witness_status.witness_status` of ``model`` (computed
+    here when not given; the builder computes it once for every task)."""
     a = view.announcement
+    if witnessing is None:
+        witnessing = witness_status(model)
     places = model.task_places(a)
     params = [
         ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
@@ -282,6 +337,7 @@ def task_page(model: SiteModel, view: TaskView) -> str:
         ["排除对象", f"{a['exclusions']['count']} 户"],
         ["算法", a["algorithm"]],
         ["随机源（公告时指定）", _beacon_text(a["beacon"])],
+        *_witness_rows(witnessing, view.task, datetime.now(UTC)),
         ["承诺值（commit）", code(a["commit"])],
         ["公开时间（北京时间）", _disclosure_text(a)],
     ]

@@ -2,7 +2,9 @@
 
 For tests and benchmarks of the tools that go on from an earlier run (``lottery verify
 --state``, ``lottery monitor``): the office's key signs a checkpoint at the cut size. Blobs are
-copied as published (a blob withdrawn since stays withdrawn).
+copied as published (a blob withdrawn since stays withdrawn), and so are the cosigned
+checkpoints (``cosigned/<size>``, docs/witness.md) of the sizes the cut holds whose root is
+this log's, so a log under a published witness policy still verifies when cut.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from lottery.core.checkpoint import claimed_checkpoint
+from lottery.core.merkle import MerkleTree
 from lottery.core.note import Signer
 from lottery.core.tiles import entries_from_bundles
 from lottery.export.read import file_getter
@@ -45,5 +49,15 @@ def write_prefix(
         if p.is_file() and p.name.encode() not in only_later
     }
     public_keys = (export / "keys" / "office.vkey").read_text("utf-8").split()
-    write_export(out, entries, blobs, signer, origin=origin, public_keys=public_keys)
+    listing = export / "cosigned" / "list"
+    sizes = [int(n) for n in listing.read_text("ascii").split()] if listing.is_file() else []
+    tree = MerkleTree.from_entries(entries)
+    cosigned = {}
+    for n in (n for n in sizes if n <= len(entries)):
+        note = (export / "cosigned" / str(n)).read_bytes()
+        if claimed_checkpoint(note).root_hash == tree.root(n):  # this very log's checkpoint
+            cosigned[n] = note
+    write_export(
+        out, entries, blobs, signer, origin=origin, public_keys=public_keys, cosigned=cosigned
+    )
     return out

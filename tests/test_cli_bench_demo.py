@@ -62,6 +62,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     for state in ("disclosed", "drawn (sealed)", "cancelled", "waiting for its beacon"):
         assert state in out.stdout
     assert "recorded drand quicknet round 123" in out.stdout
+    # Three witnesses, 2 of 3 (lottery/demo/witnesses.py): verify enforces the published
+    # policy, so it no longer says that announcement times are only the office's word.
+    assert "witness-policy: 2 of 3 (市纪委监委、市公证处、青岚大学)" in out.stdout
+    assert "announcement.witnessed" in out.stdout and "office's word" not in out.stderr
     assert "fictional public numbers" in out.stdout
     # The summary names the results, the correction, the late report and the penalties.
     assert "T2026-001 results: 87 current, one of them a correction" in out.stdout

@@ -1,9 +1,10 @@
 """``lottery verify --state``: a second run over a grown log verifies only what is new and
 agrees with a full run (docs/verifier.md "Incremental runs").
 
-The demo city's log is cut at 200 records (a prefix export signed with the demo office's own
-key: the same log as it stood then); the 201st record, the announcement of T2026-004, is the
-growth. Each run here is in-process; a full run of the demo log costs about 1.5 s of CPU.
+The demo city's log is cut at 201 records (a prefix export signed with the demo office's own
+key, with the cosigned checkpoints of that size or less: the same log as it stood then); the
+202nd record, the announcement of T2026-004, is the growth. Each run here is in-process; a
+full run of the demo log costs about 1.5 s of CPU.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lottery.core.note import Signer, parse_note, sign_note
 from lottery.demo.city import demo_settings
 from tests.export_prefix import log_entries, write_prefix
 
-CUT = 200
+CUT = 201
 
 
 @dataclass
@@ -72,7 +73,7 @@ def demo(demo_city: Path) -> Demo:
 
 @pytest.fixture(scope="module")
 def prior_state(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The state a passing full run of the first 200 records leaves."""
+    """The state a passing full run of the first 201 records leaves."""
     out = tmp_path_factory.mktemp("verify-state")
     log, state = demo.log(out / "cut", demo.entries[:CUT]), out / "state.json"
     try:
@@ -113,7 +114,7 @@ def test_grown_log_gives_the_full_runs_report_and_saves_the_state(
     # The text report is line for line the full run's; the note says what was carried over.
     text = cli(str(demo.export), "--state", str(state))
     assert text.code == 0 and text.out == cli(str(demo.export)).out
-    assert "note: incremental: went on from a run of 201 records" in text.err
+    assert "note: incremental: went on from a run of 202 records" in text.err
 
 
 def test_tampered_new_record_fails_as_in_a_full_run_and_keeps_the_state(
@@ -169,16 +170,16 @@ def test_rollback_fork_and_damaged_state_are_refused(
     rolled = cli(str(smaller), "--state", str(state))
     assert rolled.code == 1
     assert (
-        "FAIL  [log] log.consistency      rollback: the checkpoint shows 199 records, but an "
-        "earlier run verified 200" in rolled.out
+        "FAIL  [log] log.consistency      rollback: the checkpoint shows 200 records, but an "
+        "earlier run verified 201" in rolled.out
     )
-    # The same size and more, but the first 200 records are not the ones verified: a fork.
+    # The same size and more, but the first 201 records are not the ones verified: a fork.
     swapped = [*demo.entries[: CUT - 2], demo.entries[CUT - 1], demo.entries[CUT - 2]]
     forked = demo.log(tmp_path / "forked", [*swapped, demo.entries[CUT]])
     fork = cli(str(forked), "--state", str(state))
     assert fork.code == 1
     assert (
-        "history rewritten: the log's first 200 records are not the ones an earlier run "
+        "history rewritten: the log's first 201 records are not the ones an earlier run "
         "verified (a fork)" in fork.out
     )
     assert state.read_text("utf-8") == prior_state

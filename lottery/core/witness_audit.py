@@ -221,6 +221,51 @@ def _at(timestamp: int) -> str:
         return f"POSIX time {timestamp}"
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How one announcement fares under one policy: the deciding cosigned checkpoint.
+
+    ``size``: the first checkpoint of size > index whose early cosignatures meet the quorum,
+    else the one with the most early cosignatures (the first of those), None when no
+    cosigned checkpoint covers the index. ``early``/``late``: its valid cosignatures by the
+    policy's witnesses dated before / not before ``due`` (the beacon less the margin).
+    """
+
+    index: int
+    before: datetime
+    due: datetime
+    size: int | None
+    early: tuple[Cosignature, ...]
+    late: tuple[Cosignature, ...]
+    met: bool
+
+
+def tally(
+    index: int, before: datetime, evidence: Sequence[Evidence], policy: WitnessPolicy
+) -> Tally:
+    """Find the cosigned checkpoint that decides ``announcement.witnessed`` for entry
+    ``index`` under ``policy`` (pure; :func:`witnessed` words it)."""
+    due = before - timedelta(seconds=policy.margin)
+    limit = due.timestamp()
+    best: Evidence | None = None
+    best_early: list[Cosignature] = []
+    for ev in evidence:
+        if ev.size <= index:
+            continue
+        trusted = [c for c in ev.cosignatures if policy.trusts(c)]
+        early = [c for c in trusted if c.timestamp < limit]
+        if best is None or len(early) > len(best_early):
+            best, best_early = Evidence(ev.size, tuple(trusted)), early
+        if len(early) >= policy.quorum:
+            best, best_early = Evidence(ev.size, tuple(trusted)), early
+            break
+    if best is None:
+        return Tally(index, before, due, None, (), (), False)
+    late = tuple(c for c in best.cosignatures if c not in best_early)
+    met = len(best_early) >= policy.quorum
+    return Tally(index, before, due, best.size, tuple(best_early), late, met)
+
+
 def witnessed(
     index: int, before: datetime, evidence: Sequence[Evidence], policy: WitnessPolicy
 ) -> str:
@@ -232,25 +277,16 @@ def witnessed(
     Raises:
         VerificationError: ``announcement.witnessed`` naming what is missing.
     """
-    due = before - timedelta(seconds=policy.margin)
-    limit = due.timestamp()
-    best: Evidence | None = None
-    best_early: list[Cosignature] = []
-    evidence = [Evidence(e.size, tuple(filter(policy.trusts, e.cosignatures))) for e in evidence]
+    found = tally(index, before, evidence, policy)
+    due = found.due
     by = f" ({policy.source}, margin {policy.margin} s)" if policy.margin else ""
-    for ev in evidence:
-        if ev.size <= index:
-            continue
-        early = [c for c in ev.cosignatures if c.timestamp < limit]
-        if best is None or len(early) > len(best_early):
-            best, best_early = ev, early
-        if len(early) >= policy.quorum:
-            names = ", ".join(f"{c.name} at {_at(c.timestamp)}" for c in early)
-            return (
-                f"log index {index} is in checkpoint {ev.size}, cosigned before "
-                f"{format_time(due)} by {len(early)} of {len(policy.witnesses)} witnesses "
-                f"(quorum {policy.quorum}{by}): {names}"
-            )
+    if found.met:
+        names = ", ".join(f"{c.name} at {_at(c.timestamp)}" for c in found.early)
+        return (
+            f"log index {index} is in checkpoint {found.size}, cosigned before "
+            f"{format_time(due)} by {len(found.early)} of {len(policy.witnesses)} witnesses "
+            f"(quorum {policy.quorum}{by}): {names}"
+        )
     need = (
         f"needs {policy.quorum} witness cosignature(s) dated before "
         + (
@@ -261,14 +297,14 @@ def witnessed(
         )
         + f" on a checkpoint of size > {index}"
     )
-    if best is None:
+    if found.size is None:
         raise VerificationError(CHECK, f"announcement at log index {index} {need}; none found")
-    have = {c.name for c in best.cosignatures}
+    have = {c.name for c in found.early + found.late}
     missing = ", ".join(w.name for w in policy.witnesses if w.name not in have)
-    late = [f"{c.name} at {_at(c.timestamp)}" for c in best.cosignatures if c not in best_early]
+    late = [f"{c.name} at {_at(c.timestamp)}" for c in found.late]
     detail = (
-        f"announcement at log index {index} {need}; best: checkpoint {best.size} "
-        f"with {len(best_early)}"
+        f"announcement at log index {index} {need}; best: checkpoint {found.size} "
+        f"with {len(found.early)}"
         + (f"; missing: {missing}" if missing else "")
         + (f"; too late: {', '.join(late)}" if late else "")
     )

@@ -51,6 +51,7 @@ from lottery.demo.recorded import numbers_beacon, quicknet_round_123
 from lottery.demo.results import OFFICE, result_phases
 from lottery.demo.risk import publish_demo_rules
 from lottery.demo.synthetic import CITY, DEFAULT_RATIOS, FIRE, HOUSING, City, make_city
+from lottery.demo.witnesses import DemoWitnesses, read_private_keys
 from lottery.registry_io import export_csv, export_xlsx
 from lottery.service import cancellations
 from lottery.service.committed_pool import withhold_type
@@ -359,6 +360,11 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
     result = DemoResult(out / "export", settings.data_dir)
     lc = Lifecycle.open(settings)
     try:
+        # The witnesses' policy first in the log (every task is held to it); each announcement
+        # is then cosigned 30 s after it (lottery/demo/witnesses.py).
+        witnesses = DemoWitnesses(lc, settings, settings.data_dir)
+        witnesses.publish_policy(result.lines)
+        witnesses.follow_announcements()
         for kind in ("org-units", "targets", "inspectors", "conflicts", "history", "items"):
             _import(lc, result, kind, files[kind], T_FIRST_IMPORT)
         result.lines += publish_demo_rules(lc, ACTOR, _t(T_FIRST_IMPORT))
@@ -408,6 +414,7 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
         for _, phase in phases:
             phase()
         exchange_exports(lc, OFFICE, out / "exchange", result.lines)  # docs/exchange.md
+        result.lines.append(witnesses.cosign_latest())  # the final checkpoint too
         checkpoint = lc.export_to(result.export)
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
         # Staff logins for the console, made now (they are private: not in the log).
@@ -427,6 +434,7 @@ def undisclosed_secrets(out: Path) -> dict[str, bytes]:
     """
     settings = demo_settings(out)
     hidden = {"office.key": (settings.keys_dir / "office.key").read_bytes().strip()}
+    hidden |= read_private_keys(settings.data_dir)  # the witnesses' TEST/DEMO-only keys
     lc = Lifecycle.open(settings)
     try:
         with lc.session() as session:

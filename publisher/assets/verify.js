@@ -322,7 +322,38 @@
     if (!Number.isInteger(quorum) || quorum < 1 || quorum > witnesses.length) {
       fail(`见证方法定人数应在 1 到 ${witnesses.length} 之间`);
     }
-    return { witnesses, quorum };
+    return { witnesses, quorum, margin: 0, source: "本站列出的见证方" };
+  }
+
+  // A `witness-policy` record (docs/spec.md §2, records.md), checked as `lottery verify`
+  // checks its format: 1-32 witnesses, each {name, vkey}, the name without spaces or control
+  // characters, at most 64 characters, not `none` or `quorum`, all names different; each vkey
+  // a cosigner key (type 0x04) whose key id matches, no public key twice; quorum 1..n;
+  // margin 0..86400 seconds. Each witness is labelled with the record's name.
+  async function parsePublishedPolicy(record) {
+    const b = record.body;
+    const where = `第 ${record.index} 条记录的见证方规则`;
+    const list = b.witnesses;
+    if (!Array.isArray(list) || list.length < 1 || list.length > 32) fail(`${where}：见证方应为 1 至 32 个`);
+    const witnesses = [];
+    for (const w of list) {
+      if (!w || typeof w !== "object" || Object.keys(w).sort().join() !== "name,vkey") fail(`${where}：见证方格式错误`);
+      const { name, vkey } = w;
+      if (typeof name !== "string" || !name.length || [...name].length > 64 || /[\s\u0000-\u001f\u007f]/.test(name)) {
+        fail(`${where}：见证方名称格式错误`);
+      }
+      if (name === "none" || name === "quorum") fail(`${where}：见证方名称不能是 ${name}`);
+      if (typeof vkey !== "string" || vkey.length > 300) fail(`${where}：见证方公钥格式错误`);
+      witnesses.push({ ...(await parseWitnessKey(vkey)), label: name });
+    }
+    if (new Set(witnesses.map((w) => w.label)).size !== witnesses.length) fail(`${where}：同一名称列出了两次`);
+    if (new Set(witnesses.map((w) => w.vkey.slice(w.vkey.lastIndexOf("+") + 1))).size !== witnesses.length) {
+      fail(`${where}：同一公钥列出了两次`);
+    }
+    const quorum = b.quorum;
+    if (!Number.isInteger(quorum) || quorum < 1 || quorum > witnesses.length) fail(`${where}：法定人数应在 1 到 ${witnesses.length} 之间`);
+    if (!Number.isInteger(b.margin) || b.margin < 0 || b.margin > 86400) fail(`${where}：提前量应在 0 到 86400 秒之间`);
+    return { witnesses, quorum, margin: b.margin, source: where, index: record.index };
   }
 
   // The valid cosignatures by trusted witnesses on one signed checkpoint (bytes), earliest per
@@ -348,7 +379,7 @@
         fail(`${what}：${w.name}（${id}）的副署验证失败`);
       }
       const key = `${w.name} ${id}`;
-      if (!found.has(key) || ts < found.get(key).timestamp) found.set(key, { name: w.name, timestamp: ts });
+      if (!found.has(key) || ts < found.get(key).timestamp) found.set(key, { name: w.name, id, timestamp: ts });
     }
     return [...found.values()];
   }
@@ -414,31 +445,41 @@
     return `${new Date((Number(seconds) + 8 * 3600) * 1000).toISOString().slice(0, 19).replace("T", " ")}（北京时间）`;
   }
 
-  // announcement.witnessed for the announcement at log index `index`: one cosigned
-  // checkpoint of size > index with at least `quorum` trusted cosignatures dated before the
-  // beacon. Returns the pass sentence; fails naming what is missing.
+  // announcement.witnessed for the announcement at log index `index` under one rule (a
+  // published policy, or the site's witnesses.json): one cosigned checkpoint of size > index
+  // with at least `quorum` cosignatures by the rule's witnesses dated before the beacon less
+  // the rule's margin (docs/spec.md §8). Returns the pass sentence; fails naming what is missing.
   function witnessedDetail(index, before, evidence, policy) {
-    const limit = BigInt(before);
+    const due = before - policy.margin;
+    const limit = BigInt(due);
+    const label = (c) => {
+      const w = policy.witnesses.find((k) => k.name === c.name && k.id === c.id);
+      return w.label ? `${w.label}（${c.name}）` : c.name;
+    };
+    const by = policy.margin ? `，${policy.source}，提前量 ${policy.margin} 秒` : `，${policy.source}`;
+    const when = policy.margin
+      ? `随机数产生（${beijingTime(before)}）前 ${policy.margin} 秒即 ${beijingTime(due)}`
+      : `随机数产生（${beijingTime(before)}）`;
     let best = null;
     let bestEarly = [];
     for (const ev of evidence) {
       if (ev.size <= index) continue;
-      const early = ev.cosignatures.filter((c) => c.timestamp < limit);
-      if (best === null || early.length > bestEarly.length) [best, bestEarly] = [ev, early];
+      const trusted = ev.cosignatures.filter((c) => policy.witnesses.some((k) => k.name === c.name && k.id === c.id));
+      const early = trusted.filter((c) => c.timestamp < limit);
+      if (best === null || early.length > bestEarly.length) [best, bestEarly] = [{ size: ev.size, cosignatures: trusted }, early];
       if (early.length >= policy.quorum) {
         return (
-          `公告（第 ${index} 条）在含 ${ev.size} 条记录的检查点中，随机数产生（${beijingTime(before)}）之前已由 ` +
-          `${policy.witnesses.length} 个见证方中的 ${early.length} 个副署（法定人数 ${policy.quorum}）：` +
-          early.map((c) => `${c.name} 于 ${beijingTime(c.timestamp)}`).join("；")
+          `公告（第 ${index} 条）在含 ${ev.size} 条记录的检查点中，${when}之前已由 ` +
+          `${policy.witnesses.length} 个见证方中的 ${early.length} 个副署（法定人数 ${policy.quorum}${by}）：` +
+          early.map((c) => `${label(c)} 于 ${beijingTime(c.timestamp)}`).join("；")
         );
       }
     }
-    const need =
-      `需要至少 ${policy.quorum} 个见证方在随机数产生（${beijingTime(before)}）之前副署一个多于 ${index} 条记录的检查点`;
+    const need = `需要至少 ${policy.quorum} 个见证方（${by.slice(1)}）在${when}之前副署一个多于 ${index} 条记录的检查点`;
     if (best === null) fail(`公告（第 ${index} 条）${need}；没有这样的副署`);
-    const have = new Set(best.cosignatures.map((c) => c.name));
-    const missing = policy.witnesses.filter((w) => !have.has(w.name)).map((w) => w.name);
-    const late = best.cosignatures.filter((c) => !bestEarly.includes(c)).map((c) => `${c.name} 于 ${beijingTime(c.timestamp)}`);
+    const have = new Set(best.cosignatures.map((c) => `${c.name} ${c.id}`));
+    const missing = policy.witnesses.filter((w) => !have.has(`${w.name} ${w.id}`)).map((w) => (w.label ? `${w.label}（${w.name}）` : w.name));
+    const late = best.cosignatures.filter((c) => !bestEarly.includes(c)).map((c) => `${label(c)} 于 ${beijingTime(c.timestamp)}`);
     fail(
       `公告（第 ${index} 条）${need}；最多的是含 ${best.size} 条记录的检查点，有 ${bestEarly.length} 个` +
         (missing.length ? `；未副署：${missing.join("、")}` : "") +
@@ -446,25 +487,43 @@
     );
   }
 
-  async function checkWitnessed(base, report, log, ann) {
-    let policy;
+  // The rules an announcement is held to, as `lottery verify` holds it (docs/spec.md §8):
+  // the `witness-policy` in force (the last one before it in the log) and, when the site
+  // names witnesses (witnesses.json), those too; both must hold, so the site's list can only
+  // add. The cosigned checkpoints are read with the witnesses of every policy in the log and
+  // the site's: a bad line by any of them fails closed, as the CLI's run fails.
+  async function checkWitnessed(base, report, log, ann, context) {
+    const policies = context.filter((r) => r.body.type === "witness-policy").sort((x, y) => x.index - y.index);
+    const inForce = policies.filter((r) => r.index < ann.index).pop();
+    let rules;
+    let everyone;
     try {
-      policy = await loadWitnessPolicy();
+      const reader = await loadWitnessPolicy();
+      const published = await Promise.all(policies.map(parsePublishedPolicy));
+      const own = inForce ? published.find((p) => p.index === inForce.index) : null;
+      rules = [own, reader].filter(Boolean);
+      everyone = [...published, ...(reader ? [reader] : [])].flatMap((p) => p.witnesses);
     } catch (e) {
       report.add("announcement.witnessed", false, e instanceof CheckError ? e.message : `出错：${e}`);
       return;
     }
-    if (!policy) {
+    if (!rules.length) {
       report.skip(
         "announcement.witnessed",
-        "本站没有列出见证方公钥，未核对见证方副署；公告时间只是本单位的说法，" +
+        (policies.length
+          ? `本任务公告（第 ${ann.index} 条）之前日志中没有见证方规则（第一条在第 ${policies[0].index} 条），`
+          : "日志中没有公布见证方规则，") +
+          "本站也没有列出见证方公钥，未核对见证方副署；公告时间只是本单位的说法，" +
           "可用 `lottery verify --witness` 核对（docs/witness.md）",
       );
       return;
     }
+    const union = [];
+    for (const w of everyone) if (!union.some((u) => u.name === w.name && u.id === w.id)) union.push(w);
     await report.run("announcement.witnessed", async () => {
-      const evidence = await loadCosigned(base, log, policy.witnesses);
-      return witnessedDetail(ann.index, beaconDue(ann.body.beacon), evidence, policy);
+      const evidence = await loadCosigned(base, log, union);
+      const before = beaconDue(ann.body.beacon);
+      return rules.map((rule) => witnessedDetail(ann.index, before, evidence, rule)).join("；另外，");
     }, (detail) => detail);
   }
 
@@ -754,7 +813,7 @@
 
   // Record types the task page's checks read besides the task's own (any task's announcement:
   // an earlier one naming its snapshots forbids a later one to drop them).
-  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement", "plan", "calendar"]);
+  const CONTEXT_TYPES = new Set(["registry-snapshot", "item-list", "task-announcement", "plan", "calendar", "witness-policy"]);
 
   // reveal.early (docs/spec.md §8 item 11): a reveal dated before the disclosure time needs
   // `disclose_early: true`, and the task's next records in the log are one inspection result
@@ -1084,7 +1143,7 @@
       },
       "公告时随机源尚不存在（轮次/开奖日期在公告之后）",
     );
-    await checkWitnessed(base, report, log, ann);
+    await checkWitnessed(base, report, log, ann, context);
     if (draw) {
       const d = draw.body;
       const spec = d.fallback ? a.beacon.fallback : a.beacon.primary;

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from lottery.core.canonical import canonical_json, sha256_hex
+from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.records import Record, make_record
 from lottery.demo.city import demo_settings
 from lottery.export.write import write_export
@@ -69,6 +70,15 @@ def _republish(demo: Path, export: Path, out: Path, notes: list[bytes]) -> None:
     blobs = {p.name: p.read_bytes() for p in (export / "blobs").iterdir()}
     keys = (export / "keys" / "office.vkey").read_text(encoding="utf-8").split()
     write_export(out, notes, blobs, signer, origin=settings.log_origin, public_keys=keys)
+    # The demo's witnesses collude too (their TEST/DEMO-only keys, dated 1970): each forgery
+    # then fails only its own check, not announcement.witnessed under the demo's policy.
+    note = (out / "checkpoint").read_bytes()
+    for key in sorted((settings.data_dir / "witnesses").glob("*/witness.key")):
+        note = cosign(note, Cosigner.from_private_key_string(key.read_text("ascii").strip()), 0)
+    size = note.split(b"\n")[1].decode()
+    (out / "cosigned").mkdir()
+    (out / "cosigned" / "list").write_text(f"{size}\n", encoding="ascii")
+    (out / "cosigned" / size).write_bytes(note)
 
 
 def _leave_out_a_candidate(demo: Path, export: Path, out: Path, records: list[Record]) -> str:
@@ -420,10 +430,14 @@ def test_verifier_passes_on_a_disclosed_public_numbers_task(
         "announcement.plan",
     ):
         assert result["checks"].get(name) == "pass", (name, result["text"])
-    # The demo site names no witness (and the demo log has no cosignatures): the witness
-    # check says it was not checked, as `lottery verify` without --witness; all else passes.
-    assert result["checks"].pop("announcement.witnessed") == "skip", result["text"]
-    assert "未核对见证方副署" in result["text"]
+    # The demo log publishes its witness policy (2 of 3, lottery/demo/witnesses.py): the
+    # button holds the task to it, as `lottery verify` does, from the log alone.
+    assert result["checks"]["announcement.witnessed"] == "pass", result["text"]
+    assert (
+        "3 个见证方中的 3 个副署（法定人数 2，第 0 条记录的见证方规则，提前量 300 秒）"
+        in (result["text"])
+    )
+    assert "市纪委监委（jiwei.qinglan.example/witness） 于 2026-03-01 10:00:30" in result["text"]
     assert set(result["checks"].values()) == {"pass"}
     assert "RFC 3797" in result["text"] and "核验通过" in result["text"]
     # The same plain-Chinese sentences as the site's pages (publisher/check_words.py).

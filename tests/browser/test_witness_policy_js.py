@@ -1,0 +1,143 @@
+"""The in-browser verifier enforces the log's published ``witness-policy`` as `lottery verify`.
+
+One honest task (tests/forge.py, T2026-001: announced 2026-03-01T02:00Z, public numbers drawn
+2026-03-02, so the beacon is due 2026-03-01T16:00Z = 00:00 Beijing) is published after a
+``witness-policy`` record (2 of 3 TEST-ONLY witnesses, margin 600 s) with a ``cosigned/<size>``
+of its checkpoint carrying different lines. No page names witnesses (no witnesses.json): the
+rule comes from the log alone. Known answers (docs/spec.md §8, docs/witness.md): two of three
+cosigning 20 minutes before the beacon pass; all three after the beacon (a backdated
+announcement), one of three, or two inside the margin fail; a policy published after the
+announcement does not apply. A site that names a fourth witness (witnesses.json) only adds to
+the policy, as ``lottery verify --witness`` does. Each verdict is compared with the CLI's on
+the same export.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from lottery.core.cosignature import Cosigner, cosign
+from lottery.core.records import make_record
+from publisher.build import witness_config
+from tests import lifecycle as lc
+from tests.browser.chromium import StaticServer
+from tests.browser.test_witnessed_js import VERIFY_JS, _cli, _press, _witnessed
+from tests.forge import forge, write_forged_export
+
+pytestmark = pytest.mark.browser
+
+TASK = "T2026-001"
+BEACON = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)  # 2026-03-02 00:00 Asia/Shanghai
+POLICY_AT = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+W = [
+    Cosigner.generate("jiwei.example/w1"),  # TEST-ONLY
+    Cosigner.generate("notary.example/w2"),  # TEST-ONLY
+    Cosigner.generate("uni.example/w3"),  # TEST-ONLY
+]
+W4 = Cosigner.generate("paper.example/w4")  # TEST-ONLY: named by the stricter site only
+NAMES = ["市纪委监委", "市公证处", "青岚大学"]
+
+
+def _policy() -> bytes:
+    fields = {
+        "witnesses": [
+            {"name": n, "vkey": w.verifier().vkey} for n, w in zip(NAMES, W, strict=True)
+        ],
+        "quorum": 2,
+        "margin": 600,
+    }
+    return make_record("witness-policy", lc.LOG, POLICY_AT, fields, [lc.office_signer()])
+
+
+def _at(*minutes: int) -> Callable[[bytes], bytes]:
+    """Witness i cosigns ``minutes[i]`` minutes after the beacon (negative: before)."""
+
+    def make(note: bytes) -> bytes:
+        for w, m in zip(W, minutes, strict=False):
+            note = cosign(note, w, int((BEACON + timedelta(minutes=m)).timestamp()))
+        return note
+
+    return make
+
+
+# case -> (cosigned lines, policy before the announcement, site names W4, state, words)
+CASES = {
+    "two of three in time": (_at(-20, -20), True, False, "pass", "3 个见证方中的 2 个副署"),
+    "backdated: all after the beacon": (_at(5, 5, 5), True, False, "fail", "副署太晚：市纪委监委"),
+    "fewer than k": (_at(-20), True, False, "fail", "未副署：市公证处（notary.example/w2）"),
+    "inside the margin": (_at(-5, -5), True, False, "fail", "提前量 600 秒"),
+    "policy after the announcement": (_at(5, 5, 5), False, False, "skip", "没有见证方规则"),
+    "the site adds a witness": (_at(-20, -20), True, True, "fail", "未副署：paper.example/w4"),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("policy")
+    honest = forge(task=TASK)
+    policy = _policy()
+    for folder, named in (("p", False), ("q", True)):
+        assets = root / folder / "assets"
+        assets.mkdir(parents=True)
+        shutil.copy(VERIFY_JS, assets / "verify.js")
+        if named:
+            config = witness_config([W4.verifier().vkey], None)
+            assert config is not None
+            (assets / "witnesses.json").write_text(config, encoding="utf-8")
+    for k, (make, before, named, _, _) in enumerate(CASES.values()):
+        case = root / ("q" if named else "p") / f"c{k}"
+        notes = [policy, *honest.notes] if before else [honest.notes[0], policy, *honest.notes[1:]]
+        export = write_forged_export(case / "export", notes, honest.blobs)
+        note = (export / "checkpoint").read_bytes()
+        size = int(note.split(b"\n")[1])
+        (export / "cosigned").mkdir()
+        (export / "cosigned" / "list").write_text(f"{size}\n", encoding="ascii")
+        (export / "cosigned" / str(size)).write_bytes(make(note))
+        (case / "index.html").write_text(
+            '<!doctype html><meta charset="utf-8"><title>t</title>'
+            f'<div class="lottery-verifier" data-task="{TASK}" data-export="export/">'
+            '<button type="button" class="lottery-verify-button">在浏览器中验证</button>'
+            '<div class="lottery-verify-result"></div></div>'
+            '<script src="../assets/verify.js"></script>',
+            encoding="utf-8",
+        )
+    server = StaticServer(root)
+    try:
+        yield server.url, root
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_published_policy_agrees_with_the_cli(
+    browser: Browser,
+    site: tuple[str, Path],
+    case: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, root = site
+    k = list(CASES).index(case)
+    _, _, named, state, words = CASES[case]
+    folder = "q" if named else "p"
+    checks = _press(browser, f"{url}{folder}/c{k}/")
+    got, detail = checks["announcement.witnessed"]
+    assert (got, words in detail) == (state, True), detail
+    # Only the witness check differs from the honest task's: nothing else fails.
+    assert {n for n, (s, _) in checks.items() if s == "fail"} == (
+        {"announcement.witnessed"} if state == "fail" else set()
+    )
+    # The CLI on the same export, with no flag (the published policy) and, when the site
+    # names W4, with --witness W4: the same verdict.
+    extra = [W4.verifier().vkey] if named else []
+    code, body = _cli(root / folder / f"c{k}" / "export", capsys, monkeypatch, *extra)
+    assert body["witness_policies"] == 1
+    assert (code == 0, _witnessed(body)) == (state != "fail", state == "pass")
+    if state == "fail":
+        assert [f["check"] for f in body["failures"]] == ["announcement.witnessed"]
