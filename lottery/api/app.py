@@ -30,6 +30,7 @@ from . import errors
 from .proxy_headers import TrustedProxyHeaders
 from .request_id import RequestId
 from .routes import (
+    alerts,
     api_docs,
     audit,
     auth,
@@ -72,6 +73,7 @@ ROUTERS = (
     audit.router,
     site.router,
     witnesses.router,
+    alerts.router,
     public.router,
 )
 

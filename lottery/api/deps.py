@@ -36,15 +36,27 @@ from lottery.service.users import (
 COOKIE = "lottery_session"
 
 
-def set_session_cookie(response: Response, token: str) -> None:
-    """Give the browser its session cookie (the console's login and ``POST /api/auth/login``)."""
+def over_https(request: Request) -> bool:
+    """Whether the request reached the service over HTTPS: its own TLS, or a trusted proxy's
+    ``X-Forwarded-Proto: https`` (:mod:`lottery.api.proxy_headers`; from any other peer that
+    header is ignored). Cookies set in answer to it are marked ``Secure`` (docs/security.md)."""
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+    """Give the browser its session cookie (the console's login and ``POST /api/auth/login``).
+
+    ``secure``: the request came over HTTPS (:func:`over_https`); then the browser never sends
+    the cookie over plain HTTP. Plain HTTP (``make demo`` on 127.0.0.1, tests) gets a cookie
+    without ``Secure``, which a browser would not send back otherwise.
+    """
     response.set_cookie(
         COOKIE,
         token,
         max_age=int(users.TOKEN_TTL.total_seconds()),  # the server enforces the expiry
         httponly=True,
         samesite="strict",
-        secure=False,  # served on 127.0.0.1 by default; behind TLS set by the proxy
+        secure=secure,
         path="/",
     )
 

@@ -134,6 +134,11 @@ def draw_outcome(
         )
 
 
+NO_SECRET_ROW = "数据库中没有该任务的秘密值"  # noqa: S105 - a message, not a secret
+SECRET_DOES_NOT_OPEN = "该任务的秘密值无法用当前的 secrets.key 解密"  # noqa: S105 - a message
+"""Why :meth:`Lifecycle.secret_lost` says a secret is lost (also :mod:`.lost_secrets`)."""
+
+
 class Lifecycle:
     """The service's task operations. Each public method is one (or, for announce, two)
     transactions on its own session; it is safe to call from several processes at once."""
@@ -239,9 +244,9 @@ class Lifecycle:
         """
         row = session.get(TaskSecret, task_id)
         if row is None:
-            return "数据库中没有该任务的秘密值"
+            return NO_SECRET_ROW
         if not self.keeper.opens("office-secret", task_id, row.ciphertext):
-            return "该任务的秘密值无法用当前的 secrets.key 解密"
+            return SECRET_DOES_NOT_OPEN
         return None
 
     def _publish(

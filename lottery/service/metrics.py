@@ -21,11 +21,13 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 JOB_KINDS = ("announce", "draw", "disclose", "sweep", "site")
 """The scheduler's jobs (docs/scheduler.md)."""
-JOB_OUTCOMES = ("done", "idle", "waiting", "refused", "failed")
+JOB_OUTCOMES = ("done", "idle", "waiting", "refused", "skipped", "failed")
 """``done``: the job's work happened (or was found done); ``idle``: nothing to do (the site
 job when the site is up to date); ``waiting``: not due yet, the beacon not out or the relays
 down, retried; ``refused``: the lifecycle refused the step (audited as ``schedule.failed``,
-staff act); ``failed``: the job raised or logged an error."""
+staff act); ``skipped``: the task's secret cannot be opened, the step was not tried and its job
+removed (lottery/service/lost_secrets.py, staff cancel the task); ``failed``: the job raised or
+logged an error."""
 LOGIN_FAILURES = (
     "wrong_password",
     "unknown_account",

@@ -47,6 +47,7 @@ from .drand_client import DrandClient
 from .drawing import DrawStatus, Fetch, PublicNumbersDraw, draw_task
 from .jobstore import SharedJobStore
 from .lifecycle import Lifecycle, StateError, TaskNotFound
+from .lost_secrets import task_secret_lost
 from .params import params_from_task
 from .penalties import PenaltyService
 from .result_notices import issue_owed
@@ -101,6 +102,9 @@ class Scheduler:
     started: float = field(default_factory=time.monotonic)
     last_sweep: float | None = None
     """When the last sweep ended (``time.monotonic``): the heartbeat /readyz reads."""
+    lost_logged: set[str] = field(default_factory=set)
+    """Tasks skipped for a secret the service cannot open, already logged by this process
+    (:func:`_skip_lost`): logged once, not at every sweep."""
 
     def wall_time(self, moment: datetime) -> datetime:
         """When APScheduler (on the wall clock) must fire for ``moment`` on our clock."""
@@ -294,9 +298,14 @@ def schedule_task(rt: Scheduler, task: Task) -> str | None:
     with rt.lc.session() as session:
         declared = task.state == "announced" and fallback_declared(session, task.id)
         refused = _refused_steps(session, task.id)
-    step = next_step(task, fallback=declared, draw_delay=rt.draw_delay)
-    if step is None or step[0] in refused:
-        return None  # nothing to schedule, or staff must act (see the audit trail)
+        step = next_step(task, fallback=declared, draw_delay=rt.draw_delay)
+        if step is None or step[0] in refused:
+            return None  # nothing to schedule, or staff must act (see the audit trail)
+        lost = task_secret_lost(rt.lc, session, task)
+    if lost is not None:
+        _skip_lost(rt, task.id, lost)
+        return None  # staff cancel it (the 工作台 says how); a restored key resumes it
+    rt.lost_logged.discard(task.id)
     name, at = step
     job_id = _job_id(name, task.id)
     if rt.aps.get_job(job_id) is not None:
@@ -315,6 +324,34 @@ def schedule_task(rt: Scheduler, task: Task) -> str | None:
     except ConflictingIdError:
         return None  # another instance stored it first
     return job_id
+
+
+def _skip_lost(rt: Scheduler, task_id: str, reason: str) -> None:
+    """Log once per process that ``task_id`` is skipped: its secret cannot be opened."""
+    if task_id in rt.lost_logged:
+        return
+    rt.lost_logged.add(task_id)
+    logger.error(
+        "task %s skipped: its office secret cannot be opened (%s); staff must cancel it as "
+        "secret lost (lottery task cancel %s --secret-lost; docs/operations.md)",
+        task_id,
+        reason,
+        task_id,
+    )
+
+
+def _lost(rt: Scheduler, step: str, task_id: str) -> bool:
+    """Whether the task's secret cannot be opened; then its ``step`` job is removed (the sweep
+    schedules it again once the secret opens again, e.g. the key file restored)."""
+    with rt.lc.session() as session:
+        task = session.get(Task, task_id)
+        lost = None if task is None else task_secret_lost(rt.lc, session, task)
+    if lost is None:
+        return False
+    _skip_lost(rt, task_id, lost)
+    with contextlib.suppress(JobLookupError):
+        rt.aps.remove_job(_job_id(step, task_id), "default")
+    return True
 
 
 def _refused_steps(session: Session, task_id: str) -> set[str]:
@@ -393,6 +430,8 @@ def _at_planned_time(
     if now < at:
         _later(rt, step, task_id, at)
         return "waiting"
+    if _lost(rt, step, task_id):
+        return "skipped"
     try:
         run(now)
     except StateError:  # moved on meanwhile
@@ -431,6 +470,8 @@ def _draw(rt: Scheduler, task_id: str) -> Outcome:
     if isinstance(primary, DrandBeacon) and now < primary.due_time() + rt.draw_delay:
         _later(rt, "draw", task_id, primary.due_time() + rt.draw_delay)
         return "waiting"
+    if _lost(rt, "draw", task_id):
+        return "skipped"
     try:
         outcome = draw_task(rt.lc, task_id, now, actor=ACTOR, fetch=rt.fetch, clock=rt.clock)
     except (TaskNotFound, StateError, PublicNumbersDraw):

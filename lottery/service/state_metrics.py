@@ -2,9 +2,10 @@
 
 :class:`StateCollector` is registered in the app's registry beside the service's own
 counters (:mod:`lottery.service.metrics`). Each scrape reads the log's size and records by
-type, the publication lag (when the service publishes the site), and each witness's last
-cosigned size; and this instance's scheduler state. Every instance on one database reports
-the same database values; alerts use ``max`` over instances.
+type, the publication lag (when the service publishes the site), each witness's last
+cosigned size and the tasks whose secret cannot be opened; and this instance's scheduler
+state. Every instance on one database reports the same database values; alerts use ``max``
+over instances.
 
 A scrape while the database is down yields ``lottery_database_up 0`` and nothing else from
 the database, never an error page (Prometheus would drop every metric of the scrape).
@@ -26,6 +27,7 @@ from lottery.storage.models import CosignatureRow, LogEntry
 
 from .health import publication_lag
 from .lifecycle import Lifecycle
+from .lost_secrets import BLOCKED_STATES, lost_secrets
 from .scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,20 @@ class StateCollector(Collector):
             waited.add_metric([], lag.seconds(self.clock()))
             yield from (published, behind, waited)
         yield from _witnesses(session, lag.log_size)
+        yield _lost_secrets(self.lc, session)
+
+
+def _lost_secrets(lc: Lifecycle, session: Session) -> Metric:
+    lost = GaugeMetricFamily(
+        "lottery_tasks_secret_lost",
+        "Draft, announced or drawn tasks whose office secret cannot be opened (staff cancel "
+        "or delete them: the 工作台 says how), by state.",
+        labels=["state"],
+    )
+    found = lost_secrets(lc, session)
+    for state in BLOCKED_STATES:
+        lost.add_metric([state], sum(1 for t in found if t.state == state))
+    return lost
 
 
 def _witnesses(session: Session, log_size: int) -> Iterator[Metric]:

@@ -125,6 +125,7 @@ GET    /api/audit                             audit.read      ok   403  403  403
 GET    /api/site/status                       task.read       ok   ok   ok   ok   ok   401
 POST   /api/site/publish                      task.disclose   ok   ok   403  ok   403  401
 GET    /api/witnesses                         audit.read      ok   403  403  403  ok   401
+GET    /api/alerts                            task.read       ok   ok   ok   ok   ok   401
 POST   /api/witnesses/policy                  users.manage    ok   403  403  403  403  401
 """
 

@@ -22,6 +22,7 @@ from lottery.api.deps import (
     ServiceDep,
     get_now,
     get_remote_addr,
+    over_https,
     set_session_cookie,
 )
 from lottery.api.deps import get_service as service_of
@@ -51,6 +52,7 @@ def _login_page(
     error: str = "",
     notice: str = "",
     headers: dict[str, str] | None = None,
+    secure: bool = False,
 ) -> HTMLResponse:
     csrf = new_login_csrf()
     response = page(
@@ -65,7 +67,13 @@ def _login_page(
         headers=headers,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict", path="/console"
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/console",
     )
     return response
 
@@ -85,7 +93,7 @@ def login_form(
         notice = "登录已过期或已失效，请重新登录。"
     elif bye:
         notice = "您已退出登录。"
-    return _login_page(notice=notice)
+    return _login_page(notice=notice, secure=over_https(request))
 
 
 def _login_field_errors(name: str, password: str) -> dict[str, str]:
@@ -109,12 +117,18 @@ async def login(
     csrf: FormText = "",
 ) -> Response:
     """Check the password; on success set the session cookie and open the 工作台."""
+    https = over_https(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode("utf-8", "replace")):
-        return _login_page(status=403, name=name, error="登录页面已过期，请重新输入用户名和密码。")
+        return _login_page(
+            status=403,
+            name=name,
+            error="登录页面已过期，请重新输入用户名和密码。",
+            secure=https,
+        )
     errors = _login_field_errors(name, password)
     if errors:
-        return _login_page(status=422, name=name, errors=errors)
+        return _login_page(status=422, name=name, errors=errors, secure=https)
     service, now, addr = service_of(request), get_now(request), get_remote_addr(request)
     try:
         login_throttle.check_known_address_lock(service.engine, now, addr)
@@ -127,14 +141,20 @@ async def login(
             service.metrics.login_failed(exc.reason)
         await asyncio.sleep(login_throttle.TARPIT_SECONDS)
         return _login_page(
-            status=429, name=name, error=str(exc), headers={"Retry-After": str(exc.retry_after)}
+            status=429,
+            name=name,
+            error=str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+            secure=https,
         )
     except users.AuthError:
-        return _login_page(status=401, name=name, errors={"password": "用户名或密码不正确"})
+        return _login_page(
+            status=401, name=name, errors={"password": "用户名或密码不正确"}, secure=https
+        )
     target = "/console/password" if user.must_change_password else "/console/"
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, token)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    set_session_cookie(response, token, secure=https)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console", secure=https)
     return response
 
 
@@ -151,7 +171,7 @@ def logout(
     check_csrf(user, csrf)
     users.logout(service, request.cookies.get(COOKIE, ""), now, remote_addr=addr)
     response = RedirectResponse("/console/login?bye=1", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", secure=over_https(request))
     return response
 
 

@@ -19,6 +19,7 @@ from lottery.service import beacons, cancellations, org_scope
 from lottery.service.calendar import calendar_in
 from lottery.service.committed_pool import staff_outcome
 from lottery.service.lifecycle import Lifecycle
+from lottery.service.lost_secrets import LostSecret, lost_secret_tasks
 from lottery.service.params import params_from_task
 from lottery.service.penalties import pending_deadlines
 from lottery.service.result_entry import CST, local_date
@@ -142,6 +143,8 @@ class Dashboard:
     due: list[Due]
     cancellations: list[PendingCancel]
     objections: list[OpenObjection] = field(default_factory=list)
+    lost: list[LostSecret] = field(default_factory=list)
+    """Tasks whose secret the service cannot open (lottery/service/lost_secrets.py)."""
 
 
 @dataclass(frozen=True)
@@ -323,9 +326,9 @@ def open_objections(lc: Lifecycle, today: date, actor: str | None = None) -> lis
 
 
 def dashboard(lc: Lifecycle, now: datetime, actor: str | None = None) -> Dashboard:
-    """The 工作台: upcoming steps, sealed tasks, beacons and cancellations awaiting a second
-    person, the latest checkpoint and the publications due (7 working days); with ``actor``,
-    the tasks within the actor's org unit only."""
+    """The 工作台: tasks whose secret cannot be opened, upcoming steps, sealed tasks, beacons
+    and cancellations awaiting a second person, the latest checkpoint and the publications
+    due (7 working days); with ``actor``, the tasks within the actor's org unit only."""
     tasks = [t for t in _in_scope(lc, actor) if t.state in ACTIVE_STATES]
     upcoming = [Upcoming(t, m) for t in tasks if (m := next_moment(t)) is not None]
     upcoming.sort(key=lambda u: u.moment.sort_key)
@@ -354,6 +357,7 @@ def dashboard(lc: Lifecycle, now: datetime, actor: str | None = None) -> Dashboa
             if actor is None or task.id in {t.id for t in tasks}
         ],
         objections=open_objections(lc, local_date(now), actor),
+        lost=lost_secret_tasks(lc, task_ids=None if actor is None else {t.id for t in tasks}),
     )
 
 

@@ -18,6 +18,7 @@ from lottery.api.deps import (
     get_now,
     get_remote_addr,
     get_service,
+    over_https,
     set_session_cookie,
     token_of,
 )
@@ -72,7 +73,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
             service.metrics.login_failed(exc.reason)
         await asyncio.sleep(login_throttle.TARPIT_SECONDS)
         raise
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, secure=over_https(request))
     return LoginResponse(
         token=token,
         expires_at=expires,
@@ -89,7 +90,7 @@ def logout(
     """Revoke the caller's token."""
     users.logout(service, _token(request), now, remote_addr=addr)
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", secure=over_https(request))
     return response
 
 
