@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-JOB_KINDS = ("announce", "draw", "disclose", "sweep", "site")
+JOB_KINDS = ("announce", "draw", "disclose", "sweep", "site", "witness")
 """The scheduler's jobs (docs/scheduler.md)."""
 JOB_OUTCOMES = ("done", "idle", "waiting", "refused", "skipped", "failed")
 """``done``: the job's work happened (or was found done); ``idle``: nothing to do (the site

@@ -249,6 +249,9 @@ def test_refused_step_is_reported_not_retried(
     sch.run_announce(task, scheduler)
     refused = {"job": "announce", "outcome": "refused"}
     assert service.metrics.registry.get_sample_value("lottery_scheduler_jobs_total", refused) == 1
+    # Every job the scheduler runs shows from the start, the witness pusher's included.
+    pushed = {"job": "witness", "outcome": "done"}
+    assert service.metrics.registry.get_sample_value("lottery_scheduler_jobs_total", pushed) == 0
     assert service.get_task(task).state == "draft"
     assert scheduler.aps.get_job(f"announce:{task}") is None
     with service.session() as s:
