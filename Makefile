@@ -47,19 +47,24 @@ test: lint typecheck pytest
 
 DEMO_PORT ?= 8000
 CONSOLE_PORT ?= 8001
+# The demo's three witnesses listen on WITNESS_PORT and the two ports after it.
+WITNESS_PORT ?= 8002
 # The demo office on the public site that `lottery serve` republishes (lottery/demo/office.py).
 DEMO_OFFICE = $(shell $(BIN)/python -m lottery.demo.office)
 
 # `make demo`: build the demo city, then serve both sides: the staff console and API on
 # CONSOLE_PORT (log in with the accounts the demo prints), which republishes demo/site by
-# itself after every change (LOTTERY_SITE_DIR), and the public site on DEMO_PORT.
+# itself after every change (LOTTERY_SITE_DIR), and the public site on DEMO_PORT. The demo's
+# three witnesses run as `lottery witness serve` on WITNESS_PORT.. (lottery/demo/witness_servers.py
+# starts them, then the console with LOTTERY_WITNESSES pointing at them, and stops all together).
 demo: venv
 	$(BIN)/lottery demo --out demo
 	LOTTERY_LOG_ORIGIN=rfb.demo.example/lottery LOTTERY_SITE_DIR=$(CURDIR)/demo/site \
 	  $(DEMO_OFFICE) \
+	  $(BIN)/python -m lottery.demo.witness_servers demo --port $(WITNESS_PORT) -- \
 	  $(BIN)/lottery serve --data-dir demo/data --port $(CONSOLE_PORT) & \
 	  console=$$!; trap 'kill $$console 2>/dev/null' EXIT INT TERM; \
-	  echo "staff console: http://127.0.0.1:$(CONSOLE_PORT)/console/  public site: http://127.0.0.1:$(DEMO_PORT)/"; \
+	  echo "staff console: http://127.0.0.1:$(CONSOLE_PORT)/console/  public site: http://127.0.0.1:$(DEMO_PORT)/  witnesses: 127.0.0.1:$(WITNESS_PORT) to $$(($(WITNESS_PORT) + 2))"; \
 	  $(BIN)/lottery serve-site demo/site --port $(DEMO_PORT)
 
 bench: venv

@@ -415,6 +415,7 @@ def run_demo(out: Path, *, documents: bool = True) -> DemoResult:
             phase()
         exchange_exports(lc, OFFICE, out / "exchange", result.lines)  # docs/exchange.md
         result.lines.append(witnesses.cosign_latest())  # the final checkpoint too
+        witnesses.write_serve_file()  # for `make demo`'s witness servers
         checkpoint = lc.export_to(result.export)
         result.lines.append(f"log {ORIGIN}: {checkpoint.size} records, signed checkpoint")
         # Staff logins for the console, made now (they are private: not in the log).

@@ -32,6 +32,7 @@ from lottery.core.witness_protocol import (
     add_checkpoint,
     parse_request,
 )
+from lottery.demo.witness_servers import DemoWitness, ServeFile, write_serve_file
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.witness_policy import publish_policy
 from lottery.service.witness_push import push_once
@@ -61,7 +62,7 @@ class DemoWitnesses:
         self.lc = lc
         self.cosigners: dict[str, Cosigner] = {}
         configs = []
-        folder = data / "witnesses"
+        folder = self.folder = data / "witnesses"
         for name, slug, key_name in WITNESSES:
             cosigner = Cosigner.generate(key_name)
             self.cosigners[f"demo-witness:{slug}"] = cosigner
@@ -137,6 +138,21 @@ class DemoWitnesses:
             f"witnesses: the latest checkpoint (size {latest.size}) carries {len(lines)} of "
             f"{len(WITNESSES)} cosignatures; lottery verify enforces the published policy"
         )
+
+    def write_serve_file(self) -> Path:
+        """``data/witnesses/serve.json``: what ``make demo`` needs to run these witnesses as
+        ``lottery witness serve`` processes after the demo (lottery/demo/witness_servers.py)."""
+        serve = ServeFile(
+            origin=self.lc.log.origin,
+            office_vkeys=tuple(key.vkey for key in self.lc.log.office_keys),
+            quorum=QUORUM,
+            margin=MARGIN,
+            witnesses=tuple(
+                DemoWitness(name, slug, self.cosigners[f"demo-witness:{slug}"].verifier().vkey)
+                for name, slug, _ in WITNESSES
+            ),
+        )
+        return write_serve_file(self.folder, serve)
 
     def _post(self, url: str, body: bytes) -> tuple[int, str, bytes]:
         """One ``POST <url>/add-checkpoint``, answered by that witness (C2SP tlog-witness)."""
