@@ -138,6 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.quiet:
             super().log_message(format, *args)
 
+    def log_error(self, format: str, *args: object) -> None:
+        # An idle keep-alive connection the client left open ends with a timeout: not an error.
+        if not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
