@@ -118,7 +118,7 @@ def main() -> None:
         local = KeyFileSigner(key)
         rows: list[tuple[str, float, float]] = []
         socket_path = base / "s.sock"
-        with running_signer(base / "signer", socket_path):
+        with running_signer(base / "signer", socket_path, first_log=True):
             remote = SocketSigner(socket_path)
             rows.append(("record", _records(local, records), _records(remote, records)))
             rows.append(

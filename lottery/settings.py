@@ -93,6 +93,9 @@ class Settings(BaseSettings):
             (``LOTTERY_SIGNER_SOCKET``; ``lottery signer serve``, docs/deploy.md "The signer").
             Set: every office signature is asked of that process and this process never reads
             ``keys/office.key``. Unset (the default): the key file is loaded in process.
+        signer_admin_socket: the signer's admin socket (``LOTTERY_SIGNER_ADMIN_SOCKET``), set
+            only for ``lottery key rotate`` on the signer host (mode 0600, the signer's user
+            and root): the one place a key rotation is served.
         signer_timeout: seconds to wait for the signer's answer (``LOTTERY_SIGNER_TIMEOUT``,
             default 10).
     """
@@ -129,6 +132,7 @@ class Settings(BaseSettings):
     witness_alert_after: int = 3600
     trusted_proxies: str = ""
     signer_socket: Path | None = None
+    signer_admin_socket: Path | None = None
     signer_timeout: float = 10.0
 
     @field_validator("metrics_allow")

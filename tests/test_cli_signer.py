@@ -52,8 +52,21 @@ def test_the_signer_process_serves_and_stops(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert sock.exists(), proc.stderr.read() if proc.stderr else ""
         assert stat.S_IMODE(sock.stat().st_mode) == 0o660
+        admin = signer / "state" / "admin.sock"
+        assert stat.S_IMODE(admin.stat().st_mode) == 0o600
         client = SocketSigner(sock)
         assert client.vkey == vkey and client.probe()
+        # A new key's first checkpoint starts the log (state/new-log from `signer init`).
+        assert (signer / "state" / "new-log").exists()
+        # reset-state refuses while the signer runs (finding 6).
+        floor = tmp_path / "floor"
+        floor.write_bytes(b"x")
+        reset = _lottery(
+            "signer", "reset-state", "--data-dir", str(signer), "--to", str(floor),
+            "--reason", "x",
+        )  # fmt: skip
+        assert reset.returncode != 0 and "is running" in reset.stderr
+        assert len(reset.stderr.strip().splitlines()) == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -75,3 +88,21 @@ def test_a_directory_without_the_key_is_refused_in_one_line(tmp_path: Path) -> N
     )  # fmt: skip
     assert reset.returncode != 0 and "cannot read" in reset.stderr
     assert "Traceback" not in reset.stderr
+
+
+def test_signer_errors_name_the_path_or_the_setting(tmp_path: Path) -> None:
+    """Finding 13: one line naming what is wrong, never a stack trace."""
+    signer = tmp_path / "signer"
+    made = _lottery("signer", "init", "--data-dir", str(signer), "--origin", LOG)
+    assert made.returncode == 0, made.stderr
+    missing = tmp_path / "missing" / "dir" / "s.sock"
+    done = _lottery("signer", "serve", "--data-dir", str(signer), "--socket", str(missing))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert str(missing) in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    bad = _lottery(
+        "signer", "init", "--data-dir", str(tmp_path / "other"),
+        env={"LOTTERY_SIGNER_TIMEOUT": "not a number"},
+    )  # fmt: skip
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "LOTTERY_SIGNER_TIMEOUT" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

@@ -275,11 +275,15 @@ def confirm_cancel(
                 remote_addr=remote_addr,
                 detail=extra,
                 secret_lost=secret_lost,
+                checkpoint=False,
             )
             request.status, request.decided_by, request.decided_at = "confirmed", actor, now
             session.add(request)
             detail = {"request": request.id, "record": record.id}
             record_audit(session, now, actor, "task.cancel.confirm", task_id, detail, remote_addr)
+            session.flush()
+            # The last statement before the commit: a signed checkpoint never rolls back.
+            lc.log.sign_checkpoint(session, now)
     if voided is not None:
         raise StateError(voided)
     return record

@@ -68,7 +68,7 @@ from .held_results import held_rows, missing_results, publish_held, void_results
 from .integrity import StoredDataMissing, stored
 from .item_refs import check_item_refs, check_minimums
 from .log import PublicLog
-from .office_key import settle_office_key, settle_signer_rotation
+from .office_key import admin_signer, rotation_lock, settle_office_key, settle_signer_rotation
 from .office_signer import SocketSigner, open_office_signer
 from .org_scope import require_task, require_units, task_units
 from .params import params_from_task, params_to_json
@@ -139,6 +139,18 @@ SECRET_DOES_NOT_OPEN = "该任务的秘密值无法用当前的 secrets.key 解�
 """Why :meth:`Lifecycle.secret_lost` says a secret is lost (also :mod:`.lost_secrets`)."""
 
 
+def _settle_in_signer(settings: Settings, engine: Engine) -> str | None:
+    """Settle a rotation a crash interrupted inside the signer, only in a process given the
+    signer's admin socket (``lottery key rotate`` on the signer host) and only when no other
+    process holds the rotation lock (it may be between ``rotate-begin`` and its commit)."""
+    if settings.signer_admin_socket is None:
+        return None
+    with rotation_lock(settings) as held:
+        if not held:
+            return None
+        return settle_signer_rotation(admin_signer(settings), engine)
+
+
 class Lifecycle:
     """The service's task operations. Each public method is one (or, for announce, two)
     transactions on its own session; it is safe to call from several processes at once."""
@@ -174,7 +186,7 @@ class Lifecycle:
                 settle_office_key(settings, engine)  # a rotation a crash interrupted
             settle_secrets_key(engine, settings.data_dir)
             signer = open_office_signer(settings)  # the key file, or the signer process
-            if isinstance(signer, SocketSigner) and settle_signer_rotation(signer, engine):
+            if isinstance(signer, SocketSigner) and _settle_in_signer(settings, engine):
                 signer = open_office_signer(settings)  # the key in force changed
             keeper = SecretKeeper.from_data_dir(settings.data_dir)
             archived = archived_office_keys(settings.keys_dir)
@@ -647,10 +659,13 @@ class Lifecycle:
         remote_addr: str | None = None,
         detail: dict[str, Any] | None = None,
         secret_lost: bool = False,
+        checkpoint: bool = True,
     ) -> Record:
         """:meth:`cancel` inside the caller's transaction ``session`` (which commits it).
 
         ``detail``: extra keys for the ``task.cancel`` audit event (who asked for it).
+        ``checkpoint``: sign the checkpoint last; False when the caller does more work in the
+        transaction and then signs it as its own last statement before the commit.
         ``secret_lost``: publish a cancellation that says the secret is lost (no secret, no
         outcome blob; spec §7), allowed only when :meth:`secret_lost` says the service really
         cannot open it; a cancellation without it needs the secret.
@@ -722,7 +737,8 @@ class Lifecycle:
             },
             remote_addr,
         )
-        self.log.sign_checkpoint(session, now)
+        if checkpoint:
+            self.log.sign_checkpoint(session, now)  # the last statement before the commit
         return record
 
     # -- reading --------------------------------------------------------------------------

@@ -401,24 +401,24 @@ class PublicLog:
             ExportError: when the export at ``out`` is not a prefix of this log.
         """
         with new_session(engine) as session, session.begin():
-            entries = self.entries(session)
-            blobs = self.blobs(session)
-            cosigned = cosigned_notes(session)  # witness cosignatures (docs/witness.md)
-            last = session.exec(
-                select(CheckpointRow.size, CheckpointRow.note)
-                .order_by(col(CheckpointRow.size).desc())
-                .limit(1)
-            ).one_or_none()
-        signed = last[1] if last is not None and last[0] == len(entries) else None
+            entries, blobs, cosigned, signed = self._export_view(session)
         tree = MerkleTree.from_entries(entries)
+        if signed is None:
+            # Read again and sign under the log lock: no writer signs a larger checkpoint
+            # between this read and the signature (the signer would refuse ours as shrinking).
+            with new_session(engine) as session, session.begin():
+                self.lock(session)
+                entries, blobs, cosigned, signed = self._export_view(session)
+                tree = MerkleTree.from_entries(entries)
+                if signed is None:
+                    if self.guard is not None and entries:
+                        self.guard.check(tree, self.origin, self.office_keys)
+                    signed = self.office.sign_checkpoint(
+                        Checkpoint(self.origin, tree.size, tree.root()), tree
+                    )
         if self.guard is not None and entries:
             # What leaves the service is first kept where a database restore cannot reach.
             self.guard.check(tree, self.origin, self.office_keys)
-        if signed is None:
-            signed = self.office.sign_checkpoint(
-                Checkpoint(self.origin, tree.size, tree.root()), tree
-            )
-        if self.guard is not None and entries:
             self.remember(signed)
         return write_export(
             Path(out),
@@ -432,6 +432,22 @@ class PublicLog:
             cosigned=cosigned,
             withdrawn=self.withdrawn(entries),
         )
+
+    def _export_view(
+        self, session: Session
+    ) -> tuple[list[bytes], dict[str, bytes], dict[int, bytes], bytes | None]:
+        """Entries, blobs, witness cosignatures and the stored checkpoint of exactly those
+        entries (None when none is stored)."""
+        entries = self.entries(session)
+        blobs = self.blobs(session)
+        cosigned = cosigned_notes(session)  # witness cosignatures (docs/witness.md)
+        last = session.exec(
+            select(CheckpointRow.size, CheckpointRow.note)
+            .order_by(col(CheckpointRow.size).desc())
+            .limit(1)
+        ).one_or_none()
+        signed = last[1] if last is not None and last[0] == len(entries) else None
+        return entries, blobs, cosigned, signed
 
 
 def cosigned_notes(session: Session, *, size: int | None = None) -> dict[int, bytes]:

@@ -44,6 +44,11 @@ class SignerRefused(LotteryError):
     """The signer process refused to sign (the message says why); nothing is signed."""
 
 
+class SignerStale(SignerRefused):
+    """The signer signed another checkpoint between this client's ``state`` and its
+    ``checkpoint`` request (a harmless race): ask again."""
+
+
 class OfficeSigner(ABC):
     """Signs for the office with one key; knows the office's public key(s)."""
 
@@ -194,7 +199,8 @@ class SocketSigner(OfficeSigner):
                 "机关签名服务无法连接：请检查 lottery-signer 服务是否在运行"
             ) from exc
         if answer.get("ok") is not True:
-            raise SignerRefused(
+            kind = SignerStale if answer.get("retry") is True else SignerRefused
+            raise kind(
                 f"the office signer refused: {answer.get('error', 'no reason given')}; "
                 "机关签名服务拒绝签名"
             )
@@ -218,6 +224,13 @@ class SocketSigner(OfficeSigner):
         pending = self._ask({"op": "state"}).get("pending")
         return pending if isinstance(pending, str) else None
 
+    def state_size(self) -> int:
+        """The size of the last checkpoint the signer signed (0: none)."""
+        size = self._ask({"op": "state"}).get("size")
+        if not isinstance(size, int) or size < 0:
+            raise SignerRefused("the office signer's state holds no size")
+        return size
+
     def rotate_begin(self, reason: str, now: datetime) -> tuple[bytes, NoteVerifier]:
         """Have the signer make the next key and the key-change record signed by both keys:
         (signed record, next key). Checkpoints are cosigned by the next key until
@@ -232,10 +245,18 @@ class SocketSigner(OfficeSigner):
             raise SignerRefused(f"the signer's next key does not parse: {exc}") from exc
         return note.encode("utf-8"), self._pending
 
-    def rotate_finish(self) -> None:
-        """Have the signer switch to the next key; this client is then unusable (the service
-        restarts, as after every rotation)."""
-        self._ask({"op": "rotate-finish"})
+    def rotate_finish(self, vkey: str, index: int, proof: Sequence[bytes]) -> None:
+        """Have the signer switch to the next key ``vkey``, proving that its last checkpoint
+        covers the key change at log ``index`` (inclusion ``proof``); success too when the
+        signer already switched to ``vkey``. This client is then unusable (the service
+        restarts, as after every rotation). Admin socket only."""
+        request = {
+            "op": "rotate-finish",
+            "vkey": vkey,
+            "index": index,
+            "proof": [b64encode(h) for h in proof],
+        }
+        self._ask(request)
         self._pending = None
 
     def rotate_abort(self) -> None:
@@ -258,18 +279,23 @@ class SocketSigner(OfficeSigner):
                 "a checkpoint with cosigners (a key rotation) is signed on the signer host: "
                 "run `lottery key rotate` there (docs/operations.md, key ceremony)"
             )
-        size = self._ask({"op": "state"}).get("size")
-        if not isinstance(size, int) or size < 0:
-            raise SignerRefused("the office signer's state holds no size")
-        proof = tree.consistency_proof(size) if 0 < size < tree.size else []
-        request = {
-            "op": "checkpoint",
-            "text": checkpoint.to_text().decode("utf-8"),
-            "old_size": size,
-            "proof": [b64encode(h) for h in proof],
-            "cosign": self._pending is not None,
-        }
-        return self._note(self._ask(request))
+        for attempt in (1, 2):  # a second time only after a harmless race (SignerStale)
+            size = self.state_size()
+            proof = tree.consistency_proof(size) if 0 < size < tree.size else []
+            request = {
+                "op": "checkpoint",
+                "text": checkpoint.to_text().decode("utf-8"),
+                "old_size": size,
+                "proof": [b64encode(h) for h in proof],
+            }
+            if self._pending is not None:
+                request["cosign"] = True
+            try:
+                return self._note(self._ask(request))
+            except SignerStale:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def probe(self) -> bool:
         """The signer signs a throwaway two-line text; True when it verifies."""

@@ -278,6 +278,9 @@ def import_registry(
             if record is not None:
                 detail["record"] = record.id
             record_audit(session, now, actor, "registry.import", kind, detail, remote_addr)
+            if record is not None:
+                session.flush()
+                lc.log.sign_checkpoint(session, now)  # the last statement before the commit
     except IntegrityError as exc:
         raise InputError(f"{kind}: 数据与数据库中已有记录冲突，未导入任何数据：{exc.orig}") from exc
     return ImportResult(
@@ -710,8 +713,7 @@ def _publish_items(
             risk_rules=None if risk_rules.empty else risk_rules.to_json(),
         )
     )
-    session.flush()
-    lc.log.sign_checkpoint(session, now)
+    session.flush()  # the caller signs the checkpoint as its last statement before the commit
     return version, record
 
 
@@ -744,6 +746,8 @@ def publish_item_list(
         )
         detail = {"version": version, "record": record.id, "items": len(rows)}
         record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
+        session.flush()
+        lc.log.sign_checkpoint(session, now)  # the last statement before the commit
     return record
 
 
@@ -830,4 +834,6 @@ def set_publication_rules(
             "publication_rules": [r.id for r in rules],
         }
         record_audit(session, now, actor, "items.publish", "items", detail, remote_addr)
+        session.flush()
+        lc.log.sign_checkpoint(session, now)  # the last statement before the commit
     return record

@@ -14,8 +14,15 @@ of length (big-endian, unsigned) then that many bytes of UTF-8 JSON. Requests na
   -> ``{"ok": true, "note": ...}``: ``proof`` is the consistency proof from the signer's
   last checkpoint (size ``old_size``) to the new one.
 
-A refusal is ``{"ok": false, "error": <English sentence>}``. Texts are JSON strings (records
-and checkpoints are UTF-8 text); nothing in either direction is ever a private key.
+On the admin socket only (key rotation, :mod:`.signer_server`): ``rotate-begin`` (``reason``,
+``time``), ``checkpoint`` with ``"cosign": true``, ``rotate-finish`` (``vkey``, ``index``,
+``proof``: the inclusion proof of the key-change record in the last checkpoint signed) and
+``rotate-abort``; the service's socket refuses them.
+
+A refusal is ``{"ok": false, "error": <English sentence>}``; a checkpoint whose ``old_size``
+is no longer the signer's last size also carries ``"retry": true`` (ask ``state`` again).
+Texts are JSON strings (records and checkpoints are UTF-8 text); nothing in either direction
+is ever a private key.
 """
 
 from __future__ import annotations

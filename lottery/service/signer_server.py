@@ -22,17 +22,29 @@ Every signature and every refusal is appended to ``<data_dir>/state/signer-audit
 JSON object a line: time, kind, SHA-256 of the signed text, and the record type or checkpoint
 size; never key material).
 
-A key rotation (``lottery key rotate`` on the service with a socket signer) runs inside the
-signer: ``rotate-begin`` makes the ``office-next`` pair and the key-change record signed by both
-keys; the checkpoint covering it is asked with ``"cosign": true``; ``rotate-finish`` switches the
-key files (:func:`lottery.storage.keys.archive_and_switch`); ``rotate-abort`` discards the
-pending pair, refused once a checkpoint signed by the next key has left (the log may hold the
-key change: only finishing is then safe).
+A key rotation runs inside the signer, and **only on its admin socket** (``--admin-socket``,
+mode 0600, default ``<data_dir>/state/admin.sock``: reachable by the signer's own user and root,
+never by the service's user). There ``rotate-begin`` makes the ``office-next`` pair and the
+key-change record signed by both keys (kept in ``keys/office-next.change``); the checkpoint
+covering it is asked with ``"cosign": true``; ``rotate-finish`` switches the key files
+(:func:`lottery.storage.keys.archive_and_switch`) only when the last checkpoint the signer
+signed carries the pending key's signature and an inclusion proof shows it covers that
+key-change record (and answers success when the rotation it names already finished);
+``rotate-abort`` discards the pending pair, refused once a checkpoint signed by the next key has
+left (the log may hold the key change: only finishing is then safe). On the service's socket
+these requests, and ``"cosign"``, are refused.
+
+While it serves, the signer holds ``state/signer.lock`` (:func:`hold_serve_lock`):
+``lottery signer reset-state`` and ``lottery signer init --floor`` refuse to run beside it.
+With no last checkpoint, it signs a first checkpoint only for a new log (started with
+``--first-log``, or a key ``lottery signer init`` just made: ``state/new-log``); it refuses
+to start with an archived key but no last checkpoint (a signer that lost its state).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -42,7 +54,7 @@ import socketserver
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lottery.core.canonical import b64decode, b64encode, format_time, parse_time, sha256_hex
 from lottery.core.checkpoint import (
@@ -51,7 +63,8 @@ from lottery.core.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from lottery.core.errors import InputError, LotteryError
+from lottery.core.errors import InputError, LotteryError, VerificationError
+from lottery.core.merkle import leaf_hash, verify_inclusion
 from lottery.core.note import NoteVerifier, Signer, open_note, sign_note
 from lottery.core.records import make_record, parse_record_text
 from lottery.storage.checkpoint_file import (
@@ -79,7 +92,20 @@ logger = logging.getLogger(__name__)
 AUDIT_FILE = "signer-audit.jsonl"
 """The signer's audit file, in ``<data_dir>/state/``."""
 SOCKET_MODE = 0o660
-"""The socket's mode: the signer's user and the service's group."""
+"""The service socket's mode: the signer's user and the signer-clients group."""
+ADMIN_SOCKET_MODE = 0o600
+"""The admin socket's mode (key rotation): the signer's user only (and root)."""
+ADMIN_SOCKET = "admin.sock"
+"""The admin socket's default name, in ``<data_dir>/state/``."""
+NEW_LOG_FILE = "new-log"
+"""``state/new-log``: made by ``lottery signer init`` with a new key (it never signed a
+checkpoint): the first checkpoint may start the log; removed once one is signed."""
+LOCK_FILE = "signer.lock"
+"""The lock a serving signer holds, in ``<data_dir>/state/``."""
+CHANGE_SUFFIX = ".change"
+"""``keys/office-next.change``: the key-change record a pending rotation made."""
+ADMIN_OPS = frozenset({"rotate-begin", "rotate-finish", "rotate-abort"})
+"""Requests served only on the admin socket."""
 REQUEST_TIMEOUT = 10.0
 """Seconds a client may take to send its request."""
 
@@ -91,19 +117,67 @@ class SignerRefusal(LotteryError):
     """A request the signer will not sign; the message says why (sent to the client)."""
 
 
+class StaleState(SignerRefusal):
+    """A checkpoint request whose ``old_size`` is not the signer's last size: another request
+    was signed in between (a harmless race); the client asks the state again and retries."""
+
+
+def hold_serve_lock(data_dir: Path) -> IO[bytes]:
+    """Take ``<data_dir>/state/signer.lock`` for as long as the returned file stays open.
+
+    Raises:
+        InputError: another process (a running signer) holds it.
+    """
+    state = Path(data_dir) / "state"
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle = open(state / LOCK_FILE, "ab")  # noqa: SIM115 - held open by the caller
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError(
+            f"the signer of {data_dir} is running (it holds {state / LOCK_FILE}): stop it "
+            "first (systemctl stop lottery-signer)"
+        ) from None
+    return handle
+
+
+def _has_signed_checkpoint(audit: Path) -> bool:
+    try:
+        lines = audit.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (
+            isinstance(entry, dict)
+            and entry.get("kind") == "checkpoint"
+            and "size" in entry
+            and "refused" not in entry
+            and "stale" not in entry
+        ):
+            return True
+    return False
+
+
 class OfficeKeyHolder:
     """The office key of one data directory and the rules for using it (module docstring).
 
     Thread-safe: one request at a time changes the state.
     """
 
-    def __init__(self, data_dir: Path, *, now: Any = None) -> None:
+    def __init__(self, data_dir: Path, *, now: Any = None, first_log: bool = False) -> None:
         """Load ``<data_dir>/keys/office.key`` (and a pending ``office-next`` pair).
 
         ``now``: a clock for the audit file (tests); default the UTC wall clock.
+        ``first_log``: sign a first checkpoint with no last one (a new log; module docstring).
 
         Raises:
-            InputError: the key file is missing, readable by others or malformed.
+            InputError: the key file is missing, readable by others or malformed; or
+                ``first_log`` for a signer that has signed a checkpoint or has archived keys.
         """
         self.data_dir = Path(data_dir)
         self.keys_dir = self.data_dir / "keys"
@@ -112,6 +186,27 @@ class OfficeKeyHolder:
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._load()
+        if first_log and (self.archived or _has_signed_checkpoint(self.audit_path)):
+            raise InputError(
+                f"--first-log: the signer of {self.data_dir} has signed checkpoints before "
+                "(archived keys or its audit file): give the log's last checkpoint with "
+                "`lottery signer init --floor FILE` instead"
+            )
+        self.first_log = first_log
+        self.new_log_file = self.data_dir / "state" / NEW_LOG_FILE
+
+    def check_can_serve(self) -> None:
+        """Refuse to serve a signer that lost its last checkpoint.
+
+        Raises:
+            InputError: ``keys/archive`` holds keys but ``state/last-checkpoint`` is missing.
+        """
+        if self.archived and not self.guard.file.exists():
+            raise InputError(
+                f"{self.data_dir} has archived office keys but no state/last-checkpoint: the "
+                "signer's state is lost; put back the log's last checkpoint with "
+                "`lottery signer init --floor FILE` (docs/operations.md)"
+            )
 
     def _load(self) -> None:
         self.key: Signer = load_signer(self.keys_dir / f"{OFFICE_STEM}{PRIVATE_SUFFIX}")
@@ -119,6 +214,14 @@ class OfficeKeyHolder:
         self.archived: list[NoteVerifier] = archived_office_keys(self.keys_dir)
         next_key = self.keys_dir / f"{NEXT_STEM}{PRIVATE_SUFFIX}"
         self.next: Signer | None = load_signer(next_key) if next_key.exists() else None
+        change = self._change_file
+        self.change: bytes | None = (
+            change.read_bytes() if self.next is not None and change.exists() else None
+        )
+
+    @property
+    def _change_file(self) -> Path:
+        return self.keys_dir / f"{NEXT_STEM}{CHANGE_SUFFIX}"
 
     @property
     def verifiers(self) -> list[NoteVerifier]:
@@ -146,9 +249,9 @@ class OfficeKeyHolder:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, request: dict[str, Any], *, admin: bool = False) -> dict[str, Any]:
         """Answer one request (:mod:`.signer_protocol`); a refusal is audited and answered
-        with its reason."""
+        with its reason. ``admin``: the request came on the admin socket (key rotation)."""
         op = request.get("op")
         handlers = {
             "public-key": self._public_key,
@@ -165,7 +268,15 @@ class OfficeKeyHolder:
             return {"ok": False, "error": f"unknown op {op!r}"}
         with self._lock:
             try:
+                if not admin and (op in ADMIN_OPS or request.get("cosign") is True):
+                    raise SignerRefusal(
+                        "a key rotation is not served on this socket: run `lottery key rotate` "
+                        "on the signer host with LOTTERY_SIGNER_ADMIN_SOCKET"
+                    )
                 return {"ok": True, **handler(request)}
+            except StaleState as exc:  # a harmless race: audited as such, retried
+                self._audit(str(op), None, stale=str(exc))
+                return {"ok": False, "error": str(exc), "retry": True}
             except LotteryError as exc:
                 text = request.get("text")
                 raw = text.encode("utf-8", "replace") if isinstance(text, str) else None
@@ -222,8 +333,22 @@ class OfficeKeyHolder:
                 raise SignerRefusal("no key rotation is pending: nothing to cosign with")
             signers.append(self.next)
         last = self._last()
+        if last is None and not self.first_log and not self.new_log_file.exists():
+            raise SignerRefusal(
+                "the signer has no last checkpoint: start it with --first-log for a new log, "
+                "or give the log's last checkpoint with `lottery signer init --floor FILE`"
+            )
         if last is not None:
             old_size = request.get("old_size")
+            if (
+                isinstance(old_size, int)
+                and not isinstance(old_size, bool)
+                and old_size != last.size
+            ):
+                raise StaleState(
+                    f"the signer's last checkpoint has {last.size} entries, not "
+                    f"{old_size}: ask its state again"
+                )
             if old_size != last.size:
                 raise SignerRefusal(
                     f"the proof must start at the signer's last checkpoint ({last.size} "
@@ -241,8 +366,11 @@ class OfficeKeyHolder:
                     f"last one signed ({last.size} entries): {exc}"
                 ) from exc
         note = sign_checkpoint(new, signers)
-        # Kept (fsynced) before the signature leaves: the next request must extend it.
-        self.guard.remember(note, self.origin, self.verifiers)
+        # Kept (fsynced) before the signature leaves: the next request must extend it. Written
+        # whatever a cache says: the file (checked above) is the floor.
+        write_checkpoint_file(self.guard.file, note)
+        with contextlib.suppress(FileNotFoundError):
+            self.new_log_file.unlink()  # the log has its first checkpoint
         self._audit("checkpoint", text, size=new.size, cosigned=len(signers) > 1)
         return {"note": note.decode("utf-8")}
 
@@ -258,8 +386,8 @@ class OfficeKeyHolder:
         signer's floor; the service's own ``state/last-checkpoint`` (written only after a
         commit) is the one to give. The floor it replaces is kept beside it
         (``last-checkpoint.orphaned-<size>``) and the reset is audited. Run with the signer
-        stopped, after checking that the orphaned checkpoint was never published
-        (docs/operations.md).
+        stopped (the CLI holds :func:`hold_serve_lock`), after checking that the orphaned
+        checkpoint was never published (docs/operations.md).
 
         Raises:
             SignerRefusal: an empty reason, a note that is not the office's checkpoint of this
@@ -295,9 +423,15 @@ class OfficeKeyHolder:
         refuse_unsafe_text({"reason": reason})
         at = parse_time(time)
         new = generate_keypair(self.keys_dir, self.origin, NEXT_STEM)
-        self.next = new
         fields = {"keys": [new.vkey], "reason": reason}
         note = make_record("key-change", self.origin, at, fields, [self.key, new])
+        fd = os.open(self._change_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, note)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.next, self.change = new, note
         self._audit("rotate-begin", note, new=new.vkey)
         return {"note": note.decode("utf-8"), "vkey": new.vkey}
 
@@ -313,13 +447,53 @@ class OfficeKeyHolder:
         return True
 
     def _rotate_finish(self, request: dict[str, Any]) -> dict[str, Any]:
+        expected = request.get("vkey")
         if self.next is None:
+            if isinstance(expected, str) and expected == self.key.vkey:
+                return {"vkey": self.key.vkey}  # finished already (a settle, a retry)
             raise SignerRefusal("no key rotation is pending")
+        if isinstance(expected, str) and expected != self.next.vkey:
+            raise SignerRefusal("the pending key is not the one this rotation made")
+        self._check_change_signed(request)
         old = self.key.vkey
         archive_and_switch(self.keys_dir)
+        with contextlib.suppress(FileNotFoundError):
+            self._change_file.unlink()
         self._load()
         self._audit("rotate-finish", None, old=old, new=self.key.vkey)
         return {"vkey": self.key.vkey}
+
+    def _check_change_signed(self, request: dict[str, Any]) -> None:
+        """The last checkpoint signed is cosigned by the pending key and covers the key-change
+        record the rotation made (inclusion proof ``index``/``proof`` in the request)."""
+        note = read_checkpoint_file(self.guard.file)
+        if self.next is None or self.change is None or note is None:
+            raise SignerRefusal(
+                "no key-change record of this rotation is kept: abort it and rotate again"
+            )
+        try:
+            last = open_checkpoint(note, [self.next.verifier()], origin=self.origin)
+        except LotteryError as exc:
+            raise SignerRefusal(
+                "the last checkpoint signed is not cosigned by the pending key: the key change "
+                "is not in the log yet"
+            ) from exc
+        index, proof = request.get("index"), request.get("proof")
+        if (
+            not isinstance(index, int)
+            or isinstance(index, bool)
+            or not isinstance(proof, list)
+            or not all(isinstance(h, str) for h in proof)
+        ):
+            raise SignerRefusal("rotate-finish needs the key change's index and inclusion proof")
+        hashes = [b64decode(h, what="proof hash") for h in proof]
+        try:
+            verify_inclusion(leaf_hash(self.change), index, last.size, hashes, last.root_hash)
+        except (VerificationError, LotteryError) as exc:
+            raise SignerRefusal(
+                f"the last checkpoint signed ({last.size} entries) does not cover the key "
+                f"change at index {index}: {exc}"
+            ) from exc
 
     def _rotate_abort(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.next is None:
@@ -331,7 +505,9 @@ class OfficeKeyHolder:
             )
         discarded = self.next.vkey
         discard_next(self.keys_dir)
-        self.next = None
+        with contextlib.suppress(FileNotFoundError):
+            self._change_file.unlink()
+        self.next, self.change = None, None
         self._audit("rotate-abort", None, discarded=discarded)
         return {"vkey": self.key.vkey}
 
@@ -348,7 +524,7 @@ class _Handler(socketserver.BaseRequestHandler):
             logger.warning("signer: unreadable request: %s", exc)
             return
         try:
-            answer = self.server.holder.handle(request)
+            answer = self.server.holder.handle(request, admin=self.server.admin)
         except Exception:  # a fault of the signer itself: say so, keep serving
             logger.exception("signer: request failed")
             answer = {"ok": False, "error": "internal error in the signer (see its log)"}
@@ -359,25 +535,33 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 class SignerServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    """The signer on a Unix socket of mode 0660 (one thread per connection)."""
+    """The signer on a Unix socket of mode 0660, or the admin socket of mode 0600 (one thread
+    per connection)."""
 
     daemon_threads = True
 
-    def __init__(self, path: Path, holder: OfficeKeyHolder) -> None:
+    def __init__(self, path: Path, holder: OfficeKeyHolder, *, admin: bool = False) -> None:
         """Bind ``path`` (a stale socket file left by a dead signer is replaced).
 
+        ``admin``: the admin socket (mode 0600), the only one that serves key rotation.
+
         Raises:
-            InputError: another signer answers on ``path``, or it is not a socket.
+            InputError: another signer answers on ``path``, it is not a socket, or it cannot
+                be bound (naming the path).
         """
         self.holder = holder
+        self.admin = admin
         self.path = Path(path)
         _clear_stale(self.path)
-        old_umask = os.umask(0o117)  # the socket is born 0660, never wider
+        mode = ADMIN_SOCKET_MODE if admin else SOCKET_MODE
+        old_umask = os.umask(0o177 if admin else 0o117)  # born with its mode, never wider
         try:
             super().__init__(str(self.path), _Handler)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {self.path}: {exc.strerror or exc}") from None
         finally:
             os.umask(old_umask)
-        os.chmod(self.path, SOCKET_MODE)
+        os.chmod(self.path, mode)
 
     def server_close(self) -> None:
         """Stop listening and remove the socket file."""

@@ -29,9 +29,10 @@ def _options(unit: Path) -> dict[str, list[str]]:
 
 def test_the_signer_has_its_own_user_and_no_network() -> None:
     o = _options(SIGNER)
-    # Its own user (the key 0600 in a 0700 directory is its alone); the service's group, so
-    # that the 0660 socket in the 0750 runtime directory is reachable by the service only.
-    assert o["User"] == ["lottery-signer"] and o["Group"] == ["lottery"]
+    # Its own user (the key 0600 in a 0700 directory is its alone); a group of its own whose
+    # only other member is the service, so that the 0660 socket in the 0750 runtime directory
+    # is reachable by the service only: never "lottery", which the site-push user joins.
+    assert o["User"] == ["lottery-signer"] and o["Group"] == ["lottery-signer-clients"]
     assert o["StateDirectory"] == ["lottery-signer"] and o["StateDirectoryMode"] == ["0700"]
     assert o["RuntimeDirectory"] == ["lottery-signer"] and o["RuntimeDirectoryMode"] == ["0750"]
     assert o["UMask"] == ["0077"]
@@ -51,7 +52,20 @@ def test_the_service_uses_the_signer_and_cannot_read_its_directory() -> None:
     assert "lottery-signer.service" in o["After"][0].split()
     assert f"LOTTERY_SIGNER_SOCKET={SOCKET}" in o["Environment"]
     assert o["User"] == ["lottery"]
+    assert o["SupplementaryGroups"] == ["lottery-signer-clients"]
     assert "/var/lib/lottery-signer" not in " ".join(o["ReadWritePaths"])
+
+
+def test_only_the_service_joins_the_signer_socket_group() -> None:
+    """docs/deploy.md: the signer's group holds the service only; the site-push user reads the
+    site through group "lottery", never the signer's group (review finding 2)."""
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    joins = re.findall(r"^(?:adduser|usermod)\b.*$", text, flags=re.MULTILINE)
+    into_signer_group = [line for line in joins if "lottery-signer-clients" in line]
+    assert into_signer_group, "the signer's group is created in docs/deploy.md"
+    for line in into_signer_group:
+        assert "sitepush" not in line, line
+    assert "adduser sitepush lottery-signer-clients" not in text
 
 
 def test_systemd_accepts_the_signer_unit(tmp_path: Path) -> None:

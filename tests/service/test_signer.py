@@ -41,7 +41,7 @@ def signer_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def sock(tmp_path: Path, signer_dir: Path) -> Any:
     path = tmp_path / "s.sock"
-    with running_signer(signer_dir, path):
+    with running_signer(signer_dir, path, first_log=True):
         yield path
 
 
@@ -127,7 +127,7 @@ def test_refuses_a_rollback_and_a_fork_even_after_a_restart(
     tmp_path: Path, signer_dir: Path
 ) -> None:
     path = tmp_path / "s.sock"
-    with running_signer(signer_dir, path):
+    with running_signer(signer_dir, path, first_log=True):
         assert _checkpoint(path, _tree(5), 0)["ok"]
         rollback = _checkpoint(path, _tree(3), 5)
         assert not rollback["ok"] and "shrank" in rollback["error"]
@@ -135,8 +135,10 @@ def test_refuses_a_rollback_and_a_fork_even_after_a_restart(
         assert not fork["ok"] and "does not extend" in fork["error"]
         same_size_fork = _checkpoint(path, _tree(5, "forked "), 5)
         assert not same_size_fork["ok"]
-        # A proof from a size the signer did not sign last is refused too.
-        assert "last checkpoint (5" in _checkpoint(path, _tree(8), 3)["error"]
+        # A proof from a size the signer did not sign last: a stale state, to be asked again.
+        stale = _checkpoint(path, _tree(8), 3)
+        assert not stale["ok"] and stale["retry"] is True
+        assert "last checkpoint has 5 entries" in stale["error"]
         # Not a checkpoint of this log / with extension lines.
         other = Checkpoint("other.example/log", 6, _tree(6).root()).to_text().decode()
         assert not _ask(path, {"op": "checkpoint", "text": other, "old_size": 5})["ok"]
@@ -145,8 +147,10 @@ def test_refuses_a_rollback_and_a_fork_even_after_a_restart(
         assert not _checkpoint(path, _tree(8, "forked "), 5)["ok"]
         assert _checkpoint(path, _tree(8), 5)["ok"]
         assert _ask(path, {"op": "state"})["size"] == 8
-    kinds = [(x["kind"], "refused" in x) for x in _audit(signer_dir)]
-    assert kinds.count(("checkpoint", False)) == 2 and kinds.count(("checkpoint", True)) == 7
+    lines = _audit(signer_dir)
+    kinds = [(x["kind"], "refused" in x) for x in lines if "stale" not in x]
+    assert kinds.count(("checkpoint", False)) == 2 and kinds.count(("checkpoint", True)) == 6
+    assert [x["kind"] for x in lines if "stale" in x] == ["checkpoint"]
 
 
 def test_refuses_malformed_requests(sock: Path) -> None:
@@ -211,3 +215,151 @@ def test_the_service_waits_briefly_for_a_signer_starting_with_it(
     finally:
         stop.set()
         thread.join()
+
+
+# -- review findings (issue #25) ----------------------------------------------------------------
+
+
+def _finish(path: Path, vkey: str, index: int, proof: list[bytes]) -> dict[str, Any]:
+    request = {"op": "rotate-finish", "vkey": vkey, "index": index}
+    return _ask(path, {**request, "proof": [b64encode(h) for h in proof]})
+
+
+def test_no_client_of_the_service_socket_can_rotate_the_key(
+    tmp_path: Path, signer_dir: Path
+) -> None:
+    """Finding 1: rotate-begin/finish/abort and cosign are served only on the admin socket
+    (0600); finishing needs a checkpoint cosigned by the pending key that covers the very
+    key-change record the signer made."""
+    path, admin = tmp_path / "s.sock", tmp_path / "admin.sock"
+    with running_signer(signer_dir, path, first_log=True, admin=admin):
+        assert stat.S_IMODE(admin.stat().st_mode) == 0o600
+        old = SocketSigner(path).vkey
+        assert _checkpoint(path, _tree(2), 0)["ok"]
+        begin = {"op": "rotate-begin", "reason": "attacker", "time": "2001-01-01T00:00:00Z"}
+        for request in (begin, {"op": "rotate-finish"}, {"op": "rotate-abort"}):
+            answer = _ask(path, request)
+            assert answer["ok"] is False and "not served on this socket" in answer["error"]
+        assert not list((signer_dir / "keys").glob("office-next*"))
+        with pytest.raises(SignerRefused, match="not served on this socket"):
+            SocketSigner(path).rotate_begin("attacker", NOW)
+        # On the admin socket: the rotation begins; the service socket still cannot cosign.
+        client = SocketSigner(admin)
+        change, new = client.rotate_begin("密钥定期更换", NOW)
+        tree = MerkleTree.from_entries([f"entry {i}\n".encode() for i in range(2)] + [change])
+        cosign: dict[str, Any] = {"op": "checkpoint", "cosign": True, "old_size": 2}
+        text = Checkpoint(lc.LOG, 3, tree.root()).to_text().decode()
+        proof = [b64encode(h) for h in tree.consistency_proof(2)]
+        refused = _ask(path, {**cosign, "text": text, "proof": proof})
+        assert "not served on this socket" in refused["error"]
+        # Not finished before a cosigned checkpoint covering the change has left the signer.
+        early = _finish(admin, new.vkey, 2, [])
+        assert not early["ok"] and "not cosigned" in early["error"]
+        other = MerkleTree.from_entries([f"entry {i}\n".encode() for i in range(3)])
+        other_text = Checkpoint(lc.LOG, 3, other.root()).to_text().decode()
+        other_proof = [b64encode(h) for h in other.consistency_proof(2)]
+        assert _ask(admin, {**cosign, "text": other_text, "proof": other_proof})["ok"]
+        wrong = _finish(admin, new.vkey, 2, other.inclusion_proof(2, 3))
+        assert not wrong["ok"] and "does not cover the key change" in wrong["error"]
+        # The checkpoint that holds the change (4 entries: the tree above plus one).
+        entries = [f"entry {i}\n".encode() for i in range(3)] + [change]
+        full = MerkleTree.from_entries(entries)
+        text4 = Checkpoint(lc.LOG, 4, full.root()).to_text().decode()
+        proof4 = [b64encode(h) for h in full.consistency_proof(3)]
+        cosign4 = {**cosign, "old_size": 3, "text": text4, "proof": proof4}
+        assert _ask(admin, cosign4)["ok"]
+        assert _finish(admin, new.vkey, 3, full.inclusion_proof(3, 4))["ok"]
+        assert SocketSigner(path).vkey == new.vkey != old
+        # Finishing again (a retry, a settle) is a success, not an error.
+        assert _finish(admin, new.vkey, 3, full.inclusion_proof(3, 4))["ok"]
+        assert not _finish(admin, old, 3, [])["ok"]
+    refusals = [
+        x for x in _audit(signer_dir) if "not served on this socket" in x.get("refused", "")
+    ]
+    assert len(refusals) == 5
+
+
+def test_a_reset_while_serving_cannot_let_a_fork_through(tmp_path: Path, signer_dir: Path) -> None:
+    """Finding 6: the serving signer compares with its file, not a cached size; and a reset
+    refuses while a signer holds state/signer.lock."""
+    from lottery.core.errors import InputError
+    from lottery.service.signer_server import OfficeKeyHolder, hold_serve_lock
+
+    serving = OfficeKeyHolder(signer_dir, first_log=True)
+    tree10 = _tree(10)
+    for size in (8, 10):
+        text = Checkpoint(lc.LOG, size, tree10.root(size)).to_text().decode()
+        old = 0 if size == 8 else 8
+        proof = [b64encode(h) for h in tree10.consistency_proof(8)] if old else []
+        assert serving.handle({"op": "checkpoint", "text": text, "old_size": old, "proof": proof})[
+            "ok"
+        ]
+        if size == 8:
+            eight = (signer_dir / "state" / "last-checkpoint").read_bytes()
+    # A reset beside the running signer (what the lock now prevents), back to 8 entries.
+    OfficeKeyHolder(signer_dir).reset_state(eight, "test")
+    nine = _tree(9)
+    request = {"op": "checkpoint", "old_size": 8}
+    proof = [b64encode(h) for h in nine.consistency_proof(8)]
+    text = Checkpoint(lc.LOG, 9, nine.root()).to_text().decode()
+    assert serving.handle({**request, "text": text, "proof": proof})["ok"]
+    assert (
+        open_checkpoint(
+            (signer_dir / "state" / "last-checkpoint").read_bytes(),
+            serving.verifiers,
+            origin=lc.LOG,
+        ).size
+        == 9
+    )
+    forked = MerkleTree.from_entries([*(f"entry {i}\n".encode() for i in range(8)), b"fork\n"])
+    proof = [b64encode(h) for h in forked.consistency_proof(8)]
+    text = Checkpoint(lc.LOG, 9, forked.root()).to_text().decode()
+    assert not serving.handle({**request, "text": text, "proof": proof})["ok"]
+    with hold_serve_lock(signer_dir), pytest.raises(InputError, match="is running"):
+        hold_serve_lock(signer_dir)
+
+
+def test_no_first_checkpoint_without_a_new_log(tmp_path: Path, signer_dir: Path) -> None:
+    """Finding 7: a signer with no last checkpoint signs a first one only for a new log."""
+    from lottery.core.errors import InputError
+    from lottery.service.signer_server import OfficeKeyHolder
+
+    path = tmp_path / "s.sock"
+    with running_signer(signer_dir, path):
+        answer = _checkpoint(path, _tree(4), 0)
+        assert not answer["ok"] and "no last checkpoint" in answer["error"]
+    (signer_dir / "state" / "new-log").touch()  # what `lottery signer init` leaves
+    with running_signer(signer_dir, path):
+        assert _checkpoint(path, _tree(4), 0)["ok"]
+    assert not (signer_dir / "state" / "new-log").exists()
+    with pytest.raises(InputError, match="signed checkpoints before"):
+        OfficeKeyHolder(signer_dir, first_log=True)
+    # A signer with archived keys whose state was lost refuses to serve.
+    (signer_dir / "state" / "last-checkpoint").unlink()
+    generate_keypair(signer_dir / "keys" / "archive", lc.LOG, "office-1-00000000")
+    with pytest.raises(InputError, match="no state/last-checkpoint"):
+        OfficeKeyHolder(signer_dir).check_can_serve()
+
+
+def test_a_checkpoint_signed_meanwhile_is_retried_not_refused(sock: Path, signer_dir: Path) -> None:
+    """Finding 11: another checkpoint signed between this client's state and checkpoint
+    requests is a stale state answered distinctly; the client retries once."""
+    tree = _tree(7)
+    assert _checkpoint(sock, _tree(3), 0)["ok"]
+    client = SocketSigner(sock)
+    asked = client.state_size
+    raced = []
+
+    def racing_state() -> int:
+        size = asked()
+        if not raced:  # another writer signs 5 entries right after this client asked
+            raced.append(_checkpoint(sock, _tree(5), 3)["ok"])
+        return size
+
+    client.state_size = racing_state  # type: ignore[method-assign]
+    note = client.sign_checkpoint(Checkpoint(lc.LOG, 7, tree.root()), tree)
+    assert raced == [True]
+    assert open_checkpoint(note, [client.verifier], origin=lc.LOG).size == 7
+    lines = _audit(signer_dir)
+    assert not [x for x in lines if "refused" in x]
+    assert [x["kind"] for x in lines if "stale" in x] == ["checkpoint"]

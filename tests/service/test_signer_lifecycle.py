@@ -19,9 +19,11 @@ from lottery.cli import key_cmd
 from lottery.core.audit import audit_export
 from lottery.core.note import NoteVerifier, parse_note
 from lottery.export.read import file_getter
+from lottery.service import cancellations as cx
 from lottery.service import key_rotation
 from lottery.service.health import readiness
-from lottery.service.lifecycle import Lifecycle
+from lottery.service.lifecycle import Lifecycle, _settle_in_signer
+from lottery.service.office_key import rotation_lock
 from lottery.service.office_signer import SignerRefused, SignerUnavailable, SocketSigner
 from lottery.service.signer_server import OfficeKeyHolder, SignerRefusal
 from lottery.settings import Settings
@@ -60,9 +62,15 @@ def socket_settings(
     service.engine.dispose()
     _move_key_to_signer(settings, signer_dir)
     path = tmp_path / "s.sock"
-    with running_signer(signer_dir, path) as server:
+    with running_signer(signer_dir, path, admin=tmp_path / "admin.sock") as server:
         assert server.holder.key.vkey == vkey
         yield settings.model_copy(update={"signer_socket": path})
+
+
+def _admin(settings: Settings) -> Settings:
+    """The settings of `lottery key rotate` on the signer host (the admin socket too)."""
+    admin = Path(str(settings.signer_socket)).with_name("admin.sock")
+    return settings.model_copy(update={"signer_admin_socket": admin})
 
 
 def test_the_lifecycle_with_the_key_out_of_the_process(
@@ -152,6 +160,13 @@ def test_key_rotation_runs_inside_the_signer(
     finally:
         svc.engine.dispose()
     monkeypatch.setenv("LOTTERY_SIGNER_SOCKET", str(socket_settings.signer_socket))
+    # The service's socket alone cannot rotate (finding 1): one line, nothing changes.
+    code, out, err = run_cli(key_cmd, T_ROTATE, "key", "rotate", "--reason", "密钥定期更换")
+    assert code != 0 and "LOTTERY_SIGNER_ADMIN_SOCKET" in err and "Traceback" not in err
+    assert not list((signer_dir / "keys").glob("office-next*"))
+    monkeypatch.setenv(
+        "LOTTERY_SIGNER_ADMIN_SOCKET", str(_admin(socket_settings).signer_admin_socket)
+    )
     code, out, err = run_cli(key_cmd, T_ROTATE, "key", "rotate", "--reason", "密钥定期更换")
     assert code == 0, err
     new = (signer_dir / "keys" / "office.pub").read_text().strip()
@@ -181,12 +196,19 @@ def test_a_rotation_the_service_never_committed_is_undone(
 ) -> None:
     svc = Lifecycle.open(socket_settings)
     old = svc.log.verifier.vkey
-    office = svc.log.office
-    assert isinstance(office, SocketSigner)
+    admin = _admin(socket_settings)
+    office = SocketSigner(Path(str(admin.signer_admin_socket)))
     office.rotate_begin("x", T_ROTATE)  # then the process died before appending anything
     svc.engine.dispose()
     assert list((signer_dir / "keys").glob("office-next*"))
-    again = Lifecycle.open(socket_settings)  # settles: the log names no new key
+    # Finding 8: no other process settles a rotation that may still be running: neither the
+    # service (no admin socket) nor a rotating process while another holds the lock.
+    Lifecycle.open(socket_settings).engine.dispose()
+    with rotation_lock(admin) as held:
+        assert held
+        Lifecycle.open(admin).engine.dispose()
+    assert list((signer_dir / "keys").glob("office-next*"))
+    again = Lifecycle.open(admin)  # settles under the lock: the log names no new key
     try:
         assert again.log.verifier.vkey == old
         assert not list((signer_dir / "keys").glob("office-next*"))
@@ -197,7 +219,7 @@ def test_a_rotation_the_service_never_committed_is_undone(
                 raise RuntimeError("power cut")
 
             patched.setattr(again.log, "append", crash)
-            key_rotation.rotate_office_key(again, socket_settings, "x", T_ROTATE, actor="t")
+            key_rotation.rotate_office_key(again, admin, "x", T_ROTATE, actor="t")
         assert not list((signer_dir / "keys").glob("office-next*"))
     finally:
         again.engine.dispose()
@@ -245,3 +267,66 @@ def test_a_checkpoint_signed_then_rolled_back_needs_the_operator(
             svc.engine.dispose()
     resets = [json.loads(x) for x in _audit_lines(signer_dir) if '"reset"' in x]
     assert [(r["size"], r["orphaned"]) for r in resets] == [(1, 2)]
+
+
+def test_a_rotation_committed_by_its_own_process_is_finished_once(
+    socket_settings: Settings, signer_dir: Path
+) -> None:
+    """Finding 8: a process that opens meanwhile cannot finish the rotation under the rotating
+    one (which then failed with "no key rotation is pending"); finishing twice succeeds."""
+    admin = _admin(socket_settings)
+    svc = Lifecycle.open(admin)
+    old = svc.log.verifier.vkey
+    opened: list[str] = []
+    real_sign = svc.log.sign_checkpoint
+
+    def sign_then_open(*args: object, **kwargs: object) -> bytes:
+        note = real_sign(*args, **kwargs)  # type: ignore[arg-type]
+        # Another instance starting inside the rotation (Lifecycle.open's settle step).
+        opened.append(str(_settle_in_signer(admin, svc.engine)))
+        return note
+
+    try:
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(svc.log, "sign_checkpoint", sign_then_open)
+            done = key_rotation.rotate_office_key(svc, admin, "定期更换", T_ROTATE, actor="t")
+    finally:
+        svc.engine.dispose()
+    assert opened == ["None"]  # nothing settled: the rotating process holds the lock
+    assert done.old == old
+    assert (signer_dir / "keys" / "office.pub").read_text().strip() == done.new
+    client = SocketSigner(Path(str(admin.signer_admin_socket)))
+    client.rotate_finish(done.new, 0, [])  # already finished: success
+    assert client.pending() is None
+
+
+def test_a_failed_commit_after_the_checkpoint_is_impossible_in_confirm_cancel(
+    socket_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 12: the checkpoint is the last statement before the commit, so work that
+    fails after the cancellation record no longer leaves a signed checkpoint behind."""
+    svc = Lifecycle.open(socket_settings)
+    task = "T2026-001"
+    try:
+        svc.create_task(lc.params(lc.small_registries(), task), lc.T_ANNOUNCE, actor="planner")
+        svc.announce(task, lc.T_ANNOUNCE, actor="planner")
+        cx.request_cancel(svc, task, "重复立项", "planner-wang", T_ROTATE)
+
+        def failing_audit(
+            session: object, now: object, actor: str, action: str, *a: object
+        ) -> None:
+            if action == "task.cancel.confirm":
+                raise RuntimeError("disk full")
+            real_audit(session, now, actor, action, *a)  # type: ignore[arg-type]
+
+        real_audit = cx.record_audit
+        monkeypatch.setattr(cx, "record_audit", failing_audit)
+        with pytest.raises(RuntimeError, match="disk full"):
+            cx.confirm_cancel(svc, task, "director-zhao", T_ROTATE)
+        monkeypatch.setattr(cx, "record_audit", real_audit)
+        # The signer signed nothing for the rolled-back transaction: writes go on.
+        later = T_ROTATE + timedelta(minutes=1)  # another record of the same size
+        record = cx.confirm_cancel(svc, task, "director-zhao", later)
+        assert record.type == "task-cancellation"
+    finally:
+        svc.engine.dispose()
