@@ -14,8 +14,9 @@
 # 3. Otherwise deploy/site-swap.sh (installed as lottery-site-swap) verifies the copy and
 #    switches to it in one rename, or refuses it and keeps the old version served. A refused
 #    version is not checked again (each check verifies the whole log) until the intranet has a
-#    new one. A failed transfer leaves a mark (`next.pending`) so that the next run swaps even
-#    if it finds nothing more to copy. A copy that mixes two versions (the service published
+#    new one. A failed transfer, or a swap that did not check the copy (exit 3: another swap
+#    running, a failure on the host), leaves a mark (`next.pending`) so that the next run
+#    swaps even if it finds nothing more to copy. A copy that mixes two versions (the service published
 #    during the pull) does not verify; the next pull completes it and swaps.
 #
 # Settings (environment):
@@ -68,8 +69,17 @@ if [ -z "$changes" ] && [ "$retry" = false ]; then
 fi
 status=0
 "$swap" "$incoming" || status=$?
-rm -f "$pending" # answered: served, or refused until the intranet has a new version
-if [ "$status" -ne 0 ]; then
-    echo "新版本没有上线（原因见上）：公开网站保持原来的版本；内网发布下一个版本时再试" >&2
-    exit 1
-fi
+case $status in
+    0 | 1) rm -f "$pending" ;; # answered: served, or refused until the intranet has a new version
+esac
+case $status in
+    0) ;;
+    1)
+        echo "新版本没有上线（原因见上）：公开网站保持原来的版本；内网发布下一个版本时再试" >&2
+        exit 1
+        ;;
+    *)
+        echo "新版本本次未能核验（状态 $status，原因见上）：公开网站保持原来的版本，下次定时运行时重试" >&2
+        exit 1
+        ;;
+esac

@@ -14,11 +14,12 @@
 # 4. A second key runs the host's forced command `lottery-site-swap /srv/lottery/incoming/next`
 #    (deploy/site-swap.sh): the host verifies the copy and switches to it in one rename, or
 #    refuses it and keeps the old version served.
-# 5. Once the host has answered (served, or refused: the verifier found a fault), the build is
-#    recorded as pushed: a refused build is not sent again (each try would verify it again);
-#    the next build the service makes is. A failed transfer, or a swap that could not be run
-#    (SSH down), leaves the state file as it was, so the next run tries again. Whatever fails,
-#    the host keeps serving the old version.
+# 5. Once the host has answered (served: 0, or refused: 1, the verifier found a fault), the
+#    build is recorded as pushed: a refused build is not sent again (each try would verify it
+#    again); the next build the service makes is. A failed transfer, a swap that could not be
+#    run (SSH down), or one that did not check the build (3: another swap running, a failure
+#    on the host) leaves the state file as it was, so the next run tries again. Whatever
+#    fails, the host keeps serving the old version.
 #
 # Settings (environment):
 #   LOTTERY_PUSH_HOST   the host's SSH destination, e.g. sitepub@lottery.office.example (required)
@@ -81,6 +82,10 @@ case $status in
     0) echo "已推送：$(basename "$now")" ;;
     1)
         echo "$host 拒绝上线这个版本（原因见上）：公开网站保持原来的版本；服务发布下一个版本时再推送" >&2
+        exit 1
+        ;;
+    3)
+        echo "$host 本次未能核验这个版本（另一次上线正在进行或主机出错，原因见上）：公开网站保持原来的版本，下次定时运行时重试" >&2
         exit 1
         ;;
     *)

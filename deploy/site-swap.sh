@@ -16,8 +16,31 @@
 # Settings (environment): LOTTERY_SITE (default /srv/lottery/site, the nginx root),
 # LOTTERY_SITE_KEYS (default /etc/lottery/office.vkey: the office's vkeys, one a line),
 # LOTTERY_VERIFIER (default /opt/lottery/lottery-verify.pyz), PYTHON (default python3, 3.11+).
-# Exit status: 0 served, 1 refused (nothing changed), 2 wrong use.
+# Exit status (site-push.sh and site-pull.sh act on it, docs/deploy.md):
+#   0 served;
+#   1 refused: the new version was checked and is not served (the verifier found a fault, or
+#     its log is shorter); nothing changed, and trying the same version again is pointless;
+#   2 wrong use;
+#   3 not checked: another swap is running, or something failed on the host (a full disk, an
+#     unreadable key file, a verifier that could not run); nothing changed, try again later.
 set -eu
+
+# Any unplanned stop (set -e) is exit 3, never 1: a failure on the host is not a refusal.
+answered=false
+candidate=""
+on_exit() {
+    status=$?
+    if [ "$answered" = false ] && [ "$status" -ne 0 ]; then
+        if [ -n "$candidate" ]; then rm -rf "$candidate"; fi
+        echo "上线过程出错（状态 $status），本次未上线：当前网站保持不变，稍后重试" >&2
+        exit 3
+    fi
+}
+trap on_exit EXIT
+done_with() { # exit with status $1, as decided (not an unplanned stop)
+    answered=true
+    exit "$1"
+}
 
 site=${LOTTERY_SITE:-/srv/lottery/site}
 keys=${LOTTERY_SITE_KEYS:-/etc/lottery/office.vkey}
@@ -26,7 +49,11 @@ python=${PYTHON:-python3}
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
     echo "用法：site-swap.sh 新版本网站目录" >&2
-    exit 2
+    done_with 2
+fi
+if [ ! -r "$keys" ]; then
+    echo "无法读取本单位公钥文件 $keys，本次未上线：当前网站保持不变" >&2
+    done_with 3
 fi
 incoming=$(cd "$1" && pwd -P)
 builds="$site.builds"
@@ -34,8 +61,8 @@ mkdir -p "$builds"
 # One run at a time (a push and a timer may meet).
 exec 9>"$builds/.lock"
 if ! flock -n 9; then
-    echo "另一次上线正在进行，本次未上线" >&2
-    exit 1
+    echo "另一次上线正在进行，本次未上线：稍后重试" >&2
+    done_with 3
 fi
 
 size_of() { # the log size in a site's checkpoint (its second line), 0 if there is none
@@ -52,12 +79,20 @@ cp -al "$incoming" "$candidate"
 refuse() {
     rm -rf "$candidate"
     echo "$1" >&2
-    exit 1
+    done_with 1
 }
 
-if ! "$python" "$verifier" "$candidate" --key "$keys" --lang zh; then
-    refuse "新版本未通过核验，未上线：当前网站保持不变"
-fi
+verdict=0
+"$python" "$verifier" "$candidate" --key "$keys" --lang zh || verdict=$?
+case $verdict in
+    0) ;;
+    1 | 2) refuse "新版本未通过核验，未上线：当前网站保持不变" ;; # a fault, or not a site at all
+    *)
+        rm -rf "$candidate"
+        echo "核验程序未能运行（状态 $verdict），本次未上线：当前网站保持不变，稍后重试" >&2
+        done_with 3
+        ;;
+esac
 new_size=$(size_of "$candidate")
 old_size=0
 if [ -e "$site" ]; then old_size=$(size_of "$site"); fi
@@ -77,12 +112,13 @@ elif [ -d "$site" ]; then # a site placed by hand: kept as the previous build, o
 fi
 ln -s "$(basename "$builds")/$name" "$site.new.$$"
 mv -T "$site.new.$$" "$site"
+answered=true # served: what follows is housekeeping
 
 # Keep the new build and the one before it; remove the rest.
 for build in "$builds"/*; do
     case "$(basename "$build")" in
         "$name"|"$previous") ;;
-        *) rm -rf "$build" ;;
+        *) rm -rf "$build" || echo "警告：未能删除旧版本 $build" >&2 ;;
     esac
 done
 echo "已上线：$name（日志 $new_size 条）"

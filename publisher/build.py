@@ -40,7 +40,7 @@ from publisher.model import PublishError, SiteModel, load_model
 from publisher.names import REGIONS_FILE, regions_json
 from publisher.office import Office, about_page
 from publisher.shards import MANIFEST, write_shards
-from publisher.witness_status import witness_status
+from publisher.witness_status import log_time, witness_status
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -101,8 +101,11 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     (docs / "stats" / stats_pages.CSV_FILE).write_bytes(stats_pages.csv_bytes(views))
     (docs / "stats" / stats_pages.XLSX_FILE).write_bytes(stats_pages.xlsx_bytes(views))
     witnessing = witness_status(model)  # the published witness policy, once for all tasks
+    as_of = log_time(model)  # the export's time, never the wall clock (pages are pure)
     for view in model.tasks.values():
-        written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(model, view, witnessing)
+        written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(
+            model, view, witnessing, as_of
+        )
     for folder, group in (
         ("log", pages.log_pages(model)),
         ("items", registry_pages.item_pages(model)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -25,7 +24,7 @@ from publisher.pages import (
 )
 from publisher.plan_pages import plan_cell
 from publisher.render import beijing, code, render
-from publisher.witness_status import Witnessing, witness_status
+from publisher.witness_status import LogTime, Witnessing, log_time, witness_status
 
 
 def _beacon_text(beacon: dict[str, Any]) -> Markup:
@@ -273,11 +272,15 @@ def _margin_words(margin: int) -> str:
 
 
 def _witness_rows(
-    statuses: Mapping[str, Witnessing | None], task: str, now: datetime
+    statuses: Mapping[str, Witnessing | None], task: str, as_of: LogTime
 ) -> list[list[Any]]:
     """见证方 and 见证结果: whether the quorum of the published witness policy cosigned the
     announcement in time (docs/witness.md); nothing when the log publishes no policy. The
-    names come from the policy record: escaped."""
+    names come from the policy record: escaped.
+
+    ``as_of``: the export's log (its size, its newest record's time), never the wall clock:
+    before the beacon's time the cosignatures are awaited, said "as of record N"; once a
+    record dated at or after it is in the log, the time has passed and the rule failed."""
     if task not in statuses:
         return []
     w = statuses[task]
@@ -292,10 +295,11 @@ def _witness_rows(
         )
     elif w.due is None:
         text = "未满足见证规则：无法确定随机数产生的时间"
-    elif w.due > now:
+    elif as_of.time is None or w.due > as_of.time:
+        when = "" if as_of.time is None else f"（最新一条为北京时间 {beijing(as_of.time)}）"
         text = (
-            f"尚待见证方联署：北京时间 {beijing(w.due)} 之前需要至少 {k} 个见证方联署，"
-            f"目前 {n} 个见证方中有 {got} 个"
+            f"尚待见证方联署：北京时间 {beijing(w.due)} 之前需要至少 {k} 个见证方联署；"
+            f"截至日志中的 {as_of.size} 条记录{when}，{n} 个见证方中有 {got} 个已联署"
         )
     else:
         text = (
@@ -311,14 +315,18 @@ def task_page(
     model: SiteModel,
     view: TaskView,
     witnessing: Mapping[str, Witnessing | None] | None = None,
+    as_of: LogTime | None = None,
 ) -> str:
     """One task: parameters, items, frozen pools, commitment, beacon, timeline, outcome.
 
-    ``witnessing``: :func:`publisher.witness_status.witness_status` of ``model`` (computed
-    here when not given; the builder computes it once for every task)."""
+    ``witnessing``: :func:`publisher.witness_status.witness_status` of ``model``; ``as_of``:
+    :func:`publisher.witness_status.log_time` of ``model`` (each computed here when not
+    given; the builder computes them once for every task). Nothing reads the wall clock."""
     a = view.announcement
     if witnessing is None:
         witnessing = witness_status(model)
+    if as_of is None:
+        as_of = log_time(model)
     places = model.task_places(a)
     params = [
         ["检查时间", f"{a['window']['start']} 至 {a['window']['end']}"],
@@ -337,7 +345,7 @@ def task_page(
         ["排除对象", f"{a['exclusions']['count']} 户"],
         ["算法", a["algorithm"]],
         ["随机源（公告时指定）", _beacon_text(a["beacon"])],
-        *_witness_rows(witnessing, view.task, datetime.now(UTC)),
+        *_witness_rows(witnessing, view.task, as_of),
         ["承诺值（commit）", code(a["commit"])],
         ["公开时间（北京时间）", _disclosure_text(a)],
     ]

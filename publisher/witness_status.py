@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lottery.core.beacon import BeaconSpec
+from lottery.core.canonical import parse_time
 from lottery.core.errors import LotteryError
 from lottery.core.merkle import MerkleTree
 from lottery.core.note import NoteVerifier
@@ -128,3 +129,25 @@ def witness_status(model: SiteModel) -> dict[str, Witnessing | None]:
             found.due,
         )
     return out
+
+
+@dataclass(frozen=True)
+class LogTime:
+    """How far the export's log goes, the time a page's "now" stands for (pages are a pure
+    function of the export, never of the wall clock: a full and an incremental build agree).
+
+    Attributes:
+        size: the number of records the export's checkpoint covers.
+        time: the newest record's time (None for an empty log).
+    """
+
+    size: int
+    time: datetime | None
+
+
+def log_time(model: SiteModel) -> LogTime:
+    """The export's :class:`LogTime`: its checkpoint's size and its newest record's time."""
+    lines = model.checkpoint_text.split("\n")
+    size = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else len(model.report.records)
+    times = [parse_time(r.body["time"]) for r in model.report.records if "time" in r.body]
+    return LogTime(size, max(times, default=None))

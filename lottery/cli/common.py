@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from lottery.core.errors import InputError
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import Settings, get_settings
+
+from .clock import utc_now as utc_now  # re-exported: the commands import it from here
 
 DataDir = Annotated[
     Path,
@@ -32,11 +34,6 @@ DataDir = Annotated[
 Actor = Annotated[
     str | None, typer.Option("--actor", help="Who acts, for the audit trail (default cli:<login>).")
 ]
-
-
-def utc_now() -> datetime:
-    """The wall clock (tests replace this function)."""
-    return datetime.now(UTC)
 
 
 def parse_day(text: str, field: str) -> date:
@@ -113,8 +110,13 @@ def require_initialised(settings: Settings) -> None:
         )
 
 
-def open_service(data_dir: Path, *, create: bool = False) -> Lifecycle:
+def open_service(data_dir: Path, *, create: bool = False, signs: bool = True) -> Lifecycle:
     """Open the service state under ``data_dir`` (migrations applied, keys loaded).
+
+    ``signs``: the command may sign a checkpoint (the default, the safe side): the published
+    checkpoint and the witnesses are read first as floors of the fork guard
+    (:mod:`lottery.cli.fork_floors`, docs/operations.md "Never sign a fork"). A command that
+    only reads passes False and asks nothing.
 
     Raises:
         InputError: when ``data_dir`` is not initialised and ``create`` is false.
@@ -122,13 +124,23 @@ def open_service(data_dir: Path, *, create: bool = False) -> Lifecycle:
     settings = settings_for(data_dir)
     if not create:
         require_initialised(settings)
-    return Lifecycle.open(settings)
+    service = Lifecycle.open(settings)
+    if signs:
+        from .fork_floors import read_floors
+
+        try:
+            read_floors(service, settings, utc_now())
+        except BaseException:
+            service.engine.dispose()
+            raise
+    return service
 
 
 @contextmanager
-def service_at(data_dir: Path, *, create: bool = False) -> Iterator[Lifecycle]:
-    """The service under ``data_dir`` for one command; its connections closed afterwards."""
-    service = open_service(data_dir, create=create)
+def service_at(data_dir: Path, *, create: bool = False, signs: bool = True) -> Iterator[Lifecycle]:
+    """The service under ``data_dir`` for one command; its connections closed afterwards
+    (``signs``: see :func:`open_service`)."""
+    service = open_service(data_dir, create=create, signs=signs)
     try:
         yield service
     finally:

@@ -85,7 +85,7 @@ def list_exports(data_dir: DataDir = Path("data")) -> None:
     from lottery.service.exchange import ExchangeService
     from lottery.service.result_entry import local_date
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         rows = ExchangeService(service.engine, service.log, "").list_exports()
     for r in rows:
         sent_on = f"{r.sent_on.isoformat()} 报送" if r.sent_on else "未报送"

@@ -76,7 +76,7 @@ def list_(
     """Objections, first received first, with their period and outcome."""
     from lottery.service.objections import OUTCOME_WORDS
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         objections = _service(service, data_dir)
         rows = objections.listing(undecided=undecided)
     for r in rows:

@@ -79,7 +79,7 @@ def show_command(
     """Print a version of the plan: each entry, and for the plan in force its execution."""
     from lottery.service.plans import entry_cells, plan_version, plan_versions, progress
 
-    lc = open_service(data_dir)
+    lc = open_service(data_dir, signs=False)
     try:
         plan = plan_version(lc, year, version)
         latest = plan_versions(lc, year)[0].version

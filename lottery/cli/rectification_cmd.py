@@ -88,7 +88,7 @@ def reviewing(data_dir: DataDir = Path("data")) -> None:
     the publication rules that apply to it."""
     from lottery.service.rectification_review import WHAT
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         rect = _service(service)
         rows = rect.reviewing()
         if not rows:
@@ -146,7 +146,7 @@ def list_(data_dir: DataDir = Path("data")) -> None:
     """Open orders (not re-checked yet), the earliest due first; overdue ones flagged."""
     from lottery.service.result_entry import local_date
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         rect = _service(service)
         rows = rect.open_orders(local_date(utc_now()))
     for o in rows:

@@ -105,7 +105,7 @@ def reviewing(data_dir: DataDir = Path("data")) -> None:
     the publication rules that apply to it."""
     from lottery.service.results import ResultsService
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         results = ResultsService(service.engine, service.log)
         rows = results.reviewing()
         if not rows:

@@ -13,7 +13,6 @@ from lottery.core.errors import InputError
 from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.password_policy import check_password
-from lottery.settings import Settings
 
 from .common import (
     DataDir,
@@ -85,7 +84,7 @@ def serve_command(
     settings = settings_for(data_dir)  # a wrong setting (e.g. a proxy that is not an address):
     # one line, before anything starts
     require_initialised(settings)
-    service = _started(data_dir, settings)
+    service = _started(data_dir)
     chosen = log_format.value if log_format is not None else settings.log_format
     # The same service: its fork guard keeps what the witnesses said at start.
     app = create_app(settings, service=service, scheduler=scheduler)
@@ -101,17 +100,15 @@ def serve_command(
         )
 
 
-def _started(data_dir: Path, settings: Settings) -> Lifecycle:
-    """The service, once it is sure it would not sign a fork (docs/operations.md).
+def _started(data_dir: Path) -> Lifecycle:
+    """The service, once it is sure it would not sign a fork (docs/operations.md): the
+    published checkpoint and the witnesses read at open, as for every signing command.
 
     Raises:
         InputError: naming the floor the log does not extend and ``lottery recover``.
     """
     service = open_service(data_dir)
     try:
-        if settings.published:
-            _read_published(service, settings.published)
-        _ask_witnesses(service, settings)
         with service.session() as session:
             problem = service.log.fork_problem(session)  # never start to sign a fork
     except BaseException:
@@ -121,37 +118,6 @@ def _started(data_dir: Path, settings: Settings) -> Lifecycle:
         service.engine.dispose()
         raise InputError(problem)
     return service
-
-
-def _ask_witnesses(service: Lifecycle, settings: Settings) -> None:
-    """Ask the configured witnesses for their sizes of the log: floors of the fork guard
-    (docs/operations.md, "Never sign a fork"); a witness not heard is a warning."""
-    from lottery.service.witness_floor import ask_witnesses
-
-    for warning in ask_witnesses(service, settings, utc_now()).warnings:
-        typer.echo(
-            f"warning: {warning} (no floor from it this time); "
-            f"警告：未能向该见证方核对其已联署的日志长度，本次启动未以其为下限",
-            err=True,
-        )
-
-
-def _read_published(service: Lifecycle, location: str) -> None:
-    """Keep the checkpoint published at ``location`` (``LOTTERY_PUBLISHED``) as a floor of the
-    log: written to the service's checkpoint file when it is the office's and larger."""
-    from lottery.core.errors import LotteryError
-
-    from .verify_cmd import open_export
-
-    log = service.log
-    try:
-        log.remember(open_export(location)("checkpoint"))
-    except (LotteryError, KeyError, OSError) as exc:
-        typer.echo(
-            f"warning: cannot read the published checkpoint at {location} ({exc}); "
-            f"警告：无法读取已公开的检查点",
-            err=True,
-        )
 
 
 def export_command(

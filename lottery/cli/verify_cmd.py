@@ -17,7 +17,7 @@ from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
 from lottery.verifier.run import witness_policy
 
-from .common import utc_now
+from .clock import utc_now
 from .lang import LangOption, cli_lang
 from .state_file import save_atomic
 

@@ -47,7 +47,7 @@ def show_command(data_dir: DataDir = Path("data")) -> None:
     from lottery.core.witness_policy import policy_text
     from lottery.service.witness_policy import latest_policy
 
-    with service_at(data_dir) as lc, lc.session() as session:
+    with service_at(data_dir, signs=False) as lc, lc.session() as session:
         record = latest_policy(session, lc.log)
         vkey = lc.log.verifier.vkey
     if record is None:
@@ -60,7 +60,7 @@ def status_command(data_dir: DataDir = Path("data")) -> None:
     from lottery.service.witness_push import witness_status
 
     settings = settings_for(data_dir)
-    with service_at(data_dir) as lc:
+    with service_at(data_dir, signs=False) as lc:
         status = witness_status(lc, settings, utc_now())
     if not status.witnesses:
         typer.echo("没有配置见证方（LOTTERY_WITNESSES）")

@@ -491,17 +491,25 @@
   // the `witness-policy` in force (the last one before it in the log) and, when the site
   // names witnesses (witnesses.json), those too; both must hold, so the site's list can only
   // add. The cosigned checkpoints are read with the witnesses of every policy in the log and
-  // the site's: a bad line by any of them fails closed, as the CLI's run fails.
+  // the site's: a bad line by any of them fails closed, as the CLI's run fails. A
+  // `witness-policy` record that breaks its format fails record.format (that record alone)
+  // and is not a policy: it neither applies nor ends the previous one (spec §8).
   async function checkWitnessed(base, report, log, ann, context) {
     const policies = context.filter((r) => r.body.type === "witness-policy").sort((x, y) => x.index - y.index);
-    const inForce = policies.filter((r) => r.index < ann.index).pop();
+    const published = [];
+    for (const record of policies) {
+      try {
+        published.push(await parsePublishedPolicy(record));
+      } catch (e) {
+        report.add("record.format", false, e instanceof CheckError ? e.message : `第 ${record.index} 条记录出错：${e}`);
+      }
+    }
+    const inForce = published.filter((p) => p.index < ann.index).pop();
     let rules;
     let everyone;
     try {
       const reader = await loadWitnessPolicy();
-      const published = await Promise.all(policies.map(parsePublishedPolicy));
-      const own = inForce ? published.find((p) => p.index === inForce.index) : null;
-      rules = [own, reader].filter(Boolean);
+      rules = [inForce, reader].filter(Boolean);
       everyone = [...published, ...(reader ? [reader] : [])].flatMap((p) => p.witnesses);
     } catch (e) {
       report.add("announcement.witnessed", false, e instanceof CheckError ? e.message : `出错：${e}`);
@@ -510,8 +518,8 @@
     if (!rules.length) {
       report.skip(
         "announcement.witnessed",
-        (policies.length
-          ? `本任务公告（第 ${ann.index} 条）之前日志中没有见证方规则（第一条在第 ${policies[0].index} 条），`
+        (published.length
+          ? `本任务公告（第 ${ann.index} 条）之前日志中没有见证方规则（第一条有效规则在第 ${published[0].index} 条），`
           : "日志中没有公布见证方规则，") +
           "本站也没有列出见证方公钥，未核对见证方副署；公告时间只是本单位的说法，" +
           "可用 `lottery verify --witness` 核对（docs/witness.md）",

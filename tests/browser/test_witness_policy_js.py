@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from lottery.core.canonical import canonical_json, format_time
 from lottery.core.cosignature import Cosigner, cosign
-from lottery.core.records import make_record
+from lottery.core.note import sign_note
+from lottery.core.records import make_record, record_version
 from publisher.build import witness_config
 from tests import lifecycle as lc
 from tests.browser.chromium import StaticServer
@@ -55,6 +57,21 @@ def _policy() -> bytes:
     return make_record("witness-policy", lc.LOG, POLICY_AT, fields, [lc.office_signer()])
 
 
+def _malformed_policy() -> bytes:
+    """A ``witness-policy`` signed by the office that breaks its format (quorum 5 of 3), in
+    the log just before the announcement: not a policy (spec §8), the valid one stays."""
+    body = {
+        "type": "witness-policy",
+        "v": record_version("witness-policy"),
+        "log": lc.LOG,
+        "time": format_time(POLICY_AT + timedelta(minutes=30)),
+        "witnesses": [{"name": "某见证方", "vkey": W4.verifier().vkey}],
+        "quorum": 5,
+        "margin": 0,
+    }
+    return sign_note(canonical_json(body) + b"\n", [lc.office_signer()])
+
+
 def _at(*minutes: int) -> Callable[[bytes], bytes]:
     """Witness i cosigns ``minutes[i]`` minutes after the beacon (negative: before)."""
 
@@ -74,6 +91,15 @@ CASES = {
     "inside the margin": (_at(-5, -5), True, False, "fail", "提前量 600 秒"),
     "policy after the announcement": (_at(5, 5, 5), False, False, "skip", "没有见证方规则"),
     "the site adds a witness": (_at(-20, -20), True, True, "fail", "未副署：paper.example/w4"),
+    # A malformed policy just before the announcement: record.format fails for it alone, the
+    # valid policy before it still applies (review finding 5).
+    "a malformed policy after the valid one": (
+        _at(-20, -20),
+        "malformed",
+        False,
+        "pass",
+        "3 个见证方中的 2 个副署",
+    ),
 }
 
 
@@ -92,7 +118,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             (assets / "witnesses.json").write_text(config, encoding="utf-8")
     for k, (make, before, named, _, _) in enumerate(CASES.values()):
         case = root / ("q" if named else "p") / f"c{k}"
-        notes = [policy, *honest.notes] if before else [honest.notes[0], policy, *honest.notes[1:]]
+        if before == "malformed":
+            notes = [policy, _malformed_policy(), *honest.notes]
+        elif before:
+            notes = [policy, *honest.notes]
+        else:
+            notes = [honest.notes[0], policy, *honest.notes[1:]]
         export = write_forged_export(case / "export", notes, honest.blobs)
         note = (export / "checkpoint").read_bytes()
         size = int(note.split(b"\n")[1])
@@ -129,15 +160,22 @@ def test_published_policy_agrees_with_the_cli(
     checks = _press(browser, f"{url}{folder}/c{k}/")
     got, detail = checks["announcement.witnessed"]
     assert (got, words in detail) == (state, True), detail
-    # Only the witness check differs from the honest task's: nothing else fails.
+    malformed = CASES[case][1] == "malformed"
+    # Only the witness check differs from the honest task's (and the malformed record's
+    # format): nothing else fails.
     assert {n for n, (s, _) in checks.items() if s == "fail"} == (
         {"announcement.witnessed"} if state == "fail" else set()
-    )
+    ) | ({"record.format"} if malformed else set())
+    if malformed:
+        assert "法定人数" in checks["record.format"][1]
     # The CLI on the same export, with no flag (the published policy) and, when the site
     # names W4, with --witness W4: the same verdict.
     extra = [W4.verifier().vkey] if named else []
     code, body = _cli(root / folder / f"c{k}" / "export", capsys, monkeypatch, *extra)
     assert body["witness_policies"] == 1
-    assert (code == 0, _witnessed(body)) == (state != "fail", state == "pass")
+    assert _witnessed(body) == (state == "pass")
+    assert (code == 0) == (state != "fail" and not malformed)
     if state == "fail":
         assert [f["check"] for f in body["failures"]] == ["announcement.witnessed"]
+    if malformed:
+        assert [f["check"] for f in body["failures"]] == ["record.format"], body["failures"]

@@ -10,11 +10,14 @@ single-file verifier and the office keys the host keeps (docs/deploy.md, §3).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -240,6 +243,46 @@ def test_pull_serves_a_new_version_and_retries_after_a_failed_transfer(world: Wo
     assert not (world.incoming / "next.pending").exists()
     quiet = _run(PULL, _pull_env(world))
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+@contextmanager
+def _swap_running(world: World) -> Iterator[None]:
+    """Another site-swap.sh holds the host's swap lock meanwhile."""
+    lock = world.served.parent / "site.builds" / ".lock"
+    lock.parent.mkdir(exist_ok=True)
+    with lock.open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+        fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def test_a_busy_swap_is_tried_again_by_push_and_pull(world: World) -> None:
+    """A swap that did not check the version (another one running: exit 3) is not a refusal:
+    push does not record the build as pushed, pull keeps its pending mark; both try again
+    (review finding 9)."""
+    first = world.publish()
+    with _swap_running(world):
+        busy = _run(PUSH, _push_env(world))
+        assert busy.returncode == 1, busy.stdout + busy.stderr
+        assert "另一次上线正在进行" in busy.stderr and "下次定时运行时重试" in busy.stderr
+        assert not (world.intranet / "pushed").exists() and not world.served.exists()
+    done = _run(PUSH, _push_env(world))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"已推送：{first}" in done.stdout and world.served.is_symlink()
+    served = world.served.resolve()
+
+    world.publish("version 2")
+    with _swap_running(world):
+        busy = _run(PULL, _pull_env(world))
+        assert busy.returncode == 1, busy.stdout + busy.stderr
+        assert "另一次上线正在进行" in busy.stderr and "下次定时运行时重试" in busy.stderr
+        assert world.served.resolve() == served
+        assert (world.incoming / "next.pending").exists()
+    # Nothing more to copy, but the version was never checked: this pull swaps it in.
+    done = _run(PULL, _pull_env(world))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "<!-- version 2 -->" in world.home()
+    assert not (world.incoming / "next.pending").exists()
 
 
 @pytest.mark.parametrize("script", [PUSH, PULL])

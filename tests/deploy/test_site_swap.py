@@ -6,6 +6,7 @@ the host keeps (docs/deploy.md, "Each new site version").
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -95,3 +96,41 @@ def test_a_shorter_log_is_a_rollback_and_is_refused(
 def test_wrong_use() -> None:
     wrong = subprocess.run(["sh", str(SCRIPT)], capture_output=True, text=True, check=False)
     assert wrong.returncode == 2 and "用法" in wrong.stderr
+
+
+def test_a_swap_that_did_not_check_the_version_exits_3_not_1(
+    host: dict[str, str], demo_city: Path, tmp_path: Path
+) -> None:
+    """Exit 1 only for a version checked and refused; busy or a failure on the host is 3, so
+    site-push.sh and site-pull.sh try again (docs/deploy.md; review finding 9)."""
+    site = Path(host["LOTTERY_SITE"])
+    site.parent.mkdir()
+    incoming = tmp_path / "incoming"
+    shutil.copytree(demo_city / "site", incoming)
+    # Another swap is running.
+    lock = site.parent / "site.builds" / ".lock"
+    lock.parent.mkdir()
+    with lock.open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        busy = _swap(host, incoming)
+    assert busy.returncode == 3, busy.stdout + busy.stderr
+    assert "另一次上线正在进行" in busy.stderr
+    # The copy fails (a full disk: cp exits 1 under set -e): 3, the partial copy removed.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "cp").write_text("#!/bin/sh\necho 'cp: No space left on device' >&2\nexit 1\n")
+    (bin_dir / "cp").chmod(0o755)
+    full = _swap({**host, "PATH": f"{bin_dir}:{host['PATH']}"}, incoming)
+    assert full.returncode == 3, full.stdout + full.stderr
+    assert "上线过程出错" in full.stderr
+    # The verifier cannot run (no such interpreter), or the key file is missing: 3.
+    no_python = _swap({**host, "PYTHON": str(tmp_path / "no-python")}, incoming)
+    assert no_python.returncode == 3, no_python.stdout + no_python.stderr
+    assert "核验程序未能运行" in no_python.stderr
+    no_keys = _swap({**host, "LOTTERY_SITE_KEYS": str(tmp_path / "none.vkey")}, incoming)
+    assert no_keys.returncode == 3 and "公钥文件" in no_keys.stderr
+    assert not site.exists() and _builds(site) == []
+    # Nothing was served meanwhile; the same version then swaps in.
+    done = _swap(host, incoming)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert site.is_symlink()

@@ -18,7 +18,7 @@ from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.records import make_record
 from publisher.model import load_model
 from publisher.task_pages import _witness_rows, task_page
-from publisher.witness_status import witness_status
+from publisher.witness_status import LogTime, log_time, witness_status
 from tests import lifecycle as lc
 from tests.forge import forge, write_forged_export
 
@@ -110,7 +110,29 @@ def test_pending_before_the_beacon(tmp_path: Path) -> None:
     honest = forge(task=TASK)
     export = write_forged_export(tmp_path / "export", [_policy(), *honest.notes], honest.blobs)
     statuses = witness_status(load_model(export))  # no cosigned/ at all
-    earlier = BEACON - timedelta(hours=3)
+    earlier = LogTime(9, BEACON - timedelta(hours=3))
     row = _witness_rows(statuses, TASK, earlier)[1][1]
     assert row.startswith("尚待见证方联署：北京时间 2026-03-01 23:50:00 之前需要至少 2 个"), row
-    assert _witness_rows(statuses, TASK, BEACON)[1][1].startswith("未满足见证规则")
+    assert "截至日志中的 9 条记录（最新一条为北京时间 2026-03-01 21:00:00）" in row, row
+    assert _witness_rows(statuses, TASK, LogTime(9, BEACON))[1][1].startswith("未满足见证规则")
+
+
+def test_the_page_is_a_function_of_the_export_not_of_the_wall_clock(tmp_path: Path) -> None:
+    """An export whose log ends with the announcement (before the beacon): the page says the
+    cosignatures are awaited as of that log, whenever it is built (the wall clock is long past
+    the beacon here), so a full and an incremental build agree (review finding 10)."""
+    honest = forge(task=TASK)
+    announced = [_policy(), honest.notes[0]]  # the announcement, nothing after it yet
+    export = write_forged_export(tmp_path / "export", announced, honest.blobs)
+    model = load_model(export)
+    assert log_time(model) == LogTime(2, datetime(2026, 3, 1, 2, 0, tzinfo=UTC))
+    page = task_page(model, model.tasks[TASK])
+    row = _row(page, "见证方联署")
+    assert row == (
+        "尚待见证方联署：北京时间 2026-03-01 23:50:00 之前需要至少 2 个见证方联署；"
+        "截至日志中的 2 条记录（最新一条为北京时间 2026-03-01 10:00:00），"
+        "3 个见证方中有 0 个已联署"
+    ), row
+    # Once a record dated after the beacon's time is in the log, the rule has failed.
+    page = _page(tmp_path / "drawn", "policy first", 5, 5, 5)
+    assert _row(page, "见证方联署").startswith("未满足见证规则")

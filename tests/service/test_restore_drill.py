@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from lottery.cli import backup_cmd, main, task_cmd
+from lottery.cli import backup_cmd, main, service_cmd, task_cmd
 from lottery.core.checkpoint import check_checkpoint_successor, open_checkpoint
 from lottery.core.merkle import MerkleTree
 from lottery.core.tiles import entries_from_bundles, entries_path
@@ -214,6 +214,13 @@ def test_published_export_alone_stops_a_fork(
     public = tmp_path / "public-copy"
     shutil.move(settings.site_export, public)
     monkeypatch.setenv("LOTTERY_PUBLISHED", str(public))
+    # Every command that can sign reads it, not only `lottery serve` (review finding 4).
+    code, _, err = run_cli(task_cmd, LATER, "task", "disclose", rb.TASK)
+    assert code != 0 and "lottery recover" in err, err
+    code, _, err = run_cli(service_cmd, LATER, "export", str(tmp_path / "new-export"))
+    assert code != 0 and "lottery recover" in err, err
+    assert not (tmp_path / "new-export" / "checkpoint").exists()
+    checkpoint_path(settings.data_dir).unlink()  # the file the commands above wrote
     code, _, err = run_cli(backup_cmd, LATER, "serve")
     assert code == 2 and "lottery recover" in err
     assert checkpoint_path(settings.data_dir).read_bytes() == (public / "checkpoint").read_bytes()

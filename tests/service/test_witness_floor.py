@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlmodel import select
 
-from lottery.cli import backup_cmd, service_cmd
+from lottery.cli import backup_cmd, service_cmd, task_cmd
 from lottery.core.cosignature import Cosigner
 from lottery.export.read import file_getter
 from lottery.service.fork_guard import LogForkError
@@ -134,6 +134,13 @@ def test_a_witness_ahead_stops_a_restored_service_until_it_recovers(
         assert "larger than" in (status["jiwei"].last_error or "")
     finally:
         restored.engine.dispose()
+    # Every command that can sign asks them (review finding 4): nothing is signed.
+    code, _, err = run_cli(task_cmd, LATER, "task", "disclose", rb.TASK)
+    assert code != 0 and "lottery recover" in err and "jiwei" in err, err
+    code, _, err = run_cli(service_cmd, LATER, "export", str(tmp_path / "new-export"))
+    assert code != 0 and "jiwei" in err, err
+    code, out, err = run_cli(task_cmd, LATER, "task", "list")  # reads only: asks nothing
+    assert code == 0 and rb.TASK in out, err
     # `lottery serve` asks them too, and does not start.
     apps = _served(monkeypatch)
     code, _, err = run_cli(service_cmd, LATER, "serve")
