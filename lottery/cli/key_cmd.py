@@ -8,11 +8,23 @@ from typing import Annotated
 
 import typer
 
+from lottery.core.errors import InputError
 from lottery.core.note import NoteVerifier
 from lottery.service.key_rotation import rotate_office_key
+from lottery.service.secrets_check import replace_lost_key
 from lottery.service.secrets_rotation import rotate_secrets_key
+from lottery.storage.engine import make_engine
+from lottery.storage.migrate import prepare_schema
 
-from .common import Actor, DataDir, actor_name, service_at, settings_for, utc_now
+from .common import (
+    Actor,
+    DataDir,
+    actor_name,
+    require_initialised,
+    service_at,
+    settings_for,
+    utc_now,
+)
 from .lang import LangOption, cli_lang
 
 key_app = typer.Typer(help="The office's signing key (机关签名密钥).")
@@ -86,6 +98,54 @@ def secrets_rotate_command(
             f"secrets key rotated: re-encrypted {done.secrets} task secrets and "
             f"{done.outcomes} sealed outcomes; the old key is archived in keys/archive/. "
             "Restart the service."
+        )
+
+
+@secrets_app.command("replace-lost")
+def secrets_replace_lost_command(
+    i_understand: Annotated[
+        bool,
+        typer.Option(
+            "--i-understand",
+            help="Confirm: the old key is lost; every sealed row under it stays unreadable.",
+        ),
+    ] = False,
+    data_dir: DataDir = Path("data"),
+    actor: Actor = None,
+    lang: LangOption = None,
+) -> None:
+    """After the secrets key was lost and keys/secrets.key moved aside: make a new key and
+    record its check value (audited). Tasks sealed under the old key stay unopenable
+    (docs/operations.md "Incidents: lost secrets key")."""
+    said = cli_lang(lang)
+    if not i_understand:
+        raise InputError(
+            "lottery secrets replace-lost 会启用新的加密密钥，旧密钥加密的秘密值再也无法打开："
+            "确认原密钥已遗失且没有任何备份后，加上 --i-understand 再运行"
+        )
+    settings = settings_for(data_dir)
+    if settings.signer_socket is None:
+        require_initialised(settings)  # a mistyped --data-dir must not start a new office
+    elif not settings.keys_dir.is_dir():
+        raise InputError(
+            f"{settings.data_dir} is not an initialised data directory (no keys/): check --data-dir"
+        )
+    engine = make_engine(settings)
+    try:
+        prepare_schema(engine)
+        rows = replace_lost_key(engine, settings.data_dir, utc_now(), actor=actor_name(actor))
+    finally:
+        engine.dispose()
+    key = settings.data_dir / "keys" / "secrets.key"
+    if said == "zh":
+        typer.echo(
+            f"已启用新的加密密钥 {key}；数据库中 {rows} 条用旧密钥加密的保密数据无法再打开，"
+            "相关任务请以“秘密值遗失”取消。请立即把新密钥备份到离线介质。"
+        )
+    else:
+        typer.echo(
+            f"new secrets key {key} in force; {rows} sealed rows under the old key cannot be "
+            "opened again: cancel those tasks as secret lost. Back the new key up offline now."
         )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,7 @@ from .pool_rules import cross_check_refusal, joint_refusal, load_registries
 from .registry_view import publish_snapshot_in
 from .result_notices import issue_owed
 from .secrets import SecretKeeper, new_office_secret
+from .secrets_check import open_secrets_keeper
 from .secrets_rotation import settle_secrets_key
 from .text_input import refuse_unsafe_text
 
@@ -151,6 +152,21 @@ def _settle_in_signer(settings: Settings, engine: Engine) -> str | None:
         return settle_signer_rotation(admin_signer(settings), engine)
 
 
+class SecretInArchivedKey(InputError):
+    """A task's secret does not open with ``keys/secrets.key`` but does with an archived key:
+    it is not lost (docs/operations.md "Incidents: lost secrets key")."""
+
+    def __init__(self, task_id: str, archived: Path) -> None:
+        """Name the task and the archived key file that opens its secret."""
+        self.archived = archived
+        super().__init__(
+            f"任务 {task_id} 的秘密值没有遗失：它不能用当前的 secrets.key 解密，但能用已存档的 "
+            f"{archived} 解密。请停止服务，把 keys/secrets.key 移到别处保存（不要删除），"
+            f"用 cp -p {archived} keys/secrets.key 放回该密钥后重新启动；"
+            "不能以“秘密值遗失”取消（docs/operations.md“Incidents: lost secrets key”）"
+        )
+
+
 class Lifecycle:
     """The service's task operations. Each public method is one (or, for announce, two)
     transactions on its own session; it is safe to call from several processes at once."""
@@ -188,7 +204,7 @@ class Lifecycle:
             signer = open_office_signer(settings)  # the key file, or the signer process
             if isinstance(signer, SocketSigner) and _settle_in_signer(settings, engine):
                 signer = open_office_signer(settings)  # the key in force changed
-            keeper = SecretKeeper.from_data_dir(settings.data_dir)
+            keeper = open_secrets_keeper(engine, settings.data_dir, datetime.now(UTC))
             archived = archived_office_keys(settings.keys_dir)
             known = {k.vkey for k in archived}
             archived += [k for k in signer.archived() if k.vkey not in known]
@@ -251,15 +267,22 @@ class Lifecycle:
         not decrypt with the secrets key), or ``None`` when it can (spec §7, "Cancelled,
         secret lost": only then may a cancellation say the secret is lost).
 
+        A row that does not open with the key in force but with an archived one
+        (``keys/archive/secrets-<n>.key``) is not lost: that is refused, naming the file.
+
         Raises:
             SecretStoreError: the key file was rotated after this process read it.
+            SecretInArchivedKey: an archived key opens the secret (put it back).
         """
         row = session.get(TaskSecret, task_id)
         if row is None:
             return NO_SECRET_ROW
-        if not self.keeper.opens("office-secret", task_id, row.ciphertext):
-            return SECRET_DOES_NOT_OPEN
-        return None
+        if self.keeper.opens("office-secret", task_id, row.ciphertext):
+            return None
+        archived = self.keeper.archived_opening("office-secret", task_id, row.ciphertext)
+        if archived is not None:
+            raise SecretInArchivedKey(task_id, archived)
+        return SECRET_DOES_NOT_OPEN
 
     def _publish(
         self,

@@ -12,7 +12,9 @@ its secret was never published, so deleting the draft and creating it again is e
 A draft without a secret row is normal (the secret is made at the announcement), so only a
 draft *with* a row that does not open counts. When the key file was rotated after this process
 read it (``lottery secrets rotate``), nothing can be said about any row: those tasks are left
-out (the process must restart anyway).
+out (the process must restart anyway). A row that does not open with the key in force but
+with an archived one (``keys/archive/secrets-<n>.key``) is listed too (the scheduler cannot
+use it), but as not lost: the alert names the file to put back and offers no cancellation.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from .secrets import SecretStoreError
 BLOCKED_STATES = ("draft", "announced", "drawn")
 """States whose next step needs the secret (announce, draw, disclose)."""
 PURPOSE = "office-secret"
+SECRET_IN_ARCHIVED_KEY = (
+    "该任务的秘密值无法用当前的 secrets.key 解密，但能用已存档的密钥解密（没有遗失）"  # noqa: S105
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class LostSecret:
     title: str
     state: str
     reason: str
+    archived_key: str | None = None
+    """The archived key file that opens the secret: then it is not lost (put the key back)."""
 
     @property
     def draft(self) -> bool:
@@ -48,14 +55,17 @@ class LostSecret:
 
     @property
     def console_action(self) -> str:
-        """The console page that starts the way out."""
+        """The console page that starts the way out (the task's page when an archived key
+        opens the secret: nothing to cancel)."""
+        if self.archived_key is not None:
+            return f"/console/tasks/{self.task}"
         action = "delete" if self.draft else "cancel"
         return f"/console/tasks/{self.task}/{action}"
 
     @property
     def commands(self) -> list[str]:
         """The command lines that do the same (two people for a cancellation)."""
-        if self.draft:
+        if self.draft or self.archived_key is not None:
             return []
         return [
             f"lottery task cancel {self.task} --secret-lost --reason 理由 --actor 申请人",
@@ -65,6 +75,13 @@ class LostSecret:
     @property
     def message(self) -> str:
         """The alert, in plain Chinese (the title is staff's text: escape it in HTML)."""
+        if self.archived_key is not None:
+            return (
+                f"任务 {self.task}（{self.title}）的秘密值不能用当前的 secrets.key 解密，但能用"
+                f"已存档的 {self.archived_key} 解密：秘密值没有遗失，不要取消。请停止服务，把"
+                f" keys/secrets.key 移到别处保存，用 cp -p {self.archived_key} keys/secrets.key "
+                "放回该密钥后重新启动（docs/operations.md“Incidents: lost secrets key”）。"
+            )
         if self.draft:
             return (
                 f"草稿 {self.task}（{self.title}）的秘密值无法打开（{self.reason}），无法公告，"
@@ -80,14 +97,21 @@ class LostSecret:
         )
 
 
-def _reason(lc: Lifecycle, task_id: str, state: str, sealed: bytes | None) -> str | None:
+def _reason(
+    lc: Lifecycle, task_id: str, state: str, sealed: bytes | None
+) -> tuple[str, str | None] | None:
+    """Why the secret cannot be used, and the archived key file that opens it (if any)."""
     if sealed is None:
-        return None if state == "draft" else NO_SECRET_ROW
+        return None if state == "draft" else (NO_SECRET_ROW, None)
     try:
-        opens = lc.keeper.opens(PURPOSE, task_id, sealed)
+        if lc.keeper.opens(PURPOSE, task_id, sealed):
+            return None
     except SecretStoreError:  # the key file was rotated under this process: unknown
         return None
-    return None if opens else SECRET_DOES_NOT_OPEN
+    archived = lc.keeper.archived_opening(PURPOSE, task_id, sealed)
+    if archived is not None:
+        return SECRET_IN_ARCHIVED_KEY, str(archived)
+    return SECRET_DOES_NOT_OPEN, None
 
 
 def task_secret_lost(lc: Lifecycle, session: Session, task: Task) -> str | None:
@@ -96,7 +120,8 @@ def task_secret_lost(lc: Lifecycle, session: Session, task: Task) -> str | None:
     if task.state not in BLOCKED_STATES:
         return None
     row = session.get(TaskSecret, task.id)
-    return _reason(lc, task.id, task.state, None if row is None else row.ciphertext)
+    why = _reason(lc, task.id, task.state, None if row is None else row.ciphertext)
+    return None if why is None else why[0]
 
 
 def lost_secrets(
@@ -114,9 +139,9 @@ def lost_secrets(
     for task_id, title, state, sealed in rows:
         if task_ids is not None and task_id not in task_ids:
             continue
-        reason = _reason(lc, task_id, state, sealed)
-        if reason is not None:
-            found.append(LostSecret(task_id, title, state, reason))
+        why = _reason(lc, task_id, state, sealed)
+        if why is not None:
+            found.append(LostSecret(task_id, title, state, *why))
     return found
 
 

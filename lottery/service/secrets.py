@@ -10,6 +10,8 @@ open. Nothing here logs or returns a secret except :meth:`SecretKeeper.open`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import secrets as _secrets
 import stat
@@ -26,6 +28,9 @@ KEY_FILE = "secrets.key"
 NEXT_KEY_FILE = "secrets-next.key"
 """The new key of a rotation in progress (``lottery secrets rotate``, docs/operations.md)."""
 _KEY_MODE = 0o600
+ARCHIVE_DIR = "archive"
+CHECK_LABEL = b"lottery secrets key check v1"
+"""The constant whose HMAC-SHA256 under the key is the key's check value (docs/secrets.md)."""
 
 
 class SecretStoreError(LotteryError):
@@ -61,6 +66,22 @@ def _create_key_file(path: Path) -> None:
     finally:
         tmp.unlink()
     fsync_dir(path.parent)
+
+
+def key_check_value(key: bytes) -> str:
+    """HMAC-SHA256(key, :data:`CHECK_LABEL`) in hex: names the key without revealing it."""
+    return hmac.new(key, CHECK_LABEL, hashlib.sha256).hexdigest()
+
+
+def archived_key_files(keys_dir: Path) -> list[Path]:
+    """``keys/archive/secrets-<n>.key`` (the keys retired by ``lottery secrets rotate``),
+    newest first."""
+    found = []
+    for path in (Path(keys_dir) / ARCHIVE_DIR).glob("secrets-*.key"):
+        number = path.name[len("secrets-") : -len(".key")]
+        if number.isdigit():
+            found.append((int(number), path))
+    return [path for _, path in sorted(found, reverse=True)]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -109,7 +130,10 @@ class SecretKeeper:
         """Use ``key`` (32 bytes); prefer :meth:`from_data_dir`. With ``path`` (the file it was
         read from), sealing and opening refuse once that file was replaced (a rotation)."""
         self._box = SecretBox(key)
+        self.check_value = key_check_value(key)
+        """The key's check value (:func:`key_check_value`), as stored in the database."""
         self._path = path
+        self._archived: list[tuple[Path, SecretKeeper]] | None = None
         self._file = _identity(path) if path is not None else None
 
     def _check_current(self) -> None:
@@ -124,15 +148,31 @@ class SecretKeeper:
 
     @classmethod
     def from_data_dir(cls, data_dir: Path) -> SecretKeeper:
-        """Load ``<data_dir>/keys/secrets.key``, creating it (once) when missing.
+        """Load ``<data_dir>/keys/secrets.key`` (made, when the database allows it, by
+        :func:`lottery.service.secrets_check.open_secrets_keeper`).
 
         Raises:
-            InputError: when the file is unreadable, not private (0600) or malformed.
+            InputError: when the file is missing, unreadable, not private (0600) or malformed.
         """
-        path = Path(data_dir) / "keys" / KEY_FILE
-        if not path.exists():
-            _create_key_file(path)
-        return cls(_read_key_file(path), path)
+        return cls(
+            _read_key_file(Path(data_dir) / "keys" / KEY_FILE), Path(data_dir) / "keys" / KEY_FILE
+        )
+
+    def archived_opening(self, purpose: str, task: str, sealed: bytes) -> Path | None:
+        """The archived key file (``keys/archive/secrets-<n>.key``) that opens ``sealed``, if
+        any: then the value is not lost, that key must be put back (docs/operations.md). None
+        for a keeper not read from a data directory."""
+        if self._path is None:
+            return None
+        if self._archived is None:  # read once: the archive changes only at a rotation
+            self._archived = []
+            for path in archived_key_files(self._path.parent):
+                with contextlib.suppress(InputError):  # an unreadable file opens nothing
+                    self._archived.append((path, SecretKeeper.from_file(path)))
+        for path, keeper in self._archived:
+            if keeper.opens(purpose, task, sealed):
+                return path
+        return None
 
     @classmethod
     def from_file(cls, path: Path) -> SecretKeeper:

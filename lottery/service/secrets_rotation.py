@@ -33,6 +33,7 @@ from .secrets import (
     SecretStoreError,
     create_key_file,
 )
+from .secrets_check_row import set_check, stored_check
 
 _PURPOSES: tuple[tuple[Any, str], ...] = (
     (TaskSecret, "office-secret"),
@@ -58,7 +59,8 @@ def _switch(keys_dir: Path) -> None:
     archive_and_switch_files(keys_dir, key.stem, pending.stem, (key.suffix,))
 
 
-def _first_row(session: Session) -> tuple[str, str, bytes] | None:
+def first_sealed_row(session: Session) -> tuple[str, str, bytes] | None:
+    """(purpose, task, ciphertext) of one sealed row, or None when there is none."""
     for model, purpose in _PURPOSES:
         row = session.exec(select(model).order_by(col(model.task)).limit(1)).one_or_none()
         if row is not None:
@@ -76,16 +78,22 @@ def _reseal(new: SecretKeeper, purpose: str, task: str, plain: bytes) -> bytes:
 def settle_secrets_key(engine: Engine, data_dir: Path) -> str | None:
     """Finish or undo a rotation a crash interrupted: what was done (None: nothing pending).
 
-    The rows decide: when they open with the pending key the switch is finished, otherwise the
-    pending key is removed.
+    The database's key check value decides (written in the rotation's transaction): when it is
+    the pending key's the switch is finished, otherwise the pending key is removed. A database
+    without one (written before it existed) is decided by its rows the same way.
     """
     keys_dir = _keys_dir(data_dir)
     pending = keys_dir / NEXT_KEY_FILE
     if not pending.exists():
         return None
     with new_session(engine) as session:
-        row = _first_row(session)
-    if row is not None:
+        row = first_sealed_row(session)
+        check = stored_check(session)
+    if check is not None:
+        if SecretKeeper.from_file(pending).check_value == check:
+            _switch(keys_dir)
+            return "finished"
+    elif row is not None:
         with contextlib.suppress(SecretStoreError):
             SecretKeeper.from_file(pending).open(*row)
             _switch(keys_dir)
@@ -123,6 +131,7 @@ def rotate_secrets_key(
                     row.ciphertext = _reseal(new, purpose, row.task, plain)
                     session.add(row)
                 counts[purpose] = len(rows)
+            set_check(session, new.check_value, now)
             session.flush()
             record_audit(
                 session,

@@ -299,6 +299,18 @@ class TaskSecret(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
 
 
+class SecretsKeyCheck(SQLModel, table=True):
+    """Which secrets key the sealed rows belong to, without the key (docs/secrets.md, "Key
+    check value"): one row (``id`` 1) holding HMAC-SHA256(key, "lottery secrets key check v1")
+    in hex, written when the key is first made, rotated or replaced after a loss."""
+
+    __tablename__ = "secrets_key_check"
+
+    id: int = Field(default=1, primary_key=True)
+    check_value: str = Field(max_length=64)
+    updated_at: datetime = _utc(nullable=False)
+
+
 class SealedOutcome(SQLModel, table=True):
     """The outcome blob of a drawn task, encrypted until it is revealed (R6)."""
 

@@ -9,6 +9,9 @@ import dataclasses
 from fastapi.testclient import TestClient
 
 from lottery.service.lifecycle import NO_SECRET_ROW, Lifecycle
+from lottery.service.lost_secrets import SECRET_IN_ARCHIVED_KEY
+from lottery.service.secrets import SecretKeeper, create_key_file
+from lottery.settings import Settings
 from lottery.storage.models import TaskSecret
 from tests import lifecycle as lc
 from tests.api.conftest import token
@@ -70,3 +73,31 @@ def test_the_dashboard_and_the_api_name_the_task_and_the_way_out(
     # The link opens the cancellation that offers the lost-secret way.
     page = app_client.get(f"/console/tasks/{TASK}/cancel").text
     assert "系统无法打开本任务的秘密值" in page and 'name="secret_lost"' in page
+
+
+def test_a_secret_an_archived_key_opens_is_not_offered_for_cancellation(
+    app_client: TestClient, service: Lifecycle, settings: Settings
+) -> None:
+    """A row sealed under a retired key (keys/archive/secrets-<n>.key): the alert names the
+    file to put back, and neither the API nor the 工作台 offers the lost-secret cancellation."""
+    service.create_task(lc.params(lc.small_registries(), TASK), lc.T_ANNOUNCE, actor="planner")
+    service.announce(TASK, lc.T_ANNOUNCE)
+    archived = settings.data_dir / "keys" / "archive" / "secrets-1.key"
+    archived.parent.mkdir(mode=0o700, exist_ok=True)
+    create_key_file(archived)
+    with service.session() as s, s.begin():
+        row = s.get(TaskSecret, TASK)
+        assert row is not None
+        secret = service.keeper.open("office-secret", TASK, row.ciphertext)
+        row.ciphertext = SecretKeeper.from_file(archived).seal("office-secret", TASK, secret)
+        s.add(row)
+    [alert] = app_client.get("/api/alerts", headers=token(app_client, "auditor")).json()[
+        "secret_lost"
+    ]
+    assert alert["reason"] == SECRET_IN_ARCHIVED_KEY and alert["commands"] == []
+    assert alert["console"] == f"/console/tasks/{TASK}"
+    assert f"cp -p {archived} keys/secrets.key" in alert["message"]
+    login(app_client, "planner")
+    board = _section(app_client.get("/console/").text)
+    assert "不要取消" in board and str(archived) in board
+    assert "--secret-lost" not in board and f"/console/tasks/{TASK}/cancel" not in board

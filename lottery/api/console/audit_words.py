@@ -83,6 +83,7 @@ ACTIONS_ZH: dict[str, str] = {
     "witness.policy": "公开见证方策略",
     "office-key.rotate": "更换本单位签名密钥",
     "secrets-key.rotate": "更换保密数据加密密钥",
+    "secrets-key.replace-lost": "加密密钥遗失后启用新密钥",
     "result.publish-held": "公开时发布已审核的检查结果",
     "result.publication-review": "检查结果保密审查",
 }
@@ -143,6 +144,7 @@ DETAIL_KEYS_ZH: dict[str, str] = {
     "checkpoint": "检查点（记录数）",
     "secrets": "重新加密的抽查密钥数",
     "outcomes": "重新加密的保密抽取结果数",
+    "sealed_rows": "无法再解密的保密数据条数",
     "failures": "失败次数",
     "seconds": "锁定秒数",
     "until": "锁定至",
