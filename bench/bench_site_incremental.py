@@ -46,20 +46,25 @@ EPOCH = "1767225600"
 
 def _last_publication(entries: list[bytes]) -> int:
     """Where the inspection results of the last disclosed task start: the factory's log
-    ends with them (then a correction, a task report, penalties and a withdrawal)."""
+    ends with them (then a correction, a task report, penalties and a withdrawal); at the
+    full size all results come after the tasks, task by task, so the cut is the start of
+    the last task's run of results."""
     task = re.compile(rb'"task":"([^"]+)"')
+    correction = re.compile(rb'"supersedes":"[0-9a-f]{64}"')
 
     def of(entry: bytes) -> bytes:
         found = task.search(entry)
         return found.group(1) if found else b""
 
-    reveal = max(i for i, e in enumerate(entries) if b'"type":"task-reveal"' in e)
-    name = of(entries[reveal])
-    return min(
-        i
-        for i, e in enumerate(entries)
-        if i > reveal and b'"type":"inspection-result"' in e and of(e) == name
-    )
+    def result(entry: bytes) -> bool:
+        return b'"type":"inspection-result"' in entry and not correction.search(entry)
+
+    last = max(i for i, e in enumerate(entries) if result(e))
+    name = of(entries[last])
+    cut = last
+    while cut > 0 and result(entries[cut - 1]) and of(entries[cut - 1]) == name:
+        cut -= 1
+    return cut
 
 
 def child_export(work: Path, tasks: int, targets: int, results: int) -> dict[str, float]:

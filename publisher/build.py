@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
 from publisher import (
     mkdocs_run,
+    page_inputs,
     pages,
     plan_pages,
     registry_pages,
@@ -59,17 +61,47 @@ verifier_bytes = cache(build_pyz)
 
 
 @dataclass
+class Reuse:
+    """Markdown pages of the last build that may stand in for new ones (docs/site-publishing.md
+    "Incremental builds"): the cache's copy of them and the digest of each one's inputs
+    (:mod:`publisher.page_inputs`)."""
+
+    folder: Path
+    inputs: Mapping[str, str]
+
+    def linked(self, key: str, digest: str, docs: Path) -> bool:
+        """Link the last build's ``key`` into ``docs`` when its inputs' digest is ``digest``;
+        False when it must be generated."""
+        source = self.folder / key
+        if self.inputs.get(key) != digest or not source.is_file():
+            return False
+        (docs / key).parent.mkdir(parents=True, exist_ok=True)
+        site_cache.link_or_copy(source, docs / key)
+        return True
+
+
+@dataclass
 class Written:
-    """What :func:`write_pages` wrote: the page count (company pages included) and the
-    company pages, which :func:`build_site` writes into the built site's shell."""
+    """What :func:`write_pages` wrote: the page count (company pages included), the records
+    that name each company (its page is rendered by :func:`build_site` into the built site's
+    shell), the scopes' digests, and each task and results page's inputs' digest (``inputs``,
+    ``reused``: those linked from the last build, not generated)."""
 
     count: int
-    targets: dict[str, target_pages.TargetPage]
+    targets: dict[str, target_pages.TargetFacts]
+    scopes: page_inputs.Scopes
+    inputs: dict[str, str] = field(default_factory=dict)
+    reused: set[str] = field(default_factory=set)
 
 
-def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> Written:
+def write_pages(
+    model: SiteModel, docs: Path, office: Office | None = None, reuse: Reuse | None = None
+) -> Written:
     """Write every Markdown page (and the company pages' shell), the target shards and
-    ``feed.xml``; render the company pages.
+    ``feed.xml``; gather what names each company.
+
+    ``reuse``: a task or results page whose inputs are those of the last build's page is
+    that page (a link), not generated again.
 
     Raises:
         PublishError: when a registry snapshot in the export is malformed.
@@ -77,6 +109,17 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     if docs.exists():
         shutil.rmtree(docs)
     docs.mkdir(parents=True)
+    scopes = page_inputs.scopes(model)
+    inputs: dict[str, str] = {}
+    reused: set[str] = set()
+
+    def fresh(key: str, digest: str) -> bool:
+        inputs[key] = digest
+        if reuse is not None and reuse.linked(key, digest, docs):
+            reused.add(key)
+            return False
+        return True
+
     verifier = verifier_bytes()
     (docs / "verify").mkdir()
     (docs / "verify" / VERIFIER_FILE).write_bytes(verifier)
@@ -103,20 +146,27 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     witnessing = witness_status(model)  # the published witness policy, once for all tasks
     as_of = log_time(model)  # the export's time, never the wall clock (pages are pure)
     for view in model.tasks.values():
-        written[docs / "tasks" / f"{view.task}.md"] = task_pages.task_page(
-            model, view, witnessing, as_of
-        )
+        key = f"tasks/{view.task}.md"
+        # The witness rows read the log beyond the task's records (cosignatures, the log's
+        # newest time): their text is one of the page's inputs.
+        rows = repr(task_pages.witness_rows(witnessing, view.task, as_of))
+        if fresh(key, scopes.task_page(view.task, view.verification, view.status, rows)):
+            written[docs / key] = task_pages.task_page(model, view, witnessing, as_of)
+    results = result_pages.result_pages(
+        model, lambda task: not fresh(f"results/{task}.md", scopes.result_page(task))
+    )
+    chunks = pages.log_chunk_ids(model)
+    log = pages.log_pages(model, lambda n: not fresh(f"log/{n}.md", scopes.log_page(chunks[n - 1])))
     for folder, group in (
-        ("log", pages.log_pages(model)),
+        ("log", log),
         ("items", registry_pages.item_pages(model)),
-        ("results", result_pages.result_pages(model)),
+        ("results", results),
     ):
         for name, text in group.items():
             written[docs / folder / f"{name}.md"] = text
     # A page per target that a published record names, and their list for the lookup.
     named = target_pages.collect(model)
-    companies = target_pages.target_pages(model, named)
-    if companies:
+    if named:
         written[docs / "targets" / f"{target_shell.SHELL}.md"] = target_shell.shell_markdown()
     targets = model.latest_snapshot("targets")
     manifest = None
@@ -129,7 +179,8 @@ def write_pages(model: SiteModel, docs: Path, office: Office | None = None) -> W
     for path, text in written.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return Written(len(written) - bool(companies) + len(companies), companies)
+    count = len(written) + len(reused) - bool(named) + len(named)
+    return Written(count, named, scopes, inputs, reused)
 
 
 def witness_config(witnesses: list[str], quorum: int | None) -> str | None:
@@ -194,12 +245,15 @@ def build_site(
     witness_file = witness_config(witnesses or [], quorum)
     keys = vkeys or _office_keys(export)
     loaded = site_cache.load(cache, keys) if cache is not None else site_cache.Loaded()
-    model = load_model(export, keys, loaded.known, site_cache.prior(loaded.state))
+    prior = site_cache.prior(loaded.state)
+    model = load_model(export, keys, loaded.known, prior, loaded.sealed if prior else None)
     if loaded.state is not None:
         site_cache.check_continues(loaded.state, model)
     docs = (work or ROOT / "build") / "pages"
     office = office or Office()
-    written = write_pages(model, docs, office)
+    state = loaded.state
+    reuse = Reuse(cache / site_cache.PAGES, state.pages) if cache and state else None
+    written = write_pages(model, docs, office, reuse)
     # Linked, not copied (MkDocs only reads them; the export replaces, never rewrites, a file).
     shutil.copytree(
         export,
@@ -236,15 +290,24 @@ def build_site(
         raise PublishError(f"mkdocs build failed: {exc}") from exc
     companies: dict[str, str] = {}
     # The company search entries: the cached ones when the pages are the same.
-    entries = dict(loaded.state.company_search) if loaded.state else {}
+    entries = dict(state.company_search) if state else {}
+    inputs = {t: written.scopes.company_page(t, f) for t, f in written.targets.items()}
+    shell = target_shell.shell_digest(out) if written.targets else ""
     if written.targets:
+        kept = _kept_companies(state, plan, out, shell, inputs, entries)
+        rendered = target_pages.target_pages(
+            model, {t: f for t, f in written.targets.items() if t not in kept}
+        )
         companies = target_shell.fill(
-            out, written.targets, plan.companies if plan else None, entries
+            out,
+            {t: rendered.get(t) for t in written.targets},
+            plan.companies if plan else None,
+            entries,
         )
     # For static hosts that read a _headers file (docs/export.md "Serving the export").
     (out / HEADERS_FILE).write_text(serving.host_headers_file("/export"), encoding="utf-8")
     if cache is not None:
-        state = site_cache.State(
+        new = site_cache.State(
             origin=model.origin,
             keys=keys,
             size=model.report.size,
@@ -254,9 +317,13 @@ def build_site(
             search=recorded.search,
             companies=companies,
             company_search={k: v for k, v in entries.items() if k in written.targets},
+            stats=plan.stats if plan else {},
+            pages=written.inputs,
+            company_inputs=inputs,
+            shell=shell,
         )
         known = site_cache.storable(model.report.tasks, model.report.verified)
-        site_cache.save(cache, state, known, out)
+        site_cache.save(cache, new, known, out, model.report.sealed.contents, docs)
     return written.count
 
 
@@ -267,6 +334,29 @@ def _office_keys(export: Path) -> list[str]:
         return []  # load_model reports the missing export
 
 
+def _kept_companies(
+    state: site_cache.State | None,
+    plan: _Plan | None,
+    out: Path,
+    shell: str,
+    inputs: Mapping[str, str],
+    entries: Mapping[str, Any],
+) -> set[str]:
+    """The company pages of the last site that stand (not rendered again): the build
+    reused the last site, the theme's shell is the same, and the page's inputs
+    (:mod:`publisher.page_inputs`) are the same as for the file linked from the last site."""
+    if state is None or plan is None or plan.changed is None or state.shell != shell:
+        return set()
+    return {
+        target
+        for target, digest in inputs.items()
+        if state.company_inputs.get(target) == digest
+        and target in plan.companies
+        and target in entries
+        and (out / "targets" / target / "index.html").is_file()
+    }
+
+
 @dataclass
 class _Plan:
     """How a build with a cache runs: ``changed`` is ``None`` for a full MkDocs run."""
@@ -275,6 +365,7 @@ class _Plan:
     sources: dict[str, str]
     changed: set[str] | None
     companies: dict[str, str]
+    stats: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _plan(
@@ -297,7 +388,11 @@ def _plan(
             "site_url": config.site_url,
         },
     )
-    sources = site_cache.digest_tree(docs)
+    # A source with the size and time of the last build's (a file linked from the cache
+    # or the export) keeps its digest: only what was written again is read.
+    sources, stats = site_cache.digest_sources(
+        docs, state.sources if state else {}, state.stats if state else {}
+    )
     mirror = cache / site_cache.MIRROR
     changed = site_cache.changed(state, sources)
     reusable = (
@@ -310,12 +405,12 @@ def _plan(
         and not _nav_meta(config, docs)
     )
     if not reusable or state is None or changed is None:
-        return _Plan(settings, sources, None, {})
+        return _Plan(settings, sources, None, {}, stats)
     skip = {mkdocs_run.dest_of(config, src) for src in changed}
     skip |= set(site_cache.ALWAYS_WRITTEN) | {HEADERS_FILE}
     out.mkdir(parents=True, exist_ok=True)
     site_cache.link_tree(mirror, out, skip)
-    return _Plan(settings, sources, changed, state.companies)
+    return _Plan(settings, sources, changed, state.companies, stats)
 
 
 def _nav_meta(config: Any, docs: Path) -> bool:

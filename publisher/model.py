@@ -7,6 +7,7 @@ an export that verifies, so the site can never show something the log does not p
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,13 +242,16 @@ def load_model(
     vkeys: list[str] | None = None,
     known: Mapping[str, tuple[str, TaskVerification]] | None = None,
     prior: PriorAudit | None = None,
+    sealed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SiteModel:
     """Audit the export and gather what the pages need.
 
     ``known``: task verifications of an earlier audit to reuse for tasks whose entries did
     not change (:func:`lottery.core.audit.audit_export`; publisher/site_cache.py).
     ``prior``: the log an earlier audit verified (its size and root): the export must extend
-    it, and the signatures of its records are not checked again.
+    it, and the signatures of its records are not checked again. ``sealed``: the sealed
+    contents an earlier audit opened, by record id: a blob still in the export's ``blobs/``
+    is not read again for them.
 
     Raises:
         PublishError: when the export is missing or does not verify, or an item list version
@@ -272,6 +276,8 @@ def load_model(
         published_policy=False,
         known=known,
         prior=prior,
+        sealed=sealed,
+        present=_published_blobs(export) if sealed else None,
     )
     if not report.ok:
         scope, exc = report.failures[0]
@@ -286,6 +292,15 @@ def load_model(
         if view.verification is not None:
             view.status = view.verification.status
     return model
+
+
+def _published_blobs(export: Path) -> Callable[[str], bool]:
+    """Whether a blob is in the export (one listing of ``blobs/``, not a read per blob)."""
+    try:
+        names = set(os.listdir(export / "blobs"))
+    except OSError:
+        names = set()
+    return names.__contains__
 
 
 def _file(model: SiteModel, record: Record) -> None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import Any
 
@@ -327,8 +327,16 @@ def _record_subject(model: SiteModel, record: Record, root: str) -> Markup:
     return escape("")
 
 
-def log_pages(model: SiteModel) -> dict[str, str]:
-    """The log: ``index`` (checkpoints, counts, latest records) and ``1``, ``2``... listings."""
+def log_chunk_ids(model: SiteModel) -> list[list[str]]:
+    """The record ids of each listing page of the log (``1``, ``2``...), in log order."""
+    ids = [r.id for r in model.records]
+    return [ids[c : c + LOG_PAGE_SIZE] for c in range(0, len(ids), LOG_PAGE_SIZE)]
+
+
+def log_pages(model: SiteModel, reused: Callable[[int], bool] | None = None) -> dict[str, str]:
+    """The log: ``index`` (checkpoints, counts, latest records) and ``1``, ``2``... listings,
+    except a listing ``n`` for which ``reused(n)`` is true (in place already: an
+    incremental build, publisher/page_inputs.py)."""
     records = model.records
     counts = Counter(r.type for r in records)
     chunks = max(1, -(-len(records) // LOG_PAGE_SIZE))
@@ -363,6 +371,8 @@ def log_pages(model: SiteModel) -> dict[str, str]:
         )
     }
     for c in range(chunks):
+        if reused is not None and reused(c + 1):
+            continue
         part = numbered[c * LOG_PAGE_SIZE : (c + 1) * LOG_PAGE_SIZE]
         out[str(c + 1)] = render(
             "log_page.md",

@@ -13,6 +13,7 @@ so it shows only its decision number, dates, deadline, the withdrawal and the re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -247,8 +248,10 @@ RECTIFICATION_HEADERS = [
 ]
 
 
-def result_pages(model: SiteModel) -> dict[str, str]:
-    """``index`` (tasks with their result counts) and one page per task with results."""
+def result_pages(model: SiteModel, reused: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """``index`` (tasks with their result counts) and one page per task with results,
+    except a task for which ``reused(task)`` is true (its page is in place already: an
+    incremental build, publisher/page_inputs.py)."""
     tasks = sorted(
         set(model.results) | set(model.task_reports) | set(model.rectifications)
         | set(model.objections)
@@ -264,12 +267,15 @@ def result_pages(model: SiteModel) -> dict[str, str]:
         # the original stays in the log and is counted here.
         superseded = {r.body.get("supersedes") for r in results} - {None}
         corrected = sum(r.id in superseded for r in results)
-        results = [_opened(model, r) for r in results if r.id not in superseded]
+        current = [r for r in results if r.id not in superseded]
         reports = model.task_reports.get(task, [])
         report_state: Any = "暂无"
         if reports:
             report_state = escape("已公开，") + deadline_text(reports[-1].body)[1]
-        rows.append([link(task, f"{task}/"), title, len(results), report_state])
+        rows.append([link(task, f"{task}/"), title, len(current), report_state])
+        if reused is not None and reused(task):
+            continue
+        results = [_opened(model, r) for r in current]
         table = None
         if results:
             lead = [

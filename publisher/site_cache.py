@@ -8,6 +8,10 @@
   files), each page's search-index entries, and the digest of each company page;
 - ``tasks.pickle``: each task's verification with the digest of the entries it was made
   from (:func:`lottery.core.audit.task_digest`), so an unchanged task is not re-drawn;
+- ``sealed.pickle``: the sealed contents the audit opened, by record id, so a blob is not
+  read again (:func:`lottery.core.sealed_audit.audit_sealed`);
+- ``pages/``: the task, results and log listing pages of the last build (hard links), each
+  generated again only when its inputs changed (publisher/page_inputs.py);
 - ``site/``: the built site as hard links (copies across file systems), the base of the
   next build.
 
@@ -20,13 +24,15 @@ export is refused (:func:`check_continues`).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,10 +41,12 @@ from lottery.core.audit_state import PriorAudit
 from lottery.core.verify import TaskVerification
 from publisher.model import PublishError, SiteModel
 
-VERSION = 1
+VERSION = 2
 STATE = "state.json"
 TASKS = "tasks.pickle"
+SEALED = "sealed.pickle"
 MIRROR = "site"
+PAGES = "pages"
 # What MkDocs writes on every build, whatever changed: never linked from the last site.
 ALWAYS_WRITTEN = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json")
 PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
@@ -64,6 +72,15 @@ class State:
     search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     companies: dict[str, str] = field(default_factory=dict)
     company_search: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    stats: dict[str, list[int]] = field(default_factory=dict)
+    """Each source's size and modification time (ns) when its digest was taken."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """Each task and results page's inputs' digest (publisher/page_inputs.py); the pages
+    are kept in ``pages/``."""
+    company_inputs: dict[str, str] = field(default_factory=dict)
+    """Each company page's inputs' digest."""
+    shell: str = ""
+    """The SHA-256 of the theme's shell the company pages were written into."""
 
 
 @dataclass
@@ -72,6 +89,7 @@ class Loaded:
 
     state: State | None = None
     known: Known = field(default_factory=dict)
+    sealed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load(cache: Path, keys: list[str]) -> Loaded:
@@ -91,7 +109,16 @@ def load(cache: Path, keys: list[str]) -> Loaded:
             known = pickle.load(fh)  # noqa: S301 - the publisher's own file (module docstring)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         known = {}
-    return Loaded(state, known if isinstance(known, dict) else {})
+    try:
+        with (cache / SEALED).open("rb") as fh:
+            sealed = pickle.load(fh)  # noqa: S301 - the publisher's own file (module docstring)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        sealed = {}
+    return Loaded(
+        state,
+        known if isinstance(known, dict) else {},
+        sealed if isinstance(sealed, dict) else {},
+    )
 
 
 def prior(state: State | None) -> PriorAudit | None:
@@ -140,6 +167,56 @@ def digest_tree(root: Path) -> dict[str, str]:
     }
 
 
+def digest_sources(
+    root: Path, known: Mapping[str, str], stats: Mapping[str, list[int]]
+) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """Every file under ``root`` -> its SHA-256, and -> its ``[size, mtime_ns]``. A file
+    whose size and modification time are those in ``stats`` keeps its digest in ``known``
+    (not read again): it is a link to a file of the last build (the cache's pages, the
+    export), which are never rewritten in place."""
+    digests: dict[str, str] = {}
+    seen: dict[str, list[int]] = {}
+    base = str(root)
+    for folder, _, names in os.walk(root):
+        rel = os.path.relpath(folder, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in names:
+            key = prefix + name
+            path = os.path.join(folder, name)
+            info = os.stat(path)
+            stat = [info.st_size, info.st_mtime_ns]
+            seen[key] = stat
+            if stats.get(key) == stat and key in known:
+                digests[key] = known[key]
+            else:
+                with open(path, "rb") as fh:
+                    digests[key] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return dict(sorted(digests.items())), seen
+
+
+def keep_pages(docs: Path, folder: Path, names: Iterable[str]) -> None:
+    """Make ``folder`` hold exactly the pages ``names`` of ``docs`` (POSIX paths), as hard
+    links (copies across file systems): the pages the next build may link again."""
+    wanted = set(names)
+    if folder.is_dir():
+        for there, _, files in os.walk(folder):
+            rel = os.path.relpath(there, folder)
+            for name in files:
+                key = name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}"
+                if key not in wanted:
+                    os.unlink(os.path.join(there, name))
+    for key in wanted:
+        source, target = docs / key, folder / key
+        try:
+            if target.samefile(source):
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        link_or_copy(source, target)
+
+
 def settings_digest(config_file: Path, overrides: Path, extra: Mapping[str, Any]) -> str:
     """Digest of what every page's HTML depends on besides its own source: ``mkdocs.yml``,
     the theme overrides, the versions of MkDocs, the theme and Markdown, and ``extra``
@@ -177,52 +254,77 @@ def link_tree(source: Path, target: Path, skip: Iterable[str] = ()) -> None:
     """Hard-link every file of ``source`` into ``target`` (a copy when linking fails),
     except the POSIX relative paths in ``skip``."""
     excluded = set(skip)
-    for folder, _, names in os.walk(source):
-        here = Path(folder)
-        rel = here.relative_to(source)
-        (target / rel).mkdir(parents=True, exist_ok=True)
-        for name in names:
-            if (rel / name).as_posix() not in excluded:
-                link_or_copy(here / name, target / rel / name)
+    os.makedirs(target, exist_ok=True)
+    for key, _ in _walk(str(source), folders=str(target)):
+        if key not in excluded:
+            link_or_copy(os.path.join(source, key), os.path.join(target, key))
+
+
+def _walk(root: str, folders: str | None = None) -> Iterator[tuple[str, int]]:
+    """Every file under ``root``: its POSIX path relative to ``root`` and its inode number;
+    with ``folders``, each folder is made there (same relative path) before its files."""
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        if folders is not None and rel:
+            os.mkdir(os.path.join(folders, rel))
+        with os.scandir(os.path.join(root, rel)) as found:
+            for entry in found:
+                key = rel + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(key + "/")
+                else:
+                    yield key, entry.inode()
 
 
 def _mirror(site: Path, mirror: Path) -> None:
     """Make ``mirror`` hold exactly ``site``'s files, as hard links: files that are links to
     the same file already stay, the rest are linked again, files ``site`` no longer has go."""
-    kept: set[Path] = set()
-    for folder, _, names in os.walk(site):
-        here = Path(folder)
-        there = mirror / here.relative_to(site)
-        there.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            kept.add(there / name)
-            try:
-                if (there / name).samefile(here / name):
-                    continue
-            except OSError:
-                pass
-            (there / name).unlink(missing_ok=True)
-            link_or_copy(here / name, there / name)
-    for folder, _, names in os.walk(mirror):
-        for name in names:
-            if Path(folder) / name not in kept:
-                (Path(folder) / name).unlink()
+    mirror.mkdir(parents=True, exist_ok=True)
+    same_device = os.stat(site).st_dev == os.stat(mirror).st_dev
+    there = dict(_walk(str(mirror)))
+    made: set[str] = set()
+    for key, inode in _walk(str(site)):
+        if same_device and there.pop(key, None) == inode:
+            continue
+        there.pop(key, None)
+        folder = os.path.dirname(key)
+        if folder not in made:
+            os.makedirs(os.path.join(mirror, folder), exist_ok=True)
+            made.add(folder)
+        path = os.path.join(mirror, key)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        link_or_copy(os.path.join(site, key), path)
+    for key in there:  # no longer in the site
+        os.unlink(os.path.join(mirror, key))
 
 
 def save(
-    cache: Path, state: State, known: Mapping[str, tuple[str, TaskVerification]], site: Path
+    cache: Path,
+    state: State,
+    known: Mapping[str, tuple[str, TaskVerification]],
+    site: Path,
+    sealed: Mapping[str, Mapping[str, Any]] | None = None,
+    docs: Path | None = None,
 ) -> None:
-    """Write the cache after a successful build of ``site`` (the old one is replaced; a
-    crash midway leaves no ``state.json``, so the next build is a full one)."""
+    """Write the cache after a successful build of ``site`` from the pages in ``docs`` (the
+    old one is replaced; a crash midway leaves no ``state.json``, so the next build is a
+    full one). ``sealed``: the sealed contents the audit opened, by record id; the pages
+    kept are those of ``state.pages``."""
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE).unlink(missing_ok=True)
     _mirror(site, cache / MIRROR)
-    tmp = cache / (TASKS + ".tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(dict(known), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(cache / TASKS)
+    if docs is not None:
+        keep_pages(docs, cache / PAGES, state.pages)
+    for name, value in ((TASKS, dict(known)), (SEALED, dict(sealed or {}))):
+        tmp = cache / (name + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache / name)
     tmp = cache / (STATE + ".tmp")
-    tmp.write_text(json.dumps({"version": VERSION, **asdict(state)}, ensure_ascii=False), "utf-8")
+    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    tmp.write_text(json.dumps({"version": VERSION, **fields}, ensure_ascii=False), "utf-8")
     tmp.replace(cache / STATE)
 
 

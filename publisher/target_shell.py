@@ -90,7 +90,7 @@ def _entry_key(target: str, page: TargetPage) -> str:
 
 def _write_search_index(
     site: Path,
-    pages: Mapping[str, TargetPage],
+    pages: Mapping[str, TargetPage | None],
     entries: dict[str, tuple[str, dict[str, Any]]],
 ) -> None:
     """The company entries at the end of the index; ``entries`` (by USCC: key and entry)
@@ -101,6 +101,9 @@ def _write_search_index(
     shell = f"targets/{SHELL}/"
     index["docs"] = [d for d in index["docs"] if not d["location"].startswith(shell)]
     for target, page in pages.items():
+        if page is None:  # unchanged (fill checked that its entry is there)
+            index["docs"].append(entries[target][1])
+            continue
         key = _entry_key(target, page)
         if target not in entries or entries[target][0] != key:
             entries[target] = (key, search_entry(target, page))
@@ -108,7 +111,7 @@ def _write_search_index(
     path.write_text(json.dumps(index, separators=(",", ":")), "utf-8")
 
 
-def _write_sitemap(site: Path, pages: Mapping[str, TargetPage]) -> None:
+def _write_sitemap(site: Path, pages: Mapping[str, TargetPage | None]) -> None:
     """Each company page in ``sitemap.xml`` (and its ``.gz``, same timestamp) where the
     shell was."""
     path = site / SITEMAP
@@ -131,13 +134,22 @@ def _write_sitemap(site: Path, pages: Mapping[str, TargetPage]) -> None:
             gz.write(text.encode("utf-8"))
 
 
+def shell_digest(site: Path) -> str:
+    """SHA-256 of the shell page MkDocs built into ``site`` (empty when there is none):
+    a company page of the last build stands only if it was written into the same shell."""
+    try:
+        return hashlib.sha256((site / "targets" / SHELL / "index.html").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _fill(part: str, title: str, anchor: str, target: str) -> str:
     return part.replace(ANCHOR, anchor).replace(NAME, title).replace(SHELL, target)
 
 
 def fill(
     site: Path,
-    pages: Mapping[str, TargetPage],
+    pages: Mapping[str, TargetPage | None],
     previous: Mapping[str, str] | None = None,
     entries: dict[str, tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, str]:
@@ -149,7 +161,9 @@ def fill(
     publisher/site_cache.py): a page with the same digest is left as it is (it may be a
     link to the last site's file); any other is replaced by a new file. ``entries``: the
     company search entries of the last build (by USCC: what they were made of, hashed, and
-    the entry), reused when unchanged and brought up to date.
+    the entry), reused when unchanged and brought up to date. A page given as ``None`` is
+    the last build's, unchanged (publisher/page_inputs.py): its file (linked from the last
+    site), digest and search entry stay.
 
     Raises:
         PublishError: when the shell page is missing or has no article to fill.
@@ -161,6 +175,11 @@ def fill(
         raise PublishError(f"target page shell: {exc}") from exc
     digests: dict[str, str] = {}
     for target, page in pages.items():
+        if page is None:
+            if not previous or target not in previous or not entries or target not in entries:
+                raise PublishError(f"target page {target}: nothing of the last build to keep")
+            digests[target] = previous[target]
+            continue
         # The name is in the <title> and the header: as text (the theme escapes it there).
         # The h1's id is in the skip link.
         title, anchor = html.escape(page.name), html.escape(page.anchor)

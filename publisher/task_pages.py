@@ -271,7 +271,7 @@ def _margin_words(margin: int) -> str:
     return f"至少早于随机数产生 {margin} 秒"
 
 
-def _witness_rows(
+def witness_rows(
     statuses: Mapping[str, Witnessing | None], task: str, as_of: LogTime
 ) -> list[list[Any]]:
     """见证方 and 见证结果: whether the quorum of the published witness policy cosigned the
@@ -345,7 +345,7 @@ def task_page(
         ["排除对象", f"{a['exclusions']['count']} 户"],
         ["算法", a["algorithm"]],
         ["随机源（公告时指定）", _beacon_text(a["beacon"])],
-        *_witness_rows(witnessing, view.task, as_of),
+        *witness_rows(witnessing, view.task, as_of),
         ["承诺值（commit）", code(a["commit"])],
         ["公开时间（北京时间）", _disclosure_text(a)],
     ]

@@ -17,8 +17,10 @@ does not verify can be trusted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .audit_state import AuditState, KnownTask, PriorAudit, task_digest
 from .check_names import CheckName
@@ -30,7 +32,7 @@ from .key_schedule import KeySchedule, follow_key_changes
 from .merkle import MerkleTree, leaf_hash
 from .note import NoteVerifier, parse_note
 from .pool_membership import MembershipAudit
-from .records import Record, open_record, parse_record_text
+from .records import Record, open_record
 from .sealed_audit import SealedAudit, audit_sealed
 from .sharing import SERIAL, Workers
 from .tiles import check_tiles, entries_from_bundles
@@ -141,6 +143,8 @@ def audit_export(
     workers: Workers = SERIAL,
     prior: PriorAudit | None = None,
     known: Mapping[str, tuple[str, TaskVerification]] | None = None,
+    sealed: Mapping[str, Mapping[str, Any]] | None = None,
+    present: Callable[[str], bool] | None = None,
 ) -> AuditReport:
     """Verify the log and then every task (or only ``task``) of an export.
 
@@ -165,6 +169,9 @@ def audit_export(
     ``known``: verifications of earlier audits with the same keys and origin, by task, with
     the :func:`task_digest` they were made from; a task whose entries have that digest is not
     re-drawn (its verification is reused: the same entries and blobs give the same answer).
+    ``sealed``: by record id, the sealed contents an earlier passing audit of this log
+    opened (``report.sealed.contents``), with ``present(digest)`` saying whether a blob is
+    still published: a record's blob is not read again (:func:`audit_sealed`).
 
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
@@ -190,7 +197,9 @@ def audit_export(
             report, task, VerificationError(CheckName.TASK_MISSING, f"no task {task} in the log")
         )
     blobs = LazyBlobs(get)
-    report.sealed = audit_sealed(report.records, lambda digest: get(f"blobs/{digest}"))
+    report.sealed = audit_sealed(
+        report.records, lambda digest: get(f"blobs/{digest}"), sealed, present
+    )
     report.checks += report.sealed.checks
     report.failures += report.sealed.failures
     for name in sorted(by_task) if task is None else [task]:
@@ -354,13 +363,17 @@ def _add_witnessed(
 
 def _open_known(entry: bytes, origin: str) -> Record | None:
     """A record a prior run verified (its leaf is in the prior tree): parsed, its signatures
-    not checked again; None when it does not parse (then it is opened in full)."""
+    not checked again, nor its canonical form and schema (the prior run checked these very
+    bytes: the leaf hash binds them); None when it does not parse (then it is opened in
+    full)."""
     try:
         text = parse_note(entry).text
-        body = parse_record_text(text)
+        body = json.loads(text)
     except (EncodingError, ValueError):
         return None
-    return Record(note=entry, text=text, body=body) if body.get("log") == origin else None
+    if not isinstance(body, dict) or body.get("log") != origin:
+        return None
+    return Record(note=entry, text=text, body=body)
 
 
 def _check_prior(prior: PriorAudit, root_at: Callable[[int], bytes]) -> None:

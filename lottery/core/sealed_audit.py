@@ -108,8 +108,19 @@ def _name(record: Record) -> str:
     return f"{record.type} {record.id[:16]}"
 
 
-def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> SealedAudit:
-    """Check every commitment of ``records`` (log order) against the published blobs."""
+def audit_sealed(
+    records: Sequence[Record],
+    get: Callable[[str], bytes],
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+    present: Callable[[str], bool] | None = None,
+) -> SealedAudit:
+    """Check every commitment of ``records`` (log order) against the published blobs.
+
+    ``known`` (an incremental run): by record id, the content an earlier passing run opened
+    from that record's blob; a record still not withdrawn whose blob is still published
+    (``present(digest)``; without ``present``, trusted) keeps it, its blob not read again
+    (blobs are named by their SHA-256 and never rewritten). Everything else is checked as
+    without ``known``."""
     audit = SealedAudit()
     sealed: dict[str, Record] = {}  # record id -> record that carries a commitment
 
@@ -134,8 +145,9 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
         digest = str(sealed_digest(record.body))
         name = _name(record)
         gone = audit.withdrawn.get(digest)
+        content = _earlier(record.id, digest, gone, known, present)
         try:
-            data = get(digest)
+            data = get(digest) if content is None else b""
         except KeyError:
             if gone is None:
                 fail(
@@ -162,7 +174,9 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
             continue
         omit = REQUIRED_IN_CONTENT.get(record.type, ()) if "review" in record.body else ()
         try:
-            audit.contents[record.id] = open_sealed(data, digest, record.type, omit)
+            audit.contents[record.id] = (
+                content if content is not None else open_sealed(data, digest, record.type, omit)
+            )
             opened += 1
         except VerificationError as exc:
             fail(name, exc.check, f"{name}: {exc.detail}")
@@ -180,6 +194,21 @@ def audit_sealed(records: Sequence[Record], get: Callable[[str], bytes]) -> Seal
             Check(CheckName.RESULT_ONSITE, f"{onsite} on-site records agree with their results")
         )
     return audit
+
+
+def _earlier(
+    record_id: str,
+    digest: str,
+    gone: Withdrawn | None,
+    known: Mapping[str, Mapping[str, Any]] | None,
+    present: Callable[[str], bool] | None,
+) -> dict[str, Any] | None:
+    """The content an earlier run opened for ``record_id`` when it still stands: not
+    withdrawn since, its blob still published."""
+    earlier = (known or {}).get(record_id) if gone is None else None
+    if earlier is None or (present is not None and not present(digest)):
+        return None
+    return dict(earlier)
 
 
 def _cited_points(records: Sequence[Record]) -> dict[str, list[tuple[str, str]]]:

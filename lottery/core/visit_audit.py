@@ -72,6 +72,9 @@ class _Walk:
     announced: dict[str, _Announced] = field(default_factory=dict)
     pools: dict[str, Mapping[str, str] | None] = field(default_factory=dict)
     current: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    by_target: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
+    """``current`` by target, then task: a result is compared with its target's results
+    only (the walk stays linear in the log's size)."""
     joint: int = 0
 
     def add(self, record: Record) -> None:
@@ -92,7 +95,8 @@ class _Walk:
     def _result(self, record: Record) -> None:
         body = record.body
         name, target = body["task"], body["target"]
-        others = [Dated(t, tuple(b["dates"])) for (t, x), b in self.current.items() if x == target]
+        mine = self.by_target.setdefault(target, {})
+        others = [Dated(t, tuple(b["dates"])) for t, b in mine.items()]
         expected = joint_tasks(body["dates"], name, others)
         named = list(body.get("joint_with", []))
         if self.task in (None, name):
@@ -110,6 +114,7 @@ class _Walk:
                     )
                 )
         self.current[(name, target)] = body  # a correction replaces what it supersedes
+        mine[name] = body
 
     def _exempt(self, body: Mapping[str, Any]) -> bool:
         if "cap_exception" in body:

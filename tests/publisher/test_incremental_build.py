@@ -5,8 +5,10 @@ does not extend the cached one is refused."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +99,119 @@ def _state(demo: Path, size: int) -> State:
         root="11" * 32,
         settings="",
     )
+
+
+def test_one_new_result_generates_its_pages_only(
+    demo_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One new inspection result (of a disclosed task, for a target it drew): the rebuild
+    renders one company page and one task page again (publisher/page_inputs.py), writes
+    exactly those among the company and task pages, keeps every other page as the last
+    site's file, and its site is the full build's, byte for byte."""
+    import publisher.build as build
+    from lottery.core.note import parse_note
+    from lottery.core.records import parse_record_text
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    bodies = [parse_record_text(parse_note(e).text) for e in log_entries(demo_city / "export")]
+    # T2026-001's last result that corrects none (the demo's disclosed, not early, task:
+    # an early reveal needs all its results at once, spec §8).
+    cut = max(
+        i
+        for i, b in enumerate(bodies)
+        if b["type"] == "inspection-result" and b["task"] == "T2026-001" and not b.get("supersedes")
+    )
+    task, target = bodies[cut]["task"], bodies[cut]["target"]
+    export = _export(demo_city, tmp_path / "export", cut)
+    root, cache = tmp_path / "sites", tmp_path / "site.cache"
+    build_site(export, root / "one", work=tmp_path / "w", cache=cache)
+    before = _files(root / "one")
+    assert f"targets/{target}/index.html" in before  # drawn: it has a page already
+    _export(demo_city, export, cut + 1)
+    rendered: list[str] = []
+    real_targets, real_task = build.target_pages.target_pages, build.task_pages.task_page
+
+    def targets_spy(model: Any, facts: dict[str, Any]) -> Any:
+        rendered.extend(facts)
+        return real_targets(model, facts)
+
+    def task_spy(model: Any, view: Any, *rest: Any) -> str:
+        rendered.append(view.task)
+        return real_task(model, view, *rest)
+
+    monkeypatch.setattr(build.target_pages, "target_pages", targets_spy)
+    monkeypatch.setattr(build.task_pages, "task_page", task_spy)
+    build_site(export, root / "two", work=tmp_path / "w", cache=cache)
+    assert sorted(rendered) == sorted([target, task])
+    monkeypatch.undo()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    build_site(export, root / "full", work=tmp_path / "w")
+    two, full = _files(root / "two"), _files(root / "full")
+    assert sorted(two) == sorted(full)
+    assert [name for name in full if two[name] != full[name]] == []
+    # Among the company and task pages, exactly its own changed; the others are the last
+    # site's files (links), not written again.
+    pages = [n for n in two if re.fullmatch(r"(targets|tasks)/[^/]+/index\.html", n)]
+    changed = sorted(n for n in pages if before.get(n) != two[n])
+    assert changed == [f"targets/{target}/index.html", f"tasks/{task}/index.html"]
+    for name in pages:
+        if name not in changed:
+            assert (root / "one" / name).samefile(root / "two" / name), name
+    assert before["results/index.html"] != two["results/index.html"]  # its count
+    assert _files(root / "one") == before
+
+
+def test_the_incremental_audit_still_catches_a_missing_blob_and_a_forged_record(
+    demo_city: Path, tmp_path: Path
+) -> None:
+    """What the cache spares (publisher/site_cache.py: the signatures and blobs of records
+    verified before) is not a hole: a blob of an old record gone from the grown export
+    without a withdrawal, or a new record forged under the office key, fails the rebuild as
+    it fails a full build, and the cache stays."""
+    from lottery.core.note import parse_note, sign_note
+    from lottery.core.records import parse_record_text
+    from lottery.core.sealed import sealed_digest
+
+    export = _export(demo_city, tmp_path / "export", 129)
+    cache = tmp_path / "site.cache"
+    build_site(export, tmp_path / "one", work=tmp_path / "w", cache=cache)
+    state = (cache / STATE).read_bytes()
+    entries = log_entries(demo_city / "export")
+    # An old result's sealed blob removed from the grown export.
+    _export(demo_city, export)
+    bodies = [parse_record_text(parse_note(e).text) for e in entries[:129]]
+    digest = next(
+        str(sealed_digest(b))
+        for b in bodies
+        if b["type"] == "inspection-result" and b["task"] == "T2026-001"
+    )
+    (export / "blobs" / digest).unlink()
+    for cached in (cache, None):
+        with pytest.raises(PublishError, match=r"sealed\.missing"):
+            build_site(export, tmp_path / "two", work=tmp_path / "w", cache=cached)
+    # A new announcement (the first after the cut) changed (its pool count) and signed
+    # again with the office key.
+    at = next(
+        i
+        for i in range(129, len(entries))
+        if parse_record_text(parse_note(entries[i]).text)["type"] == "task-announcement"
+    )
+    note = parse_note(entries[at])
+    text = note.text.replace(b'"candidates":', b'"candidates":1', 1)
+    assert text != note.text
+    signer = load_signer(demo_city / "data" / "keys" / "office.key")
+    forged = sign_note(text, [signer])
+    origin = file_getter(demo_city / "export")("checkpoint").split(b"\n", 1)[0].decode()
+    forged_export = write_prefix(
+        demo_city / "export",
+        tmp_path / "forged",
+        [*entries[:at], forged],
+        signer,
+        origin=origin,
+        later=entries[at + 1 :],
+    )
+    for cached in (cache, None):
+        with pytest.raises(PublishError, match=r"pool\.summary"):
+            build_site(forged_export, tmp_path / "two", work=tmp_path / "w", cache=cached)
+    assert (cache / STATE).read_bytes() == state
+    assert not (tmp_path / "two").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.records import make_record
 from publisher.model import load_model
-from publisher.task_pages import _witness_rows, task_page
+from publisher.task_pages import task_page, witness_rows
 from publisher.witness_status import LogTime, log_time, witness_status
 from tests import lifecycle as lc
 from tests.forge import forge, write_forged_export
@@ -111,10 +111,10 @@ def test_pending_before_the_beacon(tmp_path: Path) -> None:
     export = write_forged_export(tmp_path / "export", [_policy(), *honest.notes], honest.blobs)
     statuses = witness_status(load_model(export))  # no cosigned/ at all
     earlier = LogTime(9, BEACON - timedelta(hours=3))
-    row = _witness_rows(statuses, TASK, earlier)[1][1]
+    row = witness_rows(statuses, TASK, earlier)[1][1]
     assert row.startswith("尚待见证方联署：北京时间 2026-03-01 23:50:00 之前需要至少 2 个"), row
     assert "截至日志中的 9 条记录（最新一条为北京时间 2026-03-01 21:00:00）" in row, row
-    assert _witness_rows(statuses, TASK, LogTime(9, BEACON))[1][1].startswith("未满足见证规则")
+    assert witness_rows(statuses, TASK, LogTime(9, BEACON))[1][1].startswith("未满足见证规则")
 
 
 def test_the_page_is_a_function_of_the_export_not_of_the_wall_clock(tmp_path: Path) -> None:
