@@ -26,6 +26,9 @@ LOTTERY = [sys.executable, "-m", "lottery"]
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
 
 
+SLOW = 60.0  # seconds: a login hashes a password, which a loaded machine makes slow
+
+
 def run(*args: str, data: Path, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI in this process (fast); the exit code and output as a subprocess gives."""
     import contextlib
@@ -270,14 +273,18 @@ def test_serve_logs_json_lines_with_request_ids_and_no_secrets(data: Path) -> No
             assert proc.poll() is None, "lottery serve exited"
             assert time.monotonic() < deadline, "lottery serve did not answer within 120 s"
             time.sleep(0.1)
-        wrong = httpx.post(f"{base}/api/auth/login", json={"name": "boss", "password": "wrong-1"})
+        wrong = httpx.post(
+            f"{base}/api/auth/login", json={"name": "boss", "password": "wrong-1"}, timeout=SLOW
+        )
         assert wrong.status_code == 401
-        login = httpx.post(f"{base}/api/auth/login", json={"name": "boss", "password": PASSWORD})
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"name": "boss", "password": PASSWORD}, timeout=SLOW
+        )
         assert login.status_code == 200
-        ready = httpx.get(f"{base}/readyz")
+        ready = httpx.get(f"{base}/readyz", timeout=SLOW)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["scheduler"]["status"] == "ok"
-        metrics = httpx.get(f"{base}/metrics")  # from this host: allowed by default
+        metrics = httpx.get(f"{base}/metrics", timeout=SLOW)  # from this host: allowed by default
         assert metrics.status_code == 200
         assert 'lottery_login_failures_total{reason="wrong_password"} 1.0' in metrics.text
     finally:

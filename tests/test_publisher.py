@@ -95,6 +95,7 @@ def test_refuses_an_export_that_does_not_verify(
     bad = tmp_path / "export"
     shutil.copytree(export, bad)
     tile = next(p for p in (bad / "tile" / "0").rglob("*") if p.is_file())
-    tile.write_bytes(b"\x00" + tile.read_bytes()[1:])
+    data = tile.read_bytes()
+    tile.write_bytes(bytes([data[0] ^ 1]) + data[1:])  # always a change (a 0 byte was not)
     with pytest.raises(PublishError, match="does not verify"):
         build_site(bad, tmp_path / "site", work=tmp_path / "work")
