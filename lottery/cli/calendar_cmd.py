@@ -84,14 +84,14 @@ def set_command(
     actor: Annotated[str | None, typer.Option(help="Who enters it (default: login).")] = None,
 ) -> None:
     """Enter the office's holidays and adjusted workdays for YEAR and publish them."""
-    from lottery.cli.common import require_initialised
+    from lottery.cli.common import open_service
     from lottery.service.calendar import CalendarService, parse_calendar_file
-    from lottery.service.lifecycle import Lifecycle
 
     data = parse_calendar_file(file, year)
     settings = _settings(data_dir)
-    require_initialised(settings)  # no office key made in a mistyped directory
-    service = Lifecycle.open(settings)
+    # Initialised (no office key made in a mistyped directory); the fork floors read first:
+    # the calendar is a record of the log.
+    service = open_service(settings.data_dir, settings=settings)
     try:
         record = CalendarService(service.engine, service.log).set_year(
             data, datetime.now(UTC), actor=actor or getpass.getuser()

@@ -110,18 +110,25 @@ def require_initialised(settings: Settings) -> None:
         )
 
 
-def open_service(data_dir: Path, *, create: bool = False, signs: bool = True) -> Lifecycle:
+def open_service(
+    data_dir: Path, *, create: bool = False, signs: bool = True, settings: Settings | None = None
+) -> Lifecycle:
     """Open the service state under ``data_dir`` (migrations applied, keys loaded).
+
+    The one place a command opens the service (tests/test_cli_open_service.py checks that no
+    other CLI module calls ``Lifecycle.open``), so that no signing command skips the floors.
 
     ``signs``: the command may sign a checkpoint (the default, the safe side): the published
     checkpoint and the witnesses are read first as floors of the fork guard
     (:mod:`lottery.cli.fork_floors`, docs/operations.md "Never sign a fork"). A command that
-    only reads passes False and asks nothing.
+    only reads, or writes only the office's own tables (never the log), passes False and asks
+    nothing. ``settings``: already read for ``data_dir`` (e.g. with a ``--site-dir``).
 
     Raises:
         InputError: when ``data_dir`` is not initialised and ``create`` is false.
     """
-    settings = settings_for(data_dir)
+    if settings is None:
+        settings = settings_for(data_dir)
     if not create:
         require_initialised(settings)
     service = Lifecycle.open(settings)

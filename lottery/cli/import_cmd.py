@@ -89,7 +89,7 @@ def export_command(
 
     check_kind(kind)
     output_file(out)
-    lc = open_service(data_dir)
+    lc = open_service(data_dir, signs=False)
     try:
         count = export_registry(lc, kind, out)
     finally:
@@ -147,7 +147,7 @@ def risk_rules_command(
             raise InputError(f"{file}: 无法读取（{exc.strerror}）") from exc
         except (ValueError, EncodingError) as exc:
             raise InputError(f"{file}: 风险规则有误：{exc}") from exc
-    lc = open_service(data_dir)
+    lc = open_service(data_dir, signs=rules is not None)  # without FILE it only shows
     try:
         if rules is not None:
             record = set_risk_rules(lc, rules, actor=actor_name(actor), now=utc_now())
@@ -194,7 +194,7 @@ def publication_rules_command(
         except ValueError as exc:
             raise InputError(f"{file}: 不是可读的 JSON 文件（{exc}）") from exc
         rules = parse_publication_rules(raw)
-    lc = open_service(data_dir)
+    lc = open_service(data_dir, signs=rules is not None)  # without FILE it only shows
     try:
         if rules is not None:
             record = set_publication_rules(lc, rules, actor=actor_name(actor), now=utc_now())
@@ -226,7 +226,7 @@ def withhold_command(
     pools, docs/spec.md §4); without TYPE, list the withheld types."""
     from lottery.service.committed_pool import TYPE_LABELS, withheld_types, withhold_type
 
-    lc = open_service(data_dir)
+    lc = open_service(data_dir, signs=target_type is not None)  # without TYPE it only lists
     try:
         if target_type is None:
             with lc.session() as session:

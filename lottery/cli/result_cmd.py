@@ -31,7 +31,7 @@ def checklist(task_id: TaskId, data_dir: DataDir = Path("data")) -> None:
     item, point, legal basis (tab-separated)."""
     from lottery.service.onsite_record import checklist_of
 
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         service.get_task(task_id)  # TaskNotFound for an unknown task
         points = checklist_of(service.engine, task_id)
     if not points:
@@ -91,7 +91,8 @@ def enter(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InputError(f"字段「{where}」：{first['msg']}") from None
-    with service_at(data_dir) as service:
+    # Entered results wait for a reviewer: nothing is appended to the log here.
+    with service_at(data_dir, signs=False) as service:
         results = ResultsService(service.engine, service.log)
         rid = results.enter(
             body.entry(task_id), utc_now(), actor=actor_name(actor), as_inspector=inspector

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from lottery.cli.common import output_file
+from lottery.cli.common import open_service, output_file
 from lottery.core.errors import InputError
 from lottery.settings import Settings, get_settings
 
@@ -78,12 +78,12 @@ def deadlines_command(
     data_dir: DataDir = None,
 ) -> None:
     """List task reports and penalties still to publish, with their deadlines."""
-    from lottery.service.lifecycle import Lifecycle
     from lottery.service.penalties import pending_deadlines
     from lottery.service.results import local_date
 
     day = _date(today, "--today") if today else local_date(datetime.now(UTC))
-    service = Lifecycle.open(_settings(data_dir))
+    settings = _settings(data_dir)
+    service = open_service(settings.data_dir, signs=False, settings=settings)  # only reads
     try:
         items = pending_deadlines(service.engine, service.log, day)
     finally:

@@ -17,7 +17,15 @@ from lottery.service.site_publishing import SiteNotConfigured, SitePublisher, Si
 from lottery.settings import Settings
 from lottery.storage.models import SitePublication
 
-from .common import Actor, DataDir, actor_name, require_initialised, settings_for, utc_now
+from .common import (
+    Actor,
+    DataDir,
+    actor_name,
+    open_service,
+    require_initialised,
+    settings_for,
+    utc_now,
+)
 
 SiteDir = Annotated[
     Path | None,
@@ -74,7 +82,7 @@ def _status_lines(site: SitePublisher, status: SiteStatus) -> list[str]:
 def status_command(data_dir: DataDir = Path("data"), site_dir: SiteDir = None) -> None:
     """The log against the published site: the last publication, its duration, any error."""
     settings = _settings(data_dir, site_dir)
-    service = Lifecycle.open(settings)
+    service = open_service(data_dir, signs=False, settings=settings)
     try:
         site = _publisher(settings, service)
         for line in _status_lines(site, site.status()):
@@ -88,7 +96,7 @@ def publish_command(
 ) -> None:
     """Export the log and rebuild the site now (build beside, then swap); wait for it."""
     settings = _settings(data_dir, site_dir)
-    service = Lifecycle.open(settings)
+    service = open_service(data_dir, settings=settings)  # the fork floors: it may sign
     try:
         run = _publisher(settings, service).publish(actor_name(actor))
     finally:

@@ -54,7 +54,7 @@ def add(
     With --org-unit the account acts within that unit and the units below it.
     """
     if org_unit is not None:
-        with service_at(data_dir) as service:
+        with service_at(data_dir, signs=False) as service:
             users.check_org_unit(service, org_unit, actor_name(actor))
     user = _store_new_password(
         data_dir,
@@ -116,7 +116,7 @@ def disable(
     actor: Actor = None,
 ) -> None:
     """Disable an account and end its sessions."""
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         users.set_active(service, name, False, utc_now(), actor=actor_name(actor))
     typer.echo(f"user {name} disabled")
 
@@ -130,7 +130,7 @@ def org_unit_(
 ) -> None:
     """Move an account to an org unit: it acts within that unit and the units below it."""
     code = None if unit.strip() in ("", "-") else unit
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         users.set_org_unit(service, name, code, utc_now(), actor=actor_name(actor))
     typer.echo(f"user {name} now in org unit {code or '- (the whole office)'}")
 
@@ -146,7 +146,7 @@ def _store_new_password(
         InputError: ``existing`` and there is no user ``name`` (said before any prompt).
         PasswordPolicyError: the password breaks a rule of the policy.
     """
-    with service_at(data_dir) as service:
+    with service_at(data_dir, signs=False) as service:
         if existing and not any(u.name == name for u in users.list_users(service)):
             raise InputError(f"no user {name}")
         password = read_new_password(PASSWORD_ENV, name)

@@ -125,21 +125,44 @@ class StaleState(SignerRefusal):
 def hold_serve_lock(data_dir: Path) -> IO[bytes]:
     """Take ``<data_dir>/state/signer.lock`` for as long as the returned file stays open.
 
+    Only the data directory's owner (the signer's user) takes it: a command run as another
+    user (root) would leave the lock file, or ``state/``, its own, and the signer could then
+    not open it and would not start. The file is made 0600.
+
     Raises:
-        InputError: another process (a running signer) holds it.
+        InputError: another process (a running signer) holds it; or this process runs as
+            another user than the directory's owner, or the lock file is not the owner's.
     """
-    state = Path(data_dir) / "state"
-    state.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle = open(state / LOCK_FILE, "ab")  # noqa: SIM115 - held open by the caller
+    data_dir = Path(data_dir)
+    state = data_dir / "state"
+    path = state / LOCK_FILE
+    run_as = "run it as the signer's user (sudo -u lottery-signer ...)"
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
+        owner = data_dir.stat().st_uid
+    except OSError as exc:
+        raise InputError(f"cannot read {data_dir}: {exc.strerror}") from None
+    if os.geteuid() != owner:
+        raise InputError(f"{data_dir} belongs to another user than this command's: {run_as}")
+    try:
+        state.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror}; {run_as}") from None
+    if os.fstat(fd).st_uid != owner:
+        os.close(fd)
         raise InputError(
-            f"the signer of {data_dir} is running (it holds {state / LOCK_FILE}): stop it "
+            f"{path} is not owned by the owner of {data_dir}: {run_as}; give it back "
+            "(chown) or remove it while the signer is stopped"
+        )
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise InputError(
+            f"the signer of {data_dir} is running (it holds {path}): stop it "
             "first (systemctl stop lottery-signer)"
         ) from None
-    return handle
+    return os.fdopen(fd, "r+b")
 
 
 def _has_signed_checkpoint(audit: Path) -> bool:

@@ -90,3 +90,47 @@ def test_systemd_accepts_the_signer_unit(tmp_path: Path) -> None:
     found = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", security.stdout)
     assert found is not None, security.stdout[-2000:] + security.stderr
     assert float(found.group(1)) < 2.0 and found.group(2) in ("OK", "SAFE"), found.group(0)
+
+
+def _groups_made_by(text: str) -> dict[str, set[str]]:
+    """Each user's groups after the ``adduser`` lines of docs/deploy.md."""
+    groups: dict[str, set[str]] = {}
+    for line in re.findall(r"^adduser\b.*$", text, flags=re.MULTILINE):
+        words = line.split()
+        plain = [w for w in words[1:] if not w.startswith("-")]
+        if "--system" in words:
+            user = words[-1]
+            mine = groups.setdefault(user, set())
+            if "--group" in words:
+                mine.add(user)
+            if "--ingroup" in words:
+                mine.add(words[words.index("--ingroup") + 1])
+        elif len(plain) == 2:  # adduser USER GROUP
+            groups.setdefault(plain[0], set()).add(plain[1])
+    return groups
+
+
+def test_the_documented_commands_run_as_users_who_can_do_them() -> None:
+    """Second review, finding 1: following docs/deploy.md on a fresh server, each ``sudo -u``
+    command of 1.4 can read what it sources (/etc/lottery is root:lottery 0750) and reach the
+    signer socket it uses (/run/lottery-signer is 0750 for lottery-signer-clients)."""
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    groups = _groups_made_by(text)
+    assert "install -d -o root -g lottery -m 0750 /etc/lottery" in text
+    commands = re.findall(r"^sudo -u (\S+) (.*(?:\\\n.*|\n  .*)*)", text, flags=re.MULTILINE)
+    run = {user: [c for u, c in commands if u == user] for user, _ in commands}
+    # The signer's user is not in group lottery: it never sources lottery.env, and takes the
+    # origin as an option.
+    assert "lottery" not in groups["lottery-signer"]
+    (signer_init,) = [c for c in run["lottery-signer"] if "signer init" in c]
+    assert "lottery.env" not in signer_init and "--origin lottery.office.example/log" in signer_init
+    for user, lines in run.items():
+        for command in lines:
+            if "/etc/lottery/lottery.env" in command:
+                assert "lottery" in groups[user], (user, command)
+    # `lottery init` as the service's user asks the signer: the user is in the socket's group
+    # itself, not only through the unit's SupplementaryGroups=.
+    (init,) = [c for c in run["lottery"] if "lottery init" in c]
+    assert "LOTTERY_SIGNER_SOCKET=/run/lottery-signer/signer.sock" in text and "lottery.env" in init
+    assert "lottery-signer-clients" in groups["lottery"]
+    assert groups["lottery-signer"] == {"lottery-signer-clients"}

@@ -363,3 +363,31 @@ def test_a_checkpoint_signed_meanwhile_is_retried_not_refused(sock: Path, signer
     lines = _audit(signer_dir)
     assert not [x for x in lines if "refused" in x]
     assert [x["kind"] for x in lines if "stale" in x] == ["checkpoint"]
+
+
+def test_the_serve_lock_is_the_signers_own_file(signer_dir: Path) -> None:
+    """Second review, finding 9: the lock file is made 0600; a lock file another user made
+    (root running a signer command), which the signer could not open, is refused in one line
+    naming the signer's user, and a command run as another user than the directory's owner
+    makes no file at all."""
+    import os
+
+    from lottery.core.errors import InputError
+    from lottery.service.signer_server import hold_serve_lock
+
+    lock = signer_dir / "state" / "signer.lock"
+    with hold_serve_lock(signer_dir):
+        assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    other = 65534  # nobody
+    os.chown(lock, other, other)
+    with pytest.raises(InputError, match="signer's user") as refused:
+        hold_serve_lock(signer_dir)
+    assert "\n" not in str(refused.value)
+    assert lock.stat().st_uid == other  # left as it was
+    lock.unlink()
+    os.chown(signer_dir, other, other)  # the signer's directory; this process is root
+    with pytest.raises(InputError, match="signer's user"):
+        hold_serve_lock(signer_dir)
+    assert not lock.exists()
