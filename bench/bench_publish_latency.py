@@ -208,7 +208,7 @@ def _synthetic_log(
 def _synthetic_service(work: Path) -> tuple[Settings, Lifecycle]:
     """A service database holding the test office's log (the factory signs with its key)."""
     from lottery.service.log import PublicLog
-    from lottery.service.secrets import SecretKeeper
+    from lottery.service.secrets_check import open_secrets_keeper
     from lottery.settings import get_settings
     from lottery.storage.engine import make_engine
     from lottery.storage.migrate import upgrade_to_head
@@ -224,7 +224,8 @@ def _synthetic_service(work: Path) -> tuple[Settings, Lifecycle]:
     engine = make_engine(settings)
     upgrade_to_head(engine)
     log = PublicLog(LOG, office_signer())
-    return settings, Lifecycle(engine, log, SecretKeeper.from_data_dir(data))
+    keeper = open_secrets_keeper(engine, data, datetime.now(UTC))  # a new office: makes the key
+    return settings, Lifecycle(engine, log, keeper)
 
 
 def _append(lc: Lifecycle, notes: list[bytes], blobs: dict[str, bytes]) -> None:

@@ -189,7 +189,9 @@ class Lifecycle:
 
         Raises:
             SchemaOutdated: the database's schema is not this code's.
-            LogIdentityError: the settings name another log or key than the stored log's.
+            LogIdentityError: the settings name another log or key than the stored log's
+                (checked before the secrets key: :mod:`.secrets_check`).
+            InputError: ``keys/secrets.key`` is missing or not the database's.
         """
         engine = make_engine(settings)
         try:
@@ -204,7 +206,6 @@ class Lifecycle:
             signer = open_office_signer(settings)  # the key file, or the signer process
             if isinstance(signer, SocketSigner) and _settle_in_signer(settings, engine):
                 signer = open_office_signer(settings)  # the key in force changed
-            keeper = open_secrets_keeper(engine, settings.data_dir, datetime.now(UTC))
             archived = archived_office_keys(settings.keys_dir)
             known = {k.vkey for k in archived}
             archived += [k for k in signer.archived() if k.vkey not in known]
@@ -212,7 +213,10 @@ class Lifecycle:
                 settings.log_origin, signer, ForkGuard.from_settings(settings), archived
             )
             with new_session(engine) as session:
+                # First: another office's database (a wrong LOTTERY_DATABASE_URL) is named as
+                # such, not as a secrets-key mismatch that would suggest replace-lost.
                 log.check_identity(session)
+            keeper = open_secrets_keeper(engine, settings.data_dir, datetime.now(UTC))
         except BaseException:
             engine.dispose()
             raise

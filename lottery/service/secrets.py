@@ -46,10 +46,11 @@ def _label(purpose: str, task: str) -> bytes:
     return f"lottery-v1 {purpose} {task}".encode() + b"\x00"
 
 
-def _create_key_file(path: Path) -> None:
+def _create_key_file(path: Path) -> bool:
     """Create the key file atomically: write a private temp file, then link it into place.
 
-    ``os.link`` fails when the file exists, so two processes racing here end with one key.
+    ``os.link`` fails when the file exists, so two processes racing here end with one key;
+    True for the one whose file was linked into place.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{_secrets.token_hex(4)}")
@@ -60,12 +61,15 @@ def _create_key_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    made = False
     try:
         with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
+            made = True
     finally:
         tmp.unlink()
     fsync_dir(path.parent)
+    return made
 
 
 def key_check_value(key: bytes) -> str:
@@ -92,9 +96,10 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
-def create_key_file(path: Path) -> None:
-    """Create a new random key file at ``path`` (as for ``secrets.key``); never overwrite."""
-    _create_key_file(path)
+def create_key_file(path: Path) -> bool:
+    """Create a new random key file at ``path`` (as for ``secrets.key``); never overwrite.
+    True when this call made the file (False: one was already there, it is kept)."""
+    return _create_key_file(path)
 
 
 def _read_key_file(path: Path) -> bytes:
@@ -143,6 +148,10 @@ class SecretKeeper:
                 "this process read it: restart the process"
             )
 
+    def is_file_read(self) -> bool:
+        """Whether the key file it was read from is still the one at its path."""
+        return self._path is not None and _identity(self._path) == self._file
+
     def __repr__(self) -> str:
         return "SecretKeeper(<key hidden>)"
 
@@ -150,6 +159,9 @@ class SecretKeeper:
     def from_data_dir(cls, data_dir: Path) -> SecretKeeper:
         """Load ``<data_dir>/keys/secrets.key`` (made, when the database allows it, by
         :func:`lottery.service.secrets_check.open_secrets_keeper`).
+
+        It never makes the file: a missing file is refused (a new key for a database whose
+        rows are sealed under another would make every secret look lost).
 
         Raises:
             InputError: when the file is missing, unreadable, not private (0600) or malformed.

@@ -7,7 +7,9 @@ sealed rows are sealed under (table ``secrets_key_check``; never the key). At ev
 missing key file is made only for a database that holds no sealed row and no check value (a
 new office). Otherwise the key must be restored, or, when it is really lost, replaced on
 purpose with ``lottery secrets replace-lost --i-understand`` (:func:`replace_lost_key`,
-audited), which records the new key's check value.
+audited), which records the new key's check value. A database from before the check value
+gets the key file's only when that key opens one of its rows; a key file made here that loses
+the race to another instance's check value is removed again.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from lottery.core.errors import InputError
+from lottery.storage.durable import fsync_dir
 from lottery.storage.engine import new_session
 from lottery.storage.models import SealedOutcome, TaskSecret
 
 from .audit_trail import record_audit
 from .secrets import KEY_FILE, SecretKeeper, archived_key_files, create_key_file
 from .secrets_check_row import set_check, stored_check
-from .secrets_rotation import first_sealed_row, settle_secrets_key
+from .secrets_rotation import sealed_row_sample, settle_secrets_key
 
 REPLACE_LOST = "lottery secrets replace-lost --i-understand"
 
@@ -68,18 +71,56 @@ def _mismatch(path: Path, archived: Path | None) -> InputError:
     )
 
 
+SAMPLE_ROWS = 8
+"""Rows of each sealed table a database from before the check value is asked about."""
+
+
+def _opens_none(path: Path, tried: int) -> InputError:
+    return InputError(
+        f"加密密钥文件 {path} 解不开数据库中的保密数据（试了 {tried} 条，一条也解不开；数据库"
+        "还没有记录密钥校验值）：它不是加密该数据库保密数据的密钥，未作任何记录。请恢复与该数据库"
+        f"配套的 secrets.key 备份；确认原密钥已遗失时，把该文件移到别处保存（不要删除），再运行 "
+        f"{REPLACE_LOST}（docs/operations.md“Incidents: lost secrets key”）"
+    )
+
+
+def _lost_race(path: Path) -> InputError:
+    return InputError(
+        f"另一个实例（另一个数据目录）同时启动，它的加密密钥已先记录在这个数据库中：本次新建的 "
+        f"{path} 没有用过，已删除。请从创建该密钥的实例复制 keys/secrets.key（cp -p，mode 0600）"
+        f"到 {path}，再重新启动；不要运行 replace-lost"
+    )
+
+
+def _check_old_rows(engine: Engine, keeper: SecretKeeper, path: Path) -> None:
+    """A database from before the check value: its key is the one that opens its rows. Refuse
+    when the key file opens none of a sample (naming the archived key that does, if any)."""
+    with new_session(engine) as session:
+        sample = sealed_row_sample(session, SAMPLE_ROWS)
+    if not sample or any(keeper.opens(*row) for row in sample):
+        return
+    for row in sample:
+        archived = keeper.archived_opening(*row)
+        if archived is not None:
+            raise _mismatch(path, archived)
+    raise _opens_none(path, len(sample))
+
+
 def open_secrets_keeper(engine: Engine, data_dir: Path, now: datetime) -> SecretKeeper:
     """The secrets key of ``data_dir``, checked against the database (module docstring).
 
     Raises:
         InputError: one line naming ``keys/secrets.key`` and what to do, when the file is
             missing while the database holds sealed rows or a check value, does not match the
-            stored check value, or is unreadable or malformed.
+            stored check value, opens none of the rows of a database without one, or is
+            unreadable or malformed. A key file this call made and that lost the race to
+            another instance's is removed again.
     """
     path = Path(data_dir) / "keys" / KEY_FILE
     with new_session(engine) as session:
         stored = stored_check(session)
         rows = sealed_rows(session)
+    made = False
     if not os.path.lexists(path):
         if stored is not None or rows:
             archived = archived_match(path.parent, stored)
@@ -93,16 +134,11 @@ def open_secrets_keeper(engine: Engine, data_dir: Path, now: datetime) -> Secret
                 f"缺少加密密钥文件 {path}，而数据库中{held}：{hint}"
                 "（docs/operations.md“Incidents: lost secrets key”）"
             )
-        create_key_file(path)
+        made = create_key_file(path)
     keeper = SecretKeeper.from_data_dir(data_dir)
-    if stored is None and rows:  # a database from before the check value: ask its rows
-        with new_session(engine) as session:
-            first = first_sealed_row(session)
-        if first is not None and not keeper.opens(*first):
-            archived = keeper.archived_opening(*first)
-            if archived is not None:
-                raise _mismatch(path, archived)
     if stored is None:
+        if rows:  # a database from before the check value: ask its rows (records nothing)
+            _check_old_rows(engine, keeper, path)
         try:
             with new_session(engine) as session, session.begin():
                 if stored_check(session) is None:
@@ -112,6 +148,10 @@ def open_secrets_keeper(engine: Engine, data_dir: Path, now: datetime) -> Secret
         with new_session(engine) as session:
             stored = stored_check(session)
     if stored != keeper.check_value:
+        if made and keeper.is_file_read():
+            path.unlink()  # never used: this call made it and another instance's key won
+            fsync_dir(path.parent)
+            raise _lost_race(path)
         raise _mismatch(path, archived_match(path.parent, stored))
     return keeper
 

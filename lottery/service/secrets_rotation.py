@@ -68,6 +68,15 @@ def first_sealed_row(session: Session) -> tuple[str, str, bytes] | None:
     return None
 
 
+def sealed_row_sample(session: Session, per_table: int) -> list[tuple[str, str, bytes]]:
+    """(purpose, task, ciphertext) of up to ``per_table`` rows of each sealed table."""
+    found = []
+    for model, purpose in _PURPOSES:
+        rows = session.exec(select(model).order_by(col(model.task)).limit(per_table))
+        found += [(purpose, row.task, row.ciphertext) for row in rows]
+    return found
+
+
 def _reseal(new: SecretKeeper, purpose: str, task: str, plain: bytes) -> bytes:
     sealed = new.seal(purpose, task, plain)
     if new.open(purpose, task, sealed) != plain:  # pragma: no cover - a broken library

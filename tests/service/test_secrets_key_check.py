@@ -14,12 +14,15 @@ import pytest
 from sqlmodel import delete, select
 
 from lottery.core.errors import InputError
-from lottery.service import secrets_rotation
+from lottery.service import secrets_check, secrets_rotation
 from lottery.service.lifecycle import Lifecycle, SecretInArchivedKey
+from lottery.service.log import LogIdentityError
 from lottery.service.lost_secrets import SECRET_IN_ARCHIVED_KEY, lost_secret_tasks
 from lottery.service.secrets import SecretKeeper, create_key_file, key_check_value
 from lottery.service.secrets_check import replace_lost_key
+from lottery.service.secrets_check_row import set_check
 from lottery.settings import Settings
+from lottery.storage.engine import new_session
 from lottery.storage.models import SealedOutcome, SecretsKeyCheck, TaskSecret
 from tests import lifecycle as lc
 
@@ -179,3 +182,109 @@ def test_a_secret_an_archived_key_opens_is_not_lost(service: Lifecycle, settings
         assert lost.commands == [] and "不要取消" in lost.message
     finally:
         opened.engine.dispose()
+
+
+def _forget_check(service: Lifecycle) -> None:
+    """What migration 0025 gives a database from before it: sealed rows, no check value."""
+    with service.session() as s, s.begin():
+        s.exec(delete(SecretsKeyCheck))  # type: ignore[call-overload]
+
+
+def test_an_upgrade_with_a_key_that_opens_no_row_records_nothing(
+    service: Lifecycle, settings: Settings
+) -> None:
+    """Review 2, finding 4: the first start after 0024->0025 with the wrong key file must not
+    lock that key in (the right backup would then be refused)."""
+    _announced(service)
+    service.create_task(lc.params(lc.small_registries(), "T2026-C02"), lc.T_ANNOUNCE, actor="p")
+    service.announce("T2026-C02", lc.T_ANNOUNCE)
+    rows = _sealed(service)
+    assert len(rows) == 2
+    _write_back(service, {("TaskSecret", TASK): b"\x00" * 72})  # the first row: damaged
+    _forget_check(service)
+    service.engine.dispose()
+    key = _keys(settings) / "secrets.key"
+    key.rename(key.with_name("secrets.key.right"))
+    create_key_file(key)  # the wrong key file (another office's, a stale copy)
+    with pytest.raises(InputError, match=r"keys/secrets\.key 解不开数据库中的保密数据（试了 2 条"):
+        Lifecycle.open(settings)
+    with pytest.raises(InputError, match=r"解不开"):  # the same at every start: nothing recorded
+        Lifecycle.open(settings)
+    right = SecretKeeper.from_file(key.with_name("secrets.key.right"))
+    os.replace(key.with_name("secrets.key.right"), key)  # the matching backup is accepted
+    opened = Lifecycle.open(settings)  # its first row is damaged, the second one opens
+    try:
+        assert _check(opened) == right.check_value == opened.keeper.check_value
+    finally:
+        opened.engine.dispose()
+
+
+def test_an_upgrade_with_rows_of_an_archived_key_names_it(
+    service: Lifecycle, settings: Settings
+) -> None:
+    before, _ = _rotated(service, settings)
+    _write_back(service, before)  # a backup from before the rotation, and before 0025
+    _forget_check(service)
+    service.engine.dispose()
+    with pytest.raises(InputError, match=r"属于已存档的 .*archive/secrets-1\.key"):
+        Lifecycle.open(settings)
+    assert _check(service) is None  # nothing recorded
+    service.engine.dispose()
+
+
+def test_a_lost_start_race_removes_the_key_it_made(
+    service: Lifecycle, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 2, finding 5: two instances with their own data directories start together on
+    one new database; the one whose check value is not recorded removes the key file it just
+    made (never used) and says to copy the other's, not to run replace-lost."""
+    _forget_check(service)  # a new office's database: no check value, no sealed row
+    service.engine.dispose()
+    key = _keys(settings) / "secrets.key"
+    key.unlink()
+    winner = tmp_path / "winner" / "keys" / "secrets.key"
+    create_key_file(winner)
+    real = secrets_check.create_key_file
+
+    def other_instance_wins(path: Path) -> bool:
+        made = real(path)
+        with new_session(service.engine) as s, s.begin():  # between our read and our insert
+            set_check(s, SecretKeeper.from_file(winner).check_value, lc.T_ANNOUNCE)
+        return made
+
+    monkeypatch.setattr(secrets_check, "create_key_file", other_instance_wins)
+    with pytest.raises(InputError) as refused:
+        Lifecycle.open(settings)
+    message = str(refused.value)
+    assert "已删除" in message and "复制 keys/secrets.key" in message
+    assert "replace-lost" not in message.replace("不要运行 replace-lost", "")
+    assert not [p.name for p in key.parent.iterdir() if "secrets" in p.name]  # nothing left
+    monkeypatch.setattr(secrets_check, "create_key_file", real)
+    shutil.copy2(winner, key)  # cp -p from the instance that made it
+    opened = Lifecycle.open(settings)
+    try:
+        assert (
+            opened.keeper.check_value
+            == _check(opened)
+            == SecretKeeper.from_file(winner).check_value
+        )
+    finally:
+        opened.engine.dispose()
+
+
+def test_another_offices_database_is_named_before_the_secrets_key(
+    service: Lifecycle, settings: Settings, tmp_path: Path
+) -> None:
+    """Review 2, finding 11: a wrong LOTTERY_DATABASE_URL (another office's database, whose
+    secrets key is not this data directory's) is refused as a log-identity error, not as a
+    secrets-key mismatch that would suggest replace-lost."""
+    _announced(service)
+    service.engine.dispose()
+    other = settings.model_copy(
+        update={"data_dir": tmp_path / "other-office", "log_origin": "other.example/log"}
+    )
+    other.data_dir.mkdir()
+    create_key_file(other.data_dir / "keys" / "secrets.key")  # that office's own key
+    with pytest.raises(LogIdentityError, match="LOTTERY_LOG_ORIGIN"):
+        Lifecycle.open(other)
+    assert _check(service) == service.keeper.check_value  # nothing written
