@@ -22,7 +22,8 @@
 #     its log is shorter); nothing changed, and trying the same version again is pointless;
 #   2 wrong use;
 #   3 not checked: another swap is running, or something failed on the host (a full disk, an
-#     unreadable key file, a verifier that could not run); nothing changed, try again later.
+#     unreadable key file, a verifier that could not run or said so with its own exit 3);
+#     nothing changed, try again later.
 set -eu
 
 # Any unplanned stop (set -e) is exit 3, never 1: a failure on the host is not a refusal.
@@ -87,7 +88,8 @@ verdict=0
 case $verdict in
     0) ;;
     1 | 2) refuse "新版本未通过核验，未上线：当前网站保持不变" ;; # a fault, or not a site at all
-    *)
+    *) # 3: the verifier could not run to the end (docs/verifier.md: a fork or I/O failure, no
+       # memory, a Python too old); anything else: it did not run (no interpreter, killed)
         rm -rf "$candidate"
         echo "核验程序未能运行（状态 $verdict），本次未上线：当前网站保持不变，稍后重试" >&2
         done_with 3

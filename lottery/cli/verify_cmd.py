@@ -6,15 +6,17 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from lottery.core.audit import Getter, checkpoint_origin, state_after
 from lottery.core.audit_state import AuditState
 from lottery.core.canonical import format_time
-from lottery.core.errors import EncodingError, InputError
+from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
+from lottery.verifier.exit_status import BAD_INPUT, NOT_RUN, not_run_line, os_error_status
 from lottery.verifier.run import witness_policy
 
 from .clock import utc_now
@@ -84,6 +86,31 @@ def verify_command(
 ) -> None:
     """Audit a published log: checkpoints, every record, every task's draw."""
     said = cli_lang(lang)
+    try:
+        _verify(location, task, key, as_json, witness, quorum, workers, said, state)
+    except (LotteryError, click.ClickException, click.exceptions.Exit, click.Abort):
+        raise  # bad input (2) or a failed check (1): the command line's main says it
+    except OSError as exc:
+        if os_error_status(exc) == BAD_INPUT:
+            raise  # a path named that is missing or unreadable: one line, 2
+        typer.echo(not_run_line(exc, said), err=True)
+        sys.exit(NOT_RUN)
+    except Exception as exc:  # not the input's fault: never "failed" (1)
+        typer.echo(not_run_line(exc, said), err=True)
+        sys.exit(NOT_RUN)
+
+
+def _verify(
+    location: str,
+    task: str | None,
+    key: list[str] | None,
+    as_json: bool,
+    witness: list[str] | None,
+    quorum: int | None,
+    workers: int,
+    said: str,
+    state: Path | None,
+) -> None:
     if workers < 1:
         raise InputError(
             f"--workers 至少为 1，而不是 {workers}"
@@ -138,7 +165,11 @@ def _load_state(path: Path | None, task: str | None, lang: str) -> AuditState | 
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        if os_error_status(exc) != BAD_INPUT:
+            raise  # an I/O failure, not a bad file: exit 3
+        raise InputError(f"--state {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
         raise InputError(f"--state {path}: {exc}") from exc
     try:
         return AuditState.from_json(text)

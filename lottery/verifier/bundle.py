@@ -45,13 +45,21 @@ _ETH_UTILS = (
     "\n\nclass ValidationError(Exception):\n"
     '    """eth_utils.ValidationError."""\n'
 )
-_MAIN = (
+_MAIN = (  # kept to what an old Python 3 parses: the version check must run to say so
     '"""lottery-verify.pyz: audit a spot-check lottery\'s published log (docs/verifier.md)."""\n'
     "\nimport sys\n\n"
+    "# Exit status 3: the verifier could not run (never 1, a failed check; docs/verifier.md).\n"
     "if sys.version_info < (3, 11):\n"
-    '    sys.exit("lottery-verify.pyz needs Python 3.11 or later / 需要 Python 3.11 或更新版本")\n'
-    "\nfrom lottery.verifier.standalone import main\n\n"
-    "sys.exit(main())\n"
+    '    sys.stderr.write("lottery-verify.pyz needs Python 3.11 or later'
+    ' / 需要 Python 3.11 或更新版本\\n")\n'
+    "    sys.exit(3)\n"
+    "try:\n"
+    "    from lottery.verifier.standalone import main\n"
+    "except Exception as exc:  # an archive that cannot load: not run\n"
+    '    sys.stderr.write("error: the verifier could not start / 核验程序无法启动: %r\\n"'
+    " % (exc,))\n"
+    "    sys.exit(3)\n"
+    "\nsys.exit(main())\n"
 )
 
 

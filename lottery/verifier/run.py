@@ -65,7 +65,13 @@ def _key_lines(keys: list[str]) -> list[str]:
     lines: list[str] = []
     for key in keys:
         path = Path(key)
-        lines += path.read_text("utf-8").split() if "+" not in key and path.is_file() else [key]
+        if "+" in key or not path.is_file():
+            lines.append(key)
+            continue
+        try:
+            lines += path.read_text("utf-8").split()
+        except UnicodeDecodeError as exc:  # bad input (2); an OSError is classed by the caller
+            raise InputError(f"{key}: not UTF-8 text ({exc.reason})") from exc
     return lines
 
 

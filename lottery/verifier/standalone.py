@@ -3,7 +3,9 @@
 The same audit and the same output as ``lottery verify`` (:mod:`lottery.verifier.run`,
 :mod:`lottery.verifier.output`), with ``argparse`` and ``urllib`` from the standard library in
 place of typer and httpx, so that the file runs on a plain Python 3.11+ (docs/verifier.md).
-Exit status: 0 verified, 1 a check failed, 2 bad input (one line on standard error).
+Exit status (:mod:`lottery.verifier.exit_status`): 0 verified, 1 a check failed, 2 bad input
+(one line on standard error), 3 the verifier could not run to the end (an environment failure:
+nothing was decided).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 
 from . import output, run
+from .exit_status import BAD_INPUT, FAILED, NOT_RUN, VERIFIED, not_run_line, os_error_status
 from .lang import resolve_lang
 
 
@@ -73,21 +76,29 @@ def _lang_in(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the verifier; the exit status (0 verified, 1 failed, 2 bad input)."""
+    """Run the verifier; the exit status (0 verified, 1 failed, 2 bad input, 3 not run)."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     try:
         lang = resolve_lang(_lang_in(args_in), os.environ)
     except LotteryError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    try:
+        return _run(args_in, lang)
+    except Exception as exc:  # any other failure: not run, never "failed" (1)
+        print(not_run_line(exc, lang), file=sys.stderr)
+        return NOT_RUN
+
+
+def _run(args_in: list[str], lang: str) -> int:
     zh = lang == "zh"
     try:
         args = _parser(zh).parse_args(args_in)
     except SystemExit as exc:  # argparse printed its own usage line
-        return 0 if exc.code == 0 else 2
+        return VERIFIED if exc.code == 0 else BAD_INPUT
     if args.workers < 1:
         print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     try:
         policy = run.witness_policy(args.witness, args.quorum, lang)
         get = run.open_export(args.location, _http_getter, lang)
@@ -104,10 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
-        return 1
-    except (LotteryError, OSError) as exc:
+        return FAILED
+    except LotteryError as exc:
         print(f"错误：{exc}" if zh else f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except OSError as exc:
+        if os_error_status(exc) != BAD_INPUT:
+            raise  # not the input's fault: main says so, exit 3
+        print(f"错误：{exc}" if zh else f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
     if args.json:
         print(output.report_json(audit))
     else:
@@ -115,4 +131,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, file=sys.stderr)
         for line in output.report_lines(audit, lang):
             print(line)
-    return 0 if audit.report.ok else 1
+    return VERIFIED if audit.report.ok else FAILED

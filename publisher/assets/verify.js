@@ -487,6 +487,35 @@
     );
   }
 
+  // The log's valid `witness-policy` records in log order, each parsed once per verification
+  // run (the run is its Report; the cache is by record index) however many announcements are
+  // checked in it: a record that breaks the format fails record.format once in the run,
+  // naming it, as `lottery verify` reports it once for the whole log (lottery/core/audit.py).
+  const policyRuns = new WeakMap(); // Report -> Map(record index -> Promise(policy or null))
+  async function publishedPolicies(report, context) {
+    let parsed = policyRuns.get(report);
+    if (!parsed) {
+      parsed = new Map();
+      policyRuns.set(report, parsed);
+    }
+    const records = context.filter((r) => r.body.type === "witness-policy").sort((x, y) => x.index - y.index);
+    const published = [];
+    for (const record of records) {
+      if (!parsed.has(record.index)) {
+        parsed.set(
+          record.index,
+          parsePublishedPolicy(record).catch((e) => {
+            report.add("record.format", false, e instanceof CheckError ? e.message : `第 ${record.index} 条记录出错：${e}`);
+            return null;
+          }),
+        );
+      }
+      const policy = await parsed.get(record.index);
+      if (policy) published.push(policy);
+    }
+    return published;
+  }
+
   // The rules an announcement is held to, as `lottery verify` holds it (docs/spec.md §8):
   // the `witness-policy` in force (the last one before it in the log) and, when the site
   // names witnesses (witnesses.json), those too; both must hold, so the site's list can only
@@ -495,15 +524,7 @@
   // `witness-policy` record that breaks its format fails record.format (that record alone)
   // and is not a policy: it neither applies nor ends the previous one (spec §8).
   async function checkWitnessed(base, report, log, ann, context) {
-    const policies = context.filter((r) => r.body.type === "witness-policy").sort((x, y) => x.index - y.index);
-    const published = [];
-    for (const record of policies) {
-      try {
-        published.push(await parsePublishedPolicy(record));
-      } catch (e) {
-        report.add("record.format", false, e instanceof CheckError ? e.message : `第 ${record.index} 条记录出错：${e}`);
-      }
-    }
+    const published = await publishedPolicies(report, context);
     const inForce = published.filter((p) => p.index < ann.index).pop();
     let rules;
     let everyone;
@@ -2870,6 +2891,7 @@
       visitProblems,
       reportDeadlines,
       beaconDue,
+      publishedPolicies,
     };
   }
 })();

@@ -28,8 +28,8 @@ from lottery.core.note import sign_note
 from lottery.core.records import make_record, record_version
 from publisher.build import witness_config
 from tests import lifecycle as lc
-from tests.browser.chromium import StaticServer
-from tests.browser.test_witnessed_js import VERIFY_JS, _cli, _press, _witnessed
+from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.test_witnessed_js import VERIFY_JS, _cli, _witnessed
 from tests.forge import forge, write_forged_export
 
 pytestmark = pytest.mark.browser
@@ -57,10 +57,8 @@ def _policy() -> bytes:
     return make_record("witness-policy", lc.LOG, POLICY_AT, fields, [lc.office_signer()])
 
 
-def _malformed_policy() -> bytes:
-    """A ``witness-policy`` signed by the office that breaks its format (quorum 5 of 3), in
-    the log just before the announcement: not a policy (spec §8), the valid one stays."""
-    body = {
+def _malformed_body() -> dict[str, object]:
+    return {
         "type": "witness-policy",
         "v": record_version("witness-policy"),
         "log": lc.LOG,
@@ -69,7 +67,12 @@ def _malformed_policy() -> bytes:
         "quorum": 5,
         "margin": 0,
     }
-    return sign_note(canonical_json(body) + b"\n", [lc.office_signer()])
+
+
+def _malformed_policy() -> bytes:
+    """A ``witness-policy`` signed by the office that breaks its format (quorum 5 of 3), in
+    the log just before the announcement: not a policy (spec §8), the valid one stays."""
+    return sign_note(canonical_json(_malformed_body()) + b"\n", [lc.office_signer()])
 
 
 def _at(*minutes: int) -> Callable[[bytes], bytes]:
@@ -101,6 +104,22 @@ CASES = {
         "3 个见证方中的 2 个副署",
     ),
 }
+
+
+def _press(browser: Browser, url: str) -> list[tuple[str, str, str]]:
+    """Every check the button reports, in order: (name, state, text); a name may repeat."""
+    recorded = recorded_page(browser, locale="zh-CN")
+    page = recorded.page
+    page.goto(url)
+    page.get_by_role("button", name="在浏览器中验证").click()
+    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
+    items = page.evaluate(
+        """() => [...document.querySelectorAll('li[data-check]')]
+             .map((li) => [li.dataset.check, li.dataset.state, li.textContent])"""
+    )
+    assert offsite(recorded.requests) == []
+    recorded.context.close()
+    return [(name, state, text) for name, state, text in items]
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +157,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             '<script src="../assets/verify.js"></script>',
             encoding="utf-8",
         )
+    (root / "p" / "hook.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>hook</title>'
+        "<script>globalThis.__LOTTERY_VERIFIER_TEST__ = {};</script>"
+        '<script src="assets/verify.js"></script>',
+        encoding="utf-8",
+    )
     server = StaticServer(root)
     try:
         yield server.url, root
@@ -157,7 +182,8 @@ def test_published_policy_agrees_with_the_cli(
     k = list(CASES).index(case)
     _, _, named, state, words = CASES[case]
     folder = "q" if named else "p"
-    checks = _press(browser, f"{url}{folder}/c{k}/")
+    items = _press(browser, f"{url}{folder}/c{k}/")
+    checks = {name: (state, text) for name, state, text in items}
     got, detail = checks["announcement.witnessed"]
     assert (got, words in detail) == (state, True), detail
     malformed = CASES[case][1] == "malformed"
@@ -167,7 +193,9 @@ def test_published_policy_agrees_with_the_cli(
         {"announcement.witnessed"} if state == "fail" else set()
     ) | ({"record.format"} if malformed else set())
     if malformed:
-        assert "法定人数" in checks["record.format"][1]
+        # Reported once, naming the record, as `lottery verify` does (review finding 10).
+        bad = [text for name, state, text in items if state == "fail"]
+        assert len(bad) == 1 and "法定人数" in bad[0], bad
     # The CLI on the same export, with no flag (the published policy) and, when the site
     # names W4, with --witness W4: the same verdict.
     extra = [W4.verifier().vkey] if named else []
@@ -179,3 +207,60 @@ def test_published_policy_agrees_with_the_cli(
         assert [f["check"] for f in body["failures"]] == ["announcement.witnessed"]
     if malformed:
         assert [f["check"] for f in body["failures"]] == ["record.format"], body["failures"]
+
+
+JS_POLICIES_TWICE = """async ({ context }) => {
+  const api = globalThis.__LOTTERY_VERIFIER_TEST__.api;
+  const stub = () => ({
+    items: [],
+    add(name, ok, detail) { this.items.push([name, ok, detail]); },
+  });
+  const run = stub();
+  const first = await api.publishedPolicies(run, context);
+  const second = await api.publishedPolicies(run, context);
+  const next = stub();
+  const again = await api.publishedPolicies(next, context);
+  return {
+    reports: run.items,
+    nextReports: next.items,
+    quorums: [first, second, again].map((ps) => ps.map((p) => [p.index, p.quorum])),
+    sameObject: first[0] === second[0],
+    freshObject: first[0] !== again[0],
+  };
+}"""
+
+
+def test_policies_are_parsed_and_a_bad_one_reported_once_per_run(
+    browser: Browser, site: tuple[str, Path]
+) -> None:
+    """Two announcements checked in one run (one Report) read the log's policies once: the
+    malformed record fails record.format once, as `lottery verify` reports it once for the
+    log; a new run (a new Report) reports it again (review finding 10)."""
+    url, _ = site
+    valid = {
+        "type": "witness-policy",
+        "witnesses": [
+            {"name": n, "vkey": w.verifier().vkey} for n, w in zip(NAMES, W, strict=True)
+        ],
+        "quorum": 2,
+        "margin": 600,
+    }
+    context = [
+        {"index": 7, "body": _malformed_body()},
+        {"index": 3, "body": valid},
+        {"index": 5, "body": {"type": "calendar"}},
+    ]
+    recorded = recorded_page(browser, locale="zh-CN")
+    try:
+        recorded.page.goto(f"{url}p/hook.html")
+        got = recorded.page.evaluate(JS_POLICIES_TWICE, {"context": context})
+        assert offsite(recorded.requests) == []
+    finally:
+        recorded.context.close()
+    assert got["quorums"] == [[[3, 2]], [[3, 2]], [[3, 2]]]
+    assert got["sameObject"] and got["freshObject"]
+    for reports in (got["reports"], got["nextReports"]):
+        assert len(reports) == 1, reports
+        name, ok, detail = reports[0]
+        assert (name, ok) == ("record.format", False)
+        assert "第 7 条记录的见证方规则" in detail and "法定人数" in detail

@@ -134,3 +134,28 @@ def test_a_swap_that_did_not_check_the_version_exits_3_not_1(
     done = _swap(host, incoming)
     assert done.returncode == 0, done.stdout + done.stderr
     assert site.is_symlink()
+
+
+def test_a_verifier_that_could_not_run_is_not_a_refusal(
+    host: dict[str, str], demo_city: Path, tmp_path: Path
+) -> None:
+    """The verifier's own exit 3 (it could not run to the end: here the host's Python is too
+    old) is the swap's 3, which push and pull retry, never 1 (review finding 6)."""
+    site = Path(host["LOTTERY_SITE"])
+    site.parent.mkdir()
+    incoming = tmp_path / "incoming"
+    shutil.copytree(demo_city / "site", incoming)
+    old_python = tmp_path / "python3.10"
+    claim = (
+        "import runpy, sys; sys.version_info = (3, 10, 12, 'final', 0); "
+        "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    old_python.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{claim}" "$@"\n')
+    old_python.chmod(0o755)
+    too_old = _swap({**host, "PYTHON": str(old_python)}, incoming)
+    assert too_old.returncode == 3, too_old.stdout + too_old.stderr
+    assert "needs Python 3.11 or later" in too_old.stderr
+    assert "核验程序未能运行（状态 3）" in too_old.stderr
+    assert not site.exists() and _builds(site) == []
+    done = _swap(host, incoming)
+    assert done.returncode == 0, done.stdout + done.stderr

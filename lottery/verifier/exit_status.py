@@ -1,0 +1,54 @@
+"""The verifier's exit statuses, and which failure gets which (docs/verifier.md, "Exit status").
+
+A script (deploy/site-swap.sh) acts on them: 1 and 2 mean the site was looked at and is not
+accepted, so there is no point in trying the same version again; 3 means it was not checked
+at all (the machine failed: a fork refused, an I/O error, too many open files, no memory, a
+Python too old), so the same version should be tried again later.
+"""
+
+from __future__ import annotations
+
+import errno
+
+VERIFIED = 0
+"""Every check passed."""
+FAILED = 1
+"""A check failed: the site was checked and is not right."""
+BAD_INPUT = 2
+"""Wrong use or bad input: an option, a key, a place with no export, a file that is missing or
+cannot be read."""
+NOT_RUN = 3
+"""The verifier could not run to the end (an environment failure): nothing was decided."""
+
+_INPUT_ERRNOS = frozenset(
+    {
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ELOOP,
+        errno.ENAMETOOLONG,
+    }
+)
+"""A path that does not exist or may not be read: the user named something wrong."""
+
+
+def os_error_status(exc: OSError) -> int:
+    """:data:`BAD_INPUT` for a named path that is missing or may not be read; :data:`NOT_RUN`
+    for every other OS failure (EIO, EMFILE, ENOMEM, ENOSPC, a fork that failed, a broken
+    pipe): those say nothing about the input."""
+    if exc.errno in _INPUT_ERRNOS and exc.filename is not None:
+        return BAD_INPUT
+    return NOT_RUN
+
+
+def not_run_line(exc: BaseException, lang: str) -> str:
+    """The one line printed when the verifier could not run to the end."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if lang == "zh":
+        return f"错误：核验程序未能运行完毕（运行环境出错，不是核验未通过），请稍后重试：{what}"
+    return (
+        "error: the verifier could not run to the end "
+        f"(an environment failure, not a failed check): {what}"
+    )
