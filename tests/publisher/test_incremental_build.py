@@ -1,17 +1,21 @@
 """Incremental site build (issue #19): a build of a prefix of the demo log, then a build of
-the whole log with the cache, gives byte for byte the site a full build gives; a log that
-does not extend the cached one is refused."""
+the whole log with the cache, gives byte for byte the site a full build gives (a task page
+whose witness rows are as of the log's size included); a log that does not extend the
+cached one is refused."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lottery.core.canonical import sha256_hex
 from lottery.export.read import file_getter
 from lottery.storage.keys import load_signer
 from publisher.build import build_site
@@ -215,3 +219,84 @@ def test_the_incremental_audit_still_catches_a_missing_blob_and_a_forged_record(
             build_site(forged_export, tmp_path / "two", work=tmp_path / "w", cache=cached)
     assert (cache / STATE).read_bytes() == state
     assert not (tmp_path / "two").exists()
+
+
+def test_a_pending_witness_row_follows_the_log_it_is_as_of(
+    demo_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task whose cosignatures are still awaited says so "as of the log's N records"
+    (publisher/task_pages.py ``witness_rows``): text that a record of another task changes.
+    The rebuild after such a record generates that task page again (its witness rows are
+    among its inputs, publisher/build.py), though neither its records nor the base changed,
+    and gives the full build's site, byte for byte."""
+    from lottery.core.canonical import parse_time
+    from lottery.core.note import parse_note
+    from lottery.core.records import make_record, parse_record_text
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    # The demo's export before its witnesses cosigned T2026-004's announcement (the last
+    # record): the cosigned checkpoints that cover it left out.
+    demo = demo_city / "export"
+    entries = log_entries(demo)
+    source = tmp_path / "source"
+    shutil.copytree(demo, source)
+    listing = source / "cosigned" / "list"
+    sizes = [int(n) for n in listing.read_text("ascii").split()]
+    assert len(entries) in sizes  # the demo's witnesses cosigned its last checkpoint
+    for n in sizes:
+        if n >= len(entries):
+            (source / "cosigned" / str(n)).unlink()
+    listing.write_text("".join(f"{n}\n" for n in sizes if n < len(entries)), "ascii")
+    signer = load_signer(demo_city / "data" / "keys" / "office.key")
+    origin = file_getter(demo)("checkpoint").split(b"\n", 1)[0].decode()
+    export = write_prefix(source, tmp_path / "export", entries, signer, origin=origin)
+    root, cache = tmp_path / "sites", tmp_path / "site.cache"
+    page = "tasks/T2026-004/index.html"
+    build_site(export, root / "one", work=tmp_path / "w", cache=cache)
+    before = _files(root / "one")
+    assert f"截至日志中的 {len(entries)} 条记录" in before[page].decode()
+    # A record of another task, the office's next, a day after the announcement: an
+    # objection to another of T2026-001's results, dismissed, like the demo's (no record of
+    # the base, and no blob, whose withdrawal would make the rebuild a full one).
+    bodies = [parse_record_text(parse_note(e).text) for e in entries]
+    last = bodies[-1]
+    assert (last["type"], last["task"]) == ("task-announcement", "T2026-004")
+    ids = [sha256_hex(parse_note(e).text) for e in entries]
+    dismissed = next(b for b in bodies if b["type"] == "objection-outcome" and b["reason"])
+    named = {b.get(k) for b in bodies for k in ("result", "supersedes")}
+    objected = bodies[ids.index(dismissed["result"])]
+    result = next(
+        i
+        for i, b in enumerate(bodies)
+        if b["type"] == "inspection-result"
+        and b["task"] == dismissed["task"]
+        and b["time"][:10] == objected["time"][:10]  # the same objection period
+        and ids[i] not in named
+    )
+    objection = make_record(
+        "objection-outcome",
+        origin,
+        parse_time(last["time"]) + timedelta(days=1),
+        {
+            **{k: v for k, v in dismissed.items() if k not in ("type", "v", "log", "time")},
+            "result": ids[result],
+            "target": bodies[result]["target"],
+        },
+        [signer],
+    )
+    write_prefix(source, export, [*entries, objection], signer, origin=origin)
+    build_site(export, root / "two", work=tmp_path / "w", cache=cache)
+    build_site(export, root / "full", work=tmp_path / "w")
+    two, full = _files(root / "two"), _files(root / "full")
+    assert sorted(two) == sorted(full)
+    assert [name for name in full if two[name] != full[name]] == []
+    # T2026-004's page is new: the log it is as of grew by one record ...
+    text = two[page].decode()
+    assert f"截至日志中的 {len(entries) + 1} 条记录" in text
+    assert f"截至日志中的 {len(entries)} 条记录" not in text
+    assert not (root / "one" / page).samefile(root / "two" / page)
+    # ... while the other task pages (their witnesses cosigned in time: rows that do not
+    # depend on the log's size) are the last site's files.
+    for other in ("T2023-DRAND", "T2026-001", "T2026-008"):
+        name = f"tasks/{other}/index.html"
+        assert (root / "one" / name).samefile(root / "two" / name), name
