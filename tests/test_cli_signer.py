@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from lottery.service.office_signer import SocketSigner
 
 LOG = "test.example/lottery"
@@ -106,3 +108,27 @@ def test_signer_errors_name_the_path_or_the_setting(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "LOTTERY_SIGNER_TIMEOUT" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_init_as_another_user_than_the_directorys_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as root (or anyone but the directory's owner), `signer init` would leave keys/ and
+    state/ that the signer's user cannot read: refused in one line naming how to run it,
+    before anything is made."""
+    from lottery.cli import main
+
+    signer = tmp_path / "signer"
+    signer.mkdir(mode=0o700)
+    owner = signer.stat().st_uid
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)  # e.g. root beside lottery-signer
+    with pytest.raises(SystemExit) as stop:
+        main(["signer", "init", "--data-dir", str(signer), "--origin", LOG])
+    assert stop.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert str(signer) in line and "sudo -u lottery-signer" in line
+    assert list(signer.iterdir()) == []
+    monkeypatch.setattr(os, "geteuid", lambda: owner)  # the owner: the key pair is made
+    with pytest.raises(SystemExit) as stop:
+        main(["signer", "init", "--data-dir", str(signer), "--origin", LOG])
+    assert stop.value.code == 0 and (signer / "keys" / "office.key").is_file()

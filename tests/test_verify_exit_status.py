@@ -9,9 +9,11 @@ one line on stderr, no stack trace; the meanings of 0, 1 and 2 stay as they were
 from __future__ import annotations
 
 import errno
+import socket
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,32 @@ def test_bad_input_and_failed_checks_keep_their_codes(
     assert os_error_status(missing) == BAD_INPUT
     # An ENOENT with no path named is the machine's (a helper program gone), not the input's.
     assert os_error_status(OSError(errno.ENOENT, "No such file")) == NOT_RUN
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that is bound but not listening: every connection is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_site_url_that_cannot_be_read_is_not_a_verdict(
+    closed_port: int, lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A network failure says nothing about the site: 3 (try again), not 2 (refuse), in one
+    line naming the URL."""
+    site = f"http://127.0.0.1:{closed_port}/"
+    words = "无法读取" if lang == "zh" else "cannot read"
+    assert standalone.main([site, "--lang", lang]) == NOT_RUN
+    line = _one_line(capsys.readouterr().err)
+    assert f"{site}checkpoint" in line and words in line
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", site, "--lang", lang])
+    assert stop.value.code == NOT_RUN
+    line = _one_line(capsys.readouterr().err)
+    assert f"{site}checkpoint" in line and words in line
 
 
 def _python_3_10(pyz: Path) -> subprocess.CompletedProcess[str]:

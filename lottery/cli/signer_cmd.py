@@ -21,6 +21,7 @@ from lottery.service.signer_server import (
     OfficeKeyHolder,
     SignerServer,
     hold_serve_lock,
+    require_owner,
 )
 from lottery.storage.checkpoint_file import checkpoint_path, write_checkpoint_file
 from lottery.storage.keys import OFFICE_STEM, generate_keypair
@@ -62,10 +63,13 @@ def init_command(
 ) -> None:
     """Make the office key pair in the signer's directory (a new office: before `lottery init`
     of the service), or with --floor give a moved key its last checkpoint (docs/operations.md).
+    Run as the directory's owner (the signer's user): another user, root included, is refused.
     """
     if floor is not None:
         _install_floor(data_dir, floor)
         return
+    if data_dir.exists():
+        require_owner(data_dir)  # root would leave keys/ and state/ the signer cannot read
     name = origin or settings_for(data_dir).log_origin
     key = generate_keypair(data_dir / "keys", name, OFFICE_STEM)
     state = data_dir / "state"

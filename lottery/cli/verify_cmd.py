@@ -16,7 +16,14 @@ from lottery.core.errors import EncodingError, InputError, LotteryError
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 from lottery.verifier import output, run
-from lottery.verifier.exit_status import BAD_INPUT, NOT_RUN, not_run_line, os_error_status
+from lottery.verifier.exit_status import (
+    BAD_INPUT,
+    NOT_RUN,
+    FetchFailed,
+    fetch_failed_line,
+    not_run_line,
+    os_error_status,
+)
 from lottery.verifier.run import witness_policy
 
 from .clock import utc_now
@@ -37,14 +44,19 @@ def _http_getter(base: str) -> Getter:
     client = httpx.Client(timeout=30.0, follow_redirects=True)
 
     def get(path: str) -> bytes:
+        url = f"{base.rstrip('/')}/{path}"
         try:
-            response = client.get(f"{base.rstrip('/')}/{path}")
-        except httpx.HTTPError as exc:
-            raise InputError(f"cannot fetch {base}/{path}: {exc}") from exc
+            response = client.get(url)
+        except httpx.TransportError as exc:  # refused, DNS, timeout, TLS: not run (exit 3)
+            raise FetchFailed(url, str(exc) or type(exc).__name__) from exc
+        except httpx.HTTPError as exc:  # e.g. too many redirects: the address given (exit 2)
+            raise InputError(f"cannot fetch {url}: {exc}") from exc
         if response.status_code in (404, 410):  # 410 Gone: a withdrawn sealed blob
             raise KeyError(path)
+        if response.status_code >= 500:  # the server failed: nothing decided (exit 3)
+            raise FetchFailed(url, f"HTTP {response.status_code}")
         if response.status_code != 200:
-            raise InputError(f"{base}/{path}: HTTP {response.status_code}")
+            raise InputError(f"{url}: HTTP {response.status_code}")
         return response.content
 
     return get
@@ -88,6 +100,9 @@ def verify_command(
     said = cli_lang(lang)
     try:
         _verify(location, task, key, as_json, witness, quorum, workers, said, state)
+    except FetchFailed as exc:  # a site URL could not be read: nothing decided
+        typer.echo(fetch_failed_line(exc, said), err=True)
+        sys.exit(NOT_RUN)
     except (LotteryError, click.ClickException, click.exceptions.Exit, click.Abort):
         raise  # bad input (2) or a failed check (1): the command line's main says it
     except OSError as exc:

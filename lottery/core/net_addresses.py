@@ -1,9 +1,9 @@
 """IP addresses and networks in settings and requests: one parser for every allow-list.
 
 ``LOTTERY_TRUSTED_PROXIES`` and ``LOTTERY_METRICS_ALLOW`` name addresses or networks; a
-request's client is matched against them. An IPv4-mapped IPv6 client (a dual-stack socket) is
-the IPv4 address it carries. Text that is not an address (a test client's name) matches
-nothing.
+request's client is matched against them, and the login throttle counts a client by
+:func:`client_block`. An IPv4-mapped IPv6 client (a dual-stack socket) is the IPv4 address it
+carries. Text that is not an address (a test client's name) matches nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from collections.abc import Iterable, Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+IPV6_CLIENT_PREFIX = 64
+"""An IPv6 client counts by its /64 network: one host usually holds a whole /64."""
 
 
 def split_list(text: str) -> list[str]:
@@ -47,6 +50,16 @@ def address(text: str) -> Address | None:
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
         return parsed.ipv4_mapped
     return parsed
+
+
+def client_block(text: str) -> str | None:
+    """The addresses one client holds, as text: an IPv4 address (an IPv4-mapped IPv6 one
+    too), or an IPv6 address's /64 network (``2001:db8:1:2::/64``); None for text that is not
+    an address."""
+    parsed = address(text)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return None if parsed is None else str(parsed)
 
 
 def within(addr: Address, networks: Sequence[Network]) -> bool:

@@ -29,7 +29,6 @@ costs a database transaction, which on SQLite would contend with staff requests 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import math
 import os
 import threading
@@ -47,6 +46,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from lottery.core.errors import LotteryError
+from lottery.core.net_addresses import client_block
 from lottery.storage.models import LoginThrottle
 
 from .audit_trail import record_audit
@@ -103,18 +103,14 @@ class Throttled(LotteryError):
 
 
 def address_key(remote_addr: str | None) -> str | None:
-    """The throttle key of a client address (IPv6: its /64), or None without an address."""
+    """The throttle key of a client address (IPv6: its /64; :func:`client_block`), or None
+    without an address."""
     if not remote_addr:
         return None
-    try:
-        ip = ipaddress.ip_address(remote_addr)
-    except ValueError:
+    block = client_block(remote_addr)
+    if block is None:
         return f"address:{remote_addr[:180]}"  # e.g. a test client's name: still per caller
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return f"address:{ip.ipv4_mapped}"
-        return f"address:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
-    return f"address:{ip}"
+    return f"address:{block}"
 
 
 def _keys(name: str, remote_addr: str | None) -> list[tuple[Rule, str]]:

@@ -30,7 +30,7 @@ from lottery.storage.models import SealedOutcome, TaskSecret
 from .audit_trail import record_audit
 from .secrets import KEY_FILE, SecretKeeper, archived_key_files, create_key_file
 from .secrets_check_row import set_check, stored_check
-from .secrets_rotation import sealed_row_sample, settle_secrets_key
+from .secrets_rotation import SAMPLE_ROWS, sealed_row_sample, settle_secrets_key
 
 REPLACE_LOST = "lottery secrets replace-lost --i-understand"
 
@@ -69,10 +69,6 @@ def _mismatch(path: Path, archived: Path | None) -> InputError:
         "请恢复与该数据库配套的 secrets.key 备份；确认原密钥已遗失时，把该文件移到别处保存"
         f"（不要删除），再运行 {REPLACE_LOST}（docs/operations.md“Incidents: lost secrets key”）"
     )
-
-
-SAMPLE_ROWS = 8
-"""Rows of each sealed table a database from before the check value is asked about."""
 
 
 def _opens_none(path: Path, tried: int) -> InputError:

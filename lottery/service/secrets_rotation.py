@@ -11,7 +11,6 @@ then the old key stays in force. A crash leaves ``secrets-next.key`` behind, and
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,17 +58,16 @@ def _switch(keys_dir: Path) -> None:
     archive_and_switch_files(keys_dir, key.stem, pending.stem, (key.suffix,))
 
 
-def first_sealed_row(session: Session) -> tuple[str, str, bytes] | None:
-    """(purpose, task, ciphertext) of one sealed row, or None when there is none."""
-    for model, purpose in _PURPOSES:
-        row = session.exec(select(model).order_by(col(model.task)).limit(1)).one_or_none()
-        if row is not None:
-            return purpose, row.task, row.ciphertext
-    return None
+SAMPLE_ROWS = 8
+"""Rows of each sealed table asked which key a database without a check value belongs to."""
 
 
-def sealed_row_sample(session: Session, per_table: int) -> list[tuple[str, str, bytes]]:
-    """(purpose, task, ciphertext) of up to ``per_table`` rows of each sealed table."""
+def sealed_row_sample(
+    session: Session, per_table: int = SAMPLE_ROWS
+) -> list[tuple[str, str, bytes]]:
+    """(purpose, task, ciphertext) of up to ``per_table`` rows of each sealed table: the rows
+    that decide which key a database without a key check value belongs to (a key that opens
+    one of them), at a start and when a rotation is settled alike."""
     found = []
     for model, purpose in _PURPOSES:
         rows = session.exec(select(model).order_by(col(model.task)).limit(per_table))
@@ -89,24 +87,21 @@ def settle_secrets_key(engine: Engine, data_dir: Path) -> str | None:
 
     The database's key check value decides (written in the rotation's transaction): when it is
     the pending key's the switch is finished, otherwise the pending key is removed. A database
-    without one (written before it existed) is decided by its rows the same way.
+    without one (written before it existed) is decided by its rows the same way: the switch is
+    finished when the pending key opens one row of :func:`sealed_row_sample` (the rows a start
+    asks), so one damaged row cannot make the key that opens the others be removed.
     """
     keys_dir = _keys_dir(data_dir)
     pending = keys_dir / NEXT_KEY_FILE
     if not pending.exists():
         return None
     with new_session(engine) as session:
-        row = first_sealed_row(session)
+        sample = sealed_row_sample(session)
         check = stored_check(session)
-    if check is not None:
-        if SecretKeeper.from_file(pending).check_value == check:
-            _switch(keys_dir)
-            return "finished"
-    elif row is not None:
-        with contextlib.suppress(SecretStoreError):
-            SecretKeeper.from_file(pending).open(*row)
-            _switch(keys_dir)
-            return "finished"
+    keeper = SecretKeeper.from_file(pending)
+    if keeper.check_value == check or (check is None and any(keeper.opens(*row) for row in sample)):
+        _switch(keys_dir)
+        return "finished"
     pending.unlink()
     return "undone"
 

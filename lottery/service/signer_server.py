@@ -31,8 +31,13 @@ covering it is asked with ``"cosign": true``; ``rotate-finish`` switches the key
 signed carries the pending key's signature and an inclusion proof shows it covers that
 key-change record (and answers success when the rotation it names already finished);
 ``rotate-abort`` discards the pending pair, refused once a checkpoint signed by the next key has
-left (the log may hold the key change: only finishing is then safe). On the service's socket
-these requests, and ``"cosign"``, are refused.
+left (the log may hold the key change: only finishing is then safe). From then until the
+finish a checkpoint without ``"cosign"`` is refused even when it extends the last one (checked
+after the extension, so a fork still reads as one): signed by the current key alone it would
+replace the cosigned checkpoint that ``rotate-finish`` needs, and the rotation could neither
+finish nor abort. The service never asks for one there (the log's key change puts its key out
+of force), so only a misbehaving client would. On the service's socket these requests, and
+``"cosign"``, are refused.
 
 While it serves, the signer holds ``state/signer.lock`` (:func:`hold_serve_lock`):
 ``lottery signer reset-state`` and ``lottery signer init --floor`` refuse to run beside it.
@@ -122,6 +127,28 @@ class StaleState(SignerRefusal):
     was signed in between (a harmless race); the client asks the state again and retries."""
 
 
+RUN_AS_OWNER = "run it as the signer's user (sudo -u lottery-signer ...)"
+
+
+def require_owner(data_dir: Path) -> int:
+    """The user id owning ``data_dir``, refusing a command run as another user (root): what
+    it made there (``keys/``, ``state/``, the lock) would be its own, and the signer, running
+    as the directory's owner, could not read it. Writing as root into a directory another user
+    controls is refused rather than mended afterwards (a symlink planted there would lead the
+    write elsewhere).
+
+    Raises:
+        InputError: one line naming the directory and how to run the command.
+    """
+    try:
+        owner = Path(data_dir).stat().st_uid
+    except OSError as exc:
+        raise InputError(f"cannot read {data_dir}: {exc.strerror}") from None
+    if os.geteuid() != owner:
+        raise InputError(f"{data_dir} belongs to another user than this command's: {RUN_AS_OWNER}")
+    return owner
+
+
 def hold_serve_lock(data_dir: Path) -> IO[bytes]:
     """Take ``<data_dir>/state/signer.lock`` for as long as the returned file stays open.
 
@@ -136,22 +163,16 @@ def hold_serve_lock(data_dir: Path) -> IO[bytes]:
     data_dir = Path(data_dir)
     state = data_dir / "state"
     path = state / LOCK_FILE
-    run_as = "run it as the signer's user (sudo -u lottery-signer ...)"
-    try:
-        owner = data_dir.stat().st_uid
-    except OSError as exc:
-        raise InputError(f"cannot read {data_dir}: {exc.strerror}") from None
-    if os.geteuid() != owner:
-        raise InputError(f"{data_dir} belongs to another user than this command's: {run_as}")
+    owner = require_owner(data_dir)
     try:
         state.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise InputError(f"cannot open {path}: {exc.strerror}; {run_as}") from None
+        raise InputError(f"cannot open {path}: {exc.strerror}; {RUN_AS_OWNER}") from None
     if os.fstat(fd).st_uid != owner:
         os.close(fd)
         raise InputError(
-            f"{path} is not owned by the owner of {data_dir}: {run_as}; give it back "
+            f"{path} is not owned by the owner of {data_dir}: {RUN_AS_OWNER}; give it back "
             "(chown) or remove it while the signer is stopped"
         )
     try:
@@ -388,6 +409,14 @@ class OfficeKeyHolder:
                     f"refusing a checkpoint of {new.size} entries that does not extend the "
                     f"last one signed ({last.size} entries): {exc}"
                 ) from exc
+        if len(signers) == 1 and self._cosigned_out():
+            # Signed, it would replace the cosigned floor that rotate-finish proves the key
+            # change with: the rotation could then neither finish nor (safely) abort.
+            raise SignerRefusal(
+                "a key rotation's checkpoint cosigned by the next key has left the signer: "
+                "until `lottery key rotate` finishes it, a checkpoint is signed only cosigned "
+                "(admin socket)"
+            )
         note = sign_checkpoint(new, signers)
         # Kept (fsynced) before the signature leaves: the next request must extend it. Written
         # whatever a cache says: the file (checked above) is the floor.

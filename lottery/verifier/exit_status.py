@@ -3,12 +3,15 @@
 A script (deploy/site-swap.sh) acts on them: 1 and 2 mean the site was looked at and is not
 accepted, so there is no point in trying the same version again; 3 means it was not checked
 at all (the machine failed: a fork refused, an I/O error, too many open files, no memory, a
-Python too old), so the same version should be tried again later.
+Python too old; or a site URL could not be read: :class:`FetchFailed`), so the same version
+should be tried again later.
 """
 
 from __future__ import annotations
 
 import errno
+
+from lottery.core.errors import LotteryError
 
 VERIFIED = 0
 """Every check passed."""
@@ -51,4 +54,28 @@ def not_run_line(exc: BaseException, lang: str) -> str:
     return (
         "error: the verifier could not run to the end "
         f"(an environment failure, not a failed check): {what}"
+    )
+
+
+class FetchFailed(LotteryError):
+    """A URL of the site could not be read: the network failed (connection refused, a timeout,
+    a name that does not resolve, a TLS failure, a dropped connection) or the server answered
+    with a 5xx error. Nothing about the site was decided: the verifier's front ends exit
+    :data:`NOT_RUN`. Other commands that read a URL (``lottery monitor``, the published-log
+    floor) treat it as the :class:`~lottery.core.errors.LotteryError` it is, as before.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot fetch {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+def fetch_failed_line(exc: FetchFailed, lang: str) -> str:
+    """The one line printed when a site URL could not be read (exit :data:`NOT_RUN`)."""
+    if lang == "zh":
+        return f"错误：无法读取 {exc.url}（{exc.reason}）：网络或服务器故障，未作核验，请稍后重试"
+    return (
+        f"error: cannot read {exc.url} ({exc.reason}): a network or server failure, "
+        "nothing was checked; try again later"
     )

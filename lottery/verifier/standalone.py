@@ -4,13 +4,14 @@ The same audit and the same output as ``lottery verify`` (:mod:`lottery.verifier
 :mod:`lottery.verifier.output`), with ``argparse`` and ``urllib`` from the standard library in
 place of typer and httpx, so that the file runs on a plain Python 3.11+ (docs/verifier.md).
 Exit status (:mod:`lottery.verifier.exit_status`): 0 verified, 1 a check failed, 2 bad input
-(one line on standard error), 3 the verifier could not run to the end (an environment failure:
-nothing was decided).
+(one line on standard error), 3 the verifier could not run to the end (an environment failure,
+or a site URL that could not be read: nothing was decided).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import sys
 import urllib.error
@@ -23,7 +24,16 @@ from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
 
 from . import output, run
-from .exit_status import BAD_INPUT, FAILED, NOT_RUN, VERIFIED, not_run_line, os_error_status
+from .exit_status import (
+    BAD_INPUT,
+    FAILED,
+    NOT_RUN,
+    VERIFIED,
+    FetchFailed,
+    fetch_failed_line,
+    not_run_line,
+    os_error_status,
+)
 from .lang import resolve_lang
 
 
@@ -37,9 +47,13 @@ def _http_getter(base: str) -> Getter:
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):  # 410 Gone: a withdrawn sealed blob
                 raise KeyError(path) from exc
+            if exc.code >= 500:  # the server failed: nothing decided (exit 3)
+                raise FetchFailed(url, f"HTTP {exc.code}") from exc
             raise LotteryError(f"{url}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise LotteryError(f"cannot fetch {url}: {exc}") from exc
+        except urllib.error.URLError as exc:  # refused, DNS, TLS: nothing decided (exit 3)
+            raise FetchFailed(url, str(exc.reason)) from exc
+        except (OSError, http.client.HTTPException) as exc:  # a timeout, a dropped connection
+            raise FetchFailed(url, str(exc) or type(exc).__name__) from exc
 
     return get
 
@@ -116,6 +130,9 @@ def _run(args_in: list[str], lang: str) -> int:
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         return FAILED
+    except FetchFailed as exc:
+        print(fetch_failed_line(exc, lang), file=sys.stderr)
+        return NOT_RUN
     except LotteryError as exc:
         print(f"错误：{exc}" if zh else f"error: {exc}", file=sys.stderr)
         return BAD_INPUT

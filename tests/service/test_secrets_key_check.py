@@ -288,3 +288,31 @@ def test_another_offices_database_is_named_before_the_secrets_key(
     with pytest.raises(LogIdentityError, match="LOTTERY_LOG_ORIGIN"):
         Lifecycle.open(other)
     assert _check(service) == service.keeper.check_value  # nothing written
+
+
+def test_an_interrupted_rotation_is_settled_by_the_rows_a_start_asks(
+    service: Lifecycle, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rotation whose commit went through but whose file switch did not, in a database
+    without a check value (rotated before 0025): settling asks the same sample of rows as a
+    start, so a damaged first row does not remove the pending key that opens the others."""
+    _announced(service)
+    service.create_task(lc.params(lc.small_registries(), "T2026-C02"), lc.T_ANNOUNCE, actor="p")
+    service.announce("T2026-C02", lc.T_ANNOUNCE)
+
+    def crash(keys_dir: Path) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(secrets_rotation, "_switch", crash)
+    with pytest.raises(RuntimeError):
+        secrets_rotation.rotate_secrets_key(service.engine, settings.data_dir, lc.T_DRAW, actor="t")
+    monkeypatch.undo()
+    pending = _keys(settings) / "secrets-next.key"
+    new = SecretKeeper.from_file(pending)
+    _forget_check(service)
+    _write_back(service, {("TaskSecret", TASK): b"\x00" * 72})  # the first row: damaged
+    second = _sealed(service)[("TaskSecret", "T2026-C02")]
+    assert secrets_rotation.settle_secrets_key(service.engine, settings.data_dir) == "finished"
+    assert not pending.exists()
+    assert SecretKeeper.from_file(_keys(settings) / "secrets.key").check_value == new.check_value
+    assert new.opens("office-secret", "T2026-C02", second)

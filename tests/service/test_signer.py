@@ -61,11 +61,19 @@ def _tree(n: int, salt: str = "") -> MerkleTree:
     return MerkleTree.from_entries([f"entry {salt}{i}\n".encode() for i in range(n)])
 
 
-def _checkpoint(path: Path, tree: MerkleTree, old: int) -> dict[str, Any]:
+def _request(tree: MerkleTree, old: int) -> dict[str, Any]:
     proof = tree.consistency_proof(old) if 0 < old < tree.size else []
     text = Checkpoint(lc.LOG, tree.size, tree.root()).to_text().decode()
-    request = {"op": "checkpoint", "text": text, "old_size": old}
-    return _ask(path, {**request, "proof": [b64encode(h) for h in proof]})
+    return {
+        "op": "checkpoint",
+        "text": text,
+        "old_size": old,
+        "proof": [b64encode(h) for h in proof],
+    }
+
+
+def _checkpoint(path: Path, tree: MerkleTree, old: int) -> dict[str, Any]:
+    return _ask(path, _request(tree, old))
 
 
 def test_signs_records_and_checkpoints_that_verify(sock: Path, signer_dir: Path) -> None:
@@ -393,3 +401,62 @@ def test_the_serve_lock_is_the_signers_own_file(signer_dir: Path) -> None:
     with pytest.raises(InputError, match="signer's user"):
         hold_serve_lock(signer_dir)
     assert not lock.exists()
+
+
+def test_nothing_signed_between_the_cosigned_checkpoint_and_the_finish(
+    tmp_path: Path, signer_dir: Path
+) -> None:
+    """Issue #25 follow-up: once the checkpoint cosigned by the next key has left, a checkpoint
+    signed by the current key alone (the same size, or one extending it) would replace the
+    signer's cosigned floor, and rotate-finish would be refused for good (abort, allowed
+    again, would drop a key the log names). It is refused, so the rotation still finishes."""
+    path, admin = tmp_path / "s.sock", tmp_path / "admin.sock"
+    with running_signer(signer_dir, path, first_log=True, admin=admin):
+        entries = [f"entry {i}\n".encode() for i in range(2)]
+        assert _checkpoint(path, MerkleTree.from_entries(entries), 0)["ok"]
+        change, new = SocketSigner(admin).rotate_begin("密钥定期更换", NOW)
+        entries.append(change)
+        cosigned = MerkleTree.from_entries(entries)
+        cosign = {**_request(cosigned, 2), "cosign": True}
+        assert _ask(admin, cosign)["ok"]
+        later = MerkleTree.from_entries([*entries, b"entry 3\n"])
+        for tree, old in ((cosigned, 3), (later, 3)):
+            for sock in (path, admin):
+                refused = _ask(sock, _request(tree, old))
+                assert not refused["ok"] and "signed only cosigned" in refused["error"]
+        # A fork is still refused as a fork (the operator's sign of a rolled-back checkpoint).
+        fork = _ask(path, _request(_tree(4, "fork"), 3))
+        assert not fork["ok"] and "does not extend" in fork["error"]
+        assert _finish(admin, new.vkey, 2, cosigned.inclusion_proof(2, 3))["ok"]
+        assert _ask(path, _request(later, 3))["ok"]  # the new key in force: signed as usual
+    refusals = [x for x in _audit(signer_dir) if "signed only cosigned" in x.get("refused", "")]
+    assert len(refusals) == 4
+
+
+def test_a_rotation_stuck_by_an_earlier_version_is_finished_after_a_reset(
+    signer_dir: Path,
+) -> None:
+    """docs/operations.md: a signer whose floor an earlier version let a current-key-only
+    checkpoint replace is mended by putting the cosigned checkpoint back (reset-state), then
+    finishing; never by aborting."""
+    from lottery.core.checkpoint import sign_checkpoint
+    from lottery.service.signer_server import OfficeKeyHolder
+    from lottery.storage.checkpoint_file import write_checkpoint_file
+
+    holder = OfficeKeyHolder(signer_dir, first_log=True)
+    entries = [f"entry {i}\n".encode() for i in range(2)]
+    assert holder.handle(_request(MerkleTree.from_entries(entries), 0))["ok"]
+    rotate = {"op": "rotate-begin", "reason": "x", "time": "2026-03-01T02:00:00Z"}
+    begin = holder.handle(rotate, admin=True)
+    entries.append(begin["note"].encode())
+    cosigned = MerkleTree.from_entries(entries)
+    note = holder.handle({**_request(cosigned, 2), "cosign": True}, admin=True)["note"]
+    later = MerkleTree.from_entries([*entries, b"entry 3\n"])
+    stuck = sign_checkpoint(Checkpoint(lc.LOG, 4, later.root()), [holder.key])
+    write_checkpoint_file(holder.guard.file, stuck)  # what an earlier version let through
+    finish = {"op": "rotate-finish", "vkey": begin["vkey"], "index": 2}
+    finish["proof"] = [b64encode(h) for h in cosigned.inclusion_proof(2, 3)]
+    refused = holder.handle(finish, admin=True)
+    assert not refused["ok"] and "not cosigned by the pending key" in refused["error"]
+    assert holder.reset_state(note.encode(), "rotation stuck") == (4, 3)
+    assert holder.handle(finish, admin=True) == {"ok": True, "vkey": begin["vkey"]}
