@@ -6,12 +6,14 @@ The signing key and secrets here are TEST-ONLY values derived from fixed labels.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from lottery.core.beacon import BeaconSpec, PublicNumbersValue
 from lottery.core.draw import TaskParams
 from lottery.core.note import Signer
+from lottery.core.records import make_record
 from lottery.demo.recorded import numbers_beacon
 from lottery.demo.synthetic import DEFAULT_RATIOS, Registries, make_registries
 from lottery.service import inmemory
@@ -84,3 +86,16 @@ def disclosed(task: str = "T2026-001") -> inmemory.TaskRun:
     inmemory.draw(run, beacon()[1], T_DRAW)
     inmemory.reveal(run, T_REVEAL)
     return run
+
+
+def witness_policy(
+    witnesses: Sequence[tuple[str, str]], at: datetime, quorum: int = 2, margin: int = 600
+) -> bytes:
+    """A ``witness-policy`` record signed by the office key: ``witnesses`` as (name, vkey),
+    published at ``at``."""
+    fields = {
+        "witnesses": [{"name": name, "vkey": vkey} for name, vkey in witnesses],
+        "quorum": quorum,
+        "margin": margin,
+    }
+    return make_record("witness-policy", LOG, at, fields, [office_signer()])

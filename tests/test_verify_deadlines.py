@@ -9,14 +9,16 @@ is false (appended through the office's own log, as a buggy or dishonest service
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from lottery.cli import main
 from lottery.core.outcome import Outcome, decode_outcome
 from lottery.core.sealed import SEALED_CONTENT, seal
 from lottery.core.workdays import YearCalendar
@@ -31,7 +33,6 @@ from tests.service.conftest import service, settings  # noqa: F401 - fixtures
 from tests.storage.conftest import database_url  # noqa: F401 - the parametrized fixture
 
 TASK = "T2026-001"
-LOTTERY = [sys.executable, "-m", "lottery"]
 
 
 def _at(day: str, hour: int = 2) -> datetime:
@@ -130,9 +131,17 @@ def _append(service: Lifecycle, kind: str, fields: dict[str, Any], now: datetime
 
 
 def _verify(export: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*LOTTERY, "verify", str(export), *args], capture_output=True, text=True, check=False
-    )
+    """``lottery verify EXPORT ARGS`` in this process (a Python start a call cost more than the
+    verification; the command's own process is tested in tests/test_cli_verify_*.py)."""
+    command = ["verify", str(export), *args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(command)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return subprocess.CompletedProcess(["lottery", *command], code, out.getvalue(), err.getvalue())
 
 
 def test_verify_reports_deadlines_of_a_service_export(service: Lifecycle, tmp_path: Path) -> None:  # noqa: F811

@@ -39,12 +39,8 @@ POLICY_AT = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
 
 
 def _policy(vkeys: list[str], quorum: int, margin: int = 600) -> bytes:
-    fields = {
-        "witnesses": [{"name": f"w{i + 1}", "vkey": v} for i, v in enumerate(vkeys)],
-        "quorum": quorum,
-        "margin": margin,
-    }
-    return make_record("witness-policy", lc.LOG, POLICY_AT, fields, [lc.office_signer()])
+    named = [(f"w{i + 1}", v) for i, v in enumerate(vkeys)]
+    return lc.witness_policy(named, POLICY_AT, quorum, margin)
 
 
 def _office(tmp_path: Path, *notes: bytes) -> Office:

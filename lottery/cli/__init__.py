@@ -6,12 +6,14 @@ turns every expected error into one line on stderr and a non-zero exit, never a 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
 
 import typer
+import typer.main
 
 from lottery.core.errors import LotteryError, VerificationError
 from lottery.verifier.lang import resolve_lang
@@ -48,8 +50,11 @@ def _lang_of(argv: Sequence[str]) -> str:
         return "en"
 
 
+@functools.cache
 def make_app() -> typer.Typer:
-    """The ``lottery`` command with every subcommand registered (a new app on each call)."""
+    """The ``lottery`` command with every subcommand registered, made once a process: the
+    command groups are module-level apps, so a second registration would add every command to
+    them again (in-process callers, the tests, then paid more on every call)."""
     from . import (
         backup_cmd,
         beacon_cmd,
@@ -119,14 +124,21 @@ def make_app() -> typer.Typer:
     return app
 
 
+@functools.cache
+def _command() -> Callable[..., Any]:
+    """The click command Typer builds from :func:`make_app` (built once: it is what a call to
+    the Typer app would rebuild on every call)."""
+    return typer.main.get_command(make_app())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    app = make_app()
+    command = _command()
     lang = _lang_of(sys.argv[1:] if argv is None else argv)
     cli_lang_state.GLOBAL_LANG = None
     try:
         # Not standalone: usage errors come back here and are printed as one line.
-        code = app(args=argv, standalone_mode=False)
+        code = command(args=argv, standalone_mode=False)
     except typer.TyperException as exc:  # click's usage and parameter errors
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command: its help

@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from lottery.cli.witness_serve import Witness
-from lottery.core.cosignature import Cosigner
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.witness_push import push_once
 from lottery.settings import Settings, WitnessConfig
 from tests.api.conftest import Clock, _staff_client, token
 from tests.api.test_console import login
-from tests.service.test_witness_push import Running
+from tests.service.witnesses import Running, running_witnesses, witness_cosigner
 from tests.sqlite_only import sqlite_only_database_url  # noqa: F401 - fixture: SQLite only
 
 BAD_URL = "http://127.0.0.1:9/<b>x</b>"  # nothing listens on port 9 (discard) here
@@ -27,22 +25,14 @@ BAD_URL = "http://127.0.0.1:9/<b>x</b>"  # nothing listens on port 9 (discard) h
 
 @pytest.fixture
 def up(service: Lifecycle, tmp_path: Path, clock: Clock) -> Iterator[Running]:
-    cosigner = Cosigner.from_seed("jiwei.example/w", b"\x07" * 32)  # TEST-ONLY
-    witness = Witness(
-        cosigner,
-        {service.log.origin: [service.log.verifier]},
-        tmp_path / "w.json",
-        lambda: int(clock.now.timestamp()),
-    )
-    running = Running(witness)
-    running.start()
-    yield running
-    running.stop()
+    clock_seconds = lambda: int(clock.now.timestamp())  # noqa: E731 - the witness's clock
+    with running_witnesses(service, tmp_path, 7, clock_seconds, ["jiwei"]) as (running,):
+        yield running
 
 
 @pytest.fixture
 def config(settings: Settings, up: Running, tmp_path: Path) -> Settings:
-    down = Cosigner.from_seed("court.example/w", b"\x08" * 32).verifier().vkey  # TEST-ONLY
+    down = witness_cosigner("court", 8).verifier().vkey  # TEST-ONLY
     return settings.model_copy(
         update={
             "witnesses": [

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright import sync_api
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; browsers are never downloaded
@@ -88,6 +89,16 @@ class StaticServer:
         self.thread.join(timeout=10)
 
 
+@contextmanager
+def serve_static(root: Path) -> Iterator[str]:
+    """``root`` served by a :class:`StaticServer` until the block ends: its URL."""
+    server = StaticServer(root)
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
 def offsite(urls: Iterable[str]) -> list[str]:
     """The URLs that went somewhere other than 127.0.0.1 (in-browser schemes excepted)."""
     return [
@@ -95,6 +106,20 @@ def offsite(urls: Iterable[str]) -> list[str]:
         for u in urls
         if not (urlsplit(u).scheme in _IN_BROWSER_SCHEMES or urlsplit(u).hostname == "127.0.0.1")
     ]
+
+
+_AXE_RUN = "() => axe.run({resultTypes: ['violations']})"
+
+
+def axe_violations(page: sync_api.Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (what ``Axe().run(page)`` finds). axe is
+    given to the page's context once, as a script every later document of the context runs
+    first: sending its half megabyte again for every page was half the cost of a check."""
+    if page.evaluate("() => typeof window.axe") == "undefined":
+        page.context.add_init_script(script=AXE_SCRIPT)
+        page.evaluate(AXE_SCRIPT)
+    violations: list[dict[str, Any]] = page.evaluate(_AXE_RUN)["violations"]
+    return violations
 
 
 # The Tab walk: every element that takes the focus is recorded by a capturing ``focusin``

@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from playwright import sync_api
 from sqlmodel import select
@@ -30,7 +29,7 @@ from lottery.settings import get_settings
 from lottery.storage.models import Target, TaskReport
 from tests import lifecycle as lc
 from tests.api.conftest import T_ANNOUNCE, T_DRAW, task_definition
-from tests.browser.chromium import offsite, recorded_page, tab_through
+from tests.browser.chromium import axe_violations, offsite, recorded_page, tab_through
 from tests.browser.serving import serve_app
 from tests.service.conftest import load_registries
 
@@ -96,8 +95,7 @@ def _login(page: sync_api.Page, url: str, name: str) -> None:
 
 
 def _severe(page: sync_api.Page) -> list[str]:
-    results = Axe().run(page)
-    violations = results.response["violations"]
+    violations = axe_violations(page)
     return [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in SEVERE]
 
 

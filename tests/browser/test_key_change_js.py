@@ -20,8 +20,9 @@ from lottery.core.note import Signer, parse_note, sign_note
 from lottery.core.records import make_record
 from lottery.export.write import write_export
 from publisher.build import build_site
-from tests.browser.chromium import StaticServer, recorded_page
+from tests.browser.chromium import serve_static
 from tests.browser.test_verify_attacks_browser import verify_copy
+from tests.browser.verifier import verifier_page
 from tests.forge import forge, write_forged_export
 from tests.lifecycle import LOG, office_signer
 
@@ -59,20 +60,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _copy(root, "lawful", [ann, draw, lawful, by_new], honest.blobs)
     _copy(root, "alone", [ann, draw, alone, by_new], honest.blobs)
     _copy(root, "stale", [ann, draw, lawful, reveal], honest.blobs)
-    server = StaticServer(root / "site")
-    try:
-        yield server.url
-    finally:
-        server.close()
+    with serve_static(root / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(browser: Any, site: str) -> Iterator[Any]:
-    recorded = recorded_page(browser, locale="zh-CN")
-    recorded.page.goto(f"{site}tasks/T2026-001/")
-    yield recorded.page
-    recorded.context.close()
-    assert not recorded.errors, f"script errors: {recorded.errors}"
+    with verifier_page(browser, f"{site}tasks/T2026-001/") as page:
+        yield page
 
 
 def test_a_lawful_change_is_followed(page: Any) -> None:

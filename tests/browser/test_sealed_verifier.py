@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from publisher.model import load_model
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import StaticServer, offsite, recorded_page
+from tests.browser.verifier import press_verify
 from tests.test_rectification_review_attack import forge_order
 
 pytestmark = pytest.mark.browser
@@ -144,23 +145,12 @@ def _verify(
     page: Any, base: str, export: str | None = None, path: str = "penalties/"
 ) -> dict[str, Any]:
     page.goto(f"{base}{path}")
-    if export is not None:
-        page.evaluate(
-            "(e) => { document.querySelector('.lottery-verifier').dataset.export = e; }", export
-        )
-    page.get_by_role("button", name="在浏览器中验证").click()
-    result = page.locator(".lottery-verify-result[data-state=done]")
-    result.wait_for(timeout=TIMEOUT_MS)
-    items = page.locator(".lottery-checks li")
-    checks = [
-        (items.nth(i).get_attribute("data-check"), items.nth(i).get_attribute("data-state"))
-        for i in range(items.count())
-    ]
+    result = press_verify(page, export)
     return {
-        "verdict": result.get_attribute("data-verdict"),
-        "failed": (result.get_attribute("data-failed") or "").split(),
-        "checks": checks,
-        "text": result.inner_text(),
+        "verdict": result.verdict,
+        "failed": (result.failed or "").split(),
+        "checks": [(name, state) for name, state, _ in result.items],
+        "text": result.text,
     }
 
 

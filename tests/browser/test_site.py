@@ -27,7 +27,8 @@ from lottery.storage.keys import load_signer
 from publisher.check_words import CHECKS_ZH
 from publisher.model import load_model
 from publisher.names import risk_label
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import StaticServer, offsite, recorded_page
+from tests.browser.verifier import press_verify
 from tests.core.test_verify_attacks import swap_first_pick
 
 pytestmark = pytest.mark.browser
@@ -242,25 +243,13 @@ def _verify(page: Any, base: str, task: str, export: str | None = None) -> dict[
     """Open the task page (``task`` may be another page's path ending in /), point the
     verifier at ``export`` if given, press the button, wait for the verdict."""
     page.goto(f"{base}{task}" if task.endswith("/") else f"{base}tasks/{task}/")
-    if export is not None:
-        page.evaluate(
-            "(e) => { document.querySelector('.lottery-verifier').dataset.export = e; }", export
-        )
-    button = page.get_by_role("button", name="在浏览器中验证")
-    button.click()
-    result = page.locator(".lottery-verify-result[data-state=done]")
-    result.wait_for(timeout=TIMEOUT_MS)
-    items = page.locator(".lottery-checks li")
-    checks = {
-        items.nth(i).get_attribute("data-check"): items.nth(i).get_attribute("data-state")
-        for i in range(items.count())
-    }
+    result = press_verify(page, export)
     return {
-        "verdict": result.get_attribute("data-verdict"),
-        "failed": (result.get_attribute("data-failed") or "").split(),
-        "checks": checks,
-        "text": result.inner_text(),
-        "timings": json.loads(result.get_attribute("data-timings") or "{}"),
+        "verdict": result.verdict,
+        "failed": (result.failed or "").split(),
+        "checks": result.checks,
+        "text": result.text,
+        "timings": json.loads(result.timings or "{}"),
     }
 
 

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
 
-from tests.browser.chromium import StaticServer, tab_through
+from tests.browser.chromium import StaticServer, axe_violations, tab_through
 from tests.browser.test_console import SEVERE
 
 pytestmark = pytest.mark.browser
@@ -89,7 +88,7 @@ def test_every_kind_of_page_has_no_serious_violation(
     for path in (*PAGES, _target_page(demo_city)):
         page.goto(f"{site}/{path}")
         page.wait_for_load_state("load")
-        violations = Axe().run(page).response["violations"]
+        violations = axe_violations(page)
         severe = [
             f"{v['id']} ({v['impact']}): {v['help']}" for v in violations if v["impact"] in SEVERE
         ]

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from publisher.build import build_site
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import serve_static
+from tests.browser.verifier import forged, press_verify, verifier_page
 from tests.core.test_verify_attacks import ATTACKS
 from tests.forge import forge, write_forged_export
 
@@ -70,45 +71,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name in ["honest", *BROWSER_ATTACKS]:
         forged = honest if name == "honest" else ATTACKS[name].build()
         write_forged_export(root / "site" / "forged" / name, forged.notes, forged.blobs)
-    server = StaticServer(root / "site")
-    try:
-        yield server.url
-    finally:
-        server.close()
+    with serve_static(root / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(browser: Any, site: str) -> Iterator[Any]:
     """One page for the module; every request it makes must stay on 127.0.0.1."""
-    recorded = recorded_page(browser, locale="zh-CN")
-    page, requests, errors = recorded.page, recorded.requests, recorded.errors
-    page.goto(f"{site}tasks/T2026-001/")
-    yield page
-    recorded.context.close()
-    assert requests and not offsite(requests), requests
-    assert not errors, f"script errors: {errors}"
+    with verifier_page(browser, f"{site}tasks/T2026-001/") as page:
+        yield page
 
 
 def verify_copy(page: Any, name: str) -> dict[str, Any]:
     """Point the verifier at forged/<name>/, press the button, return what it shows."""
-    page.evaluate(
-        "(name) => { document.querySelector('.lottery-verifier').dataset.export ="
-        " `../../forged/${name}/`; }",
-        name,
-    )
-    page.get_by_role("button", name="在浏览器中验证").click()
-    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
-    items = page.locator(".lottery-checks li")
-    checks = {
-        items.nth(i).get_attribute("data-check"): items.nth(i).get_attribute("data-state")
-        for i in range(items.count())
-    }
-    result = page.locator(".lottery-verify-result")
-    return {
-        "verdict": result.get_attribute("data-verdict"),
-        "checks": checks,
-        "text": result.inner_text(),
-    }
+    result = press_verify(page, forged(name))
+    return {"verdict": result.verdict, "checks": result.checks, "text": result.text}
 
 
 def test_honest_copy_passes_every_check(page: Any) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from publisher.build import build_site
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import serve_static
+from tests.browser.verifier import forged, press_verify, verifier_page
 from tests.secret_lost_site import LOST, TASK, write_case
 
 pytestmark = pytest.mark.browser
@@ -29,43 +30,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build_site(write_case(root / "export", "lost-after-draw"), root / "site", work=root / "work")
     for name in CASES:
         write_case(root / "site" / "forged" / name, name)
-    server = StaticServer(root / "site")
-    try:
-        yield server.url
-    finally:
-        server.close()
+    with serve_static(root / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(browser: Any, site: str) -> Iterator[Any]:
-    recorded = recorded_page(browser, locale="zh-CN")
-    page, requests, errors = recorded.page, recorded.requests, recorded.errors
-    page.goto(f"{site}tasks/{TASK}/")
-    yield page
-    recorded.context.close()
-    assert requests and not offsite(requests), requests
-    assert not errors, f"script errors: {errors}"
+    with verifier_page(browser, f"{site}tasks/{TASK}/") as page:
+        yield page
 
 
 def _verify(page: Any, export: str | None) -> dict[str, Any]:
-    if export is not None:
-        page.evaluate(
-            "(name) => { document.querySelector('.lottery-verifier').dataset.export ="
-            " `../../forged/${name}/`; }",
-            export,
-        )
-    page.get_by_role("button", name="在浏览器中验证").click()
-    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
-    items = page.locator(".lottery-checks li")
-    result = page.locator(".lottery-verify-result")
+    result = press_verify(page, None if export is None else forged(export))
     return {
-        "verdict": result.get_attribute("data-verdict"),
-        "warnings": result.get_attribute("data-warnings"),
-        "checks": {
-            items.nth(i).get_attribute("data-check"): items.nth(i).get_attribute("data-state")
-            for i in range(items.count())
-        },
-        "text": result.inner_text(),
+        "verdict": result.verdict,
+        "warnings": result.warnings,
+        "checks": result.checks,
+        "text": result.text,
     }
 
 

@@ -25,11 +25,12 @@ from playwright.sync_api import Browser
 from lottery.core.canonical import canonical_json, format_time
 from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.note import sign_note
-from lottery.core.records import make_record, record_version
+from lottery.core.records import record_version
 from publisher.build import witness_config
 from tests import lifecycle as lc
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import offsite, recorded_page, serve_static
 from tests.browser.test_witnessed_js import VERIFY_JS, _cli, _witnessed
+from tests.browser.verifier import press_once, verifier_stub
 from tests.forge import forge, write_forged_export
 
 pytestmark = pytest.mark.browser
@@ -47,14 +48,8 @@ NAMES = ["市纪委监委", "市公证处", "青岚大学"]
 
 
 def _policy() -> bytes:
-    fields = {
-        "witnesses": [
-            {"name": n, "vkey": w.verifier().vkey} for n, w in zip(NAMES, W, strict=True)
-        ],
-        "quorum": 2,
-        "margin": 600,
-    }
-    return make_record("witness-policy", lc.LOG, POLICY_AT, fields, [lc.office_signer()])
+    named = [(n, w.verifier().vkey) for n, w in zip(NAMES, W, strict=True)]
+    return lc.witness_policy(named, POLICY_AT, quorum=2, margin=600)
 
 
 def _malformed_body() -> dict[str, object]:
@@ -108,18 +103,7 @@ CASES = {
 
 def _press(browser: Browser, url: str) -> list[tuple[str, str, str]]:
     """Every check the button reports, in order: (name, state, text); a name may repeat."""
-    recorded = recorded_page(browser, locale="zh-CN")
-    page = recorded.page
-    page.goto(url)
-    page.get_by_role("button", name="在浏览器中验证").click()
-    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
-    items = page.evaluate(
-        """() => [...document.querySelectorAll('li[data-check]')]
-             .map((li) => [li.dataset.check, li.dataset.state, li.textContent])"""
-    )
-    assert offsite(recorded.requests) == []
-    recorded.context.close()
-    return [(name, state, text) for name, state, text in items]
+    return press_once(browser, url).items
 
 
 @pytest.fixture(scope="module")
@@ -149,25 +133,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
         (export / "cosigned").mkdir()
         (export / "cosigned" / "list").write_text(f"{size}\n", encoding="ascii")
         (export / "cosigned" / str(size)).write_bytes(make(note))
-        (case / "index.html").write_text(
-            '<!doctype html><meta charset="utf-8"><title>t</title>'
-            f'<div class="lottery-verifier" data-task="{TASK}" data-export="export/">'
-            '<button type="button" class="lottery-verify-button">在浏览器中验证</button>'
-            '<div class="lottery-verify-result"></div></div>'
-            '<script src="../assets/verify.js"></script>',
-            encoding="utf-8",
-        )
+        verifier_stub(case, TASK)
     (root / "p" / "hook.html").write_text(
         '<!doctype html><meta charset="utf-8"><title>hook</title>'
         "<script>globalThis.__LOTTERY_VERIFIER_TEST__ = {};</script>"
         '<script src="assets/verify.js"></script>',
         encoding="utf-8",
     )
-    server = StaticServer(root)
-    try:
-        yield server.url, root
-    finally:
-        server.close()
+    with serve_static(root) as url:
+        yield url, root
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -26,7 +26,8 @@ from lottery.core.cosignature import Cosigner, cosign
 from lottery.core.note import Note, NoteSignature, parse_note
 from publisher.build import witness_config
 from tests import lifecycle as lc
-from tests.browser.chromium import TIMEOUT_MS, StaticServer, offsite, recorded_page
+from tests.browser.chromium import serve_static
+from tests.browser.verifier import press_once, verifier_stub
 from tests.forge import forge, write_forged_export
 
 pytestmark = pytest.mark.browser
@@ -102,19 +103,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             (export / "cosigned" / "list").write_text(listing, encoding="ascii")
             for size, cosigned_note in cosigned.items():
                 (export / "cosigned" / str(size)).write_bytes(cosigned_note)
-            (case / "index.html").write_text(
-                '<!doctype html><meta charset="utf-8"><title>t</title>'
-                f'<div class="lottery-verifier" data-task="{TASK}" data-export="export/">'
-                '<button type="button" class="lottery-verify-button">在浏览器中验证</button>'
-                '<div class="lottery-verify-result"></div></div>'
-                '<script src="../assets/verify.js"></script>',
-                encoding="utf-8",
-            )
-    server = StaticServer(root)
-    try:
-        yield server.url, root
-    finally:
-        server.close()
+            verifier_stub(case, TASK)
+    with serve_static(root) as url:
+        yield url, root
 
 
 def _cli(
@@ -144,18 +135,7 @@ def _witnessed(body: dict) -> bool:
 
 
 def _press(browser: Browser, url: str) -> dict[str, tuple[str, str]]:
-    recorded = recorded_page(browser, locale="zh-CN")
-    page = recorded.page
-    page.goto(url)
-    page.get_by_role("button", name="在浏览器中验证").click()
-    page.locator(".lottery-verify-result[data-state=done]").wait_for(timeout=TIMEOUT_MS)
-    checks = page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('li[data-check]')]
-             .map((li) => [li.dataset.check, [li.dataset.state, li.textContent]]))"""
-    )
-    assert offsite(recorded.requests) == []
-    recorded.context.close()
-    return {k: (v[0], v[1]) for k, v in checks.items()}
+    return press_once(browser, url).details
 
 
 @pytest.mark.parametrize("case", list(CASES))

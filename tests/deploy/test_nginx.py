@@ -30,6 +30,7 @@ import pytest
 
 from lottery.api.console.result_form import MAX_REQUEST
 from lottery.api.upload_limit import MULTIPART_SLACK
+from lottery.cli import main
 from lottery.core import serving
 from lottery.registry_io.limits import LIMITS
 from tests.suite_guard import nginx_path
@@ -104,11 +105,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> Iterator
 
     lottery = [sys.executable, "-c", "from lottery.cli import main; main()"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOTTERY_")}
-    subprocess.run(
-        [*lottery, "init", "--admin", ADMIN, "--data-dir", str(stack.data)],
-        env={**env, "LOTTERY_ADMIN_PASSWORD": PASSWORD},
-        check=True, capture_output=True,
-    )  # fmt: skip
+    # `lottery init` in this process (one Python start less), with the same environment.
+    with pytest.MonkeyPatch.context() as mp, pytest.raises(SystemExit) as init:
+        for name in set(os.environ) - set(env):
+            mp.delenv(name)
+        mp.setenv("LOTTERY_ADMIN_PASSWORD", PASSWORD)
+        main(["init", "--admin", ADMIN, "--data-dir", str(stack.data)])
+    assert init.value.code in (0, None), init.value.code
     # The proxy's address, as the unit file sets it.
     unit = (DEPLOY / "lottery.service").read_text(encoding="utf-8")
     trusted = re.search(r"^Environment=LOTTERY_TRUSTED_PROXIES=(\S+)$", unit, re.M)

@@ -8,23 +8,21 @@ security`` rate its exposure "OK" or better (below 2.0 of 10) where systemd's to
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SIGNER = ROOT / "deploy" / "lottery-signer.service"
-SERVICE = ROOT / "deploy" / "lottery.service"
+from tests.deploy.units import (
+    DEPLOY,
+    ROOT,
+    assert_verified,
+    copy_units,
+    exposure,
+    systemd_analyze,
+)
+from tests.deploy.units import unit_options as _options
+
+SIGNER = DEPLOY / "lottery-signer.service"
+SERVICE = DEPLOY / "lottery.service"
 SOCKET = "/run/lottery-signer/signer.sock"
-
-
-def _options(unit: Path) -> dict[str, list[str]]:
-    options: dict[str, list[str]] = {}
-    for line in unit.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith(("#", "[")):
-            name, _, value = line.partition("=")
-            options.setdefault(name.strip(), []).append(value.strip())
-    return options
 
 
 def test_the_signer_has_its_own_user_and_no_network() -> None:
@@ -69,27 +67,13 @@ def test_only_the_service_joins_the_signer_socket_group() -> None:
 
 
 def test_systemd_accepts_the_signer_unit(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
+    analyze = systemd_analyze()
     if analyze is None:  # the options were checked above; systemd itself is not installed
         return
-    unit = tmp_path / "lottery-signer.service"
-    unit.write_text(
-        SIGNER.read_text(encoding="utf-8").replace("/opt/lottery/venv/bin/lottery", "/bin/true"),
-        encoding="utf-8",
-    )
-    verify = subprocess.run(
-        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
-    )
-    assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
-    security = subprocess.run(
-        [analyze, "security", "--offline=true", "--no-pager", str(unit)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", security.stdout)
-    assert found is not None, security.stdout[-2000:] + security.stderr
-    assert float(found.group(1)) < 2.0 and found.group(2) in ("OK", "SAFE"), found.group(0)
+    (unit,) = copy_units(tmp_path, SIGNER.name)
+    assert_verified(analyze, unit)
+    level, word = exposure(analyze, unit)
+    assert level < 2.0 and word in ("OK", "SAFE"), (level, word)
 
 
 def _groups_made_by(text: str) -> dict[str, set[str]]:

@@ -8,21 +8,22 @@ project's Debian image has systemd-analyze), ``systemd-analyze verify`` must acc
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-UNIT = ROOT / "deploy" / "lottery.service"
+from tests.deploy.units import (
+    DEPLOY,
+    assert_verified,
+    copy_units,
+    exposure,
+    systemd_analyze,
+    unit_options,
+)
+
+UNIT = DEPLOY / "lottery.service"
 
 
 def _options() -> dict[str, list[str]]:
-    options: dict[str, list[str]] = {}
-    for line in UNIT.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith(("#", "[")):
-            name, _, value = line.partition("=")
-            options.setdefault(name.strip(), []).append(value.strip())
-    return options
+    return unit_options(UNIT)
 
 
 def test_the_service_runs_unprivileged_and_sandboxed() -> None:
@@ -55,32 +56,12 @@ def test_it_listens_on_loopback_behind_the_proxy_it_trusts() -> None:
 
 
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
+    analyze = systemd_analyze()
     if analyze is None:  # the options were checked above; systemd itself is not installed
         return
     # verify wants the command to exist: the same units, with an executable that does; the
     # signer's unit too, which the service requires (deploy/lottery-signer.service).
-    unit = tmp_path / "lottery.service"
-    for source in (UNIT, UNIT.with_name("lottery-signer.service")):
-        (tmp_path / source.name).write_text(
-            source.read_text(encoding="utf-8").replace(
-                "/opt/lottery/venv/bin/lottery", "/bin/true"
-            ),
-            encoding="utf-8",
-        )
-    verify = subprocess.run(
-        [analyze, "verify", str(unit), str(tmp_path / "lottery-signer.service")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
-    security = subprocess.run(
-        [analyze, "security", "--offline=true", "--no-pager", str(unit)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", security.stdout)
-    assert found is not None, security.stdout[-2000:] + security.stderr
-    assert float(found.group(1)) < 2.0 and found.group(2) == "OK", found.group(0)
+    unit, signer = copy_units(tmp_path, UNIT.name, "lottery-signer.service")
+    assert_verified(analyze, unit, signer)
+    level, word = exposure(analyze, unit)
+    assert level < 2.0 and word == "OK", (level, word)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lottery.core.cosignature import Cosigner, cosign
-from lottery.core.records import make_record
 from publisher.model import load_model
 from publisher.task_pages import task_page, witness_rows
 from publisher.witness_status import LogTime, log_time, witness_status
@@ -29,15 +28,8 @@ NAMES = ["市纪委监委", "市公证处", "<b>青岚大学</b>"]
 
 
 def _policy() -> bytes:
-    fields = {
-        "witnesses": [
-            {"name": n, "vkey": w.verifier().vkey} for n, w in zip(NAMES, W, strict=True)
-        ],
-        "quorum": 2,
-        "margin": 600,
-    }
-    at = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
-    return make_record("witness-policy", lc.LOG, at, fields, [lc.office_signer()])
+    named = [(n, w.verifier().vkey) for n, w in zip(NAMES, W, strict=True)]
+    return lc.witness_policy(named, datetime(2026, 3, 1, 1, 0, tzinfo=UTC), quorum=2, margin=600)
 
 
 def _page(tmp_path: Path, order: str, *minutes: int) -> str:

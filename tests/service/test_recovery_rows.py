@@ -11,7 +11,6 @@ the published one (with the office's own fields), the others are rebuilt from th
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -21,7 +20,7 @@ from lottery.api import create_app
 from lottery.cli import backup_cmd
 from lottery.service import plans, users
 from lottery.service.lifecycle import Lifecycle
-from lottery.service.penalties import Amount, PenaltyEntry, PenaltyService
+from lottery.service.penalties import PenaltyService
 from lottery.service.reports import ReportService
 from lottery.settings import Settings
 from lottery.storage.models import (
@@ -37,29 +36,9 @@ from tests.api.test_console import login
 from tests.service import results_builder as rb
 from tests.service.conftest import CliRun
 from tests.service.test_plans import PLAN_CSV
+from tests.service.test_restore_drill import AFTER, LATER, approved_penalty
 
-AFTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
-LATER = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
-
-
-def _penalty(service: Lifecycle, number: str, target: str) -> int:
-    penalties = PenaltyService(service.engine, service.log)
-    entry = PenaltyEntry(
-        decision=number,
-        target=target,
-        decided=AFTER.date(),
-        facts="擅自改变人防工程主体结构",
-        basis="《中华人民共和国人民防空法》第四十九条",
-        kind="罚款",
-        content="责令限期改正，并处罚款",
-        authority="市人民防空办公室",
-        publish_until=date(2027, 6, 30),
-        amounts=[Amount("罚款", 500_000, "人民币伍仟元整")],
-    )
-    pid = penalties.enter(entry, AFTER, actor="clerk-chen")
-    penalties.approve(pid, AFTER, reviewer="director-zhao")
-    return pid
 
 
 def _published(service: Lifecycle, kind: str) -> list[str]:
@@ -72,6 +51,18 @@ def _rows(service: Lifecycle) -> list[tuple[str, str, str | None, str | None, st
     with service.session() as s:
         rows = s.exec(select(InspectionResult).order_by(InspectionResult.id)).all()
         return [(r.target, r.status, r.record_id, r.approved_by, r.entered_by) for r in rows]
+
+
+def _lose_and_recover(service: Lifecycle, settings: Settings, run_cli: CliRun, backup: Path) -> str:
+    """Export what was published, lose the database (``lottery restore`` of ``backup``) and
+    ``lottery recover`` from the export: what recover printed."""
+    service.export_to(settings.site_export)
+    service.engine.dispose()
+    code, _, err = run_cli(backup_cmd, AFTER, "restore", str(backup))
+    assert code == 0, err
+    code, out, err = run_cli(backup_cmd, LATER, "recover", "--from", str(settings.site_export))
+    assert code == 0, err
+    return out
 
 
 def test_recover_rebuilds_the_published_results_and_penalties(
@@ -101,8 +92,8 @@ def test_recover_rebuilds_the_published_results_and_penalties(
     corrected = results.correct(wrong, fixed, "笔误", AFTER, actor="inspector-wang")
     right = results.approve(corrected, AFTER, reviewer=rb.REVIEWER)
     assert right is not None
-    _penalty(service, "人防罚〔2026〕1号", first_target)
-    gone = _penalty(service, "人防罚〔2026〕2号", first_target)
+    approved_penalty(service, "人防罚〔2026〕1号", AFTER, first_target)
+    gone = approved_penalty(service, "人防罚〔2026〕2号", AFTER, first_target)
     PenaltyService(service.engine, service.log).withdraw(
         gone, "决定被撤销", AFTER, actor="director-zhao"
     )
@@ -116,13 +107,7 @@ def test_recover_rebuilds_the_published_results_and_penalties(
         (p.decision, p.status, p.record_id, p.withdrawal_record, p.fields)
         for p in PenaltyService(service.engine, service.log).list_penalties()
     ]
-    service.export_to(settings.site_export)
-    service.engine.dispose()
-
-    code, _, err = run_cli(backup_cmd, AFTER, "restore", str(backup))
-    assert code == 0, err
-    code, out, err = run_cli(backup_cmd, LATER, "recover", "--from", str(settings.site_export))
-    assert code == 0, err
+    out = _lose_and_recover(service, settings, run_cli, backup)
     assert "office rows rebuilt: inspection-result 3, penalty 1" in out
     # The withdrawn penalty's party left the log with its sealed blob: no row, and said so.
     assert "not rebuilt: penalty " in out and "not rebuilt: penalty-withdrawal " in out
@@ -201,13 +186,7 @@ def test_recover_rebuilds_the_task_report_and_the_plan(
     plan_file.write_text(PLAN_CSV, encoding="utf-8-sig")
     _, _, rows = plans.read_plan_file(plan_file)
     plan = plans.publish_plan(service, 2026, rows, actor="planner", now=AFTER)
-    service.export_to(settings.site_export)
-    service.engine.dispose()
-
-    code, _, err = run_cli(backup_cmd, AFTER, "restore", str(backup))
-    assert code == 0, err
-    code, out, err = run_cli(backup_cmd, LATER, "recover", "--from", str(settings.site_export))
-    assert code == 0, err
+    out = _lose_and_recover(service, settings, run_cli, backup)
     assert "office rows rebuilt: plan 1, task-report 1" in out
 
     recovered = Lifecycle.open(settings)

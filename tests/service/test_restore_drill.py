@@ -36,9 +36,14 @@ AFTER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)  # published after the backup
 LATER = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)  # after the recovery
 
 
-def _penalty(service: Lifecycle, number: str, when: datetime) -> None:
-    with service.session() as s:
-        target = s.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
+def approved_penalty(
+    service: Lifecycle, number: str, when: datetime, target: str | None = None
+) -> int:
+    """A penalty numbered ``number``, decided ``when`` against ``target`` (default: the first
+    target by USCC), entered and approved (so published); its id."""
+    if target is None:
+        with service.session() as s:
+            target = s.exec(select(Target.uscc).order_by(Target.uscc)).first() or ""
     penalties = PenaltyService(service.engine, service.log)
     entry = PenaltyEntry(
         decision=number,
@@ -54,6 +59,7 @@ def _penalty(service: Lifecycle, number: str, when: datetime) -> None:
     )
     pid = penalties.enter(entry, when, actor="clerk-chen")
     penalties.approve(pid, when, reviewer="director-zhao")
+    return pid
 
 
 def _size(service: Lifecycle) -> int:
@@ -82,7 +88,7 @@ def _restore_after_more(
     # task announced and drawn.
     service.disclose(rb.TASK, lc.T_REVEAL)
     rb.publish(service, rb.entry(outcome, 0), AFTER)
-    _penalty(service, "人防罚〔2026〕1号", AFTER)
+    approved_penalty(service, "人防罚〔2026〕1号", AFTER)
     service.draw("T2026-002", lc.beacon()[1], lc.T_DRAW)
     rb.drawn_task(service, "T2026-003")
     service.export_to(export)
@@ -112,7 +118,7 @@ def test_restore_drill(
         with pytest.raises(LogForkError, match="lottery recover"):
             restored.disclose(rb.TASK, lc.T_REVEAL)
         with pytest.raises(LogForkError, match="lottery recover"):
-            _penalty(restored, "人防罚〔2026〕2号", LATER)
+            approved_penalty(restored, "人防罚〔2026〕2号", LATER)
         assert _size(restored) == at_backup
         # `lottery serve` does not even start.
         code, _, err = run_cli(backup_cmd, LATER, "serve")
@@ -137,7 +143,7 @@ def test_restore_drill(
             assert recovered.log.fork_problem(s) is None
             task = s.get(Task, rb.TASK)
             assert task is not None and task.state == "disclosed"
-        _penalty(recovered, "人防罚〔2026〕3号", LATER)  # the log continues
+        approved_penalty(recovered, "人防罚〔2026〕3号", LATER)  # the log continues
         recovered.disclose("T2026-002", lc.T_REVEAL)  # with the outcome sealed again
         assert _size(recovered) > public.size
         # T2026-003's row came back from its announcement; its secret did not.

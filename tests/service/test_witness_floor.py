@@ -22,55 +22,38 @@ from fastapi import FastAPI
 from sqlmodel import select
 
 from lottery.cli import backup_cmd, service_cmd, task_cmd
-from lottery.core.cosignature import Cosigner
 from lottery.export.read import file_getter
 from lottery.service.fork_guard import LogForkError
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.witness_client import export_log, request_cosignature
 from lottery.service.witness_floor import ask_witnesses
 from lottery.service.witness_push import push_once, witness_status
-from lottery.settings import Settings, WitnessConfig
+from lottery.settings import Settings
 from lottery.storage.checkpoint_file import checkpoint_path
 from lottery.storage.models import WitnessStateRow
 from tests import lifecycle as lc
 from tests.service import results_builder as rb
 from tests.service.conftest import CliRun
-from tests.service.test_restore_drill import LATER, _penalty, _restore_after_more, _size
-from tests.service.test_witness_push import NOW, Running
-
-NAMES = ("jiwei", "court", "paper")
+from tests.service.test_restore_drill import (
+    LATER,
+    _restore_after_more,
+    _size,
+    approved_penalty,
+)
+from tests.service.test_witness_push import NOW
+from tests.service.witnesses import NAMES, Running, running_witnesses, witness_configs
 
 
 @pytest.fixture
 def witnesses(service: Lifecycle, tmp_path: Path) -> Iterator[list[Running]]:
     """Three witness servers pinned to the office key (state files in ``tmp_path``)."""
-    from lottery.cli.witness_serve import Witness
-
-    running = []
-    for i, name in enumerate(NAMES):
-        cosigner = Cosigner.from_seed(f"{name}.example/w", bytes([i + 7]) * 32)  # TEST-ONLY
-        clock = lambda: int(NOW.timestamp())  # noqa: E731 - the witnesses' shared clock
-        witness = Witness(
-            cosigner, {service.log.origin: [service.log.verifier]}, tmp_path / f"{name}.json", clock
-        )
-        r = Running(witness)
-        r.start()
-        running.append(r)
-    yield running
-    for r in running:
-        r.stop()
-
-
-def _configs(running: list[Running]) -> list[WitnessConfig]:
-    return [
-        WitnessConfig(name=n, url=r.url, vkey=r.witness.cosigner.verifier().vkey)
-        for n, r in zip(NAMES, running, strict=True)
-    ]
+    with running_witnesses(service, tmp_path, 7, lambda: int(NOW.timestamp())) as running:
+        yield running
 
 
 def _with(settings: Settings, running: list[Running], monkeypatch: pytest.MonkeyPatch) -> Settings:
     """``settings`` with the witnesses, also in the environment ``lottery serve`` reads."""
-    configs = _configs(running)
+    configs = witness_configs(running)
     monkeypatch.setenv("LOTTERY_WITNESSES", json.dumps([c.model_dump() for c in configs]))
     return settings.model_copy(update={"witnesses": configs})
 
@@ -128,7 +111,7 @@ def test_a_witness_ahead_stops_a_restored_service_until_it_recovers(
             restored.disclose(rb.TASK, lc.T_REVEAL)
         assert "jiwei" in str(refused.value) and f"{published}" in str(refused.value)
         with pytest.raises(LogForkError, match="lottery recover"):
-            _penalty(restored, "人防罚〔2026〕2号", LATER)
+            approved_penalty(restored, "人防罚〔2026〕2号", LATER)
         assert _size(restored) == at_backup  # nothing was signed
         status = {w.name: w for w in witness_status(restored, config, LATER).witnesses}
         assert "larger than" in (status["jiwei"].last_error or "")
@@ -208,18 +191,18 @@ def test_a_witness_with_another_tree_is_a_fork(
     published = _cosign_published(settings.site_export, witnesses[:1])
     checkpoint_path(settings.data_dir).unlink()
     shutil.rmtree(settings.site_export)
-    config = settings.model_copy(update={"witnesses": _configs(witnesses)[:1]})
+    config = settings.model_copy(update={"witnesses": witness_configs(witnesses[:1], NAMES[:1])})
     forked = Lifecycle.open(settings)  # no witness asked: nothing stops it
     try:
         n = 2
         while _size(forked) <= published:
-            _penalty(forked, f"人防罚〔2026〕{n}号", LATER)
+            approved_penalty(forked, f"人防罚〔2026〕{n}号", LATER)
             n += 1
         size = _size(forked)
         check = ask_witnesses(forked, config, LATER)
         assert len(check.floors) == 1 and check.floors[0].conflict is not None
         with pytest.raises(LogForkError, match="分叉"):
-            _penalty(forked, "人防罚〔2026〕99号", LATER)
+            approved_penalty(forked, "人防罚〔2026〕99号", LATER)
         assert _size(forked) == size
     finally:
         forked.engine.dispose()

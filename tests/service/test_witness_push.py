@@ -7,78 +7,35 @@ service's office key; the service runs on SQLite and PostgreSQL. Witness keys ar
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from lottery.cli.witness_serve import Witness, make_server
-from lottery.core.cosignature import Cosigner
 from lottery.core.records import open_record
 from lottery.service.lifecycle import Lifecycle
 from lottery.service.scheduler import start_scheduler, stop_scheduler
 from lottery.service.site_publishing import SitePublisher
 from lottery.service.witness_policy import publish_policy
 from lottery.service.witness_push import backoff, push_once, quorum_size, witness_status
-from lottery.settings import Settings, WitnessConfig
+from lottery.settings import Settings
 from lottery.storage.models import AuditEvent, CosignatureRow, LogEntry
+from tests.service.witnesses import Running, running_witnesses, witness_configs
 
-NAMES = ("jiwei", "court", "paper")
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-
-
-@dataclass
-class Running:
-    """A witness server in a thread (stop and start it again on the same state file)."""
-
-    witness: Witness
-    port: int = 0
-    server: object = None
-
-    def start(self) -> None:
-        server = make_server(self.witness, "127.0.0.1", self.port, quiet=True)
-        self.port = server.server_port
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.server = server
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()  # type: ignore[attr-defined]
-            self.server.server_close()  # type: ignore[attr-defined]
-            self.server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
 def witnesses(service: Lifecycle, tmp_path: Path) -> Iterator[list[Running]]:
-    running = []
-    for i, name in enumerate(NAMES):
-        cosigner = Cosigner.from_seed(f"{name}.example/w", bytes([i + 1]) * 32)  # TEST-ONLY
-        clock = lambda: int(NOW.timestamp())  # noqa: E731 - the witnesses' shared clock
-        witness = Witness(
-            cosigner, {service.log.origin: [service.log.verifier]}, tmp_path / f"{name}.json", clock
-        )
-        r = Running(witness)
-        r.start()
-        running.append(r)
-    yield running
-    for r in running:
-        r.stop()
+    with running_witnesses(service, tmp_path, 1, lambda: int(NOW.timestamp())) as running:
+        yield running
 
 
 def _settings(settings: Settings, running: list[Running], quorum: int) -> Settings:
-    configs = [
-        WitnessConfig(name=n, url=r.url, vkey=r.witness.cosigner.verifier().vkey)
-        for n, r in zip(NAMES, running, strict=True)
-    ]
+    configs = witness_configs(running)
     return settings.model_copy(update={"witnesses": configs, "witness_quorum": quorum})
 
 

@@ -26,9 +26,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from lottery.cli.witness_serve import Witness
 from lottery.core.checkpoint import Checkpoint, claimed_checkpoint, sign_checkpoint
-from lottery.core.cosignature import CosignatureVerifier, Cosigner, verify_cosignatures
+from lottery.core.cosignature import CosignatureVerifier, verify_cosignatures
 from lottery.core.merkle import MerkleTree
 from lottery.service import witness_push
 from lottery.service.lifecycle import Lifecycle
@@ -42,12 +41,11 @@ from lottery.storage.models import CheckpointRow, CosignatureRow, WitnessStateRo
 from tests import lifecycle as lc
 from tests.api.conftest import Clock, _staff_client
 from tests.api.test_console import login
-from tests.service.test_witness_push import Running
+from tests.service.witnesses import NAMES, Running, running_witnesses, witness_configs
 from tests.storage.conftest import fresh_postgres
 
 pytestmark = pytest.mark.postgres
 
-NAMES = ("jiwei", "court", "paper")
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 WAIT = 15.0  # seconds at most for the schedulers to catch up (their jobs run every 0.1-0.25 s)
 
@@ -65,29 +63,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def witnesses(service: Lifecycle, tmp_path: Path, clock: Clock) -> Iterator[list[Running]]:
-    running = []
-    for i, name in enumerate(NAMES):
-        cosigner = Cosigner.from_seed(f"{name}.example/w", bytes([i + 11]) * 32)  # TEST-ONLY
-        witness = Witness(
-            cosigner,
-            {service.log.origin: [service.log.verifier]},
-            tmp_path / f"{name}.json",
-            lambda: int(clock.now.timestamp()),
-        )
-        r = Running(witness)
-        r.start()
-        running.append(r)
-    yield running
-    for r in running:
-        r.stop()
+    with running_witnesses(service, tmp_path, 11, lambda: int(clock.now.timestamp())) as running:
+        yield running
 
 
 @pytest.fixture
 def config(settings: Settings, witnesses: list[Running], tmp_path: Path) -> Settings:
-    configs = [
-        WitnessConfig(name=n, url=r.url, vkey=r.witness.cosigner.verifier().vkey)
-        for n, r in zip(NAMES, witnesses, strict=True)
-    ]
+    configs = witness_configs(witnesses)
     return settings.model_copy(
         update={
             "witnesses": configs,
