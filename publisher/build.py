@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,10 +20,12 @@ from typing import Any
 from lottery.core import serving
 from lottery.core.cosignature import CosignatureVerifier
 from lottery.core.errors import LotteryError
+from lottery.core.records import Record
 from lottery.core.witness_audit import WitnessPolicy
 from lottery.verifier.bundle import FILE_NAME as VERIFIER_FILE
 from lottery.verifier.bundle import build_pyz
 from publisher import (
+    collector,
     mkdocs_run,
     page_inputs,
     pages,
@@ -41,7 +43,8 @@ from publisher.feed import feed_xml
 from publisher.model import PublishError, SiteModel, load_model
 from publisher.names import REGIONS_FILE, regions_json
 from publisher.office import Office, about_page
-from publisher.shards import MANIFEST, write_shards
+from publisher.shards import MANIFEST, shard_files, write_shards
+from publisher.snapshot import Snapshot
 from publisher.witness_status import log_time, witness_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +109,13 @@ def write_pages(
     Raises:
         PublishError: when a registry snapshot in the export is malformed.
     """
+    with collector.paused():
+        return _write_pages(model, docs, office, reuse)
+
+
+def _write_pages(
+    model: SiteModel, docs: Path, office: Office | None, reuse: Reuse | None
+) -> Written:
     if docs.exists():
         shutil.rmtree(docs)
     docs.mkdir(parents=True)
@@ -113,10 +123,11 @@ def write_pages(
     inputs: dict[str, str] = {}
     reused: set[str] = set()
 
-    def fresh(key: str, digest: str) -> bool:
+    def fresh(key: str, digest: str, page: bool = True) -> bool:
         inputs[key] = digest
         if reuse is not None and reuse.linked(key, digest, docs):
-            reused.add(key)
+            if page:
+                reused.add(key)
             return False
         return True
 
@@ -171,7 +182,7 @@ def write_pages(
     targets = model.latest_snapshot("targets")
     manifest = None
     if targets is not None:
-        write_shards(docs / TARGET_DATA, *targets)
+        _target_data(docs / TARGET_DATA, targets, scopes.target_data(targets[0].id), fresh)
         (docs / TARGET_DATA / target_pages.PAGES_FILE).write_bytes(target_pages.pages_json(named))
         (docs / TARGET_DATA / REGIONS_FILE).write_bytes(regions_json(model.places()))
         manifest = f"data/{MANIFEST}"
@@ -181,6 +192,26 @@ def write_pages(
         path.write_text(text, encoding="utf-8")
     count = len(written) + len(reused) - bool(named) + len(named)
     return Written(count, named, scopes, inputs, reused)
+
+
+def _target_data(
+    folder: Path,
+    targets: tuple[Record, Snapshot],
+    digest: str,
+    fresh: Callable[[str, str, bool], bool],
+) -> None:
+    """The target registry's shards and manifest: the last build's files when the latest
+    targets snapshot is the same (``digest``, :meth:`page_inputs.Scopes.target_data`) and
+    the cache holds them all, else written."""
+    prefix = f"{TARGET_DATA}/"
+    if not fresh(prefix + MANIFEST, digest, False):
+        names = shard_files((folder / MANIFEST).read_bytes())
+        if not any(fresh(prefix + name, digest, False) for name in names):  # all linked
+            return
+        shutil.rmtree(folder)  # links to the cache's files: never written through them
+    write_shards(folder, *targets)
+    for name in shard_files((folder / MANIFEST).read_bytes()):
+        fresh(prefix + name, digest, False)  # each file's inputs (no file of the cache: new)
 
 
 def witness_config(witnesses: list[str], quorum: int | None) -> str | None:

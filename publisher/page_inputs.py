@@ -19,9 +19,9 @@ them: they are hashed as they are); a task's results page on the base and its ta
 a company page on the base and, of each task that drew it or published results,
 rectifications or objections for it, the records naming no target and those naming it,
 and the ids of its penalties in force (a withdrawal takes one off); a listing page of the
-log on its records only. Pages over the whole log
-(home, lists, the log's first page, statistics, the feed) are always generated: there are
-few of them.
+log on its records only; the target registry's shards on the latest targets snapshot. Pages
+over the whole log (home, lists, the log's first page, statistics, the feed) are always
+generated: there are few of them.
 
 The digests may be coarse (a task report makes every page of that task's targets be
 generated again, though they do not show it), never too fine: a page is generated again
@@ -42,6 +42,7 @@ from lottery.core.records import Record
 from lottery.core.sealed import WITHDRAWALS
 from lottery.core.verify import TaskVerification
 from publisher.model import SiteModel
+from publisher.pages import record_ids
 
 if TYPE_CHECKING:
     from publisher.target_pages import TargetFacts
@@ -102,6 +103,11 @@ class Scopes:
         (each row is its record's own: time, type, subject, id, index)."""
         return _hash([code_digest(), "log", *ids])
 
+    def target_data(self, snapshot: str) -> str:
+        """The inputs of the target registry's shards and their manifest (under
+        ``targets/data/``): the code and the latest targets snapshot's record id."""
+        return _hash([code_digest(), "shards", snapshot])
+
     def company_page(self, target: str, facts: TargetFacts) -> str:
         """The inputs of ``targets/<target>/``: of each task that drew it or has records
         for it, the records that name no target and those that name it; its penalties."""
@@ -142,19 +148,30 @@ def _task_scope(body: Mapping[str, object]) -> tuple[str, ...]:
     return ("task", task, target) if isinstance(target, str) else ("task", task)
 
 
+def _hasher(found: dict[tuple[str, ...], hashlib._Hash], scope: tuple[str, ...]) -> hashlib._Hash:
+    """The scope's running hash (made on first use only)."""
+    running = found.get(scope)
+    if running is None:
+        running = found[scope] = hashlib.sha256()
+    return running
+
+
 def scopes(model: SiteModel) -> Scopes:
     """Every scope's digest over the model's records (module docstring)."""
-    by_id = {r.id: r for r in model.records}
+    records = model.records
+    ids = record_ids(model)  # each computed once (a record's id is a hash of its text)
+    by_id = dict(zip(ids, records, strict=True))
     base = hashlib.sha256(code_digest().encode())
     found: dict[tuple[str, ...], hashlib._Hash] = {}
-    for record in model.records:
+    for rid, record in zip(ids, records, strict=True):
         scope = _scope(record, by_id)
+        key = rid.encode()
         if scope is None:
-            base.update(record.id.encode())
+            base.update(key)
             continue
-        found.setdefault(scope, hashlib.sha256()).update(record.id.encode())
+        _hasher(found, scope).update(key)
         if scope[0] == "task":  # all of the task's records
-            found.setdefault(("all", scope[1]), hashlib.sha256()).update(record.id.encode())
+            _hasher(found, ("all", scope[1])).update(key)
     digests = {scope: h.hexdigest() for scope, h in found.items()}
     return Scopes(
         base.hexdigest(),

@@ -327,9 +327,18 @@ def _record_subject(model: SiteModel, record: Record, root: str) -> Markup:
     return escape("")
 
 
+def record_ids(model: SiteModel) -> list[str]:
+    """Every record's id, in log order: the model's index holds them (a record's id is a
+    SHA-256 of its text, computed again at each use)."""
+    ids = list(model.index)
+    if len(ids) != len(model.records):  # a record twice in the log: the index holds it once
+        ids = [r.id for r in model.records]
+    return ids
+
+
 def log_chunk_ids(model: SiteModel) -> list[list[str]]:
     """The record ids of each listing page of the log (``1``, ``2``...), in log order."""
-    ids = [r.id for r in model.records]
+    ids = record_ids(model)
     return [ids[c : c + LOG_PAGE_SIZE] for c in range(0, len(ids), LOG_PAGE_SIZE)]
 
 

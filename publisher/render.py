@@ -70,7 +70,15 @@ def escape(value: Any) -> Markup:
     """A value as text safe in Markdown and in HTML (element content or quoted attribute)."""
     if isinstance(value, Markup):
         return value
+    if type(value) is str and _as_is(value):  # the common case (a page has hundreds)
+        return Markup(value.translate(_ENTITIES))  # noqa: S704 - escaped here
     return Markup(plain(value).translate(_ENTITIES))  # noqa: S704 - escaped just above
+
+
+def _as_is(text: str) -> bool:
+    """Whether :func:`plain` leaves ``text`` as it is: printable (so its only white space is
+    U+0020, and nothing to mark), no space at either end, none doubled."""
+    return text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
 
 
 def safe_href(href: str) -> str | None:

@@ -266,8 +266,10 @@ def result_pages(model: SiteModel, reused: Callable[[str], bool] | None = None) 
         # A corrected result is replaced by its correction (which names it in "supersedes");
         # the original stays in the log and is counted here.
         superseded = {r.body.get("supersedes") for r in results} - {None}
-        corrected = sum(r.id in superseded for r in results)
-        current = [r for r in results if r.id not in superseded]
+        corrected, current = 0, results
+        if superseded:  # (a record's id is a hash of its text: taken only when needed)
+            current = [r for r in results if r.id not in superseded]
+            corrected = len(results) - len(current)
         reports = model.task_reports.get(task, [])
         report_state: Any = "暂无"
         if reports:

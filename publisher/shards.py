@@ -17,6 +17,7 @@ rebuilds, and the browser checks every shard it loads against the manifest.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lottery.core.canonical import canonical_json, sha256_hex
@@ -59,3 +60,8 @@ def write_shards(out: Path, record: Record, snapshot: Snapshot, rows: int = SHAR
     }
     (out / MANIFEST).write_bytes(canonical_json(manifest))
     return len(shards)
+
+
+def shard_files(manifest: bytes) -> list[str]:
+    """The file names of the shards a manifest (as :func:`write_shards` wrote it) lists."""
+    return [str(shard["path"]) for shard in json.loads(manifest)["shards"]]

@@ -25,6 +25,7 @@ from lottery.core.pool_membership import INSPECTOR_ACTIVE, TARGET_ACTIVE
 from lottery.core.statistics import OUTSIDE, Statistics, Workload, compute, percent
 from publisher.model import SiteModel
 from publisher.office import DEFAULT_NAME
+from publisher.pages import record_ids
 from publisher.render import escape, plain, render
 
 CSV_FILE = "statistics.csv"
@@ -78,7 +79,7 @@ def collect(model: SiteModel, planned: Mapping[tuple[int, str], int] | None = No
         key, status = snap.column("id"), snap.column("status")
         active = [r[key] for r in snap.rows if r[status] == INSPECTOR_ACTIVE]
         departments = snap.mapping("department")
-    records = ((r.id, r.body) for r in model.records)
+    records = zip(record_ids(model), (r.body for r in model.records), strict=True)
     return compute(
         records, targets=targets, inspectors=active, planned=planned, departments=departments
     )

@@ -31,6 +31,7 @@ from pymdownx.slugs import slugify
 
 from lottery.core.canonical import canonical_json
 from lottery.core.records import Record
+from publisher.collector import paused
 from publisher.model import SiteModel, TaskView
 from publisher.names import Places
 from publisher.objection_rows import OBJECTION_HEADERS, objection_rows, objection_status
@@ -114,12 +115,31 @@ def _draws(model: SiteModel, facts: Callable[[Any], TargetFacts | None]) -> None
                 entry.draws.append(Draw(view, key, p.ticket.hex()[:16] + "…", team))
 
 
+def _facts_of(out: dict[str, TargetFacts]) -> Callable[[Any], TargetFacts | None]:
+    """The facts of a key from a record (made in ``out`` on first use); None for a key that
+    cannot name a page (:func:`publisher.pages.has_page`)."""
+    refused: set[str] = set()
+
+    def facts(target: Any) -> TargetFacts | None:
+        # Called once per pick and per record (about 100,000 times at the issue's size):
+        # a key seen before is one look-up, a new one is checked once.
+        if not isinstance(target, str):
+            return None  # never a page
+        entry = out.get(target)
+        if entry is None and target not in refused:
+            if has_page(target):
+                entry = out[target] = TargetFacts()
+            else:
+                refused.add(target)
+        return entry
+
+    return facts
+
+
 def collect(model: SiteModel) -> dict[str, TargetFacts]:
     """Every target a published record names, with those records (sealed picks never)."""
     out: dict[str, TargetFacts] = {}
-
-    def facts(target: Any) -> TargetFacts | None:
-        return out.setdefault(target, TargetFacts()) if has_page(target) else None
+    facts = _facts_of(out)
 
     _draws(model, facts)
     for task in sorted(model.results):
@@ -261,6 +281,7 @@ def _search_text(name: str, target: str, district: str, results: dict[str, Any] 
     return plain(" ".join(p for p in parts if p))
 
 
+@paused()  # many objects, freed by reference counting (publisher/collector.py)
 def target_pages(model: SiteModel, targets: dict[str, TargetFacts]) -> dict[str, TargetPage]:
     """One page per target of ``targets`` (from :func:`collect`), by USCC."""
     fields, rows = _registry_rows(model)

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from publisher.collector import paused
 from publisher.model import PublishError
 from publisher.render import render
 from publisher.target_pages import SEARCH_BOOST, SECTIONS, TargetPage
@@ -147,6 +148,7 @@ def _fill(part: str, title: str, anchor: str, target: str) -> str:
     return part.replace(ANCHOR, anchor).replace(NAME, title).replace(SHELL, target)
 
 
+@paused()  # many objects, freed by reference counting (publisher/collector.py)
 def fill(
     site: Path,
     pages: Mapping[str, TargetPage | None],

@@ -10,6 +10,7 @@ in the log), its witnesses by the names the record gives, and what the cosigned 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,10 @@ from lottery.core.witness_audit import (
     union,
 )
 from publisher.model import SiteModel
+
+# The only form parse_time reads (lottery/core/canonical.py): fixed width, so texts in it
+# sort as their times do.
+_TIME_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 
 
 @dataclass(frozen=True)
@@ -149,5 +154,11 @@ def log_time(model: SiteModel) -> LogTime:
     """The export's :class:`LogTime`: its checkpoint's size and its newest record's time."""
     lines = model.checkpoint_text.split("\n")
     size = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else len(model.report.records)
-    times = [parse_time(r.body["time"]) for r in model.report.records if "time" in r.body]
-    return LogTime(size, max(times, default=None))
+    stamps = [r.body["time"] for r in model.report.records if "time" in r.body]
+    # parse_time reads one fixed-width form (2026-03-01T08:00:00Z), in which the latest text
+    # is the latest time: only that one is parsed (parsing 52,810 took 0.35 s); any other
+    # text fails as it did when every one was parsed.
+    for stamp in stamps:
+        if not isinstance(stamp, str) or not _TIME_FORM.match(stamp):
+            parse_time(stamp)  # raises
+    return LogTime(size, parse_time(max(stamps)) if stamps else None)

@@ -270,9 +270,13 @@ def _coverage(year: int, seen: set[str], targets: Mapping[str, str]) -> list[Cov
 def _workload(
     year: int, rows: list[RecordIn], active: list[str], departments: Mapping[str, str] | None
 ) -> Workload:
-    load: Counter[str] = Counter(dict.fromkeys(active, 0))
-    for _, body in rows:
-        load.update(dict.fromkeys((str(p["id"]) for p in body["inspectors"]), 1))
+    # Plain loops, not Counter.update per result (its Mapping check and call cost more
+    # than the counting: 0.8 s for 50,000 results).
+    load = dict.fromkeys(active, 0)
+    present = [{str(p["id"]) for p in body["inspectors"]} for _, body in rows]
+    for ids in present:  # each inspector once per result
+        for pid in ids:
+            load[pid] = load.get(pid, 0) + 1
     counts = tuple(sorted(load.items(), key=lambda kv: (-kv[1], kv[0])))
     if departments is None:
         return Workload(year, counts)
@@ -282,8 +286,9 @@ def _workload(
         people[departments.get(pid)] += 1
         person_inspections[departments.get(pid)] += n
     results: Counter[str | None] = Counter()
-    for _, body in rows:
-        results.update({departments.get(str(p["id"])) for p in body["inspectors"]})
+    for ids in present:  # each department once per result
+        for department in {departments.get(pid) for pid in ids}:
+            results[department] += 1
     order = sorted(people, key=lambda d: (d is None, d != "", d or ""))
     return Workload(
         year,

@@ -145,8 +145,14 @@ def test_one_new_result_generates_its_pages_only(
 
     monkeypatch.setattr(build.target_pages, "target_pages", targets_spy)
     monkeypatch.setattr(build.task_pages, "task_page", task_spy)
+    # The same targets snapshot: its shards and manifest are the cache's files.
+    monkeypatch.setattr(build, "write_shards", lambda *a: rendered.append("shards"))
     build_site(export, root / "two", work=tmp_path / "w", cache=cache)
     assert sorted(rendered) == sorted([target, task])
+    data = tmp_path / "w" / "pages" / build.TARGET_DATA
+    files = [build.MANIFEST, *build.shard_files((data / build.MANIFEST).read_bytes())]
+    assert len(files) > 1
+    assert all((cache / "pages" / build.TARGET_DATA / n).samefile(data / n) for n in files)
     monkeypatch.undo()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     build_site(export, root / "full", work=tmp_path / "w")
