@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -93,6 +93,20 @@ def _same_report(incremental: dict, full: dict) -> None:
     assert incremental == full
 
 
+def _fails_as_a_full_run(cli, log: Path, prior_state: str, tmp_path: Path) -> dict:
+    """Run over ``log`` from the prior state and in full: both fail with the same report,
+    and the state is left as it was. Returns the incremental run's JSON report."""
+    state = tmp_path / "state.json"
+    state.write_text(prior_state, "utf-8")
+    grown = cli(str(log), "--state", str(state), "--json")
+    full = cli(str(log), "--json")
+    assert grown.code == full.code == 1
+    body = grown.json()
+    _same_report(dict(body), full.json())
+    assert state.read_text("utf-8") == prior_state  # a failed run changes nothing
+    return body
+
+
 def test_grown_log_gives_the_full_runs_report_and_saves_the_state(
     cli, demo: Demo, prior_state: str, tmp_path: Path
 ) -> None:
@@ -126,17 +140,10 @@ def test_tampered_new_record_fails_as_in_a_full_run_and_keeps_the_state(
     assert text != note.text
     forged = sign_note(text, [demo.signer])
     log = demo.log(tmp_path / "forged", [*demo.entries[:CUT], forged])
-    state = tmp_path / "state.json"
-    state.write_text(prior_state, "utf-8")
-    grown = cli(str(log), "--state", str(state), "--json")
-    full = cli(str(log), "--json")
-    assert grown.code == full.code == 1
-    body = grown.json()
+    body = _fails_as_a_full_run(cli, log, prior_state, tmp_path)
     failures = [(f["scope"], f["check"]) for f in body["failures"]]
     assert ("T2026-004", "pool.summary") in failures
     assert all(scope.endswith("T2026-004") for scope, _ in failures)
-    _same_report(body, full.json())
-    assert state.read_text("utf-8") == prior_state  # a failed run changes nothing
 
 
 def test_new_record_of_a_carried_task_verifies_that_task_again(
@@ -148,16 +155,9 @@ def test_new_record_of_a_carried_task_verifies_that_task_again(
         e for e in demo.entries[:CUT] if b'"type":"task-draw"' in e and b'"task":"T2026-002"' in e
     )
     log = demo.log(tmp_path / "again", [*demo.entries[:CUT], draw])
-    state = tmp_path / "state.json"
-    state.write_text(prior_state, "utf-8")
-    grown = cli(str(log), "--state", str(state), "--json")
-    full = cli(str(log), "--json")
-    assert grown.code == full.code == 1
-    body = grown.json()
+    body = _fails_as_a_full_run(cli, log, prior_state, tmp_path)
     assert "T2026-002" not in body["incremental"]["tasks_carried_over"]
     assert [f["scope"] for f in body["failures"]] == ["T2026-002"]
-    _same_report(body, full.json())
-    assert state.read_text("utf-8") == prior_state
 
 
 def test_rollback_fork_and_damaged_state_are_refused(
@@ -219,3 +219,110 @@ def test_a_new_state_file_is_a_full_run(cli, demo: Demo, tmp_path: Path) -> None
     assert saved["size"] == CUT + 1 and set(saved["tasks"]) >= {"T2023-DRAND", "T2026-004"}
     assert saved["pinned"] is False
     shutil.rmtree(state.parent)
+
+
+def _export_copy(demo: Demo, out: Path) -> Path:
+    """The whole demo log, exported anew (a folder this test may change)."""
+    return demo.log(out, demo.entries)
+
+
+def test_old_sealed_blobs_are_listed_not_read_and_a_removed_one_fails(
+    cli, demo: Demo, prior_state: str, tmp_path: Path
+) -> None:
+    """A later run checks that the sealed blobs of the records the state covers are still
+    published (one listing of blobs/), without reading them; a penalty's blob (its content
+    is read by the publication checks) and the new records' blobs are read as before."""
+    from lottery.core.audit_state import AuditState
+    from lottery.core.records import parse_record_text
+    from lottery.core.sealed import sealed_digest
+    from lottery.core.sharing import SERIAL
+    from lottery.export.read import file_getter
+    from lottery.verifier.run import blob_listing, run_audit, state_keys
+
+    export = _export_copy(demo, tmp_path / "grown")
+    previous = AuditState.from_json(prior_state)
+    assert previous.onsite is not None
+    old = {
+        str(sealed_digest(body)): body["type"]
+        for body in (parse_record_text(parse_note(e).text) for e in demo.entries[:CUT])
+        if sealed_digest(body) is not None
+    }
+    assert "inspection-result" in old.values()
+    read: list[str] = []
+    get = file_getter(export)
+
+    def counting(path: str) -> bytes:
+        read.append(path)
+        return get(path)
+
+    verifiers, pinned = state_keys(previous, [], demo.origin)
+    audit = run_audit(
+        counting,
+        verifiers,
+        pinned=pinned,
+        policy=None,
+        task=None,
+        workers=SERIAL,
+        prior=previous.prior(),
+        present=blob_listing(str(export)),
+    )
+    assert audit.report.ok, audit.report.failures[:1]
+    again = {p.removeprefix("blobs/") for p in read if p.removeprefix("blobs/") in old}
+    assert {old[d] for d in again} <= {"penalty"}, sorted(old[d] for d in again)
+
+    # An old result's blob removed (no withdrawal covers it): the run fails as a full run.
+    gone = next(d for d, kind in old.items() if kind == "inspection-result")
+    (export / "blobs" / gone).unlink()
+    body = _fails_as_a_full_run(cli, export, prior_state, tmp_path)
+    assert [f["check"] for f in body["failures"]] == ["sealed.missing"]
+
+
+def test_a_new_bad_signature_and_an_altered_old_entry_fail(
+    cli, demo: Demo, prior_state: str, tmp_path: Path
+) -> None:
+    """The new record with its signature changed fails ``record.signature``; an old record
+    changed in its entry bundle (the tiles left as they were) fails ``log.entries``: the
+    records the state covers are parsed without their signatures, but their bytes are
+    still checked against the tree."""
+    note = demo.entries[CUT]
+    split = note.rindex(b" ") + 1  # the signature line's base64, after the key name
+    signature = bytearray(note[split:-1])
+    signature[-3] = ord("A") if signature[-3] != ord("A") else ord("B")
+    log = demo.log(tmp_path / "bad", [*demo.entries[:CUT], note[:split] + signature + b"\n"])
+    body = _fails_as_a_full_run(cli, log, prior_state, tmp_path)
+    assert [(f["scope"], f["check"]) for f in body["failures"]][:1] == [
+        (f"entry {CUT}", "record.signature")
+    ]
+    state = tmp_path / "state.json"
+
+    export = _export_copy(demo, tmp_path / "altered")
+    bundle = next(p for p in (export / "tile" / "entries").rglob("*") if p.is_file())
+    data = bundle.read_bytes()
+    at = data.index(b'"type":"') + len(b'"type":"')
+    bundle.write_bytes(data[:at] + data[at : at + 1].upper() + data[at + 1 :])
+    altered = cli(str(export), "--state", str(state), "--json")
+    assert altered.code == 1
+    assert [(f["scope"], f["check"]) for f in altered.json()["failures"]] == [
+        ("log", "log.entries")
+    ]
+    assert state.read_text("utf-8") == prior_state
+
+
+def test_a_state_without_onsite_reads_every_blob_and_then_keeps_it(
+    cli, demo: Demo, prior_state: str, tmp_path: Path
+) -> None:
+    """A state written before ``onsite`` was kept is still good: that run reads the old
+    sealed blobs (nothing says which results hold an on-site record) and writes it."""
+    from lottery.core.audit_state import AuditState
+
+    previous = AuditState.from_json(prior_state)
+    older = replace(previous, onsite=None)
+    assert older.prior().sealed is None and "onsite" not in json.loads(older.to_json())
+    state = tmp_path / "state.json"
+    state.write_text(older.to_json(), "utf-8")
+    grown = cli(str(demo.export), "--state", str(state), "--json")
+    assert grown.code == 0
+    _same_report(grown.json(), cli(str(demo.export), "--json").json())
+    kept = AuditState.from_json(state.read_text("utf-8"))
+    assert kept.onsite is not None and previous.onsite is not None
+    assert previous.onsite <= kept.onsite

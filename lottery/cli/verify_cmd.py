@@ -149,6 +149,7 @@ def _verify(
             workers=fork_workers(workers),
             lang=said,
             prior=previous.prior() if previous is not None else None,
+            present=run.blob_listing(location) if previous is not None else None,
         )
     if state is not None and audit.report.ok:
         now = format_time(utc_now())

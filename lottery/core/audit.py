@@ -30,7 +30,7 @@ from .early_disclosure import audit_early_reveals
 from .errors import EncodingError, VerificationError
 from .key_schedule import KeySchedule, follow_key_changes
 from .merkle import MerkleTree, leaf_hash
-from .note import NoteVerifier, parse_note
+from .note import NoteVerifier
 from .pool_membership import MembershipAudit
 from .records import Record, open_record
 from .sealed_audit import SealedAudit, audit_sealed
@@ -171,7 +171,9 @@ def audit_export(
     re-drawn (its verification is reused: the same entries and blobs give the same answer).
     ``sealed``: by record id, the sealed contents an earlier passing audit of this log
     opened (``report.sealed.contents``), with ``present(digest)`` saying whether a blob is
-    still published: a record's blob is not read again (:func:`audit_sealed`).
+    still published: a record's blob is not read again (:func:`audit_sealed`). Without
+    ``sealed``, ``prior.sealed`` with ``present`` spares the blobs of records below
+    ``prior.size`` in the same way, their contents not kept (``lottery verify --state``).
 
     Raises:
         Nothing for verification failures: they are collected in ``report.failures``.
@@ -198,7 +200,11 @@ def audit_export(
         )
     blobs = LazyBlobs(get)
     report.sealed = audit_sealed(
-        report.records, lambda digest: get(f"blobs/{digest}"), sealed, present
+        report.records,
+        lambda digest: get(f"blobs/{digest}"),
+        sealed,
+        present,
+        prior.sealed if prior is not None else None,
     )
     report.checks += report.sealed.checks
     report.failures += report.sealed.failures
@@ -362,14 +368,17 @@ def _add_witnessed(
 
 
 def _open_known(entry: bytes, origin: str) -> Record | None:
-    """A record a prior run verified (its leaf is in the prior tree): parsed, its signatures
-    not checked again, nor its canonical form and schema (the prior run checked these very
-    bytes: the leaf hash binds them); None when it does not parse (then it is opened in
-    full)."""
+    """A record a prior run verified (its leaf is in the prior tree): its text and JSON
+    body, its signatures not checked again, nor its canonical form, schema or the note's
+    signature lines (the prior run checked these very bytes: the leaf hash binds them); None
+    when it does not parse (then it is opened in full)."""
+    split = entry.rfind(b"\n\n")  # where parse_note ends the text (the last blank line)
+    if split < 0:
+        return None
+    text = entry[: split + 1]
     try:
-        text = parse_note(entry).text
         body = json.loads(text)
-    except (EncodingError, ValueError):
+    except ValueError:
         return None
     if not isinstance(body, dict) or body.get("log") != origin:
         return None
@@ -607,6 +616,7 @@ def state_after(
         pinned=pinned,
         tasks=tasks,
         checked=checked,
+        onsite=frozenset(report.sealed.onsite),
     )
 
 

@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .canonical import b64decode, b64encode
 from .errors import EncodingError, InputError
 from .merkle import leaf_hash
+from .sealed_audit import CheckedSealed
 from .tree_state import TreeState, parse_tree
 from .verify import Check
 
@@ -56,6 +58,8 @@ class PriorAudit:
     roots: Mapping[int, bytes] = field(default_factory=dict)
     """The prior tree's root at sizes up to ``size`` (including ``size``)."""
     tasks: Mapping[str, KnownTask] = field(default_factory=dict)
+    sealed: CheckedSealed | None = None
+    """The sealed blobs below ``size`` were checked (None: not known, every blob is read)."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,14 @@ class AuditState(TreeState):
     tasks: Mapping[str, KnownTask]
     checked: str = ""
     """When the run that wrote it ended (RFC 3339 UTC), for people; never compared."""
+    onsite: frozenset[int] | None = None
+    """The log indexes of the results whose sealed content holds an on-site record; None
+    in a state written before it was kept (then the next run reads every sealed blob)."""
 
     def prior(self) -> PriorAudit:
         """What the next audit may carry over."""
-        return PriorAudit(self.size, self.roots, self.tasks)
+        sealed = None if self.onsite is None else CheckedSealed(self.size, self.onsite)
+        return PriorAudit(self.size, self.roots, self.tasks, sealed)
 
     def _body(self) -> dict[str, Any]:
         return {
@@ -89,6 +97,7 @@ class AuditState(TreeState):
                 for name, t in sorted(self.tasks.items())
             },
             "checked": self.checked,
+            **({} if self.onsite is None else {"onsite": _bitmap(self.onsite, self.size)}),
         }
 
     def to_json(self) -> str:
@@ -124,7 +133,25 @@ class AuditState(TreeState):
             pinned=bool(body["pinned"]),
             tasks=tasks,
             checked=str(body.get("checked", "")),
+            onsite=None if "onsite" not in body else _indexes(body["onsite"], tree.size),
         )
+
+
+def _bitmap(indexes: frozenset[int], size: int) -> str:
+    """Base64 of a bitmap of ``size`` bits, bit ``i`` (least significant first in each
+    byte) set for each index ``i``."""
+    bits = bytearray((size + 7) // 8)
+    for i in indexes:
+        bits[i >> 3] |= 1 << (i & 7)
+    return b64encode(bytes(bits))
+
+
+def _indexes(text: Any, size: int) -> frozenset[int]:
+    """The indexes a :func:`_bitmap` of ``size`` bits sets."""
+    bits = b64decode(str(text), what="onsite")
+    if len(bits) != (size + 7) // 8:
+        raise InputError("onsite has the wrong length")
+    return frozenset(i for i in range(size) if bits[i >> 3] >> (i & 7) & 1)
 
 
 def _checked(body: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from . import schema as s
@@ -524,9 +525,10 @@ class Record:
         """The record type, e.g. ``task-announcement``."""
         return str(self.body["type"])
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """Lower-case hex SHA-256 of the record text."""
+        """Lower-case hex SHA-256 of the record text (computed once: the whole-log checks
+        look a record up by its id many times)."""
         return sha256_hex(self.text)
 
     @property

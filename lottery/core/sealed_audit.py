@@ -50,6 +50,23 @@ from .verify import Check
 REVIEWED_TYPES = tuple(REVIEWABLE)
 """The record types publication rules may govern (results, rectification orders, re-checks)."""
 
+CONTENT_NEEDED = ("penalty",)
+"""The record types whose opened content a later check reads (the publication references:
+a penalty's result), so their blobs are opened on every run."""
+
+
+@dataclass(frozen=True)
+class CheckedSealed:
+    """What an earlier passing run established of the sealed blobs of its log (``lottery
+    verify --state``): every commitment of a record below ``size`` that no withdrawal
+    covered then had its blob published, matching, and in its format, and passed
+    ``result.onsite`` and ``publication.review`` (which depend only on that content and the
+    records before it); ``onsite``: the log indexes of the results whose content holds an
+    on-site record (what ``result.onsite`` counts)."""
+
+    size: int
+    onsite: frozenset[int] = frozenset()
+
 
 @dataclass(frozen=True)
 class Withdrawn:
@@ -70,6 +87,8 @@ class SealedAudit:
         withdrawn: every withdrawn commitment (by blob digest).
         reviews: the publication rules applied to each reviewed record, by id (the rules of
             the item list in force whose condition holds for it).
+        onsite: the log indexes (positions in the records audited) of the results whose
+            content holds an on-site record (:class:`CheckedSealed`).
         checks: the passed checks (one ``sealed.withdrawn`` line per withdrawn commitment).
         failures: ``(scope, error)`` of each failed check.
     """
@@ -77,6 +96,7 @@ class SealedAudit:
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)
     withdrawn: dict[str, Withdrawn] = field(default_factory=dict)
     reviews: dict[str, list[PublicationRule]] = field(default_factory=dict)
+    onsite: set[int] = field(default_factory=set)
     checks: list[Check] = field(default_factory=list)
     failures: list[tuple[str, VerificationError]] = field(default_factory=list)
 
@@ -113,24 +133,30 @@ def audit_sealed(
     get: Callable[[str], bytes],
     known: Mapping[str, Mapping[str, Any]] | None = None,
     present: Callable[[str], bool] | None = None,
+    checked: CheckedSealed | None = None,
 ) -> SealedAudit:
     """Check every commitment of ``records`` (log order) against the published blobs.
 
     ``known`` (an incremental run): by record id, the content an earlier passing run opened
     from that record's blob; a record still not withdrawn whose blob is still published
     (``present(digest)``; without ``present``, trusted) keeps it, its blob not read again
-    (blobs are named by their SHA-256 and never rewritten). Everything else is checked as
-    without ``known``."""
+    (blobs are named by their SHA-256 and never rewritten). ``checked`` with ``present``
+    (an incremental run that keeps no contents): a record below ``checked.size``, still not
+    withdrawn, whose blob is still published and whose content no later check reads
+    (:data:`CONTENT_NEEDED`) keeps what the earlier run established, its blob not read
+    (its content is then not in ``contents``). Everything else is checked as without them."""
     audit = SealedAudit()
     sealed: dict[str, Record] = {}  # record id -> record that carries a commitment
+    where: dict[str, int] = {}  # record id -> its position in ``records``
 
     def fail(scope: str, check: str, detail: str) -> None:
         audit.failures.append((scope, VerificationError(check, detail)))
 
     valid: list[Record] = []  # withdrawals that withdraw their penalty's commitment
-    for record in records:
+    for position, record in enumerate(records):
         if sealed_digest(record.body) is not None:
             sealed[record.id] = record
+            where[record.id] = position
         if record.type in WITHDRAWALS:
             problem = _withdrawal_problem(record, sealed)
             if problem is None:
@@ -146,6 +172,11 @@ def audit_sealed(
         name = _name(record)
         gone = audit.withdrawn.get(digest)
         content = _earlier(record.id, digest, gone, known, present)
+        position = where[record.id]
+        if content is None and _carried(audit, record, position, digest, gone, checked, present):
+            opened += 1
+            onsite += position in audit.onsite
+            continue
         try:
             data = get(digest) if content is None else b""
         except KeyError:
@@ -182,8 +213,11 @@ def audit_sealed(
             fail(name, exc.check, f"{name}: {exc.detail}")
             continue
         _review_content(record, audit, review_problems)
-        if record.type == "inspection-result":
-            onsite += _onsite(record, audit.contents[record.id], name, fail, cited)
+        if record.type == "inspection-result" and _onsite(
+            record, audit.contents[record.id], name, fail, cited
+        ):
+            audit.onsite.add(position)
+            onsite += 1
     if opened and not any(e.check == CheckName.SEALED_CONTENT for _, e in audit.failures):
         audit.checks.append(
             Check(CheckName.SEALED_CONTENT, f"{opened} sealed blobs match their commitments")
@@ -209,6 +243,32 @@ def _earlier(
     if earlier is None or (present is not None and not present(digest)):
         return None
     return dict(earlier)
+
+
+def _carried(
+    audit: SealedAudit,
+    record: Record,
+    position: int,
+    digest: str,
+    gone: Withdrawn | None,
+    checked: CheckedSealed | None,
+    present: Callable[[str], bool] | None,
+) -> bool:
+    """Whether an earlier passing run checked this record's blob and that still stands
+    (below its size, not withdrawn since, its blob still published, its content read by no
+    later check): then what it established is carried over into ``audit``."""
+    if (
+        checked is None
+        or present is None
+        or position >= checked.size
+        or gone is not None
+        or record.type in CONTENT_NEEDED
+        or not present(digest)
+    ):
+        return False
+    if position in checked.onsite:
+        audit.onsite.add(position)
+    return True
 
 
 def _cited_points(records: Sequence[Record]) -> dict[str, list[tuple[str, str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,3 +21,13 @@ def file_getter(root: Path) -> Callable[[str], bytes]:
             raise KeyError(path) from exc
 
     return get
+
+
+def published_blobs(root: Path) -> Callable[[str], bool]:
+    """Whether a blob is in the export at ``root`` (one listing of ``blobs/``, not a read
+    per blob: a blob is named by its SHA-256, so a name present is the content)."""
+    try:
+        names = set(os.listdir(root / "blobs"))
+    except OSError:
+        names = set()
+    return names.__contains__

@@ -17,7 +17,7 @@ from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
 from lottery.core.sharing import Workers
 from lottery.core.witness_audit import WitnessPolicy
-from lottery.export.read import file_getter
+from lottery.export.read import file_getter, published_blobs
 
 HttpGetter = Callable[[str], Getter]
 """Makes a getter for a base URL (the CLI uses httpx, the single-file verifier urllib)."""
@@ -59,6 +59,19 @@ def open_export(location: str, http_getter: HttpGetter, lang: str = "en") -> Get
             f"在 {location} 没有找到公开数据：那里或其 export 目录下应有 checkpoint 文件",
         )
     )
+
+
+def blob_listing(location: str) -> Callable[[str], bool] | None:
+    """Whether a blob is published, from one listing of the export's ``blobs/`` folder, for
+    an export directory (as :func:`open_export` finds it); None for a URL (no listing: a
+    blob is known to be there only by reading it)."""
+    if location.startswith(("http://", "https://")):
+        return None
+    root = Path(location)
+    for candidate in (root, root / "export"):
+        if (candidate / "checkpoint").is_file():
+            return published_blobs(candidate)
+    return None
 
 
 def _key_lines(keys: list[str]) -> list[str]:
@@ -146,9 +159,11 @@ def run_audit(
     workers: Workers,
     lang: str = "en",
     prior: PriorAudit | None = None,
+    present: Callable[[str], bool] | None = None,
 ) -> Audit:
     """Audit the export behind ``get`` (:func:`lottery.core.audit.audit_export`), going on
-    from ``prior`` when given (docs/verifier.md "Incremental runs").
+    from ``prior`` when given (docs/verifier.md "Incremental runs"; with ``present``, a
+    listing of the published blobs, the sealed blobs ``prior`` checked are not read again).
 
     Raises:
         InputError: when the export has no checkpoint.
@@ -166,6 +181,7 @@ def run_audit(
         deadlines=True,
         workers=workers,
         prior=prior,
+        present=present,
     )
     return Audit(report, origin, pinned, policy, prior)
 
