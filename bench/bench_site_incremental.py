@@ -16,7 +16,9 @@ Steps, each in a fresh process (CPU s is that process's user + system time):
 3. **incremental**: ``build_site`` of the grown export with that cache into a new folder;
 4. **full**: ``build_site`` of the grown export without a cache;
 5. the baseline: a plain ``mkdocs build`` of as many one-paragraph pages as step 4 wrote
-   (bench/bench_site.py's).
+   (bench/bench_site.py's);
+6. what follows the incremental build's swap: the site before becomes the cache's spare
+   tree, brought up to date with the incremental site (``site_cache.adopt``).
 
 Then checks that steps 3 and 4 wrote the same files, byte for byte, and prints a Markdown
 table with the two ratios for docs/benchmarks.md.
@@ -82,7 +84,10 @@ def child_export(work: Path, tasks: int, targets: int, results: int) -> dict[str
     origin = file_getter(full.export)("checkpoint").split(b"\n", 1)[0].decode()
     grown = work / "grown"
     write_prefix(full.export, grown, entries[:cut], signer, origin=origin, later=entries[cut:])
-    shutil.copytree(grown, work / "before")
+    # The export before as the same files (hard links): growing it replaces the files that
+    # change and adds the new ones (never writing into one), as the service's export folder
+    # grows between two builds; the incremental build links only those into its site.
+    shutil.copytree(grown, work / "before", copy_function=os.link)
     write_prefix(full.export, grown, entries, signer, origin=origin)
     files, nbytes = _size(work / "grown")
     return {
@@ -108,6 +113,16 @@ def child_build(work: Path, export: str, out: str, cached: int) -> dict[str, flo
         "cpu_s": _cpu_s(),
         "peak_mb": _peak_mb(),
     }
+
+
+def child_adopt(work: Path, old: str, served: str) -> dict[str, float]:
+    """After the swap: the site no longer served becomes the cache's spare tree, brought up
+    to date with the served one (publisher/site_cache.py ``adopt``)."""
+    from publisher.site_cache import adopt
+
+    start = time.perf_counter()
+    adopt(work / "site.cache", work / old, work / served)
+    return {"seconds": time.perf_counter() - start, "cpu_s": _cpu_s(), "peak_mb": _peak_mb()}
 
 
 def _child(*args: str) -> dict[str, float]:
@@ -137,6 +152,8 @@ def main() -> None:
             print(json.dumps(child_export(Path(work), *map(int, rest))))
         elif step == "build":
             print(json.dumps(child_build(Path(work), rest[0], rest[1], int(rest[2]))))
+        elif step == "adopt":
+            print(json.dumps(child_adopt(Path(work), rest[0], rest[1])))
         else:
             print(json.dumps(child_baseline(Path(work), int(rest[0]))))
         return
@@ -150,6 +167,8 @@ def main() -> None:
         incremental = _child("build", str(work), "grown", "site-incremental", "1")
         full = _child("build", str(work), "grown", "site-full", "0")
         baseline = _child("baseline", str(work), str(int(full["pages"])))
+        # After the incremental build is swapped in, the site before is the next spare.
+        adopted = _child("adopt", str(work), "site-before", "site-incremental")
         same = _same(work / "site-incremental", work / "site-full")
     finally:
         if args.keep is None:
@@ -167,9 +186,10 @@ def main() -> None:
         ("**incremental** after the last publication", incremental),
         ("**full** build of the same export, no cache", full),
         ("baseline: plain `mkdocs build` of as many pages", baseline),
+        ("after the incremental build's swap: the site before made the spare", adopted),
     ):
         print(
-            f"| {name} | {row['seconds']:.1f} | {row['cpu_s']:.1f} | {row['pages']:.0f} | "
+            f"| {name} | {row['seconds']:.1f} | {row['cpu_s']:.1f} | {row.get('pages', 0):.0f} | "
             f"{row['peak_mb']:.0f} |"
         )
     print()
@@ -189,6 +209,7 @@ def main() -> None:
                     "incremental": incremental,
                     "full": full,
                     "baseline": baseline,
+                    "adopt": adopted,
                     "same": same,
                 }
             )

@@ -2,8 +2,9 @@
 
 ``build_site`` writes the pages into a work directory, the target registry as sharded JSON, the
 single-file verifier (``verify/lottery-verify.pyz``, :mod:`lottery.verifier.bundle`), the
-RSS feed, copies the whole export into the site (so the site is self-contained and verifiable
-offline), and runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``. The company
+RSS feed, runs ``mkdocs build --strict`` with the project's ``mkdocs.yml``, and links the whole
+export into the site (so the site is self-contained and verifiable offline; MkDocs resolves the
+pages' links to it but does not copy it, :class:`publisher.mkdocs_run.Outside`). The company
 pages are HTML, written into the theme's page shell after MkDocs (:mod:`publisher.target_shell`).
 """
 
@@ -285,13 +286,11 @@ def build_site(
     state = loaded.state
     reuse = Reuse(cache / site_cache.PAGES, state.pages) if cache and state else None
     written = write_pages(model, docs, office, reuse)
-    # Linked, not copied (MkDocs only reads them; the export replaces, never rewrites, a file).
-    shutil.copytree(
-        export,
-        docs / "export",
-        ignore=shutil.ignore_patterns("*.tmp"),
-        copy_function=site_cache.link_or_copy,
-    )
+    # The export (about 100,000 files at the issue's size) stays out of the docs: MkDocs knows
+    # its files (the pages' links to them resolve as before) but neither walks nor
+    # copies them; they are linked into the site after it (the export replaces, never
+    # rewrites, a file).
+    exported = site_cache.export_files(export)
     shutil.copytree(ASSETS, docs / ASSETS_DIR)
     # The checks' Chinese sentences, for the in-browser verifier (the same the pages show).
     (docs / ASSETS_DIR / CHECK_WORDS).write_text(
@@ -310,15 +309,27 @@ def build_site(
     for style in STYLES:
         if style not in config.extra_css:
             config.extra_css.append(style)
-    plan = _plan(cache, loaded.state, config, docs, out, written) if cache else None
+    plan = _plan(cache, loaded.state, config, docs, out, written, exported) if cache else None
     try:
         recorded = mkdocs_run.run(
             config,
             changed=plan.changed if plan else None,
             cached_search=loaded.state.search if plan and loaded.state else None,
+            outside=mkdocs_run.Outside(site_cache.EXPORT, export, list(exported)),
         )
     except MkDocsException as exc:
         raise PublishError(f"mkdocs build failed: {exc}") from exc
+    # Into a new site, every export file; into the spare tree (an incremental build), those
+    # new or replaced since the last build (another inode: the spare holds a link to the
+    # old one, so its number is not reused; on another file system, copies: all again).
+    linked = (
+        loaded.state.export
+        if plan and plan.changed is not None and loaded.state and _same_device(export, out)
+        else {}
+    )
+    site_cache.link_files(
+        export, out / site_cache.EXPORT, [k for k, v in exported.items() if linked.get(k) != v]
+    )
     companies: dict[str, str] = {}
     # The company search entries: the cached ones when the pages are the same.
     entries = dict(state.company_search) if state else {}
@@ -352,10 +363,23 @@ def build_site(
             pages=written.inputs,
             company_inputs=inputs,
             shell=shell,
+            export=exported,
         )
         known = site_cache.storable(model.report.tasks, model.report.verified)
-        site_cache.save(cache, new, known, out, model.report.sealed.contents, docs)
+        site_cache.save(
+            cache,
+            new,
+            known,
+            out,
+            model.report.sealed.contents,
+            docs,
+            mirror=plan is None or plan.changed is None,
+        )
     return written.count
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
 
 
 def _office_keys(export: Path) -> list[str]:
@@ -406,9 +430,10 @@ def _plan(
     docs: Path,
     out: Path,
     written: Written,
+    exported: Mapping[str, int],
 ) -> _Plan:
-    """Compare the sources with the cache's; when the last site can be reused, link it into
-    ``out`` (a new, empty folder) without the files that will be written again."""
+    """Compare the sources with the cache's; when the last site can be reused, its spare
+    tree becomes ``out`` (a new folder) without the files that will be written again."""
     settings = site_cache.settings_digest(
         ROOT / "mkdocs.yml",
         ROOT / "publisher" / "overrides",
@@ -433,14 +458,18 @@ def _plan(
         and mirror.is_dir()
         and not (out.exists() and any(out.iterdir()))
         and set(state.companies) <= set(written.targets)
+        and set(state.export) <= set(exported)
         and not _nav_meta(config, docs)
     )
     if not reusable or state is None or changed is None:
         return _Plan(settings, sources, None, {}, stats)
     skip = {mkdocs_run.dest_of(config, src) for src in changed}
     skip |= set(site_cache.ALWAYS_WRITTEN) | {HEADERS_FILE}
-    out.mkdir(parents=True, exist_ok=True)
-    site_cache.link_tree(mirror, out, skip)
+    if out.exists():
+        out.rmdir()  # new and empty (above): the spare tree is renamed there
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not site_cache.take_spare(cache, out, skip):
+        return _Plan(settings, sources, None, {}, stats)
     return _Plan(settings, sources, changed, state.companies, stats)
 
 

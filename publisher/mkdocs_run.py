@@ -23,7 +23,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 SEARCH_INDEX = Path("search") / "search_index.json"
@@ -47,12 +47,15 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         index: Callable[[], list[dict[str, Any]]],
         out: Recorded,
         changed: set[str] | None,
+        outside: Outside | None,
     ) -> None:
         super().__init__()
         self._index = index
         self._out = out
         self._seen = 0
         self._changed = changed
+        self._outside = outside
+        self._extra: list[File] = []
 
     @event_priority(-200)  # after every other plugin's on_files
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -72,10 +75,18 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             for file in files:
                 if file.is_modified():  # written again: never through a link to the last site
                     (site / file.dest_uri).unlink(missing_ok=True)
+        if self._outside is not None:
+            self._extra = self._outside.files(config)
+            for file in self._extra:
+                files.append(file)
         return files
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self._out.order = [f.src_uri for f in files.documentation_pages()]
+        # The pages are rendered (their links resolved): the files outside the docs are
+        # not copied (they are linked into the site after MkDocs, by the caller).
+        for file in self._extra:
+            file.inclusion = InclusionLevel.EXCLUDED
         return env
 
     @event_priority(-100)  # after the search plugin's own on_page_context
@@ -92,6 +103,33 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 class _DropDirtyWarning(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith(_DIRTY_WARNING)
+
+
+@dataclass
+class Outside:
+    """Static files that stay outside ``docs_dir`` (the export: about 100,000 files at the
+    issue's size): MkDocs knows them, so that the pages' links to them resolve as for any
+    static file (the same HTML), but neither finds them by walking ``docs_dir`` nor
+    copies them; the caller links them into the site (``<prefix>/<name>``)."""
+
+    prefix: str
+    folder: Path
+    names: list[str]
+
+    def files(self, config: MkDocsConfig) -> list[File]:
+        """A :class:`File` for each name, included as a static file would be."""
+        made = []
+        for name in self.names:
+            file = File(
+                f"{self.prefix}/{name}",
+                config.docs_dir,
+                config.site_dir,
+                config.use_directory_urls,
+                inclusion=InclusionLevel.INCLUDED,
+            )
+            file.abs_src_path = str(self.folder / name)
+            made.append(file)
+        return made
 
 
 def _search_plugin(config: MkDocsConfig) -> Any:
@@ -114,12 +152,14 @@ def run(
     *,
     changed: set[str] | None = None,
     cached_search: Mapping[str, list[dict[str, Any]]] | None = None,
+    outside: Outside | None = None,
 ) -> Recorded:
     """Build with MkDocs into ``config.site_dir``.
 
     ``changed`` (incremental): the sources (relative to ``docs_dir``) that are new or differ
     from the last build, whose site (``site_dir``) is already in place without their files;
     every other source's file in the site is the last build's. ``None``: a full build.
+    ``outside``: static files MkDocs knows but neither walks for nor copies (:class:`Outside`).
     """
     from mkdocs.commands.build import build
 
@@ -127,7 +167,10 @@ def run(
     # The search plugin makes its index in its on_config: read it through the plugin.
     search = _search_plugin(config)
     config.plugins["lottery/cache-recorder"] = _Recorder(
-        lambda: search.search_index.entries if search is not None else [], recorded, changed
+        lambda: search.search_index.entries if search is not None else [],
+        recorded,
+        changed,
+        outside,
     )
     dirty = changed is not None
     quiet = _DropDirtyWarning()

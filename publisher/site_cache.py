@@ -12,8 +12,9 @@
   read again (:func:`lottery.core.sealed_audit.audit_sealed`);
 - ``pages/``: the task, results and log listing pages of the last build (hard links), each
   generated again only when its inputs changed (publisher/page_inputs.py);
-- ``site/``: the built site as hard links (copies across file systems), the base of the
-  next build.
+- ``site/``: the spare tree: the built site as hard links (copies across file systems),
+  renamed into the next build's folder and changed there (:func:`take_spare`); after the
+  swap, the build no longer served becomes the spare (:func:`adopt`).
 
 The cache is the publisher's own state, trusted like the build folder: it is never served
 and never read from the export. A cache that is missing, unreadable, of another version,
@@ -41,12 +42,14 @@ from lottery.core.audit_state import PriorAudit
 from lottery.core.verify import TaskVerification
 from publisher.model import PublishError, SiteModel
 
-VERSION = 2
+VERSION = 3
 STATE = "state.json"
 TASKS = "tasks.pickle"
 SEALED = "sealed.pickle"
 MIRROR = "site"
 PAGES = "pages"
+EXPORT = "export"
+"""The export's folder in the site: linked from the export after MkDocs, never mirrored."""
 # What MkDocs writes on every build, whatever changed: never linked from the last site.
 ALWAYS_WRITTEN = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json")
 PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
@@ -81,6 +84,10 @@ class State:
     """Each company page's inputs' digest."""
     shell: str = ""
     """The SHA-256 of the theme's shell the company pages were written into."""
+    export: dict[str, int] = field(default_factory=dict)
+    """The export's files (POSIX paths) the site links, with their inode numbers: one gone
+    makes the next build a full one (an unchanged page's link to it is not resolved again);
+    one with another inode was replaced and is linked again."""
 
 
 @dataclass
@@ -250,29 +257,89 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target)
 
 
-def link_tree(source: Path, target: Path, skip: Iterable[str] = ()) -> None:
-    """Hard-link every file of ``source`` into ``target`` (a copy when linking fails),
-    except the POSIX relative paths in ``skip``."""
-    excluded = set(skip)
-    os.makedirs(target, exist_ok=True)
-    for key, _ in _walk(str(source), folders=str(target)):
-        if key not in excluded:
-            link_or_copy(os.path.join(source, key), os.path.join(target, key))
+def take_spare(cache: Path, out: Path, skip: Iterable[str]) -> bool:
+    """Rename the cache's spare tree (``site/``: the last built site, as links) to ``out`` (a
+    new folder) and unlink there the POSIX relative paths in ``skip`` (the files the build
+    writes again: a file is never written through a link to another tree). False when
+    there is no spare. The cache has no spare after this until :func:`adopt` gives it one."""
+    try:
+        (cache / MIRROR).rename(out)
+    except OSError:
+        return False
+    for key in skip:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            os.unlink(os.path.join(out, key))
+    return True
 
 
-def _walk(root: str, folders: str | None = None) -> Iterator[tuple[str, int]]:
+def adopt(cache: Path, old: Path, served: Path) -> None:
+    """After a swap: make the build ``old`` that is no longer served the cache's spare tree,
+    brought up to date with ``served`` (the site now served: files that are links to the
+    same file stay, the others are linked again, the extra ones go; nothing is written into
+    a file, so ``served`` does not change); the next incremental build renames it in
+    (:func:`take_spare`) instead of linking a new tree. Without a cache, or when the cache
+    has a spare (a full build mirrors its site), ``old`` is removed."""
+    spare = cache / MIRROR
+    if not (cache / STATE).is_file() or spare.exists():  # none, or a full build made one
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    try:
+        old.rename(spare)
+    except OSError:  # another file system: the next build mirrors the site again
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    try:
+        _mirror(served, spare)
+    except OSError:
+        shutil.rmtree(spare, ignore_errors=True)  # no spare: the next build is a full one
+        raise
+
+
+def export_files(export: Path) -> dict[str, int]:
+    """The export's files (POSIX paths relative to it, sorted) and their inode numbers (one
+    listing: no ``stat``), without the ``*.tmp`` files a writer may leave (the export
+    replaces a file by renaming a ``.tmp`` over it)."""
+    return dict(
+        sorted(
+            (key, inode)
+            for key, inode in _walk(str(export), skip=_temporary)
+            if not key.endswith(".tmp")
+        )
+    )
+
+
+def link_files(source: Path, target: Path, names: Iterable[str]) -> None:
+    """Hard-link each of ``names`` (POSIX paths, sorted) of ``source`` at the same path under
+    ``target`` (a copy when linking fails), making the folders; a file already there is
+    replaced (unlinked first: never written through a link)."""
+    made: set[str] = set()
+    for key in names:
+        folder = key.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
+            made.add(folder)
+        path = os.path.join(target, key)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        link_or_copy(os.path.join(source, key), path)
+
+
+def _temporary(name: str) -> bool:
+    return name.endswith(".tmp")
+
+
+def _walk(root: str, skip: Callable[[str], bool] | None = None) -> Iterator[tuple[str, int]]:
     """Every file under ``root``: its POSIX path relative to ``root`` and its inode number;
-    with ``folders``, each folder is made there (same relative path) before its files."""
+    a folder whose relative path ``skip`` accepts is left out."""
     stack = [""]
     while stack:
         rel = stack.pop()
-        if folders is not None and rel:
-            os.mkdir(os.path.join(folders, rel))
         with os.scandir(os.path.join(root, rel)) as found:
             for entry in found:
                 key = rel + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(key + "/")
+                    if skip is None or not skip(key):
+                        stack.append(key + "/")
                 else:
                     yield key, entry.inode()
 
@@ -283,20 +350,11 @@ def _mirror(site: Path, mirror: Path) -> None:
     mirror.mkdir(parents=True, exist_ok=True)
     same_device = os.stat(site).st_dev == os.stat(mirror).st_dev
     there = dict(_walk(str(mirror)))
-    made: set[str] = set()
-    for key, inode in _walk(str(site)):
-        if same_device and there.pop(key, None) == inode:
-            continue
-        there.pop(key, None)
-        folder = os.path.dirname(key)
-        if folder not in made:
-            os.makedirs(os.path.join(mirror, folder), exist_ok=True)
-            made.add(folder)
-        path = os.path.join(mirror, key)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        link_or_copy(os.path.join(site, key), path)
-    for key in there:  # no longer in the site
+    stale = [
+        key for key, inode in _walk(str(site)) if not same_device or there.pop(key, None) != inode
+    ]
+    link_files(site, mirror, stale)
+    for key in there.keys() - set(stale):  # no longer in the site
         os.unlink(os.path.join(mirror, key))
 
 
@@ -307,14 +365,19 @@ def save(
     site: Path,
     sealed: Mapping[str, Mapping[str, Any]] | None = None,
     docs: Path | None = None,
+    *,
+    mirror: bool = True,
 ) -> None:
     """Write the cache after a successful build of ``site`` from the pages in ``docs`` (the
     old one is replaced; a crash midway leaves no ``state.json``, so the next build is a
     full one). ``sealed``: the sealed contents the audit opened, by record id; the pages
-    kept are those of ``state.pages``."""
+    kept are those of ``state.pages``. ``mirror``: make the spare tree ``site/`` a copy of
+    ``site`` in links (a full build; an incremental one took the spare, and the spare is
+    given back by :func:`adopt` after the swap)."""
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE).unlink(missing_ok=True)
-    _mirror(site, cache / MIRROR)
+    if mirror:
+        _mirror(site, cache / MIRROR)
     if docs is not None:
         keep_pages(docs, cache / PAGES, state.pages)
     for name, value in ((TASKS, dict(known)), (SEALED, dict(sealed or {}))):
@@ -350,10 +413,11 @@ def storable(
     return kept
 
 
-def build_beside(out: Path, build: Callable[[Path], int]) -> int:
+def build_beside(out: Path, build: Callable[[Path], int], cache: Path | None = None) -> int:
     """Run ``build`` into ``<out>.partial`` (a new folder), then put it at ``out``: the old
-    site is renamed away and the new one in (two renames), then removed. A failed build
-    leaves ``out`` as it was."""
+    site is renamed away and the new one in (two renames), then becomes ``cache``'s spare
+    tree (:func:`adopt`), or is removed without a cache. A failed build leaves ``out`` as
+    it was."""
     partial = out.with_name(out.name + ".partial")
     old = out.with_name(out.name + ".old")
     for path in (partial, old):
@@ -366,5 +430,7 @@ def build_beside(out: Path, build: Callable[[Path], int]) -> int:
     if out.exists():
         out.rename(old)
     partial.rename(out)
+    if cache is not None and old.exists():
+        adopt(cache, old, out)
     shutil.rmtree(old, ignore_errors=True)
     return count

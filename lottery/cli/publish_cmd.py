@@ -44,7 +44,8 @@ def publish_command(
         )
 
     if cache:
-        count = build_beside(out, lambda partial: build(partial, cache_for(out)))
+        state = cache_for(out)
+        count = build_beside(out, lambda partial: build(partial, state), state)
     else:
         count = build(out)
     typer.echo(f"site built in {out} ({count} pages, export copied to {out / 'export'})")

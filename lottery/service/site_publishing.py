@@ -255,7 +255,7 @@ class SitePublisher:
             self._renew(holder)
             final, previous = site_swap.swap_in(self.site_dir, partial)
             run.build = final.name
-            site_swap.prune(self.site_dir, final, previous)
+            site_swap.prune(self.site_dir, final, previous, lambda old: self._spare(old, final))
         except Exception as exc:  # any failure is recorded; the site served stays as it was
             logger.exception("site publication %s failed", run.id)
             site_swap.discard(partial, work)
@@ -265,6 +265,14 @@ class SitePublisher:
         if self.lc.metrics is not None:
             self.lc.metrics.published(run.duration_s, ok=run.error is None)
         return run
+
+    def _spare(self, old: Path, served: Path) -> None:
+        """A build no longer served becomes the verified-state cache's spare tree, brought up
+        to date with ``served`` (the next build renames it in and changes only what
+        changed: docs/site-publishing.md); without a cache it is removed."""
+        from publisher.site_cache import adopt, cache_for
+
+        adopt(cache_for(self.site_dir), old, served)
 
     def _acquire(self, holder: str, actor: str) -> SitePublication:
         now = self.clock()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 BUILDS = ".builds"
@@ -81,10 +82,24 @@ def swap_in(site: Path, partial: Path) -> tuple[Path, Path | None]:
     return final, previous
 
 
-def prune(site: Path, keep: Path, previous: Path | None) -> None:
-    """Remove every build but ``keep`` and ``previous`` (and their work folders)."""
+def prune(
+    site: Path, keep: Path, previous: Path | None, spare: Callable[[Path], None] | None = None
+) -> None:
+    """Remove every build but ``keep`` and ``previous`` (and their work folders); with
+    ``spare``, the newest complete build among them is handed to it instead (the publisher's
+    cache makes it the spare tree of the next build, publisher/site_cache.py ``adopt``)."""
     root = builds_dir(site)
     kept = {keep.resolve()} | ({previous.resolve()} if previous is not None else set())
+    retired = sorted(
+        path
+        for path in root.iterdir()
+        if path.resolve() not in kept
+        and path.is_dir()
+        and not path.is_symlink()
+        and not path.name.endswith((PARTIAL, WORK))
+    )
+    if spare is not None and retired:
+        spare(retired[-1])
     for path in root.iterdir():
         if path.resolve() not in kept:
             if path.is_dir() and not path.is_symlink():

@@ -20,7 +20,7 @@ from lottery.export.read import file_getter
 from lottery.storage.keys import load_signer
 from publisher.build import build_site
 from publisher.model import PublishError
-from publisher.site_cache import STATE, VERSION, State, cache_for
+from publisher.site_cache import MIRROR, STATE, VERSION, State, adopt, cache_for
 from tests.export_prefix import log_entries, write_prefix
 
 
@@ -72,6 +72,48 @@ def test_incremental_build_is_the_full_build(
     assert Path("tasks/T2023-DRAND/index.html") in same
     assert len(same) > len(html) // 4, (len(same), len(html))
     assert _files(one) == before
+    # The export is the export's own files, linked after MkDocs (not among its docs), and
+    # the pages' links into it are resolved as when MkDocs copied it.
+    names = [p.relative_to(export) for p in export.rglob("*") if p.is_file()]
+    assert len(names) > 100 and all((two / "export" / n).samefile(export / n) for n in names)
+    assert not (tmp_path / "w" / "pages" / "export").exists()
+    assert b'href="../../export/blobs/' in built["tasks/T2026-006/index.html"]
+    # "two" took the cache's spare tree; once "one" is no longer served it becomes the spare,
+    # brought up to date with "two", and the next build takes it: the same site again.
+    assert not (cache / MIRROR).exists()
+    adopt(cache, one, two)
+    assert not one.exists() and (cache / MIRROR / "index.html").samefile(two / "index.html")
+    build_site(export, root / "three", work=tmp_path / "w", office=office, cache=cache)
+    assert _files(root / "three") == full and _files(two) == built
+
+
+def test_an_export_file_of_the_last_build_gone_makes_mkdocs_run_in_full(
+    demo_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page not rendered again keeps its link into the export as resolved by the last
+    build: when a file the last build had is gone, every page is rendered again."""
+    import publisher.build as build
+
+    export = _export(demo_city, tmp_path / "export", 40)
+    cache = tmp_path / "site.cache"
+    build_site(export, tmp_path / "one", work=tmp_path / "w", cache=cache)
+    runs: list[set[str] | None] = []
+
+    def spy(config: Any, *, changed: set[str] | None = None, **rest: Any) -> Any:
+        runs.append(changed)
+        raise PublishError("stop here")  # the plan is made: no need to build
+
+    monkeypatch.setattr(build.mkdocs_run, "run", spy)
+    for gone in (False, True):
+        if gone:
+            (tmp_path / "two-False").rename(cache / MIRROR)  # the spare it took, given back
+            state = json.loads((cache / STATE).read_text("utf-8"))
+            state["export"]["blobs/" + "0" * 64] = 1  # had by the last build, gone now
+            (cache / STATE).write_text(json.dumps(state), "utf-8")
+        with pytest.raises(PublishError, match="stop here"):
+            build_site(export, tmp_path / f"two-{gone}", work=tmp_path / "w", cache=cache)
+    assert runs[0] is not None and runs[1] is None
+    assert (cache / MIRROR).is_dir()  # a full run does not take the spare
 
 
 def test_a_log_that_does_not_extend_the_cached_one_is_refused(

@@ -380,3 +380,14 @@ def test_of_many_racing_for_the_lease_one_wins(
     with service.session() as s:
         lease = s.exec(select(SiteLease)).one()
     assert lease.holder == won[0]
+
+
+def test_a_build_no_longer_kept_is_handed_over_as_the_spare(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    root = site_swap.builds_dir(site)
+    for name in ("000001-5", "000002-6", "000003-7", "000004-8", "000005.work", "000006.partial"):
+        (root / name).mkdir(parents=True)
+    handed: list[str] = []
+    site_swap.prune(site, root / "000004-8", root / "000003-7", lambda p: handed.append(p.name))
+    assert handed == ["000002-6"]  # the newest complete build not kept
+    assert sorted(p.name for p in root.iterdir()) == ["000003-7", "000004-8"]
