@@ -18,10 +18,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy.engine import make_url
-
-from tests.service.conftest import make_loaded
-from tests.storage.conftest import fresh_postgres, migrate
 
 if TYPE_CHECKING:
     from lottery.core.audit import AuditReport
@@ -82,8 +78,38 @@ def _cheap_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def cli_initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory after ``lottery init --admin boss`` (run in-process), once a test
+    process: the CLI tests copy it (tests/test_cli_service.py, ``copy_data``)."""
+    from tests.test_cli_service import PASSWORD, run
+
+    data = tmp_path_factory.mktemp("cli-init") / "data"
+    run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+    return data
+
+
+@pytest.fixture(scope="session")
+def cli_loaded(tmp_path_factory: pytest.TempPathFactory, cli_initialised: Path) -> Path:
+    """``cli_initialised`` with the small registries loaded, once a test process."""
+    from lottery.service.lifecycle import Lifecycle
+    from lottery.settings import get_settings
+    from tests import lifecycle as lc
+    from tests.service.conftest import load_registries
+
+    data = Path(shutil.copytree(cli_initialised, tmp_path_factory.mktemp("cli-loaded") / "data"))
+    service = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
+    load_registries(service, lc.small_registries())
+    service.engine.dispose()
+    return data
+
+
+@pytest.fixture(scope="session")
 def _postgres_template() -> Iterator[str]:
     """A PostgreSQL database at the newest schema, the template of each test's database."""
+    from sqlalchemy.engine import make_url
+
+    from tests.storage.conftest import fresh_postgres, migrate
+
     fresh = fresh_postgres()
     url = next(fresh)
     migrate(url)
@@ -94,6 +120,8 @@ def _postgres_template() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file at the newest schema, copied for each test."""
+    from tests.storage.conftest import migrate
+
     path = tmp_path_factory.mktemp("template") / "lottery.db"
     migrate(f"sqlite:///{path}")
     return path
@@ -108,6 +136,8 @@ def _service_template() -> None:
 @pytest.fixture(scope="session")
 def _loaded_sqlite(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Path:
     """A loaded SQLite service (database file and data directory), copied for each test."""
+    from tests.service.conftest import make_loaded
+
     base = tmp_path_factory.mktemp("loaded")
     shutil.copyfile(_sqlite_template, base / "lottery.db")
     make_loaded(base, f"sqlite:///{base / 'lottery.db'}")
@@ -117,6 +147,11 @@ def _loaded_sqlite(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: P
 @pytest.fixture(scope="session")
 def _loaded_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A loaded PostgreSQL service: a template database and its data directory."""
+    from sqlalchemy.engine import make_url
+
+    from tests.service.conftest import make_loaded
+    from tests.storage.conftest import fresh_postgres
+
     base = tmp_path_factory.mktemp("loaded-pg")
     fresh = fresh_postgres()
     url = next(fresh)

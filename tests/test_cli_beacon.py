@@ -11,6 +11,7 @@ import pytest
 
 from lottery.cli import main
 from tests.core.test_rfc3797 import RFC_POOL, RFC_SELECTED
+from tests.test_cli_service import run_main
 
 VECTOR = json.loads(
     (Path(__file__).parent / "vectors" / "drand" / "quicknet.json").read_text("utf-8")
@@ -23,6 +24,12 @@ RFC_ARGS = ["--source", "9319", "--source", "2,5,12,8,10", "--source", "9,18,26,
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in this process: its exit code and output as a subprocess gives them
+    (test_rfc3797_example_via_subprocess runs a real one)."""
+    return run_main(*args)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lottery", *args],
         capture_output=True,
@@ -50,7 +57,7 @@ def pool_file(tmp_path: Path) -> Path:
 
 
 def test_rfc3797_example_via_subprocess(pool_file: Path) -> None:
-    result = run("rfc3797", str(pool_file), *RFC_ARGS, "--count", "16")
+    result = run_process("rfc3797", str(pool_file), *RFC_ARGS, "--count", "16")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "".join(f"{name}\n" for name in RFC_SELECTED)
     assert result.stderr == ""

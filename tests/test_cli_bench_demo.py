@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,8 +41,17 @@ def test_bench_draw_rejects_bad_sizes() -> None:
     assert out.stderr.strip().count("\n") == 0 and "at least 1 target" in out.stderr
 
 
-def test_demo_end_to_end(tmp_path: Path) -> None:
-    demo = tmp_path / "demo"
+def test_demo_end_to_end(tmp_path: Path, demo_city: Path) -> None:
+    # Over an earlier demo's directory (the suite's shared demo city, copied: built without
+    # the PDFs), which the command must clear: one demo run instead of two.
+    demo = Path(shutil.copytree(demo_city, tmp_path / "demo", symlinks=True))
+    earlier = (demo / "demo-accounts.txt").read_text("utf-8").splitlines()[1:]
+    earlier_passwords = {line.split()[1] for line in earlier}
+    assert len(earlier_passwords) == 6
+    assert not any((demo / "data").rglob("*.pdf"))  # run_demo(documents=False) wrote none
+    stale = demo / "data" / "documents" / "from-an-earlier-run.pdf"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"%PDF-1.7 stale")
     out = run("demo", "--out", str(demo))
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
@@ -95,19 +105,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert b'"task":"T2026-002","teams"' not in everything  # no sealed outcome blob
     assert b'"task":"T2026-001","teams"' in everything
     assert b'"type":"registry-snapshot"' in everything and b'"type":"item-list"' in everything
-    # Running it again starts from nothing and gives an export that verifies again (without
-    # the PDFs this time: the first run showed them).
+    # The earlier run's state is gone: its documents, its accounts and their passwords (new
+    # passwords on each run: none is fixed anywhere).
     pdfs = sorted((demo / "data" / "documents").rglob("*.pdf"))
     assert pdfs and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
-    again = run("demo", "--out", str(demo), "--no-documents")
-    assert again.returncode == 0, again.stderr
-    assert not (demo / "data" / "documents").exists() or not any(
-        (demo / "data" / "documents").rglob("*.pdf")
-    )
-    assert any(line.startswith("VERIFIED") for line in again.stdout.splitlines())
-    # New passwords on each run: none is fixed anywhere.
-    again_logins = again.stdout.strip().splitlines()[-5:]
-    assert {row[1] for row in logins}.isdisjoint(line.split()[1] for line in again_logins)
+    assert not stale.exists()
+    assert earlier_passwords.isdisjoint(row[1] for row in logins)
 
 
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:

@@ -13,15 +13,14 @@ from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings
 from lottery.storage.models import OrgUnit
 from tests import lifecycle as lc
-from tests.test_cli_service import PASSWORD, run
+from tests.test_cli_service import copy_data, run
 
 NEW = "violet-harbour-lantern-7"  # a test-only password that follows the policy
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+def data(tmp_path: Path, cli_initialised: Path) -> Path:
+    data = copy_data(cli_initialised, tmp_path)  # after `lottery init --admin boss`
     svc = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
     try:
         with svc.session() as s, s.begin():

@@ -12,7 +12,7 @@ from lottery.service import users
 from lottery.service.lifecycle import Lifecycle
 from lottery.settings import get_settings
 from tests import lifecycle as lc
-from tests.test_cli_service import PASSWORD, run
+from tests.test_cli_service import PASSWORD, copy_data, run
 
 NEW = "violet-harbour-lantern-7"  # a test-only password that follows the policy
 WITH_NAME = "carol-password-1"  # test-only, refused: holds the name
@@ -26,9 +26,8 @@ def _one_line_error(proc_stderr: str, words: str) -> None:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
+def data(tmp_path: Path, cli_initialised: Path) -> Path:
+    data = copy_data(cli_initialised, tmp_path)  # after `lottery init --admin boss`
     return data
 
 

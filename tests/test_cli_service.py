@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,10 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from lottery.service.lifecycle import Lifecycle
-from lottery.settings import get_settings
 from tests import lifecycle as lc
-from tests.service.conftest import load_registries
 
 LOTTERY = [sys.executable, "-m", "lottery"]
 PASSWORD = "test-only-password"  # noqa: S105 - test-only
@@ -30,21 +28,32 @@ SLOW = 60.0  # seconds: a login hashes a password, which a loaded machine makes 
 
 
 def run(*args: str, data: Path, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in this process (fast); the exit code and output as a subprocess gives."""
+    """Run the CLI on ``data`` in this process (fast); the exit code and output as a
+    subprocess gives."""
+    proc = run_main(*args, "--data-dir", str(data), **{"LOTTERY_LOG_ORIGIN": lc.LOG, **env})
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def run_main(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``lottery.cli.main`` in this process, with ``env`` set (and no LOTTERY_DATABASE_URL)
+    while it runs: the exit code, standard output and standard error a subprocess gives,
+    without its second or so of Python start and imports."""
     import contextlib
     import io
 
     from lottery.cli import main
 
-    saved = {k: os.environ.get(k) for k in [*env, "LOTTERY_LOG_ORIGIN", "LOTTERY_DATABASE_URL"]}
-    os.environ.update({"LOTTERY_LOG_ORIGIN": lc.LOG, **env})
+    saved = {k: os.environ.get(k) for k in [*env, "LOTTERY_DATABASE_URL"]}
+    os.environ.update(env)
     os.environ.pop("LOTTERY_DATABASE_URL", None)
     out, err = io.StringIO(), io.StringIO()
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                main([*args, "--data-dir", str(data)])
+                main(list(args))
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
     finally:
@@ -53,10 +62,7 @@ def run(*args: str, data: Path, ok: bool = True, **env: str) -> subprocess.Compl
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    proc = subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def _task_file(tmp: Path) -> Path:
@@ -81,13 +87,15 @@ def _task_file(tmp: Path) -> Path:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    run("init", "--admin", "boss", data=data, LOTTERY_ADMIN_PASSWORD=PASSWORD)
-    service = Lifecycle.open(get_settings(data_dir=data, log_origin=lc.LOG))
-    load_registries(service, lc.small_registries())
-    service.engine.dispose()
-    return data
+def data(tmp_path: Path, cli_loaded: Path) -> Path:
+    """A data directory after ``lottery init`` with the small registries loaded: a copy of
+    one built once a test process (tests/conftest.py)."""
+    return copy_data(cli_loaded, tmp_path)
+
+
+def copy_data(template: Path, tmp_path: Path) -> Path:
+    """A test's own copy of a template data directory (modes kept: the key stays private)."""
+    return Path(shutil.copytree(template, tmp_path / "data"))
 
 
 def test_init_users_and_tasks(data: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from lottery.export.write import write_export
 from lottery.runtime import forking
 from lottery.service import inmemory
 from tests.lifecycle import LOG, T_DRAW, T_REVEAL, announced, beacon, office_signer
+from tests.test_cli_service import run_main
 
 LOTTERY = [sys.executable, "-m", "lottery"]
 
@@ -36,7 +37,9 @@ def test_verify_with_and_without_a_worker(tmp_path: Path) -> None:
     notes, blobs = run.published.notes, run.published.blobs
     write_export(out, notes, blobs, signer, origin=LOG, public_keys=[signer.vkey])
 
-    serial = _verify(out, "--json", "--workers", "1")
+    # The serial runs in this process; the forked ones in a real process (a fork of a test
+    # worker would carry its threads and connections).
+    serial = run_main("verify", str(out), "--key", signer.vkey, "--json", "--workers", "1")
     forked = _verify(out, "--json", "--workers", "2")
     assert serial.returncode == 0, serial.stderr
     assert forked.returncode == 0, forked.stderr
@@ -55,14 +58,15 @@ def test_verify_with_and_without_a_worker(tmp_path: Path) -> None:
     )
     assert swapped != data
     blob.write_bytes(swapped)
-    bad_serial = _verify(out, "--json", "--workers", "1")
+    bad_serial = run_main("verify", str(out), "--key", signer.vkey, "--json", "--workers", "1")
     bad_forked = _verify(out, "--json", "--workers", "2")
     assert bad_serial.returncode == bad_forked.returncode == 1
     assert json.loads(bad_forked.stdout)["failures"] == json.loads(bad_serial.stdout)["failures"]
 
 
 def test_verify_rejects_a_bad_worker_count(tmp_path: Path) -> None:
-    out = _verify(tmp_path, "--workers", "0")
+    # In this process: no worker is started (the forked runs above are real processes).
+    out = run_main("verify", str(tmp_path), "--key", office_signer().vkey, "--workers", "0")
     assert out.returncode != 0
     assert out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1

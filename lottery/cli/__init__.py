@@ -125,20 +125,21 @@ def make_app() -> typer.Typer:
 
 
 @functools.cache
-def _command() -> Callable[..., Any]:
-    """The click command Typer builds from :func:`make_app` (built once: it is what a call to
-    the Typer app would rebuild on every call)."""
+def command() -> Callable[..., Any]:
+    """The click command Typer builds from :func:`make_app`, built once a process (typer
+    builds it from about a hundred functions' signatures: about a second of CPU, which a
+    call to the Typer app would pay on every call; the test suite runs :func:`main`
+    in-process hundreds of times)."""
     return typer.main.get_command(make_app())
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    command = _command()
     lang = _lang_of(sys.argv[1:] if argv is None else argv)
     cli_lang_state.GLOBAL_LANG = None
     try:
         # Not standalone: usage errors come back here and are printed as one line.
-        code = command(args=argv, standalone_mode=False)
+        code = command()(args=argv, standalone_mode=False)
     except typer.TyperException as exc:  # click's usage and parameter errors
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command: its help

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from lottery.core.cosignature import Cosigner
 from tests.publisher.factory import build_export
+from tests.test_cli_service import run_main
 
 LOTTERY = [sys.executable, "-m", "lottery"]
 
@@ -21,12 +21,17 @@ WITNESS = Cosigner.from_seed("jiwei.example/w1", bytes(range(32))).verifier().vk
 def _publish(
     export: Path, out: Path, env: dict[str, str] | None = None, *args: str
 ) -> subprocess.CompletedProcess[str]:
+    """``lottery publish`` in this process: the exit code and output a process gives
+    (test_publish_refuses_a_tampered_export_in_one_line runs real ones)."""
+    return run_main("publish", "--export", str(export), "--out", str(out), *args, **(env or {}))
+
+
+def _publish_process(export: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*LOTTERY, "publish", "--export", str(export), "--out", str(out), *args],
+        [*LOTTERY, "publish", "--export", str(export), "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **(env or {})},
     )
 
 
@@ -53,7 +58,7 @@ def test_publish_refuses_a_tampered_export_in_one_line(tmp_path: Path) -> None:
     data = bytearray(bundle.read_bytes())
     data[60] ^= 1
     bundle.write_bytes(bytes(data))
-    result = _publish(built.export, tmp_path / "site")
+    result = _publish_process(built.export, tmp_path / "site")
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "does not verify" in result.stderr
     assert "Traceback" not in result.stderr
