@@ -20,6 +20,7 @@ from lottery.verifier.exit_status import (
     BAD_INPUT,
     NOT_RUN,
     FetchFailed,
+    FetchWatch,
     fetch_failed_line,
     not_run_line,
     os_error_status,
@@ -133,7 +134,8 @@ def _verify(
             else f"--workers must be at least 1, got {workers}"
         )
     policy = run.witness_policy(witness or [], quorum, said)
-    get = open_export(location, said)
+    watch = FetchWatch()  # a site read that failed mid-audit: exit 3, not a verdict
+    get = run.open_export(location, lambda base: watch.watching(_http_getter(base)), said)
     previous = _load_state(state, task, said)
     if previous is None:
         verifiers, pinned = run.office_verifiers(key or [], get, said)
@@ -151,6 +153,7 @@ def _verify(
             prior=previous.prior() if previous is not None else None,
             present=run.blob_listing(location) if previous is not None else None,
         )
+    watch.check()
     if state is not None and audit.report.ok:
         now = format_time(utc_now())
         keys = [v.vkey for v in verifiers]

@@ -10,6 +10,7 @@ should be tried again later.
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 
 from lottery.core.errors import LotteryError
 
@@ -79,3 +80,31 @@ def fetch_failed_line(exc: FetchFailed, lang: str) -> str:
         f"error: cannot read {exc.url} ({exc.reason}): a network or server failure, "
         "nothing was checked; try again later"
     )
+
+
+class FetchWatch:
+    """Remembers the first :class:`FetchFailed` of a run's site reads, even one that a check
+    caught and recorded as a failed check (a blob that could not be read fails ``blob.pool``,
+    say): the front ends then exit :data:`NOT_RUN` whatever the report says, since a read
+    that failed decided nothing about the site."""
+
+    def __init__(self) -> None:
+        self.first: FetchFailed | None = None
+
+    def watching(self, get: Callable[[str], bytes]) -> Callable[[str], bytes]:
+        """``get``, noting the first :class:`FetchFailed` it raises (raised on as before)."""
+
+        def fetch(path: str) -> bytes:
+            try:
+                return get(path)
+            except FetchFailed as exc:
+                if self.first is None:
+                    self.first = exc
+                raise
+
+        return fetch
+
+    def check(self) -> None:
+        """Raise the first read that failed, if any (call it before reporting)."""
+        if self.first is not None:
+            raise self.first

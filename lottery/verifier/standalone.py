@@ -30,6 +30,7 @@ from .exit_status import (
     NOT_RUN,
     VERIFIED,
     FetchFailed,
+    FetchWatch,
     fetch_failed_line,
     not_run_line,
     os_error_status,
@@ -115,7 +116,8 @@ def _run(args_in: list[str], lang: str) -> int:
         return BAD_INPUT
     try:
         policy = run.witness_policy(args.witness, args.quorum, lang)
-        get = run.open_export(args.location, _http_getter, lang)
+        watch = FetchWatch()  # a site read that failed mid-audit: exit 3, not a verdict
+        get = run.open_export(args.location, lambda base: watch.watching(_http_getter(base)), lang)
         verifiers, pinned = run.office_verifiers(args.key, get, lang)
         with gc_paused():
             audit = run.run_audit(
@@ -127,6 +129,7 @@ def _run(args_in: list[str], lang: str) -> int:
                 workers=fork_workers(args.workers),
                 lang=lang,
             )
+        watch.check()
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         return FAILED
