@@ -226,12 +226,14 @@ def _export_copy(demo: Demo, out: Path) -> Path:
     return demo.log(out, demo.entries)
 
 
-def test_old_sealed_blobs_are_listed_not_read_and_a_removed_one_fails(
+def test_old_sealed_blobs_are_hashed_not_opened_and_a_removed_or_changed_one_fails(
     cli, demo: Demo, prior_state: str, tmp_path: Path
 ) -> None:
     """A later run checks that the sealed blobs of the records the state covers are still
-    published (one listing of blobs/), without reading them; a penalty's blob (its content
-    is read by the publication checks) and the new records' blobs are read as before."""
+    published with the content their names say (hashed), without reading them through the
+    audit (not opened, not parsed); a penalty's blob (its content is read by the publication
+    checks) and the new records' blobs are read as before. A blob removed, or changed in
+    place under its own name (found by review: a listing missed it), fails as in a full run."""
     from lottery.core.audit_state import AuditState
     from lottery.core.records import parse_record_text
     from lottery.core.sealed import sealed_digest
@@ -272,7 +274,12 @@ def test_old_sealed_blobs_are_listed_not_read_and_a_removed_one_fails(
 
     # An old result's blob removed (no withdrawal covers it): the run fails as a full run.
     gone = next(d for d, kind in old.items() if kind == "inspection-result")
-    (export / "blobs" / gone).unlink()
+    blob = export / "blobs" / gone
+    with blob.open("ab") as changed:  # in place: the same file, no longer its SHA-256
+        changed.write(b" ")
+    body = _fails_as_a_full_run(cli, export, prior_state, tmp_path)
+    assert "sealed.content" in [f["check"] for f in body["failures"]]
+    blob.unlink()
     body = _fails_as_a_full_run(cli, export, prior_state, tmp_path)
     assert [f["check"] for f in body["failures"]] == ["sealed.missing"]
 

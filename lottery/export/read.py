@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,9 +27,32 @@ def file_getter(root: Path) -> Callable[[str], bytes]:
 
 def published_blobs(root: Path) -> Callable[[str], bool]:
     """Whether a blob is in the export at ``root`` (one listing of ``blobs/``, not a read
-    per blob: a blob is named by its SHA-256, so a name present is the content)."""
+    per blob). The site builder's question about its own export, which the service writes
+    by replacing files, never into one (docs/site-publishing.md); a verifier of someone
+    else's export hashes instead (:func:`hashed_blobs`)."""
     try:
         names = set(os.listdir(root / "blobs"))
     except OSError:
         names = set()
     return names.__contains__
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def hashed_blobs(root: Path) -> Callable[[str], bool]:
+    """Whether a blob is in the export at ``root`` with the content its name says: read and
+    hashed (not parsed, not opened). What ``lottery verify --state`` asks of an old record's
+    blob: a listing would trust a file changed in place under its name (docs/verifier.md)."""
+    folder = root / "blobs"
+
+    def present(digest: str) -> bool:
+        if not _DIGEST.fullmatch(digest):
+            return False
+        try:
+            data = (folder / digest).read_bytes()
+        except OSError:
+            return False
+        return hashlib.sha256(data).hexdigest() == digest
+
+    return present

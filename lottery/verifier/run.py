@@ -17,7 +17,7 @@ from lottery.core.errors import EncodingError, InputError
 from lottery.core.note import NoteVerifier
 from lottery.core.sharing import Workers
 from lottery.core.witness_audit import WitnessPolicy
-from lottery.export.read import file_getter, published_blobs
+from lottery.export.read import file_getter, hashed_blobs
 
 HttpGetter = Callable[[str], Getter]
 """Makes a getter for a base URL (the CLI uses httpx, the single-file verifier urllib)."""
@@ -62,15 +62,15 @@ def open_export(location: str, http_getter: HttpGetter, lang: str = "en") -> Get
 
 
 def blob_listing(location: str) -> Callable[[str], bool] | None:
-    """Whether a blob is published, from one listing of the export's ``blobs/`` folder, for
-    an export directory (as :func:`open_export` finds it); None for a URL (no listing: a
-    blob is known to be there only by reading it)."""
+    """Whether a blob is published with the content its name says (read and hashed, not
+    parsed or opened), for an export directory (as :func:`open_export` finds it); None for a
+    URL (every blob is read and checked as in a full run)."""
     if location.startswith(("http://", "https://")):
         return None
     root = Path(location)
     for candidate in (root, root / "export"):
         if (candidate / "checkpoint").is_file():
-            return published_blobs(candidate)
+            return hashed_blobs(candidate)
     return None
 
 
