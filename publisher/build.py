@@ -11,6 +11,7 @@ pages are HTML, written into the theme's page shell after MkDocs (:mod:`publishe
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -402,13 +403,14 @@ def _kept_companies(
     (:mod:`publisher.page_inputs`) are the same as for the file linked from the last site."""
     if state is None or plan is None or plan.changed is None or state.shell != shell:
         return set()
+    base = os.fspath(out / "targets")  # strings, not pathlib: ~50,000 companies a build
     return {
         target
         for target, digest in inputs.items()
         if state.company_inputs.get(target) == digest
         and target in plan.companies
         and target in entries
-        and (out / "targets" / target / "index.html").is_file()
+        and os.path.isfile(f"{base}/{target}/index.html")
     }
 
 

@@ -18,12 +18,12 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 SEARCH_INDEX = Path("search") / "search_index.json"
@@ -55,7 +55,6 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self._seen = 0
         self._changed = changed
         self._outside = outside
-        self._extra: list[File] = []
 
     @event_priority(-200)  # after every other plugin's on_files
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -76,17 +75,11 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 if file.is_modified():  # written again: never through a link to the last site
                     (site / file.dest_uri).unlink(missing_ok=True)
         if self._outside is not None:
-            self._extra = self._outside.files(config)
-            for file in self._extra:
-                files.append(file)
+            files.get_file_from_path = self._outside.lookup(files, config)  # type: ignore[method-assign,assignment]
         return files
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self._out.order = [f.src_uri for f in files.documentation_pages()]
-        # The pages are rendered (their links resolved): the files outside the docs are
-        # not copied (they are linked into the site after MkDocs, by the caller).
-        for file in self._extra:
-            file.inclusion = InclusionLevel.EXCLUDED
         return env
 
     @event_priority(-100)  # after the search plugin's own on_page_context
@@ -116,20 +109,32 @@ class Outside:
     folder: Path
     names: list[str]
 
-    def files(self, config: MkDocsConfig) -> list[File]:
-        """A :class:`File` for each name, included as a static file would be."""
-        made = []
-        for name in self.names:
-            file = File(
-                f"{self.prefix}/{name}",
-                config.docs_dir,
-                config.site_dir,
-                config.use_directory_urls,
-                inclusion=InclusionLevel.INCLUDED,
-            )
-            file.abs_src_path = str(self.folder / name)
-            made.append(file)
-        return made
+    def lookup(self, files: Files, config: MkDocsConfig) -> Callable[[str], File | None]:
+        """``files.get_file_from_path`` that also knows these files: a :class:`File` is made
+        only for a name a rendered page links to (MkDocs resolves every link through this
+        one lookup), never put in the collection, so MkDocs neither walks for nor copies
+        any of them (making one for each of ~100,000 names cost seconds a build)."""
+        known = files.get_file_from_path
+        prefix = f"{self.prefix}/"
+        names = set(self.names)
+        made: dict[str, File] = {}
+
+        def get(path: str) -> File | None:
+            found = known(path)
+            if found is not None:
+                return found
+            uri = PurePath(path).as_posix()
+            name = uri[len(prefix) :]
+            if not uri.startswith(prefix) or name not in names:
+                return None
+            file = made.get(uri)
+            if file is None:
+                file = File(uri, config.docs_dir, config.site_dir, config.use_directory_urls)
+                file.abs_src_path = str(self.folder / name)
+                made[uri] = file
+            return file
+
+        return get
 
 
 def _search_plugin(config: MkDocsConfig) -> Any:

@@ -42,6 +42,11 @@ class Pick:
     target: str
     ticket: bytes
 
+    def __reduce__(self) -> tuple[type[Pick], tuple[str, bytes]]:
+        # Pickled as its two fields (the site cache keeps every task's outcome): the
+        # slotted dataclass's own state methods call fields() for each of ~50,000 picks.
+        return (Pick, (self.target, self.ticket))
+
 
 def stratum_key(seed: bytes, key: str) -> bytes:
     """The per-stratum hash key.

@@ -52,6 +52,10 @@ class Team:
     target: str
     inspectors: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type[Team], tuple[str, tuple[str, ...]]]:
+        # Pickled as its two fields, as Pick is (lottery/core/selection.py).
+        return (Team, (self.target, self.inspectors))
+
 
 @dataclass(frozen=True)
 class FirstDraws:
