@@ -328,8 +328,8 @@ def _record_subject(model: SiteModel, record: Record, root: str) -> Markup:
 
 
 def record_ids(model: SiteModel) -> list[str]:
-    """Every record's id, in log order: the model's index holds them (a record's id is a
-    SHA-256 of its text, computed again at each use)."""
+    """Every record's id, in log order, from the model's index (one list, not a lookup of
+    each record's cached id)."""
     ids = list(model.index)
     if len(ids) != len(model.records):  # a record twice in the log: the index holds it once
         ids = [r.id for r in model.records]

@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -55,6 +56,8 @@ ALWAYS_WRITTEN = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_in
 PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
 
 Known = dict[str, tuple[str, TaskVerification]]
+
+log = logging.getLogger(__name__)
 
 
 def cache_for(site: Path) -> Path:
@@ -431,6 +434,9 @@ def build_beside(out: Path, build: Callable[[Path], int], cache: Path | None = N
         out.rename(old)
     partial.rename(out)
     if cache is not None and old.exists():
-        adopt(cache, old, out)
+        try:  # housekeeping: the new site is in place; no spare means a full next build
+            adopt(cache, old, out)
+        except OSError as exc:
+            log.warning("the spare tree for the next build was not kept: %s", exc)
     shutil.rmtree(old, ignore_errors=True)
     return count

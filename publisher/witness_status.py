@@ -34,7 +34,7 @@ from publisher.model import SiteModel
 
 # The only form parse_time reads (lottery/core/canonical.py): fixed width, so texts in it
 # sort as their times do.
-_TIME_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+_TIME_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ into ``<site>.builds/`` once, at the first publication, and replaced by the link
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -24,6 +25,8 @@ BUILDS = ".builds"
 PARTIAL = ".partial"
 WORK = ".work"
 HAND_BUILT = "hand-built"
+
+log = logging.getLogger(__name__)
 
 
 def builds_dir(site: Path) -> Path:
@@ -98,8 +101,14 @@ def prune(
         and not path.is_symlink()
         and not path.name.endswith((PARTIAL, WORK))
     )
-    if spare is not None and retired:
-        spare(retired[-1])
+    numbered = [path for path in retired if not path.name.startswith(HAND_BUILT)]
+    if spare is not None and numbered:
+        # Housekeeping: the new build is served whatever happens here; a spare not made
+        # only means the next build runs MkDocs in full.
+        try:
+            spare(numbered[-1])  # the newest build by name (a hand-built folder is no base)
+        except OSError as exc:
+            log.warning("site: the spare tree for the next build was not kept: %s", exc)
     for path in root.iterdir():
         if path.resolve() not in kept:
             if path.is_dir() and not path.is_symlink():

@@ -391,3 +391,25 @@ def test_a_build_no_longer_kept_is_handed_over_as_the_spare(tmp_path: Path) -> N
     site_swap.prune(site, root / "000004-8", root / "000003-7", lambda p: handed.append(p.name))
     assert handed == ["000002-6"]  # the newest complete build not kept
     assert sorted(p.name for p in root.iterdir()) == ["000003-7", "000004-8"]
+
+
+def test_the_spare_is_a_numbered_build_and_its_failure_is_only_housekeeping(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder built by hand (moved aside at the first publication) is never the spare,
+    though its name sorts last; a spare that could not be kept is logged, and the pruning
+    goes on (the new build is served already: review of issue #19's spare tree)."""
+    site = tmp_path / "site"
+    root = site_swap.builds_dir(site)
+    for name in ("000001-5", "000002-6", site_swap.HAND_BUILT, "000003-7"):
+        (root / name).mkdir(parents=True)
+
+    def failing(path: Path) -> None:
+        handed.append(path.name)
+        raise OSError(28, "No space left on device")
+
+    handed: list[str] = []
+    site_swap.prune(site, root / "000003-7", None, failing)
+    assert handed == ["000002-6"]
+    assert sorted(p.name for p in root.iterdir()) == ["000003-7"]  # pruned all the same
+    assert "spare tree" in caplog.text
