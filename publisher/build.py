@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -328,10 +328,10 @@ def build_site(
         if plan and plan.changed is not None and loaded.state and _same_device(export, out)
         else {}
     )
-    site_cache.link_files(
-        export, out / site_cache.EXPORT, [k for k, v in exported.items() if linked.get(k) != v]
-    )
+    relinked = [k for k, v in exported.items() if linked.get(k) != v]
+    site_cache.link_files(export, out / site_cache.EXPORT, relinked)
     companies: dict[str, str] = {}
+    rendered: Mapping[str, Any] = {}
     # The company search entries: the cached ones when the pages are the same.
     entries = dict(state.company_search) if state else {}
     inputs = {t: written.scopes.company_page(t, f) for t, f in written.targets.items()}
@@ -346,7 +346,10 @@ def build_site(
             {t: rendered.get(t) for t in written.targets},
             plan.companies if plan else None,
             entries,
+            recorded.index,
         )
+    elif recorded.index is not None:
+        mkdocs_run.write_index(out, recorded.index)
     # For static hosts that read a _headers file (docs/export.md "Serving the export").
     (out / HEADERS_FILE).write_text(serving.host_headers_file("/export"), encoding="utf-8")
     if cache is not None:
@@ -375,8 +378,33 @@ def build_site(
             model.report.sealed.contents,
             docs,
             mirror=plan is None or plan.changed is None,
+            changes=_changes(plan, recorded, out, relinked, rendered),
         )
     return written.count
+
+
+def _changes(
+    plan: _Plan | None,
+    recorded: mkdocs_run.Recorded,
+    out: Path,
+    relinked: Iterable[str],
+    companies: Iterable[str],
+) -> site_cache.Changes | None:
+    """What an incremental build changed in the spare tree it took (``None``: a full
+    build): the files unlinked for writing (the changed sources', those always written,
+    ``_headers``), those MkDocs wrote, the export files linked, the company pages rendered
+    (``companies``: the only ones that may have been written) and the shell page removed
+    (site_cache.adopt)."""
+    if plan is None or plan.changed is None or plan.base is None:
+        return None
+    served = site_cache.tree_mark(out)
+    if served is None:
+        return None
+    paths = plan.skip | recorded.written
+    paths.update(f"{site_cache.EXPORT}/{key}" for key in relinked)
+    paths.update(f"targets/{target}/index.html" for target in companies)
+    paths.add(f"targets/{target_shell.SHELL}/index.html")
+    return site_cache.Changes(plan.base, served, sorted(paths))
 
 
 def _same_device(a: Path, b: Path) -> bool:
@@ -423,6 +451,10 @@ class _Plan:
     changed: set[str] | None
     companies: dict[str, str]
     stats: dict[str, list[int]] = field(default_factory=dict)
+    skip: set[str] = field(default_factory=set)
+    """Incremental: the site paths unlinked from the spare tree to be written again."""
+    base: list[int] | None = None
+    """Incremental: the spare tree's mark when taken (site_cache.tree_mark)."""
 
 
 def _plan(
@@ -470,9 +502,10 @@ def _plan(
     if out.exists():
         out.rmdir()  # new and empty (above): the spare tree is renamed there
     out.parent.mkdir(parents=True, exist_ok=True)
+    base = site_cache.tree_mark(mirror)
     if not site_cache.take_spare(cache, out, skip):
         return _Plan(settings, sources, None, {}, stats)
-    return _Plan(settings, sources, changed, state.companies, stats)
+    return _Plan(settings, sources, changed, state.companies, stats, skip, base)
 
 
 def _nav_meta(config: Any, docs: Path) -> bool:

@@ -9,7 +9,9 @@ written again. What a page's HTML depends on besides its own source is the same 
 (the nav is fixed in ``mkdocs.yml``, no page has front matter the nav shows, and the
 settings digest covers the rest), so its HTML is the last build's. The search index, which
 MkDocs writes from the pages it rendered only, is put together again in the full build's
-order from each page's entries (new ones for rendered pages, the cached ones for the rest).
+order from each page's entries (new ones for rendered pages, the cached ones for the rest),
+and left to the caller to write (:func:`write_index`), once, with the company pages'
+entries (publisher/target_shell.py): the index is the size of the site.
 """
 
 from __future__ import annotations
@@ -31,12 +33,28 @@ _DIRTY_WARNING = "A 'dirty' build is being performed"
 
 
 @dataclass
+class Index:
+    """A search index not written yet: its fields but ``docs`` (``head``), and its entries,
+    each serialised as the search plugin serialises its index (:func:`entry_text`)."""
+
+    head: dict[str, Any]
+    docs: list[str]
+
+
+@dataclass
 class Recorded:
     """What a run saw: the pages in build order and each page's search-index entries."""
 
     order: list[str] = field(default_factory=list)
-    search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Each rendered page's entries, as the search plugin made them."""
+    search: dict[str, list[str]] = field(default_factory=dict)
+    """After the run: every page's entries, serialised (:func:`entry_text`)."""
     rendered: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
+    """Incremental: the site paths (POSIX) of the files MkDocs wrote again (unlinked first)."""
+    index: Index | None = None
+    """Incremental: the merged search index, not written yet (:func:`write_index`)."""
 
 
 class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
@@ -74,6 +92,7 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             for file in files:
                 if file.is_modified():  # written again: never through a link to the last site
                     (site / file.dest_uri).unlink(missing_ok=True)
+                    self._out.written.add(file.dest_uri)
         if self._outside is not None:
             files.get_file_from_path = self._outside.lookup(files, config)  # type: ignore[method-assign,assignment]
         return files
@@ -87,7 +106,7 @@ class _Recorder(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any
     ) -> Any:
         entries = self._index()
-        self._out.search[page.file.src_uri] = entries[self._seen :]
+        self._out.entries[page.file.src_uri] = entries[self._seen :]
         self._out.rendered.add(page.file.src_uri)
         self._seen = len(entries)
         return context
@@ -156,7 +175,7 @@ def run(
     config: MkDocsConfig,
     *,
     changed: set[str] | None = None,
-    cached_search: Mapping[str, list[dict[str, Any]]] | None = None,
+    cached_search: Mapping[str, list[str]] | None = None,
     outside: Outside | None = None,
 ) -> Recorded:
     """Build with MkDocs into ``config.site_dir``.
@@ -165,6 +184,8 @@ def run(
     from the last build, whose site (``site_dir``) is already in place without their files;
     every other source's file in the site is the last build's. ``None``: a full build.
     ``outside``: static files MkDocs knows but neither walks for nor copies (:class:`Outside`).
+    Incremental: the search index of every page is in ``Recorded.index``, not yet in
+    ``site_dir``: the caller writes it (:func:`write_index`).
     """
     from mkdocs.commands.build import build
 
@@ -186,22 +207,42 @@ def run(
         build(config, dirty=dirty)
     finally:
         logger.removeFilter(quiet)
+    recorded.search = {
+        src: [entry_text(entry) for entry in entries] for src, entries in recorded.entries.items()
+    }
     if dirty:
-        _merge_search(Path(config.site_dir), recorded, cached_search or {})
+        recorded.index = _merge_search(Path(config.site_dir), recorded, cached_search or {})
     return recorded
 
 
-def _merge_search(
-    site: Path, recorded: Recorded, cached: Mapping[str, list[dict[str, Any]]]
-) -> None:
+def _merge_search(site: Path, recorded: Recorded, cached: Mapping[str, list[str]]) -> Index:
     """The search index of every page, in the full build's order: the rendered pages'
-    new entries, the cached entries of the others (serialised as the search plugin does)."""
-    path = site / SEARCH_INDEX
-    index = json.loads(path.read_text("utf-8"))
-    docs: list[dict[str, Any]] = []
+    new entries, the cached entries of the others (not written: :func:`write_index`)."""
+    index = read_index(site)
+    docs: list[str] = []
     for src in recorded.order:
         entries = recorded.search[src] if src in recorded.rendered else cached.get(src, [])
         recorded.search[src] = entries
         docs += entries
-    data = {"config": index["config"], "docs": docs}
-    path.write_bytes(json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
+    return Index({"config": index["config"]}, docs)
+
+
+def read_index(site: Path) -> dict[str, Any]:
+    """The search index MkDocs wrote into ``site``."""
+    index: dict[str, Any] = json.loads((site / SEARCH_INDEX).read_text("utf-8"))
+    return index
+
+
+def entry_text(entry: Mapping[str, Any]) -> str:
+    """One search-index entry serialised as the search plugin serialises its index."""
+    return json.dumps(entry, separators=(",", ":"), default=str)
+
+
+def write_index(site: Path, index: Index) -> None:
+    """Write the search ``index`` into ``site`` (as a new file: the old one may be a link
+    to the last site's): the bytes the search plugin writes for the same index (its
+    ``docs`` last, as in the plugin's), its entries spliced in as they were serialised."""
+    head = entry_text(index.head)[:-1] + ("," if index.head else "")
+    path = site / SEARCH_INDEX
+    path.unlink(missing_ok=True)
+    path.write_bytes(f'{head}"docs":[{",".join(index.docs)}]}}'.encode())

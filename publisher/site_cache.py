@@ -5,7 +5,10 @@
 - ``state.json``: the log the site was built from (origin, keys, checkpoint size and root),
   the digest of everything every page's HTML depends on besides its own source
   (:func:`settings_digest`), the SHA-256 of every source file MkDocs read (pages and static
-  files), each page's search-index entries, and the digest of each company page;
+  files), and the digest of each company page;
+- ``search.tsv`` and ``company_search.tsv``: each page's and each company page's
+  search-index entries, serialised as in the index, spliced into the next one as they are
+  (never parsed: :func:`publisher.mkdocs_run.write_index`);
 - ``tasks.pickle``: each task's verification with the digest of the entries it was made
   from (:func:`lottery.core.audit.task_digest`), so an unchanged task is not re-drawn;
 - ``sealed.pickle``: the sealed contents the audit opened, by record id, so a blob is not
@@ -14,7 +17,9 @@
   generated again only when its inputs changed (publisher/page_inputs.py);
 - ``site/``: the spare tree: the built site as hard links (copies across file systems),
   renamed into the next build's folder and changed there (:func:`take_spare`); after the
-  swap, the build no longer served becomes the spare (:func:`adopt`).
+  swap, the build no longer served becomes the spare (:func:`adopt`);
+- ``changes.json`` (after an incremental build): the site paths it changed in the spare it
+  took, so that :func:`adopt` re-links only those (:class:`Changes`).
 
 The cache is the publisher's own state, trusted like the build folder: it is never served
 and never read from the export. A cache that is missing, unreadable, of another version,
@@ -43,16 +48,26 @@ from lottery.core.audit_state import PriorAudit
 from lottery.core.verify import TaskVerification
 from publisher.model import PublishError, SiteModel
 
-VERSION = 3
+VERSION = 4
 STATE = "state.json"
+SEARCH = "search.tsv"
+"""The pages' search entries: one line each, ``source<TAB>entry JSON``, in index order."""
+COMPANY_SEARCH = "company_search.tsv"
+"""The company pages' search entries: one line each, ``USCC<TAB>key<TAB>entry JSON``."""
 TASKS = "tasks.pickle"
 SEALED = "sealed.pickle"
 MIRROR = "site"
+ADOPTING = "site.adopting"
+"""Where :func:`adopt` makes the spare tree before renaming it to :data:`MIRROR`."""
 PAGES = "pages"
 EXPORT = "export"
 """The export's folder in the site: linked from the export after MkDocs, never mirrored."""
 # What MkDocs writes on every build, whatever changed: never linked from the last site.
 ALWAYS_WRITTEN = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json")
+CHANGES = "changes.json"
+"""An incremental build's record of the site paths it wrote, replaced or removed (:func:`adopt`)."""
+MARK = "search/search_index.json"
+"""The file that tells a built tree from another: written anew by every build (a new inode)."""
 PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
 
 Known = dict[str, tuple[str, TaskVerification]]
@@ -75,9 +90,13 @@ class State:
     root: str
     settings: str
     sources: dict[str, str] = field(default_factory=dict)
-    search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    search: dict[str, list[str]] = field(default_factory=dict)
+    """Each page's search-index entries, serialised as in the index: kept in
+    :data:`SEARCH`, not in ``state.json``."""
     companies: dict[str, str] = field(default_factory=dict)
-    company_search: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    company_search: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each company page's search entry, serialised as in the index, and the digest of
+    what it was made of: kept in :data:`COMPANY_SEARCH`, not in ``state.json``."""
     stats: dict[str, list[int]] = field(default_factory=dict)
     """Each source's size and modification time (ns) when its digest was taken."""
     pages: dict[str, str] = field(default_factory=dict)
@@ -108,12 +127,17 @@ def load(cache: Path, keys: list[str]) -> Loaded:
         raw = json.loads((cache / STATE).read_text("utf-8"))
         if raw.pop("version", None) != VERSION:
             return Loaded()
-        raw["company_search"] = {k: tuple(v) for k, v in raw.get("company_search", {}).items()}
-        state = State(**raw)
+        for name in ("search", "company_search"):
+            raw.pop(name, None)
+        state = State(**raw, company_search=_read_company_search(cache / COMPANY_SEARCH))
     except (OSError, ValueError, TypeError):
         return Loaded()
     if state.keys != keys:
         return Loaded()
+    try:
+        state.search = _read_search(cache / SEARCH)
+    except (OSError, ValueError):
+        state.settings = ""  # the pages' entries unknown: MkDocs runs in full
     try:
         with (cache / TASKS).open("rb") as fh:
             known = pickle.load(fh)  # noqa: S301 - the publisher's own file (module docstring)
@@ -129,6 +153,42 @@ def load(cache: Path, keys: list[str]) -> Loaded:
         known if isinstance(known, dict) else {},
         sealed if isinstance(sealed, dict) else {},
     )
+
+
+def _read_rows(path: Path, width: int) -> list[list[str]]:
+    """The lines of ``path``, each split at its first ``width - 1`` tabs (raises ValueError
+    on a shorter line)."""
+    rows = [line.split("\t", width - 1) for line in path.read_text("utf-8").splitlines()]
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"{path.name}: a line without its {width} fields")
+    return rows
+
+
+def _read_company_search(path: Path) -> dict[str, tuple[str, str]]:
+    """The company search entries (:data:`COMPANY_SEARCH`): split, not parsed (each is
+    spliced into the next index as it is). None when the file is missing or unreadable
+    (every company page is then rendered again)."""
+    try:
+        return {target: (key, entry) for target, key, entry in _read_rows(path, 3)}
+    except (OSError, ValueError):
+        return {}
+
+
+def _read_search(path: Path) -> dict[str, list[str]]:
+    """The pages' search entries (:data:`SEARCH`), split, not parsed. Raises OSError or
+    ValueError when missing or unreadable."""
+    search: dict[str, list[str]] = {}
+    for src, entry in _read_rows(path, 2):
+        search.setdefault(src, []).append(entry)
+    return search
+
+
+def _write_rows(path: Path, rows: Iterable[Iterable[str]]) -> None:
+    """Write one tab-separated line per row beside ``path`` and rename it in (no field
+    holds a tab or a line break: paths, hex digests, JSON with its controls escaped)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join("\t".join(row) + "\n" for row in rows), "utf-8")
+    tmp.replace(path)
 
 
 def prior(state: State | None) -> PriorAudit | None:
@@ -275,27 +335,96 @@ def take_spare(cache: Path, out: Path, skip: Iterable[str]) -> bool:
     return True
 
 
+@dataclass
+class Changes:
+    """What an incremental build changed in the spare tree it took: the tree it took
+    (``base``: :func:`tree_mark` then), the tree it made (``served``: its
+    :func:`tree_mark`) and every site path (POSIX) it wrote, replaced
+    or removed there. The tree made is the one taken with exactly these paths changed."""
+
+    base: list[int]
+    served: list[int]
+    paths: list[str]
+
+
+def tree_mark(root: Path) -> list[int] | None:
+    """The device, inode and modification time (ns) of ``root``'s :data:`MARK` file
+    (``None``: it has none)."""
+    try:
+        info = os.stat(root / MARK)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_mtime_ns]
+
+
+def _changes(cache: Path) -> Changes | None:
+    try:
+        raw = json.loads((cache / CHANGES).read_text("utf-8"))
+        return Changes(**raw)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def adopt(cache: Path, old: Path, served: Path) -> None:
     """After a swap: make the build ``old`` that is no longer served the cache's spare tree,
     brought up to date with ``served`` (the site now served: files that are links to the
     same file stay, the others are linked again, the extra ones go; nothing is written into
     a file, so ``served`` does not change); the next incremental build renames it in
     (:func:`take_spare`) instead of linking a new tree. Without a cache, or when the cache
-    has a spare (a full build mirrors its site), ``old`` is removed."""
+    has a spare (a full build mirrors its site), ``old`` is removed.
+
+    When the cache records what the build of ``served`` changed (:class:`Changes`) and
+    that build took ``old``'s files and made ``served`` (their :data:`MARK` files are the
+    recorded ones), only the recorded paths are linked again or removed: the cost of what
+    the build changed, not of the site. Otherwise both trees are listed (:func:`_mirror`)."""
     spare = cache / MIRROR
+    # Made under another name and renamed to site/ only when complete: a crash halfway
+    # (a kill, no memory, power) must not leave a spare that is neither tree, which the next
+    # build would take as the last site (found by review); a leftover is removed here.
+    adopting = cache / ADOPTING
+    shutil.rmtree(adopting, ignore_errors=True)
     if not (cache / STATE).is_file() or spare.exists():  # none, or a full build made one
         shutil.rmtree(old, ignore_errors=True)
         return
     try:
-        old.rename(spare)
+        old.rename(adopting)
     except OSError:  # another file system: the next build mirrors the site again
         shutil.rmtree(old, ignore_errors=True)
         return
+    record = _changes(cache)
+    (cache / CHANGES).unlink(missing_ok=True)
     try:
-        _mirror(served, spare)
-    except OSError:
-        shutil.rmtree(spare, ignore_errors=True)  # no spare: the next build is a full one
+        if (
+            record is not None
+            and record.base == tree_mark(adopting)
+            and record.served == tree_mark(served)
+        ):
+            _relink(served, adopting, record.paths)
+        else:
+            _mirror(served, adopting)
+        adopting.rename(spare)
+    except BaseException:
+        shutil.rmtree(adopting, ignore_errors=True)  # no spare: the next build is a full one
         raise
+
+
+def _relink(site: Path, mirror: Path, paths: Iterable[str]) -> None:
+    """Make each of ``paths`` in ``mirror`` a link to ``site``'s file (one that is already
+    stays), or remove it where ``site`` has none."""
+    stale = []
+    for key in sorted(set(paths)):
+        there = os.path.join(mirror, key)
+        try:
+            inode = os.stat(os.path.join(site, key)).st_ino
+        except (FileNotFoundError, NotADirectoryError):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                os.unlink(there)
+            continue
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if os.stat(there).st_ino == inode:
+                continue
+        stale.append(key)
+    link_files(site, mirror, stale)
 
 
 def export_files(export: Path) -> dict[str, int]:
@@ -370,15 +499,18 @@ def save(
     docs: Path | None = None,
     *,
     mirror: bool = True,
+    changes: Changes | None = None,
 ) -> None:
     """Write the cache after a successful build of ``site`` from the pages in ``docs`` (the
     old one is replaced; a crash midway leaves no ``state.json``, so the next build is a
     full one). ``sealed``: the sealed contents the audit opened, by record id; the pages
     kept are those of ``state.pages``. ``mirror``: make the spare tree ``site/`` a copy of
     ``site`` in links (a full build; an incremental one took the spare, and the spare is
-    given back by :func:`adopt` after the swap)."""
+    given back by :func:`adopt` after the swap). ``changes``: what an incremental build
+    changed in the spare it took, for :func:`adopt` (without it, adopt lists both trees)."""
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE).unlink(missing_ok=True)
+    (cache / CHANGES).unlink(missing_ok=True)
     if mirror:
         _mirror(site, cache / MIRROR)
     if docs is not None:
@@ -388,8 +520,18 @@ def save(
         with tmp.open("wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache / name)
+    if changes is not None and not mirror:
+        tmp = cache / (CHANGES + ".tmp")
+        tmp.write_text(json.dumps(dataclasses.asdict(changes)), "utf-8")
+        tmp.replace(cache / CHANGES)
+    _write_rows(cache / SEARCH, ((src, e) for src, es in state.search.items() for e in es))
+    _write_rows(cache / COMPANY_SEARCH, ((t, k, e) for t, (k, e) in state.company_search.items()))
     tmp = cache / (STATE + ".tmp")
-    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    fields = {
+        f.name: getattr(state, f.name)
+        for f in dataclasses.fields(state)
+        if f.name not in ("search", "company_search")
+    }
     tmp.write_text(json.dumps({"version": VERSION, **fields}, ensure_ascii=False), "utf-8")
     tmp.replace(cache / STATE)
 

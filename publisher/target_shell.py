@@ -19,13 +19,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
-import json
 import shutil
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from publisher import mkdocs_run
 from publisher.collector import paused
 from publisher.model import PublishError
 from publisher.render import render
@@ -40,7 +40,6 @@ END = "LOTTERYTARGETEND"
 ANCHOR = NAME.lower()  # the h1's id, made by Markdown's toc extension
 _ARTICLE_START = f'<h1 id="{ANCHOR}">'
 _ARTICLE_END = f"<p>{END}</p>"
-SEARCH_INDEX = Path("search") / "search_index.json"
 SITEMAP = "sitemap.xml"
 
 
@@ -92,24 +91,28 @@ def _entry_key(target: str, page: TargetPage) -> str:
 def _write_search_index(
     site: Path,
     pages: Mapping[str, TargetPage | None],
-    entries: dict[str, tuple[str, dict[str, Any]]],
+    entries: dict[str, tuple[str, str]],
+    index: mkdocs_run.Index | None,
 ) -> None:
-    """The company entries at the end of the index; ``entries`` (by USCC: key and entry)
-    holds those of the last build, and is brought up to date (the segmentation is the
-    costly part)."""
-    path = site / SEARCH_INDEX
-    index = json.loads(path.read_text("utf-8"))
-    shell = f"targets/{SHELL}/"
-    index["docs"] = [d for d in index["docs"] if not d["location"].startswith(shell)]
+    """The company entries at the end of the index (``index``: the one not yet written,
+    :func:`publisher.mkdocs_run.run`'s incremental index; ``None``: the one in ``site``),
+    written once; ``entries`` (by USCC: key and serialised entry) holds those of the last
+    build, and is brought up to date (the segmentation is the costly part). Kept entries
+    are spliced in as they were serialised: neither parsed nor serialised again."""
+    if index is None:
+        raw = mkdocs_run.read_index(site)
+        docs = [mkdocs_run.entry_text(d) for d in raw.pop("docs")]
+        index = mkdocs_run.Index(raw, docs)
+    # The shell's entries, if any (a serialised entry's own quotes are escaped in strings).
+    shell = f'"location":"targets/{SHELL}/'
+    docs = [d for d in index.docs if shell not in d]
     for target, page in pages.items():
-        if page is None:  # unchanged (fill checked that its entry is there)
-            index["docs"].append(entries[target][1])
-            continue
-        key = _entry_key(target, page)
-        if target not in entries or entries[target][0] != key:
-            entries[target] = (key, search_entry(target, page))
-        index["docs"].append(entries[target][1])
-    path.write_text(json.dumps(index, separators=(",", ":")), "utf-8")
+        if page is not None:
+            key = _entry_key(target, page)
+            if target not in entries or entries[target][0] != key:
+                entries[target] = (key, mkdocs_run.entry_text(search_entry(target, page)))
+        docs.append(entries[target][1])  # None: unchanged (fill checked that it is there)
+    mkdocs_run.write_index(site, mkdocs_run.Index(index.head, docs))
 
 
 def _write_sitemap(site: Path, pages: Mapping[str, TargetPage | None]) -> None:
@@ -153,7 +156,8 @@ def fill(
     site: Path,
     pages: Mapping[str, TargetPage | None],
     previous: Mapping[str, str] | None = None,
-    entries: dict[str, tuple[str, dict[str, Any]]] | None = None,
+    entries: dict[str, tuple[str, str]] | None = None,
+    index: mkdocs_run.Index | None = None,
 ) -> dict[str, str]:
     """Write every company page of ``pages`` (by USCC) into the built ``site`` from the
     shell page, then drop the shell, from the site, the search index and the sitemap.
@@ -163,9 +167,10 @@ def fill(
     publisher/site_cache.py): a page with the same digest is left as it is (it may be a
     link to the last site's file); any other is replaced by a new file. ``entries``: the
     company search entries of the last build (by USCC: what they were made of, hashed, and
-    the entry), reused when unchanged and brought up to date. A page given as ``None`` is
-    the last build's, unchanged (publisher/page_inputs.py): its file (linked from the last
-    site), digest and search entry stay.
+    the entry, serialised), reused when unchanged and brought up to date. A page given as
+    ``None`` is the last build's, unchanged (publisher/page_inputs.py): its file (linked
+    from the last site), digest and search entry stay. ``index``: the search index to complete and
+    write (an incremental build's, not written yet); ``None``: the one in ``site``.
 
     Raises:
         PublishError: when the shell page is missing or has no article to fill.
@@ -196,6 +201,6 @@ def fill(
         path.unlink(missing_ok=True)  # never written through a link to the last site
         path.write_bytes(data)
     shutil.rmtree(folder)
-    _write_search_index(site, pages, entries if entries is not None else {})
+    _write_search_index(site, pages, entries if entries is not None else {}, index)
     _write_sitemap(site, pages)
     return digests

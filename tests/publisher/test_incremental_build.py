@@ -18,6 +18,7 @@ import pytest
 from lottery.core.canonical import sha256_hex
 from lottery.export.read import file_getter
 from lottery.storage.keys import load_signer
+from publisher import site_cache
 from publisher.build import build_site
 from publisher.model import PublishError
 from publisher.site_cache import MIRROR, STATE, VERSION, State, adopt, cache_for
@@ -26,6 +27,10 @@ from tests.export_prefix import log_entries, write_prefix
 
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _no_listing(*args: object) -> None:
+    raise AssertionError("adopt listed both trees: the build's record of its changes unused")
 
 
 def _export(demo: Path, out: Path, size: int | None = None) -> Path:
@@ -81,8 +86,17 @@ def test_incremental_build_is_the_full_build(
     # "two" took the cache's spare tree; once "one" is no longer served it becomes the spare,
     # brought up to date with "two", and the next build takes it: the same site again.
     assert not (cache / MIRROR).exists()
-    adopt(cache, one, two)
-    assert not one.exists() and (cache / MIRROR / "index.html").samefile(two / "index.html")
+    # The export's checkpoint was replaced (another file), pages changed and were added:
+    # the build recorded those paths, and adopt links them again without listing the trees.
+    assert not (one / "export" / "checkpoint").samefile(two / "export" / "checkpoint")
+    assert "tasks/T2026-006/index.html" in set(built) - set(before)
+    assert before["index.html"] != built["index.html"]
+    with monkeypatch.context() as patched:
+        patched.setattr(site_cache, "_mirror", _no_listing)
+        adopt(cache, one, two)
+    spare = cache / MIRROR
+    assert not one.exists() and sorted(_files(spare)) == sorted(built)
+    assert all((spare / name).samefile(two / name) for name in built)
     build_site(export, root / "three", work=tmp_path / "w", office=office, cache=cache)
     assert _files(root / "three") == full and _files(two) == built
 

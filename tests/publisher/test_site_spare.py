@@ -4,12 +4,27 @@ files there, never writing into one, so the served tree never changes."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from publisher.site_cache import MIRROR, STATE, adopt, build_beside, link_files, take_spare
+from publisher import site_cache
+from publisher.site_cache import (
+    CHANGES,
+    MARK,
+    MIRROR,
+    STATE,
+    Changes,
+    adopt,
+    build_beside,
+    link_files,
+    take_spare,
+    tree_mark,
+)
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
@@ -101,3 +116,65 @@ def test_build_beside_keeps_the_site_it_replaced_as_the_spare(tmp_path: Path) ->
         build_beside(out, fail, cache)
     assert _read(out) == {"index.html": "two"}
     assert not out.with_name("site.partial").exists()
+
+
+def _recorded(cache: Path, old: Path, served: Path, paths: list[str]) -> None:
+    changes = Changes(tree_mark(old) or [], tree_mark(served) or [], paths)
+    (cache / CHANGES).write_text(json.dumps(dataclasses.asdict(changes)), encoding="utf-8")
+
+
+def test_adopt_relinks_only_what_the_build_recorded_for_that_pair(tmp_path: Path) -> None:
+    files = {MARK: "i1", "a.html": "a", "b.html": "b1", "gone.html": "g"}
+    old = _tree(tmp_path / "old", files)
+    served = tmp_path / "served"
+    shutil.copytree(old, served, copy_function=os.link)  # the spare it took, renamed
+    for name in (MARK, "b.html"):  # written anew by the build
+        (served / name).unlink()
+    _tree(served, {MARK: "i2", "b.html": "b2", "new/c.html": "c"})
+    (served / "gone.html").unlink()
+    cache = _cache(tmp_path)
+    _recorded(cache, old, served, [MARK, "b.html", "new/c.html", "gone.html"])
+    adopt(cache, old, served)
+    spare = cache / MIRROR
+    assert _read(spare) == _read(served)
+    assert all((spare / n).samefile(served / n) for n in _read(served))
+    assert not (cache / CHANGES).exists()  # used once
+
+
+def test_a_record_of_another_tree_pair_makes_adopt_list_both(tmp_path: Path) -> None:
+    served = _tree(tmp_path / "served", {MARK: "i2", "a.html": "a2", "b.html": "b"})
+    old = _tree(tmp_path / "old", {MARK: "i1", "a.html": "a1", "b.html": "b"})
+    other = _tree(tmp_path / "other", {MARK: "i0"})
+    cache = _cache(tmp_path)
+    _recorded(cache, other, served, [MARK])  # not the tree "old": its record is not used
+    adopt(cache, old, served)
+    assert _read(cache / MIRROR) == _read(served)
+    assert all((cache / MIRROR / n).samefile(served / n) for n in _read(served))
+
+
+def test_a_spare_half_made_is_never_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """adopt makes the spare under another name and renames it in when complete (review: a
+    kill halfway left the older build as the spare, which the next build took as the last
+    site, a withdrawn blob included). Interrupted: no spare, the next build is a full one; a
+    leftover of a process killed outright is not taken either, and the next adopt removes it."""
+    served = _tree(tmp_path / "served", {"a.html": "new", "export/blobs/x": "x"})
+    old = _tree(tmp_path / "old", {"a.html": "old", "export/blobs/withdrawn": "secret"})
+    cache = _cache(tmp_path)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # stands for a signal halfway through the links
+
+    monkeypatch.setattr(site_cache, "link_files", killed)
+    with pytest.raises(KeyboardInterrupt):
+        site_cache.adopt(cache, old, served)
+    monkeypatch.undo()
+    assert (cache / site_cache.STATE).is_file()
+    assert not site_cache.take_spare(cache, tmp_path / "next", [])
+
+    left = _tree(cache / site_cache.ADOPTING, {"a.html": "old"})  # as a SIGKILL leaves it
+    assert not site_cache.take_spare(cache, tmp_path / "next", [])
+    again = _tree(tmp_path / "again", {"a.html": "old"})
+    site_cache.adopt(cache, again, served)
+    assert not left.exists()
+    assert site_cache.take_spare(cache, tmp_path / "next", [])
+    assert _read(tmp_path / "next") == _read(served)
