@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -38,10 +39,23 @@ def publish_command(
 
     office = office_from_settings(get_settings())
 
+    # The Markdown pages are written beside the site, not in the package's folder: two
+    # publications of two sites at once (the test suite's workers) must not share one.
+    work = out.with_name(out.name + ".work")
+
     def build(target: Path, state: Path | None = None) -> int:
-        return build_site(
-            export, target, office=office, witnesses=witness or [], quorum=quorum, cache=state
-        )
+        try:
+            return build_site(
+                export,
+                target,
+                work=work,
+                office=office,
+                witnesses=witness or [],
+                quorum=quorum,
+                cache=state,
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     if cache:
         state = cache_for(out)
