@@ -213,7 +213,10 @@ def _target_data(
         shutil.rmtree(folder)  # links to the cache's files: never written through them
     write_shards(folder, *targets)
     for name in shard_files((folder / MANIFEST).read_bytes()):
-        fresh(prefix + name, digest, False)  # each file's inputs (no file of the cache: new)
+        # Records each file's inputs for the cache. A shard the cache still holds (some were
+        # missing) is copied over the file just written, with the same bytes (its digest):
+        # a new file of this build, shared with no other tree.
+        fresh(prefix + name, digest, False)
 
 
 def witness_config(witnesses: list[str], quorum: int | None) -> str | None:
