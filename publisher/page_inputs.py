@@ -63,13 +63,21 @@ def code_digest() -> str:
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(f"{path.relative_to(_ROOT).as_posix()}\n".encode())
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for package in _PACKAGES:
+    digest.update(package_versions(_PACKAGES))
+    return digest.hexdigest()
+
+
+def package_versions(packages: Iterable[str]) -> bytes:
+    """``name==version`` lines of the installed ``packages`` (``-`` for one not installed),
+    for a digest of what the output depends on (here and :func:`site_cache.settings_digest`)."""
+    lines = []
+    for package in packages:
         try:
             version = metadata.version(package)
         except metadata.PackageNotFoundError:
             version = "-"
-        digest.update(f"{package}=={version}\n".encode())
-    return digest.hexdigest()
+        lines.append(f"{package}=={version}\n")
+    return "".join(lines).encode()
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,13 @@ import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from lottery.core.audit_state import PriorAudit
 from lottery.core.verify import TaskVerification
 from publisher.model import PublishError, SiteModel
+from publisher.page_inputs import package_versions
 
 VERSION = 4
 STATE = "state.json"
@@ -294,12 +294,7 @@ def settings_digest(config_file: Path, overrides: Path, extra: Mapping[str, Any]
     digest = hashlib.sha256(config_file.read_bytes())
     for name, value in sorted(digest_tree(overrides).items()):
         digest.update(f"{name}={value}\n".encode())
-    for package in PACKAGES:
-        try:
-            version = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{package}=={version}\n".encode())
+    digest.update(package_versions(PACKAGES))
     digest.update(json.dumps(extra, sort_keys=True, ensure_ascii=False, default=str).encode())
     return digest.hexdigest()
 
