@@ -184,7 +184,7 @@ def _write_pages(
     targets = model.latest_snapshot("targets")
     manifest = None
     if targets is not None:
-        _target_data(docs / TARGET_DATA, targets, scopes.target_data(targets[0].id), fresh)
+        _target_data(docs / TARGET_DATA, targets, scopes.target_data(targets[0].id), fresh, inputs)
         (docs / TARGET_DATA / target_pages.PAGES_FILE).write_bytes(target_pages.pages_json(named))
         (docs / TARGET_DATA / REGIONS_FILE).write_bytes(regions_json(model.places()))
         manifest = f"data/{MANIFEST}"
@@ -201,6 +201,7 @@ def _target_data(
     targets: tuple[Record, Snapshot],
     digest: str,
     fresh: Callable[[str, str, bool], bool],
+    inputs: dict[str, str],
 ) -> None:
     """The target registry's shards and manifest: the last build's files when the latest
     targets snapshot is the same (``digest``, :meth:`page_inputs.Scopes.target_data`) and
@@ -213,10 +214,7 @@ def _target_data(
         shutil.rmtree(folder)  # links to the cache's files: never written through them
     write_shards(folder, *targets)
     for name in shard_files((folder / MANIFEST).read_bytes()):
-        # Records each file's inputs for the cache. A shard the cache still holds (some were
-        # missing) is copied over the file just written, with the same bytes (its digest):
-        # a new file of this build, shared with no other tree.
-        fresh(prefix + name, digest, False)
+        inputs[prefix + name] = digest  # each file's inputs, for the cache (written: no link)
 
 
 def witness_config(witnesses: list[str], quorum: int | None) -> str | None:
