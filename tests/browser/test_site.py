@@ -326,15 +326,22 @@ def test_search_finds_a_company_by_a_word_from_the_middle_of_its_name(
     box.press("End")  # Material's search reacts to key-up
     # The company's own page (issue #17), which leads on to the task that drew it.
     hit = page.locator(f".md-search-result__item a[href*='targets/{uscc}/']").first
-    items = page.locator(".md-search-result__item")
-    items.first.wait_for()
-    # Material renders ten results and more as the list is scrolled; the browser segments the
-    # query on its own, so the company page need not rank first.
+    page.locator(".md-search-result__item").first.wait_for()
+    # Material renders ten results, then four more each time the list is scrolled to its
+    # bottom anew (it waits for the list to leave the bottom and come back): scrolled as a
+    # wheel does, up a little, then down. The word is in other companies' names too, and
+    # results of the same score come in the index's order, so the page need not be in the
+    # first ten (a jump to the last item, as this test once did, loaded only the first four
+    # more: it failed whenever the company came later).
+    wrap = page.locator(".md-search__scrollwrap")
     for _ in range(30):
         if hit.count():
             break
-        items.last.scroll_into_view_if_needed()
-        page.wait_for_timeout(200)
+        wrap.hover()
+        page.mouse.wheel(0, -100)
+        page.wait_for_timeout(100)
+        page.mouse.wheel(0, 100_000)
+        page.wait_for_timeout(100)
     hit.wait_for()
     hit.click()
     page.wait_for_url(f"**/targets/{uscc}/**")
