@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import socket
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -26,7 +28,7 @@ from lottery.core.errors import InputError
 from lottery.core.merkle import MerkleTree
 from lottery.core.monitor import MonitorState, Verdict, compare_states, tree_verdict
 from lottery.core.monitor_words import shown
-from lottery.core.note import Signer
+from lottery.core.note import Signer, parse_note
 from lottery.core.records import make_record
 from lottery.core.tiles import entries_from_bundles
 from lottery.core.witness_protocol import LogState
@@ -403,3 +405,60 @@ def test_core_rules_tree_verdict_compare_and_shown_text() -> None:
     assert MonitorState.from_json(replace(round_trip, keys=(NEW_KEY.vkey,)).to_json()).roots == (
         round_trip.roots
     )
+
+
+class _Failing(SimpleHTTPRequestHandler):
+    """Serves the site, but answers 503 for the paths in ``failing``."""
+
+    failing: ClassVar[set[str]] = set()
+
+    def do_GET(self) -> None:
+        if self.path.lstrip("/") in self.failing:
+            self.send_error(503, "busy")
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_read_that_fails_decides_nothing_and_keeps_the_state(cli, tmp_path: Path, task) -> None:
+    """A site that cannot be read (refused, 5xx), first or halfway: not "does not verify" (1),
+    not an alarm (3), not bad input (2), but its own status (5) with one line naming the URL;
+    the state file is neither written nor changed. A cron job retries the same run later."""
+    ann, draw, reveal = task.published.notes
+    site = tmp_path / "site"
+    publish(site / "export", [ann, draw, reveal], task.published.blobs, lc.office_signer())
+    pool = json.loads(parse_note(ann).text)["pool"]["sha256"]
+    state = tmp_path / "m.json"
+    # Nobody listens on the port: the connection is refused.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    refused = monitor(cli, f"http://127.0.0.1:{port}/", state)
+    assert refused.code == 5, refused.err
+    assert refused.err.startswith(f"error: cannot read http://127.0.0.1:{port}/")
+    assert len(refused.err.strip().splitlines()) == 1 and not state.exists()
+    failing = type("Failing", (_Failing,), {"failing": {f"export/blobs/{pool}"}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(failing, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        # The checkpoint and tiles read, then the task's pool blob fails (its draw re-run).
+        halfway = monitor(cli, url, state)
+        assert halfway.code == 5, (halfway.out, halfway.err)
+        assert f"blobs/{pool} (HTTP 503)" in halfway.err and not state.exists()
+        as_json = monitor(cli, url, state, "--json")
+        assert as_json.code == 5 and as_json.json()["status"] == "not-read", as_json.out
+        assert not state.exists()
+        zh = monitor(cli, url, state, "--lang", "zh")
+        assert zh.code == 5 and zh.err.startswith("错误：无法读取"), zh.err
+        # Readable again: the same run passes and saves.
+        failing.failing = set()
+        passed = monitor(cli, url, state)
+        assert passed.code == 0, passed.err
+        assert json.loads(state.read_text("utf-8"))["size"] == 3
+    finally:
+        server.shutdown()
+        thread.join(timeout=30)

@@ -8,7 +8,8 @@ state files for a split view.
 
 Exit codes: 0 fine; 1 something does not verify; 2 bad input (nothing fetched or saved);
 3 an alarm: another log, a rollback, a fork, a replaced key, a split view; 4 ``compare``
-cannot decide from the states alone (give ``--log``).
+cannot decide from the states alone (give ``--log``); 5 the log could not be read (a network
+or server failure, at any read of the run: nothing decided, nothing saved; try again later).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from lottery.core.monitor import (
 from lottery.core.monitor_words import TYPE_NAMES_ZH
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
+from lottery.verifier.exit_status import FetchFailed, FetchWatch, fetch_failed_line
 from lottery.verifier.run import office_verifiers
 
 from .common import utc_now
@@ -48,6 +50,10 @@ ALARM_EXIT = 3
 """Exit status of an alarm (the log is not consistent with what was seen before)."""
 UNDECIDED_EXIT = 4
 """Exit status of ``compare`` when the states alone cannot decide (give ``--log``)."""
+NOT_READ_EXIT = 5
+"""Exit status when a read of the log failed (refused, a timeout, a 5xx): nothing decided.
+Not 3 as in ``lottery verify``: here 3 is the alarm a cron job must not mistake a network
+failure for."""
 
 
 def load_state(path: Path, lang: str) -> MonitorState | None:
@@ -315,12 +321,21 @@ def monitor_command(
     if workers < 1:
         raise InputError(say(said, "--workers must be at least 1", "--workers 至少为 1"))
     previous = load_state(state, said)
-    get = open_export(target[0], said)
-    pins = _pins(key or [], previous, get, said)
-    now = format_time(utc_now())
+    watch = FetchWatch()
     try:
-        with gc_paused():
-            run = monitor_log(get, previous, pins, now=now, workers=fork_workers(workers))
+        try:
+            get = watch.watching(open_export(target[0], said))
+            pins = _pins(key or [], previous, get, said)
+            now = format_time(utc_now())
+            with gc_paused():
+                run = monitor_log(get, previous, pins, now=now, workers=fork_workers(workers))
+        except (MonitorAlarm, VerificationError):
+            watch.check()  # a verdict reached past a read that failed decides nothing
+            raise
+        watch.check()  # a read that failed and was caught on the way
+    except FetchFailed as exc:
+        _fail(as_json, NOT_READ_EXIT, "not-read", fetch_failed_line(exc, said))
+        return
     except MonitorAlarm as alarm:
         line = say(said, "ALARM: ", "警报：") + alarm.said[1 if said == "zh" else 0]
         _fail(as_json, ALARM_EXIT, alarm.verdict.value, line)

@@ -62,8 +62,7 @@ class FetchFailed(LotteryError):
     """A URL of the site could not be read: the network failed (connection refused, a timeout,
     a name that does not resolve, a TLS failure, a dropped connection) or the server answered
     with a 5xx error. Nothing about the site was decided: the verifier's front ends exit
-    :data:`NOT_RUN`. Other commands that read a URL (``lottery monitor``, the published-log
-    floor) treat it as the :class:`~lottery.core.errors.LotteryError` it is, as before.
+    :data:`NOT_RUN`; ``lottery monitor`` exits 5 (its 3 is an alarm).
     """
 
     def __init__(self, url: str, reason: str) -> None:
