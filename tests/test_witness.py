@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -111,7 +112,7 @@ class Office:
         self.write()
 
 
-def _cosign(cli, export: Path, key: Path, now: datetime, *, ok: bool = True) -> Result:
+def _cosign(cli, export: Path | str, key: Path, now: datetime, *, ok: bool = True) -> Result:
     vkey = lc.office_signer().vkey
     return cli(
         "witness", "cosign", str(export), "--key", str(key), "--office-key", vkey, now=now, ok=ok
@@ -444,3 +445,17 @@ def test_cosignatures_in_the_database(settings: Settings, tmp_path: Path) -> Non
     assert report.ok, report.failures
     assert report.tasks["T2026-001"].checks[-1].name == "announcement.witnessed"
     service.engine.dispose()
+
+
+def test_a_log_that_cannot_be_read_is_not_bad_input(cli, tmp_path: Path) -> None:
+    """A cron job's cosign against a log that does not answer: one line naming the URL, exit 5
+    (try again later), not 2 (fix the command); nothing cosigned, no state written."""
+    _, key = _keygen(cli, tmp_path, "w1.example")
+    with socket.socket() as unused:  # nobody listens on this port: the connection is refused
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    refused = _cosign(cli, f"http://127.0.0.1:{port}/log", key, BEFORE_BEACON, ok=False)
+    assert refused.code == 5 and refused.out == "", refused
+    assert refused.err.startswith(f"error: cannot read http://127.0.0.1:{port}/log/")
+    assert len(refused.err.strip().splitlines()) == 1
+    assert not key.with_name("witness.key.state.json").exists()

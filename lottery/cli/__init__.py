@@ -16,6 +16,7 @@ import typer
 import typer.main
 
 from lottery.core.errors import LotteryError, VerificationError
+from lottery.verifier.exit_status import NOT_READ, FetchFailed, fetch_failed_line
 from lottery.verifier.lang import resolve_lang
 
 from . import lang as cli_lang_state
@@ -154,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     except VerificationError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         sys.exit(1)
+    except FetchFailed as exc:  # a log read by URL could not be read: nothing decided
+        print(fetch_failed_line(exc, lang), file=sys.stderr)
+        sys.exit(NOT_READ)
     except LotteryError as exc:
         print(error_line(str(exc), lang), file=sys.stderr)
         sys.exit(2)

@@ -37,7 +37,7 @@ from lottery.core.monitor import (
 from lottery.core.monitor_words import TYPE_NAMES_ZH
 from lottery.runtime.forking import workers as fork_workers
 from lottery.runtime.gcpause import gc_paused
-from lottery.verifier.exit_status import FetchFailed, FetchWatch, fetch_failed_line
+from lottery.verifier.exit_status import NOT_READ, FetchFailed, FetchWatch, fetch_failed_line
 from lottery.verifier.run import office_verifiers
 
 from .common import utc_now
@@ -50,10 +50,6 @@ ALARM_EXIT = 3
 """Exit status of an alarm (the log is not consistent with what was seen before)."""
 UNDECIDED_EXIT = 4
 """Exit status of ``compare`` when the states alone cannot decide (give ``--log``)."""
-NOT_READ_EXIT = 5
-"""Exit status when a read of the log failed (refused, a timeout, a 5xx): nothing decided.
-Not 3 as in ``lottery verify``: here 3 is the alarm a cron job must not mistake a network
-failure for."""
 
 
 def load_state(path: Path, lang: str) -> MonitorState | None:
@@ -334,7 +330,7 @@ def monitor_command(
             raise
         watch.check()  # a read that failed and was caught on the way
     except FetchFailed as exc:
-        _fail(as_json, NOT_READ_EXIT, "not-read", fetch_failed_line(exc, said))
+        _fail(as_json, NOT_READ, "not-read", fetch_failed_line(exc, said))
         return
     except MonitorAlarm as alarm:
         line = say(said, "ALARM: ", "警报：") + alarm.said[1 if said == "zh" else 0]

@@ -23,6 +23,10 @@ BAD_INPUT = 2
 cannot be read."""
 NOT_RUN = 3
 """The verifier could not run to the end (an environment failure): nothing was decided."""
+NOT_READ = 5
+"""The status of the other ``lottery`` commands that read a log by URL (``monitor``, ``witness
+cosign``, ``witness push``, ``recover``) when a read failed (:class:`FetchFailed`): nothing was
+decided or saved; try again later. Not :data:`NOT_RUN`: ``lottery monitor``'s 3 is an alarm."""
 
 _INPUT_ERRNOS = frozenset(
     {
@@ -62,7 +66,7 @@ class FetchFailed(LotteryError):
     """A URL of the site could not be read: the network failed (connection refused, a timeout,
     a name that does not resolve, a TLS failure, a dropped connection) or the server answered
     with a 5xx error. Nothing about the site was decided: the verifier's front ends exit
-    :data:`NOT_RUN`; ``lottery monitor`` exits 5 (its 3 is an alarm).
+    :data:`NOT_RUN`; the other commands exit :data:`NOT_READ`.
     """
 
     def __init__(self, url: str, reason: str) -> None:
