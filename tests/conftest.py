@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -227,3 +229,16 @@ def demo_audit(demo_city: Path) -> AuditReport:
         origin=origin,
         deadlines=True,
     )
+
+
+@pytest.fixture(scope="module")
+def no_threads_left() -> None:
+    """Wait for the threads other tests left behind (AnyIO keeps idle workers for 10 s; the
+    PostgreSQL tests' database dropper ends after a second idle: tests/storage/conftest.py),
+    so that the tests of one-thread paths (forked workers, the collector's pause) really take
+    them, whatever ran before them on this worker; fail, never skip, if some thread stays."""
+    deadline = time.monotonic() + 30
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert not others, f"threads still running: {others}"

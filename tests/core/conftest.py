@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -18,17 +15,6 @@ from lottery.runtime import forking
 def forks() -> bool:
     """Whether forking is possible now (a test elsewhere in the suite may leave a thread)."""
     return forking.can_fork()
-
-
-@pytest.fixture(scope="module")
-def no_threads_left() -> None:
-    """Wait for threads other tests left behind (AnyIO keeps idle workers for 10 s), so that
-    these tests really take the forked path; fail, never skip, if some thread stays."""
-    deadline = time.monotonic() + 30
-    while hasattr(os, "fork") and not forks() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
-    assert not hasattr(os, "fork") or forks(), f"threads still running: {others}"
 
 
 @contextmanager

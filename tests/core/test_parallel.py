@@ -157,7 +157,7 @@ def _take_back(claims: sharing.Claims, stop_after: int) -> list[int]:
 
 
 def test_claims_are_shared_with_a_forked_worker() -> None:
-    assert forks(), "fork must be possible here (see _no_threads_left)"
+    assert forks(), "fork must be possible here (see no_threads_left in tests/conftest.py)"
     claims = forking.SharedClaims(50)
     job = forking.Background(lambda: _take_back(claims, 20), fork=True)
     assert job.forked
@@ -186,7 +186,7 @@ class _RecordedLock:
 
 
 def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert forks(), "fork must be possible here (see _no_threads_left)"
+    assert forks(), "fork must be possible here (see no_threads_left in tests/conftest.py)"
     monkeypatch.setattr(forking, "LOCK_TIMEOUT", 0.2)
     claims = forking.SharedClaims(5)
 
@@ -208,7 +208,7 @@ def test_claims_held_by_a_dead_worker_are_broken(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_dead_worker_strata_are_drawn_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert forks(), "fork must be possible here (see _no_threads_left)"
+    assert forks(), "fork must be possible here (see no_threads_left in tests/conftest.py)"
     seed = hashlib.sha256(b"TEST ONLY dead worker").digest()
     rows = [Candidate(f"C{i:03d}", f"R{i % 6}", "A") for i in range(300)]
     pool = build_pool("T", rows, {"A": 2500})
@@ -415,7 +415,7 @@ def test_lazy_background_and_errors_surface_in_the_parent() -> None:
 
 
 def test_cancel_stops_the_child() -> None:
-    assert forks(), "fork must be possible here (see _no_threads_left)"
+    assert forks(), "fork must be possible here (see no_threads_left in tests/conftest.py)"
     job = forking.Background(lambda: time.sleep(60), fork=True)  # 60 s: only a guard
     proc = job._proc
     assert proc is not None and proc.is_alive()

@@ -15,7 +15,8 @@ from publisher.model import load_model
 
 
 @pytest.fixture
-def collecting() -> Iterator[None]:
+def collecting(no_threads_left: None) -> Iterator[None]:
+    """The collector on, in a process running one thread (else there is no pause to test)."""
     was = gc.isenabled()
     gc.enable()
     yield

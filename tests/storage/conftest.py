@@ -35,15 +35,31 @@ def _postgres_server() -> tuple[URL, Engine]:
     return base, create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
-# Dropped databases wait here for one background thread per test process (below).
+# Dropped databases wait here for a background thread of the test process (below).
 _TO_DROP: queue.Queue[str | None] = queue.Queue()
 _DROPPER: list[threading.Thread] = []
+_DROPPER_LOCK = threading.Lock()
+_IDLE = 1.0
+"""Seconds the dropper waits for more work before it ends. It must end: while it runs the
+process is not single-threaded, so the forked-worker tests (tests/core/test_parallel.py) and
+the collector's pause (tests/publisher/test_collector.py) would take their one-thread path
+or fail, depending on which tests pytest-xdist happened to give the same worker first."""
 
 
 def _drop_in_turn() -> None:
     _, admin = _postgres_server()
     try:
-        while (name := _TO_DROP.get()) is not None:
+        while True:
+            try:
+                name = _TO_DROP.get(timeout=_IDLE)
+            except queue.Empty:
+                with _DROPPER_LOCK:  # _drop_later puts and looks under the same lock
+                    if _TO_DROP.empty():
+                        _DROPPER.clear()
+                        return
+                continue
+            if name is None:
+                return
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -51,22 +67,32 @@ def _drop_in_turn() -> None:
 
 
 def _finish_drops() -> None:
-    _TO_DROP.put(None)
-    _DROPPER[0].join()
+    with _DROPPER_LOCK:
+        running = list(_DROPPER)
+        if running:
+            _TO_DROP.put(None)
+    for thread in running:
+        thread.join()
 
 
 def _drop_later(name: str) -> None:
     """Drop database ``name`` in the background: a DROP DATABASE waits for the server's
     checkpoint (0.5-2 s on a loaded machine), which the next test need not wait for. The
-    process waits for every drop before it exits."""
-    if not _DROPPER:
+    thread ends when it has been idle for :data:`_IDLE` seconds (a later drop starts another);
+    the process waits for every drop before it exits."""
+    with _DROPPER_LOCK:
+        _TO_DROP.put(name)
+        if _DROPPER:
+            return
         # A daemon: the interpreter's shutdown waits for non-daemon threads BEFORE the exit
         # handlers run, so a plain thread would hang the worker (and lose its coverage data,
-        # which coverage saves in its own exit handler); the handler below ends it instead.
-        _DROPPER.append(threading.Thread(target=_drop_in_turn, name="drop-databases", daemon=True))
-        _DROPPER[0].start()
-        atexit.register(_finish_drops)
-    _TO_DROP.put(name)
+        # which coverage saves in its own exit handler); _finish_drops ends it instead.
+        thread = threading.Thread(target=_drop_in_turn, name="drop-databases", daemon=True)
+        _DROPPER.append(thread)
+        thread.start()
+
+
+atexit.register(_finish_drops)
 
 
 def fresh_postgres(template: str | None = None) -> Iterator[str]:
