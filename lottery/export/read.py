@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+
+from lottery.core.canonical import sha256_hex
 
 
 def file_getter(root: Path) -> Callable[[str], bytes]:
@@ -53,6 +54,6 @@ def hashed_blobs(root: Path) -> Callable[[str], bool]:
             data = (folder / digest).read_bytes()
         except OSError:
             return False
-        return hashlib.sha256(data).hexdigest() == digest
+        return sha256_hex(data) == digest
 
     return present
