@@ -317,7 +317,7 @@ def build_site(
             config,
             changed=plan.changed if plan else None,
             cached_search=loaded.state.search if plan and loaded.state else None,
-            outside=mkdocs_run.Outside(site_cache.EXPORT, export, list(exported)),
+            outside=mkdocs_run.Outside(site_cache.EXPORT, export, exported.keys()),
         )
     except MkDocsException as exc:
         raise PublishError(f"mkdocs build failed: {exc}") from exc
@@ -493,7 +493,7 @@ def _plan(
         and mirror.is_dir()
         and not (out.exists() and any(out.iterdir()))
         and set(state.companies) <= set(written.targets)
-        and set(state.export) <= set(exported)
+        and state.export.keys() <= exported.keys()
         and not _nav_meta(config, docs)
     )
     if not reusable or state is None or changed is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -126,7 +127,7 @@ class Outside:
 
     prefix: str
     folder: Path
-    names: list[str]
+    names: AbstractSet[str]
 
     def lookup(self, files: Files, config: MkDocsConfig) -> Callable[[str], File | None]:
         """``files.get_file_from_path`` that also knows these files: a :class:`File` is made
@@ -135,7 +136,7 @@ class Outside:
         any of them (making one for each of ~100,000 names cost seconds a build)."""
         known = files.get_file_from_path
         prefix = f"{self.prefix}/"
-        names = set(self.names)
+        names = self.names
         made: dict[str, File] = {}
 
         def get(path: str) -> File | None:

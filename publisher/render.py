@@ -62,6 +62,8 @@ def visible(text: str) -> str:
 
 def plain(value: Any) -> str:
     """A value as one line of visible text: JSON for non-strings, whitespace collapsed."""
+    if type(value) is str and _as_is(value):  # the common case (a page has hundreds)
+        return value
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return visible(" ".join(text.split()))
 
@@ -70,9 +72,7 @@ def escape(value: Any) -> Markup:
     """A value as text safe in Markdown and in HTML (element content or quoted attribute)."""
     if isinstance(value, Markup):
         return value
-    if type(value) is str and _as_is(value):  # the common case (a page has hundreds)
-        return Markup(value.translate(_ENTITIES))  # noqa: S704 - escaped here
-    return Markup(plain(value).translate(_ENTITIES))  # noqa: S704 - escaped just above
+    return Markup(plain(value).translate(_ENTITIES))  # noqa: S704 - escaped here
 
 
 def _as_is(text: str) -> bool:

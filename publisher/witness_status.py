@@ -10,7 +10,6 @@ in the log), its witnesses by the names the record gives, and what the cosigned 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,10 +30,6 @@ from lottery.core.witness_audit import (
     union,
 )
 from publisher.model import SiteModel
-
-# The only form parse_time reads (lottery/core/canonical.py): fixed width, so texts in it
-# sort as their times do.
-_TIME_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -155,10 +150,7 @@ def log_time(model: SiteModel) -> LogTime:
     lines = model.checkpoint_text.split("\n")
     size = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else len(model.report.records)
     stamps = [r.body["time"] for r in model.report.records if "time" in r.body]
-    # parse_time reads one fixed-width form (2026-03-01T08:00:00Z), in which the latest text
-    # is the latest time: only that one is parsed (parsing 52,810 took 0.35 s); any other
-    # text fails as it did when every one was parsed.
-    for stamp in stamps:
-        if not isinstance(stamp, str) or not _TIME_FORM.match(stamp):
-            parse_time(stamp)  # raises
+    # Every record's time passed the schema's one fixed-width form (2026-03-01T08:00:00Z) in
+    # the audit the model comes from, and in that form the latest text is the latest time:
+    # only that one is parsed (parsing 52,810 took 0.35 s).
     return LogTime(size, parse_time(max(stamps)) if stamps else None)
